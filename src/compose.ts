@@ -1,0 +1,33 @@
+/**
+ * The composition root: the one place that picks concrete drivers. Everything else depends on
+ * the Driver interface only (enforced by scripts/check-imports.mjs).
+ */
+import { loadConfig } from './config.js';
+import { PlaywrightDriver, type PlaywrightDriverOptions } from './drivers/playwright/playwright-driver.js';
+import { BrowserActor, type BrowserActorOptions } from './runtime/actor/browser-actor.js';
+
+export interface CreateBrowserActorOptions extends Omit<BrowserActorOptions, 'driver'> {
+  /** Options for the Chromium the actor launches. */
+  readonly browser?: PlaywrightDriverOptions;
+  /** Environment to read `ACTOR_MODE`, `HEADLESS` and `CHROMIUM_PATH` from. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A BrowserActor on real Chromium (Playwright over the pipe transport). `actorMode` defaults to
+ * the `ACTOR_MODE` setting (itself `false` by default); explicit options win over the environment.
+ */
+export function createBrowserActor(options: CreateBrowserActorOptions = {}): BrowserActor {
+  const { browser, env, ...actorOptions } = options;
+  const config = loadConfig(env);
+  const driverOptions: PlaywrightDriverOptions = {
+    headless: config.headless,
+    ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }),
+    ...browser,
+  };
+  return new BrowserActor({
+    ...actorOptions,
+    actorMode: actorOptions.actorMode ?? config.actorMode,
+    driver: () => new PlaywrightDriver(driverOptions),
+  });
+}

@@ -1,0 +1,77 @@
+import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from './browser-types.js';
+
+/**
+ * The one interface through which the runtime talks to a browser. Adapters: Playwright/CDP
+ * (real Chromium) and Fake (in-memory, for unit tests). Every adapter passes the same contract
+ * suite (`test/contract/driver-contract.ts`).
+ *
+ * Rules every adapter keeps:
+ * - Every operation has a deadline: it settles within `timeoutMs`, rejecting with
+ *   `DriverTimeoutError` (after cancelling the work) when time runs out.
+ * - When `signal` aborts, the operation cancels its work in the browser (a running script is
+ *   terminated, a navigation is stopped) and rejects with `signal.reason`.
+ * - `close()` and `kill()` are idempotent, and after them no process or temporary directory of
+ *   this browser remains.
+ * - Pages are named by opaque ids; browser objects never leave the adapter.
+ */
+export interface Driver {
+  /** Adapter name, e.g. `'playwright'`, `'fake'`. */
+  readonly name: string;
+  launch(op: DriverOpOptions): Promise<BrowserInfo>;
+  newPage(op: DriverOpOptions): Promise<PageId>;
+  closePage(pageId: PageId, op: DriverOpOptions): Promise<void>;
+  navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult>;
+  currentUrl(pageId: PageId, op: DriverOpOptions): Promise<string>;
+  /** Run a script built by `page-script.ts`; script-level failures come back as outcomes, not rejections. */
+  evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome>;
+  screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array>;
+  cookies(op: DriverOpOptions): Promise<Cookie[]>;
+  addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void>;
+  storageState(op: DriverOpOptions): Promise<StorageState>;
+  /** Polite close within `timeoutMs`, then force. Idempotent. */
+  close(op: DriverOpOptions): Promise<void>;
+  /** Force: kill the browser's processes now and remove its files. Idempotent. */
+  kill(): Promise<void>;
+  /** Subscribe to faults; returns an unsubscribe function. */
+  onEvent(listener: (event: DriverEvent) => void): () => void;
+}
+
+/** Makes a fresh, unlaunched driver. The actor calls it; nothing else sees the driver. */
+export type DriverFactory = () => Driver;
+
+/** Deadline and cancellation for one driver operation. */
+export interface DriverOpOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** An opaque page (tab) id. */
+export type PageId = string;
+
+export interface BrowserInfo {
+  readonly name: string;
+  readonly version: string;
+  /** Process id of the browser (also its process group id), when it is a local process. */
+  readonly pid: number | null;
+}
+
+/** Input of {@link Driver.evaluate}. */
+export interface EvaluateRequest {
+  readonly script: string;
+  /** The arguments as a JSON array text (validated plain data). */
+  readonly argsJson: string;
+  readonly maxResultBytes: number;
+}
+
+/** What a script run produced. */
+export type EvaluateOutcome =
+  | { readonly kind: 'value'; readonly json: string }
+  | { readonly kind: 'undefined' }
+  | { readonly kind: 'script-error'; readonly name: string; readonly message: string }
+  | { readonly kind: 'not-serializable'; readonly description: string }
+  | { readonly kind: 'too-large'; readonly bytes: number };
+
+/** Faults a driver reports. */
+export type DriverEvent =
+  | { readonly type: 'disconnected'; readonly reason: string }
+  | { readonly type: 'page-crashed'; readonly pageId: PageId };

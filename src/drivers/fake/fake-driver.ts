@@ -1,0 +1,441 @@
+import * as vm from 'node:vm';
+import { DriverError, DriverTimeoutError, NavigationError } from '../../errors.js';
+import { type Clock, sleep, systemClock } from '../../internal/clock.js';
+import { redactUrl } from '../../internal/redact.js';
+import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import { withDeadline } from '../deadline.js';
+import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
+import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
+import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler, cookieMatches, parseSetCookie } from './fake-site.js';
+import { solidPng } from './png.js';
+
+/** Operations of the Fake, for counting calls and injecting faults. */
+export type FakeOperation =
+  | 'launch'
+  | 'newPage'
+  | 'closePage'
+  | 'navigate'
+  | 'currentUrl'
+  | 'evaluate'
+  | 'screenshot'
+  | 'cookies'
+  | 'addCookies'
+  | 'storageState'
+  | 'close';
+
+export interface FakeDriverOptions {
+  /** Sites by origin (`http://127.0.0.1:8080`). Requests to other origins are refused. */
+  readonly sites?: Readonly<Record<string, FakeSiteHandler>>;
+  /** Time source for deadlines and latency. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Added to every operation (on `clock`). Default 0: operations settle in the same turn. */
+  readonly latencyMs?: number;
+  /** Default 1280×720. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+}
+
+interface FakePage {
+  readonly id: PageId;
+  url: string;
+  html: string;
+  height: number;
+  realm: vm.Context | undefined;
+  crashed: boolean;
+}
+
+class FakeElement {}
+/** What `document.body` is in the Fake: a DOM node, which is not plain data. */
+class HTMLBodyElement extends FakeElement {}
+
+const NEVER = new Promise<never>(() => undefined);
+
+/**
+ * An in-memory, deterministic browser for unit tests of the runtime. It models what the
+ * contract suite pins down: navigation with redirects, status and title; a cookie jar fed by
+ * Set-Cookie and `document.cookie`; per-origin localStorage; scripts run in a fresh `vm` realm
+ * per document (a synchronous infinite loop is stopped at the deadline, like CDP's
+ * terminateExecution); screenshots as real PNGs of the viewport or page size. Faults can be
+ * injected: {@link crashBrowser}, {@link crashPage}, {@link hang}, {@link failNext}.
+ */
+export class FakeDriver implements Driver {
+  readonly name = 'fake';
+  /** How many times each operation was called. */
+  readonly calls: Record<FakeOperation, number> = {
+    launch: 0,
+    newPage: 0,
+    closePage: 0,
+    navigate: 0,
+    currentUrl: 0,
+    evaluate: 0,
+    screenshot: 0,
+    cookies: 0,
+    addCookies: 0,
+    storageState: 0,
+    close: 0,
+  };
+  readonly #sites: Readonly<Record<string, FakeSiteHandler>>;
+  readonly #clock: Clock;
+  readonly #latencyMs: number;
+  readonly #viewport: { readonly width: number; readonly height: number };
+  #state: 'new' | 'running' | 'closed' = 'new';
+  #pages = new Map<PageId, FakePage>();
+  #nextPage = 1;
+  #jar: Cookie[] = [];
+  #storage = new Map<string, Map<string, string>>();
+  #listeners = new Set<(event: DriverEvent) => void>();
+  #hangs = new Set<FakeOperation>();
+  #failures = new Map<FakeOperation, Error>();
+  #disconnect: ((error: Error) => void)[] = [];
+
+  constructor(options: FakeDriverOptions = {}) {
+    this.#sites = options.sites ?? {};
+    this.#clock = options.clock ?? systemClock;
+    this.#latencyMs = options.latencyMs ?? 0;
+    this.#viewport = options.viewport ?? { width: 1280, height: 720 };
+  }
+
+  /** True between a successful launch and close/kill/crash: the "process" exists. */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Ids of open pages. */
+  get pageIds(): PageId[] {
+    return [...this.#pages.keys()];
+  }
+
+  /** The next call of `operation` never settles on its own (only its deadline or abort ends it). */
+  hang(operation: FakeOperation): void {
+    this.#hangs.add(operation);
+  }
+
+  /** The next call of `operation` rejects with `error`. */
+  failNext(operation: FakeOperation, error: Error): void {
+    this.#failures.set(operation, error);
+  }
+
+  /** Simulate the browser process dying: pending operations fail, `disconnected` is emitted. */
+  crashBrowser(): void {
+    if (this.#state !== 'running') return;
+    this.#state = 'closed';
+    const pending = this.#disconnect;
+    this.#disconnect = [];
+    for (const fail of pending) fail(new DriverError('Target page, context or browser has been closed'));
+    this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
+  }
+
+  /** Simulate a renderer crash: the tab stops answering (like a real crashed tab) and `page-crashed` is emitted. */
+  crashPage(pageId?: PageId): void {
+    const page = pageId === undefined ? [...this.#pages.values()].at(-1) : this.#pages.get(pageId);
+    if (!page || page.crashed) return;
+    page.crashed = true;
+    this.#emit({ type: 'page-crashed', pageId: page.id });
+  }
+
+  async launch(op: DriverOpOptions): Promise<BrowserInfo> {
+    if (this.#state !== 'new') throw new DriverError('This driver was already launched; make a new one');
+    await this.#op('launch', op, async () => undefined);
+    this.#state = 'running';
+    return { name: 'fake', version: '1.0', pid: null };
+  }
+
+  async newPage(op: DriverOpOptions): Promise<PageId> {
+    return this.#op('newPage', op, async () => {
+      const id = `page-${this.#nextPage++}`;
+      this.#pages.set(id, { id, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
+      return id;
+    });
+  }
+
+  async closePage(pageId: PageId, op: DriverOpOptions): Promise<void> {
+    await this.#op('closePage', op, async () => {
+      this.#pages.delete(pageId);
+    });
+  }
+
+  async navigate(pageId: PageId, url: string, _waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
+    return this.#op('navigate', op, async () => {
+      const page = await this.#page(pageId);
+      if (url === 'about:blank') {
+        this.#load(page, 'about:blank', '', this.#viewport.height);
+        return { url: 'about:blank', status: null };
+      }
+      let current = new URL(url);
+      for (let redirects = 0; ; redirects++) {
+        const handler = this.#handlerFor(current, page);
+        const response = await handler({
+          method: 'GET',
+          url: current.href,
+          headers: { cookie: this.#cookieHeader(current) },
+        });
+        const headers = response.headers ?? {};
+        const setCookies = headers['set-cookie'];
+        for (const header of typeof setCookies === 'string' ? [setCookies] : (setCookies ?? [])) this.#setCookie(header, current);
+        const location = headers['location'];
+        if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+          if (redirects >= 20) this.#failNavigation(page, url, 'net::ERR_TOO_MANY_REDIRECTS');
+          current = new URL(location, current);
+          continue;
+        }
+        const heightHeader = headers[FAKE_PAGE_HEIGHT_HEADER];
+        const height = typeof heightHeader === 'string' ? Math.max(this.#viewport.height, Number(heightHeader)) : this.#viewport.height;
+        this.#load(page, current.href, response.body ?? '', height);
+        return { url: current.href, status: response.status };
+      }
+    });
+  }
+
+  async currentUrl(pageId: PageId, op: DriverOpOptions): Promise<string> {
+    return this.#op('currentUrl', op, async () => (await this.#page(pageId)).url);
+  }
+
+  async evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome> {
+    return this.#op('evaluate', op, async () => {
+      const page = await this.#page(pageId);
+      const realm = (page.realm ??= this.#createRealm(page));
+      const expression = `globalThis.__baOut = undefined; (${buildEvaluateExpression(request)}).then((v) => { globalThis.__baOut = v; });`;
+      try {
+        // microtaskMode 'afterEvaluate' runs the script's promise jobs inside this call, under the
+        // same timeout, so an infinite loop after an `await` is stopped as well.
+        vm.runInContext(expression, realm, { timeout: Math.max(1, Math.ceil(op.timeoutMs)) });
+      } catch (error) {
+        const e = error as { code?: unknown; name?: unknown; message?: unknown };
+        if (e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+          throw new DriverTimeoutError(`evaluate did not finish within ${op.timeoutMs}ms`, { details: { timeoutMs: op.timeoutMs } });
+        }
+        return { kind: 'script-error', name: typeof e.name === 'string' ? e.name : 'Error', message: String(e.message) };
+      }
+      const out = (realm as { __baOut?: unknown }).__baOut;
+      // Nothing outside the realm can settle its promises later: still pending means never.
+      return out === undefined ? NEVER : parseEvaluateOutcome(out);
+    });
+  }
+
+  async screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array> {
+    return this.#op('screenshot', op, async () => {
+      const page = await this.#page(pageId);
+      return solidPng(this.#viewport.width, options.fullPage ? page.height : this.#viewport.height);
+    });
+  }
+
+  async cookies(op: DriverOpOptions): Promise<Cookie[]> {
+    return this.#op('cookies', op, async () => {
+      this.#expireCookies();
+      return this.#jar.map((c) => ({ ...c }));
+    });
+  }
+
+  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void> {
+    await this.#op('addCookies', op, async () => {
+      for (const input of cookies) {
+        let domain = input.domain ?? '';
+        let path = input.path ?? '/';
+        let secure = input.secure ?? false;
+        if (input.url) {
+          const u = new URL(input.url);
+          domain = u.hostname;
+          path = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1) || '/';
+          secure = input.secure ?? u.protocol === 'https:';
+        }
+        this.#store({
+          name: input.name,
+          value: input.value,
+          domain,
+          path,
+          expires: input.expires ?? -1,
+          httpOnly: input.httpOnly ?? false,
+          secure,
+          sameSite: input.sameSite ?? 'Lax',
+        });
+      }
+    });
+  }
+
+  async storageState(op: DriverOpOptions): Promise<StorageState> {
+    return this.#op('storageState', op, async () => {
+      this.#expireCookies();
+      const origins = [...this.#storage]
+        .filter(([, items]) => items.size > 0)
+        .map(([origin, items]) => ({ origin, localStorage: [...items].map(([name, value]) => ({ name, value })) }));
+      return { cookies: this.#jar.map((c) => ({ ...c })), origins };
+    });
+  }
+
+  async close(op: DriverOpOptions): Promise<void> {
+    this.calls.close++;
+    if (this.#state === 'closed') return;
+    await withDeadline('close', op, async () => undefined, { clock: this.#clock });
+    this.#shutdown();
+  }
+
+  async kill(): Promise<void> {
+    this.#shutdown();
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #shutdown(): void {
+    this.#state = 'closed';
+    this.#pages.clear();
+    const pending = this.#disconnect;
+    this.#disconnect = [];
+    for (const fail of pending) fail(new DriverError('Target page, context or browser has been closed'));
+  }
+
+  #emit(event: DriverEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(`A driver event listener threw: ${String(error)}`);
+      }
+    }
+  }
+
+  /** Common shape of every operation: count, check state, latency, injected faults, deadline. */
+  async #op<T>(name: FakeOperation, op: DriverOpOptions, body: () => Promise<T>): Promise<T> {
+    this.calls[name]++;
+    if (name !== 'launch' && this.#state !== 'running') {
+      throw new DriverError('The browser is not running (never launched, closed, or crashed)');
+    }
+    return withDeadline(
+      name,
+      op,
+      async (signal) => {
+        const closed = new Promise<never>((_, reject) => this.#disconnect.push(reject));
+        closed.catch(() => undefined);
+        if (this.#latencyMs > 0) await Promise.race([sleep(this.#clock, this.#latencyMs, signal), closed]);
+        const failure = this.#failures.get(name);
+        if (failure) {
+          this.#failures.delete(name);
+          throw failure;
+        }
+        if (this.#hangs.delete(name)) return Promise.race([NEVER, closed]);
+        return Promise.race([body(), closed]);
+      },
+      { clock: this.#clock },
+    );
+  }
+
+  async #page(pageId: PageId): Promise<FakePage> {
+    const page = this.#pages.get(pageId);
+    if (!page) throw new DriverError(`Page ${pageId} is closed or unknown`);
+    // A crashed tab never answers: only the caller's deadline ends the wait.
+    if (page.crashed) return NEVER;
+    return page;
+  }
+
+  #handlerFor(url: URL, page: FakePage): FakeSiteHandler {
+    const handler = this.#sites[url.origin];
+    if (handler) return handler;
+    const net = url.hostname.endsWith('.invalid') || url.hostname.endsWith('.test') ? 'net::ERR_NAME_NOT_RESOLVED' : 'net::ERR_CONNECTION_REFUSED';
+    return this.#failNavigation(page, url.href, net);
+  }
+
+  #failNavigation(page: FakePage, url: string, net: string): never {
+    this.#load(page, 'chrome-error://chromewebdata/', '', this.#viewport.height);
+    throw new NavigationError(`Navigation to ${redactUrl(url)} failed: ${net}`, { details: { netError: net } });
+  }
+
+  #load(page: FakePage, url: string, html: string, height: number): void {
+    page.url = url;
+    page.html = html;
+    page.height = height;
+    page.realm = undefined; // a new document gets a new JavaScript realm
+  }
+
+  #cookieHeader(url: URL): string {
+    this.#expireCookies();
+    return this.#jar
+      .filter((c) => cookieMatches(c, url))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  #setCookie(header: string, url: URL, fromScript = false): void {
+    const cookie = parseSetCookie(header, url, Date.now());
+    if (!cookie || (fromScript && cookie.httpOnly)) return;
+    this.#store(cookie);
+  }
+
+  #store(cookie: Cookie): void {
+    const i = this.#jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
+    const expired = cookie.expires !== -1 && cookie.expires * 1000 <= Date.now();
+    if (i >= 0) this.#jar.splice(i, 1, ...(expired ? [] : [cookie]));
+    else if (!expired) this.#jar.push(cookie);
+  }
+
+  #expireCookies(): void {
+    const now = Date.now() / 1000;
+    this.#jar = this.#jar.filter((c) => c.expires === -1 || c.expires > now);
+  }
+
+  #createRealm(page: FakePage): vm.Context {
+    const url = page.url.startsWith('http') ? new URL(page.url) : undefined;
+    const origin = url?.origin ?? 'null';
+    const storage = (): Map<string, string> => {
+      let items = this.#storage.get(origin);
+      if (!items) {
+        items = new Map();
+        this.#storage.set(origin, items);
+      }
+      return items;
+    };
+    const title = /<title>([^<]*)<\/title>/i.exec(page.html)?.[1]?.trim() ?? '';
+    const host = {
+      title,
+      url: page.url,
+      getCookie: (): string =>
+        url
+          ? this.#jar
+              .filter((c) => !c.httpOnly && cookieMatches(c, url))
+              .map((c) => `${c.name}=${c.value}`)
+              .join('; ')
+          : '',
+      setCookie: (header: string): void => {
+        if (url) this.#setCookie(String(header), url, true);
+      },
+      storage: {
+        getItem: (k: string): string | null => storage().get(String(k)) ?? null,
+        setItem: (k: string, v: string): void => void storage().set(String(k), String(v)),
+        removeItem: (k: string): void => void storage().delete(String(k)),
+        clear: (): void => storage().clear(),
+        key: (i: number): string | null => [...storage().keys()][i] ?? null,
+        length: (): number => storage().size,
+      },
+      body: new HTMLBodyElement(),
+    };
+    const realm = vm.createContext({ __baHost: host, TextEncoder }, { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } });
+    vm.runInContext(
+      `(() => {
+        const host = globalThis.__baHost;
+        delete globalThis.__baHost;
+        class Window {}
+        Object.defineProperty(Window.prototype, Symbol.toStringTag, { value: 'Window' });
+        Object.setPrototypeOf(globalThis, Window.prototype);
+        globalThis.window = globalThis;
+        globalThis.self = globalThis;
+        globalThis.document = {
+          get title() { return host.title; },
+          set title(v) { host.title = String(v); },
+          get cookie() { return host.getCookie(); },
+          set cookie(v) { host.setCookie(v); },
+          get body() { return host.body; },
+          get URL() { return host.url; },
+        };
+        globalThis.location = { get href() { return host.url; }, toString() { return host.url; } };
+        const s = host.storage;
+        globalThis.localStorage = {
+          getItem: (k) => s.getItem(k), setItem: (k, v) => s.setItem(k, v), removeItem: (k) => s.removeItem(k),
+          clear: () => s.clear(), key: (i) => s.key(i), get length() { return s.length(); },
+        };
+        globalThis.navigator = { userAgent: 'FakeBrowser/1.0' };
+      })();`,
+      realm,
+    );
+    return realm;
+  }
+}

@@ -1,0 +1,131 @@
+import type { EvaluateOutcome, EvaluateRequest } from './driver.js';
+
+/*
+ * How ExecuteJS runs in a page, shared by every adapter so they agree exactly.
+ *
+ * The user's script becomes the body of `async function () { … }` called with the arguments
+ * (WebDriver's execute_script convention), inside a wrapper that (1) catches what the script
+ * throws and (2) checks in the page that the result is plain data and within the size limit,
+ * before anything large crosses the wire. The wrapper answers with one string: a one-letter tag
+ * followed by the payload, so a JSON result is never encoded twice.
+ *
+ *   v<json>        a plain-data result
+ *   u              the script returned undefined (nothing)
+ *   e<json>        the script threw: {"name","message"}
+ *   n<text>        the result is not plain data: which value and why
+ *   t<bytes>       the result's JSON is over the limit
+ *
+ * The wrapper is plain ES2020 source kept as a string (not a function's toString()), so no
+ * bundler or transpiler can rewrite what the page receives.
+ */
+const ENCODE = String.raw`function (value, maxBytes) {
+  if (value === undefined) return 'u';
+  var ancestors = [];
+  function describe(v, path, depth) {
+    if (depth > 1000) return path + ' is nested deeper than 1000 levels';
+    switch (typeof v) {
+      case 'string': case 'boolean': return null;
+      case 'number':
+        if (v !== v) return path + ' is NaN';
+        if (v === Infinity) return path + ' is Infinity';
+        if (v === -Infinity) return path + ' is -Infinity';
+        if (v === 0 && 1 / v < 0) return path + ' is -0';
+        return null;
+      case 'undefined': return path + ' is undefined';
+      case 'bigint': return path + ' is a BigInt';
+      case 'function': return path + ' is a function';
+      case 'symbol': return path + ' is a symbol';
+    }
+    if (v === null) return null;
+    if (ancestors.indexOf(v) !== -1) return path + ' is a cycle back to an enclosing object';
+    ancestors.push(v);
+    try {
+      if (Array.isArray(v)) {
+        for (var i = 0; i < v.length; i++) {
+          if (!(i in v)) return path + '[' + i + '] is a hole in a sparse array';
+          var bad = describe(v[i], path + '[' + i + ']', depth + 1);
+          if (bad) return bad;
+        }
+        return null;
+      }
+      var proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) {
+        var name = '';
+        try { if (v.constructor && typeof v.constructor.name === 'string') name = v.constructor.name; } catch (e) {}
+        if (!name || name === 'Object') {
+          try { name = Object.prototype.toString.call(v).slice(8, -1); } catch (e) {}
+        }
+        return path + ' is a ' + (name || 'non-plain object') + ', not a plain object';
+      }
+      var keys = Object.keys(v);
+      for (var k = 0; k < keys.length; k++) {
+        var bad2 = describe(v[keys[k]], path + '.' + keys[k], depth + 1);
+        if (bad2) return bad2;
+      }
+      return null;
+    } finally {
+      ancestors.pop();
+    }
+  }
+  var problem = describe(value, 'result', 0);
+  if (problem) return 'n' + problem;
+  var json = JSON.stringify(value);
+  var bytes = json.length;
+  if (bytes * 3 > maxBytes) bytes = new TextEncoder().encode(json).length;
+  if (bytes > maxBytes) return 't' + bytes;
+  return 'v' + json;
+}`;
+
+/** The expression a driver evaluates in the page; it resolves to the tagged outcome string. */
+export function buildEvaluateExpression(request: EvaluateRequest): string {
+  // The newline after the script keeps a trailing line comment from swallowing the closing brace.
+  return `(async (__baArgs) => {
+  const __baEncode = ${ENCODE};
+  let __baValue;
+  try {
+    __baValue = await (async function () {
+${request.script}
+    }).apply(undefined, __baArgs);
+  } catch (error) {
+    let name = 'Error';
+    let message;
+    try {
+      if (error !== null && typeof error === 'object') {
+        if (typeof error.name === 'string') name = error.name;
+        message = 'message' in error ? String(error.message) : String(error);
+      } else {
+        name = 'Thrown ' + typeof error;
+        message = String(error);
+      }
+    } catch (_) {
+      message = 'a value that cannot be turned into text was thrown';
+    }
+    return 'e' + JSON.stringify({ name: name, message: message.slice(0, 4000) });
+  }
+  return __baEncode(__baValue, ${request.maxResultBytes});
+})(${request.argsJson})`;
+}
+
+/** Decode the wrapper's tagged answer. */
+export function parseEvaluateOutcome(text: unknown): EvaluateOutcome {
+  if (typeof text !== 'string' || text.length === 0) {
+    return { kind: 'script-error', name: 'Error', message: 'The page returned no result (the script wrapper was interfered with)' };
+  }
+  const body = text.slice(1);
+  switch (text[0]) {
+    case 'v':
+      return { kind: 'value', json: body };
+    case 'u':
+      return { kind: 'undefined' };
+    case 'e': {
+      const parsed = JSON.parse(body) as { name: string; message: string };
+      return { kind: 'script-error', name: parsed.name, message: parsed.message };
+    }
+    case 'n':
+      return { kind: 'not-serializable', description: body };
+    case 't':
+      return { kind: 'too-large', bytes: Number(body) };
+    default:
+      return { kind: 'script-error', name: 'Error', message: 'The page returned an unrecognised result (the script wrapper was interfered with)' };
+  }
+}

@@ -1,0 +1,332 @@
+import { type BrowserContext, type CDPSession, type Page, chromium } from 'playwright-core';
+import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError } from '../../errors.js';
+import { redactUrl } from '../../internal/redact.js';
+import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import { type BrowserDirs, createBrowserDirs, removeDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { withDeadline } from '../deadline.js';
+import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
+import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
+import { type ProcessInfo, processesWithMarker, readProcess, signalGroup, signalProcess, waitFor } from '../process-tree.js';
+import { findChromium } from './find-chromium.js';
+
+/**
+ * Flags every browser we start gets. The closed network of our machines refuses Chromium's
+ * background connections (sync, component updates, QUIC probes) in floods unless these are off.
+ */
+export const REQUIRED_CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+] as const;
+
+export interface PlaywrightDriverOptions {
+  /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */
+  readonly executablePath?: string;
+  /** Default `true`. */
+  readonly headless?: boolean;
+  /** Extra Chromium flags, after {@link REQUIRED_CHROMIUM_FLAGS}. */
+  readonly args?: readonly string[];
+  /** Default 1280×720. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Parent of the per-browser directory. Default `$BROWSER_ACTOR_TMPDIR` or `<tmpdir>/browser-actor`. */
+  readonly tmpRoot?: string;
+}
+
+interface PageEntry {
+  readonly page: Page;
+  readonly cdp: CDPSession;
+}
+
+/**
+ * Real Chromium through Playwright, over the pipe transport (`--remote-debugging-pipe`), so the
+ * browser exits when our process dies. Scripts run through a CDP session of our own so that a
+ * script past its deadline can be stopped with `Runtime.terminateExecution`.
+ */
+export class PlaywrightDriver implements Driver {
+  readonly name = 'playwright';
+  readonly #options: PlaywrightDriverOptions;
+  #dirs: BrowserDirs | undefined;
+  #context: BrowserContext | undefined;
+  #spare: Page | undefined;
+  #pages = new Map<PageId, PageEntry>();
+  #nextPage = 1;
+  #pid: number | null = null;
+  #closing = false;
+  #closePromise: Promise<void> | undefined;
+  #listeners = new Set<(event: DriverEvent) => void>();
+
+  constructor(options: PlaywrightDriverOptions = {}) {
+    this.#options = options;
+  }
+
+  async launch(op: DriverOpOptions): Promise<BrowserInfo> {
+    if (this.#context || this.#closing) throw new DriverError('This driver was already launched; make a new one');
+    const executablePath = findChromium(this.#options.executablePath);
+    sweepStaleBrowserDirs(this.#options.tmpRoot);
+    const dirs = createBrowserDirs(this.#options.tmpRoot);
+    this.#dirs = dirs;
+    const started = performance.now();
+    try {
+      const context = await withDeadline(
+        'Chromium launch',
+        op,
+        () =>
+          chromium.launchPersistentContext(dirs.profile, {
+            executablePath,
+            headless: this.#options.headless ?? true,
+            args: [...REQUIRED_CHROMIUM_FLAGS, ...(this.#options.args ?? [])],
+            // TMPDIR and HOME inside our directory: Chromium's temp files and the crash handler's
+            // database land there, and the path in their command lines marks them as ours.
+            env: { ...process.env, TMPDIR: dirs.tmp, HOME: dirs.home },
+            viewport: this.#options.viewport ?? { width: 1280, height: 720 },
+            timeout: op.timeoutMs + 1000,
+            handleSIGINT: false,
+            handleSIGTERM: false,
+            handleSIGHUP: false,
+          }),
+        { cancel: () => this.#killProcesses() },
+      );
+      this.#context = context;
+      context.on('close', () => {
+        if (!this.#closing) this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
+      });
+      this.#spare = context.pages()[0];
+      this.#pid = this.#findBrowserPid(dirs.profile);
+      return { name: 'chromium', version: context.browser()?.version() ?? 'unknown', pid: this.#pid };
+    } catch (error) {
+      this.#closing = true;
+      await this.#reap();
+      if (op.signal?.aborted) throw op.signal.reason;
+      if (error instanceof BrowserActorError && error.code !== 'ERR_DRIVER') throw error;
+      throw new BrowserLaunchError(
+        `Chromium (${executablePath}) failed to start after ${Math.round(performance.now() - started)}ms: ${firstLine(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async newPage(op: DriverOpOptions): Promise<PageId> {
+    const context = this.#requireContext();
+    return withDeadline('newPage', op, async () => {
+      const page = this.#spare ?? (await context.newPage());
+      this.#spare = undefined;
+      const cdp = await context.newCDPSession(page);
+      const id = `page-${this.#nextPage++}`;
+      page.on('crash', () => this.#emit({ type: 'page-crashed', pageId: id }));
+      this.#pages.set(id, { page, cdp });
+      return id;
+    });
+  }
+
+  async closePage(pageId: PageId, op: DriverOpOptions): Promise<void> {
+    const entry = this.#pages.get(pageId);
+    if (!entry) return;
+    this.#pages.delete(pageId);
+    await withDeadline('closePage', op, async () => {
+      await entry.cdp.detach().catch(() => undefined);
+      await entry.page.close();
+    });
+  }
+
+  async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
+    const { page, cdp } = this.#requirePage(pageId);
+    return withDeadline(
+      'navigate',
+      op,
+      async () => {
+        try {
+          const response = await page.goto(url, { waitUntil, timeout: op.timeoutMs + 1000 });
+          return { url: page.url(), status: response ? response.status() : null };
+        } catch (error) {
+          throw this.#navigationError(error, url);
+        }
+      },
+      { cancel: () => cdp.send('Page.stopLoading') },
+    );
+  }
+
+  async currentUrl(pageId: PageId): Promise<string> {
+    return this.#requirePage(pageId).page.url();
+  }
+
+  async evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome> {
+    const { cdp } = this.#requirePage(pageId);
+    const expression = buildEvaluateExpression(request);
+    return withDeadline(
+      'evaluate',
+      op,
+      async () => {
+        let reply: { result: { value?: unknown }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
+        try {
+          reply = (await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })) as typeof reply;
+        } catch (error) {
+          const message = firstLine(error);
+          if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
+            return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
+          }
+          throw new DriverError(`Running a script failed: ${message}`, { cause: error });
+        }
+        if (reply.exceptionDetails) {
+          // Only a script that does not parse gets here: the wrapper catches everything it runs.
+          const description = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text ?? 'Error';
+          const [first = 'Error'] = description.split('\n');
+          const colon = first.indexOf(': ');
+          return colon > 0
+            ? { kind: 'script-error', name: first.slice(0, colon), message: first.slice(colon + 2) }
+            : { kind: 'script-error', name: 'Error', message: first };
+        }
+        return parseEvaluateOutcome(reply.result.value);
+      },
+      { cancel: () => cdp.send('Runtime.terminateExecution') },
+    );
+  }
+
+  async screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array> {
+    const { page } = this.#requirePage(pageId);
+    return withDeadline('screenshot', op, async () => {
+      const png = await page.screenshot({ fullPage: options.fullPage, type: 'png', timeout: op.timeoutMs + 1000 });
+      return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
+    });
+  }
+
+  async cookies(op: DriverOpOptions): Promise<Cookie[]> {
+    const context = this.#requireContext();
+    return withDeadline('cookies', op, async () => (await context.cookies()).map(toCookie));
+  }
+
+  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void> {
+    const context = this.#requireContext();
+    await withDeadline('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
+  }
+
+  async storageState(op: DriverOpOptions): Promise<StorageState> {
+    const context = this.#requireContext();
+    return withDeadline('storageState', op, async () => {
+      const state = await context.storageState();
+      return {
+        cookies: state.cookies.map(toCookie),
+        origins: state.origins.map((o) => ({ origin: o.origin, localStorage: o.localStorage.map(({ name, value }) => ({ name, value })) })),
+      };
+    });
+  }
+
+  close(op: DriverOpOptions): Promise<void> {
+    this.#closePromise ??= (async () => {
+      this.#closing = true;
+      const context = this.#context;
+      if (context) {
+        try {
+          await withDeadline('close', op, () => context.close());
+        } catch {
+          // Past the polite deadline: #reap kills the process group.
+        }
+      }
+      await this.#reap();
+    })();
+    return this.#closePromise;
+  }
+
+  kill(): Promise<void> {
+    this.#closing = true;
+    this.#killProcesses();
+    this.#context?.close().catch(() => undefined);
+    this.#closePromise ??= this.#reap();
+    return this.#closePromise;
+  }
+
+  onEvent(listener: (event: DriverEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: DriverEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        process.emitWarning(`A driver event listener threw: ${firstLine(error)}`);
+      }
+    }
+  }
+
+  #requireContext(): BrowserContext {
+    if (!this.#context || this.#closing) throw new DriverError('The browser is not running (never launched, closed, or crashed)');
+    return this.#context;
+  }
+
+  #requirePage(pageId: PageId): PageEntry {
+    this.#requireContext();
+    const entry = this.#pages.get(pageId);
+    if (!entry || entry.page.isClosed()) throw new DriverError(`Page ${pageId} is closed or unknown`);
+    return entry;
+  }
+
+  #navigationError(error: unknown, url: string): Error {
+    const message = firstLine(error);
+    const net = /net::ERR_[A-Z_]+/.exec(message)?.[0];
+    if (net) {
+      return new NavigationError(`Navigation to ${redactUrl(url)} failed: ${net}`, { cause: error, details: { netError: net } });
+    }
+    if (/interrupted by another navigation|frame was detached/i.test(message)) {
+      return new NavigationError(`Navigation to ${redactUrl(url)} was interrupted: ${message.replace(/^page\.goto: /, '')}`, { cause: error });
+    }
+    return new DriverError(`Navigation to ${redactUrl(url)} failed: ${message.replace(/^page\.goto: /, '')}`, { cause: error });
+  }
+
+  /** The browser process: our child, whose command line names our profile. */
+  #findBrowserPid(profile: string): number | null {
+    const mine = processesWithMarker(profile).filter((p) => p.ppid === process.pid && p.pid === p.pgid);
+    return mine[0]?.pid ?? null;
+  }
+
+  #ours(): ProcessInfo[] {
+    return this.#dirs ? processesWithMarker(this.#dirs.root) : [];
+  }
+
+  /** SIGKILL the browser's process group and any process of ours outside it (the crash handler). */
+  #killProcesses(): void {
+    if (this.#pid !== null) signalGroup(this.#pid, 'SIGKILL');
+    for (const p of this.#ours()) {
+      if (p.state !== 'Z') signalProcess(p.pid, 'SIGKILL');
+    }
+  }
+
+  /**
+   * After close: kill what survived the polite close, give the crash handler (which lives in its
+   * own session, outside the group, and exits about a second after the browser) time to go, then
+   * remove the directory.
+   */
+  async #reap(): Promise<void> {
+    if (this.#pid !== null && readProcess(this.#pid)) signalGroup(this.#pid, 'SIGKILL');
+    const live = (): ProcessInfo[] => this.#ours().filter((p) => p.state !== 'Z');
+    if (!(await waitFor(() => live().length === 0, 2000))) {
+      this.#killProcesses();
+      await waitFor(() => live().length === 0, 2000);
+    }
+    this.#context = undefined;
+    this.#pages.clear();
+    if (this.#dirs) removeDir(this.#dirs.root);
+  }
+}
+
+function toCookie(c: Cookie): Cookie {
+  return {
+    name: c.name,
+    value: c.value,
+    domain: c.domain,
+    path: c.path,
+    expires: c.expires,
+    httpOnly: c.httpOnly,
+    secure: c.secure,
+    sameSite: c.sameSite,
+  };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return (text.split('\n')[0] ?? '').slice(0, 500);
+}

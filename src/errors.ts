@@ -1,0 +1,283 @@
+/**
+ * One error hierarchy for the whole product. Every error carries a stable `code`; callers branch on
+ * `code`, never on message text. Messages name the bad value and the state, and never contain
+ * secrets (cookie values, script text, passwords).
+ *
+ * Errors that cross a process boundary travel as {@link SerializedError} and are rebuilt by
+ * {@link deserializeError} from `code`, so `instanceof` and `code` both survive the trip.
+ */
+
+/** The stable error codes. */
+export const ErrorCode = {
+  /** A task or its submit options were malformed; nothing was sent to the browser. */
+  INVALID_TASK: 'ERR_INVALID_TASK',
+  /** A constructor or factory option was malformed. */
+  INVALID_OPTION: 'ERR_INVALID_OPTION',
+  /** A configuration value (environment or `.env`) was malformed. */
+  INVALID_CONFIG: 'ERR_INVALID_CONFIG',
+  /** A script, its arguments or imported cookies exceeded a size limit. */
+  PAYLOAD_TOO_LARGE: 'ERR_PAYLOAD_TOO_LARGE',
+  /** The page's script threw, or did not parse. */
+  SCRIPT: 'ERR_SCRIPT',
+  /** The task did not finish within its `timeoutMs` (queue time included). */
+  TASK_TIMEOUT: 'ERR_TASK_TIMEOUT',
+  /** A script returned a value that is not plain data. */
+  RESULT_NOT_SERIALIZABLE: 'ERR_RESULT_NOT_SERIALIZABLE',
+  /** A script's result exceeded the result size limit. */
+  RESULT_TOO_LARGE: 'ERR_RESULT_TOO_LARGE',
+  /** The browser could not load the URL (refused connection, DNS failure, …). */
+  NAVIGATION: 'ERR_NAVIGATION',
+  /** The mailbox was full and the overflow policy rejected the new task. */
+  MAILBOX_FULL: 'ERR_MAILBOX_FULL',
+  /** A queued task was dropped to admit a higher-priority one (`shed-lowest`). */
+  SHED: 'ERR_SHED',
+  /** The actor is stopping or stopped and takes no new work. */
+  ACTOR_STOPPED: 'ERR_ACTOR_STOPPED',
+  /** The browser or the task's tab died; the task may or may not have run (`details.maybeExecuted`). */
+  ACTOR_CRASHED: 'ERR_ACTOR_CRASHED',
+  /** No Chromium executable was found. */
+  BROWSER_NOT_FOUND: 'ERR_BROWSER_NOT_FOUND',
+  /** The browser failed to start. */
+  BROWSER_LAUNCH: 'ERR_BROWSER_LAUNCH',
+  /** A driver operation exceeded its own deadline. */
+  DRIVER_TIMEOUT: 'ERR_DRIVER_TIMEOUT',
+  /** Any other failure reported by the browser driver. */
+  DRIVER: 'ERR_DRIVER',
+} as const;
+
+/** Any of the stable codes in {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Structured, secret-free facts about an error (task id, actor id, sizes, …). */
+export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+
+/** The plain-data form of an error, for crossing a process boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: ErrorDetails;
+  readonly cause?: SerializedError;
+}
+
+interface BrowserActorErrorOptions {
+  readonly cause?: unknown;
+  readonly details?: ErrorDetails;
+}
+
+/** The base class of every error this package throws or rejects with. */
+export class BrowserActorError extends Error {
+  override name = 'BrowserActorError';
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, options: BrowserActorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): SerializedError {
+    return serializeError(this);
+  }
+}
+
+/** A task or its submit options were malformed (`ERR_INVALID_TASK`). Never counts as a browser fault. */
+export class InvalidTaskError extends BrowserActorError {
+  override name = 'InvalidTaskError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.INVALID_TASK, message, options);
+  }
+}
+
+/** A constructor or factory option was malformed (`ERR_INVALID_OPTION`). */
+export class InvalidOptionError extends BrowserActorError {
+  override name = 'InvalidOptionError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.INVALID_OPTION, message, options);
+  }
+}
+
+/** A configuration value was malformed (`ERR_INVALID_CONFIG`). */
+export class ConfigError extends BrowserActorError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.INVALID_CONFIG, message, options);
+  }
+}
+
+/** A payload exceeded a size limit (`ERR_PAYLOAD_TOO_LARGE`). */
+export class PayloadTooLargeError extends BrowserActorError {
+  override name = 'PayloadTooLargeError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.PAYLOAD_TOO_LARGE, message, options);
+  }
+}
+
+/** The page's script threw or did not parse (`ERR_SCRIPT`); the message is the page's own. */
+export class ScriptError extends BrowserActorError {
+  override name = 'ScriptError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.SCRIPT, message, options);
+  }
+}
+
+/** A task ran out of time (`ERR_TASK_TIMEOUT`). */
+export class TaskTimeoutError extends BrowserActorError {
+  override name = 'TaskTimeoutError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.TASK_TIMEOUT, message, options);
+  }
+}
+
+/** A script's result is not plain data (`ERR_RESULT_NOT_SERIALIZABLE`). */
+export class ResultNotSerializableError extends BrowserActorError {
+  override name = 'ResultNotSerializableError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.RESULT_NOT_SERIALIZABLE, message, options);
+  }
+}
+
+/** A script's result is over the size limit (`ERR_RESULT_TOO_LARGE`). */
+export class ResultTooLargeError extends BrowserActorError {
+  override name = 'ResultTooLargeError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.RESULT_TOO_LARGE, message, options);
+  }
+}
+
+/** The browser could not load a URL (`ERR_NAVIGATION`); `details.netError` holds Chromium's code. */
+export class NavigationError extends BrowserActorError {
+  override name = 'NavigationError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.NAVIGATION, message, options);
+  }
+}
+
+/** The mailbox refused a task (`ERR_MAILBOX_FULL`). */
+export class MailboxFullError extends BrowserActorError {
+  override name = 'MailboxFullError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.MAILBOX_FULL, message, options);
+  }
+}
+
+/** A queued task was dropped for a higher-priority one (`ERR_SHED`). It never ran. */
+export class ShedError extends BrowserActorError {
+  override name = 'ShedError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.SHED, message, options);
+  }
+}
+
+/** The actor takes no more work (`ERR_ACTOR_STOPPED`). */
+export class ActorStoppedError extends BrowserActorError {
+  override name = 'ActorStoppedError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.ACTOR_STOPPED, message, options);
+  }
+}
+
+/** The browser or tab died (`ERR_ACTOR_CRASHED`); `details.maybeExecuted` says whether the task may have run. */
+export class ActorCrashedError extends BrowserActorError {
+  override name = 'ActorCrashedError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.ACTOR_CRASHED, message, options);
+  }
+}
+
+/** No Chromium executable was found (`ERR_BROWSER_NOT_FOUND`); the message says how to install one. */
+export class BrowserNotFoundError extends BrowserActorError {
+  override name = 'BrowserNotFoundError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.BROWSER_NOT_FOUND, message, options);
+  }
+}
+
+/** The browser failed to start (`ERR_BROWSER_LAUNCH`). */
+export class BrowserLaunchError extends BrowserActorError {
+  override name = 'BrowserLaunchError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.BROWSER_LAUNCH, message, options);
+  }
+}
+
+/** A driver operation exceeded its deadline (`ERR_DRIVER_TIMEOUT`). */
+export class DriverTimeoutError extends BrowserActorError {
+  override name = 'DriverTimeoutError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.DRIVER_TIMEOUT, message, options);
+  }
+}
+
+/** Any other driver failure (`ERR_DRIVER`). */
+export class DriverError extends BrowserActorError {
+  override name = 'DriverError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.DRIVER, message, options);
+  }
+}
+
+type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
+
+const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
+  ERR_INVALID_TASK: InvalidTaskError,
+  ERR_INVALID_OPTION: InvalidOptionError,
+  ERR_INVALID_CONFIG: ConfigError,
+  ERR_PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  ERR_SCRIPT: ScriptError,
+  ERR_TASK_TIMEOUT: TaskTimeoutError,
+  ERR_RESULT_NOT_SERIALIZABLE: ResultNotSerializableError,
+  ERR_RESULT_TOO_LARGE: ResultTooLargeError,
+  ERR_NAVIGATION: NavigationError,
+  ERR_MAILBOX_FULL: MailboxFullError,
+  ERR_SHED: ShedError,
+  ERR_ACTOR_STOPPED: ActorStoppedError,
+  ERR_ACTOR_CRASHED: ActorCrashedError,
+  ERR_BROWSER_NOT_FOUND: BrowserNotFoundError,
+  ERR_BROWSER_LAUNCH: BrowserLaunchError,
+  ERR_DRIVER_TIMEOUT: DriverTimeoutError,
+  ERR_DRIVER: DriverError,
+};
+
+/** True when `value` is one of our errors, optionally with the given code. */
+export function isBrowserActorError(value: unknown, code?: ErrorCode): value is BrowserActorError {
+  return value instanceof BrowserActorError && (code === undefined || value.code === code);
+}
+
+/**
+ * Plain-data form of any thrown value. Foreign errors keep their name and message; non-errors
+ * become a generic error whose message says what was thrown (by type, not by content).
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (error instanceof BrowserActorError) {
+    const cause = depth < 4 && error.cause !== undefined ? serializeError(error.cause, depth + 1) : undefined;
+    return {
+      name: error.name,
+      code: error.code,
+      message: error.message,
+      details: { ...error.details },
+      ...(cause ? { cause } : {}),
+    };
+  }
+  if (error instanceof Error) {
+    const maybeCode: unknown = (error as Error & { code?: unknown }).code;
+    const code = typeof maybeCode === 'string' ? maybeCode : 'ERR_UNKNOWN';
+    return { name: error.name, code, message: error.message };
+  }
+  return { name: 'Error', code: 'ERR_UNKNOWN', message: `Non-error value thrown (${typeof error})` };
+}
+
+/** Rebuild an error from {@link serializeError}'s output; our codes come back as our classes. */
+export function deserializeError(serialized: SerializedError): Error {
+  const cause = serialized.cause ? deserializeError(serialized.cause) : undefined;
+  const Cls = (classByCode as Record<string, ErrorClass | undefined>)[serialized.code];
+  if (Cls) {
+    const error = new Cls(serialized.message, { cause, details: serialized.details ?? {} });
+    return error;
+  }
+  const error = new Error(serialized.message, cause === undefined ? undefined : { cause });
+  error.name = serialized.name;
+  (error as Error & { code: string }).code = serialized.code;
+  return error;
+}

@@ -1,0 +1,34 @@
+/**
+ * browser-actor: one actor owns one browser and serves typed tasks from a bounded priority
+ * mailbox. Start with {@link createBrowserActor}.
+ */
+export { createBrowserActor, type CreateBrowserActorOptions } from './compose.js';
+export { loadConfig, type Config } from './config.js';
+export {
+  BrowserActor,
+  type ActorState,
+  type ActorStats,
+  type BrowserActorEvents,
+  type BrowserActorOptions,
+  type SubmitOptions,
+  type TaskOutcome,
+} from './runtime/actor/browser-actor.js';
+export {
+  OverflowPolicy,
+  PRIORITY_LEVELS,
+  Priority,
+  PriorityMailbox,
+  type MailboxOptions,
+  type Ticket,
+  type TicketState,
+} from './runtime/mailbox/mailbox.js';
+export { CurrentUrl, ExecuteJS, ExportCookies, GetCookies, ImportCookies, Navigate, Screenshot } from './runtime/tasks/constructors.js';
+export { toNetscape } from './runtime/tasks/cookie-formats.js';
+export { isIdempotent } from './runtime/tasks/run-task.js';
+export { defaultTaskLimits, type TaskLimits } from './runtime/tasks/validate.js';
+export type * from './runtime/tasks/types.js';
+export type * from './drivers/driver.js';
+export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions } from './drivers/playwright/playwright-driver.js';
+export { findChromium } from './drivers/playwright/find-chromium.js';
+export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
+export * from './errors.js';

@@ -1,0 +1,51 @@
+/**
+ * Injectable time. Everything in the runtime that waits or measures goes through a {@link Clock},
+ * so timing logic is tested with a manual clock instead of real sleeps.
+ */
+
+/** An opaque handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+export interface TimerOptions {
+  /** Let the process exit while this timer is pending (background timers). Default `false`. */
+  readonly unref?: boolean;
+}
+
+export interface Clock {
+  /** Monotonic milliseconds; only differences are meaningful. */
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real clock: `performance.now()` and Node's timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(callback, delayMs, options) {
+    const timer = setTimeout(callback, Math.max(0, delayMs));
+    if (options?.unref) timer.unref();
+    return timer;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
+/** Resolve after `delayMs` on `clock`, or reject with `signal.reason` when aborted first. */
+export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      reject(signal?.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,787 @@
+import type { BrowserInfo, Driver, DriverEvent, DriverFactory, DriverOpOptions, PageId } from '../../drivers/driver.js';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  BrowserActorError,
+  DriverError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  ShedError,
+  TaskTimeoutError,
+  isBrowserActorError,
+} from '../../errors.js';
+import { type Clock, sleep, systemClock } from '../../internal/clock.js';
+import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
+import { type Deferred, createDeferred } from '../../internal/deferred.js';
+import { TypedEmitter } from '../../internal/typed-emitter.js';
+import { type OverflowPolicy, PRIORITY_LEVELS, Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
+import { isIdempotent, runTask } from '../tasks/run-task.js';
+import type { ResultOf, Task } from '../tasks/types.js';
+import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+
+/** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
+export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
+
+/** How a task was answered. */
+export type TaskOutcome = 'ok' | 'error' | 'timeout' | 'cancelled' | 'shed';
+
+export interface BrowserActorOptions {
+  /** Makes the actor's driver. The actor owns it exclusively; nothing else ever sees it. */
+  readonly driver: DriverFactory;
+  /** Name used in task ids, events and messages. Default `actor-<n>`. */
+  readonly id?: string;
+  /**
+   * `true`: tasks queue in the bounded priority mailbox and one worker loop runs them, one at a
+   * time. `false` (default, as the design note asks): `submit` runs each task directly on the
+   * driver, with the same validation, timeouts and typed results, but no queue (concurrent
+   * submits reach the browser concurrently).
+   */
+  readonly actorMode?: boolean;
+  readonly mailbox?: {
+    /** Default 1000. */
+    readonly capacity?: number;
+    /** Default `'reject'`. */
+    readonly overflow?: OverflowPolicy;
+    /** `defer` only. Default `max(1, ⌊capacity/2⌋)`. */
+    readonly lowWaterMark?: number;
+    /** `defer` only. Default `capacity`. */
+    readonly maxDeferred?: number;
+  };
+  /** Timeout of a task whose submit gives none. Default 30 000 ms. */
+  readonly defaultTimeoutMs?: number;
+  /** Largest `timeoutMs` a submit may ask for. Default 600 000 ms. */
+  readonly maxTimeoutMs?: number;
+  /** Priority of a task whose submit gives none. Default `Priority.NORMAL` (5). */
+  readonly defaultPriority?: number;
+  /** Size and scheme limits; see {@link TaskLimits}. */
+  readonly limits?: Partial<TaskLimits>;
+  /** Deadline for the browser to start. Default 30 000 ms. */
+  readonly launchTimeoutMs?: number;
+  /** Deadline for a polite browser close before its processes are killed. Default 5000 ms. */
+  readonly closeTimeoutMs?: number;
+  /**
+   * After a task times out or is cancelled, how long the worker waits for the browser to
+   * confirm the work stopped before it replaces the tab. Default 2000 ms.
+   */
+  readonly cancelGraceMs?: number;
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+export interface SubmitOptions {
+  /** Integer 0–9, higher runs first. Default 5. */
+  readonly priority?: number;
+  /** Whole budget from submit to answer, queue time included. Default `defaultTimeoutMs`. */
+  readonly timeoutMs?: number;
+  /** Cancels the task: a queued task never runs, a running one is stopped in the browser. */
+  readonly signal?: AbortSignal;
+  /** A second submit with the same key while the first is queued or running gets the first one's answer. */
+  readonly idempotencyKey?: string;
+}
+
+export interface ActorStats {
+  readonly id: string;
+  readonly state: ActorState;
+  readonly actorMode: boolean;
+  /** Tasks waiting to run (in the mailbox, or for the browser to start). */
+  readonly queued: number;
+  /** Mailbox depth per priority; index = priority. */
+  readonly queuedByPriority: readonly number[];
+  /** Tasks waiting outside the mailbox under the `defer` policy. */
+  readonly deferred: number;
+  /** Tasks whose browser work has not ended yet. */
+  readonly inFlight: number;
+  readonly submitted: number;
+  /** Answered with a result. */
+  readonly completed: number;
+  /** Answered with an error other than timeout, cancellation or shedding. */
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly cancelled: number;
+  readonly shed: number;
+  /** Refused at submit (invalid, mailbox full, actor stopped). */
+  readonly rejected: number;
+}
+
+/** Events of a {@link BrowserActor}. */
+export interface BrowserActorEvents {
+  /** The actor moved from one lifecycle state to another. */
+  state: { readonly actorId: string; readonly from: ActorState; readonly to: ActorState; readonly reason?: string };
+  /** A task left the queue and began running against the browser. */
+  'task:start': { readonly actorId: string; readonly taskId: string; readonly type: Task['type']; readonly priority: number; readonly queuedMs: number };
+  /** A task was answered, exactly once: result, error, timeout, cancellation or shedding. */
+  'task:end': {
+    readonly actorId: string;
+    readonly taskId: string;
+    readonly type: Task['type'];
+    readonly outcome: TaskOutcome;
+    readonly durationMs: number;
+    readonly errorCode?: string;
+  };
+  /** The browser or its tab failed underneath the actor. */
+  fault: { readonly actorId: string; readonly kind: 'browser-disconnected' | 'page-crashed' | 'stuck-page'; readonly reason: string; readonly taskId?: string };
+}
+
+type Phase = 'queued' | 'running' | 'done';
+
+interface Entry {
+  readonly id: string;
+  readonly task: ValidTask;
+  readonly priority: number;
+  readonly timeoutMs: number;
+  readonly submittedAt: number;
+  readonly deadlineAt: number;
+  readonly result: Deferred<unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly idempotencyKey: string | undefined;
+  phase: Phase;
+  startedAt: number;
+  ticket: Ticket<Entry> | undefined;
+  deadline: Deadline | undefined;
+  onAbort: (() => void) | undefined;
+  controller: AbortController | undefined;
+  interrupted: Deferred<void> | undefined;
+}
+
+let actorCounter = 0;
+
+/**
+ * One browser, one owner. The actor creates its driver, and only the actor's own code calls it:
+ * in actor mode a single worker loop takes tasks from a bounded priority mailbox and runs them
+ * one at a time; in direct mode each submit runs its task at once. Either way every accepted
+ * task is answered exactly once — result, typed error, timeout or cancellation — and a late
+ * browser answer after the deadline is discarded.
+ */
+export class BrowserActor {
+  readonly id: string;
+  readonly actorMode: boolean;
+  readonly #factory: DriverFactory;
+  readonly #clock: Clock;
+  readonly #deadlines: DeadlineScheduler;
+  readonly #events = new TypedEmitter<BrowserActorEvents>();
+  readonly #mailbox: PriorityMailbox<Entry>;
+  readonly #limits: TaskLimits;
+  readonly #defaultTimeoutMs: number;
+  readonly #maxTimeoutMs: number;
+  readonly #defaultPriority: number;
+  readonly #launchTimeoutMs: number;
+  readonly #closeTimeoutMs: number;
+  readonly #cancelGraceMs: number;
+  #state: ActorState = 'idle';
+  #stateReason: string | undefined;
+  #driver: Driver | undefined;
+  #offDriverEvents: (() => void) | undefined;
+  #browser: BrowserInfo | undefined;
+  #pageId: PageId | undefined;
+  #pagePromise: Promise<PageId> | undefined;
+  #pumping = false;
+  #seq = 0;
+  #inFlight = new Set<Entry>();
+  #waiting = new Set<Entry>(); // direct mode: submitted before the browser was ready
+  #byKey = new Map<string, { entry: Entry; fingerprint: string }>();
+  #startPromise: Promise<void> | undefined;
+  #launchAbort: AbortController | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #killPromise: Promise<void> | undefined;
+  #drained: Deferred<void> | undefined;
+  #counts = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, shed: 0, rejected: 0 };
+
+  constructor(options: BrowserActorOptions) {
+    if (typeof options?.driver !== 'function') {
+      throw new InvalidOptionError('BrowserActor needs a driver factory: new BrowserActor({ driver: () => new SomeDriver() })');
+    }
+    this.id = options.id ?? `actor-${++actorCounter}`;
+    this.actorMode = options.actorMode ?? false;
+    this.#factory = options.driver;
+    this.#clock = options.clock ?? systemClock;
+    this.#deadlines = new DeadlineScheduler(this.#clock);
+    this.#defaultTimeoutMs = positive('defaultTimeoutMs', options.defaultTimeoutMs ?? 30_000);
+    this.#maxTimeoutMs = positive('maxTimeoutMs', options.maxTimeoutMs ?? 600_000);
+    if (this.#defaultTimeoutMs > this.#maxTimeoutMs) {
+      throw new InvalidOptionError(`defaultTimeoutMs (${this.#defaultTimeoutMs}) is above maxTimeoutMs (${this.#maxTimeoutMs})`);
+    }
+    this.#defaultPriority = options.defaultPriority ?? Priority.NORMAL;
+    if (!isPriority(this.#defaultPriority)) {
+      throw new InvalidOptionError(`defaultPriority must be an integer 0–${PRIORITY_LEVELS - 1}, got ${String(options.defaultPriority)}`);
+    }
+    this.#launchTimeoutMs = positive('launchTimeoutMs', options.launchTimeoutMs ?? 30_000);
+    this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
+    this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
+    this.#limits = { ...defaultTaskLimits, ...options.limits };
+    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
+    this.#mailbox = new PriorityMailbox<Entry>({
+      capacity: options.mailbox?.capacity ?? 1000,
+      ...(options.mailbox?.overflow === undefined ? {} : { overflow: options.mailbox.overflow }),
+      ...(options.mailbox?.lowWaterMark === undefined ? {} : { lowWaterMark: options.mailbox.lowWaterMark }),
+      ...(options.mailbox?.maxDeferred === undefined ? {} : { maxDeferred: options.mailbox.maxDeferred }),
+      onShed: (entry) => this.#onShed(entry),
+    });
+  }
+
+  /** Current lifecycle state. */
+  get state(): ActorState {
+    return this.#state;
+  }
+
+  /** The browser's name, version and pid, once started. */
+  get browser(): BrowserInfo | undefined {
+    return this.#browser;
+  }
+
+  /** Subscribe to an event; returns an unsubscribe function. A throwing listener never breaks the actor. */
+  on<K extends keyof BrowserActorEvents>(name: K, listener: (event: BrowserActorEvents[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  off<K extends keyof BrowserActorEvents>(name: K, listener: (event: BrowserActorEvents[K]) => void): void {
+    this.#events.off(name, listener);
+  }
+
+  /**
+   * Launch the browser. Idempotent: a second call returns the first call's promise. Tasks
+   * submitted before it resolves wait (their timeouts still count).
+   */
+  start(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#startPromise) return this.#startPromise;
+    if (this.#state !== 'idle') return Promise.reject(this.#notAcceptingError());
+    this.#startPromise = this.#start(options.signal);
+    return this.#startPromise;
+  }
+
+  /**
+   * Submit a task; the promise settles exactly once with its result or a typed error. Bad input
+   * is rejected here, before the browser is touched, and never counts as a browser fault.
+   */
+  submit<T extends Task>(task: T, options: SubmitOptions = {}): Promise<ResultOf<T>> {
+    return this.#submit(task, options) as Promise<ResultOf<T>>;
+  }
+
+  /** Finish queued and running tasks, then close the browser. Idempotent. */
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#maxTimeoutMs);
+    return this.#stopPromise;
+  }
+
+  /** Fail every pending task with `reason` (an Error, or text for an `ERR_ACTOR_STOPPED`) and kill the browser now. Idempotent. */
+  kill(reason?: unknown): Promise<void> {
+    this.#killPromise ??= this.#kill(reason);
+    return this.#killPromise;
+  }
+
+  /** Resolves when a submit would be admitted to the mailbox without refusal or deferral. */
+  onCapacity(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.actorMode ? this.#mailbox.onCapacity(options) : Promise.resolve();
+  }
+
+  /** Resolves when fewer than `n` tasks are queued. */
+  whenBelow(n: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.actorMode ? this.#mailbox.whenBelow(n, options) : Promise.resolve();
+  }
+
+  stats(): ActorStats {
+    return {
+      id: this.id,
+      state: this.#state,
+      actorMode: this.actorMode,
+      queued: this.#mailbox.size + this.#waiting.size,
+      queuedByPriority: this.#mailbox.sizes(),
+      deferred: this.#mailbox.deferredSize,
+      inFlight: this.#inFlight.size,
+      ...this.#counts,
+    };
+  }
+
+  // ── submit ────────────────────────────────────────────────────────────────────────────
+
+  #submit(task: Task, options: SubmitOptions): Promise<unknown> {
+    let entry: Entry;
+    try {
+      if (!this.#accepting()) throw this.#notAcceptingError();
+      const valid = validateTask(task, this.#limits);
+      const { priority, timeoutMs, signal, idempotencyKey } = this.#submitOptions(options);
+      signal?.throwIfAborted();
+      if (idempotencyKey !== undefined) {
+        const existing = this.#byKey.get(idempotencyKey);
+        const fingerprint = JSON.stringify(valid);
+        if (existing) {
+          if (existing.fingerprint !== fingerprint) {
+            throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(idempotencyKey)} is already in use by a different task (${existing.entry.id}); use a new key`);
+          }
+          this.#counts.submitted++;
+          return follow(existing.entry.result.promise, signal);
+        }
+        entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey);
+        this.#byKey.set(idempotencyKey, { entry, fingerprint });
+      } else {
+        entry = this.#newEntry(valid, priority, timeoutMs, signal, undefined);
+      }
+    } catch (error) {
+      this.#counts.rejected++;
+      return Promise.reject(error);
+    }
+    if (this.actorMode) {
+      const ticket = this.#mailbox.offer(entry, entry.priority);
+      if (!ticket) {
+        if (entry.idempotencyKey !== undefined) this.#byKey.delete(entry.idempotencyKey);
+        this.#counts.rejected++;
+        return Promise.reject(
+          new MailboxFullError(
+            `Mailbox full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (actor ${this.id}, overflow ${this.#mailbox.overflow}` +
+              `${this.#mailbox.overflow === 'defer' ? `, ${this.#mailbox.deferredSize} deferred` : ''}); task refused — retry later or await onCapacity()`,
+            { details: { actorId: this.id, capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority } },
+          ),
+        );
+      }
+      entry.ticket = ticket;
+    }
+    this.#counts.submitted++;
+    this.#arm(entry);
+    if (this.actorMode) this.#pump();
+    else if (this.#state === 'ready' || this.#state === 'stopping') void this.#runEntry(entry);
+    else this.#waiting.add(entry);
+    return entry.result.promise;
+  }
+
+  #newEntry(task: ValidTask, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined): Entry {
+    const now = this.#clock.now();
+    return {
+      id: `${this.id}:${++this.#seq}`,
+      task,
+      priority,
+      timeoutMs,
+      submittedAt: now,
+      deadlineAt: now + timeoutMs,
+      result: createDeferred<unknown>(),
+      signal,
+      idempotencyKey,
+      phase: 'queued',
+      startedAt: 0,
+      ticket: undefined,
+      deadline: undefined,
+      onAbort: undefined,
+      controller: undefined,
+      interrupted: undefined,
+    };
+  }
+
+  #submitOptions(options: SubmitOptions): { priority: number; timeoutMs: number; signal: AbortSignal | undefined; idempotencyKey: string | undefined } {
+    if (typeof options !== 'object' || options === null) throw new InvalidTaskError('submit options must be an object');
+    const priority = options.priority ?? this.#defaultPriority;
+    if (!isPriority(priority)) {
+      throw new InvalidTaskError(`priority must be an integer from 0 (lowest) to ${PRIORITY_LEVELS - 1} (highest), got ${String(priority)}`);
+    }
+    const timeoutMs = options.timeoutMs ?? this.#defaultTimeoutMs;
+    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.#maxTimeoutMs) {
+      throw new InvalidTaskError(`timeoutMs must be a number above 0 and at most ${this.#maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`);
+    }
+    const { signal, idempotencyKey } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidTaskError('signal must be an AbortSignal');
+    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 256)) {
+      throw new InvalidTaskError('idempotencyKey must be a non-empty string of at most 256 characters');
+    }
+    return { priority, timeoutMs, signal, idempotencyKey };
+  }
+
+  #arm(entry: Entry): void {
+    entry.deadline = this.#deadlines.at(entry.deadlineAt, () => this.#onTimeout(entry));
+    if (entry.signal) {
+      const onAbort = (): void => this.#interrupt(entry, entry.signal?.reason, 'cancelled');
+      entry.onAbort = onAbort;
+      entry.signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  // ── running ───────────────────────────────────────────────────────────────────────────
+
+  #pump(): void {
+    if (this.#pumping || (this.#state !== 'ready' && this.#state !== 'stopping')) return;
+    this.#pumping = true;
+    void this.#loop();
+  }
+
+  /** The worker loop: the only caller of the driver in actor mode. */
+  async #loop(): Promise<void> {
+    try {
+      while (this.#state === 'ready' || this.#state === 'stopping') {
+        const entry = this.#mailbox.take();
+        if (!entry) break;
+        await this.#runEntry(entry);
+      }
+    } finally {
+      this.#pumping = false;
+      this.#checkDrained();
+    }
+  }
+
+  async #runEntry(entry: Entry): Promise<void> {
+    if (entry.phase !== 'queued') return;
+    const driver = this.#driver as Driver;
+    entry.phase = 'running';
+    entry.startedAt = this.#clock.now();
+    const controller = new AbortController();
+    entry.controller = controller;
+    entry.interrupted = createDeferred<void>();
+    this.#inFlight.add(entry);
+    if (this.#events.hasListeners('task:start')) {
+      this.#events.emit('task:start', {
+        actorId: this.id,
+        taskId: entry.id,
+        type: entry.task.type,
+        priority: entry.priority,
+        queuedMs: entry.startedAt - entry.submittedAt,
+      });
+    }
+    const op = (): DriverOpOptions => ({ timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()), signal: controller.signal });
+    let work: Promise<unknown>;
+    try {
+      work = runTask(entry.task, { driver, limits: this.#limits, op, page: (o) => this.#page(o) });
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    let workEnded = false;
+    const ended = work.then(
+      (value) => {
+        workEnded = true;
+        this.#settle(entry, value, undefined);
+      },
+      (error: unknown) => {
+        workEnded = true;
+        this.#settle(entry, undefined, this.#taskError(entry, error));
+      },
+    );
+    try {
+      await Promise.race([ended, entry.interrupted.promise]);
+      if (!workEnded) {
+        // Answered by timeout or cancel: the driver was told to stop the work. Keep the slot
+        // until it confirms, so the next task never shares the tab with a runaway script.
+        const graceOver = new AbortController();
+        try {
+          await Promise.race([ended, sleep(this.#clock, this.#cancelGraceMs, graceOver.signal)]);
+        } finally {
+          graceOver.abort();
+        }
+        if (!workEnded && this.#state !== 'crashed' && this.#state !== 'stopped') await this.#replaceStuckPage(entry);
+      }
+    } finally {
+      this.#inFlight.delete(entry);
+      this.#checkDrained();
+    }
+  }
+
+  /** The actor's tab, created on first use and reused. */
+  #page(op: DriverOpOptions): Promise<PageId> {
+    if (this.#pageId !== undefined) return Promise.resolve(this.#pageId);
+    this.#pagePromise ??= (this.#driver as Driver)
+      .newPage(op)
+      .then((id) => {
+        this.#pageId = id;
+        return id;
+      })
+      .finally(() => {
+        this.#pagePromise = undefined;
+      });
+    return this.#pagePromise;
+  }
+
+  #onTimeout(entry: Entry): void {
+    const where = entry.phase === 'queued' ? 'while queued' : 'while running';
+    const error = new TaskTimeoutError(
+      `Task ${entry.id} (${entry.task.type}) timed out after ${entry.timeoutMs}ms ${where} (actor ${this.id}, ${this.#mailbox.size} queued, attempt 1)`,
+      { details: { taskId: entry.id, actorId: this.id, timeoutMs: entry.timeoutMs, phase: entry.phase } },
+    );
+    this.#interrupt(entry, error, 'timeout');
+  }
+
+  /** Answer a task now (timeout, cancel) and stop its work: it leaves the queue, or the browser is told to stop. */
+  #interrupt(entry: Entry, reason: unknown, outcome: TaskOutcome): void {
+    if (entry.phase === 'done') return;
+    if (entry.phase === 'queued') {
+      if (entry.ticket) this.#mailbox.remove(entry.ticket);
+      this.#waiting.delete(entry);
+      this.#settle(entry, undefined, reason, outcome);
+      this.#checkDrained();
+      return;
+    }
+    this.#settle(entry, undefined, reason, outcome);
+    entry.controller?.abort(reason);
+    entry.interrupted?.resolve();
+  }
+
+  /**
+   * Answer a task exactly once. `error === undefined` means success. Later calls are ignored,
+   * which is how a browser answer arriving after the deadline is discarded.
+   */
+  #settle(entry: Entry, value: unknown, error: unknown, outcome?: TaskOutcome): void {
+    if (entry.phase === 'done') return;
+    entry.phase = 'done';
+    entry.deadline?.cancel();
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    if (entry.idempotencyKey !== undefined && this.#byKey.get(entry.idempotencyKey)?.entry === entry) this.#byKey.delete(entry.idempotencyKey);
+    const final: TaskOutcome = error === undefined ? 'ok' : (outcome ?? (isBrowserActorError(error, 'ERR_TASK_TIMEOUT') ? 'timeout' : 'error'));
+    switch (final) {
+      case 'ok':
+        this.#counts.completed++;
+        break;
+      case 'error':
+        this.#counts.failed++;
+        break;
+      case 'timeout':
+        this.#counts.timedOut++;
+        break;
+      case 'cancelled':
+        this.#counts.cancelled++;
+        break;
+      case 'shed':
+        this.#counts.shed++;
+        break;
+    }
+    if (error === undefined) entry.result.resolve(value);
+    else entry.result.reject(error);
+    if (this.#events.hasListeners('task:end')) {
+      this.#events.emit('task:end', {
+        actorId: this.id,
+        taskId: entry.id,
+        type: entry.task.type,
+        outcome: final,
+        durationMs: this.#clock.now() - entry.submittedAt,
+        ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
+      });
+    }
+  }
+
+  /** Map what the driver threw to the task's answer. */
+  #taskError(entry: Entry, error: unknown): unknown {
+    if (isBrowserActorError(error, 'ERR_DRIVER_TIMEOUT')) {
+      return new TaskTimeoutError(
+        `Task ${entry.id} (${entry.task.type}) timed out after ${entry.timeoutMs}ms while running (actor ${this.id}, ${this.#mailbox.size} queued, attempt 1)`,
+        { cause: error, details: { taskId: entry.id, actorId: this.id, timeoutMs: entry.timeoutMs, phase: 'running' } },
+      );
+    }
+    if (isBrowserActorError(error, 'ERR_DRIVER') && /closed|crash|disconnect/i.test(error.message)) {
+      return this.#crashedError(entry, 'the browser or tab closed');
+    }
+    if (error instanceof BrowserActorError) return error;
+    return new DriverError(`Task ${entry.id} (${entry.task.type}) failed in the driver: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+
+  #crashedError(entry: Entry, reason: string): ActorCrashedError {
+    const ran = entry.phase === 'running';
+    return new ActorCrashedError(
+      ran
+        ? `Task ${entry.id} (${entry.task.type}) was running when ${reason} (actor ${this.id}); it may have taken effect`
+        : `Task ${entry.id} (${entry.task.type}) never ran: ${reason} (actor ${this.id})`,
+      { details: { taskId: entry.id, actorId: this.id, maybeExecuted: ran, idempotent: isIdempotent(entry.task) } },
+    );
+  }
+
+  #onShed(entry: Entry): void {
+    this.#settle(
+      entry,
+      undefined,
+      new ShedError(
+        `Task ${entry.id} (${entry.task.type}, priority ${entry.priority}) was dropped from the full mailbox for a higher-priority task (actor ${this.id}, capacity ${this.#mailbox.capacity}); it never ran`,
+        { details: { taskId: entry.id, actorId: this.id, priority: entry.priority } },
+      ),
+      'shed',
+    );
+  }
+
+  // ── faults ────────────────────────────────────────────────────────────────────────────
+
+  #onDriverEvent(event: DriverEvent): void {
+    if (event.type === 'disconnected') {
+      this.#onBrowserGone(event.reason);
+      return;
+    }
+    if (event.pageId !== this.#pageId) return;
+    this.#pageId = undefined;
+    const driver = this.#driver;
+    void driver?.closePage(event.pageId, { timeoutMs: this.#closeTimeoutMs }).catch(() => undefined);
+    for (const entry of [...this.#inFlight]) {
+      this.#emitFault('page-crashed', 'the tab crashed', entry.id);
+      this.#interrupt(entry, this.#crashedError(entry, 'its tab crashed'), 'error');
+    }
+    if (this.#inFlight.size === 0) this.#emitFault('page-crashed', 'the tab crashed');
+  }
+
+  #onBrowserGone(reason: string): void {
+    if (this.#state === 'stopped' || this.#state === 'crashed' || this.#state === 'failed') return;
+    this.#emitFault('browser-disconnected', reason);
+    this.#setState('crashed', reason);
+    this.#failAll((entry) => this.#crashedError(entry, `the browser died (${reason})`));
+    void this.#driver?.kill();
+  }
+
+  async #replaceStuckPage(entry: Entry): Promise<void> {
+    const stuck = this.#pageId;
+    this.#emitFault('stuck-page', `the tab did not stop task ${entry.id} within ${this.#cancelGraceMs}ms`, entry.id);
+    if (stuck === undefined) return;
+    this.#pageId = undefined;
+    try {
+      await (this.#driver as Driver).closePage(stuck, { timeoutMs: this.#closeTimeoutMs });
+    } catch {
+      this.#onBrowserGone(`the browser did not close a stuck tab within ${this.#closeTimeoutMs}ms`);
+    }
+  }
+
+  #emitFault(kind: BrowserActorEvents['fault']['kind'], reason: string, taskId?: string): void {
+    this.#events.emit('fault', { actorId: this.id, kind, reason, ...(taskId === undefined ? {} : { taskId }) });
+  }
+
+  /** Answer every queued, waiting and running task with an error made for it. */
+  #failAll(errorFor: (entry: Entry) => unknown): void {
+    for (const entry of this.#mailbox.drain()) this.#settle(entry, undefined, errorFor(entry));
+    for (const entry of [...this.#waiting]) this.#settle(entry, undefined, errorFor(entry));
+    this.#waiting.clear();
+    for (const entry of [...this.#inFlight]) this.#interrupt(entry, errorFor(entry), 'error');
+    this.#checkDrained();
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────
+
+  async #start(signal: AbortSignal | undefined): Promise<void> {
+    this.#setState('starting');
+    let driver: Driver;
+    try {
+      driver = this.#factory();
+    } catch (error) {
+      this.#setState('failed', 'the driver factory threw');
+      this.#failAll(() => error);
+      throw error;
+    }
+    this.#driver = driver;
+    this.#offDriverEvents = driver.onEvent((event) => this.#onDriverEvent(event));
+    this.#launchAbort = new AbortController();
+    const launchSignal = signal ? AbortSignal.any([signal, this.#launchAbort.signal]) : this.#launchAbort.signal;
+    try {
+      this.#browser = await driver.launch({ timeoutMs: this.#launchTimeoutMs, signal: launchSignal });
+    } catch (error) {
+      await driver.kill().catch(() => undefined);
+      if (this.#state === 'starting') {
+        this.#setState('failed', error instanceof Error ? error.message : String(error));
+        this.#failAll(() => error);
+      }
+      throw error;
+    }
+    if (this.#state !== 'starting') {
+      // stop() or kill() arrived during the launch.
+      await driver.kill();
+      throw this.#notAcceptingError();
+    }
+    this.#setState('ready');
+    if (this.actorMode) this.#pump();
+    else {
+      const waiting = [...this.#waiting];
+      this.#waiting.clear();
+      for (const entry of waiting) void this.#runEntry(entry);
+    }
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    if (this.#state === 'idle') {
+      this.#setState('stopped', 'stopped before start');
+      return;
+    }
+    if (this.#state === 'starting') await this.#startPromise?.catch(() => undefined);
+    if (this.#state === 'ready') this.#setState('stopping');
+    if (this.#state === 'stopping') {
+      this.#pump();
+      const drained = this.#whenDrained();
+      const timer = this.#clock.setTimeout(() => {
+        this.#failAll(
+          (entry) =>
+            new ActorStoppedError(`Actor ${this.id} stopped after waiting ${timeoutMs}ms for its tasks; task ${entry.id} (${entry.task.type}) was not finished`, {
+              details: { taskId: entry.id, actorId: this.id, maybeExecuted: entry.phase === 'running' },
+            }),
+        );
+      }, timeoutMs);
+      try {
+        await drained;
+      } finally {
+        this.#clock.clearTimeout(timer);
+      }
+    }
+    await this.#shutDriver(false);
+    if (this.#state !== 'stopped') this.#setState('stopped', 'stop()');
+  }
+
+  async #kill(reason: unknown): Promise<void> {
+    const error =
+      reason instanceof Error ? reason : new ActorStoppedError(`Actor ${this.id} was killed${reason === undefined ? '' : `: ${String(reason)}`}`, { details: { actorId: this.id } });
+    const wasStarting = this.#state === 'starting';
+    if (this.#state !== 'stopped') this.#setState('stopped', 'kill()');
+    this.#failAll(() => error);
+    this.#launchAbort?.abort(error);
+    if (!wasStarting) await this.#shutDriver(true);
+    else await this.#startPromise?.catch(() => undefined);
+  }
+
+  async #shutDriver(force: boolean): Promise<void> {
+    this.#mailbox.rejectWaiters(new ActorStoppedError(`Actor ${this.id} is stopped`));
+    const driver = this.#driver;
+    if (driver) {
+      this.#offDriverEvents?.();
+      if (force) await driver.kill();
+      else await driver.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => driver.kill());
+    }
+    this.#pageId = undefined;
+    this.#deadlines.clear();
+  }
+
+  #whenDrained(): Promise<void> {
+    this.#drained ??= createDeferred<void>();
+    const promise = this.#drained.promise;
+    this.#checkDrained();
+    return promise;
+  }
+
+  #checkDrained(): void {
+    if (this.#drained && this.#mailbox.size === 0 && this.#mailbox.deferredSize === 0 && this.#inFlight.size === 0 && this.#waiting.size === 0) {
+      this.#drained.resolve();
+    }
+  }
+
+  #accepting(): boolean {
+    return this.#state === 'idle' || this.#state === 'starting' || this.#state === 'ready';
+  }
+
+  #notAcceptingError(): BrowserActorError {
+    const why = this.#stateReason ? `: ${this.#stateReason}` : '';
+    if (this.#state === 'crashed') {
+      return new ActorCrashedError(`Actor ${this.id} has crashed${why}; start a new actor (or let a supervisor restart it)`, {
+        details: { actorId: this.id, maybeExecuted: false },
+      });
+    }
+    return new ActorStoppedError(`Actor ${this.id} is ${this.#state}${why}; it takes no new tasks`, { details: { actorId: this.id, state: this.#state } });
+  }
+
+  #setState(to: ActorState, reason?: string): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.#stateReason = reason;
+    this.#events.emit('state', { actorId: this.id, from, to, ...(reason === undefined ? {} : { reason }) });
+  }
+}
+
+function isPriority(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < PRIORITY_LEVELS;
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The shared answer of an earlier submit, but settled early by this caller's own signal. */
+function follow(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
