@@ -1,4 +1,4 @@
-import { type BrowserContext, type CDPSession, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
 import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError } from '../../errors.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -138,11 +138,23 @@ export class PlaywrightDriver implements Driver {
       'navigate',
       op,
       async () => {
+        // Chromium commits its error page tens of milliseconds after goto has already failed; a
+        // navigation started before that commit is interrupted by it. Watch for the commit from
+        // the start so a failed navigation returns only once the tab has settled.
+        let errorPageCommitted = false;
+        const onNavigated = (frame: Frame): void => {
+          if (frame === page.mainFrame() && frame.url().startsWith('chrome-error:')) errorPageCommitted = true;
+        };
+        page.on('framenavigated', onNavigated);
         try {
           const response = await page.goto(url, { waitUntil, timeout: op.timeoutMs + 1000 });
           return { url: page.url(), status: response ? response.status() : null };
         } catch (error) {
-          throw this.#navigationError(error, url);
+          const mapped = this.#navigationError(error, url);
+          if (mapped.details['netError'] !== undefined) await waitFor(() => errorPageCommitted, 1000, 5);
+          throw mapped;
+        } finally {
+          page.off('framenavigated', onNavigated);
         }
       },
       { cancel: () => cdp.send('Page.stopLoading') },
@@ -265,7 +277,7 @@ export class PlaywrightDriver implements Driver {
     return entry;
   }
 
-  #navigationError(error: unknown, url: string): Error {
+  #navigationError(error: unknown, url: string): BrowserActorError {
     const message = firstLine(error);
     const net = /net::ERR_[A-Z_]+/.exec(message)?.[0];
     if (net) {

@@ -1,0 +1,46 @@
+import { FAKE_PAGE_HEIGHT_HEADER, type FakeRequest, type FakeResponse, type FakeSiteHandler } from '../../src/drivers/fake/fake-site.js';
+
+const html = (title: string, body = ''): string => `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
+
+/**
+ * The pages every driver is tested against. Origin-agnostic: it routes on the path only, so the
+ * same handler serves the Fake in memory and real Chromium through {@link startFixtureServer}.
+ */
+export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promise<FakeResponse> => {
+  const url = new URL(request.url);
+  switch (url.pathname) {
+    case '/':
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Home', '<h1>Home</h1>') };
+    case '/set-cookies':
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/html',
+          'set-cookie': ['plain=one; Path=/', 'secret=s3cr3t-value; HttpOnly; Path=/', 'strict=three; SameSite=Strict; Path=/'],
+        },
+        body: html('Cookies set'),
+      };
+    case '/echo-cookies':
+      // The title carries the Cookie header the browser sent, so tests can read it back.
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: html(`cookies:${request.headers['cookie'] ?? ''}`) };
+    case '/redirect':
+      return { status: 302, headers: { location: '/landed' } };
+    case '/landed':
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Landed') };
+    case '/missing':
+      return { status: 404, headers: { 'content-type': 'text/html' }, body: html('Not found') };
+    case '/tall':
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html', [FAKE_PAGE_HEIGHT_HEADER]: '3000' },
+        body: `<!doctype html><html><head><title>Tall</title></head><body style="margin:0"><div style="height:3000px;background:#ddd"></div></body></html>`,
+      };
+    case '/slow': {
+      const ms = Number(url.searchParams.get('ms') ?? '1000');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Slow') };
+    }
+    default:
+      return { status: 404, headers: { 'content-type': 'text/html' }, body: html('Unknown') };
+  }
+};
