@@ -28,7 +28,7 @@ export interface FakeDriverOptions {
   readonly sites?: Readonly<Record<string, FakeSiteHandler>>;
   /** Time source for deadlines and latency. Default: the system clock. */
   readonly clock?: Clock;
-  /** Added to every operation (on `clock`). Default 0: operations settle in the same turn. */
+  /** Added to every operation except launch and close (on `clock`). Default 0: operations settle in the same turn. */
   readonly latencyMs?: number;
   /** Default 1280×720. */
   readonly viewport?: { readonly width: number; readonly height: number };
@@ -58,7 +58,7 @@ export const FAKE_SCRIPT_SLICE_MS = 500;
  * Set-Cookie and `document.cookie`; per-origin localStorage; scripts run in a fresh `vm` realm
  * per document (a synchronous infinite loop is stopped at the deadline, like CDP's
  * terminateExecution); screenshots as real PNGs of the viewport or page size. Faults can be
- * injected: {@link crashBrowser}, {@link crashPage}, {@link hang}, {@link failNext}.
+ * injected: {@link crashBrowser}, {@link crashPage}, {@link hang}, {@link stall}, {@link failNext}.
  */
 export class FakeDriver implements Driver {
   readonly name = 'fake';
@@ -87,6 +87,7 @@ export class FakeDriver implements Driver {
   #storage = new Map<string, Map<string, string>>();
   #listeners = new Set<(event: DriverEvent) => void>();
   #hangs = new Set<FakeOperation>();
+  #stalls = new Set<FakeOperation>();
   #failures = new Map<FakeOperation, Error>();
   #disconnect: ((error: Error) => void)[] = [];
 
@@ -110,6 +111,15 @@ export class FakeDriver implements Driver {
   /** The next call of `operation` never settles on its own (only its deadline or abort ends it). */
   hang(operation: FakeOperation): void {
     this.#hangs.add(operation);
+  }
+
+  /**
+   * The next call of `operation` never settles at all, not even on abort or deadline: a wedged
+   * renderer that ignores cancellation. (Real drivers still honour their deadline; this lets the
+   * runtime's own last line of defence be tested.)
+   */
+  stall(operation: FakeOperation): void {
+    this.#stalls.add(operation);
   }
 
   /** The next call of `operation` rejects with `error`. */
@@ -305,13 +315,14 @@ export class FakeDriver implements Driver {
     if (name !== 'launch' && this.#state !== 'running') {
       throw new DriverError('The browser is not running (never launched, closed, or crashed)');
     }
+    if (this.#stalls.delete(name)) return NEVER;
     return withDeadline(
       name,
       op,
       async (signal) => {
         const closed = new Promise<never>((_, reject) => this.#disconnect.push(reject));
         closed.catch(() => undefined);
-        if (this.#latencyMs > 0) await Promise.race([sleep(this.#clock, this.#latencyMs, signal), closed]);
+        if (this.#latencyMs > 0 && name !== 'launch') await Promise.race([sleep(this.#clock, this.#latencyMs, signal), closed]);
         const failure = this.#failures.get(name);
         if (failure) {
           this.#failures.delete(name);

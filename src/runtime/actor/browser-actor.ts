@@ -440,13 +440,16 @@ export class BrowserActor {
       work = Promise.reject(error);
     }
     let workEnded = false;
+    // The slot is freed in the same turn as the answer, so stats() never shows finished work.
     const ended = work.then(
       (value) => {
         workEnded = true;
+        this.#inFlight.delete(entry);
         this.#settle(entry, value, undefined);
       },
       (error: unknown) => {
         workEnded = true;
+        this.#inFlight.delete(entry);
         this.#settle(entry, undefined, this.#taskError(entry, error));
       },
     );

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { cookieMatches, parseSetCookie } from '../../src/drivers/fake/fake-site.js';
+import { pngSize, solidPng } from '../../src/drivers/fake/png.js';
+import { findChromium } from '../../src/drivers/playwright/find-chromium.js';
+import { ConfigError } from '../../src/errors.js';
+import { findNonPlain } from '../../src/internal/plain-data.js';
+import { redactUrl } from '../../src/internal/redact.js';
+import { toNetscape } from '../../src/runtime/tasks/cookie-formats.js';
+
+describe('loadConfig', () => {
+  it('defaults: actor mode off, headless on', () => {
+    expect(loadConfig({})).toEqual({ actorMode: false, headless: true, chromiumPath: undefined });
+  });
+  it('reads flags in the usual spellings', () => {
+    expect(loadConfig({ ACTOR_MODE: 'ON', HEADLESS: '0', CHROMIUM_PATH: ' /opt/c ' })).toEqual({ actorMode: true, headless: false, chromiumPath: '/opt/c' });
+  });
+  it('names the variable and the accepted values on a bad value', () => {
+    expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(/ACTOR_MODE must be true or false \(also accepted: 1\/0, yes\/no, on\/off\), got "maybe"/);
+  });
+});
+
+describe('findChromium', () => {
+  it('explains how to install Chromium when CHROMIUM_PATH points nowhere', () => {
+    expect(() => findChromium(undefined, { CHROMIUM_PATH: '/nonexistent/chromium' })).toThrow(
+      /Chromium not found at \/nonexistent\/chromium \(CHROMIUM_PATH\).*apt-get install chromium/,
+    );
+  });
+  it('uses CHROMIUM_PATH when it is executable', () => {
+    expect(findChromium(undefined, { CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides passwords and secret-looking query values', () => {
+    expect(redactUrl('https://u:pw@h.example/p?token=abc&q=1&session_id=z')).toBe('https://u:***@h.example/p?token=***&q=1&session_id=***');
+    expect(redactUrl('not a url')).toBe('"not a url"');
+  });
+});
+
+describe('findNonPlain', () => {
+  it('accepts plain data and names the first non-plain value', () => {
+    expect(findNonPlain({ a: [1, 'x', null, { b: true }] }, 'v')).toBeUndefined();
+    expect(findNonPlain([1, [2, Infinity]], 'v')).toBe('v[1][1] is Infinity');
+    expect(findNonPlain({ f: () => 1 }, 'v')).toBe('v.f is a function');
+    // eslint-disable-next-line no-sparse-arrays
+    expect(findNonPlain([1, , 3], 'v')).toBe('v[1] is a hole in a sparse array');
+    const shared = { x: 1 };
+    expect(findNonPlain({ a: shared, b: shared }, 'v')).toBeUndefined();
+  });
+});
+
+describe('Set-Cookie parsing (Fake)', () => {
+  const url = new URL('http://app.example.com/account/login');
+  it('uses RFC 6265 default path and host-only domain', () => {
+    expect(parseSetCookie('sid=abc; HttpOnly', url, 0)).toEqual({
+      name: 'sid',
+      value: 'abc',
+      domain: 'app.example.com',
+      path: '/account',
+      expires: -1,
+      httpOnly: true,
+      secure: false,
+      sameSite: 'Lax',
+    });
+  });
+  it('handles Domain, Max-Age over Expires, and rejects foreign domains and Secure over http', () => {
+    expect(parseSetCookie('a=1; Domain=.example.com; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT', url, 1_000_000)).toMatchObject({
+      domain: '.example.com',
+      expires: 1060,
+    });
+    expect(parseSetCookie('a=1; Domain=evil.test', url, 0)).toBeUndefined();
+    expect(parseSetCookie('a=1; Secure', url, 0)).toBeUndefined();
+    expect(parseSetCookie('novalue', url, 0)).toBeUndefined();
+  });
+  it('matches domain and path like a browser', () => {
+    const c = parseSetCookie('a=1; Domain=example.com; Path=/account', url, 0)!;
+    expect(cookieMatches(c, new URL('http://www.example.com/account/x'))).toBe(true);
+    expect(cookieMatches(c, new URL('http://example.com/accounts'))).toBe(false);
+    expect(cookieMatches(c, new URL('http://other.com/account'))).toBe(false);
+  });
+});
+
+describe('toNetscape', () => {
+  it('writes the cookies.txt format with HttpOnly prefix and session expiry 0', () => {
+    const text = toNetscape([
+      { name: 'a', value: '1', domain: '.example.com', path: '/', expires: 1700000000.5, httpOnly: false, secure: true, sameSite: 'Lax' },
+      { name: 'b', value: '2', domain: 'h.example', path: '/p', expires: -1, httpOnly: true, secure: false, sameSite: 'Strict' },
+    ]);
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('# Netscape HTTP Cookie File');
+    expect(lines.slice(-2)).toEqual(['.example.com\tTRUE\t/\tTRUE\t1700000000\ta\t1', '#HttpOnly_h.example\tFALSE\t/p\tFALSE\t0\tb\t2']);
+  });
+});
+
+describe('solidPng', () => {
+  it('produces a PNG of the requested size', () => {
+    expect(pngSize(solidPng(3, 2))).toEqual({ width: 3, height: 2 });
+    expect(pngSize(new Uint8Array([1, 2, 3]))).toBeUndefined();
+  });
+});
