@@ -16,7 +16,7 @@ export class TypedEmitter<Events extends object> {
       set = new Set();
       this.#listeners.set(name, set);
     }
-    set.add(listener as Listener<never>);
+    set.add(listener);
     return () => this.off(name, listener);
   }
 
@@ -30,7 +30,7 @@ export class TypedEmitter<Events extends object> {
   }
 
   off<K extends keyof Events>(name: K, listener: Listener<Events[K]>): void {
-    this.#listeners.get(name)?.delete(listener as Listener<never>);
+    this.#listeners.get(name)?.delete(listener);
   }
 
   /** Cheap check so hot paths build event objects only when someone listens. */

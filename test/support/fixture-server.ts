@@ -19,7 +19,7 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
     Promise.resolve(handler({ method: 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers }))
       .then((response) => {
         res.statusCode = response.status;
-        for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value as string | string[]);
+        for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
         res.end(response.body ?? '');
       })
       .catch(() => {

@@ -4,6 +4,7 @@ import {
   BrowserActorError,
   ErrorCode,
   MailboxFullError,
+  type SerializedError,
   TaskTimeoutError,
   deserializeError,
   isBrowserActorError,
@@ -15,7 +16,7 @@ describe('errors', () => {
     for (const code of Object.values(ErrorCode)) {
       const original = deserializeError({ name: 'x', code, message: `about ${code}`, details: { taskId: 't1' } });
       expect(original).toBeInstanceOf(BrowserActorError);
-      const wire = JSON.parse(JSON.stringify(serializeError(original)));
+      const wire = JSON.parse(JSON.stringify(serializeError(original))) as SerializedError;
       const rebuilt = deserializeError(wire) as BrowserActorError;
       expect(rebuilt.constructor).toBe(original.constructor);
       expect(rebuilt.code).toBe(code);
@@ -29,7 +30,7 @@ describe('errors', () => {
       cause: new TaskTimeoutError('slow'),
       details: { maybeExecuted: true },
     });
-    const rebuilt = deserializeError(JSON.parse(JSON.stringify(error))) as ActorCrashedError;
+    const rebuilt = deserializeError(JSON.parse(JSON.stringify(error)) as SerializedError) as ActorCrashedError;
     expect(rebuilt).toBeInstanceOf(ActorCrashedError);
     expect(rebuilt.name).toBe('ActorCrashedError');
     expect(rebuilt.details['maybeExecuted']).toBe(true);

@@ -174,7 +174,7 @@ export class PlaywrightDriver implements Driver {
       async () => {
         let reply: { result: { value?: unknown }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
         try {
-          reply = (await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true })) as typeof reply;
+          reply = (await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }));
         } catch (error) {
           const message = firstLine(error);
           if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {

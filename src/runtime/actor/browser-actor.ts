@@ -711,7 +711,9 @@ export class BrowserActor {
 
   async #kill(reason: unknown): Promise<void> {
     const error =
-      reason instanceof Error ? reason : new ActorStoppedError(`Actor ${this.id} was killed${reason === undefined ? '' : `: ${String(reason)}`}`, { details: { actorId: this.id } });
+      reason instanceof Error
+        ? reason
+        : new ActorStoppedError(`Actor ${this.id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}`, { details: { actorId: this.id } });
     const wasStarting = this.#state === 'starting';
     if (this.#state !== 'stopped') this.#setState('stopped', 'kill()');
     this.#failAll(() => error);

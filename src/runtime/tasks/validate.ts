@@ -1,7 +1,7 @@
 import { InvalidTaskError, PayloadTooLargeError } from '../../errors.js';
 import { findNonPlain, utf8Length } from '../../internal/plain-data.js';
 import { redactUrl } from '../../internal/redact.js';
-import type { CookieFormat, CookieInput, Task, TaskType, WaitUntil } from './types.js';
+import type { CookieFormat, CookieInput, TaskType, WaitUntil } from './types.js';
 
 /** Size and safety limits applied to every task before it reaches a browser. */
 export interface TaskLimits {
@@ -52,7 +52,8 @@ const sameSiteValues = ['Strict', 'Lax', 'None'] as const;
 const cookieFields = ['name', 'value', 'url', 'domain', 'path', 'expires', 'httpOnly', 'secure', 'sameSite'];
 // RFC 6265 cookie-name token: no controls, whitespace or separators.
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Cookie values: no controls, no ';' (it ends the value), no whitespace at the ends.
+// Cookie values: no control characters and no ';' (it ends the value).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const COOKIE_VALUE_BAD = /[\u0000-\u001f\u007f;]/;
 
 /**
@@ -206,7 +207,7 @@ function validateCookie(input: unknown, at: string): CookieInput {
     if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
       throw new InvalidTaskError(`${at}.path (cookie ${name}) must be a string starting with "/", got ${describeValue(path)}`);
     }
-    out.path = (path as string | undefined) ?? '/';
+    out.path = (path) ?? '/';
   } else {
     throw new InvalidTaskError(`${at} (cookie ${name}) needs a url or a non-empty domain`);
   }
