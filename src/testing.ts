@@ -4,5 +4,5 @@
  */
 export { FakeDriver, type FakeDriverOptions, type FakeOperation } from './drivers/fake/fake-driver.js';
 export { FAKE_PAGE_HEIGHT_HEADER, type FakeRequest, type FakeResponse, type FakeSiteHandler } from './drivers/fake/fake-site.js';
-export { pngSize, solidPng } from './drivers/fake/png.js';
+export { pngSize, solidPng } from './internal/png.js';
 export { ManualClock, flushMicrotasks } from './internal/manual-clock.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngSize } from '../../src/drivers/fake/png.js';
+import { pngSize } from '../../src/internal/png.js';
 import type { Driver, DriverOpOptions, EvaluateOutcome, PageId } from '../../src/drivers/driver.js';
 import { DriverError, DriverTimeoutError, NavigationError } from '../../src/errors.js';
 

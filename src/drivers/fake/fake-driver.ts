@@ -7,7 +7,7 @@ import { withDeadline } from '../deadline.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler, cookieMatches, parseSetCookie } from './fake-site.js';
-import { solidPng } from './png.js';
+import { solidPng } from '../../internal/png.js';
 
 /** Operations of the Fake, for counting calls and injecting faults. */
 export type FakeOperation =

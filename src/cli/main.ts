@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { isBrowserActorError } from '../errors.js';
+import { runDemo } from './demo.js';
+
+const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
+
+Usage:
+  browser-actor <command> [options]
+
+Commands:
+  demo                 Start a BrowserActor on real headless Chromium against a local page,
+                       run each task type once and print what it returned.
+  help                 Show this help.
+
+Options for demo:
+  --actor-mode <on|off>  Route tasks through the actor's mailbox (on) or run them directly (off).
+                         Default: ACTOR_MODE if set, else on for the demo.
+  --screenshot <file>    Where to save the demo's screenshot. Default: a file in the temp directory.
+
+Global options:
+  -h, --help           Show this help.
+  -v, --version        Show the version.
+
+Environment:
+  CHROMIUM_PATH        Chromium executable (default: /usr/bin/chromium and similar).
+  ACTOR_MODE           true/false: default for actorMode (the library default is false).
+  HEADLESS             true/false: run Chromium headless (default true).
+  BROWSER_ACTOR_TMPDIR Where per-browser profile directories go (default: <tmp>/browser-actor).
+
+Exit codes: 0 success, 1 failure (the message names the error code), 2 bad usage.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`browser-actor: ${message}\nRun \`browser-actor --help\` for usage.\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'actor-mode': { type: 'string' },
+        screenshot: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    console.log(version());
+    return;
+  }
+  const [command = 'help', ...rest] = positionals;
+  if (values.help || command === 'help') {
+    console.log(HELP);
+    return;
+  }
+  if (rest.length > 0) usageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  switch (command) {
+    case 'demo': {
+      const flag = values['actor-mode'];
+      if (flag !== undefined && !['on', 'off', 'true', 'false'].includes(flag)) usageError(`--actor-mode must be on or off, got ${JSON.stringify(flag)}`);
+      const config = loadConfig();
+      const actorMode = flag !== undefined ? flag === 'on' || flag === 'true' : process.env['ACTOR_MODE'] ? config.actorMode : true;
+      await runDemo({ actorMode, ...(values.screenshot ? { screenshotPath: values.screenshot } : {}) });
+      return;
+    }
+    default:
+      usageError(`unknown command ${JSON.stringify(command)}; commands: demo, help`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
+  process.stderr.write(`browser-actor: ${code}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
