@@ -20,11 +20,7 @@ export interface CreateBrowserActorOptions extends Omit<BrowserActorOptions, 'dr
 export function createBrowserActor(options: CreateBrowserActorOptions = {}): BrowserActor {
   const { browser, env, ...actorOptions } = options;
   const config = loadConfig(env);
-  const driverOptions: PlaywrightDriverOptions = {
-    headless: config.headless,
-    ...(config.chromiumPath === undefined ? {} : { executablePath: config.chromiumPath }),
-    ...browser,
-  };
+  const driverOptions: PlaywrightDriverOptions = { headless: config.headless, env: env ?? process.env, ...browser };
   return new BrowserActor({
     ...actorOptions,
     actorMode: actorOptions.actorMode ?? config.actorMode,

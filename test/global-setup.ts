@@ -18,6 +18,8 @@ export default function setup(): () => Promise<void> {
     for (const p of processesWithMarker(root)) signalProcess(p.pid, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
     if (left.length > 0) {
+      // Vitest reports an error thrown here but still exits 0, so set the exit code ourselves.
+      process.exitCode = 1;
       throw new Error(`The test suite left ${left.length} browser leftovers:\n${left.join('\n')}`);
     }
     console.log(`No browser processes or directories left under ${root}.`);

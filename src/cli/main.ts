@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isBrowserActorError } from '../errors.js';
-import { runDemo } from './demo.js';
 
 const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
 
@@ -75,6 +74,8 @@ async function main(argv: string[]): Promise<void> {
       if (flag !== undefined && !['on', 'off', 'true', 'false'].includes(flag)) usageError(`--actor-mode must be on or off, got ${JSON.stringify(flag)}`);
       const config = loadConfig();
       const actorMode = flag !== undefined ? flag === 'on' || flag === 'true' : process.env['ACTOR_MODE'] ? config.actorMode : true;
+      // Loaded on demand: --help and bad usage answer without loading the browser driver.
+      const { runDemo } = await import('./demo.js');
       await runDemo({ actorMode, ...(values.screenshot ? { screenshotPath: values.screenshot } : {}) });
       return;
     }

@@ -100,3 +100,27 @@ describe('solidPng', () => {
     expect(pngSize(new Uint8Array([1, 2, 3]))).toBeUndefined();
   });
 });
+
+describe('browser directories', () => {
+  it('keeps TMPDIR short enough for Chromium’s socket, and removal takes both places', async () => {
+    const { mkdtempSync, existsSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } = await import('../../src/drivers/browser-dirs.js');
+    const deep = join(mkdtempSync(join(tmpdir(), 'dirs-')), 'a-rather-long-directory-name', 'and-another-long-one');
+    const dirs = createBrowserDirs(deep);
+    expect(`${dirs.tmp}/org.chromium.Chromium.XXXXXX/SingletonSocket`.length).toBeLessThanOrEqual(107);
+    expect(dirs.tmp.startsWith(dirs.root)).toBe(false);
+    expect(existsSync(dirs.profile) && existsSync(dirs.home) && existsSync(dirs.tmp)).toBe(true);
+    removeBrowserDir(dirs.root);
+    expect(existsSync(dirs.root) || existsSync(dirs.tmp)).toBe(false);
+    // A dead owner's directory (and its short TMPDIR) is swept.
+    const stale = createBrowserDirs(deep);
+    const { renameSync } = await import('node:fs');
+    const staleRoot = join(deep, 'b-999999999-stale');
+    renameSync(stale.root, staleRoot);
+    expect(sweepStaleBrowserDirs(deep)).toEqual([staleRoot]);
+    expect(existsSync(stale.tmp)).toBe(false);
+    rmSync(join(deep, '..', '..'), { recursive: true, force: true });
+  });
+});

@@ -2,7 +2,7 @@ import { type BrowserContext, type CDPSession, type Frame, type Page, chromium }
 import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError } from '../../errors.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
-import { type BrowserDirs, createBrowserDirs, removeDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { withDeadline } from '../deadline.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
@@ -34,6 +34,8 @@ export interface PlaywrightDriverOptions {
   readonly viewport?: { readonly width: number; readonly height: number };
   /** Parent of the per-browser directory. Default `$BROWSER_ACTOR_TMPDIR` or `<tmpdir>/browser-actor`. */
   readonly tmpRoot?: string;
+  /** Where `CHROMIUM_PATH` is read from when `executablePath` is not given. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 interface PageEntry {
@@ -65,7 +67,7 @@ export class PlaywrightDriver implements Driver {
 
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
     if (this.#context || this.#closing) throw new DriverError('This driver was already launched; make a new one');
-    const executablePath = findChromium(this.#options.executablePath);
+    const executablePath = findChromium(this.#options.executablePath, this.#options.env);
     sweepStaleBrowserDirs(this.#options.tmpRoot);
     const dirs = createBrowserDirs(this.#options.tmpRoot);
     this.#dirs = dirs;
@@ -321,7 +323,7 @@ export class PlaywrightDriver implements Driver {
     }
     this.#context = undefined;
     this.#pages.clear();
-    if (this.#dirs) removeDir(this.#dirs.root);
+    if (this.#dirs) removeBrowserDir(this.#dirs.root);
   }
 }
 
