@@ -1,5 +1,6 @@
 import { DriverTimeoutError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { DeadlineScheduler } from '../internal/deadlines.js';
 import type { DriverOpOptions } from './driver.js';
 
 export interface DeadlineOptions {
@@ -10,47 +11,62 @@ export interface DeadlineOptions {
   readonly clock?: Clock;
 }
 
+// One scheduler (so one platform timer) per clock for every driver operation in the process.
+const schedulers = new WeakMap<Clock, DeadlineScheduler>();
+
+function schedulerFor(clock: Clock): DeadlineScheduler {
+  let scheduler = schedulers.get(clock);
+  if (!scheduler) {
+    scheduler = new DeadlineScheduler(clock);
+    schedulers.set(clock, scheduler);
+  }
+  return scheduler;
+}
+
 /**
- * Run one driver operation under its deadline. When time runs out or `op.signal` aborts, the
+ * Run one driver operation under its deadline. (No AbortController per operation: on Node 20
+ * creating one costs more than a whole in-memory operation; `cancel` is how work is stopped.) When time runs out or `op.signal` aborts, the
  * operation is cancelled (not abandoned): `cancel` runs, the work gets a short grace period to
  * settle, and only then does the promise reject — with `DriverTimeoutError` for the deadline, or
  * `signal.reason` for an abort. A late result or error of cancelled work is discarded.
  */
-export async function withDeadline<T>(
-  label: string,
-  op: DriverOpOptions,
-  run: (signal: AbortSignal) => Promise<T>,
-  options: DeadlineOptions = {},
-): Promise<T> {
-  op.signal?.throwIfAborted();
+export function withDeadline<T>(label: string, op: DriverOpOptions, run: () => Promise<T>, options: DeadlineOptions = {}): Promise<T> {
+  const { signal } = op;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   const clock = options.clock ?? systemClock;
-  const controller = new AbortController();
-  let onAbort: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
-    onAbort = (): void => {
-      const reason: unknown = op.signal?.aborted
-        ? op.signal.reason
-        : new DriverTimeoutError(`${label} did not finish within ${op.timeoutMs}ms`, { details: { timeoutMs: op.timeoutMs } });
-      controller.abort(reason);
-      reject(reason);
+  return new Promise<T>((resolve, reject) => {
+    let finished = false;
+    const finish = (): boolean => {
+      if (finished) return false;
+      finished = true;
+      deadline.cancel();
+      signal?.removeEventListener('abort', onAbort);
+      return true;
     };
-  });
-  const timer = clock.setTimeout(() => onAbort?.(), op.timeoutMs);
-  op.signal?.addEventListener('abort', onAbort as () => void, { once: true });
-  const work = run(controller.signal);
-  try {
-    return await Promise.race([work, stopped]);
-  } catch (error) {
-    if (controller.signal.aborted) {
-      work.catch(() => undefined);
-      await cancelAndSettle(work, options, clock);
-      throw controller.signal.reason;
+    const interrupt = (reason: unknown): void => {
+      if (!finish()) return;
+      void cancelAndSettle(work, options, clock).then(() => reject(reason));
+    };
+    const onAbort = (): void => interrupt(signal?.reason);
+    const deadline = schedulerFor(clock).at(clock.now() + op.timeoutMs, () =>
+      interrupt(new DriverTimeoutError(`${label} did not finish within ${op.timeoutMs}ms`, { details: { timeoutMs: op.timeoutMs } })),
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let work: Promise<T>;
+    try {
+      work = run();
+    } catch (error) {
+      work = Promise.reject(error);
     }
-    throw error;
-  } finally {
-    clock.clearTimeout(timer);
-    op.signal?.removeEventListener('abort', onAbort as () => void);
-  }
+    work.then(
+      (value) => {
+        if (finish()) resolve(value);
+      },
+      (error: unknown) => {
+        if (finish()) reject(error);
+      },
+    );
+  });
 }
 
 async function cancelAndSettle(work: Promise<unknown>, options: DeadlineOptions, clock: Clock): Promise<void> {

@@ -89,7 +89,7 @@ export class FakeDriver implements Driver {
   #hangs = new Set<FakeOperation>();
   #stalls = new Set<FakeOperation>();
   #failures = new Map<FakeOperation, Error>();
-  #disconnect: ((error: Error) => void)[] = [];
+  #disconnect = new Set<(error: Error) => void>();
 
   constructor(options: FakeDriverOptions = {}) {
     this.#sites = options.sites ?? {};
@@ -131,9 +131,7 @@ export class FakeDriver implements Driver {
   crashBrowser(): void {
     if (this.#state !== 'running') return;
     this.#state = 'closed';
-    const pending = this.#disconnect;
-    this.#disconnect = [];
-    for (const fail of pending) fail(new DriverError('Target page, context or browser has been closed'));
+    this.#failPending();
     this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
   }
 
@@ -294,8 +292,12 @@ export class FakeDriver implements Driver {
   #shutdown(): void {
     this.#state = 'closed';
     this.#pages.clear();
-    const pending = this.#disconnect;
-    this.#disconnect = [];
+    this.#failPending();
+  }
+
+  #failPending(): void {
+    const pending = [...this.#disconnect];
+    this.#disconnect.clear();
     for (const fail of pending) fail(new DriverError('Target page, context or browser has been closed'));
   }
 
@@ -316,22 +318,32 @@ export class FakeDriver implements Driver {
       throw new DriverError('The browser is not running (never launched, closed, or crashed)');
     }
     if (this.#stalls.delete(name)) return NEVER;
+    const latency = this.#latencyMs > 0 && name !== 'launch' ? new AbortController() : undefined;
     return withDeadline(
       name,
       op,
-      async (signal) => {
-        const closed = new Promise<never>((_, reject) => this.#disconnect.push(reject));
+      async () => {
+        // Every pending operation fails at once when the browser goes away.
+        let fail!: (error: Error) => void;
+        const closed = new Promise<never>((_, reject) => {
+          fail = reject;
+        });
         closed.catch(() => undefined);
-        if (this.#latencyMs > 0 && name !== 'launch') await Promise.race([sleep(this.#clock, this.#latencyMs, signal), closed]);
-        const failure = this.#failures.get(name);
-        if (failure) {
-          this.#failures.delete(name);
-          throw failure;
+        this.#disconnect.add(fail);
+        try {
+          if (latency) await Promise.race([sleep(this.#clock, this.#latencyMs, latency.signal), closed]);
+          const failure = this.#failures.get(name);
+          if (failure) {
+            this.#failures.delete(name);
+            throw failure;
+          }
+          if (this.#hangs.delete(name)) return await Promise.race([NEVER, closed]);
+          return await Promise.race([body(), closed]);
+        } finally {
+          this.#disconnect.delete(fail);
         }
-        if (this.#hangs.delete(name)) return Promise.race([NEVER, closed]);
-        return Promise.race([body(), closed]);
       },
-      { clock: this.#clock },
+      { clock: this.#clock, ...(latency ? { cancel: () => latency.abort() } : {}) },
     );
   }
 

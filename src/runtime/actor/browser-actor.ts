@@ -178,6 +178,7 @@ export class BrowserActor {
   #pumping = false;
   #seq = 0;
   #inFlight = new Set<Entry>();
+  #controllers: AbortController[] = [];
   #waiting = new Set<Entry>(); // direct mode: submitted before the browser was ready
   #byKey = new Map<string, { entry: Entry; fingerprint: string }>();
   #startPromise: Promise<void> | undefined;
@@ -419,7 +420,7 @@ export class BrowserActor {
     const driver = this.#driver as Driver;
     entry.phase = 'running';
     entry.startedAt = this.#clock.now();
-    const controller = new AbortController();
+    const controller = this.#controllers.pop() ?? new AbortController();
     entry.controller = controller;
     entry.interrupted = createDeferred<void>();
     this.#inFlight.add(entry);
@@ -468,6 +469,10 @@ export class BrowserActor {
       }
     } finally {
       this.#inFlight.delete(entry);
+      // Building an AbortController costs microseconds on Node 20; one never aborted is reused.
+      // Drivers remove their listeners when an operation ends, so a reused signal carries none.
+      if (!controller.signal.aborted && this.#controllers.length < 16) this.#controllers.push(controller);
+      entry.controller = undefined;
       this.#checkDrained();
     }
   }
