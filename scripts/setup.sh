@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what browser-actor needs on a fresh Debian/Ubuntu machine: Chromium and chromedriver
+# from apt when they are missing (as root, or through sudo), then the npm dependencies (npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
+if ! command -v chromedriver >/dev/null 2>&1; then need+=(chromium-driver); fi
+
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "setup: ${need[*]} missing and this user cannot install packages; run as root: apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need[*]} with apt-get"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "setup: chromium: $( (${CHROMIUM_PATH:-chromium} --version 2>/dev/null || echo 'not found') | head -n 1)"
+npm ci --no-audit --no-fund
