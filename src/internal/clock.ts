@@ -16,6 +16,8 @@ export interface Clock {
   now(): number;
   setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /** Whether a pending timer keeps the process alive (Node's ref/unref). Optional: manual clocks ignore it. */
+  setKeepAlive?(handle: TimerHandle, keepAlive: boolean): void;
 }
 
 /** The real clock: `performance.now()` and Node's timers. */
@@ -28,6 +30,10 @@ export const systemClock: Clock = {
   },
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);
+  },
+  setKeepAlive(handle, keepAlive) {
+    if (keepAlive) (handle as NodeJS.Timeout).ref();
+    else (handle as NodeJS.Timeout).unref();
   },
 };
 

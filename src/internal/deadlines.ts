@@ -32,6 +32,7 @@ export class DeadlineScheduler {
   #cancelled = 0;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
+  #timerKeepsAlive = true;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -42,6 +43,7 @@ export class DeadlineScheduler {
     const entry = new Entry(at, this.#seq++, callback, this);
     this.#push(entry);
     if (at < this.#timerAt) this.#arm(at);
+    else this.#keepAlive(true);
     return entry;
   }
 
@@ -53,6 +55,9 @@ export class DeadlineScheduler {
   /** @internal */
   noteCancelled(): void {
     this.#cancelled++;
+    // Nothing live: the timer stays armed (re-arming per task costs microseconds) but no longer
+    // keeps the process alive, so an idle runtime never delays its process's exit.
+    if (this.#cancelled === this.#heap.length) this.#keepAlive(false);
     // Lazy deletion keeps cancel O(1); compact when tombstones dominate so memory stays bounded.
     if (this.#cancelled > 64 && this.#cancelled * 2 > this.#heap.length) this.#compact();
   }
@@ -69,6 +74,14 @@ export class DeadlineScheduler {
     this.#disarm();
     this.#timerAt = at;
     this.#timer = this.#clock.setTimeout(() => this.#fire(), at - this.#clock.now());
+    this.#timerKeepsAlive = true;
+  }
+
+  #keepAlive(keep: boolean): void {
+    if (this.#timer !== undefined && this.#timerKeepsAlive !== keep) {
+      this.#timerKeepsAlive = keep;
+      this.#clock.setKeepAlive?.(this.#timer, keep);
+    }
   }
 
   #disarm(): void {

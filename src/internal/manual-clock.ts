@@ -5,6 +5,7 @@ interface ManualTimer {
   at: number;
   readonly callback: () => void;
   cancelled: boolean;
+  keepAlive: boolean;
 }
 
 /**
@@ -26,7 +27,7 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const timer: ManualTimer = { id: this.#nextId++, at: this.#now + Math.max(0, delayMs), callback, cancelled: false };
+    const timer: ManualTimer = { id: this.#nextId++, at: this.#now + Math.max(0, delayMs), callback, cancelled: false, keepAlive: true };
     this.#timers.push(timer);
     return timer;
   }
@@ -34,6 +35,15 @@ export class ManualClock implements Clock {
   clearTimeout(handle: TimerHandle): void {
     (handle as ManualTimer).cancelled = true;
     this.#timers = this.#timers.filter((t) => t !== handle);
+  }
+
+  setKeepAlive(handle: TimerHandle, keepAlive: boolean): void {
+    (handle as ManualTimer).keepAlive = keepAlive;
+  }
+
+  /** Timers not yet fired or cleared that would keep a real process alive. */
+  get keepAliveTimers(): number {
+    return this.#timers.filter((t) => t.keepAlive).length;
   }
 
   /** Number of timers not yet fired or cleared. */

@@ -104,6 +104,8 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect(await actor.submit(ExecuteJS('return 2'))).toBe(2);
     expect(events['task:end'].map((e) => e.outcome)).toEqual(['ok', 'timeout', 'ok']);
     expect(actor.stats()).toMatchObject({ timedOut: 1, completed: 2, inFlight: 0 });
+    // Idle, the actor (and its driver) hold no timer that would keep the process alive.
+    expect(clock.keepAliveTimers).toBe(0);
     await actor.stop();
   });
 

@@ -35,6 +35,25 @@ describe('DeadlineScheduler', () => {
     expect(fired).toEqual([20]);
   });
 
+  it('keeps the process alive only while a deadline is live, so an idle process can exit', async () => {
+    const clock = new ManualClock();
+    const s = new DeadlineScheduler(clock);
+    const a = s.at(5000, () => undefined);
+    const b = s.at(9000, () => undefined);
+    expect(clock.keepAliveTimers).toBe(1);
+    b.cancel();
+    expect(clock.keepAliveTimers).toBe(1); // a is still live
+    a.cancel();
+    expect(clock.keepAliveTimers).toBe(0);
+    expect(s.size).toBe(0);
+    const fired: number[] = [];
+    s.at(7000, () => fired.push(7000)); // later than the armed timer: it is re-referenced
+    expect(clock.keepAliveTimers).toBe(1);
+    await clock.advance(7000);
+    expect(fired).toEqual([7000]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('stays bounded when most deadlines are cancelled (tasks that finish early)', async () => {
     const clock = new ManualClock();
     const s = new DeadlineScheduler(clock);
