@@ -1,5 +1,5 @@
 import { DriverTimeoutError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
+import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { DeadlineScheduler } from '../internal/deadlines.js';
 import type { DriverOpOptions } from './driver.js';
 
@@ -70,25 +70,21 @@ export function withDeadline<T>(label: string, op: DriverOpOptions, run: () => P
 }
 
 async function cancelAndSettle(work: Promise<unknown>, options: DeadlineOptions, clock: Clock): Promise<void> {
-  const grace = options.settleGraceMs ?? 1000;
-  let timer: ReturnType<Clock['setTimeout']> | undefined;
-  const graceOver = new Promise<void>((resolve) => {
-    timer = clock.setTimeout(resolve, grace);
-  });
+  const graceOver = new AbortController();
+  const cancelled = (async () => {
+    try {
+      await options.cancel?.();
+    } catch {
+      // The target may already be gone; the grace period still bounds the wait.
+    }
+    await work.then(
+      () => undefined,
+      () => undefined,
+    );
+  })();
   try {
-    const cancelled = (async () => {
-      try {
-        await options.cancel?.();
-      } catch {
-        // The target may already be gone; the grace period still bounds the wait.
-      }
-      await work.then(
-        () => undefined,
-        () => undefined,
-      );
-    })();
-    await Promise.race([cancelled, graceOver]);
+    await Promise.race([cancelled, sleep(clock, options.settleGraceMs ?? 1000, graceOver.signal)]);
   } finally {
-    if (timer !== undefined) clock.clearTimeout(timer);
+    graceOver.abort();
   }
 }

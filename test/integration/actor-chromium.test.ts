@@ -1,6 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserActor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
@@ -13,6 +14,9 @@ import type { Task } from '../../src/runtime/tasks/types.js';
 import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { leftoversUnder } from '../support/leftovers.js';
+
+// import.meta.dirname needs Node 20.11; the package supports Node 20.3 and later.
+const here = dirname(fileURLToPath(import.meta.url));
 
 let server: FixtureServer;
 let refused: string;
@@ -212,7 +216,7 @@ describe('a process that dies without cleaning up', () => {
   it('takes its browser with it (pipe transport), and the next start removes its files', async () => {
     const { spawn } = await import('node:child_process');
     const childRoot = mkdtempSync(join(root, 'child-'));
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'support', 'child-actor.mjs')], {
+    const child = spawn(process.execPath, [join(here, '..', 'support', 'child-actor.mjs')], {
       env: { ...process.env, BROWSER_ACTOR_TMPDIR: childRoot },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

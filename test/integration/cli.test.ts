@@ -1,11 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pngSize } from '../../src/internal/png.js';
 
-const main = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+// import.meta.dirname needs Node 20.11; the package supports Node 20.3 and later.
+const here = dirname(fileURLToPath(import.meta.url));
+
+const main = join(here, '..', '..', 'dist', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ACTOR_MODE: '' } });
 
 describe('browser-actor CLI (built package)', () => {

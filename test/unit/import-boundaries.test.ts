@@ -1,9 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without type declarations
 import { checkImports } from '../../scripts/check-imports.mjs';
+
+// import.meta.dirname needs Node 20.11; the package supports Node 20.3 and later.
+const here = dirname(fileURLToPath(import.meta.url));
 
 const check = checkImports as (srcDir: string) => string[];
 const roots: string[] = [];
@@ -24,7 +28,7 @@ afterAll(() => {
 
 describe('import-boundary check', () => {
   it('passes on the real source tree', () => {
-    expect(check(join(import.meta.dirname, '..', '..', 'src'))).toEqual([]);
+    expect(check(join(here, '..', '..', 'src'))).toEqual([]);
   });
 
   it('fails when runtime/ imports research/', () => {

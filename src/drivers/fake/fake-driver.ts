@@ -4,6 +4,7 @@ import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { withDeadline } from '../deadline.js';
+import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler, cookieMatches, parseSetCookie } from './fake-site.js';
@@ -85,7 +86,7 @@ export class FakeDriver implements Driver {
   #nextPage = 1;
   #jar: Cookie[] = [];
   #storage = new Map<string, Map<string, string>>();
-  #listeners = new Set<(event: DriverEvent) => void>();
+  readonly #events = new TypedEmitter<{ event: DriverEvent }>();
   #hangs = new Set<FakeOperation>();
   #stalls = new Set<FakeOperation>();
   #failures = new Map<FakeOperation, Error>();
@@ -285,8 +286,7 @@ export class FakeDriver implements Driver {
   }
 
   onEvent(listener: (event: DriverEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.on('event', listener);
   }
 
   #shutdown(): void {
@@ -302,13 +302,7 @@ export class FakeDriver implements Driver {
   }
 
   #emit(event: DriverEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        process.emitWarning(`A driver event listener threw: ${String(error)}`);
-      }
-    }
+    this.#events.emit('event', event);
   }
 
   /** Common shape of every operation: count, check state, latency, injected faults, deadline. */

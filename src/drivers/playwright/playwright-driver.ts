@@ -4,6 +4,7 @@ import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { withDeadline } from '../deadline.js';
+import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { type ProcessInfo, processesWithMarker, readProcess, signalGroup, signalProcess, waitFor } from '../process-tree.js';
@@ -59,7 +60,7 @@ export class PlaywrightDriver implements Driver {
   #pid: number | null = null;
   #closing = false;
   #closePromise: Promise<void> | undefined;
-  #listeners = new Set<(event: DriverEvent) => void>();
+  readonly #events = new TypedEmitter<{ event: DriverEvent }>();
 
   constructor(options: PlaywrightDriverOptions = {}) {
     this.#options = options;
@@ -253,18 +254,11 @@ export class PlaywrightDriver implements Driver {
   }
 
   onEvent(listener: (event: DriverEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.on('event', listener);
   }
 
   #emit(event: DriverEvent): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        process.emitWarning(`A driver event listener threw: ${firstLine(error)}`);
-      }
-    }
+    this.#events.emit('event', event);
   }
 
   #requireContext(): BrowserContext {
