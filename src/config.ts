@@ -24,12 +24,16 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   });
 }
 
+/** `CHROMIUM_PATH`, trimmed; `undefined` when unset or blank. The one reading of that variable. */
+export function chromiumPathFrom(env: NodeJS.ProcessEnv): string | undefined {
+  return env['CHROMIUM_PATH']?.trim() || undefined;
+}
+
 /** Read and validate the configuration; every bad value gets an error naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const chromiumPath = env['CHROMIUM_PATH']?.trim();
   return {
     actorMode: flag(env, 'ACTOR_MODE', false),
     headless: flag(env, 'HEADLESS', true),
-    chromiumPath: chromiumPath ? chromiumPath : undefined,
+    chromiumPath: chromiumPathFrom(env),
   };
 }

@@ -24,11 +24,12 @@ function schedulerFor(clock: Clock): DeadlineScheduler {
 }
 
 /**
- * Run one driver operation under its deadline. (No AbortController per operation: on Node 20
- * creating one costs more than a whole in-memory operation; `cancel` is how work is stopped.) When time runs out or `op.signal` aborts, the
+ * Run one driver operation under its deadline. When time runs out or `op.signal` aborts, the
  * operation is cancelled (not abandoned): `cancel` runs, the work gets a short grace period to
  * settle, and only then does the promise reject — with `DriverTimeoutError` for the deadline, or
  * `signal.reason` for an abort. A late result or error of cancelled work is discarded.
+ * There is no AbortController per operation (on Node 20 building one costs more than a whole
+ * in-memory operation): `cancel` is how work is stopped.
  */
 export function withDeadline<T>(label: string, op: DriverOpOptions, run: () => Promise<T>, options: DeadlineOptions = {}): Promise<T> {
   const { signal } = op;

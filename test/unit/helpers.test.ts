@@ -124,3 +124,11 @@ describe('browser directories', () => {
     rmSync(join(deep, '..', '..'), { recursive: true, force: true });
   });
 });
+
+describe('CHROMIUM_PATH', () => {
+  it('is read the same way by the configuration and by the Chromium lookup (trimmed)', () => {
+    const env = { CHROMIUM_PATH: `  ${process.execPath}  ` };
+    expect(loadConfig(env).chromiumPath).toBe(process.execPath);
+    expect(findChromium(undefined, env)).toBe(process.execPath);
+  });
+});

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { chromiumPathFrom } from '../../config.js';
 import { BrowserNotFoundError } from '../../errors.js';
 
 /** Where a system Chromium usually lives, in the order we look. */
@@ -26,7 +27,7 @@ function isExecutable(path: string): boolean {
  * candidate. Throws {@link BrowserNotFoundError} saying where we looked and how to install one.
  */
 export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const configured = explicit ?? env['CHROMIUM_PATH'];
+  const configured = explicit ?? chromiumPathFrom(env);
   if (configured) {
     if (isExecutable(configured)) return configured;
     throw new BrowserNotFoundError(

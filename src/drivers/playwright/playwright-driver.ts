@@ -1,5 +1,7 @@
 import { type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
 import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError } from '../../errors.js';
+import { sleep, systemClock } from '../../internal/clock.js';
+import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
@@ -144,9 +146,9 @@ export class PlaywrightDriver implements Driver {
         // Chromium commits its error page tens of milliseconds after goto has already failed; a
         // navigation started before that commit is interrupted by it. Watch for the commit from
         // the start so a failed navigation returns only once the tab has settled.
-        let errorPageCommitted = false;
+        const errorPage = createDeferred<void>();
         const onNavigated = (frame: Frame): void => {
-          if (frame === page.mainFrame() && frame.url().startsWith('chrome-error:')) errorPageCommitted = true;
+          if (frame === page.mainFrame() && frame.url().startsWith('chrome-error:')) errorPage.resolve();
         };
         page.on('framenavigated', onNavigated);
         try {
@@ -154,7 +156,10 @@ export class PlaywrightDriver implements Driver {
           return { url: page.url(), status: response ? response.status() : null };
         } catch (error) {
           const mapped = this.#navigationError(error, url);
-          if (mapped.details['netError'] !== undefined) await waitFor(() => errorPageCommitted, 1000, 5);
+          if (mapped.details['netError'] !== undefined) {
+            const giveUp = new AbortController();
+            await Promise.race([errorPage.promise, sleep(systemClock, 1000, giveUp.signal)]).finally(() => giveUp.abort());
+          }
           throw mapped;
         } finally {
           page.off('framenavigated', onNavigated);
@@ -177,7 +182,7 @@ export class PlaywrightDriver implements Driver {
       async () => {
         let reply: { result: { value?: unknown }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
         try {
-          reply = (await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }));
+          reply = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
         } catch (error) {
           const message = firstLine(error);
           if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {

@@ -207,7 +207,7 @@ function validateCookie(input: unknown, at: string): CookieInput {
     if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) {
       throw new InvalidTaskError(`${at}.path (cookie ${name}) must be a string starting with "/", got ${describeValue(path)}`);
     }
-    out.path = (path) ?? '/';
+    out.path = path ?? '/';
   } else {
     throw new InvalidTaskError(`${at} (cookie ${name}) needs a url or a non-empty domain`);
   }
