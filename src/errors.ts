@@ -35,6 +35,8 @@ export const ErrorCode = {
   ACTOR_STOPPED: 'ERR_ACTOR_STOPPED',
   /** The browser or the task's tab died; the task may or may not have run (`details.maybeExecuted`). */
   ACTOR_CRASHED: 'ERR_ACTOR_CRASHED',
+  /** The supervisor restarted the browser too often (more than N restarts in T ms) and gave up. */
+  RESTART_LIMIT: 'ERR_RESTART_LIMIT',
   /** No Chromium executable was found. */
   BROWSER_NOT_FOUND: 'ERR_BROWSER_NOT_FOUND',
   /** The browser failed to start. */
@@ -186,6 +188,14 @@ export class ActorCrashedError extends BrowserActorError {
   }
 }
 
+/** The supervisor gave up after too many restarts (`ERR_RESTART_LIMIT`); `details` name the limit. */
+export class RestartLimitError extends BrowserActorError {
+  override name = 'RestartLimitError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.RESTART_LIMIT, message, options);
+  }
+}
+
 /** No Chromium executable was found (`ERR_BROWSER_NOT_FOUND`); the message says how to install one. */
 export class BrowserNotFoundError extends BrowserActorError {
   override name = 'BrowserNotFoundError';
@@ -234,6 +244,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_SHED: ShedError,
   ERR_ACTOR_STOPPED: ActorStoppedError,
   ERR_ACTOR_CRASHED: ActorCrashedError,
+  ERR_RESTART_LIMIT: RestartLimitError,
   ERR_BROWSER_NOT_FOUND: BrowserNotFoundError,
   ERR_BROWSER_LAUNCH: BrowserLaunchError,
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
