@@ -32,6 +32,11 @@ export interface Driver {
   close(op: DriverOpOptions): Promise<void>;
   /** Force: kill the browser's processes now and remove its files. Idempotent. */
   kill(): Promise<void>;
+  /**
+   * Resident memory of the browser's processes in bytes, or `null` when unknown. Optional; read
+   * from the operating system, never from the browser, so it is safe to call at any time.
+   */
+  rssBytes?(): number | null;
   /** Subscribe to faults; returns an unsubscribe function. */
   onEvent(listener: (event: DriverEvent) => void): () => void;
 }

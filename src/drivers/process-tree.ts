@@ -96,3 +96,16 @@ export async function waitFor(done: () => boolean, timeoutMs: number, intervalMs
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Resident set size of one process in bytes (from `/proc/<pid>/statm`), or 0 if it is gone. */
+export function rssBytesOf(pid: number): number {
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return Number.isFinite(pages) ? pages * PAGE_SIZE : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Linux page size on the platforms we run on (x86-64, arm64 with 4 KiB pages). */
+const PAGE_SIZE = 4096;

@@ -250,8 +250,11 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
         await own.launch(op(30_000));
         const p = await own.newPage(op());
         await own.navigate(p, `${h.origin}/`, 'load', op());
+        const rss = own.rssBytes?.();
+        if (rss !== undefined) expect(rss).toBeGreaterThan(1_000_000); // a running browser uses memory
         await Promise.all([own.close(op(5000)), own.close(op(5000))]);
         await own.close(op(5000));
+        expect(own.rssBytes?.() ?? null).toBeNull();
         expect(await h.leftovers(own)).toEqual([]);
         await expect(own.cookies(op())).rejects.toBeInstanceOf(DriverError);
       });

@@ -33,6 +33,8 @@ export interface FakeDriverOptions {
   readonly latencyMs?: number;
   /** Default 1280×720. */
   readonly viewport?: { readonly width: number; readonly height: number };
+  /** What {@link FakeDriver.rssBytes} reports while running; change it with `fakeRssBytes`. Default 100 MB. */
+  readonly rssBytes?: number;
 }
 
 interface FakePage {
@@ -91,12 +93,19 @@ export class FakeDriver implements Driver {
   #stalls = new Set<FakeOperation>();
   #failures = new Map<FakeOperation, Error>();
   #disconnect = new Set<(error: Error) => void>();
+  /** The memory this fake browser claims to use while running (settable, for recycling tests). */
+  fakeRssBytes: number;
 
   constructor(options: FakeDriverOptions = {}) {
     this.#sites = options.sites ?? {};
     this.#clock = options.clock ?? systemClock;
     this.#latencyMs = options.latencyMs ?? 0;
     this.#viewport = options.viewport ?? { width: 1280, height: 720 };
+    this.fakeRssBytes = options.rssBytes ?? 100_000_000;
+  }
+
+  rssBytes(): number | null {
+    return this.#state === 'running' ? this.fakeRssBytes : null;
   }
 
   /** True between a successful launch and close/kill/crash: the "process" exists. */

@@ -9,7 +9,7 @@ import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
-import { type ProcessInfo, processesWithMarker, readProcess, signalGroup, signalProcess, waitFor } from '../process-tree.js';
+import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
 import { findChromium } from './find-chromium.js';
 
 /**
@@ -256,6 +256,14 @@ export class PlaywrightDriver implements Driver {
     this.#context?.close().catch(() => undefined);
     this.#closePromise ??= this.#reap();
     return this.#closePromise;
+  }
+
+  /** Summed RSS of every live process of this browser (main, renderers, GPU/utility, crash handler). */
+  rssBytes(): number | null {
+    if (!this.#context || this.#closing) return null;
+    let total = 0;
+    for (const p of this.#ours()) if (p.state !== 'Z') total += rssBytesOf(p.pid);
+    return total;
   }
 
   onEvent(listener: (event: DriverEvent) => void): () => void {

@@ -142,6 +142,8 @@ interface Entry {
   onAbort: (() => void) | undefined;
   controller: AbortController | undefined;
   interrupted: Deferred<void> | undefined;
+  /** Its tab crashed under it: nothing of it can still run, so there is no grace to wait out. */
+  tabGone: boolean;
 }
 
 let actorCounter = 0;
@@ -186,6 +188,7 @@ export class BrowserActor {
   #stopPromise: Promise<void> | undefined;
   #killPromise: Promise<void> | undefined;
   #drained: Deferred<void> | undefined;
+  #idleWaiters: Deferred<void>[] = [];
   #counts = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, shed: 0, rejected: 0 };
 
   constructor(options: BrowserActorOptions) {
@@ -280,6 +283,23 @@ export class BrowserActor {
     return this.actorMode ? this.#mailbox.whenBelow(n, options) : Promise.resolve();
   }
 
+  /**
+   * Resolves when no task is queued and no task's browser work is still going (a timed-out
+   * script that the browser has not stopped yet counts as going). A supervisor hands the next
+   * task over only then, so two tasks never share the tab.
+   */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    const waiter = createDeferred<void>();
+    this.#idleWaiters.push(waiter);
+    return waiter.promise;
+  }
+
+  /** Resident memory of the browser's processes in bytes, when the driver can tell; else `null`. */
+  browserRssBytes(): number | null {
+    return this.#driver?.rssBytes?.() ?? null;
+  }
+
   stats(): ActorStats {
     return {
       id: this.id,
@@ -363,6 +383,7 @@ export class BrowserActor {
       onAbort: undefined,
       controller: undefined,
       interrupted: undefined,
+      tabGone: false,
     };
   }
 
@@ -456,7 +477,7 @@ export class BrowserActor {
     );
     try {
       await Promise.race([ended, entry.interrupted.promise]);
-      if (!workEnded) {
+      if (!workEnded && !entry.tabGone) {
         // Answered by timeout or cancel: the driver was told to stop the work. Keep the slot
         // until it confirms, so the next task never shares the tab with a runaway script.
         const graceOver = new AbortController();
@@ -607,18 +628,26 @@ export class BrowserActor {
     const driver = this.#driver;
     void driver?.closePage(event.pageId, { timeoutMs: this.#closeTimeoutMs }).catch(() => undefined);
     for (const entry of [...this.#inFlight]) {
+      entry.tabGone = true;
       this.#emitFault('page-crashed', 'the tab crashed', entry.id);
       this.#interrupt(entry, this.#crashedError(entry, 'its tab crashed'), 'error');
     }
     if (this.#inFlight.size === 0) this.#emitFault('page-crashed', 'the tab crashed');
   }
 
-  #onBrowserGone(reason: string): void {
+  /**
+   * The browser is gone or past saving: answer everything, then end it. `politely` (a hung tab
+   * that would not close) first asks the browser to close within `closeTimeoutMs`; the driver
+   * then kills its process group either way.
+   */
+  #onBrowserGone(reason: string, politely = false): void {
     if (this.#state === 'stopped' || this.#state === 'crashed' || this.#state === 'failed') return;
     this.#emitFault('browser-disconnected', reason);
     this.#setState('crashed', reason);
     this.#failAll((entry) => this.#crashedError(entry, `the browser died (${reason})`));
-    void this.#driver?.kill();
+    const driver = this.#driver;
+    if (politely && driver) void driver.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => driver.kill());
+    else void driver?.kill();
   }
 
   async #replaceStuckPage(entry: Entry): Promise<void> {
@@ -629,7 +658,7 @@ export class BrowserActor {
     try {
       await (this.#driver as Driver).closePage(stuck, { timeoutMs: this.#closeTimeoutMs });
     } catch {
-      this.#onBrowserGone(`the browser did not close a stuck tab within ${this.#closeTimeoutMs}ms`);
+      this.#onBrowserGone(`the browser did not close a stuck tab within ${this.#closeTimeoutMs}ms`, true);
     }
   }
 
@@ -746,9 +775,17 @@ export class BrowserActor {
     return promise;
   }
 
+  #isIdle(): boolean {
+    return this.#mailbox.size === 0 && this.#mailbox.deferredSize === 0 && this.#inFlight.size === 0 && this.#waiting.size === 0;
+  }
+
   #checkDrained(): void {
-    if (this.#drained && this.#mailbox.size === 0 && this.#mailbox.deferredSize === 0 && this.#inFlight.size === 0 && this.#waiting.size === 0) {
-      this.#drained.resolve();
+    if (!this.#isIdle()) return;
+    this.#drained?.resolve();
+    if (this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const waiter of waiters) waiter.resolve();
     }
   }
 
