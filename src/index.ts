@@ -2,7 +2,7 @@
  * browser-actor: one actor owns one browser and serves typed tasks from a bounded priority
  * mailbox. Start with {@link createBrowserActor}.
  */
-export { createBrowserActor, type CreateBrowserActorOptions } from './compose.js';
+export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOptions, type CreateSessionSupervisorOptions } from './compose.js';
 export { loadConfig, type Config } from './config.js';
 export {
   BrowserActor,
@@ -13,6 +13,17 @@ export {
   type SubmitOptions,
   type TaskOutcome,
 } from './runtime/actor/browser-actor.js';
+export {
+  SessionSupervisor,
+  type FaultKind,
+  type FaultRecord,
+  type SessionSupervisorEvents,
+  type SessionSupervisorOptions,
+  type SupervisedSubmitOptions,
+  type SupervisorHealth,
+  type SupervisorState,
+} from './runtime/supervisor/session-supervisor.js';
+export { backoffCeilingMs, nextDelayMs, type BackoffOptions } from './internal/backoff.js';
 export {
   OverflowPolicy,
   PRIORITY_LEVELS,

@@ -40,6 +40,9 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       await new Promise((resolve) => setTimeout(resolve, ms));
       return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Slow') };
     }
+    case '/never':
+      // A server that accepts the request and never answers.
+      return new Promise<never>(() => undefined);
     default:
       return { status: 404, headers: { 'content-type': 'text/html' }, body: html('Unknown') };
   }

@@ -6,6 +6,7 @@ import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { withDeadline } from '../deadline.js';
+import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
@@ -39,6 +40,12 @@ export interface PlaywrightDriverOptions {
   readonly tmpRoot?: string;
   /** Where `CHROMIUM_PATH` is read from when `executablePath` is not given. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * On SIGTERM, SIGINT or SIGHUP, kill this process's browsers and remove their directories
+   * before the process dies (it is re-raised when nothing else listens). Default `true`. On a
+   * normal exit the same cleanup always runs.
+   */
+  readonly handleSignals?: boolean;
 }
 
 interface PageEntry {
@@ -74,6 +81,7 @@ export class PlaywrightDriver implements Driver {
     sweepStaleBrowserDirs(this.#options.tmpRoot);
     const dirs = createBrowserDirs(this.#options.tmpRoot);
     this.#dirs = dirs;
+    rememberBrowser(this, { pid: () => this.#pid, root: dirs.root }, this.#options.handleSignals ?? true);
     const started = performance.now();
     try {
       const context = await withDeadline(
@@ -258,6 +266,17 @@ export class PlaywrightDriver implements Driver {
     return this.#closePromise;
   }
 
+  /**
+   * Fault injection for reliability tests: the browser is asked, over a CDP session of its own,
+   * to close, so the driver's connection ends from the browser's side without a crash signal.
+   */
+  async injectConnectionClose(): Promise<void> {
+    const browser = this.#requireContext().browser();
+    if (!browser) throw new DriverError('No browser-level connection to close');
+    const session = await browser.newBrowserCDPSession();
+    await session.send('Browser.close').catch(() => undefined);
+  }
+
   /** Summed RSS of every live process of this browser (main, renderers, GPU/utility, crash handler). */
   rssBytes(): number | null {
     if (!this.#context || this.#closing) return null;
@@ -331,6 +350,7 @@ export class PlaywrightDriver implements Driver {
     this.#context = undefined;
     this.#pages.clear();
     if (this.#dirs) removeBrowserDir(this.#dirs.root);
+    forgetBrowser(this);
   }
 }
 

@@ -261,6 +261,8 @@ export class SessionSupervisor {
   #dirty = false;
   #lastUrl: string | undefined;
   #urlRestoredFor = 0;
+  /** A task just got a crash answer from a browser that still looks alive: check it before anything else runs. */
+  #verifyFirst = false;
   #restarts = 0;
   #recycles = 0;
   #restartTimes: number[] = [];
@@ -541,6 +543,11 @@ export class SessionSupervisor {
       void this.#retire(this.#recyclePending);
       return;
     }
+    if (this.#verifyFirst) {
+      this.#verifyFirst = false;
+      void this.#probe(true);
+      return;
+    }
     if (this.#dirty && this.#snapshotEnabled) {
       void this.#takeSnapshot();
       return;
@@ -602,6 +609,9 @@ export class SessionSupervisor {
         }
         this.#settle(entry, value, undefined);
       } else if (isBrowserActorError(error, 'ERR_ACTOR_CRASHED') || (isBrowserActorError(error, 'ERR_ACTOR_STOPPED') && generation !== this.#generation)) {
+        // A browser that is closing fails operations before it reports the disconnect: never
+        // re-run on it (or run anything else) before it has proved it still works.
+        if (generation === this.#generation && actor.state === 'ready') this.#verifyFirst = true;
         this.#afterCrash(entry, error);
       } else {
         // The task's own failure (script error, timeout, navigation error): never a fault.
@@ -832,7 +842,9 @@ export class SessionSupervisor {
       if (this.#state === 'healthy' || this.#state === 'degraded' || this.#state === 'stopping') this.#fault('browser-disconnected', reason ?? `the browser ${to}`);
     });
     actor.on('fault', ({ kind, reason }) => {
-      if (this.#actor === actor && kind !== 'browser-disconnected') this.#fault(kind, reason);
+      if (this.#actor !== actor || kind === 'browser-disconnected') return;
+      this.#urlRestoredFor = -1; // a new tab starts blank
+      this.#fault(kind, reason);
     });
     let restored: { cookies: number; origins: number };
     try {
@@ -943,7 +955,11 @@ export class SessionSupervisor {
     }
   }
 
-  async #probe(): Promise<void> {
+  /**
+   * A cheap reachability check. Periodic probes count failures (N in a row are a fault);
+   * `verify` (after a crash answer) treats a single failure as the fault.
+   */
+  async #probe(verify = false): Promise<void> {
     const actor = this.#actor as BrowserActor;
     const generation = this.#generation;
     this.#occupy('probe');
@@ -957,6 +973,8 @@ export class SessionSupervisor {
       if (ok) {
         this.#probeFailures = 0;
         if (this.#state === 'degraded') this.#setState('healthy', 'probe answered');
+      } else if (verify && this.#actor === actor) {
+        this.#fault('browser-disconnected', 'the browser failed its check after a task crashed on it');
       } else if (this.#actor === actor && actor.state === 'ready') {
         this.#probeFailures++;
         if (this.#probeFailures >= this.#probeFailuresBeforeRestart) {
