@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
-import { listProcesses, processesWithMarker, readProcess, signalProcess, waitFor } from '../../src/drivers/process-tree.js';
+import { listProcesses, processesWithMarker, readProcess, signalGroup, signalProcess, waitFor } from '../../src/drivers/process-tree.js';
 import type { ActorCrashedError } from '../../src/errors.js';
-import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
+import { SessionSupervisor, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
 import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
@@ -117,6 +117,10 @@ interface Scenario {
   /** The victim's documented outcome. */
   checkVictim(state: Tracked): void;
   readonly restarts: number;
+  /** Extra supervisor options. */
+  readonly options?: Partial<SessionSupervisorOptions>;
+  /** More checks on the supervisor once everything is answered. */
+  after?(supervisor: SessionSupervisor): void;
 }
 
 async function runScenario(s: Scenario): Promise<void> {
@@ -130,6 +134,7 @@ async function runScenario(s: Scenario): Promise<void> {
     restoreUrl: true,
     backoff: { baseMs: 50 },
     actor: { cancelGraceMs: 1000, closeTimeoutMs: 3000 },
+    ...s.options,
   });
   const ended = new Map<string, number>();
   supervisor.on('task:end', ({ taskId }) => ended.set(taskId, (ended.get(taskId) ?? 0) + 1));
@@ -158,11 +163,12 @@ async function runScenario(s: Scenario): Promise<void> {
       plan[i]?.check(o.state.value);
     });
     expect(supervisor.health().restarts).toBe(s.restarts);
+    s.after?.(supervisor);
 
     // The session survived, and one browser is left: the old one is gone entirely.
     expect((await supervisor.submit(GetCookies([SESSION])))[0]?.value).toBe(sessionValue);
     const pid = supervisor.browser?.pid ?? 0;
-    if (s.restarts > 0) {
+    if (s.restarts > 0 || supervisor.health().recycles > 0) {
       expect(pid).not.toBe(firstPid);
       expect(await waitFor(() => !listProcesses().some((p) => p.pgid === firstPid && p.state !== 'Z'), 5000)).toBe(true);
     } else {
@@ -239,6 +245,43 @@ describe('SessionSupervisor on real Chromium: faults under load', () => {
       checkVictim: (state) => expect(state.error).toMatchObject({ code: 'ERR_TASK_TIMEOUT' }),
       restarts: 0,
     });
+  });
+});
+
+describe('SessionSupervisor on real Chromium: stalls and recycling', () => {
+  it('a SIGSTOP of the whole browser for 3 s causes no restart: probes pause behind the stalled task, all work finishes after SIGCONT', async () => {
+    let probeFailures = 0;
+    await runScenario({
+      victim: { task: ExecuteJS(slowScript) },
+      options: { probe: { intervalMs: 500 } },
+      inject: async ({ pid }) => {
+        expect(signalGroup(pid, 'SIGSTOP')).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        expect(signalGroup(pid, 'SIGCONT')).toBe(true);
+      },
+      checkVictim: (state) => expect(state.value).toBe('slow'),
+      restarts: 0,
+      after: (supervisor) => {
+        probeFailures = supervisor.health().probeFailures;
+        expect(supervisor.health().lastFault).toBeNull();
+      },
+    });
+    expect(probeFailures).toBe(0);
+  });
+
+  it('recycles the browser every 20 tasks without failing a task, carrying the session over', async () => {
+    let recycles = 0;
+    await runScenario({
+      victim: { task: ExecuteJS(slowScript, [], { idempotent: true }) },
+      options: { recycle: { maxTasks: 20 } },
+      inject: () => undefined,
+      checkVictim: (state) => expect(state.value).toBe('slow'),
+      restarts: 0,
+      after: (supervisor) => {
+        recycles = supervisor.health().recycles;
+      },
+    });
+    expect(recycles).toBeGreaterThanOrEqual(2);
   });
 });
 

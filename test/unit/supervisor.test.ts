@@ -307,6 +307,27 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.stop();
   });
 
+  it('escalates a script that will not stop: terminate, close the tab, close the browser politely, then kill', async () => {
+    const { supervisor, clock, fakes, events } = setup({ actor: { cancelGraceMs: 100, closeTimeoutMs: 500 } });
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/`));
+    fakes[0]?.stall('evaluate'); // ignores terminate (its deadline and abort)
+    fakes[0]?.hang('closePage'); // the tab will not close within its deadline
+    const task = watch(supervisor.submit(ExecuteJS('while (true) {}', [], { idempotent: true }), { timeoutMs: 1000 }));
+    await clock.advance(1000);
+    expect(task.error).toBeInstanceOf(TaskTimeoutError);
+    expect(fakes).toHaveLength(1);
+    await clock.advance(100 + 500); // grace, then the close-tab deadline (plus the driver's own cancel grace)
+    await clock.advance(2000);
+    expect(fakes[0]?.calls.closePage).toBe(1);
+    expect(fakes[0]?.calls.close).toBe(1); // the polite browser close came before the kill
+    expect(fakes[0]?.running).toBe(false);
+    expect(events.fault.map((f) => f.kind)).toEqual(['stuck-page', 'browser-disconnected']);
+    expect(fakes).toHaveLength(2);
+    expect(task.count).toBe(1);
+    await supervisor.stop();
+  });
+
   it('recycles after N tasks and on a memory limit, carrying the session over without failing a task', async () => {
     const { supervisor, clock, fakes, current } = setup({ recycle: { maxTasks: 3, maxRssBytes: 500_000_000 }, probe: { intervalMs: 1000 } });
     await supervisor.startActor();

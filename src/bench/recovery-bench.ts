@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:recovery` — how fast a supervised session comes back after its browser is
+ * SIGKILLed, next to the cold start of a bare browser, measured in the same run:
+ *  - cold start: a fresh BrowserActor on real Chromium, from `start()` to the answer of its first
+ *    task (ExecuteJS `1 + 1`);
+ *  - recovery: a SessionSupervisor with a signed-in session (an HttpOnly session cookie set by a
+ *    local server, plus a local-storage item); the browser's main process is SIGKILLed and a task
+ *    is submitted at once; measured from the kill to that task's answer, which comes from the new
+ *    browser after the backoff delay, the launch, the session restore and its verification.
+ * Rounds alternate the two, and the figures are medians. Flags: `--quick`, `--json`.
+ */
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import { signalProcess } from '../drivers/process-tree.js';
+import { BrowserActor } from '../runtime/actor/browser-actor.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, GetCookies, Navigate } from '../runtime/tasks/constructors.js';
+
+const quick = process.argv.includes('--quick');
+const asJson = process.argv.includes('--json');
+const ROUNDS = quick ? 3 : 7;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function log(line = ''): void {
+  if (!asJson) console.log(line);
+}
+
+/** A site with a sign-in that sets an HttpOnly session cookie, on 127.0.0.1. */
+async function startSite(): Promise<{ origin: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/sign-in') res.setHeader('set-cookie', 'session=bench-session-id; HttpOnly; Path=/; Max-Age=3600');
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><title>Bench</title><p>ok</p>');
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function coldStart(): Promise<number> {
+  const actor = new BrowserActor({ driver: () => new PlaywrightDriver() });
+  const start = performance.now();
+  await actor.start();
+  await actor.submit(ExecuteJS('return 1 + 1'));
+  const ms = performance.now() - start;
+  await actor.stop();
+  return ms;
+}
+
+interface Recovery {
+  readonly totalMs: number;
+  readonly backoffMs: number;
+  readonly launchAndRestoreMs: number;
+}
+
+async function recovery(supervisor: SessionSupervisor): Promise<Recovery> {
+  const pid = supervisor.browser?.pid;
+  if (!pid) throw new Error('no browser pid');
+  let backoffMs = 0;
+  let launchAndRestoreMs = 0;
+  const offRestarting = supervisor.on('restarting', (e) => (backoffMs = e.delayMs));
+  const offReady = supervisor.on('ready', (e) => (launchAndRestoreMs = e.launchMs));
+  const start = performance.now();
+  signalProcess(pid, 'SIGKILL');
+  const cookies = await supervisor.submit(GetCookies(['session']));
+  const totalMs = performance.now() - start;
+  offRestarting();
+  offReady();
+  if (cookies[0]?.value !== 'bench-session-id') throw new Error('the session cookie was not restored');
+  if (supervisor.browser?.pid === pid) throw new Error('the task was answered by the killed browser');
+  return { totalMs, backoffMs, launchAndRestoreMs };
+}
+
+async function main(): Promise<void> {
+  const site = await startSite();
+  // Rounds are seconds apart; a 1 s stable period makes each kill an isolated fault (first
+  // backoff window, 0–100 ms), as crashes minutes apart would be with the default 60 s.
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), restartLimit: { maxRestarts: ROUNDS + 2 }, stablePeriodMs: 1000 });
+  try {
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${site.origin}/sign-in`));
+    await supervisor.submit(ExecuteJS('localStorage.setItem("prefs", "dark")'));
+    await coldStart(); // warm the disk cache for both contenders alike
+    const cold: number[] = [];
+    const rec: Recovery[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      cold.push(await coldStart());
+      rec.push(await recovery(supervisor));
+      // The restored session must still hold the local-storage item on its origin.
+      await supervisor.submit(Navigate(`${site.origin}/`));
+      if ((await supervisor.submit(ExecuteJS('return localStorage.getItem("prefs")'))) !== 'dark') throw new Error('local storage was not restored');
+    }
+    const coldMs = median(cold);
+    const recMs = median(rec.map((r) => r.totalMs));
+    const result = {
+      rounds: ROUNDS,
+      coldStartMs: Math.round(coldMs),
+      recoveryMs: Math.round(recMs),
+      ratio: Number((recMs / coldMs).toFixed(3)),
+      recoveryBackoffMs: Math.round(median(rec.map((r) => r.backoffMs))),
+      recoveryLaunchAndRestoreMs: Math.round(median(rec.map((r) => r.launchAndRestoreMs))),
+      coldStartRoundsMs: cold.map(Math.round),
+      recoveryRoundsMs: rec.map((r) => Math.round(r.totalMs)),
+      goal: 'recovery ≤ 1.5 × cold start',
+    };
+    if (asJson) {
+      console.log(JSON.stringify(result, null, 2));
+    } else {
+      log(`Recovery after SIGKILL vs bare cold start (real Chromium, ${ROUNDS} alternating rounds, medians)`);
+      log(`  bare cold start (launch → first task answered):            ${result.coldStartMs} ms   rounds ${result.coldStartRoundsMs.join(', ')}`);
+      log(`  recovery (SIGKILL → first task answered, session restored): ${result.recoveryMs} ms   rounds ${result.recoveryRoundsMs.join(', ')}`);
+      log(`    of which backoff delay (full jitter, base 100 ms):         ${result.recoveryBackoffMs} ms`);
+      log(`    of which launch + restore + verification:                 ${result.recoveryLaunchAndRestoreMs} ms`);
+      log(`  ratio recovery / cold start: ${result.ratio}×   (goal ≤ 1.5×: ${result.ratio <= 1.5 ? 'met' : 'NOT met'})`);
+    }
+  } finally {
+    await supervisor.stop({ timeoutMs: 10_000 });
+    await site.close();
+  }
+}
+
+await main();
