@@ -85,24 +85,36 @@ async function recovery(supervisor: SessionSupervisor): Promise<Recovery> {
   return { totalMs, backoffMs, launchAndRestoreMs };
 }
 
-async function main(): Promise<void> {
-  const site = await startSite();
+/** A supervisor with a signed-in session (session cookie + local storage), ready to be killed. */
+async function signedInSupervisor(origin: string): Promise<SessionSupervisor> {
   // Rounds are seconds apart; a 1 s stable period makes each kill an isolated fault (first
   // backoff window, 0–100 ms), as crashes minutes apart would be with the default 60 s.
-  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), restartLimit: { maxRestarts: ROUNDS + 2 }, stablePeriodMs: 1000 });
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), stablePeriodMs: 1000 });
+  await supervisor.startActor();
+  await supervisor.submit(Navigate(`${origin}/sign-in`));
+  await supervisor.submit(ExecuteJS('localStorage.setItem("prefs", "dark")'));
+  return supervisor;
+}
+
+async function main(): Promise<void> {
+  const site = await startSite();
   try {
-    await supervisor.startActor();
-    await supervisor.submit(Navigate(`${site.origin}/sign-in`));
-    await supervisor.submit(ExecuteJS('localStorage.setItem("prefs", "dark")'));
     await coldStart(); // warm the disk cache for both contenders alike
     const cold: number[] = [];
     const rec: Recovery[] = [];
+    // Each measurement runs with no other browser of ours alive: the cold start after the
+    // previous supervisor has stopped, the recovery in a supervisor started for the round.
     for (let round = 0; round < ROUNDS; round++) {
       cold.push(await coldStart());
-      rec.push(await recovery(supervisor));
-      // The restored session must still hold the local-storage item on its origin.
-      await supervisor.submit(Navigate(`${site.origin}/`));
-      if ((await supervisor.submit(ExecuteJS('return localStorage.getItem("prefs")'))) !== 'dark') throw new Error('local storage was not restored');
+      const supervisor = await signedInSupervisor(site.origin);
+      try {
+        rec.push(await recovery(supervisor));
+        // The restored session must still hold the local-storage item on its origin.
+        await supervisor.submit(Navigate(`${site.origin}/`));
+        if ((await supervisor.submit(ExecuteJS('return localStorage.getItem("prefs")'))) !== 'dark') throw new Error('local storage was not restored');
+      } finally {
+        await supervisor.stop({ timeoutMs: 10_000 });
+      }
     }
     const coldMs = median(cold);
     const recMs = median(rec.map((r) => r.totalMs));
@@ -128,7 +140,6 @@ async function main(): Promise<void> {
       log(`  ratio recovery / cold start: ${result.ratio}×   (goal ≤ 1.5×: ${result.ratio <= 1.5 ? 'met' : 'NOT met'})`);
     }
   } finally {
-    await supervisor.stop({ timeoutMs: 10_000 });
     await site.close();
   }
 }
