@@ -378,3 +378,21 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.stop();
   });
 });
+
+describe('SessionSupervisor snapshots', () => {
+  it('with ExecuteJS left out of snapshot.after, a script-set cookie is still captured by the idle snapshot and survives a crash', async () => {
+    const { supervisor, clock, current, events } = setup({ snapshot: { after: ['Navigate'], intervalMs: 5000 }, probe: { intervalMs: 1000 } });
+    await supervisor.startActor();
+    await supervisor.submit(ExecuteJS('return 1')); // no navigation yet: nothing to snapshot after
+    await supervisor.submit(Navigate(`${origin}/`));
+    const afterNavigate = events.snapshot.length;
+    await supervisor.submit(ExecuteJS('document.cookie = "pref=dark; path=/"'));
+    expect(events.snapshot.length).toBe(afterNavigate); // not after the script
+    await clock.advance(5000);
+    expect(events.snapshot.length).toBe(afterNavigate + 1); // the idle refresh
+    current().crashBrowser();
+    await clock.advance(1000);
+    expect((await supervisor.submit(GetCookies(['pref']))).map((c) => c.value)).toEqual(['dark']);
+    await supervisor.stop();
+  });
+});

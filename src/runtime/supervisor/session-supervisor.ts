@@ -1059,7 +1059,8 @@ export class SessionSupervisor {
     }
     const idle = this.#mailbox.size === 0 && this.#retry.length === 0 && this.#compensations.length === 0;
     if (!idle) return;
-    if (this.#snapshotEnabled && this.#snapshot && now - this.#snapshot.at >= this.#snapshotIntervalMs) {
+    // Pages change the session on their own too (timers, scripts): refresh the snapshot now and then.
+    if (this.#snapshotEnabled && this.#tasksOnBrowser > 0 && now - (this.#snapshot?.at ?? this.#readyAt) >= this.#snapshotIntervalMs) {
       void this.#takeSnapshot();
       return;
     }
