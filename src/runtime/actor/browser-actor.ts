@@ -19,6 +19,7 @@ import { type OverflowPolicy, PRIORITY_LEVELS, Priority, PriorityMailbox, type T
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { follow, isPriority, positive } from '../submit-helpers.js';
 
 /** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
 export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
@@ -810,25 +811,4 @@ export class BrowserActor {
     this.#stateReason = reason;
     this.#events.emit('state', { actorId: this.id, from, to, ...(reason === undefined ? {} : { reason }) });
   }
-}
-
-function isPriority(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < PRIORITY_LEVELS;
-}
-
-function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOptionError(`${name} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** The shared answer of an earlier submit, but settled early by this caller's own signal. */
-function follow(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

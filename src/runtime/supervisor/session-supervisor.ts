@@ -22,6 +22,7 @@ import { type OverflowPolicy, PRIORITY_LEVELS, Priority, PriorityMailbox, type T
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { follow, isPriority, positive, positiveInteger } from '../submit-helpers.js';
 
 /**
  * Where the supervisor is in its life. `idle`: made, not started yet. `starting`: the first
@@ -1150,27 +1151,4 @@ function toCookieInput(c: Cookie): CookieInput {
 
 function sameDomain(a: string, b: string): boolean {
   return a.replace(/^\./, '') === b.replace(/^\./, '');
-}
-
-function isPriority(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < PRIORITY_LEVELS;
-}
-
-function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(`${name} must be a positive number, got ${String(value)}`);
-  return value;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function follow(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
