@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBrowserActor } from '../compose.js';
+import { createBrowserActor, createSessionSupervisor } from '../compose.js';
+import { signalProcess } from '../drivers/process-tree.js';
 import { pngSize } from '../internal/png.js';
 import type { Cookie } from '../drivers/browser-types.js';
 import { isBrowserActorError } from '../errors.js';
@@ -77,6 +78,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `\nstats: ${stats.submitted} submitted, ${stats.completed} completed, ${stats.failed} failed, ${stats.timedOut} timed out, ` +
         `${stats.rejected} refused at submit, ${stats.queued} queued, ${stats.inFlight} in flight`,
     );
+    await crashDemo(site.origin, out);
   } finally {
     const stopping = performance.now();
     await actor.stop();
@@ -84,6 +86,34 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     out(`stopped: browser closed and its profile removed in ${ms(stopping)}`);
+  }
+}
+
+/**
+ * The SessionSupervisor part: sign in, SIGKILL the browser while tasks are queued, and show that
+ * every task is still answered by the new browser with the session restored.
+ */
+async function crashDemo(origin: string, out: (line: string) => void): Promise<void> {
+  out('\nSurviving a browser crash (SessionSupervisor)');
+  const supervisor = createSessionSupervisor();
+  try {
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/`)); // the site sets the session cookie
+    const before = await supervisor.submit(GetCookies(['session_id']));
+    const pid = supervisor.browser?.pid;
+    out(`  signed in: ${maskCookies(before)} (browser pid ${pid})`);
+    const queued = [1, 2, 3].map((i) => supervisor.submit(ExecuteJS('return arguments[0] * 10', [i], { idempotent: true })));
+    const killed = performance.now();
+    if (pid) signalProcess(pid, 'SIGKILL');
+    out(`  SIGKILL sent to the browser with 3 tasks queued`);
+    const results = await Promise.all(queued);
+    const after = await supervisor.submit(GetCookies(['session_id']));
+    const health = supervisor.health();
+    out(`  all 3 answered by the new browser (pid ${supervisor.browser?.pid}) ${ms(killed)} after the kill → ${JSON.stringify(results)}`);
+    out(`  session after the restart: ${maskCookies(after)} (${after[0]?.value === before[0]?.value ? 'the same session' : 'NOT the same session'})`);
+    out(`  health: ${health.state}, ${health.restarts} restart, last fault: ${health.lastFault?.kind ?? 'none'}`);
+  } finally {
+    await supervisor.stop();
   }
 }
 

@@ -47,6 +47,9 @@ describe('browser-actor CLI (built package)', () => {
     expect(r.stdout).toMatch(/ERR_TASK_TIMEOUT: Task actor-1:\d+ \(ExecuteJS\) timed out after 500ms/);
     expect(r.stdout).toMatch(/ExecuteJS\(1 \+ 1\) after the timeout +\d+ms {2}→ 2/);
     expect(r.stdout).toMatch(/ERR_INVALID_TASK: Navigate.url uses the "javascript:" scheme/);
+    expect(r.stdout).toMatch(/all 3 answered by the new browser \(pid \d+\) \d+ms after the kill → \[10,20,30\]/);
+    expect(r.stdout).toMatch(/session after the restart: session_id=<15 chars hidden> HttpOnly .* \(the same session\)/);
+    expect(r.stdout).toMatch(/health: healthy, 1 restart, last fault: browser-disconnected/);
     expect(r.stdout).toMatch(/stopped: browser closed/);
     expect(r.stdout).toContain('session_id=<15 chars hidden> HttpOnly');
     expect(r.stdout).not.toContain('demo-7f3a9c2e41'); // the session cookie's value

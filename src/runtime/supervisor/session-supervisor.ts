@@ -628,6 +628,7 @@ export class SessionSupervisor {
   /** The running task's browser died under it: re-run, compensate, or answer with the crash. */
   #afterCrash(entry: Entry, error: BrowserActorError): void {
     const maybeExecuted = error.details['maybeExecuted'] !== false;
+    if (!maybeExecuted) entry.attempts--; // it never ran: not an attempt
     if (!maybeExecuted || (isIdempotent(entry.valid) && entry.attempts < this.#maxAttempts)) {
       entry.phase = 'queued';
       this.#insertRetry(entry);
