@@ -11,7 +11,8 @@ Usage:
 
 Commands:
   demo                 Start a BrowserActor on real headless Chromium against a local page,
-                       run each task type once and print what it returned.
+                       run each task type once and print what it returned; then kill a
+                       supervised browser and show its tasks and session surviving.
   help                 Show this help.
 
 Options for demo:
