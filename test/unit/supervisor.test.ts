@@ -345,6 +345,21 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.stop();
   });
 
+  it('recycles a browser past its maximum age once it is idle, and no task fails', async () => {
+    const { supervisor, clock, fakes, events } = setup({ recycle: { maxAgeMs: 10_000 }, probe: { intervalMs: 1000 } });
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/set-cookies`));
+    await clock.advance(9000);
+    expect(fakes).toHaveLength(1);
+    await clock.advance(1000);
+    expect(fakes).toHaveLength(2);
+    expect(events.restarting.at(-1)).toMatchObject({ planned: true, delayMs: 0 });
+    expect(events.restarting.at(-1)?.reason).toMatch(/recycling: browser age 10000ms/);
+    expect(supervisor.health()).toMatchObject({ state: 'healthy', recycles: 1, restarts: 0 });
+    expect((await supervisor.submit(GetCookies())).map((c) => c.name)).toContain('secret');
+    await supervisor.stop();
+  });
+
   it('stop() finishes accepted work; kill() fails it; afterwards submit is refused', async () => {
     const { supervisor, fakes } = setup();
     await supervisor.startActor();
