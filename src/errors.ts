@@ -41,6 +41,8 @@ export const ErrorCode = {
   BROWSER_NOT_FOUND: 'ERR_BROWSER_NOT_FOUND',
   /** The browser failed to start. */
   BROWSER_LAUNCH: 'ERR_BROWSER_LAUNCH',
+  /** A file is not a GEDCOM file at all (as opposed to a GEDCOM file with bad lines, which are reported as diagnostics). */
+  INVALID_GEDCOM: 'ERR_INVALID_GEDCOM',
   /** A driver operation exceeded its own deadline. */
   DRIVER_TIMEOUT: 'ERR_DRIVER_TIMEOUT',
   /** Any other failure reported by the browser driver. */
@@ -212,6 +214,14 @@ export class BrowserLaunchError extends BrowserActorError {
   }
 }
 
+/** The input is not a GEDCOM file (`ERR_INVALID_GEDCOM`); the message says what was found instead. */
+export class InvalidGedcomError extends BrowserActorError {
+  override name = 'InvalidGedcomError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.INVALID_GEDCOM, message, options);
+  }
+}
+
 /** A driver operation exceeded its deadline (`ERR_DRIVER_TIMEOUT`). */
 export class DriverTimeoutError extends BrowserActorError {
   override name = 'DriverTimeoutError';
@@ -247,6 +257,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_RESTART_LIMIT: RestartLimitError,
   ERR_BROWSER_NOT_FOUND: BrowserNotFoundError,
   ERR_BROWSER_LAUNCH: BrowserLaunchError,
+  ERR_INVALID_GEDCOM: InvalidGedcomError,
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
   ERR_DRIVER: DriverError,
 };

@@ -1,0 +1,277 @@
+import { lifespan } from './dates.js';
+import type { FamilyTree, Sex } from './tree.js';
+
+/**
+ * How two people are related, computed from their nearest common ancestors: walk up from both
+ * (breadth-first, bounded), pick the common ancestor with the fewest generations in total, and
+ * name the relationship from the two distances. People not related by blood may still be related
+ * through one spouse (wife, brother-in-law, stepmother, …).
+ */
+
+export interface KinshipOptions {
+  /** Most generations walked up from each person. Default 30. */
+  readonly maxGenerations?: number;
+  /** Most ancestors visited from each person. Default 100 000. */
+  readonly maxVisited?: number;
+}
+
+export type Kinship =
+  | {
+      readonly kind: 'self';
+      readonly name: 'self';
+    }
+  | {
+      readonly kind: 'blood';
+      /** What `other` is to `start`: "father", "second cousin once removed", … */
+      readonly name: string;
+      /** Generations from `start` / `other` up to the common ancestor. */
+      readonly up: number;
+      readonly down: number;
+      readonly half: boolean;
+      /** The nearest common ancestor(s): one, or a couple. */
+      readonly commonAncestors: readonly number[];
+    }
+  | {
+      readonly kind: 'marriage';
+      readonly name: string;
+      /** The person through whose marriage the relation runs (a spouse of `start` or of `other`). */
+      readonly via: number;
+    }
+  | { readonly kind: 'none'; readonly name: 'not related' };
+
+/** One step of a kinship ladder. */
+export interface LadderStep {
+  readonly person: number;
+  readonly id: string;
+  readonly name: string;
+  readonly lifespan: string;
+  /** What this person is to the start person. */
+  readonly relationship: string;
+}
+
+export interface Ladder {
+  readonly kinship: Kinship;
+  /** From the start person to the other one (empty when not related). */
+  readonly steps: readonly LadderStep[];
+}
+
+/** Name of `other` relative to `start`. */
+export function relationship(tree: FamilyTree, start: number, other: number, options: KinshipOptions = {}): Kinship {
+  return ladder(tree, start, other, options).kinship;
+}
+
+/** The relationship and the path of people from `start` to `other` through the common ancestor. */
+export function ladder(tree: FamilyTree, start: number, other: number, options: KinshipOptions = {}): Ladder {
+  if (start === other) return { kinship: { kind: 'self', name: 'self' }, steps: [step(tree, start, 'self')] };
+  const limits = { maxGenerations: options.maxGenerations ?? 30, maxVisited: options.maxVisited ?? 100_000 };
+  const blood = bloodPath(tree, start, other, limits);
+  if (blood) return blood;
+  const marriage = marriagePath(tree, start, other, limits);
+  if (marriage) return marriage;
+  return { kinship: { kind: 'none', name: 'not related' }, steps: [] };
+}
+
+interface Ancestry {
+  /** ancestor → generations up. */
+  readonly depth: Map<number, number>;
+  /** ancestor → the child through which it was first reached (for the path back down). */
+  readonly via: Map<number, number>;
+}
+
+function ancestry(tree: FamilyTree, from: number, limits: { maxGenerations: number; maxVisited: number }): Ancestry {
+  const depth = new Map<number, number>([[from, 0]]);
+  const via = new Map<number, number>();
+  let frontier = [from];
+  for (let gen = 1; gen <= limits.maxGenerations && frontier.length > 0 && depth.size < limits.maxVisited; gen++) {
+    const next: number[] = [];
+    for (const p of frontier) {
+      for (const parent of tree.parents(p)) {
+        if (depth.has(parent)) continue;
+        depth.set(parent, gen);
+        via.set(parent, p);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  return { depth, via };
+}
+
+interface Blood {
+  readonly ancestor: number;
+  readonly up: number;
+  readonly down: number;
+  readonly half: boolean;
+  readonly common: readonly number[];
+  /** start … (below the ancestor), other … (below the ancestor). */
+  readonly chainA: readonly number[];
+  readonly chainB: readonly number[];
+}
+
+/** The nearest common ancestor of two ancestries, or `undefined` when they share none. */
+function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry): Blood | undefined {
+  let best: number | undefined;
+  let bestTotal = Number.POSITIVE_INFINITY;
+  let bestUp = Number.POSITIVE_INFINITY;
+  for (const [anc, da] of a.depth) {
+    const db = b.depth.get(anc);
+    if (db === undefined) continue;
+    const total = da + db;
+    if (total < bestTotal || (total === bestTotal && da < bestUp)) {
+      best = anc;
+      bestTotal = total;
+      bestUp = da;
+    }
+  }
+  if (best === undefined) return undefined;
+  const up = a.depth.get(best) as number;
+  const down = b.depth.get(best) as number;
+  const chainA = chainUp(a, best);
+  const chainB = chainUp(b, best);
+  const common = [...a.depth].filter(([anc, da]) => da === up && b.depth.get(anc) === down).map(([anc]) => anc);
+  // Half: the two lines come down from the ancestor through different families (different
+  // partners). Judged by family records, not by how many parents happen to be recorded.
+  let half = false;
+  if (up > 0 && down > 0) {
+    const below = (chain: readonly number[]): number[] => {
+      const child = chain.at(-1) as number;
+      return tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
+    };
+    const fa = below(chainA);
+    const fb = below(chainB);
+    half = !fa.some((f) => fb.includes(f));
+  }
+  return { ancestor: best, up, down, half, common, chainA, chainB };
+}
+
+function bloodPath(tree: FamilyTree, start: number, other: number, limits: { maxGenerations: number; maxVisited: number }): Ladder | undefined {
+  const a = ancestry(tree, start, limits);
+  const blood = nearest(tree, a, ancestry(tree, other, limits));
+  if (!blood) return undefined;
+  const { ancestor, up, down, half, common } = blood;
+  const name = bloodName(up, down, tree.person(other).sex, half);
+  const people = [...blood.chainA, ancestor, ...[...blood.chainB].reverse()];
+  const steps = people.map((p) => {
+    if (p === start) return step(tree, p, 'self');
+    const da = a.depth.get(p);
+    if (da !== undefined) return step(tree, p, bloodName(da, 0, tree.person(p).sex, false));
+    const rel = nearest(tree, a, ancestry(tree, p, limits));
+    return step(tree, p, rel ? bloodName(rel.up, rel.down, tree.person(p).sex, rel.half) : 'relative');
+  });
+  return { kinship: { kind: 'blood', name, up, down, half, commonAncestors: common }, steps };
+}
+
+/** The people from the ancestry's origin up to `ancestor` (origin first, ancestor excluded). */
+function chainUp(ancestry: Ancestry, ancestor: number): number[] {
+  const down: number[] = [];
+  for (let child = ancestry.via.get(ancestor); child !== undefined; child = ancestry.via.get(child)) down.push(child);
+  return down.reverse();
+}
+
+/** The English name of a blood relation: `up` generations from the start person to the common ancestor, `down` from there to the other. */
+export function bloodName(up: number, down: number, sex: Sex, half: boolean): string {
+  const g = (m: string, f: string, u: string): string => (sex === 'M' ? m : sex === 'F' ? f : u);
+  const h = half ? 'half-' : '';
+  if (up === 0 && down === 0) return 'self';
+  if (down === 0) return greats(up, g('father', 'mother', 'parent'), 'grand');
+  if (up === 0) return greats(down, g('son', 'daughter', 'child'), 'grand');
+  if (up === 1 && down === 1) return h + g('brother', 'sister', 'sibling');
+  if (up === 1) return h + greatsOnly(down - 1, g('nephew', 'niece', 'niece or nephew'));
+  if (down === 1) return h + greatsOnly(up - 1, g('uncle', 'aunt', 'aunt or uncle'));
+  const degree = Math.min(up, down) - 1;
+  const removed = Math.abs(up - down);
+  return `${h}${ordinal(degree)} cousin${removed === 0 ? '' : ` ${times(removed)} removed`}`;
+}
+
+/** 1 → father, 2 → grandfather, 3 → great-grandfather, 4 → 2nd great-grandfather, … */
+function greats(n: number, base: string, grand: string): string {
+  if (n === 1) return base;
+  if (n === 2) return `${grand}${base}`;
+  if (n === 3) return `great-${grand}${base}`;
+  return `${nth(n - 2)} great-${grand}${base}`;
+}
+
+/** 1 → nephew, 2 → great-nephew, 3 → 2nd great-nephew, … */
+function greatsOnly(n: number, base: string): string {
+  if (n === 1) return base;
+  if (n === 2) return `great-${base}`;
+  return `${nth(n - 1)} great-${base}`;
+}
+
+/** Cousin degrees in words up to tenth ("second cousin"), then numerals ("11th cousin"). */
+export function ordinal(n: number): string {
+  const words = ['zeroth', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+  return n <= 10 ? (words[n] as string) : nth(n);
+}
+
+/** 1st, 2nd, 3rd, 4th, 11th, 21st, … (for "2nd great-grandfather"). */
+export function nth(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
+  return `${n}${s}`;
+}
+
+function times(n: number): string {
+  return n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`;
+}
+
+function spouseWord(sex: Sex): string {
+  return sex === 'M' ? 'husband' : sex === 'F' ? 'wife' : 'spouse';
+}
+
+/**
+ * Through one spouse: `other` is the spouse of a blood relative of `start`, or a blood relative
+ * of a spouse of `start`. The nearest such relation wins.
+ */
+function marriagePath(tree: FamilyTree, start: number, other: number, limits: { maxGenerations: number; maxVisited: number }): Ladder | undefined {
+  const otherSex = tree.person(other).sex;
+  const g = (m: string, f: string, u: string): string => (otherSex === 'M' ? m : otherSex === 'F' ? f : u);
+  // other is start's spouse
+  if (tree.spouses(start).includes(other)) {
+    return { kinship: { kind: 'marriage', name: spouseWord(otherSex), via: other }, steps: [step(tree, start, 'self'), step(tree, other, spouseWord(otherSex))] };
+  }
+  let best: { ladder: Ladder; cost: number } | undefined;
+  const consider = (ladder: Ladder, cost: number): void => {
+    if (!best || cost < best.cost) best = { ladder, cost };
+  };
+  // other is the spouse of start's blood relative R
+  for (const r of tree.spouses(other)) {
+    const blood = bloodPath(tree, start, r, limits);
+    if (!blood || blood.kinship.kind !== 'blood') continue;
+    const { up, down } = blood.kinship;
+    let name: string;
+    if (up === 1 && down === 0) name = tree.parents(start).includes(other) ? g('father', 'mother', 'parent') : g('stepfather', 'stepmother', 'step-parent');
+    else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
+    else if (up === 0 && down === 1) name = g('son-in-law', 'daughter-in-law', 'child-in-law');
+    else if (up === 2 && down === 1 && !blood.kinship.half) name = g('uncle by marriage', 'aunt by marriage', 'aunt or uncle by marriage');
+    else name = `${spouseWord(otherSex)} of ${blood.kinship.name}`;
+    consider({ kinship: { kind: 'marriage', name, via: r }, steps: [...blood.steps, step(tree, other, name)] }, up + down);
+  }
+  // other is a blood relative of start's spouse S
+  for (const s of tree.spouses(start)) {
+    const blood = bloodPath(tree, s, other, limits);
+    if (!blood || blood.kinship.kind !== 'blood') continue;
+    const { up, down } = blood.kinship;
+    let name: string;
+    if (up === 1 && down === 0) name = g('father-in-law', 'mother-in-law', 'parent-in-law');
+    else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
+    else if (up === 0 && down === 1) name = tree.children(start).includes(other) ? g('son', 'daughter', 'child') : g('stepson', 'stepdaughter', 'stepchild');
+    else if (up === 1 && down === 2 && !blood.kinship.half) name = g('nephew by marriage', 'niece by marriage', 'niece or nephew by marriage');
+    else name = `${blood.kinship.name} of ${spouseWord(tree.person(s).sex)}`;
+    const sWord = spouseWord(tree.person(s).sex);
+    const tail = blood.steps.slice(1).map((st) => (st.person === other ? { ...st, relationship: name } : { ...st, relationship: `${st.relationship} of ${sWord}` }));
+    consider({ kinship: { kind: 'marriage', name, via: s }, steps: [step(tree, start, 'self'), step(tree, s, sWord), ...tail] }, up + down);
+  }
+  const found = best;
+  return found?.ladder;
+}
+
+function step(tree: FamilyTree, p: number, relationship: string): LadderStep {
+  const person = tree.person(p);
+  return {
+    person: p,
+    id: person.id,
+    name: `${person.given} ${person.surname}`.trim() || '(no name)',
+    lifespan: lifespan(person.birth?.date, person.death?.date),
+    relationship,
+  };
+}

@@ -1,0 +1,175 @@
+import type { GedcomDate } from './dates.js';
+
+/** `M`, `F`, or `U` (unknown / not recorded). */
+export type Sex = 'M' | 'F' | 'U';
+
+export interface LifeEvent {
+  readonly date?: GedcomDate;
+  readonly place?: string;
+}
+
+/** One person, as read from a GEDCOM INDI record. */
+export interface Person {
+  /** The record's id without `@` (e.g. `I12`). */
+  readonly id: string;
+  readonly given: string;
+  readonly surname: string;
+  readonly sex: Sex;
+  readonly birth?: LifeEvent;
+  readonly death?: LifeEvent;
+  readonly burial?: LifeEvent;
+  readonly christening?: LifeEvent;
+}
+
+/** One family (FAM): a couple (either may be missing) and their children. */
+export interface Family {
+  readonly id: string;
+  readonly husband?: number;
+  readonly wife?: number;
+  readonly children: readonly number[];
+  readonly marriage?: LifeEvent;
+}
+
+/**
+ * A family tree held as arrays indexed by person number, so a million people fit without a
+ * web of object references. Build it with {@link TreeBuilder}.
+ */
+export class FamilyTree {
+  readonly people: readonly Person[];
+  readonly families: readonly Family[];
+  readonly #index: ReadonlyMap<string, number>;
+  /** Families in which each person is a child / a spouse. */
+  readonly #childIn: readonly (readonly number[])[];
+  readonly #spouseIn: readonly (readonly number[])[];
+
+  constructor(people: readonly Person[], families: readonly Family[], index: ReadonlyMap<string, number>) {
+    this.people = people;
+    this.families = families;
+    this.#index = index;
+    const childIn: number[][] = people.map(() => []);
+    const spouseIn: number[][] = people.map(() => []);
+    families.forEach((f, fi) => {
+      if (f.husband !== undefined) spouseIn[f.husband]?.push(fi);
+      if (f.wife !== undefined && f.wife !== f.husband) spouseIn[f.wife]?.push(fi);
+      for (const c of f.children) childIn[c]?.push(fi);
+    });
+    this.#childIn = childIn;
+    this.#spouseIn = spouseIn;
+  }
+
+  get size(): number {
+    return this.people.length;
+  }
+
+  /** Person number of an id (`I12` or `@I12@`), or `undefined`. */
+  indexOf(id: string): number | undefined {
+    return this.#index.get(id.replace(/^@|@$/g, ''));
+  }
+
+  person(i: number): Person {
+    const p = this.people[i];
+    if (!p) throw new RangeError(`no person number ${i}`);
+    return p;
+  }
+
+  /** Family numbers in which `i` is a child. */
+  parentFamilies(i: number): readonly number[] {
+    return this.#childIn[i] ?? [];
+  }
+
+  parents(i: number): number[] {
+    const out: number[] = [];
+    for (const fi of this.#childIn[i] ?? []) {
+      const f = this.families[fi] as Family;
+      if (f.husband !== undefined && !out.includes(f.husband)) out.push(f.husband);
+      if (f.wife !== undefined && !out.includes(f.wife)) out.push(f.wife);
+    }
+    return out;
+  }
+
+  spouses(i: number): number[] {
+    const out: number[] = [];
+    for (const fi of this.#spouseIn[i] ?? []) {
+      const f = this.families[fi] as Family;
+      const other = f.husband === i ? f.wife : f.husband;
+      if (other !== undefined && other !== i && !out.includes(other)) out.push(other);
+    }
+    return out;
+  }
+
+  children(i: number): number[] {
+    const out: number[] = [];
+    for (const fi of this.#spouseIn[i] ?? []) for (const c of (this.families[fi] as Family).children) if (!out.includes(c)) out.push(c);
+    return out;
+  }
+
+  /** Siblings with both parents in common (`full`) or one (`half`). */
+  siblings(i: number): { full: number[]; half: number[] } {
+    const mine = this.parents(i);
+    const full: number[] = [];
+    const half: number[] = [];
+    const seen = new Set<number>([i]);
+    for (const p of mine) {
+      for (const c of this.children(p)) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        const theirs = this.parents(c);
+        const shared = theirs.filter((x) => mine.includes(x)).length;
+        if (shared >= 2 || (shared === mine.length && shared === theirs.length)) full.push(c);
+        else half.push(c);
+      }
+    }
+    return { full, half };
+  }
+}
+
+/** Builds a {@link FamilyTree} from records in any order (GEDCOM allows forward references). */
+export class TreeBuilder {
+  readonly #people: Person[] = [];
+  readonly #index = new Map<string, number>();
+  readonly #families: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }[] = [];
+
+  addPerson(person: Person): number {
+    const existing = this.#index.get(person.id);
+    if (existing !== undefined) {
+      this.#people[existing] = person;
+      return existing;
+    }
+    const i = this.#people.length;
+    this.#people.push(person);
+    this.#index.set(person.id, i);
+    return i;
+  }
+
+  addFamily(family: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }): void {
+    this.#families.push(family);
+  }
+
+  get peopleCount(): number {
+    return this.#people.length;
+  }
+
+  /** Resolve references; ones that name no person are returned as problems and left out. */
+  build(): { tree: FamilyTree; problems: string[] } {
+    const problems: string[] = [];
+    const ref = (id: string | undefined, what: string, fam: string): number | undefined => {
+      if (id === undefined) return undefined;
+      const i = this.#index.get(id);
+      if (i === undefined) problems.push(`family ${fam} names ${what} @${id}@, which is not a person in the file`);
+      return i;
+    };
+    const families: Family[] = this.#families.map((f) => {
+      const husband = ref(f.husband, 'husband', f.id);
+      const wife = ref(f.wife, 'wife', f.id);
+      const children = f.children.map((c) => ref(c, 'child', f.id)).filter((c): c is number => c !== undefined);
+      return {
+        id: f.id,
+        ...(husband === undefined ? {} : { husband }),
+        ...(wife === undefined ? {} : { wife }),
+        children,
+        ...(f.marriage ? { marriage: f.marriage } : {}),
+      };
+    });
+    return { tree: new FamilyTree(this.#people, families, this.#index), problems };
+  }
+}
