@@ -1,0 +1,163 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseGedcomDate } from '../../../src/genealogy/dates.js';
+import { readGedcom, splitName } from '../../../src/genealogy/gedcom.js';
+import { InvalidGedcomError } from '../../../src/errors.js';
+
+const gedcom = (...lines: string[]): { text: string } => ({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5', ...lines, '0 TRLR'].join('\n') });
+
+describe('GEDCOM date parser', () => {
+  it.each([
+    ['1 JAN 1900', { year: 1900, month: 1, day: 1, qualifier: 'exact' }],
+    ['JAN 1900', { year: 1900, month: 1, qualifier: 'exact' }],
+    ['1900', { year: 1900, qualifier: 'exact' }],
+    ['ABT 1850', { year: 1850, qualifier: 'about' }],
+    ['abt 1850', { year: 1850, qualifier: 'about' }],
+    ['CIRCA 1850', { year: 1850, qualifier: 'about' }],
+    ['EST 1850', { year: 1850, qualifier: 'estimated' }],
+    ['CAL 1850', { year: 1850, qualifier: 'calculated' }],
+    ['BEF 12 MAR 1850', { year: 1850, month: 3, day: 12, qualifier: 'before' }],
+    ['AFT 1850', { year: 1850, qualifier: 'after' }],
+    ['BET 1850 AND 1855', { year: 1850, yearTo: 1855, qualifier: 'between' }],
+    ['BET JAN 1850 AND DEC 1851', { year: 1850, month: 1, yearTo: 1851, qualifier: 'between' }],
+    ['FROM 1850 TO 1855', { year: 1850, yearTo: 1855, qualifier: 'between' }],
+    ['FROM 1850', { year: 1850, qualifier: 'after' }],
+    ['TO 1855', { year: 1855, qualifier: 'before' }],
+    ['INT 1850 (about the time of the flood)', { year: 1850, qualifier: 'interpreted' }],
+    ['11 FEB 1750/51', { year: 1750, month: 2, day: 11, qualifier: 'exact' }],
+    ['29 FEB 1904', { year: 1904, month: 2, day: 29, qualifier: 'exact' }],
+    ['44 BC', { year: -44, qualifier: 'exact' }],
+    ['@#DGREGORIAN@ 5 JUL 1801', { year: 1801, month: 7, day: 5, qualifier: 'exact' }],
+  ])('%s', (text, expected) => {
+    expect(parseGedcomDate(text)).toEqual({ ...expected, text: text.trim() });
+  });
+
+  it.each(['', 'tomorrow', '(sometime)', '31 FEB 1900', '29 FEB 1900', '1 JANUARY 1900', 'BET 1855 AND 1850', 'BET 1850', '32 JAN 1900', 'ABT', '0'])('rejects %j', (text) => {
+    expect(parseGedcomDate(text)).toBeUndefined();
+  });
+});
+
+describe('GEDCOM reader', () => {
+  it('reads people, names, sex, events and families', async () => {
+    const { tree, diagnostics, version } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI',
+        '1 NAME John Henry /Smith/ Jr.',
+        '1 SEX M',
+        '1 BIRT',
+        '2 DATE ABT 1850',
+        '2 PLAC York, England',
+        '1 DEAT',
+        '2 DATE 1 JAN 1921',
+        '1 BURI',
+        '2 PLAC St Mary',
+        '1 CHR',
+        '2 DATE 1850',
+        '1 FAMS @F1@',
+        '0 @I2@ INDI',
+        '1 NAME Mary /Jones/',
+        '2 GIVN Mary Ann',
+        '2 SURN Jones-Smith',
+        '1 SEX F',
+        '1 NAME Molly /Jones/',
+        '0 @I3@ INDI',
+        '1 NAME Tom /Smith/',
+        '0 @F1@ FAM',
+        '1 HUSB @I1@',
+        '1 WIFE @I2@',
+        '1 CHIL @I3@',
+        '1 MARR',
+        '2 DATE 1875',
+        '0 @S1@ SOUR',
+        '1 TITL A source we do not need',
+      ),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(version).toBe('5.5');
+    expect(tree.size).toBe(3);
+    const john = tree.person(tree.indexOf('I1') as number);
+    expect(john).toMatchObject({ given: 'John Henry Jr.', surname: 'Smith', sex: 'M', birth: { place: 'York, England', date: { year: 1850, qualifier: 'about' } } });
+    expect(john.death?.date).toMatchObject({ year: 1921, month: 1, day: 1 });
+    expect(john.burial).toEqual({ place: 'St Mary' });
+    expect(john.christening?.date?.year).toBe(1850);
+    const mary = tree.person(tree.indexOf('@I2@') as number);
+    expect(mary).toMatchObject({ given: 'Mary Ann', surname: 'Jones-Smith', sex: 'F' }); // GIVN/SURN win; the first NAME is primary
+    const tom = tree.indexOf('I3') as number;
+    expect(tree.parents(tom).map((i) => tree.person(i).id)).toEqual(['I1', 'I2']);
+    expect(tree.children(tree.indexOf('I1') as number)).toEqual([tom]);
+    expect(tree.families[0]?.marriage?.date?.year).toBe(1875);
+  });
+
+  it('joins CONC and CONT continuations', async () => {
+    const { tree } = await readGedcom(gedcom('0 @I1@ INDI', '1 NAME Anna /Lee/', '1 BIRT', '2 PLAC Saint-Jean-', '3 CONC sur-Mer', '3 CONT second line'));
+    expect(tree.person(0).birth?.place).toBe('Saint-Jean-sur-Mer\nsecond line');
+  });
+
+  it('accepts a UTF-8 BOM and CRLF line ends', async () => {
+    const text = '\uFEFF0 HEAD\r\n0 @I1@ INDI\r\n1 NAME Zoë /Ångström/\r\n1 SEX F\r\n0 TRLR\r\n';
+    const { tree, diagnostics } = await readGedcom({ text });
+    expect(diagnostics).toEqual([]);
+    expect(tree.person(0)).toMatchObject({ given: 'Zoë', surname: 'Ångström', sex: 'F' });
+  });
+
+  it('reports malformed lines with their line numbers and keeps reading', async () => {
+    const { tree, diagnostics } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI', // line 4
+        '1 NAME Ok /Person/',
+        'this is not a gedcom line', // 6
+        '1 SEX Q', // 7
+        '1 BIRT',
+        '2 DATE sometime in spring', // 9
+        '4 NOTE skipped a level', // 10
+        '0 @I2@ INDI',
+        '1 NAME Second /Person/',
+        '0 @F1@ FAM', // 13
+        '1 HUSB I1', // 14
+        '1 CHIL @I2@',
+        '1 WIFE @NOPE@',
+        '0 INDI', // 17
+      ),
+    );
+    expect(tree.size).toBe(2);
+    expect(diagnostics).toEqual([
+      { line: 6, message: 'malformed line (expected "<level> [@id@] TAG [value]"): "this is not a gedcom line"' },
+      { line: 10, message: 'level 4 follows level 2: a level may rise by one at most; line skipped' },
+      { line: 7, message: 'SEX "Q" is not M, F or U; recorded as unknown' },
+      { line: 9, message: 'DATE "sometime in spring" is not a date this reader understands; ignored' },
+      { line: 14, message: 'HUSB should point to a person (@I1@), got "I1"' },
+      { line: 17, message: 'INDI record without an id (@I1@); skipped' },
+      { line: 0, message: 'family F1 names wife @NOPE@, which is not a person in the file' },
+    ]);
+    expect(tree.parents(1)).toEqual([]);
+  });
+
+  it('fails clearly on a file that is not GEDCOM, or is empty', async () => {
+    await expect(readGedcom({ text: 'name,born\nAda,1815\n' })).rejects.toThrow(InvalidGedcomError);
+    await expect(readGedcom({ text: 'name,born\nAda,1815\n' })).rejects.toThrow(/Not a GEDCOM file: line 1 should be "0 HEAD" but starts with "name,born"/);
+    await expect(readGedcom({ text: '\n\n' })).rejects.toThrow(/it is empty/);
+  });
+
+  it('reads from a stream, line by line', async () => {
+    const chunks = ['0 HEAD\n0 @I1@ IN', 'DI\n1 NAME Split /Across/\n', '0 TRLR\n'];
+    const { tree } = await readGedcom(Readable.from(chunks));
+    expect(tree.person(0)).toMatchObject({ given: 'Split', surname: 'Across' });
+  });
+
+  it('caps the number of diagnostics', async () => {
+    const bad = Array.from({ length: 20 }, () => 'garbage');
+    const { diagnostics } = await readGedcom(gedcom('0 @I1@ INDI', ...bad), { maxDiagnostics: 5 });
+    expect(diagnostics).toHaveLength(6);
+    expect(diagnostics.at(-1)).toEqual({ line: 0, message: '15 more diagnostics not shown' });
+  });
+
+  it.each([
+    ['John /Smith/', 'John', 'Smith'],
+    ['/Smith/', '', 'Smith'],
+    ['John', 'John', ''],
+    ['  John   Henry  /Smith/  Jr ', 'John Henry Jr', 'Smith'],
+    ['John /van der Berg', 'John', 'van der Berg'],
+  ])('splits the name %j', (value, given, surname) => {
+    expect(splitName(value)).toEqual({ given, surname });
+  });
+});
