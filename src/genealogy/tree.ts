@@ -77,6 +77,11 @@ export class FamilyTree {
     return this.#childIn[i] ?? [];
   }
 
+  /** Family numbers in which `i` is a spouse. */
+  spouseFamilies(i: number): readonly number[] {
+    return this.#spouseIn[i] ?? [];
+  }
+
   parents(i: number): number[] {
     const out: number[] = [];
     for (const fi of this.#childIn[i] ?? []) {
