@@ -13,6 +13,8 @@ Commands:
   demo                 Start a BrowserActor on real headless Chromium against a local page,
                        run each task type once and print what it returned; then kill a
                        supervised browser and show its tasks and session surviving.
+  serve                Start the reference family-tree site on 127.0.0.1 (sign-in, JSON API,
+                       rate limits); \`browser-actor serve --help\` for its options.
   help                 Show this help.
 
 Options for demo:
@@ -43,6 +45,20 @@ function usageError(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'serve') {
+    const { SERVE_HELP, parseServeArgs, runServe } = await import('./serve.js');
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(SERVE_HELP);
+      return;
+    }
+    try {
+      parseServeArgs(argv.slice(1));
+    } catch (error) {
+      usageError((error as Error).message);
+    }
+    await runServe(argv.slice(1));
+    return;
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -81,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      usageError(`unknown command ${JSON.stringify(command)}; commands: demo, help`);
+      usageError(`unknown command ${JSON.stringify(command)}; commands: demo, serve, help`);
   }
 }
 

@@ -163,23 +163,31 @@ export function generateTree(options: SyntheticOptions): SyntheticTree {
     }),
   );
   const { tree } = builder.build();
-  // Home person: among the 500 most recently born adults with recorded parents, the one with
-  // the most recorded ancestors (ties: the first), so ladders have depth.
-  const candidates = people
-    .map((d, i) => ({ d, i }))
-    .filter(({ d }) => d.family >= 0 && d.born <= present - 18)
-    .sort((x, y) => y.d.born - x.d.born || x.i - y.i)
-    .slice(0, 500);
+  return { tree, referencePerson: chooseHomePerson(tree, present) };
+}
+
+/**
+ * A sensible home person for a tree without one: among the 500 most recently born adults with
+ * recorded parents, the one with the most recorded ancestors (ties: the first in the file), so
+ * kinship ladders have depth.
+ */
+export function chooseHomePerson(tree: FamilyTree, presentYear = new Date().getFullYear()): number {
+  const candidates: { i: number; born: number }[] = [];
+  for (let i = 0; i < tree.size; i++) {
+    const born = tree.person(i).birth?.date?.year;
+    if (born !== undefined && born <= presentYear - 18 && tree.parents(i).length > 0) candidates.push({ i, born });
+  }
+  candidates.sort((x, y) => y.born - x.born || x.i - y.i);
   let reference = candidates[0]?.i ?? 0;
   let most = -1;
-  for (const { i } of candidates) {
+  for (const { i } of candidates.slice(0, 500)) {
     const n = countAncestors(tree, i);
     if (n > most) {
       most = n;
       reference = i;
     }
   }
-  return { tree, referencePerson: reference };
+  return reference;
 }
 
 function countAncestors(tree: FamilyTree, i: number): number {

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { readGedcom } from '../genealogy/gedcom.js';
+import { chooseHomePerson, generateTree } from '../genealogy/synthetic.js';
+import type { FamilyTree } from '../genealogy/tree.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
+import { newTotpSecret } from '../site/totp.js';
+
+export const SERVE_HELP = `Usage:
+  browser-actor serve [options]
+
+Start the reference family-tree site (HTML sign-in, JSON API, rate limits) on 127.0.0.1.
+
+Options:
+  --gedcom <file>        Serve this GEDCOM file. Default: a seeded synthetic tree.
+  --people <n>           Size of the synthetic tree. Default 10000.
+  --seed <n>             Seed of the synthetic tree. Default 1.
+  --home <id>            The tree's home person (e.g. I42). Default: chosen from the tree.
+  --port <n>             Default 8377; 0 picks a free port.
+  --host <address>       Default 127.0.0.1.
+  --user <name>          The account's username. Default demo. Password: $SITE_PASSWORD, else generated.
+  --totp                 Ask for a TOTP code after the password (the secret goes in the credentials file).
+  --session-ttl <s>      Session lifetime in seconds. Default 1800.
+  --rate <cap>/<per-s>   Per-session token bucket, e.g. 20/10, or "off". Default 20/10.
+  --latency-ms <n>       Added delay on every route. Default 0.
+  --error-rate <x>       Share of requests answered 500 on purpose, 0–1. Default 0.
+  --admin                Enable /admin/* (knobs, session invalidation); its token goes in the credentials file.
+  --credentials <file>   Where the account (and TOTP secret, admin token) is written, mode 600.
+                         Default: <tmp>/browser-actor-site-<port>.json. Secrets are never printed.`;
+
+export interface ServeOptions {
+  readonly gedcom?: string;
+  readonly people: number;
+  readonly seed: number;
+  readonly home?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly user: string;
+  readonly password: string;
+  readonly totp: boolean;
+  readonly sessionTtlMs: number;
+  readonly rate: { capacity: number; refillPerSecond: number } | false;
+  readonly latencyMs: number;
+  readonly errorRate: number;
+  readonly admin: boolean;
+  readonly credentials?: string;
+}
+
+/** Parse `serve` arguments; a bad value throws ConfigError naming the flag. */
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      gedcom: { type: 'string' },
+      people: { type: 'string' },
+      seed: { type: 'string' },
+      home: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      user: { type: 'string' },
+      totp: { type: 'boolean' },
+      'session-ttl': { type: 'string' },
+      rate: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      'error-rate': { type: 'string' },
+      admin: { type: 'boolean' },
+      credentials: { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const int = (flag: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+  let rate: ServeOptions['rate'] = { capacity: 20, refillPerSecond: 10 };
+  if (values.rate !== undefined) {
+    const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(values.rate);
+    if (values.rate === 'off') rate = false;
+    else if (m && Number(m[1]) >= 1 && Number(m[2]) > 0) rate = { capacity: Number(m[1]), refillPerSecond: Number(m[2]) };
+    else throw new ConfigError(`--rate must look like 20/10 (capacity/per-second) or "off", got ${JSON.stringify(values.rate)}`);
+  }
+  const errorRate = values['error-rate'] === undefined ? 0 : Number(values['error-rate']);
+  if (!(errorRate >= 0 && errorRate <= 1)) throw new ConfigError(`--error-rate must be a number from 0 to 1, got ${JSON.stringify(values['error-rate'])}`);
+  const user = values.user ?? 'demo';
+  if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(user)) throw new ConfigError('--user must be 1–64 letters, digits or _ . @ -');
+  const password = env['SITE_PASSWORD'] || randomBytes(12).toString('base64url');
+  return {
+    ...(values.gedcom === undefined ? {} : { gedcom: values.gedcom }),
+    people: int('people', values.people, 10_000, 2, 5_000_000),
+    seed: int('seed', values.seed, 1, 0, 2 ** 31),
+    ...(values.home === undefined ? {} : { home: values.home }),
+    port: int('port', values.port, 8377, 0, 65535),
+    host: values.host ?? '127.0.0.1',
+    user,
+    password,
+    totp: values.totp ?? false,
+    sessionTtlMs: int('session-ttl', values['session-ttl'], 1800, 1, 30 * 86400) * 1000,
+    rate,
+    latencyMs: int('latency-ms', values['latency-ms'], 0, 0, 600_000),
+    errorRate,
+    admin: values.admin ?? false,
+    ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
+  };
+}
+
+export interface RunningSite {
+  readonly site: TreeSite;
+  readonly credentialsFile: string;
+}
+
+/** Load the tree, start the site, write the credentials file; the caller stops it with `site.close()`. */
+export async function startServe(o: ServeOptions, out: (line: string) => void = (l) => console.log(l)): Promise<RunningSite> {
+  const started = performance.now();
+  let tree: FamilyTree;
+  let home: number;
+  let source: string;
+  if (o.gedcom) {
+    const read = await readGedcom(o.gedcom);
+    tree = read.tree;
+    home = chooseHomePerson(tree);
+    source = `${o.gedcom} (GEDCOM ${read.version ?? '?'}, ${read.diagnostics.length} diagnostics)`;
+    for (const d of read.diagnostics.slice(0, 10)) out(`  ${o.gedcom}:${d.line}: ${d.message}`);
+  } else {
+    const generated = generateTree({ people: o.people, seed: o.seed });
+    tree = generated.tree;
+    home = generated.referencePerson;
+    source = `synthetic tree, seed ${o.seed}`;
+  }
+  if (o.home !== undefined) {
+    const i = tree.indexOf(o.home);
+    if (i === undefined) throw new ConfigError(`--home ${o.home} is not a person of the tree`);
+    home = i;
+  }
+  const totpSecret = o.totp ? newTotpSecret() : undefined;
+  const adminToken = o.admin ? randomBytes(18).toString('base64url') : undefined;
+  const site = await startTreeSite({
+    tree,
+    referencePerson: home,
+    users: [{ username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}) }],
+    host: o.host,
+    port: o.port,
+    sessionTtlMs: o.sessionTtlMs,
+    rateLimit: o.rate,
+    knobs: { latencyMs: o.latencyMs > 0 ? { '*': o.latencyMs } : {}, errorRate: o.errorRate },
+    ...(adminToken ? { adminToken } : {}),
+  });
+  const port = new URL(site.origin).port;
+  const credentialsFile = o.credentials ?? join(tmpdir(), `browser-actor-site-${port}.json`);
+  writeFileSync(credentialsFile, `${JSON.stringify({ origin: site.origin, username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}), ...(adminToken ? { adminToken } : {}) }, null, 2)}\n`, { mode: 0o600 });
+  const ref = tree.person(home);
+  out(`reference tree site on ${site.origin}/ — ${tree.size} people from ${source}, ready in ${Math.round(performance.now() - started)}ms`);
+  out(`home person: ${ref.given} ${ref.surname} (${ref.id})`);
+  out(`account: ${o.user}${totpSecret ? ' with a TOTP second factor' : ''}; password${totpSecret ? ', TOTP secret' : ''}${adminToken ? ', admin token' : ''} in ${credentialsFile} (mode 600)`);
+  return { site, credentialsFile };
+}
+
+/** `browser-actor serve`: run until SIGINT or SIGTERM. */
+export async function runServe(argv: string[]): Promise<void> {
+  const { site } = await startServe(parseServeArgs(argv));
+  console.log('press Ctrl-C to stop');
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await site.close();
+  console.log('stopped');
+}
