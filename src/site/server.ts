@@ -146,7 +146,13 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     const method = req.method ?? 'GET';
     const route = routeKey(method, url.pathname);
     counts.set(route, (counts.get(route) ?? 0) + 1);
-    if (route.startsWith('GET /healthz')) return sendJson(res, 200, { ok: true });
+    if (route === 'GET /healthz') return sendJson(res, 200, { ok: true });
+    if (route === 'GET /favicon.ico') {
+      // Public, so a browser's icon request never lands on the sign-in page (and starts a new sign-in there).
+      res.statusCode = 204;
+      res.setHeader('cache-control', 'max-age=86400');
+      return void res.end();
+    }
     if (url.pathname.startsWith('/admin/')) return admin(req, res, method, url);
     if (knobs.hang.includes('*') || knobs.hang.includes(route)) {
       held.add(res);
@@ -195,7 +201,8 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     if (method === 'GET') {
       if (url.pathname === '/sign-in/2fa' && flow?.user !== undefined) return html(res, 200, twoFactorPage(flow.csrf));
       const next = safeNext(url.searchParams.get('next'));
-      flow = { id: token(), csrf: token(), next, expiresAt: now() + 10 * 60_000, user: undefined };
+      // A sign-in already under way keeps its token, so two tabs (or a reload) do not invalidate each other.
+      flow = flow && flow.user === undefined ? { ...flow, next } : { id: token(), csrf: token(), next, expiresAt: now() + 10 * 60_000, user: undefined };
       flows.set(flow.id, flow);
       res.setHeader('set-cookie', `signin_flow=${flow.id}; HttpOnly; SameSite=Lax; Path=/sign-in; Max-Age=600`);
       return html(res, 200, signInPage(flow.csrf, undefined));
