@@ -54,6 +54,8 @@ const PREFIX: Readonly<Record<string, DateQualifier>> = {
   INT: 'interpreted',
 };
 
+const SIMPLE = /^(?:(\d{1,2}) ([A-Za-z]{3}) )?(\d{1,4})$/;
+
 interface Point {
   year: number;
   month?: number;
@@ -64,6 +66,15 @@ interface Point {
 export function parseGedcomDate(input: string): GedcomDate | undefined {
   const text = input.trim();
   if (text === '') return undefined;
+  // Fast path for the common forms, "1 JAN 1900" and "1900".
+  const simple = SIMPLE.exec(text);
+  if (simple) {
+    const year = Number(simple[3]);
+    if (simple[2] === undefined) return year > 0 ? { year, qualifier: 'exact', text } : undefined;
+    const month = MONTHS[simple[2].toUpperCase()];
+    const day = Number(simple[1]);
+    if (month !== undefined && year > 0 && day >= 1 && day <= daysIn(month, year)) return { year, month, day, qualifier: 'exact', text };
+  }
   // An interpreted date may carry its original wording in parentheses: drop it.
   const words = text
     .replace(/\(.*\)\s*$/, '')
@@ -92,13 +103,10 @@ export function parseGedcomDate(input: string): GedcomDate | undefined {
 }
 
 function make(p: Point, qualifier: DateQualifier, text: string): GedcomDate {
-  return {
-    year: p.year,
-    ...(p.month === undefined ? {} : { month: p.month }),
-    ...(p.day === undefined ? {} : { day: p.day }),
-    qualifier,
-    text,
-  };
+  const date: { -readonly [K in keyof GedcomDate]: GedcomDate[K] } = { year: p.year, qualifier, text };
+  if (p.month !== undefined) date.month = p.month;
+  if (p.day !== undefined) date.day = p.day;
+  return date;
 }
 
 /** `[day] [month] year [BC]`. */
