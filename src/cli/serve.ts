@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,6 +121,13 @@ export async function startServe(o: ServeOptions, out: (line: string) => void = 
   let home: number;
   let source: string;
   if (o.gedcom) {
+    let size = -1;
+    try {
+      size = statSync(o.gedcom).isFile() ? statSync(o.gedcom).size : -1;
+    } catch {
+      // reported below
+    }
+    if (size < 0) throw new ConfigError(`--gedcom ${o.gedcom}: no such file; give the path of a .ged file`);
     const read = await readGedcom(o.gedcom);
     tree = read.tree;
     home = chooseHomePerson(tree);

@@ -1,0 +1,74 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
+import { SiteClient } from '../support/site-client.js';
+
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+
+describe('browser-actor serve (built package)', () => {
+  it('starts the site on 127.0.0.1, writes the credentials to a 0600 file without printing them, and stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+    const credentials = join(dir, 'site.json');
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--people', '800', '--seed', '3', '--totp', '--credentials', credentials], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const until = Date.now() + 20_000;
+      while (!stdout.includes('press Ctrl-C to stop') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stdout).toMatch(/reference tree site on http:\/\/127\.0\.0\.1:\d+\/ — 800 people from synthetic tree, seed 3/);
+      expect(statSync(credentials).mode & 0o777).toBe(0o600);
+      const creds = JSON.parse(readFileSync(credentials, 'utf8')) as { origin: string; username: string; password: string; totpSecret: string };
+      expect(stdout).not.toContain(creds.password);
+      expect(stdout).not.toContain(creds.totpSecret);
+      const client = new SiteClient(creds.origin);
+      expect(await client.signIn(creds.username, creds.password, creds.totpSecret)).toBe('/tree');
+      expect((await client.json('/api/me')).body).toMatchObject({ username: 'demo' });
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(stdout).toContain('stopped');
+  });
+
+  it('serves a GEDCOM file given with --gedcom', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+    const file = join(dir, 'tree.ged');
+    writeFileSync(file, [...gedcomLines(generateTree({ people: 300, seed: 2 }).tree)].join('\n'));
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--gedcom', file, '--home', 'I7', '--credentials', join(dir, 'c.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = Date.now() + 20_000;
+    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain(`300 people from ${file} (GEDCOM 5.5.1, 0 diagnostics)`);
+    expect(stdout).toMatch(/home person: .* \(I7\)/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses bad flags and missing files with a message that names them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+    const run = (...args: string[]) => spawnSync(process.execPath, [main, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
+    const bad = run('--rate', 'fast');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--rate must look like 20\/10 \(capacity\/per-second\) or "off", got "fast"/);
+    expect(run('--port', '99999').stderr).toMatch(/--port must be a whole number from 0 to 65535/);
+    const missing = run('--gedcom', join(dir, 'nope.ged'), '--port', '0');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom .*nope\.ged: no such file/);
+    const notGedcom = join(dir, 'people.csv');
+    writeFileSync(notGedcom, 'name,born\nAda,1815\n');
+    const wrong = run('--gedcom', notGedcom, '--port', '0');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/ERR_INVALID_GEDCOM: Not a GEDCOM file: line 1 should be "0 HEAD"/);
+    expect(run('--help').stdout).toMatch(/browser-actor serve \[options\]/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
