@@ -218,6 +218,13 @@ class GedcomReader {
           else if (v !== 'U' && v !== '' && v !== 'X') this.#diag(line.lineNo, `SEX ${JSON.stringify(line.value)} is not M, F or U; recorded as unknown`);
           break;
         }
+        case 'FAMC':
+        case 'FAMS': {
+          const family = /^@([^@\s]+)@$/.exec(line.value.trim())?.[1];
+          if (family) this.#builder.addLink(id, family, line.tag === 'FAMC' ? 'child' : 'spouse');
+          else this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
+          break;
+        }
         case 'BIRT':
           person.birth ??= this.#event(lines, i);
           break;

@@ -146,8 +146,18 @@ export class TreeBuilder {
     return i;
   }
 
+  readonly #links: { person: string; family: string; as: 'child' | 'spouse' }[] = [];
+
   addFamily(family: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }): void {
     this.#families.push(family);
+  }
+
+  /**
+   * A person's own FAMC/FAMS pointer. Families normally list their members too; a pointer the
+   * family does not have (files from some programs) is added to it at build time.
+   */
+  addLink(person: string, family: string, as: 'child' | 'spouse'): void {
+    this.#links.push({ person, family, as });
   }
 
   get peopleCount(): number {
@@ -157,6 +167,7 @@ export class TreeBuilder {
   /** Resolve references; ones that name no person are returned as problems and left out. */
   build(): { tree: FamilyTree; problems: string[] } {
     const problems: string[] = [];
+    if (this.#links.length > 0) this.#mergeLinks(problems);
     const ref = (id: string | undefined, what: string, fam: string): number | undefined => {
       if (id === undefined) return undefined;
       const i = this.#index.get(id);
@@ -176,5 +187,25 @@ export class TreeBuilder {
       };
     });
     return { tree: new FamilyTree(this.#people, families, this.#index), problems };
+  }
+
+  #mergeLinks(problems: string[]): void {
+    const byId = new Map(this.#families.map((f) => [f.id, f]));
+    for (const { person, family, as } of this.#links) {
+      const f = byId.get(family);
+      if (!f) {
+        problems.push(`person ${person} points to family @${family}@ (${as === 'child' ? 'FAMC' : 'FAMS'}), which is not in the file`);
+        continue;
+      }
+      if (as === 'child') {
+        if (!f.children.includes(person)) f.children.push(person);
+        continue;
+      }
+      if (f.husband === person || f.wife === person) continue;
+      const sex = this.#people[this.#index.get(person) ?? -1]?.sex;
+      if (f.husband === undefined && sex !== 'F') f.husband = person;
+      else if (f.wife === undefined && sex !== 'M') f.wife = person;
+      else problems.push(`person ${person} says it is a spouse in family @${family}@, which already has both spouses`);
+    }
   }
 }

@@ -88,6 +88,19 @@ describe('GEDCOM reader', () => {
     expect(tree.families[0]?.marriage?.date?.year).toBe(1875);
   });
 
+  it('takes family links from FAMC and FAMS pointers when the family record lacks them', async () => {
+    const { tree, diagnostics } = await readGedcom(
+      gedcom(
+        '0 @D@ INDI', '1 NAME Dad //', '1 SEX M', '1 FAMS @F1@',
+        '0 @M@ INDI', '1 NAME Mum //', '1 SEX F', '1 FAMS @F1@',
+        '0 @K@ INDI', '1 NAME Kid //', '1 FAMC @F1@', '1 FAMC @F9@',
+        '0 @F1@ FAM', // a family record with no members listed
+      ),
+    );
+    expect(tree.parents(tree.indexOf('K') as number).map((i) => tree.person(i).id)).toEqual(['D', 'M']);
+    expect(diagnostics).toEqual([{ line: 0, message: 'person K points to family @F9@ (FAMC), which is not in the file' }]);
+  });
+
   it('joins CONC and CONT continuations', async () => {
     const { tree } = await readGedcom(gedcom('0 @I1@ INDI', '1 NAME Anna /Lee/', '1 BIRT', '2 PLAC Saint-Jean-', '3 CONC sur-Mer', '3 CONT second line'));
     expect(tree.person(0).birth?.place).toBe('Saint-Jean-sur-Mer\nsecond line');
