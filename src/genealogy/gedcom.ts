@@ -58,12 +58,14 @@ function parseLine(text: string, lineNo: number): Line | undefined {
     while (i < n && text.charCodeAt(i) === 32) i++;
   }
   const tagStart = i;
+  let lower = false;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) break;
+    if (c >= 97 && c <= 122) lower = true;
+    else if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) break;
   }
   if (i === tagStart || (i < n && text.charCodeAt(i) !== 32)) return undefined;
-  const tag = text.slice(tagStart, i).toUpperCase();
+  const tag = lower ? text.slice(tagStart, i).toUpperCase() : text.slice(tagStart, i);
   return { level, xref, tag, value: i < n ? text.slice(i + 1) : '', lineNo };
 }
 
@@ -105,6 +107,7 @@ class GedcomReader {
   #last: Line | undefined;
   #version: string | undefined;
   #dropped = 0;
+  readonly #strings = new Map<string, string>();
 
   constructor(maxDiagnostics: number) {
     this.#maxDiagnostics = maxDiagnostics;
@@ -114,7 +117,7 @@ class GedcomReader {
     this.#lineNo++;
     let text = raw;
     if (this.#lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim() === '') return;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     const line = parseLine(text, this.#lineNo);
     if (!this.#seenHead) {
       if (!line || line.level !== 0 || line.tag !== 'HEAD') {
@@ -161,6 +164,20 @@ class GedcomReader {
     return { tree, diagnostics: this.#diagnostics, version: this.#version };
   }
 
+  /**
+   * One copy of each repeated name or place. It also matters for memory: V8 keeps a long
+   * substring as a view into the string it was cut from, which here is a whole read chunk, so
+   * each kept value is copied out of the chunk once.
+   */
+  #intern(value: string): string {
+    let kept = this.#strings.get(value);
+    if (kept === undefined) {
+      kept = value.length >= 13 ? (' ' + value).slice(1) : value;
+      this.#strings.set(kept, kept);
+    }
+    return kept;
+  }
+
   #diag(line: number, message: string): void {
     if (this.#diagnostics.length < this.#maxDiagnostics) this.#diagnostics.push({ line, message });
     else this.#dropped++;
@@ -201,14 +218,14 @@ class GedcomReader {
           if (nameSeen) break; // the first NAME is the primary one
           nameSeen = true;
           const parsed = splitName(line.value);
-          person.given = parsed.given;
-          person.surname = parsed.surname;
+          person.given = this.#intern(parsed.given);
+          person.surname = this.#intern(parsed.surname);
           for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
             const sub = lines[j] as Line;
             if (sub.level !== 2) continue;
             const v = sub.value.trim();
-            if (sub.tag === 'GIVN' && v) person.given = v;
-            if (sub.tag === 'SURN' && v) person.surname = v;
+            if (sub.tag === 'GIVN' && v) person.given = this.#intern(v);
+            if (sub.tag === 'SURN' && v) person.surname = this.#intern(v);
           }
           break;
         }
@@ -259,7 +276,7 @@ class GedcomReader {
         else this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`);
       } else if (s.tag === 'PLAC') {
         const v = s.value.trim();
-        if (v) event.place = v;
+        if (v) event.place = this.#intern(v);
       }
     }
     return event;

@@ -133,7 +133,7 @@ function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry): Blood | undefined 
   // partners). Judged by family records, not by how many parents happen to be recorded.
   let half = false;
   if (up > 0 && down > 0) {
-    const below = (chain: readonly number[]): number[] => {
+    const below = (chain: readonly number[]): Int32Array => {
       const child = chain.at(-1) as number;
       return tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
     };

@@ -38,23 +38,24 @@ export class FamilyTree {
   readonly people: readonly Person[];
   readonly families: readonly Family[];
   readonly #index: ReadonlyMap<string, number>;
-  /** Families in which each person is a child / a spouse. */
-  readonly #childIn: readonly (readonly number[])[];
-  readonly #spouseIn: readonly (readonly number[])[];
+  /**
+   * Families in which each person is a child / a spouse, in compressed form (offsets into one
+   * flat array), so a million people do not need two million small arrays.
+   */
+  readonly #childIn: Adjacency;
+  readonly #spouseIn: Adjacency;
 
   constructor(people: readonly Person[], families: readonly Family[], index: ReadonlyMap<string, number>) {
     this.people = people;
     this.families = families;
     this.#index = index;
-    const childIn: number[][] = people.map(() => []);
-    const spouseIn: number[][] = people.map(() => []);
-    families.forEach((f, fi) => {
-      if (f.husband !== undefined) spouseIn[f.husband]?.push(fi);
-      if (f.wife !== undefined && f.wife !== f.husband) spouseIn[f.wife]?.push(fi);
-      for (const c of f.children) childIn[c]?.push(fi);
-    });
-    this.#childIn = childIn;
-    this.#spouseIn = spouseIn;
+    this.#childIn = adjacency(people.length, (add) => families.forEach((f, fi) => f.children.forEach((c) => add(c, fi))));
+    this.#spouseIn = adjacency(people.length, (add) =>
+      families.forEach((f, fi) => {
+        if (f.husband !== undefined) add(f.husband, fi);
+        if (f.wife !== undefined && f.wife !== f.husband) add(f.wife, fi);
+      }),
+    );
   }
 
   get size(): number {
@@ -73,18 +74,18 @@ export class FamilyTree {
   }
 
   /** Family numbers in which `i` is a child. */
-  parentFamilies(i: number): readonly number[] {
-    return this.#childIn[i] ?? [];
+  parentFamilies(i: number): Int32Array {
+    return this.#childIn.of(i);
   }
 
   /** Family numbers in which `i` is a spouse. */
-  spouseFamilies(i: number): readonly number[] {
-    return this.#spouseIn[i] ?? [];
+  spouseFamilies(i: number): Int32Array {
+    return this.#spouseIn.of(i);
   }
 
   parents(i: number): number[] {
     const out: number[] = [];
-    for (const fi of this.#childIn[i] ?? []) {
+    for (const fi of this.#childIn.of(i)) {
       const f = this.families[fi] as Family;
       if (f.husband !== undefined && !out.includes(f.husband)) out.push(f.husband);
       if (f.wife !== undefined && !out.includes(f.wife)) out.push(f.wife);
@@ -94,7 +95,7 @@ export class FamilyTree {
 
   spouses(i: number): number[] {
     const out: number[] = [];
-    for (const fi of this.#spouseIn[i] ?? []) {
+    for (const fi of this.#spouseIn.of(i)) {
       const f = this.families[fi] as Family;
       const other = f.husband === i ? f.wife : f.husband;
       if (other !== undefined && other !== i && !out.includes(other)) out.push(other);
@@ -104,7 +105,7 @@ export class FamilyTree {
 
   children(i: number): number[] {
     const out: number[] = [];
-    for (const fi of this.#spouseIn[i] ?? []) for (const c of (this.families[fi] as Family).children) if (!out.includes(c)) out.push(c);
+    for (const fi of this.#spouseIn.of(i)) for (const c of (this.families[fi] as Family).children) if (!out.includes(c)) out.push(c);
     return out;
   }
 
@@ -128,6 +129,27 @@ export class FamilyTree {
   }
 }
 
+interface Adjacency {
+  of(i: number): Int32Array;
+}
+
+/** Compressed adjacency lists: `add(node, value)` is called twice (count, then fill). */
+function adjacency(size: number, each: (add: (node: number, value: number) => void) => void): Adjacency {
+  const offsets = new Int32Array(size + 1);
+  each((node) => {
+    if (node >= 0 && node < size) offsets[node + 1] = (offsets[node + 1] as number) + 1;
+  });
+  for (let i = 0; i < size; i++) offsets[i + 1] = (offsets[i + 1] as number) + (offsets[i] as number);
+  const values = new Int32Array(offsets[size] as number);
+  const fill = offsets.slice(0, size);
+  each((node, value) => {
+    if (node < 0 || node >= size) return;
+    values[fill[node] as number] = value;
+    fill[node] = (fill[node] as number) + 1;
+  });
+  return { of: (i) => values.subarray(offsets[i] ?? 0, offsets[i + 1] ?? 0) };
+}
+
 /** Builds a {@link FamilyTree} from records in any order (GEDCOM allows forward references). */
 export class TreeBuilder {
   readonly #people: Person[] = [];
@@ -146,7 +168,10 @@ export class TreeBuilder {
     return i;
   }
 
-  readonly #links: { person: string; family: string; as: 'child' | 'spouse' }[] = [];
+  // Parallel arrays rather than an object per link: a million-person file has millions of links.
+  readonly #linkPerson: string[] = [];
+  readonly #linkFamily: string[] = [];
+  readonly #linkIsChild: boolean[] = [];
 
   addFamily(family: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }): void {
     this.#families.push(family);
@@ -157,7 +182,9 @@ export class TreeBuilder {
    * family does not have (files from some programs) is added to it at build time.
    */
   addLink(person: string, family: string, as: 'child' | 'spouse'): void {
-    this.#links.push({ person, family, as });
+    this.#linkPerson.push(person);
+    this.#linkFamily.push(family);
+    this.#linkIsChild.push(as === 'child');
   }
 
   get peopleCount(): number {
@@ -167,7 +194,7 @@ export class TreeBuilder {
   /** Resolve references; ones that name no person are returned as problems and left out. */
   build(): { tree: FamilyTree; problems: string[] } {
     const problems: string[] = [];
-    if (this.#links.length > 0) this.#mergeLinks(problems);
+    if (this.#linkPerson.length > 0) this.#mergeLinks(problems);
     const ref = (id: string | undefined, what: string, fam: string): number | undefined => {
       if (id === undefined) return undefined;
       const i = this.#index.get(id);
@@ -191,13 +218,16 @@ export class TreeBuilder {
 
   #mergeLinks(problems: string[]): void {
     const byId = new Map(this.#families.map((f) => [f.id, f]));
-    for (const { person, family, as } of this.#links) {
+    for (let k = 0; k < this.#linkPerson.length; k++) {
+      const person = this.#linkPerson[k] as string;
+      const family = this.#linkFamily[k] as string;
+      const isChild = this.#linkIsChild[k] as boolean;
       const f = byId.get(family);
       if (!f) {
-        problems.push(`person ${person} points to family @${family}@ (${as === 'child' ? 'FAMC' : 'FAMS'}), which is not in the file`);
+        problems.push(`person ${person} points to family @${family}@ (${isChild ? 'FAMC' : 'FAMS'}), which is not in the file`);
         continue;
       }
-      if (as === 'child') {
+      if (isChild) {
         if (!f.children.includes(person)) f.children.push(person);
         continue;
       }

@@ -31,6 +31,8 @@ const NO_YEAR = -2147483648;
 class Field {
   readonly values: string[] = [];
   readonly #ids = new Map<string, number>();
+  /** Raw value → id, so each distinct spelling is folded once, not once per person. */
+  readonly #raw = new Map<string, number>();
   #postings: number[][] = [];
   readonly perPerson: Int32Array;
   lists: Int32Array[] = [];
@@ -41,19 +43,27 @@ class Field {
 
   add(person: number, raw: string | undefined): void {
     if (raw === undefined || raw === '') return;
+    let id = this.#raw.get(raw);
+    if (id !== undefined) {
+      (this.#postings[id] as number[]).push(person);
+      this.perPerson[person] = id;
+      return;
+    }
     const value = fold(raw);
-    let id = this.#ids.get(value);
+    id = this.#ids.get(value);
     if (id === undefined) {
       id = this.values.length;
       this.values.push(value);
       this.#ids.set(value, id);
       this.#postings.push([]);
     }
+    this.#raw.set(raw, id);
     (this.#postings[id] as number[]).push(person);
     this.perPerson[person] = id;
   }
 
   seal(): void {
+    this.#raw.clear();
     this.lists = this.#postings.map((p) => Int32Array.from(p));
     this.#postings = [];
   }
