@@ -1,0 +1,111 @@
+import { type Clock, sleep, systemClock } from '../internal/clock.js';
+
+/**
+ * The one rate limiter between us and a site: a token bucket, plus an adaptive spacing that a
+ * 429 widens (and whose `Retry-After` it always honours) and successes narrow again gradually.
+ * Callers are served first come, first served.
+ */
+export interface RateLimiterOptions {
+  /** Requests allowed in a burst. Default 5. */
+  readonly capacity?: number;
+  /** Sustained requests per second. Default 2. */
+  readonly refillPerSecond?: number;
+  /** Spacing after the first 429. Default 1000 ms. */
+  readonly minPenaltyMs?: number;
+  /** Growth of the spacing per further 429. Default 2. */
+  readonly penaltyFactor?: number;
+  /** Largest spacing. Default 300 000 ms. */
+  readonly maxPenaltyMs?: number;
+  /** Spacing kept after each success (0.8 = 20% narrower). Below 10 ms it ends. Default 0.8. */
+  readonly successDecay?: number;
+  readonly clock?: Clock;
+}
+
+export interface RateLimiterStats {
+  readonly acquired: number;
+  /** Total time callers waited, ms. */
+  readonly waitedMs: number;
+  /** 429 answers reported. */
+  readonly throttled: number;
+  /** Current spacing between requests, ms. */
+  readonly penaltyMs: number;
+}
+
+export class RateLimiter {
+  readonly #capacity: number;
+  readonly #rate: number;
+  readonly #minPenalty: number;
+  readonly #factor: number;
+  readonly #maxPenalty: number;
+  readonly #decay: number;
+  readonly #clock: Clock;
+  #tokens: number;
+  #refilledAt: number;
+  #penalty = 0;
+  #notBefore = Number.NEGATIVE_INFINITY;
+  #lastGrant = Number.NEGATIVE_INFINITY;
+  #tail: Promise<void> = Promise.resolve();
+  #stats = { acquired: 0, waitedMs: 0, throttled: 0 };
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.#capacity = options.capacity ?? 5;
+    this.#rate = options.refillPerSecond ?? 2;
+    this.#minPenalty = options.minPenaltyMs ?? 1000;
+    this.#factor = options.penaltyFactor ?? 2;
+    this.#maxPenalty = options.maxPenaltyMs ?? 300_000;
+    this.#decay = options.successDecay ?? 0.8;
+    this.#clock = options.clock ?? systemClock;
+    if (!(this.#capacity >= 1) || !(this.#rate > 0)) throw new RangeError('RateLimiter needs capacity ≥ 1 and refillPerSecond > 0');
+    if (!(this.#decay > 0 && this.#decay < 1) || !(this.#factor >= 1)) throw new RangeError('RateLimiter needs 0 < successDecay < 1 and penaltyFactor ≥ 1');
+    this.#tokens = this.#capacity;
+    this.#refilledAt = this.#clock.now();
+  }
+
+  /** Wait for a turn; resolves with how long this caller waited (ms). */
+  acquire(signal?: AbortSignal): Promise<number> {
+    const turn = this.#tail.then(() => this.#take(signal));
+    this.#tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  /** The site answered 429: slow down, and wait at least `retryAfterMs` (its Retry-After) before the next request. */
+  on429(retryAfterMs?: number): void {
+    this.#stats.throttled++;
+    this.#penalty = Math.min(this.#maxPenalty, Math.max(this.#minPenalty, this.#penalty * this.#factor));
+    const now = this.#clock.now();
+    this.#notBefore = Math.max(this.#notBefore, now + Math.max(retryAfterMs ?? 0, this.#penalty));
+  }
+
+  /** A request went through: narrow the spacing a little. */
+  onSuccess(): void {
+    this.#penalty *= this.#decay;
+    if (this.#penalty < 10) this.#penalty = 0;
+  }
+
+  stats(): RateLimiterStats {
+    return { ...this.#stats, penaltyMs: this.#penalty };
+  }
+
+  async #take(signal: AbortSignal | undefined): Promise<number> {
+    const start = this.#clock.now();
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.#clock.now();
+      this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
+      this.#refilledAt = now;
+      const tokenWait = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
+      const wait = Math.max(tokenWait, this.#notBefore - now, this.#lastGrant + this.#penalty - now);
+      if (wait <= 0) break;
+      await sleep(this.#clock, Math.ceil(wait), signal);
+    }
+    this.#tokens -= 1;
+    this.#lastGrant = this.#clock.now();
+    const waited = this.#lastGrant - start;
+    this.#stats.acquired++;
+    this.#stats.waitedMs += waited;
+    return waited;
+  }
+}
