@@ -43,6 +43,16 @@ export const ErrorCode = {
   BROWSER_LAUNCH: 'ERR_BROWSER_LAUNCH',
   /** A file is not a GEDCOM file at all (as opposed to a GEDCOM file with bad lines, which are reported as diagnostics). */
   INVALID_GEDCOM: 'ERR_INVALID_GEDCOM',
+  /** The site says the session is not signed in (401/403), and signing in again did not help. */
+  NOT_SIGNED_IN: 'ERR_NOT_SIGNED_IN',
+  /** Signing in failed: wrong credentials, a missing or wrong second-factor code, an unexpected page. */
+  SIGN_IN: 'ERR_SIGN_IN',
+  /** The site answered an HTTP error (details.status), after the retries that apply. */
+  HTTP: 'ERR_HTTP',
+  /** The site could not be reached (refused, reset, DNS), after retries. */
+  NETWORK: 'ERR_NETWORK',
+  /** A page the site says is gone (404/410). */
+  PAGE_GONE: 'ERR_PAGE_GONE',
   /** A driver operation exceeded its own deadline. */
   DRIVER_TIMEOUT: 'ERR_DRIVER_TIMEOUT',
   /** Any other failure reported by the browser driver. */
@@ -222,6 +232,46 @@ export class InvalidGedcomError extends BrowserActorError {
   }
 }
 
+/** The session is not signed in and could not be re-established (`ERR_NOT_SIGNED_IN`). */
+export class NotSignedInError extends BrowserActorError {
+  override name = 'NotSignedInError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.NOT_SIGNED_IN, message, options);
+  }
+}
+
+/** Signing in failed (`ERR_SIGN_IN`); the message says why, never with the password. */
+export class SignInError extends BrowserActorError {
+  override name = 'SignInError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.SIGN_IN, message, options);
+  }
+}
+
+/** An HTTP error answer (`ERR_HTTP`); `details.status` and `details.path`. */
+export class HttpStatusError extends BrowserActorError {
+  override name = 'HttpStatusError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.HTTP, message, options);
+  }
+}
+
+/** The site could not be reached (`ERR_NETWORK`). */
+export class NetworkError extends BrowserActorError {
+  override name = 'NetworkError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.NETWORK, message, options);
+  }
+}
+
+/** The page is gone (`ERR_PAGE_GONE`); `details.status`. */
+export class PageGoneError extends BrowserActorError {
+  override name = 'PageGoneError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.PAGE_GONE, message, options);
+  }
+}
+
 /** A driver operation exceeded its deadline (`ERR_DRIVER_TIMEOUT`). */
 export class DriverTimeoutError extends BrowserActorError {
   override name = 'DriverTimeoutError';
@@ -258,6 +308,11 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_BROWSER_NOT_FOUND: BrowserNotFoundError,
   ERR_BROWSER_LAUNCH: BrowserLaunchError,
   ERR_INVALID_GEDCOM: InvalidGedcomError,
+  ERR_NOT_SIGNED_IN: NotSignedInError,
+  ERR_SIGN_IN: SignInError,
+  ERR_HTTP: HttpStatusError,
+  ERR_NETWORK: NetworkError,
+  ERR_PAGE_GONE: PageGoneError,
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
   ERR_DRIVER: DriverError,
 };

@@ -8,7 +8,7 @@ import { readGedcom } from '../genealogy/gedcom.js';
 import { chooseHomePerson, generateTree } from '../genealogy/synthetic.js';
 import type { FamilyTree } from '../genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { newTotpSecret } from '../site/totp.js';
+import { newTotpSecret } from '../internal/totp.js';
 
 export const SERVE_HELP = `Usage:
   browser-actor serve [options]

@@ -6,7 +6,7 @@ import { ladder } from '../genealogy/kinship.js';
 import type { FamilyTree, Person } from '../genealogy/tree.js';
 import { SearchIndex, type SearchQuery } from './search-index.js';
 import { TokenBucket } from './token-bucket.js';
-import { verifyTotp } from './totp.js';
+import { verifyTotp } from '../internal/totp.js';
 
 /**
  * The reference tree site: a real HTTP server that behaves like the family-tree services our

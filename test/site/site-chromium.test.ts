@@ -7,7 +7,7 @@ import { generateTree } from '../../src/genealogy/synthetic.js';
 import type { BrowserActor } from '../../src/runtime/actor/browser-actor.js';
 import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
-import { newTotpSecret, totpCode } from '../../src/site/totp.js';
+import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
 import { leftoversUnder } from '../support/leftovers.js';
 
 /** The reference site driven by real Chromium: the sign-in form, the second factor, a person page. */

@@ -3,7 +3,7 @@ import { generateTree } from '../../src/genealogy/synthetic.js';
 import { ladder } from '../../src/genealogy/kinship.js';
 import { fold } from '../../src/site/search-index.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
-import { newTotpSecret, totpCode, verifyTotp } from '../../src/site/totp.js';
+import { newTotpSecret, totpCode, verifyTotp } from '../../src/internal/totp.js';
 import { SiteClient } from '../support/site-client.js';
 
 const PASSWORD = 'correct horse battery staple';

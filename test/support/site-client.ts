@@ -1,4 +1,4 @@
-import { totpCode } from '../../src/site/totp.js';
+import { totpCode } from '../../src/internal/totp.js';
 
 /** A tiny cookie-keeping HTTP client for the reference site (plain fetch, manual redirects). */
 export class SiteClient {

@@ -1,0 +1,227 @@
+import type { Cookie } from '../drivers/browser-types.js';
+import { HttpStatusError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { RateLimiter } from './rate-limiter.js';
+import { type RetryOptions, withRetry } from './retry.js';
+
+/**
+ * The HTTP side of a session: calls the site's JSON API with the browser's cookies. Its cookie
+ * jar is fed from the browser (`ExportCookies`), and `Set-Cookie` answers that change a cookie
+ * are handed back (`onCookiesChanged`) so the browser gets them too: the two never drift. State-
+ * changing calls carry the CSRF header. Every request passes the one {@link RateLimiter}; 429,
+ * 5xx and network errors go through the one retry layer; 401/403 become `ERR_NOT_SIGNED_IN`.
+ */
+export interface ApiClientOptions {
+  readonly baseUrl: string;
+  readonly rateLimiter?: RateLimiter;
+  readonly retry?: Omit<RetryOptions, 'signal'>;
+  /** Called with cookies an API answer set or changed, to write them into the browser. */
+  readonly onCookiesChanged?: (cookies: Cookie[]) => Promise<void> | void;
+  /** Header that carries the CSRF token. Default `x-csrf-token`. */
+  readonly csrfHeader?: string;
+  readonly clock?: Clock;
+  /** Default: the global fetch (undici). */
+  readonly fetch?: typeof fetch;
+}
+
+export interface ApiStats {
+  readonly requests: number;
+  readonly retries: number;
+  readonly throttled: number;
+  readonly rateLimitWaitMs: number;
+  readonly cookiesWrittenBack: number;
+  readonly cookieImports: number;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly limiter: RateLimiter;
+  readonly #retry: Omit<RetryOptions, 'signal'>;
+  readonly #onCookiesChanged: ApiClientOptions['onCookiesChanged'];
+  readonly #csrfHeader: string;
+  readonly #clock: Clock;
+  readonly #fetch: typeof fetch;
+  #jar: Cookie[] = [];
+  #csrf: string | undefined;
+  #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
+
+  constructor(options: ApiClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.limiter = options.rateLimiter ?? new RateLimiter(options.clock ? { clock: options.clock } : {});
+    this.#retry = options.retry ?? {};
+    this.#onCookiesChanged = options.onCookiesChanged;
+    this.#csrfHeader = options.csrfHeader ?? 'x-csrf-token';
+    this.#clock = options.clock ?? systemClock;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** Replace the jar with the browser's cookies (from `ExportCookies`). */
+  setCookies(cookies: readonly Cookie[]): void {
+    this.#jar = cookies.map((c) => ({ ...c }));
+    this.#stats.cookieImports++;
+  }
+
+  cookies(): Cookie[] {
+    return this.#jar.map((c) => ({ ...c }));
+  }
+
+  setCsrfToken(token: string | undefined): void {
+    this.#csrf = token;
+  }
+
+  get hasCsrfToken(): boolean {
+    return this.#csrf !== undefined;
+  }
+
+  get<T>(path: string, options: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.#call<T>('GET', path, undefined, options.signal);
+  }
+
+  post<T>(path: string, body: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.#call<T>('POST', path, body, options.signal);
+  }
+
+  stats(): ApiStats {
+    return { ...this.#stats };
+  }
+
+  async #call<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+    const url = new URL(path, `${this.baseUrl}/`);
+    return withRetry(
+      async (attempt) => {
+        if (attempt > 1) this.#stats.retries++;
+        this.#stats.rateLimitWaitMs += await this.limiter.acquire(signal);
+        this.#stats.requests++;
+        const headers: Record<string, string> = { accept: 'application/json' };
+        const cookie = this.#cookieHeader(url);
+        if (cookie) headers['cookie'] = cookie;
+        if (method !== 'GET' && this.#csrf) headers[this.#csrfHeader] = this.#csrf;
+        if (body !== undefined) headers['content-type'] = 'application/json';
+        let res: Response;
+        try {
+          res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${(error as Error).message}`, { cause: error, details: { path: url.pathname } });
+        }
+        await this.#takeCookies(res, url);
+        if (res.status === 429) {
+          const retryAfterMs = retryAfter(res.headers.get('retry-after'));
+          this.#stats.throttled++;
+          this.limiter.on429(retryAfterMs);
+          await res.body?.cancel();
+          throw new HttpStatusError(`${method} ${url.pathname} was rate-limited by the site (429)`, { details: { status: 429, path: url.pathname, retryAfterMs: retryAfterMs ?? null } });
+        }
+        if (res.status === 401 || res.status === 403 || (res.status >= 300 && res.status < 400 && /sign-?in|log-?in/i.test(res.headers.get('location') ?? ''))) {
+          await res.body?.cancel();
+          throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, { details: { status: res.status, path: url.pathname } });
+        }
+        if (!res.ok) {
+          const text = await res.text().catch(() => '');
+          const detail = /"message"\s*:\s*"([^"]{0,200})"/.exec(text)?.[1];
+          throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, { details: { status: res.status, path: url.pathname } });
+        }
+        this.limiter.onSuccess();
+        return (await res.json()) as T;
+      },
+      (error) => {
+        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: true };
+        if (isBrowserActorError(error, 'ERR_HTTP')) {
+          const status = error.details['status'] as number;
+          if (status === 429) return { retry: true }; // the limiter already waits out Retry-After
+          if (status >= 500) return { retry: true };
+        }
+        return { retry: false };
+      },
+      { ...this.#retry, ...(signal ? { signal } : {}), clock: this.#retry.clock ?? this.#clock },
+    );
+  }
+
+  #cookieHeader(url: URL): string {
+    const nowSeconds = Date.now() / 1000;
+    this.#jar = this.#jar.filter((c) => c.expires === -1 || c.expires > nowSeconds);
+    return this.#jar
+      .filter((c) => domainMatches(url.hostname, c.domain) && url.pathname.startsWith(c.path) && (!c.secure || url.protocol === 'https:' || url.hostname === '127.0.0.1' || url.hostname === 'localhost'))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+  }
+
+  async #takeCookies(res: Response, url: URL): Promise<void> {
+    const changed: Cookie[] = [];
+    for (const header of res.headers.getSetCookie()) {
+      const cookie = parseSetCookie(header, url);
+      if (!cookie) continue;
+      const i = this.#jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
+      const old = i === -1 ? undefined : this.#jar[i];
+      if (old && old.value === cookie.value && old.expires === cookie.expires) continue;
+      if (i === -1) this.#jar.push(cookie);
+      else this.#jar[i] = cookie;
+      changed.push(cookie);
+    }
+    if (changed.length > 0 && this.#onCookiesChanged) {
+      await this.#onCookiesChanged(changed);
+      this.#stats.cookiesWrittenBack += changed.length;
+    }
+  }
+}
+
+function domainMatches(host: string, domain: string): boolean {
+  const d = domain.replace(/^\./, '').toLowerCase();
+  const h = host.toLowerCase();
+  return h === d || h.endsWith(`.${d}`);
+}
+
+/** One `Set-Cookie` header as a browser-shaped cookie, or `undefined` if malformed. */
+export function parseSetCookie(header: string, url: URL): Cookie | undefined {
+  const [pair = '', ...attrs] = header.split(';');
+  const eq = pair.indexOf('=');
+  if (eq <= 0) return undefined;
+  let domain = url.hostname;
+  let path = '/';
+  let expires = -1;
+  let httpOnly = false;
+  let secure = false;
+  let sameSite: Cookie['sameSite'] = 'Lax';
+  for (const attr of attrs) {
+    const [k = '', ...v] = attr.trim().split('=');
+    const value = v.join('=').trim();
+    switch (k.toLowerCase()) {
+      case 'domain':
+        if (value) domain = value.replace(/^\./, '');
+        break;
+      case 'path':
+        if (value.startsWith('/')) path = value;
+        break;
+      case 'max-age': {
+        const n = Number(value);
+        if (Number.isFinite(n)) expires = n <= 0 ? 1 : Date.now() / 1000 + n;
+        break;
+      }
+      case 'expires': {
+        const t = Date.parse(value);
+        if (!Number.isNaN(t) && expires === -1) expires = t / 1000;
+        break;
+      }
+      case 'httponly':
+        httpOnly = true;
+        break;
+      case 'secure':
+        secure = true;
+        break;
+      case 'samesite':
+        if (/^strict$/i.test(value)) sameSite = 'Strict';
+        else if (/^none$/i.test(value)) sameSite = 'None';
+        break;
+      default:
+        break;
+    }
+  }
+  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), domain, path, expires, httpOnly, secure, sameSite };
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const t = Date.parse(header);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}

@@ -1,0 +1,378 @@
+import type { Cookie } from '../drivers/browser-types.js';
+import { NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
+import { type Clock, sleep, systemClock } from '../internal/clock.js';
+import { totpCode } from '../internal/totp.js';
+import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ApiClient } from './api-client.js';
+import { AuthCheckPolicy } from './auth-policy.js';
+import { BrowserManager } from './browser-manager.js';
+import { ProbeCoalescer } from './probe-coalescer.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { SessionConfig } from './session-config.js';
+
+/** What a site looks like to the session manager. Defaults fit the reference tree site. */
+export interface SiteProfile {
+  readonly signInPath: string;
+  readonly signInForm: string;
+  readonly usernameField: string;
+  readonly passwordField: string;
+  readonly twoFactorPath: string;
+  readonly twoFactorForm: string;
+  readonly codeField: string;
+  /** Shown on the sign-in pages when something went wrong. */
+  readonly messageSelector: string;
+  /** Cookies that must exist once signed in. */
+  readonly essentialCookies: readonly string[];
+  readonly identityPath: string;
+  readonly csrfPath: string;
+  readonly csrfField: string;
+}
+
+export const REFERENCE_SITE_PROFILE: SiteProfile = {
+  signInPath: '/sign-in',
+  signInForm: '#sign-in',
+  usernameField: 'username',
+  passwordField: 'password',
+  twoFactorPath: '/sign-in/2fa',
+  twoFactorForm: '#two-factor',
+  codeField: 'code',
+  messageSelector: '#message',
+  essentialCookies: ['sid'],
+  identityPath: '/api/me',
+  csrfPath: '/api/csrf',
+  csrfField: 'token',
+};
+
+export interface Identity {
+  readonly userId: string;
+  readonly treeId: string;
+  readonly referencePerson: { readonly id: string; readonly name: string; readonly lifespan?: string };
+  readonly [key: string]: unknown;
+}
+
+/** Gives the second-factor code when the site asks for one. */
+export type CodeProvider = () => Promise<string>;
+
+export interface SessionManagerOptions {
+  readonly config: SessionConfig;
+  readonly supervisor: SessionSupervisor;
+  readonly profile?: Partial<SiteProfile>;
+  /** Default: from `config.totpSecret`; else asked on the terminal; else a clear error. */
+  readonly codeProvider?: CodeProvider;
+  /** A recent success younger than this skips `ensureSessionReady`'s checks. Default 60 000 ms. */
+  readonly fastPathMs?: number;
+  readonly clock?: Clock;
+  readonly fetch?: typeof fetch;
+}
+
+export interface SessionStats {
+  readonly ensureCalls: number;
+  readonly fastPaths: number;
+  readonly authChecks: number;
+  readonly authChecksSkipped: number;
+  readonly probes: number;
+  readonly probesCoalesced: number;
+  readonly probesSkipped: number;
+  readonly signIns: number;
+  readonly reSignIns: number;
+  readonly cookieSyncs: number;
+  readonly navigations: number;
+  readonly navigationsSkipped: number;
+  readonly apiRequests: number;
+  readonly apiRetries: number;
+  readonly throttled: number;
+  readonly rateLimitWaitMs: number;
+}
+
+/**
+ * One signed-in session: a supervised browser, an HTTP client that shares its cookies, the
+ * CSRF token and the account's identity. `ensureSessionReady()` makes it usable (fast when it
+ * recently was); `get`/`post` call the API with adaptive auth checks, and recover once from a
+ * lost session before failing with a typed error. `mode: 'naive'` (config) reproduces the
+ * original tool's behaviour for comparison: an auth check before every call, navigation to the
+ * base URL on every ensure, cookies copied on every call, no probe coalescing.
+ */
+export class SessionManager {
+  readonly config: SessionConfig;
+  readonly supervisor: SessionSupervisor;
+  readonly browser: BrowserManager;
+  readonly api: ApiClient;
+  readonly profile: SiteProfile;
+  readonly #codeProvider: CodeProvider;
+  readonly #fastPathMs: number;
+  readonly #clock: Clock;
+  readonly #policy: AuthCheckPolicy;
+  readonly #probe: ProbeCoalescer;
+  #ready = false;
+  #lastSuccess = Number.NEGATIVE_INFINITY;
+  #identity: Identity | undefined;
+  #ensuring: Promise<void> | undefined;
+  #stats = { ensureCalls: 0, fastPaths: 0, authChecks: 0, authChecksSkipped: 0, signIns: 0, reSignIns: 0, cookieSyncs: 0 };
+
+  constructor(options: SessionManagerOptions) {
+    this.config = options.config;
+    this.supervisor = options.supervisor;
+    this.profile = { ...REFERENCE_SITE_PROFILE, ...options.profile };
+    this.#clock = options.clock ?? systemClock;
+    this.#fastPathMs = options.fastPathMs ?? 60_000;
+    this.browser = new BrowserManager({ supervisor: this.supervisor, signInPath: this.profile.signInPath, clock: this.#clock });
+    this.api = new ApiClient({
+      baseUrl: this.config.baseUrl,
+      rateLimiter: new RateLimiter({ ...this.config.rateLimit, clock: this.#clock }),
+      clock: this.#clock,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      // Cookies the API changes go back into the browser, so the two never drift.
+      onCookiesChanged: async (cookies) => {
+        await this.supervisor.submit({ type: 'ImportCookies', cookies: cookies.map(toInput) }, { timeoutMs: 10_000 });
+      },
+    });
+    this.#policy = new AuthCheckPolicy(this.#clock.now(), { baseIntervalMs: this.config.authCheckIntervalMs, maxIntervalMs: this.config.authCheckMaxIntervalMs });
+    this.#probe = new ProbeCoalescer(async () => {
+      await this.#checkAuth();
+    }, { clock: this.#clock });
+    this.#codeProvider = options.codeProvider ?? defaultCodeProvider(this.config.totpSecret);
+  }
+
+  get identity(): Identity | undefined {
+    return this.#identity;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Make the session usable: browser live, signed in, cookies shared, CSRF token and identity known. */
+  ensureSessionReady(): Promise<void> {
+    this.#stats.ensureCalls++;
+    const naive = this.config.mode === 'naive';
+    if (!naive && this.#ready && this.#clock.now() - this.#lastSuccess < this.#fastPathMs && this.supervisor.health().state === 'healthy') {
+      this.#stats.fastPaths++;
+      return Promise.resolve();
+    }
+    this.#ensuring ??= this.#ensure().finally(() => {
+      this.#ensuring = undefined;
+    });
+    return this.#ensuring;
+  }
+
+  /** "Is the session OK?" from many callers: one shared probe, reused after success (naive: always probes). */
+  async isSessionOk(): Promise<boolean> {
+    try {
+      if (this.config.mode === 'naive') await this.#checkAuth();
+      else await this.#probe.check();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.#call<T>(() => this.api.get<T>(path));
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.#call<T>(() => this.api.post<T>(path, body));
+  }
+
+  stats(): SessionStats {
+    const api = this.api.stats();
+    const probe = this.#probe.stats();
+    const nav = this.browser.stats();
+    return {
+      ...this.#stats,
+      probes: probe.probes,
+      probesCoalesced: probe.coalesced,
+      probesSkipped: probe.skipped,
+      navigations: nav.navigations,
+      navigationsSkipped: nav.navigationsSkipped,
+      apiRequests: api.requests,
+      apiRetries: api.retries,
+      throttled: api.throttled,
+      rateLimitWaitMs: api.rateLimitWaitMs,
+    };
+  }
+
+  async #ensure(): Promise<void> {
+    await this.browser.ensureDriverLive();
+    if (this.config.mode === 'naive') {
+      // The original behaviour: back to the base URL every time.
+      await this.browser.navTo(`${this.config.baseUrl}/`, { force: true, signIn: () => this.#signIn() });
+    }
+    await this.#syncCookies();
+    let signedIn = await this.#checkAuth().then(
+      () => true,
+      (error: unknown) => {
+        if (isBrowserActorError(error, 'ERR_NOT_SIGNED_IN')) return false;
+        throw error;
+      },
+    );
+    if (!signedIn) {
+      await this.#signIn();
+      await this.#syncCookies();
+      await this.#checkAuth();
+      signedIn = true;
+    }
+    const csrf = await this.api.get<Record<string, unknown>>(this.profile.csrfPath);
+    const token = csrf[this.profile.csrfField];
+    this.api.setCsrfToken(typeof token === 'string' ? token : undefined);
+    this.#ready = true;
+    this.#lastSuccess = this.#clock.now();
+    this.#policy.setExpiry(this.#sessionExpiry(), this.#clock.now());
+    this.#policy.recordSuccess(this.#clock.now());
+  }
+
+  /** GET the identity with the current cookies: the auth check. */
+  async #checkAuth(): Promise<void> {
+    this.#stats.authChecks++;
+    const me = await this.api.get<Identity>(this.profile.identityPath);
+    this.#identity = me;
+  }
+
+  async #call<T>(request: () => Promise<T>): Promise<T> {
+    await this.ensureSessionReady();
+    const naive = this.config.mode === 'naive';
+    if (naive) {
+      // The original behaviour: cookies copied and an auth check before every call.
+      await this.#syncCookies();
+      await this.#checkAuth();
+    } else if (this.#policy.isDue(this.#clock.now())) {
+      await this.#probe.check().then(
+        () => this.#policy.recordSuccess(this.#clock.now()),
+        (error: unknown) => {
+          this.#policy.recordFailure(this.#clock.now());
+          if (!isBrowserActorError(error, 'ERR_NOT_SIGNED_IN')) throw error;
+          this.#ready = false;
+        },
+      );
+    } else {
+      this.#stats.authChecksSkipped++;
+    }
+    try {
+      const result = await request();
+      this.#lastSuccess = this.#clock.now();
+      return result;
+    } catch (error) {
+      if (!isBrowserActorError(error, 'ERR_NOT_SIGNED_IN')) throw error;
+      // The session was lost (expired, signed out elsewhere): re-establish it once, then retry once.
+      this.#ready = false;
+      this.#probe.invalidate();
+      this.#stats.reSignIns++;
+      await this.ensureSessionReady();
+      try {
+        return await request();
+      } catch (again) {
+        if (isBrowserActorError(again, 'ERR_NOT_SIGNED_IN')) {
+          this.#ready = false;
+          throw new NotSignedInError(`The site still refuses this session right after signing in again (${(again as Error).message})`, { cause: again });
+        }
+        throw again;
+      }
+    }
+  }
+
+  /** Copy the browser's cookies into the API client. */
+  async #syncCookies(): Promise<void> {
+    const cookies = await this.supervisor.submit({ type: 'ExportCookies', format: 'json' }, { timeoutMs: 10_000 });
+    this.api.setCookies(cookies);
+    this.#stats.cookieSyncs++;
+  }
+
+  /** Sign in through the site's form (and its second factor). Fails with ERR_SIGN_IN, never loops. */
+  async #signIn(): Promise<void> {
+    this.#stats.signIns++;
+    const p = this.profile;
+    await this.browser.navTo(`${this.config.baseUrl}${p.signInPath}`, { force: true });
+    await this.#submitForm(p.signInForm, { [p.usernameField]: this.config.username, [p.passwordField]: this.config.password });
+    let path = await this.#waitToLeave(p.signInPath);
+    if (path === p.twoFactorPath) {
+      const code = await this.#codeProvider();
+      await this.#submitForm(p.twoFactorForm, { [p.codeField]: code });
+      path = await this.#waitToLeave(p.twoFactorPath);
+    }
+    if (path === p.signInPath || path === p.twoFactorPath) {
+      const message = await this.supervisor
+        .submit({ type: 'ExecuteJS', script: 'return document.querySelector(arguments[0])?.textContent ?? ""', args: [p.messageSelector], idempotent: true })
+        .catch(() => '');
+      const text = typeof message === 'string' ? message.trim() : '';
+      throw new SignInError(`Signing in as ${this.config.username} failed${text ? `: ${text}` : ''}; check SITE_USERNAME, SITE_PASSWORD${path === p.twoFactorPath ? ' and the second-factor code' : ''}`, {
+        details: { page: path },
+      });
+    }
+    await this.#waitForCookies(p.essentialCookies);
+  }
+
+  async #submitForm(selector: string, fields: Record<string, string>): Promise<void> {
+    // Values travel as arguments, never inside the script text.
+    const done = await this.supervisor.submit(
+      {
+        type: 'ExecuteJS',
+        script: `const form = document.querySelector(arguments[0]);
+if (!form) return false;
+for (const [name, value] of Object.entries(arguments[1])) { const input = form.elements.namedItem(name); if (input) input.value = value; }
+setTimeout(() => form.requestSubmit(), 0);
+return true;`,
+        args: [selector, fields],
+      },
+      { timeoutMs: 10_000 },
+    );
+    if (done !== true) throw new SignInError(`The sign-in page has no form ${selector}; the site changed, or this is not its sign-in page`);
+  }
+
+  /** Wait (bounded) until the tab has left `path` and the new page has loaded; returns the new path. */
+  async #waitToLeave(path: string): Promise<string> {
+    const until = this.#clock.now() + 15_000;
+    for (;;) {
+      const here = await this.browser.where().catch(() => undefined);
+      if (here?.ready) {
+        const now = new URL(here.href).pathname;
+        if (now !== path) return now;
+        // A rejected form comes back to the same path with a message: stop waiting once it shows.
+        const message = await this.supervisor
+          .submit({ type: 'ExecuteJS', script: 'return !!document.querySelector(arguments[0])', args: [this.profile.messageSelector], idempotent: true })
+          .catch(() => false);
+        if (message === true) return now;
+      }
+      if (this.#clock.now() > until) return here ? new URL(here.href).pathname : path;
+      await sleep(this.#clock, 50);
+    }
+  }
+
+  async #waitForCookies(names: readonly string[]): Promise<void> {
+    const until = this.#clock.now() + 10_000;
+    for (;;) {
+      const have = await this.supervisor.submit({ type: 'GetCookies', names: [...names] });
+      if (names.every((n) => have.some((c) => c.name === n))) return;
+      if (this.#clock.now() > until) throw new SignInError(`Signed in, but the session cookie${names.length > 1 ? 's' : ''} ${names.join(', ')} never appeared`);
+      await sleep(this.#clock, 50);
+    }
+  }
+
+  /** The expiry of the first essential cookie, in clock ms, when it has one. */
+  #sessionExpiry(): number | undefined {
+    const cookie = this.api.cookies().find((c) => this.profile.essentialCookies.includes(c.name));
+    if (!cookie || cookie.expires <= 0) return undefined;
+    return this.#clock.now() + (cookie.expires * 1000 - Date.now());
+  }
+}
+
+function toInput(c: Cookie): { name: string; value: string; domain: string; path: string; expires: number; httpOnly: boolean; secure: boolean; sameSite?: Cookie['sameSite'] } {
+  const base = { name: c.name, value: c.value, domain: c.domain, path: c.path, expires: c.expires, httpOnly: c.httpOnly, secure: c.secure };
+  return c.sameSite === 'None' && !c.secure ? base : { ...base, sameSite: c.sameSite };
+}
+
+/** TOTP from the configured secret; else ask on a terminal; else fail clearly. */
+function defaultCodeProvider(secret: string | undefined): CodeProvider {
+  return async () => {
+    if (secret) return totpCode(secret);
+    if (!process.stdin.isTTY) {
+      throw new SignInError('The site asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal to ask on; set TOTP_SECRET or run interactively');
+    }
+    const { createInterface } = await import('node:readline/promises');
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return (await rl.question('Second-factor code: ')).trim();
+    } finally {
+      rl.close();
+    }
+  };
+}

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionSupervisor } from '../../src/compose.js';
+import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
+import { SignInError } from '../../src/errors.js';
+import { generateTree } from '../../src/genealogy/synthetic.js';
+import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
+import type { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
+import { GetCookies } from '../../src/runtime/tasks/constructors.js';
+import { loadSessionConfig } from '../../src/session/session-config.js';
+import { SessionManager } from '../../src/session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../../src/site/server.js';
+import { leftoversUnder } from '../support/leftovers.js';
+
+/** The session layer against the reference site in real Chromium. */
+const PASSWORD = 'a long enough password';
+const secret = newTotpSecret();
+const { tree, referencePerson } = generateTree({ people: 1500, seed: 21 });
+let site: TreeSite;
+let root: string;
+const supervisors: SessionSupervisor[] = [];
+
+function manager(options: { password?: string; codeProvider?: () => Promise<string>; mode?: 'naive' | 'optimised' } = {}): SessionManager {
+  const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
+  supervisors.push(supervisor);
+  const config = loadSessionConfig(
+    { BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: options.password ?? PASSWORD, TOTP_SECRET: secret, SESSION_MODE: options.mode ?? 'optimised', RATE_LIMIT: '20/20' },
+    '/nonexistent/.env',
+  );
+  return new SessionManager({ config, supervisor, ...(options.codeProvider ? { codeProvider: options.codeProvider } : {}) });
+}
+
+beforeAll(async () => {
+  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false });
+  root = mkdtempSync(join(browserDirsRoot(), 'session-'));
+});
+
+afterAll(async () => {
+  await Promise.all(supervisors.map((s) => s.stop()));
+  await site.close();
+  expect(await leftoversUnder(root)).toEqual([]);
+  rmdirSync(root);
+});
+
+describe('SessionManager on real Chromium against the reference site', () => {
+  it('signs in through the form with the second factor, then calls the API with the browser cookies', async () => {
+    const sm = manager();
+    const before = site.counts()['POST /sign-in/2fa'] ?? 0;
+    await sm.ensureSessionReady();
+    expect(site.counts()['POST /sign-in/2fa']).toBe(before + 1);
+    expect(sm.identity).toMatchObject({ username: 'ann', treeId: 't1', referencePerson: { id: tree.person(referencePerson).id } });
+    const found = await sm.get<{ total: number }>(`/api/persons?surname=${encodeURIComponent(tree.person(referencePerson).surname)}`);
+    expect(found.total).toBeGreaterThan(0);
+    await sm.ensureSessionReady(); // recent success: the fast path (the get above took it too)
+    expect(sm.stats()).toMatchObject({ signIns: 1, ensureCalls: 3, fastPaths: 2 });
+  });
+
+  it('a second navTo to the current URL performs no navigation (counted at the site)', async () => {
+    const sm = manager();
+    await sm.ensureSessionReady();
+    const id = tree.person(referencePerson).id;
+    const before = site.counts()['GET /person/:id'] ?? 0;
+    const first = await sm.browser.navTo(`${site.origin}/person/${id}#top`);
+    const second = await sm.browser.navTo(`${site.origin}/person/${id}`);
+    expect(first.skipped).toBe(false);
+    expect(second.skipped).toBe(true);
+    expect(site.counts()['GET /person/:id']).toBe(before + 1);
+    expect(sm.stats().navigationsSkipped).toBeGreaterThanOrEqual(1);
+    await expect(sm.browser.navTo(`${site.origin}/person/NOPE`)).rejects.toMatchObject({ code: 'ERR_PAGE_GONE' });
+  });
+
+  it('a session that expires mid-run is re-established transparently', async () => {
+    const sm = manager();
+    await sm.ensureSessionReady();
+    site.invalidateSessions(); // as if the session expired at the site
+    const me = await sm.get<{ username: string }>('/api/me');
+    expect(me.username).toBe('ann');
+    expect(sm.stats()).toMatchObject({ reSignIns: 1, signIns: 2 });
+  });
+
+  it('a 429 storm slows the client down and every call still finishes', async () => {
+    const sm = manager();
+    await sm.ensureSessionReady();
+    site.setKnobs({ storm429: true });
+    const calls = (async () => {
+      const out: unknown[] = [];
+      for (let i = 0; i < 3; i++) out.push(await sm.get(`/api/persons/${tree.person(i).id}`));
+      return out;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    site.setKnobs({ storm429: false });
+    expect(await calls).toHaveLength(3);
+    expect(sm.stats().throttled).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('API cookie changes are written back to the browser (signing out over the API signs the browser out too)', async () => {
+    const sm = manager();
+    await sm.ensureSessionReady();
+    expect(await sm.supervisor.submit(GetCookies(['sid']))).toHaveLength(1);
+    await sm.post('/api/sign-out', {});
+    expect(await sm.supervisor.submit(GetCookies(['sid']))).toEqual([]);
+  });
+
+  it('a forced sign-out is recovered once; when signing in itself fails, a typed error comes at once, with no retry loop', async () => {
+    let codes = 0;
+    const sm = manager({ codeProvider: async () => (++codes <= 2 ? totpCode(secret) : '000000') });
+    await sm.ensureSessionReady();
+    site.invalidateSessions();
+    expect((await sm.get<{ username: string }>('/api/me')).username).toBe('ann'); // recovered
+    site.invalidateSessions();
+    const before = site.counts()['POST /sign-in/2fa'] ?? 0;
+    const error = await sm.get('/api/me').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SignInError);
+    expect((error as Error).message).toMatch(/Signing in as ann failed: That code is not valid/);
+    expect((error as Error).message).not.toContain(PASSWORD);
+    expect(site.counts()['POST /sign-in/2fa']).toBe(before + 1); // one try, no loop
+  });
+
+  it('a wrong password fails with a clear ERR_SIGN_IN and is not retried', async () => {
+    const sm = manager({ password: 'not the password' });
+    const before = site.counts()['POST /sign-in'] ?? 0;
+    const error = await sm.ensureSessionReady().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SIGN_IN', message: expect.stringMatching(/failed: Wrong username or password\..*check SITE_USERNAME, SITE_PASSWORD/) as unknown });
+    expect(site.counts()['POST /sign-in']).toBe(before + 1);
+  });
+
+  it('naive mode reproduces the original: an auth check before every call and a navigation on every ensure', async () => {
+    const sm = manager({ mode: 'naive' });
+    await sm.ensureSessionReady();
+    const meBefore = site.counts()['GET /api/me'] ?? 0;
+    const homeBefore = site.counts()['GET /'] ?? 0;
+    for (let i = 0; i < 3; i++) await sm.get(`/api/persons/${tree.person(i).id}`);
+    expect((site.counts()['GET /api/me'] ?? 0) - meBefore).toBeGreaterThanOrEqual(3);
+    expect((site.counts()['GET /'] ?? 0) - homeBefore).toBeGreaterThanOrEqual(3);
+    expect(sm.stats().cookieSyncs).toBeGreaterThanOrEqual(6);
+  });
+});
