@@ -1,6 +1,6 @@
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { SignInError } from '../../src/errors.js';
@@ -36,8 +36,12 @@ beforeAll(async () => {
   root = mkdtempSync(join(browserDirsRoot(), 'session-'));
 });
 
+afterEach(async () => {
+  // One browser at a time: each test's browser is stopped when the test ends.
+  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+});
+
 afterAll(async () => {
-  await Promise.all(supervisors.map((s) => s.stop()));
   await site.close();
   expect(await leftoversUnder(root)).toEqual([]);
   rmdirSync(root);
@@ -77,6 +81,40 @@ describe('SessionManager on real Chromium against the reference site', () => {
     const me = await sm.get<{ username: string }>('/api/me');
     expect(me.username).toBe('ann');
     expect(sm.stats()).toMatchObject({ reSignIns: 1, signIns: 2 });
+  });
+
+  it('a session past its TTL at the site is re-established on the next call', async () => {
+    const shortSite = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false, sessionTtlMs: 1500 });
+    try {
+      const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
+      supervisors.push(supervisor);
+      const config = loadSessionConfig({ BASE_URL: shortSite.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret }, '/nonexistent/.env');
+      const sm = new SessionManager({ config, supervisor });
+      await sm.ensureSessionReady();
+      await new Promise((resolve) => setTimeout(resolve, 1700));
+      expect((await sm.get<{ username: string }>('/api/me')).username).toBe('ann');
+      expect(sm.stats().reSignIns).toBe(1);
+    } finally {
+      await shortSite.close();
+    }
+  });
+
+  it('an unavailable page is retried with backoff until it answers', async () => {
+    const sm = manager();
+    await sm.ensureSessionReady();
+    site.setKnobs({ errorRate: 1 });
+    setTimeout(() => site.setKnobs({ errorRate: 0 }), 300);
+    const result = await sm.browser.navTo(`${site.origin}/person/${tree.person(5).id}`);
+    expect(result.status).toBe(200);
+    expect(sm.browser.stats().unavailableRetries).toBeGreaterThanOrEqual(1);
+  });
+
+  it('without a TOTP secret or a terminal, the second factor fails with a clear error', async () => {
+    const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
+    supervisors.push(supervisor);
+    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD }, '/nonexistent/.env');
+    const error = await new SessionManager({ config, supervisor }).ensureSessionReady().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SIGN_IN', message: expect.stringMatching(/asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal/) as unknown });
   });
 
   it('a 429 storm slows the client down and every call still finishes', async () => {
