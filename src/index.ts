@@ -43,3 +43,18 @@ export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions
 export { findChromium } from './drivers/playwright/find-chromium.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';
+export { SessionManager, REFERENCE_SITE_PROFILE, type CodeProvider, type Identity, type SessionManagerOptions, type SessionStats, type SiteProfile } from './session/session-manager.js';
+export { BrowserManager, normalizeUrl, type BrowserManagerOptions, type NavResult } from './session/browser-manager.js';
+export { ApiClient, type ApiClientOptions, type ApiStats } from './session/api-client.js';
+export { RateLimiter, type RateLimiterOptions } from './session/rate-limiter.js';
+export { withRetry, type RetryDecision, type RetryOptions } from './session/retry.js';
+export { AuthCheckPolicy, type AuthPolicyOptions } from './session/auth-policy.js';
+export { ProbeCoalescer, type ProbeCoalescerOptions } from './session/probe-coalescer.js';
+export { describeSessionConfig, loadSessionConfig, parseDotEnv, type SessionConfig } from './session/session-config.js';
+export { readGedcom, type GedcomDiagnostic, type GedcomReadResult } from './genealogy/gedcom.js';
+export { parseGedcomDate, lifespan, type GedcomDate } from './genealogy/dates.js';
+export { ladder, relationship, type Kinship, type Ladder, type LadderStep } from './genealogy/kinship.js';
+export { FamilyTree, TreeBuilder, type Family, type Person, type Sex } from './genealogy/tree.js';
+export { chooseHomePerson, gedcomLines, generateTree, type SyntheticOptions } from './genealogy/synthetic.js';
+export { startTreeSite, type SiteKnobs, type SiteUser, type TreeSite, type TreeSiteOptions } from './site/server.js';
+export { totpCode } from './internal/totp.js';
