@@ -1,0 +1,164 @@
+import type { GedcomDate } from './dates.js';
+import type { Person, Sex } from './tree.js';
+
+/**
+ * How well a person matches search criteria, rule by rule, as in the scoring table of the
+ * system the design note came from (DESIGN.md §4), with one fix: a death year within 5 years is
+ * awarded (the old code meant to and never did). Text rules are "contains", ignoring case and
+ * accents. A living person matched on everything from criteria with a birth year (not a full
+ * date) scores 235.
+ */
+export interface Criteria {
+  readonly given?: string;
+  readonly surname?: string;
+  readonly sex?: Sex;
+  readonly birthYear?: number;
+  /** A full birth date, when known: `{ year, month, day }`. */
+  readonly birthDate?: { readonly year: number; readonly month: number; readonly day: number };
+  readonly birthPlace?: string;
+  readonly deathYear?: number;
+  readonly deathDate?: { readonly year: number; readonly month: number; readonly day: number };
+  readonly deathPlace?: string;
+}
+
+/** Points per rule. Defaults: the table of DESIGN.md §4. */
+export interface ScoringWeights {
+  readonly givenContains: number;
+  readonly surnameContains: number;
+  readonly bothNames: number;
+  readonly birthExactDate: number;
+  readonly birthExactYear: number;
+  readonly birthYearWithin5: number;
+  readonly birthPlaceContains: number;
+  readonly birthYearAndPlace: number;
+  readonly gender: number;
+  readonly deathExactDate: number;
+  readonly deathExactYear: number;
+  readonly deathYearWithin5: number;
+  readonly deathDateAbsentBoth: number;
+  readonly deathPlace: number;
+  readonly deathInfo: number;
+}
+
+export const DEFAULT_WEIGHTS: ScoringWeights = {
+  givenContains: 25,
+  surnameContains: 25,
+  bothNames: 25,
+  birthExactDate: 25,
+  birthExactYear: 20,
+  birthYearWithin5: 10,
+  birthPlaceContains: 25,
+  birthYearAndPlace: 25,
+  gender: 15,
+  deathExactDate: 25,
+  deathExactYear: 20,
+  deathYearWithin5: 10,
+  deathDateAbsentBoth: 25,
+  deathPlace: 25,
+  deathInfo: 25,
+};
+
+export type Rule = keyof ScoringWeights;
+
+export interface ScoreLine {
+  readonly rule: Rule;
+  readonly points: number;
+  /** Why, for the breakdown table (never the criteria's secrets: there are none here). */
+  readonly why: string;
+}
+
+export interface Score {
+  readonly total: number;
+  readonly lines: readonly ScoreLine[];
+}
+
+/** The facts scoring looks at, from a tree person or an API answer. */
+export interface Candidate {
+  readonly given: string;
+  readonly surname: string;
+  readonly sex: Sex;
+  readonly birth?: { readonly date?: Pick<GedcomDate, 'year' | 'month' | 'day'>; readonly place?: string };
+  readonly death?: { readonly date?: Pick<GedcomDate, 'year' | 'month' | 'day'>; readonly place?: string };
+}
+
+export function candidateFromPerson(p: Person): Candidate {
+  return p;
+}
+
+/** Score one candidate. Pure. */
+export function scoreCandidate(criteria: Criteria, c: Candidate, weights: ScoringWeights = DEFAULT_WEIGHTS): Score {
+  const lines: ScoreLine[] = [];
+  const add = (rule: Rule, why: string): void => {
+    if (weights[rule] !== 0) lines.push({ rule, points: weights[rule], why });
+  };
+  const given = criteria.given !== undefined && contains(c.given, criteria.given);
+  const surname = criteria.surname !== undefined && contains(c.surname, criteria.surname);
+  if (given) add('givenContains', `given name contains "${criteria.given}"`);
+  if (surname) add('surnameContains', `surname contains "${criteria.surname}"`);
+  if (given && surname) add('bothNames', 'both names match');
+
+  const birthYear = criteria.birthDate?.year ?? criteria.birthYear;
+  let birthMatched = false;
+  const cb = c.birth?.date;
+  if (birthYear !== undefined && cb) {
+    if (criteria.birthDate && cb.month === criteria.birthDate.month && cb.day === criteria.birthDate.day && cb.year === criteria.birthDate.year) {
+      add('birthExactDate', `born ${dateText(cb)}`);
+      birthMatched = true;
+    } else if (cb.year === birthYear) {
+      add('birthExactYear', `born in ${birthYear}`);
+      birthMatched = true;
+    } else if (Math.abs(cb.year - birthYear) <= 5) {
+      add('birthYearWithin5', `born ${cb.year}, within 5 years of ${birthYear}`);
+      birthMatched = true;
+    }
+  }
+  const birthPlace = criteria.birthPlace !== undefined && c.birth?.place !== undefined && contains(c.birth.place, criteria.birthPlace);
+  if (birthPlace) add('birthPlaceContains', `birth place contains "${criteria.birthPlace}"`);
+  if (birthMatched && birthPlace) add('birthYearAndPlace', 'birth year and place both match');
+  if (criteria.sex !== undefined && criteria.sex !== 'U' && c.sex === criteria.sex) add('gender', `sex ${c.sex}`);
+
+  const deathYear = criteria.deathDate?.year ?? criteria.deathYear;
+  const cd = c.death?.date;
+  let deathMatched = false;
+  if (deathYear !== undefined && cd) {
+    if (criteria.deathDate && cd.month === criteria.deathDate.month && cd.day === criteria.deathDate.day && cd.year === criteria.deathDate.year) {
+      add('deathExactDate', `died ${dateText(cd)}`);
+      deathMatched = true;
+    } else if (cd.year === deathYear) {
+      add('deathExactYear', `died in ${deathYear}`);
+      deathMatched = true;
+    } else if (Math.abs(cd.year - deathYear) <= 5) {
+      add('deathYearWithin5', `died ${cd.year}, within 5 years of ${deathYear}`);
+      deathMatched = true;
+    }
+  }
+  const deathAbsentBoth = deathYear === undefined && !cd;
+  if (deathAbsentBoth) add('deathDateAbsentBoth', 'no death date on either side');
+  if (criteria.deathPlace !== undefined) {
+    if (c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
+  } else if (c.death?.place === undefined) {
+    add('deathPlace', 'no death place on either side');
+  }
+  if (deathMatched || deathAbsentBoth) add('deathInfo', deathMatched ? 'death information matches' : 'death information absent on both sides');
+  return { total: lines.reduce((sum, l) => sum + l.points, 0), lines };
+}
+
+/** Score and rank every candidate: highest total first; ties keep the input order. */
+export function rankCandidates<T extends Candidate>(criteria: Criteria, candidates: readonly T[], weights: ScoringWeights = DEFAULT_WEIGHTS): { candidate: T; score: Score }[] {
+  return candidates
+    .map((candidate, i) => ({ candidate, score: scoreCandidate(criteria, candidate, weights), i }))
+    .sort((a, b) => b.score.total - a.score.total || a.i - b.i)
+    .map(({ candidate, score }) => ({ candidate, score }));
+}
+
+function contains(value: string, needle: string): boolean {
+  return fold(value).includes(fold(needle));
+}
+
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+function dateText(d: Pick<GedcomDate, 'year' | 'month' | 'day'>): string {
+  return d.month !== undefined && d.day !== undefined ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` : String(d.year);
+}
