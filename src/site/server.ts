@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { lifespan } from '../genealogy/dates.js';
 import { ladder } from '../genealogy/kinship.js';
 import type { FamilyTree, Person } from '../genealogy/tree.js';
-import { SearchIndex, type SearchQuery } from './search-index.js';
+import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import { TokenBucket } from './token-bucket.js';
 import { verifyTotp } from '../internal/totp.js';
 

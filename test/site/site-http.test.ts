@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { ladder } from '../../src/genealogy/kinship.js';
-import { fold } from '../../src/site/search-index.js';
+import { fold } from '../../src/genealogy/search-index.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { newTotpSecret, totpCode, verifyTotp } from '../../src/internal/totp.js';
 import { SiteClient } from '../support/site-client.js';

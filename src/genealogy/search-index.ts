@@ -1,4 +1,4 @@
-import type { FamilyTree } from '../genealogy/tree.js';
+import type { FamilyTree } from './tree.js';
 
 /**
  * Person search without scanning people: each text field keeps a dictionary of its distinct
