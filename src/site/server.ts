@@ -3,6 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { lifespan } from '../genealogy/dates.js';
 import { ladder } from '../genealogy/kinship.js';
+import { type PersonSummary, type PersonView, familyView, fullName, ladderView, personSummary, personView } from '../genealogy/views.js';
 import type { FamilyTree, Person } from '../genealogy/tree.js';
 import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import { TokenBucket } from './token-bucket.js';
@@ -277,10 +278,7 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     if (method === 'GET' && m) {
       const i = personParam(decodeURIComponent(m[1] as string), 'id');
       if (m[2] === undefined) return sendJson(res, 200, personJson(tree.person(i)));
-      if (m[2] === '/family') {
-        const list = (ids: number[]) => ids.map(summary);
-        return sendJson(res, 200, { person: summary(i), parents: list(tree.parents(i)), spouses: list(tree.spouses(i)), children: list(tree.children(i)) });
-      }
+      if (m[2] === '/family') return sendJson(res, 200, familyView(tree, i));
       const toParam = url.searchParams.get('to');
       for (const key of url.searchParams.keys()) if (key !== 'to') throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key}"; the ladder takes only "to"`, key);
       const to = toParam === null ? referencePerson : personParam(toParam, 'to');
@@ -288,14 +286,7 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
       ladders.set(id, (ladders.get(id) ?? 0) + 1);
       // The path runs from the person to `to` (the home person by default), and every step says
       // what that person is to `to`, as family-tree sites show "relationship to me".
-      const result = ladder(tree, to, i);
-      return sendJson(res, 200, {
-        from: summary(i),
-        to: summary(to),
-        relationship: result.kinship.name,
-        kind: result.kinship.kind,
-        steps: [...result.steps].reverse().map((s) => ({ id: s.id, name: s.name, lifespan: s.lifespan, relationship: s.relationship })),
-      });
+      return sendJson(res, 200, ladderView(tree, i, to));
     }
     if (path === '/api/bookmarks') {
       if (method === 'GET') return sendJson(res, 200, { bookmarks: [...session.bookmarks] });
@@ -363,9 +354,8 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     return i;
   }
 
-  function summary(i: number): { id: string; name: string; sex: string; lifespan: string } {
-    const p = tree.person(i);
-    return { id: p.id, name: fullName(p), sex: p.sex, lifespan: lifespan(p.birth?.date, p.death?.date) };
+  function summary(i: number): PersonSummary {
+    return personSummary(tree, i);
   }
 
   // ── pages ──────────────────────────────────────────────────────────────────────────────
@@ -503,13 +493,8 @@ function validateKnobs(k: SiteKnobs): SiteKnobs {
   return { latencyMs: { ...k.latencyMs }, errorRate: k.errorRate, storm429: k.storm429, hang: [...k.hang] };
 }
 
-function personJson(p: Person): Record<string, unknown> {
-  const event = (e: Person['birth']) => (e ? { date: e.date?.text ?? null, year: e.date?.year ?? null, place: e.place ?? null } : null);
-  return { id: p.id, given: p.given, surname: p.surname, name: fullName(p), sex: p.sex, birth: event(p.birth), death: event(p.death), lifespan: lifespan(p.birth?.date, p.death?.date) };
-}
-
-function fullName(p: Person): string {
-  return `${p.given} ${p.surname}`.trim() || '(no name)';
+function personJson(p: Person): PersonView {
+  return personView(p);
 }
 
 function eventText(e: Person['birth']): string {
