@@ -51,6 +51,8 @@ export const ErrorCode = {
   HTTP: 'ERR_HTTP',
   /** The site could not be reached (refused, reset, DNS), after retries. */
   NETWORK: 'ERR_NETWORK',
+  /** Research criteria are missing or malformed (a name is required; years must be years, …). */
+  INVALID_CRITERIA: 'ERR_INVALID_CRITERIA',
   /** A page the site says is gone (404/410). */
   PAGE_GONE: 'ERR_PAGE_GONE',
   /** A driver operation exceeded its own deadline. */
@@ -264,6 +266,14 @@ export class NetworkError extends BrowserActorError {
   }
 }
 
+/** Research criteria are missing or malformed (`ERR_INVALID_CRITERIA`); the message names the field. */
+export class InvalidCriteriaError extends BrowserActorError {
+  override name = 'InvalidCriteriaError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.INVALID_CRITERIA, message, options);
+  }
+}
+
 /** The page is gone (`ERR_PAGE_GONE`); `details.status`. */
 export class PageGoneError extends BrowserActorError {
   override name = 'PageGoneError';
@@ -312,6 +322,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_SIGN_IN: SignInError,
   ERR_HTTP: HttpStatusError,
   ERR_NETWORK: NetworkError,
+  ERR_INVALID_CRITERIA: InvalidCriteriaError,
   ERR_PAGE_GONE: PageGoneError,
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
   ERR_DRIVER: DriverError,

@@ -1,0 +1,51 @@
+import type { Criteria } from '../genealogy/scoring.js';
+import type { ResearchResult, Timings } from './research.js';
+
+/** Human-readable output of one research result, as the design note describes it. */
+export function formatResult(r: ResearchResult): string[] {
+  const out: string[] = [];
+  out.push(`Research: ${describeCriteria(r.criteria)}`);
+  out.push(`  ${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'} at the source, ${r.pagesFetched} page${r.pagesFetched === 1 ? '' : 's'} fetched) in ${Math.round(r.ms)} ms`);
+  if (r.ranked.length === 0) {
+    out.push('  No one matched.');
+    return out;
+  }
+  r.ranked.forEach((x, i) => out.push(`  ${String(i + 1).padStart(2)}. ${String(x.score.total).padStart(3)} points  ${x.person.name} (${x.person.lifespan || 'dates unknown'}) [${x.person.id}]`));
+  const best = r.ranked[0];
+  if (best) {
+    out.push(`  Score of the best match, ${best.person.name}:`);
+    for (const line of best.score.lines) out.push(`    ${line.why.padEnd(52)} ${String(line.points).padStart(3)}`);
+    out.push(`    ${'total'.padEnd(52)} ${String(best.score.total).padStart(3)}`);
+  }
+  for (const d of r.details) {
+    const list = (people: readonly { name: string; lifespan: string }[]) => (people.length ? people.map((p) => `${p.name}${p.lifespan ? ` (${p.lifespan})` : ''}`).join('; ') : '—');
+    out.push(`  Family of ${d.person.name}:`);
+    out.push(`    Parents:  ${list(d.family.parents)}`);
+    out.push(`    Spouses:  ${list(d.family.spouses)}`);
+    out.push(`    Children: ${list(d.family.children)}`);
+    out.push(`  Relationship path from ${d.person.name} to ${d.ladder.to.name}: ${d.ladder.relationship}`);
+    if (d.ladder.steps.length === 0) out.push('    (not related)');
+    d.ladder.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s.name}${s.lifespan ? ` (${s.lifespan})` : ''} - ${s.relationship}`));
+  }
+  return out;
+}
+
+export function describeCriteria(c: Criteria): string {
+  const parts: string[] = [];
+  if (c.given) parts.push(`given "${c.given}"`);
+  if (c.surname) parts.push(`surname "${c.surname}"`);
+  if (c.sex) parts.push(`sex ${c.sex}`);
+  if (c.birthYear !== undefined) parts.push(`born ${c.birthYear}`);
+  if (c.birthPlace) parts.push(`born in "${c.birthPlace}"`);
+  if (c.deathYear !== undefined) parts.push(`died ${c.deathYear}`);
+  if (c.deathPlace) parts.push(`died in "${c.deathPlace}"`);
+  return parts.join(', ');
+}
+
+/** The `--benchmark` table: where the run's time went, by component. */
+export function formatTimings(t: Timings, wallMs: number): string[] {
+  const rows = [...t.rows.values()].sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms);
+  const out = [`Where the time went (wall ${Math.round(wallMs)} ms; components overlap when work runs concurrently):`, `  ${'component'.padEnd(16)} ${'operation'.padEnd(28)} ${'count'.padStart(6)} ${'total ms'.padStart(10)} ${'mean ms'.padStart(9)}`];
+  for (const r of rows) out.push(`  ${r.component.padEnd(16)} ${r.operation.padEnd(28)} ${String(r.count).padStart(6)} ${r.ms.toFixed(1).padStart(10)} ${(r.ms / Math.max(1, r.count)).toFixed(2).padStart(9)}`);
+  return out;
+}

@@ -1,0 +1,300 @@
+import { InvalidCriteriaError } from '../errors.js';
+import { parseGedcomDate } from '../genealogy/dates.js';
+import { type Criteria, DEFAULT_WEIGHTS, type Score, type ScoringWeights, rankCandidates } from '../genealogy/scoring.js';
+import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
+import type { FamilyTree, Sex } from '../genealogy/tree.js';
+import { type FamilyView, type LadderView, type PersonSummary, type PersonView, familyView, ladderView, personSummary, personView } from '../genealogy/views.js';
+
+/**
+ * The research job (the design note's "action11"): search a tree for a person, score every
+ * candidate the search returns, and show the best ones with their family and the kinship ladder
+ * to the tree's home person. The tree is either a site's API (through a SessionManager) or a
+ * local GEDCOM file; both go through {@link PersonSource} and give the same answers.
+ */
+
+/** Where people come from. */
+export interface PersonSource {
+  readonly kind: 'site' | 'gedcom';
+  /** The tree's home person: the end of every kinship ladder. */
+  home(): Promise<PersonSummary>;
+  /** One page of a search with server-side filters. */
+  searchPage(query: SearchQuery, page: number, pageSize: number): Promise<{ persons: PersonView[]; total: number }>;
+  family(id: string): Promise<FamilyView>;
+  ladder(id: string): Promise<LadderView>;
+}
+
+export interface ResearchOptions {
+  /** How many ranked people to show. Default 3. */
+  readonly top?: number;
+  /** Family and ladder for the best match and this many more. Default 0. */
+  readonly ladderFor?: number;
+  /** Most result pages fetched (`MAX_PAGES`). Default 5. */
+  readonly maxPages?: number;
+  /** Default 50. */
+  readonly pageSize?: number;
+  readonly weights?: ScoringWeights;
+  /** Shared across the searches of one run, so each person's family and ladder are fetched once. */
+  readonly cache?: RunCache;
+  /** Where time goes, by component (for `--benchmark`). */
+  readonly timings?: Timings;
+}
+
+export interface RankedPerson {
+  readonly person: PersonView;
+  readonly score: Score;
+}
+
+export interface ResearchResult {
+  readonly criteria: Criteria;
+  readonly home: PersonSummary;
+  /** People the search returned (within the page caps), every one of them scored. */
+  readonly candidates: number;
+  /** Matches at the source, which may be more than the caps let us fetch. */
+  readonly totalMatches: number;
+  readonly pagesFetched: number;
+  readonly ranked: readonly RankedPerson[];
+  /** For the best match (and `ladderFor` more): family and ladder. */
+  readonly details: readonly { readonly person: PersonView; readonly family: FamilyView; readonly ladder: LadderView }[];
+  readonly ms: number;
+}
+
+/** Check criteria from a user: one of the names is required; years must be plausible. */
+export function validateCriteria(input: Record<string, unknown>): Criteria {
+  const known = ['given', 'surname', 'sex', 'birthYear', 'birthPlace', 'deathYear', 'deathPlace'];
+  for (const key of Object.keys(input)) if (!known.includes(key)) throw new InvalidCriteriaError(`unknown criterion "${key}"; known: ${known.join(', ')}`);
+  const text = (k: string): string | undefined => {
+    const v = input[k];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string') throw new InvalidCriteriaError(`${k} must be text`);
+    const t = v.trim();
+    if (t.length === 1) throw new InvalidCriteriaError(`${k} needs at least 2 characters, got ${JSON.stringify(t)}`);
+    if (t.length > 100) throw new InvalidCriteriaError(`${k} is longer than 100 characters`);
+    return t || undefined;
+  };
+  const year = (k: string): number | undefined => {
+    const v = input[k];
+    if (v === undefined || v === null || v === '') return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 2100) throw new InvalidCriteriaError(`${k} must be a year from 1 to 2100, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const sexRaw = input['sex'];
+  let sex: Sex | undefined;
+  if (sexRaw !== undefined && sexRaw !== null && sexRaw !== '') {
+    const s = typeof sexRaw === 'string' ? sexRaw.trim().toUpperCase() : '';
+    if (s === 'M' || s === 'MALE') sex = 'M';
+    else if (s === 'F' || s === 'FEMALE') sex = 'F';
+    else throw new InvalidCriteriaError(`sex must be M or F, got ${JSON.stringify(sexRaw)}`);
+  }
+  const criteria: { -readonly [K in keyof Criteria]: Criteria[K] } = {};
+  const given = text('given');
+  const surname = text('surname');
+  if (given === undefined && surname === undefined) throw new InvalidCriteriaError('give a given name or a surname (or both)');
+  if (given !== undefined) criteria.given = given;
+  if (surname !== undefined) criteria.surname = surname;
+  if (sex !== undefined) criteria.sex = sex;
+  const by = year('birthYear');
+  if (by !== undefined) criteria.birthYear = by;
+  const bp = text('birthPlace');
+  if (bp !== undefined) criteria.birthPlace = bp;
+  const dy = year('deathYear');
+  if (dy !== undefined) criteria.deathYear = dy;
+  const dp = text('deathPlace');
+  if (dp !== undefined) criteria.deathPlace = dp;
+  return criteria;
+}
+
+/**
+ * Every criterion the API can filter on goes to the server: names, sex, birth and death years
+ * (widened by 5 years, the scoring's "within 5 years" reach) and places.
+ */
+export function searchQueryFor(c: Criteria): SearchQuery {
+  const q: { -readonly [K in keyof SearchQuery]: SearchQuery[K] } = {};
+  if (c.given) q.given = c.given;
+  if (c.surname) q.surname = c.surname;
+  if (c.sex) q.sex = c.sex;
+  const by = c.birthDate?.year ?? c.birthYear;
+  if (by !== undefined) {
+    q.birthYearFrom = by - 5;
+    q.birthYearTo = by + 5;
+  }
+  if (c.birthPlace) q.birthPlace = c.birthPlace;
+  const dy = c.deathDate?.year ?? c.deathYear;
+  if (dy !== undefined) {
+    q.deathYearFrom = dy - 5;
+    q.deathYearTo = dy + 5;
+  }
+  if (c.deathPlace) q.deathPlace = c.deathPlace;
+  return q;
+}
+
+export async function research(criteria: Criteria, source: PersonSource, options: ResearchOptions = {}): Promise<ResearchResult> {
+  const started = performance.now();
+  const timings = options.timings ?? new Timings();
+  const cache = options.cache ?? new RunCache();
+  const maxPages = options.maxPages ?? 5;
+  const pageSize = options.pageSize ?? 50;
+  const query = searchQueryFor(criteria);
+  const home = await cache.get('home', () => timings.time('api', 'home person', () => source.home()));
+  const candidates: PersonView[] = [];
+  let total = 0;
+  let pages = 0;
+  for (let page = 1; page <= maxPages; page++) {
+    const result = await timings.time('api', 'search page', () => source.searchPage(query, page, pageSize));
+    pages++;
+    total = result.total;
+    candidates.push(...result.persons);
+    if (page * pageSize >= total || result.persons.length < pageSize) break;
+  }
+  const ranked = timings.timeSync('research', 'scoring', () => rankCandidates(criteria, candidates.map(asCandidate), options.weights ?? DEFAULT_WEIGHTS));
+  const top = ranked.slice(0, options.top ?? 3).map((r) => ({ person: r.candidate.view, score: r.score }));
+  const detailed = ranked.slice(0, 1 + (options.ladderFor ?? 0)).filter((r) => r.score.total > 0);
+  const details = await Promise.all(
+    detailed.map(async (r) => {
+      const id = r.candidate.view.id;
+      const [family, ladder] = await Promise.all([
+        cache.get(`family:${id}`, () => timings.time('api', 'family', () => source.family(id))),
+        cache.get(`ladder:${id}`, () => timings.time('api', 'ladder', () => source.ladder(id))),
+      ]);
+      return { person: r.candidate.view, family, ladder };
+    }),
+  );
+  return { criteria, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, details, ms: performance.now() - started };
+}
+
+/** An API/GEDCOM person view as something to score (dates parsed back from their text). */
+function asCandidate(view: PersonView): { view: PersonView; given: string; surname: string; sex: Sex; birth?: { date?: { year: number; month?: number; day?: number }; place?: string }; death?: { date?: { year: number; month?: number; day?: number }; place?: string } } {
+  const event = (e: PersonView['birth']) => {
+    if (!e) return undefined;
+    const parsed = e.date ? parseGedcomDate(e.date) : undefined;
+    const out: { date?: { year: number; month?: number; day?: number }; place?: string } = {};
+    if (parsed) out.date = parsed;
+    if (e.place) out.place = e.place;
+    return out;
+  };
+  const birth = event(view.birth);
+  const death = event(view.death);
+  return { view, given: view.given, surname: view.surname, sex: view.sex as Sex, ...(birth ? { birth } : {}), ...(death ? { death } : {}) };
+}
+
+/**
+ * A per-run cache keyed by person: concurrent requests for the same key share one fetch, and a
+ * failed fetch is not kept. Hits and misses are counted.
+ */
+export class RunCache {
+  readonly #entries = new Map<string, Promise<unknown>>();
+  hits = 0;
+  misses = 0;
+
+  get<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    const found = this.#entries.get(key);
+    if (found) {
+      this.hits++;
+      return found as Promise<T>;
+    }
+    this.misses++;
+    const p = fetch();
+    this.#entries.set(key, p);
+    p.catch(() => this.#entries.delete(key));
+    return p;
+  }
+}
+
+/** Time spent per component and operation, for the `--benchmark` table. */
+export class Timings {
+  readonly rows = new Map<string, { component: string; operation: string; count: number; ms: number }>();
+
+  add(component: string, operation: string, ms: number, count = 1): void {
+    const key = `${component}\u0000${operation}`;
+    const row = this.rows.get(key) ?? { component, operation, count: 0, ms: 0 };
+    row.count += count;
+    row.ms += ms;
+    this.rows.set(key, row);
+  }
+
+  async time<T>(component: string, operation: string, work: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.add(component, operation, performance.now() - t);
+    }
+  }
+
+  timeSync<T>(component: string, operation: string, work: () => T): T {
+    const t = performance.now();
+    try {
+      return work();
+    } finally {
+      this.add(component, operation, performance.now() - t);
+    }
+  }
+}
+
+/** Local research on a GEDCOM tree: the same search semantics, views and ladders as the site. */
+export class GedcomSource implements PersonSource {
+  readonly kind = 'gedcom' as const;
+  readonly #tree: FamilyTree;
+  readonly #home: number;
+  readonly #index: SearchIndex;
+
+  constructor(tree: FamilyTree, home: number) {
+    this.#tree = tree;
+    this.#home = home;
+    this.#index = new SearchIndex(tree);
+  }
+
+  async home(): Promise<PersonSummary> {
+    return personSummary(this.#tree, this.#home);
+  }
+
+  async searchPage(query: SearchQuery, page: number, pageSize: number): Promise<{ persons: PersonView[]; total: number }> {
+    const r = this.#index.search(query, page, pageSize);
+    return { persons: r.people.map((i) => personView(this.#tree.person(i))), total: r.total };
+  }
+
+  async family(id: string): Promise<FamilyView> {
+    return familyView(this.#tree, this.#require(id));
+  }
+
+  async ladder(id: string): Promise<LadderView> {
+    return ladderView(this.#tree, this.#require(id), this.#home);
+  }
+
+  #require(id: string): number {
+    const i = this.#tree.indexOf(id);
+    if (i === undefined) throw new InvalidCriteriaError(`no person ${id} in the tree`);
+    return i;
+  }
+}
+
+/** Research through a site's JSON API (the reference site's routes), with a session's `get`. */
+export class SiteSource implements PersonSource {
+  readonly kind = 'site' as const;
+  readonly #get: <T>(path: string) => Promise<T>;
+
+  constructor(get: <T>(path: string) => Promise<T>) {
+    this.#get = get;
+  }
+
+  async home(): Promise<PersonSummary> {
+    const me = await this.#get<{ referencePerson: PersonSummary }>('/api/me');
+    return me.referencePerson;
+  }
+
+  async searchPage(query: SearchQuery, page: number, pageSize: number): Promise<{ persons: PersonView[]; total: number }> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    params.set('page', String(page));
+    params.set('pageSize', String(pageSize));
+    return this.#get<{ persons: PersonView[]; total: number }>(`/api/persons?${params.toString()}`);
+  }
+
+  family(id: string): Promise<FamilyView> {
+    return this.#get<FamilyView>(`/api/persons/${encodeURIComponent(id)}/family`);
+  }
+
+  ladder(id: string): Promise<LadderView> {
+    return this.#get<LadderView>(`/api/persons/${encodeURIComponent(id)}/ladder`);
+  }
+}
