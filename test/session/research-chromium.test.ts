@@ -1,0 +1,90 @@
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionSupervisor } from '../../src/compose.js';
+import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
+import { readGedcom } from '../../src/genealogy/gedcom.js';
+import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
+import type { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
+import { formatResult } from '../../src/research/format.js';
+import { GedcomSource, RunCache, SiteSource, research } from '../../src/research/research.js';
+import { loadSessionConfig } from '../../src/session/session-config.js';
+import { SessionManager } from '../../src/session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../../src/site/server.js';
+import { leftoversUnder } from '../support/leftovers.js';
+
+/** Research through the reference site in real Chromium, and the same research on the GEDCOM file the site serves. */
+const PASSWORD = 'research password';
+const generated = generateTree({ people: 4000, seed: 33 });
+const gedcomText = [...gedcomLines(generated.tree)].join('\n');
+let site: TreeSite;
+let root: string;
+let supervisor: SessionSupervisor;
+let session: SessionManager;
+let local: GedcomSource;
+
+beforeAll(async () => {
+  // The site serves the tree read back from the GEDCOM text, exactly as GEDCOM mode reads it.
+  const { tree } = await readGedcom({ text: gedcomText });
+  site = await startTreeSite({ tree, referencePerson: generated.referencePerson, users: [{ username: 'ann', password: PASSWORD }], rateLimit: false });
+  local = new GedcomSource((await readGedcom({ text: gedcomText })).tree, generated.referencePerson);
+  root = mkdtempSync(join(browserDirsRoot(), 'research-'));
+  supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
+  session = new SessionManager({ config: loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, RATE_LIMIT: '50/50' }, '/nonexistent/.env'), supervisor });
+  await session.ensureSessionReady();
+});
+
+afterAll(async () => {
+  await supervisor.stop();
+  await site.close();
+  expect(await leftoversUnder(root)).toEqual([]);
+  rmdirSync(root);
+});
+
+const siteSource = (): SiteSource => new SiteSource((path) => session.get(path));
+
+/** Criteria drawn from real people of the tree, some exact, some loose. */
+function criteriaFromTree(): Record<string, unknown>[] {
+  const t = generated.tree;
+  const pick = [generated.referencePerson, 17, 250, 999, 3210].map((i) => t.person(i));
+  return pick.map((p, k) => ({
+    given: p.given.slice(0, k % 2 ? 3 : p.given.length),
+    surname: p.surname,
+    ...(k % 3 === 0 && p.birth?.date ? { birthYear: p.birth.date.year + (k % 2) } : {}),
+    ...(k === 2 ? { sex: p.sex } : {}),
+  }));
+}
+
+describe('research through the reference site (real Chromium) and on the same GEDCOM file', () => {
+  it('gives the same ranked people, scores and relationship paths both ways', async () => {
+    for (const input of criteriaFromTree()) {
+      const criteria = input as Parameters<typeof research>[0];
+      const [viaSite, viaFile] = await Promise.all([research(criteria, siteSource(), { ladderFor: 1, top: 5 }), research(criteria, local, { ladderFor: 1, top: 5 })]);
+      const strip = (r: Awaited<ReturnType<typeof research>>) => ({ ranked: r.ranked, details: r.details, candidates: r.candidates, total: r.totalMatches, home: r.home });
+      expect(strip(viaSite), JSON.stringify(input)).toEqual(strip(viaFile));
+      expect(viaSite.ranked.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fetches each person’s ladder once per run (counted at the site), sharing it between searches', async () => {
+    site.resetCounts();
+    const cache = new RunCache();
+    const p = generated.tree.person(250);
+    const criteria = { given: p.given, surname: p.surname };
+    const first = await research(criteria, siteSource(), { cache, ladderFor: 2 });
+    const second = await research(criteria, siteSource(), { cache, ladderFor: 2 });
+    const ids = first.details.map((d) => d.person.id);
+    expect(second.details.map((d) => d.person.id)).toEqual(ids);
+    for (const id of ids) expect(site.ladderFetches(id)).toBe(1);
+    expect(cache.hits).toBeGreaterThanOrEqual(ids.length * 2);
+    expect(formatResult(first).join('\n')).toMatch(/Relationship path from .* to .*\n\s+1\. /);
+  });
+
+  it('respects the page caps (counted at the site)', async () => {
+    site.resetCounts();
+    const r = await research({ surname: generated.tree.person(0).surname.slice(0, 2) }, siteSource(), { maxPages: 2, pageSize: 10 });
+    expect(site.counts()['GET /api/persons']).toBe(2);
+    expect(r.candidates).toBe(20);
+    expect(r.totalMatches).toBeGreaterThan(20);
+  });
+});
