@@ -10,6 +10,11 @@ Usage:
   browser-actor <command> [options]
 
 Commands:
+  start                The main job (npm start): start the reference tree site, run a short
+                       batch of research through supervised headless Chromium, print the
+                       results, relationship paths and where the time went, stop everything.
+  research             Search a tree (a site or a GEDCOM file), score every candidate, show
+                       family and relationship paths; \`browser-actor research --help\`.
   demo                 Start a BrowserActor on real headless Chromium against a local page,
                        run each task type once and print what it returned; then kill a
                        supervised browser and show its tasks and session surviving.
@@ -45,6 +50,27 @@ function usageError(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'research') {
+    const { RESEARCH_HELP, parseResearchArgs, runResearchCli } = await import('./research.js');
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(RESEARCH_HELP);
+      return;
+    }
+    let options;
+    try {
+      options = parseResearchArgs(argv.slice(1));
+    } catch (error) {
+      usageError((error as Error).message);
+    }
+    const summary = await runResearchCli(options);
+    if (summary.failed.length > 0) process.exitCode = 1;
+    return;
+  }
+  if (argv[0] === 'start') {
+    const { runStart } = await import('./start.js');
+    await runStart();
+    return;
+  }
   if (argv[0] === 'serve') {
     const { SERVE_HELP, parseServeArgs, runServe } = await import('./serve.js');
     if (argv.includes('--help') || argv.includes('-h')) {
@@ -97,7 +123,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      usageError(`unknown command ${JSON.stringify(command)}; commands: demo, serve, help`);
+      usageError(`unknown command ${JSON.stringify(command)}; commands: start, research, serve, demo, help`);
   }
 }
 

@@ -170,7 +170,7 @@ export interface SessionSupervisorEvents {
   /** A session snapshot was taken. */
   snapshot: { readonly cookies: number; readonly origins: number };
   /** A task was answered (exactly once per accepted task). */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number };
+  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
 }
 
 type Phase = 'queued' | 'running' | 'compensating' | 'done';
@@ -742,6 +742,7 @@ export class SessionSupervisor {
         type: entry.task.type,
         ok: error === undefined,
         attempts: entry.attempts,
+        durationMs: this.#clock.now() - entry.submittedAt,
         ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
       });
     }

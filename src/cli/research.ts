@@ -1,0 +1,304 @@
+import { readFileSync, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createSessionSupervisor } from '../compose.js';
+import { ConfigError, isBrowserActorError } from '../errors.js';
+import { readGedcom } from '../genealogy/gedcom.js';
+import type { Criteria } from '../genealogy/scoring.js';
+import { chooseHomePerson } from '../genealogy/synthetic.js';
+import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
+import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
+import { loadSessionConfig } from '../session/session-config.js';
+import { SessionManager } from '../session/session-manager.js';
+
+export const RESEARCH_HELP = `Usage:
+  browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
+  browser-actor research --batch FILE (--site URL | --gedcom FILE) [options]
+
+Search a family tree, score every candidate, and show the best matches with their family and the
+relationship path to the tree's home person.
+
+Criteria (one of --given and --surname is required):
+  --given <text>  --surname <text>  --sex <M|F>  --birth-year <year>  --birth-place <text>
+  --death-year <year>  --death-place <text>
+
+Where:
+  --site <url>         A site with the reference site's API. Credentials: SITE_USERNAME, SITE_PASSWORD
+                       and TOTP_SECRET from the environment or .env (never on the command line).
+  --gedcom <file>      A GEDCOM file, searched locally (no browser). --home <id> sets the home person.
+
+Options:
+  --batch <file>       Many searches in one session: CSV with a header (given,surname,sex,birth_year,
+                       birth_place,death_year,death_place) or JSON lines. Bad rows are reported and skipped.
+  --top <n>            Ranked people shown per search. Default 3.
+  --ladder-for <k>     Family and relationship path for the best match and k more. Default 0.
+  --json               Results as JSON (one object) on stdout.
+  --csv                One CSV line per search: criteria, best match, score, relationship.
+  --benchmark          Where the run's time went, by component (also in --json output).`;
+
+export interface ResearchCliOptions {
+  readonly criteria: Record<string, unknown> | undefined;
+  readonly batch: string | undefined;
+  readonly site: string | undefined;
+  readonly gedcom: string | undefined;
+  readonly home: string | undefined;
+  readonly top: number;
+  readonly ladderFor: number;
+  readonly json: boolean;
+  readonly csv: boolean;
+  readonly benchmark: boolean;
+}
+
+export function parseResearchArgs(argv: string[]): ResearchCliOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      given: { type: 'string' },
+      surname: { type: 'string' },
+      sex: { type: 'string' },
+      'birth-year': { type: 'string' },
+      'birth-place': { type: 'string' },
+      'death-year': { type: 'string' },
+      'death-place': { type: 'string' },
+      site: { type: 'string' },
+      gedcom: { type: 'string' },
+      home: { type: 'string' },
+      batch: { type: 'string' },
+      top: { type: 'string' },
+      'ladder-for': { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      benchmark: { type: 'boolean' },
+    },
+  });
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if ((values.site === undefined) === (values.gedcom === undefined)) throw new ConfigError('give exactly one of --site URL and --gedcom FILE');
+  if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
+  const num = (flag: string, v: string | undefined, fallback: number, max: number): number => {
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from 0 to ${max}, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const fields: Record<string, unknown> = {};
+  const map: [string, string][] = [
+    ['given', 'given'],
+    ['surname', 'surname'],
+    ['sex', 'sex'],
+    ['birth-year', 'birthYear'],
+    ['birth-place', 'birthPlace'],
+    ['death-year', 'deathYear'],
+    ['death-place', 'deathPlace'],
+  ];
+  for (const [flag, key] of map) if (values[flag as keyof typeof values] !== undefined) fields[key] = values[flag as keyof typeof values];
+  const hasCriteria = Object.keys(fields).length > 0;
+  if (values.batch !== undefined && hasCriteria) throw new ConfigError('give criteria or --batch, not both');
+  if (values.batch === undefined) validateCriteria(fields); // a clear error before anything starts
+  return {
+    criteria: hasCriteria ? fields : undefined,
+    batch: values.batch,
+    site: values.site,
+    gedcom: values.gedcom,
+    home: values.home,
+    top: num('top', values.top, 3, 100),
+    ladderFor: num('ladder-for', values['ladder-for'], 0, 20),
+    json: values.json ?? false,
+    csv: values.csv ?? false,
+    benchmark: values.benchmark ?? false,
+  };
+}
+
+/** One row of a batch file: its line number and its criteria, or why it was refused. */
+export type BatchRow = { line: number; criteria: Criteria } | { line: number; error: string };
+
+/** Read a batch file: CSV with a header, or JSON lines (detected from the first non-blank line). */
+export function parseBatch(text: string): BatchRow[] {
+  const lines = text.split(/\r?\n/);
+  const rows: BatchRow[] = [];
+  const first = lines.findIndex((l) => l.trim() !== '');
+  if (first === -1) return rows;
+  const isJson = (lines[first] as string).trim().startsWith('{');
+  const keyOf: Record<string, string> = { given: 'given', surname: 'surname', sex: 'sex', birth_year: 'birthYear', birthyear: 'birthYear', birth_place: 'birthPlace', birthplace: 'birthPlace', death_year: 'deathYear', deathyear: 'deathYear', death_place: 'deathPlace', deathplace: 'deathPlace' };
+  let header: string[] = [];
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '' || raw.trim().startsWith('#')) return;
+    try {
+      let record: Record<string, unknown>;
+      if (isJson) {
+        const parsed = JSON.parse(raw) as unknown;
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a JSON line must be an object of criteria');
+        record = parsed as Record<string, unknown>;
+      } else {
+        const cells = splitCsv(raw);
+        if (i === first) {
+          header = cells.map((c) => keyOf[c.trim().toLowerCase()] ?? c.trim());
+          const unknown = header.filter((h) => !Object.values(keyOf).includes(h));
+          if (unknown.length > 0) throw new Error(`unknown column(s) ${unknown.join(', ')}; columns are given, surname, sex, birth_year, birth_place, death_year, death_place`);
+          return;
+        }
+        if (cells.length !== header.length) throw new Error(`has ${cells.length} cells, the header has ${header.length}`);
+        record = Object.fromEntries(header.map((h, k): [string, string] => [h, cells[k]?.trim() ?? '']).filter(([, v]) => v !== ''));
+      }
+      rows.push({ line, criteria: validateCriteria(record) });
+    } catch (error) {
+      rows.push({ line, error: (error as Error).message });
+    }
+  });
+  return rows;
+}
+
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quoted) throw new Error('has an unclosed quote');
+  out.push(cur);
+  return out;
+}
+
+export interface RunResearchOptions extends ResearchCliOptions {
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Searches given directly (instead of criteria or a batch file). */
+  readonly rows?: BatchRow[];
+}
+
+export interface RunSummary {
+  readonly results: { line?: number; result: ResearchResult }[];
+  readonly skipped: { line: number; error: string }[];
+  readonly failed: { line?: number; error: string; code: string }[];
+  readonly wallMs: number;
+  readonly timings: Timings;
+}
+
+/** Run research from CLI options: one search or a batch, against a site (supervised Chromium) or a GEDCOM file. */
+export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary> {
+  const out = o.out ?? ((l: string) => console.log(l));
+  const err = o.err ?? ((l: string) => console.error(l));
+  const started = performance.now();
+  const timings = new Timings();
+  const cache = new RunCache();
+  let rows: BatchRow[];
+  if (o.rows) {
+    rows = o.rows;
+  } else if (o.batch !== undefined) {
+    if (!isFile(o.batch)) throw new ConfigError(`--batch ${o.batch}: no such file`);
+    rows = parseBatch(readFileSync(o.batch, 'utf8'));
+  } else {
+    rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
+  }
+  let source: PersonSource;
+  let supervisor: SessionSupervisor | undefined;
+  let session: SessionManager | undefined;
+  try {
+    if (o.gedcom !== undefined) {
+      if (!isFile(o.gedcom)) throw new ConfigError(`--gedcom ${o.gedcom}: no such file; give the path of a .ged file`);
+      const read = await timings.time('research', 'load GEDCOM', () => readGedcom(o.gedcom as string));
+      const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
+      if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
+      source = new GedcomSource(read.tree, home);
+    } else {
+      const config = loadSessionConfig({ ...(o.env ?? process.env), BASE_URL: o.site });
+      supervisor = createSessionSupervisor(o.env ? { env: o.env } : {});
+      supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
+      supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
+      const s = new SessionManager({ config, supervisor });
+      session = s;
+      await timings.time('session', 'ensure ready (first)', () => s.ensureSessionReady());
+      source = new SiteSource((path) => s.get(path));
+    }
+    const results: RunSummary['results'] = [];
+    const skipped: RunSummary['skipped'] = [];
+    const failed: RunSummary['failed'] = [];
+    const progress = o.batch !== undefined && process.stderr.isTTY && !o.json;
+    let done = 0;
+    for (const row of rows) {
+      if ('error' in row) {
+        skipped.push({ line: row.line, error: row.error });
+        err(`${o.batch}:${row.line}: skipped: ${row.error}`);
+        continue;
+      }
+      try {
+        const result = await research(row.criteria, source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) });
+        results.push({ ...(o.batch !== undefined ? { line: row.line } : {}), result });
+        if (!o.json && !o.csv) for (const l of formatResult(result)) out(l);
+      } catch (error) {
+        const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
+        failed.push({ ...(o.batch !== undefined ? { line: row.line } : {}), error: (error as Error).message, code });
+        err(`${o.batch !== undefined ? `${o.batch}:${row.line}: ` : ''}${code}: ${(error as Error).message}`);
+      }
+      done++;
+      if (progress) process.stderr.write(`\r${bar(done, rows.length - skipped.length)} ${done}/${rows.length - skipped.length}`);
+    }
+    if (progress) process.stderr.write('\n');
+    const wallMs = performance.now() - started;
+    if (session) {
+      const st = session.stats();
+      timings.add('session', 'auth checks', 0, st.authChecks);
+      timings.add('session', 'auth checks skipped', 0, st.authChecksSkipped);
+      timings.add('session', 'sign-ins', 0, st.signIns);
+      timings.add('api client', 'requests', 0, st.apiRequests);
+      timings.add('api client', 'rate-limit wait (n = 429s)', st.rateLimitWaitMs, st.throttled);
+      timings.add('api client', 'retries', 0, st.apiRetries);
+    }
+    timings.add('research', 'cache hits', 0, cache.hits);
+    timings.add('research', 'cache misses', 0, cache.misses);
+    const summary: RunSummary = { results, skipped, failed, wallMs, timings };
+    if (o.batch !== undefined) err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed, in ${Math.round(wallMs)} ms`);
+    if (o.json) {
+      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+    } else {
+      if (o.csv) {
+        out('line,criteria,best_id,best_name,score,relationship');
+        for (const r of results) {
+          const best = r.result.ranked[0];
+          const rel = r.result.details[0]?.ladder.relationship ?? '';
+          out([r.line ?? '', describeCriteria(r.result.criteria), best?.person.id ?? '', best?.person.name ?? '', best?.score.total ?? '', rel].map(csvCell).join(','));
+        }
+      }
+      if (o.benchmark) for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
+    }
+    return summary;
+  } finally {
+    await supervisor?.stop();
+  }
+}
+
+function taskOperation(type: string): string {
+  return { Navigate: 'navigation', ExecuteJS: 'JS', ExportCookies: 'cookie export', ImportCookies: 'cookie import', GetCookies: 'cookie read', CurrentUrl: 'current URL', Screenshot: 'screenshot' }[type] ?? type;
+}
+
+function bar(done: number, total: number): string {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+function csvCell(v: unknown): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

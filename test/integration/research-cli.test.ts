@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
+import { parseBatch } from '../../src/cli/research.js';
+
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, SITE_PASSWORD: '' } });
+const clean = (s: string) => s.replace(/.*unexpected operator\n?/g, '');
+
+describe('browser-actor research and start (built package)', () => {
+  it('npm start: searches the embedded reference site through real Chromium, prints paths and the benchmark table, in under a minute', () => {
+    const t = Date.now();
+    const r = run('start');
+    expect(clean(r.stderr)).toBe('');
+    expect(r.status).toBe(0);
+    expect(Date.now() - t).toBeLessThan(60_000);
+    expect(r.stdout).toMatch(/research on the reference tree site at http:\/\/127\.0\.0\.1:\d+\//);
+    expect(r.stdout).toMatch(/Relationship path from .* to .*: (grand|great-grand)?father/);
+    expect(r.stdout).toMatch(/\n {4}1\. .* - /);
+    expect(r.stdout).toMatch(/Where the time went/);
+    expect(r.stdout).toMatch(/browser\/actor +launch \+ restore +1/);
+    expect(r.stdout).toMatch(/done in \d+\.\d s; the site and the browser are stopped/);
+  });
+
+  it('GEDCOM mode with a batch: a bad row is reported with its line number and skipped, the others run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    const { tree, referencePerson } = generateTree({ people: 2000, seed: 4 });
+    const file = join(dir, 'tree.ged');
+    writeFileSync(file, [...gedcomLines(tree)].join('\n'));
+    // A parent of the home person whose name and birth year are unique in the tree, so the best match is certain.
+    const unique = tree.parents(referencePerson).find((i) => {
+      const q = tree.person(i);
+      const has = (a: string, b: string) => a.toLowerCase().includes(b.toLowerCase()); // scoring's "contains"
+      return tree.people.filter((o) => has(o.given, q.given) && has(o.surname, q.surname) && o.birth?.date?.year === q.birth?.date?.year).length === 1;
+    });
+    expect(unique).toBeDefined();
+    const p = tree.person(unique as number);
+    const batch = join(dir, 'batch.csv');
+    // With no death year in the criteria, the scoring table favours living namesakes (+75 for death
+    // absent on both sides), so the criteria carry the death year when the parent has one.
+    writeFileSync(batch, ['given,surname,birth_year,death_year', `${p.given},${p.surname},${p.birth?.date?.year ?? ''},${p.death?.date?.year ?? ''}`, 'X,,eighteen,', `,${tree.person(5).surname},,`].join('\n'));
+    const r = run('research', '--gedcom', file, '--home', tree.person(referencePerson).id, '--batch', batch, '--ladder-for', '1', '--json');
+    expect(r.status).toBe(0);
+    expect(clean(r.stderr)).toMatch(/batch\.csv:3: skipped: given needs at least 2 characters/);
+    expect(clean(r.stderr)).toMatch(/batch: 2 searched, 1 skipped \(bad rows\), 0 failed/);
+    const json = JSON.parse(r.stdout) as { results: { line: number; result: { ranked: { person: { id: string } }[]; details: { ladder: { relationship: string } }[] } }[] };
+    expect(json.results.map((x) => x.line)).toEqual([2, 4]);
+    expect(json.results[0]?.result.ranked[0]?.person.id).toBe(p.id);
+    expect(json.results[0]?.result.details[0]?.ladder.relationship).toMatch(/^(father|mother)$/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses bad usage with a message that says what to do', () => {
+    expect(run('research', '--surname', 'Lee').stderr).toMatch(/give exactly one of --site URL and --gedcom FILE/);
+    expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give a given name or a surname/);
+    const missing = run('research', '--gedcom', '/nonexistent.ged', '--surname', 'Lee');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/nonexistent\.ged: no such file/);
+  });
+
+  it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
+    expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
+    expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([
+      { line: 1, criteria: { surname: 'Lee' } },
+      { line: 2, error: expect.stringMatching(/JSON/) as unknown },
+      { line: 3, criteria: { given: 'Al', sex: 'F' } },
+    ]);
+    expect(parseBatch('name,year\nA,1')[0]).toMatchObject({ line: 1, error: expect.stringMatching(/unknown column\(s\) name, year/) as unknown });
+  });
+});
