@@ -1,0 +1,121 @@
+/**
+ * `npm run bench:research` — the same 30-query research batch in naive mode (the original tool's
+ * behaviour: an auth check before every API call, navigation to the base URL on every ensure,
+ * cookies copied on every call, no probe coalescing, no per-run cache) and in optimised mode,
+ * against the reference site with realistic latency (40 ms on every route) and its rate limit.
+ * Reported: wall time of each batch and their ratio, with counts measured at the site (API calls,
+ * ladder fetches, auth checks, page loads). The modes alternate over `--rounds` (default 1).
+ * Flags: `--json`, `--rounds=N`.
+ */
+import { randomBytes } from 'node:crypto';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import type { Criteria } from '../genealogy/scoring.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { RunCache, SiteSource, research } from '../research/research.js';
+import { loadSessionConfig } from '../session/session-config.js';
+import { SessionManager } from '../session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 1);
+
+interface ModeRun {
+  readonly mode: 'naive' | 'optimised';
+  readonly wallMs: number;
+  readonly apiCalls: number;
+  readonly ladderFetches: number;
+  readonly authChecks: number;
+  readonly pageLoads: number;
+  readonly distinctDetailed: number;
+}
+
+function batch(site: TreeSite): Criteria[] {
+  const t = site.tree;
+  // 15 people near the home person, each searched twice (as a real batch revisits people).
+  const people: number[] = [];
+  const add = (i: number | undefined): void => {
+    if (i !== undefined && !people.includes(i)) people.push(i);
+  };
+  let frontier = [site.referencePerson];
+  while (people.length < 15 && frontier.length > 0) {
+    const next: number[] = [];
+    for (const p of frontier) for (const q of [...t.parents(p), ...t.children(p), ...t.spouses(p)]) if (!people.includes(q) && q !== site.referencePerson) next.push(q);
+    for (const q of next) add(q);
+    frontier = next;
+  }
+  const criteria = people.slice(0, 15).map((i) => {
+    const p = t.person(i);
+    return { given: p.given, surname: p.surname, ...(p.birth?.date ? { birthYear: p.birth.date.year } : {}), ...(p.death?.date ? { deathYear: p.death.date.year } : {}) };
+  });
+  return [...criteria, ...criteria];
+}
+
+async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: string): Promise<ModeRun> {
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
+  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, '/nonexistent/.env');
+  const session = new SessionManager({ config, supervisor });
+  const queries = batch(site);
+  site.resetCounts();
+  const started = performance.now();
+  try {
+    await session.ensureSessionReady();
+    const source = new SiteSource((path) => session.get(path));
+    const shared = new RunCache();
+    const detailed = new Set<string>();
+    for (const c of queries) {
+      // Naive: the original fetched family and ladder again for every search.
+      const r = await research(c, source, { ladderFor: 1, top: 3, cache: mode === 'optimised' ? shared : new RunCache(), maxPages: config.maxPages, pageSize: config.pageSize });
+      for (const d of r.details) detailed.add(d.person.id);
+    }
+    const wallMs = performance.now() - started;
+    const counts = site.counts();
+    const sum = (pred: (k: string) => boolean) => Object.entries(counts).reduce((n, [k, v]) => (pred(k) ? n + v : n), 0);
+    return {
+      mode,
+      wallMs,
+      apiCalls: sum((k) => k.includes(' /api/')),
+      ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
+      authChecks: counts['GET /api/me'] ?? 0,
+      pageLoads: sum((k) => k.startsWith('GET /') && !k.includes(' /api/') && !k.includes('favicon')),
+      distinctDetailed: detailed.size,
+    };
+  } finally {
+    await supervisor.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: { capacity: 20, refillPerSecond: 10 }, knobs: { latencyMs: { '*': 40 } } });
+  const runs: ModeRun[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of r % 2 === 0 ? (['naive', 'optimised'] as const) : (['optimised', 'naive'] as const)) runs.push(await runMode(site, mode, password));
+    }
+  } finally {
+    await site.close();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const of = (mode: string) => runs.filter((r) => r.mode === mode);
+  const naive = median(of('naive').map((r) => r.wallMs));
+  const opt = median(of('optimised').map((r) => r.wallMs));
+  const last = (mode: string) => of(mode).at(-1) as ModeRun;
+  const result = { queries: 30, rounds, latencyMs: 40, naiveWallMs: Math.round(naive), optimisedWallMs: Math.round(opt), ratio: Number((opt / naive).toFixed(3)), naive: last('naive'), optimised: last('optimised'), runs };
+  if (asJson) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  console.log(`Research batch: 30 queries (15 people, each twice), family and ladder for the best 2, reference site with 40 ms latency per route, ${rounds} rounds per mode (medians)`);
+  console.log(`  ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'API calls'.padStart(10)} ${'ladders'.padStart(8)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'distinct people detailed'.padStart(25)}`);
+  for (const m of ['naive', 'optimised'] as const) {
+    const r = last(m);
+    const wall = m === 'naive' ? naive : opt;
+    console.log(`  ${m.padEnd(10)} ${(wall / 1000).toFixed(2).padStart(7)} ${String(r.apiCalls).padStart(10)} ${String(r.ladderFetches).padStart(8)} ${String(r.authChecks).padStart(12)} ${String(r.pageLoads).padStart(11)} ${String(r.distinctDetailed).padStart(25)}`);
+  }
+  console.log(`  optimised / naive wall time: ${result.ratio}×  (goal ≤ 0.3×: ${result.ratio <= 0.3 ? 'met' : 'NOT met'}); ladder fetches ${last('optimised').ladderFetches} for ${last('optimised').distinctDetailed} distinct people`);
+}
+
+await main();
