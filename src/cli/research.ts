@@ -252,7 +252,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       const st = session.stats();
       timings.add('session', 'auth checks', 0, st.authChecks);
       timings.add('session', 'auth checks skipped', 0, st.authChecksSkipped);
-      timings.add('session', 'sign-ins', 0, st.signIns);
+      timings.add('session', 'sign-ins (form, second factor)', st.signInMs, st.signIns);
       timings.add('api client', 'requests', 0, st.apiRequests);
       timings.add('api client', 'rate-limit wait (n = 429s)', st.rateLimitWaitMs, st.throttled);
       timings.add('api client', 'retries', 0, st.apiRetries);
@@ -260,7 +260,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     timings.add('research', 'cache hits', 0, cache.hits);
     timings.add('research', 'cache misses', 0, cache.misses);
     const summary: RunSummary = { results, skipped, failed, wallMs, timings };
-    if (o.batch !== undefined) err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed, in ${Math.round(wallMs)} ms`);
+    if (o.batch !== undefined || o.rows !== undefined) {
+      err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses`);
+    }
     if (o.json) {
       out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else {

@@ -54,7 +54,7 @@ export async function runStart(options: { out?: (line: string) => void; err?: (l
       csv: false,
       benchmark: true,
       out,
-      ...(options.err ? { err: options.err } : {}),
+      err: options.err ?? out, // the batch summary is part of this job's report
       env: { ...process.env, SITE_USERNAME: 'demo', SITE_PASSWORD: password, TOTP_SECRET: totpSecret, RATE_LIMIT: '10/10' },
     });
     out(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s; the site and the browser are stopped`);

@@ -74,6 +74,8 @@ export interface SessionStats {
   readonly probesCoalesced: number;
   readonly probesSkipped: number;
   readonly signIns: number;
+  /** Time spent signing in through the form, ms. */
+  readonly signInMs: number;
   readonly reSignIns: number;
   readonly cookieSyncs: number;
   readonly navigations: number;
@@ -107,7 +109,7 @@ export class SessionManager {
   #lastSuccess = Number.NEGATIVE_INFINITY;
   #identity: Identity | undefined;
   #ensuring: Promise<void> | undefined;
-  #stats = { ensureCalls: 0, fastPaths: 0, authChecks: 0, authChecksSkipped: 0, signIns: 0, reSignIns: 0, cookieSyncs: 0 };
+  #stats = { ensureCalls: 0, fastPaths: 0, authChecks: 0, authChecksSkipped: 0, signIns: 0, signInMs: 0, reSignIns: 0, cookieSyncs: 0 };
 
   constructor(options: SessionManagerOptions) {
     this.config = options.config;
@@ -280,6 +282,15 @@ export class SessionManager {
   /** Sign in through the site's form (and its second factor). Fails with ERR_SIGN_IN, never loops. */
   async #signIn(): Promise<void> {
     this.#stats.signIns++;
+    const started = this.#clock.now();
+    try {
+      await this.#signInSteps();
+    } finally {
+      this.#stats.signInMs += this.#clock.now() - started;
+    }
+  }
+
+  async #signInSteps(): Promise<void> {
     const p = this.profile;
     await this.browser.navTo(`${this.config.baseUrl}${p.signInPath}`, { force: true });
     await this.#submitForm(p.signInForm, { [p.usernameField]: this.config.username, [p.passwordField]: this.config.password });
