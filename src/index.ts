@@ -50,7 +50,7 @@ export { RateLimiter, type RateLimiterOptions } from './session/rate-limiter.js'
 export { withRetry, type RetryDecision, type RetryOptions } from './session/retry.js';
 export { AuthCheckPolicy, type AuthPolicyOptions } from './session/auth-policy.js';
 export { ProbeCoalescer, type ProbeCoalescerOptions } from './session/probe-coalescer.js';
-export { describeSessionConfig, loadSessionConfig, parseDotEnv, type SessionConfig } from './session/session-config.js';
+export { describeSessionConfig, loadSessionConfig, parseDotEnv, withDotEnv, type SessionConfig } from './session/session-config.js';
 export { readGedcom, type GedcomDiagnostic, type GedcomReadResult } from './genealogy/gedcom.js';
 export { parseGedcomDate, lifespan, type GedcomDate } from './genealogy/dates.js';
 export { ladder, relationship, type Kinship, type Ladder, type LadderStep } from './genealogy/kinship.js';

@@ -8,7 +8,7 @@ import { chooseHomePerson } from '../genealogy/synthetic.js';
 import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
 import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
-import { loadSessionConfig } from '../session/session-config.js';
+import { loadSessionConfig, withDotEnv } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 
 export const RESEARCH_HELP = `Usage:
@@ -214,8 +214,10 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
     } else {
-      const config = loadSessionConfig({ ...(o.env ?? process.env), BASE_URL: o.site });
-      supervisor = createSessionSupervisor(o.env ? { env: o.env } : {});
+      // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH) and the session.
+      const env = { ...withDotEnv(o.env ?? process.env), BASE_URL: o.site };
+      const config = loadSessionConfig(env, '/nonexistent/.env');
+      supervisor = createSessionSupervisor({ env });
       supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
       supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
       const s = new SessionManager({ config, supervisor });

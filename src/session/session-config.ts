@@ -57,11 +57,22 @@ export function parseDotEnv(text: string): Record<string, string> {
   return out;
 }
 
+/**
+ * The environment with an optional `.env` file under it (the environment wins), so that every
+ * setting (`ACTOR_MODE`, `HEADLESS`, `CHROMIUM_PATH` as well as the session's) can live in `.env`.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): NodeJS.ProcessEnv {
+  const fromFile = existsSync(envFile) ? parseDotEnv(readFileSync(envFile, 'utf8')) : {};
+  const merged: NodeJS.ProcessEnv = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') merged[k] = v;
+  return merged;
+}
+
 /** Read the settings; `envFile` (default `.env` in the working directory) is optional. */
 export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): SessionConfig {
-  const fromFile = existsSync(envFile) ? parseDotEnv(readFileSync(envFile, 'utf8')) : {};
+  const all = withDotEnv(env, envFile);
   const get = (name: string): string | undefined => {
-    const v = env[name] ?? fromFile[name];
+    const v = all[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
   const problems: string[] = [];

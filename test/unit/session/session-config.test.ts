@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { describeSessionConfig, loadSessionConfig, parseDotEnv } from '../../../src/session/session-config.js';
+import { loadConfig } from '../../../src/config.js';
+import { describeSessionConfig, loadSessionConfig, parseDotEnv, withDotEnv } from '../../../src/session/session-config.js';
 
 const NO_FILE = '/nonexistent/.env';
 const base = { BASE_URL: 'http://127.0.0.1:8377/', SITE_USERNAME: 'ann', SITE_PASSWORD: 'hunter2-secret' };
@@ -52,6 +53,15 @@ describe('session configuration', () => {
     }
     expect(message).not.toContain('do-not-print-me');
     expect(message).not.toContain('not base32 !!');
+  });
+
+  it('withDotEnv puts .env under the environment for every setting, the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'HEADLESS=false\nACTOR_MODE=true\nBASE_URL=http://from-file\n');
+    expect(withDotEnv({ ACTOR_MODE: 'false', EMPTY: '' }, file)).toEqual({ HEADLESS: 'false', ACTOR_MODE: 'false', BASE_URL: 'http://from-file' });
+    expect(loadConfig(withDotEnv({}, file))).toMatchObject({ headless: false, actorMode: true });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses credentials inside BASE_URL', () => {
