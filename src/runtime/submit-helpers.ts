@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../errors.js';
-import { PRIORITY_LEVELS } from './mailbox/mailbox.js';
+import { InvalidOptionError, InvalidTaskError } from '../errors.js';
+import { type MailboxOptions, type OverflowPolicy, PRIORITY_LEVELS, Priority } from './mailbox/mailbox.js';
 
 /** Shared by the actor and the supervisor: option checks and following an earlier submit's answer. */
 
@@ -25,4 +25,65 @@ export function follow(promise: Promise<unknown>, signal: AbortSignal | undefine
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Timeouts and priority a submit gets when it names none (actor and supervisor options). */
+export interface SubmitDefaults {
+  readonly defaultTimeoutMs: number;
+  readonly maxTimeoutMs: number;
+  readonly defaultPriority: number;
+}
+
+/** Check and fill the submit defaults of a constructor's options (defaults 30 000 ms, 600 000 ms, NORMAL). */
+export function submitDefaults(options: { readonly defaultTimeoutMs?: number; readonly maxTimeoutMs?: number; readonly defaultPriority?: number }): SubmitDefaults {
+  const defaultTimeoutMs = positive('defaultTimeoutMs', options.defaultTimeoutMs ?? 30_000);
+  const maxTimeoutMs = positive('maxTimeoutMs', options.maxTimeoutMs ?? 600_000);
+  if (defaultTimeoutMs > maxTimeoutMs) throw new InvalidOptionError(`defaultTimeoutMs (${defaultTimeoutMs}) is above maxTimeoutMs (${maxTimeoutMs})`);
+  const defaultPriority = options.defaultPriority ?? Priority.NORMAL;
+  if (!isPriority(defaultPriority)) throw new InvalidOptionError(`defaultPriority must be an integer 0–${PRIORITY_LEVELS - 1}, got ${String(options.defaultPriority)}`);
+  return { defaultTimeoutMs, maxTimeoutMs, defaultPriority };
+}
+
+/** The options every submit takes, checked (a bad one is an `ERR_INVALID_TASK`) and defaulted. */
+export function parseSubmitOptions(
+  options: { readonly priority?: number; readonly timeoutMs?: number; readonly signal?: AbortSignal; readonly idempotencyKey?: string },
+  defaults: SubmitDefaults,
+): { priority: number; timeoutMs: number; signal: AbortSignal | undefined; idempotencyKey: string | undefined } {
+  if (typeof options !== 'object' || options === null) throw new InvalidTaskError('submit options must be an object');
+  const priority = options.priority ?? defaults.defaultPriority;
+  if (!isPriority(priority)) {
+    throw new InvalidTaskError(`priority must be an integer from 0 (lowest) to ${PRIORITY_LEVELS - 1} (highest), got ${String(priority)}`);
+  }
+  const timeoutMs = options.timeoutMs ?? defaults.defaultTimeoutMs;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > defaults.maxTimeoutMs) {
+    throw new InvalidTaskError(`timeoutMs must be a number above 0 and at most ${defaults.maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`);
+  }
+  const { signal, idempotencyKey } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidTaskError('signal must be an AbortSignal');
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 256)) {
+    throw new InvalidTaskError('idempotencyKey must be a non-empty string of at most 256 characters');
+  }
+  return { priority, timeoutMs, signal, idempotencyKey };
+}
+
+/** Mailbox settings as the actor and the supervisor take them. */
+export interface MailboxSettings {
+  /** Default 1000. */
+  readonly capacity?: number;
+  /** Default `'reject'`. */
+  readonly overflow?: OverflowPolicy;
+  /** `defer` only. Default `max(1, ⌊capacity/2⌋)`. */
+  readonly lowWaterMark?: number;
+  /** `defer` only. Default `capacity`. */
+  readonly maxDeferred?: number;
+}
+
+export function mailboxOptions<T>(settings: MailboxSettings | undefined, onShed: (item: T) => void): MailboxOptions<T> {
+  return {
+    capacity: settings?.capacity ?? 1000,
+    ...(settings?.overflow === undefined ? {} : { overflow: settings.overflow }),
+    ...(settings?.lowWaterMark === undefined ? {} : { lowWaterMark: settings.lowWaterMark }),
+    ...(settings?.maxDeferred === undefined ? {} : { maxDeferred: settings.maxDeferred }),
+    onShed,
+  };
 }

@@ -15,11 +15,11 @@ import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import { type OverflowPolicy, PRIORITY_LEVELS, Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
+import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { follow, isPriority, positive } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
 
 /** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
 export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
@@ -39,16 +39,7 @@ export interface BrowserActorOptions {
    * submits reach the browser concurrently).
    */
   readonly actorMode?: boolean;
-  readonly mailbox?: {
-    /** Default 1000. */
-    readonly capacity?: number;
-    /** Default `'reject'`. */
-    readonly overflow?: OverflowPolicy;
-    /** `defer` only. Default `max(1, ⌊capacity/2⌋)`. */
-    readonly lowWaterMark?: number;
-    /** `defer` only. Default `capacity`. */
-    readonly maxDeferred?: number;
-  };
+  readonly mailbox?: MailboxSettings;
   /** Timeout of a task whose submit gives none. Default 30 000 ms. */
   readonly defaultTimeoutMs?: number;
   /** Largest `timeoutMs` a submit may ask for. Default 600 000 ms. */
@@ -165,9 +156,7 @@ export class BrowserActor {
   readonly #events = new TypedEmitter<BrowserActorEvents>();
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #limits: TaskLimits;
-  readonly #defaultTimeoutMs: number;
-  readonly #maxTimeoutMs: number;
-  readonly #defaultPriority: number;
+  readonly #defaults: SubmitDefaults;
   readonly #launchTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #cancelGraceMs: number;
@@ -201,27 +190,13 @@ export class BrowserActor {
     this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
     this.#deadlines = new DeadlineScheduler(this.#clock);
-    this.#defaultTimeoutMs = positive('defaultTimeoutMs', options.defaultTimeoutMs ?? 30_000);
-    this.#maxTimeoutMs = positive('maxTimeoutMs', options.maxTimeoutMs ?? 600_000);
-    if (this.#defaultTimeoutMs > this.#maxTimeoutMs) {
-      throw new InvalidOptionError(`defaultTimeoutMs (${this.#defaultTimeoutMs}) is above maxTimeoutMs (${this.#maxTimeoutMs})`);
-    }
-    this.#defaultPriority = options.defaultPriority ?? Priority.NORMAL;
-    if (!isPriority(this.#defaultPriority)) {
-      throw new InvalidOptionError(`defaultPriority must be an integer 0–${PRIORITY_LEVELS - 1}, got ${String(options.defaultPriority)}`);
-    }
+    this.#defaults = submitDefaults(options);
     this.#launchTimeoutMs = positive('launchTimeoutMs', options.launchTimeoutMs ?? 30_000);
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
-    this.#mailbox = new PriorityMailbox<Entry>({
-      capacity: options.mailbox?.capacity ?? 1000,
-      ...(options.mailbox?.overflow === undefined ? {} : { overflow: options.mailbox.overflow }),
-      ...(options.mailbox?.lowWaterMark === undefined ? {} : { lowWaterMark: options.mailbox.lowWaterMark }),
-      ...(options.mailbox?.maxDeferred === undefined ? {} : { maxDeferred: options.mailbox.maxDeferred }),
-      onShed: (entry) => this.#onShed(entry),
-    });
+    this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));
   }
 
   /** Current lifecycle state. */
@@ -264,7 +239,7 @@ export class BrowserActor {
 
   /** Finish queued and running tasks, then close the browser. Idempotent. */
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#maxTimeoutMs);
+    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#defaults.maxTimeoutMs);
     return this.#stopPromise;
   }
 
@@ -321,7 +296,7 @@ export class BrowserActor {
     try {
       if (!this.#accepting()) throw this.#notAcceptingError();
       const valid = validateTask(task, this.#limits);
-      const { priority, timeoutMs, signal, idempotencyKey } = this.#submitOptions(options);
+      const { priority, timeoutMs, signal, idempotencyKey } = parseSubmitOptions(options, this.#defaults);
       signal?.throwIfAborted();
       if (idempotencyKey !== undefined) {
         const existing = this.#byKey.get(idempotencyKey);
@@ -386,24 +361,6 @@ export class BrowserActor {
       interrupted: undefined,
       tabGone: false,
     };
-  }
-
-  #submitOptions(options: SubmitOptions): { priority: number; timeoutMs: number; signal: AbortSignal | undefined; idempotencyKey: string | undefined } {
-    if (typeof options !== 'object' || options === null) throw new InvalidTaskError('submit options must be an object');
-    const priority = options.priority ?? this.#defaultPriority;
-    if (!isPriority(priority)) {
-      throw new InvalidTaskError(`priority must be an integer from 0 (lowest) to ${PRIORITY_LEVELS - 1} (highest), got ${String(priority)}`);
-    }
-    const timeoutMs = options.timeoutMs ?? this.#defaultTimeoutMs;
-    if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.#maxTimeoutMs) {
-      throw new InvalidTaskError(`timeoutMs must be a number above 0 and at most ${this.#maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`);
-    }
-    const { signal, idempotencyKey } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidTaskError('signal must be an AbortSignal');
-    if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 256)) {
-      throw new InvalidTaskError('idempotencyKey must be a non-empty string of at most 256 characters');
-    }
-    return { priority, timeoutMs, signal, idempotencyKey };
   }
 
   #arm(entry: Entry): void {

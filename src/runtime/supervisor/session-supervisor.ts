@@ -18,11 +18,11 @@ import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { BrowserActor, type BrowserActorOptions } from '../actor/browser-actor.js';
-import { type OverflowPolicy, PRIORITY_LEVELS, Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
+import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { follow, isPriority, positive, positiveInteger } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 
 /**
  * Where the supervisor is in its life. `idle`: made, not started yet. `starting`: the first
@@ -79,14 +79,7 @@ export interface SessionSupervisorOptions {
   /** Passed to each {@link BrowserActor} (timeouts of launch, close, cancel grace). */
   readonly actor?: Pick<BrowserActorOptions, 'launchTimeoutMs' | 'closeTimeoutMs' | 'cancelGraceMs'>;
   /** The supervisor's own bounded mailbox, where tasks wait (also while a restart is pending). */
-  readonly mailbox?: {
-    /** Default 1000. */
-    readonly capacity?: number;
-    /** Default `'reject'`. */
-    readonly overflow?: OverflowPolicy;
-    readonly lowWaterMark?: number;
-    readonly maxDeferred?: number;
-  };
+  readonly mailbox?: MailboxSettings;
   /** Default 30 000 ms. */
   readonly defaultTimeoutMs?: number;
   /** Default 600 000 ms. */
@@ -227,9 +220,7 @@ export class SessionSupervisor {
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #limits: TaskLimits;
   readonly #actorOptions: SessionSupervisorOptions['actor'];
-  readonly #defaultTimeoutMs: number;
-  readonly #maxTimeoutMs: number;
-  readonly #defaultPriority: number;
+  readonly #defaults: SubmitDefaults;
   readonly #backoff: BackoffOptions;
   readonly #stablePeriodMs: number;
   readonly #maxRestarts: number;
@@ -295,13 +286,7 @@ export class SessionSupervisor {
     this.#random = options.random ?? Math.random;
     this.#deadlines = new DeadlineScheduler(this.#clock);
     this.#actorOptions = options.actor;
-    this.#defaultTimeoutMs = positive('defaultTimeoutMs', options.defaultTimeoutMs ?? 30_000);
-    this.#maxTimeoutMs = positive('maxTimeoutMs', options.maxTimeoutMs ?? 600_000);
-    if (this.#defaultTimeoutMs > this.#maxTimeoutMs) {
-      throw new InvalidOptionError(`defaultTimeoutMs (${this.#defaultTimeoutMs}) is above maxTimeoutMs (${this.#maxTimeoutMs})`);
-    }
-    this.#defaultPriority = options.defaultPriority ?? Priority.NORMAL;
-    if (!isPriority(this.#defaultPriority)) throw new InvalidOptionError(`defaultPriority must be an integer 0–9, got ${String(options.defaultPriority)}`);
+    this.#defaults = submitDefaults(options);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     this.#backoff = { baseMs: 100, factor: 2, maxMs: 10_000, ...options.backoff };
     try {
@@ -329,12 +314,8 @@ export class SessionSupervisor {
       maxRssBytes: positive('recycle.maxRssBytes', options.recycle?.maxRssBytes ?? Number.MAX_SAFE_INTEGER),
     };
     this.#restoreTimeoutMs = positive('restoreTimeoutMs', options.restoreTimeoutMs ?? 10_000);
-    this.#mailbox = new PriorityMailbox<Entry>({
-      capacity: options.mailbox?.capacity ?? 1000,
-      ...(options.mailbox?.overflow === undefined ? {} : { overflow: options.mailbox.overflow }),
-      ...(options.mailbox?.lowWaterMark === undefined ? {} : { lowWaterMark: options.mailbox.lowWaterMark }),
-      ...(options.mailbox?.maxDeferred === undefined ? {} : { maxDeferred: options.mailbox.maxDeferred }),
-      onShed: (entry) =>
+    this.#mailbox = new PriorityMailbox<Entry>(
+      mailboxOptions<Entry>(options.mailbox, (entry) =>
         this.#settle(
           entry,
           undefined,
@@ -342,7 +323,8 @@ export class SessionSupervisor {
             details: { taskId: entry.id, priority: entry.priority },
           }),
         ),
-    });
+      ),
+    );
   }
 
   get state(): SupervisorState {
@@ -428,7 +410,7 @@ export class SessionSupervisor {
 
   /** Finish every accepted task (waiting out restarts), then close the browser. Idempotent. */
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#maxTimeoutMs);
+    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#defaults.maxTimeoutMs);
     return this.#stopPromise;
   }
 
@@ -447,18 +429,8 @@ export class SessionSupervisor {
     try {
       if (!this.#accepting()) throw this.#notAcceptingError();
       const valid = validateTask(task, this.#limits);
-      if (typeof options !== 'object' || options === null) throw new InvalidTaskError('submit options must be an object');
-      const priority = options.priority ?? this.#defaultPriority;
-      if (!isPriority(priority)) throw new InvalidTaskError(`priority must be an integer from 0 (lowest) to ${PRIORITY_LEVELS - 1} (highest), got ${String(priority)}`);
-      const timeoutMs = options.timeoutMs ?? this.#defaultTimeoutMs;
-      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.#maxTimeoutMs) {
-        throw new InvalidTaskError(`timeoutMs must be a number above 0 and at most ${this.#maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`);
-      }
-      const { signal, idempotencyKey, compensate } = options;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidTaskError('signal must be an AbortSignal');
-      if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey === '' || idempotencyKey.length > 256)) {
-        throw new InvalidTaskError('idempotencyKey must be a non-empty string of at most 256 characters');
-      }
+      const { priority, timeoutMs, signal, idempotencyKey } = parseSubmitOptions(options, this.#defaults);
+      const { compensate } = options;
       if (compensate !== undefined) {
         try {
           validateTask(compensate, this.#limits);
@@ -655,7 +627,7 @@ export class SessionSupervisor {
     let compensated = false;
     let compensationError: string | null = null;
     try {
-      await actor.submit(entry.compensate as Task, { priority: Priority.HIGHEST, timeoutMs: Math.max(1, Math.min(this.#defaultTimeoutMs, entry.deadlineAt - this.#clock.now())) });
+      await actor.submit(entry.compensate as Task, { priority: Priority.HIGHEST, timeoutMs: Math.max(1, Math.min(this.#defaults.defaultTimeoutMs, entry.deadlineAt - this.#clock.now())) });
       compensated = true;
     } catch (error) {
       compensationError = (error as { code?: string }).code ?? 'ERR_UNKNOWN';
@@ -834,8 +806,8 @@ export class SessionSupervisor {
       id: `${this.id}/b${generation}`,
       clock: this.#clock,
       actorMode: false,
-      defaultTimeoutMs: this.#defaultTimeoutMs,
-      maxTimeoutMs: this.#maxTimeoutMs,
+      defaultTimeoutMs: this.#defaults.defaultTimeoutMs,
+      maxTimeoutMs: this.#defaults.maxTimeoutMs,
       limits: this.#limits,
       ...this.#actorOptions,
     });
