@@ -1,8 +1,8 @@
-import type { Cookie } from '../drivers/browser-types.js';
 import { NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { totpCode } from '../internal/totp.js';
 import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { cookieToInput } from '../runtime/tasks/cookie-formats.js';
 import { ApiClient } from './api-client.js';
 import { AuthCheckPolicy } from './auth-policy.js';
 import { BrowserManager } from './browser-manager.js';
@@ -125,7 +125,7 @@ export class SessionManager {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       // Cookies the API changes go back into the browser, so the two never drift.
       onCookiesChanged: async (cookies) => {
-        await this.supervisor.submit({ type: 'ImportCookies', cookies: cookies.map(toInput) }, { timeoutMs: 10_000 });
+        await this.supervisor.submit({ type: 'ImportCookies', cookies: cookies.map(cookieToInput) }, { timeoutMs: 10_000 });
       },
     });
     this.#policy = new AuthCheckPolicy(this.#clock.now(), { baseIntervalMs: this.config.authCheckIntervalMs, maxIntervalMs: this.config.authCheckMaxIntervalMs });
@@ -366,10 +366,6 @@ return true;`,
   }
 }
 
-function toInput(c: Cookie): { name: string; value: string; domain: string; path: string; expires: number; httpOnly: boolean; secure: boolean; sameSite?: Cookie['sameSite'] } {
-  const base = { name: c.name, value: c.value, domain: c.domain, path: c.path, expires: c.expires, httpOnly: c.httpOnly, secure: c.secure };
-  return c.sameSite === 'None' && !c.secure ? base : { ...base, sameSite: c.sameSite };
-}
 
 /** TOTP from the configured secret; else ask on a terminal; else fail clearly. */
 function defaultCodeProvider(secret: string | undefined): CodeProvider {

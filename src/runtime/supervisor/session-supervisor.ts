@@ -1,5 +1,5 @@
 import type { BrowserInfo, DriverFactory } from '../../drivers/driver.js';
-import type { Cookie, CookieInput, StorageState } from '../../drivers/browser-types.js';
+import type { CookieInput, StorageState } from '../../drivers/browser-types.js';
 import {
   ActorCrashedError,
   ActorStoppedError,
@@ -19,6 +19,7 @@ import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { BrowserActor, type BrowserActorOptions } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
+import { cookieToInput } from '../tasks/cookie-formats.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
@@ -875,7 +876,7 @@ export class SessionSupervisor {
     let scriptsRun = false;
     if (snapshot) {
       const nowSeconds = Date.now() / 1000;
-      cookies = snapshot.state.cookies.filter((c) => c.expires === -1 || c.expires > nowSeconds + 1).map(toCookieInput);
+      cookies = snapshot.state.cookies.filter((c) => c.expires === -1 || c.expires > nowSeconds + 1).map(cookieToInput);
       if (cookies.length > 0) await actor.submit({ type: 'ImportCookies', cookies }, op);
       for (const { origin, localStorage } of snapshot.state.origins) {
         if (localStorage.length === 0 || !/^https?:\/\//.test(origin)) continue;
@@ -1124,12 +1125,6 @@ export class SessionSupervisor {
   }
 }
 
-function toCookieInput(c: Cookie): CookieInput {
-  // Chromium reports SameSite=None on cookies set without Secure over http; browsers would drop
-  // such a cookie on import, so it goes back without the attribute (the browser default).
-  const base = { name: c.name, value: c.value, domain: c.domain, path: c.path, expires: c.expires, httpOnly: c.httpOnly, secure: c.secure };
-  return c.sameSite === 'None' && !c.secure ? base : { ...base, sameSite: c.sameSite };
-}
 
 function sameDomain(a: string, b: string): boolean {
   return a.replace(/^\./, '') === b.replace(/^\./, '');
