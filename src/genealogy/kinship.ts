@@ -1,5 +1,5 @@
 import { lifespan } from './dates.js';
-import type { FamilyTree, Sex } from './tree.js';
+import { type FamilyTree, type Sex, fullName } from './tree.js';
 
 /**
  * How two people are related, computed from their nearest common ancestors: walk up from both
@@ -270,7 +270,7 @@ function step(tree: FamilyTree, p: number, relationship: string): LadderStep {
   return {
     person: p,
     id: person.id,
-    name: `${person.given} ${person.surname}`.trim() || '(no name)',
+    name: fullName(person),
     lifespan: lifespan(person.birth?.date, person.death?.date),
     relationship,
   };

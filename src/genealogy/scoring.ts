@@ -1,5 +1,6 @@
 import type { GedcomDate } from './dates.js';
-import type { Person, Sex } from './tree.js';
+import { fold } from './search-index.js';
+import type { Sex } from './tree.js';
 
 /**
  * How well a person matches search criteria, rule by rule, as in the scoring table of the
@@ -81,10 +82,6 @@ export interface Candidate {
   readonly death?: { readonly date?: Pick<GedcomDate, 'year' | 'month' | 'day'>; readonly place?: string };
 }
 
-export function candidateFromPerson(p: Person): Candidate {
-  return p;
-}
-
 /** Score one candidate. Pure. */
 export function scoreCandidate(criteria: Criteria, c: Candidate, weights: ScoringWeights = DEFAULT_WEIGHTS): Score {
   const lines: ScoreLine[] = [];
@@ -97,42 +94,14 @@ export function scoreCandidate(criteria: Criteria, c: Candidate, weights: Scorin
   if (surname) add('surnameContains', `surname contains "${criteria.surname}"`);
   if (given && surname) add('bothNames', 'both names match');
 
-  const birthYear = criteria.birthDate?.year ?? criteria.birthYear;
-  let birthMatched = false;
-  const cb = c.birth?.date;
-  if (birthYear !== undefined && cb) {
-    if (criteria.birthDate && cb.month === criteria.birthDate.month && cb.day === criteria.birthDate.day && cb.year === criteria.birthDate.year) {
-      add('birthExactDate', `born ${dateText(cb)}`);
-      birthMatched = true;
-    } else if (cb.year === birthYear) {
-      add('birthExactYear', `born in ${birthYear}`);
-      birthMatched = true;
-    } else if (Math.abs(cb.year - birthYear) <= 5) {
-      add('birthYearWithin5', `born ${cb.year}, within 5 years of ${birthYear}`);
-      birthMatched = true;
-    }
-  }
+  const birthMatched = matchDate(criteria.birthDate, criteria.birthYear, c.birth?.date, 'born', ['birthExactDate', 'birthExactYear', 'birthYearWithin5'], add);
   const birthPlace = criteria.birthPlace !== undefined && c.birth?.place !== undefined && contains(c.birth.place, criteria.birthPlace);
   if (birthPlace) add('birthPlaceContains', `birth place contains "${criteria.birthPlace}"`);
   if (birthMatched && birthPlace) add('birthYearAndPlace', 'birth year and place both match');
   if (criteria.sex !== undefined && criteria.sex !== 'U' && c.sex === criteria.sex) add('gender', `sex ${c.sex}`);
 
-  const deathYear = criteria.deathDate?.year ?? criteria.deathYear;
-  const cd = c.death?.date;
-  let deathMatched = false;
-  if (deathYear !== undefined && cd) {
-    if (criteria.deathDate && cd.month === criteria.deathDate.month && cd.day === criteria.deathDate.day && cd.year === criteria.deathDate.year) {
-      add('deathExactDate', `died ${dateText(cd)}`);
-      deathMatched = true;
-    } else if (cd.year === deathYear) {
-      add('deathExactYear', `died in ${deathYear}`);
-      deathMatched = true;
-    } else if (Math.abs(cd.year - deathYear) <= 5) {
-      add('deathYearWithin5', `died ${cd.year}, within 5 years of ${deathYear}`);
-      deathMatched = true;
-    }
-  }
-  const deathAbsentBoth = deathYear === undefined && !cd;
+  const deathMatched = matchDate(criteria.deathDate, criteria.deathYear, c.death?.date, 'died', ['deathExactDate', 'deathExactYear', 'deathYearWithin5'], add);
+  const deathAbsentBoth = (criteria.deathDate?.year ?? criteria.deathYear) === undefined && !c.death?.date;
   if (deathAbsentBoth) add('deathDateAbsentBoth', 'no death date on either side');
   if (criteria.deathPlace !== undefined) {
     if (c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
@@ -141,6 +110,29 @@ export function scoreCandidate(criteria: Criteria, c: Candidate, weights: Scorin
   }
   if (deathMatched || deathAbsentBoth) add('deathInfo', deathMatched ? 'death information matches' : 'death information absent on both sides');
   return { total: lines.reduce((sum, l) => sum + l.points, 0), lines };
+}
+
+type CandidateDate = Pick<GedcomDate, 'year' | 'month' | 'day'>;
+
+/**
+ * The date rules, the same for birth and death: exact date, else exact year, else within 5 years
+ * (the first that holds is awarded). Returns whether any held.
+ */
+function matchDate(
+  wantDate: Criteria['birthDate'],
+  wantYear: number | undefined,
+  got: CandidateDate | undefined,
+  verb: 'born' | 'died',
+  [exactDate, exactYear, within5]: readonly [Rule, Rule, Rule],
+  add: (rule: Rule, why: string) => void,
+): boolean {
+  const year = wantDate?.year ?? wantYear;
+  if (year === undefined || !got) return false;
+  if (wantDate && got.month === wantDate.month && got.day === wantDate.day && got.year === wantDate.year) add(exactDate, `${verb} ${dateText(got)}`);
+  else if (got.year === year) add(exactYear, `${verb} in ${year}`);
+  else if (Math.abs(got.year - year) <= 5) add(within5, `${verb} ${got.year}, within 5 years of ${year}`);
+  else return false;
+  return true;
 }
 
 /** Score and rank every candidate: highest total first; ties keep the input order. */
@@ -155,10 +147,7 @@ function contains(value: string, needle: string): boolean {
   return fold(value).includes(fold(needle));
 }
 
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
-}
 
-function dateText(d: Pick<GedcomDate, 'year' | 'month' | 'day'>): string {
+function dateText(d: CandidateDate): string {
   return d.month !== undefined && d.day !== undefined ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` : String(d.year);
 }

@@ -21,6 +21,11 @@ export interface Person {
   readonly christening?: LifeEvent;
 }
 
+/** "Given Surname", or `(no name)` when the file gives neither. */
+export function fullName(p: Person): string {
+  return `${p.given} ${p.surname}`.trim() || '(no name)';
+}
+
 /** One family (FAM): a couple (either may be missing) and their children. */
 export interface Family {
   readonly id: string;
@@ -187,9 +192,6 @@ export class TreeBuilder {
     this.#linkIsChild.push(as === 'child');
   }
 
-  get peopleCount(): number {
-    return this.#people.length;
-  }
 
   /** Resolve references; ones that name no person are returned as problems and left out. */
   build(): { tree: FamilyTree; problems: string[] } {

@@ -1,6 +1,8 @@
 import { lifespan } from './dates.js';
 import { ladder } from './kinship.js';
-import type { FamilyTree, Person } from './tree.js';
+import { type FamilyTree, type Person, fullName } from './tree.js';
+
+export { fullName };
 
 /**
  * The shapes in which people, families and kinship ladders are shown: by the reference site's
@@ -45,10 +47,6 @@ export interface LadderView {
   readonly kind: string;
   /** From `from` to `to`, each with what that person is to `to`. */
   readonly steps: readonly { readonly id: string; readonly name: string; readonly lifespan: string; readonly relationship: string }[];
-}
-
-export function fullName(p: Person): string {
-  return `${p.given} ${p.surname}`.trim() || '(no name)';
 }
 
 export function personSummary(tree: FamilyTree, i: number): PersonSummary {

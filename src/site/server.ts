@@ -1,9 +1,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lifespan } from '../genealogy/dates.js';
-import { ladder } from '../genealogy/kinship.js';
-import { type PersonSummary, type PersonView, familyView, fullName, ladderView, personSummary, personView } from '../genealogy/views.js';
+import { familyView, fullName, ladderView, personSummary, personView } from '../genealogy/views.js';
 import type { FamilyTree, Person } from '../genealogy/tree.js';
 import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import { TokenBucket } from './token-bucket.js';
@@ -266,18 +264,18 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     const path = url.pathname;
     if (method === 'GET' && path === '/api/me') {
       const user = users[session.user] as StoredUser;
-      return sendJson(res, 200, { userId: `u${session.user + 1}`, username: user.username, treeId: 't1', treeName, referencePerson: summary(referencePerson) });
+      return sendJson(res, 200, { userId: `u${session.user + 1}`, username: user.username, treeId: 't1', treeName, referencePerson: personSummary(tree, referencePerson) });
     }
     if (method === 'GET' && path === '/api/csrf') return sendJson(res, 200, { token: session.csrf });
     if (method === 'GET' && path === '/api/persons') {
       const { query, page, pageSize } = searchParams(url.searchParams);
       const result = index.search(query, page, pageSize);
-      return sendJson(res, 200, { page, pageSize, total: result.total, pages: Math.ceil(result.total / pageSize), persons: result.people.map((i) => personJson(tree.person(i))) });
+      return sendJson(res, 200, { page, pageSize, total: result.total, pages: Math.ceil(result.total / pageSize), persons: result.people.map((i) => personView(tree.person(i))) });
     }
     const m = /^\/api\/persons\/([^/]+)(\/family|\/ladder)?$/.exec(path);
     if (method === 'GET' && m) {
       const i = personParam(decodeURIComponent(m[1] as string), 'id');
-      if (m[2] === undefined) return sendJson(res, 200, personJson(tree.person(i)));
+      if (m[2] === undefined) return sendJson(res, 200, personView(tree.person(i)));
       if (m[2] === '/family') return sendJson(res, 200, familyView(tree, i));
       const toParam = url.searchParams.get('to');
       for (const key of url.searchParams.keys()) if (key !== 'to') throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key}"; the ladder takes only "to"`, key);
@@ -354,9 +352,6 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     return i;
   }
 
-  function summary(i: number): PersonSummary {
-    return personSummary(tree, i);
-  }
 
   // ── pages ──────────────────────────────────────────────────────────────────────────────
 
@@ -388,8 +383,8 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
       const i = tree.indexOf(decodeURIComponent(pm[1] as string));
       if (i === undefined) return html(res, 404, layout('Not found', session.csrf, '<h1>No such person</h1>'));
       const p = tree.person(i);
-      const links = (ids: number[]): string => ids.map((x) => `<li><a href="/person/${esc(tree.person(x).id)}">${esc(fullName(tree.person(x)))}</a> ${esc(lifespan(tree.person(x).birth?.date, tree.person(x).death?.date))}</li>`).join('');
-      const steps = [...ladder(tree, referencePerson, i).steps].reverse().map((s) => `<li>${esc(s.name)} (${esc(s.lifespan)}) - ${esc(s.relationship)}</li>`).join('');
+      const links = (ids: number[]): string => ids.map(personItem).join('');
+      const steps = ladderView(tree, i, referencePerson).steps.map((s) => `<li>${esc(s.name)} (${esc(s.lifespan)}) - ${esc(s.relationship)}</li>`).join('');
       return html(
         res,
         200,
@@ -407,10 +402,16 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
       const params = new URLSearchParams([...url.searchParams].filter(([, v]) => v.trim() !== ''));
       const { query, page: n, pageSize } = searchParams(params);
       const result = index.search(query, n, pageSize);
-      const rows = result.people.map((i) => `<li><a href="/person/${esc(tree.person(i).id)}">${esc(fullName(tree.person(i)))}</a> ${esc(lifespan(tree.person(i).birth?.date, tree.person(i).death?.date))}</li>`).join('');
+      const rows = result.people.map(personItem).join('');
       return html(res, 200, layout('Search', session.csrf, `<h1>Search</h1><p id="total">${result.total} found</p><ul id="results">${rows}</ul>`));
     }
     return html(res, 404, layout('Not found', session.csrf, '<h1>Page not found</h1>'));
+  }
+
+  /** A person as a list item linking to their page, with their lifespan. */
+  function personItem(i: number): string {
+    const s = personSummary(tree, i);
+    return `<li><a href="/person/${esc(s.id)}">${esc(s.name)}</a> ${esc(s.lifespan)}</li>`;
   }
 
   // ── admin ──────────────────────────────────────────────────────────────────────────────
@@ -493,9 +494,6 @@ function validateKnobs(k: SiteKnobs): SiteKnobs {
   return { latencyMs: { ...k.latencyMs }, errorRate: k.errorRate, storm429: k.storm429, hang: [...k.hang] };
 }
 
-function personJson(p: Person): PersonView {
-  return personView(p);
-}
 
 function eventText(e: Person['birth']): string {
   if (!e) return '';
