@@ -15,6 +15,7 @@ import { BrowserActor, type BrowserActorEvents, type BrowserActorOptions } from 
 import { CurrentUrl, ExecuteJS, ExportCookies, GetCookies, ImportCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { fixtureSite } from '../support/fixture-site.js';
+import { watch } from '../support/watch.js';
 
 const origin = 'http://127.0.0.1:18080';
 
@@ -28,15 +29,6 @@ function setup(options: Partial<BrowserActorOptions> & { fake?: FakeDriverOption
   return { clock, fake, actor, events };
 }
 
-/** Settle state: each promise's outcome, recorded without unhandled rejections. */
-function watch<T>(promise: Promise<T>): { readonly settled: boolean; readonly value?: T; readonly error?: unknown; count: number } {
-  const state = { settled: false, value: undefined as T | undefined, error: undefined as unknown, count: 0 };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value, count: state.count + 1 }),
-    (error: unknown) => Object.assign(state, { settled: true, error, count: state.count + 1 }),
-  );
-  return state;
-}
 
 describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMode) => {
   it('runs each kind of task and returns plain results', async () => {

@@ -5,6 +5,7 @@ import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js
 import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
 import { fixtureSite } from '../support/fixture-site.js';
+import { watch } from '../support/watch.js';
 
 const origin = 'http://127.0.0.1:18080';
 
@@ -42,14 +43,6 @@ function setup(options: Partial<SessionSupervisorOptions> & { onLaunch?: (fake: 
   return { clock, fakes, supervisor, events, current };
 }
 
-function watch<T>(promise: Promise<T>): { readonly settled: boolean; readonly value?: T; readonly error?: unknown; count: number } {
-  const state = { settled: false, value: undefined as T | undefined, error: undefined as unknown, count: 0 };
-  promise.then(
-    (value) => Object.assign(state, { settled: true, value, count: state.count + 1 }),
-    (error: unknown) => Object.assign(state, { settled: true, error, count: state.count + 1 }),
-  );
-  return state;
-}
 
 describe('SessionSupervisor on the Fake with a manual clock', () => {
   it('starts a browser, serves tasks and reports health', async () => {
