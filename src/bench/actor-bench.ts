@@ -16,21 +16,15 @@ import { BrowserActor } from '../runtime/actor/browser-actor.js';
 import { type Deferred, createDeferred } from '../internal/deferred.js';
 import { PriorityMailbox } from '../runtime/mailbox/mailbox.js';
 import { CurrentUrl, ExecuteJS } from '../runtime/tasks/constructors.js';
+import { median, textLog } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
 const ROUNDS = quick ? 3 : 7;
 const results: Record<string, unknown> = {};
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
-function log(line = ''): void {
-  if (!asJson) console.log(line);
-}
+const log = textLog(asJson);
 
 /** Pseudo-random but repeatable priorities, the same sequence for every contender. */
 function priorities(n: number): number[] {

@@ -10,26 +10,20 @@
  * Rounds alternate the two, and the figures are medians. Flags: `--quick`, `--json`.
  */
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../internal/loopback-server.js';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
 import { signalProcess } from '../drivers/process-tree.js';
 import { BrowserActor } from '../runtime/actor/browser-actor.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, GetCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { median, textLog } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
 const ROUNDS = quick ? 3 : 7;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
-function log(line = ''): void {
-  if (!asJson) console.log(line);
-}
+const log = textLog(asJson);
 
 /** A site with a sign-in that sets an HttpOnly session cookie, on 127.0.0.1. */
 async function startSite(): Promise<{ origin: string; close(): Promise<void> }> {
@@ -39,16 +33,7 @@ async function startSite(): Promise<{ origin: string; close(): Promise<void> }> 
     res.end('<!doctype html><title>Bench</title><p>ok</p>');
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }
 
 async function coldStart(): Promise<number> {

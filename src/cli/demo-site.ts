@@ -1,10 +1,7 @@
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type LoopbackServer, listenOnLoopback } from '../internal/loopback-server.js';
 
-export interface DemoSite {
-  readonly origin: string;
-  close(): Promise<void>;
-}
+export type DemoSite = LoopbackServer;
 
 const PAGE = `<!doctype html>
 <html><head><title>Demo family tree</title>
@@ -31,14 +28,5 @@ export async function startDemoSite(): Promise<DemoSite> {
     res.setHeader('set-cookie', ['session_id=demo-7f3a9c2e41; HttpOnly; Path=/; SameSite=Lax', 'theme=light; Path=/']);
     res.end(PAGE);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }

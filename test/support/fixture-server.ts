@@ -1,6 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeSiteHandler } from '../../src/drivers/fake/fake-site.js';
+import { listenOnLoopback } from '../../src/internal/loopback-server.js';
 
 export interface FixtureServer {
   readonly origin: string;
@@ -28,17 +29,7 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
       });
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), requests };
 }
 
 /** A URL on 127.0.0.1 whose port nothing listens on (bound, then released). */
