@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createSessionSupervisor } from '../compose.js';
 import { ConfigError, isBrowserActorError } from '../errors.js';
@@ -10,6 +10,7 @@ import { describeCriteria, formatResult, formatTimings } from '../research/forma
 import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { loadSessionConfig, withDotEnv } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
+import { isFile, requireGedcomFile } from './files.js';
 
 export const RESEARCH_HELP = `Usage:
   browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
@@ -208,7 +209,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let session: SessionManager | undefined;
   try {
     if (o.gedcom !== undefined) {
-      if (!isFile(o.gedcom)) throw new ConfigError(`--gedcom ${o.gedcom}: no such file; give the path of a .ged file`);
+      requireGedcomFile(o.gedcom);
       const read = await timings.time('research', 'load GEDCOM', () => readGedcom(o.gedcom as string));
       const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
@@ -299,10 +300,3 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,7 @@ import { chooseHomePerson, generateTree } from '../genealogy/synthetic.js';
 import type { FamilyTree } from '../genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
+import { requireGedcomFile } from './files.js';
 
 export const SERVE_HELP = `Usage:
   browser-actor serve [options]
@@ -121,13 +122,7 @@ export async function startServe(o: ServeOptions, out: (line: string) => void = 
   let home: number;
   let source: string;
   if (o.gedcom) {
-    let size = -1;
-    try {
-      size = statSync(o.gedcom).isFile() ? statSync(o.gedcom).size : -1;
-    } catch {
-      // reported below
-    }
-    if (size < 0) throw new ConfigError(`--gedcom ${o.gedcom}: no such file; give the path of a .ged file`);
+    requireGedcomFile(o.gedcom);
     const read = await readGedcom(o.gedcom);
     tree = read.tree;
     home = chooseHomePerson(tree);
