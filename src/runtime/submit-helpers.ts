@@ -87,3 +87,31 @@ export function mailboxOptions<T>(settings: MailboxSettings | undefined, onShed:
     onShed,
   };
 }
+
+/**
+ * Submits waiting for an answer, by idempotency key: a second submit of the same task under a
+ * key that is still pending shares the first one's answer; the same key with a different task is
+ * refused. A key is free again once its entry is answered.
+ */
+export class IdempotencyKeys<E extends { readonly id: string; readonly result: { readonly promise: Promise<unknown> } }> {
+  readonly #byKey = new Map<string, { entry: E; fingerprint: string }>();
+
+  /** The pending entry under `key` for the same task (`fingerprint`), if any; throws for a different task. */
+  pending(key: string, fingerprint: string): E | undefined {
+    const existing = this.#byKey.get(key);
+    if (!existing) return undefined;
+    if (existing.fingerprint !== fingerprint) {
+      throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(key)} is already in use by a different task (${existing.entry.id}); use a new key`);
+    }
+    return existing.entry;
+  }
+
+  add(key: string, entry: E, fingerprint: string): void {
+    this.#byKey.set(key, { entry, fingerprint });
+  }
+
+  /** Free `key` if `entry` holds it (answered, or refused after all). */
+  release(key: string | undefined, entry: E): void {
+    if (key !== undefined && this.#byKey.get(key)?.entry === entry) this.#byKey.delete(key);
+  }
+}

@@ -5,7 +5,6 @@ import {
   BrowserActorError,
   DriverError,
   InvalidOptionError,
-  InvalidTaskError,
   MailboxFullError,
   ShedError,
   TaskTimeoutError,
@@ -19,7 +18,7 @@ import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
+import { IdempotencyKeys, type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
 
 /** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
 export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
@@ -172,7 +171,7 @@ export class BrowserActor {
   #inFlight = new Set<Entry>();
   #controllers: AbortController[] = [];
   #waiting = new Set<Entry>(); // direct mode: submitted before the browser was ready
-  #byKey = new Map<string, { entry: Entry; fingerprint: string }>();
+  readonly #keys = new IdempotencyKeys<Entry>();
   #startPromise: Promise<void> | undefined;
   #launchAbort: AbortController | undefined;
   #stopPromise: Promise<void> | undefined;
@@ -299,17 +298,14 @@ export class BrowserActor {
       const { priority, timeoutMs, signal, idempotencyKey } = parseSubmitOptions(options, this.#defaults);
       signal?.throwIfAborted();
       if (idempotencyKey !== undefined) {
-        const existing = this.#byKey.get(idempotencyKey);
         const fingerprint = JSON.stringify(valid);
+        const existing = this.#keys.pending(idempotencyKey, fingerprint);
         if (existing) {
-          if (existing.fingerprint !== fingerprint) {
-            throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(idempotencyKey)} is already in use by a different task (${existing.entry.id}); use a new key`);
-          }
           this.#counts.submitted++;
-          return follow(existing.entry.result.promise, signal);
+          return follow(existing.result.promise, signal);
         }
         entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey);
-        this.#byKey.set(idempotencyKey, { entry, fingerprint });
+        this.#keys.add(idempotencyKey, entry, fingerprint);
       } else {
         entry = this.#newEntry(valid, priority, timeoutMs, signal, undefined);
       }
@@ -320,7 +316,7 @@ export class BrowserActor {
     if (this.actorMode) {
       const ticket = this.#mailbox.offer(entry, entry.priority);
       if (!ticket) {
-        if (entry.idempotencyKey !== undefined) this.#byKey.delete(entry.idempotencyKey);
+        this.#keys.release(entry.idempotencyKey, entry);
         this.#counts.rejected++;
         return Promise.reject(
           new MailboxFullError(
@@ -504,7 +500,7 @@ export class BrowserActor {
     entry.phase = 'done';
     entry.deadline?.cancel();
     if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    if (entry.idempotencyKey !== undefined && this.#byKey.get(entry.idempotencyKey)?.entry === entry) this.#byKey.delete(entry.idempotencyKey);
+    this.#keys.release(entry.idempotencyKey, entry);
     const final: TaskOutcome = error === undefined ? 'ok' : (outcome ?? (isBrowserActorError(error, 'ERR_TASK_TIMEOUT') ? 'timeout' : 'error'));
     switch (final) {
       case 'ok':

@@ -23,7 +23,7 @@ import { cookieToInput } from '../tasks/cookie-formats.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { IdempotencyKeys, type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 
 /**
  * Where the supervisor is in its life. `idle`: made, not started yet. `starting`: the first
@@ -248,7 +248,7 @@ export class SessionSupervisor {
   #running: Entry | undefined;
   #retry: Entry[] = [];
   #compensations: Entry[] = [];
-  #byKey = new Map<string, { entry: Entry; fingerprint: string }>();
+  readonly #keys = new IdempotencyKeys<Entry>();
   #seq = 0;
   #snapshot: Snapshot | undefined;
   #dirty = false;
@@ -465,21 +465,16 @@ export class SessionSupervisor {
       };
       if (idempotencyKey !== undefined) {
         const fingerprint = JSON.stringify(valid);
-        const existing = this.#byKey.get(idempotencyKey);
-        if (existing) {
-          if (existing.fingerprint !== fingerprint) {
-            throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(idempotencyKey)} is already in use by a different task (${existing.entry.id}); use a new key`);
-          }
-          return follow(existing.entry.result.promise, signal);
-        }
-        this.#byKey.set(idempotencyKey, { entry, fingerprint });
+        const existing = this.#keys.pending(idempotencyKey, fingerprint);
+        if (existing) return follow(existing.result.promise, signal);
+        this.#keys.add(idempotencyKey, entry, fingerprint);
       }
     } catch (error) {
       return Promise.reject(error);
     }
     const ticket = this.#mailbox.offer(entry, entry.priority);
     if (!ticket) {
-      if (entry.idempotencyKey !== undefined) this.#byKey.delete(entry.idempotencyKey);
+      this.#keys.release(entry.idempotencyKey, entry);
       return Promise.reject(
         new MailboxFullError(
           `Mailbox full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.id}, state ${this.#state}); task refused — retry later or await onCapacity()`,
@@ -706,7 +701,7 @@ export class SessionSupervisor {
     entry.phase = 'done';
     entry.deadline?.cancel();
     if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    if (entry.idempotencyKey !== undefined && this.#byKey.get(entry.idempotencyKey)?.entry === entry) this.#byKey.delete(entry.idempotencyKey);
+    this.#keys.release(entry.idempotencyKey, entry);
     if (error === undefined) entry.result.resolve(value);
     else entry.result.reject(error);
     if (this.#events.hasListeners('task:end')) {
