@@ -162,7 +162,7 @@ async function runScenario(s: Scenario): Promise<void> {
       expect(o.state.error, `task ${i} (${plan[i]?.task.type})`).toBeUndefined();
       plan[i]?.check(o.state.value);
     });
-    expect(supervisor.health().restarts).toBe(s.restarts);
+    expect(supervisor.health().restarts, `last fault: ${JSON.stringify(supervisor.health().lastFault)}`).toBe(s.restarts);
     s.after?.(supervisor);
 
     // The session survived, and one browser is left: the old one is gone entirely.

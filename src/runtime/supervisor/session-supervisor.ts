@@ -941,10 +941,14 @@ export class SessionSupervisor {
   async #probe(verify = false): Promise<void> {
     const actor = this.#actor as BrowserActor;
     const generation = this.#generation;
-    this.#occupy('probe');
+    // A verification decides on one answer, so it gets the restore check's time, not the short
+    // probe deadline: a browser that is closing fails at once either way, while one whose tab was
+    // just replaced may need seconds on a loaded machine to start the new tab's renderer.
+    const timeoutMs = verify ? this.#restoreTimeoutMs : this.#probeTimeoutMs;
+    this.#occupy('probe', this.#clock.now() + timeoutMs);
     let ok = false;
     try {
-      ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs: this.#probeTimeoutMs })) === 1;
+      ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs })) === 1;
     } catch {
       ok = false;
     }
