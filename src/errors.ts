@@ -298,6 +298,20 @@ export class DriverError extends BrowserActorError {
   }
 }
 
+/**
+ * The driver contract's typed signal that an operation failed because its tab, context or
+ * browser is gone: a `DriverError` with `details.targetClosed === true`. Callers branch on this,
+ * never on a driver's message text.
+ */
+export function targetClosedError(message: string, cause?: unknown): DriverError {
+  return new DriverError(message, { ...(cause === undefined ? {} : { cause }), details: { targetClosed: true } });
+}
+
+/** Whether `error` is the driver contract's "target closed" signal (see {@link targetClosedError}). */
+export function isTargetClosed(error: unknown): boolean {
+  return isBrowserActorError(error, 'ERR_DRIVER') && error.details['targetClosed'] === true;
+}
+
 type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
 
 const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {

@@ -21,6 +21,9 @@ export {
   type SessionSupervisorOptions,
   type SupervisedSubmitOptions,
   type SupervisorHealth,
+  type LaneHandle,
+  type LaneHealth,
+  type LaneWork,
   type SupervisorState,
 } from './runtime/supervisor/session-supervisor.js';
 export { backoffCeilingMs, nextDelayMs, type BackoffOptions } from './internal/backoff.js';

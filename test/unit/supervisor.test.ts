@@ -32,6 +32,7 @@ function setup(options: Partial<SessionSupervisorOptions> & { onLaunch?: (fake: 
     ready: [],
     failed: [],
     snapshot: [],
+    'task:start': [],
     'task:end': [],
   };
   for (const name of Object.keys(events) as (keyof SessionSupervisorEvents)[]) supervisor.on(name, (e) => (events[name] as unknown[]).push(e));

@@ -1,5 +1,5 @@
 import * as vm from 'node:vm';
-import { DriverError, NavigationError } from '../../errors.js';
+import { DriverError, NavigationError, targetClosedError } from '../../errors.js';
 import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -307,7 +307,7 @@ export class FakeDriver implements Driver {
   #failPending(): void {
     const pending = [...this.#disconnect];
     this.#disconnect.clear();
-    for (const fail of pending) fail(new DriverError('Target page, context or browser has been closed'));
+    for (const fail of pending) fail(targetClosedError('Target page, context or browser has been closed'));
   }
 
   #emit(event: DriverEvent): void {
@@ -318,7 +318,7 @@ export class FakeDriver implements Driver {
   async #op<T>(name: FakeOperation, op: DriverOpOptions, body: () => Promise<T>): Promise<T> {
     this.calls[name]++;
     if (name !== 'launch' && this.#state !== 'running') {
-      throw new DriverError('The browser is not running (never launched, closed, or crashed)');
+      throw targetClosedError('The browser is not running (never launched, closed, or crashed)');
     }
     if (this.#stalls.delete(name)) return NEVER;
     const latency = this.#latencyMs > 0 && name !== 'launch' ? new AbortController() : undefined;
@@ -352,7 +352,7 @@ export class FakeDriver implements Driver {
 
   async #page(pageId: PageId): Promise<FakePage> {
     const page = this.#pages.get(pageId);
-    if (!page) throw new DriverError(`Page ${pageId} is closed or unknown`);
+    if (!page) throw targetClosedError(`Page ${pageId} is closed or unknown`);
     // A crashed tab never answers: only the caller's deadline ends the wait.
     if (page.crashed) return NEVER;
     return page;

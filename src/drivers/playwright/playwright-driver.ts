@@ -1,5 +1,5 @@
 import { type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
-import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError } from '../../errors.js';
+import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError, targetClosedError } from '../../errors.js';
 import { sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
@@ -124,7 +124,7 @@ export class PlaywrightDriver implements Driver {
 
   async newPage(op: DriverOpOptions): Promise<PageId> {
     const context = this.#requireContext();
-    return withDeadline('newPage', op, async () => {
+    return guarded('newPage', op, async () => {
       const page = this.#spare ?? (await context.newPage());
       this.#spare = undefined;
       const cdp = await context.newCDPSession(page);
@@ -139,7 +139,7 @@ export class PlaywrightDriver implements Driver {
     const entry = this.#pages.get(pageId);
     if (!entry) return;
     this.#pages.delete(pageId);
-    await withDeadline('closePage', op, async () => {
+    await guarded('closePage', op, async () => {
       await entry.cdp.detach().catch(() => undefined);
       await entry.page.close();
     });
@@ -147,7 +147,7 @@ export class PlaywrightDriver implements Driver {
 
   async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
     const { page, cdp } = this.#requirePage(pageId);
-    return withDeadline(
+    return guarded(
       'navigate',
       op,
       async () => {
@@ -184,7 +184,7 @@ export class PlaywrightDriver implements Driver {
   async evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome> {
     const { cdp } = this.#requirePage(pageId);
     const expression = buildEvaluateExpression(request);
-    return withDeadline(
+    return guarded(
       'evaluate',
       op,
       async () => {
@@ -196,6 +196,7 @@ export class PlaywrightDriver implements Driver {
           if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
             return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
           }
+          if (closedMessage(message)) throw targetClosedError(`Running a script failed: the tab or browser closed (${message})`, error);
           throw new DriverError(`Running a script failed: ${message}`, { cause: error });
         }
         if (reply.exceptionDetails) {
@@ -215,7 +216,7 @@ export class PlaywrightDriver implements Driver {
 
   async screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array> {
     const { page } = this.#requirePage(pageId);
-    return withDeadline('screenshot', op, async () => {
+    return guarded('screenshot', op, async () => {
       const png = await page.screenshot({ fullPage: options.fullPage, type: 'png', timeout: op.timeoutMs + 1000 });
       return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
     });
@@ -223,17 +224,17 @@ export class PlaywrightDriver implements Driver {
 
   async cookies(op: DriverOpOptions): Promise<Cookie[]> {
     const context = this.#requireContext();
-    return withDeadline('cookies', op, async () => (await context.cookies()).map(toCookie));
+    return guarded('cookies', op, async () => (await context.cookies()).map(toCookie));
   }
 
   async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void> {
     const context = this.#requireContext();
-    await withDeadline('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
+    await guarded('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
   }
 
   async storageState(op: DriverOpOptions): Promise<StorageState> {
     const context = this.#requireContext();
-    return withDeadline('storageState', op, async () => {
+    return guarded('storageState', op, async () => {
       const state = await context.storageState();
       return {
         cookies: state.cookies.map(toCookie),
@@ -248,7 +249,7 @@ export class PlaywrightDriver implements Driver {
       const context = this.#context;
       if (context) {
         try {
-          await withDeadline('close', op, () => context.close());
+          await guarded('close', op, () => context.close());
         } catch {
           // Past the polite deadline: #reap kills the process group.
         }
@@ -294,14 +295,14 @@ export class PlaywrightDriver implements Driver {
   }
 
   #requireContext(): BrowserContext {
-    if (!this.#context || this.#closing) throw new DriverError('The browser is not running (never launched, closed, or crashed)');
+    if (!this.#context || this.#closing) throw targetClosedError('The browser is not running (never launched, closed, or crashed)');
     return this.#context;
   }
 
   #requirePage(pageId: PageId): PageEntry {
     this.#requireContext();
     const entry = this.#pages.get(pageId);
-    if (!entry || entry.page.isClosed()) throw new DriverError(`Page ${pageId} is closed or unknown`);
+    if (!entry || entry.page.isClosed()) throw targetClosedError(`Page ${pageId} is closed or unknown`);
     return entry;
   }
 
@@ -311,6 +312,7 @@ export class PlaywrightDriver implements Driver {
     if (net) {
       return new NavigationError(`Navigation to ${redactUrl(url)} failed: ${net}`, { cause: error, details: { netError: net } });
     }
+    if (closedMessage(message)) return targetClosedError(`Navigation to ${redactUrl(url)} failed: the tab or browser closed`, error);
     if (/interrupted by another navigation|frame was detached/i.test(message)) {
       return new NavigationError(`Navigation to ${redactUrl(url)} was interrupted: ${message.replace(/^page\.goto: /, '')}`, { cause: error });
     }
@@ -367,6 +369,28 @@ function toCookie(c: Cookie): Cookie {
     secure: c.secure,
     sameSite: c.sameSite,
   };
+}
+
+/**
+ * Playwright reports a closed page, context or browser as `TargetClosedError` ("Target page,
+ * context or browser has been closed"), older paths with "Target closed" or "Browser has been
+ * closed". This adapter turns all of them into the contract's typed signal.
+ */
+function closedMessage(message: string): boolean {
+  return /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Session closed|Page crashed/i.test(message);
+}
+
+function asTargetClosed(error: unknown): unknown {
+  if (error instanceof BrowserActorError) return error;
+  if (error instanceof Error && (error.name === 'TargetClosedError' || closedMessage(error.message))) return targetClosedError(firstLine(error), error);
+  return error;
+}
+
+/** {@link withDeadline}, with Playwright's closed-target errors mapped to the contract's signal. */
+function guarded<T>(label: string, op: DriverOpOptions, run: () => Promise<T>, options?: Parameters<typeof withDeadline>[3]): Promise<T> {
+  return withDeadline(label, op, run, options).catch((error: unknown) => {
+    throw asTargetClosed(error);
+  });
 }
 
 function firstLine(error: unknown): string {

@@ -5,10 +5,12 @@ import {
   BrowserActorError,
   DriverError,
   InvalidOptionError,
+  InvalidTaskError,
   MailboxFullError,
   ShedError,
   TaskTimeoutError,
   isBrowserActorError,
+  isTargetClosed,
 } from '../../errors.js';
 import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
@@ -69,6 +71,12 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal;
   /** A second submit with the same key while the first is queued or running gets the first one's answer. */
   readonly idempotencyKey?: string;
+  /**
+   * Which of the browser's tabs runs the task: an integer ≥ 0 (default 0). Each lane's tab is
+   * opened on its first use. The actor does not serialise lanes in direct mode: a supervisor
+   * keeps one task per lane at a time.
+   */
+  readonly lane?: number;
 }
 
 export interface ActorStats {
@@ -111,7 +119,14 @@ export interface BrowserActorEvents {
     readonly errorCode?: string;
   };
   /** The browser or its tab failed underneath the actor. */
-  fault: { readonly actorId: string; readonly kind: 'browser-disconnected' | 'page-crashed' | 'stuck-page'; readonly reason: string; readonly taskId?: string };
+  fault: {
+    readonly actorId: string;
+    readonly kind: 'browser-disconnected' | 'page-crashed' | 'stuck-page';
+    readonly reason: string;
+    readonly taskId?: string;
+    /** The lane whose tab failed (page faults only). */
+    readonly lane?: number;
+  };
 }
 
 type Phase = 'queued' | 'running' | 'done';
@@ -126,6 +141,7 @@ interface Entry {
   readonly result: Deferred<unknown>;
   readonly signal: AbortSignal | undefined;
   readonly idempotencyKey: string | undefined;
+  readonly lane: number;
   phase: Phase;
   startedAt: number;
   ticket: Ticket<Entry> | undefined;
@@ -164,8 +180,9 @@ export class BrowserActor {
   #driver: Driver | undefined;
   #offDriverEvents: (() => void) | undefined;
   #browser: BrowserInfo | undefined;
-  #pageId: PageId | undefined;
-  #pagePromise: Promise<PageId> | undefined;
+  /** Each lane's tab, once opened. */
+  #pages = new Map<number, PageId>();
+  #pagePromises = new Map<number, Promise<PageId>>();
   #pumping = false;
   #seq = 0;
   #inFlight = new Set<Entry>();
@@ -177,7 +194,7 @@ export class BrowserActor {
   #stopPromise: Promise<void> | undefined;
   #killPromise: Promise<void> | undefined;
   #drained: Deferred<void> | undefined;
-  #idleWaiters: Deferred<void>[] = [];
+  #idleWaiters: { readonly lane: number | undefined; readonly deferred: Deferred<void> }[] = [];
   #counts = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, shed: 0, rejected: 0 };
 
   constructor(options: BrowserActorOptions) {
@@ -263,11 +280,16 @@ export class BrowserActor {
    * script that the browser has not stopped yet counts as going). A supervisor hands the next
    * task over only then, so two tasks never share the tab.
    */
-  idle(): Promise<void> {
-    if (this.#isIdle()) return Promise.resolve();
-    const waiter = createDeferred<void>();
-    this.#idleWaiters.push(waiter);
-    return waiter.promise;
+  idle(lane?: number): Promise<void> {
+    if (this.#isIdle(lane)) return Promise.resolve();
+    const deferred = createDeferred<void>();
+    this.#idleWaiters.push({ lane, deferred });
+    return deferred.promise;
+  }
+
+  /** Lanes whose tab is open now. */
+  openLanes(): number[] {
+    return [...this.#pages.keys()].sort((a, b) => a - b);
   }
 
   /** Resident memory of the browser's processes in bytes, when the driver can tell; else `null`. */
@@ -296,6 +318,8 @@ export class BrowserActor {
       if (!this.#accepting()) throw this.#notAcceptingError();
       const valid = validateTask(task, this.#limits);
       const { priority, timeoutMs, signal, idempotencyKey } = parseSubmitOptions(options, this.#defaults);
+      const lane = options.lane ?? 0;
+      if (!Number.isSafeInteger(lane) || lane < 0) throw new InvalidTaskError(`lane must be an integer ≥ 0, got ${String(lane)}`);
       signal?.throwIfAborted();
       if (idempotencyKey !== undefined) {
         const fingerprint = JSON.stringify(valid);
@@ -304,10 +328,10 @@ export class BrowserActor {
           this.#counts.submitted++;
           return follow(existing.result.promise, signal);
         }
-        entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey);
+        entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey, lane);
         this.#keys.add(idempotencyKey, entry, fingerprint);
       } else {
-        entry = this.#newEntry(valid, priority, timeoutMs, signal, undefined);
+        entry = this.#newEntry(valid, priority, timeoutMs, signal, undefined, lane);
       }
     } catch (error) {
       this.#counts.rejected++;
@@ -336,7 +360,7 @@ export class BrowserActor {
     return entry.result.promise;
   }
 
-  #newEntry(task: ValidTask, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined): Entry {
+  #newEntry(task: ValidTask, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined, lane: number): Entry {
     const now = this.#clock.now();
     return {
       id: `${this.id}:${++this.#seq}`,
@@ -348,6 +372,7 @@ export class BrowserActor {
       result: createDeferred<unknown>(),
       signal,
       idempotencyKey,
+      lane,
       phase: 'queued',
       startedAt: 0,
       ticket: undefined,
@@ -411,7 +436,7 @@ export class BrowserActor {
     const op = (): DriverOpOptions => ({ timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()), signal: controller.signal });
     let work: Promise<unknown>;
     try {
-      work = runTask(entry.task, { driver, limits: this.#limits, op, page: (o) => this.#page(o) });
+      work = runTask(entry.task, { driver, limits: this.#limits, op, page: (o) => this.#page(entry.lane, o) });
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -452,19 +477,28 @@ export class BrowserActor {
     }
   }
 
-  /** The actor's tab, created on first use and reused. */
-  #page(op: DriverOpOptions): Promise<PageId> {
-    if (this.#pageId !== undefined) return Promise.resolve(this.#pageId);
-    this.#pagePromise ??= (this.#driver as Driver)
-      .newPage(op)
-      .then((id) => {
-        this.#pageId = id;
-        return id;
-      })
-      .finally(() => {
-        this.#pagePromise = undefined;
-      });
-    return this.#pagePromise;
+  /** A lane's tab, created on first use and reused. */
+  #page(lane: number, op: DriverOpOptions): Promise<PageId> {
+    const open = this.#pages.get(lane);
+    if (open !== undefined) return Promise.resolve(open);
+    let pending = this.#pagePromises.get(lane);
+    if (!pending) {
+      const driver = this.#driver as Driver;
+      pending = driver
+        .newPage(op)
+        .then((id) => {
+          if (this.#driver === driver && this.#state !== 'stopped' && this.#state !== 'crashed') this.#pages.set(lane, id);
+          return id;
+        })
+        .finally(() => this.#pagePromises.delete(lane));
+      this.#pagePromises.set(lane, pending);
+    }
+    return pending;
+  }
+
+  #laneOf(pageId: PageId): number | undefined {
+    for (const [lane, id] of this.#pages) if (id === pageId) return lane;
+    return undefined;
   }
 
   #onTimeout(entry: Entry): void {
@@ -541,7 +575,7 @@ export class BrowserActor {
         { cause: error, details: { taskId: entry.id, actorId: this.id, timeoutMs: entry.timeoutMs, phase: 'running' } },
       );
     }
-    if (isBrowserActorError(error, 'ERR_DRIVER') && /closed|crash|disconnect/i.test(error.message)) {
+    if (isTargetClosed(error)) {
       return this.#crashedError(entry, 'the browser or tab closed');
     }
     if (error instanceof BrowserActorError) return error;
@@ -577,16 +611,19 @@ export class BrowserActor {
       this.#onBrowserGone(event.reason);
       return;
     }
-    if (event.pageId !== this.#pageId) return;
-    this.#pageId = undefined;
+    const lane = this.#laneOf(event.pageId);
+    if (lane === undefined) return;
+    this.#pages.delete(lane);
     const driver = this.#driver;
     void driver?.closePage(event.pageId, { timeoutMs: this.#closeTimeoutMs }).catch(() => undefined);
-    for (const entry of [...this.#inFlight]) {
+    // Only this lane's tab died: its neighbours keep running.
+    const victims = [...this.#inFlight].filter((entry) => entry.lane === lane);
+    for (const entry of victims) {
       entry.tabGone = true;
-      this.#emitFault('page-crashed', 'the tab crashed', entry.id);
+      this.#emitFault('page-crashed', `the tab of lane ${lane} crashed`, entry.id, lane);
       this.#interrupt(entry, this.#crashedError(entry, 'its tab crashed'), 'error');
     }
-    if (this.#inFlight.size === 0) this.#emitFault('page-crashed', 'the tab crashed');
+    if (victims.length === 0) this.#emitFault('page-crashed', `the tab of lane ${lane} crashed`, undefined, lane);
   }
 
   /**
@@ -604,11 +641,12 @@ export class BrowserActor {
     else void driver?.kill();
   }
 
+  /** Close the tab of the stuck task's own lane only; its neighbours keep theirs. */
   async #replaceStuckPage(entry: Entry): Promise<void> {
-    const stuck = this.#pageId;
-    this.#emitFault('stuck-page', `the tab did not stop task ${entry.id} within ${this.#cancelGraceMs}ms`, entry.id);
+    const stuck = this.#pages.get(entry.lane);
+    this.#emitFault('stuck-page', `the tab of lane ${entry.lane} did not stop task ${entry.id} within ${this.#cancelGraceMs}ms`, entry.id, entry.lane);
     if (stuck === undefined) return;
-    this.#pageId = undefined;
+    this.#pages.delete(entry.lane);
     try {
       await (this.#driver as Driver).closePage(stuck, { timeoutMs: this.#closeTimeoutMs });
     } catch {
@@ -616,8 +654,8 @@ export class BrowserActor {
     }
   }
 
-  #emitFault(kind: BrowserActorEvents['fault']['kind'], reason: string, taskId?: string): void {
-    this.#events.emit('fault', { actorId: this.id, kind, reason, ...(taskId === undefined ? {} : { taskId }) });
+  #emitFault(kind: BrowserActorEvents['fault']['kind'], reason: string, taskId?: string, lane?: number): void {
+    this.#events.emit('fault', { actorId: this.id, kind, reason, ...(taskId === undefined ? {} : { taskId }), ...(lane === undefined ? {} : { lane }) });
   }
 
   /** Answer every queued, waiting and running task with an error made for it. */
@@ -718,7 +756,7 @@ export class BrowserActor {
       if (force) await driver.kill();
       else await driver.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => driver.kill());
     }
-    this.#pageId = undefined;
+    this.#pages.clear();
     this.#deadlines.clear();
   }
 
@@ -729,18 +767,27 @@ export class BrowserActor {
     return promise;
   }
 
-  #isIdle(): boolean {
+  /** No work at all (`lane` omitted), or none of that lane's work still going. */
+  #isIdle(lane?: number): boolean {
+    if (lane !== undefined && !this.actorMode) {
+      for (const entry of this.#inFlight) if (entry.lane === lane) return false;
+      for (const entry of this.#waiting) if (entry.lane === lane) return false;
+      return true;
+    }
     return this.#mailbox.size === 0 && this.#mailbox.deferredSize === 0 && this.#inFlight.size === 0 && this.#waiting.size === 0;
   }
 
   #checkDrained(): void {
-    if (!this.#isIdle()) return;
-    this.#drained?.resolve();
     if (this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
-      for (const waiter of waiters) waiter.resolve();
+      for (const waiter of waiters) {
+        if (this.#isIdle(waiter.lane)) waiter.deferred.resolve();
+        else this.#idleWaiters.push(waiter);
+      }
     }
+    if (!this.#isIdle()) return;
+    this.#drained?.resolve();
   }
 
   #accepting(): boolean {

@@ -1,5 +1,4 @@
 import type { BrowserInfo, DriverFactory } from '../../drivers/driver.js';
-import type { CookieInput, StorageState } from '../../drivers/browser-types.js';
 import {
   ActorCrashedError,
   ActorStoppedError,
@@ -12,18 +11,23 @@ import {
   TaskTimeoutError,
   isBrowserActorError,
 } from '../../errors.js';
-import { type BackoffOptions, backoffCeilingMs, nextDelayMs } from '../../internal/backoff.js';
 import { type Clock, type TimerHandle, systemClock } from '../../internal/clock.js';
 import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import { BrowserActor, type BrowserActorOptions } from '../actor/browser-actor.js';
+import { BrowserActor } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
-import { cookieToInput } from '../tasks/cookie-formats.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
-import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { IdempotencyKeys, type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { type ValidTask, validateTask } from '../tasks/validate.js';
+import { IdempotencyKeys, follow, isPriority, mailboxOptions, parseSubmitOptions } from '../submit-helpers.js';
+import { type HandleState, type Lane, type LaneHealth, type LaneWork, laneIsFree, newLane } from './lanes.js';
+import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
+import { type SessionSnapshot, captureSession, restoreSession } from './session-snapshot.js';
+import { type SessionSupervisorOptions, type SupervisedSubmitOptions, type SupervisorSettings, resolveSupervisorOptions } from './supervisor-options.js';
+
+export type { LaneHealth, LaneWork } from './lanes.js';
+export type { SessionSupervisorOptions, SupervisedSubmitOptions } from './supervisor-options.js';
 
 /**
  * Where the supervisor is in its life. `idle`: made, not started yet. `starting`: the first
@@ -34,7 +38,7 @@ import { IdempotencyKeys, type MailboxSettings, type SubmitDefaults, follow, mai
  */
 export type SupervisorState = 'idle' | 'starting' | 'healthy' | 'degraded' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
-/** What made the supervisor replace a browser. */
+/** What made the supervisor replace a browser (or, for page faults, a tab). */
 export type FaultKind = 'browser-disconnected' | 'page-crashed' | 'stuck-page' | 'probe-failed' | 'watchdog' | 'launch-failed' | 'restore-failed' | 'manual';
 
 export interface FaultRecord {
@@ -42,6 +46,8 @@ export interface FaultRecord {
   readonly reason: string;
   /** Clock time of the fault (the supervisor's clock, milliseconds). */
   readonly at: number;
+  /** The lane whose tab failed (page faults only). */
+  readonly lane?: number;
 }
 
 /** A snapshot of the supervisor, for dashboards and for {@link SessionSupervisor.ensureActorLive} callers. */
@@ -56,9 +62,9 @@ export interface SupervisorHealth {
   readonly nextRestartAt: number | null;
   /** How long the current browser has been serving; 0 when none is. */
   readonly uptimeMs: number;
-  /** Tasks accepted and not yet handed to the browser (retries and compensations included). */
+  /** Tasks accepted and not yet handed to the browser (retries, compensations and lane-handle queues included). */
   readonly queueDepth: number;
-  /** Tasks handed to the browser and not answered yet (0 or 1). */
+  /** Tasks handed to the browser and not answered yet (at most one per lane). */
   readonly inFlight: number;
   /** Reachability probes that failed in a row. */
   readonly probeFailures: number;
@@ -66,87 +72,8 @@ export interface SupervisorHealth {
   readonly browserPid: number | null;
   /** Whether a session snapshot is held, and its age in ms. */
   readonly snapshotAgeMs: number | null;
-}
-
-export interface SessionSupervisorOptions {
-  /** Makes a fresh driver for each browser the supervisor starts. */
-  readonly driver: DriverFactory;
-  /** Name used in messages and events. Default `supervisor-<n>`. */
-  readonly id?: string;
-  /** Time source for every timer. Default: the system clock. */
-  readonly clock?: Clock;
-  /** Jitter source in `[0, 1)`. Default `Math.random`. */
-  readonly random?: () => number;
-  /** Passed to each {@link BrowserActor} (timeouts of launch, close, cancel grace). */
-  readonly actor?: Pick<BrowserActorOptions, 'launchTimeoutMs' | 'closeTimeoutMs' | 'cancelGraceMs'>;
-  /** The supervisor's own bounded mailbox, where tasks wait (also while a restart is pending). */
-  readonly mailbox?: MailboxSettings;
-  /** Default 30 000 ms. */
-  readonly defaultTimeoutMs?: number;
-  /** Default 600 000 ms. */
-  readonly maxTimeoutMs?: number;
-  /** Default `Priority.NORMAL`. */
-  readonly defaultPriority?: number;
-  readonly limits?: Partial<TaskLimits>;
-  /** Restart delays: full jitter. Default `{ baseMs: 100, factor: 2, maxMs: 10 000 }`. */
-  readonly backoff?: Partial<BackoffOptions>;
-  /** After this long serving without a fault, the backoff attempt counter starts over. Default 60 000 ms. */
-  readonly stablePeriodMs?: number;
-  /** At most `maxRestarts` restarts (failed launches included) within `windowMs`. Default 5 in 60 000 ms. */
-  readonly restartLimit?: { readonly maxRestarts?: number; readonly windowMs?: number };
-  /** Reachability probe, run only while no task is running or completing. */
-  readonly probe?: {
-    /** Default 5000 ms. */
-    readonly intervalMs?: number;
-    /** Deadline of one probe. Default 2000 ms. */
-    readonly timeoutMs?: number;
-    /** Failures in a row that count as a fault. Default 3. */
-    readonly failuresBeforeRestart?: number;
-  };
-  /**
-   * A task still unanswered this long after its deadline means the actor itself is wedged: the
-   * browser is killed and replaced. Default: cancel grace + 2 × close timeout + 1000 ms.
-   */
-  readonly watchdogSlackMs?: number;
-  /** Most runs of an idempotent task across crashes. Default 3. */
-  readonly maxAttempts?: number;
-  /** Session snapshots (cookies + local storage), restored into each new browser. */
-  readonly snapshot?: {
-    /** Default `true`. `false`: new browsers start with an empty session. */
-    readonly enabled?: boolean;
-    /** Task types after which the session may have changed. Default Navigate, ExecuteJS, ImportCookies. */
-    readonly after?: readonly TaskType[];
-    /** Also re-snapshot a changed session this often while idle. Default 30 000 ms. */
-    readonly intervalMs?: number;
-  };
-  /** Navigate a new browser back to the last URL before tasks resume (per task: `restoreUrl`). Default `false`. */
-  readonly restoreUrl?: boolean;
-  /** Retire and replace the browser (session carried over, no task failed) after any of these. */
-  readonly recycle?: {
-    readonly maxTasks?: number;
-    readonly maxAgeMs?: number;
-    /** Summed RSS of the browser's processes. Checked every probe interval. */
-    readonly maxRssBytes?: number;
-  };
-  /** Deadline of each restore step (cookie import, storage, verification). Default 10 000 ms. */
-  readonly restoreTimeoutMs?: number;
-}
-
-export interface SupervisedSubmitOptions {
-  /** Integer 0–9, higher runs first. Default 5. */
-  readonly priority?: number;
-  /** Whole budget from submit to answer: queueing, restarts and re-runs included. */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-  /** A second submit with the same key while the first is pending gets the first one's answer. */
-  readonly idempotencyKey?: string;
-  /**
-   * Runs on the new browser when this (non-idempotent) task was running at a crash, before the
-   * task is answered with `ERR_ACTOR_CRASHED` (`details.compensated` says whether it succeeded).
-   */
-  readonly compensate?: Task;
-  /** Before this task runs on a new browser, navigate back to the session's last URL. */
-  readonly restoreUrl?: boolean;
+  /** Each lane (tab) of the browser. */
+  readonly lanes: readonly LaneHealth[];
 }
 
 /** Events of a {@link SessionSupervisor}. */
@@ -163,8 +90,27 @@ export interface SessionSupervisorEvents {
   failed: { readonly error: BrowserActorError };
   /** A session snapshot was taken. */
   snapshot: { readonly cookies: number; readonly origins: number };
+  /** A task was handed to the browser on `lane` (once per attempt; `attempt` counts from 1). */
+  'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number };
   /** A task was answered (exactly once per accepted task). */
   'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
+}
+
+/**
+ * A sequence of tasks pinned to one lane (tab), run in submit order, one at a time. The handle
+ * takes a lane when its first task reaches the front of the supervisor's queue, and holds it
+ * until {@link LaneHandle.release}. It survives browser restarts: its next task runs on the
+ * lane's fresh tab after the session is restored (and, with `restoreUrl`, after the lane is
+ * navigated back to its last URL).
+ */
+export interface LaneHandle {
+  readonly id: string;
+  /** The lane it holds, once its first task was placed; `undefined` before. */
+  readonly lane: number | undefined;
+  /** Like {@link SessionSupervisor.submit}; the handle's priority applies to every task. */
+  submit<T extends Task>(task: T, options?: Omit<SupervisedSubmitOptions, 'priority'>): Promise<ResultOf<T>>;
+  /** Give the lane back once the tasks already submitted are answered. Idempotent; later submits are refused. */
+  release(): void;
 }
 
 type Phase = 'queued' | 'running' | 'compensating' | 'done';
@@ -182,6 +128,7 @@ interface Entry {
   readonly idempotencyKey: string | undefined;
   readonly compensate: Task | undefined;
   readonly restoreUrl: boolean;
+  readonly handle: HandleState<Entry> | undefined;
   phase: Phase;
   attempts: number;
   ticket: Ticket<Entry> | undefined;
@@ -191,81 +138,58 @@ interface Entry {
   crash: ActorCrashedError | undefined;
 }
 
-/** What the slot (one task at a time on the browser) is busy with. */
-type Slot = 'free' | 'task' | 'probe' | 'snapshot' | 'restore';
-
-interface Snapshot {
-  readonly state: StorageState;
-  readonly url: string | undefined;
-  readonly at: number;
-}
-
 const FATAL_LAUNCH_CODES = new Set(['ERR_BROWSER_NOT_FOUND', 'ERR_INVALID_OPTION']);
 let supervisorCounter = 0;
 
 /**
  * Keeps one browser session alive for its callers. Tasks wait in the supervisor's own bounded
- * priority mailbox and go to the current {@link BrowserActor} one at a time. When the browser
- * dies, hangs or stops answering probes, the supervisor replaces it (exponential backoff with
- * full jitter, at most N restarts in T), loads the last session snapshot into the new browser,
- * verifies it, and carries on: queued tasks wait (their timeouts still count), the task that was
- * running is re-run when it is idempotent, and every accepted task is answered exactly once.
+ * priority mailbox and go to the current {@link BrowserActor}, one at a time per lane (tab).
+ * When the browser dies, hangs or stops answering probes, the supervisor replaces it
+ * (exponential backoff with full jitter; a crash loop of browsers that do no work ends in
+ * `ERR_RESTART_LIMIT`), loads the last session snapshot into the new browser, verifies it, and
+ * carries on: queued tasks wait (their timeouts still count), the tasks that were running are
+ * re-run when they are idempotent, and every accepted task is answered exactly once.
  */
 export class SessionSupervisor {
   readonly id: string;
   readonly #factory: DriverFactory;
   readonly #clock: Clock;
-  readonly #random: () => number;
   readonly #deadlines: DeadlineScheduler;
   readonly #events = new TypedEmitter<SessionSupervisorEvents>();
   readonly #mailbox: PriorityMailbox<Entry>;
-  readonly #limits: TaskLimits;
+  readonly #settings: SupervisorSettings;
+  readonly #policy: RestartPolicy;
   readonly #actorOptions: SessionSupervisorOptions['actor'];
-  readonly #defaults: SubmitDefaults;
-  readonly #backoff: BackoffOptions;
-  readonly #stablePeriodMs: number;
-  readonly #maxRestarts: number;
-  readonly #restartWindowMs: number;
-  readonly #probeIntervalMs: number;
-  readonly #probeTimeoutMs: number;
-  readonly #probeFailuresBeforeRestart: number;
-  readonly #watchdogSlackMs: number;
-  readonly #maxAttempts: number;
-  readonly #snapshotEnabled: boolean;
-  readonly #snapshotAfter: ReadonlySet<TaskType>;
-  readonly #snapshotIntervalMs: number;
-  readonly #restoreUrlDefault: boolean;
-  readonly #recycle: { readonly maxTasks: number; readonly maxAgeMs: number; readonly maxRssBytes: number };
-  readonly #restoreTimeoutMs: number;
+  readonly #lanes: Lane<Entry>[];
+  /** The actor lane number for session-wide work (cookies, snapshots): never opens a tab. */
+  readonly #sessionLane: number;
 
   #state: SupervisorState = 'idle';
   #actor: BrowserActor | undefined;
   #generation = 0;
-  #slot: Slot = 'free';
-  #slotSince = 0;
-  /** When the slot's work should be over: the task's deadline, or start + restore timeout. */
-  #slotDueAt = 0;
-  #running: Entry | undefined;
   #retry: Entry[] = [];
   #compensations: Entry[] = [];
   readonly #keys = new IdempotencyKeys<Entry>();
   #seq = 0;
-  #snapshot: Snapshot | undefined;
+  #handleSeq = 0;
+  #snapshot: SessionSnapshot | undefined;
   #dirty = false;
+  #snapRunning: Promise<void> | undefined;
+  #snapNext: Promise<void> | undefined;
   #lastUrl: string | undefined;
-  #urlRestoredFor = 0;
   /** A task just got a crash answer from a browser that still looks alive: check it before anything else runs. */
   #verifyFirst = false;
+  #verifying = false;
+  #recycling = false;
   #restarts = 0;
   #recycles = 0;
-  #restartTimes: number[] = [];
-  #attempt = 0;
   #lastFault: FaultRecord | null = null;
   #faultAt: number | undefined;
   #nextRestartAt: number | null = null;
   #restartTimer: TimerHandle | undefined;
   #tickTimer: TimerHandle | undefined;
   #readyAt = 0;
+  #serving = false;
   #tasksOnBrowser = 0;
   #recyclePending: string | undefined;
   #probeFailures = 0;
@@ -284,37 +208,12 @@ export class SessionSupervisor {
     this.id = options.id ?? `supervisor-${++supervisorCounter}`;
     this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? Math.random;
     this.#deadlines = new DeadlineScheduler(this.#clock);
     this.#actorOptions = options.actor;
-    this.#defaults = submitDefaults(options);
-    this.#limits = { ...defaultTaskLimits, ...options.limits };
-    this.#backoff = { baseMs: 100, factor: 2, maxMs: 10_000, ...options.backoff };
-    try {
-      backoffCeilingMs(0, this.#backoff);
-    } catch (error) {
-      throw new InvalidOptionError(`backoff: ${(error as Error).message}`);
-    }
-    this.#stablePeriodMs = positive('stablePeriodMs', options.stablePeriodMs ?? 60_000);
-    this.#maxRestarts = positiveInteger('restartLimit.maxRestarts', options.restartLimit?.maxRestarts ?? 5);
-    this.#restartWindowMs = positive('restartLimit.windowMs', options.restartLimit?.windowMs ?? 60_000);
-    this.#probeIntervalMs = positive('probe.intervalMs', options.probe?.intervalMs ?? 5000);
-    this.#probeTimeoutMs = positive('probe.timeoutMs', options.probe?.timeoutMs ?? 2000);
-    this.#probeFailuresBeforeRestart = positiveInteger('probe.failuresBeforeRestart', options.probe?.failuresBeforeRestart ?? 3);
-    const grace = options.actor?.cancelGraceMs ?? 2000;
-    const close = options.actor?.closeTimeoutMs ?? 5000;
-    this.#watchdogSlackMs = positive('watchdogSlackMs', options.watchdogSlackMs ?? grace + 2 * close + 1000);
-    this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
-    this.#snapshotEnabled = options.snapshot?.enabled ?? true;
-    this.#snapshotAfter = new Set(options.snapshot?.after ?? ['Navigate', 'ExecuteJS', 'ImportCookies']);
-    this.#snapshotIntervalMs = positive('snapshot.intervalMs', options.snapshot?.intervalMs ?? 30_000);
-    this.#restoreUrlDefault = options.restoreUrl ?? false;
-    this.#recycle = {
-      maxTasks: positiveInteger('recycle.maxTasks', options.recycle?.maxTasks ?? Number.MAX_SAFE_INTEGER),
-      maxAgeMs: positive('recycle.maxAgeMs', options.recycle?.maxAgeMs ?? Number.MAX_SAFE_INTEGER),
-      maxRssBytes: positive('recycle.maxRssBytes', options.recycle?.maxRssBytes ?? Number.MAX_SAFE_INTEGER),
-    };
-    this.#restoreTimeoutMs = positive('restoreTimeoutMs', options.restoreTimeoutMs ?? 10_000);
+    this.#settings = resolveSupervisorOptions(options);
+    this.#policy = new RestartPolicy(options, options.random ?? Math.random);
+    this.#lanes = Array.from({ length: this.#settings.lanes }, (_, i) => newLane<Entry>(i));
+    this.#sessionLane = this.#settings.lanes;
     this.#mailbox = new PriorityMailbox<Entry>(
       mailboxOptions<Entry>(options.mailbox, (entry) =>
         this.#settle(
@@ -375,8 +274,8 @@ export class SessionSupervisor {
   }
 
   /**
-   * Replace the browser now because of `reason` (counts toward the restart limit). Resolves when
-   * the new browser serves.
+   * Replace the browser now because of `reason` (counts toward the restart limit when the
+   * browser did no work). Resolves when the new browser serves.
    */
   restartOnFault(reason: string): Promise<void> {
     if (this.#state === 'healthy' || this.#state === 'degraded' || this.#state === 'starting') this.#fault('manual', reason);
@@ -386,6 +285,7 @@ export class SessionSupervisor {
   health(): SupervisorHealth {
     const now = this.#clock.now();
     const serving = this.#state === 'healthy' || this.#state === 'degraded';
+    const open = new Set(this.#actor?.openLanes() ?? []);
     return {
       state: this.#state,
       restarts: this.#restarts,
@@ -393,25 +293,64 @@ export class SessionSupervisor {
       lastFault: this.#lastFault,
       nextRestartAt: this.#nextRestartAt,
       uptimeMs: serving ? now - this.#readyAt : 0,
-      queueDepth: this.#mailbox.size + this.#mailbox.deferredSize + this.#retry.length + this.#compensations.length,
-      inFlight: this.#running ? 1 : 0,
+      queueDepth: this.#queueDepth(),
+      inFlight: this.#lanes.filter((l) => l.running !== undefined).length,
       probeFailures: this.#probeFailures,
       browserPid: this.#actor?.browser?.pid ?? null,
       snapshotAgeMs: this.#snapshot ? now - this.#snapshot.at : null,
+      lanes: this.#lanes.map((l) => ({
+        lane: l.index,
+        work: l.work,
+        taskId: l.running?.id ?? null,
+        taskType: l.running?.task.type ?? null,
+        tabOpen: open.has(l.index),
+        reserved: l.owner !== undefined,
+        queued: l.queue.length,
+        tasksServed: l.tasksServed,
+      })),
     };
   }
 
   /**
    * Submit a task; the promise settles exactly once. Bad input is rejected here and never counts
-   * as a fault. Starts the first browser if none was started.
+   * as a fault. Starts the first browser if none was started. The task runs on any free lane.
    */
   submit<T extends Task>(task: T, options: SupervisedSubmitOptions = {}): Promise<ResultOf<T>> {
-    return this.#submit(task, options) as Promise<ResultOf<T>>;
+    return this.#submit(task, options, undefined) as Promise<ResultOf<T>>;
+  }
+
+  /**
+   * A handle that pins a sequence of tasks to one lane (tab), in order. Release it when done
+   * (or use {@link withLane}). `priority` (default the supervisor's default) places its tasks
+   * among the others while it waits for a lane.
+   */
+  lane(options: { priority?: number } = {}): LaneHandle {
+    const priority = options.priority ?? this.#settings.defaults.defaultPriority;
+    if (!isPriority(priority)) throw new InvalidOptionError(`priority must be an integer from 0 to 9, got ${String(priority)}`);
+    const state: HandleState<Entry> = { id: `${this.id}/lane-handle-${++this.#handleSeq}`, priority, lane: undefined, unbound: [], released: false };
+    return {
+      id: state.id,
+      get lane() {
+        return state.lane?.index;
+      },
+      submit: <T extends Task>(task: T, opts: Omit<SupervisedSubmitOptions, 'priority'> = {}) => this.#submit(task, opts, state) as Promise<ResultOf<T>>,
+      release: () => this.#releaseHandle(state),
+    };
+  }
+
+  /** Run `fn` with a lane handle, and release it afterwards, also when `fn` throws. */
+  async withLane<R>(fn: (lane: LaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
+    const handle = this.lane(options);
+    try {
+      return await fn(handle);
+    } finally {
+      handle.release();
+    }
   }
 
   /** Finish every accepted task (waiting out restarts), then close the browser. Idempotent. */
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#defaults.maxTimeoutMs);
+    this.#stopPromise ??= this.#stop(options.timeoutMs ?? this.#settings.defaults.maxTimeoutMs);
     return this.#stopPromise;
   }
 
@@ -423,18 +362,25 @@ export class SessionSupervisor {
     await this.#shutdown(true);
   }
 
+  /** Resolves when a submit would be admitted without refusal or deferral. */
+  onCapacity(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.#mailbox.onCapacity(options);
+  }
+
   // ── submit ────────────────────────────────────────────────────────────────────────────
 
-  #submit(task: Task, options: SupervisedSubmitOptions): Promise<unknown> {
+  #submit(task: Task, options: SupervisedSubmitOptions, handle: HandleState<Entry> | undefined): Promise<unknown> {
     let entry: Entry;
     try {
       if (!this.#accepting()) throw this.#notAcceptingError();
-      const valid = validateTask(task, this.#limits);
-      const { priority, timeoutMs, signal, idempotencyKey } = parseSubmitOptions(options, this.#defaults);
+      if (handle?.released) throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with supervisor.lane())`);
+      const valid = validateTask(task, this.#settings.limits);
+      const parsed = parseSubmitOptions(handle ? { ...options, priority: handle.priority } : options, this.#settings.defaults);
+      const { priority, timeoutMs, signal, idempotencyKey } = parsed;
       const { compensate } = options;
       if (compensate !== undefined) {
         try {
-          validateTask(compensate, this.#limits);
+          validateTask(compensate, this.#settings.limits);
         } catch (error) {
           throw new InvalidTaskError(`compensate is not a valid task: ${(error as Error).message}`, { cause: error });
         }
@@ -454,7 +400,8 @@ export class SessionSupervisor {
         signal,
         idempotencyKey,
         compensate,
-        restoreUrl: options.restoreUrl ?? this.#restoreUrlDefault,
+        restoreUrl: options.restoreUrl ?? this.#settings.restoreUrl,
+        handle,
         phase: 'queued',
         attempts: 0,
         ticket: undefined,
@@ -472,17 +419,11 @@ export class SessionSupervisor {
     } catch (error) {
       return Promise.reject(error);
     }
-    const ticket = this.#mailbox.offer(entry, entry.priority);
-    if (!ticket) {
+    const refused = this.#enqueue(entry);
+    if (refused) {
       this.#keys.release(entry.idempotencyKey, entry);
-      return Promise.reject(
-        new MailboxFullError(
-          `Mailbox full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.id}, state ${this.#state}); task refused — retry later or await onCapacity()`,
-          { details: { capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority, state: this.#state } },
-        ),
-      );
+      return Promise.reject(refused);
     }
-    entry.ticket = ticket;
     entry.deadline = this.#deadlines.at(entry.deadlineAt, () => this.#onTimeout(entry));
     if (entry.signal) {
       const onAbort = (): void => this.#cancel(entry, entry.signal?.reason);
@@ -494,87 +435,160 @@ export class SessionSupervisor {
     return entry.result.promise;
   }
 
-  /** Resolves when a submit would be admitted without refusal or deferral. */
-  onCapacity(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.#mailbox.onCapacity(options);
+  /**
+   * Queue an accepted entry: a bound lane handle's task goes to its lane's own queue (bounded by
+   * the mailbox capacity), everything else into the mailbox. Returns the refusal, if any.
+   */
+  #enqueue(entry: Entry): MailboxFullError | undefined {
+    const lane = entry.handle?.lane;
+    if (lane) {
+      if (lane.queue.length >= this.#mailbox.capacity) {
+        return new MailboxFullError(`Lane ${lane.index} of ${this.id} already has ${lane.queue.length} tasks queued (the mailbox capacity); task refused — await the earlier ones first`, {
+          details: { capacity: this.#mailbox.capacity, queued: lane.queue.length, lane: lane.index },
+        });
+      }
+      lane.queue.push(entry);
+      return undefined;
+    }
+    const ticket = this.#mailbox.offer(entry, entry.priority);
+    if (!ticket) {
+      return new MailboxFullError(
+        `Mailbox full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.id}, state ${this.#state}); task refused — retry later or await onCapacity()`,
+        { details: { capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority, state: this.#state } },
+      );
+    }
+    entry.ticket = ticket;
+    entry.handle?.unbound.push(entry);
+    return undefined;
+  }
+
+  #releaseHandle(handle: HandleState<Entry>): void {
+    if (handle.released) return;
+    handle.released = true;
+    this.#pump();
+  }
+
+  /** The handle takes `lane`: its other tasks leave the mailbox for the lane's queue, in order. */
+  #bind(handle: HandleState<Entry>, lane: Lane<Entry>, first: Entry): void {
+    handle.lane = lane;
+    lane.owner = handle;
+    for (const entry of handle.unbound.splice(0)) {
+      if (entry === first || entry.phase !== 'queued') continue;
+      if (entry.ticket) this.#mailbox.remove(entry.ticket);
+      entry.ticket = undefined;
+      lane.queue.push(entry);
+    }
   }
 
   // ── dispatch ──────────────────────────────────────────────────────────────────────────
 
-  /** Hand the next piece of work to the browser, if it is free. The only place that starts work. */
+  /** Hand the next pieces of work to free lanes. The only place that starts work. */
   #pump(): void {
-    if (this.#slot !== 'free' || !this.#actor || (this.#state !== 'healthy' && this.#state !== 'degraded' && this.#state !== 'stopping')) return;
+    const actor = this.#actor;
+    if (!actor || (this.#state !== 'healthy' && this.#state !== 'degraded' && this.#state !== 'stopping')) return;
+    if (this.#recycling) return;
     if (this.#state === 'stopping' && this.#isDrained()) {
       this.#checkDrained();
       return;
     }
     if (this.#recyclePending !== undefined) {
-      void this.#retire(this.#recyclePending);
+      // Recycling waits for every lane to finish its current task; nothing new starts meanwhile.
+      if (this.#lanes.every(laneIsFree) && this.#snapRunning === undefined) void this.#retire(this.#recyclePending);
       return;
     }
+    if (this.#verifying) return;
     if (this.#verifyFirst) {
+      const lane = this.#lanes.find(laneIsFree);
+      if (!lane) return;
       this.#verifyFirst = false;
-      void this.#probe(true);
+      void this.#probe(lane, true);
       return;
     }
-    if (this.#dirty && this.#snapshotEnabled) {
-      void this.#takeSnapshot();
-      return;
+    if (this.#dirty && this.#settings.snapshotEnabled && this.#snapRunning === undefined) void this.#snapshotSession(actor, this.#generation);
+    for (const lane of this.#lanes) {
+      if (!laneIsFree(lane)) continue;
+      const owner = lane.owner;
+      if (owner) {
+        const next = lane.queue.shift();
+        if (next) {
+          void this.#run(next, lane);
+          continue;
+        }
+        if (!owner.released) continue;
+        lane.owner = undefined; // released and drained: the lane is free for anyone
+        owner.lane = undefined;
+      }
+      const compensation = this.#compensations.shift();
+      if (compensation) {
+        void this.#runCompensation(compensation, lane);
+        continue;
+      }
+      const entry = this.#retry.shift() ?? this.#mailbox.take();
+      if (!entry) continue;
+      entry.ticket = undefined;
+      if (entry.handle) {
+        const i = entry.handle.unbound.indexOf(entry);
+        if (i !== -1) entry.handle.unbound.splice(i, 1);
+        this.#bind(entry.handle, lane, entry);
+      }
+      void this.#run(entry, lane);
     }
-    const compensation = this.#compensations.shift();
-    if (compensation) {
-      void this.#runCompensation(compensation);
-      return;
-    }
-    const entry = this.#retry.shift() ?? this.#mailbox.take();
-    if (!entry) {
-      this.#checkDrained();
-      return;
-    }
-    void this.#run(entry);
+    this.#checkDrained();
   }
 
-  async #run(entry: Entry): Promise<void> {
+  async #run(entry: Entry, lane: Lane<Entry>): Promise<void> {
     const actor = this.#actor as BrowserActor;
     const generation = this.#generation;
-    this.#occupy('task', entry.deadlineAt);
-    this.#running = entry;
+    this.#occupy(lane, 'task', entry.deadlineAt);
+    lane.running = entry;
     entry.phase = 'running';
     entry.ticket = undefined;
-    if (entry.restoreUrl && this.#urlRestoredFor !== generation && this.#lastUrl !== undefined) {
-      this.#urlRestoredFor = generation;
-      await actor.submit({ type: 'Navigate', url: this.#lastUrl }, { priority: Priority.HIGHEST, timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()) }).catch(() => undefined);
+    const remaining = (): number => Math.max(1, entry.deadlineAt - this.#clock.now());
+    if (entry.restoreUrl && entry.task.type !== 'Navigate' && lane.urlRestoredFor !== generation && lane.lastUrl !== undefined) {
+      lane.urlRestoredFor = generation;
+      await actor.submit({ type: 'Navigate', url: lane.lastUrl }, { priority: Priority.HIGHEST, timeoutMs: remaining(), lane: lane.index }).catch(() => undefined);
     }
     let value: unknown;
     let error: unknown;
     let ok = false;
     if (entry.phase === 'running' && generation !== this.#generation) {
-      // The browser died while the last URL was being restored: the task itself never started.
+      // The browser died while the lane's URL was being restored: the task itself never started.
       entry.phase = 'queued';
-      this.#insertRetry(entry);
+      this.#requeue(entry);
     }
     if (entry.phase === 'running') {
       entry.attempts++;
       const forward = new AbortController();
       entry.forward = forward;
+      if (this.#events.hasListeners('task:start')) {
+        this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, lane: lane.index, attempt: entry.attempts, queuedMs: this.#clock.now() - entry.submittedAt });
+      }
       try {
-        value = await actor.submit(entry.task, { priority: entry.priority, timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()), signal: forward.signal });
+        value = await actor.submit(entry.task, { priority: entry.priority, timeoutMs: remaining(), signal: forward.signal, lane: lane.index });
         ok = true;
       } catch (e) {
         error = e;
       }
       entry.forward = undefined;
     }
-    if (this.#running === entry) this.#running = undefined;
+    if (lane.running === entry) lane.running = undefined;
     if (entry.phase === 'running') {
       if (ok) {
         this.#lastProgressAt = this.#clock.now();
-        this.#tasksOnBrowser++;
-        if (entry.task.type === 'Navigate') this.#noteUrl((value as { url?: string } | undefined)?.url);
-        if (this.#snapshotEnabled && this.#snapshotAfter.has(entry.task.type) && generation === this.#generation) {
+        if (generation === this.#generation) this.#tasksOnBrowser++;
+        lane.tasksServed++;
+        if (entry.task.type === 'Navigate') {
+          const url = (value as { url?: string } | undefined)?.url;
+          if (url !== undefined && /^https?:/i.test(url)) {
+            lane.lastUrl = url;
+            this.#lastUrl = url;
+          }
+          lane.urlRestoredFor = generation;
+        }
+        if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) {
           // Snapshot before answering: a caller told "logged in" must stay logged in across a crash.
           this.#dirty = true;
-          await this.#snapshotNow(actor, generation);
+          await this.#snapshotSession(actor, generation);
         }
         this.#settle(entry, value, undefined);
       } else if (isBrowserActorError(error, 'ERR_ACTOR_CRASHED') || (isBrowserActorError(error, 'ERR_ACTOR_STOPPED') && generation !== this.#generation)) {
@@ -588,22 +602,23 @@ export class SessionSupervisor {
         this.#settle(entry, undefined, error);
       }
     }
-    await this.#release(actor, generation);
-    if (generation === this.#generation && this.#tasksOnBrowser >= this.#recycle.maxTasks) this.#recyclePending ??= `served ${this.#tasksOnBrowser} tasks`;
+    await this.#release(lane, actor, generation);
+    if (generation === this.#generation && this.#tasksOnBrowser >= this.#settings.recycle.maxTasks) this.#recyclePending ??= `served ${this.#tasksOnBrowser} tasks`;
     this.#pump();
   }
 
-  /** The running task's browser died under it: re-run, compensate, or answer with the crash. */
+  /** The running task's browser or tab died under it: re-run, compensate, or answer with the crash. */
   #afterCrash(entry: Entry, error: BrowserActorError): void {
     const maybeExecuted = error.details['maybeExecuted'] !== false;
+    const maxAttempts = this.#settings.maxAttempts;
     if (!maybeExecuted) entry.attempts--; // it never ran: not an attempt
-    if (!maybeExecuted || (isIdempotent(entry.valid) && entry.attempts < this.#maxAttempts)) {
+    if (!maybeExecuted || (isIdempotent(entry.valid) && entry.attempts < maxAttempts)) {
       entry.phase = 'queued';
-      this.#insertRetry(entry);
+      this.#requeue(entry);
       return;
     }
     const crash = new ActorCrashedError(
-      `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${this.id}, attempt ${entry.attempts}${isIdempotent(entry.valid) ? ` of ${this.#maxAttempts}` : ', not idempotent'}); it may have taken effect`,
+      `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${this.id}, attempt ${entry.attempts}${isIdempotent(entry.valid) ? ` of ${maxAttempts}` : ', not idempotent'}); it may have taken effect`,
       { cause: error, details: { taskId: entry.id, maybeExecuted: true, idempotent: isIdempotent(entry.valid), attempts: entry.attempts } },
     );
     if (entry.compensate) {
@@ -615,15 +630,28 @@ export class SessionSupervisor {
     this.#settle(entry, undefined, crash);
   }
 
-  async #runCompensation(entry: Entry): Promise<void> {
+  /** Put a task that must run again back in line: first in its lane handle's queue, or ahead of new work of its priority. */
+  #requeue(entry: Entry): void {
+    const lane = entry.handle?.lane;
+    if (lane) {
+      lane.queue.unshift(entry);
+      return;
+    }
+    const at = this.#retry.findIndex((e) => e.priority < entry.priority);
+    if (at === -1) this.#retry.push(entry);
+    else this.#retry.splice(at, 0, entry);
+  }
+
+  async #runCompensation(entry: Entry, lane: Lane<Entry>): Promise<void> {
     const actor = this.#actor as BrowserActor;
     const generation = this.#generation;
-    this.#occupy('task');
+    this.#occupy(lane, 'task');
     const crash = entry.crash as ActorCrashedError;
     let compensated = false;
     let compensationError: string | null = null;
     try {
-      await actor.submit(entry.compensate as Task, { priority: Priority.HIGHEST, timeoutMs: Math.max(1, Math.min(this.#defaults.defaultTimeoutMs, entry.deadlineAt - this.#clock.now())) });
+      const timeoutMs = Math.max(1, Math.min(this.#settings.defaults.defaultTimeoutMs, entry.deadlineAt - this.#clock.now()));
+      await actor.submit(entry.compensate as Task, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index });
       compensated = true;
     } catch (error) {
       compensationError = (error as { code?: string }).code ?? 'ERR_UNKNOWN';
@@ -636,37 +664,196 @@ export class SessionSupervisor {
         details: { ...crash.details, compensated, compensationError },
       }),
     );
-    await this.#release(actor, generation);
+    await this.#release(lane, actor, generation);
     this.#pump();
   }
 
-  /** Keep a retried task ahead of new work of the same priority: it was accepted first. */
-  #insertRetry(entry: Entry): void {
-    const at = this.#retry.findIndex((e) => e.priority < entry.priority);
-    if (at === -1) this.#retry.push(entry);
-    else this.#retry.splice(at, 0, entry);
-  }
-
-  #occupy(slot: Exclude<Slot, 'free'>, dueAt?: number): void {
-    this.#slot = slot;
-    this.#slotSince = this.#clock.now();
-    this.#slotDueAt = dueAt ?? this.#slotSince + (slot === 'probe' ? this.#probeTimeoutMs : this.#restoreTimeoutMs);
+  #occupy(lane: Lane<Entry>, work: Exclude<LaneWork, 'free'>, dueAt?: number): void {
+    lane.work = work;
+    lane.dueAt = dueAt ?? this.#clock.now() + (work === 'probe' ? this.#settings.probeTimeoutMs : this.#settings.restoreTimeoutMs);
   }
 
   /**
-   * Free the slot once the browser has really finished (a timed-out script may still be
+   * Free the lane once the browser has really finished on it (a timed-out script may still be
    * running until the actor has stopped it or replaced the tab), unless the browser was
-   * replaced meanwhile, which reset the slot.
+   * replaced meanwhile, which reset every lane.
    */
-  async #release(actor: BrowserActor, generation: number): Promise<void> {
+  async #release(lane: Lane<Entry>, actor: BrowserActor, generation: number): Promise<void> {
     if (generation !== this.#generation) return;
-    await actor.idle();
+    await actor.idle(lane.index);
     if (generation !== this.#generation) return;
-    this.#slot = 'free';
+    lane.work = 'free';
   }
 
-  #noteUrl(url: string | undefined): void {
-    if (url !== undefined && /^https?:/i.test(url)) this.#lastUrl = url;
+  // ── session snapshots ─────────────────────────────────────────────────────────────────
+
+  /**
+   * A snapshot that starts after this call. Concurrent callers share one: while a snapshot runs,
+   * every caller that arrives waits for the single next one, which reflects all their changes.
+   */
+  #snapshotSession(actor: BrowserActor, generation: number): Promise<void> {
+    if (this.#snapRunning === undefined) return this.#startSnapshot(actor, generation);
+    this.#snapNext ??= this.#snapRunning.then(() => {
+      this.#snapNext = undefined;
+      return this.#startSnapshot(actor, generation);
+    });
+    return this.#snapNext;
+  }
+
+  #startSnapshot(actor: BrowserActor, generation: number): Promise<void> {
+    const run = this.#snapshotNow(actor, generation).finally(() => {
+      if (this.#snapRunning === run) this.#snapRunning = undefined;
+      this.#pump();
+    });
+    this.#snapRunning = run;
+    return run;
+  }
+
+  /** Export cookies and local storage; on failure keep the previous snapshot and stay dirty. */
+  async #snapshotNow(actor: BrowserActor, generation: number): Promise<void> {
+    if (generation !== this.#generation) return;
+    this.#dirty = false;
+    try {
+      const state = await captureSession(actor, this.#sessionLane, this.#settings.restoreTimeoutMs);
+      if (generation === this.#generation) {
+        this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
+        this.#events.emit('snapshot', { cookies: state.cookies.length, origins: state.origins.length });
+      }
+    } catch {
+      // A browser that died here is handled by the crash path; the previous snapshot stays.
+      if (generation === this.#generation) this.#dirty = true;
+    }
+  }
+
+  /**
+   * A cheap reachability check on `lane`. Periodic probes count failures (N in a row are a
+   * fault); `verify` (after a crash answer) treats a single failure as the fault.
+   */
+  async #probe(lane: Lane<Entry>, verify = false): Promise<void> {
+    const actor = this.#actor as BrowserActor;
+    const generation = this.#generation;
+    // A verification decides on one answer, so it gets the restore check's time, not the short
+    // probe deadline: a browser that is closing fails at once either way, while one whose tab was
+    // just replaced may need seconds on a loaded machine to start the new tab's renderer.
+    const timeoutMs = verify ? this.#settings.restoreTimeoutMs : this.#settings.probeTimeoutMs;
+    this.#occupy(lane, 'probe', this.#clock.now() + timeoutMs);
+    if (verify) this.#verifying = true;
+    let ok = false;
+    try {
+      ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index })) === 1;
+    } catch {
+      ok = false;
+    }
+    if (verify) this.#verifying = false;
+    if (generation === this.#generation) {
+      const limit = this.#settings.probeFailuresBeforeRestart;
+      if (ok) {
+        this.#probeFailures = 0;
+        if (this.#state === 'degraded') this.#setState('healthy', 'probe answered');
+      } else if (verify && this.#actor === actor) {
+        this.#fault('browser-disconnected', 'the browser failed its check after a task crashed on it');
+      } else if (this.#actor === actor && actor.state === 'ready') {
+        this.#probeFailures++;
+        if (this.#probeFailures >= limit) {
+          this.#fault('probe-failed', `${this.#probeFailures} reachability probes in a row got no answer within ${this.#settings.probeTimeoutMs}ms`);
+        } else if (this.#state === 'healthy') {
+          this.#setState('degraded', `reachability probe ${this.#probeFailures} of ${limit} failed`);
+        }
+      }
+    }
+    await this.#release(lane, actor, generation);
+    this.#pump();
+  }
+
+  /** Planned replacement: every lane has finished its work; carry the session over. */
+  async #retire(reason: string): Promise<void> {
+    this.#recyclePending = undefined;
+    this.#recycling = true;
+    const old = this.#actor as BrowserActor;
+    try {
+      if (this.#settings.snapshotEnabled) {
+        try {
+          const state = await captureSession(old, this.#sessionLane, this.#settings.restoreTimeoutMs);
+          this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
+          this.#dirty = false;
+        } catch {
+          // Keep the previous snapshot.
+        }
+      }
+    } finally {
+      this.#recycling = false;
+    }
+    if (this.#actor !== old) return; // it crashed meanwhile: the fault path took over
+    this.#recycles++;
+    this.#dropActor();
+    this.#track(old.stop({ timeoutMs: this.#settings.restoreTimeoutMs }));
+    this.#faultAt = this.#clock.now();
+    if (this.#state !== 'stopping') this.#setState('restarting', `recycling: ${reason}`);
+    this.#scheduleRestart(`recycling: ${reason}`, undefined);
+  }
+
+  #giveUp(error: BrowserActorError): void {
+    if (this.#state === 'failed' || this.#state === 'stopped') return;
+    this.#failure = error;
+    this.#setState('failed', error.message);
+    this.#clearTimers();
+    this.#failPending(() => error);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+    const actor = this.#actor;
+    this.#dropActor();
+    if (actor) this.#track(actor.kill(error));
+    this.#events.emit('failed', { error });
+  }
+
+  // ── periodic checks ───────────────────────────────────────────────────────────────────
+
+  #scheduleTick(): void {
+    this.#tickTimer = this.#clock.setTimeout(() => this.#tick(), this.#settings.probeIntervalMs, { unref: true });
+  }
+
+  #tick(): void {
+    this.#tickTimer = undefined;
+    if (this.#state === 'stopped' || this.#state === 'failed') return;
+    const now = this.#clock.now();
+    const sinceLastTick = this.#lastTickAt;
+    this.#lastTickAt = now;
+    this.#scheduleTick();
+    const actor = this.#actor;
+    if (!actor || (this.#state !== 'healthy' && this.#state !== 'degraded')) return;
+    // Watchdog: the actor answers every task by its deadline and stops its work within the
+    // cancel grace and close timeouts; a lane still busy long after that means it is wedged.
+    for (const lane of this.#lanes) {
+      if (lane.work !== 'free' && now > lane.dueAt + this.#settings.watchdogSlackMs) {
+        const what = lane.running ? `task ${lane.running.id} (${lane.running.task.type})` : `a ${lane.work}`;
+        this.#fault('watchdog', `${what} kept lane ${lane.index} busy ${Math.round(now - lane.dueAt)}ms past its deadline`);
+        return;
+      }
+    }
+    const { recycle } = this.#settings;
+    if (now - this.#readyAt >= recycle.maxAgeMs) this.#recyclePending ??= `browser age ${Math.round(now - this.#readyAt)}ms`;
+    const rss = recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null;
+    if (rss !== null && rss > recycle.maxRssBytes) this.#recyclePending ??= `browser memory ${Math.round(rss / 1e6)} MB over ${Math.round(recycle.maxRssBytes / 1e6)} MB`;
+    if (!this.#lanes.every(laneIsFree) || this.#snapRunning !== undefined || this.#recycling) return;
+    if (this.#recyclePending !== undefined) {
+      this.#pump();
+      return;
+    }
+    if (this.#queueDepth() > 0) return;
+    // Pages change the session on their own too (timers, scripts): refresh the snapshot now and then.
+    if (this.#settings.snapshotEnabled && this.#tasksOnBrowser > 0 && now - (this.#snapshot?.at ?? this.#readyAt) >= this.#settings.snapshotIntervalMs) {
+      void this.#snapshotSession(actor, this.#generation);
+      return;
+    }
+    // Tasks completed since the last tick prove the browser answers; probe only when nothing did.
+    if (this.#lastProgressAt < sinceLastTick) void this.#probe(this.#lanes[0] as Lane<Entry>);
+  }
+
+  #clearTimers(): void {
+    if (this.#restartTimer !== undefined) this.#clock.clearTimeout(this.#restartTimer);
+    if (this.#tickTimer !== undefined) this.#clock.clearTimeout(this.#tickTimer);
+    this.#restartTimer = undefined;
+    this.#tickTimer = undefined;
+    this.#nextRestartAt = null;
   }
 
   // ── answers ───────────────────────────────────────────────────────────────────────────
@@ -674,7 +861,7 @@ export class SessionSupervisor {
   #onTimeout(entry: Entry): void {
     const where = entry.phase === 'queued' ? (this.#state === 'restarting' ? 'while waiting for a browser restart' : 'while queued') : 'while running';
     const error = new TaskTimeoutError(
-      `Task ${entry.id} (${entry.task.type}) timed out after ${entry.timeoutMs}ms ${where} (${this.id}, ${this.health().queueDepth} queued, attempt ${Math.max(1, entry.attempts)})`,
+      `Task ${entry.id} (${entry.task.type}) timed out after ${entry.timeoutMs}ms ${where} (${this.id}, ${this.#queueDepth()} queued, attempt ${Math.max(1, entry.attempts)})`,
       { details: { taskId: entry.id, timeoutMs: entry.timeoutMs, phase: entry.phase, attempts: entry.attempts } },
     );
     this.#cancel(entry, error);
@@ -685,11 +872,14 @@ export class SessionSupervisor {
     if (entry.phase === 'done') return;
     if (entry.phase === 'queued') {
       if (entry.ticket) this.#mailbox.remove(entry.ticket);
-      const i = this.#retry.indexOf(entry);
-      if (i !== -1) this.#retry.splice(i, 1);
+      entry.ticket = undefined;
+      removeFrom(this.#retry, entry);
+      if (entry.handle) {
+        removeFrom(entry.handle.unbound, entry);
+        if (entry.handle.lane) removeFrom(entry.handle.lane.queue, entry);
+      }
     } else if (entry.phase === 'compensating') {
-      const i = this.#compensations.indexOf(entry);
-      if (i !== -1) this.#compensations.splice(i, 1);
+      removeFrom(this.#compensations, entry);
     }
     this.#settle(entry, undefined, reason);
     entry.forward?.abort(reason);
@@ -720,32 +910,49 @@ export class SessionSupervisor {
     for (const entry of this.#mailbox.drain()) this.#settle(entry, undefined, errorFor(entry));
     for (const entry of this.#retry.splice(0)) this.#settle(entry, undefined, errorFor(entry));
     for (const entry of this.#compensations.splice(0)) this.#settle(entry, undefined, errorFor(entry));
-    const running = this.#running;
-    if (running) this.#cancel(running, errorFor(running));
+    for (const lane of this.#lanes) {
+      for (const entry of lane.queue.splice(0)) this.#settle(entry, undefined, errorFor(entry));
+      if (lane.owner) lane.owner.unbound.length = 0;
+      const running = lane.running;
+      if (running) this.#cancel(running, errorFor(running));
+    }
     this.#mailbox.rejectWaiters(this.#notAcceptingError());
     this.#checkDrained();
   }
 
   // ── faults and restarts ───────────────────────────────────────────────────────────────
 
-  #fault(kind: FaultKind, reason: string): void {
+  #fault(kind: FaultKind, reason: string, lane?: number): void {
     const now = this.#clock.now();
-    this.#lastFault = { kind, reason, at: now };
+    this.#lastFault = { kind, reason, at: now, ...(lane === undefined ? {} : { lane }) };
     this.#events.emit('fault', this.#lastFault);
     if (kind === 'page-crashed' || kind === 'stuck-page') return; // the actor replaces the tab; the browser stays
     if (this.#state !== 'healthy' && this.#state !== 'degraded' && this.#state !== 'starting' && !(this.#state === 'stopping' && this.#actor)) return;
     this.#faultAt ??= now;
+    const failed = this.#failedBrowser();
     this.#abandonActor(new ActorCrashedError(`The browser was replaced: ${reason}`, { details: { maybeExecuted: true } }));
     if (this.#state !== 'stopping') this.#setState('restarting', reason);
-    this.#scheduleRestart(reason, false);
+    this.#scheduleRestart(reason, failed);
+  }
+
+  #failedBrowser(): FailedBrowser {
+    return { servingSince: this.#serving ? this.#readyAt : undefined, tasksServed: this.#tasksOnBrowser };
+  }
+
+  /** Forget the current actor: every lane is free for the next browser (running tasks are answered by the old one). */
+  #dropActor(): void {
+    this.#actor = undefined;
+    this.#generation++;
+    this.#serving = false;
+    this.#verifyFirst = false;
+    this.#verifying = false;
+    for (const lane of this.#lanes) lane.work = 'free';
   }
 
   /** Stop using the current actor; it is killed in the background (after it finished answering its own tasks). */
   #abandonActor(reason: BrowserActorError): void {
     const old = this.#actor;
-    this.#actor = undefined;
-    this.#generation++;
-    this.#slot = 'free';
+    this.#dropActor();
     this.#probeFailures = 0;
     if (old) {
       // After the current event (a crash the actor is still answering), so its own per-task errors win.
@@ -759,27 +966,28 @@ export class SessionSupervisor {
     this.#retiring.add(p);
   }
 
-  #scheduleRestart(reason: string, planned: boolean): void {
+  /** Schedule the next browser: after a failure (`failed` set) with backoff, or at once when planned. */
+  #scheduleRestart(reason: string, failed: FailedBrowser | undefined): void {
     const now = this.#clock.now();
-    if (!planned) {
-      this.#restartTimes = this.#restartTimes.filter((t) => t > now - this.#restartWindowMs);
-      if (this.#restartTimes.length >= this.#maxRestarts) {
+    let attempt = 0;
+    let delayMs = 0;
+    if (failed) {
+      const decision = this.#policy.onFailure(now, failed);
+      if (decision.kind === 'give-up') {
         this.#giveUp(
           new RestartLimitError(
-            `Supervisor ${this.id} gave up: ${this.#restartTimes.length} restarts within ${this.#restartWindowMs}ms reached the limit (${this.#maxRestarts}); last fault: ${reason}`,
-            { details: { maxRestarts: this.#maxRestarts, windowMs: this.#restartWindowMs, restarts: this.#restarts } },
+            `Supervisor ${this.id} gave up: ${decision.restartsInWindow} restarts of browsers that did no work within ${decision.windowMs}ms reached the limit (${decision.maxRestarts}); last fault: ${reason}`,
+            { details: { maxRestarts: decision.maxRestarts, windowMs: decision.windowMs, restarts: this.#restarts } },
           ),
         );
         return;
       }
-      if (this.#readyAt > 0 && this.#faultAt !== undefined && this.#faultAt - this.#readyAt >= this.#stablePeriodMs) this.#attempt = 0;
-      this.#restartTimes.push(now);
       this.#restarts++;
+      attempt = decision.attempt;
+      delayMs = decision.delayMs;
     }
-    const attempt = planned ? 0 : this.#attempt++;
-    const delayMs = planned ? 0 : nextDelayMs(attempt, this.#backoff, this.#random);
     this.#nextRestartAt = now + delayMs;
-    this.#events.emit('restarting', { attempt, delayMs, reason, planned });
+    this.#events.emit('restarting', { attempt, delayMs, reason, planned: failed === undefined });
     const generation = this.#generation;
     if (delayMs === 0) {
       this.#nextRestartAt = null;
@@ -797,38 +1005,38 @@ export class SessionSupervisor {
   async #launch(generation: number): Promise<void> {
     if (generation !== this.#generation || this.#state === 'stopped' || this.#state === 'failed') return;
     const started = this.#clock.now();
+    const { defaults, limits } = this.#settings;
     const actor = new BrowserActor({
       driver: this.#factory,
       id: `${this.id}/b${generation}`,
       clock: this.#clock,
       actorMode: false,
-      defaultTimeoutMs: this.#defaults.defaultTimeoutMs,
-      maxTimeoutMs: this.#defaults.maxTimeoutMs,
-      limits: this.#limits,
+      defaultTimeoutMs: defaults.defaultTimeoutMs,
+      maxTimeoutMs: defaults.maxTimeoutMs,
+      limits,
       ...this.#actorOptions,
     });
     this.#actor = actor;
+    this.#tasksOnBrowser = 0;
     actor.on('state', ({ to, reason }) => {
       if (this.#actor !== actor || (to !== 'crashed' && to !== 'failed')) return;
       if (this.#state === 'healthy' || this.#state === 'degraded' || this.#state === 'stopping') this.#fault('browser-disconnected', reason ?? `the browser ${to}`);
     });
-    actor.on('fault', ({ kind, reason }) => {
+    actor.on('fault', ({ kind, reason, lane }) => {
       if (this.#actor !== actor || kind === 'browser-disconnected') return;
-      this.#urlRestoredFor = -1; // a new tab starts blank
-      this.#fault(kind, reason);
+      const hit = lane === undefined ? undefined : this.#lanes[lane];
+      if (hit) hit.urlRestoredFor = -1; // a new tab starts blank
+      this.#fault(kind, reason, lane);
     });
     let restored: { cookies: number; origins: number };
     try {
       await actor.start();
       if (this.#actor !== actor) return;
-      this.#occupy('restore');
-      restored = await this.#restore(actor);
+      restored = await restoreSession(actor, this.#settings.snapshotEnabled ? this.#snapshot : undefined, { lane: 0, timeoutMs: this.#settings.restoreTimeoutMs });
     } catch (error) {
       if (this.#actor !== actor) return;
       const fatal = isBrowserActorError(error) && FATAL_LAUNCH_CODES.has(error.code);
-      this.#actor = undefined;
-      this.#generation++;
-      this.#slot = 'free';
+      this.#dropActor();
       this.#track(actor.kill(new ActorStoppedError('launch failed')));
       if (fatal) {
         this.#giveUp(error);
@@ -840,14 +1048,15 @@ export class SessionSupervisor {
       this.#events.emit('fault', this.#lastFault);
       this.#faultAt ??= this.#clock.now();
       if (this.#state === 'healthy' || this.#state === 'degraded') this.#setState('restarting', reason);
-      this.#scheduleRestart(reason, false);
+      this.#scheduleRestart(reason, { servingSince: undefined, tasksServed: 0 });
       return;
     }
     if (this.#actor !== actor) return;
     const now = this.#clock.now();
-    this.#slot = 'free';
+    // Lane 0's tab was used (and maybe navigated) by the restore: its URL is not the lane's.
+    for (const lane of this.#lanes) lane.urlRestoredFor = -1;
     this.#readyAt = now;
-    this.#tasksOnBrowser = 0;
+    this.#serving = true;
     this.#probeFailures = 0;
     this.#lastProgressAt = now;
     const downtimeMs = this.#faultAt === undefined ? 0 : now - this.#faultAt;
@@ -856,207 +1065,6 @@ export class SessionSupervisor {
     this.#events.emit('ready', { generation, restoredCookies: restored.cookies, restoredOrigins: restored.origins, launchMs: now - started, downtimeMs });
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     this.#pump();
-  }
-
-  /**
-   * Load the last snapshot into a fresh browser and check it took: the cookies are present and
-   * scripts run. Local storage needs a document of its origin, so each origin with storage is
-   * visited once.
-   */
-  async #restore(actor: BrowserActor): Promise<{ cookies: number; origins: number }> {
-    const op = { priority: Priority.HIGHEST, timeoutMs: this.#restoreTimeoutMs };
-    const snapshot = this.#snapshotEnabled ? this.#snapshot : undefined;
-    let cookies: CookieInput[] = [];
-    let origins = 0;
-    let scriptsRun = false;
-    if (snapshot) {
-      const nowSeconds = Date.now() / 1000;
-      cookies = snapshot.state.cookies.filter((c) => c.expires === -1 || c.expires > nowSeconds + 1).map(cookieToInput);
-      if (cookies.length > 0) await actor.submit({ type: 'ImportCookies', cookies }, op);
-      for (const { origin, localStorage } of snapshot.state.origins) {
-        if (localStorage.length === 0 || !/^https?:\/\//.test(origin)) continue;
-        const url = snapshot.url !== undefined && snapshot.url.startsWith(`${origin}/`) ? snapshot.url : `${origin}/`;
-        // The document only has to exist for its storage to be written: no need to wait for `load`.
-        await actor.submit({ type: 'Navigate', url, waitUntil: 'domcontentloaded' }, op);
-        const stored = await actor.submit(
-          { type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [localStorage.map((i) => [i.name, i.value])] },
-          op,
-        );
-        if (typeof stored !== 'number' || stored < localStorage.length) {
-          throw new ActorCrashedError(`The new browser kept ${typeof stored === 'number' ? stored : 'no'} of ${localStorage.length} local-storage items of ${origin}`, { details: { maybeExecuted: false } });
-        }
-        scriptsRun = true;
-        origins++;
-      }
-    }
-    const present = await actor.submit({ type: 'GetCookies' }, op);
-    const missing = cookies.filter((c) => !present.some((p) => p.name === c.name && (c.domain === undefined || sameDomain(p.domain, c.domain))));
-    if (missing.length > 0) {
-      throw new ActorCrashedError(`The new browser is missing ${missing.length} restored cookie(s) (${missing.map((c) => c.name).join(', ')}) after the import`, {
-        details: { missing: missing.length, maybeExecuted: false },
-      });
-    }
-    if (!scriptsRun) {
-      const two = await actor.submit({ type: 'ExecuteJS', script: 'return 1 + 1', idempotent: true }, op);
-      if (two !== 2) throw new ActorCrashedError('The new browser does not run scripts correctly (1 + 1 did not give 2)', { details: { maybeExecuted: false } });
-    }
-    if (this.#restoreUrlDefault && this.#lastUrl !== undefined) {
-      await actor.submit({ type: 'Navigate', url: this.#lastUrl }, op);
-      this.#urlRestoredFor = this.#generation;
-    }
-    return { cookies: cookies.length, origins };
-  }
-
-  async #takeSnapshot(): Promise<void> {
-    const actor = this.#actor as BrowserActor;
-    const generation = this.#generation;
-    this.#occupy('snapshot');
-    await this.#snapshotNow(actor, generation);
-    await this.#release(actor, generation);
-    this.#pump();
-  }
-
-  /** Export cookies, local storage and the URL; on failure keep the previous snapshot and stay dirty. */
-  async #snapshotNow(actor: BrowserActor, generation: number): Promise<void> {
-    this.#dirty = false;
-    try {
-      const op = { priority: Priority.HIGHEST, timeoutMs: this.#restoreTimeoutMs };
-      const state = await actor.submit({ type: 'ExportCookies', format: 'storage-state' }, op);
-      const url = await actor.submit({ type: 'CurrentUrl' }, op).catch(() => undefined);
-      if (generation === this.#generation) {
-        this.#noteUrl(url);
-        this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
-        this.#events.emit('snapshot', { cookies: state.cookies.length, origins: state.origins.length });
-      }
-    } catch {
-      // A browser that died here is handled by the crash path; the previous snapshot stays.
-      if (generation === this.#generation) this.#dirty = true;
-    }
-  }
-
-  /**
-   * A cheap reachability check. Periodic probes count failures (N in a row are a fault);
-   * `verify` (after a crash answer) treats a single failure as the fault.
-   */
-  async #probe(verify = false): Promise<void> {
-    const actor = this.#actor as BrowserActor;
-    const generation = this.#generation;
-    // A verification decides on one answer, so it gets the restore check's time, not the short
-    // probe deadline: a browser that is closing fails at once either way, while one whose tab was
-    // just replaced may need seconds on a loaded machine to start the new tab's renderer.
-    const timeoutMs = verify ? this.#restoreTimeoutMs : this.#probeTimeoutMs;
-    this.#occupy('probe', this.#clock.now() + timeoutMs);
-    let ok = false;
-    try {
-      ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs })) === 1;
-    } catch {
-      ok = false;
-    }
-    if (generation === this.#generation) {
-      if (ok) {
-        this.#probeFailures = 0;
-        if (this.#state === 'degraded') this.#setState('healthy', 'probe answered');
-      } else if (verify && this.#actor === actor) {
-        this.#fault('browser-disconnected', 'the browser failed its check after a task crashed on it');
-      } else if (this.#actor === actor && actor.state === 'ready') {
-        this.#probeFailures++;
-        if (this.#probeFailures >= this.#probeFailuresBeforeRestart) {
-          this.#fault('probe-failed', `${this.#probeFailures} reachability probes in a row got no answer within ${this.#probeTimeoutMs}ms`);
-        } else if (this.#state === 'healthy') {
-          this.#setState('degraded', `reachability probe ${this.#probeFailures} of ${this.#probeFailuresBeforeRestart} failed`);
-        }
-      }
-    }
-    await this.#release(actor, generation);
-    this.#pump();
-  }
-
-  /** Planned replacement: the browser has finished its work (the slot is free); carry the session over. */
-  async #retire(reason: string): Promise<void> {
-    this.#recyclePending = undefined;
-    const old = this.#actor as BrowserActor;
-    this.#occupy('restore');
-    if (this.#snapshotEnabled) {
-      try {
-        const state = await old.submit({ type: 'ExportCookies', format: 'storage-state' }, { priority: Priority.HIGHEST, timeoutMs: this.#restoreTimeoutMs });
-        this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
-        this.#dirty = false;
-      } catch {
-        // Keep the previous snapshot.
-      }
-    }
-    if (this.#actor !== old) return; // it crashed meanwhile: the fault path took over
-    this.#recycles++;
-    this.#actor = undefined;
-    this.#generation++;
-    this.#slot = 'free';
-    this.#track(old.stop({ timeoutMs: this.#restoreTimeoutMs }));
-    this.#faultAt = this.#clock.now();
-    if (this.#state !== 'stopping') this.#setState('restarting', `recycling: ${reason}`);
-    this.#scheduleRestart(`recycling: ${reason}`, true);
-  }
-
-  #giveUp(error: BrowserActorError): void {
-    if (this.#state === 'failed' || this.#state === 'stopped') return;
-    this.#failure = error;
-    this.#setState('failed', error.message);
-    this.#clearTimers();
-    this.#failPending(() => error);
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
-    const actor = this.#actor;
-    this.#actor = undefined;
-    this.#generation++;
-    if (actor) this.#track(actor.kill(error));
-    this.#events.emit('failed', { error });
-  }
-
-  // ── periodic checks ───────────────────────────────────────────────────────────────────
-
-  #scheduleTick(): void {
-    this.#tickTimer = this.#clock.setTimeout(() => this.#tick(), this.#probeIntervalMs, { unref: true });
-  }
-
-  #tick(): void {
-    this.#tickTimer = undefined;
-    if (this.#state === 'stopped' || this.#state === 'failed') return;
-    const now = this.#clock.now();
-    const sinceLastTick = this.#lastTickAt;
-    this.#lastTickAt = now;
-    this.#scheduleTick();
-    const actor = this.#actor;
-    if (!actor || (this.#state !== 'healthy' && this.#state !== 'degraded')) return;
-    // Watchdog: the actor answers every task by its deadline and stops its work within the
-    // cancel grace and close timeouts; a slot still busy long after that means it is wedged.
-    if (this.#slot !== 'free' && now > this.#slotDueAt + this.#watchdogSlackMs) {
-      const what = this.#running ? `task ${this.#running.id} (${this.#running.task.type})` : `a ${this.#slot}`;
-      this.#fault('watchdog', `${what} kept the browser busy ${Math.round(now - this.#slotDueAt)}ms past its deadline`);
-      return;
-    }
-    if (now - this.#readyAt >= this.#recycle.maxAgeMs) this.#recyclePending ??= `browser age ${Math.round(now - this.#readyAt)}ms`;
-    const rss = this.#recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null;
-    if (rss !== null && rss > this.#recycle.maxRssBytes) this.#recyclePending ??= `browser memory ${Math.round(rss / 1e6)} MB over ${Math.round(this.#recycle.maxRssBytes / 1e6)} MB`;
-    if (this.#slot !== 'free') return;
-    if (this.#recyclePending !== undefined) {
-      this.#pump();
-      return;
-    }
-    const idle = this.#mailbox.size === 0 && this.#retry.length === 0 && this.#compensations.length === 0;
-    if (!idle) return;
-    // Pages change the session on their own too (timers, scripts): refresh the snapshot now and then.
-    if (this.#snapshotEnabled && this.#tasksOnBrowser > 0 && now - (this.#snapshot?.at ?? this.#readyAt) >= this.#snapshotIntervalMs) {
-      void this.#takeSnapshot();
-      return;
-    }
-    // Tasks completed since the last tick prove the browser answers; probe only when nothing did.
-    if (this.#lastProgressAt < sinceLastTick) void this.#probe();
-  }
-
-  #clearTimers(): void {
-    if (this.#restartTimer !== undefined) this.#clock.clearTimeout(this.#restartTimer);
-    if (this.#tickTimer !== undefined) this.#clock.clearTimeout(this.#tickTimer);
-    this.#restartTimer = undefined;
-    this.#tickTimer = undefined;
-    this.#nextRestartAt = null;
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────
@@ -1092,15 +1100,20 @@ export class SessionSupervisor {
     this.#clearTimers();
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#notAcceptingError());
     const actor = this.#actor;
-    this.#actor = undefined;
-    this.#generation++;
-    if (actor) this.#track(force ? actor.kill(new ActorStoppedError(`Supervisor ${this.id} was killed`)) : actor.stop({ timeoutMs: this.#restoreTimeoutMs }));
+    this.#dropActor();
+    if (actor) this.#track(force ? actor.kill(new ActorStoppedError(`Supervisor ${this.id} was killed`)) : actor.stop({ timeoutMs: this.#settings.restoreTimeoutMs }));
     while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
     this.#deadlines.clear();
   }
 
+  #queueDepth(): number {
+    let depth = this.#mailbox.size + this.#mailbox.deferredSize + this.#retry.length + this.#compensations.length;
+    for (const lane of this.#lanes) depth += lane.queue.length;
+    return depth;
+  }
+
   #isDrained(): boolean {
-    return this.#mailbox.size === 0 && this.#mailbox.deferredSize === 0 && this.#retry.length === 0 && this.#compensations.length === 0 && this.#running === undefined;
+    return this.#queueDepth() === 0 && this.#lanes.every((l) => l.running === undefined);
   }
 
   #checkDrained(): void {
@@ -1124,7 +1137,7 @@ export class SessionSupervisor {
   }
 }
 
-
-function sameDomain(a: string, b: string): boolean {
-  return a.replace(/^\./, '') === b.replace(/^\./, '');
+function removeFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i !== -1) list.splice(i, 1);
 }

@@ -1,0 +1,58 @@
+import type { TaskType } from '../tasks/types.js';
+
+/** What a lane (one tab of the supervised browser) is busy with. */
+export type LaneWork = 'free' | 'task' | 'probe' | 'restore';
+
+/** One lane in {@link SupervisorHealth}. */
+export interface LaneHealth {
+  readonly lane: number;
+  readonly work: LaneWork;
+  /** The task running on it, if any. */
+  readonly taskId: string | null;
+  readonly taskType: TaskType | null;
+  /** Whether its tab is open in the current browser (tabs open lazily). */
+  readonly tabOpen: boolean;
+  /** Held by a lane handle. */
+  readonly reserved: boolean;
+  /** Tasks of its lane handle waiting for it. */
+  readonly queued: number;
+  /** Caller tasks it answered successfully, over every browser. */
+  readonly tasksServed: number;
+}
+
+/** Internal per-lane state of the supervisor. `E` is the supervisor's task entry. */
+export interface Lane<E> {
+  readonly index: number;
+  work: LaneWork;
+  /** When the lane's current work should be over: the task's deadline, or start + restore timeout. */
+  dueAt: number;
+  running: E | undefined;
+  /** The lane's last successfully navigated http(s) URL. */
+  lastUrl: string | undefined;
+  /** The browser generation whose tab on this lane was brought to `lastUrl` (or navigated itself). */
+  urlRestoredFor: number;
+  /** The lane handle holding this lane, if any. */
+  owner: HandleState<E> | undefined;
+  /** The owner's tasks waiting for this lane, in submit order (re-runs after a crash go first). */
+  readonly queue: E[];
+  tasksServed: number;
+}
+
+/** Internal state of a lane handle. */
+export interface HandleState<E> {
+  readonly id: string;
+  readonly priority: number;
+  /** The lane it holds, once its first task was placed. */
+  lane: Lane<E> | undefined;
+  /** Its tasks still in the supervisor's mailbox, before it holds a lane, in submit order. */
+  readonly unbound: E[];
+  released: boolean;
+}
+
+export function newLane<E>(index: number): Lane<E> {
+  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+}
+
+export function laneIsFree<E>(lane: Lane<E>): boolean {
+  return lane.work === 'free' && lane.running === undefined;
+}

@@ -1,0 +1,149 @@
+import type { DriverFactory } from '../../drivers/driver.js';
+import { InvalidOptionError } from '../../errors.js';
+import type { BackoffOptions } from '../../internal/backoff.js';
+import type { Clock } from '../../internal/clock.js';
+import type { BrowserActorOptions } from '../actor/browser-actor.js';
+import type { Task, TaskType } from '../tasks/types.js';
+import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
+import { type MailboxSettings, type SubmitDefaults, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+
+export interface SessionSupervisorOptions {
+  /** Makes a fresh driver for each browser the supervisor starts. */
+  readonly driver: DriverFactory;
+  /** Name used in messages and events. Default `supervisor-<n>`. */
+  readonly id?: string;
+  /** Time source for every timer. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Jitter source in `[0, 1)`. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Passed to each {@link BrowserActor} (timeouts of launch, close, cancel grace). */
+  readonly actor?: Pick<BrowserActorOptions, 'launchTimeoutMs' | 'closeTimeoutMs' | 'cancelGraceMs'>;
+  /**
+   * Tabs (lanes) in the one browser, each running one task at a time: an integer 1–32. Default 1.
+   * A lane's tab is opened only when work waits for it. All lanes share the browser's session.
+   */
+  readonly lanes?: number;
+  /** The supervisor's own bounded mailbox, where tasks wait (also while a restart is pending). */
+  readonly mailbox?: MailboxSettings;
+  /** Default 30 000 ms. */
+  readonly defaultTimeoutMs?: number;
+  /** Default 600 000 ms. */
+  readonly maxTimeoutMs?: number;
+  /** Default `Priority.NORMAL`. */
+  readonly defaultPriority?: number;
+  readonly limits?: Partial<TaskLimits>;
+  /** Restart delays: full jitter. Default `{ baseMs: 100, factor: 2, maxMs: 10 000 }`. */
+  readonly backoff?: Partial<BackoffOptions>;
+  /**
+   * After this long serving without a fault, the backoff attempt counter starts over; so it does
+   * once a browser has answered a caller's task. Default 60 000 ms.
+   */
+  readonly stablePeriodMs?: number;
+  /**
+   * At most `maxRestarts` restarts of browsers that did no work (failed launches included) within
+   * `windowMs`, then the supervisor gives up. Default 5 in 60 000 ms.
+   */
+  readonly restartLimit?: { readonly maxRestarts?: number; readonly windowMs?: number };
+  /** Reachability probe, run only while no task is running or completing. */
+  readonly probe?: {
+    /** Default 5000 ms. */
+    readonly intervalMs?: number;
+    /** Deadline of one probe. Default 2000 ms. */
+    readonly timeoutMs?: number;
+    /** Failures in a row that count as a fault. Default 3. */
+    readonly failuresBeforeRestart?: number;
+  };
+  /**
+   * A task still unanswered this long after its deadline means the actor itself is wedged: the
+   * browser is killed and replaced. Default: cancel grace + 2 × close timeout + 1000 ms.
+   */
+  readonly watchdogSlackMs?: number;
+  /** Most runs of an idempotent task across crashes. Default 3. */
+  readonly maxAttempts?: number;
+  /** Session snapshots (cookies + local storage), restored into each new browser. */
+  readonly snapshot?: {
+    /** Default `true`. `false`: new browsers start with an empty session. */
+    readonly enabled?: boolean;
+    /** Task types after which the session may have changed. Default Navigate, ExecuteJS, ImportCookies. */
+    readonly after?: readonly TaskType[];
+    /** Also re-snapshot a changed session this often while idle. Default 30 000 ms. */
+    readonly intervalMs?: number;
+  };
+  /** Navigate a lane's new tab back to that lane's last URL before its next task (per task: `restoreUrl`). Default `false`. */
+  readonly restoreUrl?: boolean;
+  /** Retire and replace the browser (session carried over, no task failed) after any of these. */
+  readonly recycle?: {
+    readonly maxTasks?: number;
+    readonly maxAgeMs?: number;
+    /** Summed RSS of the browser's processes. Checked every probe interval. */
+    readonly maxRssBytes?: number;
+  };
+  /** Deadline of each restore step (cookie import, storage, verification). Default 10 000 ms. */
+  readonly restoreTimeoutMs?: number;
+}
+
+export interface SupervisedSubmitOptions {
+  /** Integer 0–9, higher runs first. Default 5. Through a lane handle: the handle's priority applies. */
+  readonly priority?: number;
+  /** Whole budget from submit to answer: queueing, restarts and re-runs included. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** A second submit with the same key while the first is pending gets the first one's answer. */
+  readonly idempotencyKey?: string;
+  /**
+   * Runs on the new browser when this (non-idempotent) task was running at a crash, before the
+   * task is answered with `ERR_ACTOR_CRASHED` (`details.compensated` says whether it succeeded).
+   */
+  readonly compensate?: Task;
+  /** Before this task runs on a new tab, navigate that lane back to its last URL. */
+  readonly restoreUrl?: boolean;
+}
+
+/** Options resolved to their defaults and checked. */
+export interface SupervisorSettings {
+  readonly lanes: number;
+  readonly defaults: SubmitDefaults;
+  readonly limits: TaskLimits;
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly probeFailuresBeforeRestart: number;
+  readonly watchdogSlackMs: number;
+  readonly maxAttempts: number;
+  readonly snapshotEnabled: boolean;
+  readonly snapshotAfter: ReadonlySet<TaskType>;
+  readonly snapshotIntervalMs: number;
+  readonly restoreUrl: boolean;
+  readonly recycle: { readonly maxTasks: number; readonly maxAgeMs: number; readonly maxRssBytes: number };
+  readonly restoreTimeoutMs: number;
+}
+
+export const MAX_LANES = 32;
+
+export function resolveSupervisorOptions(options: SessionSupervisorOptions): SupervisorSettings {
+  const lanes = options.lanes ?? 1;
+  if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > MAX_LANES) {
+    throw new InvalidOptionError(`lanes must be an integer from 1 to ${MAX_LANES} (tabs in the one browser), got ${String(lanes)}`);
+  }
+  const grace = options.actor?.cancelGraceMs ?? 2000;
+  const close = options.actor?.closeTimeoutMs ?? 5000;
+  return {
+    lanes,
+    defaults: submitDefaults(options),
+    limits: { ...defaultTaskLimits, ...options.limits },
+    probeIntervalMs: positive('probe.intervalMs', options.probe?.intervalMs ?? 5000),
+    probeTimeoutMs: positive('probe.timeoutMs', options.probe?.timeoutMs ?? 2000),
+    probeFailuresBeforeRestart: positiveInteger('probe.failuresBeforeRestart', options.probe?.failuresBeforeRestart ?? 3),
+    watchdogSlackMs: positive('watchdogSlackMs', options.watchdogSlackMs ?? grace + 2 * close + 1000),
+    maxAttempts: positiveInteger('maxAttempts', options.maxAttempts ?? 3),
+    snapshotEnabled: options.snapshot?.enabled ?? true,
+    snapshotAfter: new Set(options.snapshot?.after ?? ['Navigate', 'ExecuteJS', 'ImportCookies']),
+    snapshotIntervalMs: positive('snapshot.intervalMs', options.snapshot?.intervalMs ?? 30_000),
+    restoreUrl: options.restoreUrl ?? false,
+    recycle: {
+      maxTasks: positiveInteger('recycle.maxTasks', options.recycle?.maxTasks ?? Number.MAX_SAFE_INTEGER),
+      maxAgeMs: positive('recycle.maxAgeMs', options.recycle?.maxAgeMs ?? Number.MAX_SAFE_INTEGER),
+      maxRssBytes: positive('recycle.maxRssBytes', options.recycle?.maxRssBytes ?? Number.MAX_SAFE_INTEGER),
+    },
+    restoreTimeoutMs: positive('restoreTimeoutMs', options.restoreTimeoutMs ?? 10_000),
+  };
+}
