@@ -1,0 +1,254 @@
+import { describe, expect, it } from 'vitest';
+import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
+import { ActorStoppedError, InvalidOptionError, RestartLimitError } from '../../src/errors.js';
+import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
+import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
+import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
+import { RestartPolicy } from '../../src/runtime/supervisor/restart-policy.js';
+import { fixtureSite } from '../support/fixture-site.js';
+import { watch } from '../support/watch.js';
+
+const origin = 'http://127.0.0.1:18080';
+
+/** A supervisor with lanes on Fake browsers (100 ms per operation) and a manual clock. */
+function setup(options: Partial<SessionSupervisorOptions> & { latencyMs?: number; onLaunch?: (fake: FakeDriver) => void } = {}) {
+  const clock = new ManualClock();
+  const fakes: FakeDriver[] = [];
+  const { latencyMs = 100, onLaunch, ...rest } = options;
+  const supervisor = new SessionSupervisor({
+    driver: () => {
+      const fake = new FakeDriver({ sites: { [origin]: fixtureSite }, clock, latencyMs });
+      fakes.push(fake);
+      onLaunch?.(fake);
+      return fake;
+    },
+    clock,
+    random: () => 0.5,
+    lanes: 3,
+    ...rest,
+  });
+  const starts: SessionSupervisorEvents['task:start'][] = [];
+  const ends: SessionSupervisorEvents['task:end'][] = [];
+  const restarting: SessionSupervisorEvents['restarting'][] = [];
+  supervisor.on('task:start', (e) => starts.push(e));
+  supervisor.on('task:end', (e) => ends.push(e));
+  supervisor.on('restarting', (e) => restarting.push(e));
+  const current = (): FakeDriver => {
+    const fake = fakes.at(-1);
+    if (!fake) throw new Error('no browser yet');
+    return fake;
+  };
+  return { clock, fakes, supervisor, starts, ends, restarting, current };
+}
+
+async function started(clock: ManualClock, supervisor: SessionSupervisor): Promise<void> {
+  const ready = supervisor.startActor();
+  await clock.advance(2000);
+  await ready;
+}
+
+const slow = (id: number): ReturnType<typeof ExecuteJS> => ExecuteJS('return arguments[0]', [id], { idempotent: true });
+
+describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
+  it('refuses a lane count that is not an integer from 1 to 32', () => {
+    for (const lanes of [0, -1, 1.5, 33, Number.NaN]) {
+      expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), lanes })).toThrow(InvalidOptionError);
+    }
+  });
+
+  it('runs up to K tasks at once, one per tab, and opens a tab only when work waits for one', async () => {
+    const { supervisor, clock, current, starts } = setup({ snapshot: { enabled: false } });
+    await started(clock, supervisor);
+    // One task at a time: the restore's tab (lane 0) serves it, no other tab opens.
+    expect(await runAlone(clock, supervisor.submit(slow(1)))).toBe(1);
+    expect(current().pageIds).toHaveLength(1);
+    // Three at once: three tabs, all three running before any is answered.
+    const all = [1, 2, 3].map((i) => watch(supervisor.submit(slow(i))));
+    await flushMicrotasks();
+    expect(supervisor.health().inFlight).toBe(3);
+    expect(supervisor.health().lanes.map((l) => l.work)).toEqual(['task', 'task', 'task']);
+    await clock.advance(300);
+    expect(all.map((w) => w.value)).toEqual([1, 2, 3]);
+    expect(new Set(starts.slice(1).map((s) => s.lane))).toEqual(new Set([0, 1, 2]));
+    expect(current().pageIds).toHaveLength(3);
+    expect(supervisor.health().lanes.every((l) => l.tabOpen)).toBe(true);
+    await supervisor.stop();
+  });
+
+  it('hands free lanes the highest priority first, FIFO within a priority', async () => {
+    const { supervisor, clock, starts } = setup({ lanes: 2, snapshot: { enabled: false } });
+    await started(clock, supervisor);
+    const tasks = [
+      [1, 1],
+      [2, 1],
+      [3, 9],
+      [4, 5],
+      [5, 9],
+      [6, 5],
+    ].map(([id, priority]) => watch(supervisor.submit(slow(id as number), { priority: priority as number })));
+    await clock.advance(2000);
+    expect(tasks.every((t) => t.settled)).toBe(true);
+    const order = starts.map((s) => s.taskId.split(':')[1]);
+    // 1 and 2 took the two free lanes at once; then 9s, then 5s, in arrival order.
+    expect(order).toEqual(['1', '2', '3', '5', '4', '6']);
+    await supervisor.stop();
+  });
+
+  it('a lane handle keeps a sequence on one tab, in order, while other lanes serve other work; release frees the tab', async () => {
+    const { supervisor, clock, starts } = setup({ lanes: 2 });
+    await started(clock, supervisor);
+    const handle = supervisor.lane();
+    expect(handle.lane).toBeUndefined();
+    // Submitted without awaiting: they still run in order on one tab.
+    const nav = watch(handle.submit(Navigate(`${origin}/landed`)));
+    const title = watch(handle.submit(ExecuteJS<string>('return document.title', [], { idempotent: true })));
+    const other = watch(supervisor.submit(Navigate(`${origin}/`)));
+    const otherTitle = watch(supervisor.submit(ExecuteJS<string>('return document.title', [], { idempotent: true })));
+    await clock.advance(3000);
+    expect(nav.value).toMatchObject({ url: `${origin}/landed` });
+    expect(title.value).toBe('Landed');
+    expect(other.value).toMatchObject({ url: `${origin}/` });
+    const handleLane = handle.lane;
+    expect(handleLane).toBe(starts.find((s) => s.taskId === starts[0]?.taskId)?.lane);
+    // Unpinned work never ran on the held lane.
+    const pinnedIds = new Set(starts.filter((s) => s.lane === handleLane).map((s) => s.taskId));
+    expect(pinnedIds.size).toBe(2);
+    expect(otherTitle.value).toBe('Home');
+    expect(supervisor.health().lanes[handleLane ?? 0]?.reserved).toBe(true);
+    handle.release();
+    handle.release(); // idempotent
+    await flushMicrotasks();
+    expect(supervisor.health().lanes.every((l) => !l.reserved)).toBe(true);
+    await expect(handle.submit(GetCookies())).rejects.toBeInstanceOf(ActorStoppedError);
+    await supervisor.stop();
+  });
+
+  it('withLane releases the lane also when the callback throws', async () => {
+    const { supervisor, clock } = setup({ lanes: 1 });
+    await started(clock, supervisor);
+    const failing = watch(
+      supervisor.withLane(async (lane) => {
+        await lane.submit(Navigate(`${origin}/landed`));
+        throw new Error('caller bug');
+      }),
+    );
+    await clock.advance(1000);
+    expect((failing.error as Error).message).toBe('caller bug');
+    // The one lane is free again for anyone.
+    const after = watch(supervisor.submit(slow(7)));
+    await clock.advance(500);
+    expect(after.value).toBe(7);
+    await supervisor.stop();
+  });
+
+  it('a renderer crash on one lane answers only that lane’s task; its neighbours finish normally', async () => {
+    const { supervisor, clock, current } = setup({ lanes: 2, snapshot: { enabled: false } });
+    await started(clock, supervisor);
+    current().hang('evaluate');
+    const victim = watch(supervisor.submit(ExecuteJS('return 1')));
+    await flushMicrotasks();
+    const neighbour = watch(supervisor.submit(Navigate(`${origin}/landed`)));
+    await clock.advance(150); // the victim's script is hanging now
+    const victimLane = supervisor.health().lanes.find((l) => l.taskType === 'ExecuteJS')?.lane ?? -1;
+    expect(victimLane).toBeGreaterThanOrEqual(0);
+    const pages = current().pageIds;
+    current().crashPage(pages[victimLane]);
+    await flushMicrotasks();
+    expect(victim.error).toMatchObject({ code: 'ERR_ACTOR_CRASHED' }); // at once, not at its deadline
+    expect(neighbour.settled).toBe(false); // still opening its tab and loading (200 ms)
+    await clock.advance(1000);
+    expect(neighbour.value).toMatchObject({ url: `${origin}/landed`, status: 200 });
+    expect(supervisor.health()).toMatchObject({ restarts: 0, lastFault: { kind: 'page-crashed', lane: victimLane } });
+    expect(await runAlone(clock, supervisor.submit(slow(5)))).toBe(5);
+    await runAlone(clock, supervisor.stop());
+  });
+
+  it('a browser crash re-runs every lane’s idempotent task on the new browser; a lane handle survives with its URL restored', async () => {
+    const { supervisor, clock, current, fakes } = setup({ lanes: 2, restoreUrl: true });
+    await started(clock, supervisor);
+    const handle = supervisor.lane();
+    await runAlone(clock, handle.submit(Navigate(`${origin}/landed`)));
+    const a = watch(handle.submit(ExecuteJS<string>('return document.title', [], { idempotent: true })));
+    const b = watch(supervisor.submit(slow(2)));
+    await flushMicrotasks();
+    expect(supervisor.health().inFlight).toBe(2);
+    current().crashBrowser();
+    await clock.advance(5000);
+    expect(fakes).toHaveLength(2);
+    expect(a.value).toBe('Landed'); // re-run on the new tab after its lane went back to /landed
+    expect(b.value).toBe(2);
+    expect(await runAlone(clock, handle.submit(ExecuteJS<string>('return location.href', [], { idempotent: true })))).toBe(`${origin}/landed`);
+    handle.release();
+    await supervisor.stop();
+  });
+
+  it('recycling waits for every lane to finish its current task', async () => {
+    const { supervisor, clock, fakes } = setup({ lanes: 2, recycle: { maxTasks: 2 }, snapshot: { enabled: false } });
+    await started(clock, supervisor);
+    const tasks = [1, 2, 3, 4, 5, 6].map((i) => watch(supervisor.submit(slow(i))));
+    await clock.advance(10_000);
+    expect(tasks.map((t) => t.value)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(supervisor.health().recycles).toBeGreaterThanOrEqual(2);
+    expect(fakes.length).toBe(supervisor.health().recycles + 1);
+    await supervisor.stop();
+  });
+
+  it('keeps replacing a browser that dies after doing work, with the backoff starting over each time', async () => {
+    let failLaunches = false;
+    const { supervisor, clock, current, restarting } = setup({
+      lanes: 1,
+      random: () => 0.999,
+      restartLimit: { maxRestarts: 3 },
+      onLaunch: (fake) => {
+        if (failLaunches) fake.failNext('launch', new Error('Chromium exited at start'));
+      },
+    });
+    await started(clock, supervisor);
+    for (let i = 0; i < 10; i++) {
+      expect(await runAlone(clock, supervisor.submit(slow(i)))).toBe(i);
+      current().crashBrowser();
+      await clock.advance(2000);
+    }
+    expect(supervisor.state).toBe('healthy');
+    expect(supervisor.health().restarts).toBe(10);
+    expect(restarting.map((r) => r.attempt)).toEqual(new Array(10).fill(0));
+    // Browsers that die before any work still end in ERR_RESTART_LIMIT.
+    failLaunches = true;
+    current().hang('evaluate');
+    const pending = watch(supervisor.submit(slow(99), { timeoutMs: 120_000 }));
+    await clock.advance(150);
+    current().crashBrowser();
+    await clock.advance(10_000);
+    expect(supervisor.state).toBe('failed');
+    await flushMicrotasks();
+    expect(pending.error).toBeInstanceOf(RestartLimitError);
+    await supervisor.stop();
+  });
+});
+
+describe('RestartPolicy', () => {
+  it('counts only unproductive restarts toward the limit and resets the backoff after productive ones', () => {
+    const policy = new RestartPolicy({ restartLimit: { maxRestarts: 2, windowMs: 10_000 }, backoff: { baseMs: 100, factor: 2, maxMs: 1000 } }, () => 0.999);
+    const unproductive = { servingSince: undefined, tasksServed: 0 };
+    expect(policy.onFailure(0, unproductive)).toMatchObject({ kind: 'restart', attempt: 0, productive: false });
+    expect(policy.onFailure(10, unproductive)).toMatchObject({ kind: 'restart', attempt: 1 });
+    expect(policy.onFailure(20, unproductive)).toMatchObject({ kind: 'give-up', restartsInWindow: 2 });
+    // A browser that served a task resets both the attempt counter and the window.
+    expect(policy.onFailure(30, { servingSince: 25, tasksServed: 1 })).toMatchObject({ kind: 'restart', attempt: 0, productive: true });
+    expect(policy.onFailure(40, unproductive)).toMatchObject({ kind: 'restart', attempt: 1 });
+    // One that served a stable period without tasks counts as productive too.
+    expect(policy.onFailure(200_000, { servingSince: 100_000, tasksServed: 0 })).toMatchObject({ attempt: 0, productive: true });
+    // Old unproductive restarts leave the window.
+    expect(policy.onFailure(300_000, unproductive)).toMatchObject({ kind: 'restart' });
+    expect(policy.onFailure(300_001, unproductive)).toMatchObject({ kind: 'restart' });
+    expect(policy.onFailure(300_002, unproductive)).toMatchObject({ kind: 'give-up' });
+  });
+});
+
+/** Advance the clock until `promise` settles; return its value. */
+async function runAlone<T>(clock: ManualClock, promise: Promise<T>): Promise<T> {
+  const w = watch(promise);
+  for (let i = 0; i < 100 && !w.settled; i++) await clock.advance(100);
+  if (w.error !== undefined) throw w.error;
+  return w.value as T;
+}
