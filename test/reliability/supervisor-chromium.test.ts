@@ -50,22 +50,33 @@ interface Planned {
   readonly priority: number;
   /** What a correct answer is: the value, unless the documented outcome is an error. */
   readonly check: (value: unknown) => void;
+  /** The request a non-idempotent task makes when it runs (counted at the server). */
+  readonly sideEffect?: string;
 }
 
-/** 50 mixed tasks: navigations and cookie reads (idempotent), scripts declared idempotent or not. */
-function mixedTasks(origin: string, sessionValue: string): Planned[] {
+/**
+ * 50 mixed tasks: navigations and cookie reads (idempotent), scripts declared idempotent or not.
+ * A non-idempotent script's side effect is a request to the test server (`/exec?task=<tag>`),
+ * so the server counts how often it really ran.
+ */
+function mixedTasks(origin: string, sessionValue: string, tag: string): Planned[] {
   const out: Planned[] = [];
   for (let i = 0; i < 50; i++) {
     const priority = (i * 7) % 10;
     switch (i % 5) {
       case 0:
-        out.push({ task: Navigate(`${origin}/landed?i=${i}`), priority, check: (v) => expect(v).toEqual({ url: `${origin}/landed?i=${i}`, status: 200 }) });
+        out.push({ task: Navigate(`${origin}/landed?i=${i}&t=${tag}`), priority, check: (v) => expect(v).toEqual({ url: `${origin}/landed?i=${i}&t=${tag}`, status: 200 }) });
         break;
       case 1:
         out.push({ task: ExecuteJS('return arguments[0] * 2', [i], { idempotent: true }), priority, check: (v) => expect(v).toBe(i * 2) });
         break;
       case 2:
-        out.push({ task: ExecuteJS('window.__count = (window.__count || 0) + 1; return arguments[0]', [i]), priority, check: (v) => expect(v).toBe(i) });
+        out.push({
+          task: ExecuteJS("await fetch(arguments[1] + '/exec?task=' + arguments[2]); return arguments[0]", [i, origin, `${tag}-${i}`]),
+          priority,
+          check: (v) => expect(v).toBe(i),
+          sideEffect: `/exec?task=${tag}-${i}`,
+        });
         break;
       case 3:
         out.push({ task: GetCookies([SESSION]), priority, check: (v) => expect((v as { value: string }[]).map((c) => c.value)).toEqual([sessionValue]) });
@@ -110,8 +121,12 @@ function browserMains(): number[] {
 }
 
 interface Scenario {
-  /** The task that is running when the fault hits, with its submit timeout. */
-  readonly victim: { readonly task: Task; readonly timeoutMs?: number };
+  /**
+   * The task that is running when the fault hits, with its submit timeout. `announce`: the
+   * request it makes once it runs in the page (the fault is injected only after the server saw
+   * it); without one, the fault follows the victim's `task:start` event.
+   */
+  readonly victim: { readonly task: Task; readonly timeoutMs?: number; readonly announce?: string };
   /** Inject the fault while the victim runs. */
   inject(ctx: { pid: number; driver: PlaywrightDriver }): Promise<void> | void;
   /** The victim's documented outcome. */
@@ -121,7 +136,11 @@ interface Scenario {
   readonly options?: Partial<SessionSupervisorOptions>;
   /** More checks on the supervisor once everything is answered. */
   after?(supervisor: SessionSupervisor): void;
+  /** Runs of the victim counted at the server (with `announce`). */
+  readonly victimRuns?: number;
 }
+
+let scenarioCount = 0;
 
 async function runScenario(s: Scenario): Promise<void> {
   const drivers: PlaywrightDriver[] = [];
@@ -146,17 +165,34 @@ async function runScenario(s: Scenario): Promise<void> {
     const firstPid = supervisor.browser?.pid ?? 0;
     expect(browserMains()).toEqual([firstPid]);
 
+    const victimStarted = new Promise<string>((resolve) => {
+      const off = supervisor.on('task:start', ({ taskId }) => {
+        off();
+        resolve(taskId);
+      });
+    });
+    const endedBefore = ended.size;
     const victim = track(supervisor.submit(s.victim.task, { priority: 9, ...(s.victim.timeoutMs === undefined ? {} : { timeoutMs: s.victim.timeoutMs }) }));
-    const plan = mixedTasks(server.origin, sessionValue);
+    const plan = mixedTasks(server.origin, sessionValue, `mixed-${++scenarioCount}`);
     const others = plan.map((p) => track(supervisor.submit(p.task, { priority: p.priority, timeoutMs: 60_000 })));
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the victim is running now
+    await victimStarted;
+    const { announce } = s.victim;
+    if (announce !== undefined) await server.waitForRequest((path) => path === announce); // it runs in the page now
     expect(supervisor.health().inFlight).toBe(1);
     await s.inject({ pid: firstPid, driver: drivers[0] as PlaywrightDriver });
     await Promise.all([victim.done, ...others.map((o) => o.done)]);
 
-    // Exactly once, and the documented outcome for each.
-    expect([victim, ...others].map((t) => t.state.count)).toEqual(new Array(51).fill(1));
+    // Answers: exactly one per accepted task, counted by task:end as well as by the promises.
+    expect(ended.size - endedBefore).toBe(51);
     expect([...ended.values()].every((n) => n === 1)).toBe(true);
+    expect([victim, ...others].map((t) => t.state.count)).toEqual(new Array(51).fill(1));
+    // Executions, counted where they happen: a non-idempotent task ran exactly once when it
+    // succeeded (never twice, whatever the fault); navigations reached the server at least once.
+    plan.forEach((p, i) => {
+      if (p.sideEffect !== undefined) expect(server.count(p.sideEffect), `runs of task ${i}`).toBe(others[i]?.state.error === undefined ? 1 : 0);
+      if (p.task.type === 'Navigate') expect(server.count(new URL(p.task.url).pathname + new URL(p.task.url).search)).toBeGreaterThanOrEqual(1);
+    });
+    if (announce !== undefined && s.victimRuns !== undefined) expect(server.count(announce)).toBe(s.victimRuns);
     s.checkVictim(victim.state);
     others.forEach((o, i) => {
       expect(o.state.error, `task ${i} (${plan[i]?.task.type})`).toBeUndefined();
@@ -183,36 +219,44 @@ async function runScenario(s: Scenario): Promise<void> {
   expect(browserMains()).toEqual([]);
 }
 
-const slowScript = 'await new Promise((r) => setTimeout(r, 3000)); return "slow"';
+/** A 3 s script that first tells the server it runs (each run is counted there). */
+const slowScript = "await fetch(arguments[0] + '/exec?task=' + arguments[1]); await new Promise((r) => setTimeout(r, 3000)); return 'slow'";
+let victims = 0;
+function slowVictim(idempotent: boolean, timeoutMs?: number): Scenario['victim'] {
+  const tag = `victim-${++victims}`;
+  return { task: ExecuteJS(slowScript, [server.origin, tag], { idempotent }), announce: `/exec?task=${tag}`, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+}
 
 describe('SessionSupervisor on real Chromium: faults under load', () => {
   it('SIGKILL of the browser mid-task: the idempotent running task is re-run on the new browser, the queue is served after the restart', async () => {
     await runScenario({
-      victim: { task: ExecuteJS(slowScript, [], { idempotent: true }) },
+      victim: slowVictim(true),
       inject: ({ pid }) => {
         expect(signalProcess(pid, 'SIGKILL')).toBe(true);
       },
       checkVictim: (state) => expect(state.value).toBe('slow'),
       restarts: 1,
+      victimRuns: 2, // killed once while running, then run again to its end
     });
   });
 
   it('the CDP connection closes under a non-idempotent task: it fails with ERR_ACTOR_CRASHED (maybeExecuted), the rest are served', async () => {
     await runScenario({
-      victim: { task: ExecuteJS(slowScript) },
+      victim: slowVictim(false),
       inject: ({ driver }) => driver.injectConnectionClose(),
       checkVictim: (state) => {
         expect(state.error).toMatchObject({ code: 'ERR_ACTOR_CRASHED' });
         expect((state.error as ActorCrashedError).details).toMatchObject({ maybeExecuted: true, idempotent: false });
       },
       restarts: 1,
+      victimRuns: 1, // not idempotent: never run again
     });
   });
 
   it('a killed renderer replaces the tab, not the browser; its non-idempotent task fails at once, not at its deadline', async () => {
     let killedAt = 0;
     await runScenario({
-      victim: { task: ExecuteJS(slowScript), timeoutMs: 30_000 },
+      victim: slowVictim(false, 30_000),
       inject: ({ pid }) => {
         const renderers = listProcesses().filter((p) => p.pgid === pid && p.cmdline.includes('--type=renderer') && p.state !== 'Z');
         expect(renderers.length).toBeGreaterThan(0);
@@ -226,6 +270,7 @@ describe('SessionSupervisor on real Chromium: faults under load', () => {
         expect((state.at ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(2000);
       },
       restarts: 0,
+      victimRuns: 1,
     });
   });
 
@@ -252,7 +297,7 @@ describe('SessionSupervisor on real Chromium: stalls and recycling', () => {
   it('a SIGSTOP of the whole browser for 3 s causes no restart: probes pause behind the stalled task, all work finishes after SIGCONT', async () => {
     let probeFailures = 0;
     await runScenario({
-      victim: { task: ExecuteJS(slowScript) },
+      victim: slowVictim(false),
       options: { probe: { intervalMs: 500 } },
       inject: async ({ pid }) => {
         expect(signalGroup(pid, 'SIGSTOP')).toBe(true);
@@ -272,7 +317,7 @@ describe('SessionSupervisor on real Chromium: stalls and recycling', () => {
   it('recycles the browser every 20 tasks without failing a task, carrying the session over', async () => {
     let recycles = 0;
     await runScenario({
-      victim: { task: ExecuteJS(slowScript, [], { idempotent: true }) },
+      victim: slowVictim(true),
       options: { recycle: { maxTasks: 20 } },
       inject: () => undefined,
       checkVictim: (state) => expect(state.value).toBe('slow'),

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeSiteHandler } from '../../src/drivers/fake/fake-site.js';
@@ -7,14 +8,31 @@ export interface FixtureServer {
   readonly origin: string;
   /** Paths requested so far, in order (counted at the server). */
   readonly requests: string[];
+  /** How many requests for exactly this path and query the server received. */
+  count(pathAndQuery: string): number;
+  /** Most requests the server was handling at the same time. */
+  readonly maxInFlight: number;
+  /** Resolves at the first request (already received or still to come) whose path and query pass `test`. */
+  waitForRequest(test: (pathAndQuery: string) => boolean): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Serve a site handler over real HTTP on 127.0.0.1 and an ephemeral port. */
 export async function startFixtureServer(handler: FakeSiteHandler): Promise<FixtureServer> {
   const requests: string[] = [];
+  const counts = new Map<string, number>();
+  const arrivals = new EventEmitter();
+  arrivals.setMaxListeners(0);
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
-    requests.push(req.url ?? '/');
+    const path = req.url ?? '/';
+    requests.push(path);
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
+    arrivals.emit('request', path);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
     Promise.resolve(handler({ method: 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers }))
@@ -29,7 +47,27 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
       });
   });
   server.keepAliveTimeout = 1000;
-  return { ...(await listenOnLoopback(server)), requests };
+  const waitForRequest = (test: (path: string) => boolean): Promise<string> => {
+    const seen = requests.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const onRequest = (path: string): void => {
+        if (!test(path)) return;
+        arrivals.off('request', onRequest);
+        resolve(path);
+      };
+      arrivals.on('request', onRequest);
+    });
+  };
+  return {
+    ...(await listenOnLoopback(server)),
+    requests,
+    count: (path) => counts.get(path) ?? 0,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    waitForRequest,
+  };
 }
 
 /** A URL on 127.0.0.1 whose port nothing listens on (bound, then released). */

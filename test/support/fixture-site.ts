@@ -40,6 +40,13 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       await new Promise((resolve) => setTimeout(resolve, ms));
       return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Slow') };
     }
+    case '/exec':
+      // The side effect of a non-idempotent script: the server counts requests per task id.
+      return { status: 204, headers: { 'access-control-allow-origin': '*' } };
+    case '/person': {
+      const id = Number(url.searchParams.get('id') ?? '0');
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: html(`Person ${id}`, `<h1 id="name">Person ${id}</h1><p id="life">${1800 + (id % 150)}–${1870 + (id % 150)}</p>`) };
+    }
     case '/never':
       // A server that accepts the request and never answers.
       return new Promise<never>(() => undefined);
