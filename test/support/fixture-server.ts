@@ -10,8 +10,9 @@ export interface FixtureServer {
   readonly requests: string[];
   /** How many requests for exactly this path and query the server received. */
   count(pathAndQuery: string): number;
-  /** Most requests the server was handling at the same time. */
+  /** Most requests the server was handling at the same time (since the last {@link resetMaxInFlight}). */
   readonly maxInFlight: number;
+  resetMaxInFlight(): void;
   /** Resolves at the first request (already received or still to come) whose path and query pass `test`. */
   waitForRequest(test: (pathAndQuery: string) => boolean): Promise<string>;
   close(): Promise<void>;
@@ -65,6 +66,9 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
     count: (path) => counts.get(path) ?? 0,
     get maxInFlight() {
       return maxInFlight;
+    },
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
     },
     waitForRequest,
   };

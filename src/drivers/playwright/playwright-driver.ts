@@ -278,6 +278,20 @@ export class PlaywrightDriver implements Driver {
     await session.send('Browser.close').catch(() => undefined);
   }
 
+  /**
+   * Fault injection for reliability tests: crash the renderer of the open tab whose URL contains
+   * `urlPart` (CDP `Page.crash`), as a renderer killed by the system would. Returns whether one was found.
+   */
+  async injectPageCrash(urlPart: string): Promise<boolean> {
+    for (const { page, cdp } of this.#pages.values()) {
+      if (page.isClosed() || !page.url().includes(urlPart)) continue;
+      // A crashing tab never answers this command: do not wait for it.
+      void cdp.send('Page.crash').catch(() => undefined);
+      return true;
+    }
+    return false;
+  }
+
   /** Summed RSS of every live process of this browser (main, renderers, GPU/utility, crash handler). */
   rssBytes(): number | null {
     if (!this.#context || this.#closing) return null;
