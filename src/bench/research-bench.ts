@@ -9,13 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import type { Criteria } from '../genealogy/scoring.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { RunCache, SiteSource, research } from '../research/research.js';
 import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
+import { researchBatchFor } from './research-batch.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -31,32 +31,11 @@ interface ModeRun {
   readonly distinctDetailed: number;
 }
 
-function batch(site: TreeSite): Criteria[] {
-  const t = site.tree;
-  // 15 people near the home person, each searched twice (as a real batch revisits people).
-  const people: number[] = [];
-  const add = (i: number | undefined): void => {
-    if (i !== undefined && !people.includes(i)) people.push(i);
-  };
-  let frontier = [site.referencePerson];
-  while (people.length < 15 && frontier.length > 0) {
-    const next: number[] = [];
-    for (const p of frontier) for (const q of [...t.parents(p), ...t.children(p), ...t.spouses(p)]) if (!people.includes(q) && q !== site.referencePerson) next.push(q);
-    for (const q of next) add(q);
-    frontier = next;
-  }
-  const criteria = people.slice(0, 15).map((i) => {
-    const p = t.person(i);
-    return { given: p.given, surname: p.surname, ...(p.birth?.date ? { birthYear: p.birth.date.year } : {}), ...(p.death?.date ? { deathYear: p.death.date.year } : {}) };
-  });
-  return [...criteria, ...criteria];
-}
-
 async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: string): Promise<ModeRun> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, '/nonexistent/.env');
   const session = new SessionManager({ config, supervisor });
-  const queries = batch(site);
+  const queries = researchBatchFor(site, 30);
   site.resetCounts();
   const started = performance.now();
   try {

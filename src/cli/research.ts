@@ -11,6 +11,7 @@ import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, researc
 import { loadSessionConfig, withDotEnv } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { isFile, requireGedcomFile } from './files.js';
+import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 
 export const RESEARCH_HELP = `Usage:
   browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
@@ -33,6 +34,8 @@ Options:
                        birth_place,death_year,death_place) or JSON lines. Bad rows are reported and skipped.
   --top <n>            Ranked people shown per search. Default 3.
   --ladder-for <k>     Family and relationship path for the best match and k more. Default 0.
+  --concurrency <n>    Searches of a batch run at once (1–16), all through one API client and its one
+                       rate limiter; output order is unchanged. Default: RESEARCH_CONCURRENCY, else 4.
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -48,7 +51,12 @@ export interface ResearchCliOptions {
   readonly json: boolean;
   readonly csv: boolean;
   readonly benchmark: boolean;
+  /** Searches of a batch in flight at once; `undefined`: `RESEARCH_CONCURRENCY`, else 4. */
+  readonly concurrency?: number | undefined;
 }
+
+/** Most searches of a batch in flight at once. */
+export const MAX_RESEARCH_CONCURRENCY = 16;
 
 export function parseResearchArgs(argv: string[]): ResearchCliOptions {
   const { values, positionals } = parseArgs({
@@ -71,6 +79,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       json: { type: 'boolean' },
       csv: { type: 'boolean' },
       benchmark: { type: 'boolean' },
+      concurrency: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -106,7 +115,15 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     json: values.json ?? false,
     csv: values.csv ?? false,
     benchmark: values.benchmark ?? false,
+    concurrency: values.concurrency === undefined ? undefined : parseConcurrency('--concurrency', values.concurrency),
   };
+}
+
+function parseConcurrency(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_RESEARCH_CONCURRENCY) {
+    throw new ConfigError(`${name} must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (searches at once), got ${JSON.stringify(raw.slice(0, 20))}`);
+  }
+  return Number(raw);
 }
 
 /** One row of a batch file: its line number and its criteria, or why it was refused. */
@@ -207,6 +224,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let source: PersonSource;
   let supervisor: SessionSupervisor | undefined;
   let session: SessionManager | undefined;
+  const env = withDotEnv(o.env ?? process.env);
+  const fromEnv = env['RESEARCH_CONCURRENCY'];
+  const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
   try {
     if (o.gedcom !== undefined) {
       requireGedcomFile(o.gedcom);
@@ -216,9 +236,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       source = new GedcomSource(read.tree, home);
     } else {
       // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH) and the session.
-      const env = { ...withDotEnv(o.env ?? process.env), BASE_URL: o.site };
-      const config = loadSessionConfig(env, '/nonexistent/.env');
-      supervisor = createSessionSupervisor({ env });
+      const siteEnv = { ...env, BASE_URL: o.site };
+      const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
+      supervisor = createSessionSupervisor({ env: siteEnv });
       supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
       supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
       const s = new SessionManager({ config, supervisor });
@@ -231,24 +251,35 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     const failed: RunSummary['failed'] = [];
     const progress = o.batch !== undefined && process.stderr.isTTY && !o.json;
     let done = 0;
-    for (const row of rows) {
+    const toSearch = rows.filter((row) => !('error' in row)).length;
+    // Searches run `concurrency` at a time (one API client, one rate limiter); their output is
+    // written in input order, exactly as a sequential run writes it.
+    const inOrder = new InOrder<PromiseSettledResult<ResearchResult | undefined>>((i, outcome) => {
+      const row = rows[i] as BatchRow;
       if ('error' in row) {
         skipped.push({ line: row.line, error: row.error });
         err(`${o.batch}:${row.line}: skipped: ${row.error}`);
-        continue;
+        return;
       }
-      try {
-        const result = await research(row.criteria, source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) });
+      if (outcome.status === 'fulfilled') {
+        const result = outcome.value as ResearchResult;
         results.push({ ...(o.batch !== undefined ? { line: row.line } : {}), result });
         if (!o.json && !o.csv) for (const l of formatResult(result)) out(l);
-      } catch (error) {
+      } else {
+        const error = outcome.reason as Error;
         const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
-        failed.push({ ...(o.batch !== undefined ? { line: row.line } : {}), error: (error as Error).message, code });
-        err(`${o.batch !== undefined ? `${o.batch}:${row.line}: ` : ''}${code}: ${(error as Error).message}`);
+        failed.push({ ...(o.batch !== undefined ? { line: row.line } : {}), error: error.message, code });
+        err(`${o.batch !== undefined ? `${o.batch}:${row.line}: ` : ''}${code}: ${error.message}`);
       }
       done++;
-      if (progress) process.stderr.write(`\r${bar(done, rows.length - skipped.length)} ${done}/${rows.length - skipped.length}`);
-    }
+      if (progress) process.stderr.write(`\r${bar(done, toSearch)} ${done}/${toSearch}`);
+    });
+    await mapConcurrent(
+      rows,
+      concurrency,
+      async (row) => ('error' in row ? undefined : research(row.criteria, source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) })),
+      (i, outcome) => inOrder.push(i, outcome),
+    );
     if (progress) process.stderr.write('\n');
     const wallMs = performance.now() - started;
     if (session) {

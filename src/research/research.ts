@@ -139,12 +139,19 @@ export async function research(criteria: Criteria, source: PersonSource, options
   const candidates: PersonView[] = [];
   let total = 0;
   let pages = 0;
-  for (let page = 1; page <= maxPages; page++) {
-    const result = await timings.time('api', 'search page', () => source.searchPage(query, page, pageSize));
-    pages++;
-    total = result.total;
-    candidates.push(...result.persons);
-    if (page * pageSize >= total || result.persons.length < pageSize) break;
+  const first = await timings.time('api', 'search page', () => source.searchPage(query, 1, pageSize));
+  pages++;
+  total = first.total;
+  candidates.push(...first.persons);
+  if (first.persons.length >= pageSize && pageSize < total) {
+    // The first page tells how many there are: the rest (within the cap) are fetched at once,
+    // and kept in page order so the candidates are the same as page by page.
+    const more = Math.min(maxPages, Math.ceil(total / pageSize)) - 1;
+    const rest = await Promise.all(Array.from({ length: more }, (_, i) => timings.time('api', 'search page', () => source.searchPage(query, i + 2, pageSize))));
+    for (const result of rest) {
+      pages++;
+      candidates.push(...result.persons);
+    }
   }
   const ranked = timings.timeSync('research', 'scoring', () => rankCandidates(criteria, candidates.map(asCandidate), options.weights ?? DEFAULT_WEIGHTS));
   const top = ranked.slice(0, options.top ?? 3).map((r) => ({ person: r.candidate.view, score: r.score }));

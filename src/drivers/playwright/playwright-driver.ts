@@ -48,9 +48,15 @@ export interface PlaywrightDriverOptions {
   readonly handleSignals?: boolean;
 }
 
+/** How long one tab may take to report its local storage for a snapshot. */
+const STORAGE_READ_MS = 1000;
+const READ_LOCAL_STORAGE = `(() => { try { return JSON.stringify([location.origin, Object.entries(localStorage)]); } catch { return null; } })()`;
+
 interface PageEntry {
   readonly page: Page;
   readonly cdp: CDPSession;
+  /** Navigations, scripts and screenshots running in the tab now. */
+  busy: number;
 }
 
 /**
@@ -65,6 +71,8 @@ export class PlaywrightDriver implements Driver {
   #context: BrowserContext | undefined;
   #spare: Page | undefined;
   #pages = new Map<PageId, PageEntry>();
+  /** Last known local storage per origin (tabs report theirs at each snapshot). */
+  #storage = new Map<string, { name: string; value: string }[]>();
   #nextPage = 1;
   #pid: number | null = null;
   #closing = false;
@@ -130,7 +138,7 @@ export class PlaywrightDriver implements Driver {
       const cdp = await context.newCDPSession(page);
       const id = `page-${this.#nextPage++}`;
       page.on('crash', () => this.#emit({ type: 'page-crashed', pageId: id }));
-      this.#pages.set(id, { page, cdp });
+      this.#pages.set(id, { page, cdp, busy: 0 });
       return id;
     });
   }
@@ -146,8 +154,9 @@ export class PlaywrightDriver implements Driver {
   }
 
   async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
-    const { page, cdp } = this.#requirePage(pageId);
-    return guarded(
+    const entry = this.#requirePage(pageId);
+    const { page, cdp } = entry;
+    return this.#busy(entry, () => guarded(
       'navigate',
       op,
       async () => {
@@ -174,7 +183,7 @@ export class PlaywrightDriver implements Driver {
         }
       },
       { cancel: () => cdp.send('Page.stopLoading') },
-    );
+    ));
   }
 
   async currentUrl(pageId: PageId): Promise<string> {
@@ -182,9 +191,10 @@ export class PlaywrightDriver implements Driver {
   }
 
   async evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome> {
-    const { cdp } = this.#requirePage(pageId);
+    const entry = this.#requirePage(pageId);
+    const { cdp } = entry;
     const expression = buildEvaluateExpression(request);
-    return guarded(
+    return this.#busy(entry, () => guarded(
       'evaluate',
       op,
       async () => {
@@ -211,7 +221,16 @@ export class PlaywrightDriver implements Driver {
         return parseEvaluateOutcome(reply.result.value);
       },
       { cancel: () => cdp.send('Runtime.terminateExecution') },
-    );
+    ));
+  }
+
+  async #busy<T>(entry: PageEntry, work: () => Promise<T>): Promise<T> {
+    entry.busy++;
+    try {
+      return await work();
+    } finally {
+      entry.busy--;
+    }
   }
 
   async screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array> {
@@ -232,15 +251,41 @@ export class PlaywrightDriver implements Driver {
     await guarded('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
   }
 
+  /**
+   * Cookies plus the local storage of every origin seen. Not Playwright's `storageState()`: that
+   * one opens a new tab to read an origin whose page is mid-navigation, which made every session
+   * snapshot wait for the other tabs' page loads. Here each idle tab reads its own origin's
+   * storage over our CDP session. A tab that is navigating or running a script keeps its origin's
+   * last known storage: reading it would wait for that work, and the snapshot its own task takes
+   * when it ends reads it then. A short deadline bounds the read of a tab busy on its own.
+   */
   async storageState(op: DriverOpOptions): Promise<StorageState> {
     const context = this.#requireContext();
     return guarded('storageState', op, async () => {
-      const state = await context.storageState();
-      return {
-        cookies: state.cookies.map(toCookie),
-        origins: state.origins.map((o) => ({ origin: o.origin, localStorage: o.localStorage.map(({ name, value }) => ({ name, value })) })),
-      };
+      const [cookies, fresh] = await Promise.all([context.cookies(), this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS))]);
+      for (const [origin, items] of fresh) this.#storage.set(origin, items);
+      const origins = [...this.#storage].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
+      return { cookies: cookies.map(toCookie), origins };
     });
+  }
+
+  async #readLocalStorage(timeoutMs: number): Promise<Map<string, { name: string; value: string }[]>> {
+    const found = new Map<string, { name: string; value: string }[]>();
+    await Promise.all(
+      [...this.#pages.values()].map(async ({ page, cdp, busy }) => {
+        if (page.isClosed() || busy > 0) return;
+        const giveUp = new AbortController();
+        const reply = await Promise.race([
+          cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined),
+          sleep(systemClock, timeoutMs, giveUp.signal).then(() => undefined),
+        ]).finally(() => giveUp.abort());
+        const text: unknown = reply?.result.value;
+        if (typeof text !== 'string') return;
+        const [origin, entries] = JSON.parse(text) as [string, [string, string][]];
+        if (/^https?:\/\//.test(origin)) found.set(origin, entries.map(([name, value]) => ({ name, value })));
+      }),
+    );
+    return found;
   }
 
   close(op: DriverOpOptions): Promise<void> {

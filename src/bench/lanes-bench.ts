@@ -1,0 +1,207 @@
+/**
+ * `npm run bench:lanes` — the note's Gate 2 ("can we gain throughput with I/O concurrency inside
+ * one browser?") answered by measurement. One run, interleaved:
+ *  - Pages: N reference-site person pages (navigate, then read the name and lifespan) at 1, 2
+ *    and 4 lanes of one supervised browser, against plain Playwright with the same number of
+ *    pages in one browser (a hand-written pool: the no-framework limit), with the site's latency
+ *    at 20 ms and at 300 ms.
+ *  - Research: the research batch at concurrency 1 and 4 against the site with 40 ms latency,
+ *    through one ApiClient and its one rate limiter.
+ * Reported: pages/s, our/Playwright ratios, error counts of both sides, and a one-line verdict.
+ * Flags: `--json`, `--pages=N` (default 200), `--queries=N` (research, default 30).
+ */
+import { randomBytes } from 'node:crypto';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
+import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
+import { textLog } from './report.js';
+import { runResearchBatch } from './research-batch.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const flag = (name: string, fallback: number): number => {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}`);
+  return n;
+};
+const pagesPerRun = flag('pages', 200);
+const queries = flag('queries', 30);
+const log = textLog(asJson);
+
+interface PageRun {
+  readonly side: 'lanes' | 'playwright';
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly pages: number;
+  readonly wallMs: number;
+  readonly pagesPerSecond: number;
+  readonly errors: number;
+  readonly wrong: number;
+}
+
+/** What a person page must show, from the tree itself. */
+interface Expected {
+  readonly path: string;
+  readonly name: string;
+}
+
+const READ = `const name = document.querySelector('#person-name')?.textContent ?? null;
+const born = document.querySelector('#born')?.textContent ?? '';
+const died = document.querySelector('#died')?.textContent ?? '';
+return { name, lifespan: born + ' – ' + died };`;
+
+async function signIn(site: TreeSite, password: string): Promise<string> {
+  const form = await fetch(`${site.origin}/sign-in`, { signal: AbortSignal.timeout(10_000) });
+  const flow = /signin_flow=([^;]+)/.exec(form.headers.getSetCookie().join(';'))?.[1] ?? '';
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const post = await fetch(`${site.origin}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `signin_flow=${flow}` },
+    body: new URLSearchParams({ csrf, username: 'bench', password }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const sid = /sid=([^;]+)/.exec(post.headers.getSetCookie().join(';'))?.[1];
+  if (!sid) throw new Error('bench sign-in failed');
+  return sid;
+}
+
+/** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
+async function pool(pages: readonly Expected[], workers: number, visit: (page: Expected, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
+  let next = 0;
+  let errors = 0;
+  let wrong = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (next < pages.length) {
+        const page = pages[next++] as Expected;
+        try {
+          const got = await visit(page, w);
+          if (got.name !== page.name) wrong++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { errors, wrong, wallMs: performance.now() - started };
+}
+
+async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[], lanes: number): Promise<Omit<PageRun, 'latencyMs'>> {
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), lanes });
+  try {
+    await supervisor.startActor();
+    await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
+    const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
+    const { errors, wrong, wallMs } = await pool(pages, lanes, (page) =>
+      supervisor.withLane(async (lane) => {
+        await lane.submit(Navigate(site.origin + page.path));
+        return lane.submit(read);
+      }),
+    );
+    return { side: 'lanes', concurrency: lanes, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
+  } finally {
+    await supervisor.stop();
+  }
+}
+
+async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expected[], concurrency: number): Promise<Omit<PageRun, 'latencyMs'>> {
+  const browser: Browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
+    const tabs: Page[] = [];
+    for (let i = 0; i < concurrency; i++) tabs.push(await context.newPage());
+    const { errors, wrong, wallMs } = await pool(pages, concurrency, async (page, w) => {
+      const tab = tabs[w] as Page;
+      await tab.goto(site.origin + page.path, { timeout: 30_000 });
+      return tab.evaluate<{ name: unknown }>(`(() => { ${READ} })()`);
+    });
+    return { side: 'playwright', concurrency, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false });
+  const runs: PageRun[] = [];
+  let research: Awaited<ReturnType<typeof runResearchBatch>>[] = [];
+  try {
+    const sid = await signIn(site, password);
+    const pages: Expected[] = [];
+    for (let i = 0; pages.length < pagesPerRun; i = (i + 37) % tree.size) {
+      const p = tree.person(i);
+      pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
+    }
+    // The site's own rendering of the name is the reference: read it once over HTTP.
+    const first = await fetch(site.origin + (pages[0] as Expected).path, { headers: { cookie: `sid=${sid}` }, signal: AbortSignal.timeout(10_000) });
+    const shown = /<h1 id="person-name"[^>]*>([^<]*)<\/h1>/.exec(await first.text())?.[1];
+    if (shown !== (pages[0] as Expected).name) throw new Error(`bench: the site shows "${shown}" for ${(pages[0] as Expected).path}, expected "${(pages[0] as Expected).name}"`);
+    let flip = false;
+    for (const latencyMs of [20, 300]) {
+      site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
+      for (const concurrency of [1, 2, 4]) {
+        log(`  latency ${latencyMs} ms, ${concurrency} page(s) per browser …`);
+        const order = flip ? (['playwright', 'lanes'] as const) : (['lanes', 'playwright'] as const);
+        flip = !flip;
+        for (const side of order) {
+          const run = side === 'lanes' ? await runLanes(site, sid, pages, concurrency) : await runPlaywright(site, sid, pages, concurrency);
+          runs.push({ ...run, latencyMs });
+        }
+      }
+    }
+  } finally {
+    await site.close();
+  }
+  log('  research batch at concurrency 1 and 4 …');
+  research = [await runResearchBatch({ concurrency: 1, queries, latencyMs: 40 }), await runResearchBatch({ concurrency: 4, queries, latencyMs: 40 })];
+
+  const rows = [20, 300].flatMap((latencyMs) =>
+    [1, 2, 4].map((concurrency) => {
+      const of = (side: PageRun['side']) => runs.find((r) => r.side === side && r.latencyMs === latencyMs && r.concurrency === concurrency) as PageRun;
+      const ours = of('lanes');
+      const theirs = of('playwright');
+      return { latencyMs, concurrency, lanes: ours, playwright: theirs, ratio: ours.pagesPerSecond / theirs.pagesPerSecond };
+    }),
+  );
+  const [seq, conc] = research as [Awaited<ReturnType<typeof runResearchBatch>>, Awaited<ReturnType<typeof runResearchBatch>>];
+  const researchRatio = conc.wallMs / seq.wallMs;
+  const sameResults = conc.digest === seq.digest;
+  const lanesGoal = rows.filter((r) => r.concurrency > 1).every((r) => r.ratio >= 0.9);
+  const best300 = rows.filter((r) => r.latencyMs === 300).reduce((a, b) => (b.lanes.pagesPerSecond > a.lanes.pagesPerSecond ? b : a));
+  const one300 = rows.find((r) => r.latencyMs === 300 && r.concurrency === 1) as (typeof rows)[number];
+  const gain = best300.lanes.pagesPerSecond / one300.lanes.pagesPerSecond;
+  const verdict =
+    `Gate 2: ${gain >= 1.5 ? 'YES' : 'NO'} — I/O concurrency inside one browser gains ${gain.toFixed(2)}× at 300 ms latency (${best300.concurrency} lanes, ${best300.lanes.pagesPerSecond.toFixed(2)} vs ${one300.lanes.pagesPerSecond.toFixed(2)} pages/s), ` +
+    `lanes at ${Math.min(...rows.filter((r) => r.concurrency > 1).map((r) => r.ratio)).toFixed(2)}–${Math.max(...rows.filter((r) => r.concurrency > 1).map((r) => r.ratio)).toFixed(2)}× plain Playwright at 2–4 pages, ` +
+    `research batch at concurrency 4 in ${researchRatio.toFixed(2)}× the sequential time${sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}`;
+  if (asJson) {
+    console.log(JSON.stringify({ pages: pagesPerRun, rows, research: { sequential: seq, concurrent: conc, ratio: researchRatio, sameResults }, goals: { lanesAtLeast0_9: lanesGoal, researchAtMost0_5: researchRatio <= 0.5 }, verdict }, null, 2));
+    return;
+  }
+  log();
+  log(`Pages: ${pagesPerRun} reference-site person pages (navigate + read name and lifespan), one browser per run, runs interleaved`);
+  log(`  ${'latency'.padEnd(8)} ${'pages'.padStart(5)} ${'lanes p/s'.padStart(10)} ${'errors'.padStart(7)} ${'Playwright p/s'.padStart(15)} ${'errors'.padStart(7)} ${'ratio'.padStart(6)}`);
+  for (const r of rows) {
+    log(
+      `  ${`${r.latencyMs} ms`.padEnd(8)} ${String(r.concurrency).padStart(5)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${String(r.lanes.errors + r.lanes.wrong).padStart(7)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${String(r.playwright.errors + r.playwright.wrong).padStart(7)} ${`${r.ratio.toFixed(2)}×`.padStart(6)}`,
+    );
+  }
+  log(`  goal: lanes ≥ 0.9× plain Playwright at 2 and 4 pages, both latencies: ${lanesGoal ? 'met' : 'NOT met'}`);
+  log();
+  log(`Research: ${queries} queries, site latency 40 ms, one ApiClient and one rate limiter`);
+  log(`  concurrency 1: ${(seq.wallMs / 1000).toFixed(2)} s, concurrency 4: ${(conc.wallMs / 1000).toFixed(2)} s → ${researchRatio.toFixed(2)}× (goal ≤ 0.5×: ${researchRatio <= 0.5 ? 'met' : 'NOT met'}); results ${sameResults ? 'identical' : 'DIFFER'}; ladder fetches ${conc.ladderFetches} for ${conc.distinctLadders} distinct people`);
+  log();
+  log(verdict);
+}
+
+await main();

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import type { Criteria } from '../genealogy/scoring.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { mapConcurrent } from '../internal/map-concurrent.js';
+import { RunCache, SiteSource, research } from '../research/research.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { loadSessionConfig } from '../session/session-config.js';
+import { SessionManager } from '../session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
+
+/** A research batch drawn from the tree: `queries / 2` people near the home person, each searched twice (as a real batch revisits people). */
+export function researchBatchFor(site: TreeSite, queries = 30): Criteria[] {
+  const t = site.tree;
+  const wanted = Math.ceil(queries / 2);
+  const people: number[] = [];
+  let frontier = [site.referencePerson];
+  while (people.length < wanted && frontier.length > 0) {
+    const next: number[] = [];
+    for (const p of frontier) for (const q of [...t.parents(p), ...t.children(p), ...t.spouses(p)]) if (!people.includes(q) && !next.includes(q) && q !== site.referencePerson) next.push(q);
+    for (const q of next) if (!people.includes(q)) people.push(q);
+    frontier = next;
+  }
+  const criteria = people.slice(0, wanted).map((i) => {
+    const p = t.person(i);
+    return { given: p.given, surname: p.surname, ...(p.birth?.date ? { birthYear: p.birth.date.year } : {}), ...(p.death?.date ? { deathYear: p.death.date.year } : {}) };
+  });
+  return [...criteria, ...criteria].slice(0, queries);
+}
+
+export interface ResearchBatchRun {
+  readonly concurrency: number;
+  readonly queries: number;
+  readonly wallMs: number;
+  /** The results without their timings, as one JSON text: equal digests mean equal answers. */
+  readonly digest: string;
+  readonly ladderFetches: number;
+  readonly distinctLadders: number;
+  readonly apiCalls: number;
+}
+
+/**
+ * The research batch in optimised mode against a fresh reference site with `latencyMs` on every
+ * route, `concurrency` searches at a time through one SessionManager (one ApiClient, one rate
+ * limiter). The site allows 100 requests/s per session and our limiter 50/s, so the limiter
+ * keeps the pace polite without being what the run waits on.
+ */
+export async function runResearchBatch(options: { concurrency: number; queries: number; latencyMs: number }): Promise<ResearchBatchRun> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: { capacity: 100, refillPerSecond: 100 }, knobs: { latencyMs: { '*': options.latencyMs } } });
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
+  try {
+    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
+    const session = new SessionManager({ config, supervisor });
+    const queries = researchBatchFor(site, options.queries);
+    await session.ensureSessionReady();
+    site.resetCounts();
+    const source = new SiteSource((path) => session.get(path));
+    const cache = new RunCache();
+    const started = performance.now();
+    const settled = await mapConcurrent(queries, options.concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache, maxPages: config.maxPages, pageSize: config.pageSize }));
+    const wallMs = performance.now() - started;
+    const results = settled.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      const { ms: _ms, ...rest } = s.value;
+      return rest;
+    });
+    const counts = site.counts();
+    return {
+      concurrency: options.concurrency,
+      queries: queries.length,
+      wallMs,
+      digest: JSON.stringify(results),
+      ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
+      distinctLadders: new Set(results.flatMap((r) => r.details.map((d) => d.person.id))).size,
+      apiCalls: Object.entries(counts).reduce((n, [k, v]) => (k.includes(' /api/') ? n + v : n), 0),
+    };
+  } finally {
+    await supervisor.stop();
+    await site.close();
+  }
+}
