@@ -13,14 +13,15 @@ import {
   isTargetClosed,
 } from '../../errors.js';
 import { type Clock, sleep, systemClock } from '../../internal/clock.js';
-import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
+import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { IdempotencyKeys, type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
+import { AnswerLedger } from '../answer-ledger.js';
+import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
 
 /** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
 export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
@@ -167,7 +168,7 @@ export class BrowserActor {
   readonly actorMode: boolean;
   readonly #factory: DriverFactory;
   readonly #clock: Clock;
-  readonly #deadlines: DeadlineScheduler;
+  readonly #ledger: AnswerLedger<Entry>;
   readonly #events = new TypedEmitter<BrowserActorEvents>();
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #limits: TaskLimits;
@@ -188,7 +189,6 @@ export class BrowserActor {
   #inFlight = new Set<Entry>();
   #controllers: AbortController[] = [];
   #waiting = new Set<Entry>(); // direct mode: submitted before the browser was ready
-  readonly #keys = new IdempotencyKeys<Entry>();
   #startPromise: Promise<void> | undefined;
   #launchAbort: AbortController | undefined;
   #stopPromise: Promise<void> | undefined;
@@ -205,7 +205,7 @@ export class BrowserActor {
     this.actorMode = options.actorMode ?? false;
     this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
-    this.#deadlines = new DeadlineScheduler(this.#clock);
+    this.#ledger = new AnswerLedger<Entry>(this.#clock);
     this.#defaults = submitDefaults(options);
     this.#launchTimeoutMs = positive('launchTimeoutMs', options.launchTimeoutMs ?? 30_000);
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
@@ -321,17 +321,11 @@ export class BrowserActor {
       const lane = options.lane ?? 0;
       if (!Number.isSafeInteger(lane) || lane < 0) throw new InvalidTaskError(`lane must be an integer ≥ 0, got ${String(lane)}`);
       signal?.throwIfAborted();
-      if (idempotencyKey !== undefined) {
-        const fingerprint = JSON.stringify(valid);
-        const existing = this.#keys.pending(idempotencyKey, fingerprint);
-        if (existing) {
-          this.#counts.submitted++;
-          return follow(existing.result.promise, signal);
-        }
-        entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey, lane);
-        this.#keys.add(idempotencyKey, entry, fingerprint);
-      } else {
-        entry = this.#newEntry(valid, priority, timeoutMs, signal, undefined, lane);
+      entry = this.#newEntry(valid, priority, timeoutMs, signal, idempotencyKey, lane);
+      const existing = idempotencyKey === undefined ? undefined : this.#ledger.claim(entry, JSON.stringify(valid));
+      if (existing) {
+        this.#counts.submitted++;
+        return follow(existing.result.promise, signal);
       }
     } catch (error) {
       this.#counts.rejected++;
@@ -340,7 +334,7 @@ export class BrowserActor {
     if (this.actorMode) {
       const ticket = this.#mailbox.offer(entry, entry.priority);
       if (!ticket) {
-        this.#keys.release(entry.idempotencyKey, entry);
+        this.#ledger.unclaim(entry);
         this.#counts.rejected++;
         return Promise.reject(
           new MailboxFullError(
@@ -385,12 +379,11 @@ export class BrowserActor {
   }
 
   #arm(entry: Entry): void {
-    entry.deadline = this.#deadlines.at(entry.deadlineAt, () => this.#onTimeout(entry));
-    if (entry.signal) {
-      const onAbort = (): void => this.#interrupt(entry, entry.signal?.reason, 'cancelled');
-      entry.onAbort = onAbort;
-      entry.signal.addEventListener('abort', onAbort, { once: true });
-    }
+    this.#ledger.arm(
+      entry,
+      () => this.#onTimeout(entry),
+      () => this.#interrupt(entry, entry.signal?.reason, 'cancelled'),
+    );
   }
 
   // ── running ───────────────────────────────────────────────────────────────────────────
@@ -530,11 +523,7 @@ export class BrowserActor {
    * which is how a browser answer arriving after the deadline is discarded.
    */
   #settle(entry: Entry, value: unknown, error: unknown, outcome?: TaskOutcome): void {
-    if (entry.phase === 'done') return;
-    entry.phase = 'done';
-    entry.deadline?.cancel();
-    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    this.#keys.release(entry.idempotencyKey, entry);
+    if (!this.#ledger.answer(entry, value, error)) return;
     const final: TaskOutcome = error === undefined ? 'ok' : (outcome ?? (isBrowserActorError(error, 'ERR_TASK_TIMEOUT') ? 'timeout' : 'error'));
     switch (final) {
       case 'ok':
@@ -553,8 +542,6 @@ export class BrowserActor {
         this.#counts.shed++;
         break;
     }
-    if (error === undefined) entry.result.resolve(value);
-    else entry.result.reject(error);
     if (this.#events.hasListeners('task:end')) {
       this.#events.emit('task:end', {
         actorId: this.id,
@@ -757,7 +744,7 @@ export class BrowserActor {
       else await driver.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => driver.kill());
     }
     this.#pages.clear();
-    this.#deadlines.clear();
+    this.#ledger.clear();
   }
 
   #whenDrained(): Promise<void> {

@@ -12,106 +12,26 @@ import {
   isBrowserActorError,
 } from '../../errors.js';
 import { type Clock, type TimerHandle, systemClock } from '../../internal/clock.js';
-import { type Deadline, DeadlineScheduler } from '../../internal/deadlines.js';
+import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { BrowserActor } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent } from '../tasks/run-task.js';
-import type { ResultOf, Task, TaskType } from '../tasks/types.js';
+import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
-import { IdempotencyKeys, follow, isPriority, mailboxOptions, parseSubmitOptions } from '../submit-helpers.js';
-import { type HandleState, type Lane, type LaneHealth, type LaneWork, laneIsFree, newLane } from './lanes.js';
+import { AnswerLedger } from '../answer-ledger.js';
+import { follow, isPriority, mailboxOptions, parseSubmitOptions } from '../submit-helpers.js';
+import { type HandleState, type Lane, type LaneWork, laneIsFree, newLane } from './lanes.js';
+import { checkHealth } from './health-monitor.js';
 import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
 import { type SessionSnapshot, captureSession, restoreSession } from './session-snapshot.js';
 import { type SessionSupervisorOptions, type SupervisedSubmitOptions, type SupervisorSettings, resolveSupervisorOptions } from './supervisor-options.js';
+import type { FaultKind, FaultRecord, LaneHandle, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
 
 export type { LaneHealth, LaneWork } from './lanes.js';
+export type { FaultKind, FaultRecord, LaneHandle, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
 export type { SessionSupervisorOptions, SupervisedSubmitOptions } from './supervisor-options.js';
-
-/**
- * Where the supervisor is in its life. `idle`: made, not started yet. `starting`: the first
- * browser is launching. `healthy`: serving. `degraded`: serving, but the last reachability
- * probe failed. `restarting`: the browser died or was retired; a new one is being launched
- * (tasks wait). `failed`: gave up (restart limit, or a launch error no retry can fix).
- * `stopping`/`stopped`: `stop()` or `kill()` was called.
- */
-export type SupervisorState = 'idle' | 'starting' | 'healthy' | 'degraded' | 'restarting' | 'failed' | 'stopping' | 'stopped';
-
-/** What made the supervisor replace a browser (or, for page faults, a tab). */
-export type FaultKind = 'browser-disconnected' | 'page-crashed' | 'stuck-page' | 'probe-failed' | 'watchdog' | 'launch-failed' | 'restore-failed' | 'manual';
-
-export interface FaultRecord {
-  readonly kind: FaultKind;
-  readonly reason: string;
-  /** Clock time of the fault (the supervisor's clock, milliseconds). */
-  readonly at: number;
-  /** The lane whose tab failed (page faults only). */
-  readonly lane?: number;
-}
-
-/** A snapshot of the supervisor, for dashboards and for {@link SessionSupervisor.ensureActorLive} callers. */
-export interface SupervisorHealth {
-  readonly state: SupervisorState;
-  /** Browser replacements after faults (recycling not included). */
-  readonly restarts: number;
-  /** Planned replacements (task count, age, memory). */
-  readonly recycles: number;
-  readonly lastFault: FaultRecord | null;
-  /** Clock time at which the pending restart launches, or `null`. */
-  readonly nextRestartAt: number | null;
-  /** How long the current browser has been serving; 0 when none is. */
-  readonly uptimeMs: number;
-  /** Tasks accepted and not yet handed to the browser (retries, compensations and lane-handle queues included). */
-  readonly queueDepth: number;
-  /** Tasks handed to the browser and not answered yet (at most one per lane). */
-  readonly inFlight: number;
-  /** Reachability probes that failed in a row. */
-  readonly probeFailures: number;
-  /** The current browser's process id, when known. */
-  readonly browserPid: number | null;
-  /** Whether a session snapshot is held, and its age in ms. */
-  readonly snapshotAgeMs: number | null;
-  /** Each lane (tab) of the browser. */
-  readonly lanes: readonly LaneHealth[];
-}
-
-/** Events of a {@link SessionSupervisor}. */
-export interface SessionSupervisorEvents {
-  /** The supervisor moved between states. */
-  state: { readonly from: SupervisorState; readonly to: SupervisorState; readonly reason?: string };
-  /** Something went wrong underneath: a crash, a failed probe, a wedged task. */
-  fault: FaultRecord;
-  /** A replacement browser is scheduled. */
-  restarting: { readonly attempt: number; readonly delayMs: number; readonly reason: string; readonly planned: boolean };
-  /** A browser is serving: the first one, or a replacement with the session restored. */
-  ready: { readonly generation: number; readonly restoredCookies: number; readonly restoredOrigins: number; readonly launchMs: number; readonly downtimeMs: number };
-  /** The supervisor gave up; every pending and later task fails with `error`. */
-  failed: { readonly error: BrowserActorError };
-  /** A session snapshot was taken. */
-  snapshot: { readonly cookies: number; readonly origins: number };
-  /** A task was handed to the browser on `lane` (once per attempt; `attempt` counts from 1). */
-  'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number };
-  /** A task was answered (exactly once per accepted task). */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
-}
-
-/**
- * A sequence of tasks pinned to one lane (tab), run in submit order, one at a time. The handle
- * takes a lane when its first task reaches the front of the supervisor's queue, and holds it
- * until {@link LaneHandle.release}. It survives browser restarts: its next task runs on the
- * lane's fresh tab after the session is restored (and, with `restoreUrl`, after the lane is
- * navigated back to its last URL).
- */
-export interface LaneHandle {
-  readonly id: string;
-  /** The lane it holds, once its first task was placed; `undefined` before. */
-  readonly lane: number | undefined;
-  /** Like {@link SessionSupervisor.submit}; the handle's priority applies to every task. */
-  submit<T extends Task>(task: T, options?: Omit<SupervisedSubmitOptions, 'priority'>): Promise<ResultOf<T>>;
-  /** Give the lane back once the tasks already submitted are answered. Idempotent; later submits are refused. */
-  release(): void;
-}
 
 type Phase = 'queued' | 'running' | 'compensating' | 'done';
 
@@ -154,7 +74,7 @@ export class SessionSupervisor {
   readonly id: string;
   readonly #factory: DriverFactory;
   readonly #clock: Clock;
-  readonly #deadlines: DeadlineScheduler;
+  readonly #ledger: AnswerLedger<Entry>;
   readonly #events = new TypedEmitter<SessionSupervisorEvents>();
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #settings: SupervisorSettings;
@@ -169,7 +89,6 @@ export class SessionSupervisor {
   #generation = 0;
   #retry: Entry[] = [];
   #compensations: Entry[] = [];
-  readonly #keys = new IdempotencyKeys<Entry>();
   #seq = 0;
   #handleSeq = 0;
   #snapshot: SessionSnapshot | undefined;
@@ -208,7 +127,7 @@ export class SessionSupervisor {
     this.id = options.id ?? `supervisor-${++supervisorCounter}`;
     this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
-    this.#deadlines = new DeadlineScheduler(this.#clock);
+    this.#ledger = new AnswerLedger<Entry>(this.#clock);
     this.#actorOptions = options.actor;
     this.#settings = resolveSupervisorOptions(options);
     this.#policy = new RestartPolicy(options, options.random ?? Math.random);
@@ -410,26 +329,21 @@ export class SessionSupervisor {
         forward: undefined,
         crash: undefined,
       };
-      if (idempotencyKey !== undefined) {
-        const fingerprint = JSON.stringify(valid);
-        const existing = this.#keys.pending(idempotencyKey, fingerprint);
-        if (existing) return follow(existing.result.promise, signal);
-        this.#keys.add(idempotencyKey, entry, fingerprint);
-      }
+      const existing = idempotencyKey === undefined ? undefined : this.#ledger.claim(entry, JSON.stringify(valid));
+      if (existing) return follow(existing.result.promise, signal);
     } catch (error) {
       return Promise.reject(error);
     }
     const refused = this.#enqueue(entry);
     if (refused) {
-      this.#keys.release(entry.idempotencyKey, entry);
+      this.#ledger.unclaim(entry);
       return Promise.reject(refused);
     }
-    entry.deadline = this.#deadlines.at(entry.deadlineAt, () => this.#onTimeout(entry));
-    if (entry.signal) {
-      const onAbort = (): void => this.#cancel(entry, entry.signal?.reason);
-      entry.onAbort = onAbort;
-      entry.signal?.addEventListener('abort', onAbort, { once: true });
-    }
+    this.#ledger.arm(
+      entry,
+      () => this.#onTimeout(entry),
+      () => this.#cancel(entry, entry.signal?.reason),
+    );
     if (this.#state === 'idle') void this.startActor().catch(() => undefined);
     this.#pump();
     return entry.result.promise;
@@ -820,32 +734,40 @@ export class SessionSupervisor {
     this.#scheduleTick();
     const actor = this.#actor;
     if (!actor || (this.#state !== 'healthy' && this.#state !== 'degraded')) return;
-    // Watchdog: the actor answers every task by its deadline and stops its work within the
-    // cancel grace and close timeouts; a lane still busy long after that means it is wedged.
-    for (const lane of this.#lanes) {
-      if (lane.work !== 'free' && now > lane.dueAt + this.#settings.watchdogSlackMs) {
-        const what = lane.running ? `task ${lane.running.id} (${lane.running.task.type})` : `a ${lane.work}`;
-        this.#fault('watchdog', `${what} kept lane ${lane.index} busy ${Math.round(now - lane.dueAt)}ms past its deadline`);
-        return;
-      }
-    }
     const { recycle } = this.#settings;
-    if (now - this.#readyAt >= recycle.maxAgeMs) this.#recyclePending ??= `browser age ${Math.round(now - this.#readyAt)}ms`;
-    const rss = recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null;
-    if (rss !== null && rss > recycle.maxRssBytes) this.#recyclePending ??= `browser memory ${Math.round(rss / 1e6)} MB over ${Math.round(recycle.maxRssBytes / 1e6)} MB`;
-    if (!this.#lanes.every(laneIsFree) || this.#snapRunning !== undefined || this.#recycling) return;
-    if (this.#recyclePending !== undefined) {
-      this.#pump();
-      return;
+    const action = checkHealth({
+      now,
+      readyAt: this.#readyAt,
+      lanes: this.#lanes.map((l) => ({ index: l.index, work: l.work, dueAt: l.dueAt, what: l.running ? `task ${l.running.id} (${l.running.task.type})` : `a ${l.work}` })),
+      watchdogSlackMs: this.#settings.watchdogSlackMs,
+      recycle,
+      rssBytes: recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null,
+      busy: !this.#lanes.every(laneIsFree) || this.#snapRunning !== undefined || this.#recycling,
+      queued: this.#queueDepth(),
+      snapshotEnabled: this.#settings.snapshotEnabled,
+      snapshotIntervalMs: this.#settings.snapshotIntervalMs,
+      snapshotAt: this.#snapshot?.at,
+      tasksOnBrowser: this.#tasksOnBrowser,
+      lastProgressAt: this.#lastProgressAt,
+      previousCheckAt: sinceLastTick,
+    });
+    switch (action.kind) {
+      case 'watchdog':
+        this.#fault('watchdog', action.reason);
+        return;
+      case 'recycle':
+        this.#recyclePending ??= action.reason;
+        this.#pump(); // retires the browser once every lane is free
+        return;
+      case 'snapshot':
+        void this.#snapshotSession(actor, this.#generation);
+        return;
+      case 'probe':
+        void this.#probe(this.#lanes[0] as Lane<Entry>);
+        return;
+      case 'none':
+        if (this.#recyclePending !== undefined) this.#pump();
     }
-    if (this.#queueDepth() > 0) return;
-    // Pages change the session on their own too (timers, scripts): refresh the snapshot now and then.
-    if (this.#settings.snapshotEnabled && this.#tasksOnBrowser > 0 && now - (this.#snapshot?.at ?? this.#readyAt) >= this.#settings.snapshotIntervalMs) {
-      void this.#snapshotSession(actor, this.#generation);
-      return;
-    }
-    // Tasks completed since the last tick prove the browser answers; probe only when nothing did.
-    if (this.#lastProgressAt < sinceLastTick) void this.#probe(this.#lanes[0] as Lane<Entry>);
   }
 
   #clearTimers(): void {
@@ -887,13 +809,7 @@ export class SessionSupervisor {
   }
 
   #settle(entry: Entry, value: unknown, error: unknown): void {
-    if (entry.phase === 'done') return;
-    entry.phase = 'done';
-    entry.deadline?.cancel();
-    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    this.#keys.release(entry.idempotencyKey, entry);
-    if (error === undefined) entry.result.resolve(value);
-    else entry.result.reject(error);
+    if (!this.#ledger.answer(entry, value, error)) return;
     if (this.#events.hasListeners('task:end')) {
       this.#events.emit('task:end', {
         taskId: entry.id,
@@ -1103,7 +1019,7 @@ export class SessionSupervisor {
     this.#dropActor();
     if (actor) this.#track(force ? actor.kill(new ActorStoppedError(`Supervisor ${this.id} was killed`)) : actor.stop({ timeoutMs: this.#settings.restoreTimeoutMs }));
     while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
-    this.#deadlines.clear();
+    this.#ledger.clear();
   }
 
   #queueDepth(): number {

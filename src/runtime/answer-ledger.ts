@@ -1,0 +1,76 @@
+import type { Clock } from '../internal/clock.js';
+import { type Deadline, DeadlineScheduler } from '../internal/deadlines.js';
+import type { Deferred } from '../internal/deferred.js';
+import { IdempotencyKeys } from './submit-helpers.js';
+
+/** What an accepted task carries until it is answered. */
+export interface Answerable {
+  readonly id: string;
+  readonly deadlineAt: number;
+  readonly result: Deferred<unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly idempotencyKey: string | undefined;
+  /** `'done'` once answered. */
+  phase: string;
+  deadline: Deadline | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * The answer-once ledger that the actor and the supervisor share. When a task is accepted it
+ * arms the task's deadline and abort listener and holds its idempotency key; {@link answer}
+ * settles the task's promise exactly once and undoes all three. Every later answer (a browser
+ * reply after the deadline, a crash after a cancel) is discarded here.
+ */
+export class AnswerLedger<E extends Answerable> {
+  readonly #keys = new IdempotencyKeys<E>();
+  readonly #deadlines: DeadlineScheduler;
+
+  constructor(clock: Clock) {
+    this.#deadlines = new DeadlineScheduler(clock);
+  }
+
+  /**
+   * With an idempotency key: the pending entry submitted earlier under it for the same task, if
+   * any (a different task under the key throws `ERR_INVALID_TASK`); otherwise `entry` takes the key.
+   */
+  claim(entry: E, fingerprint: string): E | undefined {
+    const key = entry.idempotencyKey;
+    if (key === undefined) return undefined;
+    const existing = this.#keys.pending(key, fingerprint);
+    if (existing) return existing;
+    this.#keys.add(key, entry, fingerprint);
+    return undefined;
+  }
+
+  /** The entry was refused after it claimed its key (mailbox full): free the key. */
+  unclaim(entry: E): void {
+    this.#keys.release(entry.idempotencyKey, entry);
+  }
+
+  /** Start the entry's deadline and abort listener. */
+  arm(entry: E, onTimeout: () => void, onAbort: () => void): void {
+    entry.deadline = this.#deadlines.at(entry.deadlineAt, onTimeout);
+    if (entry.signal) {
+      entry.onAbort = onAbort;
+      entry.signal.addEventListener('abort', onAbort, { once: true });
+    }
+  }
+
+  /** Answer the entry: `error === undefined` means success. Returns `false` when it was already answered. */
+  answer(entry: E, value: unknown, error: unknown): boolean {
+    if (entry.phase === 'done') return false;
+    entry.phase = 'done';
+    entry.deadline?.cancel();
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    this.#keys.release(entry.idempotencyKey, entry);
+    if (error === undefined) entry.result.resolve(value);
+    else entry.result.reject(error);
+    return true;
+  }
+
+  /** Drop every pending deadline (shutdown). */
+  clear(): void {
+    this.#deadlines.clear();
+  }
+}
