@@ -18,16 +18,19 @@ export interface Driver {
   /** Adapter name, e.g. `'playwright'`, `'fake'`. */
   readonly name: string;
   launch(op: DriverOpOptions): Promise<BrowserInfo>;
-  newPage(op: DriverOpOptions): Promise<PageId>;
+  /** A new tab: in the browser's shared context, or (`isolated`) in a context of its own, closed with the tab. */
+  newPage(op: DriverOpOptions, options?: NewPageOptions): Promise<PageId>;
   closePage(pageId: PageId, op: DriverOpOptions): Promise<void>;
   navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult>;
   currentUrl(pageId: PageId, op: DriverOpOptions): Promise<string>;
   /** Run a script built by `page-script.ts`; script-level failures come back as outcomes, not rejections. */
   evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome>;
   screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array>;
-  cookies(op: DriverOpOptions): Promise<Cookie[]>;
-  addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void>;
-  storageState(op: DriverOpOptions): Promise<StorageState>;
+  /** Cookies of the shared context, or (`scope`: a page id) of that page's context. */
+  cookies(op: DriverOpOptions, scope?: PageId): Promise<Cookie[]>;
+  addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void>;
+  /** Cookies and local storage of the shared context, or (`scope`) of that page's context. */
+  storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState>;
   /** Polite close within `timeoutMs`, then force. Idempotent. */
   close(op: DriverOpOptions): Promise<void>;
   /** Force: kill the browser's processes now and remove its files. Idempotent. */
@@ -48,6 +51,11 @@ export type DriverFactory = () => Driver;
 export interface DriverOpOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+}
+
+export interface NewPageOptions {
+  /** Give the tab a browser context of its own (own cookies and storage). Default `false`. */
+  readonly isolated?: boolean;
 }
 
 /** An opaque page (tab) id. */

@@ -242,6 +242,24 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
         await driver.closePage(second, op());
         await expect(driver.currentUrl(second, op())).rejects.toBeInstanceOf(DriverError);
       });
+
+      it('an isolated page has cookies and storage of its own; cookie operations reach it by scope', async () => {
+        const isolated = await driver.newPage(op(), { isolated: true });
+        expect((await driver.cookies(op(), isolated)).map((c) => c.name)).toEqual([]);
+        await driver.navigate(isolated, `${h.origin}/echo-cookies`, 'load', op());
+        const sent = await driver.evaluate(isolated, { script: 'return document.title', argsJson: '[]', maxResultBytes: 1024 }, op());
+        expect(sent).toEqual({ kind: 'value', json: JSON.stringify('cookies:') }); // the shared context's cookies are not sent
+        await driver.addCookies([{ name: 'own', value: 'x1', url: h.origin }], op(), isolated);
+        await driver.evaluate(isolated, { script: 'localStorage.setItem("iso", "1")', argsJson: '[]', maxResultBytes: 1024 }, op());
+        expect((await driver.cookies(op(), isolated)).map((c) => c.name)).toEqual(['own']);
+        expect((await driver.cookies(op())).map((c) => c.name)).not.toContain('own');
+        const state = await driver.storageState(op(), isolated);
+        expect(state.cookies.map((c) => c.name)).toEqual(['own']);
+        expect(state.origins).toEqual([{ origin: h.origin, localStorage: [{ name: 'iso', value: '1' }] }]);
+        expect((await driver.storageState(op())).origins.flatMap((o) => o.localStorage.map((i) => i.name))).not.toContain('iso');
+        await driver.closePage(isolated, op());
+        await expect(driver.cookies(op(), isolated)).rejects.toBeInstanceOf(DriverError);
+      });
     });
 
     describe('lifecycle', () => {

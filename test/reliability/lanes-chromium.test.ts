@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
-import { processesWithMarker, signalProcess } from '../../src/drivers/process-tree.js';
+import { processesWithMarker, signalGroup, signalProcess } from '../../src/drivers/process-tree.js';
 import { SessionSupervisor, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
@@ -98,6 +98,32 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       expect(await victimLane.submit(Navigate(`${server.origin}/person?id=7`))).toMatchObject({ status: 200 });
       expect(await victimLane.submit(readName)).toBe('Person 7');
       victimLane.release();
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
+  it('isolated lanes on real Chromium: each lane keeps its own login, also across a SIGKILL of the browser', async () => {
+    const { supervisor } = supervised({ lanes: 2, isolateLanes: true });
+    try {
+      await supervisor.startActor();
+      const a = supervisor.lane();
+      const b = supervisor.lane();
+      await a.submit(Navigate(`${server.origin}/set-cookies`));
+      await b.submit(Navigate(`${server.origin}/landed`));
+      const sent = async (lane: typeof a): Promise<string> => {
+        await lane.submit(Navigate(`${server.origin}/echo-cookies`));
+        return lane.submit(ExecuteJS<string>('return document.title', [], { idempotent: true }));
+      };
+      expect(await sent(a)).toMatch(/secret=s3cr3t-value/);
+      expect(await sent(b)).toBe('cookies:');
+      const pid = supervisor.browser?.pid ?? 0;
+      expect(signalGroup(pid, 'SIGKILL')).toBe(true);
+      expect(await sent(a)).toMatch(/secret=s3cr3t-value/); // restored into lane a's new context
+      expect(await sent(b)).toBe('cookies:');
+      expect(supervisor.health().restarts).toBe(1);
+      a.release();
+      b.release();
     } finally {
       await supervisor.stop();
     }

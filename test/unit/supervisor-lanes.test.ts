@@ -182,6 +182,27 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await supervisor.stop();
   });
 
+  it('isolated lanes: each lane has its own cookies, restored into its own new tab after a browser crash', async () => {
+    const { supervisor, clock, current, fakes } = setup({ lanes: 2, isolateLanes: true });
+    await started(clock, supervisor);
+    const a = supervisor.lane();
+    const b = supervisor.lane();
+    const names = async (lane: typeof a): Promise<string[]> => (await runAlone(clock, lane.submit(GetCookies()))).map((c) => c.name).sort();
+    await runAlone(clock, a.submit(Navigate(`${origin}/set-cookies`)));
+    await runAlone(clock, b.submit(Navigate(`${origin}/landed`)));
+    expect(a.lane).not.toBe(b.lane);
+    expect(await names(a)).toEqual(['plain', 'secret', 'strict']);
+    expect(await names(b)).toEqual([]);
+    current().crashBrowser();
+    await clock.advance(5000);
+    expect(fakes).toHaveLength(2);
+    expect(await names(a)).toEqual(['plain', 'secret', 'strict']);
+    expect(await names(b)).toEqual([]);
+    a.release();
+    b.release();
+    await supervisor.stop();
+  });
+
   it('recycling waits for every lane to finish its current task', async () => {
     const { supervisor, clock, fakes } = setup({ lanes: 2, recycle: { maxTasks: 2 }, snapshot: { enabled: false } });
     await started(clock, supervisor);

@@ -5,7 +5,7 @@ import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
+import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler, cookieMatches, parseSetCookie } from './fake-site.js';
 import { solidPng } from '../../internal/png.js';
@@ -37,8 +37,15 @@ export interface FakeDriverOptions {
   readonly rssBytes?: number;
 }
 
+/** A browser context: its cookie jar and per-origin local storage. */
+interface FakeContext {
+  jar: Cookie[];
+  readonly storage: Map<string, Map<string, string>>;
+}
+
 interface FakePage {
   readonly id: PageId;
+  readonly context: FakeContext;
   url: string;
   html: string;
   height: number;
@@ -86,8 +93,8 @@ export class FakeDriver implements Driver {
   #state: 'new' | 'running' | 'closed' = 'new';
   #pages = new Map<PageId, FakePage>();
   #nextPage = 1;
-  #jar: Cookie[] = [];
-  #storage = new Map<string, Map<string, string>>();
+  /** The shared context; isolated pages have their own. */
+  #shared: FakeContext = { jar: [], storage: new Map() };
   readonly #events = new TypedEmitter<{ event: DriverEvent }>();
   #hangs = new Set<FakeOperation>();
   #stalls = new Set<FakeOperation>();
@@ -160,10 +167,11 @@ export class FakeDriver implements Driver {
     return { name: 'fake', version: '1.0', pid: null };
   }
 
-  async newPage(op: DriverOpOptions): Promise<PageId> {
+  async newPage(op: DriverOpOptions, options: NewPageOptions = {}): Promise<PageId> {
     return this.#op('newPage', op, async () => {
       const id = `page-${this.#nextPage++}`;
-      this.#pages.set(id, { id, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
+      const context = options.isolated ? { jar: [], storage: new Map() } : this.#shared;
+      this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
       return id;
     });
   }
@@ -187,11 +195,11 @@ export class FakeDriver implements Driver {
         const response = await handler({
           method: 'GET',
           url: current.href,
-          headers: { cookie: this.#cookieHeader(current) },
+          headers: { cookie: this.#cookieHeader(page.context, current) },
         });
         const headers = response.headers ?? {};
         const setCookies = headers['set-cookie'];
-        for (const header of typeof setCookies === 'string' ? [setCookies] : (setCookies ?? [])) this.#setCookie(header, current);
+        for (const header of typeof setCookies === 'string' ? [setCookies] : (setCookies ?? [])) this.#setCookie(page.context, header, current);
         const location = headers['location'];
         if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
           if (redirects >= 20) this.#failNavigation(page, url, 'net::ERR_TOO_MANY_REDIRECTS');
@@ -240,15 +248,17 @@ export class FakeDriver implements Driver {
     });
   }
 
-  async cookies(op: DriverOpOptions): Promise<Cookie[]> {
+  async cookies(op: DriverOpOptions, scope?: PageId): Promise<Cookie[]> {
     return this.#op('cookies', op, async () => {
-      this.#expireCookies();
-      return this.#jar.map((c) => ({ ...c }));
+      const context = await this.#contextOf(scope);
+      this.#expireCookies(context);
+      return context.jar.map((c) => ({ ...c }));
     });
   }
 
-  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void> {
+  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void> {
     await this.#op('addCookies', op, async () => {
+      const context = await this.#contextOf(scope);
       for (const input of cookies) {
         let domain = input.domain ?? '';
         let path = input.path ?? '/';
@@ -259,7 +269,7 @@ export class FakeDriver implements Driver {
           path = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1) || '/';
           secure = input.secure ?? u.protocol === 'https:';
         }
-        this.#store({
+        this.#store(context, {
           name: input.name,
           value: input.value,
           domain,
@@ -273,14 +283,19 @@ export class FakeDriver implements Driver {
     });
   }
 
-  async storageState(op: DriverOpOptions): Promise<StorageState> {
+  async storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState> {
     return this.#op('storageState', op, async () => {
-      this.#expireCookies();
-      const origins = [...this.#storage]
+      const context = await this.#contextOf(scope);
+      this.#expireCookies(context);
+      const origins = [...context.storage]
         .filter(([, items]) => items.size > 0)
         .map(([origin, items]) => ({ origin, localStorage: [...items].map(([name, value]) => ({ name, value })) }));
-      return { cookies: this.#jar.map((c) => ({ ...c })), origins };
+      return { cookies: context.jar.map((c) => ({ ...c })), origins };
     });
+  }
+
+  async #contextOf(scope: PageId | undefined): Promise<FakeContext> {
+    return scope === undefined ? this.#shared : (await this.#page(scope)).context;
   }
 
   async close(op: DriverOpOptions): Promise<void> {
@@ -377,40 +392,40 @@ export class FakeDriver implements Driver {
     page.realm = undefined; // a new document gets a new JavaScript realm
   }
 
-  #cookieHeader(url: URL): string {
-    this.#expireCookies();
-    return this.#jar
+  #cookieHeader(context: FakeContext, url: URL): string {
+    this.#expireCookies(context);
+    return context.jar
       .filter((c) => cookieMatches(c, url))
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
   }
 
-  #setCookie(header: string, url: URL, fromScript = false): void {
+  #setCookie(context: FakeContext, header: string, url: URL, fromScript = false): void {
     const cookie = parseSetCookie(header, url, Date.now());
     if (!cookie || (fromScript && cookie.httpOnly)) return;
-    this.#store(cookie);
+    this.#store(context, cookie);
   }
 
-  #store(cookie: Cookie): void {
-    const i = this.#jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
+  #store(context: FakeContext, cookie: Cookie): void {
+    const i = context.jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
     const expired = cookie.expires !== -1 && cookie.expires * 1000 <= Date.now();
-    if (i >= 0) this.#jar.splice(i, 1, ...(expired ? [] : [cookie]));
-    else if (!expired) this.#jar.push(cookie);
+    if (i >= 0) context.jar.splice(i, 1, ...(expired ? [] : [cookie]));
+    else if (!expired) context.jar.push(cookie);
   }
 
-  #expireCookies(): void {
+  #expireCookies(context: FakeContext): void {
     const now = Date.now() / 1000;
-    this.#jar = this.#jar.filter((c) => c.expires === -1 || c.expires > now);
+    context.jar = context.jar.filter((c) => c.expires === -1 || c.expires > now);
   }
 
   #createRealm(page: FakePage): vm.Context {
     const url = page.url.startsWith('http') ? new URL(page.url) : undefined;
     const origin = url?.origin ?? 'null';
     const storage = (): Map<string, string> => {
-      let items = this.#storage.get(origin);
+      let items = page.context.storage.get(origin);
       if (!items) {
         items = new Map();
-        this.#storage.set(origin, items);
+        page.context.storage.set(origin, items);
       }
       return items;
     };
@@ -420,13 +435,13 @@ export class FakeDriver implements Driver {
       url: page.url,
       getCookie: (): string =>
         url
-          ? this.#jar
+          ? page.context.jar
               .filter((c) => !c.httpOnly && cookieMatches(c, url))
               .map((c) => `${c.name}=${c.value}`)
               .join('; ')
           : '',
       setCookie: (header: string): void => {
-        if (url) this.#setCookie(String(header), url, true);
+        if (url) this.#setCookie(page.context, String(header), url, true);
       },
       storage: {
         getItem: (k: string): string | null => storage().get(String(k)) ?? null,

@@ -8,7 +8,7 @@ import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowse
 import { withDeadline } from '../deadline.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, PageId } from '../driver.js';
+import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
 import { findChromium } from './find-chromium.js';
@@ -55,6 +55,8 @@ const READ_LOCAL_STORAGE = `(() => { try { return JSON.stringify([location.origi
 interface PageEntry {
   readonly page: Page;
   readonly cdp: CDPSession;
+  /** Its own context when it was opened isolated; closed with it. */
+  readonly isolated: BrowserContext | undefined;
   /** Navigations, scripts and screenshots running in the tab now. */
   busy: number;
 }
@@ -71,8 +73,10 @@ export class PlaywrightDriver implements Driver {
   #context: BrowserContext | undefined;
   #spare: Page | undefined;
   #pages = new Map<PageId, PageEntry>();
-  /** Last known local storage per origin (tabs report theirs at each snapshot). */
+  /** Last known local storage per origin of the shared context (tabs report theirs at each snapshot). */
   #storage = new Map<string, { name: string; value: string }[]>();
+  /** The same for each isolated tab's own context. */
+  #storageByPage = new Map<PageId, Map<string, { name: string; value: string }[]>>();
   #nextPage = 1;
   #pid: number | null = null;
   #closing = false;
@@ -130,15 +134,24 @@ export class PlaywrightDriver implements Driver {
     }
   }
 
-  async newPage(op: DriverOpOptions): Promise<PageId> {
+  async newPage(op: DriverOpOptions, options: NewPageOptions = {}): Promise<PageId> {
     const context = this.#requireContext();
     return guarded('newPage', op, async () => {
-      const page = this.#spare ?? (await context.newPage());
-      this.#spare = undefined;
-      const cdp = await context.newCDPSession(page);
+      let isolated: BrowserContext | undefined;
+      let page: Page;
+      if (options.isolated) {
+        const browser = context.browser();
+        if (!browser) throw new DriverError('This browser cannot open isolated contexts');
+        isolated = await browser.newContext({ viewport: this.#options.viewport ?? { width: 1280, height: 720 } });
+        page = await isolated.newPage();
+      } else {
+        page = this.#spare ?? (await context.newPage());
+        this.#spare = undefined;
+      }
+      const cdp = await (isolated ?? context).newCDPSession(page);
       const id = `page-${this.#nextPage++}`;
       page.on('crash', () => this.#emit({ type: 'page-crashed', pageId: id }));
-      this.#pages.set(id, { page, cdp, busy: 0 });
+      this.#pages.set(id, { page, cdp, isolated, busy: 0 });
       return id;
     });
   }
@@ -147,9 +160,11 @@ export class PlaywrightDriver implements Driver {
     const entry = this.#pages.get(pageId);
     if (!entry) return;
     this.#pages.delete(pageId);
+    this.#storageByPage.delete(pageId);
     await guarded('closePage', op, async () => {
       await entry.cdp.detach().catch(() => undefined);
       await entry.page.close();
+      await entry.isolated?.close();
     });
   }
 
@@ -241,13 +256,13 @@ export class PlaywrightDriver implements Driver {
     });
   }
 
-  async cookies(op: DriverOpOptions): Promise<Cookie[]> {
-    const context = this.#requireContext();
+  async cookies(op: DriverOpOptions, scope?: PageId): Promise<Cookie[]> {
+    const context = this.#contextOf(scope);
     return guarded('cookies', op, async () => (await context.cookies()).map(toCookie));
   }
 
-  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions): Promise<void> {
-    const context = this.#requireContext();
+  async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void> {
+    const context = this.#contextOf(scope);
     await guarded('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
   }
 
@@ -259,21 +274,41 @@ export class PlaywrightDriver implements Driver {
    * last known storage: reading it would wait for that work, and the snapshot its own task takes
    * when it ends reads it then. A short deadline bounds the read of a tab busy on its own.
    */
-  async storageState(op: DriverOpOptions): Promise<StorageState> {
-    const context = this.#requireContext();
+  async storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState> {
+    const context = this.#contextOf(scope);
+    const isolated = scope === undefined ? undefined : this.#pages.get(scope)?.isolated;
+    const known = isolated ? this.#isolatedStorage(scope as PageId) : this.#storage;
     return guarded('storageState', op, async () => {
-      const [cookies, fresh] = await Promise.all([context.cookies(), this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS))]);
-      for (const [origin, items] of fresh) this.#storage.set(origin, items);
-      const origins = [...this.#storage].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
+      const [cookies, fresh] = await Promise.all([context.cookies(), this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS), isolated)]);
+      for (const [origin, items] of fresh) known.set(origin, items);
+      const origins = [...known].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
       return { cookies: cookies.map(toCookie), origins };
     });
   }
 
-  async #readLocalStorage(timeoutMs: number): Promise<Map<string, { name: string; value: string }[]>> {
+  /** The context an operation addresses: the shared one, or the isolated context of page `scope`. */
+  #contextOf(scope: PageId | undefined): BrowserContext {
+    const shared = this.#requireContext();
+    if (scope === undefined) return shared;
+    const entry = this.#requirePage(scope);
+    return entry.isolated ?? shared;
+  }
+
+  #isolatedStorage(pageId: PageId): Map<string, { name: string; value: string }[]> {
+    let known = this.#storageByPage.get(pageId);
+    if (!known) {
+      known = new Map();
+      this.#storageByPage.set(pageId, known);
+    }
+    return known;
+  }
+
+  /** Local storage as the idle tabs of `context` (default: the shared one) report it. */
+  async #readLocalStorage(timeoutMs: number, context?: BrowserContext): Promise<Map<string, { name: string; value: string }[]>> {
     const found = new Map<string, { name: string; value: string }[]>();
     await Promise.all(
-      [...this.#pages.values()].map(async ({ page, cdp, busy }) => {
-        if (page.isClosed() || busy > 0) return;
+      [...this.#pages.values()].map(async ({ page, cdp, busy, isolated }) => {
+        if (page.isClosed() || busy > 0 || isolated !== context) return;
         const giveUp = new AbortController();
         const reply = await Promise.race([
           cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined),

@@ -42,6 +42,12 @@ export interface BrowserActorOptions {
    */
   readonly actorMode?: boolean;
   readonly mailbox?: MailboxSettings;
+  /**
+   * Give each lane's tab a browser context of its own: its cookies and storage are its own, and
+   * cookie tasks on a lane address that lane's context. Default `false`: every lane shares the
+   * browser's one context (one login).
+   */
+  readonly isolatedLanes?: boolean;
   /** Timeout of a task whose submit gives none. Default 30 000 ms. */
   readonly defaultTimeoutMs?: number;
   /** Largest `timeoutMs` a submit may ask for. Default 600 000 ms. */
@@ -176,6 +182,7 @@ export class BrowserActor {
   readonly #launchTimeoutMs: number;
   readonly #closeTimeoutMs: number;
   readonly #cancelGraceMs: number;
+  readonly #isolatedLanes: boolean;
   #state: ActorState = 'idle';
   #stateReason: string | undefined;
   #driver: Driver | undefined;
@@ -210,6 +217,7 @@ export class BrowserActor {
     this.#launchTimeoutMs = positive('launchTimeoutMs', options.launchTimeoutMs ?? 30_000);
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
+    this.#isolatedLanes = options.isolatedLanes ?? false;
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));
@@ -429,7 +437,13 @@ export class BrowserActor {
     const op = (): DriverOpOptions => ({ timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()), signal: controller.signal });
     let work: Promise<unknown>;
     try {
-      work = runTask(entry.task, { driver, limits: this.#limits, op, page: (o) => this.#page(entry.lane, o) });
+      work = runTask(entry.task, {
+        driver,
+        limits: this.#limits,
+        op,
+        page: (o) => this.#page(entry.lane, o),
+        scope: (o) => (this.#isolatedLanes ? this.#page(entry.lane, o) : Promise.resolve(undefined)),
+      });
     } catch (error) {
       work = Promise.reject(error);
     }
@@ -478,7 +492,7 @@ export class BrowserActor {
     if (!pending) {
       const driver = this.#driver as Driver;
       pending = driver
-        .newPage(op)
+        .newPage(op, { isolated: this.#isolatedLanes })
         .then((id) => {
           if (this.#driver === driver && this.#state !== 'stopped' && this.#state !== 'crashed') this.#pages.set(lane, id);
           return id;

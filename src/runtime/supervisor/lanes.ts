@@ -1,4 +1,5 @@
 import type { TaskType } from '../tasks/types.js';
+import type { SessionSnapshot } from './session-snapshot.js';
 
 /** What a lane (one tab of the supervised browser) is busy with. */
 export type LaneWork = 'free' | 'task' | 'probe' | 'restore';
@@ -31,6 +32,9 @@ export interface Lane<E> {
   lastUrl: string | undefined;
   /** The browser generation whose tab on this lane was brought to `lastUrl` (or navigated itself). */
   urlRestoredFor: number;
+  /** With isolated lanes: this lane's own session, and the browser generation it was restored into. */
+  snapshot: SessionSnapshot | undefined;
+  sessionFor: number;
   /** The lane handle holding this lane, if any. */
   owner: HandleState<E> | undefined;
   /** The owner's tasks waiting for this lane, in submit order (re-runs after a crash go first). */
@@ -50,7 +54,7 @@ export interface HandleState<E> {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, snapshot: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
 }
 
 export function laneIsFree<E>(lane: Lane<E>): boolean {

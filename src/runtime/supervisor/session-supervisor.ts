@@ -418,7 +418,7 @@ export class SessionSupervisor {
       void this.#probe(lane, true);
       return;
     }
-    if (this.#dirty && this.#settings.snapshotEnabled && this.#snapRunning === undefined) void this.#snapshotSession(actor, this.#generation);
+    if (this.#dirty && this.#sharedSnapshots && this.#snapRunning === undefined) void this.#snapshotSession(actor, this.#generation);
     for (const lane of this.#lanes) {
       if (!laneIsFree(lane)) continue;
       const owner = lane.owner;
@@ -458,6 +458,10 @@ export class SessionSupervisor {
     entry.phase = 'running';
     entry.ticket = undefined;
     const remaining = (): number => Math.max(1, entry.deadlineAt - this.#clock.now());
+    if (this.#settings.isolateLanes && lane.sessionFor !== generation) {
+      lane.sessionFor = generation;
+      if (this.#settings.snapshotEnabled && lane.snapshot) await this.#restoreLane(actor, lane, generation);
+    }
     if (entry.restoreUrl && entry.task.type !== 'Navigate' && lane.urlRestoredFor !== generation && lane.lastUrl !== undefined) {
       lane.urlRestoredFor = generation;
       await actor.submit({ type: 'Navigate', url: lane.lastUrl }, { priority: Priority.HIGHEST, timeoutMs: remaining(), lane: lane.index }).catch(() => undefined);
@@ -501,8 +505,12 @@ export class SessionSupervisor {
         }
         if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) {
           // Snapshot before answering: a caller told "logged in" must stay logged in across a crash.
-          this.#dirty = true;
-          await this.#snapshotSession(actor, generation);
+          if (this.#settings.isolateLanes) {
+            await this.#snapshotLane(actor, lane, generation);
+          } else {
+            this.#dirty = true;
+            await this.#snapshotSession(actor, generation);
+          }
         }
         this.#settle(entry, value, undefined);
       } else if (isBrowserActorError(error, 'ERR_ACTOR_CRASHED') || (isBrowserActorError(error, 'ERR_ACTOR_STOPPED') && generation !== this.#generation)) {
@@ -623,6 +631,34 @@ export class SessionSupervisor {
     return run;
   }
 
+  /** Snapshots of the one shared context (isolated lanes each keep their own instead). */
+  get #sharedSnapshots(): boolean {
+    return this.#settings.snapshotEnabled && !this.#settings.isolateLanes;
+  }
+
+  /** Isolated lanes: the lane's own context after its task; on failure the previous one stays. */
+  async #snapshotLane(actor: BrowserActor, lane: Lane<Entry>, generation: number): Promise<void> {
+    try {
+      const state = await captureSession(actor, lane.index, this.#settings.restoreTimeoutMs);
+      if (generation !== this.#generation) return;
+      lane.snapshot = { state, url: lane.lastUrl, at: this.#clock.now() };
+      this.#events.emit('snapshot', { cookies: state.cookies.length, origins: state.origins.length });
+    } catch {
+      // A browser that died here is handled by the crash path.
+    }
+  }
+
+  /** Isolated lanes: load the lane's own session into its new tab's context, before its first task there. */
+  async #restoreLane(actor: BrowserActor, lane: Lane<Entry>, generation: number): Promise<void> {
+    try {
+      await restoreSession(actor, lane.snapshot, { lane: lane.index, timeoutMs: this.#settings.restoreTimeoutMs });
+      lane.urlRestoredFor = -1; // the restore may have navigated the tab
+    } catch (error) {
+      if (generation !== this.#generation || this.#actor !== actor) return; // the browser died meanwhile: the crash path runs
+      this.#fault('restore-failed', `restoring lane ${lane.index}'s session failed: ${error instanceof Error ? error.message : String(error)}`, lane.index);
+    }
+  }
+
   /** Export cookies and local storage; on failure keep the previous snapshot and stay dirty. */
   async #snapshotNow(actor: BrowserActor, generation: number): Promise<void> {
     if (generation !== this.#generation) return;
@@ -685,7 +721,7 @@ export class SessionSupervisor {
     this.#recycling = true;
     const old = this.#actor as BrowserActor;
     try {
-      if (this.#settings.snapshotEnabled) {
+      if (this.#sharedSnapshots) {
         try {
           const state = await captureSession(old, this.#sessionLane, this.#settings.restoreTimeoutMs);
           this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
@@ -744,7 +780,7 @@ export class SessionSupervisor {
       rssBytes: recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null,
       busy: !this.#lanes.every(laneIsFree) || this.#snapRunning !== undefined || this.#recycling,
       queued: this.#queueDepth(),
-      snapshotEnabled: this.#settings.snapshotEnabled,
+      snapshotEnabled: this.#sharedSnapshots,
       snapshotIntervalMs: this.#settings.snapshotIntervalMs,
       snapshotAt: this.#snapshot?.at,
       tasksOnBrowser: this.#tasksOnBrowser,
@@ -927,6 +963,7 @@ export class SessionSupervisor {
       id: `${this.id}/b${generation}`,
       clock: this.#clock,
       actorMode: false,
+      isolatedLanes: this.#settings.isolateLanes,
       defaultTimeoutMs: defaults.defaultTimeoutMs,
       maxTimeoutMs: defaults.maxTimeoutMs,
       limits,
@@ -941,14 +978,17 @@ export class SessionSupervisor {
     actor.on('fault', ({ kind, reason, lane }) => {
       if (this.#actor !== actor || kind === 'browser-disconnected') return;
       const hit = lane === undefined ? undefined : this.#lanes[lane];
-      if (hit) hit.urlRestoredFor = -1; // a new tab starts blank
+      if (hit) {
+        hit.urlRestoredFor = -1; // a new tab starts blank
+        hit.sessionFor = -1; // and, isolated, with an empty context
+      }
       this.#fault(kind, reason, lane);
     });
     let restored: { cookies: number; origins: number };
     try {
       await actor.start();
       if (this.#actor !== actor) return;
-      restored = await restoreSession(actor, this.#settings.snapshotEnabled ? this.#snapshot : undefined, { lane: 0, timeoutMs: this.#settings.restoreTimeoutMs });
+      restored = await restoreSession(actor, this.#sharedSnapshots ? this.#snapshot : undefined, { lane: 0, timeoutMs: this.#settings.restoreTimeoutMs });
     } catch (error) {
       if (this.#actor !== actor) return;
       const fatal = isBrowserActorError(error) && FATAL_LAUNCH_CODES.has(error.code);
@@ -970,7 +1010,10 @@ export class SessionSupervisor {
     if (this.#actor !== actor) return;
     const now = this.#clock.now();
     // Lane 0's tab was used (and maybe navigated) by the restore: its URL is not the lane's.
-    for (const lane of this.#lanes) lane.urlRestoredFor = -1;
+    for (const lane of this.#lanes) {
+      lane.urlRestoredFor = -1;
+      lane.sessionFor = -1;
+    }
     this.#readyAt = now;
     this.#serving = true;
     this.#probeFailures = 0;

@@ -23,6 +23,12 @@ export interface SessionSupervisorOptions {
    * A lane's tab is opened only when work waits for it. All lanes share the browser's session.
    */
   readonly lanes?: number;
+  /**
+   * Give each lane a browser context of its own (own cookies and storage, own login) instead of
+   * the shared one. Each lane's session is then snapshotted after its own tasks and restored into
+   * its new tab after a crash. Default `false`.
+   */
+  readonly isolateLanes?: boolean;
   /** The supervisor's own bounded mailbox, where tasks wait (also while a restart is pending). */
   readonly mailbox?: MailboxSettings;
   /** Default 30 000 ms. */
@@ -102,6 +108,7 @@ export interface SupervisedSubmitOptions {
 /** Options resolved to their defaults and checked. */
 export interface SupervisorSettings {
   readonly lanes: number;
+  readonly isolateLanes: boolean;
   readonly defaults: SubmitDefaults;
   readonly limits: TaskLimits;
   readonly probeIntervalMs: number;
@@ -126,8 +133,10 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
   }
   const grace = options.actor?.cancelGraceMs ?? 2000;
   const close = options.actor?.closeTimeoutMs ?? 5000;
+  if (options.isolateLanes !== undefined && typeof options.isolateLanes !== 'boolean') throw new InvalidOptionError('isolateLanes must be true or false');
   return {
     lanes,
+    isolateLanes: options.isolateLanes ?? false,
     defaults: submitDefaults(options),
     limits: { ...defaultTaskLimits, ...options.limits },
     probeIntervalMs: positive('probe.intervalMs', options.probe?.intervalMs ?? 5000),

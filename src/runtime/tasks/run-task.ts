@@ -8,6 +8,8 @@ export interface TaskEnv {
   readonly driver: Driver;
   /** The actor's tab, created lazily; cookie tasks never ask for it. */
   page(op: DriverOpOptions): Promise<PageId>;
+  /** Which context cookie tasks address: `undefined` for the shared one, or a tab with a context of its own. */
+  scope(op: DriverOpOptions): Promise<PageId | undefined>;
   readonly limits: TaskLimits;
   /** Fresh deadline/cancellation for the next driver call (the remaining task budget). */
   op(): DriverOpOptions;
@@ -44,23 +46,25 @@ export async function runTask(task: ValidTask, env: TaskEnv): Promise<unknown> {
     case 'Screenshot':
       return driver.screenshot(await env.page(env.op()), { fullPage: task.fullPage }, env.op());
     case 'GetCookies': {
-      const cookies = await driver.cookies(env.op());
+      const cookies = await driver.cookies(env.op(), await env.scope(env.op()));
       if (task.names === undefined) return cookies;
       const wanted = new Set(task.names);
       return cookies.filter((c) => wanted.has(c.name));
     }
-    case 'ExportCookies':
+    case 'ExportCookies': {
+      const scope = await env.scope(env.op());
       switch (task.format) {
         case 'json':
-          return driver.cookies(env.op());
+          return driver.cookies(env.op(), scope);
         case 'netscape':
-          return toNetscape(await driver.cookies(env.op()));
+          return toNetscape(await driver.cookies(env.op(), scope));
         case 'storage-state':
-          return driver.storageState(env.op());
+          return driver.storageState(env.op(), scope);
       }
       break;
+    }
     case 'ImportCookies':
-      await driver.addCookies(task.cookies, env.op());
+      await driver.addCookies(task.cookies, env.op(), await env.scope(env.op()));
       return { imported: task.cookies.length };
   }
 }
