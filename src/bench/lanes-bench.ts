@@ -18,7 +18,7 @@ import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { textLog } from './report.js';
+import { signInOverHttp, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 
 const args = process.argv.slice(2);
@@ -54,22 +54,6 @@ const READ = `const name = document.querySelector('#person-name')?.textContent ?
 const born = document.querySelector('#born')?.textContent ?? '';
 const died = document.querySelector('#died')?.textContent ?? '';
 return { name, lifespan: born + ' – ' + died };`;
-
-async function signIn(site: TreeSite, password: string): Promise<string> {
-  const form = await fetch(`${site.origin}/sign-in`, { signal: AbortSignal.timeout(10_000) });
-  const flow = /signin_flow=([^;]+)/.exec(form.headers.getSetCookie().join(';'))?.[1] ?? '';
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const post = await fetch(`${site.origin}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `signin_flow=${flow}` },
-    body: new URLSearchParams({ csrf, username: 'bench', password }).toString(),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const sid = /sid=([^;]+)/.exec(post.headers.getSetCookie().join(';'))?.[1];
-  if (!sid) throw new Error('bench sign-in failed');
-  return sid;
-}
 
 /** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
 async function pool(pages: readonly Expected[], workers: number, visit: (page: Expected, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
@@ -136,7 +120,7 @@ async function main(): Promise<void> {
   const runs: PageRun[] = [];
   let research: Awaited<ReturnType<typeof runResearchBatch>>[] = [];
   try {
-    const sid = await signIn(site, password);
+    const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages: Expected[] = [];
     for (let i = 0; pages.length < pagesPerRun; i = (i + 37) % tree.size) {
       const p = tree.person(i);

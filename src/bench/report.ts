@@ -11,3 +11,20 @@ export function textLog(asJson: boolean): (line?: string) => void {
     if (!asJson) console.log(line);
   };
 }
+
+/** Sign in to the reference site over HTTP (a user without a second factor); returns the `sid` cookie's value. */
+export async function signInOverHttp(origin: string, username: string, password: string): Promise<string> {
+  const form = await fetch(`${origin}/sign-in`, { signal: AbortSignal.timeout(10_000) });
+  const flow = /signin_flow=([^;]+)/.exec(form.headers.getSetCookie().join(';'))?.[1] ?? '';
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const post = await fetch(`${origin}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `signin_flow=${flow}` },
+    body: new URLSearchParams({ csrf, username, password }).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const sid = /sid=([^;]+)/.exec(post.headers.getSetCookie().join(';'))?.[1];
+  if (!sid) throw new Error(`bench sign-in as ${username} failed (status ${post.status})`);
+  return sid;
+}

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { readGedcom } from '../genealogy/gedcom.js';
 import { chooseHomePerson, gedcomLines, generateTree } from '../genealogy/synthetic.js';
 import { startTreeSite } from '../site/server.js';
+import { signInOverHttp } from './report.js';
 
 interface SizeResult {
   readonly people: number;
@@ -48,18 +49,7 @@ async function child(file: string, people: number, generateMs: number, gedcomMB:
   (globalThis as { gc?: () => void }).gc?.();
   const mem = process.memoryUsage();
   try {
-    // Sign in over HTTP.
-    const signIn = await fetch(`${site.origin}/sign-in`);
-    const flow = /signin_flow=([^;]+)/.exec(signIn.headers.getSetCookie().join(';'))?.[1] ?? '';
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await signIn.text())?.[1] ?? '';
-    const post = await fetch(`${site.origin}/sign-in`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `signin_flow=${flow}` },
-      body: new URLSearchParams({ csrf, username: 'bench', password: 'bench-password' }).toString(),
-    });
-    const sid = /sid=([^;]+)/.exec(post.headers.getSetCookie().join(';'))?.[1];
-    if (!sid) throw new Error('bench sign-in failed');
+    const sid = await signInOverHttp(site.origin, 'bench', 'bench-password');
     const get = async (path: string): Promise<{ ms: number; body: Record<string, unknown> }> => {
       const start = performance.now();
       const res = await fetch(site.origin + path, { headers: { cookie: `sid=${sid}` } });

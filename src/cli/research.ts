@@ -55,6 +55,20 @@ export interface ResearchCliOptions {
   readonly concurrency?: number | undefined;
 }
 
+/** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
+export const RESEARCH_DEFAULTS: ResearchCliOptions = {
+  criteria: undefined,
+  batch: undefined,
+  site: undefined,
+  gedcom: undefined,
+  home: undefined,
+  top: 3,
+  ladderFor: 0,
+  json: false,
+  csv: false,
+  benchmark: false,
+};
+
 /** Most searches of a batch in flight at once. */
 export const MAX_RESEARCH_CONCURRENCY = 16;
 

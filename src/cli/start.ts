@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { generateTree } from '../genealogy/synthetic.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { startTreeSite } from '../site/server.js';
-import { type BatchRow, runResearchCli } from './research.js';
+import { type BatchRow, RESEARCH_DEFAULTS, runResearchCli } from './research.js';
 
 /**
  * `npm start`: the product's main job on the embedded default. It starts the reference tree site
@@ -42,16 +42,9 @@ export async function runStart(options: { out?: (line: string) => void; err?: (l
       };
     });
     await runResearchCli({
-      criteria: undefined,
-      batch: undefined,
+      ...RESEARCH_DEFAULTS,
       rows,
       site: site.origin,
-      gedcom: undefined,
-      home: undefined,
-      top: 3,
-      ladderFor: 0,
-      json: false,
-      csv: false,
       benchmark: true,
       out,
       err: options.err ?? out, // the batch summary is part of this job's report

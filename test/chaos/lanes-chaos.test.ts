@@ -1,15 +1,7 @@
-import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
-import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
-import { listProcesses, processesWithMarker, signalGroup } from '../../src/drivers/process-tree.js';
-import { SessionSupervisor, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
+import { describe, expect, it } from 'vitest';
+import { listProcesses, signalGroup } from '../../src/drivers/process-tree.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
-import { fixtureSite } from '../support/fixture-site.js';
-import { leftoversUnder } from '../support/leftovers.js';
+import { useChromiumFile } from '../support/chromium-root.js';
 
 /**
  * The chaos target of the lanes issue: Chromium SIGKILLed every 2 s while 100 pages run through
@@ -19,47 +11,9 @@ import { leftoversUnder } from '../support/leftovers.js';
  * supervisor rightly gives up on).
  */
 
-let server: FixtureServer;
-let root: string;
-const tmpChromiumBefore = new Set(chromiumTmpDirs());
-
-function chromiumTmpDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('org.chromium.Chromium.'));
-}
-
-beforeAll(async () => {
-  server = await startFixtureServer(fixtureSite);
-  root = mkdtempSync(join(browserDirsRoot(), 'chaos-'));
-});
-
-afterAll(async () => {
-  await server.close();
-  expect(await leftoversUnder(root)).toEqual([]);
-  rmdirSync(root);
-  expect(chromiumTmpDirs().filter((d) => !tmpChromiumBefore.has(d))).toEqual([]);
-});
-
-function supervised(options: Partial<SessionSupervisorOptions>): { supervisor: SessionSupervisor; drivers: PlaywrightDriver[] } {
-  const drivers: PlaywrightDriver[] = [];
-  const supervisor = new SessionSupervisor({
-    driver: () => {
-      const d = new PlaywrightDriver({ tmpRoot: root });
-      drivers.push(d);
-      return d;
-    },
-    backoff: { baseMs: 50 },
-    actor: { cancelGraceMs: 1000, closeTimeoutMs: 3000 },
-    ...options,
-  });
-  return { supervisor, drivers };
-}
-
-/** Live Chromium main processes under our root, launching ones included. */
-function browserMains(): number[] {
-  return processesWithMarker(root)
-    .filter((p) => p.state !== 'Z' && !p.cmdline.includes('--type=') && !p.cmdline.includes('crashpad'))
-    .map((p) => p.pid);
-}
+const file = useChromiumFile('chaos-');
+const supervised = (options: Parameters<typeof file.supervised>[0]) => file.supervised(options);
+const browserMains = (): number[] => file.browserMains();
 
 const readName = ExecuteJS<string>("return document.querySelector('#name')?.textContent ?? null", [], { idempotent: true });
 
@@ -99,7 +53,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
         answers.set(id, answer);
         try {
           answer.name = await supervisor.withLane(async (lane) => {
-            await lane.submit(Navigate(`${server.origin}/person?id=${id}&chaos=1`), { timeoutMs: 60_000 });
+            await lane.submit(Navigate(`${file.server.origin}/person?id=${id}&chaos=1`), { timeoutMs: 60_000 });
             return lane.submit(readName, { timeoutMs: 60_000 });
           });
         } catch (error) {
@@ -130,7 +84,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
     expect(ends.size).toBe(200);
     expect([...ends.values()].every((n) => n === 1)).toBe(true);
     // Executed at the server at least once each (navigations are idempotent: a re-run after a kill is allowed).
-    expect(pages.filter((id) => server.count(`/person?id=${id}&chaos=1`) < 1)).toEqual([]);
+    expect(pages.filter((id) => file.server.count(`/person?id=${id}&chaos=1`) < 1)).toEqual([]);
     // The kills really happened during the run, and the supervisor kept going.
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(health.restarts).toBeGreaterThanOrEqual(1);

@@ -1,15 +1,8 @@
-import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
-import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
-import { processesWithMarker, signalGroup, signalProcess } from '../../src/drivers/process-tree.js';
-import { SessionSupervisor, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
+import { describe, expect, it } from 'vitest';
+import type { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
+import { signalGroup, signalProcess } from '../../src/drivers/process-tree.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
-import { fixtureSite } from '../support/fixture-site.js';
-import { leftoversUnder } from '../support/leftovers.js';
+import { useChromiumFile } from '../support/chromium-root.js';
 
 /**
  * Lanes (several tabs of one supervised browser) on real Chromium: concurrency seen at the
@@ -17,47 +10,9 @@ import { leftoversUnder } from '../support/leftovers.js';
  * in test/chaos/, which runs alone after everything else.
  */
 
-let server: FixtureServer;
-let root: string;
-const tmpChromiumBefore = new Set(chromiumTmpDirs());
-
-function chromiumTmpDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('org.chromium.Chromium.'));
-}
-
-beforeAll(async () => {
-  server = await startFixtureServer(fixtureSite);
-  root = mkdtempSync(join(browserDirsRoot(), 'lanes-'));
-});
-
-afterAll(async () => {
-  await server.close();
-  expect(await leftoversUnder(root)).toEqual([]);
-  rmdirSync(root);
-  expect(chromiumTmpDirs().filter((d) => !tmpChromiumBefore.has(d))).toEqual([]);
-});
-
-function supervised(options: Partial<SessionSupervisorOptions>): { supervisor: SessionSupervisor; drivers: PlaywrightDriver[] } {
-  const drivers: PlaywrightDriver[] = [];
-  const supervisor = new SessionSupervisor({
-    driver: () => {
-      const d = new PlaywrightDriver({ tmpRoot: root });
-      drivers.push(d);
-      return d;
-    },
-    backoff: { baseMs: 50 },
-    actor: { cancelGraceMs: 1000, closeTimeoutMs: 3000 },
-    ...options,
-  });
-  return { supervisor, drivers };
-}
-
-/** Live Chromium main processes under our root, launching ones included. */
-function browserMains(): number[] {
-  return processesWithMarker(root)
-    .filter((p) => p.state !== 'Z' && !p.cmdline.includes('--type=') && !p.cmdline.includes('crashpad'))
-    .map((p) => p.pid);
-}
+const file = useChromiumFile('lanes-');
+const supervised = (options: Parameters<typeof file.supervised>[0]) => file.supervised(options);
+const browserMains = (): number[] => file.browserMains();
 
 const readName = ExecuteJS<string>("return document.querySelector('#name')?.textContent ?? null", [], { idempotent: true });
 
@@ -66,10 +21,10 @@ describe('SessionSupervisor lanes on real Chromium', () => {
     const { supervisor } = supervised({ lanes: 3 });
     try {
       await supervisor.startActor();
-      server.resetMaxInFlight();
-      const results = await Promise.all([1, 2, 3].map((i) => supervisor.submit(Navigate(`${server.origin}/slow?ms=1500&n=${i}`))));
+      file.server.resetMaxInFlight();
+      const results = await Promise.all([1, 2, 3].map((i) => supervisor.submit(Navigate(`${file.server.origin}/slow?ms=1500&n=${i}`))));
       expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-      expect(server.maxInFlight).toBeGreaterThanOrEqual(3);
+      expect(file.server.maxInFlight).toBeGreaterThanOrEqual(3);
       expect(supervisor.health().lanes.map((l) => l.tabOpen)).toEqual([true, true, true]);
     } finally {
       await supervisor.stop();
@@ -82,20 +37,20 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       await supervisor.startActor();
       const pid = supervisor.browser?.pid;
       const victimLane = supervisor.lane();
-      await victimLane.submit(Navigate(`${server.origin}/landed?lane=victim`));
-      const victim = victimLane.submit(ExecuteJS("await fetch(arguments[0] + '/exec?task=tab-crash-victim'); await new Promise((r) => setTimeout(r, 5000)); return 'done'", [server.origin]));
+      await victimLane.submit(Navigate(`${file.server.origin}/landed?lane=victim`));
+      const victim = victimLane.submit(ExecuteJS("await fetch(arguments[0] + '/exec?task=tab-crash-victim'); await new Promise((r) => setTimeout(r, 5000)); return 'done'", [file.server.origin]));
       victim.catch(() => undefined);
-      await server.waitForRequest((p) => p === '/exec?task=tab-crash-victim');
-      const neighbour = supervisor.submit(Navigate(`${server.origin}/slow?ms=1500&n=neighbour`));
-      await server.waitForRequest((p) => p === '/slow?ms=1500&n=neighbour');
+      await file.server.waitForRequest((p) => p === '/exec?task=tab-crash-victim');
+      const neighbour = supervisor.submit(Navigate(`${file.server.origin}/slow?ms=1500&n=neighbour`));
+      await file.server.waitForRequest((p) => p === '/slow?ms=1500&n=neighbour');
       expect(await (drivers[0] as PlaywrightDriver).injectPageCrash('lane=victim')).toBe(true);
       await expect(victim).rejects.toMatchObject({ code: 'ERR_ACTOR_CRASHED', details: { maybeExecuted: true } });
       expect(await neighbour).toMatchObject({ status: 200 });
-      expect(server.count('/exec?task=tab-crash-victim')).toBe(1);
+      expect(file.server.count('/exec?task=tab-crash-victim')).toBe(1);
       expect(supervisor.health()).toMatchObject({ restarts: 0, lastFault: { kind: 'page-crashed' } });
       expect(supervisor.browser?.pid).toBe(pid);
       // The handle's lane serves on: a fresh tab, and the same browser.
-      expect(await victimLane.submit(Navigate(`${server.origin}/person?id=7`))).toMatchObject({ status: 200 });
+      expect(await victimLane.submit(Navigate(`${file.server.origin}/person?id=7`))).toMatchObject({ status: 200 });
       expect(await victimLane.submit(readName)).toBe('Person 7');
       victimLane.release();
     } finally {
@@ -109,10 +64,10 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       await supervisor.startActor();
       const a = supervisor.lane();
       const b = supervisor.lane();
-      await a.submit(Navigate(`${server.origin}/set-cookies`));
-      await b.submit(Navigate(`${server.origin}/landed`));
+      await a.submit(Navigate(`${file.server.origin}/set-cookies`));
+      await b.submit(Navigate(`${file.server.origin}/landed`));
       const sent = async (lane: typeof a): Promise<string> => {
-        await lane.submit(Navigate(`${server.origin}/echo-cookies`));
+        await lane.submit(Navigate(`${file.server.origin}/echo-cookies`));
         return lane.submit(ExecuteJS<string>('return document.title', [], { idempotent: true }));
       };
       expect(await sent(a)).toMatch(/secret=s3cr3t-value/);
@@ -148,7 +103,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       expect(failed).toBeDefined();
       expect((failed?.at ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(5000);
       expect(supervisor.browser?.pid).not.toBe(victim);
-      expect(await supervisor.submit(Navigate(`${server.origin}/person?id=3`))).toMatchObject({ status: 200 });
+      expect(await supervisor.submit(Navigate(`${file.server.origin}/person?id=3`))).toMatchObject({ status: 200 });
     } finally {
       await supervisor.stop();
     }

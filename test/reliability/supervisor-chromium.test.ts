@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/t
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
+import { browserMainsUnder, chromiumTmpDirs } from '../support/chromium-root.js';
 import { leftoversUnder } from '../support/leftovers.js';
 
 /**
@@ -28,9 +28,6 @@ let server: FixtureServer;
 let root: string;
 const tmpChromiumBefore = new Set(chromiumTmpDirs());
 
-function chromiumTmpDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('org.chromium.Chromium.'));
-}
 
 beforeAll(async () => {
   server = await startFixtureServer(fixtureSite);
@@ -113,12 +110,7 @@ function track(promise: Promise<unknown>): { state: Tracked; done: Promise<void>
   return { state, done };
 }
 
-/** Live Chromium main processes (no `--type=`, not the crash handler) under our root. */
-function browserMains(): number[] {
-  return processesWithMarker(root)
-    .filter((p) => p.state !== 'Z' && !p.cmdline.includes('--type=') && !p.cmdline.includes('crashpad'))
-    .map((p) => p.pid);
-}
+const browserMains = (): number[] => browserMainsUnder(root);
 
 interface Scenario {
   /**

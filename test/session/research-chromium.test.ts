@@ -7,7 +7,8 @@ import { readGedcom } from '../../src/genealogy/gedcom.js';
 import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
 import type { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { formatResult } from '../../src/research/format.js';
-import { GedcomSource, RunCache, SiteSource, research } from '../../src/research/research.js';
+import { RESEARCH_DEFAULTS, runResearchCli } from '../../src/cli/research.js';
+import { GedcomSource, RunCache, SiteSource, research, validateCriteria } from '../../src/research/research.js';
 import { loadSessionConfig } from '../../src/session/session-config.js';
 import { SessionManager } from '../../src/session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
@@ -79,6 +80,35 @@ describe('research through the reference site (real Chromium) and on the same GE
     expect(cache.hits).toBeGreaterThanOrEqual(ids.length * 2);
     expect(formatResult(first).join('\n')).toMatch(/Relationship path from .* to .*\n\s+1\. /);
   });
+
+  it('a batch at concurrency 4 prints exactly what it prints at concurrency 1, and fetches each ladder once (counted at the site)', async () => {
+    // Each search twice in a row, so the repeats run at the same time and must share their fetches.
+    const criteria = criteriaFromTree().flatMap((c) => [c, c]);
+    const rows = criteria.map((c, i) => ({ line: i + 2, criteria: validateCriteria(c) }));
+    const run = async (concurrency: number): Promise<{ lines: string[]; ladders: number; distinct: number }> => {
+      const lines: string[] = [];
+      site.resetCounts();
+      const summary = await runResearchCli({
+        ...RESEARCH_DEFAULTS,
+        rows,
+        site: site.origin,
+        ladderFor: 1,
+        concurrency,
+        env: { SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, RATE_LIMIT: '50/50', BROWSER_ACTOR_TMPDIR: root },
+        out: (l) => lines.push(l.replace(/\(\d+ ms\)|\d+(\.\d+)? ?ms/g, '<ms>')),
+        err: () => undefined,
+      });
+      expect(summary.failed).toEqual([]);
+      const distinct = new Set(summary.results.flatMap((r) => r.result.details.map((d) => d.person.id))).size;
+      return { lines, ladders: site.counts()['GET /api/persons/:id/ladder'] ?? 0, distinct };
+    };
+    const sequential = await run(1);
+    const concurrent = await run(4);
+    expect(concurrent.lines).toEqual(sequential.lines);
+    expect(sequential.lines.length).toBeGreaterThan(criteria.length);
+    expect(concurrent.ladders).toBe(concurrent.distinct);
+    expect(sequential.ladders).toBe(sequential.distinct);
+  }, 60_000);
 
   it('respects the page caps (counted at the site)', async () => {
     site.resetCounts();
