@@ -163,6 +163,31 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await runAlone(clock, supervisor.stop());
   });
 
+  it('a stuck task’s escalation closes its own lane’s tab, not its neighbours’', async () => {
+    const { supervisor, clock, current } = setup({ lanes: 2, snapshot: { enabled: false }, actor: { cancelGraceMs: 500 } });
+    await started(clock, supervisor);
+    const faults: { kind: string; lane?: number }[] = [];
+    supervisor.on('fault', (f) => faults.push(f));
+    // Open both tabs, then park a navigation on lane 1 while lane 0's script wedges.
+    await runAlone(clock, Promise.all([supervisor.submit(slow(1)), supervisor.submit(slow(2))]));
+    const [tab0, tab1] = current().pageIds;
+    current().stall('evaluate');
+    const stuck = watch(supervisor.submit(ExecuteJS('return 1'), { timeoutMs: 1000 }));
+    await flushMicrotasks();
+    const stuckLane = supervisor.health().lanes.find((l) => l.taskType === 'ExecuteJS')?.lane;
+    const neighbour = watch(supervisor.submit(Navigate(`${origin}/landed`)));
+    await clock.advance(3000);
+    expect(stuck.error).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
+    expect(neighbour.value).toMatchObject({ url: `${origin}/landed` });
+    expect(faults).toContainEqual(expect.objectContaining({ kind: 'stuck-page', lane: stuckLane }));
+    const closed = stuckLane === 0 ? tab0 : tab1;
+    const kept = stuckLane === 0 ? tab1 : tab0;
+    expect(current().pageIds).not.toContain(closed);
+    expect(current().pageIds).toContain(kept);
+    expect(supervisor.health().restarts).toBe(0);
+    await runAlone(clock, supervisor.stop());
+  });
+
   it('a browser crash re-runs every lane’s idempotent task on the new browser; a lane handle survives with its URL restored', async () => {
     const { supervisor, clock, current, fakes } = setup({ lanes: 2, restoreUrl: true });
     await started(clock, supervisor);
