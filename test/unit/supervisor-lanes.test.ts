@@ -228,6 +228,28 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await supervisor.stop();
   });
 
+  it('standby: a second browser starts while the first serves, and takes over after a crash with only the session restored', async () => {
+    const { supervisor, clock, current, fakes } = setup({ lanes: 1, standby: true });
+    await started(clock, supervisor);
+    await clock.advance(1000);
+    expect(fakes).toHaveLength(2); // the serving browser and the standby
+    const [first, standby] = fakes as [FakeDriver, FakeDriver];
+    expect(standby.running).toBe(true);
+    await runAlone(clock, supervisor.submit(Navigate(`${origin}/set-cookies`)));
+    const readies: { launchMs: number }[] = [];
+    supervisor.on('ready', (e) => readies.push(e));
+    first.crashBrowser();
+    await clock.advance(3000);
+    expect(readies).toHaveLength(1);
+    expect(standby.calls.launch).toBe(1); // not launched again: it was already running
+    expect(standby.calls.addCookies).toBe(1); // the session went into it
+    expect(current()).not.toBe(standby); // and a new standby is on its way
+    expect(fakes).toHaveLength(3);
+    expect((await runAlone(clock, supervisor.submit(GetCookies(['secret'])))).map((c) => c.value)).toEqual(['s3cr3t-value']);
+    await runAlone(clock, supervisor.stop());
+    expect(fakes.every((f) => !f.running)).toBe(true); // the standby is stopped too
+  });
+
   it('recycling waits for every lane to finish its current task', async () => {
     const { supervisor, clock, fakes } = setup({ lanes: 2, recycle: { maxTasks: 2 }, snapshot: { enabled: false } });
     await started(clock, supervisor);

@@ -119,6 +119,8 @@ export class SessionSupervisor {
   #drainWaiters: Deferred<void>[] = [];
   #stopPromise: Promise<void> | undefined;
   #retiring = new Set<Promise<void>>();
+  #standby: { readonly actor: BrowserActor; ready: boolean } | undefined;
+  #standbySeq = 0;
 
   constructor(options: SessionSupervisorOptions) {
     if (typeof options?.driver !== 'function') {
@@ -742,9 +744,16 @@ export class SessionSupervisor {
     this.#scheduleRestart(`recycling: ${reason}`, undefined);
   }
 
+  #dropStandby(): void {
+    const standby = this.#standby;
+    this.#standby = undefined;
+    if (standby) this.#track(standby.actor.kill(new ActorStoppedError(`Supervisor ${this.id} is stopping`)));
+  }
+
   #giveUp(error: BrowserActorError): void {
     if (this.#state === 'failed' || this.#state === 'stopped') return;
     this.#failure = error;
+    this.#dropStandby();
     this.#setState('failed', error.message);
     this.#clearTimers();
     this.#failPending(() => error);
@@ -957,18 +966,9 @@ export class SessionSupervisor {
   async #launch(generation: number): Promise<void> {
     if (generation !== this.#generation || this.#state === 'stopped' || this.#state === 'failed') return;
     const started = this.#clock.now();
-    const { defaults, limits } = this.#settings;
-    const actor = new BrowserActor({
-      driver: this.#factory,
-      id: `${this.id}/b${generation}`,
-      clock: this.#clock,
-      actorMode: false,
-      isolatedLanes: this.#settings.isolateLanes,
-      defaultTimeoutMs: defaults.defaultTimeoutMs,
-      maxTimeoutMs: defaults.maxTimeoutMs,
-      limits,
-      ...this.#actorOptions,
-    });
+    // A standby browser already started takes over at once; otherwise a new one starts now.
+    const standby = this.#takeStandby();
+    const actor = standby ?? this.#newActor(`b${generation}`);
     this.#actor = actor;
     this.#tasksOnBrowser = 0;
     actor.on('state', ({ to, reason }) => {
@@ -986,7 +986,7 @@ export class SessionSupervisor {
     });
     let restored: { cookies: number; origins: number };
     try {
-      await actor.start();
+      if (!standby) await actor.start();
       if (this.#actor !== actor) return;
       restored = await restoreSession(actor, this.#sharedSnapshots ? this.#snapshot : undefined, { lane: 0, timeoutMs: this.#settings.restoreTimeoutMs });
     } catch (error) {
@@ -1024,6 +1024,54 @@ export class SessionSupervisor {
     this.#events.emit('ready', { generation, restoredCookies: restored.cookies, restoredOrigins: restored.origins, launchMs: now - started, downtimeMs });
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     this.#pump();
+    this.#prepareStandby();
+  }
+
+  #newActor(name: string): BrowserActor {
+    const { defaults, limits } = this.#settings;
+    return new BrowserActor({
+      driver: this.#factory,
+      id: `${this.id}/${name}`,
+      clock: this.#clock,
+      actorMode: false,
+      isolatedLanes: this.#settings.isolateLanes,
+      defaultTimeoutMs: defaults.defaultTimeoutMs,
+      maxTimeoutMs: defaults.maxTimeoutMs,
+      limits,
+      ...this.#actorOptions,
+    });
+  }
+
+  /**
+   * With `standby`: start the next browser now, while this one serves, so that a replacement
+   * only needs the session restored. A standby that dies while it waits is dropped (and another
+   * one started after the next restart).
+   */
+  #prepareStandby(): void {
+    if (!this.#settings.standby || this.#standby || this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'failed') return;
+    const actor = this.#newActor(`standby-${++this.#standbySeq}`);
+    const entry = { actor, ready: false };
+    this.#standby = entry;
+    actor.on('state', ({ to }) => {
+      if ((to === 'crashed' || to === 'failed') && this.#standby === entry) this.#standby = undefined;
+    });
+    actor.start().then(
+      () => {
+        entry.ready = true;
+      },
+      () => {
+        if (this.#standby === entry) this.#standby = undefined;
+        this.#track(actor.kill(new ActorStoppedError('standby failed to start')));
+      },
+    );
+  }
+
+  /** The standby browser, if it is ready to serve; one still starting is left to finish for the next time. */
+  #takeStandby(): BrowserActor | undefined {
+    const entry = this.#standby;
+    if (!entry?.ready || entry.actor.state !== 'ready') return undefined;
+    this.#standby = undefined;
+    return entry.actor;
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────
@@ -1057,6 +1105,7 @@ export class SessionSupervisor {
 
   async #shutdown(force: boolean): Promise<void> {
     this.#clearTimers();
+    this.#dropStandby();
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(this.#notAcceptingError());
     const actor = this.#actor;
     this.#dropActor();
