@@ -92,7 +92,13 @@ describe('BrowserActor on real Chromium', () => {
       const a = actor({ actorMode });
       await a.start();
       const results: unknown[] = [];
-      for (const [task, timeoutMs] of script) results.push(await outcome(a, task, timeoutMs));
+      for (const [task, timeoutMs] of script) {
+        // A timed-out script keeps the actor busy until the browser confirms it stopped; each task
+        // starts on an idle actor, so that a loaded machine cannot turn "timed out while running"
+        // into "timed out while queued" in one mode only.
+        await a.idle();
+        results.push(await outcome(a, task, timeoutMs));
+      }
       runs.push(results);
       await a.stop();
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
+import { waitFor } from '../../src/drivers/process-tree.js';
 import { SignInError } from '../../src/errors.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
@@ -107,9 +108,13 @@ describe('SessionManager on real Chromium against the reference site', () => {
   it('an unavailable page is retried with backoff until it answers', async () => {
     const sm = manager();
     await sm.ensureSessionReady();
+    site.resetCounts();
     site.setKnobs({ errorRate: 1 });
-    setTimeout(() => site.setKnobs({ errorRate: 0 }), 300);
-    const result = await sm.browser.navTo(`${site.origin}/person/${tree.person(5).id}`);
+    const navigation = sm.browser.navTo(`${site.origin}/person/${tree.person(5).id}`);
+    // The site comes back only once it has turned the page down at least once.
+    expect(await waitFor(() => (site.counts()['GET /person/:id'] ?? 0) >= 1, 10_000, 10)).toBe(true);
+    site.setKnobs({ errorRate: 0 });
+    const result = await navigation;
     expect(result.status).toBe(200);
     expect(sm.browser.stats().unavailableRetries).toBeGreaterThanOrEqual(1);
   });
