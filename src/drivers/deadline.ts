@@ -1,5 +1,5 @@
 import { DriverTimeoutError } from '../errors.js';
-import { type Clock, sleep, systemClock } from '../internal/clock.js';
+import { type Clock, systemClock, within } from '../internal/clock.js';
 import { DeadlineScheduler } from '../internal/deadlines.js';
 import type { DriverOpOptions } from './driver.js';
 
@@ -71,7 +71,6 @@ export function withDeadline<T>(label: string, op: DriverOpOptions, run: () => P
 }
 
 async function cancelAndSettle(work: Promise<unknown>, options: DeadlineOptions, clock: Clock): Promise<void> {
-  const graceOver = new AbortController();
   const cancelled = (async () => {
     try {
       await options.cancel?.();
@@ -83,9 +82,5 @@ async function cancelAndSettle(work: Promise<unknown>, options: DeadlineOptions,
       () => undefined,
     );
   })();
-  try {
-    await Promise.race([cancelled, sleep(clock, options.settleGraceMs ?? 1000, graceOver.signal)]);
-  } finally {
-    graceOver.abort();
-  }
+  await within(clock, options.settleGraceMs ?? 1000, cancelled);
 }

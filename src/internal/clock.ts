@@ -55,3 +55,23 @@ export function sleep(clock: Clock, delayMs: number, signal?: AbortSignal): Prom
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * `work`'s outcome, or `undefined` once `delayMs` has passed on `clock` without one: a bounded
+ * wait. The timer is cleared either way; `work` itself is not cancelled.
+ */
+export function within<T>(clock: Clock, delayMs: number, work: Promise<T>): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    const handle = clock.setTimeout(() => resolve(undefined), delayMs);
+    work.then(
+      (value) => {
+        clock.clearTimeout(handle);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clock.clearTimeout(handle);
+        reject(error);
+      },
+    );
+  });
+}

@@ -7,6 +7,10 @@ import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactUrl } from '../../src/internal/redact.js';
 import { toNetscape } from '../../src/runtime/tasks/cookie-formats.js';
+import { within } from '../../src/internal/clock.js';
+import { createDeferred } from '../../src/internal/deferred.js';
+import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
+import { watch } from '../support/watch.js';
 
 describe('loadConfig', () => {
   it('defaults: actor mode off, headless on', () => {
@@ -130,5 +134,27 @@ describe('CHROMIUM_PATH', () => {
     const env = { CHROMIUM_PATH: `  ${process.execPath}  ` };
     expect(loadConfig(env).chromiumPath).toBe(process.execPath);
     expect(findChromium(undefined, env)).toBe(process.execPath);
+  });
+});
+
+describe('within', () => {
+  it('gives the outcome that comes in time, undefined once the time is up, and clears its timer', async () => {
+    const clock = new ManualClock();
+    const quick = createDeferred<string>();
+    const fast = watch(within(clock, 100, quick.promise));
+    quick.resolve('done');
+    await flushMicrotasks();
+    expect(fast.value).toBe('done');
+    expect(clock.pendingTimers).toBe(0);
+    const never = new Promise<string>(() => undefined);
+    const slow = watch(within(clock, 100, never));
+    await clock.advance(99);
+    expect(slow.settled).toBe(false);
+    await clock.advance(1);
+    expect(slow).toMatchObject({ settled: true, value: undefined });
+    const failing = watch(within(clock, 100, Promise.reject(new Error('boom'))));
+    await flushMicrotasks();
+    expect((failing.error as Error).message).toBe('boom');
+    expect(clock.pendingTimers).toBe(0);
   });
 });

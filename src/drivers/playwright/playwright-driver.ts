@@ -1,6 +1,6 @@
 import { type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
 import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError, targetClosedError } from '../../errors.js';
-import { sleep, systemClock } from '../../internal/clock.js';
+import { systemClock, within } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -189,8 +189,7 @@ export class PlaywrightDriver implements Driver {
         } catch (error) {
           const mapped = this.#navigationError(error, url);
           if (mapped.details['netError'] !== undefined) {
-            const giveUp = new AbortController();
-            await Promise.race([errorPage.promise, sleep(systemClock, 1000, giveUp.signal)]).finally(() => giveUp.abort());
+            await within(systemClock, 1000, errorPage.promise);
           }
           throw mapped;
         } finally {
@@ -276,7 +275,7 @@ export class PlaywrightDriver implements Driver {
    */
   async storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState> {
     const context = this.#contextOf(scope);
-    const isolated = scope === undefined ? undefined : this.#pages.get(scope)?.isolated;
+    const isolated = context === this.#context ? undefined : context;
     const known = isolated ? this.#isolatedStorage(scope as PageId) : this.#storage;
     return guarded('storageState', op, async () => {
       const [cookies, fresh] = await Promise.all([context.cookies(), this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS), isolated)]);
@@ -309,11 +308,7 @@ export class PlaywrightDriver implements Driver {
     await Promise.all(
       [...this.#pages.values()].map(async ({ page, cdp, busy, isolated }) => {
         if (page.isClosed() || busy > 0 || isolated !== context) return;
-        const giveUp = new AbortController();
-        const reply = await Promise.race([
-          cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined),
-          sleep(systemClock, timeoutMs, giveUp.signal).then(() => undefined),
-        ]).finally(() => giveUp.abort());
+        const reply = await within(systemClock, timeoutMs, cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined));
         const text: unknown = reply?.result.value;
         if (typeof text !== 'string') return;
         const [origin, entries] = JSON.parse(text) as [string, [string, string][]];

@@ -12,7 +12,7 @@ import {
   isBrowserActorError,
   isTargetClosed,
 } from '../../errors.js';
-import { type Clock, sleep, systemClock } from '../../internal/clock.js';
+import { type Clock, systemClock, within } from '../../internal/clock.js';
 import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
@@ -466,12 +466,7 @@ export class BrowserActor {
       if (!workEnded && !entry.tabGone) {
         // Answered by timeout or cancel: the driver was told to stop the work. Keep the slot
         // until it confirms, so the next task never shares the tab with a runaway script.
-        const graceOver = new AbortController();
-        try {
-          await Promise.race([ended, sleep(this.#clock, this.#cancelGraceMs, graceOver.signal)]);
-        } finally {
-          graceOver.abort();
-        }
+        await within(this.#clock, this.#cancelGraceMs, ended);
         if (!workEnded && this.#state !== 'crashed' && this.#state !== 'stopped') await this.#replaceStuckPage(entry);
       }
     } finally {
