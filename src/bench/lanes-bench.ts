@@ -19,6 +19,7 @@ import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
+import { mapConcurrent } from '../internal/map-concurrent.js';
 import { signInOverHttp, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 
@@ -61,24 +62,12 @@ return { name, lifespan: born + ' – ' + died };`;
 
 /** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
 async function pool(pages: readonly Expected[], workers: number, visit: (page: Expected, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
-  let next = 0;
-  let errors = 0;
-  let wrong = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      while (next < pages.length) {
-        const page = pages[next++] as Expected;
-        try {
-          const got = await visit(page, w);
-          if (got.name !== page.name) wrong++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return { errors, wrong, wallMs: performance.now() - started };
+  const settled = await mapConcurrent(pages, workers, (page, _i, worker) => visit(page, worker));
+  const wallMs = performance.now() - started;
+  const errors = settled.filter((s) => s.status === 'rejected').length;
+  const wrong = settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length;
+  return { errors, wrong, wallMs };
 }
 
 async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[], lanes: number): Promise<Omit<PageRun, 'latencyMs'>> {

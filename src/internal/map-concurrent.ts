@@ -1,23 +1,24 @@
 /**
  * Run `fn` over `items` with at most `concurrency` calls in flight, taking items in order.
  * Results come back in input order, each settled on its own (one failure stops nothing).
+ * `fn` also gets which of the `concurrency` workers runs it (one call at a time per worker).
  * `onSettled` sees each result as it settles, in completion order.
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
   concurrency: number,
-  fn: (item: T, index: number) => Promise<R>,
+  fn: (item: T, index: number, worker: number) => Promise<R>,
   onSettled?: (index: number, result: PromiseSettledResult<R>) => void,
 ): Promise<PromiseSettledResult<R>[]> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${String(concurrency)}`);
   const results = new Array<PromiseSettledResult<R>>(items.length);
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const work = async (worker: number): Promise<void> => {
     while (next < items.length) {
       const i = next++;
       let result: PromiseSettledResult<R>;
       try {
-        result = { status: 'fulfilled', value: await fn(items[i] as T, i) };
+        result = { status: 'fulfilled', value: await fn(items[i] as T, i, worker) };
       } catch (reason) {
         result = { status: 'rejected', reason };
       }
@@ -25,7 +26,7 @@ export async function mapConcurrent<T, R>(
       onSettled?.(i, result);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, (_, w) => work(w)));
   return results;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listProcesses, signalGroup } from '../../src/drivers/process-tree.js';
-import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
+import { Navigate } from '../../src/runtime/tasks/constructors.js';
 import { useChromiumFile } from '../support/chromium-root.js';
+import { readPersonName } from '../support/fixture-site.js';
 
 /**
  * The chaos target of the lanes issue: Chromium SIGKILLed every 2 s while 100 pages run through
@@ -12,10 +13,6 @@ import { useChromiumFile } from '../support/chromium-root.js';
  */
 
 const file = useChromiumFile('chaos-');
-const supervised = (options: Parameters<typeof file.supervised>[0]) => file.supervised(options);
-const browserMains = (): number[] => file.browserMains();
-
-const readName = ExecuteJS<string>("return document.querySelector('#name')?.textContent ?? null", [], { idempotent: true });
 
 describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
   it('chaos: Chromium SIGKILLed every 2 s while 100 pages run through lane handles at 2 lanes; every page answered once, right, nothing left behind', async () => {
@@ -27,7 +24,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
     // counts (5 such in a row end in ERR_RESTART_LIMIT by default). Here the killing is the test's
     // own, so the limit is raised; the default stays strict for browsers that die on their own.
     // `standby` keeps the next browser started, so a replacement needs only the session restored.
-    const { supervisor } = supervised({ lanes: 2, restoreUrl: true, standby: true, maxAttempts: 8, restartLimit: { maxRestarts: 20 } });
+    const { supervisor } = file.supervised({ lanes: 2, restoreUrl: true, standby: true, maxAttempts: 8, restartLimit: { maxRestarts: 20 } });
     const ends = new Map<string, number>();
     supervisor.on('task:end', ({ taskId }) => ends.set(taskId, (ends.get(taskId) ?? 0) + 1));
     const readies: { launchMs: number; downtimeMs: number }[] = [];
@@ -59,7 +56,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
         try {
           answer.name = await supervisor.withLane(async (lane) => {
             await lane.submit(Navigate(`${file.server.origin}/person?id=${id}&chaos=1`), { timeoutMs: 60_000 });
-            return lane.submit(readName, { timeoutMs: 60_000 });
+            return lane.submit(readPersonName, { timeoutMs: 60_000 });
           });
         } catch (error) {
           answer.error = error;
@@ -94,7 +91,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(health.restarts).toBeGreaterThanOrEqual(1);
     // No orphan: no browser main process left, no zombie of ours.
-    expect(browserMains()).toEqual([]);
+    expect(file.browserMains()).toEqual([]);
     expect(listProcesses().filter((p) => p.state === 'Z' && p.ppid === process.pid)).toEqual([]);
   }, 300_000);
 });

@@ -3,6 +3,7 @@ import type { PlaywrightDriver } from '../../src/drivers/playwright/playwright-d
 import { signalGroup, signalProcess } from '../../src/drivers/process-tree.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { useChromiumFile } from '../support/chromium-root.js';
+import { readPersonName } from '../support/fixture-site.js';
 
 /**
  * Lanes (several tabs of one supervised browser) on real Chromium: concurrency seen at the
@@ -11,14 +12,10 @@ import { useChromiumFile } from '../support/chromium-root.js';
  */
 
 const file = useChromiumFile('lanes-');
-const supervised = (options: Parameters<typeof file.supervised>[0]) => file.supervised(options);
-const browserMains = (): number[] => file.browserMains();
-
-const readName = ExecuteJS<string>("return document.querySelector('#name')?.textContent ?? null", [], { idempotent: true });
 
 describe('SessionSupervisor lanes on real Chromium', () => {
   it('three lanes keep three navigations in flight at the server at once, each in its own tab', async () => {
-    const { supervisor } = supervised({ lanes: 3 });
+    const { supervisor } = file.supervised({ lanes: 3 });
     try {
       await supervisor.startActor();
       file.server.resetMaxInFlight();
@@ -32,7 +29,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
   });
 
   it('a crashed tab fails only its own lane’s task; the neighbour lane’s navigation completes in the same browser', async () => {
-    const { supervisor, drivers } = supervised({ lanes: 2 });
+    const { supervisor, drivers } = file.supervised({ lanes: 2 });
     try {
       await supervisor.startActor();
       const pid = supervisor.browser?.pid;
@@ -51,7 +48,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       expect(supervisor.browser?.pid).toBe(pid);
       // The handle's lane serves on: a fresh tab, and the same browser.
       expect(await victimLane.submit(Navigate(`${file.server.origin}/person?id=7`))).toMatchObject({ status: 200 });
-      expect(await victimLane.submit(readName)).toBe('Person 7');
+      expect(await victimLane.submit(readPersonName)).toBe('Person 7');
       victimLane.release();
     } finally {
       await supervisor.stop();
@@ -59,7 +56,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
   });
 
   it('isolated lanes on real Chromium: each lane keeps its own login, also across a SIGKILL of the browser', async () => {
-    const { supervisor } = supervised({ lanes: 2, isolateLanes: true });
+    const { supervisor } = file.supervised({ lanes: 2, isolateLanes: true });
     try {
       await supervisor.startActor();
       const a = supervisor.lane();
@@ -85,7 +82,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
   });
 
   it('a browser killed while it launches fails the launch at once (not at the 30 s launch deadline), and the next one serves', async () => {
-    const { supervisor } = supervised({ lanes: 1 });
+    const { supervisor } = file.supervised({ lanes: 1 });
     const faults: { kind: string; at: number }[] = [];
     supervisor.on('fault', ({ kind }) => faults.push({ kind, at: performance.now() }));
     try {
@@ -93,7 +90,7 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       // Catch the first browser while it starts, and kill it.
       let victim: number | undefined;
       while (victim === undefined) {
-        victim = browserMains()[0];
+        victim = file.browserMains()[0];
         if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
       }
       const killedAt = performance.now();

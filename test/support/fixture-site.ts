@@ -1,3 +1,4 @@
+import { ExecuteJS } from '../../src/runtime/tasks/constructors.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeRequest, type FakeResponse, type FakeSiteHandler } from '../../src/drivers/fake/fake-site.js';
 
 const html = (title: string, body = ''): string => `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
@@ -54,3 +55,6 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       return { status: 404, headers: { 'content-type': 'text/html' }, body: html('Unknown') };
   }
 };
+
+/** Reads the name a `/person?id=N` page shows ("Person N"); idempotent. */
+export const readPersonName = ExecuteJS<string>("return document.querySelector('#name')?.textContent ?? null", [], { idempotent: true });

@@ -441,12 +441,7 @@ export class SessionSupervisor {
       }
       const entry = this.#retry.shift() ?? this.#mailbox.take();
       if (!entry) continue;
-      entry.ticket = undefined;
-      if (entry.handle) {
-        const i = entry.handle.unbound.indexOf(entry);
-        if (i !== -1) entry.handle.unbound.splice(i, 1);
-        this.#bind(entry.handle, lane, entry);
-      }
+      if (entry.handle) this.#bind(entry.handle, lane, entry);
       void this.#run(entry, lane);
     }
     this.#checkDrained();
