@@ -217,6 +217,7 @@ function sharedDriverFactory(underlying: Driver): () => Driver {
       cookies: (...args) => underlying.cookies(...args),
       addCookies: (...args) => underlying.addCookies(...args),
       storageState: (...args) => underlying.storageState(...args),
+      sessionVersion: (...args) => underlying.sessionVersion(...args),
       close: async (op) => {
         if (--users === 0) await underlying.close(op);
       },

@@ -8,8 +8,13 @@
  *  - Research: the research batch at concurrency 1 and 4 against the site with 40 ms latency,
  *    through one ApiClient and its one rate limiter.
  * Reported: pages/s, our/Playwright ratios, error counts of both sides, and a one-line verdict.
- * Flags: `--json`, `--pages=N` (default 200), `--queries=N` (research, default 30),
- * `--latency=20,300` (the latencies to run), `--no-research`.
+ * Flags: `--json`, `--pages=N` (default 200), `--rounds=N` (pairs of runs per setting, default
+ * 3), `--queries=N` (research, default 30), `--latency=20,300` (the latencies to run),
+ * `--no-research`.
+ *
+ * Each setting runs `rounds` pairs (ours and Playwright's, alternating which goes first). A pair
+ * runs back to back, so a slow spell of this shared machine hits both sides of it; the ratio
+ * reported is the median of the pairs' ratios, and pages/s the median of each side's runs.
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -32,6 +37,7 @@ const flag = (name: string, fallback: number): number => {
   return n;
 };
 const pagesPerRun = flag('pages', 200);
+const rounds = flag('rounds', 3);
 const queries = flag('queries', 30);
 const latencies = (args.find((a) => a.startsWith('--latency='))?.slice(10) ?? '20,300').split(',').map(Number);
 if (latencies.some((ms) => !Number.isInteger(ms) || ms < 0 || ms > 10_000)) throw new Error('--latency must be a comma-separated list of milliseconds, e.g. 20,300');
@@ -47,6 +53,7 @@ interface PageRun {
   readonly pagesPerSecond: number;
   readonly errors: number;
   readonly wrong: number;
+  readonly round: number;
 }
 
 /** What a person page must show, from the tree itself. */
@@ -70,7 +77,7 @@ async function pool(pages: readonly Expected[], workers: number, visit: (page: E
   return { errors, wrong, wallMs };
 }
 
-async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[], lanes: number): Promise<Omit<PageRun, 'latencyMs'>> {
+async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[], lanes: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), lanes });
   try {
     await supervisor.startActor();
@@ -88,7 +95,7 @@ async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[],
   }
 }
 
-async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expected[], concurrency: number): Promise<Omit<PageRun, 'latencyMs'>> {
+async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expected[], concurrency: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
   const browser: Browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -104,6 +111,12 @@ async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expect
   } finally {
     await browser.close();
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main(): Promise<void> {
@@ -127,12 +140,14 @@ async function main(): Promise<void> {
     for (const latencyMs of latencies) {
       site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
       for (const concurrency of [1, 2, 4]) {
-        log(`  latency ${latencyMs} ms, ${concurrency} page(s) per browser …`);
-        const order = flip ? (['playwright', 'lanes'] as const) : (['lanes', 'playwright'] as const);
-        flip = !flip;
-        for (const side of order) {
-          const run = side === 'lanes' ? await runLanes(site, sid, pages, concurrency) : await runPlaywright(site, sid, pages, concurrency);
-          runs.push({ ...run, latencyMs });
+        for (let round = 1; round <= rounds; round++) {
+          log(`  latency ${latencyMs} ms, ${concurrency} page(s) per browser, round ${round} of ${rounds} …`);
+          const order = flip ? (['playwright', 'lanes'] as const) : (['lanes', 'playwright'] as const);
+          flip = !flip;
+          for (const side of order) {
+            const run = side === 'lanes' ? await runLanes(site, sid, pages, concurrency) : await runPlaywright(site, sid, pages, concurrency);
+            runs.push({ ...run, latencyMs, round });
+          }
         }
       }
     }
@@ -146,10 +161,17 @@ async function main(): Promise<void> {
 
   const rows = latencies.flatMap((latencyMs) =>
     [1, 2, 4].map((concurrency) => {
-      const of = (side: PageRun['side']) => runs.find((r) => r.side === side && r.latencyMs === latencyMs && r.concurrency === concurrency) as PageRun;
+      const of = (side: PageRun['side']) => runs.filter((r) => r.side === side && r.latencyMs === latencyMs && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
       const ours = of('lanes');
       const theirs = of('playwright');
-      return { latencyMs, concurrency, lanes: ours, playwright: theirs, ratio: ours.pagesPerSecond / theirs.pagesPerSecond };
+      const summary = (side: PageRun[]) => ({
+        pagesPerSecond: median(side.map((r) => r.pagesPerSecond)),
+        errors: side.reduce((n, r) => n + r.errors, 0),
+        wrong: side.reduce((n, r) => n + r.wrong, 0),
+        runs: side.map((r) => Number(r.pagesPerSecond.toFixed(2))),
+      });
+      const ratios = ours.map((r, i) => r.pagesPerSecond / (theirs[i] as PageRun).pagesPerSecond);
+      return { latencyMs, concurrency, lanes: summary(ours), playwright: summary(theirs), ratio: median(ratios), ratios: ratios.map((x) => Number(x.toFixed(3))) };
     }),
   );
   const multi = rows.filter((r) => r.concurrency > 1);
@@ -168,15 +190,15 @@ async function main(): Promise<void> {
     (researchRatio === undefined ? '' : `, research batch at concurrency 4 in ${researchRatio.toFixed(2)}× the sequential time${sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}`);
   if (asJson) {
     const researchJson = seq && conc ? { sequential: seq, concurrent: conc, ratio: researchRatio, sameResults } : null;
-    console.log(JSON.stringify({ pages: pagesPerRun, rows, research: researchJson, goals: { lanesAtLeast0_9: lanesGoal, researchAtMost0_5: researchRatio === undefined ? null : researchRatio <= 0.5 }, verdict }, null, 2));
+    console.log(JSON.stringify({ pages: pagesPerRun, rounds, rows, research: researchJson, goals: { lanesAtLeast0_9: lanesGoal, researchAtMost0_5: researchRatio === undefined ? null : researchRatio <= 0.5 }, verdict }, null, 2));
     return;
   }
   log();
-  log(`Pages: ${pagesPerRun} reference-site person pages (navigate + read name and lifespan), one browser per run, runs interleaved`);
+  log(`Pages: ${pagesPerRun} reference-site person pages (navigate + read name and lifespan), one browser per run, ${rounds} interleaved pair(s) per setting (medians)`);
   log(`  ${'latency'.padEnd(8)} ${'pages'.padStart(5)} ${'lanes p/s'.padStart(10)} ${'errors'.padStart(7)} ${'Playwright p/s'.padStart(15)} ${'errors'.padStart(7)} ${'ratio'.padStart(6)}`);
   for (const r of rows) {
     log(
-      `  ${`${r.latencyMs} ms`.padEnd(8)} ${String(r.concurrency).padStart(5)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${String(r.lanes.errors + r.lanes.wrong).padStart(7)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${String(r.playwright.errors + r.playwright.wrong).padStart(7)} ${`${r.ratio.toFixed(2)}×`.padStart(6)}`,
+      `  ${`${r.latencyMs} ms`.padEnd(8)} ${String(r.concurrency).padStart(5)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${String(r.lanes.errors + r.lanes.wrong).padStart(7)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${String(r.playwright.errors + r.playwright.wrong).padStart(7)} ${`${r.ratio.toFixed(2)}×`.padStart(6)}  (pairs ${r.ratios.map((x) => x.toFixed(2)).join(' ')})`,
     );
   }
   log(`  goal: lanes ≥ 0.9× plain Playwright at 2 and 4 pages, every latency: ${lanesGoal ? 'met' : 'NOT met'}`);

@@ -31,6 +31,15 @@ export interface Driver {
   addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void>;
   /** Cookies and local storage of the shared context, or (`scope`) of that page's context. */
   storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState>;
+  /**
+   * A counter that moves whenever the session of the shared context (or `scope`'s context) may
+   * have changed: a response carried `Set-Cookie`, a script wrote `document.cookie` or local
+   * storage, cookies were added. It resolves only once every change made by operations that have
+   * already settled is counted (a response whose headers are still being read counts as a
+   * change when `timeoutMs` runs out). `null` when the adapter cannot tell: the runtime then
+   * treats every operation as a possible change.
+   */
+  sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null>;
   /** Polite close within `timeoutMs`, then force. Idempotent. */
   close(op: DriverOpOptions): Promise<void>;
   /** Force: kill the browser's processes now and remove its files. Idempotent. */

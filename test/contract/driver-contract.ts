@@ -221,6 +221,63 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
       });
     });
 
+    describe('session changes', () => {
+      const version = async (scope?: PageId): Promise<number> => {
+        const v = await driver.sessionVersion(op(), scope);
+        if (v === null) throw new Error('this adapter does not report session changes');
+        return v;
+      };
+
+      it('stays put for pages and scripts that change nothing', async () => {
+        await driver.navigate(page, `${h.origin}/`, 'load', op());
+        await evaluate('localStorage.setItem("k1", "v1")');
+        const before = await version();
+        await driver.navigate(page, `${h.origin}/landed`, 'load', op());
+        expect(await value('return [document.title, document.cookie, localStorage.getItem("k1")]')).toEqual(['Landed', expect.any(String), 'v1']);
+        await driver.cookies(op());
+        await driver.storageState(op());
+        expect(await version()).toBe(before);
+      });
+
+      it('moves when a response sets a cookie, also on a redirect', async () => {
+        const before = await version();
+        expect(await driver.navigate(page, `${h.origin}/redirect-set-cookie`, 'load', op())).toEqual({ url: `${h.origin}/landed`, status: 200 });
+        const after = await version();
+        expect(after).toBeGreaterThan(before);
+        expect((await driver.cookies(op())).map((c) => c.name)).toContain('hop');
+        expect(await version()).toBe(after);
+      });
+
+      it('moves when a script writes document.cookie or local storage', async () => {
+        await driver.navigate(page, `${h.origin}/landed`, 'load', op());
+        const v0 = await version();
+        console.log(await evaluate(`return [location.href, typeof Document.prototype, Object.getOwnPropertyDescriptor(Document.prototype, "cookie")?.set?.toString(), document.cookie]`));
+        expect(await evaluate('document.cookie = "scripted=1; path=/"')).toEqual({ kind: 'undefined' });
+        const v1 = await version();
+        expect(v1).toBeGreaterThan(v0);
+        await evaluate('localStorage.setItem("written", "1")');
+        const v2 = await version();
+        expect(v2).toBeGreaterThan(v1);
+        await evaluate('localStorage.removeItem("written")');
+        expect(await version()).toBeGreaterThan(v2);
+      });
+
+      it('moves when cookies are added; an isolated page moves only its own', async () => {
+        const v0 = await version();
+        await driver.addCookies([{ name: 'added', value: '1', url: h.origin }], op());
+        const v1 = await version();
+        expect(v1).toBeGreaterThan(v0);
+        const isolated = await driver.newPage(op(), { isolated: true });
+        const i0 = await version(isolated);
+        await driver.navigate(isolated, `${h.origin}/set-cookies`, 'load', op());
+        await driver.evaluate(isolated, { script: 'localStorage.setItem("iso2", "1")', argsJson: '[]', maxResultBytes: 1024 }, op());
+        expect(await version(isolated)).toBeGreaterThan(i0);
+        expect(await version()).toBe(v1);
+        await driver.closePage(isolated, op());
+        await expect(driver.sessionVersion(op(), isolated)).rejects.toBeInstanceOf(DriverError);
+      });
+    });
+
     describe('screenshots', () => {
       it('captures the viewport as a PNG', async () => {
         await driver.navigate(page, `${h.origin}/tall`, 'load', op());

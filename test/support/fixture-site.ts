@@ -26,6 +26,19 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       return { status: 200, headers: { 'content-type': 'text/html' }, body: html(`cookies:${request.headers['cookie'] ?? ''}`) };
     case '/redirect':
       return { status: 302, headers: { location: '/landed' } };
+    case '/redirect-set-cookie':
+      // A sign-in answers like this: the session cookie comes with a redirect.
+      return { status: 302, headers: { location: '/landed', 'set-cookie': 'hop=1; Path=/; HttpOnly' } };
+    case '/api/set-cookie':
+      // An API call whose answer sets a cookie (fetched by a page script).
+      return { status: 204, headers: { 'set-cookie': `api=${url.searchParams.get('v') ?? '1'}; Path=/; HttpOnly` } };
+    case '/inline-cookie':
+      // The page's own script writes a cookie and local storage while it loads (real browsers only: the Fake runs no page scripts).
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: html('Inline', `<script>document.cookie = 'inline=${url.searchParams.get('v') ?? '1'}; path=/'; localStorage.inline = '${url.searchParams.get('v') ?? '1'}';</script>`),
+      };
     case '/landed':
       return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Landed') };
     case '/missing':

@@ -389,6 +389,57 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
 });
 
 describe('SessionSupervisor snapshots', () => {
+  it('snapshots after a task only when the browser reports a session change, and still before answering it', async () => {
+    const { supervisor, clock, current, events } = setup();
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/set-cookies`)); // the first snapshot of a browser is always taken
+    expect(supervisor.health().snapshots).toEqual({ taken: 1, skipped: 0 });
+    for (let i = 0; i < 5; i++) {
+      await supervisor.submit(Navigate(`${origin}/person?id=${i}`));
+      await supervisor.submit(ExecuteJS('return document.title'));
+    }
+    expect(supervisor.health().snapshots).toEqual({ taken: 1, skipped: 10 });
+    const exports = current().calls.storageState;
+    // Each kind of change is captured before its task is answered: a crash right after loses nothing.
+    await supervisor.submit(Navigate(`${origin}/redirect-set-cookie`));
+    await supervisor.submit(ExecuteJS('document.cookie = "pref=dark; path=/"'));
+    await supervisor.submit(ExecuteJS('localStorage.setItem("theme", "dark")'));
+    expect(current().calls.storageState).toBe(exports + 3);
+    expect(events.snapshot).toHaveLength(4);
+    current().crashBrowser();
+    await clock.advance(1000);
+    expect((await supervisor.submit(GetCookies(['hop', 'pref', 'plain']))).map((c) => c.name).sort()).toEqual(['hop', 'plain', 'pref']);
+    expect(await supervisor.submit(ExecuteJS('return localStorage.getItem("theme")'))).toBe('dark');
+    await supervisor.stop();
+  });
+
+  it("snapshot.when: 'always' snapshots after every such task; a bad value is a typed error", async () => {
+    const { supervisor } = setup({ snapshot: { when: 'always' } });
+    await supervisor.startActor();
+    for (let i = 0; i < 3; i++) await supervisor.submit(Navigate(`${origin}/person?id=${i}`));
+    expect(supervisor.health().snapshots).toEqual({ taken: 3, skipped: 0 });
+    await supervisor.stop();
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), snapshot: { when: 'sometimes' as never } })).toThrow(/snapshot.when must be 'changed' or 'always'/);
+  });
+
+  it('with isolated lanes, each lane skips the snapshot of its own unchanged context', async () => {
+    const { supervisor, clock, current } = setup({ lanes: 2, isolateLanes: true });
+    await supervisor.startActor();
+    await Promise.all([0, 1].map((n) => supervisor.withLane(async (lane) => {
+      await lane.submit(Navigate(`${origin}/set-cookies`));
+      await lane.submit(ExecuteJS(`localStorage.setItem("lane", "${n}")`));
+      for (let i = 0; i < 3; i++) await lane.submit(Navigate(`${origin}/person?id=${i}`));
+    })));
+    const { taken, skipped } = supervisor.health().snapshots;
+    expect(taken).toBe(4);
+    expect(skipped).toBe(6);
+    current().crashBrowser();
+    await clock.advance(1000);
+    const seen = await Promise.all([0, 1].map(() => supervisor.withLane(async (lane) => lane.submit(ExecuteJS('return localStorage.getItem("lane")')))));
+    expect(seen.sort()).toEqual(['0', '1']); // each lane's own storage came back into its own context
+    await supervisor.stop();
+  });
+
   it('with ExecuteJS left out of snapshot.after, a script-set cookie is still captured by the idle snapshot and survives a crash', async () => {
     const { supervisor, clock, current, events } = setup({ snapshot: { after: ['Navigate'], intervalMs: 5000 }, probe: { intervalMs: 1000 } });
     await supervisor.startActor();

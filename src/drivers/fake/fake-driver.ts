@@ -22,6 +22,7 @@ export type FakeOperation =
   | 'cookies'
   | 'addCookies'
   | 'storageState'
+  | 'sessionVersion'
   | 'close';
 
 export interface FakeDriverOptions {
@@ -41,6 +42,8 @@ export interface FakeDriverOptions {
 interface FakeContext {
   jar: Cookie[];
   readonly storage: Map<string, Map<string, string>>;
+  /** Moves on every write of cookies or local storage (see {@link Driver.sessionVersion}). */
+  version: number;
 }
 
 interface FakePage {
@@ -84,6 +87,7 @@ export class FakeDriver implements Driver {
     cookies: 0,
     addCookies: 0,
     storageState: 0,
+    sessionVersion: 0,
     close: 0,
   };
   readonly #sites: Readonly<Record<string, FakeSiteHandler>>;
@@ -94,7 +98,7 @@ export class FakeDriver implements Driver {
   #pages = new Map<PageId, FakePage>();
   #nextPage = 1;
   /** The shared context; isolated pages have their own. */
-  #shared: FakeContext = { jar: [], storage: new Map() };
+  #shared: FakeContext = { jar: [], storage: new Map(), version: 0 };
   readonly #events = new TypedEmitter<{ event: DriverEvent }>();
   #hangs = new Set<FakeOperation>();
   #stalls = new Set<FakeOperation>();
@@ -170,7 +174,7 @@ export class FakeDriver implements Driver {
   async newPage(op: DriverOpOptions, options: NewPageOptions = {}): Promise<PageId> {
     return this.#op('newPage', op, async () => {
       const id = `page-${this.#nextPage++}`;
-      const context = options.isolated ? { jar: [], storage: new Map() } : this.#shared;
+      const context = options.isolated ? { jar: [], storage: new Map(), version: 0 } : this.#shared;
       this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
       return id;
     });
@@ -259,6 +263,7 @@ export class FakeDriver implements Driver {
   async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void> {
     await this.#op('addCookies', op, async () => {
       const context = await this.#contextOf(scope);
+      context.version++;
       for (const input of cookies) {
         let domain = input.domain ?? '';
         let path = input.path ?? '/';
@@ -292,6 +297,10 @@ export class FakeDriver implements Driver {
         .map(([origin, items]) => ({ origin, localStorage: [...items].map(([name, value]) => ({ name, value })) }));
       return { cookies: context.jar.map((c) => ({ ...c })), origins };
     });
+  }
+
+  async sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null> {
+    return this.#op('sessionVersion', op, async () => (await this.#contextOf(scope)).version);
   }
 
   async #contextOf(scope: PageId | undefined): Promise<FakeContext> {
@@ -401,6 +410,7 @@ export class FakeDriver implements Driver {
   }
 
   #setCookie(context: FakeContext, header: string, url: URL, fromScript = false): void {
+    context.version++;
     const cookie = parseSetCookie(header, url, Date.now());
     if (!cookie || (fromScript && cookie.httpOnly)) return;
     this.#store(context, cookie);
@@ -445,9 +455,18 @@ export class FakeDriver implements Driver {
       },
       storage: {
         getItem: (k: string): string | null => storage().get(String(k)) ?? null,
-        setItem: (k: string, v: string): void => void storage().set(String(k), String(v)),
-        removeItem: (k: string): void => void storage().delete(String(k)),
-        clear: (): void => storage().clear(),
+        setItem: (k: string, v: string): void => {
+          page.context.version++;
+          storage().set(String(k), String(v));
+        },
+        removeItem: (k: string): void => {
+          page.context.version++;
+          storage().delete(String(k));
+        },
+        clear: (): void => {
+          page.context.version++;
+          storage().clear();
+        },
         key: (i: number): string | null => [...storage().keys()][i] ?? null,
         length: (): number => storage().size,
       },

@@ -52,9 +52,89 @@ export interface PlaywrightDriverOptions {
 const STORAGE_READ_MS = 1000;
 const READ_LOCAL_STORAGE = `(() => { try { return JSON.stringify([location.origin, Object.entries(localStorage)]); } catch { return null; } })()`;
 
+/**
+ * What may have changed one context's session (cookies, local storage) since launch, as each
+ * of its tabs' CDP sessions report it (see {@link watchSession}). Script writes are reported on
+ * the session that runs our scripts, so a write is counted before the script that made it
+ * answers; `pending` holds the checks of responses whose raw headers are still on their way.
+ */
+interface SessionWatch {
+  version: number;
+  readonly pending: Set<Promise<void>>;
+}
+
+/** Longest a session-version read waits for `Set-Cookie` checks in progress before it counts them as changes. */
+const HEADER_CHECK_MS = 1000;
+const SESSION_BINDING = '__browserActorSessionWrite';
+/**
+ * Runs in every document of our contexts before the page's own scripts (a Playwright init
+ * script): reports writes by script to cookies (`document.cookie`, the Cookie Store API) and
+ * local storage (its methods, and property writes through a forwarding proxy) through a binding
+ * that each tab's CDP session adds, before the write. (CDP's DOMStorage events see every storage
+ * write too, but arrive after the script has answered, so they cannot keep that promise.)
+ */
+const SESSION_HOOK = `(() => {
+  const notify = globalThis.${SESSION_BINDING};
+  if (typeof notify !== 'function') return;
+  try { delete globalThis.${SESSION_BINDING}; } catch {}
+  const report = () => { try { notify(''); } catch {} };
+  const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+  if (cookie && cookie.set) {
+    const set = cookie.set;
+    Object.defineProperty(Document.prototype, 'cookie', { ...cookie, set(v) { report(); return set.call(this, v); } });
+  }
+  if (typeof CookieStore === 'function') {
+    for (const m of ['set', 'delete']) {
+      const f = CookieStore.prototype[m];
+      if (typeof f === 'function') CookieStore.prototype[m] = function (...a) { report(); return f.apply(this, a); };
+    }
+  }
+  for (const m of ['setItem', 'removeItem', 'clear']) {
+    const f = Storage.prototype[m];
+    Storage.prototype[m] = function (...a) { report(); return f.apply(this, a); };
+  }
+  // Writes by property (localStorage.k = v, delete localStorage.k) bypass the methods: serve
+  // localStorage through a proxy that reports them and forwards everything to the real object.
+  const ls = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
+  if (ls && ls.get && ls.configurable) {
+    const proxies = new WeakMap();
+    const get = ls.get;
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      enumerable: ls.enumerable,
+      get() {
+        const real = get.call(this);
+        if (real === null || typeof real !== 'object') return real;
+        let proxy = proxies.get(real);
+        if (!proxy) {
+          const bound = new Map();
+          proxy = new Proxy(real, {
+            get(target, key) {
+              const v = Reflect.get(target, key, target);
+              if (typeof v !== 'function') return v;
+              let b = bound.get(v);
+              if (!b) { b = v.bind(target); bound.set(v, b); }
+              return b;
+            },
+            set(target, key, value) { report(); return Reflect.set(target, key, value, target); },
+            defineProperty(target, key, d) { report(); return Reflect.defineProperty(target, key, d); },
+            deleteProperty(target, key) { report(); return Reflect.deleteProperty(target, key); },
+          });
+          proxies.set(real, proxy);
+        }
+        return proxy;
+      },
+    });
+  }
+})();`;
+
+const newWatch = (): SessionWatch => ({ version: 0, pending: new Set() });
+
 interface PageEntry {
   readonly page: Page;
   readonly cdp: CDPSession;
+  /** The session watch of the tab's context. */
+  readonly watch: SessionWatch;
   /** Its own context when it was opened isolated; closed with it. */
   readonly isolated: BrowserContext | undefined;
   /** Navigations, scripts and screenshots running in the tab now. */
@@ -77,6 +157,8 @@ export class PlaywrightDriver implements Driver {
   #storage = new Map<string, { name: string; value: string }[]>();
   /** The same for each isolated tab's own context. */
   #storageByPage = new Map<PageId, Map<string, { name: string; value: string }[]>>();
+  /** Possible session changes of the shared context. */
+  readonly #sharedWatch = newWatch();
   #nextPage = 1;
   #pid: number | null = null;
   #closing = false;
@@ -116,6 +198,7 @@ export class PlaywrightDriver implements Driver {
         { cancel: () => this.#killProcesses() },
       );
       this.#context = context;
+      await context.addInitScript(SESSION_HOOK);
       context.on('close', () => {
         if (!this.#closing) this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
       });
@@ -139,19 +222,24 @@ export class PlaywrightDriver implements Driver {
     return guarded('newPage', op, async () => {
       let isolated: BrowserContext | undefined;
       let page: Page;
+      let watch = this.#sharedWatch;
       if (options.isolated) {
         const browser = context.browser();
         if (!browser) throw new DriverError('This browser cannot open isolated contexts');
         isolated = await browser.newContext({ viewport: this.#options.viewport ?? { width: 1280, height: 720 } });
+        const own = newWatch();
+        watch = own;
+        await isolated.addInitScript(SESSION_HOOK);
         page = await isolated.newPage();
       } else {
         page = this.#spare ?? (await context.newPage());
         this.#spare = undefined;
       }
       const cdp = await (isolated ?? context).newCDPSession(page);
+      await watchSession(cdp, watch);
       const id = `page-${this.#nextPage++}`;
       page.on('crash', () => this.#emit({ type: 'page-crashed', pageId: id }));
-      this.#pages.set(id, { page, cdp, isolated, busy: 0 });
+      this.#pages.set(id, { page, cdp, watch, isolated, busy: 0 });
       return id;
     });
   }
@@ -262,7 +350,24 @@ export class PlaywrightDriver implements Driver {
 
   async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void> {
     const context = this.#contextOf(scope);
+    const watch = scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
+    watch.version++;
     await guarded('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
+  }
+
+  async sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null> {
+    this.#requireContext();
+    const watch = scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
+    const until = performance.now() + Math.min(op.timeoutMs, HEADER_CHECK_MS);
+    while (watch.pending.size > 0) {
+      const left = until - performance.now();
+      const done = left > 0 ? await within(systemClock, left, Promise.all(watch.pending).then(() => true)) : undefined;
+      if (done === undefined) {
+        watch.version++; // unknown: count it as a change
+        break;
+      }
+    }
+    return watch.version;
   }
 
   /**
@@ -445,6 +550,73 @@ export class PlaywrightDriver implements Driver {
     if (this.#dirs) removeBrowserDir(this.#dirs.root);
     forgetBrowser(this);
   }
+}
+
+/**
+ * Report a tab's session changes to `watch`: script writes through {@link SESSION_HOOK} and its
+ * binding, and every response whose raw headers carry `Set-Cookie`.
+ *
+ * Raw headers come only in `Network.responseReceivedExtraInfo`, which the network service sends
+ * on its own path: it can arrive after the script that fetched the response has answered. So a
+ * response (or redirect) announced with `hasExtraInfo` keeps a check pending until its extra info
+ * has arrived; {@link PlaywrightDriver.sessionVersion} waits for pending checks. One that never
+ * comes counts as a change after {@link HEADER_CHECK_MS}.
+ */
+async function watchSession(cdp: CDPSession, watch: SessionWatch): Promise<void> {
+  /** Per request id: extra-info events announced minus received (negative: received ahead of their announcement). */
+  const owed = new Map<string, number>();
+  /** Per request id with extra info owed: ends its pending check. */
+  const checks = new Map<string, () => void>();
+  const add = (requestId: string, delta: number): void => {
+    const n = (owed.get(requestId) ?? 0) + delta;
+    if (n === 0) owed.delete(requestId);
+    else owed.set(requestId, n);
+    if (n <= 0) {
+      checks.get(requestId)?.();
+      return;
+    }
+    if (checks.has(requestId)) return;
+    const check = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        watch.version++; // never told: count it as a change
+        owed.delete(requestId);
+        end();
+      }, HEADER_CHECK_MS);
+      const end = (): void => {
+        clearTimeout(timer);
+        checks.delete(requestId);
+        watch.pending.delete(check);
+        resolve();
+      };
+      checks.set(requestId, end);
+    });
+    watch.pending.add(check);
+  };
+  cdp.on('Runtime.bindingCalled', (event) => {
+    if (event.name === SESSION_BINDING) watch.version++;
+  });
+  cdp.on('Network.requestWillBeSent', (event) => {
+    if (event.redirectResponse && event.redirectHasExtraInfo) add(event.requestId, 1);
+  });
+  cdp.on('Network.responseReceived', (event) => {
+    if (event.hasExtraInfo) add(event.requestId, 1);
+  });
+  cdp.on('Network.responseReceivedExtraInfo', (event) => {
+    if (Object.keys(event.headers).some((name) => name.toLowerCase() === 'set-cookie')) watch.version++;
+    add(event.requestId, -1);
+  });
+  const forget = (event: { requestId: string }): void => {
+    // Extra info of a response that was never announced: nothing will wait for it.
+    if ((owed.get(event.requestId) ?? 0) < 0) owed.delete(event.requestId);
+  };
+  cdp.on('Network.loadingFinished', forget);
+  cdp.on('Network.loadingFailed', forget);
+  await Promise.all([
+    // Binding calls are reported only to a session with Runtime enabled.
+    cdp.send('Runtime.enable'),
+    cdp.send('Runtime.addBinding', { name: SESSION_BINDING }),
+    cdp.send('Network.enable'),
+  ]);
 }
 
 function toCookie(c: Cookie): Cookie {

@@ -300,6 +300,27 @@ export class BrowserActor {
     return [...this.#pages.keys()].sort((a, b) => a - b);
   }
 
+  /**
+   * A counter that moves whenever the session that `lane` uses may have changed (its own context
+   * when lanes are isolated, else the shared one): see {@link Driver.sessionVersion}. Changes made
+   * by tasks that have answered are counted. `null` when the driver cannot tell, the browser is
+   * not running, or the lane's isolated tab is not open: treat that as "may have changed".
+   */
+  async sessionVersion(lane = 0, timeoutMs = 1000): Promise<number | null> {
+    const driver = this.#driver;
+    if (!driver || (this.#state !== 'ready' && this.#state !== 'stopping')) return null;
+    let scope: PageId | undefined;
+    if (this.#isolatedLanes) {
+      scope = this.#pages.get(lane);
+      if (scope === undefined) return null;
+    }
+    try {
+      return await driver.sessionVersion({ timeoutMs }, scope);
+    } catch {
+      return null;
+    }
+  }
+
   /** Resident memory of the browser's processes in bytes, when the driver can tell; else `null`. */
   browserRssBytes(): number | null {
     return this.#driver?.rssBytes?.() ?? null;

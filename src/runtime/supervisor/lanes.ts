@@ -34,6 +34,8 @@ export interface Lane<E> {
   urlRestoredFor: number;
   /** With isolated lanes: this lane's own session, and the browser generation it was restored into. */
   snapshot: SessionSnapshot | undefined;
+  /** The session version (see `BrowserActor.sessionVersion`) the lane's last snapshot reflects, and of which browser generation. */
+  snapshotVersion: SnapshotVersion | undefined;
   sessionFor: number;
   /** The lane handle holding this lane, if any. */
   owner: HandleState<E> | undefined;
@@ -53,8 +55,14 @@ export interface HandleState<E> {
   released: boolean;
 }
 
+/** Which session version of which browser a snapshot reflects. */
+export interface SnapshotVersion {
+  readonly generation: number;
+  readonly version: number;
+}
+
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, snapshot: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
 }
 
 export function laneIsFree<E>(lane: Lane<E>): boolean {

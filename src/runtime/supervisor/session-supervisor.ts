@@ -22,7 +22,7 @@ import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { follow, isPriority, mailboxOptions, parseSubmitOptions } from '../submit-helpers.js';
-import { type HandleState, type Lane, type LaneWork, laneIsFree, newLane } from './lanes.js';
+import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
 import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
 import { type SessionSnapshot, captureSession, restoreSession } from './session-snapshot.js';
@@ -92,6 +92,10 @@ export class SessionSupervisor {
   #seq = 0;
   #handleSeq = 0;
   #snapshot: SessionSnapshot | undefined;
+  /** The session version the latest shared snapshot (taken or being taken) reflects. */
+  #snapshotVersion: SnapshotVersion | undefined;
+  #snapshotsTaken = 0;
+  #snapshotsSkipped = 0;
   #dirty = false;
   #snapRunning: Promise<void> | undefined;
   #snapNext: Promise<void> | undefined;
@@ -219,6 +223,7 @@ export class SessionSupervisor {
       probeFailures: this.#probeFailures,
       browserPid: this.#actor?.browser?.pid ?? null,
       snapshotAgeMs: this.#snapshot ? now - this.#snapshot.at : null,
+      snapshots: { taken: this.#snapshotsTaken, skipped: this.#snapshotsSkipped },
       lanes: this.#lanes.map((l) => ({
         lane: l.index,
         work: l.work,
@@ -501,12 +506,16 @@ export class SessionSupervisor {
           lane.urlRestoredFor = generation;
         }
         if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) {
-          // Snapshot before answering: a caller told "logged in" must stay logged in across a crash.
+          // Snapshot before answering: a caller told "logged in" must stay logged in across a
+          // crash. Unless the browser reports the session unchanged since the last snapshot.
           if (this.#settings.isolateLanes) {
-            await this.#snapshotLane(actor, lane, generation);
-          } else {
+            if (await this.#sessionChanged(actor, lane.index, lane.snapshotVersion)) await this.#snapshotLane(actor, lane, generation);
+          } else if (this.#dirty || (await this.#sessionChanged(actor, lane.index, this.#snapshotVersion))) {
             this.#dirty = true;
             await this.#snapshotSession(actor, generation);
+          } else if (this.#snapRunning !== undefined) {
+            // Unchanged since a snapshot still being taken: it holds this task's changes once done.
+            await this.#snapRunning;
           }
         }
         this.#settle(entry, value, undefined);
@@ -633,15 +642,40 @@ export class SessionSupervisor {
     return this.#settings.snapshotEnabled && !this.#settings.isolateLanes;
   }
 
+  /**
+   * Whether the session `lane` uses may have changed since the snapshot taken at `last`: the
+   * browser's session version moved, or it cannot tell. With `snapshot.when: 'always'`, always.
+   */
+  async #sessionChanged(actor: BrowserActor, lane: number, last: SnapshotVersion | undefined): Promise<boolean> {
+    if (!this.#settings.snapshotWhenChanged || last === undefined || last.generation !== this.#generation) return true;
+    const version = await actor.sessionVersion(lane, this.#settings.restoreTimeoutMs);
+    if (version !== null && version === last.version) {
+      this.#snapshotsSkipped++;
+      return false;
+    }
+    return true;
+  }
+
+  /** The session version a snapshot about to be taken reflects (read before the capture, so later changes count as new). */
+  async #versionNow(actor: BrowserActor, lane: number, generation: number): Promise<SnapshotVersion | undefined> {
+    if (!this.#settings.snapshotWhenChanged) return undefined;
+    const version = await actor.sessionVersion(lane, this.#settings.restoreTimeoutMs);
+    return version === null ? undefined : { generation, version };
+  }
+
   /** Isolated lanes: the lane's own context after its task; on failure the previous one stays. */
   async #snapshotLane(actor: BrowserActor, lane: Lane<Entry>, generation: number): Promise<void> {
     try {
+      const version = await this.#versionNow(actor, lane.index, generation);
       const state = await captureSession(actor, lane.index, this.#settings.restoreTimeoutMs);
       if (generation !== this.#generation) return;
       lane.snapshot = { state, url: lane.lastUrl, at: this.#clock.now() };
+      lane.snapshotVersion = version;
+      this.#snapshotsTaken++;
       this.#events.emit('snapshot', { cookies: state.cookies.length, origins: state.origins.length });
     } catch {
       // A browser that died here is handled by the crash path.
+      lane.snapshotVersion = undefined;
     }
   }
 
@@ -661,14 +695,20 @@ export class SessionSupervisor {
     if (generation !== this.#generation) return;
     this.#dirty = false;
     try {
+      // Set before the capture: a task that ends meanwhile with no change of its own need not wait for it.
+      this.#snapshotVersion = await this.#versionNow(actor, 0, generation);
       const state = await captureSession(actor, this.#sessionLane, this.#settings.restoreTimeoutMs);
       if (generation === this.#generation) {
         this.#snapshot = { state, url: this.#lastUrl, at: this.#clock.now() };
+        this.#snapshotsTaken++;
         this.#events.emit('snapshot', { cookies: state.cookies.length, origins: state.origins.length });
       }
     } catch {
       // A browser that died here is handled by the crash path; the previous snapshot stays.
-      if (generation === this.#generation) this.#dirty = true;
+      if (generation === this.#generation) {
+        this.#dirty = true;
+        this.#snapshotVersion = undefined;
+      }
     }
   }
 

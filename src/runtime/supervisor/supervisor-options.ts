@@ -77,6 +77,13 @@ export interface SessionSupervisorOptions {
     readonly enabled?: boolean;
     /** Task types after which the session may have changed. Default Navigate, ExecuteJS, ImportCookies. */
     readonly after?: readonly TaskType[];
+    /**
+     * `'changed'` (default): after such a task, snapshot only if the browser reports that the
+     * session may have changed since the last snapshot (a response set a cookie, a script wrote
+     * cookies or local storage, cookies were imported); the snapshot is still taken before the
+     * task is answered. `'always'`: after every such task. A driver that cannot tell gets `'always'`.
+     */
+    readonly when?: 'changed' | 'always';
     /** Also re-snapshot a changed session this often while idle. Default 30 000 ms. */
     readonly intervalMs?: number;
   };
@@ -124,6 +131,7 @@ export interface SupervisorSettings {
   readonly maxAttempts: number;
   readonly snapshotEnabled: boolean;
   readonly snapshotAfter: ReadonlySet<TaskType>;
+  readonly snapshotWhenChanged: boolean;
   readonly snapshotIntervalMs: number;
   readonly restoreUrl: boolean;
   readonly recycle: { readonly maxTasks: number; readonly maxAgeMs: number; readonly maxRssBytes: number };
@@ -131,6 +139,12 @@ export interface SupervisorSettings {
 }
 
 export const MAX_LANES = 32;
+
+function snapshotWhen(when: unknown): boolean {
+  if (when === undefined || when === 'changed') return true;
+  if (when === 'always') return false;
+  throw new InvalidOptionError(`snapshot.when must be 'changed' or 'always', got ${JSON.stringify(when)}`);
+}
 
 export function resolveSupervisorOptions(options: SessionSupervisorOptions): SupervisorSettings {
   const lanes = options.lanes ?? 1;
@@ -153,6 +167,7 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
     maxAttempts: positiveInteger('maxAttempts', options.maxAttempts ?? 3),
     snapshotEnabled: options.snapshot?.enabled ?? true,
     snapshotAfter: new Set(options.snapshot?.after ?? ['Navigate', 'ExecuteJS', 'ImportCookies']),
+    snapshotWhenChanged: snapshotWhen(options.snapshot?.when),
     snapshotIntervalMs: positive('snapshot.intervalMs', options.snapshot?.intervalMs ?? 30_000),
     restoreUrl: options.restoreUrl ?? false,
     recycle: {

@@ -46,6 +46,8 @@ export interface SupervisorHealth {
   readonly browserPid: number | null;
   /** Whether a session snapshot is held, and its age in ms. */
   readonly snapshotAgeMs: number | null;
+  /** Session snapshots taken, and skipped after a task because the browser reported no change since the last one. */
+  readonly snapshots: { readonly taken: number; readonly skipped: number };
   /** Each lane (tab) of the browser. */
   readonly lanes: readonly LaneHealth[];
 }
