@@ -97,12 +97,12 @@ describe('PlaywrightDriver.sessionVersion on real Chromium', () => {
 
 describe('SessionSupervisor on real Chromium: snapshots only on change, and a crash right after an answer loses no change it reported', () => {
   const changes: { label: string; change: (origin: string, i: number) => Task; check: Task; expected: (i: number) => unknown }[] = [
-    { label: 'a redirect that sets a cookie', change: (o) => Navigate(`${o}/redirect-set-cookie`), check: GetCookies(['hop']), expected: () => [expect.objectContaining({ name: 'hop', value: '1' })] },
+    { label: 'a redirect that sets a cookie', change: (o) => Navigate(`${o}/redirect-set-cookie`), check: GetCookies(['hop']), expected: (): unknown => [expect.objectContaining({ name: 'hop', value: '1' })] },
     {
       label: 'a script writing document.cookie',
       change: (_o, i) => ExecuteJS('document.cookie = "pref=" + arguments[0] + "; path=/"', [`v${i}`]),
       check: GetCookies(['pref']),
-      expected: (i) => [expect.objectContaining({ name: 'pref', value: `v${i}` })],
+      expected: (i): unknown => [expect.objectContaining({ name: 'pref', value: `v${i}` })],
     },
     {
       label: 'a script writing a local-storage property',
@@ -114,7 +114,7 @@ describe('SessionSupervisor on real Chromium: snapshots only on change, and a cr
       label: "a script's fetch whose answer sets a cookie",
       change: (_o, i) => ExecuteJS('await fetch("/api/set-cookie?v=" + arguments[0])', [`f${i}`]),
       check: GetCookies(['api']),
-      expected: (i) => [expect.objectContaining({ name: 'api', value: `f${i}` })],
+      expected: (i): unknown => [expect.objectContaining({ name: 'api', value: `f${i}` })],
     },
     {
       label: "the page's own script while it loads",
