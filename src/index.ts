@@ -26,6 +26,17 @@ export {
   type LaneWork,
   type SupervisorState,
 } from './runtime/supervisor/session-supervisor.js';
+export {
+  WorkDispatcher,
+  createWorkDispatcher,
+  type DispatchLaneHandle,
+  type DispatchSubmitOptions,
+  type DispatcherStats,
+  type WorkDispatcherEvents,
+  type WorkDispatcherOptions,
+  type WorkerState,
+  type WorkerStats,
+} from './runtime/dispatch/work-dispatcher.js';
 export { backoffCeilingMs, nextDelayMs, type BackoffOptions } from './internal/backoff.js';
 export {
   OverflowPolicy,

@@ -48,6 +48,7 @@ interface Entry {
   readonly idempotencyKey: string | undefined;
   readonly compensate: Task | undefined;
   readonly restoreUrl: boolean;
+  readonly correlationId: string | undefined;
   readonly handle: HandleState<Entry> | undefined;
   phase: Phase;
   attempts: number;
@@ -312,6 +313,9 @@ export class SessionSupervisor {
         }
       }
       if (options.restoreUrl !== undefined && typeof options.restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+      if (options.correlationId !== undefined && (typeof options.correlationId !== 'string' || options.correlationId.length > 256)) {
+        throw new InvalidTaskError('correlationId must be a string of at most 256 characters');
+      }
       signal?.throwIfAborted();
       const now = this.#clock.now();
       entry = {
@@ -327,6 +331,7 @@ export class SessionSupervisor {
         idempotencyKey,
         compensate,
         restoreUrl: options.restoreUrl ?? this.#settings.restoreUrl,
+        correlationId: options.correlationId,
         handle,
         phase: 'queued',
         attempts: 0,
@@ -481,7 +486,14 @@ export class SessionSupervisor {
       const forward = new AbortController();
       entry.forward = forward;
       if (this.#events.hasListeners('task:start')) {
-        this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, lane: lane.index, attempt: entry.attempts, queuedMs: this.#clock.now() - entry.submittedAt });
+        this.#events.emit('task:start', {
+          taskId: entry.id,
+          type: entry.task.type,
+          lane: lane.index,
+          attempt: entry.attempts,
+          queuedMs: this.#clock.now() - entry.submittedAt,
+          ...(entry.correlationId === undefined ? {} : { correlationId: entry.correlationId }),
+        });
       }
       try {
         value = await actor.submit(entry.task, { priority: entry.priority, timeoutMs: remaining(), signal: forward.signal, lane: lane.index });
@@ -898,6 +910,7 @@ export class SessionSupervisor {
         attempts: entry.attempts,
         durationMs: this.#clock.now() - entry.submittedAt,
         ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
+        ...(entry.correlationId === undefined ? {} : { correlationId: entry.correlationId }),
       });
     }
   }

@@ -115,6 +115,8 @@ export interface SupervisedSubmitOptions {
   readonly compensate?: Task;
   /** Before this task runs on a new tab, navigate that lane back to its last URL. */
   readonly restoreUrl?: boolean;
+  /** The caller's own id for the task, repeated in its `task:start` and `task:end` events (a dispatcher's task id, a log id). */
+  readonly correlationId?: string;
 }
 
 /** Options resolved to their defaults and checked. */

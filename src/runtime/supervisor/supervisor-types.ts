@@ -67,9 +67,9 @@ export interface SessionSupervisorEvents {
   /** A session snapshot was taken. */
   snapshot: { readonly cookies: number; readonly origins: number };
   /** A task was handed to the browser on `lane` (once per attempt; `attempt` counts from 1). */
-  'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number };
+  'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number; readonly correlationId?: string };
   /** A task was answered (exactly once per accepted task). */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
+  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number; readonly correlationId?: string };
 }
 
 /**

@@ -1,0 +1,120 @@
+import { type SerializedError, deserializeError, serializeError } from '../../errors.js';
+import type { Task } from '../tasks/types.js';
+
+/**
+ * The one codec for everything that crosses the dispatcher's process boundary. Node's IPC
+ * channel runs with `serialization: 'advanced'` (the structured-clone algorithm), so bytes
+ * (screenshots), `undefined` and nested plain data travel as they are; errors travel as
+ * {@link SerializedError} and are rebuilt by code, so `instanceof`, `code` and `details` survive.
+ * Every message about a task carries the task's id.
+ */
+
+/** What a worker process is told to host. Plain data only: it is sent in the `init` message. */
+export interface WorkerConfig {
+  /** The worker's number (0-based) in its dispatcher, and how often it was restarted. */
+  readonly index: number;
+  readonly incarnation: number;
+  /** SessionSupervisor options that are plain data (lanes, isolateLanes, snapshot, probe, …). */
+  readonly supervisor: Readonly<Record<string, unknown>>;
+  /** Options for each Chromium the worker launches (executablePath, headless, args, tmpRoot, …). */
+  readonly browser: Readonly<Record<string, unknown>>;
+}
+
+/** A task handed to a worker. `timeoutMs` is what is left of the caller's deadline. */
+export interface TaskMessage {
+  readonly t: 'task';
+  readonly id: string;
+  readonly task: Task;
+  readonly priority: number;
+  readonly timeoutMs: number;
+  readonly restoreUrl?: boolean;
+  /** The dispatcher lane handle the task belongs to: the worker keeps such tasks on one lane of its browser. */
+  readonly handle?: string;
+}
+
+export type ToWorker =
+  | { readonly t: 'init'; readonly config: WorkerConfig }
+  | TaskMessage
+  | { readonly t: 'cancel'; readonly id: string }
+  | { readonly t: 'release'; readonly handle: string }
+  | { readonly t: 'ping'; readonly seq: number }
+  | { readonly t: 'stop'; readonly timeoutMs: number };
+
+/** A worker's supervisor, as the dispatcher's stats show it. */
+export interface WorkerHealth {
+  readonly state: string;
+  readonly restarts: number;
+  readonly browserPid: number | null;
+  readonly inFlight: number;
+  readonly queueDepth: number;
+}
+
+export type FromWorker =
+  | { readonly t: 'ready'; readonly browserPid: number | null }
+  /** The worker's supervisor could not start (for example no Chromium): the dispatcher gives up on it. */
+  | { readonly t: 'fatal'; readonly error: SerializedError }
+  /** The task reached the browser (attempt `attempt`): from now on a lost worker means "maybe executed". */
+  | { readonly t: 'started'; readonly id: string; readonly attempt: number }
+  | { readonly t: 'done'; readonly id: string; readonly value: unknown }
+  | { readonly t: 'failed'; readonly id: string; readonly error: SerializedError }
+  | { readonly t: 'pong'; readonly seq: number; readonly health: WorkerHealth };
+
+/** A task's answer as it travels: its value as is, an error as data. */
+export type WireOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: SerializedError };
+
+export function encodeOutcome(value: unknown, error: unknown): WireOutcome {
+  return error === undefined ? { ok: true, value: encodeValue(value) } : { ok: false, error: serializeError(error) };
+}
+
+/** The settled value or the rebuilt error of a {@link WireOutcome}. */
+export function decodeOutcome(outcome: WireOutcome): { value: unknown; error: Error | undefined } {
+  return outcome.ok ? { value: decodeValue(outcome.value), error: undefined } : { value: undefined, error: deserializeError(outcome.error) };
+}
+
+/**
+ * A task's result, ready for structured clone: a Node `Buffer` becomes a plain `Uint8Array` (the
+ * type the other side gets anyway), everything else is already plain data.
+ */
+export function encodeValue(value: unknown): unknown {
+  if (value instanceof Uint8Array && value.constructor !== Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  return value;
+}
+
+export function decodeValue(value: unknown): unknown {
+  return value;
+}
+
+/** Whether `message` is a well-formed worker message (anything else on the channel is ignored and reported). */
+export function isFromWorker(message: unknown): message is FromWorker {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { t?: unknown; id?: unknown };
+  switch (m.t) {
+    case 'ready':
+    case 'fatal':
+    case 'pong':
+      return true;
+    case 'started':
+    case 'done':
+    case 'failed':
+      return typeof m.id === 'string';
+    default:
+      return false;
+  }
+}
+
+export function isToWorker(message: unknown): message is ToWorker {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as { t?: unknown; id?: unknown };
+  switch (m.t) {
+    case 'init':
+    case 'release':
+    case 'ping':
+    case 'stop':
+      return true;
+    case 'task':
+    case 'cancel':
+      return typeof m.id === 'string';
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,862 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  RestartLimitError,
+  ShedError,
+  TaskTimeoutError,
+  deserializeError,
+} from '../../errors.js';
+import { type Clock, systemClock } from '../../internal/clock.js';
+import { createDeferred, type Deferred } from '../../internal/deferred.js';
+import type { Deadline } from '../../internal/deadlines.js';
+import { TypedEmitter } from '../../internal/typed-emitter.js';
+import { AnswerLedger } from '../answer-ledger.js';
+import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
+import { type MailboxSettings, type SubmitDefaults, follow, isPriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
+import { isIdempotent } from '../tasks/run-task.js';
+import type { ResultOf, Task } from '../tasks/types.js';
+import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { type FromWorker, type ToWorker, type WorkerHealth, decodeValue, isFromWorker } from './codec.js';
+
+export interface WorkDispatcherOptions extends RestartPolicyOptions {
+  /** Worker processes, each with its own supervised browser, profile and temporary directory. 1–64. */
+  readonly workers: number;
+  /** Tabs (lanes) of each worker's browser. Default 1. */
+  readonly lanes?: number;
+  /** Most tasks one worker holds at once (running or waiting in its supervisor). Default: its lanes. */
+  readonly workerCapacity?: number;
+  /**
+   * Other SessionSupervisor options for every worker, as plain data (it crosses the process
+   * boundary): `isolateLanes`, `snapshot`, `probe`, `restoreUrl`, `recycle`, `standby`, …
+   */
+  readonly supervisor?: Readonly<Record<string, unknown>>;
+  /** Options for each worker's Chromium (`executablePath`, `headless`, `args`, `tmpRoot`, …), plain data. */
+  readonly browser?: Readonly<Record<string, unknown>>;
+  /** The dispatcher's own bounded queue. Default capacity 1000, overflow `'reject'`. */
+  readonly mailbox?: MailboxSettings;
+  readonly defaultTimeoutMs?: number;
+  readonly maxTimeoutMs?: number;
+  readonly defaultPriority?: number;
+  readonly limits?: Partial<TaskLimits>;
+  /** Most runs of an idempotent task across lost workers (a run counts once it reached a browser). Default 3. */
+  readonly maxAttempts?: number;
+  /** Liveness: a worker that answers no ping for `timeoutMs` is killed and replaced. Default every 1000 ms, 10 000 ms. */
+  readonly heartbeat?: { readonly intervalMs?: number; readonly timeoutMs?: number };
+  /** How long a worker may take to start its browser before it counts as failed. Default 60 000 ms. */
+  readonly startTimeoutMs?: number;
+  /** Tests: a module exporting `createDriver(): Driver` that workers use instead of Chromium. */
+  readonly driverModule?: string;
+  /** The worker entry script. Default: `worker.js` of this package's build. */
+  readonly workerEntry?: string;
+  /** Environment of the worker processes. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export interface DispatchSubmitOptions {
+  readonly priority?: number;
+  /** Deadline in ms from submit, queue time included. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** A second submit with the same key while the first is pending gets the first one's answer. */
+  readonly idempotencyKey?: string;
+  /** Tasks with the same key run on the same worker (the one that holds that session). */
+  readonly sessionKey?: string;
+  readonly restoreUrl?: boolean;
+}
+
+/** Tasks pinned to one lane of one worker's browser, in order (like a supervisor's lane handle). */
+export interface DispatchLaneHandle {
+  readonly id: string;
+  /** The worker it is bound to, once its first task was placed. */
+  readonly worker: number | undefined;
+  submit<T extends Task>(task: T, options?: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'>): Promise<ResultOf<T>>;
+  release(): void;
+}
+
+export type WorkerState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
+
+export interface WorkerStats {
+  readonly index: number;
+  readonly pid: number | null;
+  readonly state: WorkerState;
+  /** Tasks handed to the worker and not answered by it yet. */
+  readonly inFlight: number;
+  readonly capacity: number;
+  /** Tasks waiting for this worker only (session affinity, lane handles). */
+  readonly queued: number;
+  readonly restarts: number;
+  readonly tasksServed: number;
+  /** The worker's supervisor, as its last heartbeat reported it. */
+  readonly health: WorkerHealth | null;
+}
+
+export interface DispatcherStats {
+  /** Waiting for any worker, per priority (index = priority). */
+  readonly queuedByPriority: readonly number[];
+  readonly queued: number;
+  /** Waiting outside the queue under the `defer` policy. */
+  readonly deferred: number;
+  readonly inFlight: number;
+  readonly workers: readonly WorkerStats[];
+}
+
+export interface WorkDispatcherEvents {
+  'worker:ready': { readonly worker: number; readonly pid: number | null; readonly browserPid: number | null; readonly incarnation: number };
+  'worker:exit': { readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number };
+  'worker:restarting': { readonly worker: number; readonly delayMs: number; readonly attempt: number };
+  'worker:failed': { readonly worker: number; readonly reason: string };
+  /** A task reached a worker's browser (once per run; `attempt` counts from 1). */
+  'task:start': { readonly taskId: string; readonly worker: number; readonly attempt: number };
+  'task:end': { readonly taskId: string; readonly worker: number | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number };
+}
+
+interface HandleState {
+  readonly id: string;
+  readonly priority: number;
+  worker: WorkerRecord | undefined;
+  released: boolean;
+  /** Tasks not answered yet: the worker's lane is given back once they are. */
+  open: number;
+}
+
+interface Entry {
+  readonly id: string;
+  /** As submitted (the worker validates it again on its side). */
+  readonly raw: Task;
+  readonly task: ValidTask;
+  readonly priority: number;
+  readonly deadlineAt: number;
+  readonly result: Deferred<unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly idempotencyKey: string | undefined;
+  readonly idempotent: boolean;
+  readonly sessionKey: string | undefined;
+  readonly handle: HandleState | undefined;
+  readonly restoreUrl: boolean | undefined;
+  phase: 'queued' | 'sent' | 'done';
+  /** Runs that reached a browser. */
+  attempts: number;
+  /** The current run reached a browser (a lost worker then means "maybe executed"). */
+  started: boolean;
+  worker: WorkerRecord | undefined;
+  ticket: Ticket<Entry> | undefined;
+  deadline: Deadline | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface WorkerRecord {
+  readonly index: number;
+  incarnation: number;
+  child: ChildProcess | undefined;
+  pid: number | null;
+  state: WorkerState;
+  readonly capacity: number;
+  readonly inFlight: Map<string, Entry>;
+  /** Tasks that must run on this worker, in arrival order per priority. */
+  pinned: Entry[];
+  /** Lane handles bound to it and not released: at most its lanes, so a handle never waits for a tab while holding a slot. */
+  readonly handles: Set<HandleState>;
+  readonly lanes: number;
+  outbox: ToWorker[];
+  blocked: boolean;
+  readonly policy: RestartPolicy;
+  servingSince: number | undefined;
+  tasksThisIncarnation: number;
+  tasksServed: number;
+  restarts: number;
+  lastPongAt: number;
+  pingSeq: number;
+  health: WorkerHealth | null;
+  startTimer: ReturnType<Clock['setTimeout']> | undefined;
+  restartTimer: ReturnType<Clock['setTimeout']> | undefined;
+  exited: Deferred<void>;
+  /** Why the dispatcher killed it (heartbeat, start timeout), for the exit report. */
+  killReason: string | undefined;
+}
+
+const MAX_WORKERS = 64;
+
+/**
+ * Spreads independent tasks over N worker processes (`child_process.fork`), each hosting a
+ * SessionSupervisor on its own browser. Same contract as a supervisor: `submit` answers every
+ * accepted task exactly once. Placement is least-loaded; `sessionKey` and lane handles keep
+ * related tasks on one worker. A worker that exits or stops answering heartbeats is replaced
+ * with backoff: its tasks that had not reached a browser are placed again, its idempotent
+ * running tasks run again (on any worker), its non-idempotent running tasks fail with
+ * `ERR_ACTOR_CRASHED` and `maybeExecuted: true`.
+ */
+export class WorkDispatcher {
+  readonly #options: WorkDispatcherOptions;
+  readonly #clock: Clock;
+  readonly #defaults: SubmitDefaults;
+  readonly #limits: TaskLimits;
+  readonly #maxAttempts: number;
+  readonly #heartbeatMs: number;
+  readonly #heartbeatTimeoutMs: number;
+  readonly #startTimeoutMs: number;
+  readonly #entry: string;
+  readonly #mailbox: PriorityMailbox<Entry>;
+  readonly #ledger: AnswerLedger<Entry>;
+  readonly #workers: WorkerRecord[] = [];
+  /** Entries to place before the mailbox's (re-runs after a lost worker), in order. */
+  #retry: Entry[] = [];
+  readonly #sessions = new Map<string, WorkerRecord>();
+  readonly #events = new TypedEmitter<WorkDispatcherEvents>();
+  #seq = 0;
+  #handleSeq = 0;
+  #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  #startPromise: Promise<void> | undefined;
+  #stopPromise: Promise<void> | undefined;
+  #heartbeat: ReturnType<Clock['setTimeout']> | undefined;
+  #drained: Deferred<void> | undefined;
+  readonly #readyWaiters = new Map<WorkerRecord, Deferred<void>>();
+  /** A worker could not start its supervisor at all (no Chromium, bad options): no restart can fix that. */
+  #fatal: Error | undefined;
+  readonly #id: string;
+  static #count = 0;
+
+  constructor(options: WorkDispatcherOptions) {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('createWorkDispatcher needs an options object, e.g. { workers: 2 }');
+    const { workers } = options;
+    if (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+      throw new InvalidOptionError(`workers must be an integer from 1 to ${MAX_WORKERS} (worker processes, each with its own browser), got ${String(workers)}`);
+    }
+    const lanes = options.lanes ?? 1;
+    if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > 32) throw new InvalidOptionError(`lanes must be an integer from 1 to 32 (tabs per worker browser), got ${String(lanes)}`);
+    const capacity = positiveInteger('workerCapacity', options.workerCapacity ?? lanes);
+    if (options.supervisor !== undefined && (typeof options.supervisor !== 'object' || options.supervisor === null)) throw new InvalidOptionError('supervisor must be an object of plain-data SessionSupervisor options');
+    if (options.supervisor && 'driver' in options.supervisor) throw new InvalidOptionError('supervisor.driver cannot cross a process boundary: workers launch their own browser (use browser: {…}, or driverModule in tests)');
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#defaults = submitDefaults(options);
+    this.#limits = { ...defaultTaskLimits, ...options.limits };
+    this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
+    this.#heartbeatMs = positive('heartbeat.intervalMs', options.heartbeat?.intervalMs ?? 1000);
+    this.#heartbeatTimeoutMs = positive('heartbeat.timeoutMs', options.heartbeat?.timeoutMs ?? 10_000);
+    if (this.#heartbeatTimeoutMs <= this.#heartbeatMs) throw new InvalidOptionError(`heartbeat.timeoutMs (${this.#heartbeatTimeoutMs}) must be above heartbeat.intervalMs (${this.#heartbeatMs})`);
+    this.#startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs ?? 60_000);
+    this.#entry = options.workerEntry ?? defaultWorkerEntry();
+    this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions(options.mailbox, (entry) => this.#shed(entry)));
+    this.#ledger = new AnswerLedger<Entry>(this.#clock);
+    this.#id = `dispatcher-${++WorkDispatcher.#count}`;
+    for (let index = 0; index < workers; index++) {
+      this.#workers.push({
+        index,
+        incarnation: 0,
+        child: undefined,
+        pid: null,
+        state: 'stopped',
+        capacity,
+        inFlight: new Map(),
+        pinned: [],
+        handles: new Set(),
+        lanes,
+        outbox: [],
+        blocked: false,
+        policy: new RestartPolicy(options, options.random),
+        servingSince: undefined,
+        tasksThisIncarnation: 0,
+        tasksServed: 0,
+        restarts: 0,
+        lastPongAt: 0,
+        pingSeq: 0,
+        health: null,
+        startTimer: undefined,
+        restartTimer: undefined,
+        exited: createDeferred<void>(),
+        killReason: undefined,
+      });
+    }
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+
+  on<K extends keyof WorkDispatcherEvents>(event: K, listener: (payload: WorkDispatcherEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Start every worker; resolves once all serve (rejects if one cannot start at all, e.g. no Chromium). Idempotent. */
+  start(): Promise<void> {
+    this.#startPromise ??= (async () => {
+      if (this.#state !== 'idle') throw new ActorStoppedError(`${this.#id} was stopped`);
+      this.#state = 'running';
+      const ready = this.#workers.map((w) => this.#waitReady(w));
+      for (const w of this.#workers) this.#spawn(w);
+      this.#armHeartbeat();
+      await Promise.all(ready);
+    })();
+    return this.#startPromise;
+  }
+
+  /** Submit a task; the promise settles exactly once. Starts the workers if needed. */
+  submit<T extends Task>(task: T, options: DispatchSubmitOptions = {}): Promise<ResultOf<T>> {
+    return this.#submit(task, options, undefined) as Promise<ResultOf<T>>;
+  }
+
+  /** A handle whose tasks run in order on one lane of one worker; release it when done. */
+  lane(options: { priority?: number } = {}): DispatchLaneHandle {
+    const priority = options.priority ?? this.#defaults.defaultPriority;
+    if (!isPriority(priority)) throw new InvalidOptionError(`priority must be an integer from 0 to 9, got ${String(priority)}`);
+    const state: HandleState = { id: `${this.#id}/lane-${++this.#handleSeq}`, priority, worker: undefined, released: false, open: 0 };
+    return {
+      id: state.id,
+      get worker() {
+        return state.worker?.index;
+      },
+      submit: <T extends Task>(task: T, opts: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'> = {}) => this.#submit(task, opts, state) as Promise<ResultOf<T>>,
+      release: () => this.#releaseHandle(state),
+    };
+  }
+
+  /** Run `fn` with a lane handle and release it afterwards, also when `fn` throws. */
+  async withLane<R>(fn: (lane: DispatchLaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
+    const handle = this.lane(options);
+    try {
+      return await fn(handle);
+    } finally {
+      handle.release();
+    }
+  }
+
+  stats(): DispatcherStats {
+    return {
+      queuedByPriority: this.#mailbox.sizes(),
+      queued: this.#mailbox.size + this.#retry.length,
+      deferred: this.#mailbox.deferredSize,
+      inFlight: this.#workers.reduce((n, w) => n + w.inFlight.size, 0),
+      workers: this.#workers.map((w) => ({
+        index: w.index,
+        pid: w.pid,
+        state: w.state,
+        inFlight: w.inFlight.size,
+        capacity: w.capacity,
+        queued: w.pinned.length,
+        restarts: w.restarts,
+        tasksServed: w.tasksServed,
+        health: w.health,
+      })),
+    };
+  }
+
+  /** Answer every accepted task (waiting out worker restarts), then stop the workers and their browsers. Idempotent. */
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#stopPromise ??= this.#stop(options.timeoutMs ?? 30_000, false);
+    return this.#stopPromise;
+  }
+
+  /** Fail every pending task with `ERR_ACTOR_STOPPED` and end the workers and their browsers now. Idempotent. */
+  kill(): Promise<void> {
+    this.#stopPromise ??= this.#stop(0, true);
+    return this.#stopPromise;
+  }
+
+  // ── submit ────────────────────────────────────────────────────────────────────────────
+
+  #submit(task: Task, options: DispatchSubmitOptions, handle: HandleState | undefined): Promise<unknown> {
+    let entry: Entry;
+    try {
+      if (this.#state === 'stopping' || this.#state === 'stopped') throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
+      if (handle?.released) throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with dispatcher.lane())`);
+      const valid = validateTask(task, this.#limits);
+      const parsed = parseSubmitOptions(handle ? { ...options, priority: handle.priority } : options, this.#defaults);
+      const { sessionKey, restoreUrl } = options;
+      if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
+        throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
+      }
+      if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+      parsed.signal?.throwIfAborted();
+      const now = this.#clock.now();
+      entry = {
+        id: `${this.#id}:${++this.#seq}`,
+        raw: task,
+        task: valid,
+        priority: parsed.priority,
+        deadlineAt: now + parsed.timeoutMs,
+        result: createDeferred<unknown>(),
+        signal: parsed.signal,
+        idempotencyKey: parsed.idempotencyKey,
+        idempotent: isIdempotent(valid),
+        sessionKey,
+        handle,
+        restoreUrl,
+        phase: 'queued',
+        attempts: 0,
+        started: false,
+        worker: undefined,
+        ticket: undefined,
+        deadline: undefined,
+        onAbort: undefined,
+      };
+      const existing = parsed.idempotencyKey === undefined ? undefined : this.#ledger.claim(entry, JSON.stringify(valid));
+      if (existing) return follow(existing.result.promise, parsed.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const refused = this.#enqueue(entry);
+    if (refused) {
+      this.#ledger.unclaim(entry);
+      return Promise.reject(refused);
+    }
+    if (handle) handle.open++;
+    this.#ledger.arm(
+      entry,
+      () => this.#giveUp(entry, new TaskTimeoutError(`Task ${entry.id} (${entry.task.type}) did not finish within its deadline`, { details: { taskId: entry.id, type: entry.task.type } })),
+      () => this.#giveUp(entry, entry.signal?.reason),
+    );
+    if (this.#state === 'idle') void this.start().catch(() => undefined);
+    this.#pump();
+    return entry.result.promise;
+  }
+
+  /** Tasks bound to a worker wait in its own queue (bounded by the mailbox capacity); the rest in the mailbox. */
+  #enqueue(entry: Entry): MailboxFullError | undefined {
+    const owner = this.#ownerOf(entry);
+    if (owner) {
+      if (owner.pinned.length >= this.#mailbox.capacity) {
+        return new MailboxFullError(`Worker ${owner.index} of ${this.#id} already has ${owner.pinned.length} tasks waiting for it (the queue capacity); task refused — await the earlier ones first`, {
+          details: { capacity: this.#mailbox.capacity, queued: owner.pinned.length, worker: owner.index },
+        });
+      }
+      insertByPriority(owner.pinned, entry);
+      return undefined;
+    }
+    const ticket = this.#mailbox.offer(entry, entry.priority);
+    if (!ticket) {
+      return new MailboxFullError(`Dispatcher queue full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.#id}); task refused — retry later`, {
+        details: { capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority },
+      });
+    }
+    entry.ticket = ticket;
+    return undefined;
+  }
+
+  /** The worker an entry must run on, if it is bound: its session's or its lane handle's. */
+  #ownerOf(entry: Entry): WorkerRecord | undefined {
+    const owner = entry.handle?.worker ?? (entry.sessionKey === undefined ? undefined : this.#sessions.get(entry.sessionKey));
+    return owner && owner.state !== 'failed' ? owner : undefined;
+  }
+
+  #shed(entry: Entry): void {
+    entry.ticket = undefined;
+    this.#answer(entry, undefined, new ShedError(`Task ${entry.id} was shed from the full dispatcher queue for a higher-priority task`, { details: { taskId: entry.id, priority: entry.priority } }));
+  }
+
+  #releaseHandle(handle: HandleState): void {
+    if (handle.released) return;
+    handle.released = true;
+    this.#maybeReleaseRemote(handle);
+  }
+
+  #maybeReleaseRemote(handle: HandleState): void {
+    if (!handle.released || handle.open > 0 || !handle.worker) return;
+    const w = handle.worker;
+    if (!w.handles.delete(handle)) return;
+    if (w.state === 'ready') this.#send(w, { t: 'release', handle: handle.id });
+    this.#pump();
+  }
+
+  /** Deadline or abort: answer now; the worker is told to stop the task, and its late answer is discarded. */
+  #giveUp(entry: Entry, error: unknown): void {
+    if (entry.phase === 'queued') this.#unqueue(entry);
+    else if (entry.phase === 'sent' && entry.worker?.state === 'ready') this.#send(entry.worker, { t: 'cancel', id: entry.id });
+    this.#answer(entry, undefined, error);
+    this.#pump();
+  }
+
+  #unqueue(entry: Entry): void {
+    if (entry.ticket) {
+      this.#mailbox.remove(entry.ticket);
+      entry.ticket = undefined;
+    }
+    this.#retry = this.#retry.filter((e) => e !== entry);
+    for (const w of this.#workers) if (w.pinned.includes(entry)) w.pinned = w.pinned.filter((e) => e !== entry);
+  }
+
+  #answer(entry: Entry, value: unknown, error: unknown): void {
+    const worker = entry.worker?.index ?? null;
+    if (!this.#ledger.answer(entry, value, error)) return;
+    if (entry.handle) {
+      entry.handle.open--;
+      this.#maybeReleaseRemote(entry.handle);
+    }
+    if (this.#events.hasListeners('task:end')) {
+      this.#events.emit('task:end', {
+        taskId: entry.id,
+        worker,
+        ok: error === undefined,
+        attempts: entry.attempts,
+        ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
+      });
+    }
+    this.#checkDrained();
+  }
+
+  // ── placement ─────────────────────────────────────────────────────────────────────────
+
+  /** Hand waiting tasks to ready workers with room, least-loaded first. The only place that sends tasks. */
+  #pump(): void {
+    if (this.#state !== 'running' && this.#state !== 'stopping') return;
+    for (;;) {
+      const candidates = this.#workers.filter((w) => w.state === 'ready' && w.inFlight.size < w.capacity);
+      if (candidates.length === 0) return;
+      let placed = false;
+      // Least-loaded first; ties go to the lower index.
+      candidates.sort((a, b) => a.inFlight.size - b.inFlight.size || a.index - b.index);
+      for (const w of candidates) {
+        const entry = this.#nextFor(w);
+        if (!entry) continue;
+        this.#dispatch(w, entry);
+        placed = true;
+        break;
+      }
+      if (!placed) return;
+    }
+  }
+
+  /** The next task `w` should run: its own pinned ones first, then re-runs, then the mailbox (skipping tasks bound elsewhere). */
+  #nextFor(w: WorkerRecord): Entry | undefined {
+    const own = w.pinned.shift();
+    if (own) return own;
+    for (let i = 0; i < this.#retry.length; i++) {
+      const entry = this.#retry[i] as Entry;
+      const owner = this.#ownerOf(entry);
+      if ((owner && owner !== w) || (!owner && !this.#canTake(w, entry))) continue;
+      this.#retry.splice(i, 1);
+      return entry;
+    }
+    for (;;) {
+      const entry = this.#mailbox.take();
+      if (!entry) return undefined;
+      entry.ticket = undefined;
+      const owner = this.#ownerOf(entry);
+      if (owner && owner !== w) {
+        // Bound to a busy worker meanwhile (its session's first task was placed there): wait for it.
+        insertByPriority(owner.pinned, entry);
+        continue;
+      }
+      if (!owner && !this.#canTake(w, entry)) {
+        // A new lane handle, and every tab of this worker is held: it waits for a worker with a free one.
+        this.#retry.push(entry);
+        continue;
+      }
+      return entry;
+    }
+  }
+
+  /** Whether `w` can take an unbound entry: a new lane handle needs one of its tabs free of other handles. */
+  #canTake(w: WorkerRecord, entry: Entry): boolean {
+    return !entry.handle || entry.handle.worker !== undefined || w.handles.size < w.lanes;
+  }
+
+  #dispatch(w: WorkerRecord, entry: Entry): void {
+    if (entry.sessionKey !== undefined && !this.#sessions.has(entry.sessionKey)) this.#sessions.set(entry.sessionKey, w);
+    if (entry.handle && !entry.handle.worker) {
+      entry.handle.worker = w;
+      w.handles.add(entry.handle);
+    }
+    entry.phase = 'sent';
+    entry.started = false;
+    entry.worker = w;
+    w.inFlight.set(entry.id, entry);
+    this.#send(w, {
+      t: 'task',
+      id: entry.id,
+      task: entry.raw,
+      priority: entry.priority,
+      timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()),
+      ...(entry.restoreUrl === undefined ? {} : { restoreUrl: entry.restoreUrl }),
+      ...(entry.handle ? { handle: entry.handle.id } : {}),
+    });
+  }
+
+  /** Send in order; a full channel (`send()` returning false) holds later messages until it drains. */
+  #send(w: WorkerRecord, message: ToWorker): void {
+    const child = w.child;
+    if (!child?.connected) return;
+    if (w.blocked) {
+      w.outbox.push(message);
+      return;
+    }
+    const ok = child.send(message, undefined, {}, () => {
+      if (!w.blocked || w.child !== child) return;
+      w.blocked = false;
+      const queued = w.outbox.splice(0);
+      for (const m of queued) this.#send(w, m);
+    });
+    if (!ok) w.blocked = true;
+  }
+
+  // ── workers ───────────────────────────────────────────────────────────────────────────
+
+  #spawn(w: WorkerRecord): void {
+    w.incarnation++;
+    w.state = 'starting';
+    w.servingSince = undefined;
+    w.tasksThisIncarnation = 0;
+    w.blocked = false;
+    w.outbox = [];
+    w.health = null;
+    w.killReason = undefined;
+    w.exited = createDeferred<void>();
+    const args = this.#options.driverModule === undefined ? [] : [this.#options.driverModule];
+    let child: ChildProcess;
+    try {
+      child = fork(this.#entry, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#options.env ?? process.env });
+    } catch (error) {
+      this.#workerGone(w, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    w.child = child;
+    w.pid = child.pid ?? null;
+    const incarnation = w.incarnation;
+    child.on('message', (message: unknown) => {
+      if (w.child === child && isFromWorker(message)) this.#onMessage(w, message);
+    });
+    child.on('error', () => undefined); // the exit event follows
+    child.on('exit', (code, signal) => {
+      w.exited.resolve();
+      if (w.child !== child || w.incarnation !== incarnation) return;
+      this.#workerGone(w, w.killReason ?? `exited (${signal ?? `code ${String(code)}`})`);
+    });
+    this.#send(w, { t: 'init', config: { index: w.index, incarnation, supervisor: { ...this.#options.supervisor, lanes: this.#options.lanes ?? 1 }, browser: { ...this.#options.browser } } });
+    w.startTimer = this.#clock.setTimeout(() => {
+      if (w.child === child && w.state === 'starting') this.#killWorker(w, `did not start within ${this.#startTimeoutMs}ms`);
+    }, this.#startTimeoutMs);
+  }
+
+  #onMessage(w: WorkerRecord, message: FromWorker): void {
+    switch (message.t) {
+      case 'ready':
+        if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
+        w.state = 'ready';
+        w.servingSince = this.#clock.now();
+        w.lastPongAt = this.#clock.now();
+        this.#events.emit('worker:ready', { worker: w.index, pid: w.pid, browserPid: message.browserPid, incarnation: w.incarnation });
+        this.#readyWaiters.get(w)?.resolve();
+        this.#pump();
+        return;
+      case 'fatal': {
+        const error = deserializeError(message.error);
+        this.#fatal = error;
+        this.#readyWaiters.get(w)?.reject(error);
+        return;
+      }
+      case 'started': {
+        const entry = w.inFlight.get(message.id);
+        if (entry && !entry.started) {
+          entry.started = true;
+          entry.attempts++;
+          if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, worker: w.index, attempt: entry.attempts });
+        }
+        return;
+      }
+      case 'done':
+      case 'failed': {
+        const entry = w.inFlight.get(message.id);
+        if (!entry) return;
+        w.inFlight.delete(message.id);
+        if (message.t === 'done') {
+          w.tasksThisIncarnation++;
+          w.tasksServed++;
+          this.#answer(entry, decodeValue(message.value), undefined);
+        } else {
+          this.#answer(entry, undefined, deserializeError(message.error));
+        }
+        this.#pump();
+        return;
+      }
+      case 'pong':
+        w.lastPongAt = this.#clock.now();
+        w.health = message.health;
+        return;
+    }
+  }
+
+  #waitReady(w: WorkerRecord): Promise<void> {
+    const d = createDeferred<void>();
+    this.#readyWaiters.set(w, d);
+    return d.promise.finally(() => this.#readyWaiters.delete(w));
+  }
+
+  /** SIGKILL a worker that stopped answering (or never started); its exit does the rest. */
+  #killWorker(w: WorkerRecord, reason: string): void {
+    w.killReason = reason;
+    try {
+      w.child?.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** A worker exited or could not start: answer or re-place its tasks, then restart it with backoff or give it up. */
+  #workerGone(w: WorkerRecord, reason: string): void {
+    if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
+    const pid = w.pid;
+    w.child = undefined;
+    w.pid = null;
+    let requeued = 0;
+    let failed = 0;
+    const lost = [...w.inFlight.values()];
+    w.inFlight.clear();
+    for (const entry of lost) {
+      if (entry.phase === 'done') continue;
+      entry.worker = undefined;
+      if (!entry.started || (entry.idempotent && entry.attempts < this.#maxAttempts)) {
+        // Never reached a browser, or safe to run again: place it again (front of the line).
+        entry.phase = 'queued';
+        this.#retry.push(entry);
+        requeued++;
+      } else {
+        failed++;
+        this.#answer(
+          entry,
+          undefined,
+          new ActorCrashedError(
+            entry.idempotent
+              ? `Task ${entry.id} (${entry.task.type}) was running on worker ${w.index} when it was lost, ${entry.attempts} times (maxAttempts); not run again`
+              : `Task ${entry.id} (${entry.task.type}) was running on worker ${w.index} when it was lost (${reason}); it is not idempotent, so it was not run again and may or may not have taken effect`,
+            { details: { taskId: entry.id, worker: w.index, maybeExecuted: true, attempts: entry.attempts } },
+          ),
+        );
+      }
+    }
+    this.#events.emit('worker:exit', { worker: w.index, pid, reason, requeued, failed });
+    if (this.#state === 'stopped' || w.state === 'stopping' || w.state === 'stopped') {
+      w.state = 'stopped';
+      this.#pump();
+      return;
+    }
+    if (this.#fatal) {
+      this.#giveUpWorker(w, `${reason}: ${this.#fatal.message}`);
+      return;
+    }
+    const decision = w.policy.onFailure(this.#clock.now(), { servingSince: w.servingSince, tasksServed: w.tasksThisIncarnation });
+    if (decision.kind === 'give-up') {
+      this.#giveUpWorker(w, `${reason}; ${decision.restartsInWindow} restarts without progress within ${decision.windowMs}ms`);
+      return;
+    }
+    w.state = 'restarting';
+    w.restarts++;
+    this.#events.emit('worker:restarting', { worker: w.index, delayMs: decision.delayMs, attempt: decision.attempt });
+    w.restartTimer = this.#clock.setTimeout(() => {
+      w.restartTimer = undefined;
+      if (w.state === 'restarting' && this.#state !== 'stopped') this.#spawn(w);
+    }, decision.delayMs);
+    this.#pump();
+  }
+
+  /** The worker is failed for good: its bound tasks and sessions go to the others; with none left, everything fails. */
+  #giveUpWorker(w: WorkerRecord, reason: string): void {
+    w.state = 'failed';
+    this.#events.emit('worker:failed', { worker: w.index, reason });
+    for (const [key, owner] of this.#sessions) if (owner === w) this.#sessions.delete(key);
+    const pinned = w.pinned;
+    w.pinned = [];
+    this.#retry.push(...pinned);
+    if (this.#workers.every((x) => x.state === 'failed')) {
+      const error = this.#fatal ?? new RestartLimitError(`Every worker of ${this.#id} failed (last: worker ${w.index}, ${reason})`, { details: { workers: this.#workers.length } });
+      for (const d of this.#readyWaiters.values()) d.reject(error);
+      for (const entry of [...this.#retry, ...this.#mailbox.drain()]) this.#answer(entry, undefined, error);
+      this.#retry = [];
+      return;
+    }
+    this.#pump();
+  }
+
+  #armHeartbeat(): void {
+    this.#heartbeat = this.#clock.setTimeout(() => {
+      const now = this.#clock.now();
+      for (const w of this.#workers) {
+        if (w.state !== 'ready' || !w.child) continue;
+        if (now - w.lastPongAt > this.#heartbeatTimeoutMs) {
+          this.#killWorker(w, `missed heartbeats for ${now - w.lastPongAt}ms`);
+          continue;
+        }
+        this.#send(w, { t: 'ping', seq: ++w.pingSeq });
+      }
+      if (this.#state === 'running' || this.#state === 'stopping') this.#armHeartbeat();
+    }, this.#heartbeatMs);
+  }
+
+  // ── stop ──────────────────────────────────────────────────────────────────────────────
+
+  #pendingCount(): number {
+    return this.#mailbox.size + this.#mailbox.deferredSize + this.#retry.length + this.#workers.reduce((n, w) => n + w.pinned.length + [...w.inFlight.values()].filter((e) => e.phase !== 'done').length, 0);
+  }
+
+  #checkDrained(): void {
+    if (this.#drained && this.#pendingCount() === 0) this.#drained.resolve();
+  }
+
+  async #stop(timeoutMs: number, kill: boolean): Promise<void> {
+    const wasIdle = this.#state === 'idle';
+    this.#state = 'stopping';
+    if (kill) {
+      const error = new ActorStoppedError(`${this.#id} was killed; the task was not answered`);
+      const all = [...this.#retry, ...this.#mailbox.drain(), ...this.#workers.flatMap((w) => [...w.pinned, ...w.inFlight.values()])];
+      this.#retry = [];
+      for (const w of this.#workers) w.pinned = [];
+      for (const entry of all) this.#answer(entry, undefined, error);
+    } else if (!wasIdle && this.#pendingCount() > 0) {
+      this.#drained = createDeferred<void>();
+      const timer = this.#clock.setTimeout(() => this.#drained?.resolve(), timeoutMs);
+      await this.#drained.promise;
+      this.#clock.clearTimeout(timer);
+      const error = new ActorStoppedError(`${this.#id} stopped before the task finished (stop timeout ${timeoutMs}ms)`);
+      for (const entry of [...this.#retry, ...this.#mailbox.drain(), ...this.#workers.flatMap((w) => [...w.pinned, ...w.inFlight.values()])]) this.#answer(entry, undefined, error);
+    }
+    this.#state = 'stopped';
+    if (this.#heartbeat) this.#clock.clearTimeout(this.#heartbeat);
+    for (const d of this.#readyWaiters.values()) d.reject(new ActorStoppedError(`${this.#id} was stopped`));
+    await Promise.all(
+      this.#workers.map(async (w) => {
+        if (w.restartTimer) this.#clock.clearTimeout(w.restartTimer);
+        if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
+        const child = w.child;
+        w.state = 'stopping';
+        if (child && child.exitCode === null && child.signalCode === null) {
+          if (kill) child.kill('SIGTERM');
+          else this.#send(w, { t: 'stop', timeoutMs: 10_000 });
+          const grace = kill ? 5000 : 15_000;
+          const timer = setTimeout(() => child.kill('SIGKILL'), grace);
+          await w.exited.promise;
+          clearTimeout(timer);
+        }
+        w.state = 'stopped';
+      }),
+    );
+    this.#ledger.clear();
+  }
+}
+
+function insertByPriority(queue: Entry[], entry: Entry): void {
+  let i = queue.length;
+  while (i > 0 && (queue[i - 1] as Entry).priority < entry.priority) i--;
+  queue.splice(i, 0, entry);
+}
+
+/** `dist/worker.js` next to this build; from the TypeScript sources (tests), the built copy. */
+function defaultWorkerEntry(): string {
+  const here = fileURLToPath(new URL('../../worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const built = here.replace(/[\\/]src[\\/]worker\.js$/, '/dist/worker.js');
+  if (existsSync(built)) return built;
+  throw new InvalidOptionError(`The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`);
+}
+
+
+/** A dispatcher over `options.workers` worker processes; call `start()` (or just `submit`). */
+export function createWorkDispatcher(options: WorkDispatcherOptions): WorkDispatcher {
+  return new WorkDispatcher(options);
+}

@@ -1,0 +1,102 @@
+import { deserialize, serialize } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, isBrowserActorError } from '../../src/errors.js';
+import { type FromWorker, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker } from '../../src/runtime/dispatch/codec.js';
+import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
+
+/** What Node's IPC channel does with `serialization: 'advanced'`. */
+const overTheWire = <T>(value: T): T => deserialize(serialize(value)) as T;
+const roundTrip = (value: unknown, error?: unknown): { value: unknown; error: Error | undefined } => decodeOutcome(overTheWire(encodeOutcome(value, error)));
+
+describe('dispatcher codec: every value a task may return survives the process boundary', () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255, 7]);
+  const values: [string, unknown][] = [
+    ['Navigate result', { url: 'http://127.0.0.1:1/x?q=ü', status: 200 }],
+    ['Navigate to about:blank (status null)', { url: 'about:blank', status: null }],
+    ['CurrentUrl', 'http://127.0.0.1:1/'],
+    ['ExecuteJS undefined', undefined],
+    ['ExecuteJS null', null],
+    ['ExecuteJS numbers', [0, 1.5, -2, Number.MAX_SAFE_INTEGER, 1e-300]],
+    ['ExecuteJS nested plain data', { a: [1, { b: 'c', d: [true, false, null] }], 'key with spaces': '' }],
+    ['ExecuteJS strings beyond ASCII', ['Zoë Brontë', '家系図', '\u0000\n\t', '😀']],
+    ['GetCookies', [{ name: 'sid', value: 'v', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' }]],
+    ['ExportCookies storage-state', { cookies: [], origins: [{ origin: 'http://127.0.0.1:1', localStorage: [{ name: 'k', value: 'v' }] }] }],
+    ['ExportCookies netscape', '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tv\n'],
+  ];
+
+  it.each(values)('%s', (_label, value) => {
+    expect(roundTrip(value)).toEqual({ value, error: undefined });
+  });
+
+  it('a screenshot arrives as bytes (a Node Buffer as a plain Uint8Array), not as an object of indices', () => {
+    const { value } = roundTrip(png);
+    expect(value).toBeInstanceOf(Uint8Array);
+    expect([...(value as Uint8Array)]).toEqual([...png]);
+    const fromBuffer = roundTrip(Buffer.from(png)).value;
+    expect(fromBuffer).toBeInstanceOf(Uint8Array);
+    expect([...(fromBuffer as Uint8Array)]).toEqual([...png]);
+  });
+
+  it('undefined inside arrays and objects stays undefined (JSON would have dropped or nulled it)', () => {
+    const { value } = roundTrip({ list: [1, undefined, 3], missing: undefined });
+    expect(value).toEqual({ list: [1, undefined, 3], missing: undefined });
+    expect(Object.keys(value as object)).toEqual(['list', 'missing']);
+  });
+});
+
+describe('dispatcher codec: errors come back as our classes, by code, with their details', () => {
+  it.each(Object.values(ErrorCode))('%s', (code) => {
+    const original = new BrowserActorError(code, `failed with ${code}`, { details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null } });
+    const { value, error } = roundTrip(undefined, original);
+    expect(value).toBeUndefined();
+    expect(isBrowserActorError(error, code)).toBe(true);
+    expect(error).toMatchObject({ code, message: `failed with ${code}`, details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null } });
+  });
+
+  it('subclasses and causes survive: an ActorCrashedError caused by a NavigationError', () => {
+    const cause = new NavigationError('Navigation to http://127.0.0.1:1/ failed: net::ERR_CONNECTION_REFUSED', { details: { netError: 'net::ERR_CONNECTION_REFUSED' } });
+    const { error } = roundTrip(undefined, new ActorCrashedError('lost', { cause, details: { maybeExecuted: true } }));
+    expect(error).toBeInstanceOf(ActorCrashedError);
+    expect((error as ActorCrashedError).details['maybeExecuted']).toBe(true);
+    expect(error?.cause).toBeInstanceOf(NavigationError);
+    expect((error?.cause as NavigationError).details['netError']).toBe('net::ERR_CONNECTION_REFUSED');
+  });
+
+  it('script errors and timeouts keep their class; foreign errors keep name and message; thrown non-errors are described, not copied', () => {
+    expect(roundTrip(undefined, new ScriptError('TypeError: x is undefined')).error).toBeInstanceOf(ScriptError);
+    expect(roundTrip(undefined, new TaskTimeoutError('late')).error).toBeInstanceOf(TaskTimeoutError);
+    const foreign = roundTrip(undefined, new RangeError('out of range')).error;
+    expect(foreign).toMatchObject({ name: 'RangeError', message: 'out of range', code: 'ERR_UNKNOWN' });
+    const thrown = roundTrip(undefined, 'password=hunter2').error;
+    expect(thrown?.message).toBe('Non-error value thrown (string)');
+  });
+});
+
+describe('dispatcher codec: messages', () => {
+  it('every message survives the channel and is recognised; anything else is not', () => {
+    const toWorker: ToWorker[] = [
+      { t: 'init', config: { index: 0, incarnation: 1, supervisor: { lanes: 2 }, browser: { headless: true } } },
+      { t: 'task', id: 'd:1', task: Navigate('http://127.0.0.1:1/'), priority: 5, timeoutMs: 1000, handle: 'h1' },
+      { t: 'task', id: 'd:2', task: ExecuteJS('return arguments[0]', [{ a: [1] }], { idempotent: true }), priority: 9, timeoutMs: 5 },
+      { t: 'cancel', id: 'd:1' },
+      { t: 'release', handle: 'h1' },
+      { t: 'ping', seq: 3 },
+      { t: 'stop', timeoutMs: 100 },
+    ];
+    for (const m of toWorker) expect(isToWorker(overTheWire(m))).toBe(true);
+    expect(overTheWire(toWorker[2])).toEqual(toWorker[2]);
+    const fromWorker: FromWorker[] = [
+      { t: 'ready', browserPid: 12 },
+      { t: 'started', id: 'd:1', attempt: 1 },
+      { t: 'done', id: 'd:1', value: undefined },
+      { t: 'failed', id: 'd:1', error: { name: 'ScriptError', code: 'ERR_SCRIPT', message: 'x' } },
+      { t: 'pong', seq: 3, health: { state: 'healthy', restarts: 0, browserPid: 12, inFlight: 1, queueDepth: 0 } },
+      { t: 'fatal', error: { name: 'BrowserNotFoundError', code: 'ERR_BROWSER_NOT_FOUND', message: 'none' } },
+    ];
+    for (const m of fromWorker) expect(isFromWorker(overTheWire(m))).toBe(true);
+    for (const junk of [null, 1, 'done', {}, { t: 'done' }, { t: 'task', id: 5 }, { t: 'nope', id: 'x' }]) {
+      expect(isFromWorker(junk)).toBe(false);
+      expect(isToWorker(junk)).toBe(false);
+    }
+  });
+});
