@@ -1,6 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sweepStaleBrowserDirs } from '../../drivers/browser-dirs.js';
+import { waitFor } from '../../drivers/process-tree.js';
 import {
   ActorCrashedError,
   ActorStoppedError,
@@ -176,6 +180,8 @@ interface WorkerRecord {
   lastPongAt: number;
   pingSeq: number;
   health: WorkerHealth | null;
+  /** The worker's current browser (its process group), as last reported. */
+  browserPid: number | null;
   startTimer: ReturnType<Clock['setTimeout']> | undefined;
   restartTimer: ReturnType<Clock['setTimeout']> | undefined;
   exited: Deferred<void>;
@@ -219,6 +225,8 @@ export class WorkDispatcher {
   #heartbeat: ReturnType<Clock['setTimeout']> | undefined;
   #drained: Deferred<void> | undefined;
   readonly #readyWaiters = new Map<WorkerRecord, Deferred<void>>();
+  /** Every worker process ever started: their browsers' directories are swept after they are gone. */
+  readonly #workerPids = new Set<number>();
   /** A worker could not start its supervisor at all (no Chromium, bad options): no restart can fix that. */
   #fatal: Error | undefined;
   readonly #id: string;
@@ -270,6 +278,7 @@ export class WorkDispatcher {
         lastPongAt: 0,
         pingSeq: 0,
         health: null,
+        browserPid: null,
         startTimer: undefined,
         restartTimer: undefined,
         exited: createDeferred<void>(),
@@ -619,6 +628,7 @@ export class WorkDispatcher {
     }
     w.child = child;
     w.pid = child.pid ?? null;
+    if (w.pid !== null) this.#workerPids.add(w.pid);
     const incarnation = w.incarnation;
     child.on('message', (message: unknown) => {
       if (w.child === child && isFromWorker(message)) this.#onMessage(w, message);
@@ -642,6 +652,7 @@ export class WorkDispatcher {
         w.state = 'ready';
         w.servingSince = this.#clock.now();
         w.lastPongAt = this.#clock.now();
+        w.browserPid = message.browserPid;
         this.#events.emit('worker:ready', { worker: w.index, pid: w.pid, browserPid: message.browserPid, incarnation: w.incarnation });
         this.#readyWaiters.get(w)?.resolve();
         this.#pump();
@@ -679,6 +690,7 @@ export class WorkDispatcher {
       case 'pong':
         w.lastPongAt = this.#clock.now();
         w.health = message.health;
+        w.browserPid = message.health.browserPid;
         return;
     }
   }
@@ -705,6 +717,16 @@ export class WorkDispatcher {
     const pid = w.pid;
     w.child = undefined;
     w.pid = null;
+    // A worker that died without closing its browser (SIGKILL, a crash) leaves it running: end
+    // it by its process group (the browser's pid), as the worker itself would have.
+    if (w.browserPid !== null) {
+      try {
+        process.kill(-w.browserPid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      w.browserPid = null;
+    }
     let requeued = 0;
     let failed = 0;
     const lost = [...w.inFlight.values()];
@@ -837,6 +859,28 @@ export class WorkDispatcher {
       }),
     );
     this.#ledger.clear();
+    await this.#sweepDirs();
+  }
+
+  /**
+   * A worker that was SIGKILLed could not remove its browser's directory (its Chromium exits
+   * when the pipe closes; the crash handler a second later). Remove what such workers left,
+   * waiting a few seconds for their last processes.
+   */
+  async #sweepDirs(): Promise<void> {
+    const browser = this.#options.browser ?? {};
+    const root = typeof browser['tmpRoot'] === 'string' ? browser['tmpRoot'] : (this.#options.env ?? process.env)['BROWSER_ACTOR_TMPDIR'] || join(tmpdir(), 'browser-actor');
+    const ours = (): string[] => {
+      try {
+        return readdirSync(root).filter((name) => [...this.#workerPids].some((pid) => name.startsWith(`b-${pid}-`)));
+      } catch {
+        return [];
+      }
+    };
+    await waitFor(() => {
+      sweepStaleBrowserDirs(root);
+      return ours().length === 0;
+    }, 5000, 100);
   }
 }
 
