@@ -25,7 +25,7 @@ import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
-import { signInOverHttp, textLog } from './report.js';
+import { median, signInOverHttp, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 
 const args = process.argv.slice(2);
@@ -111,12 +111,6 @@ async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expect
   } finally {
     await browser.close();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main(): Promise<void> {

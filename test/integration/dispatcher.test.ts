@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
 import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, ShedError } from '../../src/errors.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from '../../src/runtime/dispatch/work-dispatcher.js';
-import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
+import { ExecuteJS, GetCookies, ImportCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 
 /**
  * The WorkDispatcher's own logic with real worker processes (child_process.fork of the built
@@ -71,6 +71,15 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     const workersOf = (from: number, to: number): Set<number | null> => new Set([...ran.entries()].filter(([id]) => { const n = Number(id.split(':').at(-1)); return n >= from && n <= to; }).map(([, w]) => w));
     expect(workersOf(1, 6).size).toBe(1);
     expect(workersOf(7, 12).size).toBe(1);
+  });
+
+  it('broadcast runs a task once on every worker: one sign-in cookie for all browsers', async () => {
+    const d = dispatcher();
+    const imported = await d.broadcast(ImportCookies([{ name: 'sid', value: 'shared', url: ORIGIN }]));
+    expect(imported).toHaveLength(2);
+    const seen = await d.broadcast(GetCookies(['sid']));
+    expect(seen.map((cookies) => cookies.map((c) => c.value))).toEqual([['shared'], ['shared']]);
+    expect(d.stats().workers.map((w) => w.tasksServed)).toEqual([2, 2]);
   });
 
   it('a lane handle keeps its tasks in order on one tab of one worker', async () => {

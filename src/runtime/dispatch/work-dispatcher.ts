@@ -146,6 +146,8 @@ interface Entry {
   readonly sessionKey: string | undefined;
   readonly handle: HandleState | undefined;
   readonly restoreUrl: boolean | undefined;
+  /** {@link WorkDispatcher.broadcast}: this worker's copy. */
+  readonly pin: WorkerRecord | undefined;
   phase: 'queued' | 'sent' | 'done';
   /** Runs that reached a browser. */
   attempts: number;
@@ -313,6 +315,18 @@ export class WorkDispatcher {
     return this.#submit(task, options, undefined) as Promise<ResultOf<T>>;
   }
 
+  /**
+   * Run `task` once on every worker that is not failed (for example `ImportCookies` to give every
+   * browser the same signed-in session), after starting them. Resolves with each worker's
+   * answer, in worker order; rejects with the first failure. A worker that is restarted later
+   * starts without it (its supervisor's snapshot restores a session only within one worker).
+   */
+  async broadcast<T extends Task>(task: T, options: Omit<DispatchSubmitOptions, 'sessionKey' | 'idempotencyKey'> = {}): Promise<ResultOf<T>[]> {
+    await this.start();
+    const targets = this.#workers.filter((w) => w.state !== 'failed');
+    return Promise.all(targets.map((w) => this.#submit(task, options, undefined, w))) as Promise<ResultOf<T>[]>;
+  }
+
   /** A handle whose tasks run in order on one lane of one worker; release it when done. */
   lane(options: { priority?: number } = {}): DispatchLaneHandle {
     const priority = options.priority ?? this.#defaults.defaultPriority;
@@ -372,7 +386,7 @@ export class WorkDispatcher {
 
   // ── submit ────────────────────────────────────────────────────────────────────────────
 
-  #submit(task: Task, options: DispatchSubmitOptions, handle: HandleState | undefined): Promise<unknown> {
+  #submit(task: Task, options: DispatchSubmitOptions, handle: HandleState | undefined, pin?: WorkerRecord): Promise<unknown> {
     let entry: Entry;
     try {
       if (this.#state === 'stopping' || this.#state === 'stopped') throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
@@ -399,6 +413,7 @@ export class WorkDispatcher {
         sessionKey,
         handle,
         restoreUrl,
+        pin,
         phase: 'queued',
         attempts: 0,
         started: false,
@@ -452,7 +467,7 @@ export class WorkDispatcher {
 
   /** The worker an entry must run on, if it is bound: its session's or its lane handle's. */
   #ownerOf(entry: Entry): WorkerRecord | undefined {
-    const owner = entry.handle?.worker ?? (entry.sessionKey === undefined ? undefined : this.#sessions.get(entry.sessionKey));
+    const owner = entry.pin ?? entry.handle?.worker ?? (entry.sessionKey === undefined ? undefined : this.#sessions.get(entry.sessionKey));
     return owner && owner.state !== 'failed' ? owner : undefined;
   }
 

@@ -1,0 +1,278 @@
+/**
+ * `npm run bench:dispatch` — the note's Gate 3 ("if multiple browsers are required, can we
+ * isolate them via process boundaries?") answered by measurement, in one interleaved run:
+ *  - N reference-site person pages (navigate, then read the name and lifespan) through the
+ *    WorkDispatcher with 1, 2 and 4 worker processes (1 lane each), against plain Playwright
+ *    with the same number of browsers (one page each, a hand-written pool) and against one
+ *    supervised browser with the same number of lanes (tabs of one process vs processes).
+ *  - Peak RSS of everything each setup started (worker processes and browsers), sampled, summed
+ *    over processes (pages shared between processes count once per process, on every side).
+ *  Each run is timed after an untimed warm-up of 3 pages per slot.
+ *  - Blast radius: the same run with 4-way concurrency while one browser is SIGKILLed once a
+ *    third of the pages are done: pages that failed, and pages loaded again (counted at the site).
+ * Flags: `--json`, `--pages=N` (default 200), `--rounds=N` (pairs per setting, default 2),
+ * `--latency=MS` (the person route's latency, default 20).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { browserDirsRoot } from '../drivers/browser-dirs.js';
+import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
+import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { listProcesses, rssBytesOf, signalGroup } from '../drivers/process-tree.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { mapConcurrent } from '../internal/map-concurrent.js';
+import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
+import { median, signInOverHttp, textLog } from './report.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const flag = (name: string, fallback: number): number => {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${raw}`);
+  return n;
+};
+const pagesPerRun = flag('pages', 200);
+const rounds = Math.max(1, flag('rounds', 2));
+const latencyMs = flag('latency', 20);
+const log = textLog(asJson);
+
+type Side = 'dispatcher' | 'playwright' | 'lanes';
+interface Run {
+  readonly side: Side;
+  readonly concurrency: number;
+  readonly pagesPerSecond: number;
+  readonly errors: number;
+  readonly wrong: number;
+  readonly peakRssBytes: number;
+  /** Worker processes (dispatcher) or browsers (the others) the setup ran. */
+  readonly processes: number;
+}
+interface Expected {
+  readonly path: string;
+  readonly name: string;
+}
+/** What a side does with a page; `worker` is the pool slot. */
+type Visit = (page: Expected, worker: number) => Promise<{ name: unknown }>;
+interface Setup {
+  readonly visit: Visit;
+  /** A browser of this setup to kill (blast radius). */
+  victim(): number | null;
+  close(): Promise<void>;
+}
+
+const READ = `const name = document.querySelector('#person-name')?.textContent ?? null;
+const born = document.querySelector('#born')?.textContent ?? '';
+const died = document.querySelector('#died')?.textContent ?? '';
+return { name, lifespan: born + ' – ' + died };`;
+
+/** Resident memory of every process this one started (workers, browsers and their children). */
+function descendantsRss(): number {
+  const all = listProcesses();
+  const children = new Map<number, number[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  let total = 0;
+  const stack = [...(children.get(process.pid) ?? [])];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    total += rssBytesOf(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+async function dispatcherSetup(site: TreeSite, sid: string, workers: number, root: string): Promise<Setup> {
+  const d = createWorkDispatcher({ workers, lanes: 1, browser: { tmpRoot: root } });
+  await d.start();
+  await d.broadcast(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
+  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
+  return {
+    visit: (page) =>
+      d.withLane(async (lane) => {
+        await lane.submit(Navigate(site.origin + page.path));
+        return lane.submit(read);
+      }),
+    victim: () => d.stats().workers.find((w) => w.health?.browserPid)?.health?.browserPid ?? null,
+    close: () => d.stop(),
+  };
+}
+
+async function lanesSetup(site: TreeSite, sid: string, lanes: number, root: string): Promise<Setup> {
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes });
+  await supervisor.startActor();
+  await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
+  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
+  return {
+    visit: (page) =>
+      supervisor.withLane(async (lane) => {
+        await lane.submit(Navigate(site.origin + page.path));
+        return lane.submit(read);
+      }),
+    victim: () => supervisor.browser?.pid ?? null,
+    close: () => supervisor.stop(),
+  };
+}
+
+async function playwrightSetup(site: TreeSite, sid: string, browsers: number): Promise<Setup> {
+  const opened: Browser[] = [];
+  const tabs: Page[] = [];
+  for (let i = 0; i < browsers; i++) {
+    const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+    opened.push(browser);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
+    tabs.push(await context.newPage());
+  }
+  return {
+    visit: async (page, w) => {
+      const tab = tabs[w] as Page;
+      await tab.goto(site.origin + page.path, { timeout: 30_000 });
+      return tab.evaluate<{ name: unknown }>(`(() => { ${READ} })()`);
+    },
+    victim: () => null, // plain Playwright has no recovery to measure
+    close: async () => {
+      await Promise.all(opened.map((b) => b.close()));
+    },
+  };
+}
+
+async function measure(side: Side, concurrency: number, setup: Setup, pages: readonly Expected[]): Promise<Run> {
+  // Untimed warm-up (3 pages per slot): a fresh worker process runs its first pages on cold
+  // JIT-compiled code, where the other sides run in this already warm process.
+  await mapConcurrent(pages.slice(-3 * concurrency), concurrency, (page, _i, worker) => setup.visit(page, worker));
+  let peak = descendantsRss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, descendantsRss());
+  }, 250);
+  const started = performance.now();
+  const settled = await mapConcurrent(pages, concurrency, (page, _i, worker) => setup.visit(page, worker));
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  peak = Math.max(peak, descendantsRss());
+  return {
+    side,
+    concurrency,
+    pagesPerSecond: (pages.length * 1000) / wallMs,
+    errors: settled.filter((s) => s.status === 'rejected').length,
+    wrong: settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length,
+    peakRssBytes: peak,
+    processes: concurrency,
+  };
+}
+
+/** One browser SIGKILLed once a third of the pages are answered: failures, and page loads beyond one per page (at the site). */
+async function blastRadius(site: TreeSite, setup: Setup, pages: readonly Expected[], concurrency: number): Promise<{ failed: number; reloaded: number; killed: boolean }> {
+  site.resetCounts();
+  let done = 0;
+  let killed = false;
+  const settled = await mapConcurrent(pages, concurrency, async (page, _i, worker) => {
+    try {
+      return await setup.visit(page, worker);
+    } finally {
+      done++;
+      if (!killed && done >= Math.floor(pages.length / 3)) {
+        const pid = setup.victim();
+        if (pid !== null) killed = signalGroup(pid, 'SIGKILL');
+      }
+    }
+  });
+  const loads = Object.entries(site.counts())
+    .filter(([route]) => route.startsWith('GET /person/'))
+    .reduce((n, [, count]) => n + count, 0);
+  return { failed: settled.filter((s) => s.status === 'rejected').length, reloaded: Math.max(0, loads - pages.length), killed };
+}
+
+async function main(): Promise<void> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false });
+  const root = mkdtempSync(join(browserDirsRoot(), 'bench-dispatch-'));
+  const runs: (Run & { round: number })[] = [];
+  const blast: Record<'dispatcher' | 'lanes', { failed: number; reloaded: number; killed: boolean }> = {
+    dispatcher: { failed: 0, reloaded: 0, killed: false },
+    lanes: { failed: 0, reloaded: 0, killed: false },
+  };
+  try {
+    site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
+    const sid = await signInOverHttp(site.origin, 'bench', password);
+    const pages: Expected[] = [];
+    for (let i = 0; pages.length < pagesPerRun; i = (i + 37) % tree.size) {
+      const p = tree.person(i);
+      pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
+    }
+    let flip = 0;
+    for (const concurrency of [1, 2, 4]) {
+      for (let round = 1; round <= rounds; round++) {
+        log(`  ${concurrency} browser(s) / worker(s) / lane(s), round ${round} of ${rounds} …`);
+        const sides: Side[] = ['dispatcher', 'playwright', 'lanes'];
+        const order = [...sides.slice(flip % 3), ...sides.slice(0, flip % 3)];
+        flip++;
+        for (const side of order) {
+          const setup =
+            side === 'dispatcher' ? await dispatcherSetup(site, sid, concurrency, root) : side === 'lanes' ? await lanesSetup(site, sid, concurrency, root) : await playwrightSetup(site, sid, concurrency);
+          try {
+            runs.push({ ...(await measure(side, concurrency, setup, pages)), round });
+          } finally {
+            await setup.close();
+          }
+        }
+      }
+    }
+    log('  blast radius: 4-way, one browser SIGKILLed after a third of the pages …');
+    for (const side of ['dispatcher', 'lanes'] as const) {
+      const setup = side === 'dispatcher' ? await dispatcherSetup(site, sid, 4, root) : await lanesSetup(site, sid, 4, root);
+      try {
+        blast[side] = await blastRadius(site, setup, pages, 4);
+      } finally {
+        await setup.close();
+      }
+    }
+  } finally {
+    await site.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+
+  const rows = [1, 2, 4].map((concurrency) => {
+    const of = (side: Side) => runs.filter((r) => r.side === side && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
+    const summary = (list: Run[]) => ({
+      pagesPerSecond: median(list.map((r) => r.pagesPerSecond)),
+      peakRssMB: median(list.map((r) => r.peakRssBytes)) / 2 ** 20,
+      errors: list.reduce((n, r) => n + r.errors + r.wrong, 0),
+    });
+    const [d, p, l] = [of('dispatcher'), of('playwright'), of('lanes')];
+    const ratio = (a: Run[], b: Run[]) => median(a.map((r, i) => r.pagesPerSecond / (b[i] as Run).pagesPerSecond));
+    return { concurrency, dispatcher: summary(d), playwright: summary(p), lanes: summary(l), vsPlaywright: ratio(d, p), vsLanes: ratio(d, l) };
+  });
+  const goal = rows.every((r) => r.vsPlaywright >= 0.9);
+  const four = rows.find((r) => r.concurrency === 4) as (typeof rows)[number];
+  const verdict =
+    `Gate 3: processes ${four.vsLanes >= 1 ? 'beat' : 'trail'} tabs of one browser at 4-way (${four.vsLanes.toFixed(2)}× the lanes' pages/s, ${four.dispatcher.peakRssMB.toFixed(0)} vs ${four.lanes.peakRssMB.toFixed(0)} MB peak RSS), ` +
+    `dispatcher at ${Math.min(...rows.map((r) => r.vsPlaywright)).toFixed(2)}–${Math.max(...rows.map((r) => r.vsPlaywright)).toFixed(2)}× plain Playwright with as many browsers; ` +
+    `one browser killed: dispatcher ${blast.dispatcher.failed} failed / ${blast.dispatcher.reloaded} reloaded, lanes ${blast.lanes.failed} failed / ${blast.lanes.reloaded} reloaded`;
+  if (asJson) {
+    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
+    return;
+  }
+  log();
+  log(`Pages: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, ${rounds} interleaved round(s) per setting (medians)`);
+  log(`  ${'N'.padStart(2)} ${'dispatcher p/s'.padStart(15)} ${'MB'.padStart(6)} ${'Playwright p/s'.padStart(15)} ${'MB'.padStart(6)} ${'lanes p/s'.padStart(10)} ${'MB'.padStart(6)} ${'vs PW'.padStart(6)} ${'vs lanes'.padStart(9)} ${'errors'.padStart(7)}`);
+  for (const r of rows) {
+    log(
+      `  ${String(r.concurrency).padStart(2)} ${r.dispatcher.pagesPerSecond.toFixed(2).padStart(15)} ${r.dispatcher.peakRssMB.toFixed(0).padStart(6)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${r.playwright.peakRssMB.toFixed(0).padStart(6)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${r.lanes.peakRssMB.toFixed(0).padStart(6)} ${`${r.vsPlaywright.toFixed(2)}×`.padStart(6)} ${`${r.vsLanes.toFixed(2)}×`.padStart(9)} ${`${r.dispatcher.errors}/${r.playwright.errors}/${r.lanes.errors}`.padStart(7)}`,
+    );
+  }
+  log(`  goal: dispatcher ≥ 0.9× plain Playwright with the same number of browsers: ${goal ? 'met' : 'NOT met'}`);
+  log(`  blast radius (4-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
+  log();
+  log(verdict);
+}
+
+await main();
