@@ -151,6 +151,24 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     expect(await d.submit(ExecuteJS('return 6 * 7'))).toBe(42);
   });
 
+  it('a worker that stops answering heartbeats (SIGSTOP) is killed and replaced; its idempotent task runs again', async () => {
+    const d = dispatcher({ workers: 1, heartbeat: { intervalMs: 100, timeoutMs: 1000 } });
+    await d.start();
+    const frozen = d.stats().workers[0]?.pid as number;
+    const started = new Promise<void>((resolve) => d.on('task:start', () => resolve()));
+    const page = d.submit(Navigate(`${ORIGIN}/slow?ms=300`), { timeoutMs: 20_000 });
+    await started;
+    const exits: string[] = [];
+    d.on('worker:exit', (e) => exits.push(e.reason));
+    process.kill(frozen, 'SIGSTOP');
+    expect(await page).toEqual({ url: `${ORIGIN}/slow?ms=300`, status: 200 });
+    expect(exits).toHaveLength(1);
+    expect(exits[0]).toMatch(/^missed heartbeats for \d+ms$/);
+    expect(await waitFor(() => !isAlive(frozen), 5000, 50)).toBe(true); // SIGKILL ends a stopped process too
+    expect(d.stats().workers[0]).toMatchObject({ state: 'ready', restarts: 1 });
+    expect(d.stats().workers[0]?.pid).not.toBe(frozen);
+  });
+
   it('stop() answers every accepted task first, then ends the workers; kill() fails what is pending', async () => {
     const d = dispatcher();
     const pending = Array.from({ length: 6 }, (_, i) => d.submit(Navigate(`${ORIGIN}/slow?ms=100&i=${i}`)));

@@ -817,7 +817,7 @@ export class WorkDispatcher {
       for (const w of this.#workers) {
         if (w.state !== 'ready' || !w.child) continue;
         if (now - w.lastPongAt > this.#heartbeatTimeoutMs) {
-          this.#killWorker(w, `missed heartbeats for ${now - w.lastPongAt}ms`);
+          this.#killWorker(w, `missed heartbeats for ${Math.round(now - w.lastPongAt)}ms`);
           continue;
         }
         this.#send(w, { t: 'ping', seq: ++w.pingSeq });
