@@ -27,6 +27,22 @@ export function follow(promise: Promise<unknown>, signal: AbortSignal | undefine
   });
 }
 
+/** The priority of a new lane handle: `priority`, else `fallback`; a bad one is an `ERR_INVALID_OPTION`. */
+export function handlePriority(priority: number | undefined, fallback: number): number {
+  const p = priority ?? fallback;
+  if (!isPriority(p)) throw new InvalidOptionError(`priority must be an integer from 0 to 9, got ${String(p)}`);
+  return p;
+}
+
+/** Run `fn` with a lane handle and release the handle afterwards, also when `fn` throws. */
+export async function withHandle<H extends { release(): void }, R>(handle: H, fn: (handle: H) => Promise<R>): Promise<R> {
+  try {
+    return await fn(handle);
+  } finally {
+    handle.release();
+  }
+}
+
 /** Timeouts and priority a submit gets when it names none (actor and supervisor options). */
 export interface SubmitDefaults {
   readonly defaultTimeoutMs: number;

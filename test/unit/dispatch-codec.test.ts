@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, isBrowserActorError } from '../../src/errors.js';
-import { type FromWorker, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker } from '../../src/runtime/dispatch/codec.js';
+import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker } from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 
 /** What Node's IPC channel does with `serialization: 'advanced'`. */
@@ -98,5 +98,47 @@ describe('dispatcher codec: messages', () => {
       expect(isFromWorker(junk)).toBe(false);
       expect(isToWorker(junk)).toBe(false);
     }
+  });
+});
+
+describe('OrderedSender: a full channel is backpressure, not loss', () => {
+  it('holds messages while the channel is full and sends them in order once it drains', () => {
+    const wire: number[] = [];
+    const pending: (() => void)[] = [];
+    let full = false;
+    const sender = new OrderedSender<number>((message, written) => {
+      wire.push(message);
+      pending.push(written);
+      return !full;
+    });
+    sender.send(1);
+    full = true;
+    sender.send(2); // accepted by the channel, which now reports it is full
+    sender.send(3);
+    sender.send(4);
+    expect(wire).toEqual([1, 2]); // 3 and 4 wait
+    full = false;
+    pending[0]?.(); // a write completes: the channel drained
+    expect(wire).toEqual([1, 2, 3, 4]);
+    sender.send(5);
+    expect(wire).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('keeps order when the channel fills again while the held messages go out', () => {
+    const wire: number[] = [];
+    const pending: (() => void)[] = [];
+    let fullAfter = 1; // the channel takes one message, then reports full
+    const sender = new OrderedSender<number>((message, written) => {
+      wire.push(message);
+      pending.push(written);
+      return --fullAfter > 0;
+    });
+    for (let i = 1; i <= 6; i++) sender.send(i);
+    expect(wire).toEqual([1]);
+    for (let round = 0; round < 6 && wire.length < 6; round++) {
+      fullAfter = 2;
+      pending.shift()?.();
+    }
+    expect(wire).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

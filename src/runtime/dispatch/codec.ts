@@ -118,3 +118,33 @@ export function isToWorker(message: unknown): message is ToWorker {
       return false;
   }
 }
+
+/**
+ * Sends messages over an IPC channel in order, treating a full channel as backpressure: once a
+ * send reports the channel full (`write` returns false), later messages wait here, in order,
+ * until a written message's callback says it drained. Both ends of the dispatcher use one.
+ */
+export class OrderedSender<M> {
+  readonly #write: (message: M, written: () => void) => boolean;
+  #outbox: M[] = [];
+  #blocked = false;
+
+  /** `write` sends one message and calls `written` once it left; it returns false when the channel is full. */
+  constructor(write: (message: M, written: () => void) => boolean) {
+    this.#write = write;
+  }
+
+  send(message: M): void {
+    if (this.#blocked) {
+      this.#outbox.push(message);
+      return;
+    }
+    if (!this.#write(message, () => this.#drained())) this.#blocked = true;
+  }
+
+  #drained(): void {
+    if (!this.#blocked) return;
+    this.#blocked = false;
+    for (const message of this.#outbox.splice(0)) this.send(message);
+  }
+}

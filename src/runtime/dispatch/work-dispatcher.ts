@@ -22,12 +22,12 @@ import type { Deadline } from '../../internal/deadlines.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
-import { type MailboxSettings, type SubmitDefaults, follow, isPriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, follow, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
 import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type FromWorker, type ToWorker, type WorkerHealth, decodeValue, isFromWorker } from './codec.js';
+import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, isFromWorker } from './codec.js';
 
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
   /** Worker processes, each with its own supervised browser, profile and temporary directory. 1–64. */
@@ -172,8 +172,8 @@ interface WorkerRecord {
   /** Lane handles bound to it and not released: at most its lanes, so a handle never waits for a tab while holding a slot. */
   readonly handles: Set<HandleState>;
   readonly lanes: number;
-  outbox: ToWorker[];
-  blocked: boolean;
+  /** Messages to the current process, in order (undefined while none runs). */
+  sender: OrderedSender<ToWorker> | undefined;
   readonly policy: RestartPolicy;
   servingSince: number | undefined;
   tasksThisIncarnation: number;
@@ -270,8 +270,7 @@ export class WorkDispatcher {
         pinned: [],
         handles: new Set(),
         lanes,
-        outbox: [],
-        blocked: false,
+        sender: undefined,
         policy: new RestartPolicy(options, options.random),
         servingSince: undefined,
         tasksThisIncarnation: 0,
@@ -329,8 +328,7 @@ export class WorkDispatcher {
 
   /** A handle whose tasks run in order on one lane of one worker; release it when done. */
   lane(options: { priority?: number } = {}): DispatchLaneHandle {
-    const priority = options.priority ?? this.#defaults.defaultPriority;
-    if (!isPriority(priority)) throw new InvalidOptionError(`priority must be an integer from 0 to 9, got ${String(priority)}`);
+    const priority = handlePriority(options.priority, this.#defaults.defaultPriority);
     const state: HandleState = { id: `${this.#id}/lane-${++this.#handleSeq}`, priority, worker: undefined, released: false, open: 0 };
     return {
       id: state.id,
@@ -343,13 +341,8 @@ export class WorkDispatcher {
   }
 
   /** Run `fn` with a lane handle and release it afterwards, also when `fn` throws. */
-  async withLane<R>(fn: (lane: DispatchLaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
-    const handle = this.lane(options);
-    try {
-      return await fn(handle);
-    } finally {
-      handle.release();
-    }
+  withLane<R>(fn: (lane: DispatchLaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
+    return withHandle(this.lane(options), fn);
   }
 
   stats(): DispatcherStats {
@@ -604,21 +597,9 @@ export class WorkDispatcher {
     });
   }
 
-  /** Send in order; a full channel (`send()` returning false) holds later messages until it drains. */
+  /** Send to the worker's current process, if it runs (in order, with backpressure: {@link OrderedSender}). */
   #send(w: WorkerRecord, message: ToWorker): void {
-    const child = w.child;
-    if (!child?.connected) return;
-    if (w.blocked) {
-      w.outbox.push(message);
-      return;
-    }
-    const ok = child.send(message, undefined, {}, () => {
-      if (!w.blocked || w.child !== child) return;
-      w.blocked = false;
-      const queued = w.outbox.splice(0);
-      for (const m of queued) this.#send(w, m);
-    });
-    if (!ok) w.blocked = true;
+    w.sender?.send(message);
   }
 
   // ── workers ───────────────────────────────────────────────────────────────────────────
@@ -628,8 +609,7 @@ export class WorkDispatcher {
     w.state = 'starting';
     w.servingSince = undefined;
     w.tasksThisIncarnation = 0;
-    w.blocked = false;
-    w.outbox = [];
+    w.sender = undefined;
     w.health = null;
     w.killReason = undefined;
     w.exited = createDeferred<void>();
@@ -642,6 +622,7 @@ export class WorkDispatcher {
       return;
     }
     w.child = child;
+    w.sender = new OrderedSender<ToWorker>((message, written) => (child.connected ? child.send(message, undefined, {}, written) : true));
     w.pid = child.pid ?? null;
     if (w.pid !== null) this.#workerPids.add(w.pid);
     const incarnation = w.incarnation;
@@ -731,6 +712,7 @@ export class WorkDispatcher {
     if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
     const pid = w.pid;
     w.child = undefined;
+    w.sender = undefined;
     w.pid = null;
     // A worker that died without closing its browser (SIGKILL, a crash) leaves it running: end
     // it by its process group (the browser's pid), as the worker itself would have.
@@ -836,22 +818,27 @@ export class WorkDispatcher {
     if (this.#drained && this.#pendingCount() === 0) this.#drained.resolve();
   }
 
+  /** Answer every task not answered yet with `error`: queued, waiting for a worker, or in flight. */
+  #failPending(error: Error): void {
+    const all = [...this.#retry, ...this.#mailbox.drain(), ...this.#workers.flatMap((w) => [...w.pinned, ...w.inFlight.values()])];
+    this.#retry = [];
+    for (const w of this.#workers) w.pinned = [];
+    for (const entry of all) this.#answer(entry, undefined, error);
+  }
+
   async #stop(timeoutMs: number, kill: boolean): Promise<void> {
     const wasIdle = this.#state === 'idle';
     this.#state = 'stopping';
     if (kill) {
       const error = new ActorStoppedError(`${this.#id} was killed; the task was not answered`);
-      const all = [...this.#retry, ...this.#mailbox.drain(), ...this.#workers.flatMap((w) => [...w.pinned, ...w.inFlight.values()])];
-      this.#retry = [];
-      for (const w of this.#workers) w.pinned = [];
-      for (const entry of all) this.#answer(entry, undefined, error);
+      this.#failPending(error);
     } else if (!wasIdle && this.#pendingCount() > 0) {
       this.#drained = createDeferred<void>();
       const timer = this.#clock.setTimeout(() => this.#drained?.resolve(), timeoutMs);
       await this.#drained.promise;
       this.#clock.clearTimeout(timer);
       const error = new ActorStoppedError(`${this.#id} stopped before the task finished (stop timeout ${timeoutMs}ms)`);
-      for (const entry of [...this.#retry, ...this.#mailbox.drain(), ...this.#workers.flatMap((w) => [...w.pinned, ...w.inFlight.values()])]) this.#answer(entry, undefined, error);
+      this.#failPending(error);
     }
     this.#state = 'stopped';
     if (this.#heartbeat) this.#clock.clearTimeout(this.#heartbeat);

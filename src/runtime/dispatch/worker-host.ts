@@ -1,7 +1,7 @@
 import { serializeError } from '../../errors.js';
 import type { SessionSupervisor } from '../supervisor/session-supervisor.js';
 import type { LaneHandle } from '../supervisor/supervisor-types.js';
-import { type FromWorker, type TaskMessage, type WorkerConfig, encodeValue, isToWorker } from './codec.js';
+import { type FromWorker, OrderedSender, type TaskMessage, type WorkerConfig, encodeValue, isToWorker } from './codec.js';
 
 /** The worker's end of the IPC channel (a forked child's `process`). */
 export interface ParentChannel {
@@ -21,25 +21,10 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
   let supervisor: SessionSupervisor | undefined;
   const running = new Map<string, AbortController>();
   const handles = new Map<string, LaneHandle>();
-  const outbox: FromWorker[] = [];
-  let blocked = false;
   let leaving = false;
-
-  // A full channel is backpressure: keep the messages in order and send them once it drains.
-  const send = (message: FromWorker): void => {
-    if (!channel.connected) return;
-    if (blocked) {
-      outbox.push(message);
-      return;
-    }
-    const ok = channel.send(message, undefined, {}, () => {
-      if (!blocked) return;
-      blocked = false;
-      const queued = outbox.splice(0);
-      for (const m of queued) send(m);
-    });
-    if (!ok) blocked = true;
-  };
+  // A full channel is backpressure: the messages wait in order and go once it drains.
+  const sender = new OrderedSender<FromWorker>((message, written) => (channel.connected ? channel.send(message, undefined, {}, written) : true));
+  const send = (message: FromWorker): void => sender.send(message);
 
   const leave = async (code: number, how: 'stop' | 'kill', timeoutMs = 10_000): Promise<void> => {
     if (leaving) return;

@@ -21,7 +21,7 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { follow, isPriority, mailboxOptions, parseSubmitOptions } from '../submit-helpers.js';
+import { follow, handlePriority, mailboxOptions, parseSubmitOptions, withHandle } from '../submit-helpers.js';
 import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
 import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
@@ -252,8 +252,7 @@ export class SessionSupervisor {
    * among the others while it waits for a lane.
    */
   lane(options: { priority?: number } = {}): LaneHandle {
-    const priority = options.priority ?? this.#settings.defaults.defaultPriority;
-    if (!isPriority(priority)) throw new InvalidOptionError(`priority must be an integer from 0 to 9, got ${String(priority)}`);
+    const priority = handlePriority(options.priority, this.#settings.defaults.defaultPriority);
     const state: HandleState<Entry> = { id: `${this.id}/lane-handle-${++this.#handleSeq}`, priority, lane: undefined, unbound: [], released: false };
     return {
       id: state.id,
@@ -266,13 +265,8 @@ export class SessionSupervisor {
   }
 
   /** Run `fn` with a lane handle, and release it afterwards, also when `fn` throws. */
-  async withLane<R>(fn: (lane: LaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
-    const handle = this.lane(options);
-    try {
-      return await fn(handle);
-    } finally {
-      handle.release();
-    }
+  withLane<R>(fn: (lane: LaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
+    return withHandle(this.lane(options), fn);
   }
 
   /** Finish every accepted task (waiting out restarts), then close the browser. Idempotent. */
