@@ -25,21 +25,16 @@ import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { median, signInOverHttp, textLog } from './report.js';
+import { intFlag, median, signInOverHttp, textLog } from './report.js';
+import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
-const flag = (name: string, fallback: number): number => {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${raw}`);
-  return n;
-};
-const pagesPerRun = flag('pages', 200);
-const rounds = Math.max(1, flag('rounds', 2));
-const latencyMs = flag('latency', 20);
+const pagesPerRun = intFlag(args, 'pages', 200, 1);
+const rounds = intFlag(args, 'rounds', 2, 1);
+const latencyMs = intFlag(args, 'latency', 20, 0);
 const log = textLog(asJson);
 
 type Side = 'dispatcher' | 'playwright' | 'lanes';
@@ -53,23 +48,14 @@ interface Run {
   /** Worker processes (dispatcher) or browsers (the others) the setup ran. */
   readonly processes: number;
 }
-interface Expected {
-  readonly path: string;
-  readonly name: string;
-}
 /** What a side does with a page; `worker` is the pool slot. */
-type Visit = (page: Expected, worker: number) => Promise<{ name: unknown }>;
+type Visit = (page: PersonPage, worker: number) => Promise<{ name: unknown }>;
 interface Setup {
   readonly visit: Visit;
   /** A browser of this setup to kill (blast radius). */
   victim(): number | null;
   close(): Promise<void>;
 }
-
-const READ = `const name = document.querySelector('#person-name')?.textContent ?? null;
-const born = document.querySelector('#born')?.textContent ?? '';
-const died = document.querySelector('#died')?.textContent ?? '';
-return { name, lifespan: born + ' – ' + died };`;
 
 /** Resident memory of every process this one started (workers, browsers and their children). */
 function descendantsRss(): number {
@@ -93,13 +79,8 @@ async function dispatcherSetup(site: TreeSite, sid: string, workers: number, roo
   const d = createWorkDispatcher({ workers, lanes: 1, browser: { tmpRoot: root } });
   await d.start();
   await d.broadcast(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
-  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
   return {
-    visit: (page) =>
-      d.withLane(async (lane) => {
-        await lane.submit(Navigate(site.origin + page.path));
-        return lane.submit(read);
-      }),
+    visit: laneVisitor((fn) => d.withLane(fn), site.origin),
     victim: () => d.stats().workers.find((w) => w.health?.browserPid)?.health?.browserPid ?? null,
     close: () => d.stop(),
   };
@@ -109,13 +90,8 @@ async function lanesSetup(site: TreeSite, sid: string, lanes: number, root: stri
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes });
   await supervisor.startActor();
   await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
-  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
   return {
-    visit: (page) =>
-      supervisor.withLane(async (lane) => {
-        await lane.submit(Navigate(site.origin + page.path));
-        return lane.submit(read);
-      }),
+    visit: laneVisitor((fn) => supervisor.withLane(fn), site.origin),
     victim: () => supervisor.browser?.pid ?? null,
     close: () => supervisor.stop(),
   };
@@ -135,7 +111,7 @@ async function playwrightSetup(site: TreeSite, sid: string, browsers: number): P
     visit: async (page, w) => {
       const tab = tabs[w] as Page;
       await tab.goto(site.origin + page.path, { timeout: 30_000 });
-      return tab.evaluate<{ name: unknown }>(`(() => { ${READ} })()`);
+      return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
     },
     victim: () => null, // plain Playwright has no recovery to measure
     close: async () => {
@@ -144,7 +120,7 @@ async function playwrightSetup(site: TreeSite, sid: string, browsers: number): P
   };
 }
 
-async function measure(side: Side, concurrency: number, setup: Setup, pages: readonly Expected[]): Promise<Run> {
+async function measure(side: Side, concurrency: number, setup: Setup, pages: readonly PersonPage[]): Promise<Run> {
   // Untimed warm-up (3 pages per slot): a fresh worker process runs its first pages on cold
   // JIT-compiled code, where the other sides run in this already warm process.
   await mapConcurrent(pages.slice(-3 * concurrency), concurrency, (page, _i, worker) => setup.visit(page, worker));
@@ -169,7 +145,7 @@ async function measure(side: Side, concurrency: number, setup: Setup, pages: rea
 }
 
 /** One browser SIGKILLed once a third of the pages are answered: failures, and page loads beyond one per page (at the site). */
-async function blastRadius(site: TreeSite, setup: Setup, pages: readonly Expected[], concurrency: number): Promise<{ failed: number; reloaded: number; killed: boolean }> {
+async function blastRadius(site: TreeSite, setup: Setup, pages: readonly PersonPage[], concurrency: number): Promise<{ failed: number; reloaded: number; killed: boolean }> {
   site.resetCounts();
   let done = 0;
   let killed = false;
@@ -203,11 +179,7 @@ async function main(): Promise<void> {
   try {
     site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
     const sid = await signInOverHttp(site.origin, 'bench', password);
-    const pages: Expected[] = [];
-    for (let i = 0; pages.length < pagesPerRun; i = (i + 37) % tree.size) {
-      const p = tree.person(i);
-      pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
-    }
+    const pages = personPages(tree, pagesPerRun);
     let flip = 0;
     for (const concurrency of [1, 2, 4]) {
       for (let round = 1; round <= rounds; round++) {

@@ -22,20 +22,16 @@ import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright
 import { findChromium } from '../drivers/playwright/find-chromium.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
-import { median, signInOverHttp, textLog } from './report.js';
+import { intFlag, median, signInOverHttp, textLog } from './report.js';
+import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 import { runResearchBatch } from './research-batch.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
-const flag = (name: string, fallback: number): number => {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${raw}`);
-  return n;
-};
+const flag = (name: string, fallback: number): number => intFlag(args, name, fallback, 1);
 const pagesPerRun = flag('pages', 200);
 const rounds = flag('rounds', 3);
 const queries = flag('queries', 30);
@@ -56,19 +52,8 @@ interface PageRun {
   readonly round: number;
 }
 
-/** What a person page must show, from the tree itself. */
-interface Expected {
-  readonly path: string;
-  readonly name: string;
-}
-
-const READ = `const name = document.querySelector('#person-name')?.textContent ?? null;
-const born = document.querySelector('#born')?.textContent ?? '';
-const died = document.querySelector('#died')?.textContent ?? '';
-return { name, lifespan: born + ' – ' + died };`;
-
 /** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
-async function pool(pages: readonly Expected[], workers: number, visit: (page: Expected, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
+async function pool(pages: readonly PersonPage[], workers: number, visit: (page: PersonPage, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
   const started = performance.now();
   const settled = await mapConcurrent(pages, workers, (page, _i, worker) => visit(page, worker));
   const wallMs = performance.now() - started;
@@ -77,25 +62,19 @@ async function pool(pages: readonly Expected[], workers: number, visit: (page: E
   return { errors, wrong, wallMs };
 }
 
-async function runLanes(site: TreeSite, sid: string, pages: readonly Expected[], lanes: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
+async function runLanes(site: TreeSite, sid: string, pages: readonly PersonPage[], lanes: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), lanes });
   try {
     await supervisor.startActor();
     await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
-    const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ, [], { idempotent: true });
-    const { errors, wrong, wallMs } = await pool(pages, lanes, (page) =>
-      supervisor.withLane(async (lane) => {
-        await lane.submit(Navigate(site.origin + page.path));
-        return lane.submit(read);
-      }),
-    );
+    const { errors, wrong, wallMs } = await pool(pages, lanes, laneVisitor((fn) => supervisor.withLane(fn), site.origin));
     return { side: 'lanes', concurrency: lanes, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
   } finally {
     await supervisor.stop();
   }
 }
 
-async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expected[], concurrency: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
+async function runPlaywright(site: TreeSite, sid: string, pages: readonly PersonPage[], concurrency: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
   const browser: Browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -105,7 +84,7 @@ async function runPlaywright(site: TreeSite, sid: string, pages: readonly Expect
     const { errors, wrong, wallMs } = await pool(pages, concurrency, async (page, w) => {
       const tab = tabs[w] as Page;
       await tab.goto(site.origin + page.path, { timeout: 30_000 });
-      return tab.evaluate<{ name: unknown }>(`(() => { ${READ} })()`);
+      return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
     });
     return { side: 'playwright', concurrency, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
   } finally {
@@ -121,15 +100,11 @@ async function main(): Promise<void> {
   let research: Awaited<ReturnType<typeof runResearchBatch>>[] = [];
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
-    const pages: Expected[] = [];
-    for (let i = 0; pages.length < pagesPerRun; i = (i + 37) % tree.size) {
-      const p = tree.person(i);
-      pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
-    }
+    const pages = personPages(tree, pagesPerRun);
     // The site's own rendering of the name is the reference: read it once over HTTP.
-    const first = await fetch(site.origin + (pages[0] as Expected).path, { headers: { cookie: `sid=${sid}` }, signal: AbortSignal.timeout(10_000) });
+    const first = await fetch(site.origin + (pages[0] as PersonPage).path, { headers: { cookie: `sid=${sid}` }, signal: AbortSignal.timeout(10_000) });
     const shown = /<h1 id="person-name"[^>]*>([^<]*)<\/h1>/.exec(await first.text())?.[1];
-    if (shown !== (pages[0] as Expected).name) throw new Error(`bench: the site shows "${shown}" for ${(pages[0] as Expected).path}, expected "${(pages[0] as Expected).name}"`);
+    if (shown !== (pages[0] as PersonPage).name) throw new Error(`bench: the site shows "${shown}" for ${(pages[0] as PersonPage).path}, expected "${(pages[0] as PersonPage).name}"`);
     let flip = false;
     for (const latencyMs of latencies) {
       site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });

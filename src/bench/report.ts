@@ -28,3 +28,11 @@ export async function signInOverHttp(origin: string, username: string, password:
   if (!sid) throw new Error(`bench sign-in as ${username} failed (status ${post.status})`);
   return sid;
 }
+
+/** `--name=N` from `args` as an integer ≥ `min`, else `fallback`; anything else throws, naming the flag. */
+export function intFlag(args: readonly string[], name: string, fallback: number, min: number): number {
+  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
+  return n;
+}

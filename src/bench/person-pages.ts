@@ -1,0 +1,42 @@
+/**
+ * The page workload the lanes and dispatch benchmarks share: reference-site person pages, each a
+ * navigation plus a script that reads the name and the lifespan.
+ */
+import type { FamilyTree } from '../genealogy/tree.js';
+import { ExecuteJS, Navigate } from '../runtime/tasks/constructors.js';
+import type { ResultOf, Task } from '../runtime/tasks/types.js';
+
+/** A person page and the name it must show. */
+export interface PersonPage {
+  readonly path: string;
+  readonly name: string;
+}
+
+/** The script body that reads a person page (run as is by the runtime, wrapped by plain Playwright). */
+export const READ_PERSON = `const name = document.querySelector('#person-name')?.textContent ?? null;
+const born = document.querySelector('#born')?.textContent ?? '';
+const died = document.querySelector('#died')?.textContent ?? '';
+return { name, lifespan: born + ' – ' + died };`;
+
+/** `count` person pages of `tree`, spread over it (every 37th person). */
+export function personPages(tree: FamilyTree, count: number): PersonPage[] {
+  const pages: PersonPage[] = [];
+  for (let i = 0; pages.length < count; i = (i + 37) % tree.size) {
+    const p = tree.person(i);
+    pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
+  }
+  return pages;
+}
+
+/** A supervisor's or a dispatcher's `withLane`. */
+type WithLane = <R>(fn: (lane: { submit<T extends Task>(task: T): Promise<ResultOf<T>> }) => Promise<R>) => Promise<R>;
+
+/** Visit a page as our side does: navigate, then read, on one lane (tab). */
+export function laneVisitor(withLane: WithLane, origin: string): (page: PersonPage) => Promise<{ name: string | null; lifespan: string }> {
+  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
+  return (page) =>
+    withLane(async (lane) => {
+      await lane.submit(Navigate(origin + page.path));
+      return lane.submit(read);
+    });
+}
