@@ -59,6 +59,8 @@ export const ErrorCode = {
   DRIVER_TIMEOUT: 'ERR_DRIVER_TIMEOUT',
   /** Any other failure reported by the browser driver. */
   DRIVER: 'ERR_DRIVER',
+  /** The work queue (Redis) did not answer within its deadline, or no worker host is alive to take a session's tasks. */
+  QUEUE_UNAVAILABLE: 'ERR_QUEUE_UNAVAILABLE',
 } as const;
 
 /** Any of the stable codes in {@link ErrorCode}. */
@@ -312,6 +314,19 @@ export function isTargetClosed(error: unknown): boolean {
   return isBrowserActorError(error, 'ERR_DRIVER') && error.details['targetClosed'] === true;
 }
 
+/**
+ * The distributed work queue could not take or track a task (`ERR_QUEUE_UNAVAILABLE`): Redis did
+ * not answer within its deadline, or no worker host is alive for a session's tasks.
+ * `details.maybeAccepted` says whether the queue may still have the task (submit it again with
+ * the same idempotency key to run it at most once).
+ */
+export class QueueUnavailableError extends BrowserActorError {
+  override name = 'QueueUnavailableError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.QUEUE_UNAVAILABLE, message, options);
+  }
+}
+
 type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
 
 const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
@@ -340,6 +355,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_PAGE_GONE: PageGoneError,
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
   ERR_DRIVER: DriverError,
+  ERR_QUEUE_UNAVAILABLE: QueueUnavailableError,
 };
 
 /** True when `value` is one of our errors, optionally with the given code. */

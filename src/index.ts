@@ -37,6 +37,14 @@ export {
   type WorkerState,
   type WorkerStats,
 } from './runtime/dispatch/work-dispatcher.js';
+export {
+  RedisWorkDispatcher,
+  createRedisDispatcher,
+  type RedisDispatcherEvents,
+  type RedisDispatcherStats,
+  type RedisWorkDispatcherOptions,
+} from './runtime/dispatch/redis-dispatcher.js';
+export { startWorkerHost, type WorkerHost, type WorkerHostOptions } from './runtime/dispatch/redis-host.js';
 export { backoffCeilingMs, nextDelayMs, type BackoffOptions } from './internal/backoff.js';
 export {
   OverflowPolicy,

@@ -18,6 +18,8 @@ Commands:
   demo                 Start a BrowserActor on real headless Chromium against a local page,
                        run each task type once and print what it returned; then kill a
                        supervised browser and show its tasks and session surviving.
+  worker               Start a worker host: worker processes with their own browsers serving a
+                       BullMQ queue on Redis (--redis URL); \`browser-actor worker --help\`.
   serve                Start the reference family-tree site on 127.0.0.1 (sign-in, JSON API,
                        rate limits); \`browser-actor serve --help\` for its options.
   help                 Show this help.
@@ -36,6 +38,7 @@ Environment:
   ACTOR_MODE           true/false: default for actorMode (the library default is false).
   HEADLESS             true/false: run Chromium headless (default true).
   BROWSER_ACTOR_TMPDIR Where per-browser profile directories go (default: <tmp>/browser-actor).
+  REDIS_URL            Redis for \`worker\` and \`research --redis\` (default: none).
 
 Exit codes: 0 success, 1 failure (the message names the error code), 2 bad usage.`;
 
@@ -69,6 +72,21 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'start') {
     const { runStart } = await import('./start.js');
     await runStart();
+    return;
+  }
+  if (argv[0] === 'worker') {
+    const { WORKER_HELP, parseWorkerArgs, runWorker } = await import('./worker.js');
+    if (argv.includes('--help') || argv.includes('-h')) {
+      console.log(WORKER_HELP);
+      return;
+    }
+    let options;
+    try {
+      options = parseWorkerArgs(argv.slice(1));
+    } catch (error) {
+      usageError((error as Error).message);
+    }
+    await runWorker(options);
     return;
   }
   if (argv[0] === 'serve') {
@@ -123,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      usageError(`unknown command ${JSON.stringify(command)}; commands: start, research, serve, demo, help`);
+      usageError(`unknown command ${JSON.stringify(command)}; commands: start, research, worker, serve, demo, help`);
   }
 }
 

@@ -9,9 +9,15 @@ import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor
 import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
 import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { loadSessionConfig, withDotEnv } from '../session/session-config.js';
-import { SessionManager } from '../session/session-manager.js';
+import { SessionManager, type SessionStats } from '../session/session-manager.js';
+import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
+import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
+import { randomUUID } from 'node:crypto';
 import { isFile, requireGedcomFile } from './files.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
+import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
+import { dispatcherSession } from '../session/dispatcher-session.js';
+import { RateLimiter } from '../session/rate-limiter.js';
 
 export const RESEARCH_HELP = `Usage:
   browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
@@ -36,6 +42,14 @@ Options:
   --ladder-for <k>     Family and relationship path for the best match and k more. Default 0.
   --concurrency <n>    Searches of a batch run at once (1–16), all through one API client and its one
                        rate limiter; output order is unchanged. Default: RESEARCH_CONCURRENCY, else 4.
+  --workers <n>        With --site: sign in n sessions, each in its own browser in its own worker
+                       process (1–16), and spread the searches over them. All sessions share one rate
+                       limiter and one per-run cache, so the output and the load on the site are those
+                       of one process; a crashed browser or worker costs one session, not the run.
+  --redis <url>        With --site: the sessions' browsers run on worker hosts that consume this Redis
+                       (browser-actor worker --redis URL, on any machine); --workers sets how many
+                       sessions (default 1). Default: REDIS_URL is not used unless given here.
+  --queue <name>       The worker hosts' queue, with --redis. Default browser-actor.
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -53,6 +67,11 @@ export interface ResearchCliOptions {
   readonly benchmark: boolean;
   /** Searches of a batch in flight at once; `undefined`: `RESEARCH_CONCURRENCY`, else 4. */
   readonly concurrency?: number | undefined;
+  /** Sessions on dispatcher workers (each its own browser process); `undefined`: one supervisor in this process. */
+  readonly workers?: number | undefined;
+  /** Run the sessions' browsers on worker hosts of this Redis. */
+  readonly redis?: string | undefined;
+  readonly queue?: string | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -94,6 +113,9 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       csv: { type: 'boolean' },
       benchmark: { type: 'boolean' },
       concurrency: { type: 'string' },
+      workers: { type: 'string' },
+      redis: { type: 'string' },
+      queue: { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -130,7 +152,26 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     csv: values.csv ?? false,
     benchmark: values.benchmark ?? false,
     concurrency: values.concurrency === undefined ? undefined : parseConcurrency('--concurrency', values.concurrency),
+    ...parseDispatchArgs(values),
   };
+}
+
+function parseDispatchArgs(values: { workers?: string | undefined; redis?: string | undefined; queue?: string | undefined; site?: string | undefined }): Pick<ResearchCliOptions, 'workers' | 'redis' | 'queue'> {
+  const { workers, redis, queue } = values;
+  if ((workers !== undefined || redis !== undefined) && values.site === undefined) throw new ConfigError('--workers and --redis need --site (a GEDCOM search runs in this process, with no browser)');
+  if (queue !== undefined && redis === undefined) throw new ConfigError('--queue needs --redis URL');
+  if (workers !== undefined && (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > MAX_RESEARCH_CONCURRENCY)) {
+    throw new ConfigError(`--workers must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (sessions, each with its own browser process), got ${JSON.stringify(workers.slice(0, 20))}`);
+  }
+  try {
+    return {
+      workers: workers === undefined ? undefined : Number(workers),
+      redis: redis === undefined ? undefined : checkRedisUrl(redis),
+      queue: queue === undefined ? undefined : checkQueueName(queue),
+    };
+  } catch (error) {
+    throw new ConfigError(`--${(error as Error).message}`);
+  }
 }
 
 function parseConcurrency(name: string, raw: string): number {
@@ -236,8 +277,11 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
   }
   let source: PersonSource;
+  let sources: PersonSource[] = [];
   let supervisor: SessionSupervisor | undefined;
   let session: SessionManager | undefined;
+  let sessions: SessionManager[] = [];
+  let dispatcher: { stop(): Promise<void> } | undefined;
   const env = withDotEnv(o.env ?? process.env);
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
@@ -252,13 +296,28 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH) and the session.
       const siteEnv = { ...env, BASE_URL: o.site };
       const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
-      supervisor = createSessionSupervisor({ env: siteEnv });
-      supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
-      supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
-      const s = new SessionManager({ config, supervisor });
-      session = s;
-      await timings.time('session', 'ensure ready (first)', () => s.ensureSessionReady());
-      source = new SiteSource((path) => s.get(path));
+      if (o.workers === undefined && o.redis === undefined) {
+        supervisor = createSessionSupervisor({ env: siteEnv });
+        supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
+        supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
+        const s = new SessionManager({ config, supervisor });
+        sessions = [s];
+      } else {
+        // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
+        // worker host over Redis), all behind one rate limiter.
+        const count = o.workers ?? 1;
+        const d = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : createWorkDispatcher({ workers: count, env: siteEnv });
+        dispatcher = d;
+        const limiter = new RateLimiter({ ...config.rateLimit });
+        const runId = randomUUID().slice(0, 8);
+        sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter }));
+        await timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
+      }
+      const all = sessions;
+      await timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
+      session = all[0];
+      sources = all.map((s) => new SiteSource((path) => s.get(path)));
+      source = sources[0] as PersonSource;
     }
     const results: RunSummary['results'] = [];
     const skipped: RunSummary['skipped'] = [];
@@ -291,13 +350,13 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     await mapConcurrent(
       rows,
       concurrency,
-      async (row) => ('error' in row ? undefined : research(row.criteria, source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) })),
+      async (row, i) => ('error' in row ? undefined : research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) })),
       (i, outcome) => inOrder.push(i, outcome),
     );
     if (progress) process.stderr.write('\n');
     const wallMs = performance.now() - started;
     if (session) {
-      const st = session.stats();
+      const st = sumStats(sessions.map((x) => x.stats()));
       timings.add('session', 'auth checks', 0, st.authChecks);
       timings.add('session', 'auth checks skipped', 0, st.authChecksSkipped);
       timings.add('session', 'sign-ins (form, second factor)', st.signInMs, st.signIns);
@@ -327,7 +386,15 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     return summary;
   } finally {
     await supervisor?.stop();
+    await dispatcher?.stop();
   }
+}
+
+/** The counters of several sessions, added up. */
+function sumStats(all: SessionStats[]): SessionStats {
+  const out: Record<string, number> = {};
+  for (const st of all) for (const [k, v] of Object.entries(st)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v;
+  return out as unknown as SessionStats;
 }
 
 function taskOperation(type: string): string {

@@ -1,7 +1,7 @@
 import { HttpStatusError, NotSignedInError, PageGoneError } from '../errors.js';
 import { type BackoffOptions, nextDelayMs } from '../internal/backoff.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
-import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import type { ResultOf, Task } from '../runtime/tasks/types.js';
 
 /**
  * All browser work of a session goes through the supervised actor. The manager never
@@ -12,8 +12,19 @@ import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor
  * 5xx: backs off and retries) and a gone page (404/410: a typed error). The tab itself is made
  * lazily and reused by the actor, which replaces it when its target dies.
  */
+/**
+ * What the session layer needs of a browser: a SessionSupervisor, or one session of a dispatcher
+ * (`dispatcherSession()`: every task carries the session key, so all of them reach one browser).
+ */
+export interface SessionBrowser {
+  submit<T extends Task>(task: T, options?: { timeoutMs?: number; restoreUrl?: boolean }): Promise<ResultOf<T>>;
+  /** Resolves once a browser serves (starts it if needed). */
+  ensureActorLive(): Promise<unknown>;
+  health(): { readonly state: string };
+}
+
 export interface BrowserManagerOptions {
-  readonly supervisor: SessionSupervisor;
+  readonly supervisor: SessionBrowser;
   /** Path of the site's sign-in page. Default `/sign-in`. */
   readonly signInPath?: string;
   /** Retries of an unavailable page. Default 3. */
@@ -39,7 +50,7 @@ export interface BrowserManagerStats {
 }
 
 export class BrowserManager {
-  readonly supervisor: SessionSupervisor;
+  readonly supervisor: SessionBrowser;
   readonly signInPath: string;
   readonly #retries: number;
   readonly #backoff: BackoffOptions;

@@ -1,11 +1,10 @@
 import { NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { totpCode } from '../internal/totp.js';
-import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { cookieToInput } from '../runtime/tasks/cookie-formats.js';
 import { ApiClient } from './api-client.js';
 import { AuthCheckPolicy } from './auth-policy.js';
-import { BrowserManager } from './browser-manager.js';
+import { BrowserManager, type SessionBrowser } from './browser-manager.js';
 import { ProbeCoalescer } from './probe-coalescer.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { SessionConfig } from './session-config.js';
@@ -55,7 +54,9 @@ export type CodeProvider = () => Promise<string>;
 
 export interface SessionManagerOptions {
   readonly config: SessionConfig;
-  readonly supervisor: SessionSupervisor;
+  readonly supervisor: SessionBrowser;
+  /** Share one rate limiter among several sessions on one site (e.g. one per dispatcher worker). Default: a limiter of its own from `config.rateLimit`. */
+  readonly rateLimiter?: RateLimiter;
   readonly profile?: Partial<SiteProfile>;
   /** Default: from `config.totpSecret`; else asked on the terminal; else a clear error. */
   readonly codeProvider?: CodeProvider;
@@ -96,7 +97,7 @@ export interface SessionStats {
  */
 export class SessionManager {
   readonly config: SessionConfig;
-  readonly supervisor: SessionSupervisor;
+  readonly supervisor: SessionBrowser;
   readonly browser: BrowserManager;
   readonly api: ApiClient;
   readonly profile: SiteProfile;
@@ -120,7 +121,7 @@ export class SessionManager {
     this.browser = new BrowserManager({ supervisor: this.supervisor, signInPath: this.profile.signInPath, clock: this.#clock });
     this.api = new ApiClient({
       baseUrl: this.config.baseUrl,
-      rateLimiter: new RateLimiter({ ...this.config.rateLimit, clock: this.#clock }),
+      rateLimiter: options.rateLimiter ?? new RateLimiter({ ...this.config.rateLimit, clock: this.#clock }),
       clock: this.#clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       // Cookies the API changes go back into the browser, so the two never drift.

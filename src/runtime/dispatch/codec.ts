@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { type SerializedError, deserializeError, serializeError } from '../../errors.js';
 import type { Task } from '../tasks/types.js';
 
@@ -82,6 +83,34 @@ export function encodeValue(value: unknown): unknown {
 
 export function decodeValue(value: unknown): unknown {
   return value;
+}
+
+/**
+ * Data for a queue that stores strings (BullMQ on Redis): the same structured-clone form the IPC
+ * channel uses, as base64, so bytes, `undefined` and errors-as-data arrive exactly as over IPC.
+ */
+export function packForQueue(value: unknown): string {
+  return serialize(value).toString('base64');
+}
+
+export function unpackFromQueue(text: unknown): unknown {
+  if (typeof text !== 'string') throw new TypeError(`a queued value must be a base64 string, got ${typeof text}`);
+  return deserialize(Buffer.from(text, 'base64'));
+}
+
+/** What one queued job carries (BullMQ job data): the validated task, packed, and how to run it. */
+export interface QueueJobData {
+  readonly v: 1;
+  /** The task as submitted (checked by the submitter, checked again by the host), {@link packForQueue}-packed. */
+  readonly task: string;
+  /** The task's type, readable in Redis tools. */
+  readonly type: string;
+  readonly priority: number;
+  /** The caller's deadline, from when the job was added. */
+  readonly timeoutMs: number;
+  readonly idempotent: boolean;
+  readonly sessionKey?: string;
+  readonly restoreUrl?: boolean;
 }
 
 /** Whether `message` is a well-formed worker message (anything else on the channel is ignored and reported). */

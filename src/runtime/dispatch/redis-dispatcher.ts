@@ -1,0 +1,450 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ActorCrashedError, ActorStoppedError, InvalidTaskError, MailboxFullError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
+import { createDeferred, type Deferred } from '../../internal/deferred.js';
+import { TypedEmitter } from '../../internal/typed-emitter.js';
+import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
+import { type SubmitDefaults, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { isIdempotent } from '../tasks/run-task.js';
+import type { ResultOf, Task } from '../tasks/types.js';
+import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { type QueueJobData, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import {
+  BIND_SESSION_SCRIPT,
+  DEFAULT_PREFIX,
+  DEFAULT_QUEUE,
+  bullConnection,
+  checkQueueName,
+  checkRedisUrl,
+  hostQueueName,
+  jobIdForKey,
+  queueDeadline,
+  registryKeys,
+  type RegistryKeys,
+} from './redis-shared.js';
+import type { DispatchSubmitOptions } from './work-dispatcher.js';
+
+export interface RedisWorkDispatcherOptions {
+  /** `redis://host:port[/db]` of the Redis the worker hosts consume from. */
+  readonly redis: string;
+  /** Queue name shared with the worker hosts. Default `browser-actor`. */
+  readonly queue?: string;
+  /** BullMQ key prefix. Default `bull`. */
+  readonly prefix?: string;
+  readonly defaultTimeoutMs?: number;
+  readonly maxTimeoutMs?: number;
+  readonly defaultPriority?: number;
+  readonly limits?: Partial<TaskLimits>;
+  /** Runs of an idempotent task when its host fails it as crashed (BullMQ attempts, exponential backoff). Default 3. */
+  readonly maxAttempts?: number;
+  /** First retry delay of an idempotent task; it doubles per attempt. Default 1000 ms. */
+  readonly retryDelayMs?: number;
+  /** Tasks this dispatcher may have waiting for an answer at once; more are refused with `ERR_MAILBOX_FULL`. Default 10 000. */
+  readonly maxPending?: number;
+  /** Deadline of each call to Redis (adding a job, reading its state). Default 10 000 ms. */
+  readonly redisTimeoutMs?: number;
+  /** How often answers are also looked up directly (covers events missed while reconnecting) and dead hosts' queues checked. Default 1000 ms. */
+  readonly pollMs?: number;
+  /** How long a finished job (and so its idempotency key) is kept in Redis. Default 3 600 000 ms (1 h). */
+  readonly keepFinishedMs?: number;
+}
+
+export interface RedisDispatcherEvents {
+  'task:end': { readonly taskId: string; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string };
+  /** A session's host is gone: its waiting tasks were moved to another host. */
+  'session:moved': { readonly from: string; readonly to: string; readonly tasks: number };
+}
+
+export interface RedisDispatcherStats {
+  /** Tasks submitted here and not yet answered. */
+  readonly pending: number;
+  /** Jobs waiting in Redis on the shared queue, by our priority (0 … 9), and in total. */
+  readonly queuedByPriority: readonly number[];
+  readonly queued: number;
+  readonly active: number;
+  /** Live worker hosts: id, worker processes, and jobs waiting in their own queue. */
+  readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number }[];
+}
+
+interface Pending {
+  readonly jobId: string;
+  /** Named by an idempotency key: the job may exist (or have finished) before this submit. */
+  readonly keyed: boolean;
+  /** Where the job waits: the shared queue, or its session's host's own queue (moved if that host dies). */
+  queue: string;
+  host: string | undefined;
+  readonly data: QueueJobData;
+  readonly result: Deferred<unknown>;
+  readonly deadline: NodeJS.Timeout;
+  lastCheck: number;
+  checking: boolean;
+}
+
+/**
+ * The WorkDispatcher API on BullMQ: tasks are jobs on Redis, served by worker hosts
+ * (`browser-actor worker --redis URL`) on any number of machines. An idempotency key is the job
+ * id (the same key runs once); priorities map to BullMQ priorities; idempotent tasks are retried
+ * with exponential backoff, non-idempotent ones never: a host that dies while running one makes it
+ * fail with `ERR_ACTOR_CRASHED` and `details.maybeExecuted: true`. Tasks with a session key run
+ * on the host their session is bound to.
+ */
+export class RedisWorkDispatcher {
+  readonly #url: string;
+  readonly #queueName: string;
+  readonly #prefix: string;
+  readonly #keys: RegistryKeys;
+  readonly #defaults: SubmitDefaults;
+  readonly #limits: TaskLimits;
+  readonly #maxAttempts: number;
+  readonly #retryDelayMs: number;
+  readonly #maxPending: number;
+  readonly #redisTimeoutMs: number;
+  readonly #pollMs: number;
+  readonly #keepFinishedMs: number;
+  readonly #pending = new Map<string, Pending>();
+  readonly #queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<void> }>();
+  readonly #events = new TypedEmitter<RedisDispatcherEvents>();
+  #redis: Redis | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #state: 'running' | 'stopping' | 'stopped' = 'running';
+  #hostTurn = 0;
+  readonly #id = `redis-dispatcher-${randomUUID().slice(0, 8)}`;
+
+  constructor(options: RedisWorkDispatcherOptions) {
+    this.#url = checkRedisUrl(options.redis);
+    this.#queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#keys = registryKeys(this.#prefix, this.#queueName);
+    this.#defaults = submitDefaults(options);
+    this.#limits = { ...defaultTaskLimits, ...options.limits };
+    this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
+    this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
+    this.#maxPending = positiveInteger('maxPending', options.maxPending ?? 10_000);
+    this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
+    this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
+    this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+
+  get queue(): string {
+    return this.#queueName;
+  }
+
+  on<K extends keyof RedisDispatcherEvents>(event: K, listener: (payload: RedisDispatcherEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Connect to Redis and listen for answers on the shared queue. Idempotent; `submit` calls it. */
+  async start(): Promise<void> {
+    if (this.#state !== 'running') throw new ActorStoppedError(`${this.#id} was stopped`);
+    await this.#queueFor(this.#queueName);
+  }
+
+  /** Submit a task; the promise settles exactly once, with the host's answer or a typed error. */
+  submit<T extends Task>(task: T, options: DispatchSubmitOptions = {}): Promise<ResultOf<T>> {
+    return this.#submit(task, options) as Promise<ResultOf<T>>;
+  }
+
+  async #submit(task: Task, options: DispatchSubmitOptions): Promise<unknown> {
+    if (this.#state !== 'running') throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
+    const valid = validateTask(task, this.#limits);
+    const parsed = parseSubmitOptions(options, this.#defaults);
+    const { sessionKey, restoreUrl } = options;
+    if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
+      throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
+    }
+    if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+    parsed.signal?.throwIfAborted();
+    const jobId = parsed.idempotencyKey === undefined ? randomUUID() : jobIdForKey(parsed.idempotencyKey);
+    // The task as given (plain data, checked above): the host checks it again against its own limits.
+    const packed = packForQueue(task);
+    const earlier = this.#pending.get(jobId);
+    if (earlier) {
+      if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
+      return follow(earlier.result.promise, parsed.signal);
+    }
+    if (this.#pending.size >= this.#maxPending) {
+      throw new MailboxFullError(`${this.#id} already waits for ${this.#pending.size} answers (maxPending); task refused — await the earlier ones first`, {
+        details: { capacity: this.#maxPending, queued: this.#pending.size },
+      });
+    }
+    const data: QueueJobData = {
+      v: 1,
+      task: packed,
+      type: valid.type,
+      priority: parsed.priority,
+      timeoutMs: parsed.timeoutMs,
+      idempotent: isIdempotent(valid),
+      ...(sessionKey === undefined ? {} : { sessionKey }),
+      ...(restoreUrl === undefined ? {} : { restoreUrl }),
+    };
+    const host = sessionKey === undefined ? undefined : await this.#bindSession(sessionKey);
+    const queueName = host === undefined ? this.#queueName : hostQueueName(this.#queueName, host);
+    const result = createDeferred<unknown>();
+    const entry: Pending = {
+      jobId,
+      keyed: parsed.idempotencyKey !== undefined,
+      queue: queueName,
+      host,
+      data,
+      result,
+      deadline: setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${valid.type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type: valid.type } })), parsed.timeoutMs),
+      lastCheck: Date.now(),
+      checking: false,
+    };
+    this.#pending.set(jobId, entry);
+    const onAbort = (): void => this.#giveUp(entry, parsed.signal?.reason);
+    parsed.signal?.addEventListener('abort', onAbort, { once: true });
+    void result.promise.catch(() => undefined).finally(() => parsed.signal?.removeEventListener('abort', onAbort));
+    try {
+      await this.#add(entry);
+    } catch (error) {
+      this.#settle(entry, undefined, error);
+    }
+    this.#armPoll();
+    return result.promise;
+  }
+
+  async #add(entry: Pending): Promise<void> {
+    const { queue, ready } = await this.#queueFor(entry.queue);
+    await ready;
+    const idempotent = entry.data.idempotent;
+    const job = await queueDeadline(
+      queue.add(entry.data.type, entry.data, {
+        jobId: entry.jobId,
+        // BullMQ: 1 is the most urgent; ours: 9 is.
+        priority: PRIORITY_LEVELS - entry.data.priority,
+        attempts: idempotent ? this.#maxAttempts : 1,
+        ...(idempotent ? { backoff: { type: 'exponential', delay: this.#retryDelayMs } } : {}),
+        removeOnComplete: { age: Math.ceil(this.#keepFinishedMs / 1000) },
+        removeOnFail: { age: Math.ceil(this.#keepFinishedMs / 1000) },
+      }),
+      this.#redisTimeoutMs,
+      `adding task ${entry.jobId}`,
+      true,
+    );
+    // The same idempotency key may name a job that already finished: its answer is there now.
+    if (entry.keyed || job.finishedOn !== undefined) await this.#check(entry);
+  }
+
+  /** The live host `sessionKey` is bound to; binds it to one now if it has none or its host is gone. */
+  async #bindSession(sessionKey: string): Promise<string> {
+    const hosts = await this.#liveHosts();
+    if (hosts.length === 0) {
+      throw new QueueUnavailableError(`No worker host is alive on queue ${this.#queueName} to hold session ${JSON.stringify(sessionKey.slice(0, 40))}; start one with: browser-actor worker --redis URL`, {
+        details: { queue: this.#queueName, maybeAccepted: false },
+      });
+    }
+    const candidate = hosts[this.#hostTurn++ % hosts.length] as string;
+    const redis = await this.#registry();
+    const bound = await queueDeadline(redis.eval(BIND_SESSION_SCRIPT, 1, this.#keys.affinity(sessionKey), candidate, this.#keys.hostPrefix, String(24 * 3_600_000)), this.#redisTimeoutMs, 'binding a session to a host', false);
+    return String(bound);
+  }
+
+  async #liveHosts(): Promise<string[]> {
+    const redis = await this.#registry();
+    const ids = await queueDeadline(redis.smembers(this.#keys.hosts), this.#redisTimeoutMs, 'listing worker hosts', false);
+    if (ids.length === 0) return [];
+    const alive = await queueDeadline(Promise.all(ids.map((id) => redis.exists(this.#keys.host(id)))), this.#redisTimeoutMs, 'checking worker hosts', false);
+    return ids.filter((_, i) => alive[i] === 1).sort();
+  }
+
+  async #registry(): Promise<Redis> {
+    if (!this.#redis) {
+      this.#redis = new Redis(this.#url, { maxRetriesPerRequest: null, connectTimeout: 10_000, lazyConnect: false });
+      this.#redis.on('error', () => undefined); // reconnects on its own; calls have deadlines
+    }
+    return this.#redis;
+  }
+
+  async #queueFor(name: string): Promise<{ queue: Queue; events: QueueEvents; ready: Promise<void> }> {
+    let q = this.#queues.get(name);
+    if (!q) {
+      const connection = bullConnection(this.#url);
+      const queue = new Queue(name, { connection, prefix: this.#prefix });
+      const events = new QueueEvents(name, { connection, prefix: this.#prefix });
+      queue.on('error', () => undefined);
+      events.on('error', () => undefined);
+      events.on('completed', ({ jobId }) => this.#onFinished(jobId));
+      events.on('failed', ({ jobId }) => this.#onFinished(jobId));
+      const ready = queueDeadline(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#redisTimeoutMs, `connecting to ${name}`, false);
+      q = { queue, events, ready };
+      this.#queues.set(name, q);
+      ready.catch(() => this.#queues.delete(name));
+    }
+    await q.ready;
+    return q;
+  }
+
+  #onFinished(jobId: string): void {
+    const entry = this.#pending.get(jobId);
+    if (entry) void this.#check(entry);
+  }
+
+  /** Read the job's state; settle the entry if it finished; move it if its host is gone. */
+  async #check(entry: Pending): Promise<void> {
+    if (entry.checking || this.#pending.get(entry.jobId) !== entry) return;
+    entry.checking = true;
+    entry.lastCheck = Date.now();
+    try {
+      const { queue } = await this.#queueFor(entry.queue);
+      const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined;
+      if (!job) return; // not added yet, or removed by its deadline
+      const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true);
+      if (state === 'completed') {
+        const outcome = unpackFromQueue(job.returnvalue) as WireOutcome;
+        const { value, error } = decodeOutcome(outcome);
+        this.#settle(entry, value, error);
+      } else if (state === 'failed') {
+        this.#settle(entry, undefined, failedError(entry, job));
+      } else if (entry.host !== undefined) {
+        await this.#rescueFromDeadHost(entry, job, state);
+      }
+    } catch {
+      // Redis is away: the next poll tries again; the task's deadline still holds.
+    } finally {
+      entry.checking = false;
+    }
+  }
+
+  /** A task waits on a host queue whose host is gone: move it (or, if it may have run and is not idempotent, fail it). */
+  async #rescueFromDeadHost(entry: Pending, job: Job, state: string): Promise<void> {
+    const redis = await this.#registry();
+    const host = entry.host as string;
+    if ((await queueDeadline(redis.exists(this.#keys.host(host)), this.#redisTimeoutMs, 'checking a worker host', false)) === 1) return;
+    const running = state === 'active';
+    if (running && (await redis.exists(`${this.#prefix}:${entry.queue}:${entry.jobId}:lock`)) === 1) return; // its lock has not expired yet
+    try {
+      await job.remove();
+    } catch {
+      return; // changed state meanwhile: the next poll sees it
+    }
+    if (running && !entry.data.idempotent) {
+      this.#settle(entry, undefined, new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) was running on worker host ${host}, which is gone; it is not idempotent, so it was not run again`, {
+        details: { taskId: entry.jobId, type: entry.data.type, host, maybeExecuted: true },
+      }));
+      return;
+    }
+    try {
+      const to = await this.#bindSession(entry.data.sessionKey as string);
+      entry.queue = hostQueueName(this.#queueName, to);
+      entry.host = to;
+      this.#events.emit('session:moved', { from: host, to, tasks: 1 });
+      await this.#add(entry);
+    } catch (error) {
+      this.#settle(entry, undefined, error);
+    }
+  }
+
+  #armPoll(): void {
+    if (this.#poll || this.#pending.size === 0) return;
+    this.#poll = setInterval(() => {
+      const now = Date.now();
+      for (const entry of this.#pending.values()) if (now - entry.lastCheck >= this.#pollMs) void this.#check(entry);
+      if (this.#pending.size === 0) {
+        clearInterval(this.#poll);
+        this.#poll = undefined;
+      }
+    }, Math.max(50, Math.floor(this.#pollMs / 2)));
+    this.#poll.unref?.();
+  }
+
+  #giveUp(entry: Pending, error: unknown): void {
+    if (this.#pending.get(entry.jobId) !== entry) return;
+    this.#settle(entry, undefined, error);
+    // Not started yet: take it off the queue so it does not run for nobody.
+    void this.#queueFor(entry.queue)
+      .then(({ queue }) => queue.getJob(entry.jobId))
+      .then(async (job) => {
+        if (job && (await job.getState()) !== 'active') await job.remove();
+      })
+      .catch(() => undefined);
+  }
+
+  #settle(entry: Pending, value: unknown, error: unknown): void {
+    if (this.#pending.get(entry.jobId) !== entry) return;
+    this.#pending.delete(entry.jobId);
+    clearTimeout(entry.deadline);
+    if (error === undefined) entry.result.resolve(value);
+    else entry.result.reject(error);
+    const code = error === undefined ? undefined : (error as { code?: unknown }).code;
+    this.#events.emit('task:end', { taskId: entry.jobId, host: entry.host ?? null, ok: error === undefined, ...(typeof code === 'string' ? { errorCode: code } : {}) });
+  }
+
+  async stats(): Promise<RedisDispatcherStats> {
+    const { queue } = await this.#queueFor(this.#queueName);
+    const counts = await queueDeadline(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), this.#redisTimeoutMs, 'reading queue counts', false);
+    const byPriority = await queueDeadline(
+      Promise.all(Array.from({ length: PRIORITY_LEVELS }, (_, p) => queue.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)))),
+      this.#redisTimeoutMs,
+      'reading queue counts',
+      false,
+    );
+    const redis = await this.#registry();
+    const hosts = [];
+    for (const id of await this.#liveHosts()) {
+      const info = JSON.parse((await redis.get(this.#keys.host(id))) ?? '{}') as { workers?: number; capacity?: number };
+      const own = new Queue(hostQueueName(this.#queueName, id), { connection: redis, prefix: this.#prefix });
+      const c = await own.getJobCounts('waiting', 'prioritized', 'delayed');
+      await own.close();
+      hosts.push({ id, workers: info.workers ?? 0, capacity: info.capacity ?? 0, queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0) });
+    }
+    return {
+      pending: this.#pending.size,
+      queuedByPriority: byPriority,
+      queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
+      active: counts['active'] ?? 0,
+      hosts,
+    };
+  }
+
+  /** Wait (at most `timeoutMs`) for the answers of every submitted task, then close the connections. Idempotent. */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    const until = Date.now() + (options.timeoutMs ?? 30_000);
+    while (this.#pending.size > 0 && Date.now() < until) {
+      await Promise.race([Promise.allSettled([...this.#pending.values()].map((e) => e.result.promise)), new Promise((r) => setTimeout(r, 100))]);
+    }
+    await this.#close('stopped before the answer came');
+  }
+
+  /** Stop waiting: every pending task fails with `ERR_ACTOR_STOPPED` (jobs already queued may still run on a host). */
+  async kill(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    await this.#close('killed');
+  }
+
+  async #close(why: string): Promise<void> {
+    for (const entry of [...this.#pending.values()]) {
+      this.#settle(entry, undefined, new ActorStoppedError(`${this.#id} was ${why}; task ${entry.jobId} (${entry.data.type}) may still run on a worker host`, { details: { taskId: entry.jobId, maybeExecuted: true } }));
+    }
+    clearInterval(this.#poll);
+    this.#poll = undefined;
+    this.#state = 'stopped';
+    const closing = [...this.#queues.values()].flatMap(({ queue, events }) => [queue.close(), events.close()]);
+    this.#queues.clear();
+    await Promise.allSettled(closing.map((p) => queueDeadline(p, 5000, 'closing', false)));
+    const redis = this.#redis;
+    this.#redis = undefined;
+    if (redis) await queueDeadline(redis.quit(), 5000, 'closing', false).catch(() => redis.disconnect());
+  }
+}
+
+/** The typed error for a job BullMQ failed itself (our hosts answer every task as data). */
+function failedError(entry: Pending, job: Job): Error {
+  const reason = job.failedReason ?? '';
+  return new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) failed in the queue: ${reason.slice(0, 300) || 'no reason given'}; its worker host was probably lost while running it`, {
+    details: { taskId: entry.jobId, type: entry.data.type, maybeExecuted: (job.attemptsStarted ?? 0) > 0 },
+  });
+}
+
+/** A dispatcher whose tasks run on worker hosts that consume BullMQ queues on Redis (`browser-actor worker --redis URL`). */
+export function createRedisDispatcher(options: RedisWorkDispatcherOptions): RedisWorkDispatcher {
+  return new RedisWorkDispatcher(options);
+}

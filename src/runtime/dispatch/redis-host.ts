@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Job, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ActorCrashedError, InvalidOptionError, isBrowserActorError } from '../../errors.js';
+import { createDeferred } from '../../internal/deferred.js';
+import { positive, positiveInteger } from '../submit-helpers.js';
+import type { Task } from '../tasks/types.js';
+import { type QueueJobData, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
+import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
+
+export interface WorkerHostOptions extends WorkDispatcherOptions {
+  /** `redis://host:port[/db]`. */
+  readonly redis: string;
+  /** Queue name shared with the submitters. Default `browser-actor`. */
+  readonly queue?: string;
+  readonly prefix?: string;
+  /** This host's id in the registry (letters, digits, `-`, `_`). Default: hostname, pid and a random suffix. */
+  readonly hostId?: string;
+  /**
+   * How long a job's lock lasts without renewal (BullMQ `lockDuration`); a host that dies is
+   * noticed after about this long, and its running jobs are taken over. Default 30 000 ms.
+   */
+  readonly lockMs?: number;
+  /** How long the host's registry key lives without renewal (renewed every third of it). Default 10 000 ms. */
+  readonly liveTtlMs?: number;
+}
+
+export interface WorkerHost {
+  readonly id: string;
+  readonly dispatcher: WorkDispatcher;
+  /** Jobs this host answered. */
+  readonly served: () => number;
+  /** Finish the jobs in hand, leave the registry, stop the workers and their browsers. */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Stop now: jobs in hand go back to the queue when their lock expires (idempotent ones run elsewhere). */
+  kill(): Promise<void>;
+  /** Resolves when the host stopped (by stop(), kill(), or a fatal error). */
+  readonly closed: Promise<void>;
+}
+
+/** Crash-like failures a retry on another attempt may fix (only for idempotent tasks). */
+function retryable(error: unknown): boolean {
+  return isBrowserActorError(error) && ['ERR_ACTOR_CRASHED', 'ERR_RESTART_LIMIT', 'ERR_ACTOR_STOPPED', 'ERR_BROWSER_LAUNCH'].includes(error.code);
+}
+
+/**
+ * A worker host: N local worker processes (a {@link WorkDispatcher}) serving jobs from BullMQ on
+ * Redis — the shared queue and this host's own queue (for sessions bound to it). Every task is
+ * answered as data (the same codec as IPC), so typed errors reach the submitter intact. A
+ * non-idempotent job that was started before (its host died) is never run again: it is answered
+ * with `ERR_ACTOR_CRASHED` and `maybeExecuted: true`.
+ */
+export async function startWorkerHost(options: WorkerHostOptions): Promise<WorkerHost> {
+  const url = checkRedisUrl(options.redis);
+  const queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const id = options.hostId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new InvalidOptionError(`hostId must be 1–80 letters, digits, '-' or '_', got ${JSON.stringify(id.slice(0, 90))}`);
+  const lockMs = positive('lockMs', options.lockMs ?? 30_000);
+  const liveTtlMs = positive('liveTtlMs', options.liveTtlMs ?? 10_000);
+  const keys = registryKeys(prefix, queueName);
+  const { redis: _r, queue: _q, prefix: _p, hostId: _h, lockMs: _l, liveTtlMs: _t, ...local } = options;
+  const dispatcher = createWorkDispatcher(local);
+  const capacity = positiveInteger('workers', options.workers) * (options.workerCapacity ?? options.lanes ?? 1);
+  const registry = new Redis(url, { maxRetriesPerRequest: null, connectTimeout: 10_000 });
+  registry.on('error', () => undefined);
+  const closed = createDeferred<void>();
+  let served = 0;
+  let state: 'running' | 'stopping' | 'stopped' = 'running';
+
+  const announce = async (): Promise<void> => {
+    await queueDeadline(
+      registry.multi().set(keys.host(id), JSON.stringify({ workers: options.workers, capacity, pid: process.pid, hostname: hostname() }), 'PX', Math.ceil(liveTtlMs)).sadd(keys.hosts, id).exec(),
+      Math.max(1000, liveTtlMs / 3),
+      'renewing the worker host',
+      false,
+    );
+  };
+
+  const process_ = async (job: Job<QueueJobData>): Promise<string> => {
+    const data = job.data;
+    if (data?.v !== 1 || typeof data.task !== 'string') {
+      return packForQueue(encodeOutcome(undefined, new InvalidOptionError(`Job ${String(job.id)} is not a browser-actor task (data version ${String(data?.v)}); was it added by another program to queue ${queueName}?`)));
+    }
+    // Started before, by a host that died: a non-idempotent task may have run, so it does not run again.
+    if (!data.idempotent && job.attemptsStarted > 1) {
+      return packForQueue(
+        encodeOutcome(
+          undefined,
+          new ActorCrashedError(`Task ${String(job.id)} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
+            details: { taskId: String(job.id), type: data.type, maybeExecuted: true },
+          }),
+        ),
+      );
+    }
+    const task = unpackFromQueue(data.task) as Task;
+    try {
+      const value = await dispatcher.submit(task, {
+        priority: data.priority,
+        timeoutMs: Math.min(data.timeoutMs, 600_000),
+        ...(data.sessionKey === undefined ? {} : { sessionKey: data.sessionKey }),
+        ...(data.restoreUrl === undefined ? {} : { restoreUrl: data.restoreUrl }),
+      });
+      served++;
+      return packForQueue(encodeOutcome(value, undefined));
+    } catch (error) {
+      // An idempotent task whose browser failed: throw, and BullMQ retries it with backoff.
+      if (data.idempotent && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
+      served++;
+      return packForQueue(encodeOutcome(undefined, error));
+    }
+  };
+
+  await dispatcher.start();
+  await announce();
+  const renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
+  const workerOptions = { connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
+  const workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
+  for (const w of workers) w.on('error', () => undefined);
+  await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
+
+  const shutdown = async (how: 'stop' | 'kill', timeoutMs: number): Promise<void> => {
+    if (state !== 'running') return closed.promise;
+    state = 'stopping';
+    clearInterval(renew);
+    try {
+      if (how === 'stop') {
+        // Take no new jobs; let those in hand finish.
+        await Promise.allSettled(workers.map((w) => queueDeadline(w.close(), timeoutMs, 'finishing jobs', false)));
+        await dispatcher.stop({ timeoutMs });
+      } else {
+        await Promise.allSettled(workers.map((w) => queueDeadline(w.close(true), 5000, 'closing', false)));
+        await dispatcher.kill();
+      }
+      await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 5000, 'leaving the registry', false).catch(() => undefined);
+    } finally {
+      await queueDeadline(registry.quit(), 5000, 'closing', false).catch(() => registry.disconnect());
+      state = 'stopped';
+      closed.resolve();
+    }
+  };
+
+  return {
+    id,
+    dispatcher,
+    served: () => served,
+    stop: (o = {}) => shutdown('stop', o.timeoutMs ?? 30_000),
+    kill: () => shutdown('kill', 0),
+    closed: closed.promise,
+  };
+}

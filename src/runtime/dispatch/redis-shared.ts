@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { InvalidOptionError, QueueUnavailableError } from '../../errors.js';
+import { redactUrl } from '../../internal/redact.js';
+
+/**
+ * What the submitting side (RedisWorkDispatcher) and the worker hosts agree on: queue names, the
+ * Redis keys of the host registry and of session affinity, and how to connect.
+ *
+ * - Tasks without a session key go to the shared queue `<queue>`; every host consumes it.
+ * - Each host also consumes its own queue `<queue>.host.<hostId>`. A session key is bound to
+ *   one live host (key `…:ba:aff:<sha256(sessionKey)>`), and its tasks go to that host's queue,
+ *   so a signed-in browser keeps getting its session's tasks across machines.
+ * - A host is alive while its key `…:ba:host:<hostId>` exists; it renews it with a TTL.
+ */
+
+export const DEFAULT_QUEUE = 'browser-actor';
+export const DEFAULT_PREFIX = 'bull';
+
+export function checkQueueName(name: unknown): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new InvalidOptionError(`queue must be 1–64 letters, digits, '-' or '_', got ${JSON.stringify(String(name).slice(0, 80))}`);
+  }
+  return name;
+}
+
+export function checkRedisUrl(url: unknown): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw new InvalidOptionError(`redis must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got ${typeof url === 'string' ? JSON.stringify(redactUrl(url).slice(0, 200)) : typeof url}`);
+  }
+  return url as string;
+}
+
+/** Connection options for BullMQ (each Queue, Worker and QueueEvents opens its own connection). */
+export function bullConnection(url: string): { url: string; maxRetriesPerRequest: null; connectTimeout: number; enableReadyCheck: boolean } {
+  return { url, maxRetriesPerRequest: null, connectTimeout: 10_000, enableReadyCheck: true };
+}
+
+export function hostQueueName(queue: string, hostId: string): string {
+  return `${queue}.host.${hostId}`;
+}
+
+export interface RegistryKeys {
+  readonly hosts: string;
+  host(id: string): string;
+  hostPrefix: string;
+  affinity(sessionKey: string): string;
+}
+
+export function registryKeys(prefix: string, queue: string): RegistryKeys {
+  const base = `${prefix}:${queue}:ba`;
+  return {
+    hosts: `${base}:hosts`,
+    hostPrefix: `${base}:host:`,
+    host: (id) => `${base}:host:${id}`,
+    affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
+  };
+}
+
+/**
+ * Bind a session key to a live host: keep the current binding while its host is alive, else bind
+ * to the candidate. Returns the bound host. One script, so two submitters never split a session.
+ */
+export const BIND_SESSION_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if cur and redis.call('EXISTS', ARGV[2] .. cur) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return cur
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return ARGV[1]
+`;
+
+/** A job id for an idempotency key: the same key always names the same job (BullMQ adds it once). */
+export function jobIdForKey(key: string): string {
+  return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+/** `work`, or an `ERR_QUEUE_UNAVAILABLE` once `ms` pass without an answer from Redis. */
+export async function queueDeadline<T>(work: Promise<T>, ms: number, what: string, maybeAccepted: boolean): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new QueueUnavailableError(`Redis did not answer within ${ms} ms (${what}); check that Redis is running and reachable${maybeAccepted ? '; the task may still be queued: submit it again with the same idempotencyKey to run it at most once' : ''}`, {
+            details: { timeoutMs: ms, maybeAccepted },
+          }),
+        ),
+      ms,
+    );
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

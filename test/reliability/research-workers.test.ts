@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BatchRow, RESEARCH_DEFAULTS, type RunResearchOptions, runResearchCli } from '../../src/cli/research.js';
+import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
+import { generateTree } from '../../src/genealogy/synthetic.js';
+import { newTotpSecret } from '../../src/internal/totp.js';
+import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
+import { type TreeSite, startTreeSite } from '../../src/site/server.js';
+import { leftoversUnder } from '../support/leftovers.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+
+/**
+ * `research --workers N` and `research --redis URL`: the same batch as one process gives the same
+ * output, with each session signed in from its own browser in a worker process (locally, and on
+ * a worker host that consumes Redis).
+ */
+
+let site: TreeSite;
+let redis: RedisServer;
+let root: string;
+let rows: BatchRow[];
+const password = randomBytes(12).toString('base64url');
+const totpSecret = newTotpSecret();
+
+beforeAll(async () => {
+  const { tree, referencePerson } = generateTree({ people: 3000, seed: 2 });
+  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'demo', password, totpSecret }], rateLimit: { capacity: 20, refillPerSecond: 10 } });
+  redis = await startRedisServer();
+  root = mkdtempSync(join(browserDirsRoot(), 'research-workers-'));
+  const father = tree.parents(referencePerson)[0] as number;
+  const picks = [father, ...tree.parents(father), 17, 400, 1200];
+  rows = picks.map((p, k) => {
+    const person = tree.person(p);
+    return { line: k + 1, criteria: { given: person.given.split(' ')[0] ?? person.given, surname: person.surname, ...(person.birth?.date?.year ? { birthYear: person.birth.date.year } : {}) } };
+  });
+});
+
+afterAll(async () => {
+  await site?.close();
+  await redis?.stop();
+  expect(await leftoversUnder(root)).toEqual([]);
+  rmdirSync(root);
+});
+
+async function run(extra: Partial<RunResearchOptions>): Promise<{ json: unknown; signIns: number }> {
+  const lines: string[] = [];
+  const signIns = (): number => site.counts()['POST /sign-in/2fa'] ?? 0;
+  const before = signIns();
+  const summary = await runResearchCli({
+    ...RESEARCH_DEFAULTS,
+    rows,
+    site: site.origin,
+    ladderFor: 1,
+    json: true,
+    out: (l) => lines.push(l),
+    err: () => undefined,
+    env: { ...process.env, SITE_USERNAME: 'demo', SITE_PASSWORD: password, TOTP_SECRET: totpSecret, RATE_LIMIT: '10/10', BROWSER_ACTOR_TMPDIR: root },
+    ...extra,
+  });
+  expect(summary.failed).toEqual([]);
+  const json = JSON.parse(lines.join('\n')) as { results: unknown; wallMs?: number };
+  return { json: withoutTimes(json.results), signIns: signIns() - before };
+}
+
+/** The results without their timings (`ms`), which differ from run to run. */
+function withoutTimes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutTimes);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'ms').map(([k, v]) => [k, withoutTimes(v)]));
+  return value;
+}
+
+describe('research across worker processes', () => {
+  let single: unknown;
+
+  it('one process (the reference output)', async () => {
+    const r = await run({});
+    expect(r.signIns).toBe(1);
+    single = r.json;
+    expect((single as unknown[]).length).toBe(rows.length);
+  });
+
+  it('--workers 2: the same output; two sessions, each signed in from its own worker browser', async () => {
+    const r = await run({ workers: 2 });
+    expect(r.json).toEqual(single);
+    expect(r.signIns).toBe(2);
+  });
+
+  it('--redis URL --workers 2: the same output from browsers on a worker host', async () => {
+    let host: WorkerHost | undefined;
+    try {
+      host = await startWorkerHost({ redis: redis.url, workers: 2, queue: 'research', browser: { tmpRoot: root } });
+      const r = await run({ redis: redis.url, queue: 'research', workers: 2 });
+      expect(r.json).toEqual(single);
+      expect(r.signIns).toBe(2);
+      expect(host.served()).toBeGreaterThan(2);
+    } finally {
+      await host?.stop();
+    }
+  });
+});
