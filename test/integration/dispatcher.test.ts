@@ -53,7 +53,7 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     expect(d.stats().workers.reduce((n, w) => n + w.tasksServed, 0)).toBe(12);
   });
 
-  it('session affinity: tasks with one session key stay on the worker that holds that session', async () => {
+  it('session affinity: tasks with one session key stay on the worker that holds that session; new sessions spread over workers', async () => {
     const d = dispatcher();
     await d.start();
     const ran = new Map<string, number | null>();
@@ -71,6 +71,8 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     const workersOf = (from: number, to: number): Set<number | null> => new Set([...ran.entries()].filter(([id]) => { const n = Number(id.split(':').at(-1)); return n >= from && n <= to; }).map(([, w]) => w));
     expect(workersOf(1, 6).size).toBe(1);
     expect(workersOf(7, 12).size).toBe(1);
+    // A new session goes to the worker with the fewest sessions: two sessions, two browsers.
+    expect([...workersOf(1, 6), ...workersOf(7, 12)].sort()).toEqual([0, 1]);
   });
 
   it('broadcast runs a task once on every worker: one sign-in cookie for all browsers', async () => {

@@ -1,13 +1,14 @@
 // A worker host (from the built package) as its own process, for the BullMQ tests: argv[2] is the
 // Redis URL, argv[3] the host id, argv[4] the worker count, argv[5] (optional) a driver module
 // for the workers (the Fake browser); without it, workers drive real Chromium under
-// $BROWSER_ACTOR_TMPDIR. Prints "ready <hostId> <worker pids>" once it serves; stops on SIGTERM.
+// $BROWSER_ACTOR_TMPDIR; $QUEUE names the queue. Prints "ready <hostId> <worker pids>" once it serves; stops on SIGTERM.
 import { startWorkerHost } from '../../dist/index.js';
 
 const [url, hostId, workers = '1', driverModule] = process.argv.slice(2);
 const host = await startWorkerHost({
   redis: url,
   hostId,
+  queue: process.env['QUEUE'] ?? 'browser-actor',
   workers: Number(workers),
   lockMs: Number(process.env['LOCK_MS'] ?? '2000'),
   liveTtlMs: Number(process.env['LIVE_TTL_MS'] ?? '1500'),
@@ -15,5 +16,6 @@ const host = await startWorkerHost({
   ...(driverModule ? { driverModule } : {}),
 });
 process.stdout.write(`ready ${host.id} ${host.dispatcher.stats().workers.map((w) => w.pid).join(',')}\n`);
-process.on('SIGTERM', () => void host.stop({ timeoutMs: 10_000 }).then(() => process.exit(0)));
+process.on('SIGTERM', () => void host.stop({ timeoutMs: 10_000 }));
 await host.closed;
+process.stdout.write(`served ${host.served()}\n`);

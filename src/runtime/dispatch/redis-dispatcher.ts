@@ -51,6 +51,7 @@ export interface RedisWorkDispatcherOptions {
 }
 
 export interface RedisDispatcherEvents {
+  /** `host`: the worker host that answered (null when none did, e.g. a timeout). */
   'task:end': { readonly taskId: string; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string };
   /** A session's host is gone: its waiting tasks were moved to another host. */
   'session:moved': { readonly from: string; readonly to: string; readonly tasks: number };
@@ -66,6 +67,9 @@ export interface RedisDispatcherStats {
   /** Live worker hosts: id, worker processes, and jobs waiting in their own queue. */
   readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number }[];
 }
+
+/** A session's binding to its host lives this long after its last task. */
+const SESSION_BINDING_MS = 24 * 3_600_000;
 
 interface Pending {
   readonly jobId: string;
@@ -108,7 +112,6 @@ export class RedisWorkDispatcher {
   #redis: Redis | undefined;
   #poll: NodeJS.Timeout | undefined;
   #state: 'running' | 'stopping' | 'stopped' = 'running';
-  #hostTurn = 0;
   readonly #id = `redis-dispatcher-${randomUUID().slice(0, 8)}`;
 
   constructor(options: RedisWorkDispatcherOptions) {
@@ -239,9 +242,13 @@ export class RedisWorkDispatcher {
         details: { queue: this.#queueName, maybeAccepted: false },
       });
     }
-    const candidate = hosts[this.#hostTurn++ % hosts.length] as string;
     const redis = await this.#registry();
-    const bound = await queueDeadline(redis.eval(BIND_SESSION_SCRIPT, 1, this.#keys.affinity(sessionKey), candidate, this.#keys.hostPrefix, String(24 * 3_600_000)), this.#redisTimeoutMs, 'binding a session to a host', false);
+    const bound = await queueDeadline(
+      redis.eval(BIND_SESSION_SCRIPT, 2, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.hostPrefix, String(SESSION_BINDING_MS), ...hosts),
+      this.#redisTimeoutMs,
+      'binding a session to a host',
+      false,
+    );
     return String(bound);
   }
 
@@ -298,9 +305,9 @@ export class RedisWorkDispatcher {
       if (state === 'completed') {
         const outcome = unpackFromQueue(job.returnvalue) as WireOutcome;
         const { value, error } = decodeOutcome(outcome);
-        this.#settle(entry, value, error);
+        this.#settle(entry, value, error, job.processedBy);
       } else if (state === 'failed') {
-        this.#settle(entry, undefined, failedError(entry, job));
+        this.#settle(entry, undefined, failedError(entry, job), job.processedBy);
       } else if (entry.host !== undefined) {
         await this.#rescueFromDeadHost(entry, job, state);
       }
@@ -365,14 +372,14 @@ export class RedisWorkDispatcher {
       .catch(() => undefined);
   }
 
-  #settle(entry: Pending, value: unknown, error: unknown): void {
+  #settle(entry: Pending, value: unknown, error: unknown, processedBy?: string): void {
     if (this.#pending.get(entry.jobId) !== entry) return;
     this.#pending.delete(entry.jobId);
     clearTimeout(entry.deadline);
     if (error === undefined) entry.result.resolve(value);
     else entry.result.reject(error);
     const code = error === undefined ? undefined : (error as { code?: unknown }).code;
-    this.#events.emit('task:end', { taskId: entry.jobId, host: entry.host ?? null, ok: error === undefined, ...(typeof code === 'string' ? { errorCode: code } : {}) });
+    this.#events.emit('task:end', { taskId: entry.jobId, host: processedBy ?? entry.host ?? null, ok: error === undefined, ...(typeof code === 'string' ? { errorCode: code } : {}) });
   }
 
   async stats(): Promise<RedisDispatcherStats> {

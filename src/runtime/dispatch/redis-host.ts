@@ -84,6 +84,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     if (data?.v !== 1 || typeof data.task !== 'string') {
       return packForQueue(encodeOutcome(undefined, new InvalidOptionError(`Job ${String(job.id)} is not a browser-actor task (data version ${String(data?.v)}); was it added by another program to queue ${queueName}?`)));
     }
+    if (process.env['BA_DEBUG']) process.stderr.write(`job ${String(job.id)} ats=${job.attemptsStarted} made=${job.attemptsMade} stc=${job.stalledCounter} idem=${data.idempotent}\n`);
     // Started before, by a host that died: a non-idempotent task may have run, so it does not run again.
     if (!data.idempotent && job.attemptsStarted > 1) {
       return packForQueue(
@@ -116,7 +117,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   await dispatcher.start();
   await announce();
   const renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
-  const workerOptions = { connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
+  const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
   const workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
   for (const w of workers) w.on('error', () => undefined);
   await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);

@@ -50,6 +50,8 @@ export interface RegistryKeys {
   host(id: string): string;
   hostPrefix: string;
   affinity(sessionKey: string): string;
+  /** Hash: host id → sessions bound to it. */
+  readonly sessionsPerHost: string;
 }
 
 export function registryKeys(prefix: string, queue: string): RegistryKeys {
@@ -58,22 +60,31 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
     hosts: `${base}:hosts`,
     hostPrefix: `${base}:host:`,
     host: (id) => `${base}:host:${id}`,
+    sessionsPerHost: `${base}:sessions`,
     affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
   };
 }
 
 /**
  * Bind a session key to a live host: keep the current binding while its host is alive, else bind
- * to the candidate. Returns the bound host. One script, so two submitters never split a session.
+ * it to the live host (ARGV[3…]) with the fewest sessions bound so far (`KEYS[2]`, a hash of
+ * host → count). Returns the bound host. One script, so two submitters never split a session.
  */
 export const BIND_SESSION_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
-if cur and redis.call('EXISTS', ARGV[2] .. cur) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if cur and redis.call('EXISTS', ARGV[1] .. cur) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return cur
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-return ARGV[1]
+local best, bestLoad = nil, nil
+for i = 3, #ARGV do
+  local load = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
+  if bestLoad == nil or load < bestLoad then best, bestLoad = ARGV[i], load end
+end
+if cur then redis.call('HINCRBY', KEYS[2], cur, -1) end
+redis.call('HINCRBY', KEYS[2], best, 1)
+redis.call('SET', KEYS[1], best, 'PX', ARGV[2])
+return best
 `;
 
 /** A job id for an idempotency key: the same key always names the same job (BullMQ adds it once). */

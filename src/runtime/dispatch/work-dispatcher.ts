@@ -438,6 +438,7 @@ export class WorkDispatcher {
 
   /** Tasks bound to a worker wait in its own queue (bounded by the mailbox capacity); the rest in the mailbox. */
   #enqueue(entry: Entry): MailboxFullError | undefined {
+    if (entry.sessionKey !== undefined && !entry.pin && !entry.handle && !this.#ownerOf(entry)) this.#bindSession(entry.sessionKey);
     const owner = this.#ownerOf(entry);
     if (owner) {
       if (owner.pinned.length >= this.#mailbox.capacity) {
@@ -456,6 +457,21 @@ export class WorkDispatcher {
     }
     entry.ticket = ticket;
     return undefined;
+  }
+
+  /**
+   * A new session goes to the worker holding the fewest sessions (then the least busy), so that
+   * sessions get browsers of their own while there are enough workers: two sessions in one
+   * browser share its cookies.
+   */
+  #bindSession(sessionKey: string): void {
+    const sessions = new Map<WorkerRecord, number>();
+    for (const w of this.#sessions.values()) sessions.set(w, (sessions.get(w) ?? 0) + 1);
+    const load = (w: WorkerRecord): number => w.inFlight.size + w.pinned.length;
+    const best = this.#workers
+      .filter((w) => w.state !== 'failed')
+      .sort((a, b) => (sessions.get(a) ?? 0) - (sessions.get(b) ?? 0) || load(a) - load(b) || a.index - b.index)[0];
+    if (best) this.#sessions.set(sessionKey, best);
   }
 
   /** The worker an entry must run on, if it is bound: its session's or its lane handle's. */

@@ -1,0 +1,157 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
+import { ActorCrashedError, QueueUnavailableError } from '../../src/errors.js';
+import { type RedisWorkDispatcher, createRedisDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
+import { jobIdForKey } from '../../src/runtime/dispatch/redis-shared.js';
+import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
+import { useChromiumFile } from '../support/chromium-root.js';
+import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
+
+/**
+ * BullMQ on a real redis-server, worker hosts as separate processes driving real Chromium, and
+ * every side effect counted where it happens (at the test server): 200 tasks over two hosts
+ * answered exactly once; a SIGKILLed host's idempotent job completes on the other host and its
+ * non-idempotent job is failed as maybe executed, never run twice; a session stays on its host;
+ * Redis connections dropped mid-run lose nothing.
+ */
+
+const file = useChromiumFile('redis-');
+let redis: RedisServer;
+let hosts: HostProcess[] = [];
+const dispatchers: RedisWorkDispatcher[] = [];
+
+function dispatcher(queue = 'browser-actor'): RedisWorkDispatcher {
+  const d = createRedisDispatcher({ redis: redis.url, queue, pollMs: 250, defaultTimeoutMs: 60_000 });
+  dispatchers.push(d);
+  return d;
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  hosts = await Promise.all(['host-a', 'host-b'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root })));
+});
+
+afterAll(async () => {
+  await Promise.all(dispatchers.map((d) => d.kill()));
+  await Promise.all(hosts.map((h) => h.stop()));
+  for (const h of hosts) expect(await waitFor(() => !isAlive(h.pid) && h.workerPids.every((p) => !isAlive(p)), 10_000, 50)).toBe(true);
+  await redis?.stop();
+});
+
+describe('Redis dispatcher with worker hosts on real Chromium', () => {
+  it('two worker hosts answer each of 200 tasks exactly once (side effects counted at the server)', async () => {
+    const origin = file.server.origin;
+    const d = dispatcher();
+    const servedBy = new Map<string, number>();
+    d.on('task:end', (e) => e.host && servedBy.set(e.host, (servedBy.get(e.host) ?? 0) + 1));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        i % 2 === 0
+          ? d.submit(Navigate(`${origin}/person?id=${i}`)).then((r) => r.url)
+          : d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=r' + arguments[1]); return arguments[1];`, [origin, i])),
+      ),
+    );
+    expect(answers).toEqual(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `${origin}/person?id=${i}` : i)));
+    for (let i = 1; i < 200; i += 2) expect(file.server.count(`/exec?task=r${i}`)).toBe(1);
+    expect([...servedBy.keys()].sort()).toEqual(['host-a', 'host-b']);
+    expect([...servedBy.values()].reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('the same idempotency key, from two dispatchers, runs once', async () => {
+    const origin = file.server.origin;
+    const task = ExecuteJS(`await fetch(arguments[0] + '/exec?task=keyed'); return 'ran';`, [origin]);
+    const [a, b] = await Promise.all([dispatcher().submit(task, { idempotencyKey: 'pay-42' }), dispatcher().submit(task, { idempotencyKey: 'pay-42' })]);
+    expect([a, b]).toEqual(['ran', 'ran']);
+    expect(await dispatcher().submit(task, { idempotencyKey: 'pay-42' })).toBe('ran'); // later too: the finished job answers
+    expect(file.server.count('/exec?task=keyed')).toBe(1);
+  });
+
+  it('session affinity: a signed-in session’s tasks all run on the host that holds its cookies', async () => {
+    const origin = file.server.origin;
+    const d = dispatcher();
+    // Two sessions, two hosts of one browser each: each session gets a host (and so a browser) of its own.
+    const sessions = ['s1', 's2'];
+    const hostsOf = new Map<string, Set<string>>();
+    const sessionOfTask = new Map<string, string>();
+    d.on('task:end', (e) => {
+      const s = sessionOfTask.get(e.taskId);
+      if (s !== undefined && e.host !== null) hostsOf.set(s, (hostsOf.get(s) ?? new Set()).add(e.host));
+    });
+    // Each session "signs in": a cookie of its own, set by a page script in its browser.
+    for (const s of sessions) {
+      await d.submit(Navigate(`${origin}/landed`), { sessionKey: s });
+      await d.submit(ExecuteJS(`document.cookie = 'who=' + arguments[0] + '; path=/'; return true;`, [s]), { sessionKey: s });
+    }
+    const reads = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => {
+        const s = sessions[i % sessions.length] as string;
+        const key = `read-${s}-${i}`;
+        sessionOfTask.set(jobIdForKey(key), s);
+        return d.submit(GetCookies(['who']), { sessionKey: s, idempotencyKey: key }).then((c) => [s, c[0]?.value]);
+      }),
+    );
+    for (const [s, value] of reads) expect(value).toBe(s); // every read reached the browser that holds its session
+    for (const s of sessions) expect(hostsOf.get(s)?.size).toBe(1);
+    // A new session goes to the host with the fewest sessions: one each.
+    expect(new Set(sessions.map((s) => [...(hostsOf.get(s) ?? [])][0])).size).toBe(2);
+  });
+
+  it('Redis connections dropped mid-run: every accepted task is answered, each side effect exactly once', async () => {
+    const origin = file.server.origin;
+    const d = dispatcher();
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      const answers = Array.from({ length: 60 }, (_, i) =>
+        d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=c' + arguments[1]); await new Promise((r) => setTimeout(r, 30)); return arguments[1];`, [origin, i])),
+      );
+      await file.server.waitForRequest((p) => p === '/exec?task=c10' || p === '/exec?task=c11');
+      const killed = Number(await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
+      expect(killed).toBeGreaterThan(3); // the hosts' workers, the dispatcher's queue and events
+      expect(await Promise.all(answers)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      for (let i = 0; i < 60; i++) expect(file.server.count(`/exec?task=c${i}`)).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('a worker host SIGKILLed mid-job: its idempotent job completes on the other host; its non-idempotent one fails as maybe executed and never runs twice', async () => {
+    const origin = file.server.origin;
+    const queue = 'kill-test';
+    const victim = await spawnWorkerHost(redis.url, 'victim', { workers: 2, queue, tmpRoot: file.root });
+    let survivor: HostProcess | undefined;
+    try {
+      const d = dispatcher(queue);
+      const ends = new Map<string, string | null>();
+      // The idempotent script takes 2 s, the other one forever: both are mid-run when the victim dies.
+      const idem = d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=idem'); await new Promise((r) => setTimeout(r, 2000)); return 'idem done';`, [origin], { idempotent: true }));
+      const once = d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=once'); await new Promise(() => {});`, [origin])).catch((e: unknown) => e);
+      await file.server.waitForRequest((p) => p === '/exec?task=idem');
+      await file.server.waitForRequest((p) => p === '/exec?task=once');
+      d.on('task:end', (e) => ends.set(e.taskId, e.host));
+      await victim.kill();
+      // The victim's workers notice their parent is gone and take their browsers with them.
+      expect(await waitFor(() => victim.workerPids.every((p) => !isAlive(p)), 10_000, 50)).toBe(true);
+      // Another host takes over the queue: BullMQ finds the victim's jobs stalled once their locks expire.
+      survivor = await spawnWorkerHost(redis.url, 'survivor', { workers: 1, queue, tmpRoot: file.root });
+      expect(await idem).toBe('idem done');
+      const error = await once;
+      expect(error).toBeInstanceOf(ActorCrashedError);
+      expect((error as ActorCrashedError).details['maybeExecuted']).toBe(true);
+      expect(file.server.count('/exec?task=once')).toBe(1);
+      expect(file.server.count('/exec?task=idem')).toBe(2); // ran again, on the survivor
+      expect([...ends.values()]).toContain('survivor');
+    } finally {
+      await victim.kill();
+      await survivor?.stop();
+    }
+  });
+
+  it('a session bound to no live host is refused with a typed error that says what to start', async () => {
+    const d = dispatcher('nobody-home');
+    const error = await d.submit(GetCookies(), { sessionKey: 'lonely' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueUnavailableError);
+    expect((error as Error).message).toMatch(/No worker host is alive on queue nobody-home.*browser-actor worker --redis URL/);
+  });
+});
