@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Install what browser-actor needs on a fresh Debian/Ubuntu machine: Chromium and chromedriver
-# from apt when they are missing (as root, or through sudo), then the npm dependencies (npm ci).
+# Install what browser-actor needs on a fresh Debian/Ubuntu machine: Chromium, chromedriver and
+# redis-server (the tests start their own, on 127.0.0.1) from apt when they are missing (as root,
+# or through sudo), then the npm dependencies (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if ! command -v chromedriver >/dev/null 2>&1; then need+=(chromium-driver); fi
+if ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -23,4 +25,5 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 echo "setup: chromium: $( (${CHROMIUM_PATH:-chromium} --version 2>/dev/null || echo 'not found') | head -n 1)"
+echo "setup: redis-server: $( (redis-server --version 2>/dev/null || echo 'not found') | head -n 1)"
 npm ci --no-audit --no-fund

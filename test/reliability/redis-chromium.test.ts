@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
@@ -145,6 +147,30 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     } finally {
       await victim.kill();
       await survivor?.stop();
+    }
+  });
+
+  it('browser-actor worker --redis URL: serves the queue, and SIGTERM finishes the task in hand before it exits', async () => {
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, 'worker', '--redis', redis.url, '--queue', 'cli', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BROWSER_ACTOR_TMPDIR: file.root } });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      expect(await waitFor(() => /serving queue cli/.test(out), 30_000, 20)).toBe(true);
+      expect(out).toMatch(/worker host \S+: 1 worker process\(es\) \(pids \d+\), 1 lane\(s\) each, serving queue cli on redis:\/\/127\.0\.0\.1:\d+/);
+      const d = dispatcher('cli');
+      const answer = d.submit(Navigate(`${file.server.origin}/slow?ms=800`));
+      await file.server.waitForRequest((p) => p === '/slow?ms=800');
+      child.kill('SIGTERM');
+      expect((await answer).status).toBe(200);
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/SIGTERM: finishing the tasks in hand/);
+      expect(out).toMatch(/stopped after 1 task\(s\)/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
     }
   });
 

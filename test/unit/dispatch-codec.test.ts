@@ -1,14 +1,24 @@
 import { deserialize, serialize } from 'node:v8';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, isBrowserActorError } from '../../src/errors.js';
-import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker } from '../../src/runtime/dispatch/codec.js';
+import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker, packForQueue, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 
 /** What Node's IPC channel does with `serialization: 'advanced'`. */
-const overTheWire = <T>(value: T): T => deserialize(serialize(value)) as T;
+const overIpc = <T>(value: T): T => deserialize(serialize(value)) as T;
+/** What BullMQ does with a job's answer: packed to a string, stored as JSON in Redis, read back. */
+const overRedis = <T>(value: T): T => unpackFromQueue(JSON.parse(JSON.stringify(packForQueue(value)))) as T;
+const transports: [string, <T>(value: T) => T][] = [
+  ['IPC', overIpc],
+  ['Redis', overRedis],
+];
+let overTheWire = overIpc;
 const roundTrip = (value: unknown, error?: unknown): { value: unknown; error: Error | undefined } => decodeOutcome(overTheWire(encodeOutcome(value, error)));
 
-describe('dispatcher codec: every value a task may return survives the process boundary', () => {
+describe.each(transports)('dispatcher codec over %s: every value a task may return survives the process boundary', (_name, transport) => {
+  beforeEach(() => {
+    overTheWire = transport;
+  });
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255, 7]);
   const values: [string, unknown][] = [
     ['Navigate result', { url: 'http://127.0.0.1:1/x?q=ü', status: 200 }],
@@ -44,7 +54,10 @@ describe('dispatcher codec: every value a task may return survives the process b
   });
 });
 
-describe('dispatcher codec: errors come back as our classes, by code, with their details', () => {
+describe.each(transports)('dispatcher codec over %s: errors come back as our classes, by code, with their details', (_name, transport) => {
+  beforeEach(() => {
+    overTheWire = transport;
+  });
   it.each(Object.values(ErrorCode))('%s', (code) => {
     const original = new BrowserActorError(code, `failed with ${code}`, { details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null } });
     const { value, error } = roundTrip(undefined, original);
@@ -83,8 +96,8 @@ describe('dispatcher codec: messages', () => {
       { t: 'ping', seq: 3 },
       { t: 'stop', timeoutMs: 100 },
     ];
-    for (const m of toWorker) expect(isToWorker(overTheWire(m))).toBe(true);
-    expect(overTheWire(toWorker[2])).toEqual(toWorker[2]);
+    for (const m of toWorker) expect(isToWorker(overIpc(m))).toBe(true);
+    expect(overIpc(toWorker[2])).toEqual(toWorker[2]);
     const fromWorker: FromWorker[] = [
       { t: 'ready', browserPid: 12 },
       { t: 'started', id: 'd:1', attempt: 1 },
@@ -93,7 +106,7 @@ describe('dispatcher codec: messages', () => {
       { t: 'pong', seq: 3, health: { state: 'healthy', restarts: 0, browserPid: 12, inFlight: 1, queueDepth: 0 } },
       { t: 'fatal', error: { name: 'BrowserNotFoundError', code: 'ERR_BROWSER_NOT_FOUND', message: 'none' } },
     ];
-    for (const m of fromWorker) expect(isFromWorker(overTheWire(m))).toBe(true);
+    for (const m of fromWorker) expect(isFromWorker(overIpc(m))).toBe(true);
     for (const junk of [null, 1, 'done', {}, { t: 'done' }, { t: 'task', id: 5 }, { t: 'nope', id: 'x' }]) {
       expect(isFromWorker(junk)).toBe(false);
       expect(isToWorker(junk)).toBe(false);
@@ -140,5 +153,12 @@ describe('OrderedSender: a full channel is backpressure, not loss', () => {
       pending.shift()?.();
     }
     expect(wire).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe('dispatcher codec: queue data', () => {
+  it('a queued value must be the packed string; anything else is refused with a clear error', () => {
+    expect(() => unpackFromQueue(42)).toThrow(/a queued value must be a base64 string, got number/);
+    expect(unpackFromQueue(packForQueue(Navigate('http://127.0.0.1:1/')))).toEqual(Navigate('http://127.0.0.1:1/'));
   });
 });

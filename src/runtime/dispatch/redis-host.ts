@@ -84,7 +84,6 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     if (data?.v !== 1 || typeof data.task !== 'string') {
       return packForQueue(encodeOutcome(undefined, new InvalidOptionError(`Job ${String(job.id)} is not a browser-actor task (data version ${String(data?.v)}); was it added by another program to queue ${queueName}?`)));
     }
-    if (process.env['BA_DEBUG']) process.stderr.write(`job ${String(job.id)} ats=${job.attemptsStarted} made=${job.attemptsMade} stc=${job.stalledCounter} idem=${data.idempotent}\n`);
     // Started before, by a host that died: a non-idempotent task may have run, so it does not run again.
     if (!data.idempotent && job.attemptsStarted > 1) {
       return packForQueue(

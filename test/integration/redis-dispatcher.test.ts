@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
+import { ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ScriptError, TaskTimeoutError } from '../../src/errors.js';
+import { type RedisWorkDispatcher, type RedisWorkDispatcherOptions, createRedisDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
+import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
+import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
+import { type RedisServer, freePort, startRedisServer } from '../support/redis-server.js';
+import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
+
+/**
+ * The Redis dispatcher's own logic on a real redis-server, with worker hosts whose workers drive
+ * the Fake browser (quick): options, typed errors and bytes coming back, priorities, a bounded
+ * number of pending tasks, deadlines, a session whose host dies while its tasks wait, stop and
+ * kill. The same on real Chromium with side effects counted at a server:
+ * test/reliability/redis-chromium.test.ts.
+ */
+
+const driverModule = fileURLToPath(new URL('../support/fake-worker-driver.mjs', import.meta.url));
+const ORIGIN = 'http://127.0.0.1:18090';
+let redis: RedisServer;
+const dispatchers: RedisWorkDispatcher[] = [];
+const hosts: WorkerHost[] = [];
+
+function dispatcher(options: Partial<RedisWorkDispatcherOptions> = {}): RedisWorkDispatcher {
+  const d = createRedisDispatcher({ redis: redis.url, pollMs: 200, ...options });
+  dispatchers.push(d);
+  return d;
+}
+
+async function host(queue: string, workers = 1): Promise<WorkerHost> {
+  const h = await startWorkerHost({ redis: redis.url, queue, workers, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+  hosts.push(h);
+  return h;
+}
+
+/** Poll an asynchronous condition (Redis state) until it holds; false after `ms`. */
+async function until(condition: () => Promise<boolean>, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return condition();
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+
+afterAll(async () => {
+  await Promise.all(dispatchers.map((d) => d.kill()));
+  const pids = hosts.flatMap((h) => h.dispatcher.stats().workers.map((w) => w.pid)).filter((p): p is number => p !== null);
+  await Promise.all(hosts.map((h) => h.stop({ timeoutMs: 5000 })));
+  expect(await waitFor(() => pids.every((p) => !isAlive(p)), 5000, 50)).toBe(true);
+  await redis?.stop();
+});
+
+describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
+  it('refuses bad options with typed errors; an unreachable Redis is ERR_QUEUE_UNAVAILABLE within its deadline', async () => {
+    expect(() => createRedisDispatcher({ redis: 'http://127.0.0.1:6379' })).toThrow(InvalidOptionError);
+    expect(() => createRedisDispatcher({ redis: 'redis://:hunter2@127.0.0.1:1', queue: 'no spaces' })).toThrow(/queue must be 1–64 letters/);
+    expect(() => createRedisDispatcher({ redis: 'not a url with password hunter2' })).toThrow(/redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    const nowhere = dispatcher({ redis: `redis://:hunter2@127.0.0.1:${await freePort()}`, redisTimeoutMs: 300 });
+    const t = Date.now();
+    const error = await nowhere.submit(Navigate(`${ORIGIN}/`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueUnavailableError);
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(Date.now() - t).toBeLessThan(5000);
+    await expect(dispatcher().submit({ type: 'Navigate', url: 'javascript:alert(1)' } as never)).rejects.toBeInstanceOf(InvalidTaskError);
+  });
+
+  it('answers come back as they left the host: bytes, undefined, typed errors', async () => {
+    await host('values');
+    const d = dispatcher({ queue: 'values' });
+    const png = await d.submit(Screenshot());
+    expect(png).toBeInstanceOf(Uint8Array);
+    expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(await d.submit(ExecuteJS('return undefined'))).toBeUndefined();
+    const error = await d.submit(ExecuteJS('throw new Error("boom")')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ScriptError);
+    expect((error as ScriptError).message).toMatch(/boom/);
+  });
+
+  it('higher priority first on a busy host; a bounded number of pending tasks; deadlines remove unstarted jobs', async () => {
+    await host('prio');
+    const d = dispatcher({ queue: 'prio', maxPending: 6 });
+    const order: string[] = [];
+    const busy = d.submit(Navigate(`${ORIGIN}/slow?ms=600`));
+    expect(await until(async () => (await d.stats()).active === 1)).toBe(true); // the host has taken the slow task
+    const tasks = [1, 9, 5].map((p) => d.submit(Navigate(`${ORIGIN}/person?id=${p}`), { priority: p }).then(() => order.push(`p${p}`)));
+    const more = [d.submit(Navigate(`${ORIGIN}/person?id=2`)), d.submit(Navigate(`${ORIGIN}/person?id=3`))];
+    const refused = await d.submit(Navigate(`${ORIGIN}/person?id=4`)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MailboxFullError);
+    await Promise.all([busy, ...tasks, ...more]);
+    expect(order).toEqual(['p9', 'p5', 'p1']);
+    // Nobody serves this queue: the deadline answers, and the job leaves the queue.
+    const idle = dispatcher({ queue: 'idle' });
+    const late = await idle.submit(Navigate(`${ORIGIN}/`), { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(TaskTimeoutError);
+    expect(await until(async () => (await idle.stats()).queued === 0)).toBe(true);
+  });
+
+  it('a session whose host dies: its waiting and running idempotent tasks move to another host and are answered there', async () => {
+    const queue = 'moving';
+    let doomed: HostProcess | undefined;
+    try {
+      doomed = await spawnWorkerHost(redis.url, 'doomed', { queue, driverModule, lockMs: 1000 });
+      const d = dispatcher({ queue });
+      const moves: string[] = [];
+      d.on('session:moved', (e) => moves.push(`${e.from}->${e.to}`));
+      const endedOn: (string | null)[] = [];
+      d.on('task:end', (e) => endedOn.push(e.host));
+      await d.submit(Navigate(`${ORIGIN}/sign-in?user=ann`), { sessionKey: 'ann' }); // bound to the only host
+      expect(endedOn).toEqual(['doomed']);
+      const running = d.submit(Navigate(`${ORIGIN}/slow?ms=2500`), { sessionKey: 'ann', timeoutMs: 30_000 });
+      const waiting = [1, 2, 3].map((i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { sessionKey: 'ann', timeoutMs: 30_000 }));
+      // The slow task runs on the doomed host; the other three wait in its queue.
+      expect(await until(async () => (await d.stats()).hosts.find((h) => h.id === 'doomed')?.queued === 3)).toBe(true);
+      await host(queue); // a second host, then the first dies
+      await doomed.kill();
+      const answers = await Promise.all([running, ...waiting]);
+      expect(answers.map((a) => a.url)).toEqual([`${ORIGIN}/slow?ms=2500`, ...[1, 2, 3].map((i) => `${ORIGIN}/person?id=${i}`)]);
+      expect(moves.length).toBe(4);
+      expect(new Set(endedOn.slice(1))).toEqual(new Set([hosts.at(-1)?.id]));
+      // The session now lives on the new host: its next task goes there directly.
+      await d.submit(GetCookies(), { sessionKey: 'ann' });
+      expect(endedOn.at(-1)).toBe(hosts.at(-1)?.id);
+    } finally {
+      await doomed?.kill();
+    }
+  });
+
+  it('stop() waits for the answers; kill() fails what is pending with ERR_ACTOR_STOPPED; neither takes new tasks', async () => {
+    await host('closing');
+    const a = dispatcher({ queue: 'closing' });
+    const answered = a.submit(Navigate(`${ORIGIN}/slow?ms=300`));
+    await a.stop();
+    expect((await answered).status).toBe(200);
+    await expect(a.submit(Navigate(`${ORIGIN}/`))).rejects.toBeInstanceOf(ActorStoppedError);
+    const b = dispatcher({ queue: 'nobody' });
+    const pending = b.submit(Navigate(`${ORIGIN}/`)).catch((e: unknown) => e);
+    expect(await until(async () => (await b.stats()).queued === 1)).toBe(true);
+    await b.kill();
+    expect(await pending).toBeInstanceOf(ActorStoppedError);
+  });
+});
