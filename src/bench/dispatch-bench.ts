@@ -10,6 +10,9 @@
  *  Each run is timed after an untimed warm-up of 3 pages per slot.
  *  - Blast radius: the same run with 4-way concurrency while one browser is SIGKILLed once a
  *    third of the pages are done: pages that failed, and pages loaded again (counted at the site).
+ *  - Over BullMQ: the per-task cost of the Redis dispatcher (a private redis-server on 127.0.0.1,
+ *    one worker host with one worker) against the local dispatcher with one worker, the same
+ *    pages one at a time, interleaved rounds: ms per task on each side and the difference.
  * Flags: `--json`, `--pages=N` (default 200), `--rounds=N` (pairs per setting, default 2),
  * `--latency=MS` (the person route's latency, default 20).
  */
@@ -23,9 +26,12 @@ import { findChromium } from '../drivers/playwright/find-chromium.js';
 import { listProcesses, rssBytesOf, signalGroup } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
+import { startRedisServer } from '../internal/redis-server.js';
+import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
+import { startWorkerHost } from '../runtime/dispatch/redis-host.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ImportCookies } from '../runtime/tasks/constructors.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { intFlag, median, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
@@ -166,6 +172,66 @@ async function blastRadius(site: TreeSite, setup: Setup, pages: readonly PersonP
   return { failed: settled.filter((s) => s.status === 'rejected').length, reloaded: Math.max(0, loads - pages.length), killed };
 }
 
+interface QueueOverhead {
+  readonly tasks: number;
+  readonly localMsPerTask: number;
+  readonly redisMsPerTask: number;
+  readonly overheadMs: number;
+}
+
+/**
+ * The Redis dispatcher's cost per task against the local one: the same pages, one at a time
+ * (navigate, then read), each side with one worker and one browser, interleaved rounds.
+ */
+async function queueOverhead(site: TreeSite, sid: string, root: string, pages: readonly PersonPage[]): Promise<QueueOverhead | string> {
+  let redis;
+  try {
+    redis = await startRedisServer();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const cookie = ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
+  const read = ExecuteJS(READ_PERSON, [], { idempotent: true });
+  const local = createWorkDispatcher({ workers: 1, browser: { tmpRoot: root } });
+  const host = await startWorkerHost({ redis: redis.url, queue: 'bench', workers: 1, browser: { tmpRoot: root } });
+  const remote = createRedisDispatcher({ redis: redis.url, queue: 'bench' });
+  try {
+    await local.start();
+    const opts = { sessionKey: 'bench' };
+    await Promise.all([local.submit(cookie, opts), remote.submit(cookie, opts)]);
+    const sample = pages.slice(0, Math.min(pages.length, 100));
+    const run = async (d: typeof local | typeof remote): Promise<number> => {
+      const started = performance.now();
+      for (const page of sample) {
+        await d.submit(Navigate(site.origin + page.path), opts);
+        await d.submit(read, opts);
+      }
+      return (performance.now() - started) / (2 * sample.length);
+    };
+    await run(local); // warm-up, both sides
+    await run(remote);
+    const l: number[] = [];
+    const r: number[] = [];
+    for (let round = 0; round < Math.max(3, rounds); round++) {
+      if (round % 2 === 0) {
+        l.push(await run(local));
+        r.push(await run(remote));
+      } else {
+        r.push(await run(remote));
+        l.push(await run(local));
+      }
+    }
+    const localMs = median(l);
+    const redisMs = median(r);
+    return { tasks: 2 * sample.length, localMsPerTask: localMs, redisMsPerTask: redisMs, overheadMs: median(r.map((x, i) => x - (l[i] as number))) };
+  } finally {
+    await remote.stop();
+    await host.stop();
+    await local.stop();
+    await redis.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
@@ -176,6 +242,7 @@ async function main(): Promise<void> {
     dispatcher: { failed: 0, reloaded: 0, killed: false },
     lanes: { failed: 0, reloaded: 0, killed: false },
   };
+  let overBullmq: QueueOverhead | string = 'not measured';
   try {
     site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
     const sid = await signInOverHttp(site.origin, 'bench', password);
@@ -207,10 +274,16 @@ async function main(): Promise<void> {
         await setup.close();
       }
     }
+    log('  over BullMQ: the Redis dispatcher vs the local one, one page at a time …');
+    overBullmq = await queueOverhead(site, sid, root, pages);
   } finally {
     await site.close();
     rmSync(root, { recursive: true, force: true });
   }
+  const bullmqLine =
+    typeof overBullmq === 'string'
+      ? `over BullMQ: not measured (${overBullmq})`
+      : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each): +${overBullmq.overheadMs.toFixed(2)} ms per task`;
 
   const rows = [1, 2, 4].map((concurrency) => {
     const of = (side: Side) => runs.filter((r) => r.side === side && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
@@ -230,7 +303,7 @@ async function main(): Promise<void> {
     `dispatcher at ${Math.min(...rows.map((r) => r.vsPlaywright)).toFixed(2)}–${Math.max(...rows.map((r) => r.vsPlaywright)).toFixed(2)}× plain Playwright with as many browsers; ` +
     `one browser killed: dispatcher ${blast.dispatcher.failed} failed / ${blast.dispatcher.reloaded} reloaded, lanes ${blast.lanes.failed} failed / ${blast.lanes.reloaded} reloaded`;
   if (asJson) {
-    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
+    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, overBullmq, goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
     return;
   }
   log();
@@ -243,6 +316,7 @@ async function main(): Promise<void> {
   }
   log(`  goal: dispatcher ≥ 0.9× plain Playwright with the same number of browsers: ${goal ? 'met' : 'NOT met'}`);
   log(`  blast radius (4-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
+  log(`  ${bullmqLine}`);
   log();
   log(verdict);
 }

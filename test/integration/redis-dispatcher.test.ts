@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
@@ -68,6 +69,25 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     expect((error as Error).message).not.toContain('hunter2');
     expect(Date.now() - t).toBeLessThan(5000);
     await expect(dispatcher().submit({ type: 'Navigate', url: 'javascript:alert(1)' } as never)).rejects.toBeInstanceOf(InvalidTaskError);
+  });
+
+  it('the CLI: bad usage is refused (exit 2); an unreachable Redis fails fast with ERR_QUEUE_UNAVAILABLE (exit 1), starting no browser and leaving no process', async () => {
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDIS_URL: '', SITE_USERNAME: 'u', SITE_PASSWORD: 'p' } });
+    const usage = run('worker');
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/give --redis URL \(or set REDIS_URL\)/);
+    expect(run('worker', '--redis', 'redis://127.0.0.1:1', '--workers', '0').stderr).toMatch(/--workers must be a whole number from 1 to 64/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--workers', '2').stderr).toMatch(/--workers and --redis need --site/);
+    expect(run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', 'http://x').stderr).toMatch(/--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    const down = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+    const worker = run('worker', '--redis', down);
+    expect(worker.status).toBe(1);
+    expect(worker.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE: Redis did not answer within \d+ ms/);
+    expect(worker.stderr + worker.stdout).not.toContain('hunter2');
+    const research = run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', down);
+    expect(research.status).toBe(1);
+    expect(research.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE/);
   });
 
   it('answers come back as they left the host: bytes, undefined, typed errors', async () => {

@@ -62,7 +62,7 @@ describe('WorkDispatcher on real Chromium', () => {
     }
   });
 
-  it('a SIGKILLed dispatcher takes its workers and their browsers with it', async () => {
+  it.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)('a dispatcher ended by %s takes its workers and their browsers with it', async (signal) => {
     expect(file.browserMains()).toEqual([]); // nothing of the previous test's workers is left
     const script = fileURLToPath(new URL('../support/child-dispatcher.mjs', import.meta.url));
     // The browser root goes in the environment, not the command line: only browsers may carry it there.
@@ -80,7 +80,7 @@ describe('WorkDispatcher on real Chromium', () => {
       const workers = line.split(',').map(Number);
       expect(workers).toHaveLength(2);
       expect(file.browserMains().length).toBe(2);
-      child.kill('SIGKILL');
+      child.kill(signal);
       expect(await waitFor(() => workers.every((pid) => !isAlive(pid)), 15_000, 50)).toBe(true);
       expect(await waitFor(() => file.browserMains().length === 0, 15_000, 50)).toBe(true);
     } finally {

@@ -31,6 +31,12 @@ export interface TaskMessage {
   readonly restoreUrl?: boolean;
   /** The dispatcher lane handle the task belongs to: the worker keeps such tasks on one lane of its browser. */
   readonly handle?: string;
+  /**
+   * Report when the task reaches the browser (a `started` message). The dispatcher asks for it
+   * when it matters: a non-idempotent task (a lost worker then means "maybe executed"), or a
+   * `task:start` listener. Otherwise the message, and the wake-up it costs, is saved.
+   */
+  readonly reportStart?: boolean;
 }
 
 export type ToWorker =

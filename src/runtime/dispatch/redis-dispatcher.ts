@@ -281,7 +281,12 @@ export class RedisWorkDispatcher {
       const ready = queueDeadline(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#redisTimeoutMs, `connecting to ${name}`, false);
       q = { queue, events, ready };
       this.#queues.set(name, q);
-      ready.catch(() => this.#queues.delete(name));
+      ready.catch(() => {
+        // Redis is not there: drop these connections (they would retry for ever); the next call tries afresh.
+        this.#queues.delete(name);
+        void queue.disconnect().catch(() => undefined);
+        void events.disconnect().catch(() => undefined);
+      });
     }
     await q.ready;
     return q;
@@ -434,9 +439,11 @@ export class RedisWorkDispatcher {
     clearInterval(this.#poll);
     this.#poll = undefined;
     this.#state = 'stopped';
-    const closing = [...this.#queues.values()].flatMap(({ queue, events }) => [queue.close(), events.close()]);
+    const queues = [...this.#queues.values()];
+    const closing = queues.flatMap(({ queue, events }) => [queue.close(), events.close()]);
     this.#queues.clear();
-    await Promise.allSettled(closing.map((p) => queueDeadline(p, 5000, 'closing', false)));
+    const closed = await Promise.allSettled(closing.map((p) => queueDeadline(p, 5000, 'closing', false)));
+    if (closed.some((c) => c.status === 'rejected')) for (const { queue, events } of queues) void Promise.all([queue.disconnect(), events.disconnect()]).catch(() => undefined);
     const redis = this.#redis;
     this.#redis = undefined;
     if (redis) await queueDeadline(redis.quit(), 5000, 'closing', false).catch(() => redis.disconnect());

@@ -70,11 +70,11 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let served = 0;
   let state: 'running' | 'stopping' | 'stopped' = 'running';
 
-  const announce = async (): Promise<void> => {
+  const announce = async (what = 'renewing the worker host'): Promise<void> => {
     await queueDeadline(
       registry.multi().set(keys.host(id), JSON.stringify({ workers: options.workers, capacity, pid: process.pid, hostname: hostname() }), 'PX', Math.ceil(liveTtlMs)).sadd(keys.hosts, id).exec(),
-      Math.max(1000, liveTtlMs / 3),
-      'renewing the worker host',
+      Math.max(1000, Math.round(liveTtlMs / 3)),
+      what,
       false,
     );
   };
@@ -113,18 +113,32 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     }
   };
 
-  await dispatcher.start();
-  await announce();
-  const renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
-  const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
-  const workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
-  for (const w of workers) w.on('error', () => undefined);
-  await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
+  // Redis first (a clear error, and nothing started, when it is not there), then the browsers.
+  let renew: NodeJS.Timeout | undefined;
+  let workers: Worker<QueueJobData, string>[] = [];
+  try {
+    await announce('registering the worker host');
+    await dispatcher.start();
+    renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
+    const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
+    workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
+    for (const w of workers) w.on('error', () => undefined);
+    await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
+  } catch (error) {
+    clearInterval(renew);
+    await Promise.allSettled(workers.map((w) => queueDeadline(w.close(true), 2000, 'closing', false)));
+    for (const w of workers) void w.disconnect().catch(() => undefined);
+    await dispatcher.kill();
+    await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 1000, 'leaving the registry', false).catch(() => undefined);
+    registry.disconnect();
+    throw error;
+  }
 
   const shutdown = async (how: 'stop' | 'kill', timeoutMs: number): Promise<void> => {
     if (state !== 'running') return closed.promise;
     state = 'stopping';
     clearInterval(renew);
+    renew = undefined;
     try {
       if (how === 'stop') {
         // Take no new jobs; let those in hand finish.

@@ -99,8 +99,8 @@ export async function queueDeadline<T>(work: Promise<T>, ms: number, what: strin
     timer = setTimeout(
       () =>
         reject(
-          new QueueUnavailableError(`Redis did not answer within ${ms} ms (${what}); check that Redis is running and reachable${maybeAccepted ? '; the task may still be queued: submit it again with the same idempotencyKey to run it at most once' : ''}`, {
-            details: { timeoutMs: ms, maybeAccepted },
+          new QueueUnavailableError(`Redis did not answer within ${Math.round(ms)} ms (${what}); check that Redis is running and reachable${maybeAccepted ? '; the task may still be queued: submit it again with the same idempotencyKey to run it at most once' : ''}`, {
+            details: { timeoutMs: Math.round(ms), maybeAccepted },
           }),
         ),
       ms,

@@ -599,9 +599,13 @@ export class WorkDispatcher {
       w.handles.add(entry.handle);
     }
     entry.phase = 'sent';
-    entry.started = false;
     entry.worker = w;
     w.inFlight.set(entry.id, entry);
+    // An idempotent task nobody watches start is counted as started when sent: a lost worker
+    // re-runs it either way, and the attempt counts against maxAttempts.
+    const reportStart = !entry.idempotent || this.#events.hasListeners('task:start');
+    entry.started = !reportStart;
+    if (!reportStart) entry.attempts++;
     this.#send(w, {
       t: 'task',
       id: entry.id,
@@ -610,6 +614,7 @@ export class WorkDispatcher {
       timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()),
       ...(entry.restoreUrl === undefined ? {} : { restoreUrl: entry.restoreUrl }),
       ...(entry.handle ? { handle: entry.handle.id } : {}),
+      ...(reportStart ? { reportStart: true } : {}),
     });
   }
 

@@ -20,6 +20,8 @@ export interface ParentChannel {
 export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: WorkerConfig) => SessionSupervisor, exit: (code: number) => void): void {
   let supervisor: SessionSupervisor | undefined;
   const running = new Map<string, AbortController>();
+  /** Tasks whose start the dispatcher wants to hear of. */
+  const reportStart = new Set<string>();
   const handles = new Map<string, LaneHandle>();
   let leaving = false;
   // A full channel is backpressure: the messages wait in order and go once it drains.
@@ -45,6 +47,7 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     }
     const abort = new AbortController();
     running.set(m.id, abort);
+    if (m.reportStart) reportStart.add(m.id);
     const options = { priority: m.priority, timeoutMs: m.timeoutMs, signal: abort.signal, correlationId: m.id, ...(m.restoreUrl === undefined ? {} : { restoreUrl: m.restoreUrl }) };
     let answer: Promise<unknown>;
     if (m.handle !== undefined) {
@@ -61,7 +64,10 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     answer.then(
       (value) => send({ t: 'done', id: m.id, value: encodeValue(value) }),
       (error: unknown) => send({ t: 'failed', id: m.id, error: serializeError(error) }),
-    ).finally(() => running.delete(m.id));
+    ).finally(() => {
+      running.delete(m.id);
+      reportStart.delete(m.id);
+    });
   };
 
   channel.on('message', (message: unknown) => {
@@ -73,7 +79,7 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
           const sup = makeSupervisor(message.config);
           supervisor = sup;
           sup.on('task:start', (e) => {
-            if (e.correlationId !== undefined) send({ t: 'started', id: e.correlationId, attempt: e.attempt });
+            if (e.correlationId !== undefined && reportStart.delete(e.correlationId)) send({ t: 'started', id: e.correlationId, attempt: e.attempt });
           });
           sup.startActor().then(
             () => send({ t: 'ready', browserPid: sup.browser?.pid ?? null }),

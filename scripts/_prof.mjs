@@ -1,0 +1,10 @@
+import { createWorkDispatcher, Navigate, ExecuteJS } from '/work/main/dist/index.js';
+const d = createWorkDispatcher({ workers: 1, driverModule: '/work/main/test/support/fake-worker-driver.mjs' });
+await d.start();
+for (let i = 0; i < 200; i++) await d.submit(Navigate(`http://127.0.0.1:18090/person?id=${i}`));
+const c0 = process.cpuUsage(); const t = performance.now();
+const N = 3000;
+for (let i = 0; i < N; i++) await d.submit(Navigate(`http://127.0.0.1:18090/person?id=${i}`));
+const c = process.cpuUsage(c0);
+console.log('wall ms/task', ((performance.now() - t) / N).toFixed(3), 'parent cpu ms/task', ((c.user + c.system) / 1000 / N).toFixed(3));
+await d.stop();

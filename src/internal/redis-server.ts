@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Socket, createServer } from 'node:net';
+import { ConfigError } from '../errors.js';
+
+/** A private redis-server (for a test file or a benchmark): 127.0.0.1, a free port, no persistence. */
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Stop it by its pid (SIGTERM, then SIGKILL) and wait until it is gone. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const bin = process.env['REDIS_SERVER'] ?? 'redis-server';
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
+    const ready = await new Promise<boolean>((resolve) => {
+      child.once('error', (e) => {
+        output += String(e);
+        resolve(false);
+      });
+      child.once('exit', () => resolve(false));
+      // Ready when it accepts a connection.
+      const tryConnect = (left: number): void => {
+        const socket = new Socket();
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => {
+          socket.destroy();
+          if (left <= 0) resolve(false);
+          else setTimeout(() => tryConnect(left - 1), 50);
+        });
+        socket.connect(port, '127.0.0.1');
+      };
+      tryConnect(100);
+    });
+    if (!ready || child.pid === undefined) {
+      if (child.pid !== undefined && isAlive(child.pid)) child.kill('SIGKILL');
+      if (attempt < 2) continue;
+      throw new ConfigError(`redis-server did not start (is it installed? apt-get install redis-server): ${output.slice(0, 500)}`);
+    }
+    const pid = child.pid;
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      pid,
+      async stop() {
+        if (!isAlive(pid)) return;
+        child.kill('SIGTERM');
+        if (!(await waitFor(() => !isAlive(pid), 5000, 20))) child.kill('SIGKILL');
+        await waitFor(() => !isAlive(pid), 5000, 20);
+      },
+    };
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number, intervalMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return true;
+}
