@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   const bullmqLine =
     typeof overBullmq === 'string'
       ? `over BullMQ: not measured (${overBullmq})`
-      : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each): +${overBullmq.overheadMs.toFixed(2)} ms per task`;
+      : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each, medians): +${overBullmq.overheadMs.toFixed(2)} ms per task (median of paired rounds)`;
 
   const rows = [1, 2, 4].map((concurrency) => {
     const of = (side: Side) => runs.filter((r) => r.side === side && r.concurrency === concurrency).sort((a, b) => a.round - b.round);

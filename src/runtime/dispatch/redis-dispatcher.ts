@@ -329,9 +329,10 @@ export class RedisWorkDispatcher {
     const host = entry.host as string;
     if ((await queueDeadline(redis.exists(this.#keys.host(host)), this.#redisTimeoutMs, 'checking a worker host', false)) === 1) return;
     const running = state === 'active';
-    if (running && (await redis.exists(`${this.#prefix}:${entry.queue}:${entry.jobId}:lock`)) === 1) return; // its lock has not expired yet
+    const lock = `${this.#prefix}:${entry.queue}:${entry.jobId}:lock`;
+    if (running && (await queueDeadline(redis.exists(lock), this.#redisTimeoutMs, 'checking a job lock', false)) === 1) return; // its lock has not expired yet
     try {
-      await job.remove();
+      await queueDeadline(job.remove(), this.#redisTimeoutMs, `moving task ${entry.jobId}`, false);
     } catch {
       return; // changed state meanwhile: the next poll sees it
     }
@@ -399,10 +400,9 @@ export class RedisWorkDispatcher {
     const redis = await this.#registry();
     const hosts = [];
     for (const id of await this.#liveHosts()) {
-      const info = JSON.parse((await redis.get(this.#keys.host(id))) ?? '{}') as { workers?: number; capacity?: number };
+      const info = JSON.parse((await queueDeadline(redis.get(this.#keys.host(id)), this.#redisTimeoutMs, 'reading a worker host', false)) ?? '{}') as { workers?: number; capacity?: number };
       const own = new Queue(hostQueueName(this.#queueName, id), { connection: redis, prefix: this.#prefix });
-      const c = await own.getJobCounts('waiting', 'prioritized', 'delayed');
-      await own.close();
+      const c = await queueDeadline(own.getJobCounts('waiting', 'prioritized', 'delayed'), this.#redisTimeoutMs, 'reading queue counts', false).finally(() => void own.close().catch(() => undefined));
       hosts.push({ id, workers: info.workers ?? 0, capacity: info.capacity ?? 0, queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0) });
     }
     return {
