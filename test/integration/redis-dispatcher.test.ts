@@ -30,7 +30,7 @@ function dispatcher(options: Partial<RedisWorkDispatcherOptions> = {}): RedisWor
 }
 
 async function host(queue: string, workers = 1): Promise<WorkerHost> {
-  const h = await startWorkerHost({ redis: redis.url, queue, workers, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+  const h = await startWorkerHost({ redis: redis.url, queue, workers, driverModule, lockMs: 2000, liveTtlMs: 3000, backoff: { baseMs: 20 } });
   hosts.push(h);
   return h;
 }
@@ -88,7 +88,7 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     const research = run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', down);
     expect(research.status).toBe(1);
     expect(research.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE/);
-  });
+  }, 90_000);
 
   it('answers come back as they left the host: bytes, undefined, typed errors', async () => {
     await host('values');
@@ -149,7 +149,7 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     } finally {
       await doomed?.kill();
     }
-  });
+  }, 60_000);
 
   it('stop() waits for the answers; kill() fails what is pending with ERR_ACTOR_STOPPED; neither takes new tasks', async () => {
     await host('closing');

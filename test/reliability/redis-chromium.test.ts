@@ -59,7 +59,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     for (let i = 1; i < 200; i += 2) expect(file.server.count(`/exec?task=r${i}`)).toBe(1);
     expect([...servedBy.keys()].sort()).toEqual(['host-a', 'host-b']);
     expect([...servedBy.values()].reduce((a, b) => a + b, 0)).toBe(200);
-  });
+  }, 120_000);
 
   it('the same idempotency key, from two dispatchers, runs once', async () => {
     const origin = file.server.origin;
@@ -121,7 +121,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
   it('a worker host SIGKILLed mid-job: its idempotent job completes on the other host; its non-idempotent one fails as maybe executed and never runs twice', async () => {
     const origin = file.server.origin;
     const queue = 'kill-test';
-    const victim = await spawnWorkerHost(redis.url, 'victim', { workers: 2, queue, tmpRoot: file.root });
+    const victim = await spawnWorkerHost(redis.url, 'victim', { workers: 1, lanes: 2, queue, tmpRoot: file.root }); // one browser, two tabs: both jobs run at once
     let survivor: HostProcess | undefined;
     try {
       const d = dispatcher(queue);
@@ -148,7 +148,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
       await victim.kill();
       await survivor?.stop();
     }
-  });
+  }, 120_000); // two host starts, a lock expiry and a re-run; slower on a loaded machine
 
   it('browser-actor worker --redis URL: serves the queue, and SIGTERM finishes the task in hand before it exits', async () => {
     const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -172,7 +172,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     }
-  });
+  }, 60_000);
 
   it('a session bound to no live host is refused with a typed error that says what to start', async () => {
     const d = dispatcher('nobody-home');

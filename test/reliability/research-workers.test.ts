@@ -85,7 +85,7 @@ describe('research across worker processes', () => {
     const r = await run({ workers: 2 });
     expect(r.json).toEqual(single);
     expect(r.signIns).toBe(2);
-  });
+  }, 90_000);
 
   it('--redis URL --workers 2: the same output from browsers on a worker host', async () => {
     let host: WorkerHost | undefined;
@@ -98,5 +98,5 @@ describe('research across worker processes', () => {
     } finally {
       await host?.stop();
     }
-  });
+  }, 90_000);
 });

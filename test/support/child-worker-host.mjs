@@ -1,7 +1,7 @@
 // A worker host (from the built package) as its own process, for the BullMQ tests: argv[2] is the
 // Redis URL, argv[3] the host id, argv[4] the worker count, argv[5] (optional) a driver module
 // for the workers (the Fake browser); without it, workers drive real Chromium under
-// $BROWSER_ACTOR_TMPDIR; $QUEUE names the queue. Prints "ready <hostId> <worker pids>" once it serves; stops on SIGTERM.
+// $BROWSER_ACTOR_TMPDIR; $QUEUE names the queue, $LANES the tabs per browser. Prints "ready <hostId> <worker pids>" once it serves; stops on SIGTERM.
 import { startWorkerHost } from '../../dist/index.js';
 
 const [url, hostId, workers = '1', driverModule] = process.argv.slice(2);
@@ -10,6 +10,7 @@ const host = await startWorkerHost({
   hostId,
   queue: process.env['QUEUE'] ?? 'browser-actor',
   workers: Number(workers),
+  lanes: Number(process.env['LANES'] ?? '1'),
   lockMs: Number(process.env['LOCK_MS'] ?? '2000'),
   liveTtlMs: Number(process.env['LIVE_TTL_MS'] ?? '1500'),
   backoff: { baseMs: 50 },

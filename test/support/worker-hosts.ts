@@ -20,13 +20,14 @@ export interface HostProcess {
 export async function spawnWorkerHost(
   redisUrl: string,
   id: string,
-  options: { workers?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number } = {},
+  options: { workers?: number; lanes?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number } = {},
 ): Promise<HostProcess> {
   const child: ChildProcess = spawn(process.execPath, [script, redisUrl, id, String(options.workers ?? 1), ...(options.driverModule ? [options.driverModule] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       QUEUE: options.queue ?? 'browser-actor',
+      LANES: String(options.lanes ?? 1),
       LOCK_MS: String(options.lockMs ?? 2000),
       ...(options.tmpRoot ? { BROWSER_ACTOR_TMPDIR: options.tmpRoot } : {}),
     },

@@ -118,8 +118,10 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let workers: Worker<QueueJobData, string>[] = [];
   try {
     await announce('registering the worker host');
-    await dispatcher.start();
+    // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
+    // a session bound to this host meanwhile waits in its queue.
     renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
+    await dispatcher.start();
     const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
     workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
     for (const w of workers) w.on('error', () => undefined);
