@@ -133,14 +133,19 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       d.on('task:end', (e) => endedOn.push(e.host));
       await d.submit(Navigate(`${ORIGIN}/sign-in?user=ann`), { sessionKey: 'ann' }); // bound to the only host
       expect(endedOn).toEqual(['doomed']);
-      const running = d.submit(Navigate(`${ORIGIN}/slow?ms=2500`), { sessionKey: 'ann', timeoutMs: 30_000 });
+      await host(queue); // a second host; the session stays where it is
+      const running = d.submit(Navigate(`${ORIGIN}/slow?ms=4000`), { sessionKey: 'ann', timeoutMs: 30_000 });
       const waiting = [1, 2, 3].map((i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { sessionKey: 'ann', timeoutMs: 30_000 }));
-      // The slow task runs on the doomed host; the other three wait in its queue.
-      expect(await until(async () => (await d.stats()).hosts.find((h) => h.id === 'doomed')?.queued === 3)).toBe(true);
-      await host(queue); // a second host, then the first dies
+      // The slow task runs on the doomed host; the other three wait in its queue. Then it dies.
+      expect(
+        await until(async () => {
+          const doomedHost = (await d.stats()).hosts.find((h) => h.id === 'doomed');
+          return doomedHost?.queued === 3 && doomedHost.active === 1;
+        }),
+      ).toBe(true);
       await doomed.kill();
       const answers = await Promise.all([running, ...waiting]);
-      expect(answers.map((a) => a.url)).toEqual([`${ORIGIN}/slow?ms=2500`, ...[1, 2, 3].map((i) => `${ORIGIN}/person?id=${i}`)]);
+      expect(answers.map((a) => a.url)).toEqual([`${ORIGIN}/slow?ms=4000`, ...[1, 2, 3].map((i) => `${ORIGIN}/person?id=${i}`)]);
       expect(moves.length).toBe(4);
       expect(new Set(endedOn.slice(1))).toEqual(new Set([hosts.at(-1)?.id]));
       // The session now lives on the new host: its next task goes there directly.

@@ -64,8 +64,8 @@ export interface RedisDispatcherStats {
   readonly queuedByPriority: readonly number[];
   readonly queued: number;
   readonly active: number;
-  /** Live worker hosts: id, worker processes, and jobs waiting in their own queue. */
-  readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number }[];
+  /** Live worker hosts: id, worker processes, and jobs waiting in (and running from) their own queue. */
+  readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number; readonly active: number }[];
 }
 
 /** A session's binding to its host lives this long after its last task. */
@@ -402,8 +402,8 @@ export class RedisWorkDispatcher {
     for (const id of await this.#liveHosts()) {
       const info = JSON.parse((await queueDeadline(redis.get(this.#keys.host(id)), this.#redisTimeoutMs, 'reading a worker host', false)) ?? '{}') as { workers?: number; capacity?: number };
       const own = new Queue(hostQueueName(this.#queueName, id), { connection: redis, prefix: this.#prefix });
-      const c = await queueDeadline(own.getJobCounts('waiting', 'prioritized', 'delayed'), this.#redisTimeoutMs, 'reading queue counts', false).finally(() => void own.close().catch(() => undefined));
-      hosts.push({ id, workers: info.workers ?? 0, capacity: info.capacity ?? 0, queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0) });
+      const c = await queueDeadline(own.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), this.#redisTimeoutMs, 'reading queue counts', false).finally(() => void own.close().catch(() => undefined));
+      hosts.push({ id, workers: info.workers ?? 0, capacity: info.capacity ?? 0, queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0), active: c['active'] ?? 0 });
     }
     return {
       pending: this.#pending.size,
