@@ -52,56 +52,46 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
+/**
+ * A command with its own options: `--help` prints its help; options it refuses are bad usage
+ * (exit 2, before anything starts); then it runs.
+ */
+async function subcommand<O>(args: string[], help: string, parse: (args: string[]) => O, run: (options: O) => Promise<void>): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(help);
+    return;
+  }
+  let options: O;
+  try {
+    options = parse(args);
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  await run(options);
+}
+
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'research') {
-    const { RESEARCH_HELP, parseResearchArgs, runResearchCli } = await import('./research.js');
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(RESEARCH_HELP);
-      return;
+  const args = argv.slice(1);
+  switch (argv[0]) {
+    case 'research': {
+      const { RESEARCH_HELP, parseResearchArgs, runResearchCli } = await import('./research.js');
+      return subcommand(args, RESEARCH_HELP, parseResearchArgs, async (options) => {
+        const summary = await runResearchCli(options);
+        if (summary.failed.length > 0) process.exitCode = 1;
+      });
     }
-    let options;
-    try {
-      options = parseResearchArgs(argv.slice(1));
-    } catch (error) {
-      usageError((error as Error).message);
+    case 'start': {
+      const { runStart } = await import('./start.js');
+      return runStart();
     }
-    const summary = await runResearchCli(options);
-    if (summary.failed.length > 0) process.exitCode = 1;
-    return;
-  }
-  if (argv[0] === 'start') {
-    const { runStart } = await import('./start.js');
-    await runStart();
-    return;
-  }
-  if (argv[0] === 'worker') {
-    const { WORKER_HELP, parseWorkerArgs, runWorker } = await import('./worker.js');
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(WORKER_HELP);
-      return;
+    case 'worker': {
+      const { WORKER_HELP, parseWorkerArgs, runWorker } = await import('./worker.js');
+      return subcommand(args, WORKER_HELP, parseWorkerArgs, runWorker);
     }
-    let options;
-    try {
-      options = parseWorkerArgs(argv.slice(1));
-    } catch (error) {
-      usageError((error as Error).message);
+    case 'serve': {
+      const { SERVE_HELP, parseServeArgs, runServe } = await import('./serve.js');
+      return subcommand(args, SERVE_HELP, parseServeArgs, () => runServe(args));
     }
-    await runWorker(options);
-    return;
-  }
-  if (argv[0] === 'serve') {
-    const { SERVE_HELP, parseServeArgs, runServe } = await import('./serve.js');
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(SERVE_HELP);
-      return;
-    }
-    try {
-      parseServeArgs(argv.slice(1));
-    } catch (error) {
-      usageError((error as Error).message);
-    }
-    await runServe(argv.slice(1));
-    return;
   }
   let parsed;
   try {
