@@ -23,7 +23,7 @@ import {
   registryKeys,
   type RegistryKeys,
 } from './redis-shared.js';
-import type { DispatchSubmitOptions } from './work-dispatcher.js';
+import { type DispatchSubmitOptions, checkPlacementOptions } from './work-dispatcher.js';
 
 export interface RedisWorkDispatcherOptions {
   /** `redis://host:port[/db]` of the Redis the worker hosts consume from. */
@@ -156,11 +156,7 @@ export class RedisWorkDispatcher {
     if (this.#state !== 'running') throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
     const valid = validateTask(task, this.#limits);
     const parsed = parseSubmitOptions(options, this.#defaults);
-    const { sessionKey, restoreUrl } = options;
-    if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
-      throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
-    }
-    if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+    const { sessionKey, restoreUrl } = checkPlacementOptions(options);
     parsed.signal?.throwIfAborted();
     const jobId = parsed.idempotencyKey === undefined ? randomUUID() : jobIdForKey(parsed.idempotencyKey);
     // The task as given (plain data, checked above): the host checks it again against its own limits.
@@ -213,8 +209,7 @@ export class RedisWorkDispatcher {
   }
 
   async #add(entry: Pending): Promise<void> {
-    const { queue, ready } = await this.#queueFor(entry.queue);
-    await ready;
+    const { queue } = await this.#queueFor(entry.queue);
     const idempotent = entry.data.idempotent;
     const job = await queueDeadline(
       queue.add(entry.data.type, entry.data, {
@@ -236,31 +231,29 @@ export class RedisWorkDispatcher {
 
   /** The live host `sessionKey` is bound to; binds it to one now if it has none or its host is gone. */
   async #bindSession(sessionKey: string): Promise<string> {
-    const hosts = await this.#liveHosts();
-    if (hosts.length === 0) {
-      throw new QueueUnavailableError(`No worker host is alive on queue ${this.#queueName} to hold session ${JSON.stringify(sessionKey.slice(0, 40))}; start one with: browser-actor worker --redis URL`, {
-        details: { queue: this.#queueName, maybeAccepted: false },
-      });
-    }
-    const redis = await this.#registry();
     const bound = await queueDeadline(
-      redis.eval(BIND_SESSION_SCRIPT, 2, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.hostPrefix, String(SESSION_BINDING_MS), ...hosts),
+      this.#registry().eval(BIND_SESSION_SCRIPT, 3, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.hosts, this.#keys.hostPrefix, String(SESSION_BINDING_MS)),
       this.#redisTimeoutMs,
       'binding a session to a host',
       false,
     );
-    return String(bound);
+    if (typeof bound !== 'string') {
+      throw new QueueUnavailableError(`No worker host is alive on queue ${this.#queueName} to hold session ${JSON.stringify(sessionKey.slice(0, 40))}; start one with: browser-actor worker --redis URL`, {
+        details: { queue: this.#queueName, maybeAccepted: false },
+      });
+    }
+    return bound;
   }
 
   async #liveHosts(): Promise<string[]> {
-    const redis = await this.#registry();
+    const redis = this.#registry();
     const ids = await queueDeadline(redis.smembers(this.#keys.hosts), this.#redisTimeoutMs, 'listing worker hosts', false);
     if (ids.length === 0) return [];
     const alive = await queueDeadline(Promise.all(ids.map((id) => redis.exists(this.#keys.host(id)))), this.#redisTimeoutMs, 'checking worker hosts', false);
     return ids.filter((_, i) => alive[i] === 1).sort();
   }
 
-  async #registry(): Promise<Redis> {
+  #registry(): Redis {
     if (!this.#redis) {
       this.#redis = new Redis(this.#url, { maxRetriesPerRequest: null, connectTimeout: 10_000, lazyConnect: false });
       this.#redis.on('error', () => undefined); // reconnects on its own; calls have deadlines
@@ -325,7 +318,7 @@ export class RedisWorkDispatcher {
 
   /** A task waits on a host queue whose host is gone: move it (or, if it may have run and is not idempotent, fail it). */
   async #rescueFromDeadHost(entry: Pending, job: Job, state: string): Promise<void> {
-    const redis = await this.#registry();
+    const redis = this.#registry();
     const host = entry.host as string;
     if ((await queueDeadline(redis.exists(this.#keys.host(host)), this.#redisTimeoutMs, 'checking a worker host', false)) === 1) return;
     const running = state === 'active';
@@ -397,7 +390,7 @@ export class RedisWorkDispatcher {
       'reading queue counts',
       false,
     );
-    const redis = await this.#registry();
+    const redis = this.#registry();
     const hosts = [];
     for (const id of await this.#liveHosts()) {
       const info = JSON.parse((await queueDeadline(redis.get(this.#keys.host(id)), this.#redisTimeoutMs, 'reading a worker host', false)) ?? '{}') as { workers?: number; capacity?: number };

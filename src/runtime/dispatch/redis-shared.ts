@@ -66,9 +66,11 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
 }
 
 /**
- * Bind a session key to a live host: keep the current binding while its host is alive, else bind
- * it to the live host (ARGV[3…]) with the fewest sessions bound so far (`KEYS[2]`, a hash of
- * host → count). Returns the bound host. One script, so two submitters never split a session.
+ * Bind a session key to a live host, in one round trip: keep the current binding while its host
+ * is alive, else bind it to the live host (a member of the host set `KEYS[3]` whose key
+ * `ARGV[1] .. id` exists) with the fewest sessions bound so far (`KEYS[2]`, a hash of host →
+ * count; ties go to the lower id). Returns the bound host, or nil when no host is alive. One
+ * script, so two submitters never split a session.
  */
 export const BIND_SESSION_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -77,10 +79,13 @@ if cur and redis.call('EXISTS', ARGV[1] .. cur) == 1 then
   return cur
 end
 local best, bestLoad = nil, nil
-for i = 3, #ARGV do
-  local load = tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
-  if bestLoad == nil or load < bestLoad then best, bestLoad = ARGV[i], load end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 1 then
+    local load = tonumber(redis.call('HGET', KEYS[2], id) or '0')
+    if bestLoad == nil or load < bestLoad or (load == bestLoad and id < best) then best, bestLoad = id, load end
+  end
 end
+if best == nil then return nil end
 if cur then redis.call('HINCRBY', KEYS[2], cur, -1) end
 redis.call('HINCRBY', KEYS[2], best, 1)
 redis.call('SET', KEYS[1], best, 'PX', ARGV[2])

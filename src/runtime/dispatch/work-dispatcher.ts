@@ -386,11 +386,7 @@ export class WorkDispatcher {
       if (handle?.released) throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with dispatcher.lane())`);
       const valid = validateTask(task, this.#limits);
       const parsed = parseSubmitOptions(handle ? { ...options, priority: handle.priority } : options, this.#defaults);
-      const { sessionKey, restoreUrl } = options;
-      if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
-        throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
-      }
-      if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+      const { sessionKey, restoreUrl } = checkPlacementOptions(options);
       parsed.signal?.throwIfAborted();
       const now = this.#clock.now();
       entry = {
@@ -922,6 +918,16 @@ function defaultWorkerEntry(): string {
   throw new InvalidOptionError(`The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`);
 }
 
+
+/** The dispatchers' own submit options, checked (a bad one is an `ERR_INVALID_TASK`). */
+export function checkPlacementOptions(options: DispatchSubmitOptions): { sessionKey: string | undefined; restoreUrl: boolean | undefined } {
+  const { sessionKey, restoreUrl } = options;
+  if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
+    throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
+  }
+  if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+  return { sessionKey, restoreUrl };
+}
 
 /** A dispatcher over `options.workers` worker processes; call `start()` (or just `submit`). */
 export function createWorkDispatcher(options: WorkDispatcherOptions): WorkDispatcher {
