@@ -119,39 +119,26 @@ export interface QueueJobData {
   readonly restoreUrl?: boolean;
 }
 
+const FROM_WORKER_PLAIN = ['ready', 'fatal', 'pong'] as const;
+const FROM_WORKER_ABOUT_TASK = ['started', 'done', 'failed'] as const;
+const TO_WORKER_PLAIN = ['init', 'release', 'ping', 'stop'] as const;
+const TO_WORKER_ABOUT_TASK = ['task', 'cancel'] as const;
+
+/** Whether `message` has one of the kinds `plain`, or one of the kinds `aboutTask` with a task id. */
+function hasKind(message: unknown, plain: readonly string[], aboutTask: readonly string[]): boolean {
+  if (typeof message !== 'object' || message === null) return false;
+  const { t, id } = message as { t?: unknown; id?: unknown };
+  if (typeof t !== 'string') return false;
+  return plain.includes(t) || (aboutTask.includes(t) && typeof id === 'string');
+}
+
 /** Whether `message` is a well-formed worker message (anything else on the channel is ignored and reported). */
 export function isFromWorker(message: unknown): message is FromWorker {
-  if (typeof message !== 'object' || message === null) return false;
-  const m = message as { t?: unknown; id?: unknown };
-  switch (m.t) {
-    case 'ready':
-    case 'fatal':
-    case 'pong':
-      return true;
-    case 'started':
-    case 'done':
-    case 'failed':
-      return typeof m.id === 'string';
-    default:
-      return false;
-  }
+  return hasKind(message, FROM_WORKER_PLAIN, FROM_WORKER_ABOUT_TASK);
 }
 
 export function isToWorker(message: unknown): message is ToWorker {
-  if (typeof message !== 'object' || message === null) return false;
-  const m = message as { t?: unknown; id?: unknown };
-  switch (m.t) {
-    case 'init':
-    case 'release':
-    case 'ping':
-    case 'stop':
-      return true;
-    case 'task':
-    case 'cancel':
-      return typeof m.id === 'string';
-    default:
-      return false;
-  }
+  return hasKind(message, TO_WORKER_PLAIN, TO_WORKER_ABOUT_TASK);
 }
 
 /**
