@@ -1,7 +1,7 @@
 import type { Clock } from '../internal/clock.js';
 import { type Deadline, DeadlineScheduler } from '../internal/deadlines.js';
 import type { Deferred } from '../internal/deferred.js';
-import { IdempotencyKeys } from './submit-helpers.js';
+import { IdempotencyKeys, follow } from './submit-helpers.js';
 
 /** What an accepted task carries until it is answered. */
 export interface Answerable {
@@ -41,6 +41,30 @@ export class AnswerLedger<E extends Answerable> {
     if (existing) return existing;
     this.#keys.add(key, entry, fingerprint);
     return undefined;
+  }
+
+  /**
+   * Take a new entry in. Under an idempotency key still pending for the same task (compared by
+   * `fingerprint`, read only when there is a key) it is not taken: its answer is the earlier
+   * entry's; a different task under the key is refused. Otherwise `enqueue` queues it, and a
+   * refusal frees the key and is the answer. An accepted entry gets its deadline and abort
+   * listener armed, and `accepted` is true: the caller may then start work on it.
+   */
+  admit(entry: E, fingerprint: () => string, enqueue: () => Error | undefined, onTimeout: () => void, onAbort: () => void): { answer: Promise<unknown>; accepted: boolean } {
+    let existing: E | undefined;
+    try {
+      existing = entry.idempotencyKey === undefined ? undefined : this.claim(entry, fingerprint());
+    } catch (error) {
+      return { answer: Promise.reject(error), accepted: false };
+    }
+    if (existing) return { answer: follow(existing.result.promise, entry.signal), accepted: false };
+    const refused = enqueue();
+    if (refused) {
+      this.unclaim(entry);
+      return { answer: Promise.reject(refused), accepted: false };
+    }
+    this.arm(entry, onTimeout, onAbort);
+    return { answer: entry.result.promise, accepted: true };
   }
 
   /** The entry was refused after it claimed its key (mailbox full): free the key. */

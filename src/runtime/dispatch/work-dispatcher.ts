@@ -22,7 +22,7 @@ import type { Deadline } from '../../internal/deadlines.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
-import { type MailboxSettings, type SubmitDefaults, follow, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
 import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
@@ -411,25 +411,22 @@ export class WorkDispatcher {
         deadline: undefined,
         onAbort: undefined,
       };
-      const existing = parsed.idempotencyKey === undefined ? undefined : this.#ledger.claim(entry, JSON.stringify(valid));
-      if (existing) return follow(existing.result.promise, parsed.signal);
     } catch (error) {
       return Promise.reject(error);
     }
-    const refused = this.#enqueue(entry);
-    if (refused) {
-      this.#ledger.unclaim(entry);
-      return Promise.reject(refused);
-    }
-    if (handle) handle.open++;
-    this.#ledger.arm(
+    const { answer, accepted } = this.#ledger.admit(
       entry,
+      () => JSON.stringify(entry.task),
+      () => this.#enqueue(entry),
       () => this.#giveUp(entry, new TaskTimeoutError(`Task ${entry.id} (${entry.task.type}) did not finish within its deadline`, { details: { taskId: entry.id, type: entry.task.type } })),
       () => this.#giveUp(entry, entry.signal?.reason),
     );
-    if (this.#state === 'idle') void this.start().catch(() => undefined);
-    this.#pump();
-    return entry.result.promise;
+    if (accepted) {
+      if (handle) handle.open++;
+      if (this.#state === 'idle') void this.start().catch(() => undefined);
+      this.#pump();
+    }
+    return answer;
   }
 
   /** Tasks bound to a worker wait in its own queue (bounded by the mailbox capacity); the rest in the mailbox. */

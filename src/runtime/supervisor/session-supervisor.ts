@@ -21,7 +21,7 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { follow, handlePriority, mailboxOptions, parseSubmitOptions, withHandle } from '../submit-helpers.js';
+import { handlePriority, mailboxOptions, parseSubmitOptions, withHandle } from '../submit-helpers.js';
 import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
 import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
@@ -335,24 +335,21 @@ export class SessionSupervisor {
         forward: undefined,
         crash: undefined,
       };
-      const existing = idempotencyKey === undefined ? undefined : this.#ledger.claim(entry, JSON.stringify(valid));
-      if (existing) return follow(existing.result.promise, signal);
     } catch (error) {
       return Promise.reject(error);
     }
-    const refused = this.#enqueue(entry);
-    if (refused) {
-      this.#ledger.unclaim(entry);
-      return Promise.reject(refused);
-    }
-    this.#ledger.arm(
+    const { answer, accepted } = this.#ledger.admit(
       entry,
+      () => JSON.stringify(entry.valid),
+      () => this.#enqueue(entry),
       () => this.#onTimeout(entry),
       () => this.#cancel(entry, entry.signal?.reason),
     );
-    if (this.#state === 'idle') void this.startActor().catch(() => undefined);
-    this.#pump();
-    return entry.result.promise;
+    if (accepted) {
+      if (this.#state === 'idle') void this.startActor().catch(() => undefined);
+      this.#pump();
+    }
+    return answer;
   }
 
   /**
