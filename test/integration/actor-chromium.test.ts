@@ -149,12 +149,18 @@ describe('BrowserActor on real Chromium', () => {
     await a.submit(Navigate(`${server.origin}/`));
     const running = new AbortController();
     const queued = new AbortController();
-    const first = a.submit(ExecuteJS('window.ran1 = true; while (true) {}'), { signal: running.signal });
+    // A synchronous request tells the server the script is running before it enters its loop,
+    // so the abort below lands on a running script, however slow the machine.
+    const looping = server.waitForRequest((p) => p === '/landed?looping');
+    const first = a.submit(
+      ExecuteJS("window.ran1 = true; const x = new XMLHttpRequest(); x.open('GET', '/landed?looping', false); x.send(); while (true) {}"),
+      { signal: running.signal },
+    );
     const second = a.submit(ExecuteJS('window.ran2 = true'), { signal: queued.signal });
     const reason1 = new Error('stop the loop');
     const reason2 = new Error('not needed');
     queued.abort(reason2);
-    setTimeout(() => running.abort(reason1), 200);
+    void looping.then(() => running.abort(reason1));
     await expect(second).rejects.toBe(reason2);
     await expect(first).rejects.toBe(reason1);
     expect(await a.submit(ExecuteJS('return [window.ran1 === true, window.ran2 === true]'))).toEqual([true, false]);
