@@ -1,4 +1,5 @@
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
+import { TokenBucket } from '../internal/token-bucket.js';
 
 /**
  * The one rate limiter between us and a site: a token bucket, plus an adaptive spacing that a
@@ -32,15 +33,12 @@ export interface RateLimiterStats {
 }
 
 export class RateLimiter {
-  readonly #capacity: number;
-  readonly #rate: number;
   readonly #minPenalty: number;
   readonly #factor: number;
   readonly #maxPenalty: number;
   readonly #decay: number;
   readonly #clock: Clock;
-  #tokens: number;
-  #refilledAt: number;
+  readonly #bucket: TokenBucket;
   #penalty = 0;
   #notBefore = Number.NEGATIVE_INFINITY;
   #lastGrant = Number.NEGATIVE_INFINITY;
@@ -48,17 +46,16 @@ export class RateLimiter {
   #stats = { acquired: 0, waitedMs: 0, throttled: 0 };
 
   constructor(options: RateLimiterOptions = {}) {
-    this.#capacity = options.capacity ?? 5;
-    this.#rate = options.refillPerSecond ?? 2;
+    const capacity = options.capacity ?? 5;
+    const rate = options.refillPerSecond ?? 2;
     this.#minPenalty = options.minPenaltyMs ?? 1000;
     this.#factor = options.penaltyFactor ?? 2;
     this.#maxPenalty = options.maxPenaltyMs ?? 300_000;
     this.#decay = options.successDecay ?? 0.8;
     this.#clock = options.clock ?? systemClock;
-    if (!(this.#capacity >= 1) || !(this.#rate > 0)) throw new RangeError('RateLimiter needs capacity ≥ 1 and refillPerSecond > 0');
+    if (!(capacity >= 1) || !(rate > 0)) throw new RangeError('RateLimiter needs capacity ≥ 1 and refillPerSecond > 0');
     if (!(this.#decay > 0 && this.#decay < 1) || !(this.#factor >= 1)) throw new RangeError('RateLimiter needs 0 < successDecay < 1 and penaltyFactor ≥ 1');
-    this.#tokens = this.#capacity;
-    this.#refilledAt = this.#clock.now();
+    this.#bucket = new TokenBucket(capacity, rate, this.#clock.now());
   }
 
   /** Wait for a turn; resolves with how long this caller waited (ms). */
@@ -94,14 +91,10 @@ export class RateLimiter {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.#clock.now();
-      this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#refilledAt) / 1000) * this.#rate);
-      this.#refilledAt = now;
-      const tokenWait = this.#tokens >= 1 ? 0 : ((1 - this.#tokens) / this.#rate) * 1000;
-      const wait = Math.max(tokenWait, this.#notBefore - now, this.#lastGrant + this.#penalty - now);
-      if (wait <= 0) break;
-      await sleep(this.#clock, Math.ceil(wait), signal);
+      const wait = Math.max(this.#bucket.waitMs(now), this.#notBefore - now, this.#lastGrant + this.#penalty - now);
+      if (wait <= 0 && this.#bucket.take(now).ok) break;
+      await sleep(this.#clock, Math.max(1, Math.ceil(wait)), signal);
     }
-    this.#tokens -= 1;
     this.#lastGrant = this.#clock.now();
     const waited = this.#lastGrant - start;
     this.#stats.acquired++;

@@ -1,6 +1,6 @@
 import { NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
-import { totpCode } from '../internal/totp.js';
+import { unusedTotpCode } from '../internal/totp.js';
 import { cookieToInput } from '../runtime/tasks/cookie-formats.js';
 import { ApiClient } from './api-client.js';
 import { AuthCheckPolicy } from './auth-policy.js';
@@ -20,6 +20,8 @@ export interface SiteProfile {
   readonly codeField: string;
   /** Shown on the sign-in pages when something went wrong. */
   readonly messageSelector: string;
+  /** The message that says a second-factor code was used before (the next code is tried then). */
+  readonly codeReused: RegExp;
   /** Cookies that must exist once signed in. */
   readonly essentialCookies: readonly string[];
   readonly identityPath: string;
@@ -36,6 +38,7 @@ export const REFERENCE_SITE_PROFILE: SiteProfile = {
   twoFactorForm: '#two-factor',
   codeField: 'code',
   messageSelector: '#message',
+  codeReused: /already used/i,
   essentialCookies: ['sid'],
   identityPath: '/api/me',
   csrfPath: '/api/csrf',
@@ -296,21 +299,32 @@ export class SessionManager {
     await this.browser.navTo(`${this.config.baseUrl}${p.signInPath}`, { force: true });
     await this.#submitForm(p.signInForm, { [p.usernameField]: this.config.username, [p.passwordField]: this.config.password });
     let path = await this.#waitToLeave(p.signInPath);
-    if (path === p.twoFactorPath) {
+    // A code this process never sent may still have been used (by another run, or on a phone):
+    // the site refuses it once used, so a refusal that says so gets the next code, twice at most.
+    for (let attempt = 1; path === p.twoFactorPath && attempt <= 3; attempt++) {
+      if (attempt > 1) {
+        if (!p.codeReused.test(await this.#pageMessage())) break;
+        await this.supervisor.submit({ type: 'ExecuteJS', script: 'document.querySelector(arguments[0])?.remove()', args: [p.messageSelector], idempotent: true });
+      }
       const code = await this.#codeProvider();
       await this.#submitForm(p.twoFactorForm, { [p.codeField]: code });
       path = await this.#waitToLeave(p.twoFactorPath);
     }
     if (path === p.signInPath || path === p.twoFactorPath) {
-      const message = await this.supervisor
-        .submit({ type: 'ExecuteJS', script: 'return document.querySelector(arguments[0])?.textContent ?? ""', args: [p.messageSelector], idempotent: true })
-        .catch(() => '');
-      const text = typeof message === 'string' ? message.trim() : '';
+      const text = await this.#pageMessage();
       throw new SignInError(`Signing in as ${this.config.username} failed${text ? `: ${text}` : ''}; check SITE_USERNAME, SITE_PASSWORD${path === p.twoFactorPath ? ' and the second-factor code' : ''}`, {
         details: { page: path },
       });
     }
     await this.#waitForCookies(p.essentialCookies);
+  }
+
+  /** The sign-in page's error message, or '' when there is none. */
+  async #pageMessage(): Promise<string> {
+    const message = await this.supervisor
+      .submit({ type: 'ExecuteJS', script: 'return document.querySelector(arguments[0])?.textContent ?? ""', args: [this.profile.messageSelector], idempotent: true })
+      .catch(() => '');
+    return typeof message === 'string' ? message.trim() : '';
   }
 
   async #submitForm(selector: string, fields: Record<string, string>): Promise<void> {
@@ -371,7 +385,7 @@ return true;`,
 /** TOTP from the configured secret; else ask on a terminal; else fail clearly. */
 function defaultCodeProvider(secret: string | undefined): CodeProvider {
   return async () => {
-    if (secret) return totpCode(secret);
+    if (secret) return unusedTotpCode(secret);
     if (!process.stdin.isTTY) {
       throw new SignInError('The site asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal to ask on; set TOTP_SECRET or run interactively');
     }

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { waitFor } from '../../src/drivers/process-tree.js';
 import { SignInError } from '../../src/errors.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
-import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
+import { newTotpSecret, totpCode, totpStep, unusedTotpCode } from '../../src/internal/totp.js';
+import { SiteClient } from '../support/site-client.js';
 import type { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { GetCookies } from '../../src/runtime/tasks/constructors.js';
 import { loadSessionConfig } from '../../src/session/session-config.js';
@@ -16,7 +17,9 @@ import { leftoversUnder } from '../support/leftovers.js';
 
 /** The session layer against the reference site in real Chromium. */
 const PASSWORD = 'a long enough password';
-const secret = newTotpSecret();
+// Each test gets its own site and TOTP secret: the site accepts a code once, so one account
+// signing in again and again would have to wait for new codes.
+let secret = newTotpSecret();
 const { tree, referencePerson } = generateTree({ people: 1500, seed: 21 });
 let site: TreeSite;
 let root: string;
@@ -32,18 +35,22 @@ function manager(options: { password?: string; codeProvider?: () => Promise<stri
   return new SessionManager({ config, supervisor, ...(options.codeProvider ? { codeProvider: options.codeProvider } : {}) });
 }
 
-beforeAll(async () => {
-  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false });
+beforeAll(() => {
   root = mkdtempSync(join(browserDirsRoot(), 'session-'));
+});
+
+beforeEach(async () => {
+  secret = newTotpSecret();
+  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false });
 });
 
 afterEach(async () => {
   // One browser at a time: each test's browser is stopped when the test ends.
   await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+  await site.close();
 });
 
 afterAll(async () => {
-  await site.close();
   expect(await leftoversUnder(root)).toEqual([]);
   rmdirSync(root);
 });
@@ -152,7 +159,7 @@ describe('SessionManager on real Chromium against the reference site', () => {
 
   it('a forced sign-out is recovered once; when signing in itself fails, a typed error comes at once, with no retry loop', async () => {
     let codes = 0;
-    const sm = manager({ codeProvider: async () => (++codes <= 2 ? totpCode(secret) : '000000') });
+    const sm = manager({ codeProvider: async () => (++codes <= 2 ? unusedTotpCode(secret) : '000000') });
     await sm.ensureSessionReady();
     site.invalidateSessions();
     expect((await sm.get<{ username: string }>('/api/me')).username).toBe('ann'); // recovered
@@ -163,6 +170,23 @@ describe('SessionManager on real Chromium against the reference site', () => {
     expect((error as Error).message).toMatch(/Signing in as ann failed: That code is not valid/);
     expect((error as Error).message).not.toContain(PASSWORD);
     expect(site.counts()['POST /sign-in/2fa']).toBe(before + 1); // one try, no loop
+  });
+
+  it('a code another program already used is refused by the site; the next code signs in', async () => {
+    // Someone else (another run, a phone) signs in with the current code first.
+    const step = totpStep(Date.now());
+    const other = new SiteClient(site.origin);
+    const page = await (await other.get('/sign-in')).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] as string;
+    await other.request('POST', '/sign-in', { form: { csrf, username: 'ann', password: PASSWORD } });
+    expect((await other.request('POST', '/sign-in/2fa', { form: { csrf, code: totpCode(secret, step * 30_000) } })).status).toBe(302);
+    const before = site.counts()['POST /sign-in/2fa'] ?? 0;
+    const sm = manager();
+    await sm.ensureSessionReady();
+    expect(sm.identity).toMatchObject({ username: 'ann' });
+    // Refused once as used, then the next code: two posts. (When the clock reached a new step in
+    // between, the manager's first code was already a fresh one and the count says nothing.)
+    if (totpStep(Date.now()) === step) expect((site.counts()['POST /sign-in/2fa'] ?? 0) - before).toBe(2);
   });
 
   it('a wrong password fails with a clear ERR_SIGN_IN and is not retried', async () => {

@@ -7,7 +7,7 @@ import { generateTree } from '../../src/genealogy/synthetic.js';
 import type { BrowserActor } from '../../src/runtime/actor/browser-actor.js';
 import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
-import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
+import { newTotpSecret, unusedTotpCode } from '../../src/internal/totp.js';
 import { leftoversUnder } from '../support/leftovers.js';
 
 /** The reference site driven by real Chromium: the sign-in form, the second factor, a person page. */
@@ -61,7 +61,7 @@ describe('reference site in real Chromium', () => {
       ),
     );
     await waitForPage('/sign-in/2fa');
-    await actor.submit(ExecuteJS(`const f = document.querySelector('#two-factor'); f.code.value = arguments[0]; setTimeout(() => f.requestSubmit(), 0);`, [totpCode(secret)]));
+    await actor.submit(ExecuteJS(`const f = document.querySelector('#two-factor'); f.code.value = arguments[0]; setTimeout(() => f.requestSubmit(), 0);`, [await unusedTotpCode(secret)]));
     await waitForPage(`/person/${person.id}`);
     const shown = await actor.submit(
       ExecuteJS<{ name: string; id: string; ladder: string[] }>(

@@ -1,4 +1,4 @@
-import { totpCode } from '../../src/internal/totp.js';
+import { unusedTotpCode } from '../../src/internal/totp.js';
 
 /** A tiny cookie-keeping HTTP client for the reference site (plain fetch, manual redirects). */
 export class SiteClient {
@@ -47,7 +47,7 @@ export class SiteClient {
     if (res.status !== 302) throw new Error(`sign-in answered ${res.status}`);
     if (res.headers.get('location') === '/sign-in/2fa') {
       if (!totpSecret) throw new Error('the site asks for a second factor');
-      res = await this.request('POST', '/sign-in/2fa', { form: { csrf, code: totpCode(totpSecret) } });
+      res = await this.request('POST', '/sign-in/2fa', { form: { csrf, code: await unusedTotpCode(totpSecret) } });
       if (res.status !== 302) throw new Error(`second factor answered ${res.status}`);
     }
     return res.headers.get('location') ?? '';
