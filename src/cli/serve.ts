@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
@@ -9,6 +8,7 @@ import { chooseHomePerson, generateTree } from '../genealogy/synthetic.js';
 import type { FamilyTree } from '../genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
+import { privateTempDir, writePrivateFile } from '../internal/private-file.js';
 import { requireGedcomFile } from './files.js';
 
 export const SERVE_HELP = `Usage:
@@ -30,7 +30,8 @@ Options:
   --latency-ms <n>       Added delay on every route. Default 0.
   --error-rate <x>       Share of requests answered 500 on purpose, 0–1. Default 0.
   --admin                Enable /admin/* (knobs, session invalidation); its token goes in the credentials file.
-  --credentials <file>   Where the account (and TOTP secret, admin token) is written, mode 600.
+  --credentials <file>   Where the account (and TOTP secret, admin token) is written, mode 600
+                         (default: credentials.json in a new private directory, removed at stop).
                          Default: <tmp>/browser-actor-site-<port>.json. Secrets are never printed.`;
 
 export interface ServeOptions {
@@ -113,6 +114,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 export interface RunningSite {
   readonly site: TreeSite;
   readonly credentialsFile: string;
+  /** Stop the site, and remove the credentials when they went to the default private directory. */
+  close(): Promise<void>;
 }
 
 /** Load the tree, start the site, write the credentials file; the caller stops it with `site.close()`. */
@@ -152,19 +155,29 @@ export async function startServe(o: ServeOptions, out: (line: string) => void = 
     knobs: { latencyMs: o.latencyMs > 0 ? { '*': o.latencyMs } : {}, errorRate: o.errorRate },
     ...(adminToken ? { adminToken } : {}),
   });
-  const port = new URL(site.origin).port;
-  const credentialsFile = o.credentials ?? join(tmpdir(), `browser-actor-site-${port}.json`);
-  writeFileSync(credentialsFile, `${JSON.stringify({ origin: site.origin, username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}), ...(adminToken ? { adminToken } : {}) }, null, 2)}\n`, { mode: 0o600 });
+  // The default goes to a new directory only this user can enter, under a name nobody can guess.
+  const privateDir = o.credentials === undefined ? privateTempDir('browser-actor-site-') : undefined;
+  const credentialsFile = o.credentials ?? join(privateDir as string, 'credentials.json');
+  const close = async (): Promise<void> => {
+    await site.close();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  };
+  try {
+    writePrivateFile(credentialsFile, `${JSON.stringify({ origin: site.origin, username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}), ...(adminToken ? { adminToken } : {}) }, null, 2)}\n`);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   const ref = tree.person(home);
   out(`reference tree site on ${site.origin}/ — ${tree.size} people from ${source}, ready in ${Math.round(performance.now() - started)}ms`);
   out(`home person: ${ref.given} ${ref.surname} (${ref.id})`);
   out(`account: ${o.user}${totpSecret ? ' with a TOTP second factor' : ''}; password${totpSecret ? ', TOTP secret' : ''}${adminToken ? ', admin token' : ''} in ${credentialsFile} (mode 600)`);
-  return { site, credentialsFile };
+  return { site, credentialsFile, close };
 }
 
 /** `browser-actor serve`: run until SIGINT or SIGTERM. */
 export async function runServe(argv: string[]): Promise<void> {
-  const { site } = await startServe(parseServeArgs(argv));
+  const running = await startServe(parseServeArgs(argv));
   console.log('press Ctrl-C to stop');
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -175,6 +188,6 @@ export async function runServe(argv: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await site.close();
+  await running.close();
   console.log('stopped');
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,23 @@ describe('browser-actor serve (built package)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(stdout).toContain('stopped');
+  });
+
+  it('without --credentials, writes them to a private directory with an unpredictable name and removes it at stop', async () => {
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--people', '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = Date.now() + 20_000;
+    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    const file = / in (\S+credentials\.json) \(mode 600\)/.exec(stdout)?.[1] as string;
+    expect(file).toBeDefined();
+    expect(file).not.toContain(new URL(/http:\/\/[^/]+/.exec(stdout)?.[0] as string).port);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(dirname(file))).toBe(false);
   });
 
   it('serves a GEDCOM file given with --gedcom', async () => {
