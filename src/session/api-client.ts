@@ -22,6 +22,8 @@ export interface ApiClientOptions {
   readonly clock?: Clock;
   /** Default: the global fetch (undici). */
   readonly fetch?: typeof fetch;
+  /** Deadline of each request, its answer's body included. Default 30 000 ms. A request that misses it is not retried. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ApiStats {
@@ -41,6 +43,7 @@ export class ApiClient {
   readonly #csrfHeader: string;
   readonly #clock: Clock;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
   #jar: Cookie[] = [];
   #csrf: string | undefined;
   #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
@@ -53,6 +56,8 @@ export class ApiClient {
     this.#csrfHeader = options.csrfHeader ?? 'x-csrf-token';
     this.#clock = options.clock ?? systemClock;
     this.#fetch = options.fetch ?? fetch;
+    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    if (!(this.#timeoutMs > 0)) throw new RangeError('requestTimeoutMs must be a positive number of milliseconds');
   }
 
   /** Replace the jar with the browser's cookies (from `ExportCookies`). */
@@ -97,35 +102,31 @@ export class ApiClient {
         if (cookie) headers['cookie'] = cookie;
         if (method !== 'GET' && this.#csrf) headers[this.#csrfHeader] = this.#csrf;
         if (body !== undefined) headers['content-type'] = 'application/json';
+        // One deadline for the request and its answer: a server that accepts and never answers
+        // (or answers slowly forever) fails this request instead of holding it.
+        const deadline = AbortSignal.timeout(this.#timeoutMs);
+        const deadlineOr = (error: unknown): never => {
+          if (signal?.aborted) throw signal.reason;
+          if (deadline.aborted) {
+            throw new NetworkError(`${method} ${url.pathname}: ${url.host} did not answer within ${this.#timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, {
+              cause: error,
+              details: { path: url.pathname, timeoutMs: this.#timeoutMs, timedOut: true },
+            });
+          }
+          throw error;
+        };
+        const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
         let res: Response;
         try {
-          res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(signal ? { signal } : {}) });
+          res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: both });
         } catch (error) {
-          if (signal?.aborted) throw signal.reason;
+          deadlineOr(error);
           throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${(error as Error).message}`, { cause: error, details: { path: url.pathname } });
         }
-        await this.#takeCookies(res, url);
-        if (res.status === 429) {
-          const retryAfterMs = retryAfter(res.headers.get('retry-after'));
-          this.#stats.throttled++;
-          this.limiter.on429(retryAfterMs);
-          await res.body?.cancel();
-          throw new HttpStatusError(`${method} ${url.pathname} was rate-limited by the site (429)`, { details: { status: 429, path: url.pathname, retryAfterMs: retryAfterMs ?? null } });
-        }
-        if (res.status === 401 || res.status === 403 || (res.status >= 300 && res.status < 400 && /sign-?in|log-?in/i.test(res.headers.get('location') ?? ''))) {
-          await res.body?.cancel();
-          throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, { details: { status: res.status, path: url.pathname } });
-        }
-        if (!res.ok) {
-          const text = await res.text().catch(() => '');
-          const detail = /"message"\s*:\s*"([^"]{0,200})"/.exec(text)?.[1];
-          throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, { details: { status: res.status, path: url.pathname } });
-        }
-        this.limiter.onSuccess();
-        return (await res.json()) as T;
+        return this.#answer<T>(method, url, res).catch(deadlineOr);
       },
       (error) => {
-        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: true };
+        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: error.details['timedOut'] !== true };
         if (isBrowserActorError(error, 'ERR_HTTP')) {
           const status = error.details['status'] as number;
           if (status === 429) return { retry: true }; // the limiter already waits out Retry-After
@@ -135,6 +136,29 @@ export class ApiClient {
       },
       { ...this.#retry, ...(signal ? { signal } : {}), clock: this.#retry.clock ?? this.#clock },
     );
+  }
+
+  /** An answer as data, or the typed error it means (429, signed out, other failures). */
+  async #answer<T>(method: string, url: URL, res: Response): Promise<T> {
+    await this.#takeCookies(res, url);
+    if (res.status === 429) {
+      const retryAfterMs = retryAfter(res.headers.get('retry-after'));
+      this.#stats.throttled++;
+      this.limiter.on429(retryAfterMs);
+      await res.body?.cancel();
+      throw new HttpStatusError(`${method} ${url.pathname} was rate-limited by the site (429)`, { details: { status: 429, path: url.pathname, retryAfterMs: retryAfterMs ?? null } });
+    }
+    if (res.status === 401 || res.status === 403 || (res.status >= 300 && res.status < 400 && /sign-?in|log-?in/i.test(res.headers.get('location') ?? ''))) {
+      await res.body?.cancel();
+      throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, { details: { status: res.status, path: url.pathname } });
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      const detail = /"message"\s*:\s*"([^"]{0,200})"/.exec(text)?.[1];
+      throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, { details: { status: res.status, path: url.pathname } });
+    }
+    this.limiter.onSuccess();
+    return (await res.json()) as T;
   }
 
   #cookieHeader(url: URL): string {

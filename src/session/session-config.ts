@@ -24,6 +24,10 @@ export interface SessionConfig {
   readonly rateLimit: { readonly capacity: number; readonly refillPerSecond: number };
   /** `SESSION_MODE`: `optimised` (default) or `naive` (the original behaviour, for comparison). */
   readonly mode: 'optimised' | 'naive';
+  /** `REQUEST_TIMEOUT_SECONDS`: the deadline of each API request, answer included (default 30). */
+  readonly requestTimeoutMs: number;
+  /** `SIGN_IN_TIMEOUT_SECONDS`: the deadline of a whole sign-in (default 120). */
+  readonly signInTimeoutMs: number;
 }
 
 const SECRET = new Set(['SITE_PASSWORD', 'TOTP_SECRET']);
@@ -38,6 +42,8 @@ export const SESSION_VARIABLES = [
   'PAGE_SIZE',
   'RATE_LIMIT',
   'SESSION_MODE',
+  'REQUEST_TIMEOUT_SECONDS',
+  'SIGN_IN_TIMEOUT_SECONDS',
 ] as const;
 
 /** Parse a `.env` file: `KEY=value`, `export KEY=value`, `#` comments, single or double quotes. */
@@ -127,6 +133,8 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile 
     pageSize: int('PAGE_SIZE', 50, 1, 100),
     rateLimit,
     mode: mode as SessionConfig['mode'],
+    requestTimeoutMs: int('REQUEST_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+    signInTimeoutMs: int('SIGN_IN_TIMEOUT_SECONDS', 120, 1, 3600) * 1000,
   };
   if (problems.length > 0) {
     throw new ConfigError(`The session configuration has ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n- ${problems.join('\n- ')}`, {
@@ -149,6 +157,8 @@ export function describeSessionConfig(config: SessionConfig): Record<string, str
     PAGE_SIZE: String(config.pageSize),
     RATE_LIMIT: `${config.rateLimit.capacity}/${config.rateLimit.refillPerSecond}`,
     SESSION_MODE: config.mode,
+    REQUEST_TIMEOUT_SECONDS: String(config.requestTimeoutMs / 1000),
+    SIGN_IN_TIMEOUT_SECONDS: String(config.signInTimeoutMs / 1000),
   };
   for (const k of Object.keys(shown)) if (SECRET.has(k) && !shown[k]?.startsWith('*') && shown[k] !== '(not set)') shown[k] = '***';
   return shown;

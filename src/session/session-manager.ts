@@ -1,4 +1,4 @@
-import { NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
+import { NetworkError, NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { unusedTotpCode } from '../internal/totp.js';
 import { cookieToInput } from '../runtime/tasks/cookie-formats.js';
@@ -126,6 +126,7 @@ export class SessionManager {
       baseUrl: this.config.baseUrl,
       rateLimiter: options.rateLimiter ?? new RateLimiter({ ...this.config.rateLimit, clock: this.#clock }),
       clock: this.#clock,
+      requestTimeoutMs: this.config.requestTimeoutMs,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       // Cookies the API changes go back into the browser, so the two never drift.
       onCookiesChanged: async (cookies) => {
@@ -287,9 +288,23 @@ export class SessionManager {
   async #signIn(): Promise<void> {
     this.#stats.signIns++;
     const started = this.#clock.now();
+    // One deadline for the whole sign-in: a site that stops answering midway fails it in time.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new NetworkError(`Signing in at ${this.config.baseUrl} did not finish within ${this.config.signInTimeoutMs / 1000} s (SIGN_IN_TIMEOUT_SECONDS); the site does not answer, or answers too slowly`, {
+            details: { timeoutMs: this.config.signInTimeoutMs, timedOut: true },
+          }),
+        );
+      }, this.config.signInTimeoutMs);
+    });
+    const steps = this.#signInSteps();
+    steps.catch(() => undefined); // after the deadline, its own failure is of no interest
     try {
-      await this.#signInSteps();
+      await Promise.race([steps, deadline]);
     } finally {
+      clearTimeout(timer);
       this.#stats.signInMs += this.#clock.now() - started;
     }
   }

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,6 +61,33 @@ describe('browser-actor research and start (built package)', () => {
     const missing = run('research', '--gedcom', '/nonexistent.ged', '--surname', 'Lee');
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/nonexistent\.ged: no such file/);
+  });
+
+  it('a site that accepts connections and never answers fails with ERR_NETWORK at the request deadline, not after minutes', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const child = spawn(process.execPath, [main, 'research', '--site', `http://127.0.0.1:${port}`, '--surname', 'Lee'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SITE_USERNAME: 'ann', SITE_PASSWORD: 'not used', REQUEST_TIMEOUT_SECONDS: '2' },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const started = Date.now();
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(stderr).toMatch(/ERR_NETWORK: GET \/api\/me: 127\.0\.0\.1:\d+ did not answer within 2 s \(REQUEST_TIMEOUT_SECONDS\)/);
+      expect(code).not.toBe(0);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(stderr).not.toContain('not used');
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {

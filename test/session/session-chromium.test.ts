@@ -189,6 +189,19 @@ describe('SessionManager on real Chromium against the reference site', () => {
     if (totpStep(Date.now()) === step) expect((site.counts()['POST /sign-in/2fa'] ?? 0) - before).toBe(2);
   });
 
+  it('a sign-in that the site never lets finish fails with ERR_NETWORK at SIGN_IN_TIMEOUT_SECONDS', async () => {
+    site.setKnobs({ hang: ['GET /sign-in'] });
+    const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
+    supervisors.push(supervisor);
+    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, SIGN_IN_TIMEOUT_SECONDS: '2' }, '/nonexistent/.env');
+    const started = performance.now();
+    const error = await new SessionManager({ config, supervisor }).ensureSessionReady().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { timedOut: true } });
+    expect((error as Error).message).toMatch(/did not finish within 2 s \(SIGN_IN_TIMEOUT_SECONDS\)/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    await site.close(); // ends the held page load, so the browser stops at once
+  });
+
   it('a wrong password fails with a clear ERR_SIGN_IN and is not retried', async () => {
     const sm = manager({ password: 'not the password' });
     const before = site.counts()['POST /sign-in'] ?? 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSetCookie } from '../../../src/session/api-client.js';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
+import { ApiClient, parseSetCookie } from '../../../src/session/api-client.js';
 
 describe('parseSetCookie', () => {
   const url = new URL('http://127.0.0.1:8377/api/me');
@@ -17,5 +18,29 @@ describe('parseSetCookie', () => {
   it('ignores a header without a name', () => {
     expect(parseSetCookie('=nameless', url)).toBeUndefined();
     expect(parseSetCookie('garbage', url)).toBeUndefined();
+  });
+});
+
+describe('ApiClient deadlines', () => {
+  it('a server that accepts and never answers fails the request with ERR_NETWORK at its deadline, without retrying it', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, requestTimeoutMs: 300, retry: { maxAttempts: 4, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+      const started = performance.now();
+      const error = await api.get('/api/me').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { timedOut: true, timeoutMs: 300 } });
+      expect((error as Error).message).toMatch(/did not answer within 0\.3 s \(REQUEST_TIMEOUT_SECONDS\)/);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(sockets).toHaveLength(1); // counted at the server: one request, no retries
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

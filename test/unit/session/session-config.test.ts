@@ -23,6 +23,8 @@ describe('session configuration', () => {
       pageSize: 50,
       rateLimit: { capacity: 5, refillPerSecond: 2 },
       mode: 'optimised',
+      requestTimeoutMs: 30_000,
+      signInTimeoutMs: 120_000,
     });
   });
 
