@@ -63,12 +63,34 @@ export function parseDotEnv(text: string): Record<string, string> {
   return out;
 }
 
+/** The settings a `.env` file may hold: the session's and the browser's switches. */
+export const DOTENV_VARIABLES: readonly string[] = [...SESSION_VARIABLES, 'ACTOR_MODE', 'HEADLESS', 'RESEARCH_CONCURRENCY'];
+
 /**
- * The environment with an optional `.env` file under it (the environment wins), so that every
- * setting (`ACTOR_MODE`, `HEADLESS`, `CHROMIUM_PATH` as well as the session's) can live in `.env`.
+ * Variables that choose what gets executed (executable paths, the loader's and Node's options).
+ * A `.env` in the working directory could come with a downloaded project, so these come only
+ * from the real environment or a flag.
+ */
+function choosesExecutable(name: string): boolean {
+  return /(^|_)PATH$/.test(name) || /^(LD_|DYLD_)/.test(name) || name === 'NODE_OPTIONS' || name === 'BROWSER' || name === 'SHELL';
+}
+
+/**
+ * The environment with an optional `.env` file under it (the environment wins), so that the
+ * session's settings and `ACTOR_MODE`, `HEADLESS` and `RESEARCH_CONCURRENCY` can live in `.env`.
+ * Other names in the file are ignored, and one that would choose an executable (`CHROMIUM_PATH`,
+ * `CHROMEDRIVER_PATH`, `PATH`, `NODE_OPTIONS`, `LD_PRELOAD`, …) is refused with `ERR_INVALID_CONFIG`.
  */
 export function withDotEnv(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): NodeJS.ProcessEnv {
-  const fromFile = existsSync(envFile) ? parseDotEnv(readFileSync(envFile, 'utf8')) : {};
+  const parsed = existsSync(envFile) ? parseDotEnv(readFileSync(envFile, 'utf8')) : {};
+  const refused = Object.keys(parsed).filter(choosesExecutable);
+  if (refused.length > 0) {
+    throw new ConfigError(
+      `${envFile} sets ${refused.join(', ')}: executable paths are never read from a .env file. Set ${refused.length > 1 ? 'them' : 'it'} in the environment (or use the command's flag) and remove ${refused.length > 1 ? 'them' : 'it'} from ${envFile}`,
+      { details: { variables: refused.length } },
+    );
+  }
+  const fromFile = Object.fromEntries(Object.entries(parsed).filter(([name]) => DOTENV_VARIABLES.includes(name)));
   const merged: NodeJS.ProcessEnv = { ...fromFile };
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') merged[k] = v;
   return merged;
@@ -103,7 +125,8 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile 
       if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`BASE_URL must be an http or https address, got the ${u.protocol} scheme`);
       if (u.username || u.password) problems.push('BASE_URL must not contain credentials; use SITE_USERNAME and SITE_PASSWORD');
     } catch {
-      problems.push(`BASE_URL is not a URL (${JSON.stringify(baseUrl.slice(0, 60))})`);
+      // Not echoed: a malformed address may still carry a password (http://user:pass@…).
+      problems.push('BASE_URL is not a URL; it must look like http://127.0.0.1:8377 (scheme, host, optional port)');
     }
   }
   const username = required('SITE_USERNAME', 'the account name');

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { type AddressInfo, type Socket, createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,22 @@ describe('browser-actor research and start (built package)', () => {
     } finally {
       for (const s of held) s.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('a .env in the working directory cannot choose the executable that is run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      const marker = join(dir, 'ran');
+      const evil = join(dir, 'evil.sh');
+      writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+      writeFileSync(join(dir, '.env'), `SITE_USERNAME=ann\nSITE_PASSWORD=pw\nCHROMIUM_PATH=${evil}\n`);
+      const r = spawnSync(process.execPath, [main, 'research', '--site', 'http://127.0.0.1:9/', '--surname', 'Lee'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CHROMIUM_PATH: '' } });
+      expect(r.stderr).toMatch(/ERR_INVALID_CONFIG: .*\.env sets CHROMIUM_PATH: executable paths are never read from a \.env file/);
+      expect(r.status).not.toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -66,6 +66,37 @@ describe('session configuration', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('.env never chooses an executable: CHROMIUM_PATH, PATH, NODE_OPTIONS, LD_PRELOAD there are refused, unknown names ignored', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    const file = join(dir, '.env');
+    try {
+      for (const name of ['CHROMIUM_PATH', 'CHROMEDRIVER_PATH', 'PATH', 'NODE_OPTIONS', 'LD_PRELOAD']) {
+        writeFileSync(file, `HEADLESS=false\n${name}=/tmp/evil.sh\n`);
+        expect(() => withDotEnv({}, file), name).toThrow(ConfigError);
+        expect(() => withDotEnv({}, file), name).toThrow(new RegExp(`sets ${name}: executable paths are never read from a \\.env file`));
+      }
+      writeFileSync(file, 'HEADLESS=false\nSOMETHING_ELSE=1\n');
+      expect(withDotEnv({}, file)).toEqual({ HEADLESS: 'false' });
+      // From the real environment, an executable path is taken as it is.
+      expect(withDotEnv({ CHROMIUM_PATH: '/usr/bin/chromium' }, file)).toMatchObject({ CHROMIUM_PATH: '/usr/bin/chromium' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a BASE_URL that is not a URL is reported without echoing it (it may hold a password)', () => {
+    const error = (() => {
+      try {
+        loadSessionConfig({ ...base, BASE_URL: 'http://ann:s3cret-pw@[bad host/' }, NO_FILE);
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toMatch(/BASE_URL is not a URL; it must look like/);
+    expect(error?.message).not.toContain('s3cret-pw');
+  });
+
   it('refuses credentials inside BASE_URL', () => {
     expect(() => loadSessionConfig({ ...base, BASE_URL: 'http://ann:pw@127.0.0.1/' }, NO_FILE)).toThrow(/BASE_URL must not contain credentials/);
   });
