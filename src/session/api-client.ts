@@ -1,4 +1,5 @@
 import type { Cookie } from '../drivers/browser-types.js';
+import { BrowserCookieJar } from '../drivers/cookie-jar.js';
 import { HttpStatusError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -44,7 +45,7 @@ export class ApiClient {
   readonly #clock: Clock;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
-  #jar: Cookie[] = [];
+  #jar = new BrowserCookieJar();
   #csrf: string | undefined;
   #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
 
@@ -62,12 +63,13 @@ export class ApiClient {
 
   /** Replace the jar with the browser's cookies (from `ExportCookies`). */
   setCookies(cookies: readonly Cookie[]): void {
-    this.#jar = cookies.map((c) => ({ ...c }));
+    this.#jar.clear();
+    for (const c of cookies) this.#jar.add(c);
     this.#stats.cookieImports++;
   }
 
   cookies(): Cookie[] {
-    return this.#jar.map((c) => ({ ...c }));
+    return this.#jar.list();
   }
 
   setCsrfToken(token: string | undefined): void {
@@ -162,24 +164,18 @@ export class ApiClient {
   }
 
   #cookieHeader(url: URL): string {
-    const nowSeconds = Date.now() / 1000;
-    this.#jar = this.#jar.filter((c) => c.expires === -1 || c.expires > nowSeconds);
-    return this.#jar
-      .filter((c) => domainMatches(url.hostname, c.domain) && url.pathname.startsWith(c.path) && (!c.secure || url.protocol === 'https:' || url.hostname === '127.0.0.1' || url.hostname === 'localhost'))
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
+    return this.#jar.header(url);
   }
 
+  /** Cookies the answer set, changed or deleted go into the jar, and (only those a browser would accept) back to the browser. */
   async #takeCookies(res: Response, url: URL): Promise<void> {
     const changed: Cookie[] = [];
     for (const header of res.headers.getSetCookie()) {
-      const cookie = parseSetCookie(header, url);
-      if (!cookie) continue;
-      const i = this.#jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
-      const old = i === -1 ? undefined : this.#jar[i];
-      if (old && old.value === cookie.value && old.expires === cookie.expires) continue;
-      if (i === -1) this.#jar.push(cookie);
-      else this.#jar[i] = cookie;
+      const before = this.#jar.list();
+      const cookie = this.#jar.setFromHeader(header, url);
+      if (!cookie) continue; // refused, as the browser would refuse it
+      const old = before.find((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
+      if (old && old.value === cookie.value && old.expires === cookie.expires && old.httpOnly === cookie.httpOnly && old.secure === cookie.secure && old.sameSite === cookie.sameSite) continue;
       changed.push(cookie);
     }
     if (changed.length > 0 && this.#onCookiesChanged) {
@@ -187,60 +183,6 @@ export class ApiClient {
       this.#stats.cookiesWrittenBack += changed.length;
     }
   }
-}
-
-function domainMatches(host: string, domain: string): boolean {
-  const d = domain.replace(/^\./, '').toLowerCase();
-  const h = host.toLowerCase();
-  return h === d || h.endsWith(`.${d}`);
-}
-
-/** One `Set-Cookie` header as a browser-shaped cookie, or `undefined` if malformed. */
-export function parseSetCookie(header: string, url: URL): Cookie | undefined {
-  const [pair = '', ...attrs] = header.split(';');
-  const eq = pair.indexOf('=');
-  if (eq <= 0) return undefined;
-  let domain = url.hostname;
-  let path = '/';
-  let expires = -1;
-  let httpOnly = false;
-  let secure = false;
-  let sameSite: Cookie['sameSite'] = 'Lax';
-  for (const attr of attrs) {
-    const [k = '', ...v] = attr.trim().split('=');
-    const value = v.join('=').trim();
-    switch (k.toLowerCase()) {
-      case 'domain':
-        if (value) domain = value.replace(/^\./, '');
-        break;
-      case 'path':
-        if (value.startsWith('/')) path = value;
-        break;
-      case 'max-age': {
-        const n = Number(value);
-        if (Number.isFinite(n)) expires = n <= 0 ? 1 : Date.now() / 1000 + n;
-        break;
-      }
-      case 'expires': {
-        const t = Date.parse(value);
-        if (!Number.isNaN(t) && expires === -1) expires = t / 1000;
-        break;
-      }
-      case 'httponly':
-        httpOnly = true;
-        break;
-      case 'secure':
-        secure = true;
-        break;
-      case 'samesite':
-        if (/^strict$/i.test(value)) sameSite = 'Strict';
-        else if (/^none$/i.test(value)) sameSite = 'None';
-        break;
-      default:
-        break;
-    }
-  }
-  return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), domain, path, expires, httpOnly, secure, sameSite };
 }
 
 function retryAfter(header: string | null): number | undefined {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { cookieMatches, parseSetCookie } from '../../src/drivers/fake/fake-site.js';
 import { pngSize, solidPng } from '../../src/internal/png.js';
 import { findChromium } from '../../src/drivers/playwright/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
@@ -52,37 +51,6 @@ describe('findNonPlain', () => {
     expect(findNonPlain([1, , 3], 'v')).toBe('v[1] is a hole in a sparse array');
     const shared = { x: 1 };
     expect(findNonPlain({ a: shared, b: shared }, 'v')).toBeUndefined();
-  });
-});
-
-describe('Set-Cookie parsing (Fake)', () => {
-  const url = new URL('http://app.example.com/account/login');
-  it('uses RFC 6265 default path and host-only domain', () => {
-    expect(parseSetCookie('sid=abc; HttpOnly', url, 0)).toEqual({
-      name: 'sid',
-      value: 'abc',
-      domain: 'app.example.com',
-      path: '/account',
-      expires: -1,
-      httpOnly: true,
-      secure: false,
-      sameSite: 'Lax',
-    });
-  });
-  it('handles Domain, Max-Age over Expires, and rejects foreign domains and Secure over http', () => {
-    expect(parseSetCookie('a=1; Domain=.example.com; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT', url, 1_000_000)).toMatchObject({
-      domain: '.example.com',
-      expires: 1060,
-    });
-    expect(parseSetCookie('a=1; Domain=evil.test', url, 0)).toBeUndefined();
-    expect(parseSetCookie('a=1; Secure', url, 0)).toBeUndefined();
-    expect(parseSetCookie('novalue', url, 0)).toBeUndefined();
-  });
-  it('matches domain and path like a browser', () => {
-    const c = parseSetCookie('a=1; Domain=example.com; Path=/account', url, 0)!;
-    expect(cookieMatches(c, new URL('http://www.example.com/account/x'))).toBe(true);
-    expect(cookieMatches(c, new URL('http://example.com/accounts'))).toBe(false);
-    expect(cookieMatches(c, new URL('http://other.com/account'))).toBe(false);
   });
 });
 

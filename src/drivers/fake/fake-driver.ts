@@ -7,7 +7,8 @@ import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
-import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler, cookieMatches, parseSetCookie } from './fake-site.js';
+import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler } from './fake-site.js';
+import { BrowserCookieJar } from '../cookie-jar.js';
 import { solidPng } from '../../internal/png.js';
 
 /** Operations of the Fake, for counting calls and injecting faults. */
@@ -40,7 +41,7 @@ export interface FakeDriverOptions {
 
 /** A browser context: its cookie jar and per-origin local storage. */
 interface FakeContext {
-  jar: Cookie[];
+  readonly jar: BrowserCookieJar;
   readonly storage: Map<string, Map<string, string>>;
   /** Moves on every write of cookies or local storage (see {@link Driver.sessionVersion}). */
   version: number;
@@ -98,7 +99,7 @@ export class FakeDriver implements Driver {
   #pages = new Map<PageId, FakePage>();
   #nextPage = 1;
   /** The shared context; isolated pages have their own. */
-  #shared: FakeContext = { jar: [], storage: new Map(), version: 0 };
+  #shared: FakeContext = { jar: new BrowserCookieJar(), storage: new Map(), version: 0 };
   readonly #events = new TypedEmitter<{ event: DriverEvent }>();
   #hangs = new Set<FakeOperation>();
   #stalls = new Set<FakeOperation>();
@@ -174,7 +175,7 @@ export class FakeDriver implements Driver {
   async newPage(op: DriverOpOptions, options: NewPageOptions = {}): Promise<PageId> {
     return this.#op('newPage', op, async () => {
       const id = `page-${this.#nextPage++}`;
-      const context = options.isolated ? { jar: [], storage: new Map(), version: 0 } : this.#shared;
+      const context = options.isolated ? { jar: new BrowserCookieJar(), storage: new Map(), version: 0 } : this.#shared;
       this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
       return id;
     });
@@ -255,8 +256,7 @@ export class FakeDriver implements Driver {
   async cookies(op: DriverOpOptions, scope?: PageId): Promise<Cookie[]> {
     return this.#op('cookies', op, async () => {
       const context = await this.#contextOf(scope);
-      this.#expireCookies(context);
-      return context.jar.map((c) => ({ ...c }));
+      return context.jar.list();
     });
   }
 
@@ -274,7 +274,7 @@ export class FakeDriver implements Driver {
           path = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1) || '/';
           secure = input.secure ?? u.protocol === 'https:';
         }
-        this.#store(context, {
+        context.jar.add({
           name: input.name,
           value: input.value,
           domain,
@@ -291,11 +291,10 @@ export class FakeDriver implements Driver {
   async storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState> {
     return this.#op('storageState', op, async () => {
       const context = await this.#contextOf(scope);
-      this.#expireCookies(context);
       const origins = [...context.storage]
         .filter(([, items]) => items.size > 0)
         .map(([origin, items]) => ({ origin, localStorage: [...items].map(([name, value]) => ({ name, value })) }));
-      return { cookies: context.jar.map((c) => ({ ...c })), origins };
+      return { cookies: context.jar.list(), origins };
     });
   }
 
@@ -402,30 +401,12 @@ export class FakeDriver implements Driver {
   }
 
   #cookieHeader(context: FakeContext, url: URL): string {
-    this.#expireCookies(context);
-    return context.jar
-      .filter((c) => cookieMatches(c, url))
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
+    return context.jar.header(url);
   }
 
   #setCookie(context: FakeContext, header: string, url: URL, fromScript = false): void {
     context.version++;
-    const cookie = parseSetCookie(header, url, Date.now());
-    if (!cookie || (fromScript && cookie.httpOnly)) return;
-    this.#store(context, cookie);
-  }
-
-  #store(context: FakeContext, cookie: Cookie): void {
-    const i = context.jar.findIndex((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
-    const expired = cookie.expires !== -1 && cookie.expires * 1000 <= Date.now();
-    if (i >= 0) context.jar.splice(i, 1, ...(expired ? [] : [cookie]));
-    else if (!expired) context.jar.push(cookie);
-  }
-
-  #expireCookies(context: FakeContext): void {
-    const now = Date.now() / 1000;
-    context.jar = context.jar.filter((c) => c.expires === -1 || c.expires > now);
+    context.jar.setFromHeader(header, url, { fromScript });
   }
 
   #createRealm(page: FakePage): vm.Context {
@@ -443,13 +424,7 @@ export class FakeDriver implements Driver {
     const host = {
       title,
       url: page.url,
-      getCookie: (): string =>
-        url
-          ? page.context.jar
-              .filter((c) => !c.httpOnly && cookieMatches(c, url))
-              .map((c) => `${c.name}=${c.value}`)
-              .join('; ')
-          : '',
+      getCookie: (): string => (url ? page.context.jar.header(url, { fromScript: true }) : ''),
       setCookie: (header: string): void => {
         if (url) this.#setCookie(page.context, String(header), url, true);
       },

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type AddressInfo, type Socket, createServer } from 'node:net';
-import { ApiClient, parseSetCookie } from '../../../src/session/api-client.js';
-
-describe('parseSetCookie', () => {
-  const url = new URL('http://127.0.0.1:8377/api/me');
-  it('reads name, value and attributes', () => {
-    const c = parseSetCookie('sid=abc=def; HttpOnly; SameSite=Strict; Path=/api; Secure', url);
-    expect(c).toMatchObject({ name: 'sid', value: 'abc=def', domain: '127.0.0.1', path: '/api', expires: -1, httpOnly: true, secure: true, sameSite: 'Strict' });
-  });
-  it('turns Max-Age into an expiry, and Max-Age=0 into a deletion', () => {
-    const now = Date.now() / 1000;
-    expect(parseSetCookie('a=1; Max-Age=60', url)?.expires).toBeGreaterThan(now + 59);
-    expect(parseSetCookie('a=; Max-Age=0', url)?.expires).toBe(1);
-    expect(parseSetCookie('a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT', url)?.expires).toBe(Date.parse('2037-10-21T07:28:00Z') / 1000);
-    expect(parseSetCookie('a=1; Domain=.example.org', url)?.domain).toBe('example.org');
-  });
-  it('ignores a header without a name', () => {
-    expect(parseSetCookie('=nameless', url)).toBeUndefined();
-    expect(parseSetCookie('garbage', url)).toBeUndefined();
-  });
-});
+import type { Cookie } from '../../../src/drivers/browser-types.js';
+import { ApiClient } from '../../../src/session/api-client.js';
+import { RateLimiter } from '../../../src/session/rate-limiter.js';
 
 describe('ApiClient deadlines', () => {
   it('a server that accepts and never answers fails the request with ERR_NETWORK at its deadline, without retrying it', async () => {
@@ -42,5 +25,91 @@ describe('ApiClient deadlines', () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('ApiClient with an injected fetch', () => {
+  interface Seen {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+  }
+  /** A fetch that answers from a script of responses and records what it was asked. */
+  function scripted(responses: (() => Response)[]): { fetch: typeof fetch; seen: Seen[] } {
+    const seen: Seen[] = [];
+    const f = (async (input: string | URL | Request, init?: RequestInit) => {
+      seen.push({ method: init?.method ?? 'GET', url: String(input), headers: { ...(init?.headers as Record<string, string>) } });
+      const next = responses.shift();
+      if (!next) throw new Error('no more scripted responses');
+      return next();
+    }) as typeof fetch;
+    return { fetch: f, seen };
+  }
+  const json = (status: number, body: unknown, headers: [string, string][] = []): (() => Response) => () => new Response(JSON.stringify(body), { status, headers: [['content-type', 'application/json'], ...headers] });
+  const client = (f: typeof fetch, written: Cookie[][] = []): ApiClient =>
+    new ApiClient({
+      baseUrl: 'https://www.x.com',
+      fetch: f,
+      rateLimiter: new RateLimiter({ capacity: 100, refillPerSecond: 100, minPenaltyMs: 1 }),
+      retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } },
+      onCookiesChanged: (cookies) => {
+        written.push(cookies);
+      },
+    });
+
+  it('sends the browser cookies that match, and the CSRF header only on writes', async () => {
+    const { fetch: f, seen } = scripted([json(200, { ok: 1 }), json(201, { ok: 2 })]);
+    const api = client(f);
+    api.setCookies([
+      { name: 'sid', value: 's1', domain: '.x.com', path: '/', expires: -1, httpOnly: true, secure: true, sameSite: 'Lax' },
+      { name: 'other', value: 'o', domain: 'other.com', path: '/', expires: -1, httpOnly: false, secure: false, sameSite: 'Lax' },
+    ]);
+    api.setCsrfToken('tok');
+    expect(await api.get('/api/me')).toEqual({ ok: 1 });
+    expect(await api.post('/api/bookmarks', { id: 'I1' })).toEqual({ ok: 2 });
+    expect(seen[0]).toMatchObject({ method: 'GET', url: 'https://www.x.com/api/me', headers: { cookie: 'sid=s1' } });
+    expect(seen[0]?.headers['x-csrf-token']).toBeUndefined();
+    expect(seen[1]).toMatchObject({ method: 'POST', headers: { cookie: 'sid=s1', 'x-csrf-token': 'tok', 'content-type': 'application/json' } });
+  });
+
+  it('401, 403 and a redirect to the sign-in page are ERR_NOT_SIGNED_IN, not retried', async () => {
+    for (const response of [json(401, {}), json(403, {}), () => new Response(null, { status: 302, headers: { location: '/sign-in?next=/api/me' } })]) {
+      const { fetch: f, seen } = scripted([response, json(200, {})]);
+      const error = await client(f).get('/api/me').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
+      expect(seen).toHaveLength(1);
+    }
+  });
+
+  it('retries 5xx and 429 (honouring Retry-After through the limiter), not 404', async () => {
+    const { fetch: f, seen } = scripted([json(503, {}), json(429, {}, [['retry-after', '0']]), json(200, { ok: true })]);
+    const api = client(f);
+    expect(await api.get('/api/persons')).toEqual({ ok: true });
+    expect(seen).toHaveLength(3);
+    expect(api.stats()).toMatchObject({ requests: 3, retries: 2, throttled: 1 });
+    const notFound = scripted([json(404, { error: { message: 'No person with id X' } }), json(200, {})]);
+    const error = await client(notFound.fetch).get('/api/persons/X').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_HTTP', details: { status: 404 }, message: expect.stringMatching(/failed with 404: No person with id X/) as unknown });
+    expect(notFound.seen).toHaveLength(1);
+  });
+
+  it('writes back to the browser only cookies the answer changed and a browser would accept; deletions too', async () => {
+    const headers = (...lines: string[]): [string, string][] => lines.map((l) => ['set-cookie', l]);
+    const { fetch: f } = scripted([
+      json(200, {}, headers('sid=s2; Domain=x.com; Path=/; Secure; HttpOnly', 'evil=1; Domain=evil.example', 'psl=1; Domain=com', 'same=1; Path=/')),
+      json(200, {}, headers('same=1; Path=/', 'sid=; Max-Age=0; Domain=x.com; Path=/')),
+    ]);
+    const written: Cookie[][] = [];
+    const api = client(f, written);
+    api.setCookies([
+      { name: 'sid', value: 's1', domain: '.x.com', path: '/', expires: -1, httpOnly: true, secure: true, sameSite: 'Lax' },
+      { name: 'same', value: '1', domain: 'www.x.com', path: '/', expires: -1, httpOnly: false, secure: false, sameSite: 'Lax' },
+    ]);
+    await api.get('/api/me');
+    expect(written).toEqual([[expect.objectContaining({ name: 'sid', value: 's2', domain: '.x.com' })]]);
+    expect(api.cookies().filter((c) => c.name === 'sid')).toHaveLength(1); // updated in place, no duplicate
+    await api.get('/api/me');
+    expect(written[1]).toEqual([expect.objectContaining({ name: 'sid', expires: 1 })]);
+    expect(api.cookies().map((c) => c.name)).toEqual(['same']);
   });
 });
