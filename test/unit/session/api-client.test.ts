@@ -38,7 +38,7 @@ describe('ApiClient with an injected fetch', () => {
   function scripted(responses: (() => Response)[]): { fetch: typeof fetch; seen: Seen[] } {
     const seen: Seen[] = [];
     const f = (async (input: string | URL | Request, init?: RequestInit) => {
-      seen.push({ method: init?.method ?? 'GET', url: String(input), headers: { ...(init?.headers as Record<string, string>) } });
+      seen.push({ method: init?.method ?? 'GET', url: input instanceof Request ? input.url : input.toString(), headers: { ...(init?.headers as Record<string, string>) } });
       const next = responses.shift();
       if (!next) throw new Error('no more scripted responses');
       return next();
