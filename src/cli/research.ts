@@ -13,7 +13,8 @@ import { SessionManager, type SessionStats } from '../session/session-manager.js
 import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
-import { isFile, requireGedcomFile } from './files.js';
+import { requireGedcomFile, requireRegularFile } from './files.js';
+import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 import { dispatcherSession } from '../session/dispatcher-session.js';
@@ -262,8 +263,11 @@ export interface RunSummary {
 
 /** Run research from CLI options: one search or a batch, against a site (supervised Chromium) or a GEDCOM file. */
 export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary> {
-  const out = o.out ?? ((l: string) => console.log(l));
-  const err = o.err ?? ((l: string) => console.error(l));
+  // Names and cells come from files and sites: printed text never carries their control characters.
+  const toOut = o.out ?? ((l: string) => console.log(l));
+  const toErr = o.err ?? ((l: string) => console.error(l));
+  const out = (l: string): void => toOut(printable(l));
+  const err = (l: string): void => toErr(printable(l));
   const started = performance.now();
   const timings = new Timings();
   const cache = new RunCache();
@@ -271,8 +275,15 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   if (o.rows) {
     rows = o.rows;
   } else if (o.batch !== undefined) {
-    if (!isFile(o.batch)) throw new ConfigError(`--batch ${o.batch}: no such file`);
+    requireRegularFile('--batch', o.batch, 'a CSV or JSON lines file of searches');
     rows = parseBatch(readFileSync(o.batch, 'utf8'));
+    // A batch with nothing to search is a mistake to report, not a run that did nothing.
+    if (rows.length === 0) throw new ConfigError(`--batch ${o.batch}: the file has no searches (it is empty, or only blank and # comment lines)`);
+    const valid = rows.filter((row) => !('error' in row)).length;
+    if (valid === 0) {
+      const first = rows[0] as { line: number; error: string };
+      throw new ConfigError(`--batch ${o.batch}: no row can be searched (${rows.length} refused; line ${first.line}: ${first.error})`);
+    }
   } else {
     rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
   }

@@ -9,6 +9,7 @@ import type { FamilyTree } from '../genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { privateTempDir, writePrivateFile } from '../internal/private-file.js';
+import { printable } from '../internal/printable.js';
 import { requireGedcomFile } from './files.js';
 
 export const SERVE_HELP = `Usage:
@@ -119,7 +120,9 @@ export interface RunningSite {
 }
 
 /** Load the tree, start the site, write the credentials file; the caller stops it with `site.close()`. */
-export async function startServe(o: ServeOptions, out: (line: string) => void = (l) => console.log(l)): Promise<RunningSite> {
+export async function startServe(o: ServeOptions, print: (line: string) => void = (l) => console.log(l)): Promise<RunningSite> {
+  // GEDCOM names and diagnostics are printed: never with their control characters.
+  const out = (line: string): void => print(printable(line));
   const started = performance.now();
   let tree: FamilyTree;
   let home: number;
@@ -144,17 +147,19 @@ export async function startServe(o: ServeOptions, out: (line: string) => void = 
   }
   const totpSecret = o.totp ? newTotpSecret() : undefined;
   const adminToken = o.admin ? randomBytes(18).toString('base64url') : undefined;
-  const site = await startTreeSite({
-    tree,
-    referencePerson: home,
-    users: [{ username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}) }],
-    host: o.host,
-    port: o.port,
-    sessionTtlMs: o.sessionTtlMs,
-    rateLimit: o.rate,
-    knobs: { latencyMs: o.latencyMs > 0 ? { '*': o.latencyMs } : {}, errorRate: o.errorRate },
-    ...(adminToken ? { adminToken } : {}),
-  });
+  const site = await listenError(o, () =>
+    startTreeSite({
+      tree,
+      referencePerson: home,
+      users: [{ username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}) }],
+      host: o.host,
+      port: o.port,
+      sessionTtlMs: o.sessionTtlMs,
+      rateLimit: o.rate,
+      knobs: { latencyMs: o.latencyMs > 0 ? { '*': o.latencyMs } : {}, errorRate: o.errorRate },
+      ...(adminToken ? { adminToken } : {}),
+    }),
+  );
   // The default goes to a new directory only this user can enter, under a name nobody can guess.
   const privateDir = o.credentials === undefined ? privateTempDir('browser-actor-site-') : undefined;
   const credentialsFile = o.credentials ?? join(privateDir as string, 'credentials.json');
@@ -190,4 +195,18 @@ export async function runServe(argv: string[]): Promise<void> {
   });
   await running.close();
   console.log('stopped');
+}
+
+/** A site that cannot listen, as a typed error that names the flag to change. */
+async function listenError<T>(o: ServeOptions, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigError(`--port ${o.port}: the port is in use on ${o.host}; choose another port, or --port 0 for a free one`, { cause: error });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') throw new ConfigError(`--host ${o.host}: the name does not resolve; give an address such as 127.0.0.1`, { cause: error });
+    if (code === 'EADDRNOTAVAIL') throw new ConfigError(`--host ${o.host}: not an address of this machine; give one of its addresses, such as 127.0.0.1`, { cause: error });
+    if (code === 'EACCES') throw new ConfigError(`--port ${o.port}: not allowed to listen there (ports below 1024 need privileges); choose a port above 1024`, { cause: error });
+    throw error;
+  }
 }

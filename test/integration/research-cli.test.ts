@@ -106,6 +106,40 @@ describe('browser-actor research and start (built package)', () => {
     }
   });
 
+  it('a batch with nothing to search fails with the reason; names are printed without control characters', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      const { tree, referencePerson } = generateTree({ people: 200, seed: 4 });
+      const ged = join(dir, 'tree.ged');
+      writeFileSync(ged, [...gedcomLines(tree)].join('\n'));
+      const batch = (name: string, text: string): string => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const home = ['--gedcom', ged, '--home', tree.person(referencePerson).id];
+      for (const [file, reason] of [
+        [batch('empty.csv', ''), /the file has no searches/],
+        [batch('comments.csv', '# nothing\n\n'), /the file has no searches/],
+        [batch('header.csv', 'name,year\nAda,1815\n'), /no row can be searched \(2 refused; line 1: unknown column\(s\) name, year/],
+        [batch('rows.jsonl', '{"sex":"Q"}\nnot json\n'), /no row can be searched \(2 refused; line 1: /],
+      ] as const) {
+        const r = run('research', ...home, '--batch', file);
+        expect(r.status, file).toBe(1);
+        expect(r.stderr, file).toMatch(/ERR_INVALID_CONFIG: --batch /);
+        expect(r.stderr, file).toMatch(reason);
+      }
+      expect(run('research', ...home, '--batch', dir).stderr).toMatch(/--batch .*: is a directory/);
+      // A batch cell with terminal escapes: echoed in the skip message without them.
+      const evil = batch('evil.csv', `surname,sex\n"Smith\u001b[2J\u001b]0;x\u0007",Q\n${tree.person(referencePerson).surname},\n`);
+      const r = run('research', ...home, '--batch', evil);
+      expect(r.status).toBe(0);
+      const printed = r.stdout + r.stderr;
+      expect(printed.includes('\u001b') || printed.includes('\u0007')).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
     expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
     expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +87,44 @@ describe('browser-actor serve (built package)', () => {
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/ERR_INVALID_GEDCOM: Not a GEDCOM file: line 1 should be "0 HEAD"/);
     expect(run('--help').stdout).toMatch(/browser-actor serve \[options\]/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a directory or a device as --gedcom, a port in use and a host that does not resolve are typed errors that say so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+    const run = (...args: string[]) => spawnSync(process.execPath, [main, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
+    try {
+      expect(run('--gedcom', dir, '--port', '0').stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom .*: is a directory; give the path of a \.ged file/);
+      expect(run('--gedcom', '/dev/zero', '--port', '0').stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/dev\/zero: is a device, not a file/);
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const { port } = taken.address() as AddressInfo;
+      const inUse = spawnSync(process.execPath, [main, 'serve', '--port', String(port), '--people', '50', '--credentials', join(dir, 'c.json')], { encoding: 'utf8', timeout: 20_000 });
+      await new Promise((resolve) => taken.close(resolve));
+      expect(inUse.status).toBe(1);
+      expect(inUse.stderr).toMatch(new RegExp(`ERR_INVALID_CONFIG: --port ${port}: the port is in use on 127\\.0\\.0\\.1`));
+      const badHost = run('--host', 'no-such-host.invalid', '--port', '0', '--people', '50', '--credentials', join(dir, 'c.json'));
+      expect(badHost.status).toBe(1);
+      expect(badHost.stderr).toMatch(/ERR_INVALID_CONFIG: --host no-such-host\.invalid: the name does not resolve/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints GEDCOM names without their control characters (no terminal escape sequences)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
+    const file = join(dir, 'evil.ged');
+    writeFileSync(file, '0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME Eve\u001b]0;pwned\u0007\u001b[2J /Smith/\n0 TRLR\n');
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--gedcom', file, '--home', 'I1', '--credentials', join(dir, 'c.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = Date.now() + 20_000;
+    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/home person: Eve\uFFFD\]0;pwned\uFFFD\uFFFD\[2J Smith \(I1\)/);
+    expect(stdout.includes('\u001b') || stdout.includes('\u0007')).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
 });
