@@ -12,6 +12,13 @@ export function positive(name: string, value: number): number {
   return value;
 }
 
+/** An optional true/false option: `fallback` when absent, else it must be a boolean (not 'true', not 1). */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : JSON.stringify(value) ?? typeof value}`);
+  return value;
+}
+
 export function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`);
   return value;

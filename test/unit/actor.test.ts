@@ -442,6 +442,9 @@ describe('BrowserActor options', () => {
     [{ defaultPriority: 12 }, /defaultPriority must be an integer 0–9, got 12/],
     [{ mailbox: { capacity: -1 } }, /capacity must be an integer ≥ 1, got -1/],
     [{ limits: { maxScriptBytes: -1 } }, /limits.maxScriptBytes must be a positive number/],
+    [{ actorMode: 'false' }, /actorMode must be true or false, got "false"/],
+    [{ actorMode: 1 }, /actorMode must be true or false, got 1/],
+    [{ isolatedLanes: 'yes' }, /isolatedLanes must be true or false/],
   ])('rejects %j', (options, message) => {
     expect(() => new BrowserActor({ driver: () => new FakeDriver(), ...options } as BrowserActorOptions)).toThrow(InvalidOptionError);
     expect(() => new BrowserActor({ driver: () => new FakeDriver(), ...options } as BrowserActorOptions)).toThrow(message);

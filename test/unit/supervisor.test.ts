@@ -65,6 +65,8 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     expect(() => new SessionSupervisor({ driver: undefined as never })).toThrow(InvalidOptionError);
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), backoff: { baseMs: -1 } })).toThrow(/backoff: baseMs/);
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), restartLimit: { maxRestarts: 0 } })).toThrow(/maxRestarts/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), restoreUrl: 'yes' as never })).toThrow(/restoreUrl must be true or false, got "yes"/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), standby: 1 as never })).toThrow(/standby must be true or false, got 1/);
   });
 
   it('bad input and script errors never count as faults', async () => {

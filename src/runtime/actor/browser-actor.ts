@@ -21,7 +21,7 @@ import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { type MailboxSettings, type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, booleanOption, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
 
 /** Lifecycle of an actor. `crashed` and `failed` are terminal here; a supervisor replaces the actor. */
 export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' | 'crashed' | 'failed';
@@ -209,7 +209,7 @@ export class BrowserActor {
       throw new InvalidOptionError('BrowserActor needs a driver factory: new BrowserActor({ driver: () => new SomeDriver() })');
     }
     this.id = options.id ?? `actor-${++actorCounter}`;
-    this.actorMode = options.actorMode ?? false;
+    this.actorMode = booleanOption('actorMode', options.actorMode, false);
     this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
@@ -217,7 +217,7 @@ export class BrowserActor {
     this.#launchTimeoutMs = positive('launchTimeoutMs', options.launchTimeoutMs ?? 30_000);
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
-    this.#isolatedLanes = options.isolatedLanes ?? false;
+    this.#isolatedLanes = booleanOption('isolatedLanes', options.isolatedLanes, false);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));

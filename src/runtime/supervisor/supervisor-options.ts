@@ -5,7 +5,7 @@ import type { Clock } from '../../internal/clock.js';
 import type { BrowserActorOptions } from '../actor/browser-actor.js';
 import type { Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
-import { type MailboxSettings, type SubmitDefaults, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, booleanOption, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 
 export interface SessionSupervisorOptions {
   /** Makes a fresh driver for each browser the supervisor starts. */
@@ -155,11 +155,10 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
   }
   const grace = options.actor?.cancelGraceMs ?? 2000;
   const close = options.actor?.closeTimeoutMs ?? 5000;
-  if (options.isolateLanes !== undefined && typeof options.isolateLanes !== 'boolean') throw new InvalidOptionError('isolateLanes must be true or false');
   return {
     lanes,
-    isolateLanes: options.isolateLanes ?? false,
-    standby: options.standby ?? false,
+    isolateLanes: booleanOption('isolateLanes', options.isolateLanes, false),
+    standby: booleanOption('standby', options.standby, false),
     defaults: submitDefaults(options),
     limits: { ...defaultTaskLimits, ...options.limits },
     probeIntervalMs: positive('probe.intervalMs', options.probe?.intervalMs ?? 5000),
@@ -167,11 +166,11 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
     probeFailuresBeforeRestart: positiveInteger('probe.failuresBeforeRestart', options.probe?.failuresBeforeRestart ?? 3),
     watchdogSlackMs: positive('watchdogSlackMs', options.watchdogSlackMs ?? grace + 2 * close + 1000),
     maxAttempts: positiveInteger('maxAttempts', options.maxAttempts ?? 3),
-    snapshotEnabled: options.snapshot?.enabled ?? true,
+    snapshotEnabled: booleanOption('snapshot.enabled', options.snapshot?.enabled, true),
     snapshotAfter: new Set(options.snapshot?.after ?? ['Navigate', 'ExecuteJS', 'ImportCookies']),
     snapshotWhenChanged: snapshotWhen(options.snapshot?.when),
     snapshotIntervalMs: positive('snapshot.intervalMs', options.snapshot?.intervalMs ?? 30_000),
-    restoreUrl: options.restoreUrl ?? false,
+    restoreUrl: booleanOption('restoreUrl', options.restoreUrl, false),
     recycle: {
       maxTasks: positiveInteger('recycle.maxTasks', options.recycle?.maxTasks ?? Number.MAX_SAFE_INTEGER),
       maxAgeMs: positive('recycle.maxAgeMs', options.recycle?.maxAgeMs ?? Number.MAX_SAFE_INTEGER),
