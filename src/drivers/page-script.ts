@@ -17,10 +17,42 @@ import type { EvaluateOutcome, EvaluateRequest } from './driver.js';
  *
  * The wrapper is plain ES2020 source kept as a string (not a function's toString()), so no
  * bundler or transpiler can rewrite what the page receives.
+ *
+ * Pages replace built-ins (old libraries redefine `JSON.stringify`, some break `Object.keys`).
+ * So the wrapper uses built-ins captured before any page script runs: {@link PRIMITIVES_INIT},
+ * which every adapter runs at the start of each document, keeps them in a frozen object on a
+ * non-writable, non-configurable global that page scripts can neither replace nor shadow.
  */
-const ENCODE = String.raw`function (value, maxBytes) {
+
+/** Run at the start of every document, before the page's own scripts. */
+export const PRIMITIVES_INIT = String.raw`(() => {
+  if (Object.getOwnPropertyDescriptor(globalThis, '__baPrimitives')) return;
+  const apply = Reflect.apply;
+  const toString = Object.prototype.toString;
+  const slice = String.prototype.slice;
+  const primitives = Object.freeze({
+    stringify: JSON.stringify,
+    keys: Object.keys,
+    getPrototypeOf: Object.getPrototypeOf,
+    isArray: Array.isArray,
+    objectPrototype: Object.prototype,
+    TextEncoder: globalThis.TextEncoder,
+    String: String,
+    tagOf: (v) => apply(toString, v, []),
+    slice: (s, a, b) => apply(slice, s, [a, b]),
+  });
+  Object.defineProperty(globalThis, '__baPrimitives', { value: primitives, writable: false, enumerable: false, configurable: false });
+})();`;
+
+/** The captured built-ins in the page, or (in a document the init script missed) the current ones. */
+const PRIMITIVES = String.raw`(typeof __baPrimitives === 'object' && __baPrimitives !== null ? __baPrimitives : {
+    stringify: JSON.stringify, keys: Object.keys, getPrototypeOf: Object.getPrototypeOf, isArray: Array.isArray,
+    objectPrototype: Object.prototype, TextEncoder: TextEncoder, String: String,
+    tagOf: (v) => Object.prototype.toString.call(v), slice: (s, a, b) => String.prototype.slice.call(s, a, b) })`;
+const ENCODE = String.raw`function (value, maxBytes, P) {
   if (value === undefined) return 'u';
   var ancestors = [];
+  var depthOf = 0;
   function describe(v, path, depth) {
     if (depth > 1000) return path + ' is nested deeper than 1000 levels';
     switch (typeof v) {
@@ -37,10 +69,10 @@ const ENCODE = String.raw`function (value, maxBytes) {
       case 'symbol': return path + ' is a symbol';
     }
     if (v === null) return null;
-    if (ancestors.indexOf(v) !== -1) return path + ' is a cycle back to an enclosing object';
-    ancestors.push(v);
+    for (var a = 0; a < depthOf; a++) if (ancestors[a] === v) return path + ' is a cycle back to an enclosing object';
+    ancestors[depthOf++] = v;
     try {
-      if (Array.isArray(v)) {
+      if (P.isArray(v)) {
         for (var i = 0; i < v.length; i++) {
           if (!(i in v)) return path + '[' + i + '] is a hole in a sparse array';
           var bad = describe(v[i], path + '[' + i + ']', depth + 1);
@@ -48,30 +80,30 @@ const ENCODE = String.raw`function (value, maxBytes) {
         }
         return null;
       }
-      var proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) {
+      var proto = P.getPrototypeOf(v);
+      if (proto !== P.objectPrototype && proto !== null) {
         var name = '';
         try { if (v.constructor && typeof v.constructor.name === 'string') name = v.constructor.name; } catch (e) {}
         if (!name || name === 'Object') {
-          try { name = Object.prototype.toString.call(v).slice(8, -1); } catch (e) {}
+          try { name = P.slice(P.tagOf(v), 8, -1); } catch (e) {}
         }
         return path + ' is a ' + (name || 'non-plain object') + ', not a plain object';
       }
-      var keys = Object.keys(v);
+      var keys = P.keys(v);
       for (var k = 0; k < keys.length; k++) {
         var bad2 = describe(v[keys[k]], path + '.' + keys[k], depth + 1);
         if (bad2) return bad2;
       }
       return null;
     } finally {
-      ancestors.pop();
+      depthOf--;
     }
   }
   var problem = describe(value, 'result', 0);
   if (problem) return 'n' + problem;
-  var json = JSON.stringify(value);
+  var json = P.stringify(value);
   var bytes = json.length;
-  if (bytes * 3 > maxBytes) bytes = new TextEncoder().encode(json).length;
+  if (bytes * 3 > maxBytes) bytes = new P.TextEncoder().encode(json).length;
   if (bytes > maxBytes) return 't' + bytes;
   return 'v' + json;
 }`;
@@ -81,6 +113,7 @@ export function buildEvaluateExpression(request: EvaluateRequest): string {
   // The newline after the script keeps a trailing line comment from swallowing the closing brace.
   return `(async (__baArgs) => {
   const __baEncode = ${ENCODE};
+  const __baP = ${PRIMITIVES};
   let __baValue;
   try {
     __baValue = await (async function () {
@@ -92,17 +125,17 @@ ${request.script}
     try {
       if (error !== null && typeof error === 'object') {
         if (typeof error.name === 'string') name = error.name;
-        message = 'message' in error ? String(error.message) : String(error);
+        message = 'message' in error ? __baP.String(error.message) : __baP.String(error);
       } else {
         name = 'Thrown ' + typeof error;
-        message = String(error);
+        message = __baP.String(error);
       }
     } catch (_) {
       message = 'a value that cannot be turned into text was thrown';
     }
-    return 'e' + JSON.stringify({ name: name, message: message.slice(0, 4000) });
+    return 'e' + __baP.stringify({ name: name, message: __baP.slice(message, 0, 4000) });
   }
-  return __baEncode(__baValue, ${request.maxResultBytes});
+  return __baEncode(__baValue, ${request.maxResultBytes}, __baP);
 })(${request.argsJson})`;
 }
 

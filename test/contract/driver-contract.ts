@@ -170,6 +170,17 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
         expect(await value('return 3 + 3')).toBe(6);
       });
 
+      it('serialises results with the built-ins the document started with, whatever the page replaced', async () => {
+        await driver.navigate(page, `${h.origin}/landed`, 'load', op());
+        await evaluate('JSON.stringify = () => "broken"; Object.keys = () => []; Array.isArray = () => false; Object.getPrototypeOf = () => Array.prototype; String.prototype.slice = () => ""');
+        expect(await value('return { a: [1, "two", { b: null }] }')).toEqual({ a: [1, 'two', { b: null }] });
+        await expect(evaluate('throw new TypeError("boom")')).resolves.toEqual({ kind: 'script-error', name: 'TypeError', message: 'boom' });
+        // A page script cannot replace the captured built-ins either.
+        await evaluate('try { __baPrimitives = null; } catch (e) {} try { delete globalThis.__baPrimitives; } catch (e) {}');
+        expect(await value('return [1, 2]')).toEqual([1, 2]);
+        await driver.navigate(page, `${h.origin}/landed`, 'load', op());
+      });
+
       it('gives each document a fresh script realm', async () => {
         await evaluate('window.leftover = 1');
         await driver.navigate(page, `${h.origin}/landed`, 'load', op());

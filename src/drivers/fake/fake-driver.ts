@@ -6,7 +6,7 @@ import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } fro
 import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
-import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
+import { PRIMITIVES_INIT, buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler } from './fake-site.js';
 import { BrowserCookieJar } from '../cookie-jar.js';
 import { solidPng } from '../../internal/png.js';
@@ -475,6 +475,7 @@ export class FakeDriver implements Driver {
       })();`,
       realm,
     );
+    vm.runInContext(PRIMITIVES_INIT, realm); // as a browser adapter runs it at the start of each document
     return realm;
   }
 }

@@ -9,7 +9,7 @@ import { withDeadline } from '../deadline.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
-import { buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
+import { PRIMITIVES_INIT, buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
 import { findChromium } from './find-chromium.js';
 
@@ -198,6 +198,7 @@ export class PlaywrightDriver implements Driver {
         { cancel: () => this.#killProcesses() },
       );
       this.#context = context;
+      await context.addInitScript(PRIMITIVES_INIT);
       await context.addInitScript(SESSION_HOOK);
       context.on('close', () => {
         if (!this.#closing) this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
@@ -229,6 +230,7 @@ export class PlaywrightDriver implements Driver {
         isolated = await browser.newContext({ viewport: this.#options.viewport ?? { width: 1280, height: 720 } });
         const own = newWatch();
         watch = own;
+        await isolated.addInitScript(PRIMITIVES_INIT);
         await isolated.addInitScript(SESSION_HOOK);
         page = await isolated.newPage();
       } else {
