@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InvalidGedcomError } from '../errors.js';
-import { parseGedcomDate } from './dates.js';
+import { type GedcomDate, parseGedcomDate } from './dates.js';
 import { type FamilyTree, type LifeEvent, type Person, TreeBuilder } from './tree.js';
 
 /** A problem in a GEDCOM file that did not stop the reading. */
@@ -160,6 +160,10 @@ class GedcomReader {
     this.#flush();
     const { tree, problems } = this.#builder.build();
     for (const p of problems) this.#diag(0, p);
+    for (const cycle of ancestorCycles(tree, 10)) {
+      const ids = cycle.map((i) => `@${tree.person(i).id}@`);
+      this.#diag(0, `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`);
+    }
     if (this.#dropped > 0) this.#diagnostics.push({ line: 0, message: `${this.#dropped} more diagnostics not shown` });
     return { tree, diagnostics: this.#diagnostics, version: this.#version };
   }
@@ -258,6 +262,11 @@ class GedcomReader {
           break;
       }
     }
+    const born = person.birth?.date;
+    const died = person.death?.date;
+    if (born && died && dateKey(born, 'earliest') > dateKey(died, 'latest')) {
+      this.#diag(record.head.lineNo, `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`);
+    }
     return person;
   }
 
@@ -339,4 +348,49 @@ export function splitName(value: string): { given: string; surname: string } {
   const m = /^([^/]*)\/([^/]*)\/?(.*)$/.exec(value.trim());
   if (!m) return { given: value.trim().replace(/\s+/g, ' '), surname: '' };
   return { given: `${m[1] ?? ''} ${m[3] ?? ''}`.trim().replace(/\s+/g, ' '), surname: (m[2] ?? '').trim() };
+}
+
+/** A date as a number that orders dates, at its earliest or latest reading (a year alone spans the year). */
+function dateKey(d: GedcomDate, end: 'earliest' | 'latest'): number {
+  const year = end === 'latest' ? (d.yearTo ?? d.year) : d.year;
+  const month = d.month ?? (end === 'latest' ? 12 : 1);
+  const day = d.day ?? (end === 'latest' ? 31 : 1);
+  return year * 10_000 + month * 100 + day;
+}
+
+/**
+ * Up to `max` cycles of parent links (a person who is their own ancestor), each as the people
+ * on it from child to parent. One depth-first walk over every person, iterative, so deep trees
+ * do not overflow the stack.
+ */
+export function ancestorCycles(tree: FamilyTree, max: number): number[][] {
+  const state = new Uint8Array(tree.size); // 0 unseen, 1 on the current path, 2 done
+  const cycles: number[][] = [];
+  for (let root = 0; root < tree.size && cycles.length < max; root++) {
+    if (state[root] !== 0) continue;
+    const path: number[] = [root];
+    const next: number[] = [0];
+    state[root] = 1;
+    while (path.length > 0 && cycles.length < max) {
+      const top = path.length - 1;
+      const node = path[top] as number;
+      const parents = tree.parents(node);
+      const k = next[top] as number;
+      if (k >= parents.length) {
+        state[node] = 2;
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = k + 1;
+      const parent = parents[k] as number;
+      if (state[parent] === 1) cycles.push(path.slice(path.indexOf(parent)));
+      else if (state[parent] === 0) {
+        state[parent] = 1;
+        path.push(parent);
+        next.push(0);
+      }
+    }
+  }
+  return cycles;
 }

@@ -174,3 +174,32 @@ describe('GEDCOM reader', () => {
     expect(splitName(value)).toEqual({ given, surname });
   });
 });
+
+describe('GEDCOM plausibility diagnostics', () => {
+  it('a person who is their own ancestor gets one diagnostic naming the cycle; the file still loads', async () => {
+    const { tree, diagnostics } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI', '1 NAME Ann /Loop/', '1 FAMC @F1@', '1 FAMS @F2@',
+        '0 @I2@ INDI', '1 NAME Bob /Loop/', '1 FAMC @F2@', '1 FAMS @F1@',
+        '0 @I3@ INDI', '1 NAME Cy /Fine/',
+        '0 @F1@ FAM', '1 HUSB @I2@', '1 CHIL @I1@',
+        '0 @F2@ FAM', '1 WIFE @I1@', '1 CHIL @I2@',
+      ),
+    );
+    expect(tree.size).toBe(3);
+    const cycles = diagnostics.filter((d) => /is their own ancestor/.test(d.message));
+    expect(cycles).toHaveLength(1);
+    expect(cycles[0]?.message).toMatch(/@I[12]@ is their own ancestor: @I[12]@ → @I[12]@ → @I[12]@ \(each a child of the next\)/);
+  });
+
+  it('a birth after the death is reported at the person, with both dates; a same-year birth and death is not', async () => {
+    const { diagnostics } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI', '1 NAME Ann /Late/', '1 BIRT', '2 DATE 12 MAR 1901', '1 DEAT', '2 DATE 1899',
+        '0 @I2@ INDI', '1 NAME Bo /Brief/', '1 BIRT', '2 DATE 1850', '1 DEAT', '2 DATE 1850',
+        '0 @I3@ INDI', '1 NAME Cy /Range/', '1 BIRT', '2 DATE ABT 1850', '1 DEAT', '2 DATE BET 1840 AND 1860',
+      ),
+    );
+    expect(diagnostics).toEqual([{ line: 4, message: '@I1@ is born (12 MAR 1901) after they died (1899); one of the dates is probably wrong' }]);
+  });
+});
