@@ -33,7 +33,7 @@ Options:
   --admin                Enable /admin/* (knobs, session invalidation); its token goes in the credentials file.
   --credentials <file>   Where the account (and TOTP secret, admin token) is written, mode 600
                          (default: credentials.json in a new private directory, removed at stop).
-                         Default: <tmp>/browser-actor-site-<port>.json. Secrets are never printed.`;
+                         Secrets are never printed.`;
 
 export interface ServeOptions {
   readonly gedcom?: string;
