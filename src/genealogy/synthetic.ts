@@ -209,8 +209,15 @@ function countAncestors(tree: FamilyTree, i: number): number {
 
 function toPerson(d: Draft, random: () => number): Person {
   const birth: LifeEvent = { date: dateFor(d.born, random), place: d.place };
-  const death: LifeEvent | undefined = d.died === undefined ? undefined : { date: dateFor(d.died, random), place: random() < 0.7 ? d.place : PLACES[Math.floor(random() * PLACES.length)] };
+  const death: LifeEvent | undefined = d.died === undefined ? undefined : { date: notBefore(dateFor(d.died, random), birth.date as GedcomDate), place: random() < 0.7 ? d.place : PLACES[Math.floor(random() * PLACES.length)] };
   return { id: d.id, given: d.given, surname: d.surname, sex: d.sex, birth, ...(death ? { death } : {}) };
+}
+
+/** A death date drawn in the birth year but before the birthday becomes the birthday itself (no extra random draw). */
+function notBefore(death: GedcomDate, birth: GedcomDate): GedcomDate {
+  if (death.year !== birth.year || death.month === undefined || death.day === undefined || birth.month === undefined || birth.day === undefined) return death;
+  if (death.month * 100 + death.day >= birth.month * 100 + birth.day) return death;
+  return { ...death, month: birth.month, day: birth.day, text: `${birth.day} ${MONTHS[birth.month - 1]} ${death.year}` };
 }
 
 /** Dates as real files have them: often a full date, sometimes only a year, sometimes "about". */

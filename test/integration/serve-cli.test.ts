@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,22 +10,28 @@ import { SiteClient } from '../support/site-client.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 
+/** `browser-actor serve …`, waited for until it says it is ready (or exits); `stdout()` is what it printed so far. */
+async function serving(args: string[], stderr: 'pipe' | 'inherit' = 'inherit'): Promise<{ child: ChildProcess; stdout: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [main, 'serve', ...args], { stdio: ['ignore', 'pipe', stderr] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = Date.now() + 20_000;
+  while (!out.includes('press Ctrl-C') && child.exitCode === null && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  return { child, stdout: () => out, exited };
+}
+
 describe('browser-actor serve (built package)', () => {
   it('starts the site on 127.0.0.1, writes the credentials to a 0600 file without printing them, and stops on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const credentials = join(dir, 'site.json');
-    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--people', '800', '--seed', '3', '--totp', '--credentials', credentials], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const { child, stdout: printed, exited } = await serving(['--port', '0', '--people', '800', '--seed', '3', '--totp', '--credentials', credentials], 'pipe');
     try {
-      const until = Date.now() + 20_000;
-      while (!stdout.includes('press Ctrl-C to stop') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(stdout).toMatch(/reference tree site on http:\/\/127\.0\.0\.1:\d+\/ — 800 people from synthetic tree, seed 3/);
+      expect(printed()).toMatch(/reference tree site on http:\/\/127\.0\.0\.1:\d+\/ — 800 people from synthetic tree, seed 3/);
       expect(statSync(credentials).mode & 0o777).toBe(0o600);
       const creds = JSON.parse(readFileSync(credentials, 'utf8')) as { origin: string; username: string; password: string; totpSecret: string };
-      expect(stdout).not.toContain(creds.password);
-      expect(stdout).not.toContain(creds.totpSecret);
+      expect(printed()).not.toContain(creds.password);
+      expect(printed()).not.toContain(creds.totpSecret);
       const client = new SiteClient(creds.origin);
       expect(await client.signIn(creds.username, creds.password, creds.totpSecret)).toBe('/tree');
       expect((await client.json('/api/me')).body).toMatchObject({ username: 'demo' });
@@ -34,19 +40,14 @@ describe('browser-actor serve (built package)', () => {
       expect(await exited).toBe(0);
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(stdout).toContain('stopped');
+    expect(printed()).toContain('stopped');
   });
 
   it('without --credentials, writes them to a private directory with an unpredictable name and removes it at stop', async () => {
-    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--people', '300'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const until = Date.now() + 20_000;
-    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
-    const file = / in (\S+credentials\.json) \(mode 600\)/.exec(stdout)?.[1] as string;
+    const { child, stdout: printed, exited } = await serving(['--port', '0', '--people', '300']);
+    const file = / in (\S+credentials\.json) \(mode 600\)/.exec(printed())?.[1] as string;
     expect(file).toBeDefined();
-    expect(file).not.toContain(new URL(/http:\/\/[^/]+/.exec(stdout)?.[0] as string).port);
+    expect(file).not.toContain(new URL(/http:\/\/[^/]+/.exec(printed())?.[0] as string).port);
     expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     child.kill('SIGTERM');
@@ -58,16 +59,11 @@ describe('browser-actor serve (built package)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const file = join(dir, 'tree.ged');
     writeFileSync(file, [...gedcomLines(generateTree({ people: 300, seed: 2 }).tree)].join('\n'));
-    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--gedcom', file, '--home', 'I7', '--credentials', join(dir, 'c.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const until = Date.now() + 20_000;
-    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    const { child, stdout: printed, exited } = await serving(['--port', '0', '--gedcom', file, '--home', 'I7', '--credentials', join(dir, 'c.json')]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stdout).toContain(`300 people from ${file} (GEDCOM 5.5.1, 0 diagnostics)`);
-    expect(stdout).toMatch(/home person: .* \(I7\)/);
+    expect(printed()).toContain(`300 people from ${file} (GEDCOM 5.5.1, 0 diagnostics)`);
+    expect(printed()).toMatch(/home person: .* \(I7\)/);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -115,16 +111,11 @@ describe('browser-actor serve (built package)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const file = join(dir, 'evil.ged');
     writeFileSync(file, '0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME Eve\u001b]0;pwned\u0007\u001b[2J /Smith/\n0 TRLR\n');
-    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--gedcom', file, '--home', 'I1', '--credentials', join(dir, 'c.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const until = Date.now() + 20_000;
-    while (!stdout.includes('press Ctrl-C') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    const { child, stdout: printed, exited } = await serving(['--port', '0', '--gedcom', file, '--home', 'I1', '--credentials', join(dir, 'c.json')]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(stdout).toMatch(/home person: Eve\uFFFD\]0;pwned\uFFFD\uFFFD\[2J Smith \(I1\)/);
-    expect(stdout.includes('\u001b') || stdout.includes('\u0007')).toBe(false);
+    expect(printed()).toMatch(/home person: Eve\uFFFD\]0;pwned\uFFFD\uFFFD\[2J Smith \(I1\)/);
+    expect(printed().includes('\u001b') || printed().includes('\u0007')).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
 });
