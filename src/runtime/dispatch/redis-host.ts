@@ -70,10 +70,11 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let served = 0;
   let state: 'running' | 'stopping' | 'stopped' = 'running';
 
-  const announce = async (what = 'renewing the worker host'): Promise<void> => {
+  // A renewal must land well within the TTL; the first announcement also waits for the connection.
+  const announce = async (what = 'renewing the worker host', timeoutMs = Math.max(1000, Math.round(liveTtlMs / 3))): Promise<void> => {
     await queueDeadline(
       registry.multi().set(keys.host(id), JSON.stringify({ workers: options.workers, capacity, pid: process.pid, hostname: hostname() }), 'PX', Math.ceil(liveTtlMs)).sadd(keys.hosts, id).exec(),
-      Math.max(1000, Math.round(liveTtlMs / 3)),
+      timeoutMs,
       what,
       false,
     );
@@ -117,7 +118,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let renew: NodeJS.Timeout | undefined;
   let workers: Worker<QueueJobData, string>[] = [];
   try {
-    await announce('registering the worker host');
+    await announce('registering the worker host', 10_000);
     // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
     // a session bound to this host meanwhile waits in its queue.
     renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
