@@ -118,7 +118,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let renew: NodeJS.Timeout | undefined;
   let workers: Worker<QueueJobData, string>[] = [];
   try {
-    await announce('registering the worker host', 10_000);
+    await announce('registering the worker host', 5_000);
     // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
     // a session bound to this host meanwhile waits in its queue.
     renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
