@@ -29,8 +29,8 @@ export function totpStep(timeMs: number, stepSeconds = 30): number {
 
 /**
  * The time step whose code `code` is for `secret` at `timeMs`, allowing one step of clock drift
- * either way; `undefined` when it is none of them. A verifier that remembers the step it last
- * accepted refuses a replayed code by refusing any step not after it (RFC 6238, section 5.2).
+ * either way; `undefined` when it is none of them. A verifier that remembers the steps it
+ * accepted refuses a replayed code (RFC 6238, section 5.2).
  */
 export function matchTotp(secret: string, code: string, timeMs = Date.now()): number | undefined {
   if (!/^\d{6}$/.test(code)) return undefined;

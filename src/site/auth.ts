@@ -148,8 +148,12 @@ export class Auth {
   readonly #sessions = new Map<string, Session>();
   readonly #flows = new Map<string, SignInFlow>();
   readonly #failures: FailureLimiter;
-  /** Per user: the TOTP time step last accepted (a code is good once). */
-  readonly #lastTotpStep = new Map<number, number>();
+  /**
+   * Per user: the TOTP time steps whose codes were accepted and are still within the drift
+   * window (a code is good once). Exact steps, not "everything up to the last one": two
+   * sign-ins of one account with consecutive codes may arrive in either order.
+   */
+  readonly #usedTotpSteps = new Map<number, Set<number>>();
   /** Hashed for usernames that do not exist, so that they cost what existing ones do. */
   readonly #decoy = { salt: randomBytes(16), hash: randomBytes(SCRYPT_KEY_BYTES) };
   #hashing = 0;
@@ -289,10 +293,11 @@ export class Auth {
     if (this.#refuseWhileLocked(res, keys, (message) => twoFactorPage(flow.csrf, message))) return;
     const step = matchTotp(user.totpSecret, (form.get('code') ?? '').trim(), this.#now());
     if (step === undefined) return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code is not valid. Enter the current 6-digit code.'));
-    if (step <= (this.#lastTotpStep.get(u) ?? Number.NEGATIVE_INFINITY)) {
-      return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code was already used. Wait for the next code and enter it.'));
-    }
-    this.#lastTotpStep.set(u, step);
+    const used = this.#usedTotpSteps.get(u) ?? new Set<number>();
+    if (used.has(step)) return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code was already used. Wait for the next code and enter it.'));
+    for (const old of used) if (old < step - 2) used.delete(old); // out of the drift window: can never match again
+    used.add(step);
+    this.#usedTotpSteps.set(u, used);
     this.#failures.clear(keys.account);
     return this.#startSession(res, flow, u);
   }

@@ -140,6 +140,24 @@ describe('guessing is limited', () => {
     expect((await signIn(totpCode(secret, Date.now() + 30_000))).status).toBe(302);
   });
 
+  it('two sign-ins of one account with consecutive codes may arrive in either order; each code still works once', async () => {
+    const secret = newTotpSecret();
+    const s = await startSite({ users: [{ username: 'tom', password: PASSWORD, totpSecret: secret }] });
+    const signIn = async (code: string): Promise<number> => {
+      const c = new SiteClient(s.origin);
+      const csrf = await openForm(c);
+      await postPassword(c, csrf, 'tom', PASSWORD);
+      return (await c.request('POST', '/sign-in/2fa', { form: { csrf, code } })).status;
+    };
+    const now = Date.now();
+    const next = totpCode(secret, now + 30_000);
+    const current = totpCode(secret, now);
+    expect(await signIn(next)).toBe(302); // the later code lands first
+    expect(await signIn(current)).toBe(302);
+    expect(await signIn(current)).toBe(401);
+    expect(await signIn(next)).toBe(401);
+  });
+
   it('an unknown username costs the same time as a known one (the same password hash)', async () => {
     const s = await startSite({ signInLimits: { perAccount: 1000, perAddress: 1000, perFlow: 1000 } });
     const c = new SiteClient(s.origin);
