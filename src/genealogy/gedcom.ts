@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InvalidGedcomError } from '../errors.js';
 import { type GedcomDate, parseGedcomDate } from './dates.js';
+import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
 import { type FamilyTree, type LifeEvent, type Person, TreeBuilder } from './tree.js';
 
 /** A problem in a GEDCOM file that did not stop the reading. */
@@ -70,31 +71,118 @@ function parseLine(text: string, lineNo: number): Line | undefined {
 }
 
 /**
- * Read a GEDCOM 5.5 / 5.5.1 file (UTF-8, with or without BOM) from a path, a stream or a string.
- * Streaming: lines are read one by one and each record becomes model data as soon as it ends, so
- * the text is never held whole. A malformed line gives a diagnostic with its number and is
- * skipped; a file that does not start with `0 HEAD` fails with {@link InvalidGedcomError}.
+ * Read a GEDCOM 5.5 / 5.5.1 file from a path, a stream (of Buffers or strings) or a string.
+ * Encodings: UTF-8 (with or without BOM), UTF-16 LE/BE (with or without BOM), ANSEL, ANSI
+ * (Windows-1252), ASCII and MacRoman, found from the BOM, the bytes of `0 HEAD`, then `HEAD.CHAR`
+ * (see `gedcom-encoding.ts`); decoding does not depend on chunk boundaries. Line ends: LF, CRLF,
+ * CR and LF-CR. Streaming: each record becomes model data as soon as it ends, so the text is
+ * never held whole. A malformed line gives a diagnostic with its number and is skipped; bytes
+ * invalid in the encoding give one diagnostic at the first line they are on; a file that does
+ * not start with `0 HEAD` fails with {@link InvalidGedcomError}.
  */
 export async function readGedcom(source: string | Readable | { readonly text: string }, options: GedcomReadOptions = {}): Promise<GedcomReadResult> {
-  const input = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8', highWaterMark: 1 << 20 }) : source instanceof Readable ? source : Readable.from([source.text]);
+  const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1 << 20 }) : source instanceof Readable ? source : Readable.from([source.text]);
   const reader = new GedcomReader(options.maxDiagnostics ?? 1000);
-  // Split lines by hand: much faster than readline for millions of short lines. LF and CRLF.
-  let rest = '';
+  const lines = new LineSplitter((line) => reader.line(line));
+  let decoder: StreamDecoder | undefined;
+  let head: Buffer | undefined; // bytes held until the encoding is known
+  // Lines are searched for U+FFFD (bytes the encoding does not allow) only once a chunk has one.
+  const pushDecoded = (text: string): void => {
+    if (!reader.watchForBadBytes && text.includes('\uFFFD')) reader.watchForBadBytes = true;
+    lines.push(text);
+  };
+  const start = (bytes: Buffer): void => {
+    const found = detectEncoding(bytes);
+    decoder = found.decoder;
+    reader.encoding = decoder.name;
+    if (found.note) reader.note(found.note);
+    pushDecoded(decoder.decode(bytes));
+  };
   try {
     for await (const chunk of input) {
-      const text = rest + (typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8'));
-      let start = 0;
-      for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-        reader.line(text.slice(start, text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
-        start = nl + 1;
+      if (typeof chunk === 'string') {
+        lines.push(chunk); // already text
+        continue;
       }
-      rest = text.slice(start);
+      const bytes = chunk as Buffer;
+      if (decoder) {
+        pushDecoded(decoder.decode(bytes));
+        continue;
+      }
+      head = head ? Buffer.concat([head, bytes]) : bytes;
+      if (canDetect(head)) {
+        start(head);
+        head = undefined;
+      }
     }
-    if (rest !== '') reader.line(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+    if (head) start(head);
+    if (decoder) pushDecoded(decoder.decode(new Uint8Array(0), true));
+    lines.end();
   } finally {
     if (typeof source === 'string') (input as ReturnType<typeof createReadStream>).destroy();
   }
   return reader.finish();
+}
+
+/**
+ * Text in, lines out, whatever the line ends: LF, CRLF, CR or LF-CR. The first line end found
+ * decides: a LF (LF, CRLF, LF-CR) splits at LF, dropping a CR on either side; a lone CR splits at
+ * CR, dropping LFs around it. Splitting at one character with indexOf keeps it fast.
+ */
+class LineSplitter {
+  #rest = '';
+  #at: '\n' | '\r' | undefined;
+
+  constructor(private readonly emit: (line: string) => void) {}
+
+  push(chunk: string): void {
+    const text = this.#rest + chunk;
+    if (this.#at === undefined) {
+      const cr = text.indexOf('\r');
+      const lf = text.indexOf('\n');
+      if (cr === -1 && lf === -1) {
+        this.#rest = text;
+        return;
+      }
+      if (lf !== -1 && (cr === -1 || lf < cr || lf === cr + 1)) this.#at = '\n';
+      else if (cr === text.length - 1) {
+        this.#rest = text; // a CR at the very end: is a LF next? wait for more text
+        return;
+      } else this.#at = '\r';
+    }
+    const at = this.#at;
+    let start = 0;
+    for (let end = text.indexOf(at, start); end !== -1; end = text.indexOf(at, start)) {
+      this.#line(text, start, end);
+      start = end + 1;
+    }
+    this.#rest = text.slice(start);
+  }
+
+  end(): void {
+    if (this.#at === undefined && this.#rest.includes('\r')) {
+      this.#at = '\r';
+      const rest = this.#rest;
+      this.#rest = '';
+      this.push(rest);
+    }
+    if (this.#rest !== '') this.#line(this.#rest, 0, this.#rest.length);
+    this.#rest = '';
+  }
+
+  #line(text: string, start: number, end: number): void {
+    let a = start;
+    let b = end;
+    if (this.#at === '\n') {
+      // CRLF leaves a CR at the end, LF-CR one at the start.
+      if (b > a && text.charCodeAt(b - 1) === 13) b--;
+      if (a < b && text.charCodeAt(a) === 13) a++;
+    } else {
+      if (a < b && text.charCodeAt(a) === 10) a++;
+      if (b > a && text.charCodeAt(b - 1) === 10) b--;
+    }
+    this.emit(text.slice(a, b));
+  }
 }
 
 class GedcomReader {
@@ -108,14 +196,27 @@ class GedcomReader {
   #version: string | undefined;
   #dropped = 0;
   readonly #strings = new Map<string, string>();
+  /** The encoding the bytes were decoded from (for messages); `undefined` for text input. */
+  encoding: string | undefined;
+  /** Set once decoded text held a U+FFFD: from then on lines are checked until one is reported. */
+  watchForBadBytes = false;
 
   constructor(maxDiagnostics: number) {
     this.#maxDiagnostics = maxDiagnostics;
   }
 
+  /** A diagnostic about the file as a whole. */
+  note(message: string): void {
+    this.#diag(0, message);
+  }
+
   line(raw: string): void {
     this.#lineNo++;
     let text = raw;
+    if (this.watchForBadBytes && this.encoding !== undefined && text.includes('\uFFFD')) {
+      this.watchForBadBytes = false;
+      this.#diag(this.#lineNo, `bytes that are not valid ${this.encoding} (from here on, each such byte is shown as \uFFFD); check the file's HEAD.CHAR against the program that wrote it`);
+    }
     if (this.#lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
     const line = parseLine(text, this.#lineNo);

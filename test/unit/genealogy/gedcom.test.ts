@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGedcomDate } from '../../../src/genealogy/dates.js';
 import { readGedcom, splitName } from '../../../src/genealogy/gedcom.js';
 import { InvalidGedcomError } from '../../../src/errors.js';
+import type { FamilyTree } from '../../../src/genealogy/tree.js';
 
 const gedcom = (...lines: string[]): { text: string } => ({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5', ...lines, '0 TRLR'].join('\n') });
 
@@ -201,5 +202,80 @@ describe('GEDCOM plausibility diagnostics', () => {
       ),
     );
     expect(diagnostics).toEqual([{ line: 4, message: '@I1@ is born (12 MAR 1901) after they died (1899); one of the dates is probably wrong' }]);
+  });
+});
+
+describe('GEDCOM as real files come: line ends, encodings, streams', () => {
+  const names = (tree: FamilyTree): string[] => Array.from({ length: tree.size }, (_, i) => `${tree.person(i).given} ${tree.person(i).surname}`);
+  const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const stream = (...chunks: Buffer[]): Readable => Readable.from(chunks);
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+    ['LF-CR', '\n\r'],
+  ])('reads %s line ends like LF, with the same line numbers', async (_name, eol) => {
+    const text = ['0 HEAD', '1 GEDC', '2 VERS 5.5', '0 @I1@ INDI', '1 NAME John /Smith/', '1 SEX Q', '0 TRLR', ''].join(eol);
+    for (const source of [{ text }, stream(Buffer.from(text, 'latin1'))]) {
+      const { tree, diagnostics } = await readGedcom(source);
+      expect(names(tree)).toEqual(['John Smith']);
+      expect(diagnostics).toEqual([{ line: 6, message: 'SEX "Q" is not M, F or U; recorded as unknown' }]);
+    }
+  });
+
+  it('a CR-only file cut into one-byte chunks still reads (line ends decided across chunks)', async () => {
+    const text = Buffer.from('0 HEAD\r1 GEDC\r2 VERS 5.5\r0 @I1@ INDI\r1 NAME John /Smith/\r0 TRLR\r', 'latin1');
+    const { tree } = await readGedcom(stream(...Array.from(text, (b) => Buffer.from([b]))));
+    expect(names(tree)).toEqual(['John Smith']);
+  });
+
+  const header = (char: string): string => `0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR ${char}\n`;
+
+  it('ANSI (Windows-1252): "Fran\\xE7ois /M\\xFCller/" is François Müller', async () => {
+    const { tree, diagnostics } = await readGedcom(stream(bytes(header('ANSI'), '0 @I1@ INDI\n1 NAME Fran', [0xe7], 'ois /M', [0xfc], 'ller/\n0 TRLR\n')));
+    expect(names(tree)).toEqual(['François Müller']);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('ANSEL: combining marks precede their letter ("Dolor\\xE1es" is Dolorès), special letters map, even across chunks', async () => {
+    const file = bytes(header('ANSEL'), '0 @I1@ INDI\n1 NAME Dolor', [0xe1], 'es /', [0xa1], 'ukasz', [0xe8], 'o/\n0 @I2@ INDI\n1 NAME Ren', [0xe2], 'e /', [0xf0], 'Cadiz/\n0 TRLR\n');
+    const cut = file.indexOf(0xe2) + 1; // the mark in one chunk, its letter in the next
+    const { tree, diagnostics } = await readGedcom(stream(file.subarray(0, cut), file.subarray(cut)));
+    expect(names(tree)).toEqual(['Dolorès Łukaszö', 'René Çadiz']);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('MacRoman where declared, and ASCII with a byte above 0x7F: one diagnostic with its line number', async () => {
+    const mac = await readGedcom(stream(bytes(header('MACINTOSH'), '0 @I1@ INDI\n1 NAME J', [0x9a], 'rg /', [0x80], 'hlen/\n0 TRLR\n')));
+    expect(names(mac.tree)).toEqual(['Jörg Ählen']);
+    const ascii = await readGedcom(stream(bytes(header('ASCII'), '0 @I1@ INDI\n1 NAME Jos', [0xe9], ' /Ruiz/\n0 @I2@ INDI\n1 NAME Ana /G', [0xf3], 'mez/\n0 TRLR\n')));
+    expect(ascii.diagnostics).toEqual([{ line: 6, message: expect.stringMatching(/^bytes that are not valid ASCII/) as unknown }]);
+  });
+
+  it('UTF-16 LE and BE, with or without a BOM (CHAR UNICODE)', async () => {
+    const text = `${header('UNICODE')}0 @I1@ INDI\n1 NAME Zoë /Brontë/\n0 TRLR\n`;
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    for (const file of [le, be, Buffer.concat([Buffer.from([0xff, 0xfe]), le]), Buffer.concat([Buffer.from([0xfe, 0xff]), be])]) {
+      const { tree, diagnostics } = await readGedcom(stream(file.subarray(0, 7), file.subarray(7))); // cut inside a character
+      expect(names(tree)).toEqual(['Zoë Brontë']);
+      expect(diagnostics).toEqual([]);
+    }
+  });
+
+  it('a stream of Buffer chunks that cuts a UTF-8 character decodes it whole; invalid UTF-8 gives one diagnostic', async () => {
+    const head = Buffer.from(`${header('UTF-8')}0 @I1@ INDI\n1 NAME Zo`, 'utf8');
+    const ok = await readGedcom(stream(Buffer.concat([head, Buffer.from([0xc3])]), Buffer.concat([Buffer.from([0xab]), Buffer.from(' /Brontë/\n0 TRLR\n', 'utf8')])));
+    expect(names(ok.tree)).toEqual(['Zoë Brontë']);
+    expect(ok.diagnostics).toEqual([]);
+    const bad = await readGedcom(stream(Buffer.concat([head, Buffer.from([0xff]), Buffer.from(' /X/\n0 @I2@ INDI\n1 NAME A', 'utf8'), Buffer.from([0xfe]), Buffer.from(' /Y/\n0 TRLR\n')])));
+    expect(bad.diagnostics).toEqual([{ line: 6, message: expect.stringMatching(/^bytes that are not valid UTF-8/) as unknown }]);
+  });
+
+  it('an unknown CHAR is read as UTF-8 with a diagnostic that says so', async () => {
+    const { tree, diagnostics } = await readGedcom(stream(Buffer.from(`${header('EBCDIC')}0 @I1@ INDI\n1 NAME Ann /Lee/\n0 TRLR\n`)));
+    expect(names(tree)).toEqual(['Ann Lee']);
+    expect(diagnostics).toEqual([{ line: 0, message: expect.stringMatching(/CHAR EBCDIC is not an encoding this reader knows/) as unknown }]);
   });
 });
