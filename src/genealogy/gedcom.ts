@@ -297,6 +297,7 @@ class GedcomReader {
     switch (head.tag) {
       case 'HEAD':
         this.#version = findPath(record, ['GEDC', 'VERS'])?.value.trim() || undefined;
+        if (this.#version === undefined) this.#diag(head.lineNo, 'The header has no GEDC.VERS; read as GEDCOM 5.5.1');
         break;
       case 'INDI':
         if (!head.xref) this.#diag(head.lineNo, 'INDI record without an id (@I1@); skipped');
@@ -314,6 +315,7 @@ class GedcomReader {
   #person(id: string, record: RecordLines): Person {
     const person: { -readonly [K in keyof Person]: Person[K] } = { id, given: '', surname: '', sex: 'U' };
     let nameSeen = false;
+    let baptism: LifeEvent | undefined;
     const { lines } = record;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as Line;
@@ -322,16 +324,24 @@ class GedcomReader {
         case 'NAME': {
           if (nameSeen) break; // the first NAME is the primary one
           nameSeen = true;
+          // The NAME line is the authority (it keeps "de" in /de MEDICIS/ and the middle name in
+          // "Joseph Tag"); GIVN, SURN and SPFX only fill what it lacks.
           const parsed = splitName(line.value);
-          person.given = this.#intern(parsed.given);
-          person.surname = this.#intern(parsed.surname);
+          let given = parsed.given;
+          let surname = parsed.surname;
+          let prefix = '';
+          let surn = '';
           for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
             const sub = lines[j] as Line;
             if (sub.level !== 2) continue;
             const v = sub.value.trim();
-            if (sub.tag === 'GIVN' && v) person.given = this.#intern(v);
-            if (sub.tag === 'SURN' && v) person.surname = this.#intern(v);
+            if (sub.tag === 'GIVN' && v && !given) given = v;
+            if (sub.tag === 'SURN' && v) surn = v;
+            if (sub.tag === 'SPFX' && v) prefix = v;
           }
+          if (!surname && surn) surname = prefix && !surn.toLowerCase().startsWith(`${prefix.toLowerCase()} `) ? `${prefix} ${surn}` : surn;
+          person.given = this.#intern(given);
+          person.surname = this.#intern(surname);
           break;
         }
         case 'SEX': {
@@ -342,27 +352,34 @@ class GedcomReader {
         }
         case 'FAMC':
         case 'FAMS': {
+          if (line.value.trim() === '@VOID@') break; // GEDCOM 7: a pointer to nothing, on purpose
           const family = /^@([^@\s]+)@$/.exec(line.value.trim())?.[1];
           if (family) this.#builder.addLink(id, family, line.tag === 'FAMC' ? 'child' : 'spouse');
           else this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
           break;
         }
+        // The first event of each kind, except that a dated one beats an undated one ("1 BIRT Y").
         case 'BIRT':
-          person.birth ??= this.#event(lines, i);
+          person.birth = firstDated(person.birth, this.#event(lines, i));
           break;
         case 'DEAT':
-          person.death ??= this.#event(lines, i);
+          person.death = firstDated(person.death, this.#event(lines, i));
           break;
         case 'BURI':
-          person.burial ??= this.#event(lines, i);
+          person.burial = firstDated(person.burial, this.#event(lines, i));
           break;
         case 'CHR':
-          person.christening ??= this.#event(lines, i);
+          person.christening = firstDated(person.christening, this.#event(lines, i));
+          break;
+        case 'BAPM':
+          baptism = firstDated(baptism, this.#event(lines, i));
           break;
         default:
           break;
       }
     }
+    // A baptism stands in for the christening when there is no CHR.
+    if (person.christening === undefined && baptism !== undefined) person.christening = baptism;
     const born = person.birth?.date;
     const died = person.death?.date;
     if (born && died && dateKey(born, 'earliest') > dateKey(died, 'latest')) {
@@ -406,6 +423,7 @@ class GedcomReader {
         case 'HUSB':
         case 'WIFE':
         case 'CHIL':
+          if (ref === 'VOID') break; // GEDCOM 7: a pointer to nothing, on purpose
           if (!ref) {
             this.#diag(line.lineNo, `${line.tag} should point to a person (@I1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
             break;
@@ -449,6 +467,13 @@ export function splitName(value: string): { given: string; surname: string } {
   const m = /^([^/]*)\/([^/]*)\/?(.*)$/.exec(value.trim());
   if (!m) return { given: value.trim().replace(/\s+/g, ' '), surname: '' };
   return { given: `${m[1] ?? ''} ${m[3] ?? ''}`.trim().replace(/\s+/g, ' '), surname: (m[2] ?? '').trim() };
+}
+
+/** `current` unless it is undated and `next` has a date. */
+function firstDated(current: LifeEvent | undefined, next: LifeEvent | undefined): LifeEvent | undefined {
+  if (current === undefined) return next;
+  if (current.date === undefined && next?.date !== undefined) return { ...next, ...(next.place === undefined && current.place !== undefined ? { place: current.place } : {}) };
+  return current;
 }
 
 /** A date as a number that orders dates, at its earliest or latest reading (a year alone spans the year). */

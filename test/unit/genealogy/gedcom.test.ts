@@ -82,7 +82,7 @@ describe('GEDCOM reader', () => {
     expect(john.burial).toEqual({ place: 'St Mary' });
     expect(john.christening?.date?.year).toBe(1850);
     const mary = tree.person(tree.indexOf('@I2@') as number);
-    expect(mary).toMatchObject({ given: 'Mary Ann', surname: 'Jones-Smith', sex: 'F' }); // GIVN/SURN win; the first NAME is primary
+    expect(mary).toMatchObject({ given: 'Mary', surname: 'Jones', sex: 'F' }); // the NAME line wins over GIVN/SURN; the first NAME is primary
     const tom = tree.indexOf('I3') as number;
     expect(tree.parents(tom).map((i) => tree.person(i).id)).toEqual(['I1', 'I2']);
     expect(tree.children(tree.indexOf('I1') as number)).toEqual([tom]);
@@ -108,7 +108,7 @@ describe('GEDCOM reader', () => {
   });
 
   it('accepts a UTF-8 BOM and CRLF line ends', async () => {
-    const text = '\uFEFF0 HEAD\r\n0 @I1@ INDI\r\n1 NAME Zoë /Ångström/\r\n1 SEX F\r\n0 TRLR\r\n';
+    const text = '\uFEFF0 HEAD\r\n1 GEDC\r\n2 VERS 5.5.1\r\n0 @I1@ INDI\r\n1 NAME Zoë /Ångström/\r\n1 SEX F\r\n0 TRLR\r\n';
     const { tree, diagnostics } = await readGedcom({ text });
     expect(diagnostics).toEqual([]);
     expect(tree.person(0)).toMatchObject({ given: 'Zoë', surname: 'Ångström', sex: 'F' });
@@ -277,5 +277,43 @@ describe('GEDCOM as real files come: line ends, encodings, streams', () => {
     const { tree, diagnostics } = await readGedcom(stream(Buffer.from(`${header('EBCDIC')}0 @I1@ INDI\n1 NAME Ann /Lee/\n0 TRLR\n`)));
     expect(names(tree)).toEqual(['Ann Lee']);
     expect(diagnostics).toEqual([{ line: 0, message: expect.stringMatching(/CHAR EBCDIC is not an encoding this reader knows/) as unknown }]);
+  });
+});
+
+describe('GEDCOM names, events and pointers as real files have them', () => {
+  it('the NAME line is the authority: surname prefixes and middle names stay; GIVN, SURN and SPFX fill only what it lacks', async () => {
+    const { tree } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI', '1 NAME Maria /de MEDICIS/', '2 GIVN Maria', '2 SPFX de', '2 SURN MEDICIS',
+        '0 @I2@ INDI', '1 NAME Joseph Tag /Torture/', '2 GIVN Joseph', '2 SURN Torture',
+        '0 @I3@ INDI', '1 NAME', '2 GIVN Anne', '2 SPFX van', '2 SURN Dijk',
+      ),
+    );
+    expect([0, 1, 2].map((i) => [tree.person(i).given, tree.person(i).surname])).toEqual([
+      ['Maria', 'de MEDICIS'],
+      ['Joseph Tag', 'Torture'],
+      ['Anne', 'van Dijk'],
+    ]);
+  });
+
+  it('an undated "1 BIRT Y" does not hide a dated BIRT after it; BAPM stands in for a missing CHR, never over a CHR', async () => {
+    const { tree } = await readGedcom(
+      gedcom(
+        '0 @I1@ INDI', '1 NAME A /B/', '1 BIRT Y', '1 BIRT', '2 DATE 3 MAR 1850', '2 PLAC York', '1 BAPM', '2 DATE 10 MAR 1850',
+        '0 @I2@ INDI', '1 NAME C /D/', '1 BAPM', '2 DATE 1851', '1 CHR', '2 DATE 1852',
+      ),
+    );
+    expect(tree.person(0).birth).toMatchObject({ date: { year: 1850, month: 3, day: 3 }, place: 'York' });
+    expect(tree.person(0).christening?.date?.text).toBe('10 MAR 1850');
+    expect(tree.person(1).christening?.date?.text).toBe('1852');
+  });
+
+  it('GEDCOM 7 @VOID@ pointers are not broken references; a HEAD without GEDC.VERS is read with a diagnostic', async () => {
+    const voids = await readGedcom(gedcom('0 @I1@ INDI', '1 NAME A /B/', '1 FAMC @VOID@', '0 @F1@ FAM', '1 HUSB @VOID@', '1 WIFE @I1@', '1 CHIL @VOID@'));
+    expect(voids.diagnostics).toEqual([]);
+    expect(voids.tree.size).toBe(1);
+    const noVersion = await readGedcom({ text: '0 HEAD\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME A /B/\n0 TRLR\n' });
+    expect(noVersion.tree.size).toBe(1);
+    expect(noVersion.diagnostics).toEqual([{ line: 1, message: 'The header has no GEDC.VERS; read as GEDCOM 5.5.1' }]);
   });
 });
