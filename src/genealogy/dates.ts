@@ -2,10 +2,16 @@
  * GEDCOM dates as written in real files, reduced to what research needs: a year (plus month and
  * day when given) and how sure the file is about it.
  *
- * Understood: `1 JAN 1900`, `JAN 1900`, `1900`, `ABT`/`ABOUT`/`CIRCA`/`C.`, `EST`, `CAL`,
- * `BEF`/`BEFORE`, `AFT`/`AFTER`, `BET … AND …`, `FROM … TO …`, `FROM …`, `TO …`, `INT … (text)`,
- * dual years (`1750/51`), `BC`, and a free-text `(phrase)` which has no year. Case does not
- * matter. Anything else gives `undefined` and the caller reports it.
+ * Understood: `1 JAN 1900`, `JAN 1900`, `1900`, full month names (`17 April 1804`,
+ * `December 1789`), `ABT`/`ABOUT`/`CIRCA`/`C.`, `EST`, `CAL`, `BEF`/`BEFORE`, `AFT`/`AFTER`
+ * (each also with a period: `ABT.`), `BET … AND …`, `FROM … TO …`, `FROM …`, `TO …`,
+ * `INT … (phrase)` (the phrase is kept), dual years (`1750/51`, `1815/1816`: the new-style, later
+ * year), `BC`, and calendars: `@#DGREGORIAN@`, `@#DJULIAN@` (Julian leap years; a full date is
+ * converted to the Gregorian one), `@#DHEBREW@`, `@#DFRENCH R@` and `@#DROMAN@`, and the GEDCOM 7
+ * words (`JULIAN 12 AUG 1401`, `GREGORIAN 1401`, `HEBREW …`, `FRENCH_R …`). A Hebrew, French
+ * republican or Roman date gets its Gregorian year (qualifier `about` unless the conversion is
+ * exact) and keeps its calendar in `calendar`; it is never taken as a Gregorian year. Case does
+ * not matter. Anything else gives `undefined` and the caller reports it.
  */
 export type DateQualifier = 'exact' | 'about' | 'estimated' | 'calculated' | 'before' | 'after' | 'between' | 'interpreted';
 
@@ -21,6 +27,10 @@ export interface GedcomDate {
   readonly yearTo?: number;
   /** The text as written (trimmed). */
   readonly text: string;
+  /** The calendar it was written in, when not Gregorian (the year fields are Gregorian). */
+  readonly calendar?: 'julian' | 'hebrew' | 'french' | 'roman';
+  /** The words of an interpreted date (`INT 1850 (about when the war ended)`). */
+  readonly phrase?: string;
 }
 
 const MONTHS: Readonly<Record<string, number>> = {
@@ -36,6 +46,36 @@ const MONTHS: Readonly<Record<string, number>> = {
   OCT: 10,
   NOV: 11,
   DEC: 12,
+  JANUARY: 1,
+  FEBRUARY: 2,
+  MARCH: 3,
+  APRIL: 4,
+  JUNE: 6,
+  JULY: 7,
+  AUGUST: 8,
+  SEPT: 9,
+  SEPTEMBER: 9,
+  OCTOBER: 10,
+  NOVEMBER: 11,
+  DECEMBER: 12,
+};
+
+/** Hebrew months (GEDCOM codes), in the civil order GEDCOM uses: Tishrei first. */
+const HEBREW_MONTHS = ['TSH', 'CSH', 'KSL', 'TVT', 'SHV', 'ADR', 'ADS', 'NSN', 'IYR', 'SVN', 'TMZ', 'AAV', 'ELL'];
+/** French republican months (GEDCOM codes), Vendémiaire first; COMP: the complementary days. */
+const FRENCH_MONTHS = ['VEND', 'BRUM', 'FRIM', 'NIVO', 'PLUV', 'VENT', 'GERM', 'FLOR', 'PRAI', 'MESS', 'THER', 'FRUC', 'COMP'];
+
+type Calendar = 'gregorian' | 'julian' | 'hebrew' | 'french' | 'roman';
+const CALENDAR_WORDS: Readonly<Record<string, Calendar>> = {
+  '@#DGREGORIAN@': 'gregorian',
+  GREGORIAN: 'gregorian',
+  '@#DJULIAN@': 'julian',
+  JULIAN: 'julian',
+  '@#DHEBREW@': 'hebrew',
+  HEBREW: 'hebrew',
+  '@#DFRENCH R@': 'french',
+  FRENCH_R: 'french',
+  '@#DROMAN@': 'roman',
 };
 
 const PREFIX: Readonly<Record<string, DateQualifier>> = {
@@ -60,6 +100,8 @@ interface Point {
   year: number;
   month?: number;
   day?: number;
+  /** Converted from a calendar whose years do not line up with Gregorian ones. */
+  approximate?: boolean;
 }
 
 /** Parse one date value; `undefined` when it is not a date we can read. */
@@ -75,14 +117,40 @@ export function parseGedcomDate(input: string): GedcomDate | undefined {
     const day = Number(simple[1]);
     if (month !== undefined && year > 0 && day >= 1 && day <= daysIn(month, year)) return { year, month, day, qualifier: 'exact', text };
   }
-  // An interpreted date may carry its original wording in parentheses: drop it.
-  const words = text
+  // An interpreted date may carry its original wording in parentheses: kept as its phrase.
+  const phrase = /\((.*)\)\s*$/.exec(text)?.[1]?.trim();
+  let calendar: Calendar = 'gregorian';
+  const upper = text
     .replace(/\(.*\)\s*$/, '')
     .toUpperCase()
-    .replace(/@#D[A-Z ]+@/g, '') // calendar escapes (@#DGREGORIAN@)
+    .replace(/@#D[A-Z ]+@/g, (escape) => {
+      const c = CALENDAR_WORDS[escape];
+      if (c) calendar = c;
+      return c ? ` ${escape.replace(/\s+/g, '_')} ` : ' @UNKNOWN@ ';
+    });
+  const words = upper
     .split(/\s+/)
-    .filter((w) => w !== '');
+    .filter((w) => w !== '' && !(w.startsWith('@#D') && CALENDAR_WORDS[w.replace(/_/g, ' ')] !== undefined))
+    .map((w) => (PREFIX[w.replace(/\.$/, '')] !== undefined ? w.replace(/\.$/, '') : w));
+  if (words.includes('@UNKNOWN@')) return undefined;
+  // GEDCOM 7 puts the calendar as a word before each date.
+  for (let k = 0; k < words.length; k++) {
+    const c = CALENDAR_WORDS[words[k] as string];
+    if (c) {
+      calendar = c;
+      words.splice(k, 1);
+      k--;
+    }
+  }
   if (words.length === 0) return undefined;
+  const parsed = parseWords(words, text, calendar);
+  if (!parsed) return undefined;
+  const withCalendar = calendar === 'gregorian' ? parsed : { ...parsed, calendar };
+  return phrase && parsed.qualifier === 'interpreted' ? { ...withCalendar, phrase } : withCalendar;
+}
+
+function parseWords(words: string[], text: string, calendar: Calendar): GedcomDate | undefined {
+  const point = (w: readonly string[]): Point | undefined => pointIn(w, calendar);
   const first = words[0] as string;
   if (first === 'BET' || first === 'BETWEEN' || first === 'FROM') {
     const sep = words.indexOf(first === 'FROM' ? 'TO' : 'AND');
@@ -103,14 +171,45 @@ export function parseGedcomDate(input: string): GedcomDate | undefined {
 }
 
 function make(p: Point, qualifier: DateQualifier, text: string): GedcomDate {
-  const date: { -readonly [K in keyof GedcomDate]: GedcomDate[K] } = { year: p.year, qualifier, text };
+  const date: { -readonly [K in keyof GedcomDate]: GedcomDate[K] } = { year: p.year, qualifier: p.approximate && qualifier === 'exact' ? 'about' : qualifier, text };
   if (p.month !== undefined) date.month = p.month;
   if (p.day !== undefined) date.day = p.day;
   return date;
 }
 
+/** A point in `calendar`, converted to the Gregorian calendar (`approximate` when not exact). */
+function pointIn(words: readonly string[], calendar: Calendar): Point | undefined {
+  if (calendar === 'gregorian') return point(words, MONTHS, daysIn);
+  if (calendar === 'julian') {
+    const p = point(words, MONTHS, julianDaysIn);
+    if (!p || p.month === undefined || p.day === undefined) return p; // a year or a month: the same Gregorian year
+    return gregorianFromJdn(jdnFromJulian(p.year, p.month, p.day));
+  }
+  if (calendar === 'hebrew') {
+    const p = point(words, codes(HEBREW_MONTHS), () => 30);
+    if (!p) return undefined;
+    // Tishrei–Tevet fall in the autumn and winter before the Gregorian new year, the rest after it.
+    const year = p.month !== undefined && p.month <= 4 ? p.year - 3761 : p.year - 3760;
+    return { year, approximate: true };
+  }
+  if (calendar === 'french') {
+    const p = point(words, codes(FRENCH_MONTHS), () => 30);
+    if (!p) return undefined;
+    // An I began on 22 September 1792: Vendémiaire–Nivôse are in the Gregorian year it began in.
+    const year = p.month !== undefined && p.month <= 3 ? 1791 + p.year : 1792 + p.year;
+    return { year, approximate: true };
+  }
+  // Roman: years from the founding of Rome (AUC).
+  const p = point(words, MONTHS, daysIn);
+  return p ? { year: p.year - 753, approximate: true } : undefined;
+}
+
+function codes(list: readonly string[]): Record<string, number> {
+  return Object.fromEntries(list.map((code, i) => [code, i + 1]));
+}
+
 /** `[day] [month] year [BC]`. */
-function point(words: readonly string[]): Point | undefined {
+function point(words: readonly string[], months: Readonly<Record<string, number>>, days: (month: number, year: number) => number): Point | undefined {
   let w = [...words];
   let bc = false;
   const last = w.at(-1);
@@ -123,24 +222,54 @@ function point(words: readonly string[]): Point | undefined {
   if (year === undefined) return undefined;
   const out: Point = { year: bc ? -year : year };
   if (w.length >= 2) {
-    const month = MONTHS[w.at(-2) as string];
+    const month = months[w.at(-2) as string];
     if (month === undefined) return undefined;
     out.month = month;
   }
   if (w.length === 3) {
     const day = Number(w[0]);
-    if (!/^\d{1,2}$/.test(w[0] as string) || day < 1 || day > daysIn(out.month as number, out.year)) return undefined;
+    if (!/^\d{1,2}$/.test(w[0] as string) || day < 1 || day > days(out.month as number, out.year)) return undefined;
     out.day = day;
   }
   return out;
 }
 
-/** `1900`, or a dual year `1750/51` (the first year). */
+/** `1900`, or a dual year (`1750/51`, `1815/1816`): the new-style year, the later one. */
 function parseYear(word: string): number | undefined {
-  const m = /^(\d{1,4})(?:\/\d{1,2})?$/.exec(word);
+  const m = /^(\d{1,4})(?:\/(\d{1,4}))?$/.exec(word);
   if (!m) return undefined;
   const year = Number(m[1]);
-  return year > 0 ? year : undefined;
+  if (!(year > 0)) return undefined;
+  if (m[2] === undefined) return year;
+  const digits = m[2];
+  if (digits.length >= 3) return Number(digits) === year + 1 ? year + 1 : undefined;
+  const base = 10 ** digits.length;
+  let later = year - (year % base) + Number(digits);
+  if (later < year) later += base; // 1699/00 is 1700
+  return later === year + 1 ? later : undefined;
+}
+
+function julianDaysIn(month: number, year: number): number {
+  if (month === 2) return year % 4 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Julian day number of a Julian-calendar date (Fliegel–Van Flandern style integer arithmetic). */
+function jdnFromJulian(year: number, month: number, day: number): number {
+  const a = Math.floor((14 - month) / 12);
+  const y = year + 4800 - a;
+  const m = month + 12 * a - 3;
+  return day + Math.floor((153 * m + 2) / 5) + 365 * y + Math.floor(y / 4) - 32083;
+}
+
+function gregorianFromJdn(jdn: number): Point {
+  const a = jdn + 32044;
+  const b = Math.floor((4 * a + 3) / 146097);
+  const c = a - Math.floor((146097 * b) / 4);
+  const d = Math.floor((4 * c + 3) / 1461);
+  const e = c - Math.floor((1461 * d) / 4);
+  const m = Math.floor((5 * e + 2) / 153);
+  return { day: e - Math.floor((153 * m + 2) / 5) + 1, month: m + 3 - 12 * Math.floor(m / 10), year: 100 * b + d - 4800 + Math.floor(m / 10) };
 }
 
 function daysIn(month: number, year: number): number {

@@ -200,6 +200,8 @@ class GedcomReader {
   encoding: string | undefined;
   /** Set once decoded text held a U+FFFD: from then on lines are checked until one is reported. */
   watchForBadBytes = false;
+  #unreadDates = 0;
+  readonly #unreadExamples: string[] = [];
 
   constructor(maxDiagnostics: number) {
     this.#maxDiagnostics = maxDiagnostics;
@@ -261,6 +263,10 @@ class GedcomReader {
     this.#flush();
     const { tree, problems } = this.#builder.build();
     for (const p of problems) this.#diag(0, p);
+    if (this.#unreadDates > 0) {
+      // Always reported, even when the per-line diagnostics were cut off at maxDiagnostics.
+      this.#diagnostics.push({ line: 0, message: `${this.#unreadDates} date${this.#unreadDates > 1 ? 's were' : ' was'} not understood and left out, e.g. ${this.#unreadExamples.join(', ')}` });
+    }
     for (const cycle of ancestorCycles(tree, 10)) {
       const ids = cycle.map((i) => `@${tree.person(i).id}@`);
       this.#diag(0, `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`);
@@ -400,7 +406,11 @@ class GedcomReader {
         if (!v) continue;
         const date = parseGedcomDate(v);
         if (date) event.date = date;
-        else this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`);
+        else {
+          this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`);
+          this.#unreadDates++;
+          if (this.#unreadExamples.length < 3) this.#unreadExamples.push(`${JSON.stringify(v.slice(0, 40))} (line ${s.lineNo})`);
+        }
       } else if (s.tag === 'PLAC') {
         const v = s.value.trim();
         if (v) event.place = this.#intern(v);

@@ -24,8 +24,8 @@ describe('GEDCOM date parser', () => {
     ['FROM 1850 TO 1855', { year: 1850, yearTo: 1855, qualifier: 'between' }],
     ['FROM 1850', { year: 1850, qualifier: 'after' }],
     ['TO 1855', { year: 1855, qualifier: 'before' }],
-    ['INT 1850 (about the time of the flood)', { year: 1850, qualifier: 'interpreted' }],
-    ['11 FEB 1750/51', { year: 1750, month: 2, day: 11, qualifier: 'exact' }],
+    ['INT 1850 (about the time of the flood)', { year: 1850, qualifier: 'interpreted', phrase: 'about the time of the flood' }],
+    ['11 FEB 1750/51', { year: 1751, month: 2, day: 11, qualifier: 'exact' }], // the new-style year
     ['29 FEB 1904', { year: 1904, month: 2, day: 29, qualifier: 'exact' }],
     ['44 BC', { year: -44, qualifier: 'exact' }],
     ['@#DGREGORIAN@ 5 JUL 1801', { year: 1801, month: 7, day: 5, qualifier: 'exact' }],
@@ -33,7 +33,7 @@ describe('GEDCOM date parser', () => {
     expect(parseGedcomDate(text)).toEqual({ ...expected, text: text.trim() });
   });
 
-  it.each(['', 'tomorrow', '(sometime)', '31 FEB 1900', '29 FEB 1900', '1 JANUARY 1900', 'BET 1855 AND 1850', 'BET 1850', '32 JAN 1900', 'ABT', '0'])('rejects %j', (text) => {
+  it.each(['', 'tomorrow', '(sometime)', '31 FEB 1900', '29 FEB 1900', '1 JANUARI 1900', 'BET 1855 AND 1850', 'BET 1850', '32 JAN 1900', 'ABT', '0'])('rejects %j', (text) => {
     expect(parseGedcomDate(text)).toBeUndefined();
   });
 });
@@ -142,6 +142,7 @@ describe('GEDCOM reader', () => {
       { line: 14, message: 'HUSB should point to a person (@I1@), got "I1"' },
       { line: 17, message: 'INDI record without an id (@I1@); skipped' },
       { line: 0, message: 'family F1 names wife @NOPE@, which is not a person in the file' },
+      { line: 0, message: '1 date was not understood and left out, e.g. "sometime in spring" (line 9)' },
     ]);
     expect(tree.parents(1)).toEqual([]);
   });
@@ -315,5 +316,43 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
     const noVersion = await readGedcom({ text: '0 HEAD\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME A /B/\n0 TRLR\n' });
     expect(noVersion.tree.size).toBe(1);
     expect(noVersion.diagnostics).toEqual([{ line: 1, message: 'The header has no GEDC.VERS; read as GEDCOM 5.5.1' }]);
+  });
+});
+
+describe('GEDCOM dates as real exports write them', () => {
+  it.each([
+    ['ABT. 1850', { year: 1850, qualifier: 'about' }],
+    ['abt. 1850', { year: 1850, qualifier: 'about' }],
+    ['17 April 1804', { year: 1804, month: 4, day: 17, qualifier: 'exact' }],
+    ['December 1789', { year: 1789, month: 12, qualifier: 'exact' }],
+    ['1815/1816', { year: 1816, qualifier: 'exact' }],
+    ['12 MAR 1637/1638', { year: 1638, month: 3, day: 12, qualifier: 'exact' }],
+    ['21 JAN 1652/53', { year: 1653, month: 1, day: 21, qualifier: 'exact' }],
+    ['1699/00', { year: 1700, qualifier: 'exact' }],
+    ['INT 1850 (about when the war ended)', { year: 1850, qualifier: 'interpreted', phrase: 'about when the war ended' }],
+    ['@#DJULIAN@ 29 FEB 1700', { year: 1700, month: 3, day: 11, qualifier: 'exact', calendar: 'julian' }],
+    ['JULIAN 12 AUG 1401', { year: 1401, month: 8, day: 21, qualifier: 'exact', calendar: 'julian' }],
+    ['GREGORIAN 1401', { year: 1401, qualifier: 'exact' }],
+    ['@#DJULIAN@ 1650', { year: 1650, qualifier: 'exact', calendar: 'julian' }],
+    ['@#DHEBREW@ 5758', { year: 1998, qualifier: 'about', calendar: 'hebrew' }],
+    ['@#DHEBREW@ 1 TSH 5758', { year: 1997, qualifier: 'about', calendar: 'hebrew' }],
+    ['@#DFRENCH R@ 12 VEND 2', { year: 1793, qualifier: 'about', calendar: 'french' }],
+    ['FRENCH_R 1 GERM 2', { year: 1794, qualifier: 'about', calendar: 'french' }],
+    ['@#DROMAN@ 753', { year: 0, qualifier: 'about', calendar: 'roman' }],
+    ['BET @#DJULIAN@ 1600 AND @#DJULIAN@ 1610', { year: 1600, yearTo: 1610, qualifier: 'between', calendar: 'julian' }],
+  ])('reads %j', (text, expected) => {
+    expect(parseGedcomDate(text)).toEqual({ ...expected, text });
+  });
+
+  it.each(['29 FEB 1700', '@#DUNKNOWN@ 1700', '1815/1817', '@#DHEBREW@ 1 JAN 5758'])('refuses %j', (text) => {
+    expect(parseGedcomDate(text)).toBeUndefined();
+  });
+
+  it('a Hebrew year is never taken as a Gregorian one, and a file says how many dates it did not understand', async () => {
+    const { tree, diagnostics } = await readGedcom(
+      gedcom('0 @I1@ INDI', '1 NAME A /B/', '1 BIRT', '2 DATE @#DHEBREW@ 5758', '1 DEAT', '2 DATE sometime in spring', '0 @I2@ INDI', '1 NAME C /D/', '1 BIRT', '2 DATE 31 FEB 1900'),
+    );
+    expect(tree.person(0).birth?.date).toMatchObject({ year: 1998, calendar: 'hebrew' });
+    expect(diagnostics.at(-1)).toEqual({ line: 0, message: '2 dates were not understood and left out, e.g. "sometime in spring" (line 9), "31 FEB 1900" (line 13)' });
   });
 });
