@@ -98,21 +98,11 @@ export function detectEncoding(head: Uint8Array): DetectedEncoding {
 
 /** ASCII: bytes above 0x7F are not ASCII; they become U+FFFD (and one diagnostic). */
 function asciiDecoder(): StreamDecoder {
-  return {
-    name: 'ASCII',
-    decode: (bytes) => {
-      let out = '';
-      for (let i = 0; i < bytes.length; i += 8192) {
-        const part = bytes.subarray(i, i + 8192);
-        out += String.fromCharCode(...Array.from(part, (b) => (b < 0x80 ? b : 0xfffd)));
-      }
-      return out;
-    },
-  };
+  return { name: 'ASCII', decode: (bytes) => latin1(bytes).replace(/[\u0080-\u00ff]/g, '\uFFFD') };
 }
 
 /** ANSEL (ANSI Z39.47) spacing characters above 0x7F. */
-const ANSEL_SPACING: Record<number, number> = {
+export const ANSEL_SPACING: Record<number, number> = {
   0xa1: 0x0141, 0xa2: 0x00d8, 0xa3: 0x0110, 0xa4: 0x00de, 0xa5: 0x00c6, 0xa6: 0x0152, 0xa7: 0x02b9, 0xa8: 0x00b7,
   0xa9: 0x266d, 0xaa: 0x00ae, 0xab: 0x00b1, 0xac: 0x01a0, 0xad: 0x01af, 0xae: 0x02bc, 0xb0: 0x02bb, 0xb1: 0x0142,
   0xb2: 0x00f8, 0xb3: 0x0111, 0xb4: 0x00fe, 0xb5: 0x00e6, 0xb6: 0x0153, 0xb7: 0x02ba, 0xb8: 0x0131, 0xb9: 0x00a3,
@@ -121,7 +111,7 @@ const ANSEL_SPACING: Record<number, number> = {
 };
 
 /** ANSEL combining diacritics: written before the letter they go on; Unicode puts them after. */
-const ANSEL_COMBINING: Record<number, number> = {
+export const ANSEL_COMBINING: Record<number, number> = {
   0xe0: 0x0309, 0xe1: 0x0300, 0xe2: 0x0301, 0xe3: 0x0302, 0xe4: 0x0303, 0xe5: 0x0304, 0xe6: 0x0306, 0xe7: 0x0307,
   0xe8: 0x0308, 0xe9: 0x030c, 0xea: 0x030a, 0xeb: 0xfe20, 0xec: 0xfe21, 0xed: 0x0315, 0xee: 0x030b, 0xef: 0x0310,
   0xf0: 0x0327, 0xf1: 0x0328, 0xf2: 0x0323, 0xf3: 0x0324, 0xf4: 0x0325, 0xf5: 0x0333, 0xf6: 0x0332, 0xf7: 0x0326,
@@ -140,28 +130,41 @@ function anselDecoder(): StreamDecoder {
     name: 'ANSEL',
     decode: (bytes, last = false) => {
       let out = '';
-      for (const b of bytes) {
+      let marked = pending !== '';
+      let i = 0;
+      while (i < bytes.length) {
+        const b = bytes[i] as number;
         if (b < 0x80) {
-          // A line break ends a word: marks before it have nothing to sit on.
-          const ch = String.fromCharCode(b);
-          out += b === 0x0a || b === 0x0d ? pending + ch : ch + pending;
-          pending = '';
+          if (pending !== '') {
+            // A line break ends a word: marks before it have nothing to sit on.
+            const ch = String.fromCharCode(b);
+            out += b === 0x0a || b === 0x0d ? pending + ch : ch + pending;
+            pending = '';
+            i++;
+            continue;
+          }
+          // A run of ASCII at once: most of any file.
+          let end = i + 1;
+          while (end < bytes.length && (bytes[end] as number) < 0x80) end++;
+          out += latin1(bytes.subarray(i, end));
+          i = end;
           continue;
         }
+        i++;
         const mark = ANSEL_COMBINING[b];
         if (mark !== undefined) {
           pending += String.fromCharCode(mark);
+          marked = true;
           continue;
         }
-        const spacing = ANSEL_SPACING[b];
-        out += String.fromCharCode(spacing ?? 0xfffd) + pending;
+        out += String.fromCharCode(ANSEL_SPACING[b] ?? 0xfffd) + pending;
         pending = '';
       }
       if (last) {
         out += pending;
         pending = '';
       }
-      return out.normalize('NFC');
+      return marked ? out.normalize('NFC') : out;
     },
   };
 }
