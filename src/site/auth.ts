@@ -112,11 +112,7 @@ class FailureLimiter {
     const excess = failures - free;
     const lockedUntil = excess >= 0 ? now + Math.min(this.limits.maxDelayMs, this.limits.baseDelayMs * 2 ** Math.min(excess, 40)) : 0;
     this.#records.delete(key); // re-inserted last: the map's order is least recently failed first
-    this.#records.set(key, { failures, lastAt: now, lockedUntil });
-    for (const oldest of this.#records.keys()) {
-      if (this.#records.size <= this.maxTracked) break;
-      this.#records.delete(oldest);
-    }
+    capped(this.#records, this.maxTracked).set(key, { failures, lastAt: now, lockedUntil });
   }
 
   clear(key: string): void {
@@ -179,8 +175,8 @@ export class Auth {
   /** Drop expired flows and sessions and forgiven failures (also runs on a timer). */
   sweep(): void {
     const now = this.#now();
-    for (const [id, f] of this.#flows) if (f.expiresAt <= now) this.#flows.delete(id);
-    for (const [id, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(id);
+    dropExpired(this.#flows, now);
+    dropExpired(this.#sessions, now);
     this.#failures.sweep(now);
   }
 
@@ -191,14 +187,7 @@ export class Auth {
   // ── sessions ───────────────────────────────────────────────────────────────────────────
 
   currentSession(req: IncomingMessage): Session | undefined {
-    const id = cookie(req, 'sid');
-    const session = id ? this.#sessions.get(id) : undefined;
-    if (!session) return undefined;
-    if (session.expiresAt <= this.#now()) {
-      this.#sessions.delete(session.id);
-      return undefined;
-    }
-    return session;
+    return unexpired(this.#sessions, cookie(req, 'sid'), this.#now());
   }
 
   signOut(res: ServerResponse, session: Session): void {
@@ -236,13 +225,15 @@ export class Auth {
   // ── sign-in ────────────────────────────────────────────────────────────────────────────
 
   #flowOf(req: IncomingMessage): SignInFlow | undefined {
-    const id = cookie(req, 'signin_flow');
-    const flow = id ? this.#flows.get(id) : undefined;
-    if (flow && flow.expiresAt <= this.#now()) {
-      this.#flows.delete(flow.id);
-      return undefined;
-    }
-    return flow;
+    return unexpired(this.#flows, cookie(req, 'signin_flow'), this.#now());
+  }
+
+  /** The flow a posted form belongs to, if its CSRF token is that flow's; else answers 403 and gives `undefined`. */
+  #postedFlow(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): SignInFlow | undefined {
+    const flow = this.#flowOf(req);
+    if (flow && safeEqual(form.get('csrf') ?? '', flow.csrf)) return flow;
+    html(res, 403, signInPage(undefined, 'This sign-in form expired. Reload the page and try again.'));
+    return undefined;
   }
 
   /** `GET /sign-in`: the form (a sign-in already under way keeps its token, so two tabs or a reload do not invalidate each other). */
@@ -266,8 +257,8 @@ export class Auth {
   /** `POST /sign-in`: the password. */
   async submitPassword(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
-    const flow = this.#flowOf(req);
-    if (!flow || !safeEqual(form.get('csrf') ?? '', flow.csrf)) return html(res, 403, signInPage(undefined, 'This sign-in form expired. Reload the page and try again.'));
+    const flow = this.#postedFlow(req, res, form);
+    if (!flow) return;
     const username = form.get('username') ?? '';
     const keys = this.#keys(req, username);
     if (this.#refuseWhileLocked(res, keys, (message) => signInPage(flow.csrf, message))) return;
@@ -284,8 +275,8 @@ export class Auth {
   /** `POST /sign-in/2fa`: the TOTP code. */
   async submitCode(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
-    const flow = this.#flowOf(req);
-    if (!flow || !safeEqual(form.get('csrf') ?? '', flow.csrf)) return html(res, 403, signInPage(undefined, 'This sign-in form expired. Reload the page and try again.'));
+    const flow = this.#postedFlow(req, res, form);
+    if (!flow) return;
     const u = flow.user;
     const user = u === undefined ? undefined : this.users[u];
     if (u === undefined || !user?.totpSecret) return redirect(res, '/sign-in');
@@ -343,6 +334,18 @@ export class Auth {
       this.#hashing--;
     }
   }
+}
+
+/** The entry under `id` unless it has expired (then it is dropped). */
+function unexpired<T extends { readonly expiresAt: number }>(map: Map<string, T>, id: string | undefined, now: number): T | undefined {
+  const entry = id === undefined ? undefined : map.get(id);
+  if (entry === undefined || entry.expiresAt > now) return entry;
+  map.delete(id as string);
+  return undefined;
+}
+
+function dropExpired<T extends { readonly expiresAt: number }>(map: Map<string, T>, now: number): void {
+  for (const [id, entry] of map) if (entry.expiresAt <= now) map.delete(id);
 }
 
 /** `map`, with its oldest entries dropped so that one more fits under `max`. */

@@ -95,7 +95,6 @@ interface Route {
 /** What the routes share. */
 interface SiteState extends api.ApiContext, pages.PageContext {
   readonly auth: Auth;
-  readonly adminToken: string | undefined;
   readonly api: TreeSite;
 }
 
@@ -327,7 +326,6 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     users: auth.users,
     ladders,
     auth,
-    adminToken: options.adminToken,
     api: site,
   };
   return site;
