@@ -16,13 +16,15 @@ export class BrowserCookieJar {
    * Store what a `Set-Cookie` header (or a script's `document.cookie = …` with `fromScript`)
    * sets for a response from `url`, as a browser would. Returns the cookie it set or deleted (a
    * deletion has `expires` in the past), or `undefined` when a browser would refuse it: no name,
-   * a `Domain` that is not this host's, a public suffix, `HttpOnly` from a script.
+   * a `Domain` that is not this host's, a public suffix, `HttpOnly` from a script. With
+   * `onlyChanges`, also `undefined` when the cookie was there already, exactly as set.
    */
-  setFromHeader(header: string, url: URL, options: { fromScript?: boolean } = {}): Cookie | undefined {
+  setFromHeader(header: string, url: URL, options: { fromScript?: boolean; onlyChanges?: boolean } = {}): Cookie | undefined {
     const parsed = ToughCookie.parse(header);
     if (!parsed?.key) return undefined;
     if (options.fromScript && parsed.httpOnly) return undefined;
-    const existed = this.#jar.getCookiesSync(url, { http: !options.fromScript, expire: false, allPaths: true }).some((c) => sameKey(c, parsed, url) && (c.expiryTime() ?? Number.POSITIVE_INFINITY) > Date.now());
+    const found = this.#jar.getCookiesSync(url, { http: !options.fromScript, expire: false, allPaths: true }).find((c) => sameKey(c, parsed, url) && (c.expiryTime() ?? Number.POSITIVE_INFINITY) > Date.now());
+    const previous = found === undefined ? undefined : fromTough(found);
     let stored: ToughCookie | undefined;
     try {
       stored = this.#jar.setCookieSync(parsed, url, { http: !options.fromScript, ignoreError: false });
@@ -32,7 +34,8 @@ export class BrowserCookieJar {
     if (!stored) return undefined;
     const cookie = fromTough(stored);
     // A deletion: reported (with an expiry in the past a browser understands) only if it removed something.
-    if (cookie.expires !== -1 && cookie.expires * 1000 <= Date.now()) return existed ? { ...cookie, expires: 1 } : undefined;
+    if (cookie.expires !== -1 && cookie.expires * 1000 <= Date.now()) return previous ? { ...cookie, expires: 1 } : undefined;
+    if (options.onlyChanges && previous && sameCookie(previous, cookie)) return undefined;
     return cookie;
   }
 
@@ -81,6 +84,11 @@ export class BrowserCookieJar {
 function sameKey(a: ToughCookie, b: ToughCookie, url: URL): boolean {
   const bDomain = b.domain ? b.domain.replace(/^\./, '').toLowerCase() : url.hostname;
   return a.key === b.key && a.domain === bDomain && (b.path === undefined || b.path === null || a.path === b.path);
+}
+
+/** The same cookie (name, domain, path), set to the same value and attributes. */
+function sameCookie(a: Cookie, b: Cookie): boolean {
+  return a.name === b.name && a.domain === b.domain && a.path === b.path && a.value === b.value && a.expires === b.expires && a.httpOnly === b.httpOnly && a.secure === b.secure && a.sameSite === b.sameSite;
 }
 
 function fromTough(c: ToughCookie): Cookie {

@@ -171,12 +171,9 @@ export class ApiClient {
   async #takeCookies(res: Response, url: URL): Promise<void> {
     const changed: Cookie[] = [];
     for (const header of res.headers.getSetCookie()) {
-      const before = this.#jar.list();
-      const cookie = this.#jar.setFromHeader(header, url);
-      if (!cookie) continue; // refused, as the browser would refuse it
-      const old = before.find((c) => c.name === cookie.name && c.domain === cookie.domain && c.path === cookie.path);
-      if (old && old.value === cookie.value && old.expires === cookie.expires && old.httpOnly === cookie.httpOnly && old.secure === cookie.secure && old.sameSite === cookie.sameSite) continue;
-      changed.push(cookie);
+      // Refused (as the browser would refuse it) or unchanged: nothing to write back.
+      const cookie = this.#jar.setFromHeader(header, url, { onlyChanges: true });
+      if (cookie) changed.push(cookie);
     }
     if (changed.length > 0 && this.#onCookiesChanged) {
       await this.#onCookiesChanged(changed);
