@@ -41,9 +41,15 @@ function textDecoder(label: string, name: string): StreamDecoder {
  */
 export function canDetect(head: Uint8Array): boolean {
   if (head.length >= DETECT_BYTES) return true;
-  if (head.length >= 2 && (utf16Order(head) !== undefined)) return true;
+  if (head.length >= 2 && utf16Order(head) !== undefined) return true;
+  return headerRecord(head).complete;
+}
+
+/** The header record's text as far as `head` holds it (bytes as Latin-1), and whether the next level-0 line has begun. */
+function headerRecord(head: Uint8Array): { text: string; complete: boolean } {
   const text = latin1(head.subarray(0, Math.min(head.length, DETECT_BYTES)));
-  return /[\r\n]\s*0\s/.test(text.slice(1));
+  const end = text.slice(1).search(/[\r\n]\s*0\s/);
+  return end === -1 ? { text, complete: false } : { text: text.slice(0, end + 1), complete: true };
 }
 
 function utf16Order(b: Uint8Array): 'le' | 'be' | undefined {
@@ -63,11 +69,8 @@ export function detectEncoding(head: Uint8Array): DetectedEncoding {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { decoder: utf8Decoder() };
   const order = utf16Order(head);
   if (order) return { decoder: textDecoder(order === 'le' ? 'utf-16le' : 'utf-16be', order === 'le' ? 'UTF-16LE' : 'UTF-16BE') };
-  const header = latin1(head.subarray(0, Math.min(head.length, DETECT_BYTES)));
   // The CHAR line of the header record (before the next level-0 line).
-  const end = header.slice(1).search(/[\r\n]\s*0\s/);
-  const record = end === -1 ? header : header.slice(0, end + 1);
-  const declared = /(?:^|[\r\n])\s*1\s+CHAR\s+([^\r\n]*)/i.exec(record)?.[1]?.trim();
+  const declared = /(?:^|[\r\n])\s*1\s+CHAR\s+([^\r\n]*)/i.exec(headerRecord(head).text)?.[1]?.trim();
   // No CHAR: GEDCOM 7 has none (it is always UTF-8), and small 5.5 files often leave it out.
   if (declared === undefined) return { decoder: utf8Decoder() };
   switch (declared.toUpperCase().replace(/[\s_]+/g, ' ')) {
