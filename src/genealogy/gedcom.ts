@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { InvalidGedcomError } from '../errors.js';
 import { type GedcomDate, parseGedcomDate } from './dates.js';
 import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
-import { type FamilyTree, type LifeEvent, type Person, TreeBuilder } from './tree.js';
+import { type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';
 
 /** A problem in a GEDCOM file that did not stop the reading. */
 export interface GedcomDiagnostic {
@@ -321,6 +321,7 @@ class GedcomReader {
   #person(id: string, record: RecordLines): Person {
     const person: { -readonly [K in keyof Person]: Person[K] } = { id, given: '', surname: '', sex: 'U' };
     let nameSeen = false;
+    let alternates: PersonName[] | undefined;
     let baptism: LifeEvent | undefined;
     const { lines } = record;
     for (let i = 0; i < lines.length; i++) {
@@ -328,26 +329,16 @@ class GedcomReader {
       if (line.level !== 1) continue;
       switch (line.tag) {
         case 'NAME': {
-          if (nameSeen) break; // the first NAME is the primary one
-          nameSeen = true;
-          // The NAME line is the authority (it keeps "de" in /de MEDICIS/ and the middle name in
-          // "Joseph Tag"); GIVN, SURN and SPFX only fill what it lacks.
-          const parsed = splitName(line.value);
-          let given = parsed.given;
-          let surname = parsed.surname;
-          let prefix = '';
-          let surn = '';
-          for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
-            const sub = lines[j] as Line;
-            if (sub.level !== 2) continue;
-            const v = sub.value.trim();
-            if (sub.tag === 'GIVN' && v && !given) given = v;
-            if (sub.tag === 'SURN' && v) surn = v;
-            if (sub.tag === 'SPFX' && v) prefix = v;
+          // The first NAME is the primary one; the others are kept as alternates.
+          const name = this.#name(lines, i);
+          if (!nameSeen) {
+            nameSeen = true;
+            person.given = name.given;
+            person.surname = name.surname;
+          } else if (name.given || name.surname) {
+            const known = [{ given: person.given, surname: person.surname }, ...(alternates ?? [])];
+            if (!known.some((n) => n.given === name.given && n.surname === name.surname)) (alternates ??= []).push(name);
           }
-          if (!surname && surn) surname = prefix && !surn.toLowerCase().startsWith(`${prefix.toLowerCase()} `) ? `${prefix} ${surn}` : surn;
-          person.given = this.#intern(given);
-          person.surname = this.#intern(surname);
           break;
         }
         case 'SEX': {
@@ -360,8 +351,38 @@ class GedcomReader {
         case 'FAMS': {
           if (line.value.trim() === '@VOID@') break; // GEDCOM 7: a pointer to nothing, on purpose
           const family = /^@([^@\s]+)@$/.exec(line.value.trim())?.[1];
-          if (family) this.#builder.addLink(id, family, line.tag === 'FAMC' ? 'child' : 'spouse');
-          else this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
+          if (!family) {
+            this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
+            break;
+          }
+          this.#builder.addLink(id, family, line.tag === 'FAMC' ? 'child' : 'spouse');
+          if (line.tag === 'FAMC') {
+            // PEDI (both parents), or the vendor tags _FREL (father) / _MREL (mother).
+            const link = this.#childLinkTags(lines, i, true);
+            if (link) this.#builder.setChildLink(family, id, link);
+          }
+          break;
+        }
+        case 'ADOP': {
+          // 1 ADOP / 2 FAMC @F1@ / 3 ADOP HUSB|WIFE|BOTH: adopted into that family by one or both.
+          for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
+            const sub = lines[j] as Line;
+            if (sub.level !== 2 || sub.tag !== 'FAMC') continue;
+            const family = /^@([^@\s]+)@$/.exec(sub.value.trim())?.[1];
+            if (!family || family === 'VOID') break;
+            let by = 'BOTH';
+            for (let k = j + 1; k < lines.length && (lines[k] as Line).level > 2; k++) {
+              const who = lines[k] as Line;
+              if (who.level === 3 && who.tag === 'ADOP') by = who.value.trim().toUpperCase() || 'BOTH';
+            }
+            if (by !== 'HUSB' && by !== 'WIFE' && by !== 'BOTH') {
+              this.#diag(sub.lineNo, `ADOP ${JSON.stringify(by.slice(0, 20))} should be HUSB, WIFE or BOTH; read as BOTH`);
+              by = 'BOTH';
+            }
+            this.#builder.addLink(id, family, 'child');
+            this.#builder.setChildLink(family, id, by === 'HUSB' ? { father: 'adopted' } : by === 'WIFE' ? { mother: 'adopted' } : { father: 'adopted', mother: 'adopted' });
+            break;
+          }
           break;
         }
         // The first event of each kind, except that a dated one beats an undated one ("1 BIRT Y").
@@ -384,6 +405,7 @@ class GedcomReader {
           break;
       }
     }
+    if (alternates) person.alternateNames = alternates;
     // A baptism stands in for the christening when there is no CHR.
     if (person.christening === undefined && baptism !== undefined) person.christening = baptism;
     const born = person.birth?.date;
@@ -392,6 +414,51 @@ class GedcomReader {
       this.#diag(record.head.lineNo, `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`);
     }
     return person;
+  }
+
+  /**
+   * A NAME record: the NAME line is the authority (it keeps "de" in /de MEDICIS/ and the middle
+   * name in "Joseph Tag"); GIVN, SURN and SPFX only fill what it lacks.
+   */
+  #name(lines: readonly Line[], at: number): PersonName {
+    const parsed = splitName((lines[at] as Line).value);
+    let given = parsed.given;
+    let surname = parsed.surname;
+    let prefix = '';
+    let surn = '';
+    for (let j = at + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
+      const sub = lines[j] as Line;
+      if (sub.level !== 2) continue;
+      const v = sub.value.trim();
+      if (sub.tag === 'GIVN' && v && !given) given = v;
+      if (sub.tag === 'SURN' && v) surn = v;
+      if (sub.tag === 'SPFX' && v) prefix = v;
+    }
+    if (!surname && surn) surname = prefix && !surn.toLowerCase().startsWith(`${prefix.toLowerCase()} `) ? `${prefix} ${surn}` : surn;
+    return { given: this.#intern(given), surname: this.#intern(surname) };
+  }
+
+  /**
+   * The link types stated under a FAMC line (`PEDI`, which covers both parents, when `pedi`) or
+   * a CHIL line, by the vendor tags `_FREL` (to the father) and `_MREL` (to the mother).
+   */
+  #childLinkTags(lines: readonly Line[], at: number, pedi: boolean): { father?: LinkType; mother?: LinkType } | undefined {
+    let link: { father?: LinkType; mother?: LinkType } | undefined;
+    const level = (lines[at] as Line).level + 1;
+    for (let j = at + 1; j < lines.length && (lines[j] as Line).level >= level; j++) {
+      const sub = lines[j] as Line;
+      if (sub.level !== level || !(sub.tag === '_FREL' || sub.tag === '_MREL' || (pedi && sub.tag === 'PEDI'))) continue;
+      const type = linkType(sub.value);
+      if (type === undefined) {
+        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a birth link`);
+        continue;
+      }
+      if (type === 'unstated') continue;
+      if (sub.tag === 'PEDI') link = { ...link, father: type, mother: type };
+      else if (sub.tag === '_FREL') link = { ...link, father: type };
+      else link = { ...link, mother: type };
+    }
+    return link;
   }
 
   /** DATE and PLAC directly under the event line `lines[at]`. */
@@ -440,7 +507,11 @@ class GedcomReader {
           }
           if (line.tag === 'HUSB') husband ??= ref;
           else if (line.tag === 'WIFE') wife ??= ref;
-          else if (!kids.includes(ref)) kids.push(ref);
+          else {
+            if (!kids.includes(ref)) kids.push(ref);
+            const link = this.#childLinkTags(lines, i, false);
+            if (link) this.#builder.setChildLink(id, ref, link);
+          }
           break;
         case 'MARR':
           marriage ??= this.#event(lines, i);
@@ -470,6 +541,51 @@ function findPath(record: RecordLines, tags: readonly string[]): Line | undefine
     }
   }
   return undefined;
+}
+
+/**
+ * A link type from PEDI (GEDCOM 5.5.1: adopted, birth, foster, sealed; GEDCOM 7: ADOPTED, BIRTH,
+ * FOSTER, SEALING, OTHER) or from the vendor tags _FREL/_MREL (Natural, Adopted, Step, Foster,
+ * Guardian, Sealed, Related, Unknown, Private, …). `unstated` for values that say nothing
+ * (Unknown, Private, empty); `undefined` for values not understood.
+ */
+export function linkType(value: string): LinkType | 'unstated' | undefined {
+  const v = value.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  switch (v) {
+    case 'birth':
+    case 'natural':
+    case 'biological':
+    case 'bio':
+    case 'blood':
+      return 'birth';
+    case 'adopted':
+    case 'adoptive':
+    case 'adoption':
+      return 'adopted';
+    case 'foster':
+    case 'fostered':
+      return 'foster';
+    case 'step':
+    case 'stepchild':
+    case 'stepparent':
+      return 'step';
+    case 'sealed':
+    case 'sealing':
+      return 'sealed';
+    case 'guardian':
+    case 'guardianship':
+    case 'ward':
+      return 'guardian';
+    case 'other':
+    case 'related':
+      return 'other';
+    case '':
+    case 'unknown':
+    case 'private':
+      return 'unstated';
+    default:
+      return undefined;
+  }
 }
 
 /** `John Henry /Smith/ Jr.` → given `John Henry`, surname `Smith`. */

@@ -1,11 +1,13 @@
 import { lifespan } from './dates.js';
-import { type FamilyTree, type Sex, fullName } from './tree.js';
+import { type Family, type FamilyTree, type LinkType, type Sex, fullName } from './tree.js';
 
 /**
  * How two people are related, computed from their nearest common ancestors: walk up from both
  * (breadth-first, bounded), pick the common ancestor with the fewest generations in total, and
- * name the relationship from the two distances. People not related by blood may still be related
- * through one spouse (wife, brother-in-law, stepmother, …).
+ * name the relationship from the two distances. Only birth links count as blood. People not
+ * related by blood may be related through adoptive, foster, step or other parent links (named so:
+ * "adoptive mother", "stepfather", "foster son", "step-grandmother"), or through one spouse (wife,
+ * brother-in-law, stepmother, …); the nearer of those two wins.
  */
 
 export interface KinshipOptions {
@@ -32,6 +34,17 @@ export type Kinship =
       readonly commonAncestors: readonly number[];
     }
   | {
+      /** Through at least one parent link that is not a birth link (adoptive, step, foster, …). */
+      readonly kind: 'non-birth';
+      readonly name: string;
+      readonly up: number;
+      readonly down: number;
+      readonly half: boolean;
+      readonly commonAncestors: readonly number[];
+      /** The non-birth links the path goes through, from `start` to `other`. */
+      readonly links: readonly Exclude<LinkType, 'birth'>[];
+    }
+  | {
       readonly kind: 'marriage';
       readonly name: string;
       /** The person through whose marriage the relation runs (a spouse of `start` or of `other`). */
@@ -47,6 +60,8 @@ export interface LadderStep {
   readonly lifespan: string;
   /** What this person is to the start person. */
   readonly relationship: string;
+  /** How this person is linked to the step before, when it is a parent link other than birth. */
+  readonly link?: Exclude<LinkType, 'birth'>;
 }
 
 export interface Ladder {
@@ -66,8 +81,12 @@ export function ladder(tree: FamilyTree, start: number, other: number, options: 
   const limits = { maxGenerations: options.maxGenerations ?? 30, maxVisited: options.maxVisited ?? 100_000 };
   const blood = bloodPath(tree, start, other, limits);
   if (blood) return blood;
+  // Not by blood: through other parent links, or through a marriage; the nearer wins, the parent
+  // links on a tie (an adoptive mother who married the father is the adoptive mother).
+  const linked = tree.hasNonBirthLinks ? linkedPath(tree, start, other, limits) : undefined;
   const marriage = marriagePath(tree, start, other, limits);
-  if (marriage) return marriage;
+  if (linked && (!marriage || linked.cost <= marriage.cost)) return linked.ladder;
+  if (marriage) return marriage.ladder;
   return { kinship: { kind: 'none', name: 'not related' }, steps: [] };
 }
 
@@ -76,25 +95,44 @@ interface Ancestry {
   readonly depth: Map<number, number>;
   /** ancestor → the child through which it was first reached (for the path back down). */
   readonly via: Map<number, number>;
+  /** ancestor → the link from `via` up to it, when that is not a birth link. */
+  readonly link: Map<number, Exclude<LinkType, 'birth'>>;
 }
 
-function ancestry(tree: FamilyTree, from: number, limits: { maxGenerations: number; maxVisited: number }): Ancestry {
+type Limits = { maxGenerations: number; maxVisited: number };
+
+const BIRTH_PASS = [true] as const;
+const BOTH_PASSES = [true, false] as const;
+
+/** Ancestors by birth links only (`birthOnly`), or by any parent link, birth links first. */
+function ancestry(tree: FamilyTree, from: number, limits: Limits, birthOnly = true): Ancestry {
   const depth = new Map<number, number>([[from, 0]]);
   const via = new Map<number, number>();
+  const link = new Map<number, Exclude<LinkType, 'birth'>>();
   let frontier = [from];
   for (let gen = 1; gen <= limits.maxGenerations && frontier.length > 0 && depth.size < limits.maxVisited; gen++) {
     const next: number[] = [];
-    for (const p of frontier) {
-      for (const parent of tree.parents(p)) {
-        if (depth.has(parent)) continue;
-        depth.set(parent, gen);
-        via.set(parent, p);
-        next.push(parent);
+    // Birth links first, so a parent reached both ways in one generation is reached by birth.
+    for (const pass of birthOnly ? BIRTH_PASS : BOTH_PASSES) {
+      for (const p of frontier) {
+        for (const fi of tree.parentFamilies(p)) {
+          const f = tree.families[fi] as Family;
+          const l = f.links?.get(p);
+          for (let side = 0; side < 2; side++) {
+            const parent = side === 0 ? f.husband : f.wife;
+            const type = (side === 0 ? l?.father : l?.mother) ?? 'birth';
+            if (parent === undefined || (type === 'birth') !== pass || depth.has(parent)) continue;
+            depth.set(parent, gen);
+            via.set(parent, p);
+            if (type !== 'birth') link.set(parent, type);
+            next.push(parent);
+          }
+        }
       }
     }
     frontier = next;
   }
-  return { depth, via };
+  return { depth, via, link };
 }
 
 interface Blood {
@@ -144,7 +182,7 @@ function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry): Blood | undefined 
   return { ancestor: best, up, down, half, common, chainA, chainB };
 }
 
-function bloodPath(tree: FamilyTree, start: number, other: number, limits: { maxGenerations: number; maxVisited: number }): Ladder | undefined {
+function bloodPath(tree: FamilyTree, start: number, other: number, limits: Limits): Ladder | undefined {
   const a = ancestry(tree, start, limits);
   const blood = nearest(tree, a, ancestry(tree, other, limits));
   if (!blood) return undefined;
@@ -159,6 +197,84 @@ function bloodPath(tree: FamilyTree, start: number, other: number, limits: { max
     return step(tree, p, rel ? bloodName(rel.up, rel.down, tree.person(p).sex, rel.half) : 'relative');
   });
   return { kinship: { kind: 'blood', name, up, down, half, commonAncestors: common }, steps };
+}
+
+/**
+ * The nearest relation through parent links of any kind, when at least one is not a birth link
+ * (only asked once there is no blood relation). Each step is named with the links below it.
+ */
+function linkedPath(tree: FamilyTree, start: number, other: number, limits: Limits): { ladder: Ladder; cost: number } | undefined {
+  const a = ancestry(tree, start, limits, false);
+  const b = ancestry(tree, other, limits, false);
+  const found = nearest(tree, a, b);
+  if (!found) return undefined;
+  const { ancestor, up, down, half, common, chainA, chainB } = found;
+  // Links on the way up from start (chainA[k] → next) and down to other (ancestor → … → other).
+  const upPeople = [...chainA, ancestor];
+  const upLinks = upPeople.slice(1).map((p) => a.link.get(p));
+  const downPeople = [ancestor, ...[...chainB].reverse()]; // ancestor first, other last
+  const downLinks = downPeople.slice(1).map((_, k) => b.link.get(downPeople[k] as number));
+  const defined = (xs: readonly (Exclude<LinkType, 'birth'> | undefined)[]): Exclude<LinkType, 'birth'>[] => xs.filter((x) => x !== undefined);
+  const links = [...defined(upLinks), ...defined(downLinks)];
+  if (links.length === 0) return undefined; // within the limits, a blood path (bloodPath found none)
+  const name = linkedName(up, down, tree.person(other).sex, half, defined(upLinks), defined(downLinks));
+  const steps: LadderStep[] = [step(tree, start, 'self')];
+  for (let k = 1; k < upPeople.length; k++) {
+    const p = upPeople[k] as number;
+    const below = defined(upLinks.slice(0, k));
+    const rel = below.length === 0 ? bloodName(k, 0, tree.person(p).sex, false) : linkedName(k, 0, tree.person(p).sex, false, below, []);
+    steps.push(withLink(step(tree, p, rel), upLinks[k - 1]));
+  }
+  for (let k = 1; k < downPeople.length; k++) {
+    const p = downPeople[k] as number;
+    const downSoFar = defined(downLinks.slice(0, k));
+    const all = [...defined(upLinks), ...downSoFar];
+    const rel = all.length === 0 ? bloodName(up, k, tree.person(p).sex, half) : linkedName(up, k, tree.person(p).sex, half, defined(upLinks), downSoFar);
+    steps.push(withLink(step(tree, p, p === other ? name : rel), downLinks[k - 1]));
+  }
+  return { ladder: { kinship: { kind: 'non-birth', name, up, down, half, commonAncestors: common, links }, steps }, cost: up + down };
+}
+
+function withLink(s: LadderStep, link: Exclude<LinkType, 'birth'> | undefined): LadderStep {
+  return link === undefined ? s : { ...s, link };
+}
+
+/** Which kind of link names a relation that goes through several: the first of these present. */
+const LINK_PRECEDENCE: readonly Exclude<LinkType, 'birth'>[] = ['step', 'foster', 'guardian', 'adopted', 'sealed', 'other'];
+
+/** Close relations written as one word with "step": stepfather, stepson, stepbrother, stepchild. */
+const STEP_JOINED = new Set(['father', 'mother', 'parent', 'son', 'daughter', 'child', 'brother', 'sister', 'sibling']);
+
+/**
+ * The name of a relation through parent links of which some are not birth links: the blood name
+ * for the same distances, qualified by the kind of link ("adoptive mother", "adopted son",
+ * "stepfather", "step-grandmother", "foster son", "guardian", "father by sealing").
+ * `upLinks` are the non-birth links on the way up from the start person, `downLinks` those on
+ * the way down to the other person.
+ */
+export function linkedName(up: number, down: number, sex: Sex, half: boolean, upLinks: readonly Exclude<LinkType, 'birth'>[], downLinks: readonly Exclude<LinkType, 'birth'>[]): string {
+  const all = [...upLinks, ...downLinks];
+  const type = LINK_PRECEDENCE.find((t) => all.includes(t)) ?? 'other';
+  // A step relation has no "half": a stepbrother shares no parent by birth.
+  const base = bloodName(up, down, sex, half && type !== 'step');
+  switch (type) {
+    case 'step':
+      return STEP_JOINED.has(base) ? `step${base}` : `step-${base}`;
+    case 'foster':
+      return `foster ${base}`;
+    case 'adopted':
+      // The adopted one is the other person (adopted son, adopted brother) when all the
+      // adoptions are on their side; otherwise it is the start person's adoptive relation.
+      return upLinks.length === 0 ? `adopted ${base}` : `adoptive ${base}`;
+    case 'guardian':
+      if (up === 1 && down === 0) return 'guardian';
+      if (up === 0 && down === 1) return 'ward';
+      return `${base} by guardianship`;
+    case 'sealed':
+      return `${base} by sealing`;
+    default:
+      return `${base} (not by birth)`;
+  }
 }
 
 /** The people from the ancestry's origin up to `ancestor` (origin first, ancestor excluded). */
@@ -222,12 +338,12 @@ function spouseWord(sex: Sex): string {
  * Through one spouse: `other` is the spouse of a blood relative of `start`, or a blood relative
  * of a spouse of `start`. The nearest such relation wins.
  */
-function marriagePath(tree: FamilyTree, start: number, other: number, limits: { maxGenerations: number; maxVisited: number }): Ladder | undefined {
+function marriagePath(tree: FamilyTree, start: number, other: number, limits: Limits): { ladder: Ladder; cost: number } | undefined {
   const otherSex = tree.person(other).sex;
   const g = (m: string, f: string, u: string): string => (otherSex === 'M' ? m : otherSex === 'F' ? f : u);
   // other is start's spouse
   if (tree.spouses(start).includes(other)) {
-    return { kinship: { kind: 'marriage', name: spouseWord(otherSex), via: other }, steps: [step(tree, start, 'self'), step(tree, other, spouseWord(otherSex))] };
+    return { ladder: { kinship: { kind: 'marriage', name: spouseWord(otherSex), via: other }, steps: [step(tree, start, 'self'), step(tree, other, spouseWord(otherSex))] }, cost: 0 };
   }
   let best: { ladder: Ladder; cost: number } | undefined;
   const consider = (ladder: Ladder, cost: number): void => {
@@ -239,7 +355,7 @@ function marriagePath(tree: FamilyTree, start: number, other: number, limits: { 
     if (!blood || blood.kinship.kind !== 'blood') continue;
     const { up, down } = blood.kinship;
     let name: string;
-    if (up === 1 && down === 0) name = tree.parents(start).includes(other) ? g('father', 'mother', 'parent') : g('stepfather', 'stepmother', 'step-parent');
+    if (up === 1 && down === 0) name = tree.linkBetween(start, other) === 'birth' ? g('father', 'mother', 'parent') : g('stepfather', 'stepmother', 'stepparent');
     else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
     else if (up === 0 && down === 1) name = g('son-in-law', 'daughter-in-law', 'child-in-law');
     else if (up === 2 && down === 1 && !blood.kinship.half) name = g('uncle by marriage', 'aunt by marriage', 'aunt or uncle by marriage');
@@ -254,15 +370,14 @@ function marriagePath(tree: FamilyTree, start: number, other: number, limits: { 
     let name: string;
     if (up === 1 && down === 0) name = g('father-in-law', 'mother-in-law', 'parent-in-law');
     else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
-    else if (up === 0 && down === 1) name = tree.children(start).includes(other) ? g('son', 'daughter', 'child') : g('stepson', 'stepdaughter', 'stepchild');
+    else if (up === 0 && down === 1) name = tree.linkBetween(other, start) === 'birth' ? g('son', 'daughter', 'child') : g('stepson', 'stepdaughter', 'stepchild');
     else if (up === 1 && down === 2 && !blood.kinship.half) name = g('nephew by marriage', 'niece by marriage', 'niece or nephew by marriage');
     else name = `${blood.kinship.name} of ${spouseWord(tree.person(s).sex)}`;
     const sWord = spouseWord(tree.person(s).sex);
     const tail = blood.steps.slice(1).map((st) => (st.person === other ? { ...st, relationship: name } : { ...st, relationship: `${st.relationship} of ${sWord}` }));
     consider({ kinship: { kind: 'marriage', name, via: s }, steps: [step(tree, start, 'self'), step(tree, s, sWord), ...tail] }, up + down);
   }
-  const found = best;
-  return found?.ladder;
+  return best;
 }
 
 function step(tree: FamilyTree, p: number, relationship: string): LadderStep {

@@ -77,6 +77,8 @@ export interface Score {
 export interface Candidate {
   readonly given: string;
   readonly surname: string;
+  /** Other recorded names; the name rules use whichever name matches best. */
+  readonly alternateNames?: readonly { readonly given: string; readonly surname: string }[];
   readonly sex: Sex;
   readonly birth?: { readonly date?: Pick<GedcomDate, 'year' | 'month' | 'day'>; readonly place?: string };
   readonly death?: { readonly date?: Pick<GedcomDate, 'year' | 'month' | 'day'>; readonly place?: string };
@@ -88,11 +90,23 @@ export function scoreCandidate(criteria: Criteria, c: Candidate, weights: Scorin
   const add = (rule: Rule, why: string): void => {
     if (weights[rule] !== 0) lines.push({ rule, points: weights[rule], why });
   };
-  const given = criteria.given !== undefined && contains(c.given, criteria.given);
-  const surname = criteria.surname !== undefined && contains(c.surname, criteria.surname);
-  if (given) add('givenContains', `given name contains "${criteria.given}"`);
-  if (surname) add('surnameContains', `surname contains "${criteria.surname}"`);
-  if (given && surname) add('bothNames', 'both names match');
+  // The name rules on the primary name, or on another recorded name that matches more of them.
+  const nameMatch = (n: { readonly given: string; readonly surname: string }): { given: boolean; surname: boolean; count: number } => {
+    const given = criteria.given !== undefined && contains(n.given, criteria.given);
+    const surname = criteria.surname !== undefined && contains(n.surname, criteria.surname);
+    return { given, surname, count: Number(given) + Number(surname) };
+  };
+  let { given, surname, count } = nameMatch(c);
+  let other = '';
+  for (const alt of c.alternateNames ?? []) {
+    const m = nameMatch(alt);
+    if (m.count <= count) continue;
+    ({ given, surname, count } = m);
+    other = ` (other name "${`${alt.given} ${alt.surname}`.trim()}")`;
+  }
+  if (given) add('givenContains', `given name contains "${criteria.given}"${other}`);
+  if (surname) add('surnameContains', `surname contains "${criteria.surname}"${other}`);
+  if (given && surname) add('bothNames', `both names match${other}`);
 
   const birthMatched = matchDate(criteria.birthDate, criteria.birthYear, c.birth?.date, 'born', ['birthExactDate', 'birthExactYear', 'birthYearWithin5'], add);
   const birthPlace = criteria.birthPlace !== undefined && c.birth?.place !== undefined && contains(c.birth.place, criteria.birthPlace);

@@ -7,6 +7,8 @@ import type { FamilyTree } from './tree.js';
  * set, and checks the other filters per candidate with O(1) lookups.
  *
  * Text filters are "contains", case- and accent-insensitive, and need at least 2 characters.
+ * A person's other names (alternate NAME records) are searched too: the given-name and surname
+ * filters must both match one of the person's names.
  */
 export interface SearchQuery {
   readonly given?: string;
@@ -41,13 +43,22 @@ class Field {
     this.perPerson = new Int32Array(size).fill(-1);
   }
 
-  add(person: number, raw: string | undefined): void {
-    if (raw === undefined || raw === '') return;
+  /** Whether some person is listed under more than one value (so lists may overlap). */
+  multi = false;
+
+  /** Add the person's value; `primary` false adds another value (an alternate name) and returns its id. */
+  add(person: number, raw: string | undefined, primary = true): number {
+    if (raw === undefined || raw === '') return -1;
     let id = this.#raw.get(raw);
     if (id !== undefined) {
-      (this.#postings[id] as number[]).push(person);
-      this.perPerson[person] = id;
-      return;
+      const postings = this.#postings[id] as number[];
+      if (!primary) {
+        this.multi = true;
+        if (postings.at(-1) === person || this.perPerson[person] === id) return id;
+      }
+      postings.push(person);
+      if (primary) this.perPerson[person] = id;
+      return id;
     }
     const value = fold(raw);
     id = this.#ids.get(value);
@@ -58,12 +69,19 @@ class Field {
       this.#postings.push([]);
     }
     this.#raw.set(raw, id);
-    (this.#postings[id] as number[]).push(person);
-    this.perPerson[person] = id;
+    const postings = this.#postings[id] as number[];
+    if (!primary) {
+      this.multi = true;
+      if (postings.at(-1) === person || this.perPerson[person] === id) return id;
+    }
+    postings.push(person);
+    if (primary) this.perPerson[person] = id;
+    return id;
   }
 
   seal(): void {
     this.#raw.clear();
+    // People are added in order (all of one person's values before the next), so lists are sorted.
     this.lists = this.#postings.map((p) => Int32Array.from(p));
     this.#postings = [];
   }
@@ -111,6 +129,8 @@ export class SearchIndex {
   readonly #birthYear: YearIndex;
   readonly #deathYear: YearIndex;
   readonly #sex: Uint8Array;
+  /** Person → [given id, surname id] of each alternate name (ids -1 when empty). */
+  readonly #alternates = new Map<number, Int32Array>();
 
   constructor(tree: FamilyTree) {
     const n = tree.size;
@@ -126,6 +146,14 @@ export class SearchIndex {
       const p = tree.person(i);
       this.#given.add(i, p.given);
       this.#surname.add(i, p.surname);
+      if (p.alternateNames && p.alternateNames.length > 0) {
+        const ids = new Int32Array(p.alternateNames.length * 2);
+        p.alternateNames.forEach((n, k) => {
+          ids[2 * k] = this.#given.add(i, n.given, false);
+          ids[2 * k + 1] = this.#surname.add(i, n.surname, false);
+        });
+        this.#alternates.set(i, ids);
+      }
       this.#birthPlace.add(i, p.birth?.place);
       this.#deathPlace.add(i, p.death?.place);
       this.#sex[i] = p.sex === 'M' ? 1 : p.sex === 'F' ? 2 : 0;
@@ -141,14 +169,17 @@ export class SearchIndex {
     type Check = (i: number) => boolean;
     const checks: Check[] = [];
     const bases: { count: number; people: () => Iterable<number> }[] = [];
-    const text = (field: Field, value: string | undefined): void => {
-      if (value === undefined) return;
+    const text = (field: Field, value: string | undefined, check = true): Uint8Array | undefined => {
+      if (value === undefined) return undefined;
       const m = field.match(fold(value));
-      checks.push((i) => {
-        const id = field.perPerson[i] as number;
-        return id >= 0 && m.flags[id] === 1;
-      });
-      bases.push({ count: m.count, people: () => unionOf(m.ids.map((id) => field.lists[id] as Int32Array)) });
+      if (check) {
+        checks.push((i) => {
+          const id = field.perPerson[i] as number;
+          return id >= 0 && m.flags[id] === 1;
+        });
+      }
+      bases.push({ count: m.count, people: () => unionOf(m.ids.map((id) => field.lists[id] as Int32Array), field.multi ? this.size : 0) });
+      return m.flags;
     };
     const years = (index: YearIndex, from: number | undefined, to: number | undefined): void => {
       if (from === undefined && to === undefined) return;
@@ -161,8 +192,24 @@ export class SearchIndex {
       });
       bases.push({ count: slice.length, people: () => slice });
     };
-    text(this.#surname, query.surname);
-    text(this.#given, query.given);
+    if (this.#alternates.size === 0) {
+      text(this.#surname, query.surname);
+      text(this.#given, query.given);
+    } else {
+      // Both name filters must hold for one name: the primary, or one of the alternates.
+      const surnames = text(this.#surname, query.surname, false);
+      const givens = text(this.#given, query.given, false);
+      if (surnames || givens) {
+        const ok = (flags: Uint8Array | undefined, id: number): boolean => flags === undefined || (id >= 0 && flags[id] === 1);
+        checks.push((i) => {
+          if (ok(givens, this.#given.perPerson[i] as number) && ok(surnames, this.#surname.perPerson[i] as number)) return true;
+          const alt = this.#alternates.get(i);
+          if (!alt) return false;
+          for (let k = 0; k < alt.length; k += 2) if (ok(givens, alt[k] as number) && ok(surnames, alt[k + 1] as number)) return true;
+          return false;
+        });
+      }
+    }
     text(this.#birthPlace, query.birthPlace);
     text(this.#deathPlace, query.deathPlace);
     years(this.#birthYear, query.birthYearFrom, query.birthYearTo);
@@ -186,9 +233,24 @@ export function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function* unionOf(lists: readonly Int32Array[]): Generator<number> {
-  // Each person has one value per field, so the lists are disjoint: concatenation is the union.
-  for (const list of lists) yield* list;
+/**
+ * The people of several value lists. Without alternate names each person has one value per
+ * field, so the lists are disjoint and concatenation is the union; with them (`size` > 0) a
+ * person already given is skipped.
+ */
+function* unionOf(lists: readonly Int32Array[], size: number): Generator<number> {
+  if (size === 0 || lists.length === 1) {
+    for (const list of lists) yield* list;
+    return;
+  }
+  const seen = new Uint8Array(size);
+  for (const list of lists) {
+    for (const i of list) {
+      if (seen[i] === 1) continue;
+      seen[i] = 1;
+      yield i;
+    }
+  }
 }
 
 function* range(n: number): Generator<number> {

@@ -8,12 +8,21 @@ export interface LifeEvent {
   readonly place?: string;
 }
 
+/** A name as given and surname. */
+export interface PersonName {
+  readonly given: string;
+  readonly surname: string;
+}
+
 /** One person, as read from a GEDCOM INDI record. */
 export interface Person {
   /** The record's id without `@` (e.g. `I12`). */
   readonly id: string;
+  /** From the first NAME record (the primary name). */
   readonly given: string;
   readonly surname: string;
+  /** Names from the person's other NAME records (maiden, married, alias, …), when there are any. */
+  readonly alternateNames?: readonly PersonName[];
   readonly sex: Sex;
   readonly birth?: LifeEvent;
   readonly death?: LifeEvent;
@@ -26,6 +35,20 @@ export function fullName(p: Person): string {
   return `${p.given} ${p.surname}`.trim() || '(no name)';
 }
 
+/**
+ * How a child is linked to one parent of a family: by birth (the default when a file says
+ * nothing) or otherwise. Only birth links count as blood in kinship.
+ */
+export type LinkType = 'birth' | 'adopted' | 'foster' | 'step' | 'sealed' | 'guardian' | 'other';
+
+export const LINK_TYPES: readonly LinkType[] = ['birth', 'adopted', 'foster', 'step', 'sealed', 'guardian', 'other'];
+
+/** A child's link to the husband (`father`) and to the wife (`mother`) of one family. */
+export interface ChildLink {
+  readonly father: LinkType;
+  readonly mother: LinkType;
+}
+
 /** One family (FAM): a couple (either may be missing) and their children. */
 export interface Family {
   readonly id: string;
@@ -33,6 +56,15 @@ export interface Family {
   readonly wife?: number;
   readonly children: readonly number[];
   readonly marriage?: LifeEvent;
+  /** Children whose link to the husband or the wife is not a birth link; absent when all are birth links. */
+  readonly links?: ReadonlyMap<number, ChildLink>;
+}
+
+/** One parent of a person, with the family and the kind of link. */
+export interface ParentLink {
+  readonly parent: number;
+  readonly family: number;
+  readonly link: LinkType;
 }
 
 /**
@@ -49,10 +81,13 @@ export class FamilyTree {
    */
   readonly #childIn: Adjacency;
   readonly #spouseIn: Adjacency;
+  /** Whether any child is linked to a parent other than by birth (adopted, step, …). */
+  readonly hasNonBirthLinks: boolean;
 
   constructor(people: readonly Person[], families: readonly Family[], index: ReadonlyMap<string, number>) {
     this.people = people;
     this.families = families;
+    this.hasNonBirthLinks = families.some((f) => f.links !== undefined);
     this.#index = index;
     this.#childIn = adjacency(people.length, (add) => families.forEach((f, fi) => f.children.forEach((c) => add(c, fi))));
     this.#spouseIn = adjacency(people.length, (add) =>
@@ -88,6 +123,7 @@ export class FamilyTree {
     return this.#spouseIn.of(i);
   }
 
+  /** Every recorded parent, by any link (birth, adoptive, step, …). */
   parents(i: number): number[] {
     const out: number[] = [];
     for (const fi of this.#childIn.of(i)) {
@@ -96,6 +132,32 @@ export class FamilyTree {
       if (f.wife !== undefined && !out.includes(f.wife)) out.push(f.wife);
     }
     return out;
+  }
+
+  /** Each parent of `i` with the family and the kind of link (a parent in two families appears twice). */
+  parentLinks(i: number): ParentLink[] {
+    const out: ParentLink[] = [];
+    for (const family of this.#childIn.of(i)) {
+      const f = this.families[family] as Family;
+      const link = f.links?.get(i);
+      if (f.husband !== undefined) out.push({ parent: f.husband, family, link: link?.father ?? 'birth' });
+      if (f.wife !== undefined && f.wife !== f.husband) out.push({ parent: f.wife, family, link: link?.mother ?? 'birth' });
+    }
+    return out;
+  }
+
+  /**
+   * The link from child `child` to parent `parent` (`birth` when any family makes it a birth
+   * link), or `undefined` when `parent` is not a parent of `child`.
+   */
+  linkBetween(child: number, parent: number): LinkType | undefined {
+    let found: LinkType | undefined;
+    for (const l of this.parentLinks(child)) {
+      if (l.parent !== parent) continue;
+      if (l.link === 'birth') return 'birth';
+      found ??= l.link;
+    }
+    return found;
   }
 
   spouses(i: number): number[] {
@@ -178,8 +240,25 @@ export class TreeBuilder {
   readonly #linkFamily: string[] = [];
   readonly #linkIsChild: boolean[] = [];
 
+  /** Non-birth link types by family id, then child id; only the sides a file stated. */
+  readonly #childLinks = new Map<string, Map<string, { father?: LinkType; mother?: LinkType }>>();
+
   addFamily(family: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }): void {
     this.#families.push(family);
+  }
+
+  /**
+   * State how `child` is linked to the husband (`father`) and/or the wife (`mother`) of
+   * `family`. Later statements about the same side win; a side never stated is a birth link.
+   */
+  setChildLink(family: string, child: string, link: { father?: LinkType; mother?: LinkType }): void {
+    let byChild = this.#childLinks.get(family);
+    if (!byChild) {
+      byChild = new Map<string, { father?: LinkType; mother?: LinkType }>();
+      this.#childLinks.set(family, byChild);
+    }
+    const had = byChild.get(child);
+    byChild.set(child, { ...had, ...link });
   }
 
   /**
@@ -207,12 +286,21 @@ export class TreeBuilder {
       const husband = ref(f.husband, 'husband', f.id);
       const wife = ref(f.wife, 'wife', f.id);
       const children = f.children.map((c) => ref(c, 'child', f.id)).filter((c): c is number => c !== undefined);
+      let links: Map<number, ChildLink> | undefined;
+      for (const [childId, link] of this.#childLinks.get(f.id) ?? []) {
+        const father = link.father ?? 'birth';
+        const mother = link.mother ?? 'birth';
+        const child = this.#index.get(childId);
+        if (child === undefined || (father === 'birth' && mother === 'birth')) continue;
+        (links ??= new Map()).set(child, { father, mother });
+      }
       return {
         id: f.id,
         ...(husband === undefined ? {} : { husband }),
         ...(wife === undefined ? {} : { wife }),
         children,
         ...(f.marriage ? { marriage: f.marriage } : {}),
+        ...(links ? { links } : {}),
       };
     });
     return { tree: new FamilyTree(this.#people, families, this.#index), problems };

@@ -18,17 +18,31 @@ export function formatResult(r: ResearchResult): string[] {
     out.push(`    ${'total'.padEnd(52)} ${String(best.score.total).padStart(3)}`);
   }
   for (const d of r.details) {
-    const list = (people: readonly { name: string; lifespan: string }[]) => (people.length ? people.map((p) => `${p.name}${p.lifespan ? ` (${p.lifespan})` : ''}`).join('; ') : '—');
+    const list = (people: readonly { name: string; lifespan: string; link?: string }[]) =>
+      people.length ? people.map((p) => `${p.name}${p.lifespan ? ` (${p.lifespan})` : ''}${p.link ? ` [by ${LINK_WORDS[p.link] ?? p.link}]` : ''}`).join('; ') : '—';
     out.push(`  Family of ${d.person.name}:`);
     out.push(`    Parents:  ${list(d.family.parents)}`);
     out.push(`    Spouses:  ${list(d.family.spouses)}`);
     out.push(`    Children: ${list(d.family.children)}`);
     out.push(`  Relationship path from ${d.person.name} to ${d.ladder.to.name}: ${d.ladder.relationship}`);
     if (d.ladder.steps.length === 0) out.push('    (not related)');
-    d.ladder.steps.forEach((s, i) => out.push(`    ${i + 1}. ${s.name}${s.lifespan ? ` (${s.lifespan})` : ''} - ${s.relationship}`));
+    d.ladder.steps.forEach((s, i) => {
+      if (s.link) out.push(`       | linked by ${LINK_WORDS[s.link] ?? s.link}`);
+      out.push(`    ${i + 1}. ${s.name}${s.lifespan ? ` (${s.lifespan})` : ''} - ${s.relationship}`);
+    });
   }
   return out;
 }
+
+/** How a parent link that is not a birth link is written. */
+export const LINK_WORDS: Readonly<Record<string, string>> = {
+  adopted: 'adoption',
+  foster: 'fostering',
+  step: 'a step link',
+  sealed: 'sealing',
+  guardian: 'guardianship',
+  other: 'a link other than birth',
+};
 
 export function describeCriteria(c: Criteria): string {
   const parts: string[] = [];

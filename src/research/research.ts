@@ -170,7 +170,7 @@ export async function research(criteria: Criteria, source: PersonSource, options
 }
 
 /** An API/GEDCOM person view as something to score (dates parsed back from their text). */
-function asCandidate(view: PersonView): { view: PersonView; given: string; surname: string; sex: Sex; birth?: { date?: { year: number; month?: number; day?: number }; place?: string }; death?: { date?: { year: number; month?: number; day?: number }; place?: string } } {
+function asCandidate(view: PersonView): { view: PersonView; given: string; surname: string; alternateNames?: PersonView['alternateNames']; sex: Sex; birth?: { date?: { year: number; month?: number; day?: number }; place?: string }; death?: { date?: { year: number; month?: number; day?: number }; place?: string } } {
   const event = (e: PersonView['birth']) => {
     if (!e) return undefined;
     const parsed = e.date ? parseGedcomDate(e.date) : undefined;
@@ -181,7 +181,7 @@ function asCandidate(view: PersonView): { view: PersonView; given: string; surna
   };
   const birth = event(view.birth);
   const death = event(view.death);
-  return { view, given: view.given, surname: view.surname, sex: view.sex as Sex, ...(birth ? { birth } : {}), ...(death ? { death } : {}) };
+  return { view, given: view.given, surname: view.surname, ...(view.alternateNames ? { alternateNames: view.alternateNames } : {}), sex: view.sex as Sex, ...(birth ? { birth } : {}), ...(death ? { death } : {}) };
 }
 
 /**

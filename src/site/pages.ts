@@ -38,7 +38,7 @@ export function personPage(res: ServerResponse, site: PageContext, id: string, c
   const i = tree.indexOf(id);
   if (i === undefined) return html(res, 404, layout('Not found', csrf, '<h1>No such person</h1>'));
   const p = tree.person(i);
-  const links = (ids: number[]): string => ids.map((n) => personItem(tree, n)).join('');
+  const links = (ids: number[], link?: (n: number) => string | undefined): string => ids.map((n) => personItem(tree, n, link?.(n))).join('');
   const steps = ladderView(tree, i, site.referencePerson)
     .steps.map((s) => `<li>${esc(s.name)} (${esc(s.lifespan)}) - ${esc(s.relationship)}</li>`)
     .join('');
@@ -50,7 +50,7 @@ export function personPage(res: ServerResponse, site: PageContext, id: string, c
       csrf,
       `<h1 id="person-name" data-id="${esc(p.id)}">${esc(fullName(p))}</h1>
 <dl><dt>Sex</dt><dd id="sex">${p.sex}</dd><dt>Born</dt><dd id="born">${esc(eventText(p.birth))}</dd><dt>Died</dt><dd id="died">${esc(eventText(p.death))}</dd></dl>
-<h2>Parents</h2><ul id="parents">${links(tree.parents(i))}</ul><h2>Spouses</h2><ul id="spouses">${links(tree.spouses(i))}</ul><h2>Children</h2><ul id="children">${links(tree.children(i))}</ul>
+<h2>Parents</h2><ul id="parents">${links(tree.parents(i), (n) => tree.linkBetween(i, n))}</ul><h2>Spouses</h2><ul id="spouses">${links(tree.spouses(i))}</ul><h2>Children</h2><ul id="children">${links(tree.children(i), (n) => tree.linkBetween(n, i))}</ul>
 <h2>Relationship to the home person</h2><ol id="ladder">${steps}</ol>`,
     ),
   );
@@ -69,9 +69,10 @@ export function notFoundPage(res: ServerResponse, csrf: string): void {
 }
 
 /** A person as a list item linking to their page, with their lifespan. */
-function personItem(tree: FamilyTree, i: number): string {
+function personItem(tree: FamilyTree, i: number, link?: string): string {
   const s = personSummary(tree, i);
-  return `<li><a href="/person/${esc(s.id)}">${esc(s.name)}</a> ${esc(s.lifespan)}</li>`;
+  const how = link === undefined || link === 'birth' ? '' : ` <span class="link">(${esc(link)})</span>`;
+  return `<li><a href="/person/${esc(s.id)}">${esc(s.name)}</a> ${esc(s.lifespan)}${how}</li>`;
 }
 
 function eventText(e: Person['birth']): string {

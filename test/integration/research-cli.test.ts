@@ -140,6 +140,34 @@ describe('browser-actor research and start (built package)', () => {
     }
   });
 
+  it('a Windows-1252 export with an adoption and a married name: found by the other name, the path says it went through the adoption', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      const ged = join(dir, 'ftm.ged');
+      const text = [
+        '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR ANSI',
+        '0 @H@ INDI', '1 NAME Henri /Hal\u00e9/', '1 SEX M', '1 FAMS @F1@',
+        '0 @W@ INDI', '1 NAME Mary /Smith/', '1 NAME Mary /J\u00f6nes/', '2 TYPE married', '1 SEX F', '1 FAMS @F1@',
+        '0 @B@ INDI', '1 NAME Bert /Hal\u00e9/', '1 SEX M', '1 BIRT', '2 DATE 1950', '1 FAMC @F1@',
+        '0 @A@ INDI', '1 NAME Amos /Hal\u00e9/', '1 SEX M', '1 BIRT', '2 DATE 1952', '1 FAMC @F1@', '2 PEDI adopted',
+        '0 @F1@ FAM', '1 HUSB @H@', '1 WIFE @W@', '1 CHIL @B@', '1 CHIL @A@', '2 _FREL Adopted', '2 _MREL Adopted',
+        '0 TRLR',
+      ].join('\r\n');
+      writeFileSync(ged, Buffer.from(text, 'latin1'));
+      const byOtherName = run('research', '--gedcom', ged, '--home', 'B', '--given', 'Mary', '--surname', 'Jones');
+      expect(clean(byOtherName.stderr)).toBe('');
+      expect(byOtherName.stdout).toMatch(/1\. +\d+ points {2}Mary Smith .*\[W\]/);
+      expect(byOtherName.stdout).toContain('both names match (other name "Mary Jönes")');
+      expect(byOtherName.stdout).toContain('Relationship path from Mary Smith to Bert Halé: mother');
+      const adopted = run('research', '--gedcom', ged, '--home', 'B', '--given', 'Amos', '--surname', 'Halé');
+      expect(adopted.stdout).toContain('Parents:  Henri Halé [by adoption]; Mary Smith [by adoption]');
+      expect(adopted.stdout).toContain('Relationship path from Amos Halé to Bert Halé: adopted brother');
+      expect(adopted.stdout).toMatch(/1\. Amos Halé \(b\. 1952\) - adopted brother\n {7}\| linked by adoption\n {4}2\. Henri Halé - father\n {4}3\. Bert Halé \(b\. 1950\) - self/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
     expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
     expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([
