@@ -418,7 +418,7 @@ class GedcomReader {
 
   /**
    * A NAME record: the NAME line is the authority (it keeps "de" in /de MEDICIS/ and the middle
-   * name in "Joseph Tag"); GIVN, SURN and SPFX only fill what it lacks.
+   * name in "Joseph Tag"); GIVN, SURN, SPFX, NPFX and NSFX only fill what it lacks.
    */
   #name(lines: readonly Line[], at: number): PersonName {
     const parsed = splitName((lines[at] as Line).value);
@@ -426,15 +426,25 @@ class GedcomReader {
     let surname = parsed.surname;
     let prefix = '';
     let surn = '';
+    let npfx = '';
+    let nsfx = '';
     for (let j = at + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
       const sub = lines[j] as Line;
       if (sub.level !== 2) continue;
       const v = sub.value.trim();
-      if (sub.tag === 'GIVN' && v && !given) given = v;
-      if (sub.tag === 'SURN' && v) surn = v;
-      if (sub.tag === 'SPFX' && v) prefix = v;
+      if (!v) continue;
+      if (sub.tag === 'GIVN' && !given) given = v;
+      else if (sub.tag === 'SURN') surn = v;
+      else if (sub.tag === 'SPFX') prefix = v;
+      else if (sub.tag === 'NPFX') npfx = v;
+      else if (sub.tag === 'NSFX') nsfx = v;
     }
     if (!surname && surn) surname = prefix && !surn.toLowerCase().startsWith(`${prefix.toLowerCase()} `) ? `${prefix} ${surn}` : surn;
+    // A title (NPFX, "Dr.") or suffix (NSFX, "Jr.") the NAME line does not already have goes with
+    // the given names, where the NAME line's own text around the surname goes.
+    const line = (lines[at] as Line).value;
+    if (npfx && !line.includes(npfx)) given = `${npfx} ${given}`.trim();
+    if (nsfx && !line.includes(nsfx)) given = `${given} ${nsfx}`.trim();
     return { given: this.#intern(given), surname: this.#intern(surname) };
   }
 

@@ -1,5 +1,5 @@
 import type { GedcomDate } from './dates.js';
-import { type FamilyTree, type LifeEvent, type Person, type Sex, TreeBuilder } from './tree.js';
+import { type Family, type FamilyTree, type LifeEvent, type LinkType, type Person, type Sex, TreeBuilder } from './tree.js';
 
 /**
  * A seeded, deterministic synthetic family tree: founders around 1700, then generation after
@@ -232,6 +232,9 @@ function dateFor(year: number, random: () => number): GedcomDate {
   return { year, qualifier: 'about', text: `ABT ${year}` };
 }
 
+const PEDI_VALUES = new Set<LinkType>(['birth', 'adopted', 'foster', 'sealed']);
+const VENDOR_LINK: Readonly<Record<LinkType, string>> = { birth: 'Natural', adopted: 'Adopted', foster: 'Foster', step: 'Step', sealed: 'Sealed', guardian: 'Guardian', other: 'Related' };
+
 /** The tree as GEDCOM 5.5.1 lines (UTF-8), one record after another, for writing out as a stream. */
 export function* gedcomLines(tree: FamilyTree): Generator<string> {
   yield '0 HEAD';
@@ -246,6 +249,7 @@ export function* gedcomLines(tree: FamilyTree): Generator<string> {
     yield `1 NAME ${p.given} /${p.surname}/`;
     if (p.given) yield `2 GIVN ${p.given}`;
     if (p.surname) yield `2 SURN ${p.surname}`;
+    for (const n of p.alternateNames ?? []) yield `1 NAME ${n.given} /${n.surname}/`;
     yield `1 SEX ${p.sex}`;
     for (const [tag, event] of [
       ['BIRT', p.birth],
@@ -256,7 +260,18 @@ export function* gedcomLines(tree: FamilyTree): Generator<string> {
       if (event.date) yield `2 DATE ${event.date.text}`;
       if (event.place) yield `2 PLAC ${event.place}`;
     }
-    for (const f of tree.parentFamilies(i)) yield `1 FAMC @${(tree.families[f] as { id: string }).id}@`;
+    for (const f of tree.parentFamilies(i)) {
+      const family = tree.families[f] as Family;
+      yield `1 FAMC @${family.id}@`;
+      // A link other than birth: PEDI when both parents share a type PEDI has, else _FREL/_MREL.
+      const link = family.links?.get(i);
+      if (!link) continue;
+      if (link.father === link.mother && PEDI_VALUES.has(link.father)) yield `2 PEDI ${link.father}`;
+      else {
+        yield `2 _FREL ${VENDOR_LINK[link.father]}`;
+        yield `2 _MREL ${VENDOR_LINK[link.mother]}`;
+      }
+    }
     for (const f of tree.spouseFamilies(i)) yield `1 FAMS @${(tree.families[f] as { id: string }).id}@`;
   }
   for (const f of tree.families) {

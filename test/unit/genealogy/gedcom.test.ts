@@ -288,12 +288,16 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
         '0 @I1@ INDI', '1 NAME Maria /de MEDICIS/', '2 GIVN Maria', '2 SPFX de', '2 SURN MEDICIS',
         '0 @I2@ INDI', '1 NAME Joseph Tag /Torture/', '2 GIVN Joseph', '2 SURN Torture',
         '0 @I3@ INDI', '1 NAME', '2 GIVN Anne', '2 SPFX van', '2 SURN Dijk',
+        '0 @I4@ INDI', '1 NAME John /Smith/', '2 NPFX Dr.', '2 NSFX Jr.',
+        '0 @I5@ INDI', '1 NAME Dr. John /Smith/ Jr.', '2 NPFX Dr.', '2 GIVN Johnny', '2 NSFX Jr.',
       ),
     );
-    expect([0, 1, 2].map((i) => [tree.person(i).given, tree.person(i).surname])).toEqual([
+    expect([0, 1, 2, 3, 4].map((i) => [tree.person(i).given, tree.person(i).surname])).toEqual([
       ['Maria', 'de MEDICIS'],
       ['Joseph Tag', 'Torture'],
       ['Anne', 'van Dijk'],
+      ['Dr. John Jr.', 'Smith'],
+      ['Dr. John Jr.', 'Smith'],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { gedcomLines } from '../../../src/genealogy/synthetic.js';
 import { ladder, linkedName, relationship } from '../../../src/genealogy/kinship.js';
 import { scoreCandidate } from '../../../src/genealogy/scoring.js';
 import { SearchIndex } from '../../../src/genealogy/search-index.js';
@@ -121,6 +122,15 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
     expect(both('C8')).toEqual(['birth', 'birth']); // Unknown and Private say nothing
     // The ADOP event's FAMC makes C4–C6 children of F1 even though F1 does not list them.
     expect(tree.children(at(tree, 'D')).map((i) => tree.person(i).id).sort()).toEqual(['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8']);
+  });
+
+  it('gedcomLines writes the link types and alternate names back out: reading its output gives the same links and names', async () => {
+    const tree = await read(...LINKED, ...person('N', 'Nell /Oak/', 'F', '1 NAME Nell /Ash/'));
+    const again = await readGedcom({ text: [...gedcomLines(tree)].join('\n') });
+    expect(again.diagnostics).toEqual([]);
+    const links = (t: FamilyTree) => t.families.map((f) => [f.id, f.links && [...f.links].map(([c, l]) => [t.person(c).id, l])]);
+    expect(links(again.tree)).toEqual(links(tree));
+    expect(again.tree.person(at(again.tree, 'N')).alternateNames).toEqual([{ given: 'Nell', surname: 'Ash' }]);
   });
 
   it('a link type it does not know is one diagnostic with its line, read as a birth link', async () => {
