@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The benchmarks' smoke runs: tiny sizes that prove each still works end to end (real site, real
+ * Chromium) and still reports what it promises. The figures themselves come from the full runs
+ * (`npm run bench:…`), never from here.
+ */
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bench');
+const runBench = (name: string, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [join(benchDir, name), '--json', ...args], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as unknown;
+};
+
+describe('benchmark smoke runs (tiny sizes)', () => {
+  it('bench:session: naive mode checks the session before every call, optimised mode almost never', () => {
+    const calls = 8;
+    const result = runBench('session-bench.js', `--calls=${calls}`, '--rounds=1', '--latency=0', '--callers=2') as {
+      rows: { callers: number; naive: Record<string, number>; optimised: Record<string, number>; wallRatio: number; authCheckShare: number }[];
+      goal: string;
+    };
+    expect(result.rows.map((r) => r.callers)).toEqual([1, 2]);
+    const [one] = result.rows;
+    // Naive: an auth check in every ensure and another before every call, cookies copied twice.
+    expect(one?.naive.authChecks).toBe(2 * calls);
+    expect(one?.naive.cookieSyncs).toBe(2 * calls);
+    expect(one?.naive.navigations).toBeGreaterThanOrEqual(calls);
+    // Optimised: the sign-in's checks only, one navigation, and every call reached the site.
+    expect(one?.optimised.authChecks).toBeLessThanOrEqual(2);
+    expect(one?.optimised.navigations).toBe(1);
+    for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
+    expect(one?.authCheckShare).toBeLessThan(0.2);
+  });
+});
