@@ -23,7 +23,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
 import { findChromium } from '../drivers/playwright/find-chromium.js';
-import { listProcesses, rssBytesOf, signalGroup } from '../drivers/process-tree.js';
+import { signalGroup } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
 import { startRedisServer } from '../internal/redis-server.js';
@@ -33,7 +33,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { intFlag, median, signInOverHttp, textLog } from './report.js';
+import { descendantsRss, intFlag, median, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
@@ -61,24 +61,6 @@ interface Setup {
   /** A browser of this setup to kill (blast radius). */
   victim(): number | null;
   close(): Promise<void>;
-}
-
-/** Resident memory of every process this one started (workers, browsers and their children). */
-function descendantsRss(): number {
-  const all = listProcesses();
-  const children = new Map<number, number[]>();
-  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  let total = 0;
-  const stack = [...(children.get(process.pid) ?? [])];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const pid = stack.pop() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    total += rssBytesOf(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
 }
 
 async function dispatcherSetup(site: TreeSite, sid: string, workers: number, root: string): Promise<Setup> {

@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { listProcesses, rssBytesOf } from '../drivers/process-tree.js';
+
 /** Shared by the benchmarks: the median of interleaved rounds, and output that `--json` silences. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,4 +40,57 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
   return n;
+}
+
+/**
+ * Resident memory of every process this one started (workers, browsers and their children),
+ * summed: memory shared between processes counts once per process.
+ */
+export function descendantsRss(): number {
+  const all = listProcesses();
+  const children = new Map<number, number[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  let total = 0;
+  const stack = [...(children.get(process.pid) ?? [])];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    total += rssBytesOf(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/** Where and how a figure was measured: recorded with every benchmark's results. */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly chromium: string;
+  readonly command: string;
+}
+
+export function machineInfo(): MachineInfo {
+  let chromium = 'unknown';
+  try {
+    chromium = execFileSync(findChromium(), ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // no browser found or it did not answer: the figures still stand, the version is unknown
+  }
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    chromium,
+    command: ['node', ...process.argv.slice(1).map((a, i) => (i === 0 ? a.replace(/^.*\/dist\//, 'dist/') : a))].join(' '),
+  };
+}
+
+/** One line for a text report: the machine and the command. */
+export function machineLine(m: MachineInfo): string {
+  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.chromium}. Command: ${m.command}`;
 }

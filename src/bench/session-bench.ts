@@ -19,7 +19,7 @@ import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { intFlag, median, textLog } from './report.js';
+import { intFlag, machineInfo, machineLine, median, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -134,12 +134,14 @@ async function main(): Promise<void> {
     };
   });
   const goalMet = rows.every((r) => r.wallRatio <= 0.4 && r.authCheckShare <= 0.1);
-  const result = { calls, rounds, latencyMs, rows, goal: 'optimised ≤ 0.4× naive wall time and ≤ 10 % of its auth checks', goalMet, runs };
+  const machine = machineInfo();
+  const result = { machine, calls, rounds, latencyMs, rows, goal: 'optimised ≤ 0.4× naive wall time and ≤ 10 % of its auth checks', goalMet, runs };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
   log();
+  log(machineLine(machine));
   log(`Session layer: ${calls} API calls (facts, family, ladder, search), reference site with ${latencyMs} ms latency per route, ${rounds} rounds per mode (wall: medians; counts: last round)`);
   log(`  ${'callers'.padEnd(8)} ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'sign-ins'.padStart(9)} ${'navigations'.padStart(12)} ${'cookie syncs'.padStart(13)} ${'coalesced'.padStart(10)}`);
   for (const row of rows) {

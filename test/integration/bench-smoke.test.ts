@@ -16,11 +16,18 @@ const runBench = (name: string, ...args: string[]) => {
   return JSON.parse(r.stdout) as unknown;
 };
 
+interface Counts {
+  readonly authChecks: number;
+  readonly cookieSyncs: number;
+  readonly navigations: number;
+  readonly apiCalls: number;
+}
+
 describe('benchmark smoke runs (tiny sizes)', () => {
   it('bench:session: naive mode checks the session before every call, optimised mode almost never', () => {
     const calls = 8;
     const result = runBench('session-bench.js', `--calls=${calls}`, '--rounds=1', '--latency=0', '--callers=2') as {
-      rows: { callers: number; naive: Record<string, number>; optimised: Record<string, number>; wallRatio: number; authCheckShare: number }[];
+      rows: { callers: number; naive: Counts; optimised: Counts; wallRatio: number; authCheckShare: number }[];
       goal: string;
     };
     expect(result.rows.map((r) => r.callers)).toEqual([1, 2]);
@@ -34,5 +41,17 @@ describe('benchmark smoke runs (tiny sizes)', () => {
     expect(one?.optimised.navigations).toBe(1);
     for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
     expect(one?.authCheckShare).toBeLessThan(0.2);
+  });
+
+  it('bench:peers: every contender (ours, puppeteer-cluster in its 3 modes, Crawlee, plain Playwright) reads every page right', () => {
+    const result = runBench('peers-bench.js', '--pages=4', '--rounds=1', '--concurrency=2', '--latency=0') as {
+      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number }[];
+    };
+    expect(result.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
+    for (const s of result.summary) {
+      expect(s, s.contender).toMatchObject({ concurrency: 2, errors: 0, wrong: 0 });
+      expect(s.pagesPerSecond, s.contender).toBeGreaterThan(0);
+      expect(s.peakRssMb, s.contender).toBeGreaterThan(50); // at least one browser was measured
+    }
   });
 });
