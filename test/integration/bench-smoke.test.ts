@@ -41,17 +41,18 @@ describe('benchmark smoke runs (tiny sizes)', () => {
     expect(one?.optimised.navigations).toBe(1);
     for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
     expect(one?.authCheckShare).toBeLessThan(0.2);
-  });
+  }, 150_000);
 
   it('bench:peers: every contender (ours, puppeteer-cluster in its 3 modes, Crawlee, plain Playwright) reads every page right', () => {
     const result = runBench('peers-bench.js', '--pages=4', '--rounds=1', '--concurrency=2', '--latency=0') as {
-      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number }[];
+      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number }[];
     };
     expect(result.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
     for (const s of result.summary) {
       expect(s, s.contender).toMatchObject({ concurrency: 2, errors: 0, wrong: 0 });
       expect(s.pagesPerSecond, s.contender).toBeGreaterThan(0);
       expect(s.peakRssMb, s.contender).toBeGreaterThan(50); // at least one browser was measured
+      expect(s.leftoverProcesses, s.contender).toBe(0);
     }
-  });
+  }, 150_000);
 });
