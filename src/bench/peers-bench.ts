@@ -297,6 +297,8 @@ export interface PeerRun {
   readonly peakRssBytes: number;
   /** Errors the library threw where no caller could catch them, during this run. */
   readonly escaped: readonly string[];
+  /** The first wrong answer or error, for the report. */
+  readonly example?: string;
   /** Browser processes still running after the contender closed (then killed by the benchmark). */
   readonly leftoverProcesses: number;
 }
@@ -310,7 +312,10 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
   try {
     const ran = await contender.run(work);
     const { answers, wallMs } = ran;
+    const bad = answers.findIndex((a, i) => a instanceof Error || a.name !== work.pages[i]?.name);
+    const badAnswer = answers[bad];
     return {
+      ...(badAnswer === undefined ? {} : { example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(0, 300) }),
       leftoverProcesses: ran.leftover,
       escaped: escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
       contender: contender.name,
@@ -368,6 +373,7 @@ async function main(): Promise<void> {
         wrong: mine.reduce((n, r) => n + r.wrong, 0),
         escaped: [...new Set(mine.flatMap((r) => r.escaped))],
         leftoverProcesses: mine.reduce((n, r) => n + r.leftoverProcesses, 0),
+        ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
       };
     }),
   );
@@ -386,7 +392,7 @@ async function main(): Promise<void> {
     log(`  concurrency ${concurrency}:`);
     for (const s of rows) {
       const ratio = base ? `${(s.pagesPerSecond / base).toFixed(2)}× Playwright` : '';
-      log(`    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}`);
+      log(`    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
     }
   }
 }

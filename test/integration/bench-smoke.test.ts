@@ -43,16 +43,24 @@ describe('benchmark smoke runs (tiny sizes)', () => {
     expect(one?.authCheckShare).toBeLessThan(0.2);
   }, 150_000);
 
-  it('bench:peers: every contender (ours, puppeteer-cluster in its 3 modes, Crawlee, plain Playwright) reads every page right', () => {
+  it('bench:peers: every contender runs (ours, puppeteer-cluster in its 3 modes, Crawlee, plain Playwright) and leaves nothing running; ours and plain Playwright read every page right', () => {
     const result = runBench('peers-bench.js', '--pages=4', '--rounds=1', '--concurrency=2', '--latency=0') as {
-      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number }[];
+      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number; example?: string }[];
     };
     expect(result.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
     for (const s of result.summary) {
-      expect(s, s.contender).toMatchObject({ concurrency: 2, errors: 0, wrong: 0 });
+      expect(s.concurrency, s.contender).toBe(2);
       expect(s.pagesPerSecond, s.contender).toBeGreaterThan(0);
       expect(s.peakRssMb, s.contender).toBeGreaterThan(50); // at least one browser was measured
       expect(s.leftoverProcesses, s.contender).toBe(0);
+      // A bad answer is reported with an example, whoever gave it.
+      if (s.errors + s.wrong > 0) expect(s.example, s.contender).toMatch(/^\/person\//);
+    }
+    // Ours and the no-framework baseline read every page right. The peers' answers are what the
+    // benchmark measures, not what this test judges: under the load of the whole suite one of them
+    // once read one page wrong (puppeteer-cluster, page mode), which the report then shows.
+    for (const s of result.summary.filter((x) => ['lanes', 'dispatcher', 'playwright'].includes(x.contender))) {
+      expect(s, s.contender).toMatchObject({ errors: 0, wrong: 0 });
     }
   }, 150_000);
 });
