@@ -50,29 +50,22 @@ class Field {
   add(person: number, raw: string | undefined, primary = true): number {
     if (raw === undefined || raw === '') return -1;
     let id = this.#raw.get(raw);
-    if (id !== undefined) {
-      const postings = this.#postings[id] as number[];
-      if (!primary) {
-        this.multi = true;
-        if (postings.at(-1) === person || this.perPerson[person] === id) return id;
-      }
-      postings.push(person);
-      if (primary) this.perPerson[person] = id;
-      return id;
-    }
-    const value = fold(raw);
-    id = this.#ids.get(value);
     if (id === undefined) {
-      id = this.values.length;
-      this.values.push(value);
-      this.#ids.set(value, id);
-      this.#postings.push([]);
+      const value = fold(raw);
+      id = this.#ids.get(value);
+      if (id === undefined) {
+        id = this.values.length;
+        this.values.push(value);
+        this.#ids.set(value, id);
+        this.#postings.push([]);
+      }
+      this.#raw.set(raw, id);
     }
-    this.#raw.set(raw, id);
     const postings = this.#postings[id] as number[];
     if (!primary) {
       this.multi = true;
-      if (postings.at(-1) === person || this.perPerson[person] === id) return id;
+      // Listed once per person: all of a person's values are added before the next person's.
+      if (postings.at(-1) === person) return id;
     }
     postings.push(person);
     if (primary) this.perPerson[person] = id;

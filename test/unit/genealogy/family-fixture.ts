@@ -2,6 +2,15 @@
  * A hand-built family around "Me" (I1) with every relationship the kinship calculator names, as
  * GEDCOM text. Ids are short names so the tests read like the family.
  */
+import type { FamilyTree } from '../../../src/genealogy/tree.js';
+
+/** The person number of `id`, or a failed test naming it. */
+export const at = (tree: FamilyTree, id: string): number => {
+  const i = tree.indexOf(id);
+  if (i === undefined) throw new Error(`no ${id}`);
+  return i;
+};
+
 type Sex = 'M' | 'F';
 const people: [id: string, name: string, sex: Sex, extra?: string][] = [
   ['ME', 'John /Doe/', 'M', '1 BIRT\n2 DATE 12 MAY 1950\n2 PLAC Leeds, Yorkshire, England'],

@@ -2,19 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readGedcom } from '../../../src/genealogy/gedcom.js';
 import { bloodName, ladder, relationship } from '../../../src/genealogy/kinship.js';
 import type { FamilyTree } from '../../../src/genealogy/tree.js';
-import { expectedRelations, familyGedcom } from './family-fixture.js';
+import { at, expectedRelations, familyGedcom } from './family-fixture.js';
 
 async function family(): Promise<FamilyTree> {
   const { tree, diagnostics } = await readGedcom({ text: familyGedcom() });
   expect(diagnostics).toEqual([]);
   return tree;
 }
-
-const at = (tree: FamilyTree, id: string): number => {
-  const i = tree.indexOf(id);
-  if (i === undefined) throw new Error(`no ${id}`);
-  return i;
-};
 
 describe('kinship calculator on a hand-built family', () => {
   it.each(expectedRelations)('%s is "%s" to ME, and ME is "%s" to them', async (other, toMe, fromMe) => {

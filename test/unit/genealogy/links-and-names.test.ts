@@ -5,6 +5,7 @@ import { ladder, linkedName, relationship } from '../../../src/genealogy/kinship
 import { scoreCandidate } from '../../../src/genealogy/scoring.js';
 import { SearchIndex } from '../../../src/genealogy/search-index.js';
 import type { FamilyTree } from '../../../src/genealogy/tree.js';
+import { at } from './family-fixture.js';
 import { familyView, ladderView, personView } from '../../../src/genealogy/views.js';
 import { formatResult } from '../../../src/research/format.js';
 import type { ResearchResult } from '../../../src/research/research.js';
@@ -23,12 +24,6 @@ async function read(...lines: string[]): Promise<FamilyTree> {
   expect(diagnostics).toEqual([]);
   return tree;
 }
-
-const at = (tree: FamilyTree, id: string): number => {
-  const i = tree.indexOf(id);
-  if (i === undefined) throw new Error(`no ${id}`);
-  return i;
-};
 
 const rel = (tree: FamilyTree, from: string, to: string) => relationship(tree, at(tree, from), at(tree, to));
 
