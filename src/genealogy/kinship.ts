@@ -1,5 +1,5 @@
 import { lifespan } from './dates.js';
-import { type Family, type FamilyTree, type LinkType, type Sex, fullName } from './tree.js';
+import { type FamilyTree, type LinkType, type Sex, fullName } from './tree.js';
 
 /**
  * How two people are related, computed from their nearest common ancestors: walk up from both
@@ -110,25 +110,23 @@ function ancestry(tree: FamilyTree, from: number, limits: Limits, birthOnly = tr
   const via = new Map<number, number>();
   const link = new Map<number, Exclude<LinkType, 'birth'>>();
   let frontier = [from];
-  for (let gen = 1; gen <= limits.maxGenerations && frontier.length > 0 && depth.size < limits.maxVisited; gen++) {
-    const next: number[] = [];
+  let next: number[] = [];
+  let gen = 0;
+  let pass = true;
+  let child = from;
+  // One visitor for the whole walk (the loop below sets what it reads), so none is made per person.
+  const reach = (parent: number, type: LinkType): void => {
+    if ((type === 'birth') !== pass || depth.has(parent)) return;
+    depth.set(parent, gen);
+    via.set(parent, child);
+    if (type !== 'birth') link.set(parent, type);
+    next.push(parent);
+  };
+  for (gen = 1; gen <= limits.maxGenerations && frontier.length > 0 && depth.size < limits.maxVisited; gen++) {
+    next = [];
     // Birth links first, so a parent reached both ways in one generation is reached by birth.
-    for (const pass of birthOnly ? BIRTH_PASS : BOTH_PASSES) {
-      for (const p of frontier) {
-        for (const fi of tree.parentFamilies(p)) {
-          const f = tree.families[fi] as Family;
-          const l = f.links?.get(p);
-          for (let side = 0; side < 2; side++) {
-            const parent = side === 0 ? f.husband : f.wife;
-            const type = (side === 0 ? l?.father : l?.mother) ?? 'birth';
-            if (parent === undefined || (type === 'birth') !== pass || depth.has(parent)) continue;
-            depth.set(parent, gen);
-            via.set(parent, p);
-            if (type !== 'birth') link.set(parent, type);
-            next.push(parent);
-          }
-        }
-      }
+    for (pass of birthOnly ? BIRTH_PASS : BOTH_PASSES) {
+      for (child of frontier) tree.eachParent(child, reach);
     }
     frontier = next;
   }
@@ -215,22 +213,19 @@ function linkedPath(tree: FamilyTree, start: number, other: number, limits: Limi
   const downPeople = [ancestor, ...[...chainB].reverse()]; // ancestor first, other last
   const downLinks = downPeople.slice(1).map((_, k) => b.link.get(downPeople[k] as number));
   const defined = (xs: readonly (Exclude<LinkType, 'birth'> | undefined)[]): Exclude<LinkType, 'birth'>[] => xs.filter((x) => x !== undefined);
-  const links = [...defined(upLinks), ...defined(downLinks)];
+  const upTypes = defined(upLinks);
+  const links = [...upTypes, ...defined(downLinks)];
   if (links.length === 0) return undefined; // within the limits, a blood path (bloodPath found none)
-  const name = linkedName(up, down, tree.person(other).sex, half, defined(upLinks), defined(downLinks));
+  const name = linkedName(up, down, tree.person(other).sex, half, upTypes, defined(downLinks));
   const steps: LadderStep[] = [step(tree, start, 'self')];
   for (let k = 1; k < upPeople.length; k++) {
     const p = upPeople[k] as number;
-    const below = defined(upLinks.slice(0, k));
-    const rel = below.length === 0 ? bloodName(k, 0, tree.person(p).sex, false) : linkedName(k, 0, tree.person(p).sex, false, below, []);
-    steps.push(withLink(step(tree, p, rel), upLinks[k - 1]));
+    steps.push(withLink(step(tree, p, linkedName(k, 0, tree.person(p).sex, false, defined(upLinks.slice(0, k)), [])), upLinks[k - 1]));
   }
   for (let k = 1; k < downPeople.length; k++) {
     const p = downPeople[k] as number;
-    const downSoFar = defined(downLinks.slice(0, k));
-    const all = [...defined(upLinks), ...downSoFar];
-    const rel = all.length === 0 ? bloodName(up, k, tree.person(p).sex, half) : linkedName(up, k, tree.person(p).sex, half, defined(upLinks), downSoFar);
-    steps.push(withLink(step(tree, p, p === other ? name : rel), downLinks[k - 1]));
+    const rel = p === other ? name : linkedName(up, k, tree.person(p).sex, half, upTypes, defined(downLinks.slice(0, k)));
+    steps.push(withLink(step(tree, p, rel), downLinks[k - 1]));
   }
   return { ladder: { kinship: { kind: 'non-birth', name, up, down, half, commonAncestors: common, links }, steps }, cost: up + down };
 }
@@ -250,11 +245,12 @@ const STEP_JOINED = new Set(['father', 'mother', 'parent', 'son', 'daughter', 'c
  * for the same distances, qualified by the kind of link ("adoptive mother", "adopted son",
  * "stepfather", "step-grandmother", "foster son", "guardian", "father by sealing").
  * `upLinks` are the non-birth links on the way up from the start person, `downLinks` those on
- * the way down to the other person.
+ * the way down to the other person; with none, it is the blood name.
  */
 export function linkedName(up: number, down: number, sex: Sex, half: boolean, upLinks: readonly Exclude<LinkType, 'birth'>[], downLinks: readonly Exclude<LinkType, 'birth'>[]): string {
   const all = [...upLinks, ...downLinks];
-  const type = LINK_PRECEDENCE.find((t) => all.includes(t)) ?? 'other';
+  const type = LINK_PRECEDENCE.find((t) => all.includes(t));
+  if (type === undefined) return bloodName(up, down, sex, half);
   // A step relation has no "half": a stepbrother shares no parent by birth.
   const base = bloodName(up, down, sex, half && type !== 'step');
   switch (type) {
@@ -272,7 +268,7 @@ export function linkedName(up: number, down: number, sex: Sex, half: boolean, up
       return `${base} by guardianship`;
     case 'sealed':
       return `${base} by sealing`;
-    default:
+    case 'other':
       return `${base} (not by birth)`;
   }
 }

@@ -185,23 +185,18 @@ export class SearchIndex {
       });
       bases.push({ count: slice.length, people: () => slice });
     };
-    if (this.#alternates.size === 0) {
-      text(this.#surname, query.surname);
-      text(this.#given, query.given);
-    } else {
-      // Both name filters must hold for one name: the primary, or one of the alternates.
-      const surnames = text(this.#surname, query.surname, false);
-      const givens = text(this.#given, query.given, false);
-      if (surnames || givens) {
-        const ok = (flags: Uint8Array | undefined, id: number): boolean => flags === undefined || (id >= 0 && flags[id] === 1);
-        checks.push((i) => {
-          if (ok(givens, this.#given.perPerson[i] as number) && ok(surnames, this.#surname.perPerson[i] as number)) return true;
-          const alt = this.#alternates.get(i);
-          if (!alt) return false;
-          for (let k = 0; k < alt.length; k += 2) if (ok(givens, alt[k] as number) && ok(surnames, alt[k + 1] as number)) return true;
-          return false;
-        });
-      }
+    // Both name filters must hold for one name: the primary, or one of the alternates.
+    const surnames = text(this.#surname, query.surname, false);
+    const givens = text(this.#given, query.given, false);
+    if (surnames || givens) {
+      const ok = (flags: Uint8Array | undefined, id: number): boolean => flags === undefined || (id >= 0 && flags[id] === 1);
+      checks.push((i) => {
+        if (ok(givens, this.#given.perPerson[i] as number) && ok(surnames, this.#surname.perPerson[i] as number)) return true;
+        const alt = this.#alternates.get(i);
+        if (!alt) return false;
+        for (let k = 0; k < alt.length; k += 2) if (ok(givens, alt[k] as number) && ok(surnames, alt[k + 1] as number)) return true;
+        return false;
+      });
     }
     text(this.#birthPlace, query.birthPlace);
     text(this.#deathPlace, query.deathPlace);

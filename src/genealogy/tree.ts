@@ -137,13 +137,18 @@ export class FamilyTree {
   /** Each parent of `i` with the family and the kind of link (a parent in two families appears twice). */
   parentLinks(i: number): ParentLink[] {
     const out: ParentLink[] = [];
+    this.eachParent(i, (parent, link, family) => out.push({ parent, family, link }));
+    return out;
+  }
+
+  /** Call `visit` for each parent of `i` with the kind of link and the family, allocating nothing. */
+  eachParent(i: number, visit: (parent: number, link: LinkType, family: number) => void): void {
     for (const family of this.#childIn.of(i)) {
       const f = this.families[family] as Family;
       const link = f.links?.get(i);
-      if (f.husband !== undefined) out.push({ parent: f.husband, family, link: link?.father ?? 'birth' });
-      if (f.wife !== undefined && f.wife !== f.husband) out.push({ parent: f.wife, family, link: link?.mother ?? 'birth' });
+      if (f.husband !== undefined) visit(f.husband, link?.father ?? 'birth', family);
+      if (f.wife !== undefined && f.wife !== f.husband) visit(f.wife, link?.mother ?? 'birth', family);
     }
-    return out;
   }
 
   /**
