@@ -350,7 +350,7 @@ class GedcomReader {
         case 'FAMC':
         case 'FAMS': {
           if (line.value.trim() === '@VOID@') break; // GEDCOM 7: a pointer to nothing, on purpose
-          const family = /^@([^@\s]+)@$/.exec(line.value.trim())?.[1];
+          const family = pointer(line.value);
           if (!family) {
             this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
             break;
@@ -368,7 +368,7 @@ class GedcomReader {
           for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
             const sub = lines[j] as Line;
             if (sub.level !== 2 || sub.tag !== 'FAMC') continue;
-            const family = /^@([^@\s]+)@$/.exec(sub.value.trim())?.[1];
+            const family = pointer(sub.value);
             if (!family || family === 'VOID') break;
             let by = 'BOTH';
             for (let k = j + 1; k < lines.length && (lines[k] as Line).level > 2; k++) {
@@ -505,7 +505,7 @@ class GedcomReader {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as Line;
       if (line.level !== 1) continue;
-      const ref = /^@([^@\s]+)@$/.exec(line.value.trim())?.[1];
+      const ref = pointer(line.value);
       switch (line.tag) {
         case 'HUSB':
         case 'WIFE':
@@ -551,6 +551,11 @@ function findPath(record: RecordLines, tags: readonly string[]): Line | undefine
     }
   }
   return undefined;
+}
+
+/** The id in a pointer value (`@F1@` → `F1`), or `undefined` when the value is not a pointer. */
+function pointer(value: string): string | undefined {
+  return /^@([^@\s]+)@$/.exec(value.trim())?.[1];
 }
 
 /**
