@@ -162,6 +162,12 @@ function killBrowsersLeft(): number {
 
 const settle = (s: PromiseSettledResult<{ name: unknown }>): Answer => (s.status === 'fulfilled' ? s.value : s.reason instanceof Error ? s.reason : new Error(String(s.reason)));
 
+/** Our side, from a supervisor's or a dispatcher's `withLane`: each page navigated and read on a lane. */
+function onLanes(work: Work, withLane: Parameters<typeof laneVisitor>[0], close: () => Promise<void>): { answers: () => Promise<Answer[]>; close: () => Promise<void> } {
+  const visit = laneVisitor(withLane, work.site.origin);
+  return { answers: async () => (await mapConcurrent(work.pages, work.concurrency, (page) => visit(page))).map(settle), close };
+}
+
 const CONTENDERS: readonly Contender[] = [
   {
     name: 'lanes',
@@ -171,11 +177,7 @@ const CONTENDERS: readonly Contender[] = [
         const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }), lanes: work.concurrency });
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([cookieFor(work)]));
-        const visit = laneVisitor((fn) => supervisor.withLane(fn), work.site.origin);
-        return {
-          answers: async () => (await mapConcurrent(work.pages, work.concurrency, (page) => visit(page))).map(settle),
-          close: () => supervisor.stop(),
-        };
+        return onLanes(work, (fn) => supervisor.withLane(fn), () => supervisor.stop());
       }, work.pages.length),
   },
   {
@@ -186,11 +188,7 @@ const CONTENDERS: readonly Contender[] = [
         const d = createWorkDispatcher({ workers: work.concurrency, lanes: 1, browser: { tmpRoot: work.root, args: [MARK] } });
         await d.start();
         await d.broadcast(ImportCookies([cookieFor(work)]));
-        const visit = laneVisitor((fn) => d.withLane(fn), work.site.origin);
-        return {
-          answers: async () => (await mapConcurrent(work.pages, work.concurrency, (page) => visit(page))).map(settle),
-          close: () => d.stop(),
-        };
+        return onLanes(work, (fn) => d.withLane(fn), () => d.stop());
       }, work.pages.length),
   },
   ...(['page', 'context', 'browser'] as const).map(

@@ -94,3 +94,15 @@ export function machineInfo(): MachineInfo {
 export function machineLine(m: MachineInfo): string {
   return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; Node ${m.node}; ${m.chromium}. Command: ${m.command}`;
 }
+
+/** What the reference site counted, by route (`site.counts()`), summed the way the benchmarks report it. */
+export function siteCounts(counts: Readonly<Record<string, number>>): { apiCalls: number; authChecks: number; pageLoads: number; signIns: number; ladderFetches: number } {
+  const sum = (pred: (route: string) => boolean): number => Object.entries(counts).reduce((n, [route, v]) => (pred(route) ? n + v : n), 0);
+  return {
+    apiCalls: sum((route) => route.includes(' /api/')),
+    authChecks: counts['GET /api/me'] ?? 0,
+    pageLoads: sum((route) => route.startsWith('GET /') && !route.includes(' /api/') && !route.includes('favicon')),
+    signIns: counts['POST /sign-in'] ?? 0,
+    ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
+  };
+}

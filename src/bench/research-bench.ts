@@ -16,6 +16,7 @@ import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { researchBatchFor } from './research-batch.js';
+import { siteCounts } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -49,15 +50,14 @@ async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: st
       for (const d of r.details) detailed.add(d.person.id);
     }
     const wallMs = performance.now() - started;
-    const counts = site.counts();
-    const sum = (pred: (k: string) => boolean) => Object.entries(counts).reduce((n, [k, v]) => (pred(k) ? n + v : n), 0);
+    const counts = siteCounts(site.counts());
     return {
       mode,
       wallMs,
-      apiCalls: sum((k) => k.includes(' /api/')),
-      ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
-      authChecks: counts['GET /api/me'] ?? 0,
-      pageLoads: sum((k) => k.startsWith('GET /') && !k.includes(' /api/') && !k.includes('favicon')),
+      apiCalls: counts.apiCalls,
+      ladderFetches: counts.ladderFetches,
+      authChecks: counts.authChecks,
+      pageLoads: counts.pageLoads,
       distinctDetailed: detailed.size,
     };
   } finally {

@@ -19,7 +19,7 @@ import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { intFlag, machineInfo, machineLine, median, textLog } from './report.js';
+import { intFlag, machineInfo, machineLine, median, siteCounts, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -79,17 +79,16 @@ async function runMode(site: TreeSite, mode: Mode, concurrency: number, password
   try {
     await mapConcurrent(paths, concurrency, (path) => session.get(path));
     const wallMs = performance.now() - started;
-    const counts = site.counts();
-    const sum = (pred: (k: string) => boolean): number => Object.entries(counts).reduce((n, [k, v]) => (pred(k) ? n + v : n), 0);
+    const counts = siteCounts(site.counts());
     const stats = session.stats();
     return {
       mode,
       callers: concurrency,
       wallMs,
-      authChecks: counts['GET /api/me'] ?? 0,
-      pageLoads: sum((k) => k.startsWith('GET /') && !k.includes(' /api/') && !k.includes('favicon')),
-      signIns: counts['POST /sign-in'] ?? 0,
-      apiCalls: sum((k) => k.includes(' /api/')),
+      authChecks: counts.authChecks,
+      pageLoads: counts.pageLoads,
+      signIns: counts.signIns,
+      apiCalls: counts.apiCalls,
       navigations: stats.navigations,
       cookieSyncs: stats.cookieSyncs,
       probesCoalesced: stats.probesCoalesced,
