@@ -1,4 +1,5 @@
 import type { Criteria } from '../genealogy/scoring.js';
+import type { LinkType } from '../genealogy/tree.js';
 import type { ResearchResult, Timings } from './research.js';
 
 /** Human-readable output of one research result, as the design note describes it. */
@@ -18,8 +19,8 @@ export function formatResult(r: ResearchResult): string[] {
     out.push(`    ${'total'.padEnd(52)} ${String(best.score.total).padStart(3)}`);
   }
   for (const d of r.details) {
-    const list = (people: readonly { name: string; lifespan: string; link?: string }[]) =>
-      people.length ? people.map((p) => `${p.name}${p.lifespan ? ` (${p.lifespan})` : ''}${p.link ? ` [by ${LINK_WORDS[p.link] ?? p.link}]` : ''}`).join('; ') : '—';
+    const list = (people: readonly { name: string; lifespan: string; link?: Exclude<LinkType, 'birth'> }[]) =>
+      people.length ? people.map((p) => `${p.name}${p.lifespan ? ` (${p.lifespan})` : ''}${p.link ? ` [by ${LINK_WORDS[p.link]}]` : ''}`).join('; ') : '—';
     out.push(`  Family of ${d.person.name}:`);
     out.push(`    Parents:  ${list(d.family.parents)}`);
     out.push(`    Spouses:  ${list(d.family.spouses)}`);
@@ -27,7 +28,7 @@ export function formatResult(r: ResearchResult): string[] {
     out.push(`  Relationship path from ${d.person.name} to ${d.ladder.to.name}: ${d.ladder.relationship}`);
     if (d.ladder.steps.length === 0) out.push('    (not related)');
     d.ladder.steps.forEach((s, i) => {
-      if (s.link) out.push(`       | linked by ${LINK_WORDS[s.link] ?? s.link}`);
+      if (s.link) out.push(`       | linked by ${LINK_WORDS[s.link]}`);
       out.push(`    ${i + 1}. ${s.name}${s.lifespan ? ` (${s.lifespan})` : ''} - ${s.relationship}`);
     });
   }
@@ -35,7 +36,7 @@ export function formatResult(r: ResearchResult): string[] {
 }
 
 /** How a parent link that is not a birth link is written. */
-export const LINK_WORDS: Readonly<Record<string, string>> = {
+export const LINK_WORDS: Readonly<Record<Exclude<LinkType, 'birth'>, string>> = {
   adopted: 'adoption',
   foster: 'fostering',
   step: 'a step link',
