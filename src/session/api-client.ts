@@ -100,7 +100,7 @@ export class ApiClient {
         this.#stats.rateLimitWaitMs += await this.limiter.acquire(signal);
         this.#stats.requests++;
         const headers: Record<string, string> = { accept: 'application/json' };
-        const cookie = this.#cookieHeader(url);
+        const cookie = this.#jar.header(url);
         if (cookie) headers['cookie'] = cookie;
         if (method !== 'GET' && this.#csrf) headers[this.#csrfHeader] = this.#csrf;
         if (body !== undefined) headers['content-type'] = 'application/json';
@@ -161,10 +161,6 @@ export class ApiClient {
     }
     this.limiter.onSuccess();
     return (await res.json()) as T;
-  }
-
-  #cookieHeader(url: URL): string {
-    return this.#jar.header(url);
   }
 
   /** Cookies the answer set, changed or deleted go into the jar, and (only those a browser would accept) back to the browser. */
