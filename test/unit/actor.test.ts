@@ -175,6 +175,25 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     await actor.stop();
   });
 
+  it('a task that finds its tab closed before the crash event comes leaves the tab: the next task on the lane opens a new one', async () => {
+    const { actor, fake, events } = setup({ actorMode, manual: false });
+    await actor.start();
+    await actor.submit(Navigate(`${origin}/`));
+    const crash = fake.crashPageQuietly();
+    await expect(actor.submit(ExecuteJS('return 1'))).rejects.toMatchObject({ code: 'ERR_ACTOR_CRASHED' });
+    expect(await actor.submit(ExecuteJS('return 2'))).toBe(2);
+    expect(fake.calls.newPage).toBe(2);
+    expect(fake.pageIds).not.toContain(crash.pageId); // the dead tab was closed
+    // The crash event comes late: it is reported for its lane, and touches neither the new tab nor its tasks.
+    crash.announce();
+    expect(events.fault).toMatchObject([{ kind: 'page-crashed', lane: 0 }]);
+    expect(events.fault[0]?.taskId).toBeUndefined();
+    expect(await actor.submit(ExecuteJS('return 3'))).toBe(3);
+    expect(fake.calls.newPage).toBe(2);
+    expect(actor.state).toBe('ready');
+    await actor.stop();
+  });
+
   it('replaces a tab that does not stop after a timeout (wedged renderer)', async () => {
     const { actor, fake, clock, events } = setup({ actorMode, cancelGraceMs: 500 });
     await actor.start();

@@ -231,6 +231,21 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.stop();
   });
 
+  it('a tab found closed before its crash event comes: the check after the crash answer passes on a new tab, no restart', async () => {
+    const { supervisor, current, fakes } = setup();
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/`));
+    const crash = current().crashPageQuietly();
+    const victim = supervisor.submit(ExecuteJS('return 1', [], { idempotent: false }));
+    const next = supervisor.submit(ExecuteJS('return 2'));
+    await expect(victim).rejects.toMatchObject({ code: 'ERR_ACTOR_CRASHED' });
+    expect(await next).toBe(2);
+    crash.announce();
+    expect(fakes).toHaveLength(1);
+    expect(supervisor.health()).toMatchObject({ restarts: 0, lastFault: { kind: 'page-crashed' } });
+    await supervisor.stop();
+  });
+
   it('a renderer crash replaces the tab, not the browser, and the idempotent task is re-run', async () => {
     const { supervisor, current, fakes, events } = setup();
     await supervisor.startActor();

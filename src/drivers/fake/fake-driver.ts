@@ -55,6 +55,8 @@ interface FakePage {
   height: number;
   realm: vm.Context | undefined;
   crashed: boolean;
+  /** Crashed, with the event still to come: every operation fails as closed. */
+  closedUnderneath: boolean;
 }
 
 class FakeElement {}
@@ -157,6 +159,19 @@ export class FakeDriver implements Driver {
     this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
   }
 
+  /**
+   * Simulate a renderer crash whose event comes late: every operation on the tab fails at once as
+   * closed (as a real tab's own CDP session reports it), and `page-crashed` is emitted only when
+   * `announce()` is called (even after the tab was closed), as the browser's crash event may arrive
+   * after a task on the tab has already failed.
+   */
+  crashPageQuietly(pageId?: PageId): { pageId: PageId; announce(): void } {
+    const page = pageId === undefined ? [...this.#pages.values()].at(-1) : this.#pages.get(pageId);
+    if (!page) throw new Error(`No open tab ${pageId ?? ''} to crash`);
+    page.closedUnderneath = true;
+    return { pageId: page.id, announce: () => this.#emit({ type: 'page-crashed', pageId: page.id }) };
+  }
+
   /** Simulate a renderer crash: the tab stops answering (like a real crashed tab) and `page-crashed` is emitted. */
   crashPage(pageId?: PageId): void {
     const page = pageId === undefined ? [...this.#pages.values()].at(-1) : this.#pages.get(pageId);
@@ -176,7 +191,7 @@ export class FakeDriver implements Driver {
     return this.#op('newPage', op, async () => {
       const id = `page-${this.#nextPage++}`;
       const context = options.isolated ? { jar: new BrowserCookieJar(), storage: new Map(), version: 0 } : this.#shared;
-      this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false });
+      this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false, closedUnderneath: false });
       return id;
     });
   }
@@ -376,6 +391,7 @@ export class FakeDriver implements Driver {
   async #page(pageId: PageId): Promise<FakePage> {
     const page = this.#pages.get(pageId);
     if (!page) throw targetClosedError(`Page ${pageId} is closed or unknown`);
+    if (page.closedUnderneath) throw targetClosedError(`Page ${pageId} crashed: Session closed`);
     // A crashed tab never answers: only the caller's deadline ends the wait.
     if (page.crashed) return NEVER;
     return page;

@@ -158,6 +158,8 @@ interface Entry {
   interrupted: Deferred<void> | undefined;
   /** Its tab crashed under it: nothing of it can still run, so there is no grace to wait out. */
   tabGone: boolean;
+  /** The tab it ran on, once it asked for one. */
+  pageId: PageId | undefined;
 }
 
 let actorCounter = 0;
@@ -191,6 +193,8 @@ export class BrowserActor {
   /** Each lane's tab, once opened. */
   #pages = new Map<number, PageId>();
   #pagePromises = new Map<number, Promise<PageId>>();
+  /** Tabs forgotten after a task found them closed, by the lane they served: see {@link #dropPage}. */
+  readonly #droppedPages = new Map<PageId, number>();
   #pumping = false;
   #seq = 0;
   #inFlight = new Set<Entry>();
@@ -404,6 +408,7 @@ export class BrowserActor {
       controller: undefined,
       interrupted: undefined,
       tabGone: false,
+      pageId: undefined,
     };
   }
 
@@ -462,7 +467,7 @@ export class BrowserActor {
         driver,
         limits: this.#limits,
         op,
-        page: (o) => this.#page(entry.lane, o),
+        page: (o) => this.#pageFor(entry, o),
         scope: (o) => (this.#isolatedLanes ? this.#page(entry.lane, o) : Promise.resolve(undefined)),
       });
     } catch (error) {
@@ -479,6 +484,9 @@ export class BrowserActor {
       (error: unknown) => {
         workEnded = true;
         this.#inFlight.delete(entry);
+        // The tab closed under the task while the browser may still be up (the renderer died and
+        // the driver's connection said so before the crash event came): never run on it again.
+        if (isTargetClosed(error)) this.#dropPage(entry);
         this.#settle(entry, undefined, this.#taskError(entry, error));
       },
     );
@@ -517,6 +525,30 @@ export class BrowserActor {
       this.#pagePromises.set(lane, pending);
     }
     return pending;
+  }
+
+  /** The lane's tab for `entry`, remembered on the entry so a failure can tell which tab it was. */
+  #pageFor(entry: Entry, op: DriverOpOptions): Promise<PageId> {
+    const open = this.#pages.get(entry.lane);
+    if (open !== undefined) {
+      entry.pageId = open;
+      return Promise.resolve(open);
+    }
+    return this.#page(entry.lane, op).then((id) => (entry.pageId = id));
+  }
+
+  /**
+   * Forget the tab `entry` ran on if it is still its lane's tab: the next task on the lane opens
+   * a new one. A crash event that comes for it later is reported, but answers no task (the lane
+   * may already serve the next one on its new tab).
+   */
+  #dropPage(entry: Entry): void {
+    const id = entry.pageId;
+    if (id === undefined || this.#pages.get(entry.lane) !== id) return;
+    this.#pages.delete(entry.lane);
+    this.#droppedPages.set(id, entry.lane);
+    if (this.#droppedPages.size > 16) this.#droppedPages.delete(this.#droppedPages.keys().next().value as PageId);
+    void this.#driver?.closePage(id, { timeoutMs: this.#closeTimeoutMs }).catch(() => undefined);
   }
 
   #laneOf(pageId: PageId): number | undefined {
@@ -626,6 +658,12 @@ export class BrowserActor {
   #onDriverEvent(event: DriverEvent): void {
     if (event.type === 'disconnected') {
       this.#onBrowserGone(event.reason);
+      return;
+    }
+    const dropped = this.#droppedPages.get(event.pageId);
+    if (dropped !== undefined) {
+      this.#droppedPages.delete(event.pageId);
+      this.#emitFault('page-crashed', `the tab of lane ${dropped} crashed`, undefined, dropped);
       return;
     }
     const lane = this.#laneOf(event.pageId);
@@ -774,6 +812,7 @@ export class BrowserActor {
       else await driver.close({ timeoutMs: this.#closeTimeoutMs }).catch(() => driver.kill());
     }
     this.#pages.clear();
+    this.#droppedPages.clear();
     this.#ledger.clear();
   }
 

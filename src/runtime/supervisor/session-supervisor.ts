@@ -729,10 +729,12 @@ export class SessionSupervisor {
     this.#occupy(lane, 'probe', this.#clock.now() + timeoutMs);
     if (verify) this.#verifying = true;
     let ok = false;
+    let why = 'it answered something other than 1';
     try {
       ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index })) === 1;
-    } catch {
+    } catch (error) {
       ok = false;
+      why = describeProbeError(error);
     }
     if (verify) this.#verifying = false;
     if (generation === this.#generation) {
@@ -741,7 +743,7 @@ export class SessionSupervisor {
         this.#probeFailures = 0;
         if (this.#state === 'degraded') this.#setState('healthy', 'probe answered');
       } else if (verify && this.#actor === actor) {
-        this.#fault('browser-disconnected', 'the browser failed its check after a task crashed on it');
+        this.#fault('browser-disconnected', `the browser failed its check after a task crashed on it (${why})`);
       } else if (this.#actor === actor && actor.state === 'ready') {
         this.#probeFailures++;
         if (this.#probeFailures >= limit) {
@@ -1187,4 +1189,12 @@ export class SessionSupervisor {
 function removeFrom<T>(list: T[], item: T): void {
   const i = list.indexOf(item);
   if (i !== -1) list.splice(i, 1);
+}
+
+/** A probe's failure in one short line for the fault's reason: its code and the first line of its message. */
+function describeProbeError(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const short = message.length > 200 ? `${message.slice(0, 200)}…` : message;
+  return typeof code === 'string' ? `${code}: ${short}` : short;
 }
