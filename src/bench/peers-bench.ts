@@ -1,21 +1,36 @@
 /**
- * `npm run bench:peers` — us beside the tools users would otherwise pick, on the same workload in
- * the same run (issue 14, item 2, workload A): N reference-site person pages, each a navigation
- * and a read of the name and lifespan, at concurrency 1, 2 and 4.
+ * `npm run bench:peers` — us beside the tools users would otherwise pick, on the same workloads in
+ * the same run (issue 14, item 2). All contenders drive the system Chromium with the same required
+ * flags and are signed in with the same session; each is timed from a cold start (launch included)
+ * to the last answer. Contenders run interleaved within each round (the order rotates), `--rounds`
+ * rounds; figures are medians with their spread (min–max).
  *
- * Contenders, all driving the system Chromium with the same required flags, all signed in with
- * the same session cookie, each timed from a cold start (launch included) to the last answer:
+ * Workload A, independent pages: N reference-site person pages, each a navigation and a read of
+ * the name and lifespan, at concurrency 1, 2 and 4. Contenders:
  *  - us: one supervised browser with N lanes; and the WorkDispatcher with N worker processes
  *    (1 lane each);
  *  - puppeteer-cluster (on puppeteer-core) in its three modes: page, context (its default) and
  *    browser;
  *  - Crawlee's PlaywrightCrawler (its defaults, with min and max concurrency set to N);
  *  - plain Playwright with a hand-written pool: one browser, N tabs (the no-framework limit).
- * Contenders run interleaved within each round (the order rotates), `--rounds` rounds per
- * concurrency; each figure is the median with its spread (min–max). Peak RSS is summed over every
- * process the contender started, sampled every 250 ms.
- * Flags: `--json`, `--pages=N` (default 60), `--rounds=N` (default 2), `--latency=MS` (the person
- * route's latency, default 20), `--concurrency=1,2,4`, `--only=name,name` (contender names).
+ * Peak RSS is summed over every process the contender started, sampled every 250 ms.
+ *
+ * Workload B, crashes during work: the same kind of pages, each tagged `?task=k` so the site
+ * counts its loads, while one of the contender's browsers is SIGKILLed every K seconds (K = 8 and
+ * 2). Everyone gets the same attempt budget: 1 + `--retries` (puppeteer-cluster `retryLimit`,
+ * Crawlee `maxRequestRetries`, our `maxAttempts`, with a standby browser). Reported: completed,
+ * lost and duplicated tasks, extra page loads at the site, wall time, and the processes and temp
+ * entries left behind. Contenders: our lanes and dispatcher, puppeteer-cluster (default mode) and
+ * Crawlee. Plain Playwright has no recovery of its own, so it is not in this workload.
+ *
+ * Workload C, signed-in API work: see ./peers-api.ts.
+ *
+ * Flags: `--json`, `--workloads=A,B,C`, `--rounds=N` (default 2), `--only=name,name` (contender
+ * names). A: `--pages=N` (default 60), `--latency=MS` (the person route's, default 20),
+ * `--concurrency=1,2,4`. B: `--crash-pages=N` (default 60), `--kill-every=8,2` (seconds),
+ * `--crash-concurrency=N` (default 2), `--retries=N` (default 7), `--crash-deadline=S` (default
+ * 150). C: `--queries=N` (default 30), `--api-concurrency=N` (default 4), `--api-latency=MS`
+ * (default 30), `--api-rate=N` (requests per second both sides keep, default 50).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,146 +41,95 @@ import { chromium } from 'playwright-core';
 import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import { Cluster } from 'puppeteer-cluster';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/playwright/find-chromium.js';
-import { listProcesses, signalGroup, signalProcess, waitFor } from '../drivers/process-tree.js';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
 import { generateTree } from '../genealogy/synthetic.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
-import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
+import { startTreeSite } from '../site/server.js';
+import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
+import {
+  type Answer,
+  type Contender,
+  type Running,
+  MARK,
+  type Work,
+  benchBrowsers,
+  collecting,
+  cookieFor,
+  escaped,
+  executablePath,
+  flags,
+  killBrowser,
+  readInPage,
+  removeTempLeftovers,
+  tempEntries,
+  timed,
+} from './peers-common.js';
+import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
 import { descendantsRss, intFlag, machineInfo, machineLine, median, signInOverHttp, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
-const pagesPerRun = intFlag(args, 'pages', 60, 1);
 const rounds = intFlag(args, 'rounds', 2, 1);
+const workloads = new Set(
+  listFlag('workloads', ['A', 'B', 'C']).map((w) => {
+    if (!['A', 'B', 'C'].includes(w)) throw new Error(`--workloads takes A, B and C, got ${w}`);
+    return w;
+  }),
+);
+const pagesPerRun = intFlag(args, 'pages', 60, 1);
 const latencyMs = intFlag(args, 'latency', 20, 0);
-const concurrencies = listFlag('concurrency', ['1', '2', '4']).map((c) => {
-  const n = Number(c);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--concurrency takes integers from 1 to 16, got ${c}`);
-  return n;
-});
+const concurrencies = integers('concurrency', ['1', '2', '4']);
+const crashPagesPerRun = intFlag(args, 'crash-pages', 60, 1);
+const killEvery = integers('kill-every', ['8', '2']);
+const crashConcurrency = intFlag(args, 'crash-concurrency', 2, 1);
+const retries = intFlag(args, 'retries', 7, 0);
+const crashDeadlineS = intFlag(args, 'crash-deadline', 150, 10);
+const apiRate = intFlag(args, 'api-rate', 50, 1);
+const apiSettings: ApiSettings = {
+  queries: intFlag(args, 'queries', 30, 1),
+  concurrency: intFlag(args, 'api-concurrency', 4, 1),
+  latencyMs: intFlag(args, 'api-latency', 30, 0),
+  rate: { capacity: apiRate, refillPerSecond: apiRate },
+};
+/** The contenders of workload B: ours, and each peer that recovers from a dead browser by itself, in its default mode. */
+const CRASH_CONTENDERS = ['lanes', 'dispatcher', 'puppeteer-cluster-context', 'crawlee'];
 const log = textLog(asJson);
+
+function integers(name: string, fallback: string[]): number[] {
+  return listFlag(name, fallback).map((c) => {
+    const n = Number(c);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
+    return n;
+  });
+}
 
 function listFlag(name: string, fallback: string[]): string[] {
   const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   return raw === undefined ? fallback : raw.split(',').filter(Boolean);
 }
 
-/** What every contender is given and must give back. */
-interface Work {
-  readonly site: TreeSite;
-  readonly sid: string;
-  readonly pages: readonly PersonPage[];
-  readonly concurrency: number;
-  readonly root: string;
-}
-type Answer = { name: unknown } | Error;
-
-interface Contender {
-  readonly name: string;
-  readonly label: string;
-  /** Start cold, do every page, return one answer per page (in page order), and stop. */
-  run(work: Work): Promise<{ answers: Answer[]; wallMs: number; leftover: number }>;
-}
-
-const executablePath = findChromium();
-/** On every browser's command line (Chromium ignores switches it does not know): how the benchmark finds its own browsers. */
-const MARK = `--browser-actor-bench=${randomBytes(6).toString('hex')}`;
-const flags = [...REQUIRED_CHROMIUM_FLAGS, MARK];
-const cookieFor = (work: Work) => ({ name: 'sid', value: work.sid, url: work.site.origin, httpOnly: true, sameSite: 'Lax' as const });
-const readInPage = `(() => { ${READ_PERSON} })()`;
-
-/**
- * Errors a contender's library threw where nobody could catch them (puppeteer-cluster's browser
- * mode rejects "Unable to get browser page" from inside its worker loop when launches keep
- * missing its 5 s limit): recorded against the running contender instead of ending the process.
- */
-const escaped: unknown[] = [];
-let onEscape: (() => void) | undefined;
-process.on('unhandledRejection', (reason) => {
-  escaped.push(reason);
-  onEscape?.();
-});
-
-/** How long one contender may take for its pages before the rest count as failed. */
-const deadlineMs = (pages: number): number => 60_000 + pages * 5_000;
-
-/**
- * Time a contender from its start to its answers; `close` runs after, untimed. A contender that
- * has not answered every page by the deadline gets the missing ones as errors, and whatever it
- * left running is killed.
- */
-async function timed(start: () => Promise<{ answers: () => Promise<Answer[]>; close: () => Promise<void> }>, pages: number): Promise<{ answers: Answer[]; wallMs: number; leftover: number }> {
-  let leftover: number;
-  const started = performance.now();
-  const setup = await start();
-  let timer: NodeJS.Timeout | undefined;
-  // The deadline, or a library error nobody can catch (its pages would never be answered): the
-  // pages not answered by then count as failed.
-  let lost = `not finished within ${deadlineMs(pages) / 1000} s`;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), deadlineMs(pages));
-    onEscape = () => {
-      lost = 'stopped by an error thrown inside the library';
-      resolve(undefined);
-    };
-  });
-  let answers: Answer[] | undefined;
-  let wallMs: number;
-  try {
-    answers = await Promise.race([setup.answers(), late]);
-    wallMs = performance.now() - started;
-  } finally {
-    clearTimeout(timer);
-    onEscape = undefined;
-    let closeTimer: NodeJS.Timeout | undefined;
-    await Promise.race([setup.close().catch(() => undefined), new Promise((resolve) => (closeTimer = setTimeout(resolve, 30_000)))]);
-    clearTimeout(closeTimer);
-    // Give a closed browser's helpers a moment to exit on their own before counting them.
-    await waitFor(() => benchBrowsers().length === 0, 3000, 100);
-    leftover = killBrowsersLeft();
-  }
-  return { answers: answers ?? Array.from({ length: pages }, () => new Error(lost)), wallMs, leftover };
-}
-
-/**
- * The browser processes this benchmark's contenders started: every browser is launched with
- * {@link MARK} on its command line, and its helpers (renderers, the crash handler, which runs in
- * a process group of its own) name the browser's profile directory on theirs.
- */
-function benchBrowsers(): { pid: number; pgid: number; main: boolean }[] {
-  const all = listProcesses().filter((p) => p.state !== 'Z' && p.pid !== process.pid);
-  const mains = all.filter((p) => p.cmdline.includes(MARK));
-  const profiles = mains.map((p) => /--user-data-dir=([^\0]+)/.exec(p.cmdline)?.[1]).filter((d): d is string => d !== undefined);
-  return all
-    .filter((p) => p.cmdline.includes(MARK) || profiles.some((d) => p.cmdline.includes(d)))
-    .map((p) => ({ pid: p.pid, pgid: p.pgid, main: p.cmdline.includes(MARK) }));
-}
-
-/**
- * Kill the browser processes a contender left running after it closed (some libraries abandon a
- * browser whose launch missed their timeout; it then runs on, parented to init). Returns how
- * many there were.
- */
-function killBrowsersLeft(): number {
-  const left = benchBrowsers();
-  for (const p of left) {
-    if (p.main && p.pgid === p.pid) signalGroup(p.pid, 'SIGKILL');
-    else signalProcess(p.pid, 'SIGKILL');
-  }
-  return left.length;
-}
-
-const settle = (s: PromiseSettledResult<{ name: unknown }>): Answer => (s.status === 'fulfilled' ? s.value : s.reason instanceof Error ? s.reason : new Error(String(s.reason)));
-
 /** Our side, from a supervisor's or a dispatcher's `withLane`: each page navigated and read on a lane. */
-function onLanes(work: Work, withLane: Parameters<typeof laneVisitor>[0], close: () => Promise<void>): { answers: () => Promise<Answer[]>; close: () => Promise<void> } {
+function onLanes(work: Work, withLane: Parameters<typeof laneVisitor>[0], close: () => Promise<void>): Running {
   const visit = laneVisitor(withLane, work.site.origin);
-  return { answers: async () => (await mapConcurrent(work.pages, work.concurrency, (page) => visit(page))).map(settle), close };
+  const read = async (page: PersonPage) => {
+    const answer = await visit(page);
+    work.onRead?.(page.path);
+    return answer;
+  };
+  return { ...collecting(work.pages, work.concurrency, read), close };
+}
+
+/**
+ * Our recovery settings for workload B: the same attempt budget as the peers get (1 + retries),
+ * a standby browser, and room for the restarts a kill every few seconds causes.
+ */
+function ourRecovery(work: Work): Record<string, unknown> {
+  if (work.retries === undefined) return {};
+  // restoreUrl: a lane's read after a restart runs on its page again, not on a blank tab.
+  // defaultTimeoutMs: each task may wait as long as puppeteer-cluster's task timeout (60 s) here.
+  return { maxAttempts: work.retries + 1, standby: true, restartLimit: { maxRestarts: 20 }, restoreUrl: true, defaultTimeoutMs: 60_000 };
 }
 
 const CONTENDERS: readonly Contender[] = [
@@ -174,22 +138,28 @@ const CONTENDERS: readonly Contender[] = [
     label: 'browser-actor: 1 browser, N lanes',
     run: (work) =>
       timed(async () => {
-        const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }), lanes: work.concurrency });
+        const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }), lanes: work.concurrency, ...ourRecovery(work) });
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([cookieFor(work)]));
         return onLanes(work, (fn) => supervisor.withLane(fn), () => supervisor.stop());
-      }, work.pages.length),
+      }, work),
   },
   {
     name: 'dispatcher',
     label: 'browser-actor: N worker processes',
     run: (work) =>
       timed(async () => {
-        const d = createWorkDispatcher({ workers: work.concurrency, lanes: 1, browser: { tmpRoot: work.root, args: [MARK] } });
+        const recovery = ourRecovery(work);
+        const d = createWorkDispatcher({
+          workers: work.concurrency,
+          lanes: 1,
+          browser: { tmpRoot: work.root, args: [MARK] },
+          ...(work.retries === undefined ? {} : { maxAttempts: work.retries + 1, defaultTimeoutMs: 60_000, supervisor: recovery }),
+        });
         await d.start();
         await d.broadcast(ImportCookies([cookieFor(work)]));
         return onLanes(work, (fn) => d.withLane(fn), () => d.stop());
-      }, work.pages.length),
+      }, work),
   },
   ...(['page', 'context', 'browser'] as const).map(
     (mode): Contender => ({
@@ -203,6 +173,7 @@ const CONTENDERS: readonly Contender[] = [
             puppeteer,
             puppeteerOptions: { executablePath, args: flags, headless: true },
             timeout: 60_000,
+            ...(work.retries === undefined ? {} : { retryLimit: work.retries }),
           });
           const cookie = cookieFor(work);
           await cluster.task(async ({ page, data }: { page: PuppeteerPage; data: PersonPage }) => {
@@ -210,16 +181,17 @@ const CONTENDERS: readonly Contender[] = [
             await page.setCookie({ name: cookie.name, value: cookie.value, url: cookie.url, httpOnly: true, sameSite: 'Lax' });
             await page.goto(work.site.origin + data.path, { timeout: 30_000 });
             const answer: unknown = await page.evaluate(readInPage);
+            work.onRead?.(data.path);
             return answer as { name: unknown };
           });
           return {
-            answers: async () => (await Promise.allSettled(work.pages.map((p) => cluster.execute(p) as Promise<{ name: unknown }>))).map(settle),
+            ...collecting(work.pages, work.pages.length, (p) => cluster.execute(p) as Promise<{ name: unknown }>),
             close: async () => {
               await cluster.idle();
               await cluster.close();
             },
           };
-        }, work.pages.length),
+        }, work),
     }),
   ),
   {
@@ -236,6 +208,7 @@ const CONTENDERS: readonly Contender[] = [
             launchContext: { launcher: playwrightChromium, launchOptions: { executablePath, args: flags, headless: true } },
             minConcurrency: work.concurrency,
             maxConcurrency: work.concurrency,
+            ...(work.retries === undefined ? {} : { maxRequestRetries: work.retries }),
             preNavigationHooks: [
               async ({ page }) => {
                 await page.context().addCookies([cookie]);
@@ -243,6 +216,8 @@ const CONTENDERS: readonly Contender[] = [
             ],
             requestHandler: async ({ page, request }) => {
               byUrl.set(request.url, await page.evaluate<{ name: unknown }>(readInPage));
+              const url = new URL(request.url);
+              work.onRead?.(url.pathname + url.search);
             },
             failedRequestHandler: ({ request }, error) => {
               byUrl.set(request.url, error);
@@ -255,12 +230,13 @@ const CONTENDERS: readonly Contender[] = [
             await crawler.run(work.pages.map((p) => work.site.origin + p.path));
             return work.pages.map((p) => byUrl.get(work.site.origin + p.path) ?? new Error('no answer'));
           },
+          partial: () => work.pages.map((p) => byUrl.get(work.site.origin + p.path)),
           close: async () => {
             await crawler.teardown();
             rmSync(storage, { recursive: true, force: true });
           },
         };
-      }, work.pages.length),
+      }, work),
   },
   {
     name: 'playwright',
@@ -272,17 +248,14 @@ const CONTENDERS: readonly Contender[] = [
         await context.addCookies([cookieFor(work)]);
         const tabs = await Promise.all(Array.from({ length: work.concurrency }, () => context.newPage()));
         return {
-          answers: async () =>
-            (
-              await mapConcurrent(work.pages, work.concurrency, async (page, _i, slot) => {
-                const tab = tabs[slot] as (typeof tabs)[number];
-                await tab.goto(work.site.origin + page.path, { timeout: 30_000 });
-                return tab.evaluate<{ name: unknown }>(readInPage);
-              })
-            ).map(settle),
+          ...collecting(work.pages, work.concurrency, async (page, slot) => {
+            const tab = tabs[slot] as (typeof tabs)[number];
+            await tab.goto(work.site.origin + page.path, { timeout: 30_000 });
+            return tab.evaluate<{ name: unknown }>(readInPage);
+          }),
           close: () => browser.close(),
         };
-      }, work.pages.length),
+      }, work),
   },
 ];
 
@@ -299,14 +272,35 @@ export interface PeerRun {
   readonly example?: string;
   /** Browser processes still running after the contender closed (then killed by the benchmark). */
   readonly leftoverProcesses: number;
+  /** Entries the contender left in the temp directories after it closed (then removed by the benchmark). */
+  readonly leftoverTempEntries: number;
 }
 
+/** Workload B's figures for one run, on top of {@link PeerRun}'s. */
+export interface CrashRun extends PeerRun {
+  readonly killEverySeconds: number;
+  readonly kills: number;
+  readonly wallMs: number;
+  /** Tasks answered with the right page content. */
+  readonly completed: number;
+  /** Tasks not answered with the right content at the end (an error, or no answer by the deadline). */
+  readonly lost: number;
+  /** Tasks whose content reached the user's code more than once (counted there, each time it was read). */
+  readonly duplicated: number;
+  /** Loads of task pages the site served beyond one per task: re-runs after kills (counted at the site). */
+  readonly extraLoads: number;
+  /** Tasks whose page the site never served. */
+  readonly neverServed: number;
+}
+
+/** Run one contender, sampling the memory of everything it started and counting what it left behind. */
 async function measure(contender: Contender, work: Work): Promise<PeerRun> {
   let peak = descendantsRss();
   const sampler = setInterval(() => {
     peak = Math.max(peak, descendantsRss());
   }, 250);
   const escapedBefore = escaped.length;
+  const tempBefore = tempEntries(work.root);
   try {
     const ran = await contender.run(work);
     const { answers, wallMs } = ran;
@@ -315,6 +309,7 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
     return {
       ...(badAnswer === undefined ? {} : { example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(0, 300) }),
       leftoverProcesses: ran.leftover,
+      leftoverTempEntries: removeTempLeftovers(tempBefore, work.root, []),
       escaped: escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
       contender: contender.name,
       concurrency: work.concurrency,
@@ -328,26 +323,115 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
   }
 }
 
+/**
+ * Workload B: the same pages, each tagged `?task=k` so the site counts its loads, while a killer
+ * SIGKILLs one of the contender's browsers (its whole process group) every `killEvery` seconds
+ * until the answers are in. Every contender gets the same attempt budget (1 + `retries`).
+ */
+async function measureCrashes(contender: Contender, base: Omit<Work, 'pages' | 'onRead' | 'onStarted' | 'onAnswered'>, pages: readonly PersonPage[], served: Map<string, number>, killEvery: number): Promise<CrashRun> {
+  const reads = new Map<string, number>();
+  served.clear();
+  let kills = 0;
+  let killer: NodeJS.Timeout | undefined;
+  const started = performance.now();
+  let wallMs = 0;
+  const run = await measure(contender, {
+    ...base,
+    pages,
+    onRead: (path) => reads.set(path, (reads.get(path) ?? 0) + 1),
+    // Kills start once the contender is up: its work is what they interrupt, not its first launch.
+    onStarted: () => {
+      killer = setInterval(() => {
+        const mains = benchBrowsers().filter((p) => p.main);
+        const victim = mains[Math.floor(Math.random() * mains.length)];
+        if (!victim) return; // between browsers: nothing to kill this tick
+        killBrowser(victim);
+        kills++;
+      }, killEvery * 1000);
+    },
+    onAnswered: () => {
+      clearInterval(killer);
+      wallMs = performance.now() - started;
+    },
+  }).finally(() => clearInterval(killer));
+  const tags = pages.map((p) => new URL(p.path, 'http://x').searchParams.get('task') ?? '');
+  return {
+    ...run,
+    killEverySeconds: killEvery,
+    kills,
+    wallMs,
+    completed: pages.length - run.errors - run.wrong,
+    lost: run.errors + run.wrong,
+    duplicated: pages.filter((p) => (reads.get(p.path) ?? 0) > 1).length,
+    extraLoads: tags.reduce((n, t) => n + Math.max(0, (served.get(t) ?? 0) - 1), 0),
+    neverServed: tags.filter((t) => (served.get(t) ?? 0) === 0).length,
+  };
+}
+
+/** The median of `pick` over `runs`, with its spread. */
+function spread(runs: readonly PeerRun[], pick: (r: PeerRun) => number): { median: number; min: number; max: number } {
+  const values = runs.map(pick);
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+const round2 = (n: number): number => Number(n.toFixed(2));
+
 async function main(): Promise<void> {
   const only = listFlag('only', []);
-  const contenders = only.length === 0 ? CONTENDERS : CONTENDERS.filter((c) => only.includes(c.name));
-  if (contenders.length === 0) throw new Error(`--only names none of: ${CONTENDERS.map((c) => c.name).join(', ')}`);
+  const pick = <T extends { name: string }>(list: readonly T[]): T[] => (only.length === 0 ? [...list] : list.filter((c) => only.includes(c.name)));
+  const contenders = pick(CONTENDERS);
+  const crashContenders = pick(CONTENDERS.filter((c) => CRASH_CONTENDERS.includes(c.name)));
+  const apiContenders = pick(API_CONTENDERS);
+  if (contenders.length + apiContenders.length === 0) throw new Error(`--only names none of: ${[...CONTENDERS, ...API_CONTENDERS].map((c) => c.name).join(', ')}`);
   crawleeLog.setLevel(crawleeLog.LEVELS.OFF);
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false, knobs: { latencyMs: { 'GET /person/:id': latencyMs } } });
+  const served = new Map<string, number>();
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: false,
+    knobs: { latencyMs: { 'GET /person/:id': latencyMs } },
+    onServe: (method, url) => {
+      const task = url.searchParams.get('task');
+      if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
+    },
+  });
   const root = mkdtempSync(join(browserDirsRoot(), 'peers-'));
   const runs: PeerRun[] = [];
+  const crashRuns: CrashRun[] = [];
+  const apiRuns: ApiRun[] = [];
+  const total = (workloads.has('A') ? concurrencies.length * contenders.length : 0) + (workloads.has('B') ? killEvery.length * crashContenders.length : 0) + (workloads.has('C') ? apiContenders.length : 0);
+  let done = 0;
+  const progress = (what: string): void => log(`  [${++done}/${total * rounds}] ${what} …`);
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pagesPerRun);
-    for (const concurrency of concurrencies) {
-      for (let r = 0; r < rounds; r++) {
-        // Rotate the order each round, so no contender always runs first (cold machine) or last.
-        const order = contenders.map((_, k) => contenders[(k + r) % contenders.length] as Contender);
-        for (const c of order) {
-          log(`  concurrency ${concurrency}, round ${r + 1} of ${rounds}: ${c.name} …`);
-          runs.push(await measure(c, { site, sid, pages, concurrency, root }));
+    const crashPages = personPages(tree, crashPagesPerRun).map((p, k) => ({ ...p, path: `${p.path}?task=${k}` }));
+    for (let r = 0; r < rounds; r++) {
+      // Rotate the order each round, so no contender always runs first (cold machine) or last.
+      const rotate = <T>(list: readonly T[]): T[] => list.map((_, k) => list[(k + r) % list.length] as T);
+      if (workloads.has('A')) {
+        for (const concurrency of concurrencies) {
+          for (const c of rotate(contenders)) {
+            progress(`workload A, concurrency ${concurrency}, round ${r + 1}: ${c.name}`);
+            runs.push(await measure(c, { site, sid, pages, concurrency, root, deadlineMs: 60_000 + pages.length * 5_000 }));
+          }
+        }
+      }
+      if (workloads.has('B')) {
+        for (const k of killEvery) {
+          for (const c of rotate(crashContenders)) {
+            progress(`workload B, a kill every ${k} s, round ${r + 1}: ${c.name}`);
+            crashRuns.push(await measureCrashes(c, { site, sid, concurrency: crashConcurrency, root, retries, deadlineMs: crashDeadlineS * 1000 }, crashPages, served, k));
+          }
+        }
+      }
+      if (workloads.has('C')) {
+        for (const c of rotate(apiContenders)) {
+          progress(`workload C, round ${r + 1}: ${c.name}`);
+          apiRuns.push(await runApiContender(c, apiSettings));
         }
       }
     }
@@ -355,44 +439,128 @@ async function main(): Promise<void> {
     await site.close();
     rmSync(root, { recursive: true, force: true });
   }
-  const summary = concurrencies.flatMap((concurrency) =>
+
+  const summaryA = concurrencies.flatMap((concurrency) =>
     contenders.map((c) => {
       const mine = runs.filter((r) => r.contender === c.name && r.concurrency === concurrency);
-      const rates = mine.map((r) => r.pagesPerSecond);
+      if (mine.length === 0) return undefined;
+      const rate = spread(mine, (r) => r.pagesPerSecond);
       return {
         contender: c.name,
         label: c.label,
         concurrency,
-        pagesPerSecond: Number(median(rates).toFixed(2)),
-        min: Number(Math.min(...rates).toFixed(2)),
-        max: Number(Math.max(...rates).toFixed(2)),
+        pagesPerSecond: round2(rate.median),
+        min: round2(rate.min),
+        max: round2(rate.max),
         peakRssMb: Math.round(median(mine.map((r) => r.peakRssBytes)) / 2 ** 20),
         errors: mine.reduce((n, r) => n + r.errors, 0),
         wrong: mine.reduce((n, r) => n + r.wrong, 0),
         escaped: [...new Set(mine.flatMap((r) => r.escaped))],
         leftoverProcesses: mine.reduce((n, r) => n + r.leftoverProcesses, 0),
+        leftoverTempEntries: mine.reduce((n, r) => n + r.leftoverTempEntries, 0),
         ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
       };
-    }),
+    }).filter((s) => s !== undefined),
   );
+  const summaryB = killEvery.flatMap((k) =>
+    crashContenders.map((c) => {
+      const mine = crashRuns.filter((r) => r.contender === c.name && r.killEverySeconds === k);
+      if (mine.length === 0) return undefined;
+      const sum = (f: (r: CrashRun) => number): number => mine.reduce((n, r) => n + f(r), 0);
+      const wall = spread(mine, (r) => (r as CrashRun).wallMs / 1000);
+      return {
+        contender: c.name,
+        label: c.label,
+        killEverySeconds: k,
+        tasks: mine.length * crashPagesPerRun,
+        completed: sum((r) => r.completed),
+        lost: sum((r) => r.lost),
+        duplicated: sum((r) => r.duplicated),
+        extraLoads: sum((r) => r.extraLoads),
+        neverServed: sum((r) => r.neverServed),
+        kills: sum((r) => r.kills),
+        wallSeconds: round2(wall.median),
+        minWallSeconds: round2(wall.min),
+        maxWallSeconds: round2(wall.max),
+        leftoverProcesses: sum((r) => r.leftoverProcesses),
+        leftoverTempEntries: sum((r) => r.leftoverTempEntries),
+        escaped: [...new Set(mine.flatMap((r) => r.escaped))],
+        ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
+      };
+    }).filter((s) => s !== undefined),
+  );
+  const digests = new Set(apiRuns.filter((r) => r.error === undefined).map((r) => r.digest));
+  const summaryC = apiContenders
+    .map((c) => {
+      const mine = apiRuns.filter((r) => r.contender === c.name);
+      if (mine.length === 0) return undefined;
+      const ok = mine.filter((r) => r.error === undefined);
+      const wall = ok.length === 0 ? { median: Number.NaN, min: Number.NaN, max: Number.NaN } : { median: median(ok.map((r) => r.wallMs / 1000)), min: Math.min(...ok.map((r) => r.wallMs / 1000)), max: Math.max(...ok.map((r) => r.wallMs / 1000)) };
+      return {
+        contender: c.name,
+        label: c.label,
+        wallSeconds: round2(wall.median),
+        minWallSeconds: round2(wall.min),
+        maxWallSeconds: round2(wall.max),
+        apiCalls: median(mine.map((r) => r.apiCalls)),
+        authChecks: median(mine.map((r) => r.authChecks)),
+        signIns: median(mine.map((r) => r.signIns)),
+        pageLoads: median(mine.map((r) => r.pageLoads)),
+        failedRuns: mine.length - ok.length,
+        ...(mine.find((r) => r.error)?.error ? { error: mine.find((r) => r.error)?.error } : {}),
+      };
+    })
+    .filter((s) => s !== undefined);
   const machine = machineInfo();
-  const result = { machine, workload: 'A', pages: pagesPerRun, rounds, latencyMs, concurrencies, summary, runs };
+  const result = {
+    machine,
+    rounds,
+    A: workloads.has('A') ? { pages: pagesPerRun, latencyMs, concurrencies, summary: summaryA, runs } : undefined,
+    B: workloads.has('B') ? { pages: crashPagesPerRun, concurrency: crashConcurrency, retries, killEverySeconds: killEvery, deadlineSeconds: crashDeadlineS, summary: summaryB, runs: crashRuns } : undefined,
+    C: workloads.has('C') ? { ...apiSettings, answersAgree: digests.size <= 1, summary: summaryC, runs: apiRuns.map(({ digest: _d, ...rest }) => rest) } : undefined,
+  };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
   log();
   log(machineLine(machine));
-  log(`Workload A: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, cold start to last answer, ${rounds} interleaved round(s) (median, min–max)`);
-  for (const concurrency of concurrencies) {
-    const rows = summary.filter((s) => s.concurrency === concurrency);
-    const base = rows.find((s) => s.contender === 'playwright')?.pagesPerSecond;
-    log(`  concurrency ${concurrency}:`);
-    for (const s of rows) {
-      const ratio = base ? `${(s.pagesPerSecond / base).toFixed(2)}× Playwright` : '';
-      log(`    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
+  if (workloads.has('A')) {
+    log(`Workload A: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, cold start to last answer, ${rounds} interleaved round(s) (median, min–max)`);
+    for (const concurrency of concurrencies) {
+      const rows = summaryA.filter((s) => s.concurrency === concurrency);
+      const base = rows.find((s) => s.contender === 'playwright')?.pagesPerSecond;
+      log(`  concurrency ${concurrency}:`);
+      for (const s of rows) {
+        const ratio = base ? `${(s.pagesPerSecond / base).toFixed(2)}× Playwright` : '';
+        log(`    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
+      }
+    }
+  }
+  if (workloads.has('B')) {
+    log(`Workload B: ${crashPagesPerRun} tagged person pages at concurrency ${crashConcurrency}, one browser SIGKILLed every K s until the answers are in; ${retries + 1} attempts per page for everyone; ${rounds} round(s), totals (wall: median, min–max)`);
+    for (const k of killEvery) {
+      log(`  a kill every ${k} s:`);
+      for (const s of summaryB.filter((b) => b.killEverySeconds === k)) {
+        log(`    ${s.label.padEnd(52)} completed ${s.completed}/${s.tasks}, lost ${s.lost}, duplicated ${s.duplicated}, extra loads ${s.extraLoads}, kills ${s.kills}, wall ${s.wallSeconds.toFixed(1)} s (${s.minWallSeconds.toFixed(1)}–${s.maxWallSeconds.toFixed(1)}), left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
+      }
+    }
+  }
+  if (workloads.has('C')) {
+    log(`Workload C: the research batch (${apiSettings.queries} queries, ${apiSettings.concurrency} at a time, ${apiSettings.latencyMs} ms on every route, both at ${apiSettings.rate.refillPerSecond} requests/s), cold start to last result; answers ${digests.size <= 1 ? 'agree' : 'DIFFER'}`);
+    const base = summaryC.find((s) => s.contender === 'playwright-request')?.wallSeconds;
+    for (const s of summaryC) {
+      const ratio = base ? `${(s.wallSeconds / base).toFixed(2)}× Playwright's time` : '';
+      log(`    ${s.label.padEnd(62)} ${s.wallSeconds.toFixed(2)} s (${s.minWallSeconds.toFixed(2)}–${s.maxWallSeconds.toFixed(2)})  ${ratio}  API calls ${s.apiCalls}, auth checks ${s.authChecks}, sign-ins ${s.signIns}, page loads ${s.pageLoads}${s.failedRuns > 0 ? `, failed runs ${s.failedRuns}: ${s.error}` : ''}`);
     }
   }
 }
 
-await main();
+try {
+  await main();
+} finally {
+  // A library may still be relaunching a browser after it was told to close (Crawlee under kills
+  // does): kill what is left of ours, and end, whatever timers the libraries keep.
+  for (const p of benchBrowsers()) killBrowser(p);
+}
+process.exit(0);

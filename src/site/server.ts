@@ -51,6 +51,12 @@ export interface TreeSiteOptions {
   /** Time a client has to send its request headers, and its whole request. Defaults 10 000 and 20 000 ms. */
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  /**
+   * Called for every signed-in request the site is about to serve on a route (after the session,
+   * rate and CSRF checks), with its method and URL: where benchmarks and tests count executions of
+   * their own tasks (a query parameter of theirs) at the site. Not for admin or open routes.
+   */
+  readonly onServe?: (method: string, url: URL) => void;
 }
 
 export interface TreeSite {
@@ -275,6 +281,7 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
       if (isApi) throw new HttpError(404, 'not_found', `No API route ${method} ${url.pathname.slice(0, 200)}`);
       return pages.notFoundPage(res, session.csrf);
     }
+    options.onServe?.(method, url);
     return run(session);
   }
 
