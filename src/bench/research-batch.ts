@@ -32,6 +32,8 @@ export interface ResearchBatchRun {
   readonly concurrency: number;
   readonly queries: number;
   readonly wallMs: number;
+  /** Before the batch: the browser's start and the sign-in (the batch's end-to-end time is both added). */
+  readonly startMs: number;
   /** The results without their timings, as one JSON text: equal digests mean equal answers. */
   readonly digest: string;
   readonly ladderFetches: number;
@@ -54,7 +56,9 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
     const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
     const session = new SessionManager({ config, supervisor });
     const queries = researchBatchFor(site, options.queries);
+    const cold = performance.now();
     await session.ensureSessionReady();
+    const startMs = performance.now() - cold;
     site.resetCounts();
     const source = new SiteSource((path) => session.get(path));
     const cache = new RunCache();
@@ -71,6 +75,7 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
       concurrency: options.concurrency,
       queries: queries.length,
       wallMs,
+      startMs,
       digest: JSON.stringify(results),
       ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
       distinctLadders: new Set(results.flatMap((r) => r.details.map((d) => d.person.id))).size,

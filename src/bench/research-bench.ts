@@ -5,7 +5,7 @@
  * against the reference site with realistic latency (40 ms on every route) and its rate limit.
  * Reported: wall time of each batch and their ratio, with counts measured at the site (API calls,
  * ladder fetches, auth checks, page loads). The modes alternate over `--rounds` (default 1).
- * Flags: `--json`, `--rounds=N`.
+ * Flags: `--json`, `--rounds=N`, `--queries=N` (default 30).
  */
 import { randomBytes } from 'node:crypto';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
@@ -16,11 +16,12 @@ import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { researchBatchFor } from './research-batch.js';
-import { siteCounts } from './report.js';
+import { intFlag, siteCounts } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
-const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 1);
+const rounds = intFlag(args, 'rounds', 1, 1);
+const queryCount = intFlag(args, 'queries', 30, 2);
 
 interface ModeRun {
   readonly mode: 'naive' | 'optimised';
@@ -36,7 +37,7 @@ async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: st
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, '/nonexistent/.env');
   const session = new SessionManager({ config, supervisor });
-  const queries = researchBatchFor(site, 30);
+  const queries = researchBatchFor(site, queryCount);
   site.resetCounts();
   const started = performance.now();
   try {
@@ -82,12 +83,12 @@ async function main(): Promise<void> {
   const naive = median(of('naive').map((r) => r.wallMs));
   const opt = median(of('optimised').map((r) => r.wallMs));
   const last = (mode: string) => of(mode).at(-1) as ModeRun;
-  const result = { queries: 30, rounds, latencyMs: 40, naiveWallMs: Math.round(naive), optimisedWallMs: Math.round(opt), ratio: Number((opt / naive).toFixed(3)), naive: last('naive'), optimised: last('optimised'), runs };
+  const result = { queries: queryCount, rounds, latencyMs: 40, naiveWallMs: Math.round(naive), optimisedWallMs: Math.round(opt), ratio: Number((opt / naive).toFixed(3)), naive: last('naive'), optimised: last('optimised'), runs };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(`Research batch: 30 queries (15 people, each twice), family and ladder for the best 2, reference site with 40 ms latency per route, ${rounds} rounds per mode (medians)`);
+  console.log(`Research batch: ${queryCount} queries (${Math.ceil(queryCount / 2)} people, each twice), family and ladder for the best 2, reference site with 40 ms latency per route, ${rounds} rounds per mode (medians)`);
   console.log(`  ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'API calls'.padStart(10)} ${'ladders'.padStart(8)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'distinct people detailed'.padStart(25)}`);
   for (const m of ['naive', 'optimised'] as const) {
     const r = last(m);
