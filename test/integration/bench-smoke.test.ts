@@ -1,20 +1,34 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUIRED_CHROMIUM_FLAGS } from '../../src/drivers/playwright/playwright-driver.js';
+import { findChromium } from '../../src/drivers/playwright/find-chromium.js';
 
 /**
- * The benchmarks' smoke runs: tiny sizes that prove each still works end to end (real site, real
- * Chromium) and still reports what it promises. The figures themselves come from the full runs
- * (`npm run bench:…`), never from here.
+ * `npm run bench -- --smoke`: every benchmark at tiny sizes, proving each still works end to end
+ * (real site, real Chromium, Redis for the dispatcher's BullMQ part) and still reports what it
+ * promises, then the report it writes, opened in real Chromium. The figures themselves come from
+ * the full runs (`npm run bench`, `npm run bench:…`), never from here.
  */
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bench');
-const runBench = (name: string, ...args: string[]) => {
-  const r = spawnSync(process.execPath, [join(benchDir, name), '--json', ...args], { encoding: 'utf8', timeout: 120_000 });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return JSON.parse(r.stdout) as unknown;
-};
+const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bench', 'run-all.js');
+let out: string;
+let report: { profile: string; machine: { cores: number; chromium: string }; benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[] };
+const json = <T>(name: string): T => report.benches.find((b) => b.name === name)?.json as T;
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  const r = spawnSync(process.execPath, [runAll, '--smoke', `--out=${out}`], { encoding: 'utf8', timeout: 480_000 });
+  expect(r.status, r.stderr).toBe(0);
+  report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
+}, 500_000);
+
+afterAll(() => {
+  if (out) rmSync(out, { recursive: true, force: true });
+});
 
 interface Counts {
   readonly authChecks: number;
@@ -23,13 +37,21 @@ interface Counts {
   readonly apiCalls: number;
 }
 
-describe('benchmark smoke runs (tiny sizes)', () => {
+describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the report)', () => {
+  it('runs every benchmark without a failure and records the machine and each command', () => {
+    expect(report.profile).toBe('smoke');
+    expect(report.benches.map((b) => b.name)).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'gates']);
+    for (const b of report.benches) {
+      expect(b.error, b.name).toBeUndefined();
+      expect(b.command, b.name).toMatch(/^node dist\/bench\/[a-z]+-bench\.js --json/);
+    }
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.machine.chromium).toMatch(/Chromium \d+/);
+  });
+
   it('bench:session: naive mode checks the session before every call, optimised mode almost never', () => {
     const calls = 8;
-    const result = runBench('session-bench.js', `--calls=${calls}`, '--rounds=1', '--latency=0', '--callers=2') as {
-      rows: { callers: number; naive: Counts; optimised: Counts; wallRatio: number; authCheckShare: number }[];
-      goal: string;
-    };
+    const result = json<{ rows: { callers: number; naive: Counts; optimised: Counts; authCheckShare: number }[] }>('session');
     expect(result.rows.map((r) => r.callers)).toEqual([1, 2]);
     const [one] = result.rows;
     // Naive: an auth check in every ensure and another before every call, cookies copied twice.
@@ -41,14 +63,12 @@ describe('benchmark smoke runs (tiny sizes)', () => {
     expect(one?.optimised.navigations).toBe(1);
     for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
     expect(one?.authCheckShare).toBeLessThan(0.2);
-  }, 150_000);
+  });
 
-  it('bench:peers: every contender runs (ours, puppeteer-cluster in its 3 modes, Crawlee, plain Playwright) and leaves nothing running; ours and plain Playwright read every page right', () => {
-    const result = runBench('peers-bench.js', '--pages=4', '--rounds=1', '--concurrency=2', '--latency=0') as {
-      summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number; example?: string }[];
-    };
-    expect(result.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
-    for (const s of result.summary) {
+  it('bench:peers workload A: every contender runs and leaves nothing running; ours and plain Playwright read every page right', () => {
+    const { A } = json<{ A: { summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number; example?: string }[] } }>('peers');
+    expect(A.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
+    for (const s of A.summary) {
       expect(s.concurrency, s.contender).toBe(2);
       expect(s.pagesPerSecond, s.contender).toBeGreaterThan(0);
       expect(s.peakRssMb, s.contender).toBeGreaterThan(50); // at least one browser was measured
@@ -59,8 +79,70 @@ describe('benchmark smoke runs (tiny sizes)', () => {
     // Ours and the no-framework baseline read every page right. The peers' answers are what the
     // benchmark measures, not what this test judges: under the load of the whole suite one of them
     // once read one page wrong (puppeteer-cluster, page mode), which the report then shows.
-    for (const s of result.summary.filter((x) => ['lanes', 'dispatcher', 'playwright'].includes(x.contender))) {
+    for (const s of A.summary.filter((x) => ['lanes', 'dispatcher', 'playwright'].includes(x.contender))) {
       expect(s, s.contender).toMatchObject({ errors: 0, wrong: 0 });
     }
-  }, 150_000);
+  });
+
+  it('bench:peers workload B: browsers are killed during the work; the site counts each task, and ours lose and duplicate nothing and leave nothing behind', () => {
+    const { B } = json<{ B: { pages: number; summary: { contender: string; tasks: number; completed: number; lost: number; duplicated: number; kills: number; neverServed: number; leftoverProcesses: number; leftoverTempEntries: number }[] } }>('peers');
+    expect(B.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-context', 'crawlee']);
+    for (const s of B.summary) {
+      expect(s.tasks, s.contender).toBe(B.pages);
+      expect(s.completed + s.lost, s.contender).toBe(s.tasks);
+    }
+    const ours = B.summary.filter((s) => s.contender === 'lanes' || s.contender === 'dispatcher');
+    expect(ours.reduce((n, s) => n + s.kills, 0)).toBeGreaterThan(0);
+    for (const s of ours) expect(s, s.contender).toMatchObject({ completed: s.tasks, lost: 0, duplicated: 0, neverServed: 0, leftoverProcesses: 0, leftoverTempEntries: 0 });
+  });
+
+  it('bench:peers workload C: the SessionManager and plain Playwright signed in once each and got the same answers', () => {
+    const { C } = json<{ C: { answersAgree: boolean; summary: { contender: string; signIns: number; failedRuns: number; apiCalls: number }[] } }>('peers');
+    expect(C.summary.map((s) => s.contender)).toEqual(['session-manager', 'playwright-request']);
+    expect(C.answersAgree).toBe(true);
+    for (const s of C.summary) expect(s, s.contender).toMatchObject({ signIns: 1, failedRuns: 0 });
+    for (const s of C.summary) expect(s.apiCalls, s.contender).toBeGreaterThan(2);
+  });
+
+  it('bench:gates answers each of the three gates from a measurement, with its figures', () => {
+    const { gates } = json<{ gates: { gate: number; answer: string; verdict: string; figures: Record<string, unknown> }[] }>('gates');
+    expect(gates.map((g) => g.gate)).toEqual([1, 2, 3]);
+    for (const g of gates) {
+      expect(['yes', 'no'], `gate ${g.gate}: ${g.verdict}`).toContain(g.answer);
+      expect(g.verdict).toMatch(/^(YES|NO) — /);
+    }
+    expect(gates[0]?.figures).toMatchObject({ queries: 2, targetSeconds: 38.2 });
+    expect(gates[0]?.figures['endToEndSeconds']).toBeGreaterThan(0);
+  });
+
+  it('writes the report as Markdown tables, and as an HTML page whose charts and tables show in Chromium with no network', async () => {
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/^# browser-actor benchmark report/);
+    expect(md).toContain('Machine: ');
+    expect(md.match(/^\|---/gm)?.length ?? 0).toBeGreaterThanOrEqual(8);
+    const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+    try {
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(r.url()));
+      const url = pathToFileURL(join(out, 'report.html')).href;
+      await page.goto(url, { timeout: 30_000 });
+      expect(requested).toEqual([url]); // self-contained: nothing else is fetched
+      expect(await page.evaluate("[...document.querySelectorAll('section')].map((e) => e.id)")).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'gates']);
+      // Charts: session, peers A, B and C, gates 2 and 3; each drawn with bars of visible size.
+      const charts = page.locator('svg.chart');
+      expect(await charts.count()).toBeGreaterThanOrEqual(6);
+      for (const chart of await charts.all()) {
+        const box = await chart.boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(300);
+        expect(await chart.locator('rect.bar').count()).toBeGreaterThan(0);
+      }
+      expect(await page.locator('#peers svg.chart').count()).toBe(3);
+      expect(await page.locator('table').count()).toBeGreaterThanOrEqual(8);
+      expect(await page.locator('#peers table').first().locator('tbody tr').count()).toBe(7);
+      expect(await page.locator('.failed').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+  });
 });

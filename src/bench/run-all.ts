@@ -1,0 +1,93 @@
+/**
+ * `npm run bench` — every benchmark in one run, then a report: Markdown tables, an HTML page with
+ * charts (inline SVG, no network needed to open it) and the raw JSON, in `bench-report/` (or
+ * `--out=DIR`). Each benchmark runs as its own process with `--json`, at the sizes below (smaller
+ * than its own defaults, so that the whole run fits in about 20 minutes on a 2-core machine); the
+ * report records each one's command, its rounds and its time, and the machine (CPU model, cores,
+ * memory, Node and Chromium versions). Progress goes to stderr, one line per benchmark.
+ * Flags: `--out=DIR`, `--only=name,name` (the names below), `--smoke` (tiny sizes: proves that
+ * every benchmark still works, as CI does; its figures mean nothing).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type MachineInfo, machineInfo } from './report.js';
+import { renderHtml, renderMarkdown } from './report-render.js';
+import { type ChildResult, commandOf, runChildBench } from './run-child.js';
+
+export interface BenchStep {
+  readonly name: string;
+  readonly title: string;
+  readonly script: string;
+  /** Arguments for the standard run and for the smoke run. */
+  readonly args: readonly string[];
+  readonly smokeArgs: readonly string[];
+  /** What the standard run is expected to take here, for the progress line's estimate. */
+  readonly plannedSeconds: number;
+}
+
+export const STEPS: readonly BenchStep[] = [
+  { name: 'actor', title: 'The actor: mailbox, dispatch overhead, Chromium tasks', script: 'actor-bench', args: ['--quick'], smokeArgs: ['--quick', '--only=mailbox'], plannedSeconds: 60 },
+  { name: 'recovery', title: 'Recovery after a browser crash, with session restore', script: 'recovery-bench', args: ['--quick'], smokeArgs: ['--quick'], plannedSeconds: 60 },
+  { name: 'site', title: 'The reference site: load, search and ladder latency', script: 'site-bench', args: ['--quick'], smokeArgs: ['--sizes=10000'], plannedSeconds: 60 },
+  { name: 'gedcom', title: 'Reading GEDCOM files', script: 'gedcom-bench', args: ['--people=100000', '--rounds=1'], smokeArgs: ['--people=2000', '--rounds=1'], plannedSeconds: 45 },
+  { name: 'research', title: 'The research batch: naive against optimised', script: 'research-bench', args: ['--queries=20'], smokeArgs: ['--queries=4'], plannedSeconds: 100 },
+  { name: 'session', title: 'The session layer: naive against optimised', script: 'session-bench', args: ['--calls=100', '--rounds=1'], smokeArgs: ['--calls=8', '--rounds=1', '--latency=0', '--callers=2'], plannedSeconds: 60 },
+  {
+    name: 'peers',
+    title: 'Beside the peers: pages, crashes, signed-in API work',
+    script: 'peers-bench',
+    args: ['--pages=30', '--rounds=1', '--crash-pages=40', '--crash-deadline=60'],
+    // Every contender on every workload, at sizes that still see at least one kill.
+    smokeArgs: ['--pages=4', '--rounds=1', '--concurrency=2', '--latency=150', '--crash-pages=24', '--kill-every=2', '--crash-deadline=45', '--queries=2'],
+    plannedSeconds: 480,
+  },
+  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300'], plannedSeconds: 360 },
+];
+
+export interface BenchEntry extends ChildResult {
+  readonly name: string;
+  readonly title: string;
+}
+
+export interface BenchReport {
+  readonly generatedAt: string;
+  readonly profile: 'standard' | 'smoke';
+  readonly machine: MachineInfo;
+  readonly totalSeconds: number;
+  readonly benches: readonly BenchEntry[];
+}
+
+function flag(args: readonly string[], name: string): string | undefined {
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const smoke = args.includes('--smoke');
+  const out = resolve(flag(args, 'out') ?? 'bench-report');
+  const only = flag(args, 'only')?.split(',').filter(Boolean);
+  if (only?.some((n) => !STEPS.some((s) => s.name === n))) throw new Error(`--only takes names from: ${STEPS.map((s) => s.name).join(', ')}`);
+  const steps = STEPS.filter((s) => !only || only.includes(s.name));
+  const started = performance.now();
+  const planned = steps.reduce((n, s) => n + s.plannedSeconds, 0);
+  let plannedDone = 0;
+  const benches: BenchEntry[] = [];
+  for (const [i, step] of steps.entries()) {
+    const elapsed = (performance.now() - started) / 1000;
+    const eta = smoke ? '' : `, about ${Math.max(1, Math.round((planned - plannedDone) / 60))} min left`;
+    process.stderr.write(`[${i + 1}/${steps.length}] ${step.name}: ${commandOf({ script: step.script, args: smoke ? step.smokeArgs : step.args })} (${Math.round(elapsed)} s so far${eta})\n`);
+    const result = await runChildBench({ script: step.script, args: smoke ? step.smokeArgs : step.args, timeoutMs: (smoke ? 300 : Math.max(600, step.plannedSeconds * 3)) * 1000 });
+    plannedDone += step.plannedSeconds;
+    benches.push({ name: step.name, title: step.title, ...result });
+    process.stderr.write(`      ${result.error === undefined ? 'done' : `FAILED: ${result.error}`} in ${Math.round(result.seconds)} s\n`);
+  }
+  const report: BenchReport = { generatedAt: new Date().toISOString(), profile: smoke ? 'smoke' : 'standard', machine: machineInfo(), totalSeconds: Math.round((performance.now() - started) / 1000), benches };
+  mkdirSync(out, { recursive: true });
+  writeFileSync(resolve(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(resolve(out, 'report.md'), renderMarkdown(report));
+  writeFileSync(resolve(out, 'report.html'), renderHtml(report));
+  process.stderr.write(`Report in ${out}: report.md, report.html, report.json (${report.totalSeconds} s in all)\n`);
+  if (benches.some((b) => b.error !== undefined)) process.exitCode = 1;
+}
+
+await main();
