@@ -124,8 +124,11 @@ export async function timed(
     wallMs = performance.now() - started;
     if (answers === undefined && setup) answers = setup.partial().map((a) => a ?? new Error(lost));
   } catch (error) {
+    // The library gave up on the whole run (Crawlee's run() rejects when a relaunch fails): the
+    // pages it answered before that still count.
     lost = `the contender failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300);
     wallMs = performance.now() - started;
+    if (setup) answers = setup.partial().map((a) => a ?? new Error(lost));
   } finally {
     clearTimeout(timer);
     onEscape = undefined;

@@ -21,10 +21,10 @@ const json = <T>(name: string): T => report.benches.find((b) => b.name === name)
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'bench-report-'));
-  const r = spawnSync(process.execPath, [runAll, '--smoke', `--out=${out}`], { encoding: 'utf8', timeout: 480_000 });
+  const r = spawnSync(process.execPath, [runAll, '--smoke', `--out=${out}`], { encoding: 'utf8', timeout: 660_000 });
   expect(r.status, r.stderr).toBe(0);
   report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
-}, 500_000);
+}, 700_000);
 
 afterAll(() => {
   if (out) rmSync(out, { recursive: true, force: true });
