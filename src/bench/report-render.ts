@@ -249,7 +249,7 @@ export function barChartSvg(chart: Chart): string {
   const labels = [...new Set(chart.groups.flatMap((g) => g.bars.map((b) => b.label)))];
   const max = Math.max(1e-9, ...chart.groups.flatMap((g) => g.bars.map((b) => (Number.isFinite(b.value) ? b.value : 0))));
   const barH = 16;
-  const labelW = 330;
+  const labelW = 400;
   const plotW = 360;
   const width = labelW + plotW + 90;
   let y = 28;

@@ -26,11 +26,11 @@ export interface BenchStep {
 }
 
 export const STEPS: readonly BenchStep[] = [
-  { name: 'actor', title: 'The actor: mailbox, dispatch overhead, Chromium tasks', script: 'actor-bench', args: ['--quick'], smokeArgs: ['--quick', '--only=mailbox'], plannedSeconds: 60 },
-  { name: 'recovery', title: 'Recovery after a browser crash, with session restore', script: 'recovery-bench', args: ['--quick'], smokeArgs: ['--quick'], plannedSeconds: 60 },
-  { name: 'site', title: 'The reference site: load, search and ladder latency', script: 'site-bench', args: ['--quick'], smokeArgs: ['--sizes=10000'], plannedSeconds: 60 },
-  { name: 'gedcom', title: 'Reading GEDCOM files', script: 'gedcom-bench', args: ['--people=100000', '--rounds=1'], smokeArgs: ['--people=2000', '--rounds=1'], plannedSeconds: 45 },
-  { name: 'research', title: 'The research batch: naive against optimised', script: 'research-bench', args: ['--queries=20'], smokeArgs: ['--queries=2'], plannedSeconds: 100 },
+  { name: 'actor', title: 'The actor: mailbox, dispatch overhead, Chromium tasks', script: 'actor-bench', args: ['--quick'], smokeArgs: ['--quick', '--only=mailbox'], plannedSeconds: 25 },
+  { name: 'recovery', title: 'Recovery after a browser crash, with session restore', script: 'recovery-bench', args: ['--quick'], smokeArgs: ['--quick'], plannedSeconds: 25 },
+  { name: 'site', title: 'The reference site: load, search and ladder latency', script: 'site-bench', args: ['--quick'], smokeArgs: ['--sizes=10000'], plannedSeconds: 10 },
+  { name: 'gedcom', title: 'Reading GEDCOM files', script: 'gedcom-bench', args: ['--people=100000', '--rounds=1'], smokeArgs: ['--people=2000', '--rounds=1'], plannedSeconds: 30 },
+  { name: 'research', title: 'The research batch: naive against optimised', script: 'research-bench', args: ['--queries=20'], smokeArgs: ['--queries=2'], plannedSeconds: 60 },
   { name: 'session', title: 'The session layer: naive against optimised', script: 'session-bench', args: ['--calls=100', '--rounds=1'], smokeArgs: ['--calls=8', '--rounds=1', '--latency=0', '--callers=2'], plannedSeconds: 60 },
   {
     name: 'peers',
@@ -39,9 +39,9 @@ export const STEPS: readonly BenchStep[] = [
     args: ['--pages=30', '--rounds=1', '--crash-pages=40', '--crash-deadline=60'],
     // Every contender on every workload; 400 ms per page so that our side's 16 pages still outlast the first kill.
     smokeArgs: ['--pages=2', '--rounds=1', '--concurrency=2', '--latency=400', '--crash-pages=16', '--kill-every=3', '--crash-deadline=30', '--queries=2'],
-    plannedSeconds: 480,
+    plannedSeconds: 660,
   },
-  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300'], plannedSeconds: 360 },
+  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300'], plannedSeconds: 250 },
 ];
 
 export interface BenchEntry extends ChildResult {
