@@ -246,6 +246,26 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.stop();
   });
 
+  it('a check after a crash answer that gets no answer in time is made once more before the browser is given up', async () => {
+    const { supervisor, current, fakes, clock } = setup();
+    await supervisor.startActor();
+    await supervisor.submit(Navigate(`${origin}/`));
+    current().crashPageQuietly();
+    // The check's tab (a new one) does not answer in time, once: as on a loaded machine.
+    const off = supervisor.on('task:end', () => {
+      off();
+      current().hang('evaluate');
+    });
+    const victim = supervisor.submit(ExecuteJS('return 1', [], { idempotent: false }));
+    const next = watch(supervisor.submit(ExecuteJS('return 2')));
+    await expect(victim).rejects.toMatchObject({ code: 'ERR_ACTOR_CRASHED' });
+    for (let waited = 0; !next.settled && waited < 30_000; waited += 500) await clock.advance(500);
+    expect(next).toMatchObject({ settled: true, value: 2 });
+    expect(fakes).toHaveLength(1);
+    expect(supervisor.health().restarts).toBe(0);
+    await supervisor.stop();
+  });
+
   it('a renderer crash replaces the tab, not the browser, and the idempotent task is re-run', async () => {
     const { supervisor, current, fakes, events } = setup();
     await supervisor.startActor();

@@ -104,6 +104,8 @@ export class SessionSupervisor {
   /** A task just got a crash answer from a browser that still looks alive: check it before anything else runs. */
   #verifyFirst = false;
   #verifying = false;
+  /** Checks after a crash answer that ran out of time without an answer, on this browser. */
+  #verifyTimeouts = 0;
   #recycling = false;
   #restarts = 0;
   #recycles = 0;
@@ -729,11 +731,13 @@ export class SessionSupervisor {
     this.#occupy(lane, 'probe', this.#clock.now() + timeoutMs);
     if (verify) this.#verifying = true;
     let ok = false;
+    let timedOut = false;
     let why = 'it answered something other than 1';
     try {
       ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index })) === 1;
     } catch (error) {
       ok = false;
+      timedOut = isBrowserActorError(error, 'ERR_TASK_TIMEOUT');
       why = describeProbeError(error);
     }
     if (verify) this.#verifying = false;
@@ -741,7 +745,16 @@ export class SessionSupervisor {
       const limit = this.#settings.probeFailuresBeforeRestart;
       if (ok) {
         this.#probeFailures = 0;
+        if (verify) this.#verifyTimeouts = 0;
         if (this.#state === 'degraded') this.#setState('healthy', 'probe answered');
+      } else if (verify && this.#actor === actor && timedOut && this.#verifyTimeouts === 0) {
+        // No answer is not yet a verdict: on a loaded machine the tab that replaces a crashed one
+        // can take longer than the check's time to answer (the actor replaces a tab that stays
+        // stuck). Check once more before the browser is given up; a browser that is gone fails
+        // the next check at once, and a hung one fails it again.
+        this.#verifyTimeouts++;
+        this.#verifyFirst = true;
+        if (this.#state === 'healthy') this.#setState('degraded', `the check after a crash got no answer (${why}); checking again`);
       } else if (verify && this.#actor === actor) {
         this.#fault('browser-disconnected', `the browser failed its check after a task crashed on it (${why})`);
       } else if (this.#actor === actor && actor.state === 'ready') {
@@ -948,6 +961,7 @@ export class SessionSupervisor {
     this.#serving = false;
     this.#verifyFirst = false;
     this.#verifying = false;
+    this.#verifyTimeouts = 0;
     for (const lane of this.#lanes) lane.work = 'free';
   }
 
