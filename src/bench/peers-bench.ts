@@ -34,6 +34,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Configuration, PlaywrightCrawler, log as crawleeLog } from '@crawlee/playwright';
 import { chromium as playwrightChromium } from 'playwright';
@@ -376,7 +377,27 @@ function spread(runs: readonly PeerRun[], pick: (r: PeerRun) => number): { media
 
 const round2 = (n: number): number => Number(n.toFixed(2));
 
+/**
+ * A temp directory of this run's own, made the system one for everything it starts (the peers'
+ * browsers put their profiles there): what the contenders leave behind is counted there alone,
+ * never another program's files, and none of it lands in the real /tmp.
+ */
+function privateTmpdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'browser-actor-peers-'));
+  process.env['TMPDIR'] = dir;
+  return dir;
+}
+
 async function main(): Promise<void> {
+  const ownTmp = privateTmpdir();
+  try {
+    await runWorkloads();
+  } finally {
+    rmSync(ownTmp, { recursive: true, force: true });
+  }
+}
+
+async function runWorkloads(): Promise<void> {
   const only = listFlag('only', []);
   const pick = <T extends { name: string }>(list: readonly T[]): T[] => (only.length === 0 ? [...list] : list.filter((c) => only.includes(c.name)));
   const contenders = pick(CONTENDERS);
