@@ -90,7 +90,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
   });
 
   it('bench:peers workload B: browsers are killed during the work; the site counts each task, and ours lose and duplicate nothing and leave nothing behind', () => {
-    const { B } = json<{ B: { pages: number; summary: { contender: string; tasks: number; completed: number; lost: number; duplicated: number; kills: number; neverServed: number; leftoverProcesses: number; leftoverTempEntries: number }[] } }>('peers');
+    const { B } = json<{ B: { pages: number; summary: { contender: string; tasks: number; completed: number; lost: number; duplicated: number; kills: number; neverServed: number; leftoverProcesses: number; leftoverTempEntries: number; example?: string }[] } }>('peers');
     expect(B.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-context', 'crawlee']);
     for (const s of B.summary) {
       expect(s.tasks, s.contender).toBe(B.pages);
@@ -98,7 +98,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     }
     const ours = B.summary.filter((s) => s.contender === 'lanes' || s.contender === 'dispatcher');
     expect(ours.reduce((n, s) => n + s.kills, 0)).toBeGreaterThan(0);
-    for (const s of ours) expect(s, s.contender).toMatchObject({ completed: s.tasks, lost: 0, duplicated: 0, neverServed: 0, leftoverProcesses: 0, leftoverTempEntries: 0 });
+    for (const s of ours) expect(s, `${s.contender}: ${s.example ?? ''}`).toMatchObject({ completed: s.tasks, lost: 0, duplicated: 0, neverServed: 0, leftoverProcesses: 0, leftoverTempEntries: 0 });
   });
 
   it('bench:peers workload C: the SessionManager and plain Playwright signed in once each and got the same answers', () => {
