@@ -33,7 +33,7 @@
  * (default 30), `--api-rate=N` (requests per second both sides keep, default 50).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Configuration, PlaywrightCrawler, log as crawleeLog } from '@crawlee/playwright';
@@ -419,6 +419,8 @@ async function runWorkloads(): Promise<void> {
       if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
     },
   });
+  // Under this run's own temp directory, the browsers' root does not exist yet.
+  mkdirSync(browserDirsRoot(), { recursive: true });
   const root = mkdtempSync(join(browserDirsRoot(), 'peers-'));
   const runs: PeerRun[] = [];
   const crashRuns: CrashRun[] = [];
