@@ -33,7 +33,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { descendantsRss, intFlag, median, signInOverHttp, textLog } from './report.js';
+import { intFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
@@ -112,15 +112,11 @@ async function measure(side: Side, concurrency: number, setup: Setup, pages: rea
   // Untimed warm-up (3 pages per slot): a fresh worker process runs its first pages on cold
   // JIT-compiled code, where the other sides run in this already warm process.
   await mapConcurrent(pages.slice(-3 * concurrency), concurrency, (page, _i, worker) => setup.visit(page, worker));
-  let peak = descendantsRss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, descendantsRss());
-  }, 250);
+  const rss = samplePeakRss();
   const started = performance.now();
   const settled = await mapConcurrent(pages, concurrency, (page, _i, worker) => setup.visit(page, worker));
   const wallMs = performance.now() - started;
-  clearInterval(sampler);
-  peak = Math.max(peak, descendantsRss());
+  const peak = rss.stop();
   return {
     side,
     concurrency,

@@ -17,22 +17,22 @@
  * page latencies Gate 2 runs), `--only=1,2,3`.
  */
 import { runResearchBatch } from './research-batch.js';
-import { intFlag, machineInfo, machineLine, textLog } from './report.js';
+import { intFlag, machineInfo, machineLine, stringFlag, textLog } from './report.js';
 import { type ChildResult, runChildBench } from './run-child.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const log = textLog(asJson);
-const targetRaw = args.find((a) => a.startsWith('--target='))?.slice(9);
+const targetRaw = stringFlag(args, 'target');
 const targetSeconds = targetRaw === undefined ? 38.2 : Number(targetRaw);
 if (!(targetSeconds > 0)) throw new Error(`--target must be a number of seconds above 0, got ${targetRaw}`);
 const queries = intFlag(args, 'queries', 30, 1);
 const latencyMs = intFlag(args, 'latency', 40, 0);
 const pages = intFlag(args, 'pages', 60, 1);
 const rounds = intFlag(args, 'rounds', 1, 1);
-const laneLatency = args.find((a) => a.startsWith('--lane-latency='))?.slice(15) ?? '20,300';
+const laneLatency = stringFlag(args, 'lane-latency') ?? '20,300';
 if (!/^\d+(,\d+)*$/.test(laneLatency)) throw new Error(`--lane-latency takes milliseconds separated by commas, e.g. 20,300; got ${laneLatency}`);
-const only = (args.find((a) => a.startsWith('--only='))?.slice(7) ?? '1,2,3').split(',');
+const only = (stringFlag(args, 'only') ?? '1,2,3').split(',');
 if (only.some((g) => !['1', '2', '3'].includes(g))) throw new Error(`--only takes gate numbers 1, 2 and 3, got ${only.join(',')}`);
 
 export interface GateVerdict {

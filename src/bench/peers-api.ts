@@ -10,16 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { RunCache, SiteSource, research } from '../research/research.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { RateLimiter } from '../session/rate-limiter.js';
 import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
+import type { TreeSite } from '../site/server.js';
 import { MARK, executablePath, flags } from './peers-common.js';
-import { researchBatchFor } from './research-batch.js';
+import { researchAll, researchBatchFor, startBatchSite } from './research-batch.js';
 import { siteCounts } from './report.js';
 
 export interface ApiSettings {
@@ -100,15 +97,8 @@ export const API_CONTENDERS: readonly ApiContender[] = [
 /** One cold run of `contender` on a fresh site: sign in, then the research batch. */
 export async function runApiContender(contender: ApiContender, settings: ApiSettings): Promise<ApiRun> {
   const password = randomBytes(12).toString('base64url');
-  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
   // The site allows twice the rate both sides keep, so the limit is politeness, not a wall.
-  const site = await startTreeSite({
-    tree,
-    referencePerson,
-    users: [{ username: 'bench', password }],
-    rateLimit: { capacity: settings.rate.capacity * 2, refillPerSecond: settings.rate.refillPerSecond * 2 },
-    knobs: { latencyMs: { '*': settings.latencyMs } },
-  });
+  const site = await startBatchSite(password, settings.latencyMs, { capacity: settings.rate.capacity * 2, refillPerSecond: settings.rate.refillPerSecond * 2 });
   try {
     const queries = researchBatchFor(site, settings.queries);
     const started = performance.now();
@@ -117,16 +107,7 @@ export async function runApiContender(contender: ApiContender, settings: ApiSett
     try {
       const { get, close } = await contender.start(site, password, settings);
       try {
-        const source = new SiteSource(get);
-        const cache = new RunCache();
-        const settled = await mapConcurrent(queries, settings.concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache }));
-        digest = JSON.stringify(
-          settled.map((s) => {
-            if (s.status === 'rejected') throw s.reason;
-            const { ms: _ms, ...rest } = s.value;
-            return rest;
-          }),
-        );
+        digest = JSON.stringify(await researchAll(queries, get, settings.concurrency));
       } finally {
         await close();
       }

@@ -68,7 +68,7 @@ import {
   timed,
 } from './peers-common.js';
 import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
-import { descendantsRss, intFlag, machineInfo, machineLine, median, signInOverHttp, textLog } from './report.js';
+import { intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -107,7 +107,7 @@ function integers(name: string, fallback: string[]): number[] {
 }
 
 function listFlag(name: string, fallback: string[]): string[] {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const raw = stringFlag(args, name);
   return raw === undefined ? fallback : raw.split(',').filter(Boolean);
 }
 
@@ -296,10 +296,7 @@ export interface CrashRun extends PeerRun {
 
 /** Run one contender, sampling the memory of everything it started and counting what it left behind. */
 async function measure(contender: Contender, work: Work): Promise<PeerRun> {
-  let peak = descendantsRss();
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, descendantsRss());
-  }, 250);
+  const rss = samplePeakRss();
   const escapedBefore = escaped.length;
   const tempBefore = tempEntries(work.root);
   try {
@@ -310,17 +307,17 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
     return {
       ...(badAnswer === undefined ? {} : { example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(0, 300) }),
       leftoverProcesses: ran.leftover,
-      leftoverTempEntries: removeTempLeftovers(tempBefore, work.root, []),
+      leftoverTempEntries: removeTempLeftovers(tempBefore, work.root),
       escaped: escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
       contender: contender.name,
       concurrency: work.concurrency,
       pagesPerSecond: (work.pages.length * 1000) / wallMs,
       errors: answers.filter((a) => a instanceof Error).length,
       wrong: answers.filter((a, i) => !(a instanceof Error) && a.name !== work.pages[i]?.name).length,
-      peakRssBytes: peak,
+      peakRssBytes: rss.stop(),
     };
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
 }
 
@@ -369,8 +366,9 @@ async function measureCrashes(contender: Contender, base: Omit<Work, 'pages' | '
   };
 }
 
-/** The median of `pick` over `runs`, with its spread. */
-function spread(runs: readonly PeerRun[], pick: (r: PeerRun) => number): { median: number; min: number; max: number } {
+/** The median of `pick` over `runs`, with its spread (all NaN for no runs). */
+function spread<R>(runs: readonly R[], pick: (r: R) => number): { median: number; min: number; max: number } {
+  if (runs.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
   const values = runs.map(pick);
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
@@ -490,7 +488,7 @@ async function runWorkloads(): Promise<void> {
       const mine = crashRuns.filter((r) => r.contender === c.name && r.killEverySeconds === k);
       if (mine.length === 0) return undefined;
       const sum = (f: (r: CrashRun) => number): number => mine.reduce((n, r) => n + f(r), 0);
-      const wall = spread(mine, (r) => (r as CrashRun).wallMs / 1000);
+      const wall = spread(mine, (r) => r.wallMs / 1000);
       return {
         contender: c.name,
         label: c.label,
@@ -518,7 +516,7 @@ async function runWorkloads(): Promise<void> {
       const mine = apiRuns.filter((r) => r.contender === c.name);
       if (mine.length === 0) return undefined;
       const ok = mine.filter((r) => r.error === undefined);
-      const wall = ok.length === 0 ? { median: Number.NaN, min: Number.NaN, max: Number.NaN } : { median: median(ok.map((r) => r.wallMs / 1000)), min: Math.min(...ok.map((r) => r.wallMs / 1000)), max: Math.max(...ok.map((r) => r.wallMs / 1000)) };
+      const wall = spread(ok, (r) => r.wallMs / 1000);
       return {
         contender: c.name,
         label: c.label,

@@ -119,8 +119,10 @@ export async function timed(
   try {
     // A start that never ends (a launch killed under it) counts against the same deadline.
     setup = await Promise.race([start(), late]);
-    if (setup) work.onStarted?.();
-    if (setup) answers = await Promise.race([setup.answers(), late]);
+    if (setup) {
+      work.onStarted?.();
+      answers = await Promise.race([setup.answers(), late]);
+    }
     wallMs = performance.now() - started;
     if (answers === undefined && setup) answers = setup.partial().map((a) => a ?? new Error(lost));
   } catch (error) {
@@ -193,11 +195,11 @@ export function tempEntries(root: string): Set<string> {
   return new Set([...list(tmpdir()), ...list(root)]);
 }
 
-/** Remove what a run left in the temp directories (entries not in `before`, other than `keep`); returns how many. */
-export function removeTempLeftovers(before: ReadonlySet<string>, root: string, keep: readonly string[]): number {
+/** Remove what a run left in the temp directories (entries not in `before`); returns how many. */
+export function removeTempLeftovers(before: ReadonlySet<string>, root: string): number {
   let left = 0;
   for (const entry of tempEntries(root)) {
-    if (before.has(entry) || keep.includes(entry)) continue;
+    if (before.has(entry)) continue;
     left++;
     rmSync(entry, { recursive: true, force: true });
   }

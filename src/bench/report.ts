@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { findChromium } from '../drivers/playwright/find-chromium.js';
-import { listProcesses, rssBytesOf } from '../drivers/process-tree.js';
+import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
 
 /** Shared by the benchmarks: the median of interleaved rounds, and output that `--json` silences. */
 export function median(values: readonly number[]): number {
@@ -34,9 +34,14 @@ export async function signInOverHttp(origin: string, username: string, password:
   return sid;
 }
 
+/** The value of `--name=value` in `args`, or `undefined` when it is not given. */
+export function stringFlag(args: readonly string[], name: string): string | undefined {
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
 /** `--name=N` from `args` as an integer ≥ `min`, else `fallback`; anything else throws, naming the flag. */
 export function intFlag(args: readonly string[], name: string, fallback: number, min: number): number {
-  const raw = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const raw = stringFlag(args, name);
   const n = raw === undefined ? fallback : Number(raw);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${raw}`);
   return n;
@@ -46,21 +51,27 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
  * Resident memory of every process this one started (workers, browsers and their children),
  * summed: memory shared between processes counts once per process.
  */
-export function descendantsRss(): number {
-  const all = listProcesses();
-  const children = new Map<number, number[]>();
-  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  let total = 0;
-  const stack = [...(children.get(process.pid) ?? [])];
-  const seen = new Set<number>();
-  while (stack.length > 0) {
-    const pid = stack.pop() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    total += rssBytesOf(pid);
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
+function descendantsRss(): number {
+  return descendantsOf(process.pid).reduce((total, p) => total + rssBytesOf(p.pid), 0);
+}
+
+/** Sample {@link descendantsRss} every `intervalMs` until `stop()` (idempotent), which returns the highest sample (one more taken at the first stop). */
+export function samplePeakRss(intervalMs = 250): { stop(): number } {
+  let peak = descendantsRss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, descendantsRss());
+  }, intervalMs);
+  let stopped = false;
+  return {
+    stop: () => {
+      if (!stopped) {
+        stopped = true;
+        clearInterval(sampler);
+        peak = Math.max(peak, descendantsRss());
+      }
+      return peak;
+    },
+  };
 }
 
 /** Where and how a figure was measured: recorded with every benchmark's results. */

@@ -3,7 +3,7 @@ import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
 import type { Criteria } from '../genealogy/scoring.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
-import { RunCache, SiteSource, research } from '../research/research.js';
+import { type ResearchResult, RunCache, SiteSource, research } from '../research/research.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
@@ -41,6 +41,28 @@ export interface ResearchBatchRun {
   readonly apiCalls: number;
 }
 
+/** A fresh reference site on the benchmarks' 10 000-person tree, with one user `bench`, `latencyMs` on every route and `rateLimit` per session. */
+export function startBatchSite(password: string, latencyMs: number, rateLimit: { capacity: number; refillPerSecond: number }): Promise<TreeSite> {
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  return startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit, knobs: { latencyMs: { '*': latencyMs } } });
+}
+
+/**
+ * Research every query through `get`, `concurrency` at a time, with one run cache (family and
+ * ladder for the best match). Returns the results without their timings, so that two runs that
+ * found the same can be compared; the first failure throws.
+ */
+export async function researchAll(queries: readonly Criteria[], get: <T>(path: string) => Promise<T>, concurrency: number, caps: { maxPages?: number; pageSize?: number } = {}): Promise<Omit<ResearchResult, 'ms'>[]> {
+  const source = new SiteSource(get);
+  const cache = new RunCache();
+  const settled = await mapConcurrent(queries, concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache, ...caps }));
+  return settled.map((s) => {
+    if (s.status === 'rejected') throw s.reason;
+    const { ms: _ms, ...rest } = s.value;
+    return rest;
+  });
+}
+
 /**
  * The research batch in optimised mode against a fresh reference site with `latencyMs` on every
  * route, `concurrency` searches at a time through one SessionManager (one ApiClient, one rate
@@ -49,8 +71,7 @@ export interface ResearchBatchRun {
  */
 export async function runResearchBatch(options: { concurrency: number; queries: number; latencyMs: number }): Promise<ResearchBatchRun> {
   const password = randomBytes(12).toString('base64url');
-  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: { capacity: 100, refillPerSecond: 100 }, knobs: { latencyMs: { '*': options.latencyMs } } });
+  const site = await startBatchSite(password, options.latencyMs, { capacity: 100, refillPerSecond: 100 });
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   try {
     const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
@@ -60,16 +81,9 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
     await session.ensureSessionReady();
     const startMs = performance.now() - cold;
     site.resetCounts();
-    const source = new SiteSource((path) => session.get(path));
-    const cache = new RunCache();
     const started = performance.now();
-    const settled = await mapConcurrent(queries, options.concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache, maxPages: config.maxPages, pageSize: config.pageSize }));
+    const results = await researchAll(queries, (path) => session.get(path), options.concurrency, { maxPages: config.maxPages, pageSize: config.pageSize });
     const wallMs = performance.now() - started;
-    const results = settled.map((s) => {
-      if (s.status === 'rejected') throw s.reason;
-      const { ms: _ms, ...rest } = s.value;
-      return rest;
-    });
     const counts = site.counts();
     return {
       concurrency: options.concurrency,

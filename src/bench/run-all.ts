@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type MachineInfo, machineInfo } from './report.js';
+import { type MachineInfo, machineInfo, stringFlag } from './report.js';
 import { renderHtml, renderMarkdown } from './report-render.js';
 import { type ChildResult, commandOf, runChildBench } from './run-child.js';
 
@@ -58,15 +58,11 @@ export interface BenchReport {
   readonly benches: readonly BenchEntry[];
 }
 
-function flag(args: readonly string[], name: string): string | undefined {
-  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const smoke = args.includes('--smoke');
-  const out = resolve(flag(args, 'out') ?? 'bench-report');
-  const only = flag(args, 'only')?.split(',').filter(Boolean);
+  const out = resolve(stringFlag(args, 'out') ?? 'bench-report');
+  const only = stringFlag(args, 'only')?.split(',').filter(Boolean);
   if (only?.some((n) => !STEPS.some((s) => s.name === n))) throw new Error(`--only takes names from: ${STEPS.map((s) => s.name).join(', ')}`);
   const steps = STEPS.filter((s) => !only || only.includes(s.name));
   const started = performance.now();

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { listProcesses, signalGroup, signalProcess } from '../drivers/process-tree.js';
+import { descendantsOf, signalGroup, signalProcess } from '../drivers/process-tree.js';
 
 export interface ChildBench {
   /** The script's name in dist/bench, without `.js`, e.g. `lanes-bench`. */
@@ -65,18 +65,8 @@ export function runChildBench(bench: ChildBench, onLine?: (line: string) => void
 
 /** SIGKILL `pid` and everything it started, including browsers that lead process groups of their own. */
 function killTree(pid: number): void {
-  const all = listProcesses();
-  const doomed = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) {
-      if (!doomed.has(p.pid) && doomed.has(p.ppid)) {
-        doomed.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  for (const p of all) if (doomed.has(p.pid) && p.pgid === p.pid && p.pid !== pid) signalGroup(p.pid, 'SIGKILL');
+  const doomed = descendantsOf(pid);
+  for (const p of doomed) if (p.pgid === p.pid) signalGroup(p.pid, 'SIGKILL');
   signalGroup(pid, 'SIGKILL');
-  for (const d of doomed) signalProcess(d, 'SIGKILL');
+  for (const p of doomed) signalProcess(p.pid, 'SIGKILL');
 }

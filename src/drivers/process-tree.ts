@@ -54,6 +54,23 @@ export function listProcesses(): ProcessInfo[] {
   return out;
 }
 
+/** Every process `root` started, directly or through its children (not `root` itself), from the list `all`. */
+export function descendantsOf(root: number, all: readonly ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const out: ProcessInfo[] = [];
+  const seen = new Set<number>([root]);
+  const stack = [...(children.get(root) ?? [])];
+  while (stack.length > 0) {
+    const p = stack.pop() as ProcessInfo;
+    if (seen.has(p.pid)) continue;
+    seen.add(p.pid);
+    out.push(p);
+    stack.push(...(children.get(p.pid) ?? []));
+  }
+  return out;
+}
+
 /** Processes whose command line contains `marker` (a path unique to one browser), zombies included. */
 export function processesWithMarker(marker: string): ProcessInfo[] {
   return listProcesses().filter((p) => p.pid !== process.pid && p.cmdline.includes(marker));
