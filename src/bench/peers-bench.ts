@@ -21,7 +21,9 @@
  * Crawlee `maxRequestRetries`, our `maxAttempts`, with a standby browser). Reported: completed,
  * lost and duplicated tasks, extra page loads at the site, wall time, and the processes and temp
  * entries left behind. Contenders: our lanes and dispatcher, puppeteer-cluster (default mode) and
- * Crawlee. Plain Playwright has no recovery of its own, so it is not in this workload.
+ * Crawlee. Plain Playwright has no recovery of its own, so it is not in this workload. Each run is
+ * a child process of its own (./peers-child.ts), so that what one library still does after it was
+ * closed never lands in the next contender's counts.
  *
  * Workload C, signed-in API work: see ./peers-api.ts.
  *
@@ -32,42 +34,22 @@
  * 150). C: `--queries=N` (default 30), `--api-concurrency=N` (default 4), `--api-latency=MS`
  * (default 30), `--api-rate=N` (requests per second both sides keep, default 50).
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Configuration, PlaywrightCrawler, log as crawleeLog } from '@crawlee/playwright';
-import { chromium as playwrightChromium } from 'playwright';
-import { chromium } from 'playwright-core';
-import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
-import { Cluster } from 'puppeteer-cluster';
+import { fileURLToPath } from 'node:url';
+import { log as crawleeLog } from '@crawlee/playwright';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import { waitFor } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
-import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { startTreeSite } from '../site/server.js';
 import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
-import {
-  type Answer,
-  type Contender,
-  type Running,
-  MARK,
-  type Work,
-  benchBrowsers,
-  collecting,
-  cookieFor,
-  escaped,
-  executablePath,
-  flags,
-  killBrowser,
-  readInPage,
-  removeTempLeftovers,
-  tempEntries,
-  timed,
-} from './peers-common.js';
-import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
+import type { ChildMessage, ChildWork } from './peers-child.js';
+import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';
+import { CONTENDERS } from './peers-contenders.js';
+import { type PersonPage, personPages } from './person-pages.js';
 import { intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
@@ -111,155 +93,6 @@ function listFlag(name: string, fallback: string[]): string[] {
   return raw === undefined ? fallback : raw.split(',').filter(Boolean);
 }
 
-/** Our side, from a supervisor's or a dispatcher's `withLane`: each page navigated and read on a lane. */
-function onLanes(work: Work, withLane: Parameters<typeof laneVisitor>[0], close: () => Promise<void>): Running {
-  const visit = laneVisitor(withLane, work.site.origin);
-  const read = async (page: PersonPage) => {
-    const answer = await visit(page);
-    work.onRead?.(page.path);
-    return answer;
-  };
-  return { ...collecting(work.pages, work.concurrency, read), close };
-}
-
-/**
- * Our recovery settings for workload B: the same attempt budget as the peers get (1 + retries),
- * a standby browser, and room for the restarts a kill every few seconds causes.
- */
-function ourRecovery(work: Work): Record<string, unknown> {
-  if (work.retries === undefined) return {};
-  // restoreUrl: a lane's read after a restart runs on its page again, not on a blank tab.
-  // defaultTimeoutMs: each task may wait as long as puppeteer-cluster's task timeout (60 s) here.
-  return { maxAttempts: work.retries + 1, standby: true, restartLimit: { maxRestarts: 20 }, restoreUrl: true, defaultTimeoutMs: 60_000 };
-}
-
-const CONTENDERS: readonly Contender[] = [
-  {
-    name: 'lanes',
-    label: 'browser-actor: 1 browser, N lanes',
-    run: (work) =>
-      timed(async () => {
-        const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }), lanes: work.concurrency, ...ourRecovery(work) });
-        await supervisor.startActor();
-        await supervisor.submit(ImportCookies([cookieFor(work)]));
-        return onLanes(work, (fn) => supervisor.withLane(fn), () => supervisor.stop());
-      }, work),
-  },
-  {
-    name: 'dispatcher',
-    label: 'browser-actor: N worker processes',
-    run: (work) =>
-      timed(async () => {
-        const recovery = ourRecovery(work);
-        const d = createWorkDispatcher({
-          workers: work.concurrency,
-          lanes: 1,
-          browser: { tmpRoot: work.root, args: [MARK] },
-          ...(work.retries === undefined ? {} : { maxAttempts: work.retries + 1, defaultTimeoutMs: 60_000, supervisor: recovery }),
-        });
-        await d.start();
-        await d.broadcast(ImportCookies([cookieFor(work)]));
-        return onLanes(work, (fn) => d.withLane(fn), () => d.stop());
-      }, work),
-  },
-  ...(['page', 'context', 'browser'] as const).map(
-    (mode): Contender => ({
-      name: `puppeteer-cluster-${mode}`,
-      label: `puppeteer-cluster, ${mode} mode${mode === 'context' ? ' (default)' : ''}`,
-      run: (work) =>
-        timed(async () => {
-          const cluster = await Cluster.launch({
-            concurrency: mode === 'page' ? Cluster.CONCURRENCY_PAGE : mode === 'context' ? Cluster.CONCURRENCY_CONTEXT : Cluster.CONCURRENCY_BROWSER,
-            maxConcurrency: work.concurrency,
-            puppeteer,
-            puppeteerOptions: { executablePath, args: flags, headless: true },
-            timeout: 60_000,
-            ...(work.retries === undefined ? {} : { retryLimit: work.retries }),
-          });
-          const cookie = cookieFor(work);
-          await cluster.task(async ({ page, data }: { page: PuppeteerPage; data: PersonPage }) => {
-            // Each task may get a fresh context (context and browser modes): sign it in.
-            await page.setCookie({ name: cookie.name, value: cookie.value, url: cookie.url, httpOnly: true, sameSite: 'Lax' });
-            await page.goto(work.site.origin + data.path, { timeout: 30_000 });
-            const answer: unknown = await page.evaluate(readInPage);
-            work.onRead?.(data.path);
-            return answer as { name: unknown };
-          });
-          return {
-            ...collecting(work.pages, work.pages.length, (p) => cluster.execute(p) as Promise<{ name: unknown }>),
-            close: async () => {
-              await cluster.idle();
-              await cluster.close();
-            },
-          };
-        }, work),
-    }),
-  ),
-  {
-    name: 'crawlee',
-    label: "Crawlee's PlaywrightCrawler (defaults)",
-    run: (work) =>
-      timed(async () => {
-        const storage = mkdtempSync(join(work.root, 'crawlee-'));
-        const config = new Configuration({ persistStorage: false, storageClientOptions: { localDataDirectory: storage }, purgeOnStart: true });
-        const byUrl = new Map<string, Answer>();
-        const cookie = cookieFor(work);
-        const crawler = new PlaywrightCrawler(
-          {
-            launchContext: { launcher: playwrightChromium, launchOptions: { executablePath, args: flags, headless: true } },
-            minConcurrency: work.concurrency,
-            maxConcurrency: work.concurrency,
-            ...(work.retries === undefined ? {} : { maxRequestRetries: work.retries }),
-            preNavigationHooks: [
-              async ({ page }) => {
-                await page.context().addCookies([cookie]);
-              },
-            ],
-            requestHandler: async ({ page, request }) => {
-              byUrl.set(request.url, await page.evaluate<{ name: unknown }>(readInPage));
-              const url = new URL(request.url);
-              work.onRead?.(url.pathname + url.search);
-            },
-            failedRequestHandler: ({ request }, error) => {
-              byUrl.set(request.url, error);
-            },
-          },
-          config,
-        );
-        return {
-          answers: async () => {
-            await crawler.run(work.pages.map((p) => work.site.origin + p.path));
-            return work.pages.map((p) => byUrl.get(work.site.origin + p.path) ?? new Error('no answer'));
-          },
-          partial: () => work.pages.map((p) => byUrl.get(work.site.origin + p.path)),
-          close: async () => {
-            await crawler.teardown();
-            rmSync(storage, { recursive: true, force: true });
-          },
-        };
-      }, work),
-  },
-  {
-    name: 'playwright',
-    label: 'plain Playwright: 1 browser, N tabs (no framework)',
-    run: (work) =>
-      timed(async () => {
-        const browser = await chromium.launch({ executablePath, args: flags, headless: true, timeout: 30_000 });
-        const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-        await context.addCookies([cookieFor(work)]);
-        const tabs = await Promise.all(Array.from({ length: work.concurrency }, () => context.newPage()));
-        return {
-          ...collecting(work.pages, work.concurrency, async (page, slot) => {
-            const tab = tabs[slot] as (typeof tabs)[number];
-            await tab.goto(work.site.origin + page.path, { timeout: 30_000 });
-            return tab.evaluate<{ name: unknown }>(readInPage);
-          }),
-          close: () => browser.close(),
-        };
-      }, work),
-  },
-];
-
 export interface PeerRun {
   readonly contender: string;
   readonly concurrency: number;
@@ -294,13 +127,18 @@ export interface CrashRun extends PeerRun {
   readonly neverServed: number;
 }
 
-/** Run one contender, sampling the memory of everything it started and counting what it left behind. */
-async function measure(contender: Contender, work: Work): Promise<PeerRun> {
+type Ran = Awaited<ReturnType<Contender['run']>> & { readonly escaped?: readonly string[] };
+
+/**
+ * Run one contender (in this process, or in a child of its own with `inChild`), sampling the
+ * memory of everything it started and counting what it left behind.
+ */
+async function measure(contender: Contender, work: Work, inChild = false): Promise<PeerRun> {
   const rss = samplePeakRss();
   const escapedBefore = escaped.length;
   const tempBefore = tempEntries(work.root);
   try {
-    const ran = await contender.run(work);
+    const ran: Ran = inChild ? await runInChild(contender, work) : await contender.run(work);
     const { answers, wallMs } = ran;
     const bad = answers.findIndex((a, i) => a instanceof Error || a.name !== work.pages[i]?.name);
     const badAnswer = answers[bad];
@@ -308,7 +146,7 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
       ...(badAnswer === undefined ? {} : { example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(0, 300) }),
       leftoverProcesses: ran.leftover,
       leftoverTempEntries: removeTempLeftovers(tempBefore, work.root),
-      escaped: escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
+      escaped: ran.escaped ?? escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
       contender: contender.name,
       concurrency: work.concurrency,
       pagesPerSecond: (work.pages.length * 1000) / wallMs,
@@ -319,6 +157,51 @@ async function measure(contender: Contender, work: Work): Promise<PeerRun> {
   } finally {
     rss.stop();
   }
+}
+
+/**
+ * `contender.run(work)` in a child process (./peers-child.ts), its callbacks carried back over
+ * IPC. Whatever its libraries still run when it exits ends with it; browsers they left are killed
+ * and counted here. A child that outlives its deadline by a minute is killed, its pages lost.
+ */
+async function runInChild(contender: Contender, work: Work): Promise<Ran> {
+  const child = fork(fileURLToPath(new URL('./peers-child.js', import.meta.url)), [], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // Its browsers carry this run's mark, so that the killer and the leftover count here find them.
+    env: { ...process.env, BROWSER_ACTOR_BENCH_MARK: MARK },
+  });
+  let done: Extract<ChildMessage, { t: 'done' }> | undefined;
+  child.on('message', (m: ChildMessage) => {
+    if (m.t === 'started') work.onStarted?.();
+    else if (m.t === 'answered') work.onAnswered?.();
+    else if (m.t === 'read') work.onRead?.(m.path);
+    else done = m;
+  });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit code ${String(code)}`)));
+  const spec: ChildWork = {
+    contender: contender.name,
+    origin: work.site.origin,
+    sid: work.sid,
+    pages: work.pages,
+    concurrency: work.concurrency,
+    root: work.root,
+    deadlineMs: work.deadlineMs,
+    ...(work.retries === undefined ? {} : { retries: work.retries }),
+  };
+  child.send(spec);
+  const limit = setTimeout(() => child.kill('SIGKILL'), work.deadlineMs + 60_000);
+  const how = await exited;
+  clearTimeout(limit);
+  // The child's own answer arrives before its exit; give a closed browser's helpers a moment.
+  await waitFor(() => benchBrowsers().length === 0, 3000, 100);
+  const after = killBrowsersLeft();
+  if (!done) {
+    work.onAnswered?.();
+    const lost = new Error(`the contender's process ended (${how}) without its answers`);
+    return { answers: work.pages.map(() => lost), wallMs: work.deadlineMs, leftover: after };
+  }
+  const answers: Answer[] = done.answers.map((a) => ('error' in a ? new Error(a.error) : { name: a.name }));
+  return { answers, wallMs: done.wallMs, leftover: done.leftover + after, escaped: done.escaped };
 }
 
 /**
@@ -351,7 +234,7 @@ async function measureCrashes(contender: Contender, base: Omit<Work, 'pages' | '
       clearInterval(killer);
       wallMs = performance.now() - started;
     },
-  }).finally(() => clearInterval(killer));
+  }, true).finally(() => clearInterval(killer));
   const tags = pages.map((p) => new URL(p.path, 'http://x').searchParams.get('task') ?? '');
   return {
     ...run,

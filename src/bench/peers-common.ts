@@ -16,7 +16,8 @@ import { READ_PERSON } from './person-pages.js';
 
 /** What every page contender is given and must give back. */
 export interface Work {
-  readonly site: TreeSite;
+  /** The reference site the pages are on (only its origin: a contender may run in a process of its own). */
+  readonly site: Pick<TreeSite, 'origin'>;
   readonly sid: string;
   readonly pages: readonly PersonPage[];
   readonly concurrency: number;
@@ -46,7 +47,8 @@ export interface Contender {
 
 export const executablePath = findChromium();
 /** On every browser's command line (Chromium ignores switches it does not know): how the benchmark finds its own browsers. */
-export const MARK = `--browser-actor-bench=${randomBytes(6).toString('hex')}`;
+/** A child run (./peers-child.ts) gets its parent's in `BROWSER_ACTOR_BENCH_MARK`. */
+export const MARK = process.env['BROWSER_ACTOR_BENCH_MARK'] || `--browser-actor-bench=${randomBytes(6).toString('hex')}`;
 export const flags = [...REQUIRED_CHROMIUM_FLAGS, MARK];
 export const cookieFor = (work: Work) => ({ name: 'sid', value: work.sid, url: work.site.origin, httpOnly: true, sameSite: 'Lax' as const });
 export const readInPage = `(() => { ${READ_PERSON} })()`;
@@ -170,7 +172,7 @@ export function killBrowser(p: { pid: number; pgid: number }): void {
  * browser whose launch missed their timeout; it then runs on, parented to init). Returns how
  * many there were.
  */
-function killBrowsersLeft(): number {
+export function killBrowsersLeft(): number {
   const left = benchBrowsers();
   for (const p of left) {
     if (p.main) killBrowser(p);

@@ -11,13 +11,13 @@ import { watch } from '../support/watch.js';
 const origin = 'http://127.0.0.1:18080';
 
 /** A supervisor with lanes on Fake browsers (100 ms per operation) and a manual clock. */
-function setup(options: Partial<SessionSupervisorOptions> & { latencyMs?: number; onLaunch?: (fake: FakeDriver) => void } = {}) {
+function setup(options: Partial<SessionSupervisorOptions> & { latencyMs?: number; launchMs?: number; onLaunch?: (fake: FakeDriver) => void } = {}) {
   const clock = new ManualClock();
   const fakes: FakeDriver[] = [];
-  const { latencyMs = 100, onLaunch, ...rest } = options;
+  const { latencyMs = 100, launchMs = 0, onLaunch, ...rest } = options;
   const supervisor = new SessionSupervisor({
     driver: () => {
-      const fake = new FakeDriver({ sites: { [origin]: fixtureSite }, clock, latencyMs });
+      const fake = new FakeDriver({ sites: { [origin]: fixtureSite }, clock, latencyMs, launchMs });
       fakes.push(fake);
       onLaunch?.(fake);
       return fake;
@@ -248,6 +248,29 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     expect((await runAlone(clock, supervisor.submit(GetCookies(['secret'])))).map((c) => c.value)).toEqual(['s3cr3t-value']);
     await runAlone(clock, supervisor.stop());
     expect(fakes.every((f) => !f.running)).toBe(true); // the standby is stopped too
+  });
+
+  it('standby: a crash while the standby is still starting waits for it instead of launching a third browser beside it', async () => {
+    const { supervisor, clock, current, fakes } = setup({ lanes: 1, standby: true, launchMs: 2000 });
+    await runAlone(clock, supervisor.startActor());
+    await runAlone(clock, supervisor.submit(Navigate(`${origin}/set-cookies`)));
+    expect(fakes).toHaveLength(2);
+    const [first, standby] = fakes as [FakeDriver, FakeDriver];
+    expect(standby.running).toBe(false); // its launch is under way
+    const readies: { launchMs: number }[] = [];
+    supervisor.on('ready', (e) => readies.push(e));
+    await clock.advance(1000);
+    first.crashBrowser();
+    const crashedAt = clock.now();
+    for (let i = 0; i < 50 && readies.length === 0; i++) await clock.advance(100);
+    expect(readies).toHaveLength(1);
+    expect(standby.calls.addCookies).toBe(1); // the session went into the standby
+    expect(clock.now() - crashedAt).toBeLessThan(2000); // the rest of its launch, not a whole new one
+    expect(fakes).toHaveLength(3); // the standby now serves, and one new standby starts behind it
+    expect(current()).not.toBe(standby);
+    expect((await runAlone(clock, supervisor.submit(GetCookies(['secret'])))).map((c) => c.value)).toEqual(['s3cr3t-value']);
+    await runAlone(clock, supervisor.stop());
+    expect(fakes.every((f) => !f.running)).toBe(true);
   });
 
   it('recycling waits for every lane to finish its current task', async () => {

@@ -33,6 +33,8 @@ export interface FakeDriverOptions {
   readonly clock?: Clock;
   /** Added to every operation except launch and close (on `clock`). Default 0: operations settle in the same turn. */
   readonly latencyMs?: number;
+  /** How long a launch takes (on `clock`). Default 0. */
+  readonly launchMs?: number;
   /** Default 1280×720. */
   readonly viewport?: { readonly width: number; readonly height: number };
   /** What {@link FakeDriver.rssBytes} reports while running; change it with `fakeRssBytes`. Default 100 MB. */
@@ -96,6 +98,7 @@ export class FakeDriver implements Driver {
   readonly #sites: Readonly<Record<string, FakeSiteHandler>>;
   readonly #clock: Clock;
   readonly #latencyMs: number;
+  readonly #launchMs: number;
   readonly #viewport: { readonly width: number; readonly height: number };
   #state: 'new' | 'running' | 'closed' = 'new';
   #pages = new Map<PageId, FakePage>();
@@ -114,6 +117,7 @@ export class FakeDriver implements Driver {
     this.#sites = options.sites ?? {};
     this.#clock = options.clock ?? systemClock;
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#launchMs = options.launchMs ?? 0;
     this.#viewport = options.viewport ?? { width: 1280, height: 720 };
     this.fakeRssBytes = options.rssBytes ?? 100_000_000;
   }
@@ -182,7 +186,9 @@ export class FakeDriver implements Driver {
 
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
     if (this.#state !== 'new') throw new DriverError('This driver was already launched; make a new one');
-    await this.#op('launch', op, async () => undefined);
+    await this.#op('launch', op, async () => {
+      if (this.#launchMs > 0) await sleep(this.#clock, this.#launchMs);
+    });
     this.#state = 'running';
     return { name: 'fake', version: '1.0', pid: null };
   }

@@ -126,7 +126,7 @@ export class SessionSupervisor {
   #drainWaiters: Deferred<void>[] = [];
   #stopPromise: Promise<void> | undefined;
   #retiring = new Set<Promise<void>>();
-  #standby: { readonly actor: BrowserActor; ready: boolean } | undefined;
+  #standby: { readonly actor: BrowserActor; readonly started: Promise<void>; ready: boolean } | undefined;
   #standbySeq = 0;
 
   constructor(options: SessionSupervisorOptions) {
@@ -1021,9 +1021,9 @@ export class SessionSupervisor {
   async #launch(generation: number): Promise<void> {
     if (generation !== this.#generation || this.#state === 'stopped' || this.#state === 'failed') return;
     const started = this.#clock.now();
-    // A standby browser already started takes over at once; otherwise a new one starts now.
+    // A standby browser takes over (at once when it is up, else as soon as its launch ends); otherwise a new one starts now.
     const standby = this.#takeStandby();
-    const actor = standby ?? this.#newActor(`b${generation}`);
+    const actor = standby?.actor ?? this.#newActor(`b${generation}`);
     this.#actor = actor;
     this.#tasksOnBrowser = 0;
     actor.on('state', ({ to, reason }) => {
@@ -1041,7 +1041,7 @@ export class SessionSupervisor {
     });
     let restored: { cookies: number; origins: number };
     try {
-      if (!standby) await actor.start();
+      await (standby ? standby.started : actor.start());
       if (this.#actor !== actor) return;
       restored = await restoreSession(actor, this.#sharedSnapshots ? this.#snapshot : undefined, { lane: 0, timeoutMs: this.#settings.restoreTimeoutMs });
     } catch (error) {
@@ -1105,28 +1105,37 @@ export class SessionSupervisor {
   #prepareStandby(): void {
     if (!this.#settings.standby || this.#standby || this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'failed') return;
     const actor = this.#newActor(`standby-${++this.#standbySeq}`);
-    const entry = { actor, ready: false };
+    const started = actor.start();
+    const entry = { actor, started, ready: false };
     this.#standby = entry;
     actor.on('state', ({ to }) => {
       if ((to === 'crashed' || to === 'failed') && this.#standby === entry) this.#standby = undefined;
     });
-    actor.start().then(
+    started.then(
       () => {
         entry.ready = true;
       },
       () => {
-        if (this.#standby === entry) this.#standby = undefined;
+        // Taken by a restart while starting: that launch handles its failure.
+        if (this.#standby !== entry) return;
+        this.#standby = undefined;
         this.#track(actor.kill(new ActorStoppedError('standby failed to start')));
       },
     );
   }
 
-  /** The standby browser, if it is ready to serve; one still starting is left to finish for the next time. */
-  #takeStandby(): BrowserActor | undefined {
+  /**
+   * The standby browser, ready or still starting (a launch already under way is nearer to serving
+   * than a new one, and a second launch beside it would only slow both down); `undefined` when
+   * there is none or it died.
+   */
+  #takeStandby(): { readonly actor: BrowserActor; readonly started: Promise<void> } | undefined {
     const entry = this.#standby;
-    if (!entry?.ready || entry.actor.state !== 'ready') return undefined;
+    if (!entry) return undefined;
+    const state = entry.actor.state;
+    if (state !== 'ready' && state !== 'starting') return undefined;
     this.#standby = undefined;
-    return entry.actor;
+    return entry;
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────
