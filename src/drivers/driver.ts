@@ -15,8 +15,10 @@ import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } fro
  * - Pages are named by opaque ids; browser objects never leave the adapter.
  */
 export interface Driver {
-  /** Adapter name, e.g. `'playwright'`, `'fake'`. */
+  /** Adapter name, e.g. `'playwright'`, `'webdriver'`, `'fake'`. */
   readonly name: string;
+  /** What this adapter can do where adapters differ. Absent: everything ({@link FULL_CAPABILITIES}). */
+  readonly capabilities?: DriverCapabilities;
   launch(op: DriverOpOptions): Promise<BrowserInfo>;
   /** A new tab: in the browser's shared context, or (`isolated`) in a context of its own, closed with the tab. */
   newPage(op: DriverOpOptions, options?: NewPageOptions): Promise<PageId>;
@@ -52,6 +54,32 @@ export interface Driver {
   /** Subscribe to faults; returns an unsubscribe function. */
   onEvent(listener: (event: DriverEvent) => void): () => void;
 }
+
+/**
+ * Where adapters differ (the contract suite checks the documented behaviour of each). The
+ * Playwright and Fake adapters can do all of it; WebDriver none of it.
+ */
+export interface DriverCapabilities {
+  /** `newPage({ isolated: true })` opens a tab with a context of its own; without it, it fails with `ERR_DRIVER`. */
+  readonly isolatedPages: boolean;
+  /**
+   * An aborted navigation or script is stopped at once. Without it, the call still rejects at
+   * once with the abort reason, but the browser finishes the work (a script: at the latest at its
+   * deadline) before it runs the next operation.
+   */
+  readonly stopsOnAbort: boolean;
+  /** {@link Driver.sessionVersion} reports changes; without it, it answers `null`. */
+  readonly sessionVersion: boolean;
+  /** A crashed tab can be replaced by a new one while others live; without it, only when another tab of the browser is alive. */
+  readonly replacesLastCrashedTab: boolean;
+}
+
+export const FULL_CAPABILITIES: DriverCapabilities = {
+  isolatedPages: true,
+  stopsOnAbort: true,
+  sessionVersion: true,
+  replacesLastCrashedTab: true,
+};
 
 /** Makes a fresh, unlaunched driver. The actor calls it; nothing else sees the driver. */
 export type DriverFactory = () => Driver;

@@ -162,3 +162,24 @@ export function parseEvaluateOutcome(text: unknown): EvaluateOutcome {
       return { kind: 'script-error', name: 'Error', message: 'The page returned an unrecognised result (the script wrapper was interfered with)' };
   }
 }
+
+/** What CDP's `Runtime.evaluate` answers (with `returnByValue`). */
+export interface RuntimeEvaluateReply {
+  readonly result: { readonly value?: unknown };
+  readonly exceptionDetails?: { readonly text?: string; readonly exception?: { readonly description?: string } };
+}
+
+/**
+ * The outcome of evaluating {@link buildEvaluateExpression}'s expression with CDP's
+ * `Runtime.evaluate`. An exception reaches CDP only from a script that does not parse: the
+ * wrapper catches everything a script throws when it runs.
+ */
+export function outcomeOfRuntimeEvaluate(reply: RuntimeEvaluateReply): EvaluateOutcome {
+  if (reply.exceptionDetails) {
+    const description = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text ?? 'Error';
+    const [first = 'Error'] = description.split('\n');
+    const colon = first.indexOf(': ');
+    return colon > 0 ? { kind: 'script-error', name: first.slice(0, colon), message: first.slice(colon + 2) } : { kind: 'script-error', name: 'Error', message: first };
+  }
+  return parseEvaluateOutcome(reply.result.value);
+}

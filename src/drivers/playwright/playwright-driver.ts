@@ -9,7 +9,7 @@ import { withDeadline } from '../deadline.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
-import { PRIMITIVES_INIT, buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
+import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
 import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
 import { findChromium } from './find-chromium.js';
 
@@ -302,7 +302,7 @@ export class PlaywrightDriver implements Driver {
       'evaluate',
       op,
       async () => {
-        let reply: { result: { value?: unknown }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
+        let reply: RuntimeEvaluateReply;
         try {
           reply = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
         } catch (error) {
@@ -313,16 +313,7 @@ export class PlaywrightDriver implements Driver {
           if (closedMessage(message)) throw targetClosedError(`Running a script failed: the tab or browser closed (${message})`, error);
           throw new DriverError(`Running a script failed: ${message}`, { cause: error });
         }
-        if (reply.exceptionDetails) {
-          // Only a script that does not parse gets here: the wrapper catches everything it runs.
-          const description = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text ?? 'Error';
-          const [first = 'Error'] = description.split('\n');
-          const colon = first.indexOf(': ');
-          return colon > 0
-            ? { kind: 'script-error', name: first.slice(0, colon), message: first.slice(colon + 2) }
-            : { kind: 'script-error', name: 'Error', message: first };
-        }
-        return parseEvaluateOutcome(reply.result.value);
+        return outcomeOfRuntimeEvaluate(reply);
       },
       { cancel: () => cdp.send('Runtime.terminateExecution') },
     ));
