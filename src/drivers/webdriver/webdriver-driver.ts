@@ -311,7 +311,7 @@ export class WebDriverDriver implements Driver {
           throw this.#navigationError(error, url);
         }
         void waitUntil; // WebDriver's page-load strategy decides: "normal" waits for the load event.
-        const [finalUrl, status] = (await session.executeScript(READ_LOCATION)) as [string, number | null];
+        const [finalUrl, status] = await session.executeScript<[string, number | null]>(READ_LOCATION);
         return { url: finalUrl, status: finalUrl === 'about:blank' ? null : status };
       }),
     );
