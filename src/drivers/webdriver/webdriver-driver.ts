@@ -56,8 +56,9 @@ const END_SESSION_MS = 5000;
 const SERVICE_START_MS = 10_000;
 /** How often local mode checks that chromedriver and the browser are still alive. */
 const LIVENESS_MS = 250;
-const READ_LOCAL_STORAGE = `try { return JSON.stringify([location.origin, Object.entries(localStorage)]); } catch (e) { return null; }`;
-const READ_LOCATION = `const e = performance.getEntriesByType('navigation')[0]; return [location.href, e && e.responseStatus > 0 ? e.responseStatus : null];`;
+// Read through CDP by value: WebDriver's execute_script would pass them through the page's own JSON.
+const READ_LOCAL_STORAGE = `(() => { try { return [location.origin, Object.entries(localStorage)]; } catch (e) { return null; } })()`;
+const READ_LOCATION = `(() => { const e = performance.getEntriesByType('navigation')[0]; return [location.href, e && e.responseStatus > 0 ? e.responseStatus : null]; })()`;
 
 type Session = chrome.Driver;
 
@@ -311,7 +312,7 @@ export class WebDriverDriver implements Driver {
           throw this.#navigationError(error, url);
         }
         void waitUntil; // WebDriver's page-load strategy decides: "normal" waits for the load event.
-        const [finalUrl, status] = await session.executeScript<[string, number | null]>(READ_LOCATION);
+        const [finalUrl, status] = await pageValue<[string, number | null]>(session, READ_LOCATION);
         return { url: finalUrl, status: finalUrl === 'about:blank' ? null : status };
       }),
     );
@@ -406,9 +407,9 @@ export class WebDriverDriver implements Driver {
       for (const entry of this.#pages.values()) {
         if (entry.crashed || entry.busy > 0) continue;
         await this.#switch(session, entry.handle);
-        const text = await session.executeScript(READ_LOCAL_STORAGE);
-        if (typeof text !== 'string') continue;
-        const [origin, items] = JSON.parse(text) as [string, [string, string][]];
+        const read = await pageValue<[string, [string, string][]] | null>(session, READ_LOCAL_STORAGE);
+        if (!read) continue;
+        const [origin, items] = read;
         if (/^https?:\/\//.test(origin)) this.#storage.set(origin, items.map(([name, value]) => ({ name, value })));
       }
       const origins = [...this.#storage].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
@@ -648,6 +649,12 @@ export class WebDriverDriver implements Driver {
     if (this.#dirs) removeBrowserDir(this.#dirs.root);
     forgetBrowser(this);
   }
+}
+
+/** The value of a short expression of ours in the current tab, by value through CDP. */
+async function pageValue<T>(session: Session, expression: string): Promise<T> {
+  const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', { expression, returnByValue: true })) as unknown as RuntimeEvaluateReply;
+  return reply.result.value as T;
 }
 
 /** A TCP port free on 127.0.0.1 now (the kernel picks it). */
