@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install what browser-actor needs on a fresh Debian/Ubuntu machine: Chromium, chromedriver and
-# redis-server (the tests start their own, on 127.0.0.1) from apt when they are missing (as root,
-# or through sudo), then the npm dependencies (npm ci).
+# Install what browser-actor needs on a fresh Debian/Ubuntu machine: Chromium, chromedriver,
+# redis-server and Java (the tests start their own Redis and Selenium Grid, on 127.0.0.1) from apt
+# when they are missing (as root, or through sudo), then the npm dependencies (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ need=()
 if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then need+=(chromium); fi
 if ! command -v chromedriver >/dev/null 2>&1; then need+=(chromium-driver); fi
 if ! command -v redis-server >/dev/null 2>&1; then need+=(redis-server); fi
+# Java runs the Selenium Grid that the WebDriver tests start (its jar comes from npm).
+if ! command -v java >/dev/null 2>&1; then need+=(default-jre-headless); fi
 
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -26,4 +28,6 @@ fi
 
 echo "setup: chromium: $( (${CHROMIUM_PATH:-chromium} --version 2>/dev/null || echo 'not found') | head -n 1)"
 echo "setup: redis-server: $( (redis-server --version 2>/dev/null || echo 'not found') | head -n 1)"
+echo "setup: chromedriver: $( (chromedriver --version 2>/dev/null || echo 'not found') | head -n 1)"
+echo "setup: java: $( (java -version 2>&1 || echo 'not found') | head -n 1)"
 npm ci --no-audit --no-fund

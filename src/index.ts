@@ -62,7 +62,7 @@ export { defaultTaskLimits, type TaskLimits } from './runtime/tasks/validate.js'
 export type * from './runtime/tasks/types.js';
 export type * from './drivers/driver.js';
 export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions } from './drivers/playwright/playwright-driver.js';
-export { findChromium } from './drivers/playwright/find-chromium.js';
+export { findChromium } from './drivers/find-chromium.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';
 export { SessionManager, REFERENCE_SITE_PROFILE, type CodeProvider, type Identity, type SessionManagerOptions, type SessionStats, type SiteProfile } from './session/session-manager.js';

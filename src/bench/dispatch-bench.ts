@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { findChromium } from '../drivers/find-chromium.js';
 import { signalGroup } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { findChromium } from '../drivers/find-chromium.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';

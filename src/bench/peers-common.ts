@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { findChromium } from '../drivers/find-chromium.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
 import { listProcesses, signalGroup, signalProcess, waitFor } from '../drivers/process-tree.js';
 import type { TreeSite } from '../site/server.js';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { findChromium } from '../drivers/playwright/find-chromium.js';
+import { findChromium } from '../drivers/find-chromium.js';
 import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
 
 /** Shared by the benchmarks: the median of interleaved rounds, and output that `--json` silences. */

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Socket, createServer } from 'node:net';
+import { Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
+import { freePort } from './free-port.js';
+
+export { freePort };
 
 /** A private redis-server (for a test file or a benchmark): 127.0.0.1, a free port, no persistence. */
 export interface RedisServer {
@@ -9,14 +12,6 @@ export interface RedisServer {
   readonly pid: number;
   /** Stop it by its pid (SIGTERM, then SIGKILL) and wait until it is gone. */
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {

@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRED_CHROMIUM_FLAGS } from '../../src/drivers/playwright/playwright-driver.js';
-import { findChromium } from '../../src/drivers/playwright/find-chromium.js';
+import { findChromium } from '../../src/drivers/find-chromium.js';
 
 /**
  * `npm run bench -- --smoke`: every benchmark at tiny sizes, proving each still works end to end

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { pngSize, solidPng } from '../../src/internal/png.js';
-import { findChromium } from '../../src/drivers/playwright/find-chromium.js';
+import { findChromium } from '../../src/drivers/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactUrl } from '../../src/internal/redact.js';

@@ -11,21 +11,9 @@ import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
 import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
-import { findChromium } from './find-chromium.js';
+import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
 
-/**
- * Flags every browser we start gets. The closed network of our machines refuses Chromium's
- * background connections (sync, component updates, QUIC probes) in floods unless these are off.
- */
-export const REQUIRED_CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-] as const;
+export { REQUIRED_CHROMIUM_FLAGS };
 
 export interface PlaywrightDriverOptions {
   /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */

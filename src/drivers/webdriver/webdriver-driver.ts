@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import chrome from 'selenium-webdriver/chrome.js';
 import http from 'selenium-webdriver/http/index.js';
 import { BrowserActorError, BrowserLaunchError, DriverError, DriverTimeoutError, NavigationError, targetClosedError } from '../../errors.js';
 import { systemClock, within } from '../../internal/clock.js';
+import { freePort } from '../../internal/free-port.js';
 import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -12,8 +12,7 @@ import { withDeadline } from '../deadline.js';
 import type { BrowserInfo, Driver, DriverCapabilities, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
-import { findChromium } from '../playwright/find-chromium.js';
-import { REQUIRED_CHROMIUM_FLAGS } from '../playwright/playwright-driver.js';
+import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
 import { type ProcessInfo, isAlive, processesWithMarker, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
 import { findChromedriver } from './find-chromedriver.js';
 
@@ -655,19 +654,6 @@ export class WebDriverDriver implements Driver {
 async function pageValue<T>(session: Session, expression: string): Promise<T> {
   const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', { expression, returnByValue: true })) as unknown as RuntimeEvaluateReply;
   return reply.result.value as T;
-}
-
-/** A TCP port free on 127.0.0.1 now (the kernel picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function toCookie(c: CdpCookie): Cookie {

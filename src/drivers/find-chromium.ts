@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
-import { chromiumPathFrom } from '../../config.js';
-import { BrowserNotFoundError } from '../../errors.js';
+import { chromiumPathFrom } from '../config.js';
+import { BrowserNotFoundError } from '../errors.js';
 
 /** Where a system Chromium usually lives, in the order we look. */
 export const CHROMIUM_CANDIDATES = [
@@ -8,6 +8,20 @@ export const CHROMIUM_CANDIDATES = [
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome-stable',
   '/usr/bin/google-chrome',
+] as const;
+
+/**
+ * Flags every browser we start gets. The closed network of our machines refuses Chromium's
+ * background connections (sync, component updates, QUIC probes) in floods unless these are off.
+ */
+export const REQUIRED_CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
 ] as const;
 
 const INSTALL_HINT =

