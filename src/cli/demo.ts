@@ -15,6 +15,8 @@ export interface DemoOptions {
   readonly actorMode: boolean;
   readonly screenshotPath?: string;
   readonly out?: (line: string) => void;
+  /** Where `DRIVER`, `WEBDRIVER_URL`, `HEADLESS` and `CHROMIUM_PATH` are read. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Cookie values are secrets: show that one is there and how long it is, never what it is. */
@@ -32,7 +34,7 @@ function maskCookies(cookies: readonly Cookie[]): string {
 export async function runDemo(options: DemoOptions): Promise<void> {
   const out = options.out ?? ((line: string) => console.log(line));
   const site = await startDemoSite();
-  const actor = createBrowserActor({ actorMode: options.actorMode });
+  const actor = createBrowserActor({ actorMode: options.actorMode, ...(options.env ? { env: options.env } : {}) });
   const onSignal = (): void => void actor.kill('interrupted').finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -78,7 +80,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `\nstats: ${stats.submitted} submitted, ${stats.completed} completed, ${stats.failed} failed, ${stats.timedOut} timed out, ` +
         `${stats.rejected} refused at submit, ${stats.queued} queued, ${stats.inFlight} in flight`,
     );
-    await crashDemo(site.origin, out);
+    await crashDemo(site.origin, out, options.env);
   } finally {
     const stopping = performance.now();
     await actor.stop();
@@ -93,18 +95,22 @@ export async function runDemo(options: DemoOptions): Promise<void> {
  * The SessionSupervisor part: sign in, SIGKILL the browser while tasks are queued, and show that
  * every task is still answered by the new browser with the session restored.
  */
-async function crashDemo(origin: string, out: (line: string) => void): Promise<void> {
+async function crashDemo(origin: string, out: (line: string) => void, env: NodeJS.ProcessEnv | undefined): Promise<void> {
   out('\nSurviving a browser crash (SessionSupervisor)');
-  const supervisor = createSessionSupervisor();
+  const supervisor = createSessionSupervisor(env ? { env } : {});
   try {
     await supervisor.startActor();
     await supervisor.submit(Navigate(`${origin}/`)); // the site sets the session cookie
     const before = await supervisor.submit(GetCookies(['session_id']));
     const pid = supervisor.browser?.pid;
     out(`  signed in: ${maskCookies(before)} (browser pid ${pid})`);
+    if (!pid) {
+      out('  the browser runs on another host (a WebDriver endpoint): there is no process here to kill');
+      return;
+    }
     const queued = [1, 2, 3].map((i) => supervisor.submit(ExecuteJS('return arguments[0] * 10', [i], { idempotent: true })));
     const killed = performance.now();
-    if (pid) signalProcess(pid, 'SIGKILL');
+    signalProcess(pid, 'SIGKILL');
     out(`  SIGKILL sent to the browser with 3 tasks queued`);
     const results = await Promise.all(queued);
     const after = await supervisor.submit(GetCookies(['session_id']));

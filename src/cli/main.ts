@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isBrowserActorError } from '../errors.js';
+import { DRIVER_FLAGS, driverEnv } from './driver-flags.js';
 
 const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
 
@@ -28,6 +29,7 @@ Options for demo:
   --actor-mode <on|off>  Route tasks through the actor's mailbox (on) or run them directly (off).
                          Default: ACTOR_MODE if set, else on for the demo.
   --screenshot <file>    Where to save the demo's screenshot. Default: a file in the temp directory.
+  --driver, --webdriver  As for research: playwright (default) or webdriver, and a WebDriver URL.
 
 Global options:
   -h, --help           Show this help.
@@ -39,6 +41,9 @@ Environment:
   HEADLESS             true/false: run Chromium headless (default true).
   BROWSER_ACTOR_TMPDIR Where per-browser profile directories go (default: <tmp>/browser-actor).
   REDIS_URL            Redis for \`worker\` and \`research --redis\` (default: none).
+  DRIVER               playwright (default) or webdriver: how browsers are driven.
+  WEBDRIVER_URL        A WebDriver endpoint such as Selenium Grid (implies DRIVER=webdriver).
+  CHROMEDRIVER_PATH    chromedriver for DRIVER=webdriver without a URL (default: on PATH).
 
 Exit codes: 0 success, 1 failure (the message names the error code), 2 bad usage.`;
 
@@ -103,6 +108,7 @@ async function main(argv: string[]): Promise<void> {
         version: { type: 'boolean', short: 'v' },
         'actor-mode': { type: 'string' },
         screenshot: { type: 'string' },
+        ...DRIVER_FLAGS,
       },
     });
   } catch (error) {
@@ -123,11 +129,17 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': {
       const flag = values['actor-mode'];
       if (flag !== undefined && !['on', 'off', 'true', 'false'].includes(flag)) usageError(`--actor-mode must be on or off, got ${JSON.stringify(flag)}`);
-      const config = loadConfig();
+      let env: NodeJS.ProcessEnv;
+      try {
+        env = { ...process.env, ...driverEnv(values, process.env) };
+      } catch (error) {
+        usageError((error as Error).message);
+      }
+      const config = loadConfig(env);
       const actorMode = flag !== undefined ? flag === 'on' || flag === 'true' : process.env['ACTOR_MODE'] ? config.actorMode : true;
       // Loaded on demand: --help and bad usage answer without loading the browser driver.
       const { runDemo } = await import('./demo.js');
-      await runDemo({ actorMode, ...(values.screenshot ? { screenshotPath: values.screenshot } : {}) });
+      await runDemo({ actorMode, env, ...(values.screenshot ? { screenshotPath: values.screenshot } : {}) });
       return;
     }
     default:

@@ -13,6 +13,7 @@ import { SessionManager, type SessionStats } from '../session/session-manager.js
 import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
+import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
@@ -51,6 +52,7 @@ Options:
                        (browser-actor worker --redis URL, on any machine); --workers sets how many
                        sessions (default 1). Default: REDIS_URL is not used unless given here.
   --queue <name>       The worker hosts' queue, with --redis. Default browser-actor.
+${DRIVER_HELP}
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -73,6 +75,8 @@ export interface ResearchCliOptions {
   /** Run the sessions' browsers on worker hosts of this Redis. */
   readonly redis?: string | undefined;
   readonly queue?: string | undefined;
+  /** `DRIVER` and `WEBDRIVER_URL` as `--driver` and `--webdriver` set them. */
+  readonly driverEnv?: Record<string, string> | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -117,6 +121,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       workers: { type: 'string' },
       redis: { type: 'string' },
       queue: { type: 'string' },
+      ...DRIVER_FLAGS,
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -154,6 +159,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     benchmark: values.benchmark ?? false,
     concurrency: values.concurrency === undefined ? undefined : parseConcurrency('--concurrency', values.concurrency),
     ...parseDispatchArgs(values),
+    driverEnv: parseDriverArgs(values),
   };
 }
 
@@ -173,6 +179,13 @@ function parseDispatchArgs(values: { workers?: string | undefined; redis?: strin
   } catch (error) {
     throw new ConfigError(`--${(error as Error).message}`);
   }
+}
+
+function parseDriverArgs(values: { driver?: string | undefined; webdriver?: string | undefined; redis?: string | undefined; gedcom?: string | undefined }): Record<string, string> | undefined {
+  if (values.driver === undefined && values.webdriver === undefined) return undefined;
+  if (values.gedcom !== undefined) throw new ConfigError('--driver and --webdriver need --site (a GEDCOM search runs in this process, with no browser)');
+  if (values.redis !== undefined) throw new ConfigError('--driver and --webdriver choose the browsers started here; with --redis, the worker hosts start them: give these to `browser-actor worker`');
+  return driverEnv(values, {});
 }
 
 function parseConcurrency(name: string, raw: string): number {
@@ -293,7 +306,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let session: SessionManager | undefined;
   let sessions: SessionManager[] = [];
   let dispatcher: { stop(): Promise<void> } | undefined;
-  const env = withDotEnv(o.env ?? process.env);
+  const env = { ...withDotEnv(o.env ?? process.env), ...o.driverEnv };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
   try {
@@ -304,7 +317,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
     } else {
-      // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH) and the session.
+      // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH, DRIVER) and the session.
       const siteEnv = { ...env, BASE_URL: o.site };
       const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
       if (o.workers === undefined && o.redis === undefined) {

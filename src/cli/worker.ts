@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { redactUrl } from '../internal/redact.js';
 import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 
@@ -17,7 +18,9 @@ Options:
   --workers <n>        Worker processes (browsers) on this host, 1–64. Default 1.
   --lanes <n>          Tabs per browser, 1–32. Default 1.
   --queue <name>       Queue name. Default ${DEFAULT_QUEUE}.
-  --host-id <id>       This host's name in the registry. Default: hostname, pid and a random suffix.`;
+  --host-id <id>       This host's name in the registry. Default: hostname, pid and a random suffix.
+${DRIVER_HELP}
+                       With a Selenium Grid URL this host needs no browser of its own.`;
 
 export interface WorkerCliOptions {
   readonly redis: string;
@@ -25,13 +28,15 @@ export interface WorkerCliOptions {
   readonly lanes: number;
   readonly queue: string;
   readonly hostId: string | undefined;
+  /** `DRIVER` and `WEBDRIVER_URL` as `--driver` and `--webdriver` set them. */
+  readonly driverEnv: Record<string, string>;
 }
 
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerCliOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' } },
+    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, ...DRIVER_FLAGS },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const redis = values.redis ?? env['REDIS_URL'];
@@ -42,7 +47,14 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
     return Number(value);
   };
   try {
-    return { redis: checkRedisUrl(redis), workers: int('workers', values.workers, 64), lanes: int('lanes', values.lanes, 32), queue: checkQueueName(values.queue ?? DEFAULT_QUEUE), hostId: values['host-id'] };
+    return {
+      redis: checkRedisUrl(redis),
+      workers: int('workers', values.workers, 64),
+      lanes: int('lanes', values.lanes, 32),
+      queue: checkQueueName(values.queue ?? DEFAULT_QUEUE),
+      hostId: values['host-id'],
+      driverEnv: driverEnv(values, env),
+    };
   } catch (error) {
     throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
   }
@@ -51,6 +63,8 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
 /** Run a worker host until SIGTERM/SIGINT. */
 export async function runWorker(o: WorkerCliOptions): Promise<void> {
   const { startWorkerHost } = await import('../runtime/dispatch/redis-host.js');
+  // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
+  Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
