@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { type BrowserOptions, browserDriver, createSessionSupervisor } from '../../src/compose.js';
+import { driverEnv } from '../../src/cli/driver-flags.js';
+import { parseResearchArgs } from '../../src/cli/research.js';
+import { parseWorkerArgs } from '../../src/cli/worker.js';
 import { pngSize, solidPng } from '../../src/internal/png.js';
 import { findChromium } from '../../src/drivers/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
@@ -13,10 +17,30 @@ import { watch } from '../support/watch.js';
 
 describe('loadConfig', () => {
   it('defaults: actor mode off, headless on', () => {
-    expect(loadConfig({})).toEqual({ actorMode: false, headless: true, chromiumPath: undefined });
+    expect(loadConfig({})).toEqual({ actorMode: false, headless: true, chromiumPath: undefined, driver: 'playwright', webdriverUrl: undefined });
   });
   it('reads flags in the usual spellings', () => {
-    expect(loadConfig({ ACTOR_MODE: 'ON', HEADLESS: '0', CHROMIUM_PATH: ' /opt/c ' })).toEqual({ actorMode: true, headless: false, chromiumPath: '/opt/c' });
+    expect(loadConfig({ ACTOR_MODE: 'ON', HEADLESS: '0', CHROMIUM_PATH: ' /opt/c ' })).toMatchObject({ actorMode: true, headless: false, chromiumPath: '/opt/c' });
+  });
+  it('DRIVER and WEBDRIVER_URL: a URL implies webdriver; a driver without a URL is local', () => {
+    expect(loadConfig({ WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toMatchObject({ driver: 'webdriver', webdriverUrl: 'http://127.0.0.1:4444' });
+    expect(loadConfig({ DRIVER: ' WebDriver ' })).toMatchObject({ driver: 'webdriver', webdriverUrl: undefined });
+    expect(loadConfig({ DRIVER: 'playwright' })).toMatchObject({ driver: 'playwright' });
+  });
+  it('refuses a driver it does not know, a URL that is not http(s) or carries credentials, and playwright with a URL', () => {
+    expect(() => loadConfig({ DRIVER: 'selenium' })).toThrow(/DRIVER must be playwright or webdriver, got "selenium"/);
+    expect(() => loadConfig({ WEBDRIVER_URL: 'ws://127.0.0.1:4444' })).toThrow(/WEBDRIVER_URL must be an http\(s\) URL/);
+    const withSecret = (() => {
+      try {
+        loadConfig({ WEBDRIVER_URL: 'http://user:hunter2@grid:4444' });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(withSecret).toMatch(/without credentials/);
+    expect(withSecret).not.toContain('hunter2');
+    expect(() => loadConfig({ DRIVER: 'playwright', WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toThrow(/needs DRIVER=webdriver/);
   });
   it('names the variable and the accepted values on a bad value', () => {
     expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(ConfigError);
@@ -124,5 +148,40 @@ describe('within', () => {
     await flushMicrotasks();
     expect((failing.error as Error).message).toBe('boom');
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('the composition root', () => {
+  const pick = (env: NodeJS.ProcessEnv, browser: BrowserOptions = {}): string => browserDriver(loadConfig(env), browser, env)().name;
+  it('picks the driver from DRIVER and WEBDRIVER_URL; explicit options win', () => {
+    expect(pick({})).toBe('playwright');
+    expect(pick({ DRIVER: 'webdriver' })).toBe('webdriver');
+    expect(pick({ WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toBe('webdriver');
+    expect(pick({ DRIVER: 'webdriver' }, { driver: 'playwright' })).toBe('playwright');
+    expect(() => pick({}, { driver: 'playwright', webdriverUrl: 'http://127.0.0.1:4444' })).toThrow(/webdriverUrl needs browser.driver webdriver/);
+  });
+  it('refuses isolated lanes on WebDriver, saying why', () => {
+    expect(() => createSessionSupervisor({ env: { DRIVER: 'webdriver' }, lanes: 2, isolateLanes: true })).toThrow(ConfigError);
+    expect(() => createSessionSupervisor({ env: { DRIVER: 'webdriver' }, lanes: 2, isolateLanes: true })).toThrow(/isolateLanes needs the Playwright driver/);
+  });
+});
+
+describe('--driver and --webdriver', () => {
+  it('set DRIVER and WEBDRIVER_URL; a URL alone means webdriver', () => {
+    expect(driverEnv({}, {})).toEqual({});
+    expect(driverEnv({ webdriver: 'http://127.0.0.1:4444' }, {})).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
+    expect(driverEnv({ driver: 'webdriver' }, {})).toEqual({ DRIVER: 'webdriver' });
+  });
+  it('name the flag in the error', () => {
+    expect(() => driverEnv({ driver: 'chrome' }, {})).toThrow(/^--driver must be playwright or webdriver/);
+    expect(() => driverEnv({ webdriver: 'nope' }, {})).toThrow(/^--webdriver must be an http\(s\) URL/);
+  });
+  it('research refuses them where no browser starts here', () => {
+    expect(() => parseResearchArgs(['--gedcom', 'x.ged', '--surname', 'Smith', '--driver', 'webdriver'])).toThrow(/need --site/);
+    expect(() => parseResearchArgs(['--site', 'http://127.0.0.1:1', '--surname', 'Smith', '--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444'])).toThrow(/give these to `browser-actor worker`/);
+    expect(parseResearchArgs(['--site', 'http://127.0.0.1:1', '--surname', 'Smith', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
+  });
+  it('worker takes them for its worker processes', () => {
+    expect(parseWorkerArgs(['--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
   });
 });
