@@ -13,6 +13,8 @@ import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } fro
  * - `close()` and `kill()` are idempotent, and after them no process or temporary directory of
  *   this browser remains.
  * - Pages are named by opaque ids; browser objects never leave the adapter.
+ * - An operation that fails because the browser or tab is gone rejects with `targetClosedError`;
+ *   one the adapter had queued and never sent adds `details.notSent: true` (it did not run).
  */
 export interface Driver {
   /** Adapter name, e.g. `'playwright'`, `'webdriver'`, `'fake'`. */

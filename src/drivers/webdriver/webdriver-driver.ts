@@ -118,6 +118,8 @@ export class WebDriverDriver implements Driver {
   #nextPage = 1;
   /** The session's command queue: each operation runs after the one before it has settled. */
   #tail: Promise<unknown> = Promise.resolve();
+  /** Operations queued and not yet sent: each rejects its caller when the session is lost first. */
+  readonly #queued = new Set<(error: Error) => void>();
   #pageLoadMs = -1;
   /** Set once the session is unusable (gone, or ended by us because a command wedged it). */
   #dead: string | undefined;
@@ -535,11 +537,26 @@ export class WebDriverDriver implements Driver {
     );
   }
 
-  /** Run `work` after every command queued before it has settled. */
+  /**
+   * Run `work` after every command queued before it has settled. Work still waiting when the
+   * session is lost is rejected as never sent (see {@link #lost}).
+   */
   #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work, work);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      const abandon = (error: Error): void => {
+        if (this.#queued.delete(abandon)) reject(error);
+      };
+      this.#queued.add(abandon);
+      const run = async (): Promise<void> => {
+        if (!this.#queued.delete(abandon)) return; // abandoned while it waited
+        try {
+          resolve(await work());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      this.#tail = this.#tail.then(run, run);
+    });
   }
 
   async #busy<T>(entry: PageEntry, work: () => Promise<T>): Promise<T> {
@@ -564,14 +581,26 @@ export class WebDriverDriver implements Driver {
     this.#lost(reason);
   }
 
-  /** The session is gone: later operations fail at once as target-closed, and `disconnected` is reported once. */
+  /**
+   * The session is gone: later operations fail at once as target-closed, and `disconnected` is
+   * reported once. Operations still queued behind a wedged command never reached the browser:
+   * they fail first, marked `notSent` (the runtime then knows they did not run), and the event
+   * follows.
+   */
   #lost(reason: string): void {
     if (this.#dead) return;
     this.#dead = reason;
     clearInterval(this.#liveness);
     // Commands queued behind a wedged one would wait for ever: start a new queue.
     this.#tail = Promise.resolve();
-    if (!this.#closing) this.#events.emit('event', { type: 'disconnected', reason });
+    const waiting = [...this.#queued];
+    for (const abandon of waiting) {
+      abandon(new DriverError(`The browser was lost before this operation was sent to it: ${reason}`, { details: { targetClosed: true, notSent: true } }));
+    }
+    if (this.#closing) return;
+    const emit = (): void => this.#events.emit('event', { type: 'disconnected', reason });
+    if (waiting.length === 0) emit();
+    else setImmediate(emit);
   }
 
   #mapError(error: unknown, label: string, pageId: PageId | undefined): unknown {

@@ -625,14 +625,16 @@ export class BrowserActor {
       );
     }
     if (isTargetClosed(error)) {
-      return this.#crashedError(entry, 'the browser or tab closed');
+      // A driver that queues operations says when one never reached the browser (`notSent`).
+      const notSent = (error as DriverError).details['notSent'] === true;
+      return this.#crashedError(entry, notSent ? 'the browser was lost before it got the task' : 'the browser or tab closed', notSent);
     }
     if (error instanceof BrowserActorError) return error;
     return new DriverError(`Task ${entry.id} (${entry.task.type}) failed in the driver: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 
-  #crashedError(entry: Entry, reason: string): ActorCrashedError {
-    const ran = entry.phase === 'running';
+  #crashedError(entry: Entry, reason: string, notSent = false): ActorCrashedError {
+    const ran = entry.phase === 'running' && !notSent;
     return new ActorCrashedError(
       ran
         ? `Task ${entry.id} (${entry.task.type}) was running when ${reason} (actor ${this.id}); it may have taken effect`
