@@ -45,13 +45,27 @@ interface Counts {
 describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the report)', () => {
   it('runs every benchmark without a failure and records the machine and each command', () => {
     expect(report.profile).toBe('smoke');
-    expect(report.benches.map((b) => b.name)).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'gates']);
+    expect(report.benches.map((b) => b.name)).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'drivers', 'gates']);
     for (const b of report.benches) {
       expect(b.error, b.name).toBeUndefined();
       expect(b.command, b.name).toMatch(/^node dist\/bench\/[a-z]+-bench\.js --json/);
     }
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.chromium).toMatch(/Chromium \d+/);
+  });
+
+  it('bench:drivers: Playwright, local WebDriver and WebDriver on Selenium Grid each launched and answered the task mix; ratios are against Playwright in the same run', () => {
+    const result = json<{ gridStartMs: number | null; summary: { adapter: string; launchMs: number; launchRatio: number; perTaskMs: Record<string, number>; perTaskRatio: Record<string, number> }[] }>('drivers');
+    expect(result.summary.map((s) => s.adapter)).toEqual(['playwright', 'webdriver-local', 'webdriver-grid']);
+    expect(result.gridStartMs).toBeGreaterThan(0);
+    for (const s of result.summary) {
+      expect(s.launchMs, s.adapter).toBeGreaterThan(0);
+      for (const t of ['Navigate', 'ExecuteJS', 'GetCookies', 'Screenshot']) {
+        expect(s.perTaskMs[t], `${s.adapter} ${t}`).toBeGreaterThan(0);
+        expect(s.perTaskRatio[t], `${s.adapter} ${t}`).toBeCloseTo((s.perTaskMs[t] ?? Number.NaN) / (result.summary[0]?.perTaskMs[t] ?? Number.NaN), 1);
+      }
+    }
+    expect(result.summary[0]?.perTaskRatio['ExecuteJS']).toBe(1);
   });
 
   it('bench:session: naive mode checks the session before every call, optimised mode almost never', () => {
@@ -133,7 +147,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
       const url = pathToFileURL(join(out, 'report.html')).href;
       await page.goto(url, { timeout: 30_000 });
       expect(requested).toEqual([url]); // self-contained: nothing else is fetched
-      expect(await page.evaluate("[...document.querySelectorAll('section')].map((e) => e.id)")).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'gates']);
+      expect(await page.evaluate("[...document.querySelectorAll('section')].map((e) => e.id)")).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'drivers', 'gates']);
       // Charts: session, peers A, B and C, gates 2 and 3; each drawn with bars of visible size.
       const charts = page.locator('svg.chart');
       expect(await charts.count()).toBeGreaterThanOrEqual(6);
