@@ -14,7 +14,7 @@ import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 /**
  * `research --workers N` and `research --redis URL`: the same batch as one process gives the same
  * output, with each session signed in from its own browser in a worker process (locally, and on
- * a worker host that consumes Redis).
+ * a worker host that consumes Redis); and the same through the WebDriver driver.
  */
 
 let site: TreeSite;
@@ -24,7 +24,7 @@ let rows: BatchRow[];
 const password = randomBytes(12).toString('base64url');
 // One account per run: the site accepts a TOTP code once, so runs of one account in the same
 // minute would wait for fresh codes (which is what a real site makes its users do too).
-const accounts = ['one', 'two', 'redis'].map((username) => ({ username, password, totpSecret: newTotpSecret() }));
+const accounts = ['one', 'two', 'redis', 'webdriver'].map((username) => ({ username, password, totpSecret: newTotpSecret() }));
 
 beforeAll(async () => {
   const { tree, referencePerson } = generateTree({ people: 3000, seed: 2 });
@@ -88,6 +88,12 @@ describe('research across worker processes', () => {
     const r = await run(1, { workers: 2 });
     expect(r.json).toEqual(single);
     expect(r.signIns).toBe(2);
+  }, 90_000);
+
+  it('--driver webdriver: the same output, signed in and searched through a local chromedriver', async () => {
+    const r = await run(3, { driverEnv: { DRIVER: 'webdriver' } });
+    expect(r.json).toEqual(single);
+    expect(r.signIns).toBe(1);
   }, 90_000);
 
   it('--redis URL --workers 2: the same output from browsers on a worker host', async () => {
