@@ -11,7 +11,7 @@
  * `--json`.
  */
 import { type Server, createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import type { Driver } from '../drivers/driver.js';
@@ -91,6 +91,7 @@ const round2 = (n: number): number => Number(n.toFixed(2));
 
 async function main(): Promise<void> {
   const site = await startSite();
+  mkdirSync(browserDirsRoot(), { recursive: true });
   const root = mkdtempSync(join(browserDirsRoot(), 'drivers-bench-'));
   let grid: SeleniumGrid | undefined;
   let gridStartMs: number | undefined;

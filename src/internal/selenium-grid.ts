@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { freePort } from './free-port.js';
@@ -19,8 +20,11 @@ export interface SeleniumGrid {
   stop(): Promise<void>;
 }
 
+/** Longest Grid directory that leaves Chromium room for its socket path (as for our own browsers). */
+const MAX_DIR_LENGTH = 60;
+
 export interface SeleniumGridOptions {
-  /** Parent of the Grid's own directory. */
+  /** Parent of the Grid's own directory (a short temp directory instead when this one is too deep). */
   readonly parent: string;
   /** Grid's `--session-timeout` in seconds: a session idle this long is ended by Grid. Default 300. */
   readonly sessionTimeoutSeconds?: number;
@@ -42,8 +46,11 @@ export function seleniumServerJar(): string {
 
 export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<SeleniumGrid> {
   const jar = seleniumServerJar();
-  mkdirSync(options.parent, { recursive: true });
-  const dir = mkdtempSync(join(options.parent, 'grid-'));
+  // The Grid's TMPDIR is its browsers' too, and Chromium puts a Unix socket there (at most 107
+  // bytes of path): under a deep parent, the directory goes in a short temp directory instead.
+  const parent = join(options.parent, 'grid-XXXXXX').length <= MAX_DIR_LENGTH ? options.parent : tmpdir().length <= 30 ? tmpdir() : '/tmp';
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, 'grid-'));
   const port = await freePort();
   const args = [
     '-XX:-UsePerfData',
