@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { chromiumPathFrom } from '../config.js';
 import { BrowserNotFoundError } from '../errors.js';
 
@@ -26,6 +27,8 @@ export const REQUIRED_CHROMIUM_FLAGS = [
 
 const INSTALL_HINT =
   'Install Chromium with `sudo apt-get install chromium` (Debian/Ubuntu), or set CHROMIUM_PATH to the path of a Chromium or Chrome executable.';
+const CHROMEDRIVER_HINT =
+  'Install it with `sudo apt-get install chromium-driver` (Debian/Ubuntu; it must match the Chromium version), or set CHROMEDRIVER_PATH to a chromedriver executable.';
 
 function isExecutable(path: string): boolean {
   try {
@@ -37,19 +40,45 @@ function isExecutable(path: string): boolean {
 }
 
 /**
+ * An executable: `explicit` (an option) if given, else the configured path (an environment
+ * variable), else the first executable candidate. Throws {@link BrowserNotFoundError} saying
+ * where we looked and how to install it.
+ */
+function findExecutable(what: { name: string; option: string; variable: string; hint: string; nowhere: string }, explicit: string | undefined, configured: string | undefined, candidates: readonly string[]): string {
+  const chosen = explicit ?? configured;
+  if (chosen) {
+    if (isExecutable(chosen)) return chosen;
+    throw new BrowserNotFoundError(`${what.name} not found at ${chosen} (${explicit ? what.option : what.variable}): no executable file there. ${what.hint}`);
+  }
+  for (const candidate of candidates) {
+    if (isExecutable(candidate)) return candidate;
+  }
+  throw new BrowserNotFoundError(`No ${what.name} found: ${what.variable} is unset and ${what.nowhere}. ${what.hint}`);
+}
+
+/**
  * The Chromium to launch: `explicit` if given, else `$CHROMIUM_PATH`, else the first executable
  * candidate. Throws {@link BrowserNotFoundError} saying where we looked and how to install one.
  */
 export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const configured = explicit ?? chromiumPathFrom(env);
-  if (configured) {
-    if (isExecutable(configured)) return configured;
-    throw new BrowserNotFoundError(
-      `Chromium not found at ${configured} (${explicit ? 'executablePath option' : 'CHROMIUM_PATH'}): no executable file there. ${INSTALL_HINT}`,
-    );
-  }
-  for (const candidate of CHROMIUM_CANDIDATES) {
-    if (isExecutable(candidate)) return candidate;
-  }
-  throw new BrowserNotFoundError(`No Chromium found: CHROMIUM_PATH is unset and none of ${CHROMIUM_CANDIDATES.join(', ')} exists. ${INSTALL_HINT}`);
+  return findExecutable(
+    { name: 'Chromium', option: 'executablePath option', variable: 'CHROMIUM_PATH', hint: INSTALL_HINT, nowhere: `none of ${CHROMIUM_CANDIDATES.join(', ')} exists` },
+    explicit,
+    chromiumPathFrom(env),
+    CHROMIUM_CANDIDATES,
+  );
+}
+
+/**
+ * The chromedriver to start: `explicit` if given, else `$CHROMEDRIVER_PATH`, else `chromedriver`
+ * on `PATH`. Throws {@link BrowserNotFoundError} saying where we looked and how to install it.
+ */
+export function findChromedriver(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const onPath = (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'chromedriver'));
+  return findExecutable(
+    { name: 'chromedriver', option: 'chromedriverPath option', variable: 'CHROMEDRIVER_PATH', hint: CHROMEDRIVER_HINT, nowhere: 'there is none on PATH' },
+    explicit,
+    env['CHROMEDRIVER_PATH']?.trim() || undefined,
+    onPath,
+  );
 }

@@ -2,6 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngSize } from '../../src/internal/png.js';
 import { type Driver, type DriverCapabilities, type DriverOpOptions, type EvaluateOutcome, FULL_CAPABILITIES, type PageId } from '../../src/drivers/driver.js';
 import { DriverError, DriverTimeoutError, NavigationError } from '../../src/errors.js';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
+import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
+import { fixtureSite } from '../support/fixture-site.js';
+import { leftoversUnder } from '../support/leftovers.js';
 
 /** What the contract needs from an adapter's test setup. */
 export interface ContractHarness {
@@ -396,4 +402,35 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
       });
     });
   });
+}
+
+/**
+ * Setup and teardown for an adapter that starts browsers on this machine: the fixture site, and
+ * a parent directory per driver, so that "left behind" is checked per driver (its processes all
+ * name that directory). Teardown removes the directories with rmdir, which fails, and so fails
+ * the suite, if a driver left anything inside.
+ */
+export function localHarness(prefix: string, make: (tmpRoot: string) => Driver): { setup: () => Promise<ContractHarness>; teardown: () => Promise<void> } {
+  let server: FixtureServer | undefined;
+  const roots = new Map<object, string>();
+  return {
+    setup: async () => {
+      server = await startFixtureServer(fixtureSite);
+      return {
+        origin: server.origin,
+        refusedUrl: await refusedUrl(),
+        makeDriver: () => {
+          const tmpRoot = mkdtempSync(join(browserDirsRoot(), prefix));
+          const driver = make(tmpRoot);
+          roots.set(driver, tmpRoot);
+          return driver;
+        },
+        leftovers: (driver) => leftoversUnder(roots.get(driver) as string),
+      };
+    },
+    teardown: async () => {
+      await server?.close();
+      for (const root of roots.values()) rmdirSync(root);
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { driverEnv } from '../../src/cli/driver-flags.js';
 import { parseResearchArgs } from '../../src/cli/research.js';
 import { parseWorkerArgs } from '../../src/cli/worker.js';
 import { pngSize, solidPng } from '../../src/internal/png.js';
-import { findChromium } from '../../src/drivers/find-chromium.js';
+import { findChromedriver, findChromium } from '../../src/drivers/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactUrl } from '../../src/internal/redact.js';
@@ -53,6 +53,11 @@ describe('findChromium', () => {
     expect(() => findChromium(undefined, { CHROMIUM_PATH: '/nonexistent/chromium' })).toThrow(
       /Chromium not found at \/nonexistent\/chromium \(CHROMIUM_PATH\).*apt-get install chromium/,
     );
+  });
+  it('explains how to install chromedriver when CHROMEDRIVER_PATH points nowhere, or none is on PATH', () => {
+    expect(() => findChromedriver(undefined, { CHROMEDRIVER_PATH: '/nonexistent/chromedriver' })).toThrow(/chromedriver not found at \/nonexistent\/chromedriver \(CHROMEDRIVER_PATH\).*apt-get install chromium-driver/);
+    expect(() => findChromedriver(undefined, { PATH: '/nonexistent' })).toThrow(/No chromedriver found: CHROMEDRIVER_PATH is unset and there is none on PATH/);
+    expect(findChromedriver(undefined, { CHROMEDRIVER_PATH: process.execPath })).toBe(process.execPath);
   });
   it('uses CHROMIUM_PATH when it is executable', () => {
     expect(findChromium(undefined, { CHROMIUM_PATH: process.execPath })).toBe(process.execPath);

@@ -4,13 +4,14 @@ import { systemClock, within } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
-import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
-import { type ProcessInfo, processesWithMarker, readProcess, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
+import { processesWithMarker, rssBytesOf } from '../process-tree.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
 
 export { REQUIRED_CHROMIUM_FLAGS };
@@ -457,7 +458,7 @@ export class PlaywrightDriver implements Driver {
   rssBytes(): number | null {
     if (!this.#context || this.#closing) return null;
     let total = 0;
-    for (const p of this.#ours()) if (p.state !== 'Z') total += rssBytesOf(p.pid);
+    for (const p of liveProcessesUnder(this.#dirs?.root)) total += rssBytesOf(p.pid);
     return total;
   }
 
@@ -500,35 +501,20 @@ export class PlaywrightDriver implements Driver {
     return mine[0]?.pid ?? null;
   }
 
-  #ours(): ProcessInfo[] {
-    return this.#dirs ? processesWithMarker(this.#dirs.root) : [];
+  #own(): OwnBrowser {
+    return { group: this.#pid, root: this.#dirs?.root };
   }
 
   /** SIGKILL the browser's process group and any process of ours outside it (the crash handler). */
   #killProcesses(): void {
-    if (this.#pid !== null) signalGroup(this.#pid, 'SIGKILL');
-    for (const p of this.#ours()) {
-      if (p.state !== 'Z') signalProcess(p.pid, 'SIGKILL');
-    }
+    killOwnBrowser(this.#own());
   }
 
-  /**
-   * After close: kill what survived the polite close, give the crash handler (which lives in its
-   * own session, outside the group, and exits about a second after the browser) time to go, then
-   * remove the directory.
-   */
+  /** After close: see {@link reapOwnBrowser}. */
   async #reap(): Promise<void> {
-    if (this.#pid !== null && readProcess(this.#pid)) signalGroup(this.#pid, 'SIGKILL');
-    const live = (): ProcessInfo[] => this.#ours().filter((p) => p.state !== 'Z');
-    // Each check scans /proc, which costs CPU that a replacement browser starting meanwhile needs:
-    // check every 100 ms, not every 25.
-    if (!(await waitFor(() => live().length === 0, 2000, 100))) {
-      this.#killProcesses();
-      await waitFor(() => live().length === 0, 2000, 100);
-    }
+    await reapOwnBrowser(this.#own());
     this.#context = undefined;
     this.#pages.clear();
-    if (this.#dirs) removeBrowserDir(this.#dirs.root);
     forgetBrowser(this);
   }
 }

@@ -7,14 +7,14 @@ import { freePort } from '../../internal/free-port.js';
 import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
-import { type BrowserDirs, createBrowserDirs, removeBrowserDir, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
+import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
 import type { BrowserInfo, Driver, DriverCapabilities, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
-import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
-import { type ProcessInfo, isAlive, processesWithMarker, rssBytesOf, signalGroup, signalProcess, waitFor } from '../process-tree.js';
-import { findChromedriver } from './find-chromedriver.js';
+import { REQUIRED_CHROMIUM_FLAGS, findChromedriver, findChromium } from '../find-chromium.js';
+import { isAlive, processesWithMarker, rssBytesOf } from '../process-tree.js';
 
 export interface WebDriverDriverOptions {
   /**
@@ -452,7 +452,7 @@ export class WebDriverDriver implements Driver {
   rssBytes(): number | null {
     if (!this.#session || this.#closing || this.#dead || !this.#dirs) return null;
     let total = 0;
-    for (const p of this.#ours()) if (p.state !== 'Z') total += rssBytesOf(p.pid);
+    for (const p of liveProcessesUnder(this.#dirs.root)) total += rssBytesOf(p.pid);
     if (this.#service?.pid !== undefined) total += rssBytesOf(this.#service.pid);
     return total;
   }
@@ -652,29 +652,20 @@ export class WebDriverDriver implements Driver {
     return mine[0]?.pid ?? null;
   }
 
-  #ours(): ProcessInfo[] {
-    return this.#dirs ? processesWithMarker(this.#dirs.root) : [];
+  #own(): OwnBrowser {
+    return { group: this.#group, root: this.#dirs?.root };
   }
 
   /** SIGKILL the group (the watchdog shell, chromedriver, the browser) and our processes outside it (the crash handlers). */
   #killProcesses(): void {
-    if (this.#group !== null) signalGroup(this.#group, 'SIGKILL');
-    for (const p of this.#ours()) {
-      if (p.state !== 'Z') signalProcess(p.pid, 'SIGKILL');
-    }
+    killOwnBrowser(this.#own());
   }
 
   async #reap(): Promise<void> {
     clearInterval(this.#liveness);
-    if (this.#group !== null) signalGroup(this.#group, 'SIGKILL');
-    const live = (): ProcessInfo[] => this.#ours().filter((p) => p.state !== 'Z');
-    if (this.#dirs && !(await waitFor(() => live().length === 0, 2000, 100))) {
-      this.#killProcesses();
-      await waitFor(() => live().length === 0, 2000, 100);
-    }
+    await reapOwnBrowser(this.#own());
     this.#pages.clear();
     this.#spare = [];
-    if (this.#dirs) removeBrowserDir(this.#dirs.root);
     forgetBrowser(this);
   }
 }
