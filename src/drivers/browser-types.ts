@@ -47,3 +47,25 @@ export interface NavigateResult {
   readonly status: number | null;
 }
 
+
+/** How a real adapter starts Chromium (the Playwright and WebDriver drivers both take these). */
+export interface ChromiumOptions {
+  /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */
+  readonly executablePath?: string;
+  /** Default `true`. */
+  readonly headless?: boolean;
+  /** Extra Chromium flags, after the required ones. */
+  readonly args?: readonly string[];
+  /** Default 1280×720. */
+  readonly viewport?: { readonly width: number; readonly height: number };
+  /** Parent of the per-browser directory. Default `$BROWSER_ACTOR_TMPDIR` or `<tmpdir>/browser-actor`. */
+  readonly tmpRoot?: string;
+  /** Where `CHROMIUM_PATH` (and `CHROMEDRIVER_PATH`) are read from when no option gives them. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * On SIGTERM, SIGINT or SIGHUP, kill this process's browsers and remove their directories
+   * before the process dies (it is re-raised when nothing else listens). Default `true`. On a
+   * normal exit the same cleanup always runs.
+   */
+  readonly handleSignals?: boolean;
+}

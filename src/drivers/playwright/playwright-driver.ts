@@ -3,7 +3,7 @@ import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError, ta
 import { systemClock, within } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
-import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
@@ -16,26 +16,8 @@ import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
 
 export { REQUIRED_CHROMIUM_FLAGS };
 
-export interface PlaywrightDriverOptions {
-  /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */
-  readonly executablePath?: string;
-  /** Default `true`. */
-  readonly headless?: boolean;
-  /** Extra Chromium flags, after {@link REQUIRED_CHROMIUM_FLAGS}. */
-  readonly args?: readonly string[];
-  /** Default 1280×720. */
-  readonly viewport?: { readonly width: number; readonly height: number };
-  /** Parent of the per-browser directory. Default `$BROWSER_ACTOR_TMPDIR` or `<tmpdir>/browser-actor`. */
-  readonly tmpRoot?: string;
-  /** Where `CHROMIUM_PATH` is read from when `executablePath` is not given. Default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
-  /**
-   * On SIGTERM, SIGINT or SIGHUP, kill this process's browsers and remove their directories
-   * before the process dies (it is re-raised when nothing else listens). Default `true`. On a
-   * normal exit the same cleanup always runs.
-   */
-  readonly handleSignals?: boolean;
-}
+/** Options of the Playwright driver: how Chromium is started. */
+export type PlaywrightDriverOptions = ChromiumOptions;
 
 /** How long one tab may take to report its local storage for a snapshot. */
 const STORAGE_READ_MS = 1000;

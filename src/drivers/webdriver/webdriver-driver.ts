@@ -6,7 +6,7 @@ import { systemClock, within } from '../../internal/clock.js';
 import { freePort } from '../../internal/free-port.js';
 import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
@@ -16,7 +16,8 @@ import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, ou
 import { REQUIRED_CHROMIUM_FLAGS, findChromedriver, findChromium } from '../find-chromium.js';
 import { isAlive, processesWithMarker, rssBytesOf } from '../process-tree.js';
 
-export interface WebDriverDriverOptions {
+/** Options of the WebDriver driver: Chromium's (`executablePath` and `tmpRoot` apply in local mode only), and where WebDriver runs. */
+export interface WebDriverDriverOptions extends ChromiumOptions {
   /**
    * A W3C WebDriver endpoint to create the session at, for example a Selenium Grid
    * (`http://grid:4444`). Unset: start `chromedriver` here, on a free loopback port.
@@ -24,20 +25,6 @@ export interface WebDriverDriverOptions {
   readonly url?: string;
   /** Local mode: chromedriver executable. Default `$CHROMEDRIVER_PATH`, else `chromedriver` on `PATH`. */
   readonly chromedriverPath?: string;
-  /** Local mode: Chromium executable. Default `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */
-  readonly executablePath?: string;
-  /** Default `true`. */
-  readonly headless?: boolean;
-  /** Extra Chromium flags, after the required ones. */
-  readonly args?: readonly string[];
-  /** Default 1280×720. */
-  readonly viewport?: { readonly width: number; readonly height: number };
-  /** Local mode: parent of the per-browser directory. Default `$BROWSER_ACTOR_TMPDIR` or `<tmpdir>/browser-actor`. */
-  readonly tmpRoot?: string;
-  /** Where `CHROMIUM_PATH` and `CHROMEDRIVER_PATH` are read from. Default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
-  /** As for the Playwright driver: kill this browser on SIGTERM, SIGINT and SIGHUP. Default `true`. */
-  readonly handleSignals?: boolean;
 }
 
 /** What WebDriver cannot do that CDP can (see {@link DriverCapabilities}). */
