@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isBrowserActorError } from '../errors.js';
 import { DRIVER_FLAGS, driverEnv } from './driver-flags.js';
+import { describeCliError, exitStatusFor } from './exit-codes.js';
 
 const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
 
@@ -45,7 +46,9 @@ Environment:
   WEBDRIVER_URL        A WebDriver endpoint such as Selenium Grid (implies DRIVER=webdriver).
   CHROMEDRIVER_PATH    chromedriver for DRIVER=webdriver without a URL (default: on PATH).
 
-Exit codes: 0 success, 1 failure (the message names the error code), 2 bad usage.`;
+Exit codes: 0 success, 1 internal error, 2 bad usage, 3 configuration or input (variables, .env,
+files, Redis), 4 the site (sign-in, HTTP, network), 5 the browser. An error prints its code, the
+message and what to do; every code is explained in docs/errors.md.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -82,7 +85,9 @@ async function main(argv: string[]): Promise<void> {
       const { RESEARCH_HELP, parseResearchArgs, runResearchCli } = await import('./research.js');
       return subcommand(args, RESEARCH_HELP, parseResearchArgs, async (options) => {
         const summary = await runResearchCli(options);
-        if (summary.failed.length > 0) process.exitCode = 1;
+        // Some searches failed (each is printed): exit with the class of the first one's error.
+        const first = summary.failed[0];
+        if (first) process.exitCode = exitStatusFor(first.code);
       });
     }
     case 'start': {
@@ -149,6 +154,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
-  process.stderr.write(`browser-actor: ${code}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.stderr.write(describeCliError(code, error instanceof Error ? error.message : String(error)));
+  process.exit(exitStatusFor(code));
 });

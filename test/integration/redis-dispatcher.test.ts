@@ -82,11 +82,11 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     expect(run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', 'http://x').stderr).toMatch(/--redis must be a redis:\/\/ or rediss:\/\/ URL/);
     const down = `redis://:hunter2@127.0.0.1:${await freePort()}`;
     const worker = run('worker', '--redis', down);
-    expect(worker.status).toBe(1);
+    expect(worker.status).toBe(3); // Redis we were pointed at: configuration
     expect(worker.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE: Redis did not answer within \d+ ms/);
     expect(worker.stderr + worker.stdout).not.toContain('hunter2');
     const research = run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', down);
-    expect(research.status).toBe(1);
+    expect(research.status).toBe(3);
     expect(research.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE/);
   }, 90_000);
 

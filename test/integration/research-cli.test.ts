@@ -59,7 +59,7 @@ describe('browser-actor research and start (built package)', () => {
     expect(run('research', '--surname', 'Lee').stderr).toMatch(/give exactly one of --site URL and --gedcom FILE/);
     expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give a given name or a surname/);
     const missing = run('research', '--gedcom', '/nonexistent.ged', '--surname', 'Lee');
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/nonexistent\.ged: no such file/);
   });
 
@@ -81,7 +81,8 @@ describe('browser-actor research and start (built package)', () => {
       const started = Date.now();
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       expect(stderr).toMatch(/ERR_NETWORK: GET \/api\/me: 127\.0\.0\.1:\d+ did not answer within 2 s \(REQUEST_TIMEOUT_SECONDS\)/);
-      expect(code).not.toBe(0);
+      expect(code).toBe(4); // the site's class
+      expect(stderr).toMatch(/what to do: the site could not be reached/);
       expect(Date.now() - started).toBeLessThan(30_000);
       expect(stderr).not.toContain('not used');
     } finally {
@@ -99,7 +100,7 @@ describe('browser-actor research and start (built package)', () => {
       writeFileSync(join(dir, '.env'), `SITE_USERNAME=ann\nSITE_PASSWORD=pw\nCHROMIUM_PATH=${evil}\n`);
       const r = spawnSync(process.execPath, [main, 'research', '--site', 'http://127.0.0.1:9/', '--surname', 'Lee'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CHROMIUM_PATH: '' } });
       expect(r.stderr).toMatch(/ERR_INVALID_CONFIG: .*\.env sets CHROMIUM_PATH: executable paths are never read from a \.env file/);
-      expect(r.status).not.toBe(0);
+      expect(r.status).toBe(3);
       expect(existsSync(marker)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -124,7 +125,7 @@ describe('browser-actor research and start (built package)', () => {
         [batch('rows.jsonl', '{"sex":"Q"}\nnot json\n'), /no row can be searched \(2 refused; line 1: /],
       ] as const) {
         const r = run('research', ...home, '--batch', file);
-        expect(r.status, file).toBe(1);
+        expect(r.status, file).toBe(3);
         expect(r.stderr, file).toMatch(/ERR_INVALID_CONFIG: --batch /);
         expect(r.stderr, file).toMatch(reason);
       }

@@ -75,12 +75,13 @@ describe('browser-actor serve (built package)', () => {
     expect(bad.stderr).toMatch(/--rate must look like 20\/10 \(capacity\/per-second\) or "off", got "fast"/);
     expect(run('--port', '99999').stderr).toMatch(/--port must be a whole number from 0 to 65535/);
     const missing = run('--gedcom', join(dir, 'nope.ged'), '--port', '0');
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(3); // configuration or input
     expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom .*nope\.ged: no such file/);
+    expect(missing.stderr).toMatch(/what to do: fix the variable, \.env entry, flag or file the message names/);
     const notGedcom = join(dir, 'people.csv');
     writeFileSync(notGedcom, 'name,born\nAda,1815\n');
     const wrong = run('--gedcom', notGedcom, '--port', '0');
-    expect(wrong.status).toBe(1);
+    expect(wrong.status).toBe(3);
     expect(wrong.stderr).toMatch(/ERR_INVALID_GEDCOM: Not a GEDCOM file: line 1 should be "0 HEAD"/);
     expect(run('--help').stdout).toMatch(/browser-actor serve \[options\]/);
     rmSync(dir, { recursive: true, force: true });
@@ -97,10 +98,10 @@ describe('browser-actor serve (built package)', () => {
       const { port } = taken.address() as AddressInfo;
       const inUse = spawnSync(process.execPath, [main, 'serve', '--port', String(port), '--people', '50', '--credentials', join(dir, 'c.json')], { encoding: 'utf8', timeout: 20_000 });
       await new Promise((resolve) => taken.close(resolve));
-      expect(inUse.status).toBe(1);
+      expect(inUse.status).toBe(3);
       expect(inUse.stderr).toMatch(new RegExp(`ERR_INVALID_CONFIG: --port ${port}: the port is in use on 127\\.0\\.0\\.1`));
       const badHost = run('--host', 'no-such-host.invalid', '--port', '0', '--people', '50', '--credentials', join(dir, 'c.json'));
-      expect(badHost.status).toBe(1);
+      expect(badHost.status).toBe(3);
       expect(badHost.stderr).toMatch(/ERR_INVALID_CONFIG: --host no-such-host\.invalid: the name does not resolve/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

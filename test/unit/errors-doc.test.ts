@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_GUIDE, EXIT, describeCliError, exitStatusFor } from '../../src/cli/exit-codes.js';
+import { ErrorCode } from '../../src/errors.js';
+
+/** docs/errors.md, the codes the source defines and the CLI's hints and exit statuses agree. */
+const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+const sections = new Map(
+  doc
+    .split(/^### /m)
+    .slice(1)
+    .map((s) => [s.split('\n')[0]?.trim() ?? '', s] as const),
+);
+
+describe('docs/errors.md', () => {
+  it('has one entry for every error code the source defines, and none for codes that do not exist', () => {
+    expect([...sections.keys()].sort()).toEqual(Object.values(ErrorCode).sort());
+    expect(Object.keys(ERROR_GUIDE).sort()).toEqual(Object.values(ErrorCode).sort());
+  });
+
+  it.each(Object.values(ErrorCode))('%s: meaning, likely cause, the hint the CLI prints, and the exit status the CLI uses', (code) => {
+    const section = sections.get(code) ?? '';
+    expect(section).toMatch(/- \*\*Meaning:\*\* \S/);
+    expect(section).toMatch(/- \*\*Likely cause:\*\* \S/);
+    const hint = ERROR_GUIDE[code].hint;
+    expect(section).toContain(`- **What to do:** ${hint.charAt(0).toUpperCase()}${hint.slice(1)}.`);
+    expect(section).toContain(`- **Exit status:** ${exitStatusFor(code)} (${ERROR_GUIDE[code].class})`);
+  });
+
+  it('lists each exit status of the classes', () => {
+    for (const [name, status] of Object.entries(EXIT)) {
+      if (name !== 'ok') expect(doc).toContain(`| ${status} | ${name} |`);
+    }
+  });
+});
+
+describe('the CLI error line', () => {
+  it('prints the code, the message and what to do, with the place in docs/errors.md', () => {
+    expect(describeCliError('ERR_SIGN_IN', 'the site refused the password')).toBe(
+      `browser-actor: ERR_SIGN_IN: the site refused the password\n  what to do: ${ERROR_GUIDE.ERR_SIGN_IN.hint} (docs/errors.md#err_sign_in)\n`,
+    );
+  });
+
+  it('gives distinct statuses per class, and an unknown code the internal one', () => {
+    expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
+    expect(exitStatusFor('ERR_INVALID_CONFIG')).toBe(EXIT.config);
+    expect(exitStatusFor('ERR_SIGN_IN')).toBe(EXIT.site);
+    expect(exitStatusFor('ERR_BROWSER_LAUNCH')).toBe(EXIT.browser);
+    expect(exitStatusFor('ERR_UNEXPECTED')).toBe(EXIT.internal);
+    expect(describeCliError('ERR_UNEXPECTED', 'boom')).toMatch(/this is a bug in browser-actor/);
+  });
+});
