@@ -4,6 +4,8 @@
  */
 export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOptions, type CreateSessionSupervisorOptions } from './compose.js';
 export { loadConfig, type Config } from './config.js';
+export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './logging.js';
+export { type BrowserOptions } from './compose.js';
 export {
   BrowserActor,
   type ActorState,
@@ -62,6 +64,8 @@ export { defaultTaskLimits, type TaskLimits } from './runtime/tasks/validate.js'
 export type * from './runtime/tasks/types.js';
 export type * from './drivers/driver.js';
 export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions } from './drivers/playwright/playwright-driver.js';
+export { WEBDRIVER_CAPABILITIES, WebDriverDriver, type WebDriverDriverOptions } from './drivers/webdriver/webdriver-driver.js';
+export { FULL_CAPABILITIES, type DriverCapabilities } from './drivers/driver.js';
 export { findChromium } from './drivers/find-chromium.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';

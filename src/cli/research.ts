@@ -14,6 +14,7 @@ import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
+import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
 import { requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
@@ -53,6 +54,8 @@ Options:
                        sessions (default 1). Default: REDIS_URL is not used unless given here.
   --queue <name>       The worker hosts' queue, with --redis. Default browser-actor.
 ${DRIVER_HELP}
+  --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
+                       error, warn (default), info, debug or trace. Default: LOG_LEVEL.
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -77,6 +80,8 @@ export interface ResearchCliOptions {
   readonly queue?: string | undefined;
   /** `DRIVER` and `WEBDRIVER_URL` as `--driver` and `--webdriver` set them. */
   readonly driverEnv?: Record<string, string> | undefined;
+  /** `--log-level`; default `LOG_LEVEL`, else `warn`. */
+  readonly logLevel?: LogLevel | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -121,6 +126,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       workers: { type: 'string' },
       redis: { type: 'string' },
       queue: { type: 'string' },
+      'log-level': { type: 'string' },
       ...DRIVER_FLAGS,
     },
   });
@@ -160,6 +166,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     concurrency: values.concurrency === undefined ? undefined : parseConcurrency('--concurrency', values.concurrency),
     ...parseDispatchArgs(values),
     driverEnv: parseDriverArgs(values),
+    logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
   };
 }
 
@@ -320,21 +327,31 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH, DRIVER) and the session.
       const siteEnv = { ...env, BASE_URL: o.site };
       const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
+      // Logs go to stderr (JSON, or readable lines on a terminal), redacted, at --log-level.
+      const log = createLogger({ level: o.logLevel ?? parseLogLevel(env['LOG_LEVEL']) });
       if (o.workers === undefined && o.redis === undefined) {
         supervisor = createSessionSupervisor({ env: siteEnv });
+        logEvents(log, { supervisor });
         supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
         supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
-        const s = new SessionManager({ config, supervisor });
+        const s = new SessionManager({ config, supervisor, log });
         sessions = [s];
       } else {
         // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
         // worker host over Redis), all behind one rate limiter.
         const count = o.workers ?? 1;
-        const d = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : createWorkDispatcher({ workers: count, env: siteEnv });
+        let d: ReturnType<typeof createRedisDispatcher> | ReturnType<typeof createWorkDispatcher>;
+        if (o.redis !== undefined) {
+          d = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
+        } else {
+          const local = createWorkDispatcher({ workers: count, env: siteEnv });
+          logEvents(log, { dispatcher: local });
+          d = local;
+        }
         dispatcher = d;
         const limiter = new RateLimiter({ ...config.rateLimit });
         const runId = randomUUID().slice(0, 8);
-        sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter }));
+        sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
         await timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
       }
       const all = sessions;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
+import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
 import { redactUrl } from '../internal/redact.js';
 import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 
@@ -20,7 +21,9 @@ Options:
   --queue <name>       Queue name. Default ${DEFAULT_QUEUE}.
   --host-id <id>       This host's name in the registry. Default: hostname, pid and a random suffix.
 ${DRIVER_HELP}
-                       With a Selenium Grid URL this host needs no browser of its own.`;
+                       With a Selenium Grid URL this host needs no browser of its own.
+  --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
+                       error, warn, info (default), debug or trace. Default: LOG_LEVEL.`;
 
 export interface WorkerCliOptions {
   readonly redis: string;
@@ -30,13 +33,14 @@ export interface WorkerCliOptions {
   readonly hostId: string | undefined;
   /** `DRIVER` and `WEBDRIVER_URL` as `--driver` and `--webdriver` set them. */
   readonly driverEnv: Record<string, string>;
+  readonly logLevel: LogLevel;
 }
 
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerCliOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, ...DRIVER_FLAGS },
+    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, 'log-level': { type: 'string' }, ...DRIVER_FLAGS },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const redis = values.redis ?? env['REDIS_URL'];
@@ -54,6 +58,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
       queue: checkQueueName(values.queue ?? DEFAULT_QUEUE),
       hostId: values['host-id'],
       driverEnv: driverEnv(values, env),
+      logLevel: values['log-level'] === undefined ? parseLogLevel(env['LOG_LEVEL'], 'info') : parseLogLevel(values['log-level'], 'info', '--log-level'),
     };
   } catch (error) {
     throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
@@ -66,6 +71,7 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
   Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
+  logEvents(createLogger({ level: o.logLevel }), { dispatcher: host.dispatcher });
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
   let signals = 0;

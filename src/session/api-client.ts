@@ -2,6 +2,7 @@ import type { Cookie } from '../drivers/browser-types.js';
 import { BrowserCookieJar } from '../drivers/cookie-jar.js';
 import { HttpStatusError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { type Log, silentLog } from '../internal/log.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
@@ -25,6 +26,8 @@ export interface ApiClientOptions {
   readonly fetch?: typeof fetch;
   /** Deadline of each request, its answer's body included. Default 30 000 ms. A request that misses it is not retried. */
   readonly requestTimeoutMs?: number;
+  /** Where each request is logged (debug: method, path, status, time; trace: its headers, redacted by the logger). */
+  readonly log?: Log;
 }
 
 export interface ApiStats {
@@ -44,6 +47,7 @@ export class ApiClient {
   readonly #csrfHeader: string;
   readonly #clock: Clock;
   readonly #fetch: typeof fetch;
+  readonly #log: Log;
   readonly #timeoutMs: number;
   #jar = new BrowserCookieJar();
   #csrf: string | undefined;
@@ -57,6 +61,7 @@ export class ApiClient {
     this.#csrfHeader = options.csrfHeader ?? 'x-csrf-token';
     this.#clock = options.clock ?? systemClock;
     this.#fetch = options.fetch ?? fetch;
+    this.#log = options.log ?? silentLog;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     if (!(this.#timeoutMs > 0)) throw new RangeError('requestTimeoutMs must be a positive number of milliseconds');
   }
@@ -119,8 +124,11 @@ export class ApiClient {
         };
         const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
         let res: Response;
+        const sent = performance.now();
+        this.#log.trace({ method, path: url.pathname, headers }, 'api request');
         try {
           res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: both });
+          this.#log.debug({ method, path: url.pathname, status: res.status, ms: Math.round(performance.now() - sent) }, 'api call');
         } catch (error) {
           deadlineOr(error);
           throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${(error as Error).message}`, { cause: error, details: { path: url.pathname } });

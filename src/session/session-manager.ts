@@ -1,5 +1,6 @@
 import { NetworkError, NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
+import { type Log, silentLog } from '../internal/log.js';
 import { unusedTotpCode } from '../internal/totp.js';
 import { cookieToInput } from '../runtime/tasks/cookie-formats.js';
 import { ApiClient } from './api-client.js';
@@ -67,6 +68,8 @@ export interface SessionManagerOptions {
   readonly fastPathMs?: number;
   readonly clock?: Clock;
   readonly fetch?: typeof fetch;
+  /** Where sign-ins, auth checks, cookie syncs and API calls are logged (redacted by the logger). Default: nowhere. */
+  readonly log?: Log;
 }
 
 export interface SessionStats {
@@ -109,6 +112,7 @@ export class SessionManager {
   readonly #clock: Clock;
   readonly #policy: AuthCheckPolicy;
   readonly #probe: ProbeCoalescer;
+  readonly #log: Log;
   #ready = false;
   #lastSuccess = Number.NEGATIVE_INFINITY;
   #identity: Identity | undefined;
@@ -121,12 +125,14 @@ export class SessionManager {
     this.profile = { ...REFERENCE_SITE_PROFILE, ...options.profile };
     this.#clock = options.clock ?? systemClock;
     this.#fastPathMs = options.fastPathMs ?? 60_000;
+    this.#log = options.log ?? silentLog;
     this.browser = new BrowserManager({ supervisor: this.supervisor, signInPath: this.profile.signInPath, clock: this.#clock });
     this.api = new ApiClient({
       baseUrl: this.config.baseUrl,
       rateLimiter: options.rateLimiter ?? new RateLimiter({ ...this.config.rateLimit, clock: this.#clock }),
       clock: this.#clock,
       requestTimeoutMs: this.config.requestTimeoutMs,
+      log: this.#log,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       // Cookies the API changes go back into the browser, so the two never drift.
       onCookiesChanged: async (cookies) => {
@@ -233,6 +239,7 @@ export class SessionManager {
     this.#stats.authChecks++;
     const me = await this.api.get<Identity>(this.profile.identityPath);
     this.#identity = me;
+    this.#log.debug({ site: this.config.baseUrl }, 'auth check: signed in');
   }
 
   async #call<T>(request: () => Promise<T>): Promise<T> {
@@ -282,6 +289,8 @@ export class SessionManager {
     const cookies = await this.supervisor.submit({ type: 'ExportCookies', format: 'json' }, { timeoutMs: 10_000 });
     this.api.setCookies(cookies);
     this.#stats.cookieSyncs++;
+    this.#log.debug({ cookies: cookies.length }, 'cookies copied from the browser to the API client');
+    this.#log.trace({ cookies }, 'cookies copied');
   }
 
   /** Sign in through the site's form (and its second factor). Fails with ERR_SIGN_IN, never loops. */
@@ -301,8 +310,13 @@ export class SessionManager {
     });
     const steps = this.#signInSteps();
     steps.catch(() => undefined); // after the deadline, its own failure is of no interest
+    this.#log.info({ site: this.config.baseUrl, username: this.config.username }, 'signing in');
     try {
       await Promise.race([steps, deadline]);
+      this.#log.info({ site: this.config.baseUrl, ms: Math.round(this.#clock.now() - started) }, 'signed in');
+    } catch (error) {
+      this.#log.warn({ site: this.config.baseUrl, errorCode: (error as { code?: string }).code, error: (error as Error).message }, 'signing in failed');
+      throw error;
     } finally {
       clearTimeout(timer);
       this.#stats.signInMs += this.#clock.now() - started;

@@ -8,7 +8,9 @@ import { pngSize, solidPng } from '../../src/internal/png.js';
 import { findChromedriver, findChromium } from '../../src/drivers/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
-import { redactUrl } from '../../src/internal/redact.js';
+import { redactDeep, redactText, redactUrl } from '../../src/internal/redact.js';
+import { createLogger, parseLogLevel } from '../../src/logging.js';
+import { Writable } from 'node:stream';
 import { toNetscape } from '../../src/runtime/tasks/cookie-formats.js';
 import { within } from '../../src/internal/clock.js';
 import { createDeferred } from '../../src/internal/deferred.js';
@@ -188,5 +190,43 @@ describe('--driver and --webdriver', () => {
   });
   it('worker takes them for its worker processes', () => {
     expect(parseWorkerArgs(['--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
+  });
+});
+
+describe('redaction for logs', () => {
+  it('hides the values of secret-looking keys at any depth, keeping the rest', () => {
+    const out = redactDeep({ user: 'ann', password: 'hunter2', nested: { headers: { cookie: 'sid=abc', Authorization: 'Bearer x.y.z', accept: 'application/json' } }, cookies: [{ name: 'sid', value: 's3cr3t' }], totpSecret: 'JBSWY3DP', code: '123456', count: 3 });
+    expect(out).toEqual({ user: 'ann', password: '[redacted]', nested: { headers: { cookie: '[redacted]', Authorization: '[redacted]', accept: 'application/json' } }, cookies: [{ name: 'sid', value: '[redacted]' }], totpSecret: '[redacted]', code: '[redacted]', count: 3 });
+  });
+  it('hides secrets by shape in strings: credentials in URLs, bearer tokens, secret-looking name=value pairs', () => {
+    const text = redactText('GET http://bob:pa55@grid:4444/wd?token=abc&page=2 Authorization: Bearer eyJhbGciOi.x.y cookie: sid=s3cr3t; theme=dark');
+    for (const secret of ['pa55', 'abc&', 'eyJhbGciOi', 's3cr3t']) expect(text).not.toContain(secret);
+    expect(text).toContain('page=2');
+    expect(text).toContain('theme=dark');
+  });
+  it('cuts cycles and keeps errors as name, message and code', () => {
+    const a: Record<string, unknown> = { x: 1 };
+    a['self'] = a;
+    expect(redactDeep(a)).toEqual({ x: 1, self: '[…]' });
+    expect(redactDeep({ error: new ConfigError('bad ?password=p1 here') })).toEqual({ error: { name: 'ConfigError', message: 'bad ?password=*** here', code: 'ERR_INVALID_CONFIG' } });
+  });
+  it('LOG_LEVEL and --log-level take the pino levels, and say what they take', () => {
+    expect(parseLogLevel(undefined)).toBe('warn');
+    expect(parseLogLevel(' TRACE ')).toBe('trace');
+    expect(() => parseLogLevel('loud', 'warn', '--log-level')).toThrow(/--log-level must be one of silent, fatal, error, warn, info, debug, trace, got "loud"/);
+  });
+  it('writes one readable line per record on a terminal, redacted too', async () => {
+    let text = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    const log = createLogger({ level: 'info', destination: sink, pretty: true });
+    log.info({ task: 't1', password: 'hunter2' }, 'signed in at http://ann:pw@site/');
+    log.debug({ task: 't2' }, 'below the level');
+    await new Promise((r) => setImmediate(r));
+    expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}signed in at http:\/\/ann:\*\*\*@site\/ task=t1 password=\[redacted\]\n$/);
   });
 });
