@@ -130,8 +130,11 @@ export class ApiClient {
           res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: both });
           this.#log.debug({ method, path: url.pathname, status: res.status, ms: Math.round(performance.now() - sent) }, 'api call');
         } catch (error) {
-          deadlineOr(error);
-          throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${(error as Error).message}`, { cause: error, details: { path: url.pathname } });
+          if (signal?.aborted || deadline.aborted) deadlineOr(error);
+          // Refused, reset, not resolved: undici says "fetch failed" and puts the reason in the cause.
+          const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+          const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+          throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${why}`, { cause: error, details: { path: url.pathname } });
         }
         return this.#answer<T>(method, url, res).catch(deadlineOr);
       },

@@ -28,6 +28,25 @@ describe('ApiClient deadlines', () => {
   });
 });
 
+describe('ApiClient on a refused connection', () => {
+  it('fails with ERR_NETWORK naming the reason (not a bare "fetch failed"), after the retries that apply', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve)); // nothing listens there now
+    let calls = 0;
+    const counting = ((input: string | URL | Request, init?: RequestInit) => {
+      calls++;
+      return fetch(input, init);
+    }) as typeof fetch;
+    const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, fetch: counting, retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+    const error = await api.get('/api/me').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { path: '/api/me' } });
+    expect((error as Error).message).toBe(`GET /api/me could not reach 127.0.0.1:${port}: ECONNREFUSED`);
+    expect(calls).toBe(3); // a refused connection is retried
+  });
+});
+
 describe('ApiClient with an injected fetch', () => {
   interface Seen {
     method: string;
