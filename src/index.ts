@@ -6,6 +6,7 @@ export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOpt
 export { loadConfig, type Config } from './config.js';
 export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './logging.js';
 export { type BrowserOptions } from './compose.js';
+export { createMetrics, startMetricsServer, type MetricSources, type Metrics, type MetricsServer } from './metrics.js';
 export {
   BrowserActor,
   type ActorState,

@@ -15,6 +15,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
+import { type Metrics, type MetricsServer, createMetrics, startMetricsServer } from '../metrics.js';
 import { requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
@@ -54,6 +55,8 @@ Options:
                        sessions (default 1). Default: REDIS_URL is not used unless given here.
   --queue <name>       The worker hosts' queue, with --redis. Default browser-actor.
 ${DRIVER_HELP}
+  --metrics-port <n>   With --site: Prometheus metrics at http://127.0.0.1:<n>/metrics while the run
+                       lasts (tasks, latency, queues, restarts, auth checks, 429s, cache); 0 picks a port.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn (default), info, debug or trace. Default: LOG_LEVEL.
   --json               Results as JSON (one object) on stdout.
@@ -82,6 +85,8 @@ export interface ResearchCliOptions {
   readonly driverEnv?: Record<string, string> | undefined;
   /** `--log-level`; default `LOG_LEVEL`, else `warn`. */
   readonly logLevel?: LogLevel | undefined;
+  /** `--metrics-port`: serve Prometheus metrics on 127.0.0.1 at this port (0: a free one) while the run lasts. */
+  readonly metricsPort?: number | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -127,6 +132,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       redis: { type: 'string' },
       queue: { type: 'string' },
       'log-level': { type: 'string' },
+      'metrics-port': { type: 'string' },
       ...DRIVER_FLAGS,
     },
   });
@@ -167,6 +173,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     ...parseDispatchArgs(values),
     driverEnv: parseDriverArgs(values),
     logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
+    metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site),
   };
 }
 
@@ -186,6 +193,12 @@ function parseDispatchArgs(values: { workers?: string | undefined; redis?: strin
   } catch (error) {
     throw new ConfigError(`--${(error as Error).message}`);
   }
+}
+
+function metricsPortArg(raw: string, site: string | undefined): number {
+  if (site === undefined) throw new ConfigError('--metrics-port needs --site (a GEDCOM search starts no browser to watch)');
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
 }
 
 function parseDriverArgs(values: { driver?: string | undefined; webdriver?: string | undefined; redis?: string | undefined; gedcom?: string | undefined }): Record<string, string> | undefined {
@@ -313,6 +326,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let session: SessionManager | undefined;
   let sessions: SessionManager[] = [];
   let dispatcher: { stop(): Promise<void> } | undefined;
+  let metrics: Metrics | undefined;
+  let metricsServer: MetricsServer | undefined;
   const env = { ...withDotEnv(o.env ?? process.env), ...o.driverEnv };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
@@ -329,13 +344,21 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
       // Logs go to stderr (JSON, or readable lines on a terminal), redacted, at --log-level.
       const log = createLogger({ level: o.logLevel ?? parseLogLevel(env['LOG_LEVEL']) });
+      if (o.metricsPort !== undefined) {
+        metrics = createMetrics();
+        metrics.watch({ cache });
+        metricsServer = await startMetricsServer(metrics, { port: o.metricsPort });
+        err(`metrics: ${metricsServer.url}`);
+      }
       if (o.workers === undefined && o.redis === undefined) {
         supervisor = createSessionSupervisor({ env: siteEnv });
         logEvents(log, { supervisor });
+        metrics?.watch({ supervisors: [supervisor] });
         supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
         supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
         const s = new SessionManager({ config, supervisor, log });
         sessions = [s];
+        metrics?.watch({ sessions });
       } else {
         // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
         // worker host over Redis), all behind one rate limiter.
@@ -346,12 +369,14 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         } else {
           const local = createWorkDispatcher({ workers: count, env: siteEnv });
           logEvents(log, { dispatcher: local });
+          metrics?.watch({ dispatcher: local });
           d = local;
         }
         dispatcher = d;
         const limiter = new RateLimiter({ ...config.rateLimit });
         const runId = randomUUID().slice(0, 8);
         sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
+        metrics?.watch({ sessions });
         await timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
       }
       const all = sessions;
@@ -428,6 +453,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   } finally {
     await supervisor?.stop();
     await dispatcher?.stop();
+    metrics?.close();
+    await metricsServer?.close();
   }
 }
 

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
+import { createMetrics, startMetricsServer } from '../metrics.js';
 import { redactUrl } from '../internal/redact.js';
 import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 
@@ -23,7 +24,9 @@ Options:
 ${DRIVER_HELP}
                        With a Selenium Grid URL this host needs no browser of its own.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
-                       error, warn, info (default), debug or trace. Default: LOG_LEVEL.`;
+                       error, warn, info (default), debug or trace. Default: LOG_LEVEL.
+  --metrics-port <n>   Prometheus metrics at http://127.0.0.1:<n>/metrics (per worker: tasks,
+                       in flight, restarts; queue depth by priority); 0 picks a port.`;
 
 export interface WorkerCliOptions {
   readonly redis: string;
@@ -34,13 +37,15 @@ export interface WorkerCliOptions {
   /** `DRIVER` and `WEBDRIVER_URL` as `--driver` and `--webdriver` set them. */
   readonly driverEnv: Record<string, string>;
   readonly logLevel: LogLevel;
+  /** Serve Prometheus metrics on 127.0.0.1 at this port (0: a free one). */
+  readonly metricsPort: number | undefined;
 }
 
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerCliOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, 'log-level': { type: 'string' }, ...DRIVER_FLAGS },
+    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, 'log-level': { type: 'string' }, 'metrics-port': { type: 'string' }, ...DRIVER_FLAGS },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const redis = values.redis ?? env['REDIS_URL'];
@@ -58,11 +63,17 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
       queue: checkQueueName(values.queue ?? DEFAULT_QUEUE),
       hostId: values['host-id'],
       driverEnv: driverEnv(values, env),
+      metricsPort: values['metrics-port'] === undefined ? undefined : metricsPort(values['metrics-port']),
       logLevel: values['log-level'] === undefined ? parseLogLevel(env['LOG_LEVEL'], 'info') : parseLogLevel(values['log-level'], 'info', '--log-level'),
     };
   } catch (error) {
     throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
   }
+}
+
+function metricsPort(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
 }
 
 /** Run a worker host until SIGTERM/SIGINT. */
@@ -72,6 +83,10 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
   logEvents(createLogger({ level: o.logLevel }), { dispatcher: host.dispatcher });
+  const metrics = o.metricsPort === undefined ? undefined : createMetrics();
+  metrics?.watch({ dispatcher: host.dispatcher });
+  const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
+  if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
   let signals = 0;
@@ -87,5 +102,7 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await host.closed;
+  metrics?.close();
+  await metricsServer?.close();
   console.log(`worker host ${host.id}: stopped after ${host.served()} task(s)`);
 }
