@@ -1,6 +1,5 @@
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
@@ -12,6 +11,7 @@ import { loadSessionConfig } from '../../src/session/session-config.js';
 import { SessionManager } from '../../src/session/session-manager.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { leftoversUnder } from '../support/leftovers.js';
+import { textSink } from '../support/text-sink.js';
 
 /**
  * Logs at trace level through a real sign-in (form and second factor), API calls and a cookie
@@ -37,14 +37,8 @@ afterAll(async () => {
 
 describe('logging at trace level', () => {
   it('records the sign-in, API calls, tasks and cookie work with their ids, and no password, TOTP secret, cookie value or token', async () => {
-    let text = '';
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    const log = createLogger({ level: 'trace', destination: sink, pretty: false });
+    const sink = textSink();
+    const log = createLogger({ level: 'trace', destination: sink.stream, pretty: false });
     const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
     const off = logEvents(log, { supervisor });
     const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
@@ -64,6 +58,7 @@ describe('logging at trace level', () => {
       off();
       await supervisor.stop();
     }
+    const text = sink.text();
     const records = text
       .trim()
       .split('\n')

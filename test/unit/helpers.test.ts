@@ -10,12 +10,12 @@ import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactDeep, redactText, redactUrl } from '../../src/internal/redact.js';
 import { createLogger, parseLogLevel } from '../../src/logging.js';
-import { Writable } from 'node:stream';
 import { toNetscape } from '../../src/runtime/tasks/cookie-formats.js';
 import { within } from '../../src/internal/clock.js';
 import { createDeferred } from '../../src/internal/deferred.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
 import { watch } from '../support/watch.js';
+import { textSink } from '../support/text-sink.js';
 
 describe('loadConfig', () => {
   it('defaults: actor mode off, headless on', () => {
@@ -216,17 +216,11 @@ describe('redaction for logs', () => {
     expect(() => parseLogLevel('loud', 'warn', '--log-level')).toThrow(/--log-level must be one of silent, fatal, error, warn, info, debug, trace, got "loud"/);
   });
   it('writes one readable line per record on a terminal, redacted too', async () => {
-    let text = '';
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
-        done();
-      },
-    });
-    const log = createLogger({ level: 'info', destination: sink, pretty: true });
+    const sink = textSink();
+    const log = createLogger({ level: 'info', destination: sink.stream, pretty: true });
     log.info({ task: 't1', password: 'hunter2' }, 'signed in at http://ann:pw@site/');
     log.debug({ task: 't2' }, 'below the level');
     await new Promise((r) => setImmediate(r));
-    expect(text).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}signed in at http:\/\/ann:\*\*\*@site\/ task=t1 password=\[redacted\]\n$/);
+    expect(sink.text()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}signed in at http:\/\/ann:\*\*\*@site\/ task=t1 password=\[redacted\]\n$/);
   });
 });
