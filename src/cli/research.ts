@@ -19,6 +19,7 @@ import { type Metrics, type MetricsServer, createMetrics, startMetricsServer } f
 import { requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
+import { createProgress } from '../internal/progress.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 import { dispatcherSession } from '../session/dispatcher-session.js';
 import { RateLimiter } from '../session/rate-limiter.js';
@@ -59,6 +60,8 @@ ${DRIVER_HELP}
                        lasts (tasks, latency, queues, restarts, auth checks, 429s, cache); 0 picks a port.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn (default), info, debug or trace. Default: LOG_LEVEL.
+  --quiet              No progress for a batch (by default: a bar with rate and time left on a
+                       terminal, a line every 10 s otherwise, on stderr).
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -87,6 +90,8 @@ export interface ResearchCliOptions {
   readonly logLevel?: LogLevel | undefined;
   /** `--metrics-port`: serve Prometheus metrics on 127.0.0.1 at this port (0: a free one) while the run lasts. */
   readonly metricsPort?: number | undefined;
+  /** A batch's progress on stderr (a bar on a terminal, periodic lines otherwise); the CLI sets it unless `--quiet`. Default off. */
+  readonly progress?: boolean | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -133,6 +138,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       queue: { type: 'string' },
       'log-level': { type: 'string' },
       'metrics-port': { type: 'string' },
+      quiet: { type: 'boolean' },
       ...DRIVER_FLAGS,
     },
   });
@@ -174,6 +180,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     driverEnv: parseDriverArgs(values),
     logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
     metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site),
+    progress: !(values.quiet ?? false),
   };
 }
 
@@ -388,9 +395,17 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     const results: RunSummary['results'] = [];
     const skipped: RunSummary['skipped'] = [];
     const failed: RunSummary['failed'] = [];
-    const progress = o.batch !== undefined && process.stderr.isTTY && !o.json;
-    let done = 0;
     const toSearch = rows.filter((row) => !('error' in row)).length;
+    // A batch's progress on stderr: a bar with rate and time left on a terminal, a plain line
+    // every 10 s otherwise (through the same stderr writer as the other messages).
+    const tty = process.stderr.isTTY === true && !o.json;
+    const progress = createProgress({
+      unit: 'searches',
+      total: toSearch,
+      quiet: o.progress !== true || o.batch === undefined,
+      tty,
+      stream: tty ? process.stderr : ({ write: (text: string) => (err(text.trimEnd()), true) } as unknown as NodeJS.WritableStream),
+    });
     // Searches run `concurrency` at a time (one API client, one rate limiter); their output is
     // written in input order, exactly as a sequential run writes it.
     const inOrder = new InOrder<PromiseSettledResult<ResearchResult | undefined>>((i, outcome) => {
@@ -410,8 +425,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         failed.push({ ...(o.batch !== undefined ? { line: row.line } : {}), error: error.message, code });
         err(`${o.batch !== undefined ? `${o.batch}:${row.line}: ` : ''}${code}: ${error.message}`);
       }
-      done++;
-      if (progress) process.stderr.write(`\r${bar(done, toSearch)} ${done}/${toSearch}`);
+      progress.tick();
     });
     await mapConcurrent(
       rows,
@@ -419,7 +433,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       async (row, i) => ('error' in row ? undefined : research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) })),
       (i, outcome) => inOrder.push(i, outcome),
     );
-    if (progress) process.stderr.write('\n');
+    progress.end();
     const wallMs = performance.now() - started;
     if (session) {
       const st = sumStats(sessions.map((x) => x.stats()));
@@ -467,12 +481,6 @@ function sumStats(all: SessionStats[]): SessionStats {
 
 function taskOperation(type: string): string {
   return { Navigate: 'navigation', ExecuteJS: 'JS', ExportCookies: 'cookie export', ImportCookies: 'cookie import', GetCookies: 'cookie read', CurrentUrl: 'current URL', Screenshot: 'screenshot' }[type] ?? type;
-}
-
-function bar(done: number, total: number): string {
-  const width = 30;
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
 function csvCell(v: unknown): string {

@@ -48,6 +48,11 @@ describe('browser-actor research and start (built package)', () => {
     expect(r.status).toBe(0);
     expect(clean(r.stderr)).toMatch(/batch\.csv:3: skipped: given needs at least 2 characters/);
     expect(clean(r.stderr)).toMatch(/batch: 2 searched, 1 skipped \(bad rows\), 0 failed/);
+    // Not a terminal: the batch's progress is plain lines, the last one at the end; --quiet has none.
+    expect(clean(r.stderr)).toMatch(/^2\/2 searches \(100%\), [\d.]+\/s, in \d+ s$/m);
+    const quiet = run('research', '--gedcom', file, '--home', tree.person(referencePerson).id, '--batch', batch, '--json', '--quiet');
+    expect(quiet.status).toBe(0);
+    expect(clean(quiet.stderr)).not.toMatch(/searches \(/);
     const json = JSON.parse(r.stdout) as { results: { line: number; result: { ranked: { person: { id: string } }[]; details: { ladder: { relationship: string } }[] } }[] };
     expect(json.results.map((x) => x.line)).toEqual([2, 4]);
     expect(json.results[0]?.result.ranked[0]?.person.id).toBe(p.id);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/internal/clock.js';
+import { createProgress } from '../../src/internal/progress.js';
+import { textSink } from '../support/text-sink.js';
+
+/** A clock whose time the test sets (progress only reads `now()`). */
+function settable(): Clock & { set(ms: number): void } {
+  let t = 0;
+  return { now: () => t, set: (ms: number) => (t = ms) } as unknown as Clock & { set(ms: number): void };
+}
+
+describe('progress of a long command', () => {
+  it('on a terminal: a bar redrawn in place with rate and time left, at most 10 times a second, and a last line', () => {
+    const clock = settable();
+    const sink = textSink();
+    const p = createProgress({ unit: 'searches', total: 4, stream: sink.stream, tty: true, clock });
+    clock.set(500);
+    p.tick();
+    p.tick(); // within 100 ms of the last redraw: not drawn
+    clock.set(1000);
+    p.tick();
+    clock.set(2000);
+    p.tick();
+    p.end();
+    // Each frame ends by clearing the rest of the line (ESC [K); drop that to compare the text.
+    const frames = sink.text().split('\r').filter(Boolean).map((f) => f.replace('\u001b[K', ''));
+    expect(frames[0]).toMatch(/^\[#{8}\.{22}\] 1\/4 searches \(25%\), 2\.0\/s, about 2 s left$/);
+    expect(frames).toHaveLength(4);
+    expect(frames.at(-1)).toMatch(/^\[#{30}\] 4\/4 searches \(100%\), 2\.0\/s, in 2 s\n$/);
+  });
+
+  it('elsewhere: a plain line every interval and one at the end, no carriage returns', () => {
+    const clock = settable();
+    const sink = textSink();
+    const p = createProgress({ unit: 'searches', total: 100, stream: sink.stream, tty: false, everyMs: 10_000, clock });
+    for (let i = 1; i <= 100; i++) {
+      clock.set(i * 250);
+      p.tick();
+    }
+    p.end();
+    expect(sink.text()).not.toContain('\r');
+    expect(sink.text().trim().split('\n')).toEqual([
+      '40/100 searches (40%), 4.0/s, about 15 s left',
+      '80/100 searches (80%), 4.0/s, about 5 s left',
+      '100/100 searches (100%), 4.0/s, in 25 s',
+    ]);
+  });
+
+  it('--quiet (and an empty total) shows nothing', () => {
+    const sink = textSink();
+    const p = createProgress({ unit: 'searches', total: 3, stream: sink.stream, tty: true, quiet: true });
+    p.tick();
+    p.end();
+    createProgress({ unit: 'searches', total: 0, stream: sink.stream, tty: false }).end();
+    expect(sink.text()).toBe('');
+  });
+});
