@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { freePort } from './free-port.js';
+import { webdriverReady } from './webdriver-status.js';
 
 /**
  * A private Selenium Grid 4 in standalone mode (for tests and `bench:drivers`): 127.0.0.1, a free
@@ -101,7 +102,7 @@ export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<S
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   let why = '';
   while (Date.now() < deadline) {
-    const ready = await Promise.race([isReady(url), failed]);
+    const ready = await Promise.race([webdriverReady(url, 2000), failed]);
     if (ready === true) return { url, pid: child.pid as number, dir, stop };
     if (typeof ready === 'string') {
       why = ready;
@@ -111,16 +112,6 @@ export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<S
   }
   await stop();
   throw new ConfigError(`Selenium Grid did not start on ${url} (${why || 'not ready in time'}; is Java installed? apt-get install default-jre-headless): ${output.slice(-800)}`);
-}
-
-async function isReady(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2000) });
-    const body = (await response.json()) as { value?: { ready?: boolean } };
-    return body.value?.ready === true;
-  } catch {
-    return false;
-  }
 }
 
 function alive(pid: number): boolean {

@@ -4,6 +4,7 @@ import http from 'selenium-webdriver/http/index.js';
 import { BrowserActorError, BrowserLaunchError, DriverError, DriverTimeoutError, NavigationError, targetClosedError } from '../../errors.js';
 import { systemClock, within } from '../../internal/clock.js';
 import { freePort } from '../../internal/free-port.js';
+import { webdriverReady } from '../../internal/webdriver-status.js';
 import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -136,6 +137,10 @@ export class WebDriverDriver implements Driver {
     return this.#options.url !== undefined;
   }
 
+  get #viewport(): { readonly width: number; readonly height: number } {
+    return this.#options.viewport ?? { width: 1280, height: 720 };
+  }
+
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
     if (this.#session || this.#closing || this.#dirs) throw new DriverError('This driver was already launched; make a new one');
     const started = performance.now();
@@ -153,7 +158,7 @@ export class WebDriverDriver implements Driver {
 
   async #start(op: DriverOpOptions): Promise<BrowserInfo> {
     const env = this.#options.env ?? process.env;
-    const viewport = this.#options.viewport ?? { width: 1280, height: 720 };
+    const viewport = this.#viewport;
     const options = new chrome.Options();
     const args = [...REQUIRED_CHROMIUM_FLAGS, `--window-size=${viewport.width},${viewport.height}`, ...(this.#options.args ?? [])];
     if (this.#options.headless ?? true) args.push('--headless=new');
@@ -208,13 +213,7 @@ export class WebDriverDriver implements Driver {
     let ready = false;
     while (!ready && performance.now() < until) {
       if (service.exitCode !== null || service.signalCode !== null) throw new DriverError(`chromedriver (${chromedriver}) exited at once`);
-      try {
-        const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1000) });
-        const body = (await response.json()) as { value?: { ready?: boolean } };
-        ready = body.value?.ready === true;
-      } catch {
-        // not listening yet
-      }
+      ready = await webdriverReady(url, 1000);
       if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (!ready) throw new DriverError(`chromedriver (${chromedriver}) did not answer on ${url} within ${timeoutMs}ms`);
@@ -224,7 +223,7 @@ export class WebDriverDriver implements Driver {
   /** Each new tab: the init script that captures the page's built-ins, and the viewport. */
   async #prepareTab(): Promise<void> {
     const session = this.#requireSession();
-    const viewport = this.#options.viewport ?? { width: 1280, height: 720 };
+    const viewport = this.#viewport;
     await session.sendAndGetDevToolsCommand('Page.addScriptToEvaluateOnNewDocument', { source: PRIMITIVES_INIT });
     await session.sendAndGetDevToolsCommand('Emulation.setDeviceMetricsOverride', { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: false });
   }
@@ -353,7 +352,7 @@ export class WebDriverDriver implements Driver {
     return this.#run('screenshot', op, pageId, async (session) => {
       let base64: string;
       if (options.fullPage) {
-        const viewport = this.#options.viewport ?? { width: 1280, height: 720 };
+        const viewport = this.#viewport;
         const metrics = (await session.sendAndGetDevToolsCommand('Page.getLayoutMetrics', {})) as unknown as { cssContentSize: { height: number } };
         const height = Math.max(viewport.height, Math.ceil(metrics.cssContentSize.height));
         const shot = (await session.sendAndGetDevToolsCommand('Page.captureScreenshot', {
