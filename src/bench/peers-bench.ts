@@ -42,7 +42,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log as crawleeLog } from '@crawlee/playwright';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { waitFor } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { startTreeSite } from '../site/server.js';
 import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
@@ -192,9 +191,8 @@ async function runInChild(contender: Contender, work: Work): Promise<Ran> {
   const limit = setTimeout(() => child.kill('SIGKILL'), work.deadlineMs + 60_000);
   const how = await exited;
   clearTimeout(limit);
-  // The child's own answer arrives before its exit; give a closed browser's helpers a moment.
-  await waitFor(() => benchBrowsers().length === 0, 3000, 100);
-  const after = killBrowsersLeft();
+  // The child's own answer arrives before its exit; what its libraries left is killed here.
+  const after = await killBrowsersLeft();
   if (!done) {
     work.onAnswered?.();
     const lost = new Error(`the contender's process ended (${how}) without its answers`);

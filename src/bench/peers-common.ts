@@ -140,9 +140,7 @@ export async function timed(
     let closeTimer: NodeJS.Timeout | undefined;
     if (setup) await Promise.race([setup.close().catch(() => undefined), new Promise((resolve) => (closeTimer = setTimeout(resolve, 30_000)))]);
     clearTimeout(closeTimer);
-    // Give a closed browser's helpers a moment to exit on their own before counting them.
-    await waitFor(() => benchBrowsers().length === 0, 3000, 100);
-    leftover = killBrowsersLeft();
+    leftover = await killBrowsersLeft();
   }
   return { answers: answers ?? Array.from({ length: pages }, () => new Error(lost)), wallMs, leftover };
 }
@@ -169,10 +167,11 @@ export function killBrowser(p: { pid: number; pgid: number }): void {
 
 /**
  * Kill the browser processes a contender left running after it closed (some libraries abandon a
- * browser whose launch missed their timeout; it then runs on, parented to init). Returns how
- * many there were.
+ * browser whose launch missed their timeout; it then runs on, parented to init), after giving a
+ * closed browser's helpers a moment to exit on their own. Returns how many there were.
  */
-export function killBrowsersLeft(): number {
+export async function killBrowsersLeft(): Promise<number> {
+  await waitFor(() => benchBrowsers().length === 0, 3000, 100);
   const left = benchBrowsers();
   for (const p of left) {
     if (p.main) killBrowser(p);
