@@ -169,6 +169,12 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** A `--metrics-port` value: a whole number from 0 (a free port) to 65535. */
+export function metricsPortFrom(raw: string): number {
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
+  return Number(raw);
+}
+
 export interface MetricsServer {
   readonly url: string;
   close(): Promise<void>;

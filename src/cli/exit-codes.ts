@@ -1,4 +1,4 @@
-import { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 
 /**
  * The `browser-actor` command's exit status, one per class of error, so that a script can tell a
@@ -63,6 +63,3 @@ export function describeCliError(code: string, message: string): string {
   const hint = guide?.hint ?? 'this is a bug in browser-actor; please report it with the message above';
   return `browser-actor: ${code}: ${message}\n  what to do: ${hint} (docs/errors.md#${code.toLowerCase()})\n`;
 }
-
-/** Every code's class in one place, for the docs check. */
-export const ALL_CODES: readonly string[] = Object.values(ErrorCode);

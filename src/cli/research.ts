@@ -15,7 +15,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
-import { type Metrics, type MetricsServer, createMetrics, startMetricsServer } from '../metrics.js';
+import { type Metrics, type MetricsServer, createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
 import { requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
@@ -204,8 +204,7 @@ function parseDispatchArgs(values: { workers?: string | undefined; redis?: strin
 
 function metricsPortArg(raw: string, site: string | undefined): number {
   if (site === undefined) throw new ConfigError('--metrics-port needs --site (a GEDCOM search starts no browser to watch)');
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
-  return Number(raw);
+  return metricsPortFrom(raw);
 }
 
 function parseDriverArgs(values: { driver?: string | undefined; webdriver?: string | undefined; redis?: string | undefined; gedcom?: string | undefined }): Record<string, string> | undefined {
@@ -404,7 +403,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       total: toSearch,
       quiet: o.progress !== true || o.batch === undefined,
       tty,
-      stream: tty ? process.stderr : ({ write: (text: string) => (err(text.trimEnd()), true) } as unknown as NodeJS.WritableStream),
+      ...(tty ? {} : { write: (text: string) => err(text.trimEnd()) }),
     });
     // Searches run `concurrency` at a time (one API client, one rate limiter); their output is
     // written in input order, exactly as a sequential run writes it.

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
-import { createMetrics, startMetricsServer } from '../metrics.js';
+import { createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
 import { redactUrl } from '../internal/redact.js';
 import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 
@@ -63,17 +63,12 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
       queue: checkQueueName(values.queue ?? DEFAULT_QUEUE),
       hostId: values['host-id'],
       driverEnv: driverEnv(values, env),
-      metricsPort: values['metrics-port'] === undefined ? undefined : metricsPort(values['metrics-port']),
+      metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortFrom(values['metrics-port']),
       logLevel: values['log-level'] === undefined ? parseLogLevel(env['LOG_LEVEL'], 'info') : parseLogLevel(values['log-level'], 'info', '--log-level'),
     };
   } catch (error) {
     throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
   }
-}
-
-function metricsPort(raw: string): number {
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
-  return Number(raw);
 }
 
 /** Run a worker host until SIGTERM/SIGINT. */

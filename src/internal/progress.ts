@@ -10,9 +10,9 @@ export interface ProgressOptions {
   /** What is counted, e.g. "searches". */
   readonly unit: string;
   readonly total: number;
-  /** Where it is shown. Default: stderr. */
-  readonly stream?: NodeJS.WritableStream;
-  /** A bar redrawn in place (terminal) or plain periodic lines. Default: whether `stream` is a terminal. */
+  /** Where the text goes (lines end in a newline; bar frames start with a carriage return). Default: stderr. */
+  readonly write?: (text: string) => void;
+  /** A bar redrawn in place (terminal) or plain periodic lines. Default: whether stderr is a terminal. */
   readonly tty?: boolean;
   /** Plain mode: a line at most this often. Default 10 000 ms. */
   readonly everyMs?: number;
@@ -30,8 +30,8 @@ const silent: Progress = { tick: () => undefined, end: () => undefined };
  */
 export function createProgress(options: ProgressOptions): Progress {
   if (options.quiet || options.total <= 0) return silent;
-  const stream = options.stream ?? process.stderr;
-  const tty = options.tty ?? (stream as { isTTY?: boolean }).isTTY === true;
+  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  const tty = options.tty ?? process.stderr.isTTY === true;
   const clock = options.clock ?? systemClock;
   const everyMs = options.everyMs ?? 10_000;
   const started = clock.now();
@@ -50,9 +50,9 @@ export function createProgress(options: ProgressOptions): Progress {
     if (tty) {
       const width = 30;
       const filled = Math.round((done / options.total) * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line()}\u001b[K${final ? '\n' : ''}`);
+      write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${line()}\u001b[K${final ? '\n' : ''}`);
     } else {
-      stream.write(`${line()}\n`);
+      write(`${line()}\n`);
     }
     shownAt = clock.now();
   };

@@ -13,7 +13,7 @@ describe('progress of a long command', () => {
   it('on a terminal: a bar redrawn in place with rate and time left, at most 10 times a second, and a last line', () => {
     const clock = settable();
     const sink = textSink();
-    const p = createProgress({ unit: 'searches', total: 4, stream: sink.stream, tty: true, clock });
+    const p = createProgress({ unit: 'searches', total: 4, write: (text) => void sink.stream.write(text), tty: true, clock });
     clock.set(500);
     p.tick();
     p.tick(); // within 100 ms of the last redraw: not drawn
@@ -32,7 +32,7 @@ describe('progress of a long command', () => {
   it('elsewhere: a plain line every interval and one at the end, no carriage returns', () => {
     const clock = settable();
     const sink = textSink();
-    const p = createProgress({ unit: 'searches', total: 100, stream: sink.stream, tty: false, everyMs: 10_000, clock });
+    const p = createProgress({ unit: 'searches', total: 100, write: (text) => void sink.stream.write(text), tty: false, everyMs: 10_000, clock });
     for (let i = 1; i <= 100; i++) {
       clock.set(i * 250);
       p.tick();
@@ -48,10 +48,10 @@ describe('progress of a long command', () => {
 
   it('--quiet (and an empty total) shows nothing', () => {
     const sink = textSink();
-    const p = createProgress({ unit: 'searches', total: 3, stream: sink.stream, tty: true, quiet: true });
+    const p = createProgress({ unit: 'searches', total: 3, write: (text) => void sink.stream.write(text), tty: true, quiet: true });
     p.tick();
     p.end();
-    createProgress({ unit: 'searches', total: 0, stream: sink.stream, tty: false }).end();
+    createProgress({ unit: 'searches', total: 0, write: (text) => void sink.stream.write(text), tty: false }).end();
     expect(sink.text()).toBe('');
   });
 });
