@@ -1,11 +1,14 @@
 /**
- * Prometheus metrics (prom-client) of a running job, on an opt-in HTTP endpoint bound to
- * 127.0.0.1 (`--metrics-port`). Counters and histograms follow the runtime's events; gauges read
- * the supervisors', dispatchers' and sessions' own stats at each scrape, so they are never stale.
+ * Prometheus metrics (prom-client) and the live status of a running job, on an opt-in HTTP
+ * endpoint bound to 127.0.0.1 (`--metrics-port`): `/metrics`, the status page `/status` and its
+ * data `/status.json`. Counters and histograms follow the runtime's events; gauges and the status
+ * read the supervisors', dispatchers' and sessions' own stats at each request, so they are never stale.
  */
 import { type Server, createServer } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
+import { STATUS_CSS, STATUS_HTML, STATUS_JS } from './status-page.js';
+import { type StatusSnapshot, createStatusBoard } from './status.js';
 import type { AddressInfo } from 'node:net';
 import type { WorkDispatcher } from './runtime/dispatch/work-dispatcher.js';
 import type { SessionSupervisor } from './runtime/supervisor/session-supervisor.js';
@@ -25,6 +28,8 @@ export interface Metrics {
   watch(sources: MetricSources): void;
   /** The exposition text, as `/metrics` serves it. */
   text(): Promise<string>;
+  /** The live status of the supervisors and dispatchers watched, as `/status.json` serves it. */
+  status(): StatusSnapshot;
   /** Stop following every source. */
   close(): void;
 }
@@ -33,6 +38,7 @@ const PREFIX = 'browser_actor_';
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
+  const board = createStatusBoard();
   const offs: (() => void)[] = [];
   const supervisors: SessionSupervisor[] = [];
   let dispatcher: WorkDispatcher | undefined;
@@ -144,6 +150,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     watch(sources) {
+      board.watch(sources);
       for (const s of sources.supervisors ?? []) {
         supervisors.push(s);
         offs.push(
@@ -163,7 +170,9 @@ export function createMetrics(): Metrics {
       if (sources.cache) cache = sources.cache;
     },
     text: () => registry.metrics(),
+    status: () => board.snapshot(),
     close() {
+      board.close();
       for (const off of offs.splice(0)) off();
     },
   };
@@ -176,24 +185,71 @@ export function metricsPortFrom(raw: string): number {
 }
 
 export interface MetricsServer {
+  /** `http://127.0.0.1:<port>/metrics`. */
   readonly url: string;
+  /** The live status page, `http://127.0.0.1:<port>/status`. */
+  readonly statusUrl: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
+const STATIC: Readonly<Record<string, readonly [string, string]>> = {
+  '/status': ['text/html; charset=utf-8', STATUS_HTML],
+  '/status.js': ['text/javascript; charset=utf-8', STATUS_JS],
+  '/status.css': ['text/css; charset=utf-8', STATUS_CSS],
+};
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'referrer-policy': 'no-referrer',
+};
+
 /**
- * Serve `GET /metrics` on 127.0.0.1 only. It holds little for anyone: no other route, short
- * request and header deadlines, a small connection cap. A port in use is a ConfigError.
+ * Serve, on 127.0.0.1 only: `GET /metrics` (Prometheus), `GET /status` (a page that refreshes
+ * itself), `GET /status.json`. It holds little for anyone: no other route, short request and
+ * header deadlines, a small connection cap; and it answers only requests addressed to the
+ * loopback host by name or number, so a web page elsewhere cannot read it through a DNS name
+ * that points at 127.0.0.1. A port in use is a ConfigError.
  */
 export async function startMetricsServer(metrics: Metrics, options: { readonly port: number }): Promise<MetricsServer> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);
+  let port = options.port;
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
+      res.writeHead(421, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('misdirected request: address this endpoint as 127.0.0.1 or localhost\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD', ...SECURITY_HEADERS }).end('only GET\n');
+      return;
+    }
+    const asset = STATIC[path];
+    if (asset) {
+      res.writeHead(200, { 'content-type': asset[0], ...SECURITY_HEADERS }).end(asset[1]);
+      return;
+    }
+    if (path === '/status.json') {
+      let body: string;
+      try {
+        body = JSON.stringify(metrics.status());
+      } catch {
+        res.writeHead(500, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('status failed\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(body);
+      return;
+    }
+    if (path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: GET /metrics, /status or /status.json\n');
       return;
     }
     metrics.text().then(
-      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType, ...SECURITY_HEADERS }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('metrics failed\n'),
     );
   });
   server.requestTimeout = 5000;
@@ -206,9 +262,11 @@ export async function startMetricsServer(metrics: Metrics, options: { readonly p
     );
     server.listen(options.port, '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/metrics`,
+    statusUrl: `http://127.0.0.1:${port}/status`,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

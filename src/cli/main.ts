@@ -24,6 +24,9 @@ Commands:
                        BullMQ queue on Redis (--redis URL); \`browser-actor worker --help\`.
   serve                Start the reference family-tree site on 127.0.0.1 (sign-in, JSON API,
                        rate limits); \`browser-actor serve --help\` for its options.
+  status               Show the live status of a job started with --metrics-port: each actor
+                       and worker, its state, restarts, queue, task in flight, last fault;
+                       \`browser-actor status --help\`.
   help                 Show this help.
 
 Options for demo:
@@ -98,6 +101,10 @@ async function main(argv: string[]): Promise<void> {
       const { WORKER_HELP, parseWorkerArgs, runWorker } = await import('./worker.js');
       return subcommand(args, WORKER_HELP, parseWorkerArgs, runWorker);
     }
+    case 'status': {
+      const { STATUS_HELP, parseStatusArgs, runStatus } = await import('./status.js');
+      return subcommand(args, STATUS_HELP, parseStatusArgs, (options) => runStatus(options));
+    }
     case 'serve': {
       const { SERVE_HELP, parseServeArgs, runServe } = await import('./serve.js');
       return subcommand(args, SERVE_HELP, parseServeArgs, () => runServe(args));
@@ -148,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      usageError(`unknown command ${JSON.stringify(command)}; commands: start, research, worker, serve, demo, help`);
+      usageError(`unknown command ${JSON.stringify(command)}; commands: start, research, worker, serve, status, demo, help`);
   }
 }
 

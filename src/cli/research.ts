@@ -56,8 +56,10 @@ Options:
                        sessions (default 1). Default: REDIS_URL is not used unless given here.
   --queue <name>       The worker hosts' queue, with --redis. Default browser-actor.
 ${DRIVER_HELP}
-  --metrics-port <n>   With --site: Prometheus metrics at http://127.0.0.1:<n>/metrics while the run
-                       lasts (tasks, latency, queues, restarts, auth checks, 429s, cache); 0 picks a port.
+  --metrics-port <n>   With --site: while the run lasts, Prometheus metrics at
+                       http://127.0.0.1:<n>/metrics (tasks, latency, queues, restarts, auth checks,
+                       429s, cache) and a live status page at /status (also: browser-actor status
+                       --port <n>); 0 picks a port.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn (default), info, debug or trace. Default: LOG_LEVEL.
   --quiet              No progress for a batch (by default: a bar with rate and time left on a
@@ -354,7 +356,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         metrics = createMetrics();
         metrics.watch({ cache });
         metricsServer = await startMetricsServer(metrics, { port: o.metricsPort });
-        err(`metrics: ${metricsServer.url}`);
+        err(`metrics: ${metricsServer.url}; status: ${metricsServer.statusUrl} (or browser-actor status --port ${metricsServer.port})`);
       }
       if (o.workers === undefined && o.redis === undefined) {
         supervisor = createSessionSupervisor({ env: siteEnv });

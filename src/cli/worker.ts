@@ -26,7 +26,8 @@ ${DRIVER_HELP}
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn, info (default), debug or trace. Default: LOG_LEVEL.
   --metrics-port <n>   Prometheus metrics at http://127.0.0.1:<n>/metrics (per worker: tasks,
-                       in flight, restarts; queue depth by priority); 0 picks a port.`;
+                       in flight, restarts; queue depth by priority) and a live status page at
+                       /status (also: browser-actor status --port <n>); 0 picks a port.`;
 
 export interface WorkerCliOptions {
   readonly redis: string;
@@ -81,7 +82,7 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   const metrics = o.metricsPort === undefined ? undefined : createMetrics();
   metrics?.watch({ dispatcher: host.dispatcher });
   const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
-  if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}`);
+  if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
   let signals = 0;

@@ -27,7 +27,7 @@ describe('browser-actor CLI (built package)', () => {
   it('bad usage exits 2 with a message that says what to do', () => {
     const unknown = run('frobnicate');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command "frobnicate"; commands: start, research, worker, serve, demo, help\nRun `browser-actor --help` for usage./);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"; commands: start, research, worker, serve, status, demo, help\nRun `browser-actor --help` for usage./);
     const badFlag = run('demo', '--actor-mode', 'maybe');
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/--actor-mode must be on or off, got "maybe"/);

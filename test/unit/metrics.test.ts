@@ -61,9 +61,9 @@ describe('metrics on an opt-in loopback endpoint', () => {
       expect(sample(after, 'browser_actor_auth_checks')).toBe(3);
       expect(sample(after, 'browser_actor_rate_limit_wait_seconds')).toBe(1.5);
       expect(sample(after, 'browser_actor_cache_lookups', '{result="hit"}')).toBe(6);
-      // Nothing else is served.
+      // Nothing else is served (the status page's routes: test/unit/status.test.ts); only GET.
       expect((await fetch(server.url.replace('/metrics', '/'), { signal: AbortSignal.timeout(5000) })).status).toBe(404);
-      expect((await fetch(server.url, { method: 'POST', signal: AbortSignal.timeout(5000) })).status).toBe(404);
+      expect((await fetch(server.url, { method: 'POST', signal: AbortSignal.timeout(5000) })).status).toBe(405);
     } finally {
       metrics.close();
       await server.close();

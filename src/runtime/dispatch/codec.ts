@@ -54,6 +54,13 @@ export interface WorkerHealth {
   readonly browserPid: number | null;
   readonly inFlight: number;
   readonly queueDepth: number;
+  /** How long the worker's current browser has served (0 when none is). */
+  readonly uptimeMs?: number;
+  /** The worker supervisor's last fault, with its age when the heartbeat was sent. */
+  readonly lastFault?: { readonly kind: string; readonly reason: string; readonly agoMs: number } | null;
+  /** Its lanes (tabs): how many, and how many run a task. */
+  readonly lanes?: number;
+  readonly lanesBusy?: number;
 }
 
 export type FromWorker =

@@ -101,6 +101,12 @@ export interface WorkerStats {
   readonly tasksServed: number;
   /** The worker's supervisor, as its last heartbeat reported it. */
   readonly health: WorkerHealth | null;
+  /** How long its current process has been serving (0 when none is). */
+  readonly uptimeMs: number;
+  /** The last time its process was lost (exit, missed heartbeats), with its age. */
+  readonly lastExit: { readonly reason: string; readonly agoMs: number } | null;
+  /** The tasks it holds now: id, type, and how long ago each was sent to it. */
+  readonly running: readonly { readonly taskId: string; readonly type: string; readonly forMs: number }[];
 }
 
 export interface DispatcherStats {
@@ -153,6 +159,8 @@ interface Entry {
   attempts: number;
   /** The current run reached a browser (a lost worker then means "maybe executed"). */
   started: boolean;
+  /** Clock time the current run was sent to its worker. */
+  sentAt: number;
   worker: WorkerRecord | undefined;
   ticket: Ticket<Entry> | undefined;
   deadline: Deadline | undefined;
@@ -189,6 +197,7 @@ interface WorkerRecord {
   exited: Deferred<void>;
   /** Why the dispatcher killed it (heartbeat, start timeout), for the exit report. */
   killReason: string | undefined;
+  lastExit: { readonly reason: string; readonly at: number } | undefined;
 }
 
 const MAX_WORKERS = 64;
@@ -284,6 +293,7 @@ export class WorkDispatcher {
         restartTimer: undefined,
         exited: createDeferred<void>(),
         killReason: undefined,
+        lastExit: undefined,
       });
     }
   }
@@ -346,6 +356,7 @@ export class WorkDispatcher {
   }
 
   stats(): DispatcherStats {
+    const now = this.#clock.now();
     return {
       queuedByPriority: this.#mailbox.sizes(),
       queued: this.#mailbox.size + this.#retry.length,
@@ -361,6 +372,9 @@ export class WorkDispatcher {
         restarts: w.restarts,
         tasksServed: w.tasksServed,
         health: w.health,
+        uptimeMs: w.state === 'ready' && w.servingSince !== undefined ? now - w.servingSince : 0,
+        lastExit: w.lastExit ? { reason: w.lastExit.reason, agoMs: now - w.lastExit.at } : null,
+        running: [...w.inFlight.values()].map((e) => ({ taskId: e.id, type: e.raw.type, forMs: now - e.sentAt })),
       })),
     };
   }
@@ -406,6 +420,7 @@ export class WorkDispatcher {
         phase: 'queued',
         attempts: 0,
         started: false,
+        sentAt: 0,
         worker: undefined,
         ticket: undefined,
         deadline: undefined,
@@ -592,6 +607,7 @@ export class WorkDispatcher {
       w.handles.add(entry.handle);
     }
     entry.phase = 'sent';
+    entry.sentAt = this.#clock.now();
     entry.worker = w;
     w.inFlight.set(entry.id, entry);
     // An idempotent task nobody watches start is counted as started when sent: a lost worker
@@ -724,6 +740,7 @@ export class WorkDispatcher {
   /** A worker exited or could not start: answer or re-place its tasks, then restart it with backoff or give it up. */
   #workerGone(w: WorkerRecord, reason: string): void {
     if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
+    w.lastExit = { reason, at: this.#clock.now() };
     const pid = w.pid;
     w.child = undefined;
     w.sender = undefined;

@@ -106,10 +106,21 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
         return;
       case 'ping': {
         const h = supervisor?.health();
+        const fault = h?.lastFault ?? null;
         send({
           t: 'pong',
           seq: message.seq,
-          health: { state: h?.state ?? 'idle', restarts: h?.restarts ?? 0, browserPid: h?.browserPid ?? null, inFlight: h?.inFlight ?? 0, queueDepth: h?.queueDepth ?? 0 },
+          health: {
+            state: h?.state ?? 'idle',
+            restarts: h?.restarts ?? 0,
+            browserPid: h?.browserPid ?? null,
+            inFlight: h?.inFlight ?? 0,
+            queueDepth: h?.queueDepth ?? 0,
+            uptimeMs: h?.uptimeMs ?? 0,
+            lastFault: fault && { kind: fault.kind, reason: fault.reason, agoMs: Math.max(0, performance.now() - fault.at) },
+            lanes: h?.lanes.length ?? 0,
+            lanesBusy: h?.lanes.filter((l) => l.taskId !== null).length ?? 0,
+          },
         });
         return;
       }

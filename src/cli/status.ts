@@ -1,0 +1,178 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../errors.js';
+import { printable } from '../internal/printable.js';
+import type { FaultStatus, RunningTask, StatusSnapshot } from '../status.js';
+
+export const STATUS_HELP = `Usage:
+  browser-actor status --port <n> [--watch] [--interval <s>]
+  browser-actor status --url http://127.0.0.1:<n> [--watch]
+
+Show the live status of a running job (\`research --site … --metrics-port <n>\` or
+\`worker --metrics-port <n>\`): each actor and worker with its state, uptime, restarts, lanes,
+queue depth, the task in flight, the last fault and the tasks of the last minute. The same is
+on the job's status page, http://127.0.0.1:<n>/status, in a browser.
+
+Options:
+  --port <n>           The job's --metrics-port (on 127.0.0.1).
+  --url <url>          Or the endpoint's address (http://host:port).
+  --watch              Redraw every --interval seconds until Ctrl-C (or until the job ends).
+  --interval <s>       Seconds between redraws with --watch, 1–3600. Default 2.`;
+
+export interface StatusCliOptions {
+  /** The endpoint's origin, e.g. http://127.0.0.1:9464. */
+  readonly base: string;
+  readonly watch: boolean;
+  readonly intervalS: number;
+}
+
+export function parseStatusArgs(argv: string[]): StatusCliOptions {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { port: { type: 'string' }, url: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' } } });
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if ((values.port === undefined) === (values.url === undefined)) throw new ConfigError('give the job\'s endpoint: --port <n> (its --metrics-port) or --url http://127.0.0.1:<n>');
+  let base: string;
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65_535) throw new ConfigError(`--port must be a whole number from 1 to 65535, got ${JSON.stringify(values.port.slice(0, 20))}`);
+    base = `http://127.0.0.1:${Number(values.port)}`;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(values.url ?? '');
+    } catch {
+      throw new ConfigError(`--url must be an http URL such as http://127.0.0.1:9464, got ${JSON.stringify((values.url ?? '').slice(0, 80))}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--url must use http or https, got ${url.protocol}`);
+    if (url.username || url.password) throw new ConfigError('--url must not carry credentials (the endpoint needs none)');
+    base = url.origin;
+  }
+  const interval = values.interval ?? '2';
+  if (!/^\d{1,4}$/.test(interval) || Number(interval) < 1 || Number(interval) > 3600) throw new ConfigError(`--interval must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(interval.slice(0, 20))}`);
+  if (values.interval !== undefined && !values.watch) throw new ConfigError('--interval goes with --watch');
+  return { base, watch: values.watch === true, intervalS: Number(interval) };
+}
+
+/** Read `/status.json` with a deadline. A job that does not answer, or answers something else, is a ConfigError that says what to check. */
+export async function fetchStatus(base: string, timeoutMs = 5000): Promise<StatusSnapshot> {
+  const url = `${base}/status.json`;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  } catch (error) {
+    const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'nothing answers there';
+    throw new ConfigError(`${url}: ${why}. Is a job running with --metrics-port on that port?`, { cause: error });
+  }
+  const text = await res.text();
+  if (res.status !== 200) throw new ConfigError(`${url} answered HTTP ${res.status}: not a browser-actor status endpoint (give the job's --metrics-port)`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const s = body as Partial<StatusSnapshot> | undefined;
+  if (typeof s !== 'object' || s === null || !Array.isArray(s.actors) || !Array.isArray(s.dispatchers) || typeof s.process !== 'object') {
+    throw new ConfigError(`${url} did not answer a browser-actor status (give the job's --metrics-port)`);
+  }
+  return s as StatusSnapshot;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+const fault = (f: FaultStatus | null): string => (f ? `${f.kind}, ${duration(f.agoMs)} ago: ${f.reason}` : 'none');
+const running = (list: readonly RunningTask[]): string => (list.length === 0 ? 'idle' : list.map((t) => `${t.type}${t.lane === undefined ? '' : ` on lane ${t.lane}`} for ${duration(t.forMs)}`).join('; '));
+/** One table cell: printed, never interpreted (no escape sequences from a fault reason), on one line. */
+const cell = (text: string): string => printable(text).replace(/[\t\n]+/g, ' ');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The status as terminal text: one table for the actors, one per dispatcher for its workers. */
+export function renderStatus(s: StatusSnapshot, base: string): string {
+  const out: string[] = [`browser-actor status at ${base} — process ${s.process.pid}, up ${duration(s.process.uptimeMs)}, RSS ${Math.round(s.process.rssBytes / 1_048_576)} MB, ${s.at}`];
+  if (s.actors.length > 0) {
+    out.push(
+      '',
+      table(
+        ['ACTOR', 'STATE', 'UP', 'RESTARTS', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
+        s.actors.map((a) => [
+          a.id,
+          a.state + (a.restartInMs === null ? '' : ` (restart in ${duration(a.restartInMs)})`),
+          duration(a.uptimeMs),
+          String(a.restarts),
+          `${a.lanesBusy}/${a.lanes}`,
+          String(a.queueDepth),
+          String(a.throughput.lastMinute),
+          running(a.running),
+          fault(a.lastFault),
+        ]).map((r) => r.map(cell)),
+      ),
+    );
+  }
+  for (const d of s.dispatchers) {
+    out.push(
+      '',
+      `dispatcher ${d.id}: queued ${d.queued} (by priority ${d.queuedByPriority.join(', ')}), deferred ${d.deferred}, in flight ${d.inFlight}, ${d.throughput.lastMinute} tasks in the last minute`,
+      table(
+        ['WORKER', 'PID', 'STATE', 'UP', 'RESTARTS', 'BROWSER', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
+        d.workers.map((w) => [
+          String(w.index),
+          w.pid === null ? '' : String(w.pid),
+          w.state,
+          duration(w.uptimeMs),
+          String(w.restarts),
+          `${w.browserState ?? 'unknown'}, ${w.browserRestarts} restart(s)`,
+          `${w.lanesBusy}/${w.lanes}`,
+          String(w.queueDepth),
+          String(w.throughput.lastMinute),
+          running(w.running),
+          fault(w.lastFault),
+        ]).map((r) => r.map(cell)),
+      ),
+    );
+  }
+  if (s.actors.length === 0 && s.dispatchers.length === 0) out.push('', 'Nothing to show yet: the job has not started a browser or a dispatcher.');
+  return `${out.join('\n')}\n`;
+}
+
+/** Print the status once, or redraw it every interval with --watch until Ctrl-C or the job ends. */
+export async function runStatus(o: StatusCliOptions, write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<void> {
+  const first = await fetchStatus(o.base);
+  if (!o.watch) {
+    write(renderStatus(first, o.base));
+    return;
+  }
+  const tty = process.stdout.isTTY === true;
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSignal = (): void => {
+    stop = true;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let snapshot: StatusSnapshot | undefined = first;
+    while (!stop && snapshot) {
+      write(`${tty ? '\u001b[H\u001b[2J' : '\n'}${renderStatus(snapshot, o.base)}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, o.intervalS * 1000);
+      });
+      if (stop) break;
+      snapshot = await fetchStatus(o.base).catch(() => undefined);
+      if (!snapshot) write(`\nThe job at ${o.base} no longer answers: it has ended.\n`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

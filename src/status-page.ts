@@ -1,0 +1,134 @@
+/**
+ * The live status page served at `/status` on the monitoring endpoint: a static HTML shell, a
+ * stylesheet and a script that reads `/status.json` every second and redraws the tables. All
+ * text reaches the page through `textContent` (never as markup), so a fault reason or a task type
+ * cannot inject anything; the Content-Security-Policy allows only these same-origin files.
+ */
+
+export const STATUS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>browser-actor status</title>
+<link rel="stylesheet" href="/status.css">
+<noscript><meta http-equiv="refresh" content="5;url=/status.json"></noscript>
+<script src="/status.js" defer></script>
+</head>
+<body>
+<h1>browser-actor status</h1>
+<p id="summary">Loading…</p>
+<p id="problem" hidden></p>
+<section id="actors-section" hidden>
+<h2>Actors (supervised browsers in this process)</h2>
+<table id="actors">
+<thead><tr><th>Actor</th><th>State</th><th>Up</th><th>Restarts</th><th>Lanes busy</th><th>Queue</th><th>In flight</th><th>Last fault</th><th>Tasks, last minute</th><th>Tasks/s</th></tr></thead>
+<tbody></tbody>
+</table>
+</section>
+<div id="dispatchers"></div>
+<p class="note">Refreshes every second. Machine-readable: <a href="/status.json">/status.json</a>; Prometheus: <a href="/metrics">/metrics</a>.</p>
+</body>
+</html>
+`;
+
+export const STATUS_CSS = `body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
+h1 { font-size: 1.3em; margin: 0 0 .3em; }
+h2 { font-size: 1.05em; margin: 1.2em 0 .4em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.state-healthy, .state-ready { color: #11691b; }
+.state-degraded, .state-restarting, .state-starting { color: #9a5b00; }
+.state-failed, .state-stopped, .state-stopping { color: #a11; }
+#problem { background: #fde8e8; border: 1px solid #e3a0a0; padding: .4em .7em; }
+.note { color: #666; margin-top: 1.5em; }
+`;
+
+export const STATUS_JS = `'use strict';
+(function () {
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '';
+    var s = Math.round(ms / 1000);
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + (s % 60) + ' s';
+    return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+  }
+  function faultText(f) {
+    return f ? f.kind + ', ' + duration(f.agoMs) + ' ago: ' + f.reason : 'none';
+  }
+  function runningText(list) {
+    if (!list.length) return 'idle';
+    return list.map(function (t) { return t.type + (t.lane === undefined ? '' : ' on lane ' + t.lane) + ' for ' + duration(t.forMs) + ' (' + t.taskId + ')'; }).join('; ');
+  }
+  function row(attr, key, cells) {
+    var tr = document.createElement('tr');
+    tr.setAttribute(attr, String(key));
+    cells.forEach(function (c) {
+      var td = document.createElement('td');
+      td.setAttribute('data-field', c[0]);
+      td.textContent = String(c[1]);
+      if (typeof c[1] === 'number') td.className = 'num';
+      if (c[0] === 'state') td.className = 'state-' + c[1];
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+  function el(tag, text) {
+    var e = document.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function render(s) {
+    document.getElementById('summary').textContent = 'Process ' + s.process.pid + ', up ' + duration(s.process.uptimeMs) + ', RSS ' + Math.round(s.process.rssBytes / 1048576) + ' MB. Updated ' + new Date(s.at).toLocaleTimeString() + '.';
+    var section = document.getElementById('actors-section');
+    section.hidden = s.actors.length === 0;
+    document.querySelector('#actors tbody').replaceChildren.apply(document.querySelector('#actors tbody'), s.actors.map(function (a) {
+      return row('data-actor', a.id, [
+        ['id', a.id], ['state', a.state + (a.restartInMs === null ? '' : ' (restart in ' + duration(a.restartInMs) + ')')], ['uptime', duration(a.uptimeMs)],
+        ['restarts', a.restarts], ['lanes', a.lanesBusy + '/' + a.lanes], ['queue', a.queueDepth], ['running', runningText(a.running)],
+        ['lastFault', faultText(a.lastFault)], ['lastMinute', a.throughput.lastMinute], ['perSecond', a.throughput.perSecond],
+      ]);
+    }));
+    var box = document.getElementById('dispatchers');
+    box.replaceChildren.apply(box, s.dispatchers.map(function (d) {
+      var div = el('section');
+      div.setAttribute('data-dispatcher', d.id);
+      div.appendChild(el('h2', 'Dispatcher ' + d.id + ': workers (one browser each)'));
+      div.appendChild(el('p', 'Queued ' + d.queued + ' (by priority: ' + d.queuedByPriority.join(', ') + '), deferred ' + d.deferred + ', in flight ' + d.inFlight + ', ' + d.throughput.lastMinute + ' tasks in the last minute (' + d.throughput.perSecond + '/s).'));
+      var table = el('table');
+      var head = el('tr');
+      ['Worker', 'Pid', 'State', 'Up', 'Restarts', 'Browser', 'Lanes busy', 'Queue', 'In flight', 'Last fault', 'Tasks, last minute', 'Tasks/s'].forEach(function (h) { head.appendChild(el('th', h)); });
+      var thead = el('thead');
+      thead.appendChild(head);
+      table.appendChild(thead);
+      var body = el('tbody');
+      d.workers.forEach(function (w) {
+        body.appendChild(row('data-worker', w.index, [
+          ['index', w.index], ['pid', w.pid === null ? '' : w.pid], ['state', w.state], ['uptime', duration(w.uptimeMs)], ['restarts', w.restarts],
+          ['browser', (w.browserState || 'unknown') + ', ' + w.browserRestarts + ' restart(s)'], ['lanes', w.lanesBusy + '/' + w.lanes], ['queue', w.queueDepth],
+          ['running', runningText(w.running)], ['lastFault', faultText(w.lastFault)], ['lastMinute', w.throughput.lastMinute], ['perSecond', w.throughput.perSecond],
+        ]));
+      });
+      table.appendChild(body);
+      div.appendChild(table);
+      return div;
+    }));
+  }
+  function problem(text) {
+    var p = document.getElementById('problem');
+    p.textContent = text;
+    p.hidden = text === '';
+  }
+  function refresh() {
+    fetch('/status.json', { cache: 'no-store' })
+      .then(function (res) { if (!res.ok) throw new Error('HTTP ' + res.status); return res.json(); })
+      .then(function (s) { render(s); problem(''); document.body.setAttribute('data-updated', s.at); })
+      .catch(function (e) { problem('The job does not answer (' + e.message + '): it may have ended. Retrying every second.'); })
+      .then(function () { setTimeout(refresh, 1000); });
+  }
+  refresh();
+})();
+`;

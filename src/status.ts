@@ -1,0 +1,258 @@
+/**
+ * The live status of a running job: each supervised actor and each dispatcher worker with its
+ * state, uptime, restarts, lanes, queue depth, the tasks in flight, the last fault and recent
+ * throughput. `snapshot()` is plain JSON; the monitoring endpoint serves it at `/status.json`,
+ * an HTML page that refreshes itself at `/status`, and `browser-actor status` prints it.
+ */
+import { type Clock, systemClock } from './internal/clock.js';
+import { redactText } from './internal/redact.js';
+import type { WorkDispatcher } from './runtime/dispatch/work-dispatcher.js';
+import type { SessionSupervisor } from './runtime/supervisor/session-supervisor.js';
+
+/** Tasks answered recently: in the last minute, and the rate over that minute (or since watched, when shorter). */
+export interface Throughput {
+  readonly lastMinute: number;
+  readonly failedLastMinute: number;
+  readonly perSecond: number;
+}
+
+export interface FaultStatus {
+  readonly kind: string;
+  /** Secrets by shape (credentials in URLs, tokens) are redacted. */
+  readonly reason: string;
+  readonly agoMs: number;
+}
+
+export interface RunningTask {
+  readonly taskId: string;
+  readonly type: string;
+  readonly lane?: number;
+  /** Since it was handed to the browser (actors) or to the worker (dispatcher). */
+  readonly forMs: number;
+}
+
+export interface ActorStatus {
+  readonly id: string;
+  readonly state: string;
+  readonly uptimeMs: number;
+  readonly restarts: number;
+  readonly recycles: number;
+  readonly browserPid: number | null;
+  readonly lanes: number;
+  readonly lanesBusy: number;
+  readonly queueDepth: number;
+  readonly running: readonly RunningTask[];
+  readonly lastFault: FaultStatus | null;
+  /** Time until a pending restart (the backoff in progress), or `null`. */
+  readonly restartInMs: number | null;
+  readonly throughput: Throughput;
+}
+
+export interface WorkerStatus {
+  readonly index: number;
+  readonly pid: number | null;
+  readonly state: string;
+  readonly uptimeMs: number;
+  /** Replacements of the worker process. */
+  readonly restarts: number;
+  /** The worker's own supervisor, as its last heartbeat reported it (browser state and restarts). */
+  readonly browserState: string | null;
+  readonly browserRestarts: number;
+  readonly browserPid: number | null;
+  readonly lanes: number;
+  readonly lanesBusy: number;
+  readonly capacity: number;
+  /** Tasks waiting for this worker: pinned to it here, and queued in its supervisor. */
+  readonly queueDepth: number;
+  readonly running: readonly RunningTask[];
+  /** The latest of its process's last exit and its browser's last fault. */
+  readonly lastFault: FaultStatus | null;
+  readonly tasksServed: number;
+  readonly throughput: Throughput;
+}
+
+export interface DispatcherStatus {
+  readonly id: string;
+  readonly queued: number;
+  readonly queuedByPriority: readonly number[];
+  readonly deferred: number;
+  readonly inFlight: number;
+  readonly throughput: Throughput;
+  readonly workers: readonly WorkerStatus[];
+}
+
+export interface StatusSnapshot {
+  /** Wall-clock time of the snapshot (ISO 8601). */
+  readonly at: string;
+  readonly process: { readonly pid: number; readonly uptimeMs: number; readonly rssBytes: number };
+  readonly actors: readonly ActorStatus[];
+  readonly dispatchers: readonly DispatcherStatus[];
+}
+
+export interface StatusBoard {
+  /** Start following these (throughput and task times count from now on). */
+  watch(sources: { readonly supervisors?: readonly SessionSupervisor[]; readonly dispatcher?: WorkDispatcher }): void;
+  snapshot(): StatusSnapshot;
+  /** Stop following every source. */
+  close(): void;
+}
+
+const WINDOW_S = 60;
+
+/** Answers per second over the last minute, in one-second buckets (constant memory). */
+class RateWindow {
+  readonly #ok = new Array<number>(WINDOW_S).fill(0);
+  readonly #failed = new Array<number>(WINDOW_S).fill(0);
+  #second: number;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly since: number,
+  ) {
+    this.#second = Math.floor(clock.now() / 1000);
+  }
+
+  record(ok: boolean): void {
+    this.#advance();
+    const slot = this.#second % WINDOW_S;
+    if (ok) this.#ok[slot] = (this.#ok[slot] ?? 0) + 1;
+    else this.#failed[slot] = (this.#failed[slot] ?? 0) + 1;
+  }
+
+  read(): Throughput {
+    this.#advance();
+    const ok = this.#ok.reduce((a, b) => a + b, 0);
+    const failed = this.#failed.reduce((a, b) => a + b, 0);
+    const spanS = Math.min(WINDOW_S, Math.max(1, (this.clock.now() - this.since) / 1000));
+    return { lastMinute: ok + failed, failedLastMinute: failed, perSecond: Math.round(((ok + failed) / spanS) * 100) / 100 };
+  }
+
+  /** Clear the buckets of the seconds that went by. */
+  #advance(): void {
+    const now = Math.floor(this.clock.now() / 1000);
+    for (let s = this.#second + 1; s <= now && s <= this.#second + WINDOW_S; s++) {
+      this.#ok[s % WINDOW_S] = 0;
+      this.#failed[s % WINDOW_S] = 0;
+    }
+    this.#second = Math.max(this.#second, now);
+  }
+}
+
+const fault = (kind: string, reason: string, agoMs: number): FaultStatus => ({ kind, reason: redactText(reason).slice(0, 500), agoMs: Math.max(0, Math.round(agoMs)) });
+
+/**
+ * A status board over supervisors and dispatchers. Reading it costs nothing between snapshots:
+ * the supervisors' and dispatchers' own `health()` / `stats()` are read at each snapshot; only
+ * task starts and ends are followed, into fixed-size windows. `clock` must be the supervisors'
+ * clock (the default is the same system clock they use by default).
+ */
+export function createStatusBoard(options: { readonly clock?: Clock } = {}): StatusBoard {
+  const clock = options.clock ?? systemClock;
+  const offs: (() => void)[] = [];
+  const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow; readonly started: Map<string, { type: string; lane: number; at: number }> }[] = [];
+  const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
+
+  const actorStatus = (a: (typeof actors)[number], now: number): ActorStatus => {
+    const h = a.supervisor.health();
+    const running: RunningTask[] = [];
+    for (const lane of h.lanes) {
+      if (lane.taskId === null) continue;
+      const at = a.started.get(lane.taskId)?.at;
+      running.push({ taskId: lane.taskId, type: lane.taskType ?? 'unknown', lane: lane.lane, forMs: at === undefined ? 0 : Math.round(now - at) });
+    }
+    return {
+      id: a.supervisor.id,
+      state: h.state,
+      uptimeMs: Math.round(h.uptimeMs),
+      restarts: h.restarts,
+      recycles: h.recycles,
+      browserPid: h.browserPid,
+      lanes: h.lanes.length,
+      lanesBusy: running.length,
+      queueDepth: h.queueDepth,
+      running,
+      lastFault: h.lastFault ? fault(h.lastFault.kind, h.lastFault.reason, now - h.lastFault.at) : null,
+      restartInMs: h.nextRestartAt === null ? null : Math.max(0, Math.round(h.nextRestartAt - now)),
+      throughput: a.rate.read(),
+    };
+  };
+
+  const dispatcherStatus = (d: (typeof dispatchers)[number]): DispatcherStatus => {
+    const s = d.dispatcher.stats();
+    return {
+      id: d.dispatcher.id,
+      queued: s.queued,
+      queuedByPriority: s.queuedByPriority,
+      deferred: s.deferred,
+      inFlight: s.inFlight,
+      throughput: d.rate.read(),
+      workers: s.workers.map((w) => {
+        const h = w.health;
+        const exit = w.lastExit ? fault('worker-exit', w.lastExit.reason, w.lastExit.agoMs) : null;
+        const browserFault = h?.lastFault ? fault(h.lastFault.kind, h.lastFault.reason, h.lastFault.agoMs) : null;
+        // A heartbeat from a replaced process may still describe the old one: the newer fault wins.
+        const lastFault = exit && browserFault ? (exit.agoMs <= browserFault.agoMs ? exit : browserFault) : (exit ?? browserFault);
+        return {
+          index: w.index,
+          pid: w.pid,
+          state: w.state,
+          uptimeMs: Math.round(w.uptimeMs),
+          restarts: w.restarts,
+          browserState: h?.state ?? null,
+          browserRestarts: h?.restarts ?? 0,
+          browserPid: h?.browserPid ?? null,
+          lanes: h?.lanes ?? w.capacity,
+          lanesBusy: h?.lanesBusy ?? Math.min(w.capacity, w.running.length),
+          capacity: w.capacity,
+          queueDepth: w.queued + (h?.queueDepth ?? 0),
+          running: w.running.map((r) => ({ taskId: r.taskId, type: r.type, forMs: Math.round(r.forMs) })),
+          lastFault,
+          tasksServed: w.tasksServed,
+          throughput: d.perWorker.get(w.index)?.read() ?? { lastMinute: 0, failedLastMinute: 0, perSecond: 0 },
+        };
+      }),
+    };
+  };
+
+  return {
+    watch(sources) {
+      for (const supervisor of sources.supervisors ?? []) {
+        const a = { supervisor, rate: new RateWindow(clock, clock.now()), started: new Map<string, { type: string; lane: number; at: number }>() };
+        actors.push(a);
+        offs.push(
+          supervisor.on('task:start', (e) => a.started.set(e.taskId, { type: e.type, lane: e.lane, at: clock.now() })),
+          supervisor.on('task:end', (e) => {
+            a.started.delete(e.taskId);
+            a.rate.record(e.ok);
+          }),
+        );
+      }
+      if (sources.dispatcher) {
+        const since = clock.now();
+        const d = { dispatcher: sources.dispatcher, since, rate: new RateWindow(clock, since), perWorker: new Map<number, RateWindow>() };
+        dispatchers.push(d);
+        offs.push(
+          sources.dispatcher.on('task:end', (e) => {
+            d.rate.record(e.ok);
+            if (e.worker === null) return;
+            let w = d.perWorker.get(e.worker);
+            if (!w) d.perWorker.set(e.worker, (w = new RateWindow(clock, d.since)));
+            w.record(e.ok);
+          }),
+        );
+      }
+    },
+    snapshot() {
+      const now = clock.now();
+      return {
+        at: new Date().toISOString(),
+        process: { pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() },
+        actors: actors.map((a) => actorStatus(a, now)),
+        dispatchers: dispatchers.map(dispatcherStatus),
+      };
+    },
+    close() {
+      for (const off of offs.splice(0)) off();
+    },
+  };
+}
