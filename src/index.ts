@@ -7,6 +7,7 @@ export { loadConfig, type Config } from './config.js';
 export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './logging.js';
 export { type BrowserOptions } from './compose.js';
 export { createMetrics, startMetricsServer, type MetricSources, type Metrics, type MetricsServer } from './metrics.js';
+export { createStatusBoard, type ActorStatus, type DispatcherStatus, type StatusBoard, type StatusSnapshot, type WorkerStatus } from './status.js';
 export {
   BrowserActor,
   type ActorState,

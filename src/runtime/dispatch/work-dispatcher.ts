@@ -30,6 +30,8 @@ import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from
 import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, isFromWorker } from './codec.js';
 
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
+  /** Its name in task ids, logs, metrics and the status page (1–64 letters, digits, `.`, `_`, `-`). Default `dispatcher-N`. */
+  readonly id?: string;
   /** Worker processes, each with its own supervised browser, profile and temporary directory. 1–64. */
   readonly workers: number;
   /** Tabs (lanes) of each worker's browser. Default 1. */
@@ -266,7 +268,10 @@ export class WorkDispatcher {
     this.#entry = options.workerEntry ?? defaultWorkerEntry();
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions(options.mailbox, (entry) => this.#shed(entry)));
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
-    this.#id = `dispatcher-${++WorkDispatcher.#count}`;
+    if (options.id !== undefined && (typeof options.id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(options.id))) {
+      throw new InvalidOptionError(`id must be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(String(options.id).slice(0, 80))}`);
+    }
+    this.#id = options.id ?? `dispatcher-${++WorkDispatcher.#count}`;
     for (let index = 0; index < workers; index++) {
       this.#workers.push({
         index,
