@@ -17,7 +17,7 @@
  * page latencies Gate 2 runs), `--only=1,2,3`.
  */
 import { runResearchBatch } from './research-batch.js';
-import { intFlag, machineInfo, machineLine, stringFlag, textLog } from './report.js';
+import { benchProgress, intFlag, machineInfo, machineLine, stringFlag, textLog } from './report.js';
 import { type ChildResult, runChildBench } from './run-child.js';
 
 const args = process.argv.slice(2);
@@ -125,9 +125,20 @@ async function gate3(): Promise<GateVerdict> {
 
 async function main(): Promise<void> {
   const gates: GateVerdict[] = [];
-  if (only.includes('1')) gates.push(await gate1());
-  if (only.includes('2')) gates.push(await gate2());
-  if (only.includes('3')) gates.push(await gate3());
+  const steps = [
+    ['1', gate1],
+    ['2', gate2],
+    ['3', gate3],
+  ] as const;
+  const chosen = steps.filter(([n]) => only.includes(n));
+  // A line every 10 s (a bar on a terminal) while the gates' benchmarks run; not with --quiet.
+  const bar = benchProgress(process.argv.slice(2), chosen.length, 'gates');
+  for (const [n, gate] of chosen) {
+    bar.label(`Gate ${n}`);
+    gates.push(await gate());
+    bar.tick();
+  }
+  bar.end();
   const machine = machineInfo();
   if (asJson) {
     console.log(JSON.stringify({ machine, targetSeconds, queries, pages, rounds, gates }, null, 2));

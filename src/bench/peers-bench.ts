@@ -49,7 +49,7 @@ import type { ChildMessage, ChildWork } from './peers-child.js';
 import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';
 import { CONTENDERS } from './peers-contenders.js';
 import { type PersonPage, personPages } from './person-pages.js';
-import { intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
+import { benchProgress, intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -305,8 +305,13 @@ async function runWorkloads(): Promise<void> {
   const crashRuns: CrashRun[] = [];
   const apiRuns: ApiRun[] = [];
   const total = (workloads.has('A') ? concurrencies.length * contenders.length : 0) + (workloads.has('B') ? killEvery.length * crashContenders.length : 0) + (workloads.has('C') ? apiContenders.length : 0);
-  let done = 0;
-  const progress = (what: string): void => log(`  [${++done}/${total * rounds}] ${what} …`);
+  // Progress on stderr (a bar on a terminal, a line every 10 s otherwise; not with --quiet): the run that starts now.
+  const bar = benchProgress(args, total * rounds, 'runs');
+  let started = 0;
+  const progress = (what: string): void => {
+    if (started++ > 0) bar.tick();
+    bar.label(what);
+  };
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pagesPerRun);
@@ -337,7 +342,9 @@ async function runWorkloads(): Promise<void> {
         }
       }
     }
+    bar.tick();
   } finally {
+    bar.end();
     await site.close();
     rmSync(root, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { findChromium } from '../drivers/find-chromium.js';
 import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
+import { type Progress, createProgress } from '../internal/progress.js';
 
 /** Shared by the benchmarks: the median of interleaved rounds, and output that `--json` silences. */
 export function median(values: readonly number[]): number {
@@ -116,4 +117,13 @@ export function siteCounts(counts: Readonly<Record<string, number>>): { apiCalls
     signIns: counts['POST /sign-in'] ?? 0,
     ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
   };
+}
+
+/**
+ * The progress of a benchmark on stderr: a bar with the time left on a terminal, a line every
+ * 10 s otherwise (also while one long step runs); `--quiet` turns it off (`npm run bench` passes
+ * it to each benchmark it runs).
+ */
+export function benchProgress(args: readonly string[], total: number, unit: string): Progress {
+  return createProgress({ unit, total, quiet: args.includes('--quiet'), heartbeat: true });
 }

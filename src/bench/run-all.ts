@@ -4,15 +4,17 @@
  * `--out=DIR`). Each benchmark runs as its own process with `--json`, at the sizes below (smaller
  * than its own defaults, so that the whole run fits in about 20 minutes on a 2-core machine); the
  * report records each one's command, its rounds and its time, and the machine (CPU model, cores,
- * memory, Node and Chromium versions). Progress goes to stderr, one line per benchmark.
+ * memory, Node and Chromium versions). Progress goes to stderr: one line per benchmark, and a bar
+ * with the time left (a line every 10 s when stderr is not a terminal).
  * Flags: `--out=DIR`, `--only=name,name` (the names below), `--smoke` (tiny sizes: proves that
- * every benchmark still works, as CI does; its figures mean nothing).
+ * every benchmark still works, as CI does; its figures mean nothing; no bar), `--quiet` (no bar).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type MachineInfo, machineInfo, stringFlag } from './report.js';
 import { renderHtml, renderMarkdown } from './report-render.js';
 import { type ChildResult, commandOf, runChildBench } from './run-child.js';
+import { createProgress } from '../internal/progress.js';
 
 export interface BenchStep {
   readonly name: string;
@@ -71,17 +73,25 @@ async function main(): Promise<void> {
   const steps = STEPS.filter((s) => !only || only.includes(s.name));
   const started = performance.now();
   const planned = steps.reduce((n, s) => n + s.plannedSeconds, 0);
+  // Progress weighted by each benchmark's planned time, so that its time left means something;
+  // within a benchmark it creeps up with the clock, never past that benchmark's share.
+  const progress = createProgress({ unit: 's of planned run time', total: planned, rate: false, heartbeat: true, quiet: args.includes('--quiet') || smoke });
   let plannedDone = 0;
   const benches: BenchEntry[] = [];
   for (const [i, step] of steps.entries()) {
     const elapsed = (performance.now() - started) / 1000;
     const eta = smoke ? '' : `, about ${Math.max(1, Math.round((planned - plannedDone) / 60))} min left`;
-    process.stderr.write(`[${i + 1}/${steps.length}] ${step.name}: ${commandOf({ script: step.script, args: smoke ? step.smokeArgs : step.args })} (${Math.round(elapsed)} s so far${eta})\n`);
-    const result = await runChildBench({ script: step.script, args: smoke ? step.smokeArgs : step.args, timeoutMs: (smoke ? 420 : Math.max(600, step.plannedSeconds * 3)) * 1000 });
+    progress.print(`[${i + 1}/${steps.length}] ${step.name}: ${commandOf({ script: step.script, args: smoke ? step.smokeArgs : step.args })} (${Math.round(elapsed)} s so far${eta})\n`);
+    progress.label(`${step.name} (${i + 1}/${steps.length})`);
+    const stepStarted = performance.now();
+    const creep = setInterval(() => progress.set(plannedDone + Math.min(step.plannedSeconds * 0.95, (performance.now() - stepStarted) / 1000)), 1000);
+    const result = await runChildBench({ script: step.script, args: smoke ? step.smokeArgs : step.args, timeoutMs: (smoke ? 420 : Math.max(600, step.plannedSeconds * 3)) * 1000 }).finally(() => clearInterval(creep));
     plannedDone += step.plannedSeconds;
+    progress.set(plannedDone);
     benches.push({ name: step.name, title: step.title, ...result });
-    process.stderr.write(`      ${result.error === undefined ? 'done' : `FAILED: ${result.error}`} in ${Math.round(result.seconds)} s\n`);
+    progress.print(`      ${result.error === undefined ? 'done' : `FAILED: ${result.error}`} in ${Math.round(result.seconds)} s\n`);
   }
+  progress.end();
   const report: BenchReport = { generatedAt: new Date().toISOString(), profile: smoke ? 'smoke' : 'standard', machine: machineInfo(), totalSeconds: Math.round((performance.now() - started) / 1000), benches };
   mkdirSync(out, { recursive: true });
   writeFileSync(resolve(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -33,7 +33,8 @@ export function commandOf(bench: Pick<ChildBench, 'script' | 'args'>): string {
 export function runChildBench(bench: ChildBench, onLine?: (line: string) => void): Promise<ChildResult> {
   const started = performance.now();
   const path = fileURLToPath(new URL(`./${bench.script}.js`, import.meta.url));
-  const child = spawn(process.execPath, [path, '--json', ...bench.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // --quiet: the child's own progress display would only fill the stderr tail kept for errors.
+  const child = spawn(process.execPath, [path, '--json', '--quiet', ...bench.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

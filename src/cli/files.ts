@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { createProgress } from '../internal/progress.js';
 
 /** Refuse a path given with `flag` unless it is a regular file, saying what it is instead. */
 export function requireRegularFile(flag: string, path: string, what: string): void {
@@ -18,4 +20,26 @@ export function requireRegularFile(flag: string, path: string, what: string): vo
 /** Refuse a `--gedcom` path that is not a file, before any reading starts. */
 export function requireGedcomFile(path: string): void {
   requireRegularFile('--gedcom', path, 'a .ged file');
+}
+
+/** From this size on, loading a GEDCOM file shows its progress (smaller ones load in about a second). */
+export const LARGE_GEDCOM_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The progress of loading a `--gedcom` file, for `readGedcom`'s `onProgress`: a bar (terminal) or
+ * periodic lines on stderr, in megabytes, for files of {@link LARGE_GEDCOM_BYTES} or more, unless
+ * `quiet`. Call `end()` once read.
+ */
+export function gedcomProgress(path: string, options: { readonly quiet: boolean; readonly minBytes?: number; readonly write?: (text: string) => void; readonly tty?: boolean }): { onProgress: (read: number) => void; end(): void } {
+  const size = statSync(path).size;
+  if (options.quiet || size < (options.minBytes ?? LARGE_GEDCOM_BYTES)) return { onProgress: () => undefined, end: () => undefined };
+  const progress = createProgress({
+    unit: `MB of ${basename(path)} read`,
+    total: size,
+    format: (bytes) => (bytes / 1_048_576).toFixed(1),
+    heartbeat: true,
+    ...(options.write ? { write: options.write } : {}),
+    ...(options.tty === undefined ? {} : { tty: options.tty }),
+  });
+  return { onProgress: (read) => progress.set(read), end: () => progress.end() };
 }

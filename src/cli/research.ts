@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
 import { type Metrics, type MetricsServer, createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
-import { requireGedcomFile, requireRegularFile } from './files.js';
+import { gedcomProgress, requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 import { createProgress } from '../internal/progress.js';
@@ -62,8 +62,9 @@ ${DRIVER_HELP}
                        --port <n>); 0 picks a port.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn (default), info, debug or trace. Default: LOG_LEVEL.
-  --quiet              No progress for a batch (by default: a bar with rate and time left on a
-                       terminal, a line every 10 s otherwise, on stderr).
+  --quiet              No progress for a batch or while loading a GEDCOM file of 16 MB or more (by
+                       default: a bar with rate and time left on a terminal, a line every 10 s
+                       otherwise, on stderr).
   --json               Results as JSON (one object) on stdout.
   --csv                One CSV line per search: criteria, best match, score, relationship.
   --benchmark          Where the run's time went, by component (also in --json output).`;
@@ -342,7 +343,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   try {
     if (o.gedcom !== undefined) {
       requireGedcomFile(o.gedcom);
-      const read = await timings.time('research', 'load GEDCOM', () => readGedcom(o.gedcom as string));
+      const loading = gedcomProgress(o.gedcom, { quiet: o.progress !== true });
+      const read = await timings.time('research', 'load GEDCOM', () => readGedcom(o.gedcom as string, { onProgress: loading.onProgress }));
+      loading.end();
       const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);

@@ -10,7 +10,7 @@ import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { privateTempDir, writePrivateFile } from '../internal/private-file.js';
 import { printable } from '../internal/printable.js';
-import { requireGedcomFile } from './files.js';
+import { gedcomProgress, requireGedcomFile } from './files.js';
 
 export const SERVE_HELP = `Usage:
   browser-actor serve [options]
@@ -33,7 +33,9 @@ Options:
   --admin                Enable /admin/* (knobs, session invalidation); its token goes in the credentials file.
   --credentials <file>   Where the account (and TOTP secret, admin token) is written, mode 600
                          (default: credentials.json in a new private directory, removed at stop).
-                         Secrets are never printed.`;
+                         Secrets are never printed.
+  --quiet                No progress while loading a GEDCOM file of 16 MB or more (by default a bar
+                         on a terminal, a line every 10 s otherwise, on stderr).`;
 
 export interface ServeOptions {
   readonly gedcom?: string;
@@ -51,6 +53,8 @@ export interface ServeOptions {
   readonly errorRate: number;
   readonly admin: boolean;
   readonly credentials?: string;
+  /** No progress while loading a large GEDCOM file (`--quiet`). */
+  readonly quiet?: boolean;
 }
 
 /** Parse `serve` arguments; a bad value throws ConfigError naming the flag. */
@@ -73,6 +77,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       'error-rate': { type: 'string' },
       admin: { type: 'boolean' },
       credentials: { type: 'string' },
+      quiet: { type: 'boolean' },
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -109,6 +114,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     errorRate,
     admin: values.admin ?? false,
     ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
+    quiet: values.quiet ?? false,
   };
 }
 
@@ -129,7 +135,9 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
   let source: string;
   if (o.gedcom) {
     requireGedcomFile(o.gedcom);
-    const read = await readGedcom(o.gedcom);
+    const loading = gedcomProgress(o.gedcom, { quiet: o.quiet === true });
+    const read = await readGedcom(o.gedcom, { onProgress: loading.onProgress });
+    loading.end();
     tree = read.tree;
     home = chooseHomePerson(tree);
     source = `${o.gedcom} (GEDCOM ${read.version ?? '?'}, ${read.diagnostics.length} diagnostics)`;

@@ -22,6 +22,8 @@ export interface GedcomReadResult {
 export interface GedcomReadOptions {
   /** Stop collecting diagnostics after this many (reading goes on). Default 1000. */
   readonly maxDiagnostics?: number;
+  /** Called after each chunk with the input read so far (bytes; characters for text input), for a progress display. */
+  readonly onProgress?: (read: number) => void;
 }
 
 /** One parsed line. */
@@ -98,8 +100,11 @@ export async function readGedcom(source: string | Readable | { readonly text: st
     if (found.note) reader.note(found.note);
     pushDecoded(decoder.decode(bytes));
   };
+  let read = 0;
+  const progress = options.onProgress;
   try {
     for await (const chunk of input) {
+      if (progress) progress((read += (chunk as { length: number }).length));
       if (typeof chunk === 'string') {
         lines.push(chunk); // already text
         continue;
