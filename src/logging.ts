@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 import type { Log } from './internal/log.js';
 import { redactDeep, redactText } from './internal/redact.js';
 import type { BrowserActor } from './runtime/actor/browser-actor.js';
+import type { RedisWorkDispatcher } from './runtime/dispatch/redis-dispatcher.js';
 import type { WorkDispatcher } from './runtime/dispatch/work-dispatcher.js';
 import type { SessionSupervisor } from './runtime/supervisor/session-supervisor.js';
 
@@ -87,6 +88,8 @@ export interface LoggedSources {
   readonly actor?: BrowserActor;
   readonly supervisor?: SessionSupervisor;
   readonly dispatcher?: WorkDispatcher;
+  /** The submitting side of a BullMQ dispatcher: task ends (with the host that answered) and sessions moved off a lost host. */
+  readonly redis?: RedisWorkDispatcher;
 }
 
 /**
@@ -96,7 +99,7 @@ export interface LoggedSources {
  */
 export function logEvents(log: Log, sources: LoggedSources): () => void {
   const offs: (() => void)[] = [];
-  const { actor, supervisor, dispatcher } = sources;
+  const { actor, supervisor, dispatcher, redis } = sources;
   if (actor) {
     offs.push(
       actor.on('state', (e) => log.info({ actor: e.actorId, from: e.from, to: e.to, reason: e.reason }, 'actor state')),
@@ -127,6 +130,12 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
       dispatcher.on('worker:failed', (e) => log.error({ dispatcher: id, worker: e.worker, reason: e.reason }, 'worker gave up')),
       dispatcher.on('task:start', (e) => log.debug({ dispatcher: id, task: e.taskId, worker: e.worker, attempt: e.attempt }, 'task started')),
       dispatcher.on('task:end', (e) => atLevel(log, e.ok, { dispatcher: id, task: e.taskId, worker: e.worker, ok: e.ok, attempts: e.attempts, errorCode: e.errorCode }, 'task ended')),
+    );
+  }
+  if (redis) {
+    offs.push(
+      redis.on('task:end', (e) => atLevel(log, e.ok, { queue: 'redis', task: e.taskId, host: e.host, ok: e.ok, errorCode: e.errorCode }, 'task ended')),
+      redis.on('session:moved', (e) => log.warn({ queue: 'redis', from: e.from, to: e.to, tasks: e.tasks }, 'session moved to another host')),
     );
   }
   return () => {

@@ -376,7 +376,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         const count = o.workers ?? 1;
         let d: ReturnType<typeof createRedisDispatcher> | ReturnType<typeof createWorkDispatcher>;
         if (o.redis !== undefined) {
-          d = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
+          const redis = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
+          logEvents(log, { redis });
+          d = redis;
         } else {
           const local = createWorkDispatcher({ workers: count, env: siteEnv });
           logEvents(log, { dispatcher: local });

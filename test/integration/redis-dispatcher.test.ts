@@ -8,6 +8,8 @@ import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/red
 import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
 import { type RedisServer, freePort, startRedisServer } from '../support/redis-server.js';
 import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
+import { textSink } from '../support/text-sink.js';
+import { createLogger, logEvents } from '../../src/logging.js';
 
 /**
  * The Redis dispatcher's own logic on a real redis-server, with worker hosts whose workers drive
@@ -90,9 +92,11 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     expect(research.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE/);
   }, 90_000);
 
-  it('answers come back as they left the host: bytes, undefined, typed errors', async () => {
-    await host('values');
+  it('answers come back as they left the host: bytes, undefined, typed errors; each end is logged with the host that answered', async () => {
+    const h = await host('values');
     const d = dispatcher({ queue: 'values' });
+    const sink = textSink();
+    const off = logEvents(createLogger({ level: 'debug', destination: sink.stream, pretty: false }), { redis: d });
     const png = await d.submit(Screenshot());
     expect(png).toBeInstanceOf(Uint8Array);
     expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
@@ -100,6 +104,13 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     const error = await d.submit(ExecuteJS('throw new Error("boom")')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScriptError);
     expect((error as ScriptError).message).toMatch(/boom/);
+    off();
+    const records = sink.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((r) => [r['msg'], r['ok'], r['host'], r['errorCode']])).toEqual([
+      ['task ended', true, h.id, undefined],
+      ['task ended', true, h.id, undefined],
+      ['task ended', false, h.id, 'ERR_SCRIPT'],
+    ]);
   });
 
   it('higher priority first on a busy host; a bounded number of pending tasks; deadlines remove unstarted jobs', async () => {
