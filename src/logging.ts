@@ -125,7 +125,8 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
     const id = dispatcher.id;
     offs.push(
       dispatcher.on('worker:ready', (e) => log.info({ dispatcher: id, worker: e.worker, pid: e.pid, browserPid: e.browserPid, incarnation: e.incarnation }, 'worker ready')),
-      dispatcher.on('worker:exit', (e) => log.warn({ dispatcher: id, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed }, 'worker exited')),
+      // A worker that left cleanly (stop) with nothing lost is news, not a warning.
+      dispatcher.on('worker:exit', (e) => atLevel(log, e.reason === 'exited (code 0)' && e.requeued === 0 && e.failed === 0, { dispatcher: id, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed }, 'worker exited')),
       dispatcher.on('worker:restarting', (e) => log.warn({ dispatcher: id, worker: e.worker, attempt: e.attempt, delayMs: e.delayMs }, 'restarting a worker')),
       dispatcher.on('worker:failed', (e) => log.error({ dispatcher: id, worker: e.worker, reason: e.reason }, 'worker gave up')),
       dispatcher.on('task:start', (e) => log.debug({ dispatcher: id, task: e.taskId, worker: e.worker, attempt: e.attempt }, 'task started')),

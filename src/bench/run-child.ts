@@ -11,6 +11,10 @@ export interface ChildBench {
   readonly script: string;
   readonly args: readonly string[];
   readonly timeoutMs: number;
+  /** Node's own flags for the child, e.g. `--expose-gc`. */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment for the child (secrets go here, never on its command line). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface ChildResult {
@@ -21,8 +25,8 @@ export interface ChildResult {
 }
 
 /** The command line a user would type for `bench` (how reports record it). */
-export function commandOf(bench: Pick<ChildBench, 'script' | 'args'>): string {
-  return ['node', `dist/bench/${bench.script}.js`, '--json', ...bench.args].join(' ');
+export function commandOf(bench: Pick<ChildBench, 'script' | 'args' | 'nodeArgs'>): string {
+  return ['node', ...(bench.nodeArgs ?? []), `dist/bench/${bench.script}.js`, '--json', ...bench.args].join(' ');
 }
 
 /**
@@ -34,7 +38,7 @@ export function runChildBench(bench: ChildBench, onLine?: (line: string) => void
   const started = performance.now();
   const path = fileURLToPath(new URL(`./${bench.script}.js`, import.meta.url));
   // --quiet: the child's own progress display would only fill the stderr tail kept for errors.
-  const child = spawn(process.execPath, [path, '--json', '--quiet', ...bench.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...(bench.nodeArgs ?? []), path, '--json', '--quiet', ...bench.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...bench.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

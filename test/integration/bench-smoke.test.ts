@@ -3,10 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_CHROMIUM_FLAGS } from '../../src/drivers/playwright/playwright-driver.js';
-import { findChromium } from '../../src/drivers/find-chromium.js';
+import { launchViewer } from '../support/viewer.js';
 
 /**
  * `npm run bench -- --smoke`: every benchmark at tiny sizes, proving each still works end to end
@@ -139,7 +137,8 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     expect(md).toMatch(/^# browser-actor benchmark report/);
     expect(md).toContain('Machine: ');
     expect(md.match(/^\|---/gm)?.length ?? 0).toBeGreaterThanOrEqual(8);
-    const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+    const viewer = await launchViewer();
+    const browser = viewer.browser;
     try {
       const page = await browser.newPage();
       const requested: string[] = [];
@@ -161,7 +160,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
       expect(await page.locator('#peers table').first().locator('tbody tr').count()).toBe(7);
       expect(await page.locator('.failed').count()).toBe(0);
     } finally {
-      await browser.close();
+      await viewer.close();
     }
   });
 });

@@ -3,10 +3,9 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
-import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../../src/drivers/find-chromium.js';
 import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
 import { isAlive, signalProcess, waitFor } from '../../src/drivers/process-tree.js';
 import { type Metrics, type MetricsServer, createMetrics, startMetricsServer } from '../../src/metrics.js';
@@ -16,6 +15,7 @@ import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { leftoversUnder } from '../support/leftovers.js';
+import { launchViewer } from '../support/viewer.js';
 
 /**
  * The live status page, loaded in real Chromium while a job runs: a supervisor on real Chromium
@@ -40,6 +40,7 @@ let dispatcher: WorkDispatcher;
 let metrics: Metrics;
 let endpoint: MetricsServer;
 let viewer: Browser;
+let closeViewer: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   site = await startFixtureServer(fixtureSite);
@@ -50,11 +51,11 @@ beforeAll(async () => {
   metrics.watch({ supervisors: [supervisor], dispatcher });
   endpoint = await startMetricsServer(metrics, { port: 0 });
   await Promise.all([supervisor.startActor(), dispatcher.start()]);
-  viewer = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+  ({ browser: viewer, close: closeViewer } = await launchViewer());
 }, 60_000);
 
 afterAll(async () => {
-  await viewer?.close();
+  await closeViewer?.();
   metrics?.close();
   await endpoint?.close();
   await Promise.all([supervisor?.kill(), dispatcher?.kill()]);

@@ -7,9 +7,11 @@ export interface HealthView {
   readonly readyAt: number;
   readonly lanes: readonly { readonly index: number; readonly work: LaneWork; readonly dueAt: number; readonly what: string }[];
   readonly watchdogSlackMs: number;
-  readonly recycle: { readonly maxAgeMs: number; readonly maxRssBytes: number };
+  readonly recycle: { readonly maxAgeMs: number; readonly maxRssBytes: number; readonly maxHeapGrowthBytes: number };
   /** The browser's resident memory, when known. */
   readonly rssBytes: number | null;
+  /** Growth of Node's used heap since the browser started serving, when watched. */
+  readonly heapGrowthBytes: number | null;
   /** Some lane works, a snapshot runs, or the browser is being retired. */
   readonly busy: boolean;
   /** Tasks waiting. */
@@ -35,7 +37,7 @@ export type HealthAction =
 
 /**
  * The periodic health check, as a pure decision. Order matters: a wedged lane first; then the
- * recycling limits (age, memory); then, only when the browser is idle, a periodic snapshot (pages
+ * recycling limits (age, browser memory, Node's heap growth); then, only when the browser is idle, a periodic snapshot (pages
  * change the session on their own too) or a reachability probe, which runs only when no task
  * completed since the previous check (completed tasks already prove the browser answers).
  */
@@ -50,6 +52,9 @@ export function checkHealth(v: HealthView): HealthAction {
   if (v.now - v.readyAt >= v.recycle.maxAgeMs) return { kind: 'recycle', reason: `browser age ${Math.round(v.now - v.readyAt)}ms` };
   if (v.rssBytes !== null && v.rssBytes > v.recycle.maxRssBytes) {
     return { kind: 'recycle', reason: `browser memory ${Math.round(v.rssBytes / 1e6)} MB over ${Math.round(v.recycle.maxRssBytes / 1e6)} MB` };
+  }
+  if (v.heapGrowthBytes !== null && v.heapGrowthBytes > v.recycle.maxHeapGrowthBytes) {
+    return { kind: 'recycle', reason: `Node's heap grew ${Math.round(v.heapGrowthBytes / 1e6)} MB since the browser started (limit ${Math.round(v.recycle.maxHeapGrowthBytes / 1e6)} MB)` };
   }
   if (v.busy || v.queued > 0) return { kind: 'none' };
   if (v.snapshotEnabled && v.tasksOnBrowser > 0 && v.now - (v.snapshotAt ?? v.readyAt) >= v.snapshotIntervalMs) return { kind: 'snapshot' };

@@ -117,6 +117,13 @@ export class SessionSupervisor {
   #readyAt = 0;
   #serving = false;
   #tasksOnBrowser = 0;
+  /** Navigate tasks the current browser answered (recycling by navigations). */
+  #navigationsOnBrowser = 0;
+  /** Node's used heap when the current browser started serving (recycling by heap growth). */
+  #heapAtReady = 0;
+  get #watchHeap(): boolean {
+    return this.#settings.recycle.maxHeapGrowthBytes < Number.MAX_SAFE_INTEGER;
+  }
   #recyclePending: string | undefined;
   #probeFailures = 0;
   #lastProgressAt = 0;
@@ -500,7 +507,10 @@ export class SessionSupervisor {
     if (entry.phase === 'running') {
       if (ok) {
         this.#lastProgressAt = this.#clock.now();
-        if (generation === this.#generation) this.#tasksOnBrowser++;
+        if (generation === this.#generation) {
+          this.#tasksOnBrowser++;
+          if (entry.task.type === 'Navigate') this.#navigationsOnBrowser++;
+        }
         lane.tasksServed++;
         if (entry.task.type === 'Navigate') {
           const url = (value as { url?: string } | undefined)?.url;
@@ -536,7 +546,10 @@ export class SessionSupervisor {
       }
     }
     await this.#release(lane, actor, generation);
-    if (generation === this.#generation && this.#tasksOnBrowser >= this.#settings.recycle.maxTasks) this.#recyclePending ??= `served ${this.#tasksOnBrowser} tasks`;
+    if (generation === this.#generation) {
+      if (this.#tasksOnBrowser >= this.#settings.recycle.maxTasks) this.#recyclePending ??= `served ${this.#tasksOnBrowser} tasks`;
+      else if (this.#navigationsOnBrowser >= this.#settings.recycle.maxNavigations) this.#recyclePending ??= `${this.#navigationsOnBrowser} navigations`;
+    }
     this.#pump();
   }
 
@@ -840,6 +853,7 @@ export class SessionSupervisor {
       watchdogSlackMs: this.#settings.watchdogSlackMs,
       recycle,
       rssBytes: recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null,
+      heapGrowthBytes: this.#watchHeap ? process.memoryUsage().heapUsed - this.#heapAtReady : null,
       busy: !this.#lanes.every(laneIsFree) || this.#snapRunning !== undefined || this.#recycling,
       queued: this.#queueDepth(),
       snapshotEnabled: this.#sharedSnapshots,
@@ -1026,6 +1040,7 @@ export class SessionSupervisor {
     const actor = standby?.actor ?? this.#newActor(`b${generation}`);
     this.#actor = actor;
     this.#tasksOnBrowser = 0;
+    this.#navigationsOnBrowser = 0;
     actor.on('state', ({ to, reason }) => {
       if (this.#actor !== actor || (to !== 'crashed' && to !== 'failed')) return;
       if (this.#state === 'healthy' || this.#state === 'degraded' || this.#state === 'stopping') this.#fault('browser-disconnected', reason ?? `the browser ${to}`);
@@ -1070,6 +1085,7 @@ export class SessionSupervisor {
       lane.sessionFor = -1;
     }
     this.#readyAt = now;
+    this.#heapAtReady = this.#watchHeap ? process.memoryUsage().heapUsed : 0;
     this.#serving = true;
     this.#probeFailures = 0;
     this.#lastProgressAt = now;

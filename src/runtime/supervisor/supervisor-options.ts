@@ -89,13 +89,27 @@ export interface SessionSupervisorOptions {
   };
   /** Navigate a lane's new tab back to that lane's last URL before its next task (per task: `restoreUrl`). Default `false`. */
   readonly restoreUrl?: boolean;
-  /** Retire and replace the browser (session carried over, no task failed) after any of these. */
-  readonly recycle?: {
-    readonly maxTasks?: number;
-    readonly maxAgeMs?: number;
-    /** Summed RSS of the browser's processes. Checked every probe interval. */
-    readonly maxRssBytes?: number;
-  };
+  /**
+   * Retire and replace the browser (session carried over, no task failed) after any of these,
+   * so that a job that never ends keeps its memory flat: Playwright keeps client-side state for
+   * every navigation until its browser context closes (about 17 KB in Node's heap per page).
+   * Defaults: {@link DEFAULT_RECYCLE}. `false` turns recycling off.
+   */
+  readonly recycle?:
+    | false
+    | {
+        readonly maxTasks?: number;
+        /** Navigate tasks answered by one browser (all lanes). Default {@link DEFAULT_RECYCLE}.maxNavigations. */
+        readonly maxNavigations?: number;
+        readonly maxAgeMs?: number;
+        /** Summed RSS of the browser's processes. Checked every probe interval. */
+        readonly maxRssBytes?: number;
+        /**
+         * Growth of Node's heap (used, as V8 reports it) since the browser started serving. A
+         * backstop: the heap also holds the program's own data. Checked every probe interval.
+         */
+        readonly maxHeapGrowthBytes?: number;
+      };
   /** Deadline of each restore step (cookie import, storage, verification). Default 10 000 ms. */
   readonly restoreTimeoutMs?: number;
 }
@@ -136,11 +150,35 @@ export interface SupervisorSettings {
   readonly snapshotWhenChanged: boolean;
   readonly snapshotIntervalMs: number;
   readonly restoreUrl: boolean;
-  readonly recycle: { readonly maxTasks: number; readonly maxAgeMs: number; readonly maxRssBytes: number };
+  readonly recycle: { readonly maxTasks: number; readonly maxNavigations: number; readonly maxAgeMs: number; readonly maxRssBytes: number; readonly maxHeapGrowthBytes: number };
   readonly restoreTimeoutMs: number;
 }
 
 export const MAX_LANES = 32;
+
+/**
+ * Recycling by default: a new browser (the session carried over) every 2 000 navigations, or once
+ * Node's heap has grown 256 MB since the browser started. Chosen from `npm run bench:soak`: a
+ * replacement costs about one browser start with the session restored, so 2 000 pages keep
+ * that under 1 % of a job's time while bounding what Playwright keeps per navigation to a few
+ * tens of MB. No limit on tasks, age or browser memory unless asked.
+ */
+export const DEFAULT_RECYCLE = { maxTasks: Number.MAX_SAFE_INTEGER, maxNavigations: 2000, maxAgeMs: Number.MAX_SAFE_INTEGER, maxRssBytes: Number.MAX_SAFE_INTEGER, maxHeapGrowthBytes: 256 * 1024 * 1024 } as const;
+
+const NEVER = { maxTasks: Number.MAX_SAFE_INTEGER, maxNavigations: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, maxRssBytes: Number.MAX_SAFE_INTEGER, maxHeapGrowthBytes: Number.MAX_SAFE_INTEGER } as const;
+
+function recycleSettings(recycle: SessionSupervisorOptions['recycle']): SupervisorSettings['recycle'] {
+  if (recycle === false) return NEVER;
+  if (recycle !== undefined && (typeof recycle !== 'object' || recycle === null)) throw new InvalidOptionError(`recycle must be false or an object of limits, got ${JSON.stringify(recycle)}`);
+  const r = recycle ?? {};
+  return {
+    maxTasks: positiveInteger('recycle.maxTasks', r.maxTasks ?? DEFAULT_RECYCLE.maxTasks),
+    maxNavigations: positiveInteger('recycle.maxNavigations', r.maxNavigations ?? DEFAULT_RECYCLE.maxNavigations),
+    maxAgeMs: positive('recycle.maxAgeMs', r.maxAgeMs ?? DEFAULT_RECYCLE.maxAgeMs),
+    maxRssBytes: positive('recycle.maxRssBytes', r.maxRssBytes ?? DEFAULT_RECYCLE.maxRssBytes),
+    maxHeapGrowthBytes: positive('recycle.maxHeapGrowthBytes', r.maxHeapGrowthBytes ?? DEFAULT_RECYCLE.maxHeapGrowthBytes),
+  };
+}
 
 function snapshotWhen(when: unknown): boolean {
   if (when === undefined || when === 'changed') return true;
@@ -171,11 +209,7 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
     snapshotWhenChanged: snapshotWhen(options.snapshot?.when),
     snapshotIntervalMs: positive('snapshot.intervalMs', options.snapshot?.intervalMs ?? 30_000),
     restoreUrl: booleanOption('restoreUrl', options.restoreUrl, false),
-    recycle: {
-      maxTasks: positiveInteger('recycle.maxTasks', options.recycle?.maxTasks ?? Number.MAX_SAFE_INTEGER),
-      maxAgeMs: positive('recycle.maxAgeMs', options.recycle?.maxAgeMs ?? Number.MAX_SAFE_INTEGER),
-      maxRssBytes: positive('recycle.maxRssBytes', options.recycle?.maxRssBytes ?? Number.MAX_SAFE_INTEGER),
-    },
+    recycle: recycleSettings(options.recycle),
     restoreTimeoutMs: positive('restoreTimeoutMs', options.restoreTimeoutMs ?? 10_000),
   };
 }

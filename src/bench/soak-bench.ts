@@ -1,0 +1,289 @@
+/**
+ * `npm run bench:soak` — long runs: does memory stay flat?
+ *
+ * N person pages of the reference site (navigate, then read the name and the lifespan) through
+ * each side, each side in a child process of its own started with `--expose-gc`, so that its
+ * Node heap is measured alone (the site runs in this process):
+ *  - `ours`: a SessionSupervisor with its defaults (1 lane, recycling on);
+ *  - `ours-no-recycle`: the same with recycling turned off (what the defaults prevent);
+ *  - `lanes`: a SessionSupervisor with 2 lanes, two callers;
+ *  - `playwright`: plain Playwright doing the same calls on one page of one browser.
+ * Every `--every` pages each side samples: Node heap after a forced GC, Node RSS, the RSS of all
+ * its browser processes, its open descriptors, and the time per page over the last window. The
+ * report shows each series and its slope per 1 000 pages after warm-up (the first sample is
+ * warm-up). Then a research batch of `--queries` searches (0: skipped) with its peak RSS.
+ *
+ * Flags: `--pages=N` (default 20 000), `--every=N` (1 000), `--sides=a,b` (default all four),
+ * `--queries=N` (10 000), `--json`, `--quiet` (no progress).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { browserDirsRoot } from '../drivers/browser-dirs.js';
+import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../drivers/find-chromium.js';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ImportCookies } from '../runtime/tasks/constructors.js';
+import { startTreeSite } from '../site/server.js';
+import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
+import { benchProgress, intFlag, machineInfo, machineLine, signInOverHttp, stringFlag, textLog } from './report.js';
+import { runResearchBatch } from './research-batch.js';
+import { runChildBench } from './run-child.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const log = textLog(asJson);
+const SIDES = ['ours', 'ours-no-recycle', 'lanes', 'playwright'] as const;
+type Side = (typeof SIDES)[number];
+
+export interface SoakSample {
+  /** Pages done when the sample was taken. */
+  readonly pages: number;
+  readonly heapMb: number;
+  readonly rssMb: number;
+  readonly browserRssMb: number;
+  readonly fds: number;
+  /** Mean time per page since the previous sample. */
+  readonly msPerPage: number;
+}
+
+export interface SoakRun {
+  readonly side: Side;
+  readonly pages: number;
+  readonly samples: readonly SoakSample[];
+  readonly errors: number;
+  readonly wrong: number;
+  /** Browser replacements (planned recycles on our side). */
+  readonly recycles: number;
+  readonly error?: string;
+}
+
+const mb = (bytes: number): number => Math.round((bytes / 1_048_576) * 10) / 10;
+
+function sample(pages: number, windowMs: number, windowPages: number): SoakSample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench:soak does)');
+  gc();
+  gc();
+  const mine = process.pid;
+  const browserRss = descendantsOf(mine).reduce((n, p) => n + rssBytesOf(p.pid), 0);
+  return {
+    pages,
+    heapMb: mb(process.memoryUsage().heapUsed),
+    rssMb: mb(process.memoryUsage.rss()),
+    browserRssMb: mb(browserRss),
+    fds: readdirSync('/proc/self/fd').length,
+    msPerPage: windowPages > 0 ? Math.round((windowMs / windowPages) * 100) / 100 : 0,
+  };
+}
+
+/** One side's run, in this (child) process: `visit` each page from `callers` loops, sampling every `every` pages. */
+async function soak(side: Side, pages: readonly PersonPage[], every: number, callers: number, visit: (page: PersonPage) => Promise<{ name: unknown }>, recycles: () => number): Promise<SoakRun> {
+  const samples: SoakSample[] = [sample(0, 0, 0)];
+  let next = 0;
+  let done = 0;
+  let errors = 0;
+  let wrong = 0;
+  let windowStart = performance.now();
+  let windowFrom = 0;
+  let sampling: Promise<void> = Promise.resolve();
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      await sampling;
+      const i = next++;
+      const page = pages[i];
+      if (!page) return;
+      try {
+        const { name } = await visit(page);
+        if (name !== page.name) wrong++;
+      } catch {
+        errors++;
+      }
+      done++;
+      if (done % 100 === 0) process.stderr.write(`soak-progress ${done}\n`);
+      if (done % every === 0) {
+        // Other callers wait while the sample is taken, so the window's time is pages only.
+        const windowMs = performance.now() - windowStart;
+        const taken = done;
+        sampling = (async () => {
+          samples.push(sample(taken, windowMs, taken - windowFrom));
+          windowFrom = taken;
+          windowStart = performance.now();
+        })();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, loop));
+  await sampling;
+  return { side, pages: done, samples, errors, wrong, recycles: recycles() };
+}
+
+async function runChild(side: Side): Promise<void> {
+  const origin = stringFlag(args, 'origin') ?? '';
+  const sid = process.env['BROWSER_ACTOR_SOAK_SID'] ?? '';
+  const count = intFlag(args, 'pages', 20_000, 1);
+  const every = intFlag(args, 'every', 1000, 1);
+  const { tree } = generateTree({ people: 10_000, seed: 1 });
+  const pages = personPages(tree, count);
+  mkdirSync(browserDirsRoot(), { recursive: true });
+  const root = mkdtempSync(join(browserDirsRoot(), 'soak-'));
+  let run: SoakRun;
+  try {
+    if (side === 'playwright') {
+      const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+      try {
+        const context = await browser.newContext();
+        await context.addCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]);
+        const page = await context.newPage();
+        const read = new Function(READ_PERSON) as () => { name: string | null };
+        run = await soak(
+          side,
+          pages,
+          every,
+          1,
+          async (p) => {
+            await page.goto(origin + p.path, { timeout: 30_000 });
+            return page.evaluate(read);
+          },
+          () => 0,
+        );
+      } finally {
+        await browser.close();
+      }
+    } else {
+      const lanes = side === 'lanes' ? 2 : 1;
+      const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes, ...(side === 'ours-no-recycle' ? { recycle: false as const } : {}) });
+      try {
+        await supervisor.startActor();
+        await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
+        run = await soak(side, pages, every, lanes, laneVisitor((fn) => supervisor.withLane(fn), origin), () => supervisor.health().recycles);
+      } finally {
+        await supervisor.stop();
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(run));
+}
+
+async function runResearchChild(): Promise<void> {
+  const queries = intFlag(args, 'queries', 10_000, 1);
+  let peak = 0;
+  const measure = (): void => {
+    const rss = process.memoryUsage.rss() + descendantsOf(process.pid).reduce((n, p) => n + rssBytesOf(p.pid), 0);
+    peak = Math.max(peak, rss);
+  };
+  const timer = setInterval(measure, 250);
+  const started = performance.now();
+  try {
+    const run = await runResearchBatch({ concurrency: 4, queries, latencyMs: 0 });
+    measure();
+    console.log(JSON.stringify({ queries: run.queries, seconds: Math.round((performance.now() - started) / 100) / 10, peakRssMb: mb(peak), nodeRssMb: mb(process.memoryUsage.rss()), apiCalls: run.apiCalls }));
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Least-squares slope of `y` over `x`, per 1 000 of `x`. */
+export function slopePer1000(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  return sxx === 0 ? 0 : Math.round((sxy / sxx) * 1000 * 100) / 100;
+}
+
+const SERIES = ['heapMb', 'rssMb', 'browserRssMb', 'fds', 'msPerPage'] as const;
+
+/** Each series' slope per 1 000 pages and its change, after warm-up (from the second sample on). */
+export function summarise(run: SoakRun): Record<(typeof SERIES)[number], { slopePer1000: number; change: number }> {
+  const warm = run.samples.filter((s) => s.pages > 0).slice(1);
+  const out = {} as Record<(typeof SERIES)[number], { slopePer1000: number; change: number }>;
+  for (const key of SERIES) {
+    const points = warm.map((s) => [s.pages, s[key]] as const);
+    const first = warm[0]?.[key] ?? 0;
+    const last = warm.at(-1)?.[key] ?? 0;
+    out[key] = { slopePer1000: slopePer1000(points), change: Math.round((last - first) * 10) / 10 };
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const child = stringFlag(args, 'child');
+  if (child === 'research') return runResearchChild();
+  if (child !== undefined) {
+    if (!(SIDES as readonly string[]).includes(child)) throw new Error(`--child must be one of ${SIDES.join(', ')} or research`);
+    return runChild(child as Side);
+  }
+  const count = intFlag(args, 'pages', 20_000, 1);
+  const every = intFlag(args, 'every', 1000, 1);
+  const queries = intFlag(args, 'queries', 10_000, 0);
+  const sides = (stringFlag(args, 'sides')?.split(',').filter(Boolean) ?? [...SIDES]) as Side[];
+  if (sides.some((s) => !SIDES.includes(s))) throw new Error(`--sides takes names from: ${SIDES.join(', ')}`);
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false });
+  const runs: SoakRun[] = [];
+  let research: unknown;
+  const bar = benchProgress(args, count * sides.length + (queries > 0 ? 1 : 0), 'pages');
+  let before = 0;
+  try {
+    const sid = await signInOverHttp(site.origin, 'bench', password);
+    for (const side of sides) {
+      bar.label(side);
+      const result = await runChildBench(
+        { script: 'soak-bench', nodeArgs: ['--expose-gc'], args: [`--child=${side}`, `--origin=${site.origin}`, `--pages=${count}`, `--every=${every}`], env: { BROWSER_ACTOR_SOAK_SID: sid }, timeoutMs: Math.max(600_000, count * 1000) },
+        (line) => {
+          const m = /^soak-progress (\d+)$/.exec(line);
+          if (m) bar.set(before + Number(m[1]));
+        },
+      );
+      before += count;
+      bar.set(before);
+      runs.push(result.json !== undefined ? (result.json as SoakRun) : { side, pages: 0, samples: [], errors: 0, wrong: 0, recycles: 0, error: result.error ?? 'no answer' });
+    }
+    if (queries > 0) {
+      bar.label(`research batch of ${queries}`);
+      const result = await runChildBench({ script: 'soak-bench', args: ['--child=research', `--queries=${queries}`], timeoutMs: Math.max(600_000, queries * 500) });
+      research = result.json ?? { error: result.error };
+      bar.tick();
+    }
+  } finally {
+    bar.end();
+    await site.close();
+  }
+  const summaries = Object.fromEntries(runs.map((r) => [r.side, summarise(r)]));
+  const machine = machineInfo();
+  const pw = runs.find((r) => r.side === 'playwright');
+  const meanMs = (r: SoakRun): number => {
+    const warm = r.samples.filter((s) => s.pages > 0);
+    return warm.length === 0 ? 0 : warm.reduce((n, s) => n + s.msPerPage, 0) / warm.length;
+  };
+  if (asJson) {
+    console.log(JSON.stringify({ machine, pages: count, every, runs, summaries, research }, null, 2));
+    return;
+  }
+  log(machineLine(machine));
+  log(`${count} person pages per side (navigate, read the name and lifespan), samples every ${every}; slopes per 1 000 pages after warm-up (the first sample)`);
+  for (const r of runs) {
+    log();
+    if (r.error) {
+      log(`${r.side}: FAILED: ${r.error}`);
+      continue;
+    }
+    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}, ${meanMs(r).toFixed(1)} ms/page${pw && pw !== r && meanMs(pw) > 0 ? ` (${(meanMs(r) / meanMs(pw)).toFixed(2)}× plain Playwright)` : ''}`);
+    log('   pages   heap MB    RSS MB  browser MB    fds   ms/page');
+    for (const s of r.samples) log(`  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`);
+    const sum = summaries[r.side];
+    if (sum) log(`  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap change after warm-up ${sum.heapMb.change} MB`);
+  }
+  if (research) log(`\nresearch batch: ${JSON.stringify(research)}`);
+}
+
+await main();
