@@ -14,7 +14,8 @@
  * warm-up). Then a research batch of `--queries` searches (0: skipped) with its peak RSS.
  *
  * Flags: `--pages=N` (default 20 000), `--every=N` (1 000), `--sides=a,b` (default all four),
- * `--queries=N` (10 000), `--json`, `--quiet` (no progress).
+ * `--queries=N` (10 000), `--max-navigations=N` (our sides' recycling, instead of the default),
+ * `--json`, `--quiet` (no progress).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -58,6 +59,10 @@ export interface SoakRun {
   readonly wrong: number;
   /** Browser replacements (planned recycles on our side). */
   readonly recycles: number;
+  /** Each recycle's downtime: from retiring the old browser to the new one serving with the session restored. */
+  readonly recycleMs?: readonly number[];
+  /** Session snapshots taken and skipped (no change reported) on our side. */
+  readonly snapshots?: { readonly taken: number; readonly skipped: number };
   readonly error?: string;
 }
 
@@ -155,11 +160,17 @@ async function runChild(side: Side): Promise<void> {
       }
     } else {
       const lanes = side === 'lanes' ? 2 : 1;
-      const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes, ...(side === 'ours-no-recycle' ? { recycle: false as const } : {}) });
+      const maxNavigations = stringFlag(args, 'max-navigations');
+      const recycle = side === 'ours-no-recycle' ? (false as const) : maxNavigations === undefined ? undefined : { maxNavigations: Number(maxNavigations) };
+      const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes, ...(recycle === undefined ? {} : { recycle }) });
+      const recycleMs: number[] = [];
+      supervisor.on('ready', (e) => {
+        if (e.generation > 1) recycleMs.push(Math.round(e.downtimeMs));
+      });
       try {
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
-        run = await soak(side, pages, every, lanes, laneVisitor((fn) => supervisor.withLane(fn), origin), () => supervisor.health().recycles);
+        run = { ...(await soak(side, pages, every, lanes, laneVisitor((fn) => supervisor.withLane(fn), origin), () => supervisor.health().recycles)), recycleMs, snapshots: supervisor.health().snapshots };
       } finally {
         await supervisor.stop();
       }
@@ -224,6 +235,8 @@ async function main(): Promise<void> {
   const count = intFlag(args, 'pages', 20_000, 1);
   const every = intFlag(args, 'every', 1000, 1);
   const queries = intFlag(args, 'queries', 10_000, 0);
+  // Our sides' recycling, when not the default (to measure what a recycle costs in a short run).
+  const maxNavigationsFlag = stringFlag(args, 'max-navigations');
   const sides = (stringFlag(args, 'sides')?.split(',').filter(Boolean) ?? [...SIDES]) as Side[];
   if (sides.some((s) => !SIDES.includes(s))) throw new Error(`--sides takes names from: ${SIDES.join(', ')}`);
   const password = randomBytes(12).toString('base64url');
@@ -238,7 +251,7 @@ async function main(): Promise<void> {
     for (const side of sides) {
       bar.label(side);
       const result = await runChildBench(
-        { script: 'soak-bench', nodeArgs: ['--expose-gc'], args: [`--child=${side}`, `--origin=${site.origin}`, `--pages=${count}`, `--every=${every}`], env: { BROWSER_ACTOR_SOAK_SID: sid }, timeoutMs: Math.max(600_000, count * 1000) },
+        { script: 'soak-bench', nodeArgs: ['--expose-gc'], args: [`--child=${side}`, `--origin=${site.origin}`, `--pages=${count}`, `--every=${every}`, ...(maxNavigationsFlag === undefined ? [] : [`--max-navigations=${maxNavigationsFlag}`])], env: { BROWSER_ACTOR_SOAK_SID: sid }, timeoutMs: Math.max(600_000, count * 1000) },
         (line) => {
           const m = /^soak-progress (\d+)$/.exec(line);
           if (m) bar.set(before + Number(m[1]));
@@ -277,7 +290,9 @@ async function main(): Promise<void> {
       log(`${r.side}: FAILED: ${r.error}`);
       continue;
     }
-    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}, ${meanMs(r).toFixed(1)} ms/page${pw && pw !== r && meanMs(pw) > 0 ? ` (${(meanMs(r) / meanMs(pw)).toFixed(2)}× plain Playwright)` : ''}`);
+    const recycleCost = r.recycleMs && r.recycleMs.length > 0 ? `, each taking ${Math.round(r.recycleMs.reduce((a, b) => a + b, 0) / r.recycleMs.length)} ms on average` : '';
+    const snaps = r.snapshots ? `; session snapshots taken ${r.snapshots.taken}, skipped ${r.snapshots.skipped}` : '';
+    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}${recycleCost}, ${meanMs(r).toFixed(1)} ms/page${pw && pw !== r && meanMs(pw) > 0 ? ` (${(meanMs(r) / meanMs(pw)).toFixed(2)}× plain Playwright)` : ''}${snaps}`);
     log('   pages   heap MB    RSS MB  browser MB    fds   ms/page');
     for (const s of r.samples) log(`  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`);
     const sum = summaries[r.side];

@@ -52,6 +52,11 @@ export class DeadlineScheduler {
     return this.#heap.length - this.#cancelled;
   }
 
+  /** Entries held, cancelled ones not yet dropped included (bounded: see {@link noteCancelled}). */
+  get stored(): number {
+    return this.#heap.length;
+  }
+
   /** @internal */
   noteCancelled(): void {
     this.#cancelled++;

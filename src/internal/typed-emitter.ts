@@ -33,6 +33,13 @@ export class TypedEmitter<Events extends object> {
     this.#listeners.get(name)?.delete(listener);
   }
 
+  /** Listeners of every event (for leak checks). */
+  listenerCount(): number {
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
+
   /** Cheap check so hot paths build event objects only when someone listens. */
   hasListeners(name: keyof Events): boolean {
     const set = this.#listeners.get(name);

@@ -93,6 +93,11 @@ export class AnswerLedger<E extends Answerable> {
     return true;
   }
 
+  /** What the ledger holds: idempotency keys of pending tasks, and deadline entries (for leak checks). */
+  bookkeeping(): { readonly idempotencyKeys: number; readonly deadlines: number; readonly deadlineEntries: number } {
+    return { idempotencyKeys: this.#keys.size, deadlines: this.#deadlines.size, deadlineEntries: this.#deadlines.stored };
+  }
+
   /** Drop every pending deadline (shutdown). */
   clear(): void {
     this.#deadlines.clear();

@@ -129,6 +129,10 @@ export class IdempotencyKeys<E extends { readonly id: string; readonly result: {
     return existing.entry;
   }
 
+  get size(): number {
+    return this.#byKey.size;
+  }
+
   add(key: string, entry: E, fingerprint: string): void {
     this.#byKey.set(key, { entry, fingerprint });
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { ActorStoppedError, InvalidOptionError, RestartLimitError } from '../../src/errors.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
-import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
+import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
 import { RestartPolicy } from '../../src/runtime/supervisor/restart-policy.js';
 import { fixtureSite } from '../support/fixture-site.js';
@@ -282,6 +282,35 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     expect(supervisor.health().recycles).toBeGreaterThanOrEqual(2);
     expect(fakes.length).toBe(supervisor.health().recycles + 1);
     await supervisor.stop();
+  });
+
+  it('recycles by navigations (default on, recycle: false turns it off); a lane handle between its tasks keeps its page across a recycle', async () => {
+    const { supervisor, clock, fakes } = setup({ lanes: 2, recycle: { maxNavigations: 3 } });
+    await started(clock, supervisor);
+    // Each sequence: navigate, then read the page it is on. A recycle lands between the two when
+    // the navigation is the 3rd of its browser; the read must still see that page.
+    const reads = [1, 2, 3, 4, 5, 6, 7].map((i) =>
+      watch(
+        supervisor.withLane(async (lane) => {
+          await lane.submit(Navigate(`${origin}/?page=${i}`));
+          return lane.submit(CurrentUrl());
+        }),
+      ),
+    );
+    await clock.advance(20_000);
+    expect(reads.map((r) => r.value)).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `${origin}/?page=${i}`));
+    expect(supervisor.health().recycles).toBeGreaterThanOrEqual(2);
+    expect(supervisor.health().restarts).toBe(0);
+    expect(fakes.length).toBe(supervisor.health().recycles + 1);
+    await supervisor.stop();
+
+    const off = setup({ lanes: 1, recycle: false });
+    await started(off.clock, off.supervisor);
+    for (let i = 0; i < 5; i++) await runAlone(off.clock, off.supervisor.submit(Navigate(`${origin}/?n=${i}`)));
+    expect(off.supervisor.health().recycles).toBe(0);
+    await off.supervisor.stop();
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: 'never' as never })).toThrow(/recycle must be false or an object of limits/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: { maxNavigations: 0 } })).toThrow(InvalidOptionError);
   });
 
   it('keeps replacing a browser that dies after doing work, with the backoff starting over each time', async () => {

@@ -171,6 +171,20 @@ let actorCounter = 0;
  * task is answered exactly once — result, typed error, timeout or cancellation — and a late
  * browser answer after the deadline is discarded.
  */
+/** See {@link BrowserActor.bookkeeping}. */
+export interface ActorBookkeeping {
+  readonly idempotencyKeys: number;
+  /** Live deadlines, and the entries held (cancelled ones are dropped in bulk: at most 64 wait when none is live). */
+  readonly deadlines: number;
+  readonly deadlineEntries: number;
+  readonly listeners: number;
+  readonly inFlight: number;
+  readonly waiting: number;
+  readonly controllers: number;
+  readonly pages: number;
+  readonly idleWaiters: number;
+}
+
 export class BrowserActor {
   readonly id: string;
   readonly actorMode: boolean;
@@ -235,6 +249,19 @@ export class BrowserActor {
   /** The browser's name, version and pid, once started. */
   get browser(): BrowserInfo | undefined {
     return this.#browser;
+  }
+
+  /** Counts of what the actor holds between tasks, for leak checks: they stay flat over a long run. */
+  bookkeeping(): ActorBookkeeping {
+    return {
+      ...this.#ledger.bookkeeping(),
+      listeners: this.#events.listenerCount(),
+      inFlight: this.#inFlight.size,
+      waiting: this.#waiting.size,
+      controllers: this.#controllers.length,
+      pages: this.#pages.size,
+      idleWaiters: this.#idleWaiters.length,
+    };
   }
 
   /** Subscribe to an event; returns an unsubscribe function. A throwing listener never breaks the actor. */

@@ -32,6 +32,11 @@ export interface Lane<E> {
   lastUrl: string | undefined;
   /** The browser generation whose tab on this lane was brought to `lastUrl` (or navigated itself). */
   urlRestoredFor: number;
+  /**
+   * A planned recycle retired the browser while a lane handle held this lane between its tasks:
+   * the handle's next task (unless a Navigate) finds its page again at `lastUrl`, as if nothing happened.
+   */
+  reopenAfterRecycle: boolean;
   /** With isolated lanes: this lane's own session, and the browser generation it was restored into. */
   snapshot: SessionSnapshot | undefined;
   /** The session version (see `BrowserActor.sessionVersion`) the lane's last snapshot reflects, and of which browser generation. */
@@ -62,7 +67,7 @@ export interface SnapshotVersion {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
 }
 
 export function laneIsFree<E>(lane: Lane<E>): boolean {

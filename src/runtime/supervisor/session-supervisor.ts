@@ -15,7 +15,7 @@ import { type Clock, type TimerHandle, systemClock } from '../../internal/clock.
 import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import { BrowserActor } from '../actor/browser-actor.js';
+import { type ActorBookkeeping, BrowserActor } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
@@ -247,6 +247,19 @@ export class SessionSupervisor {
     };
   }
 
+  /** Counts of what the supervisor (and its current browser's actor) holds between tasks, for leak checks: they stay flat over a long run. */
+  bookkeeping(): { readonly idempotencyKeys: number; readonly deadlines: number; readonly deadlineEntries: number; readonly listeners: number; readonly retry: number; readonly compensations: number; readonly waiters: number; readonly retiring: number; readonly actor: ActorBookkeeping | null } {
+    return {
+      ...this.#ledger.bookkeeping(),
+      listeners: this.#events.listenerCount(),
+      retry: this.#retry.length,
+      compensations: this.#compensations.length,
+      waiters: this.#readyWaiters.length + this.#drainWaiters.length,
+      retiring: this.#retiring.size,
+      actor: this.#actor?.bookkeeping() ?? null,
+    };
+  }
+
   /**
    * Submit a task; the promise settles exactly once. Bad input is rejected here and never counts
    * as a fault. Starts the first browser if none was started. The task runs on any free lane.
@@ -469,7 +482,9 @@ export class SessionSupervisor {
       lane.sessionFor = generation;
       if (this.#settings.snapshotEnabled && lane.snapshot) await this.#restoreLane(actor, lane, generation);
     }
-    if (entry.restoreUrl && entry.task.type !== 'Navigate' && lane.urlRestoredFor !== generation && lane.lastUrl !== undefined) {
+    const reopen = lane.reopenAfterRecycle && lane.owner !== undefined && entry.handle === lane.owner;
+    lane.reopenAfterRecycle = false;
+    if ((entry.restoreUrl || reopen) && entry.task.type !== 'Navigate' && lane.urlRestoredFor !== generation && lane.lastUrl !== undefined) {
       lane.urlRestoredFor = generation;
       await actor.submit({ type: 'Navigate', url: lane.lastUrl }, { priority: Priority.HIGHEST, timeoutMs: remaining(), lane: lane.index }).catch(() => undefined);
     }
@@ -803,6 +818,8 @@ export class SessionSupervisor {
     }
     if (this.#actor !== old) return; // it crashed meanwhile: the fault path took over
     this.#recycles++;
+    // A lane handle between its tasks keeps its page: its next task reopens the lane's last URL.
+    for (const lane of this.#lanes) lane.reopenAfterRecycle = lane.owner !== undefined && lane.lastUrl !== undefined;
     this.#dropActor();
     this.#track(old.stop({ timeoutMs: this.#settings.restoreTimeoutMs }));
     this.#faultAt = this.#clock.now();
