@@ -29,7 +29,8 @@ import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { startTreeSite } from '../site/server.js';
-import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
+import { readInPage } from './peers-common.js';
+import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
 import { benchProgress, intFlag, machineInfo, machineLine, signInOverHttp, stringFlag, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 import { runChildBench } from './run-child.js';
@@ -143,7 +144,6 @@ async function runChild(side: Side): Promise<void> {
         const context = await browser.newContext();
         await context.addCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]);
         const page = await context.newPage();
-        const read = new Function(READ_PERSON) as () => { name: string | null };
         run = await soak(
           side,
           pages,
@@ -151,7 +151,7 @@ async function runChild(side: Side): Promise<void> {
           1,
           async (p) => {
             await page.goto(origin + p.path, { timeout: 30_000 });
-            return page.evaluate(read);
+            return page.evaluate<{ name: unknown }>(readInPage);
           },
           () => 0,
         );
