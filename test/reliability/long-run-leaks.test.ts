@@ -9,7 +9,7 @@ import { useChromiumFile } from '../support/chromium-root.js';
 
 /**
  * A long run in miniature on real Chromium: a few thousand tasks through a supervisor with 2
- * lanes, recycling its browser every 150 navigations (as the default does every 2 000), with
+ * lanes, recycling its browser every 150 navigations (as the default does every 1 000), with
  * idempotency keys, abort signals and event listeners in play. At two late checkpoints, taken
  * with the supervisor idle, nothing may have grown: open descriptors, child processes, live
  * timers and other handles, process listeners, temporary files, and the supervisor's and the
