@@ -165,7 +165,7 @@ async function runChild(side: Side): Promise<void> {
       const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes, ...(recycle === undefined ? {} : { recycle }) });
       const recycleMs: number[] = [];
       supervisor.on('ready', (e) => {
-        if (e.generation > 1) recycleMs.push(Math.round(e.downtimeMs));
+        if (e.generation > 0) recycleMs.push(Math.round(e.downtimeMs)); // generation 0 is the first browser
       });
       try {
         await supervisor.startActor();
