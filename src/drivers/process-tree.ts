@@ -104,15 +104,7 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Poll until `done()` holds or `timeoutMs` passes; returns whether it held. */
-export async function waitFor(done: () => boolean, timeoutMs: number, intervalMs = 25): Promise<boolean> {
-  const until = performance.now() + timeoutMs;
-  for (;;) {
-    if (done()) return true;
-    if (performance.now() >= until) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { waitFor } from '../internal/poll.js';
 
 /** Resident set size of one process in bytes (from `/proc/<pid>/statm`), or 0 if it is gone. */
 export function rssBytesOf(pid: number): number {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { freePort } from './free-port.js';
+import { pidExists, waitFor } from './poll.js';
 
 export { freePort };
 
@@ -45,7 +46,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       tryConnect(100);
     });
     if (!ready || child.pid === undefined) {
-      if (child.pid !== undefined && isAlive(child.pid)) child.kill('SIGKILL');
+      if (child.pid !== undefined && pidExists(child.pid)) child.kill('SIGKILL');
       if (attempt < 2) continue;
       throw new ConfigError(`redis-server did not start (is it installed? apt-get install redis-server): ${output.slice(0, 500)}`);
     }
@@ -55,29 +56,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       port,
       pid,
       async stop() {
-        if (!isAlive(pid)) return;
+        if (!pidExists(pid)) return;
         child.kill('SIGTERM');
-        if (!(await waitFor(() => !isAlive(pid), 5000, 20))) child.kill('SIGKILL');
-        await waitFor(() => !isAlive(pid), 5000, 20);
+        if (!(await waitFor(() => !pidExists(pid), 5000, 20))) child.kill('SIGKILL');
+        await waitFor(() => !pidExists(pid), 5000, 20);
       },
     };
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(done: () => boolean, timeoutMs: number, intervalMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  return true;
-}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { freePort } from './free-port.js';
+import { pidExists, waitFor } from './poll.js';
 import { webdriverReady } from './webdriver-status.js';
 
 /**
@@ -90,10 +91,10 @@ export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<S
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     const pid = child.pid;
-    if (pid !== undefined && alive(pid)) {
+    if (pid !== undefined && pidExists(pid)) {
       signalGroup(pid, 'SIGTERM');
-      if (!(await until(() => !alive(pid), 5000))) signalGroup(pid, 'SIGKILL');
-      await until(() => !alive(pid), 5000);
+      if (!(await waitFor(() => !pidExists(pid), 5000, 50))) signalGroup(pid, 'SIGKILL');
+      await waitFor(() => !pidExists(pid), 5000, 50);
       // Whatever of its group outlived it.
       signalGroup(pid, 'SIGKILL');
     }
@@ -114,14 +115,6 @@ export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<S
   throw new ConfigError(`Selenium Grid did not start on ${url} (${why || 'not ready in time'}; is Java installed? apt-get install default-jre-headless): ${output.slice(-800)}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -131,11 +124,3 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() >= end) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
