@@ -143,22 +143,20 @@ const fault = (kind: string, reason: string, agoMs: number): FaultStatus => ({ k
 /**
  * A status board over supervisors and dispatchers. Reading it costs nothing between snapshots:
  * the supervisors' and dispatchers' own `health()` / `stats()` are read at each snapshot; only
- * task starts and ends are followed, into fixed-size windows. `clock` must be the supervisors'
+ * task ends are followed, into fixed-size windows. `clock` must be the supervisors'
  * clock (the default is the same system clock they use by default).
  */
 export function createStatusBoard(options: { readonly clock?: Clock } = {}): StatusBoard {
   const clock = options.clock ?? systemClock;
   const offs: (() => void)[] = [];
-  const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow; readonly started: Map<string, { type: string; lane: number; at: number }> }[] = [];
+  const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow }[] = [];
   const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
 
   const actorStatus = (a: (typeof actors)[number], now: number): ActorStatus => {
     const h = a.supervisor.health();
     const running: RunningTask[] = [];
     for (const lane of h.lanes) {
-      if (lane.taskId === null) continue;
-      const at = a.started.get(lane.taskId)?.at;
-      running.push({ taskId: lane.taskId, type: lane.taskType ?? 'unknown', lane: lane.lane, forMs: at === undefined ? 0 : Math.round(now - at) });
+      if (lane.taskId !== null) running.push({ taskId: lane.taskId, type: lane.taskType ?? 'unknown', lane: lane.lane, forMs: Math.round(lane.runningForMs) });
     }
     return {
       id: a.supervisor.id,
@@ -217,15 +215,9 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   return {
     watch(sources) {
       for (const supervisor of sources.supervisors ?? []) {
-        const a = { supervisor, rate: new RateWindow(clock, clock.now()), started: new Map<string, { type: string; lane: number; at: number }>() };
+        const a = { supervisor, rate: new RateWindow(clock, clock.now()) };
         actors.push(a);
-        offs.push(
-          supervisor.on('task:start', (e) => a.started.set(e.taskId, { type: e.type, lane: e.lane, at: clock.now() })),
-          supervisor.on('task:end', (e) => {
-            a.started.delete(e.taskId);
-            a.rate.record(e.ok);
-          }),
-        );
+        offs.push(supervisor.on('task:end', (e) => a.rate.record(e.ok)));
       }
       if (sources.dispatcher) {
         const since = clock.now();

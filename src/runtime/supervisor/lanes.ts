@@ -11,6 +11,8 @@ export interface LaneHealth {
   /** The task running on it, if any. */
   readonly taskId: string | null;
   readonly taskType: TaskType | null;
+  /** How long that task has run on the lane (0 when none runs). */
+  readonly runningForMs: number;
   /** Whether its tab is open in the current browser (tabs open lazily). */
   readonly tabOpen: boolean;
   /** Held by a lane handle. */
@@ -27,6 +29,8 @@ export interface Lane<E> {
   work: LaneWork;
   /** When the lane's current work should be over: the task's deadline, or start + restore timeout. */
   dueAt: number;
+  /** When the lane's current work began. */
+  busySince: number;
   running: E | undefined;
   /** The lane's last successfully navigated http(s) URL. */
   lastUrl: string | undefined;
@@ -67,7 +71,7 @@ export interface SnapshotVersion {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
 }
 
 export function laneIsFree<E>(lane: Lane<E>): boolean {

@@ -239,6 +239,7 @@ export class SessionSupervisor {
         work: l.work,
         taskId: l.running?.id ?? null,
         taskType: l.running?.task.type ?? null,
+        runningForMs: l.running ? now - l.busySince : 0,
         tabOpen: open.has(l.index),
         reserved: l.owner !== undefined,
         queued: l.queue.length,
@@ -631,7 +632,8 @@ export class SessionSupervisor {
 
   #occupy(lane: Lane<Entry>, work: Exclude<LaneWork, 'free'>, dueAt?: number): void {
     lane.work = work;
-    lane.dueAt = dueAt ?? this.#clock.now() + (work === 'probe' ? this.#settings.probeTimeoutMs : this.#settings.restoreTimeoutMs);
+    lane.busySince = this.#clock.now();
+    lane.dueAt = dueAt ?? lane.busySince + (work === 'probe' ? this.#settings.probeTimeoutMs : this.#settings.restoreTimeoutMs);
   }
 
   /**
