@@ -52,15 +52,17 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
  * Resident memory of every process this one started (workers, browsers and their children),
  * summed: memory shared between processes counts once per process.
  */
-function descendantsRss(): number {
-  return descendantsOf(process.pid).reduce((total, p) => total + rssBytesOf(p.pid), 0);
+/** The RSS of every process this one started (browsers, workers), and with `self` of this one too. */
+export function descendantsRss(self = false): number {
+  return descendantsOf(process.pid).reduce((total, p) => total + rssBytesOf(p.pid), self ? process.memoryUsage.rss() : 0);
 }
 
 /** Sample {@link descendantsRss} every `intervalMs` until `stop()` (idempotent), which returns the highest sample (one more taken at the first stop). */
-export function samplePeakRss(intervalMs = 250): { stop(): number } {
-  let peak = descendantsRss();
+export function samplePeakRss(intervalMs = 250, options: { readonly self?: boolean } = {}): { stop(): number } {
+  const sampleNow = (): number => descendantsRss(options.self);
+  let peak = sampleNow();
   const sampler = setInterval(() => {
-    peak = Math.max(peak, descendantsRss());
+    peak = Math.max(peak, sampleNow());
   }, intervalMs);
   let stopped = false;
   return {
@@ -68,7 +70,7 @@ export function samplePeakRss(intervalMs = 250): { stop(): number } {
       if (!stopped) {
         stopped = true;
         clearInterval(sampler);
-        peak = Math.max(peak, descendantsRss());
+        peak = Math.max(peak, sampleNow());
       }
       return peak;
     },

@@ -24,14 +24,13 @@ import { chromium } from 'playwright-core';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../drivers/find-chromium.js';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
 import { generateTree } from '../genealogy/synthetic.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { startTreeSite } from '../site/server.js';
 import { readInPage } from './peers-common.js';
 import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
-import { benchProgress, intFlag, machineInfo, machineLine, signInOverHttp, stringFlag, textLog } from './report.js';
+import { benchProgress, descendantsRss, intFlag, machineInfo, machineLine, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 import { runChildBench } from './run-child.js';
 
@@ -74,8 +73,7 @@ function sample(pages: number, windowMs: number, windowPages: number): SoakSampl
   if (!gc) throw new Error('run with node --expose-gc (npm run bench:soak does)');
   gc();
   gc();
-  const mine = process.pid;
-  const browserRss = descendantsOf(mine).reduce((n, p) => n + rssBytesOf(p.pid), 0);
+  const browserRss = descendantsRss();
   return {
     pages,
     heapMb: mb(process.memoryUsage().heapUsed),
@@ -183,19 +181,14 @@ async function runChild(side: Side): Promise<void> {
 
 async function runResearchChild(): Promise<void> {
   const queries = intFlag(args, 'queries', 10_000, 1);
-  let peak = 0;
-  const measure = (): void => {
-    const rss = process.memoryUsage.rss() + descendantsOf(process.pid).reduce((n, p) => n + rssBytesOf(p.pid), 0);
-    peak = Math.max(peak, rss);
-  };
-  const timer = setInterval(measure, 250);
+  // Node and every browser it started, together.
+  const peak = samplePeakRss(250, { self: true });
   const started = performance.now();
   try {
     const run = await runResearchBatch({ concurrency: 4, queries, latencyMs: 0 });
-    measure();
-    console.log(JSON.stringify({ queries: run.queries, seconds: Math.round((performance.now() - started) / 100) / 10, peakRssMb: mb(peak), nodeRssMb: mb(process.memoryUsage.rss()), apiCalls: run.apiCalls }));
+    console.log(JSON.stringify({ queries: run.queries, seconds: Math.round((performance.now() - started) / 100) / 10, peakRssMb: mb(peak.stop()), nodeRssMb: mb(process.memoryUsage.rss()), apiCalls: run.apiCalls }));
   } finally {
-    clearInterval(timer);
+    peak.stop();
   }
 }
 
