@@ -215,11 +215,11 @@ const SECURITY_HEADERS = {
  */
 export async function startMetricsServer(metrics: Metrics, options: { readonly port: number }): Promise<MetricsServer> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);
-  let port = options.port;
-  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  // The Host values this endpoint answers, known once it listens (before any request can come).
+  let allowedHosts = new Set<string>();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (!allowedHosts().has((req.headers.host ?? '').toLowerCase())) {
+    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
       res.writeHead(421, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('misdirected request: address this endpoint as 127.0.0.1 or localhost\n');
       return;
     }
@@ -262,7 +262,8 @@ export async function startMetricsServer(metrics: Metrics, options: { readonly p
     );
     server.listen(options.port, '127.0.0.1', resolve);
   });
-  port = (server.address() as AddressInfo).port;
+  const { port } = server.address() as AddressInfo;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   return {
     url: `http://127.0.0.1:${port}/metrics`,
     statusUrl: `http://127.0.0.1:${port}/status`,
