@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { type GedcomReadResult, readGedcom } from '../genealogy/gedcom.js';
 import { createProgress } from '../internal/progress.js';
 
 /** Refuse a path given with `flag` unless it is a regular file, saying what it is instead. */
@@ -26,13 +27,12 @@ export function requireGedcomFile(path: string): void {
 export const LARGE_GEDCOM_BYTES = 16 * 1024 * 1024;
 
 /**
- * The progress of loading a `--gedcom` file, for `readGedcom`'s `onProgress`: a bar (terminal) or
- * periodic lines on stderr, in megabytes, for files of {@link LARGE_GEDCOM_BYTES} or more, unless
- * `quiet`. Call `end()` once read.
+ * Read a `--gedcom` file, showing its progress on stderr (a bar on a terminal, periodic lines
+ * otherwise, in megabytes) for files of {@link LARGE_GEDCOM_BYTES} or more, unless `quiet`.
  */
-export function gedcomProgress(path: string, options: { readonly quiet: boolean; readonly minBytes?: number; readonly write?: (text: string) => void; readonly tty?: boolean }): { onProgress: (read: number) => void; end(): void } {
+export async function readGedcomFile(path: string, options: { readonly quiet: boolean; readonly minBytes?: number; readonly write?: (text: string) => void; readonly tty?: boolean }): Promise<GedcomReadResult> {
   const size = statSync(path).size;
-  if (options.quiet || size < (options.minBytes ?? LARGE_GEDCOM_BYTES)) return { onProgress: () => undefined, end: () => undefined };
+  if (options.quiet || size < (options.minBytes ?? LARGE_GEDCOM_BYTES)) return readGedcom(path);
   const progress = createProgress({
     unit: `MB of ${basename(path)} read`,
     total: size,
@@ -41,5 +41,9 @@ export function gedcomProgress(path: string, options: { readonly quiet: boolean;
     ...(options.write ? { write: options.write } : {}),
     ...(options.tty === undefined ? {} : { tty: options.tty }),
   });
-  return { onProgress: (read) => progress.set(read), end: () => progress.end() };
+  try {
+    return await readGedcom(path, { onProgress: (read) => progress.set(read) });
+  } finally {
+    progress.end();
+  }
 }

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createSessionSupervisor } from '../compose.js';
 import { ConfigError, isBrowserActorError } from '../errors.js';
-import { readGedcom } from '../genealogy/gedcom.js';
 import type { Criteria } from '../genealogy/scoring.js';
 import { chooseHomePerson } from '../genealogy/synthetic.js';
 import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
@@ -16,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
 import { type Metrics, type MetricsServer, createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
-import { gedcomProgress, requireGedcomFile, requireRegularFile } from './files.js';
+import { readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 import { createProgress } from '../internal/progress.js';
@@ -343,9 +342,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   try {
     if (o.gedcom !== undefined) {
       requireGedcomFile(o.gedcom);
-      const loading = gedcomProgress(o.gedcom, { quiet: o.progress !== true });
-      const read = await timings.time('research', 'load GEDCOM', () => readGedcom(o.gedcom as string, { onProgress: loading.onProgress }));
-      loading.end();
+      const read = await timings.time('research', 'load GEDCOM', () => readGedcomFile(o.gedcom as string, { quiet: o.progress !== true }));
       const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);

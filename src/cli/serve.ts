@@ -3,14 +3,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
-import { readGedcom } from '../genealogy/gedcom.js';
 import { chooseHomePerson, generateTree } from '../genealogy/synthetic.js';
 import type { FamilyTree } from '../genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { privateTempDir, writePrivateFile } from '../internal/private-file.js';
 import { printable } from '../internal/printable.js';
-import { gedcomProgress, requireGedcomFile } from './files.js';
+import { readGedcomFile, requireGedcomFile } from './files.js';
 
 export const SERVE_HELP = `Usage:
   browser-actor serve [options]
@@ -135,9 +134,7 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
   let source: string;
   if (o.gedcom) {
     requireGedcomFile(o.gedcom);
-    const loading = gedcomProgress(o.gedcom, { quiet: o.quiet === true });
-    const read = await readGedcom(o.gedcom, { onProgress: loading.onProgress });
-    loading.end();
+    const read = await readGedcomFile(o.gedcom, { quiet: o.quiet === true });
     tree = read.tree;
     home = chooseHomePerson(tree);
     source = `${o.gedcom} (GEDCOM ${read.version ?? '?'}, ${read.diagnostics.length} diagnostics)`;

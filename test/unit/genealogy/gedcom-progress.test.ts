@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LARGE_GEDCOM_BYTES, gedcomProgress } from '../../../src/cli/files.js';
+import { LARGE_GEDCOM_BYTES, readGedcomFile } from '../../../src/cli/files.js';
 import { readGedcom } from '../../../src/genealogy/gedcom.js';
 import { gedcomLines, generateTree } from '../../../src/genealogy/synthetic.js';
 import { textSink } from '../../support/text-sink.js';
@@ -27,9 +27,8 @@ describe('progress while loading a GEDCOM file', () => {
     expect(size).toBeLessThan(LARGE_GEDCOM_BYTES);
     const run = async (options: { quiet: boolean; minBytes?: number }): Promise<string> => {
       const sink = textSink();
-      const loading = gedcomProgress(file, { ...options, write: (t) => void sink.stream.write(t), tty: false });
-      await readGedcom(file, { onProgress: loading.onProgress });
-      loading.end();
+      const read = await readGedcomFile(file, { ...options, write: (t) => void sink.stream.write(t), tty: false });
+      expect(read.tree.size).toBe(3000);
       return sink.text();
     };
     const mb = (size / 1_048_576).toFixed(1).replace('.', '\\.');
