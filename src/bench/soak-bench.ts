@@ -205,17 +205,76 @@ export function slopePer1000(points: readonly (readonly [number, number])[]): nu
 
 const SERIES = ['heapMb', 'rssMb', 'browserRssMb', 'fds', 'msPerPage'] as const;
 
-/** Each series' slope per 1 000 pages and its change, after warm-up (from the second sample on). */
-export function summarise(run: SoakRun): Record<(typeof SERIES)[number], { slopePer1000: number; change: number }> {
+export interface SeriesSummary {
+  readonly slopePer1000: number;
+  /** Last sample minus the first, after warm-up. */
+  readonly change: number;
+  /** Lowest and highest sample after warm-up. */
+  readonly min: number;
+  readonly max: number;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** Each series' slope per 1 000 pages, change and range, after warm-up (from the second sample on). */
+export function summarise(run: SoakRun): Record<(typeof SERIES)[number], SeriesSummary> {
   const warm = run.samples.filter((s) => s.pages > 0).slice(1);
-  const out = {} as Record<(typeof SERIES)[number], { slopePer1000: number; change: number }>;
+  const out = {} as Record<(typeof SERIES)[number], SeriesSummary>;
   for (const key of SERIES) {
+    const values = warm.map((s) => s[key]);
     const points = warm.map((s) => [s.pages, s[key]] as const);
-    const first = warm[0]?.[key] ?? 0;
-    const last = warm.at(-1)?.[key] ?? 0;
-    out[key] = { slopePer1000: slopePer1000(points), change: Math.round((last - first) * 10) / 10 };
+    out[key] = {
+      slopePer1000: slopePer1000(points),
+      change: round1((values.at(-1) ?? 0) - (values[0] ?? 0)),
+      min: values.length === 0 ? 0 : Math.min(...values),
+      max: values.length === 0 ? 0 : Math.max(...values),
+    };
   }
   return out;
+}
+
+/** Issue #17's goals for one of our sides, against plain Playwright of the same run. */
+export interface SoakGoals {
+  readonly side: Side;
+  /** Half the heap's range after warm-up: the "±" of "flat within ±10 MB". */
+  readonly heapHalfRangeMb: number;
+  readonly heapFlat: boolean;
+  /** The browser's RSS slope per 1 000 pages after warm-up; flat when under 5 MB per 1 000 pages. */
+  readonly browserSlopeMb: number;
+  readonly browserFlat: boolean;
+  /** Mean time per page against plain Playwright's (undefined without a Playwright side). */
+  readonly timeRatio?: number;
+  readonly timeMet?: boolean;
+}
+
+export const GOAL_HEAP_HALF_RANGE_MB = 10;
+export const GOAL_BROWSER_SLOPE_MB = 5;
+export const GOAL_TIME_RATIO = 1.05;
+
+export function meanMsPerPage(run: SoakRun): number {
+  const warm = run.samples.filter((s) => s.pages > 0);
+  return warm.length === 0 ? 0 : warm.reduce((n, s) => n + s.msPerPage, 0) / warm.length;
+}
+
+export function soakGoals(runs: readonly SoakRun[]): SoakGoals[] {
+  const pw = runs.find((r) => r.side === 'playwright' && !r.error);
+  const pwMs = pw ? meanMsPerPage(pw) : 0;
+  return runs
+    .filter((r) => (r.side === 'ours' || r.side === 'lanes') && !r.error)
+    .map((r) => {
+      const sum = summarise(r);
+      const heapHalfRangeMb = round1((sum.heapMb.max - sum.heapMb.min) / 2);
+      const browserSlopeMb = sum.browserRssMb.slopePer1000;
+      const timeRatio = pwMs > 0 ? Math.round((meanMsPerPage(r) / pwMs) * 100) / 100 : undefined;
+      return {
+        side: r.side,
+        heapHalfRangeMb,
+        heapFlat: heapHalfRangeMb <= GOAL_HEAP_HALF_RANGE_MB,
+        browserSlopeMb,
+        browserFlat: browserSlopeMb < GOAL_BROWSER_SLOPE_MB,
+        ...(timeRatio === undefined ? {} : { timeRatio, timeMet: timeRatio <= GOAL_TIME_RATIO }),
+      };
+    });
 }
 
 async function main(): Promise<void> {
@@ -267,12 +326,10 @@ async function main(): Promise<void> {
   const summaries = Object.fromEntries(runs.map((r) => [r.side, summarise(r)]));
   const machine = machineInfo();
   const pw = runs.find((r) => r.side === 'playwright');
-  const meanMs = (r: SoakRun): number => {
-    const warm = r.samples.filter((s) => s.pages > 0);
-    return warm.length === 0 ? 0 : warm.reduce((n, s) => n + s.msPerPage, 0) / warm.length;
-  };
+  const meanMs = meanMsPerPage;
+  const goals = soakGoals(runs);
   if (asJson) {
-    console.log(JSON.stringify({ machine, pages: count, every, runs, summaries, research }, null, 2));
+    console.log(JSON.stringify({ machine, pages: count, every, runs, summaries, goals, research }, null, 2));
     return;
   }
   log(machineLine(machine));
@@ -289,7 +346,16 @@ async function main(): Promise<void> {
     log('   pages   heap MB    RSS MB  browser MB    fds   ms/page');
     for (const s of r.samples) log(`  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`);
     const sum = summaries[r.side];
-    if (sum) log(`  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap change after warm-up ${sum.heapMb.change} MB`);
+    if (sum) log(`  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap after warm-up ${sum.heapMb.min}–${sum.heapMb.max} MB, change ${sum.heapMb.change} MB`);
+  }
+  if (goals.length > 0) {
+    log();
+    log(`Goals: Node heap after warm-up within ±${GOAL_HEAP_HALF_RANGE_MB} MB; browser RSS flat (slope under ${GOAL_BROWSER_SLOPE_MB} MB per 1 000 pages); time per page ≤ ${GOAL_TIME_RATIO}× plain Playwright`);
+    for (const g of goals) {
+      const time = g.timeRatio === undefined ? 'time: no Playwright side to compare' : `time ${g.timeRatio}× (${g.timeMet ? 'met' : 'NOT met'})`;
+      log(`  ${g.side}: heap ±${g.heapHalfRangeMb} MB (${g.heapFlat ? 'met' : 'NOT met'}), browser ${g.browserSlopeMb} MB/1000 (${g.browserFlat ? 'met' : 'NOT met'}), ${time}`);
+    }
+    if (every >= 1000) log('  (recycles every 1 000 navigations by default: samples every 1 000 pages can land at the same point of each cycle; --every=250 shows the whole sawtooth)');
   }
   if (research) log(`\nresearch batch: ${JSON.stringify(research)}`);
 }
