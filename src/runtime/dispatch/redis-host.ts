@@ -20,7 +20,8 @@ export interface WorkerHostOptions extends WorkDispatcherOptions {
   readonly hostId?: string;
   /**
    * How long a job's lock lasts without renewal (BullMQ `lockDuration`); a host that dies is
-   * noticed after about this long, and its running jobs are taken over. Default 30 000 ms.
+   * noticed after about this long, and its running jobs are taken over. Renewed every quarter of
+   * it. Default 30 000 ms.
    */
   readonly lockMs?: number;
   /** How long the host's registry key lives without renewal (renewed every third of it). Default 10 000 ms. */
@@ -123,7 +124,11 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     // a session bound to this host meanwhile waits in its queue.
     renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
     await dispatcher.start();
-    const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
+    // Locks are renewed every quarter of their life (BullMQ's default is every half), so a lock
+    // always has three quarters left: a dropped Redis connection, or an event loop running late on
+    // a busy machine, has that long to come back before another host takes a live job for stalled
+    // (which fails a non-idempotent job as maybe executed).
+    const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), lockRenewTime: Math.max(100, Math.ceil(lockMs / 4)), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
     workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
     for (const w of workers) w.on('error', () => undefined);
     await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
