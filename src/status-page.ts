@@ -22,7 +22,7 @@ export const STATUS_HTML = `<!doctype html>
 <section id="actors-section" hidden>
 <h2>Actors (supervised browsers in this process)</h2>
 <table id="actors">
-<thead><tr><th>Actor</th><th>State</th><th>Up</th><th>Restarts</th><th>Lanes busy</th><th>Queue</th><th>In flight</th><th>Last fault</th><th>Tasks, last minute</th><th>Tasks/s</th></tr></thead>
+<thead><tr><th>Actor</th><th>State</th><th>Up</th><th>Restarts</th><th>Recycles</th><th>Lanes busy</th><th>Queue</th><th>In flight</th><th>Last fault</th><th>Tasks, last minute</th><th>Tasks/s</th></tr></thead>
 <tbody></tbody>
 </table>
 </section>
@@ -88,7 +88,7 @@ export const STATUS_JS = `'use strict';
     document.querySelector('#actors tbody').replaceChildren.apply(document.querySelector('#actors tbody'), s.actors.map(function (a) {
       return row('data-actor', a.id, [
         ['id', a.id], ['state', a.state + (a.restartInMs === null ? '' : ' (restart in ' + duration(a.restartInMs) + ')')], ['uptime', duration(a.uptimeMs)],
-        ['restarts', a.restarts], ['lanes', a.lanesBusy + '/' + a.lanes], ['queue', a.queueDepth], ['running', runningText(a.running)],
+        ['restarts', a.restarts], ['recycles', a.recycles], ['lanes', a.lanesBusy + '/' + a.lanes], ['queue', a.queueDepth], ['running', runningText(a.running)],
         ['lastFault', faultText(a.lastFault)], ['lastMinute', a.throughput.lastMinute], ['perSecond', a.throughput.perSecond],
       ]);
     }));
@@ -108,7 +108,7 @@ export const STATUS_JS = `'use strict';
       d.workers.forEach(function (w) {
         body.appendChild(row('data-worker', w.index, [
           ['index', w.index], ['pid', w.pid === null ? '' : w.pid], ['state', w.state], ['uptime', duration(w.uptimeMs)], ['restarts', w.restarts],
-          ['browser', (w.browserState || 'unknown') + ', ' + w.browserRestarts + ' restart(s)'], ['lanes', w.lanesBusy + '/' + w.lanes], ['queue', w.queueDepth],
+          ['browser', (w.browserState || 'unknown') + ', ' + w.browserRestarts + ' restart(s)' + (w.browserRecycles > 0 ? ', ' + w.browserRecycles + ' recycled' : '')], ['lanes', w.lanesBusy + '/' + w.lanes], ['queue', w.queueDepth],
           ['running', runningText(w.running)], ['lastFault', faultText(w.lastFault)], ['lastMinute', w.throughput.lastMinute], ['perSecond', w.throughput.perSecond],
         ]));
       });

@@ -58,6 +58,8 @@ export interface WorkerStatus {
   /** The worker's own supervisor, as its last heartbeat reported it (browser state and restarts). */
   readonly browserState: string | null;
   readonly browserRestarts: number;
+  /** Planned browser replacements (recycling) in the worker, as its last heartbeat reported them. */
+  readonly browserRecycles: number;
   readonly browserPid: number | null;
   readonly lanes: number;
   readonly lanesBusy: number;
@@ -198,6 +200,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
           restarts: w.restarts,
           browserState: h?.state ?? null,
           browserRestarts: h?.restarts ?? 0,
+          browserRecycles: h?.recycles ?? 0,
           browserPid: h?.browserPid ?? null,
           lanes: h?.lanes ?? w.capacity,
           lanesBusy: h?.lanesBusy ?? Math.min(w.capacity, w.running.length),

@@ -8,7 +8,7 @@ export const STATUS_HELP = `Usage:
   browser-actor status --url http://127.0.0.1:<n> [--watch]
 
 Show the live status of a running job (\`research --site … --metrics-port <n>\` or
-\`worker --metrics-port <n>\`): each actor and worker with its state, uptime, restarts, lanes,
+\`worker --metrics-port <n>\`): each actor and worker with its state, uptime, restarts, recycles, lanes,
 queue depth, the task in flight, the last fault and the tasks of the last minute. The same is
 on the job's status page, http://127.0.0.1:<n>/status, in a browser.
 
@@ -102,12 +102,13 @@ export function renderStatus(s: StatusSnapshot, base: string): string {
     out.push(
       '',
       table(
-        ['ACTOR', 'STATE', 'UP', 'RESTARTS', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
+        ['ACTOR', 'STATE', 'UP', 'RESTARTS', 'RECYCLES', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
         s.actors.map((a) => [
           a.id,
           a.state + (a.restartInMs === null ? '' : ` (restart in ${duration(a.restartInMs)})`),
           duration(a.uptimeMs),
           String(a.restarts),
+          String(a.recycles),
           `${a.lanesBusy}/${a.lanes}`,
           String(a.queueDepth),
           String(a.throughput.lastMinute),
@@ -129,7 +130,7 @@ export function renderStatus(s: StatusSnapshot, base: string): string {
           w.state,
           duration(w.uptimeMs),
           String(w.restarts),
-          `${w.browserState ?? 'unknown'}, ${w.browserRestarts} restart(s)`,
+          `${w.browserState ?? 'unknown'}, ${w.browserRestarts} restart(s)${w.browserRecycles > 0 ? `, ${w.browserRecycles} recycled` : ''}`,
           `${w.lanesBusy}/${w.lanes}`,
           String(w.queueDepth),
           String(w.throughput.lastMinute),

@@ -53,6 +53,15 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     expect(d.stats().workers.reduce((n, w) => n + w.tasksServed, 0)).toBe(12);
   });
 
+  it("a worker's heartbeat reports its browser's planned recycles apart from its restarts", async () => {
+    const d = dispatcher({ workers: 1, supervisor: { recycle: { maxNavigations: 2 } } });
+    await d.start();
+    for (let i = 0; i < 5; i++) await d.submit(Navigate(`${ORIGIN}/?n=${i}`));
+    // A new browser after every 2 navigations; the next heartbeat (every 200 ms) says so.
+    expect(await waitFor(() => (d.stats().workers[0]?.health?.recycles ?? 0) >= 2, 5000, 50)).toBe(true);
+    expect(d.stats().workers[0]).toMatchObject({ restarts: 0, health: expect.objectContaining({ restarts: 0 }) as unknown });
+  });
+
   it('session affinity: tasks with one session key stay on the worker that holds that session; new sessions spread over workers', async () => {
     const d = dispatcher();
     await d.start();

@@ -117,7 +117,7 @@ describe('the status page in real Chromium', () => {
     // The terminal view of the same job (the built CLI, run while this process serves the endpoint).
     const { stdout } = await promisify(execFile)(process.execPath, [cli, 'status', '--port', String(endpoint.port)], { timeout: 30_000 });
     expect(stdout).toMatch(new RegExp(`^browser-actor status at http://127\\.0\\.0\\.1:${endpoint.port} — process ${process.pid}, `));
-    expect(stdout).toMatch(/^research +healthy +\d+ s +1 +0\/2 +0 +\d+ +idle +browser-disconnected, \d+ s ago: /m);
+    expect(stdout).toMatch(/^research +healthy +\d+ s +1 +0 +0\/2 +0 +\d+ +idle +browser-disconnected, \d+ s ago: /m);
     expect(stdout).toMatch(/^dispatcher pool: queued 0 \(by priority [\d, ]+\), deferred 0, in flight 0, 1 tasks in the last minute$/m);
     expect(stdout).toMatch(/^0 +\d+ +ready +\d+ s +1 +healthy, 0 restart\(s\) +0\/1 +0 +\d +idle +worker-exit, \d+ s ago: exited \(SIGKILL\)$/m);
     expect(stdout).toMatch(/^1 +\d+ +ready +\d+ s +0 +healthy, 0 restart\(s\) +0\/1 +0 +\d +idle +none$/m);

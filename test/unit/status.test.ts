@@ -22,9 +22,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function job(): Promise<{ supervisor: SessionSupervisor; fake: () => FakeDriver; server: MetricsServer }> {
+async function job(recycle?: { maxNavigations: number }): Promise<{ supervisor: SessionSupervisor; fake: () => FakeDriver; server: MetricsServer }> {
   let fake: FakeDriver | undefined;
-  const supervisor = new SessionSupervisor({ id: 'sup', lanes: 2, driver: () => (fake = new FakeDriver({ sites: { [origin]: fixtureSite } })), backoff: { baseMs: 1, maxMs: 5 } });
+  const supervisor = new SessionSupervisor({ id: 'sup', lanes: 2, driver: () => (fake = new FakeDriver({ sites: { [origin]: fixtureSite } })), backoff: { baseMs: 1, maxMs: 5 }, ...(recycle ? { recycle } : {}) });
   const metrics = createMetrics();
   metrics.watch({ supervisors: [supervisor] });
   const server = await startMetricsServer(metrics, { port: 0 });
@@ -91,8 +91,19 @@ describe('the live status', () => {
 
     // The terminal rendering of the same snapshot.
     const text = renderStatus(after, 'http://127.0.0.1:1');
-    expect(text).toMatch(/^ACTOR +STATE +UP +RESTARTS +LANES BUSY +QUEUE +TASKS\/MIN +IN FLIGHT +LAST FAULT$/m);
-    expect(text).toMatch(/^sup +healthy +\d+ s +1 +0\/2 +0 +5 +idle +browser-disconnected, \d+ s ago: /m);
+    expect(text).toMatch(/^ACTOR +STATE +UP +RESTARTS +RECYCLES +LANES BUSY +QUEUE +TASKS\/MIN +IN FLIGHT +LAST FAULT$/m);
+    expect(text).toMatch(/^sup +healthy +\d+ s +1 +0 +0\/2 +0 +5 +idle +browser-disconnected, \d+ s ago: /m);
+  });
+
+  it('planned recycles show apart from restarts', async () => {
+    const { supervisor, server } = await job({ maxNavigations: 2 });
+    await supervisor.startActor();
+    for (let i = 0; i < 5; i++) await supervisor.submit(Navigate(`${origin}/?n=${i}`));
+    const s = JSON.parse((await get(server.port, '/status.json')).body) as StatusSnapshot;
+    expect(s.actors[0]).toMatchObject({ restarts: 0, recycles: supervisor.health().recycles, lastFault: null });
+    expect(s.actors[0]?.recycles).toBeGreaterThanOrEqual(2); // a new browser after every 2 navigations
+    expect(renderStatus(s, 'http://127.0.0.1:1')).toMatch(new RegExp(`^sup +healthy +\\d+ s +0 +${s.actors[0]?.recycles} +0/2 `, 'm'));
+    expect((await get(server.port, '/status.js')).body).toContain("['recycles', a.recycles]");
   });
 
   it('fault reasons are redacted and printed, never interpreted', async () => {

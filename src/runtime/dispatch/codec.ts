@@ -51,6 +51,8 @@ export type ToWorker =
 export interface WorkerHealth {
   readonly state: string;
   readonly restarts: number;
+  /** Planned browser replacements (recycling), not faults. */
+  readonly recycles?: number;
   readonly browserPid: number | null;
   readonly inFlight: number;
   readonly queueDepth: number;

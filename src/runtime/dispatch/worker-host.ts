@@ -113,6 +113,7 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
           health: {
             state: h?.state ?? 'idle',
             restarts: h?.restarts ?? 0,
+            recycles: h?.recycles ?? 0,
             browserPid: h?.browserPid ?? null,
             inFlight: h?.inFlight ?? 0,
             queueDepth: h?.queueDepth ?? 0,
