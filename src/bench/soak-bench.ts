@@ -242,10 +242,13 @@ export interface SoakGoals {
   /** The browser's RSS slope per 1 000 pages after warm-up; flat when under 5 MB per 1 000 pages. */
   readonly browserSlopeMb: number;
   readonly browserFlat: boolean;
-  /** Mean time per page against plain Playwright's (undefined without a Playwright side). */
+  /** Mean time per page against plain Playwright's (undefined without a clean Playwright side). */
   readonly timeRatio?: number;
   readonly timeMet?: boolean;
 }
+
+/** A side whose pages all came back right: only such sides' figures are compared. */
+const clean = (r: SoakRun): boolean => !r.error && r.errors === 0 && r.wrong === 0 && r.pages > 0;
 
 export const GOAL_HEAP_HALF_RANGE_MB = 10;
 export const GOAL_BROWSER_SLOPE_MB = 5;
@@ -257,10 +260,10 @@ export function meanMsPerPage(run: SoakRun): number {
 }
 
 export function soakGoals(runs: readonly SoakRun[]): SoakGoals[] {
-  const pw = runs.find((r) => r.side === 'playwright' && !r.error);
+  const pw = runs.find((r) => r.side === 'playwright' && clean(r));
   const pwMs = pw ? meanMsPerPage(pw) : 0;
   return runs
-    .filter((r) => (r.side === 'ours' || r.side === 'lanes') && !r.error)
+    .filter((r) => (r.side === 'ours' || r.side === 'lanes') && clean(r))
     .map((r) => {
       const sum = summarise(r);
       const heapHalfRangeMb = round1((sum.heapMb.max - sum.heapMb.min) / 2);
@@ -293,15 +296,17 @@ async function main(): Promise<void> {
   if (sides.some((s) => !SIDES.includes(s))) throw new Error(`--sides takes names from: ${SIDES.join(', ')}`);
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false });
+  // Sessions outlive the whole run (the site's default is 30 minutes, shorter than a run of all
+  // sides), and each side signs in afresh, so no side reads sign-in pages instead of person pages.
+  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false, sessionTtlMs: 24 * 3_600_000 });
   const runs: SoakRun[] = [];
   let research: unknown;
   const bar = benchProgress(args, count * sides.length + (queries > 0 ? 1 : 0), 'pages');
   let before = 0;
   try {
-    const sid = await signInOverHttp(site.origin, 'bench', password);
     for (const side of sides) {
       bar.label(side);
+      const sid = await signInOverHttp(site.origin, 'bench', password);
       const result = await runChildBench(
         { script: 'soak-bench', nodeArgs: ['--expose-gc'], args: [`--child=${side}`, `--origin=${site.origin}`, `--pages=${count}`, `--every=${every}`, ...(maxNavigationsFlag === undefined ? [] : [`--max-navigations=${maxNavigationsFlag}`])], env: { BROWSER_ACTOR_SOAK_SID: sid }, timeoutMs: Math.max(600_000, count * 1000) },
         (line) => {
@@ -348,6 +353,9 @@ async function main(): Promise<void> {
     const sum = summaries[r.side];
     if (sum) log(`  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap after warm-up ${sum.heapMb.min}–${sum.heapMb.max} MB, change ${sum.heapMb.change} MB`);
   }
+  const unclean = runs.filter((x) => !clean(x));
+  if (unclean.length > 0) log();
+  for (const r of unclean) log(`${r.side}: not judged (${r.error ?? `${r.errors} errors and ${r.wrong} wrong pages`}): its figures are not of the same work`);
   if (goals.length > 0) {
     log();
     log(`Goals: Node heap after warm-up within ±${GOAL_HEAP_HALF_RANGE_MB} MB; browser RSS flat (slope under ${GOAL_BROWSER_SLOPE_MB} MB per 1 000 pages); time per page ≤ ${GOAL_TIME_RATIO}× plain Playwright`);
