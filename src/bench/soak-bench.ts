@@ -259,16 +259,26 @@ export function meanMsPerPage(run: SoakRun): number {
   return warm.length === 0 ? 0 : warm.reduce((n, s) => n + s.msPerPage, 0) / warm.length;
 }
 
-export function soakGoals(runs: readonly SoakRun[]): SoakGoals[] {
-  const pw = runs.find((r) => r.side === 'playwright' && clean(r));
+/** The baseline of every time ratio: the plain Playwright side, if its pages all came back right. */
+function baseline(runs: readonly SoakRun[]): SoakRun | undefined {
+  return runs.find((r) => r.side === 'playwright' && clean(r));
+}
+
+/** `run`'s mean time per page against the baseline's, to 2 decimals (undefined without one). */
+function timeRatioTo(run: SoakRun, pw: SoakRun | undefined): number | undefined {
   const pwMs = pw ? meanMsPerPage(pw) : 0;
+  return pwMs > 0 ? Math.round((meanMsPerPage(run) / pwMs) * 100) / 100 : undefined;
+}
+
+export function soakGoals(runs: readonly SoakRun[], summaries: Readonly<Record<string, ReturnType<typeof summarise>>>): SoakGoals[] {
+  const pw = baseline(runs);
   return runs
     .filter((r) => (r.side === 'ours' || r.side === 'lanes') && clean(r))
     .map((r) => {
-      const sum = summarise(r);
+      const sum = summaries[r.side] ?? summarise(r);
       const heapHalfRangeMb = round1((sum.heapMb.max - sum.heapMb.min) / 2);
       const browserSlopeMb = sum.browserRssMb.slopePer1000;
-      const timeRatio = pwMs > 0 ? Math.round((meanMsPerPage(r) / pwMs) * 100) / 100 : undefined;
+      const timeRatio = timeRatioTo(r, pw);
       return {
         side: r.side,
         heapHalfRangeMb,
@@ -330,9 +340,8 @@ async function main(): Promise<void> {
   }
   const summaries = Object.fromEntries(runs.map((r) => [r.side, summarise(r)]));
   const machine = machineInfo();
-  const pw = runs.find((r) => r.side === 'playwright');
-  const meanMs = meanMsPerPage;
-  const goals = soakGoals(runs);
+  const pw = baseline(runs);
+  const goals = soakGoals(runs, summaries);
   if (asJson) {
     console.log(JSON.stringify({ machine, pages: count, every, runs, summaries, goals, research }, null, 2));
     return;
@@ -347,7 +356,8 @@ async function main(): Promise<void> {
     }
     const recycleCost = r.recycleMs && r.recycleMs.length > 0 ? `, each taking ${Math.round(r.recycleMs.reduce((a, b) => a + b, 0) / r.recycleMs.length)} ms on average` : '';
     const snaps = r.snapshots ? `; session snapshots taken ${r.snapshots.taken}, skipped ${r.snapshots.skipped}` : '';
-    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}${recycleCost}, ${meanMs(r).toFixed(1)} ms/page${pw && pw !== r && meanMs(pw) > 0 ? ` (${(meanMs(r) / meanMs(pw)).toFixed(2)}× plain Playwright)` : ''}${snaps}`);
+    const ratio = r === pw ? undefined : timeRatioTo(r, pw);
+    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}${recycleCost}, ${meanMsPerPage(r).toFixed(1)} ms/page${ratio === undefined ? '' : ` (${ratio.toFixed(2)}× plain Playwright)`}${snaps}`);
     log('   pages   heap MB    RSS MB  browser MB    fds   ms/page');
     for (const s of r.samples) log(`  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`);
     const sum = summaries[r.side];
