@@ -188,8 +188,9 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
 /** `browser-actor serve`: run until SIGINT or SIGTERM. */
 export async function runServe(argv: string[]): Promise<void> {
   const running = await startServe(parseServeArgs(argv));
-  console.log('press Ctrl-C to stop');
-  await new Promise<void>((resolve) => {
+  // The handlers go in before the line that says a signal is welcome: a parent that reads it and
+  // signals at once must not meet the default disposition (killed by the signal, no clean stop).
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -198,6 +199,8 @@ export async function runServe(argv: string[]): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  console.log('press Ctrl-C to stop');
+  await stopped;
   await running.close();
   console.log('stopped');
 }

@@ -84,7 +84,6 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
   if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
-  console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -95,8 +94,11 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
       void host.kill();
     }
   };
+  // Handlers first, then the line that says the host is serving: a parent that signals as soon as it reads it
+  // must reach onSignal, not the default disposition.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
   await host.closed;
   metrics?.close();
   await metricsServer?.close();

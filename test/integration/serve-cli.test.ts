@@ -18,6 +18,10 @@ async function serving(args: string[], stderr: 'pipe' | 'inherit' = 'inherit'): 
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = Date.now() + 20_000;
   while (!out.includes('press Ctrl-C') && child.exitCode === null && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (!out.includes('press Ctrl-C')) {
+    child.kill('SIGKILL');
+    throw new Error(`browser-actor serve did not say it was ready within 20 s (exit code ${child.exitCode}); it printed: ${out}`);
+  }
   return { child, stdout: () => out, exited };
 }
 
