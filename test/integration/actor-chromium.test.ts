@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserActor } from '../../src/compose.js';
@@ -211,6 +211,31 @@ describe('BrowserActor on real Chromium', () => {
     expect(error).toBeInstanceOf(BrowserNotFoundError);
     expect((error as Error).message).toMatch(/Chromium not found at \/nonexistent\/chromium \(CHROMIUM_PATH\).*sudo apt-get install chromium/);
     expect(a.state).toBe('failed');
+  });
+
+  it('writes none of the session to disk: pages visited, cookies and local storage stay in memory', async () => {
+    const token = `tok${Date.now().toString(36)}x${process.pid}`;
+    const a = actor();
+    await a.start();
+    await a.submit(ImportCookies([{ name: 'imported', value: `${token}-cookie`, url: server.origin, httpOnly: true }]));
+    await a.submit(Navigate(`${server.origin}/inline-cookie?v=${token}-page`));
+    expect(await a.submit(ExecuteJS('return localStorage.inline'))).toBe(`${token}-page`);
+    // An on-disk profile had the page's URL in its disk cache within 1 s and the local storage
+    // within 5 s; this looks after 3 s, in every file of every browser directory under the root.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const holding: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        const stat = statSync(path, { throwIfNoEntry: false });
+        if (stat?.isDirectory()) walk(path);
+        else if (stat?.isFile() && stat.size < 64 * 1024 * 1024 && readFileSync(path).includes(token)) holding.push(path.slice(root.length));
+      }
+    };
+    walk(root);
+    expect(holding).toEqual([]);
+    expect(await a.submit(GetCookies(['imported', 'inline']))).toHaveLength(2); // still there, in memory
+    await a.stop();
   });
 
   it('removes directories a dead owner left behind when the next browser starts', async () => {

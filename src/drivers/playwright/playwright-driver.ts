@@ -121,6 +121,14 @@ export class PlaywrightDriver implements Driver {
   readonly name = 'playwright';
   readonly #options: PlaywrightDriverOptions;
   #dirs: BrowserDirs | undefined;
+  /**
+   * The context Playwright launched the browser with, on the on-disk profile in our directory
+   * (whose path marks the browser's processes as ours). Closing it closes the browser. It holds no
+   * tab: every navigation in an on-disk profile writes history, visited links and disk cache,
+   * which cost Chromium's browser process about a tenth more CPU per page than a context in memory.
+   */
+  #launched: BrowserContext | undefined;
+  /** The shared context the tabs use: in memory, like an isolated one. */
   #context: BrowserContext | undefined;
   #spare: Page | undefined;
   #pages = new Map<PageId, PageEntry>();
@@ -141,40 +149,52 @@ export class PlaywrightDriver implements Driver {
   }
 
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
-    if (this.#context || this.#closing) throw new DriverError('This driver was already launched; make a new one');
+    if (this.#launched || this.#context || this.#closing) throw new DriverError('This driver was already launched; make a new one');
     const executablePath = findChromium(this.#options.executablePath, this.#options.env);
     sweepStaleBrowserDirs(this.#options.tmpRoot);
     const dirs = createBrowserDirs(this.#options.tmpRoot);
     this.#dirs = dirs;
     rememberBrowser(this, { pid: () => this.#pid, root: dirs.root }, this.#options.handleSignals ?? true);
     const started = performance.now();
+    const viewport = this.#options.viewport ?? { width: 1280, height: 720 };
     try {
-      const context = await withDeadline(
+      const { launched, context, spare } = await withDeadline(
         'Chromium launch',
         op,
-        () =>
-          chromium.launchPersistentContext(dirs.profile, {
+        async () => {
+          const launched = await chromium.launchPersistentContext(dirs.profile, {
             executablePath,
             headless: this.#options.headless ?? true,
             args: [...REQUIRED_CHROMIUM_FLAGS, ...(this.#options.args ?? [])],
             // TMPDIR and HOME inside our directory: Chromium's temp files and the crash handler's
             // database land there, and the path in their command lines marks them as ours.
             env: { ...process.env, TMPDIR: dirs.tmp, HOME: dirs.home },
-            viewport: this.#options.viewport ?? { width: 1280, height: 720 },
+            viewport,
             timeout: op.timeoutMs + 1000,
             handleSIGINT: false,
             handleSIGTERM: false,
             handleSIGHUP: false,
-          }),
+          });
+          this.#launched = launched;
+          const browser = launched.browser();
+          if (!browser) throw new DriverError('Playwright gave no browser for the launched Chromium');
+          const context = await browser.newContext({ viewport });
+          await context.addInitScript(PRIMITIVES_INIT);
+          await context.addInitScript(SESSION_HOOK);
+          // The spare tab opens before the launch's blank tab closes: a headed browser whose last
+          // window closes quits.
+          const spare = await context.newPage();
+          await Promise.all(launched.pages().map((blank) => blank.close()));
+          return { launched, context, spare };
+        },
         { cancel: () => this.#killProcesses() },
       );
       this.#context = context;
-      await context.addInitScript(PRIMITIVES_INIT);
-      await context.addInitScript(SESSION_HOOK);
-      context.on('close', () => {
+      // Either context closes when the browser does; the launched one only then.
+      launched.on('close', () => {
         if (!this.#closing) this.#emit({ type: 'disconnected', reason: 'the browser closed or crashed' });
       });
-      this.#spare = context.pages()[0];
+      this.#spare = spare;
       this.#pid = this.#findBrowserPid(dirs.profile);
       return { name: 'chromium', version: context.browser()?.version() ?? 'unknown', pid: this.#pid };
     } catch (error) {
@@ -390,10 +410,10 @@ export class PlaywrightDriver implements Driver {
   close(op: DriverOpOptions): Promise<void> {
     this.#closePromise ??= (async () => {
       this.#closing = true;
-      const context = this.#context;
-      if (context) {
+      const launched = this.#launched;
+      if (launched) {
         try {
-          await guarded('close', op, () => context.close());
+          await guarded('close', op, () => launched.close());
         } catch {
           // Past the polite deadline: #reap kills the process group.
         }
@@ -406,7 +426,7 @@ export class PlaywrightDriver implements Driver {
   kill(): Promise<void> {
     this.#closing = true;
     this.#killProcesses();
-    this.#context?.close().catch(() => undefined);
+    this.#launched?.close().catch(() => undefined);
     this.#closePromise ??= this.#reap();
     return this.#closePromise;
   }
@@ -496,6 +516,7 @@ export class PlaywrightDriver implements Driver {
   async #reap(): Promise<void> {
     await reapOwnBrowser(this.#own());
     this.#context = undefined;
+    this.#launched = undefined;
     this.#pages.clear();
     forgetBrowser(this);
   }
