@@ -124,8 +124,8 @@ export class PlaywrightDriver implements Driver {
   /**
    * The context Playwright launched the browser with, on the on-disk profile in our directory
    * (whose path marks the browser's processes as ours). Closing it closes the browser. It holds no
-   * tab: every navigation in an on-disk profile writes history, visited links and disk cache,
-   * which cost Chromium's browser process about a tenth more CPU per page than a context in memory.
+   * tab: every navigation in an on-disk profile is written down (disk cache, session file,
+   * history), which cost Chromium about a tenth more CPU per page than a context in memory.
    */
   #launched: BrowserContext | undefined;
   /** The shared context the tabs use: in memory, like an isolated one. */
