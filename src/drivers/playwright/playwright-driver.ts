@@ -1,4 +1,4 @@
-import { type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type CDPSession, type Frame, type Page, chromium } from 'playwright-core';
 import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError, targetClosedError } from '../../errors.js';
 import { systemClock, within } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
@@ -149,14 +149,13 @@ export class PlaywrightDriver implements Driver {
   }
 
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
-    if (this.#launched || this.#context || this.#closing) throw new DriverError('This driver was already launched; make a new one');
+    if (this.#launched || this.#closing) throw new DriverError('This driver was already launched; make a new one');
     const executablePath = findChromium(this.#options.executablePath, this.#options.env);
     sweepStaleBrowserDirs(this.#options.tmpRoot);
     const dirs = createBrowserDirs(this.#options.tmpRoot);
     this.#dirs = dirs;
     rememberBrowser(this, { pid: () => this.#pid, root: dirs.root }, this.#options.handleSignals ?? true);
     const started = performance.now();
-    const viewport = this.#options.viewport ?? { width: 1280, height: 720 };
     try {
       const { launched, context, spare } = await withDeadline(
         'Chromium launch',
@@ -169,7 +168,7 @@ export class PlaywrightDriver implements Driver {
             // TMPDIR and HOME inside our directory: Chromium's temp files and the crash handler's
             // database land there, and the path in their command lines marks them as ours.
             env: { ...process.env, TMPDIR: dirs.tmp, HOME: dirs.home },
-            viewport,
+            viewport: this.#viewport(),
             timeout: op.timeoutMs + 1000,
             handleSIGINT: false,
             handleSIGTERM: false,
@@ -178,9 +177,7 @@ export class PlaywrightDriver implements Driver {
           this.#launched = launched;
           const browser = launched.browser();
           if (!browser) throw new DriverError('Playwright gave no browser for the launched Chromium');
-          const context = await browser.newContext({ viewport });
-          await context.addInitScript(PRIMITIVES_INIT);
-          await context.addInitScript(SESSION_HOOK);
+          const context = await this.#newContext(browser);
           // The spare tab opens before the launch's blank tab closes: a headed browser whose last
           // window closes quits.
           const spare = await context.newPage();
@@ -218,11 +215,8 @@ export class PlaywrightDriver implements Driver {
       if (options.isolated) {
         const browser = context.browser();
         if (!browser) throw new DriverError('This browser cannot open isolated contexts');
-        isolated = await browser.newContext({ viewport: this.#options.viewport ?? { width: 1280, height: 720 } });
-        const own = newWatch();
-        watch = own;
-        await isolated.addInitScript(PRIMITIVES_INIT);
-        await isolated.addInitScript(SESSION_HOOK);
+        isolated = await this.#newContext(browser);
+        watch = newWatch();
         page = await isolated.newPage();
       } else {
         page = this.#spare ?? (await context.newPage());
@@ -470,6 +464,18 @@ export class PlaywrightDriver implements Driver {
 
   #emit(event: DriverEvent): void {
     this.#events.emit('event', event);
+  }
+
+  #viewport(): { width: number; height: number } {
+    return this.#options.viewport ?? { width: 1280, height: 720 };
+  }
+
+  /** A context in memory with our init scripts: the shared one at launch, and each isolated tab's. */
+  async #newContext(browser: Browser): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: this.#viewport() });
+    await context.addInitScript(PRIMITIVES_INIT);
+    await context.addInitScript(SESSION_HOOK);
+    return context;
   }
 
   #requireContext(): BrowserContext {
