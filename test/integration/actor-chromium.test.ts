@@ -223,16 +223,10 @@ describe('BrowserActor on real Chromium', () => {
     // An on-disk profile had the page's URL in its disk cache within 1 s and the local storage
     // within 5 s; this looks after 3 s, in every file of every browser directory under the root.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const holding: string[] = [];
-    const walk = (dir: string): void => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        const stat = statSync(path, { throwIfNoEntry: false });
-        if (stat?.isDirectory()) walk(path);
-        else if (stat?.isFile() && stat.size < 64 * 1024 * 1024 && readFileSync(path).includes(token)) holding.push(path.slice(root.length));
-      }
-    };
-    walk(root);
+    const holding = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((name) => {
+      const stat = statSync(join(root, name), { throwIfNoEntry: false });
+      return stat?.isFile() === true && stat.size < 64 * 1024 * 1024 && readFileSync(join(root, name)).includes(token);
+    });
     expect(holding).toEqual([]);
     expect(await a.submit(GetCookies(['imported', 'inline']))).toHaveLength(2); // still there, in memory
     await a.stop();
