@@ -2,7 +2,7 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
-import { descendantsOf, listProcesses, signalProcess } from '../../src/drivers/process-tree.js';
+import { descendantsOf, signalProcess } from '../../src/drivers/process-tree.js';
 import { WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js';
 import type { ActorCrashedError } from '../../src/errors.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
@@ -37,7 +37,14 @@ afterAll(async () => {
 });
 
 const { runScenario, slowVictim } = faultScenarios({ server: () => server, root: () => root, makeDriver: (r) => new WebDriverDriver({ tmpRoot: r }), tag: 'wd' });
-const chromedrivers = (): number[] => listProcesses().filter((p) => p.state !== 'Z' && /(^|\/)chromedriver\b/.test(p.cmdline.split('\0')[0] ?? '') && p.ppid !== 1).map((p) => p.pid);
+/**
+ * Live chromedrivers this test file started (under its own process; another test file running
+ * beside it starts its own, which are not this scenario's to answer for).
+ */
+const chromedrivers = (): number[] =>
+  descendantsOf(process.pid)
+    .filter((p) => p.state !== 'Z' && /(^|\/)chromedriver\b/.test(p.cmdline.split('\0')[0] ?? ''))
+    .map((p) => p.pid);
 
 describe('SessionSupervisor on WebDriver (local chromedriver): faults under load', () => {
   it('SIGKILL of the browser mid-task: chromedriver reports the session gone, the idempotent running task is re-run on a new browser', async () => {
