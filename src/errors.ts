@@ -61,6 +61,11 @@ export const ErrorCode = {
   DRIVER: 'ERR_DRIVER',
   /** The work queue (Redis) did not answer within its deadline, or no worker host is alive to take a session's tasks. */
   QUEUE_UNAVAILABLE: 'ERR_QUEUE_UNAVAILABLE',
+  /**
+   * A lane handle's sequence was cut: its tab or browser was lost after an earlier task of the
+   * sequence, and its page could not be (or was told not to be) reopened. The task did not run.
+   */
+  SEQUENCE_CUT: 'ERR_SEQUENCE_CUT',
 } as const;
 
 /** Any of the stable codes in {@link ErrorCode}. */
@@ -327,6 +332,19 @@ export class QueueUnavailableError extends BrowserActorError {
   }
 }
 
+/**
+ * A lane's page was lost between two tasks of a sequence (the tab or browser died, or was
+ * replaced) and could not be reopened (`ERR_SEQUENCE_CUT`): the task did not run, so that it never
+ * reads a blank tab as if it were the page. `details.url` is the page that was lost. Run the whole
+ * sequence again from its Navigate.
+ */
+export class SequenceCutError extends BrowserActorError {
+  override name = 'SequenceCutError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.SEQUENCE_CUT, message, options);
+  }
+}
+
 type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
 
 const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
@@ -356,6 +374,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_DRIVER_TIMEOUT: DriverTimeoutError,
   ERR_DRIVER: DriverError,
   ERR_QUEUE_UNAVAILABLE: QueueUnavailableError,
+  ERR_SEQUENCE_CUT: SequenceCutError,
 };
 
 /** True when `value` is one of our errors, optionally with the given code. */

@@ -27,6 +27,7 @@ export {
   type SupervisorHealth,
   type LaneHandle,
   type LaneHealth,
+  type LaneOptions,
   type LaneWork,
   type SupervisorState,
 } from './runtime/supervisor/session-supervisor.js';

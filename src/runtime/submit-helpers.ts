@@ -41,6 +41,15 @@ export function handlePriority(priority: number | undefined, fallback: number): 
   return p;
 }
 
+/** A lane handle's `resumeUrl` option, checked: an absolute URL of at most 8 KiB, or `undefined`. */
+export function resumeUrlOption(url: unknown): string | undefined {
+  if (url === undefined) return undefined;
+  if (typeof url !== 'string' || url.length > 8192 || !URL.canParse(url)) {
+    throw new InvalidOptionError(`resumeUrl must be an absolute URL of at most 8192 characters, got ${typeof url === 'string' ? `a string of ${url.length} characters` : typeof url}`);
+  }
+  return url;
+}
+
 /** Run `fn` with a lane handle and release the handle afterwards, also when `fn` throws. */
 export async function withHandle<H extends { release(): void }, R>(handle: H, fn: (handle: H) => Promise<R>): Promise<R> {
   try {

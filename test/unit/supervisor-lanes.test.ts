@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
-import { ActorStoppedError, InvalidOptionError, RestartLimitError } from '../../src/errors.js';
+import { ActorStoppedError, InvalidOptionError, NavigationError, RestartLimitError, SequenceCutError } from '../../src/errors.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
 import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
@@ -311,6 +311,69 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await off.supervisor.stop();
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: 'never' as never })).toThrow(/recycle must be false or an object of limits/);
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: { maxNavigations: 0 } })).toThrow(InvalidOptionError);
+  });
+
+  it('a plain task sequence (no lane handle, default options) reads its own page across every planned recycle', async () => {
+    const { supervisor, clock, fakes } = setup({ lanes: 1, recycle: { maxNavigations: 2 } });
+    await started(clock, supervisor);
+    const reads: string[] = [];
+    for (let i = 1; i <= 7; i++) {
+      await runAlone(clock, supervisor.submit(Navigate(`${origin}/?page=${i}`)));
+      reads.push(await runAlone(clock, supervisor.submit(CurrentUrl())));
+    }
+    expect(reads).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `${origin}/?page=${i}`));
+    // A recycle lands after every second navigation, between that Navigate and its read.
+    expect(supervisor.health().recycles).toBe(3);
+    expect(fakes.length).toBe(4);
+    expect(supervisor.health().restarts).toBe(0);
+    // A task that does not read the page needs no reopening (cookies come from the restored
+    // session), and leaves the reopening to the next task that does.
+    await runAlone(clock, supervisor.submit(Navigate(`${origin}/?page=8`)));
+    await clock.advance(2000);
+    expect(supervisor.health().recycles).toBe(4);
+    const fresh = fakes.at(-1) as FakeDriver;
+    const navigationsAtReady = fresh.calls.navigate;
+    await runAlone(clock, supervisor.submit(GetCookies()));
+    expect(fresh.calls.navigate).toBe(navigationsAtReady);
+    expect(await runAlone(clock, supervisor.submit(CurrentUrl()))).toBe(`${origin}/?page=8`);
+    expect(fresh.calls.navigate).toBe(navigationsAtReady + 1);
+    await supervisor.stop();
+  });
+
+  it('a lane handle whose browser or tab died between its tasks reopens its page first, by default; restoreUrl: false and an unreachable page fail with ERR_SEQUENCE_CUT, never a blank read', async () => {
+    const { supervisor, clock, current } = setup({ lanes: 2, recycle: false });
+    await started(clock, supervisor);
+    const lane = supervisor.lane();
+    await runAlone(clock, lane.submit(Navigate(`${origin}/?page=1`)));
+    // The browser dies between the Navigate and the read.
+    current().crashBrowser();
+    expect(await runAlone(clock, lane.submit(CurrentUrl()))).toBe(`${origin}/?page=1`);
+    // The tab dies between the next Navigate and its read.
+    await runAlone(clock, lane.submit(Navigate(`${origin}/?page=2`)));
+    current().crashPage(current().pageIds.at(-1));
+    await clock.advance(500);
+    expect(await runAlone(clock, lane.submit(CurrentUrl()))).toBe(`${origin}/?page=2`);
+    // Told not to reopen: the task fails typed, without running.
+    current().crashBrowser();
+    const refused = watch(lane.submit(CurrentUrl(), { restoreUrl: false }));
+    for (let i = 0; i < 50 && !refused.settled; i++) await clock.advance(100);
+    expect(refused.error).toMatchObject({ code: 'ERR_SEQUENCE_CUT', details: { lane: lane.lane } });
+    // The page cannot be reloaded: typed failure, not a read of the blank tab.
+    current().failNext('navigate', new NavigationError('net::ERR_CONNECTION_REFUSED at the test', { details: { netError: 'net::ERR_CONNECTION_REFUSED' } }));
+    const cut = watch(lane.submit(CurrentUrl()));
+    for (let i = 0; i < 50 && !cut.settled; i++) await clock.advance(100);
+    expect(cut.error).toBeInstanceOf(SequenceCutError);
+    expect((cut.error as SequenceCutError).message).toMatch(/reopening it failed \(ERR_NAVIGATION/);
+    // A new Navigate carries the sequence on.
+    await runAlone(clock, lane.submit(Navigate(`${origin}/?page=3`)));
+    expect(await runAlone(clock, lane.submit(CurrentUrl()))).toBe(`${origin}/?page=3`);
+    lane.release();
+    // resumeUrl: a handle that continues a sequence begun elsewhere opens that page before its first read.
+    const resumed = supervisor.lane({ resumeUrl: `${origin}/?page=9` });
+    expect(await runAlone(clock, resumed.submit(CurrentUrl()))).toBe(`${origin}/?page=9`);
+    resumed.release();
+    expect(() => supervisor.lane({ resumeUrl: 'not a url' })).toThrow(InvalidOptionError);
+    await supervisor.stop();
   });
 
   it('keeps replacing a browser that dies after doing work, with the backoff starting over each time', async () => {

@@ -37,8 +37,14 @@ export interface Lane<E> {
   /** The browser generation whose tab on this lane was brought to `lastUrl` (or navigated itself). */
   urlRestoredFor: number;
   /**
-   * A planned recycle retired the browser while a lane handle held this lane between its tasks:
-   * the handle's next task (unless a Navigate) finds its page again at `lastUrl`, as if nothing happened.
+   * Counts the tabs this lane has had: it moves whenever the lane's page may no longer be what its
+   * last task left (a new browser, a replaced tab, a session restore that navigated it). A lane
+   * handle's page is intact while its `pageOn` equals this.
+   */
+  tabEpoch: number;
+  /**
+   * A planned recycle retired the browser after a task navigated this lane: its next page-bound
+   * task (with or without a lane handle) finds the page again at `lastUrl`, as if nothing happened.
    */
   reopenAfterRecycle: boolean;
   /** With isolated lanes: this lane's own session, and the browser generation it was restored into. */
@@ -62,6 +68,10 @@ export interface HandleState<E> {
   /** Its tasks still in the supervisor's mailbox, before it holds a lane, in submit order. */
   readonly unbound: E[];
   released: boolean;
+  /** The URL of the handle's page: its last successful Navigate (or the page it resumes). */
+  url: string | undefined;
+  /** The lane's `tabEpoch` when the handle's page was loaded; any other value means the page was lost. */
+  pageOn: number | undefined;
 }
 
 /** Which session version of which browser a snapshot reflects. */
@@ -71,7 +81,13 @@ export interface SnapshotVersion {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, tabEpoch: 0, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+}
+
+/** Moves the lane to a new tab: what its last task left there is gone. */
+export function newTab<E>(lane: Lane<E>): void {
+  lane.urlRestoredFor = -1;
+  lane.tabEpoch++;
 }
 
 export function laneIsFree<E>(lane: Lane<E>): boolean {

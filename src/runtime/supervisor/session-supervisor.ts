@@ -7,6 +7,7 @@ import {
   InvalidTaskError,
   MailboxFullError,
   RestartLimitError,
+  SequenceCutError,
   ShedError,
   TaskTimeoutError,
   isBrowserActorError,
@@ -14,6 +15,7 @@ import {
 import { type Clock, type TimerHandle, systemClock } from '../../internal/clock.js';
 import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
+import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { type ActorBookkeeping, BrowserActor } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
@@ -21,16 +23,16 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { handlePriority, mailboxOptions, parseSubmitOptions, withHandle } from '../submit-helpers.js';
-import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane } from './lanes.js';
+import { handlePriority, mailboxOptions, parseSubmitOptions, resumeUrlOption, withHandle } from '../submit-helpers.js';
+import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane, newTab } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
 import { type FailedBrowser, RestartPolicy } from './restart-policy.js';
 import { type SessionSnapshot, captureSession, restoreSession } from './session-snapshot.js';
 import { type SessionSupervisorOptions, type SupervisedSubmitOptions, type SupervisorSettings, resolveSupervisorOptions } from './supervisor-options.js';
-import type { FaultKind, FaultRecord, LaneHandle, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
+import type { FaultKind, FaultRecord, LaneHandle, LaneOptions, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
 
 export type { LaneHealth, LaneWork } from './lanes.js';
-export type { FaultKind, FaultRecord, LaneHandle, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
+export type { FaultKind, FaultRecord, LaneHandle, LaneOptions, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
 export type { SessionSupervisorOptions, SupervisedSubmitOptions } from './supervisor-options.js';
 
 type Phase = 'queued' | 'running' | 'compensating' | 'done';
@@ -48,6 +50,8 @@ interface Entry {
   readonly idempotencyKey: string | undefined;
   readonly compensate: Task | undefined;
   readonly restoreUrl: boolean;
+  /** The task's own `restoreUrl`, if it gave one (a lane handle reopens its page unless told `false`). */
+  readonly restoreUrlAsked: boolean | undefined;
   readonly correlationId: string | undefined;
   readonly handle: HandleState<Entry> | undefined;
   phase: Phase;
@@ -59,6 +63,8 @@ interface Entry {
   crash: ActorCrashedError | undefined;
 }
 
+/** Tasks that read or act on the page a sequence is on (the others work on the session, which a restore brings back). */
+const PAGE_BOUND: ReadonlySet<string> = new Set(['ExecuteJS', 'Screenshot', 'CurrentUrl']);
 const FATAL_LAUNCH_CODES = new Set(['ERR_BROWSER_NOT_FOUND', 'ERR_INVALID_OPTION']);
 let supervisorCounter = 0;
 
@@ -274,9 +280,10 @@ export class SessionSupervisor {
    * (or use {@link withLane}). `priority` (default the supervisor's default) places its tasks
    * among the others while it waits for a lane.
    */
-  lane(options: { priority?: number } = {}): LaneHandle {
+  lane(options: LaneOptions = {}): LaneHandle {
     const priority = handlePriority(options.priority, this.#settings.defaults.defaultPriority);
-    const state: HandleState<Entry> = { id: `${this.id}/lane-handle-${++this.#handleSeq}`, priority, lane: undefined, unbound: [], released: false };
+    const url = resumeUrlOption(options.resumeUrl);
+    const state: HandleState<Entry> = { id: `${this.id}/lane-handle-${++this.#handleSeq}`, priority, lane: undefined, unbound: [], released: false, url, pageOn: undefined };
     return {
       id: state.id,
       get lane() {
@@ -288,7 +295,7 @@ export class SessionSupervisor {
   }
 
   /** Run `fn` with a lane handle, and release it afterwards, also when `fn` throws. */
-  withLane<R>(fn: (lane: LaneHandle) => Promise<R>, options: { priority?: number } = {}): Promise<R> {
+  withLane<R>(fn: (lane: LaneHandle) => Promise<R>, options: LaneOptions = {}): Promise<R> {
     return withHandle(this.lane(options), fn);
   }
 
@@ -348,6 +355,7 @@ export class SessionSupervisor {
         idempotencyKey,
         compensate,
         restoreUrl: options.restoreUrl ?? this.#settings.restoreUrl,
+        restoreUrlAsked: options.restoreUrl,
         correlationId: options.correlationId,
         handle,
         phase: 'queued',
@@ -483,12 +491,8 @@ export class SessionSupervisor {
       lane.sessionFor = generation;
       if (this.#settings.snapshotEnabled && lane.snapshot) await this.#restoreLane(actor, lane, generation);
     }
-    const reopen = lane.reopenAfterRecycle && lane.owner !== undefined && entry.handle === lane.owner;
-    lane.reopenAfterRecycle = false;
-    if ((entry.restoreUrl || reopen) && entry.task.type !== 'Navigate' && lane.urlRestoredFor !== generation && lane.lastUrl !== undefined) {
-      lane.urlRestoredFor = generation;
-      await actor.submit({ type: 'Navigate', url: lane.lastUrl }, { priority: Priority.HIGHEST, timeoutMs: remaining(), lane: lane.index }).catch(() => undefined);
-    }
+    const reopenUrl = this.#pageToReopen(entry, lane, generation);
+    if (reopenUrl !== undefined) await this.#reopen(entry, lane, actor, generation, reopenUrl, remaining());
     let value: unknown;
     let error: unknown;
     let ok = false;
@@ -535,6 +539,11 @@ export class SessionSupervisor {
             this.#lastUrl = url;
           }
           lane.urlRestoredFor = generation;
+          lane.reopenAfterRecycle = false;
+          if (entry.handle && generation === this.#generation) {
+            entry.handle.url = typeof url === 'string' ? url : entry.task.url;
+            entry.handle.pageOn = lane.tabEpoch;
+          }
         }
         if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) {
           // Snapshot before answering: a caller told "logged in" must stay logged in across a
@@ -567,6 +576,63 @@ export class SessionSupervisor {
       else if (this.#navigationsOnBrowser >= this.#settings.recycle.maxNavigations) this.#recyclePending ??= `${this.#navigationsOnBrowser} navigations`;
     }
     this.#pump();
+  }
+
+  /**
+   * The URL to load on `lane` before `entry` runs, so that it sees the page its sequence left:
+   * a lane handle's page after its tab was lost (crash, replaced tab, recycle); a lane's last
+   * page after a planned recycle (ours to hide, with or without a handle); a lane's last page on
+   * a new tab when the task asks for `restoreUrl`. Only tasks that read or act on the page need it.
+   */
+  #pageToReopen(entry: Entry, lane: Lane<Entry>, generation: number): string | undefined {
+    if (!PAGE_BOUND.has(entry.task.type)) return undefined;
+    const handle = entry.handle;
+    if (handle && handle === lane.owner && handle.url !== undefined) return handle.pageOn === lane.tabEpoch ? undefined : handle.url;
+    if (lane.lastUrl === undefined) return undefined;
+    if (lane.reopenAfterRecycle || (entry.restoreUrl && lane.urlRestoredFor !== generation)) return lane.lastUrl;
+    return undefined;
+  }
+
+  /**
+   * Load `url` on the lane before `entry` runs. A browser or tab that dies meanwhile leaves the
+   * task queued for the next one (the caller's check); any other failure, or a handle's task
+   * that says `restoreUrl: false`, answers the task with `ERR_SEQUENCE_CUT` without running it.
+   */
+  async #reopen(entry: Entry, lane: Lane<Entry>, actor: BrowserActor, generation: number, url: string, timeoutMs: number): Promise<void> {
+    const handle = entry.handle;
+    const cut = (why: string, cause?: unknown): void => {
+      this.#settle(
+        entry,
+        undefined,
+        new SequenceCutError(`Task ${entry.id} (${entry.task.type}) did not run: lane ${lane.index}'s page was lost before it and ${why} (${this.id}); run the sequence again from its Navigate`, {
+          ...(cause === undefined ? {} : { cause }),
+          details: { taskId: entry.id, lane: lane.index, url: redactUrl(url) },
+        }),
+      );
+    };
+    if (handle && entry.restoreUrlAsked === false) {
+      cut('the task said restoreUrl: false');
+      return;
+    }
+    const epoch = lane.tabEpoch;
+    try {
+      await actor.submit({ type: 'Navigate', url }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index });
+    } catch (error) {
+      if (generation !== this.#generation || lane.tabEpoch !== epoch || isBrowserActorError(error, 'ERR_ACTOR_CRASHED')) {
+        // Lost again while reopening: the task never started; it runs after the next tab is up.
+        if (entry.phase === 'running' && generation === this.#generation) {
+          entry.phase = 'queued';
+          this.#requeue(entry);
+        }
+        return;
+      }
+      if (entry.phase === 'running') cut(`reopening it failed (${describeProbeError(error)})`, error);
+      return;
+    }
+    if (generation !== this.#generation) return;
+    lane.urlRestoredFor = generation;
+    lane.reopenAfterRecycle = false;
+    if (handle) handle.pageOn = lane.tabEpoch;
   }
 
   /** The running task's browser or tab died under it: re-run, compensate, or answer with the crash. */
@@ -718,7 +784,7 @@ export class SessionSupervisor {
   async #restoreLane(actor: BrowserActor, lane: Lane<Entry>, generation: number): Promise<void> {
     try {
       await restoreSession(actor, lane.snapshot, { lane: lane.index, timeoutMs: this.#settings.restoreTimeoutMs });
-      lane.urlRestoredFor = -1; // the restore may have navigated the tab
+      newTab(lane); // the restore may have navigated the tab
     } catch (error) {
       if (generation !== this.#generation || this.#actor !== actor) return; // the browser died meanwhile: the crash path runs
       this.#fault('restore-failed', `restoring lane ${lane.index}'s session failed: ${error instanceof Error ? error.message : String(error)}`, lane.index);
@@ -820,8 +886,9 @@ export class SessionSupervisor {
     }
     if (this.#actor !== old) return; // it crashed meanwhile: the fault path took over
     this.#recycles++;
-    // A lane handle between its tasks keeps its page: its next task reopens the lane's last URL.
-    for (const lane of this.#lanes) lane.reopenAfterRecycle = lane.owner !== undefined && lane.lastUrl !== undefined;
+    // Every lane keeps its page across a planned recycle: its next page-bound task reopens the
+    // lane's last URL first (a lane handle's page is reopened from the handle's own URL).
+    for (const lane of this.#lanes) lane.reopenAfterRecycle = lane.lastUrl !== undefined;
     this.#dropActor();
     this.#track(old.stop({ timeoutMs: this.#settings.restoreTimeoutMs }));
     this.#faultAt = this.#clock.now();
@@ -1068,7 +1135,7 @@ export class SessionSupervisor {
       if (this.#actor !== actor || kind === 'browser-disconnected') return;
       const hit = lane === undefined ? undefined : this.#lanes[lane];
       if (hit) {
-        hit.urlRestoredFor = -1; // a new tab starts blank
+        newTab(hit); // a new tab starts blank
         hit.sessionFor = -1; // and, isolated, with an empty context
       }
       this.#fault(kind, reason, lane);
@@ -1100,7 +1167,7 @@ export class SessionSupervisor {
     const now = this.#clock.now();
     // Lane 0's tab was used (and maybe navigated) by the restore: its URL is not the lane's.
     for (const lane of this.#lanes) {
-      lane.urlRestoredFor = -1;
+      newTab(lane);
       lane.sessionFor = -1;
     }
     this.#readyAt = now;

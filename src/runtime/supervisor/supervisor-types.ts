@@ -72,12 +72,25 @@ export interface SessionSupervisorEvents {
   'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number; readonly correlationId?: string };
 }
 
+/** Options of {@link SessionSupervisor.lane} and `withLane`. */
+export interface LaneOptions {
+  /** Places the handle's tasks among the others while it waits for a lane. Default: the supervisor's default priority. */
+  readonly priority?: number;
+  /**
+   * The page a sequence continues on, when it started elsewhere (a dispatcher moving a lane
+   * handle to a new worker): the handle's first task that reads the page reopens this URL first.
+   */
+  readonly resumeUrl?: string;
+}
+
 /**
  * A sequence of tasks pinned to one lane (tab), run in submit order, one at a time. The handle
  * takes a lane when its first task reaches the front of the supervisor's queue, and holds it
- * until {@link LaneHandle.release}. It survives browser restarts: its next task runs on the
- * lane's fresh tab after the session is restored (and, with `restoreUrl`, after the lane is
- * navigated back to its last URL).
+ * until {@link LaneHandle.release}. It survives browser restarts, tab crashes and planned
+ * recycles: its next task that reads the page (ExecuteJS, Screenshot, CurrentUrl) runs after the
+ * session is restored and the handle's page (its last Navigate) is loaded again on the new tab.
+ * When that page cannot be reloaded, or the task says `restoreUrl: false`, the task fails with
+ * `ERR_SEQUENCE_CUT` without running: it never reads a blank tab as if it were the page.
  */
 export interface LaneHandle {
   readonly id: string;
