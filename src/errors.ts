@@ -377,6 +377,9 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_SEQUENCE_CUT: SequenceCutError,
 };
 
+/** How many causes deep an error is carried across a process boundary. */
+export const MAX_CAUSE_DEPTH = 4;
+
 /** True when `value` is one of our errors, optionally with the given code. */
 export function isBrowserActorError(value: unknown, code?: ErrorCode): value is BrowserActorError {
   return value instanceof BrowserActorError && (code === undefined || value.code === code);
@@ -388,7 +391,7 @@ export function isBrowserActorError(value: unknown, code?: ErrorCode): value is 
  */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error instanceof BrowserActorError) {
-    const cause = depth < 4 && error.cause !== undefined ? serializeError(error.cause, depth + 1) : undefined;
+    const cause = depth < MAX_CAUSE_DEPTH && error.cause !== undefined ? serializeError(error.cause, depth + 1) : undefined;
     return {
       name: error.name,
       code: error.code,
@@ -406,9 +409,10 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 }
 
 /** Rebuild an error from {@link serializeError}'s output; our codes come back as our classes. */
-export function deserializeError(serialized: SerializedError): Error {
-  const cause = serialized.cause ? deserializeError(serialized.cause) : undefined;
-  const Cls = (classByCode as Record<string, ErrorClass | undefined>)[serialized.code];
+export function deserializeError(serialized: SerializedError, depth = 0): Error {
+  // As deep as serializeError writes, and no deeper: a longer chain from elsewhere is cut, not followed.
+  const cause = serialized.cause && depth < MAX_CAUSE_DEPTH ? deserializeError(serialized.cause, depth + 1) : undefined;
+  const Cls = Object.hasOwn(classByCode, serialized.code) ? (classByCode as Record<string, ErrorClass>)[serialized.code] : undefined;
   if (Cls) {
     const error = new Cls(serialized.message, { cause, details: serialized.details ?? {} });
     return error;

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
@@ -160,6 +163,59 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     expect(await waitFor(() => d.stats().workers.every((w) => w.state === 'ready'), 10_000, 50)).toBe(true);
     expect(d.stats().workers.map((w) => w.restarts)).toEqual([1, 1]);
     expect(await d.submit(ExecuteJS('return 6 * 7'))).toBe(42);
+  });
+
+  it.each(['pong-null-health', 'failed-null-error', 'fatal-null-error', 'deep-cause', 'unframed', 'garbled-frame'])(
+    'a worker that sends a malformed message (%s) is replaced; the parent stays up and the task is answered once',
+    async (kind) => {
+      const d = dispatcher({ workers: 1, id: 'mal' });
+      const exits: string[] = [];
+      d.on('worker:exit', (e) => exits.push(e.reason));
+      const ends: string[] = [];
+      d.on('task:end', (e) => ends.push(e.taskId));
+      await d.start();
+      const marker = join(mkdtempSync(join(tmpdir(), 'malformed-')), 'sent');
+      // The Navigate is idempotent: it runs again on the replacement worker, which sends nothing odd.
+      const answer = await d.submit(Navigate(`${ORIGIN}/malformed?kind=${kind}&id=mal:1&marker=${encodeURIComponent(marker)}`), { timeoutMs: 20_000 });
+      expect(answer.url).toContain('/malformed?');
+      expect(ends).toEqual(['mal:1']);
+      expect(exits).toHaveLength(1);
+      expect(exits[0]).toMatch(/^sent a malformed message \((pong: |failed: |fatal: |not a frame|a frame that does not decode)/);
+      expect(d.stats().workers[0]?.restarts).toBe(1);
+      // The replacement serves as usual.
+      expect(await d.submit(Navigate(`${ORIGIN}/person?id=3`)).then(() => d.submit(ExecuteJS('return document.title')))).toBe('Person 3');
+    },
+  );
+
+  it('an error code that is not ours (even "__proto__") comes back as a plain error with that code; the worker stays', async () => {
+    const d = dispatcher({ workers: 1, id: 'odd' });
+    const exits: string[] = [];
+    d.on('worker:exit', (e) => exits.push(e.reason));
+    await d.start();
+    const marker = join(mkdtempSync(join(tmpdir(), 'malformed-')), 'sent');
+    const error = await d.submit(Navigate(`${ORIGIN}/malformed?kind=proto-code&id=odd:1&marker=${encodeURIComponent(marker)}`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: '__proto__', message: 'from a broken worker' });
+    expect(exits).toEqual([]);
+    expect(d.stats().workers[0]?.restarts).toBe(0);
+  });
+
+  it('a lane handle whose worker process was lost between its tasks continues on the replacement, its page reloaded first', async () => {
+    const d = dispatcher({ workers: 1 });
+    await d.start();
+    const lane = d.lane();
+    await lane.submit(Navigate(`${ORIGIN}/person?id=5`));
+    const pid = d.stats().workers[0]?.pid as number;
+    const back = new Promise<void>((resolve) => d.on('worker:ready', () => resolve()));
+    process.kill(pid, 'SIGKILL');
+    await back;
+    expect(await lane.submit(ExecuteJS('return document.title'))).toBe('Person 5');
+    // Told not to reopen, a cut sequence fails typed instead of reading the new blank tab.
+    const again = new Promise<void>((resolve) => d.on('worker:ready', () => resolve()));
+    process.kill(d.stats().workers[0]?.pid as number, 'SIGKILL');
+    await again;
+    await expect(lane.submit(ExecuteJS('return document.title'), { restoreUrl: false })).rejects.toMatchObject({ code: 'ERR_SEQUENCE_CUT' });
+    lane.release();
   });
 
   it('a worker that stops answering heartbeats (SIGSTOP) is killed and replaced; its idempotent task runs again', async () => {

@@ -1,11 +1,14 @@
-import { deserialize, serialize } from 'node:v8';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, isBrowserActorError } from '../../src/errors.js';
-import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, isFromWorker, isToWorker, packForQueue, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
+import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError } from '../../src/errors.js';
+import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, frame, fromWorkerProblem, isFromWorker, isToWorker, packForQueue, unframe, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 
-/** What Node's IPC channel does with `serialization: 'advanced'`. */
-const overIpc = <T>(value: T): T => deserialize(serialize(value)) as T;
+/** What the dispatcher's IPC channel does: a frame of the value, as JSON (Node's `serialization: 'json'`), decoded. */
+const overIpc = <T>(value: T): T => {
+  const decoded = unframe(JSON.parse(JSON.stringify(frame(value))));
+  if (!('message' in decoded)) throw new Error(decoded.problem);
+  return decoded.message as T;
+};
 /** What BullMQ does with a job's answer: packed to a string, stored as JSON in Redis, read back. */
 const overRedis = <T>(value: T): T => unpackFromQueue(JSON.parse(JSON.stringify(packForQueue(value)))) as T;
 const transports: [string, <T>(value: T) => T][] = [
@@ -111,6 +114,42 @@ describe('dispatcher codec: messages', () => {
       expect(isFromWorker(junk)).toBe(false);
       expect(isToWorker(junk)).toBe(false);
     }
+  });
+});
+
+describe('dispatcher codec: what a broken worker may send is named, never acted on', () => {
+  const error = (extra: object = {}) => ({ name: 'Error', code: 'ERR_DRIVER', message: 'm', ...extra });
+  const health = { state: 'healthy', restarts: 0, browserPid: 12, inFlight: 1, queueDepth: 0 };
+  it.each([
+    ['pong without health', { t: 'pong', seq: 1, health: null }, /^pong: health is not an object/],
+    ['pong with a wrong field type', { t: 'pong', seq: 1, health: { ...health, restarts: '1' } }, /^pong: health restarts, inFlight or queueDepth/],
+    ['pong with a lastFault of the wrong shape', { t: 'pong', seq: 1, health: { ...health, lastFault: { kind: 1 } } }, /^pong: health lastFault/],
+    ['failed without error', { t: 'failed', id: 'd:1', error: null }, /^failed: error is not an object/],
+    ['fatal without error', { t: 'fatal', error: null }, /^fatal: error is not an object/],
+    ['an error with object details', { t: 'failed', id: 'd:1', error: error({ details: { x: { y: 1 } } }) }, /detail that is not a short plain value/],
+    ['an error with a cause chain deeper than ours', { t: 'failed', id: 'd:1', error: [1, 2, 3, 4, 5].reduce<object>((c) => error({ cause: c }), error()) }, /causes more than 4 deep/],
+    ['started without attempt', { t: 'started', id: 'd:1' }, /^started: attempt/],
+    ['ready with a pid that is not one', { t: 'ready', browserPid: -1 }, /^ready: browserPid/],
+  ])('%s', (_label, message, problem) => {
+    expect(fromWorkerProblem(message)).toMatch(problem);
+    expect(isFromWorker(message)).toBe(false);
+  });
+
+  it('a frame that is not one, or does not decode, is a problem, not a throw', () => {
+    expect(unframe(null)).toEqual({ problem: 'not a frame (no packed message)' });
+    expect(unframe({ m: 5 })).toEqual({ problem: 'not a frame (no packed message)' });
+    expect(unframe({ m: Buffer.from('junk').toString('base64') })).toMatchObject({ problem: expect.stringMatching(/^a frame that does not decode/) });
+  });
+
+  it('the error deserializer never follows "__proto__" as a code, and cuts a cause chain at the depth the serializer writes', () => {
+    const odd = deserializeError(error({ code: '__proto__' }));
+    expect(odd).toBeInstanceOf(Error);
+    expect(odd).toMatchObject({ code: '__proto__', message: 'm' });
+    let chain = error();
+    for (let i = 0; i < 3000; i++) chain = error({ cause: chain });
+    let depth = 0;
+    for (let e: unknown = deserializeError(chain); e instanceof Error; e = e.cause) depth++;
+    expect(depth).toBe(5);
   });
 });
 

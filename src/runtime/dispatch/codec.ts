@@ -1,13 +1,17 @@
 import { deserialize, serialize } from 'node:v8';
-import { type SerializedError, deserializeError, serializeError } from '../../errors.js';
+import { MAX_CAUSE_DEPTH, type SerializedError, deserializeError, serializeError } from '../../errors.js';
 import type { Task } from '../tasks/types.js';
 
 /**
- * The one codec for everything that crosses the dispatcher's process boundary. Node's IPC
- * channel runs with `serialization: 'advanced'` (the structured-clone algorithm), so bytes
- * (screenshots), `undefined` and nested plain data travel as they are; errors travel as
- * {@link SerializedError} and are rebuilt by code, so `instanceof`, `code` and `details` survive.
- * Every message about a task carries the task's id.
+ * The one codec for everything that crosses the dispatcher's process boundary. Each message
+ * travels as a {@link Frame}: its structured-clone form (V8's serializer), so bytes
+ * (screenshots), `undefined` and nested plain data travel as they are, as base64 in a one-field
+ * JSON object on Node's IPC channel (`serialization: 'json'`). The receiver decodes the frame
+ * itself, where a message it cannot decode (too deep for the decoder's stack, not a frame at all)
+ * is a caught, typed problem: Node's own structured-clone channel decodes before any of our code
+ * runs, and a deep enough message from a broken worker would throw inside Node and end the
+ * parent. Errors travel as {@link SerializedError} and are rebuilt by code, so `instanceof`,
+ * `code` and `details` survive. Every message about a task carries the task's id.
  */
 
 /** What a worker process is told to host. Plain data only: it is sent in the `init` message. */
@@ -31,6 +35,8 @@ export interface TaskMessage {
   readonly restoreUrl?: boolean;
   /** The dispatcher lane handle the task belongs to: the worker keeps such tasks on one lane of its browser. */
   readonly handle?: string;
+  /** The handle's page, when it was loaded in another worker process: the worker reopens it before the handle's first page-bound task. */
+  readonly resumeUrl?: string;
   /**
    * Report when the task reaches the browser (a `started` message). The dispatcher asks for it
    * when it matters: a non-idempotent task (a lost worker then means "maybe executed"), or a
@@ -128,6 +134,27 @@ export interface QueueJobData {
   readonly restoreUrl?: boolean;
 }
 
+/** One message on the dispatcher's IPC channel: the message, {@link packForQueue}-packed. */
+export interface Frame {
+  readonly m: string;
+}
+
+/** The frame of `message`; throws when `message` is not structured-cloneable (a function, a symbol). */
+export function frame(message: unknown): Frame {
+  return { m: packForQueue(message) };
+}
+
+/** The message in a frame, or what is wrong with it; never throws. */
+export function unframe(raw: unknown): { readonly message: unknown } | { readonly problem: string } {
+  const m = typeof raw === 'object' && raw !== null ? (raw as { m?: unknown }).m : undefined;
+  if (typeof m !== 'string') return { problem: 'not a frame (no packed message)' };
+  try {
+    return { message: unpackFromQueue(m) };
+  } catch (error) {
+    return { problem: `a frame that does not decode (${error instanceof Error ? error.name : typeof error})` };
+  }
+}
+
 const FROM_WORKER_PLAIN = ['ready', 'fatal', 'pong'] as const;
 const FROM_WORKER_ABOUT_TASK = ['started', 'done', 'failed'] as const;
 const TO_WORKER_PLAIN = ['init', 'release', 'ping', 'stop'] as const;
@@ -141,9 +168,89 @@ function hasKind(message: unknown, plain: readonly string[], aboutTask: readonly
   return plain.includes(t) || (aboutTask.includes(t) && typeof id === 'string');
 }
 
-/** Whether `message` is a well-formed worker message (anything else on the channel is ignored and reported). */
+/** Whether `message` is a well-formed worker message (see {@link fromWorkerProblem}). */
 export function isFromWorker(message: unknown): message is FromWorker {
-  return hasKind(message, FROM_WORKER_PLAIN, FROM_WORKER_ABOUT_TASK);
+  return fromWorkerProblem(message) === undefined;
+}
+
+/**
+ * What is wrong with a message from a worker process, or `undefined` when it is well-formed:
+ * every field the dispatcher reads has the type it expects, and errors are {@link SerializedError}s
+ * with at most {@link MAX_CAUSE_DEPTH} causes. A worker that sends anything else is broken (or not
+ * ours) and is replaced; its message is never acted on.
+ */
+export function fromWorkerProblem(message: unknown): string | undefined {
+  if (!hasKind(message, FROM_WORKER_PLAIN, FROM_WORKER_ABOUT_TASK)) return 'not a worker message (no known kind "t", or no task id)';
+  const m = message as Record<string, unknown>;
+  switch (m['t'] as FromWorker['t']) {
+    case 'ready':
+      return isPidOrNull(m['browserPid']) ? undefined : 'ready: browserPid is not a pid or null';
+    case 'fatal':
+    case 'failed': {
+      const problem = serializedErrorProblem(m['error']);
+      return problem === undefined ? undefined : `${String(m['t'])}: error ${problem}`;
+    }
+    case 'started':
+      return Number.isSafeInteger(m['attempt']) && (m['attempt'] as number) >= 1 ? undefined : 'started: attempt is not a positive integer';
+    case 'done':
+      return undefined;
+    case 'pong': {
+      if (!Number.isSafeInteger(m['seq'])) return 'pong: seq is not an integer';
+      const problem = healthProblem(m['health']);
+      return problem === undefined ? undefined : `pong: health ${problem}`;
+    }
+  }
+}
+
+function isPidOrNull(value: unknown): boolean {
+  return value === null || (Number.isSafeInteger(value) && (value as number) > 0);
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+const SHORT_TEXT = 4096;
+const LONG_TEXT = 64 * 1024;
+
+function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max;
+}
+
+/** What is wrong with a worker's health report, or `undefined`. */
+function healthProblem(health: unknown): string | undefined {
+  if (typeof health !== 'object' || health === null) return 'is not an object';
+  const h = health as Record<string, unknown>;
+  if (!isText(h['state'], 64)) return 'state is not a short string';
+  if (!isCount(h['restarts']) || !isCount(h['inFlight']) || !isCount(h['queueDepth'])) return 'restarts, inFlight or queueDepth is not a count';
+  if (!isPidOrNull(h['browserPid'])) return 'browserPid is not a pid or null';
+  for (const key of ['recycles', 'lanes', 'lanesBusy'] as const) if (h[key] !== undefined && !isCount(h[key])) return `${key} is not a count`;
+  if (h['uptimeMs'] !== undefined && !(typeof h['uptimeMs'] === 'number' && h['uptimeMs'] >= 0)) return 'uptimeMs is not a duration';
+  const fault = h['lastFault'];
+  if (fault !== undefined && fault !== null) {
+    if (typeof fault !== 'object') return 'lastFault is not an object or null';
+    const f = fault as Record<string, unknown>;
+    if (!isText(f['kind'], 64) || !isText(f['reason'], SHORT_TEXT) || !(typeof f['agoMs'] === 'number' && f['agoMs'] >= 0)) return 'lastFault has a wrong kind, reason or agoMs';
+  }
+  return undefined;
+}
+
+/** What is wrong with an error as data, or `undefined` (causes are checked to {@link MAX_CAUSE_DEPTH}, none deeper is allowed). */
+export function serializedErrorProblem(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null) return 'is not an object';
+  const e = error as Record<string, unknown>;
+  if (!isText(e['name'], 256) || !isText(e['code'], 64) || !isText(e['message'], LONG_TEXT)) return 'has no name, code or message of the right type and size';
+  const details = e['details'];
+  if (details !== undefined) {
+    if (typeof details !== 'object' || details === null || Array.isArray(details)) return 'has details that are not an object';
+    const values = Object.values(details);
+    if (values.length > 64) return 'has more than 64 details';
+    if (!values.every((v) => v === null || typeof v === 'boolean' || typeof v === 'number' || isText(v, SHORT_TEXT))) return 'has a detail that is not a short plain value';
+  }
+  if (e['cause'] === undefined) return undefined;
+  if (depth >= MAX_CAUSE_DEPTH) return `has causes more than ${MAX_CAUSE_DEPTH} deep`;
+  const problem = serializedErrorProblem(e['cause'], depth + 1);
+  return problem === undefined ? undefined : `cause ${problem}`;
 }
 
 export function isToWorker(message: unknown): message is ToWorker {

@@ -27,7 +27,7 @@ import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, isFromWorker } from './codec.js';
+import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, frame, fromWorkerProblem, unframe } from './codec.js';
 
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
   /** Its name in task ids, logs, metrics and the status page (1–64 letters, digits, `.`, `_`, `-`). Default `dispatcher-N`. */
@@ -138,6 +138,9 @@ interface HandleState {
   released: boolean;
   /** Tasks not answered yet: the worker's lane is given back once they are. */
   open: number;
+  /** The URL of the handle's page (its last successful Navigate), and the worker process it is loaded in. */
+  url: string | undefined;
+  pageIn: { readonly worker: WorkerRecord; readonly incarnation: number } | undefined;
 }
 
 interface Entry {
@@ -344,7 +347,7 @@ export class WorkDispatcher {
   /** A handle whose tasks run in order on one lane of one worker; release it when done. */
   lane(options: { priority?: number } = {}): DispatchLaneHandle {
     const priority = handlePriority(options.priority, this.#defaults.defaultPriority);
-    const state: HandleState = { id: `${this.#id}/lane-${++this.#handleSeq}`, priority, worker: undefined, released: false, open: 0 };
+    const state: HandleState = { id: `${this.#id}/lane-${++this.#handleSeq}`, priority, worker: undefined, released: false, open: 0, url: undefined, pageIn: undefined };
     return {
       id: state.id,
       get worker() {
@@ -607,10 +610,16 @@ export class WorkDispatcher {
 
   #dispatch(w: WorkerRecord, entry: Entry): void {
     if (entry.sessionKey !== undefined && !this.#sessions.has(entry.sessionKey)) this.#sessions.set(entry.sessionKey, w);
-    if (entry.handle && !entry.handle.worker) {
-      entry.handle.worker = w;
-      w.handles.add(entry.handle);
+    const handle = entry.handle;
+    if (handle && handle.worker !== w) {
+      // Its first task, or its worker was given up: the handle moves here for good.
+      handle.worker?.handles.delete(handle);
+      handle.worker = w;
+      w.handles.add(handle);
     }
+    // A handle whose page lived in a worker process that is gone continues its sequence here on
+    // that page: the worker reloads it before the handle's next task that reads the page.
+    const resumeUrl = handle?.url !== undefined && (handle.pageIn?.worker !== w || handle.pageIn.incarnation !== w.incarnation) ? handle.url : undefined;
     entry.phase = 'sent';
     entry.sentAt = this.#clock.now();
     entry.worker = w;
@@ -627,7 +636,8 @@ export class WorkDispatcher {
       priority: entry.priority,
       timeoutMs: Math.max(1, entry.deadlineAt - this.#clock.now()),
       ...(entry.restoreUrl === undefined ? {} : { restoreUrl: entry.restoreUrl }),
-      ...(entry.handle ? { handle: entry.handle.id } : {}),
+      ...(handle ? { handle: handle.id } : {}),
+      ...(resumeUrl === undefined ? {} : { resumeUrl }),
       ...(reportStart ? { reportStart: true } : {}),
     });
   }
@@ -651,18 +661,25 @@ export class WorkDispatcher {
     const args = this.#options.driverModule === undefined ? [] : [this.#options.driverModule];
     let child: ChildProcess;
     try {
-      child = fork(this.#entry, args, { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#options.env ?? process.env });
+      child = fork(this.#entry, args, { serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#options.env ?? process.env });
     } catch (error) {
       this.#workerGone(w, `could not start: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     w.child = child;
-    w.sender = new OrderedSender<ToWorker>((message, written) => (child.connected ? child.send(message, undefined, {}, written) : true));
+    w.sender = new OrderedSender<ToWorker>((message, written) => (child.connected ? child.send(frame(message), undefined, {}, written) : true));
     w.pid = child.pid ?? null;
     if (w.pid !== null) this.#workerPids.add(w.pid);
     const incarnation = w.incarnation;
-    child.on('message', (message: unknown) => {
-      if (w.child === child && isFromWorker(message)) this.#onMessage(w, message);
+    child.on('message', (raw: unknown) => {
+      // Nothing from a process being killed is acted on: its exit answers or re-places its tasks.
+      if (w.child !== child || w.killReason !== undefined) return;
+      const decoded = unframe(raw);
+      const problem = 'problem' in decoded ? decoded.problem : fromWorkerProblem(decoded.message);
+      // A worker that sends what no worker of ours sends is broken: it is replaced, and its tasks
+      // are handled as for any lost worker. Its message is never acted on.
+      if (problem === undefined) this.#onMessage(w, (decoded as { message: FromWorker }).message);
+      else this.#killWorker(w, `sent a malformed message (${problem})`);
     });
     child.on('error', () => undefined); // the exit event follows
     child.on('exit', (code, signal) => {
@@ -711,6 +728,11 @@ export class WorkDispatcher {
         if (message.t === 'done') {
           w.tasksThisIncarnation++;
           w.tasksServed++;
+          if (entry.handle && entry.raw.type === 'Navigate') {
+            const url = (message.value as { url?: unknown } | undefined)?.url;
+            entry.handle.url = typeof url === 'string' ? url : entry.raw.url;
+            entry.handle.pageIn = { worker: w, incarnation: w.incarnation };
+          }
           this.#answer(entry, decodeValue(message.value), undefined);
         } else {
           this.#answer(entry, undefined, deserializeError(message.error));

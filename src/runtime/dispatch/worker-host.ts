@@ -1,11 +1,11 @@
-import { serializeError } from '../../errors.js';
+import { ResultNotSerializableError, serializeError } from '../../errors.js';
 import type { SessionSupervisor } from '../supervisor/session-supervisor.js';
 import type { LaneHandle } from '../supervisor/supervisor-types.js';
-import { type FromWorker, OrderedSender, type TaskMessage, type WorkerConfig, encodeValue, isToWorker } from './codec.js';
+import { type Frame, type FromWorker, OrderedSender, type TaskMessage, type WorkerConfig, encodeValue, frame, isToWorker, unframe } from './codec.js';
 
 /** The worker's end of the IPC channel (a forked child's `process`). */
 export interface ParentChannel {
-  send(message: FromWorker, sendHandle: undefined, options: object, callback: (error: Error | null) => void): boolean;
+  send(message: Frame, sendHandle: undefined, options: object, callback: (error: Error | null) => void): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'disconnect', listener: () => void): unknown;
   readonly connected: boolean;
@@ -25,7 +25,7 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
   const handles = new Map<string, LaneHandle>();
   let leaving = false;
   // A full channel is backpressure: the messages wait in order and go once it drains.
-  const sender = new OrderedSender<FromWorker>((message, written) => (channel.connected ? channel.send(message, undefined, {}, written) : true));
+  const sender = new OrderedSender<FromWorker>((message, written) => (channel.connected ? channel.send(frame(message), undefined, {}, written) : true));
   const send = (message: FromWorker): void => sender.send(message);
 
   const leave = async (code: number, how: 'stop' | 'kill', timeoutMs = 10_000): Promise<void> => {
@@ -52,17 +52,28 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     let answer: Promise<unknown>;
     if (m.handle !== undefined) {
       let handle = handles.get(m.handle);
-      if (!handle) {
-        handle = sup.lane({ priority: m.priority });
-        handles.set(m.handle, handle);
+      try {
+        if (!handle) {
+          handle = sup.lane({ priority: m.priority, ...(m.resumeUrl === undefined ? {} : { resumeUrl: m.resumeUrl }) });
+          handles.set(m.handle, handle);
+        }
+        const { priority: _ignored, ...rest } = options;
+        answer = handle.submit(m.task, rest);
+      } catch (error) {
+        answer = Promise.reject(error);
       }
-      const { priority: _ignored, ...rest } = options;
-      answer = handle.submit(m.task, rest);
     } else {
       answer = sup.submit(m.task, options);
     }
     answer.then(
-      (value) => send({ t: 'done', id: m.id, value: encodeValue(value) }),
+      (value) => {
+        try {
+          send({ t: 'done', id: m.id, value: encodeValue(value) });
+        } catch (error) {
+          // A value the structured clone cannot carry (results are plain data, so only a bug gets here).
+          send({ t: 'failed', id: m.id, error: serializeError(new ResultNotSerializableError(`The result of task ${m.id} (${m.task.type}) could not be sent to the dispatcher`, { cause: error })) });
+        }
+      },
       (error: unknown) => send({ t: 'failed', id: m.id, error: serializeError(error) }),
     ).finally(() => {
       running.delete(m.id);
@@ -70,8 +81,11 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     });
   };
 
-  channel.on('message', (message: unknown) => {
-    if (!isToWorker(message) || leaving) return;
+  channel.on('message', (raw: unknown) => {
+    const decoded = unframe(raw);
+    if (!('message' in decoded) || leaving) return;
+    const message = decoded.message;
+    if (!isToWorker(message)) return;
     switch (message.t) {
       case 'init': {
         if (supervisor) return;
