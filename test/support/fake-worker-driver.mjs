@@ -1,6 +1,7 @@
 // A driver module for dispatcher workers in tests: the Fake browser (from the built package)
 // serving a small site in memory. `createDriver` is what a worker calls for each browser.
 import { existsSync, writeFileSync } from 'node:fs';
+import { Buffer } from 'node:buffer';
 import { serialize } from 'node:v8';
 import { FakeDriver } from '../../dist/testing.js';
 

@@ -138,7 +138,8 @@ describe('dispatcher codec: what a broken worker may send is named, never acted 
   it('a frame that is not one, or does not decode, is a problem, not a throw', () => {
     expect(unframe(null)).toEqual({ problem: 'not a frame (no packed message)' });
     expect(unframe({ m: 5 })).toEqual({ problem: 'not a frame (no packed message)' });
-    expect(unframe({ m: Buffer.from('junk').toString('base64') })).toMatchObject({ problem: expect.stringMatching(/^a frame that does not decode/) });
+    const garbled = unframe({ m: Buffer.from('junk').toString('base64') });
+    expect('problem' in garbled && garbled.problem).toMatch(/^a frame that does not decode/);
   });
 
   it('the error deserializer never follows "__proto__" as a code, and cuts a cause chain at the depth the serializer writes', () => {
