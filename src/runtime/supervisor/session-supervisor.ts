@@ -56,6 +56,10 @@ interface Entry {
   readonly handle: HandleState<Entry> | undefined;
   phase: Phase;
   attempts: number;
+  /** Runs ended by a crash that may have been the task's own doing (see `#afterCrash`). */
+  blamedRuns: number;
+  /** Whether the current run started alone on a browser that had answered nothing yet. */
+  alone: boolean;
   ticket: Ticket<Entry> | undefined;
   deadline: Deadline | undefined;
   onAbort: (() => void) | undefined;
@@ -63,6 +67,8 @@ interface Entry {
   crash: ActorCrashedError | undefined;
 }
 
+/** Runs of an idempotent task in all, crashes it cannot have caused included, as a multiple of maxAttempts. */
+const COLLATERAL_RUNS_FACTOR = 4;
 /** Tasks that read or act on the page a sequence is on (the others work on the session, which a restore brings back). */
 const PAGE_BOUND: ReadonlySet<string> = new Set(['ExecuteJS', 'Screenshot', 'CurrentUrl']);
 const FATAL_LAUNCH_CODES = new Set(['ERR_BROWSER_NOT_FOUND', 'ERR_INVALID_OPTION']);
@@ -360,6 +366,8 @@ export class SessionSupervisor {
         handle,
         phase: 'queued',
         attempts: 0,
+        blamedRuns: 0,
+        alone: false,
         ticket: undefined,
         deadline: undefined,
         onAbort: undefined,
@@ -503,6 +511,7 @@ export class SessionSupervisor {
     }
     if (entry.phase === 'running') {
       entry.attempts++;
+      entry.alone = generation === this.#generation && this.#tasksOnBrowser === 0 && this.#lanes.every((l) => l === lane || l.running === undefined);
       const forward = new AbortController();
       entry.forward = forward;
       if (this.#events.hasListeners('task:start')) {
@@ -640,13 +649,20 @@ export class SessionSupervisor {
     const maybeExecuted = error.details['maybeExecuted'] !== false;
     const maxAttempts = this.#settings.maxAttempts;
     if (!maybeExecuted) entry.attempts--; // it never ran: not an attempt
-    if (!maybeExecuted || (isIdempotent(entry.valid) && entry.attempts < maxAttempts)) {
+    // Only a crash the task may have caused counts toward maxAttempts: one that ended a run that
+    // started alone on a browser that had answered nothing yet. A browser that served other work,
+    // or ran other tasks beside this one, died of something else as likely as of this task (a
+    // kill, memory): such runs are bounded apart, by a wider limit, so that a browser killed
+    // again and again from outside does not cost its bystanders their answers.
+    if (maybeExecuted && entry.alone) entry.blamedRuns++;
+    const mayRunAgain = isIdempotent(entry.valid) && entry.blamedRuns < maxAttempts && entry.attempts < maxAttempts * COLLATERAL_RUNS_FACTOR;
+    if (!maybeExecuted || mayRunAgain) {
       entry.phase = 'queued';
       this.#requeue(entry);
       return;
     }
     const crash = new ActorCrashedError(
-      `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${this.id}, attempt ${entry.attempts}${isIdempotent(entry.valid) ? ` of ${maxAttempts}` : ', not idempotent'}); it may have taken effect`,
+      `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${this.id}, ${isIdempotent(entry.valid) ? `run ${entry.attempts}; ${entry.blamedRuns} of its runs ended alone on a fresh browser (maxAttempts ${maxAttempts})` : `attempt ${entry.attempts}, not idempotent`}); it may have taken effect`,
       { cause: error, details: { taskId: entry.id, maybeExecuted: true, idempotent: isIdempotent(entry.valid), attempts: entry.attempts } },
     );
     if (entry.compensate) {

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:chaos` — the chaos target, run the way a user would write it: default options
+ * (only the restart limit raised, since the killing is this benchmark's own), N reference-site
+ * person pages, each a lane handle's Navigate then a read of the page, on 2 lanes of one
+ * supervised browser and on 2 dispatcher workers, while the serving Chromium is SIGKILLed (its
+ * whole process group) every K ms. Per side and interval: pages answered right, failed (by error
+ * code), read from a page that was not theirs (a blank tab reads as no name), page loads at the
+ * site beyond one per page, kills, wall time, and browser processes and directories left behind.
+ * Flags: `--json`, `--pages=N` (default 100), `--kill-every=1000,500` (ms), `--deadline=S` (whole
+ * run per side, default 300), `--sides=lanes,dispatcher`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { browserDirsRoot } from '../drivers/browser-dirs.js';
+import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
+import { processesWithMarker, signalGroup } from '../drivers/process-tree.js';
+import { generateTree } from '../genealogy/synthetic.js';
+import { mapConcurrent } from '../internal/map-concurrent.js';
+import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
+import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { ImportCookies } from '../runtime/tasks/constructors.js';
+import { startTreeSite } from '../site/server.js';
+import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
+import { intFlag, signInOverHttp, stringFlag, textLog } from './report.js';
+
+const args = process.argv.slice(2);
+const asJson = args.includes('--json');
+const pageCount = intFlag(args, 'pages', 100, 1);
+const deadlineMs = intFlag(args, 'deadline', 300, 10) * 1000;
+const killEveryMs = (stringFlag(args, 'kill-every') ?? '1000,500').split(',').map((v) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 100) throw new Error(`--kill-every takes milliseconds of at least 100, got ${v}`);
+  return n;
+});
+const sides = (stringFlag(args, 'sides') ?? 'lanes,dispatcher').split(',') as Side[];
+for (const side of sides) if (side !== 'lanes' && side !== 'dispatcher') throw new Error(`--sides takes lanes and dispatcher, got ${side}`);
+const log = textLog(asJson);
+
+type Side = 'lanes' | 'dispatcher';
+/** The restart limit a crash loop of the benchmark's own making needs; everything else is default. */
+const restartLimit = { maxRestarts: 1000 };
+
+interface ChaosRun {
+  readonly side: Side;
+  readonly killEveryMs: number;
+  readonly pages: number;
+  readonly right: number;
+  readonly failed: Readonly<Record<string, number>>;
+  /** One message per failure code, to see which step failed. */
+  readonly examples: Readonly<Record<string, string>>;
+  /** Answers that were not the page's own content (a blank tab reads as no name). */
+  readonly wrongReads: number;
+  /** Pages still unanswered when the deadline ended the run. */
+  readonly unanswered: number;
+  readonly extraLoads: number;
+  readonly kills: number;
+  readonly wallMs: number;
+  readonly processesLeft: number;
+  readonly entriesLeft: number;
+}
+
+interface Target {
+  readonly visit: (page: PersonPage) => Promise<{ name: string | null }>;
+  /** The pid of a browser that serves now, if any. */
+  victim(): number | null;
+  close(): Promise<void>;
+}
+
+async function lanesTarget(origin: string, sid: string, root: string): Promise<Target> {
+  const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes: 2, restartLimit });
+  await supervisor.startActor();
+  await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
+  return {
+    visit: laneVisitor((fn) => supervisor.withLane(fn), origin),
+    victim: () => (supervisor.health().state === 'healthy' ? (supervisor.browser?.pid ?? null) : null),
+    close: () => supervisor.stop(),
+  };
+}
+
+async function dispatcherTarget(origin: string, sid: string, root: string): Promise<Target> {
+  const d = createWorkDispatcher({ workers: 2, browser: { tmpRoot: root }, supervisor: { restartLimit } });
+  await d.start();
+  await d.broadcast(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
+  let next = 0;
+  return {
+    visit: laneVisitor((fn) => d.withLane(fn), origin),
+    // The workers' browsers in turn, as their last heartbeats name them.
+    victim: () => {
+      const serving = d.stats().workers.filter((w) => w.state === 'ready' && w.health?.state === 'healthy' && w.health.browserPid !== null);
+      return serving[next++ % Math.max(1, serving.length)]?.health?.browserPid ?? null;
+    },
+    close: () => d.stop(),
+  };
+}
+
+async function run(side: Side, killEvery: number, origin: string, sid: string, pages: readonly PersonPage[], served: Map<string, number>): Promise<ChaosRun> {
+  mkdirSync(browserDirsRoot(), { recursive: true });
+  const root = mkdtempSync(join(browserDirsRoot(), 'chaos-'));
+  const target = side === 'lanes' ? await lanesTarget(origin, sid, root) : await dispatcherTarget(origin, sid, root);
+  served.clear();
+  let kills = 0;
+  const killer = setInterval(() => {
+    const pid = target.victim();
+    if (pid !== null && signalGroup(pid, 'SIGKILL')) kills++;
+  }, killEvery);
+  const failed: Record<string, number> = {};
+  const examples: Record<string, string> = {};
+  let right = 0;
+  let wrongReads = 0;
+  let answered = 0;
+  const started = performance.now();
+  const all = mapConcurrent(pages, 2, async (page) => {
+    try {
+      const read = await target.visit(page);
+      if (read.name === page.name) right++;
+      else wrongReads++;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'other';
+      failed[code] = (failed[code] ?? 0) + 1;
+      examples[code] ??= error instanceof Error ? error.message : String(error);
+    }
+    answered++;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+  clearTimeout(timer);
+  const wallMs = performance.now() - started;
+  clearInterval(killer);
+  await target.close();
+  const processesLeft = processesWithMarker(root).filter((p) => p.state !== 'Z').length;
+  const entriesLeft = readdirSync(root).length;
+  rmSync(root, { recursive: true, force: true });
+  const tags = pages.map((p) => new URL(p.path, 'http://x').searchParams.get('task') ?? '');
+  return {
+    side,
+    killEveryMs: killEvery,
+    pages: pages.length,
+    right,
+    failed,
+    examples,
+    wrongReads,
+    unanswered: pages.length - answered,
+    extraLoads: tags.reduce((n, t) => n + Math.max(0, (served.get(t) ?? 0) - 1), 0),
+    kills,
+    wallMs,
+    processesLeft,
+    entriesLeft,
+  };
+}
+
+async function main(): Promise<void> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: 2000, seed: 1 });
+  const served = new Map<string, number>();
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: false,
+    sessionTtlMs: 24 * 3600_000,
+    onServe: (method, url) => {
+      const task = url.searchParams.get('task');
+      if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
+    },
+  });
+  const runs: ChaosRun[] = [];
+  try {
+    const sid = await signInOverHttp(site.origin, 'bench', password);
+    const pages = personPages(tree, pageCount).map((p, i) => ({ ...p, path: `${p.path}?task=${i}` }));
+    log(`chaos: ${pageCount} pages (lane handle: Navigate, then read), 2 lanes or 2 workers, default options (restart limit raised), the serving Chromium SIGKILLed every ${killEveryMs.join(' / ')} ms`);
+    for (const killEvery of killEveryMs) {
+      for (const side of sides) {
+        const r = await run(side, killEvery, site.origin, sid, pages, served);
+        runs.push(r);
+        const failures = Object.entries(r.failed).map(([code, n]) => `${n} ${code}`).join(', ') || 'none';
+        log(
+          `  ${side.padEnd(10)} kill every ${String(killEvery).padStart(4)} ms: ${r.right} of ${r.pages} right, failed: ${failures}, wrong reads ${r.wrongReads}, unanswered ${r.unanswered}; ` +
+            `${r.kills} kills, ${(r.wallMs / 1000).toFixed(1)} s, ${r.extraLoads} extra page loads; left behind: ${r.processesLeft} processes, ${r.entriesLeft} entries`,
+        );
+        for (const [code, message] of Object.entries(r.examples)) log(`    ${code}, for example: ${message}`);
+      }
+    }
+  } finally {
+    await site.close();
+  }
+  if (asJson) process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
+}
+
+await main();
