@@ -4,10 +4,11 @@
  */
 export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOptions, type CreateSessionSupervisorOptions } from './compose.js';
 export { loadConfig, type Config } from './config.js';
-export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './logging.js';
+export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './observability/logging.js';
 export { type BrowserOptions } from './compose.js';
-export { createMetrics, startMetricsServer, type MetricSources, type Metrics, type MetricsServer } from './metrics.js';
-export { createStatusBoard, type ActorStatus, type DispatcherStatus, type StatusBoard, type StatusSnapshot, type WorkerStatus } from './status.js';
+export { createMetrics, type MetricSources, type Metrics } from './observability/metrics.js';
+export { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
+export { createStatusBoard, type ActorStatus, type DispatcherStatus, type StatusBoard, type StatusSnapshot, type WorkerStatus } from './observability/status.js';
 export {
   BrowserActor,
   type ActorState,

@@ -33,8 +33,10 @@ const killEveryMs = (stringFlag(args, 'kill-every') ?? '1000,500').split(',').ma
   if (!Number.isInteger(n) || n < 100) throw new Error(`--kill-every takes milliseconds of at least 100, got ${v}`);
   return n;
 });
-const sides = (stringFlag(args, 'sides') ?? 'lanes,dispatcher').split(',') as Side[];
-for (const side of sides) if (side !== 'lanes' && side !== 'dispatcher') throw new Error(`--sides takes lanes and dispatcher, got ${side}`);
+const sides = (stringFlag(args, 'sides') ?? 'lanes,dispatcher').split(',').map((side): Side => {
+  if (side !== 'lanes' && side !== 'dispatcher') throw new Error(`--sides takes lanes and dispatcher, got ${side}`);
+  return side;
+});
 const log = textLog(asJson);
 
 type Side = 'lanes' | 'dispatcher';
@@ -109,21 +111,30 @@ async function run(side: Side, killEvery: number, origin: string, sid: string, p
   let right = 0;
   let wrongReads = 0;
   let answered = 0;
+  let over = false;
   const started = performance.now();
   const all = mapConcurrent(pages, 2, async (page) => {
+    if (over) return; // the deadline passed: pages not started are not started
+    let outcome: { ok: boolean } | { code: string; message: string };
     try {
       const read = await target.visit(page);
-      if (read.name === page.name) right++;
-      else wrongReads++;
+      outcome = { ok: read.name === page.name };
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'other';
-      failed[code] = (failed[code] ?? 0) + 1;
-      examples[code] ??= error instanceof Error ? error.message : String(error);
+      outcome = { code: (error as { code?: string }).code ?? 'other', message: error instanceof Error ? error.message : String(error) };
     }
+    if (over) return; // answered by the stop after the deadline: counted as unanswered
     answered++;
+    if ('ok' in outcome) {
+      if (outcome.ok) right++;
+      else wrongReads++;
+    } else {
+      failed[outcome.code] = (failed[outcome.code] ?? 0) + 1;
+      examples[outcome.code] ??= outcome.message;
+    }
   });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+  over = true;
   clearTimeout(timer);
   const wallMs = performance.now() - started;
   clearInterval(killer);

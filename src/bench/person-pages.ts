@@ -40,3 +40,12 @@ export function laneVisitor(withLane: WithLane, origin: string): (page: PersonPa
       return lane.submit(read);
     });
 }
+
+/** Visit a page the plainest way: a Navigate, then a read, each submitted on its own (no lane handle). */
+export function plainVisitor(executor: { submit<T extends Task>(task: T): Promise<ResultOf<T>> }, origin: string): (page: PersonPage) => Promise<{ name: string | null; lifespan: string }> {
+  const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
+  return async (page) => {
+    await executor.submit(Navigate(origin + page.path));
+    return executor.submit(read);
+  };
+}

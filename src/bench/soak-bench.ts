@@ -4,7 +4,9 @@
  * N person pages of the reference site (navigate, then read the name and the lifespan) through
  * each side, each side in a child process of its own started with `--expose-gc`, so that its
  * Node heap is measured alone (the site runs in this process):
- *  - `ours`: a SessionSupervisor with its defaults (1 lane, recycling on);
+ *  - `ours`: a SessionSupervisor with its defaults (1 lane, recycling on), each page a lane handle's Navigate and read;
+ *  - `plain`: the same, each page a plain `submit(Navigate)` then `submit(read)`, no lane handle
+ *    (a recycle between the two must not show: the read reopens the page);
  *  - `ours-no-recycle`: the same with recycling turned off (what the defaults prevent);
  *  - `lanes`: a SessionSupervisor with 2 lanes, two callers;
  *  - `playwright`: plain Playwright doing the same calls on one page of one browser.
@@ -29,7 +31,7 @@ import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';
 import { startTreeSite } from '../site/server.js';
 import { readInPage } from './peers-common.js';
-import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
+import { type PersonPage, laneVisitor, personPages, plainVisitor } from './person-pages.js';
 import { benchProgress, descendantsRss, intFlag, machineInfo, machineLine, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 import { runChildBench } from './run-child.js';
@@ -37,7 +39,7 @@ import { runChildBench } from './run-child.js';
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const log = textLog(asJson);
-const SIDES = ['ours', 'ours-no-recycle', 'lanes', 'playwright'] as const;
+const SIDES = ['ours', 'plain', 'ours-no-recycle', 'lanes', 'playwright'] as const;
 type Side = (typeof SIDES)[number];
 
 export interface SoakSample {
@@ -168,7 +170,8 @@ async function runChild(side: Side): Promise<void> {
       try {
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
-        run = { ...(await soak(side, pages, every, lanes, laneVisitor((fn) => supervisor.withLane(fn), origin), () => supervisor.health().recycles)), recycleMs, snapshots: supervisor.health().snapshots };
+        const visit = side === 'plain' ? plainVisitor(supervisor, origin) : laneVisitor((fn) => supervisor.withLane(fn), origin);
+        run = { ...(await soak(side, pages, every, lanes, visit, () => supervisor.health().recycles)), recycleMs, snapshots: supervisor.health().snapshots };
       } finally {
         await supervisor.stop();
       }
@@ -273,7 +276,7 @@ function timeRatioTo(run: SoakRun, pw: SoakRun | undefined): number | undefined 
 export function soakGoals(runs: readonly SoakRun[], summaries: Readonly<Record<string, ReturnType<typeof summarise>>>): SoakGoals[] {
   const pw = baseline(runs);
   return runs
-    .filter((r) => (r.side === 'ours' || r.side === 'lanes') && clean(r))
+    .filter((r) => (r.side === 'ours' || r.side === 'plain' || r.side === 'lanes') && clean(r))
     .map((r) => {
       const sum = summaries[r.side] ?? summarise(r);
       const heapHalfRangeMb = round1((sum.heapMb.max - sum.heapMb.min) / 2);

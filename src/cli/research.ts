@@ -13,8 +13,9 @@ import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { randomUUID } from 'node:crypto';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
-import { type Metrics, type MetricsServer, createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
+import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
+import { type Metrics, createMetrics, metricsPortFrom } from '../observability/metrics.js';
+import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
 import { readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
@@ -360,8 +361,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       }
       if (o.workers === undefined && o.redis === undefined) {
         supervisor = createSessionSupervisor({ env: siteEnv });
-        logEvents(log, { supervisor });
-        metrics?.watch({ supervisors: [supervisor] });
+        logEvents(log, { executors: [supervisor] });
+        metrics?.watch({ executors: [supervisor] });
         supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
         supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
         const s = new SessionManager({ config, supervisor, log });
@@ -373,15 +374,12 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         const count = o.workers ?? 1;
         let d: ReturnType<typeof createRedisDispatcher> | ReturnType<typeof createWorkDispatcher>;
         if (o.redis !== undefined) {
-          const redis = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
-          logEvents(log, { redis });
-          d = redis;
+          d = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
         } else {
-          const local = createWorkDispatcher({ workers: count, env: siteEnv });
-          logEvents(log, { dispatcher: local });
-          metrics?.watch({ dispatcher: local });
-          d = local;
+          d = createWorkDispatcher({ workers: count, env: siteEnv });
         }
+        logEvents(log, { executors: [d] });
+        metrics?.watch({ executors: [d] });
         dispatcher = d;
         const limiter = new RateLimiter({ ...config.rateLimit });
         const runId = randomUUID().slice(0, 8);

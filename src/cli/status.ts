@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { printable } from '../internal/printable.js';
-import type { FaultStatus, RunningTask, StatusSnapshot } from '../status.js';
+import type { FaultStatus, QueueStatus, RunningTask, StatusSnapshot } from '../observability/status.js';
 
 export const STATUS_HELP = `Usage:
   browser-actor status --port <n> [--watch] [--interval <s>]
@@ -140,7 +140,17 @@ export function renderStatus(s: StatusSnapshot, base: string): string {
       ),
     );
   }
-  if (s.actors.length === 0 && s.dispatchers.length === 0) out.push('', 'Nothing to show yet: the job has not started a browser or a dispatcher.');
+  const queues: readonly QueueStatus[] = Array.isArray(s.queues) ? s.queues : []; // absent from jobs of an earlier version
+  if (queues.length > 0) {
+    out.push(
+      '',
+      table(
+        ['QUEUE', 'STATE', 'WAITING FOR ANSWERS', 'TASKS/MIN', 'LAST FAULT'],
+        queues.map((q) => [q.id, q.state, String(q.inFlight), String(q.throughput.lastMinute), q.lastFault ? `${q.lastFault.kind}: ${q.lastFault.reason}` : '']).map((r) => r.map(cell)),
+      ),
+    );
+  }
+  if (s.actors.length === 0 && s.dispatchers.length === 0 && queues.length === 0) out.push('', 'Nothing to show yet: the job has not started a browser or a dispatcher.');
   return `${out.join('\n')}\n`;
 }
 

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../logging.js';
-import { createMetrics, metricsPortFrom, startMetricsServer } from '../metrics.js';
+import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
+import { createMetrics, metricsPortFrom } from '../observability/metrics.js';
+import { startMetricsServer } from '../observability/metrics-server.js';
 import { redactUrl } from '../internal/redact.js';
 import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 
@@ -78,9 +79,9 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
   Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
-  logEvents(createLogger({ level: o.logLevel }), { dispatcher: host.dispatcher });
+  logEvents(createLogger({ level: o.logLevel }), { executors: [host.dispatcher] });
   const metrics = o.metricsPort === undefined ? undefined : createMetrics();
-  metrics?.watch({ dispatcher: host.dispatcher });
+  metrics?.watch({ executors: [host.dispatcher] });
   const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
   if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);

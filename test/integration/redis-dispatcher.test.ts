@@ -9,7 +9,8 @@ import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../../src/runtime/t
 import { type RedisServer, freePort, startRedisServer } from '../support/redis-server.js';
 import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
 import { textSink } from '../support/text-sink.js';
-import { createLogger, logEvents } from '../../src/logging.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { createLogger, logEvents } from '../../src/observability/logging.js';
 
 /**
  * The Redis dispatcher's own logic on a real redis-server, with worker hosts whose workers drive
@@ -96,7 +97,10 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     const h = await host('values');
     const d = dispatcher({ queue: 'values' });
     const sink = textSink();
-    const off = logEvents(createLogger({ level: 'debug', destination: sink.stream, pretty: false }), { redis: d });
+    const off = logEvents(createLogger({ level: 'debug', destination: sink.stream, pretty: false }), { executors: [d] });
+    // The submitting side has the same metrics and status as the other executors.
+    const metrics = createMetrics();
+    metrics.watch({ executors: [d] });
     const png = await d.submit(Screenshot());
     expect(png).toBeInstanceOf(Uint8Array);
     expect([...png.slice(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
@@ -105,6 +109,13 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     expect(error).toBeInstanceOf(ScriptError);
     expect((error as ScriptError).message).toMatch(/boom/);
     off();
+    const text = await metrics.text();
+    expect(text).toContain(`browser_actor_tasks_total{executor="${d.id}",type="ExecuteJS",outcome="ERR_SCRIPT"} 1`);
+    expect(text).toContain(`browser_actor_tasks_total{executor="${d.id}",type="Screenshot",outcome="ok"} 1`);
+    expect(text).toContain(`browser_actor_dispatcher_tasks_total{executor="${d.id}",worker="${h.id}",outcome="ok"} 2`);
+    const queue = metrics.status().queues[0];
+    expect(queue).toMatchObject({ id: d.id, kind: 'redis', state: 'healthy', inFlight: 0, throughput: { lastMinute: 3, failedLastMinute: 1 } });
+    metrics.close();
     const records = sink.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.map((r) => [r['msg'], r['ok'], r['host'], r['errorCode']])).toEqual([
       ['task ended', true, h.id, undefined],

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { PlaywrightDriver } from '../../src/drivers/playwright/playwright-driver.js';
 import { isAlive, signalProcess, waitFor } from '../../src/drivers/process-tree.js';
-import { type Metrics, type MetricsServer, createMetrics, startMetricsServer } from '../../src/metrics.js';
+import { type Metrics, createMetrics } from '../../src/observability/metrics.js';
+import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.js';
 import { type WorkDispatcher, createWorkDispatcher } from '../../src/runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   supervisor = new SessionSupervisor({ id: 'research', lanes: 2, driver: () => new PlaywrightDriver({ tmpRoot: root }), backoff: { baseMs: 50 } });
   dispatcher = createWorkDispatcher({ id: 'pool', workers: 2, driverModule, backoff: { baseMs: 50 }, heartbeat: { intervalMs: 200, timeoutMs: 3000 } });
   metrics = createMetrics();
-  metrics.watch({ supervisors: [supervisor], dispatcher });
+  metrics.watch({ executors: [supervisor, dispatcher] });
   endpoint = await startMetricsServer(metrics, { port: 0 });
   await Promise.all([supervisor.startActor(), dispatcher.start()]);
   ({ browser: viewer, close: closeViewer } = await launchViewer());

@@ -5,7 +5,7 @@ import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { newTotpSecret } from '../../src/internal/totp.js';
-import { createLogger, logEvents } from '../../src/logging.js';
+import { createLogger, logEvents } from '../../src/observability/logging.js';
 import { ExportCookies, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { loadSessionConfig } from '../../src/session/session-config.js';
 import { SessionManager } from '../../src/session/session-manager.js';
@@ -40,7 +40,7 @@ describe('logging at trace level', () => {
     const sink = textSink();
     const log = createLogger({ level: 'trace', destination: sink.stream, pretty: false });
     const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
-    const off = logEvents(log, { supervisor });
+    const off = logEvents(log, { executors: [supervisor] });
     const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
     const session = new SessionManager({ config, supervisor, log });
     let cookieValues: string[] = [];

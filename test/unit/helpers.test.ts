@@ -9,7 +9,7 @@ import { findChromedriver, findChromium } from '../../src/drivers/find-chromium.
 import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactDeep, redactText, redactUrl } from '../../src/internal/redact.js';
-import { createLogger, parseLogLevel } from '../../src/logging.js';
+import { createLogger, parseLogLevel } from '../../src/observability/logging.js';
 import { toNetscape } from '../../src/runtime/tasks/cookie-formats.js';
 import { within } from '../../src/internal/clock.js';
 import { createDeferred } from '../../src/internal/deferred.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { ConfigError } from '../../src/errors.js';
-import { createMetrics, startMetricsServer } from '../../src/metrics.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { startMetricsServer } from '../../src/observability/metrics-server.js';
 import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import type { SessionStats } from '../../src/session/session-manager.js';
@@ -27,7 +28,7 @@ describe('metrics on an opt-in loopback endpoint', () => {
     const stats = (): SessionStats => ({ ...({} as SessionStats), probesCoalesced: 0, navigationsSkipped: 3, signIns: 1, apiRequests: 9, ...session });
     const cache = { hits: 4, misses: 2 };
     const metrics = createMetrics();
-    metrics.watch({ supervisors: [supervisor], sessions: [{ stats }], cache });
+    metrics.watch({ executors: [supervisor], sessions: [{ stats }], cache });
     const server = await startMetricsServer(metrics, { port: 0 });
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -38,7 +39,7 @@ describe('metrics on an opt-in loopback endpoint', () => {
         return res.text();
       };
       const before = await scrape();
-      expect(sample(before, 'browser_actor_tasks_total', '{supervisor="sup",type="ExecuteJS",outcome="ok"}')).toBeUndefined();
+      expect(sample(before, 'browser_actor_tasks_total', '{executor="sup",type="ExecuteJS",outcome="ok"}')).toBeUndefined();
       expect(sample(before, 'browser_actor_auth_checks')).toBe(2);
 
       await supervisor.startActor();
@@ -52,11 +53,11 @@ describe('metrics on an opt-in loopback endpoint', () => {
       await supervisor.submit(ExecuteJS('return 3', [], { idempotent: true }));
 
       const after = await scrape();
-      expect(sample(after, 'browser_actor_tasks_total', '{supervisor="sup",type="ExecuteJS",outcome="ok"}')).toBe(3);
-      expect(sample(after, 'browser_actor_tasks_total', '{supervisor="sup",type="ExecuteJS",outcome="ERR_SCRIPT"}')).toBe(1);
-      expect(sample(after, 'browser_actor_tasks_total', '{supervisor="sup",type="Navigate",outcome="ok"}')).toBe(1);
+      expect(sample(after, 'browser_actor_tasks_total', '{executor="sup",type="ExecuteJS",outcome="ok"}')).toBe(3);
+      expect(sample(after, 'browser_actor_tasks_total', '{executor="sup",type="ExecuteJS",outcome="ERR_SCRIPT"}')).toBe(1);
+      expect(sample(after, 'browser_actor_tasks_total', '{executor="sup",type="Navigate",outcome="ok"}')).toBe(1);
       expect(sample(after, 'browser_actor_task_duration_seconds_count', '{type="ExecuteJS"}')).toBe(4);
-      expect(sample(after, 'browser_actor_restarts_total', '{supervisor="sup",planned="false"}')).toBe(1);
+      expect(sample(after, 'browser_actor_restarts_total', '{executor="sup",planned="false"}')).toBe(1);
       expect(sample(after, 'browser_actor_queue_depth', '{owner="sup",priority="all"}')).toBe(0);
       expect(sample(after, 'browser_actor_auth_checks')).toBe(3);
       expect(sample(after, 'browser_actor_rate_limit_wait_seconds')).toBe(1.5);

@@ -3,10 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseStatusArgs, renderStatus } from '../../src/cli/status.js';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { ConfigError } from '../../src/errors.js';
-import { type MetricsServer, createMetrics, startMetricsServer } from '../../src/metrics.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.js';
 import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
-import type { StatusSnapshot } from '../../src/status.js';
+import type { StatusSnapshot } from '../../src/observability/status.js';
 import { fixtureSite } from '../support/fixture-site.js';
 
 /**
@@ -26,7 +27,7 @@ async function job(recycle?: { maxNavigations: number }): Promise<{ supervisor: 
   let fake: FakeDriver | undefined;
   const supervisor = new SessionSupervisor({ id: 'sup', lanes: 2, driver: () => (fake = new FakeDriver({ sites: { [origin]: fixtureSite } })), backoff: { baseMs: 1, maxMs: 5 }, ...(recycle ? { recycle } : {}) });
   const metrics = createMetrics();
-  metrics.watch({ supervisors: [supervisor] });
+  metrics.watch({ executors: [supervisor] });
   const server = await startMetricsServer(metrics, { port: 0 });
   cleanups.push(async () => {
     metrics.close();

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, ActorStoppedError, InvalidTaskError, MailboxFullError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
+import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
 import { type SubmitDefaults, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
-import type { ResultOf, Task } from '../tasks/types.js';
+import type { ResultOf, Task, TaskType } from '../tasks/types.js';
+import type { ExecutorCapabilities, ExecutorEvent, ExecutorHealth, TaskExecutor } from '../executor.js';
 import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type QueueJobData, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
 import {
@@ -23,7 +25,7 @@ import {
   registryKeys,
   type RegistryKeys,
 } from './redis-shared.js';
-import { type DispatchSubmitOptions, checkPlacementOptions } from './work-dispatcher.js';
+import { type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
 
 export interface RedisWorkDispatcherOptions {
   /** `redis://host:port[/db]` of the Redis the worker hosts consume from. */
@@ -48,11 +50,15 @@ export interface RedisWorkDispatcherOptions {
   readonly pollMs?: number;
   /** How long a finished job (and so its idempotency key) is kept in Redis. Default 3 600 000 ms (1 h). */
   readonly keepFinishedMs?: number;
+  /** Its name in task ids, logs, metrics and the status page. Default `redis-dispatcher-<random>`. */
+  readonly id?: string;
+  /** Time for deadlines, polling and stop's wait. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface RedisDispatcherEvents {
-  /** `host`: the worker host that answered (null when none did, e.g. a timeout). */
-  'task:end': { readonly taskId: string; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string };
+  /** `host`: the worker host that answered (null when none did, e.g. a timeout); `attempts`: runs BullMQ started. */
+  'task:end': { readonly taskId: string; readonly type: TaskType; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
   /** A session's host is gone: its waiting tasks were moved to another host. */
   'session:moved': { readonly from: string; readonly to: string; readonly tasks: number };
 }
@@ -68,6 +74,14 @@ export interface RedisDispatcherStats {
   readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number; readonly active: number }[];
 }
 
+const REDIS_CAPABILITIES: ExecutorCapabilities = Object.freeze({
+  laneHandles: false,
+  overflow: Object.freeze(['reject'] as const),
+  sessionKeys: true,
+  taskStart: false,
+  killsBrowsers: false,
+});
+
 /** A session's binding to its host lives this long after its last task. */
 const SESSION_BINDING_MS = 24 * 3_600_000;
 
@@ -80,7 +94,8 @@ interface Pending {
   host: string | undefined;
   readonly data: QueueJobData;
   readonly result: Deferred<unknown>;
-  readonly deadline: NodeJS.Timeout;
+  readonly deadline: TimerHandle;
+  readonly submittedAt: number;
   lastCheck: number;
   checking: boolean;
 }
@@ -93,7 +108,10 @@ interface Pending {
  * fail with `ERR_ACTOR_CRASHED` and `details.maybeExecuted: true`. Tasks with a session key run
  * on the host their session is bound to.
  */
-export class RedisWorkDispatcher {
+export class RedisWorkDispatcher implements TaskExecutor {
+  readonly kind = 'redis' as const;
+  readonly capabilities: ExecutorCapabilities = REDIS_CAPABILITIES;
+  readonly #clock: Clock;
   readonly #url: string;
   readonly #queueName: string;
   readonly #prefix: string;
@@ -110,11 +128,17 @@ export class RedisWorkDispatcher {
   readonly #queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<void> }>();
   readonly #events = new TypedEmitter<RedisDispatcherEvents>();
   #redis: Redis | undefined;
-  #poll: NodeJS.Timeout | undefined;
+  #poll: TimerHandle | undefined;
   #state: 'running' | 'stopping' | 'stopped' = 'running';
-  readonly #id = `redis-dispatcher-${randomUUID().slice(0, 8)}`;
+  readonly #id: string;
+  #lastFault: { readonly kind: string; readonly reason: string } | null = null;
 
   constructor(options: RedisWorkDispatcherOptions) {
+    if (options.id !== undefined && (typeof options.id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(options.id))) {
+      throw new InvalidOptionError(`id must be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(String(options.id).slice(0, 80))}`);
+    }
+    this.#id = options.id ?? `redis-dispatcher-${randomUUID().slice(0, 8)}`;
+    this.#clock = options.clock ?? systemClock;
     this.#url = checkRedisUrl(options.redis);
     this.#queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -191,8 +215,9 @@ export class RedisWorkDispatcher {
       host,
       data,
       result,
-      deadline: setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${valid.type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type: valid.type } })), parsed.timeoutMs),
-      lastCheck: Date.now(),
+      deadline: this.#clock.setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${valid.type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type: valid.type } })), parsed.timeoutMs),
+      submittedAt: this.#clock.now(),
+      lastCheck: this.#clock.now(),
       checking: false,
     };
     this.#pending.set(jobId, entry);
@@ -294,7 +319,7 @@ export class RedisWorkDispatcher {
   async #check(entry: Pending): Promise<void> {
     if (entry.checking || this.#pending.get(entry.jobId) !== entry) return;
     entry.checking = true;
-    entry.lastCheck = Date.now();
+    entry.lastCheck = this.#clock.now();
     try {
       const { queue } = await this.#queueFor(entry.queue);
       const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined;
@@ -303,14 +328,15 @@ export class RedisWorkDispatcher {
       if (state === 'completed') {
         const outcome = unpackFromQueue(job.returnvalue) as WireOutcome;
         const { value, error } = decodeOutcome(outcome);
-        this.#settle(entry, value, error, job.processedBy);
+        this.#settle(entry, value, error, job.processedBy, job.attemptsStarted);
       } else if (state === 'failed') {
-        this.#settle(entry, undefined, failedError(entry, job), job.processedBy);
+        this.#settle(entry, undefined, failedError(entry, job), job.processedBy, job.attemptsStarted);
       } else if (entry.host !== undefined) {
         await this.#rescueFromDeadHost(entry, job, state);
       }
-    } catch {
+    } catch (error) {
       // Redis is away: the next poll tries again; the task's deadline still holds.
+      this.#lastFault = { kind: 'queue-unavailable', reason: error instanceof Error ? error.message.slice(0, 300) : 'Redis did not answer' };
     } finally {
       entry.checking = false;
     }
@@ -329,6 +355,7 @@ export class RedisWorkDispatcher {
     } catch {
       return; // changed state meanwhile: the next poll sees it
     }
+    this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone (task ${entry.jobId} was ${running ? 'running' : 'waiting'} there)` };
     if (running && !entry.data.idempotent) {
       this.#settle(entry, undefined, new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) was running on worker host ${host}, which is gone; it is not idempotent, so it was not run again`, {
         details: { taskId: entry.jobId, type: entry.data.type, host, maybeExecuted: true },
@@ -348,15 +375,16 @@ export class RedisWorkDispatcher {
 
   #armPoll(): void {
     if (this.#poll || this.#pending.size === 0) return;
-    this.#poll = setInterval(() => {
-      const now = Date.now();
-      for (const entry of this.#pending.values()) if (now - entry.lastCheck >= this.#pollMs) void this.#check(entry);
-      if (this.#pending.size === 0) {
-        clearInterval(this.#poll);
+    this.#poll = this.#clock.setTimeout(
+      () => {
         this.#poll = undefined;
-      }
-    }, Math.max(50, Math.floor(this.#pollMs / 2)));
-    this.#poll.unref?.();
+        const now = this.#clock.now();
+        for (const entry of this.#pending.values()) if (now - entry.lastCheck >= this.#pollMs) void this.#check(entry);
+        if (this.#state !== 'stopped') this.#armPoll();
+      },
+      Math.max(50, Math.floor(this.#pollMs / 2)),
+      { unref: true },
+    );
   }
 
   #giveUp(entry: Pending, error: unknown): void {
@@ -371,14 +399,23 @@ export class RedisWorkDispatcher {
       .catch(() => undefined);
   }
 
-  #settle(entry: Pending, value: unknown, error: unknown, processedBy?: string): void {
+  #settle(entry: Pending, value: unknown, error: unknown, processedBy?: string, attempts?: number): void {
     if (this.#pending.get(entry.jobId) !== entry) return;
     this.#pending.delete(entry.jobId);
-    clearTimeout(entry.deadline);
+    this.#clock.clearTimeout(entry.deadline);
     if (error === undefined) entry.result.resolve(value);
     else entry.result.reject(error);
+    if (!this.#events.hasListeners('task:end')) return;
     const code = error === undefined ? undefined : (error as { code?: unknown }).code;
-    this.#events.emit('task:end', { taskId: entry.jobId, host: processedBy ?? entry.host ?? null, ok: error === undefined, ...(typeof code === 'string' ? { errorCode: code } : {}) });
+    this.#events.emit('task:end', {
+      taskId: entry.jobId,
+      type: entry.data.type as TaskType,
+      host: processedBy ?? entry.host ?? null,
+      ok: error === undefined,
+      ...(error === undefined ? {} : { errorCode: typeof code === 'string' ? code : 'ERR_UNKNOWN' }),
+      attempts: attempts ?? (processedBy === undefined ? 0 : 1),
+      durationMs: this.#clock.now() - entry.submittedAt,
+    });
   }
 
   async stats(): Promise<RedisDispatcherStats> {
@@ -411,25 +448,72 @@ export class RedisWorkDispatcher {
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
-    const until = Date.now() + (options.timeoutMs ?? 30_000);
-    while (this.#pending.size > 0 && Date.now() < until) {
-      await Promise.race([Promise.allSettled([...this.#pending.values()].map((e) => e.result.promise)), new Promise((r) => setTimeout(r, 100))]);
+    const until = this.#clock.now() + (options.timeoutMs ?? 30_000);
+    while (this.#pending.size > 0 && this.#clock.now() < until) {
+      await Promise.race([Promise.allSettled([...this.#pending.values()].map((e) => e.result.promise)), sleep(this.#clock, 100)]);
     }
     await this.#close('stopped before the answer came');
   }
 
   /** Stop waiting: every pending task fails with `ERR_ACTOR_STOPPED` (jobs already queued may still run on a host). */
-  async kill(): Promise<void> {
+  async kill(reason?: unknown): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
-    await this.#close('killed');
+    await this.#close(typeof reason === 'string' ? `killed (${reason})` : 'killed');
+  }
+
+  /** Lane handles are not available over Redis: tasks with one `sessionKey` stay on one host, not on one tab. */
+  lane(): never {
+    throw new InvalidOptionError(`${this.#id}: lane handles are not available on the Redis dispatcher (capabilities.laneHandles is false); give related tasks one sessionKey to keep them on one host, or use a WorkDispatcher`);
+  }
+
+  withLane<R>(_fn: (lane: never) => Promise<R>): Promise<R> {
+    return Promise.reject(this.#laneError());
+  }
+
+  #laneError(): InvalidOptionError {
+    try {
+      return this.lane();
+    } catch (error) {
+      return error as InvalidOptionError;
+    }
+  }
+
+  /** What this side knows without asking Redis: tasks waiting for an answer, and the last fault it saw. */
+  executorHealth(): ExecutorHealth {
+    const state = this.#state === 'running' ? (this.#queues.size === 0 && this.#redis === undefined ? 'idle' : 'healthy') : this.#state;
+    return { state, queued: 0, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: this.#lastFault };
+  }
+
+  /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
+  onEvent(listener: (event: ExecutorEvent) => void): () => void {
+    const executor = this.#id;
+    const offs = [
+      this.on('task:end', (e) =>
+        listener({
+          type: 'task:end',
+          executor,
+          taskId: e.taskId,
+          taskType: e.type,
+          ok: e.ok,
+          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+          attempts: e.attempts,
+          durationMs: e.durationMs,
+          where: e.host === null ? null : { host: e.host },
+        }),
+      ),
+      this.on('session:moved', (e) => listener({ type: 'host:moved', executor, from: e.from, to: e.to, tasks: e.tasks })),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
   }
 
   async #close(why: string): Promise<void> {
     for (const entry of [...this.#pending.values()]) {
       this.#settle(entry, undefined, new ActorStoppedError(`${this.#id} was ${why}; task ${entry.jobId} (${entry.data.type}) may still run on a worker host`, { details: { taskId: entry.jobId, maybeExecuted: true } }));
     }
-    clearInterval(this.#poll);
+    if (this.#poll !== undefined) this.#clock.clearTimeout(this.#poll);
     this.#poll = undefined;
     this.#state = 'stopped';
     const queues = [...this.#queues.values()];

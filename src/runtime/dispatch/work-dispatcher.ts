@@ -9,7 +9,6 @@ import {
   ActorCrashedError,
   ActorStoppedError,
   InvalidOptionError,
-  InvalidTaskError,
   MailboxFullError,
   RestartLimitError,
   ShedError,
@@ -25,7 +24,11 @@ import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { type MailboxSettings, type SubmitDefaults, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
 import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
-import type { ResultOf, Task } from '../tasks/types.js';
+import type { ResultOf, Task, TaskType } from '../tasks/types.js';
+import type { ExecutorCapabilities, ExecutorEvent, ExecutorHealth, TaskExecutor } from '../executor.js';
+import { type DispatchLaneHandle, type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
+
+export type { DispatchLaneHandle, DispatchSubmitOptions } from './dispatch-types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, frame, fromWorkerProblem, unframe } from './codec.js';
 
@@ -67,27 +70,6 @@ export interface WorkDispatcherOptions extends RestartPolicyOptions {
   readonly random?: () => number;
 }
 
-export interface DispatchSubmitOptions {
-  readonly priority?: number;
-  /** Deadline in ms from submit, queue time included. */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-  /** A second submit with the same key while the first is pending gets the first one's answer. */
-  readonly idempotencyKey?: string;
-  /** Tasks with the same key run on the same worker (the one that holds that session). */
-  readonly sessionKey?: string;
-  readonly restoreUrl?: boolean;
-}
-
-/** Tasks pinned to one lane of one worker's browser, in order (like a supervisor's lane handle). */
-export interface DispatchLaneHandle {
-  readonly id: string;
-  /** The worker it is bound to, once its first task was placed. */
-  readonly worker: number | undefined;
-  submit<T extends Task>(task: T, options?: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'>): Promise<ResultOf<T>>;
-  release(): void;
-}
-
 export type WorkerState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
 export interface WorkerStats {
@@ -127,8 +109,8 @@ export interface WorkDispatcherEvents {
   'worker:restarting': { readonly worker: number; readonly delayMs: number; readonly attempt: number };
   'worker:failed': { readonly worker: number; readonly reason: string };
   /** A task reached a worker's browser (once per run; `attempt` counts from 1). */
-  'task:start': { readonly taskId: string; readonly worker: number; readonly attempt: number };
-  'task:end': { readonly taskId: string; readonly worker: number | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number };
+  'task:start': { readonly taskId: string; readonly type: TaskType; readonly worker: number; readonly attempt: number };
+  'task:end': { readonly taskId: string; readonly type: TaskType; readonly worker: number | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
 }
 
 interface HandleState {
@@ -149,6 +131,7 @@ interface Entry {
   readonly raw: Task;
   readonly task: ValidTask;
   readonly priority: number;
+  readonly submittedAt: number;
   readonly deadlineAt: number;
   readonly result: Deferred<unknown>;
   readonly signal: AbortSignal | undefined;
@@ -207,6 +190,14 @@ interface WorkerRecord {
 
 const MAX_WORKERS = 64;
 
+const DISPATCHER_CAPABILITIES: ExecutorCapabilities = Object.freeze({
+  laneHandles: true,
+  overflow: Object.freeze(['reject', 'shed-lowest', 'defer'] as const),
+  sessionKeys: true,
+  taskStart: true,
+  killsBrowsers: true,
+});
+
 /**
  * Spreads independent tasks over N worker processes (`child_process.fork`), each hosting a
  * SessionSupervisor on its own browser. Same contract as a supervisor: `submit` answers every
@@ -216,7 +207,9 @@ const MAX_WORKERS = 64;
  * running tasks run again (on any worker), its non-idempotent running tasks fail with
  * `ERR_ACTOR_CRASHED` and `maybeExecuted: true`.
  */
-export class WorkDispatcher {
+export class WorkDispatcher implements TaskExecutor {
+  readonly kind = 'dispatcher' as const;
+  readonly capabilities: ExecutorCapabilities = DISPATCHER_CAPABILITIES;
   readonly #options: WorkDispatcherOptions;
   readonly #clock: Clock;
   readonly #defaults: SubmitDefaults;
@@ -314,6 +307,53 @@ export class WorkDispatcher {
     return this.#events.on(event, listener);
   }
 
+  /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
+  onEvent(listener: (event: ExecutorEvent) => void): () => void {
+    const executor = this.#id;
+    const offs = [
+      this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { worker: e.worker } })),
+      this.on('task:end', (e) =>
+        listener({
+          type: 'task:end',
+          executor,
+          taskId: e.taskId,
+          taskType: e.type,
+          ok: e.ok,
+          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+          attempts: e.attempts,
+          durationMs: e.durationMs,
+          where: e.worker === null ? null : { worker: e.worker },
+        }),
+      ),
+      this.on('worker:ready', (e) => listener({ type: 'ready', executor, where: { worker: e.worker }, pid: e.pid })),
+      this.on('worker:exit', (e) => {
+        const clean = e.reason === 'exited (code 0)' && e.requeued === 0 && e.failed === 0;
+        listener({ type: 'worker:exit', executor, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed, clean });
+      }),
+      this.on('worker:restarting', (e) => listener({ type: 'restart', executor, reason: `worker ${e.worker} is restarted`, attempt: e.attempt, delayMs: e.delayMs, where: { worker: e.worker } })),
+      this.on('worker:failed', (e) => listener({ type: 'failed', executor, reason: e.reason, where: { worker: e.worker } })),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** The summary every executor gives ({@link ExecutorHealth}); worker browsers' restarts and recycles come from their last heartbeats. */
+  executorHealth(): ExecutorHealth {
+    const s = this.stats();
+    const live = s.workers.filter((w) => w.state === 'ready');
+    const state = this.#state === 'idle' ? 'idle' : this.#state === 'stopping' || this.#state === 'stopped' ? this.#state : s.workers.every((w) => w.state === 'failed') ? 'failed' : live.length === s.workers.length ? 'healthy' : live.length > 0 ? 'degraded' : 'restarting';
+    const last = s.workers.filter((w) => w.lastExit !== null).sort((a, b) => (a.lastExit?.agoMs ?? 0) - (b.lastExit?.agoMs ?? 0))[0];
+    return {
+      state,
+      queued: s.queued + s.deferred + s.workers.reduce((n, w) => n + w.queued, 0),
+      inFlight: s.inFlight,
+      restarts: s.workers.reduce((n, w) => n + w.restarts + (w.health?.restarts ?? 0), 0),
+      recycles: s.workers.reduce((n, w) => n + (w.health?.recycles ?? 0), 0),
+      lastFault: last?.lastExit ? { kind: 'worker-lost', reason: `worker ${last.index}: ${last.lastExit.reason}` } : null,
+    };
+  }
+
   /** Start every worker; resolves once all serve (rejects if one cannot start at all, e.g. no Chromium). Idempotent. */
   start(): Promise<void> {
     this.#startPromise ??= (async () => {
@@ -393,9 +433,9 @@ export class WorkDispatcher {
     return this.#stopPromise;
   }
 
-  /** Fail every pending task with `ERR_ACTOR_STOPPED` and end the workers and their browsers now. Idempotent. */
-  kill(): Promise<void> {
-    this.#stopPromise ??= this.#stop(0, true);
+  /** Fail every pending task with `ERR_ACTOR_STOPPED` (or `reason`, when it is an error) and end the workers and their browsers now. Idempotent. */
+  kill(reason?: unknown): Promise<void> {
+    this.#stopPromise ??= this.#stop(0, true, reason);
     return this.#stopPromise;
   }
 
@@ -416,6 +456,7 @@ export class WorkDispatcher {
         raw: task,
         task: valid,
         priority: parsed.priority,
+        submittedAt: now,
         deadlineAt: now + parsed.timeoutMs,
         result: createDeferred<unknown>(),
         signal: parsed.signal,
@@ -542,9 +583,11 @@ export class WorkDispatcher {
     if (this.#events.hasListeners('task:end')) {
       this.#events.emit('task:end', {
         taskId: entry.id,
+        type: entry.task.type,
         worker,
         ok: error === undefined,
         attempts: entry.attempts,
+        durationMs: this.#clock.now() - entry.submittedAt,
         ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
       });
     }
@@ -716,7 +759,7 @@ export class WorkDispatcher {
         if (entry && !entry.started) {
           entry.started = true;
           entry.attempts++;
-          if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, worker: w.index, attempt: entry.attempts });
+          if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, worker: w.index, attempt: entry.attempts });
         }
         return;
       }
@@ -884,11 +927,11 @@ export class WorkDispatcher {
     for (const entry of all) this.#answer(entry, undefined, error);
   }
 
-  async #stop(timeoutMs: number, kill: boolean): Promise<void> {
+  async #stop(timeoutMs: number, kill: boolean, reason?: unknown): Promise<void> {
     const wasIdle = this.#state === 'idle';
     this.#state = 'stopping';
     if (kill) {
-      const error = new ActorStoppedError(`${this.#id} was killed; the task was not answered`);
+      const error = reason instanceof Error ? reason : new ActorStoppedError(`${this.#id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}; the task was not answered`);
       this.#failPending(error);
     } else if (!wasIdle && this.#pendingCount() > 0) {
       this.#drained = createDeferred<void>();
@@ -959,16 +1002,6 @@ function defaultWorkerEntry(): string {
   throw new InvalidOptionError(`The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`);
 }
 
-
-/** The dispatchers' own submit options, checked (a bad one is an `ERR_INVALID_TASK`). */
-export function checkPlacementOptions(options: DispatchSubmitOptions): { sessionKey: string | undefined; restoreUrl: boolean | undefined } {
-  const { sessionKey, restoreUrl } = options;
-  if (sessionKey !== undefined && (typeof sessionKey !== 'string' || sessionKey === '' || sessionKey.length > 256)) {
-    throw new InvalidTaskError('sessionKey must be a non-empty string of at most 256 characters');
-  }
-  if (restoreUrl !== undefined && typeof restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
-  return { sessionKey, restoreUrl };
-}
 
 /** A dispatcher over `options.workers` worker processes; call `start()` (or just `submit`). */
 export function createWorkDispatcher(options: WorkDispatcherOptions): WorkDispatcher {

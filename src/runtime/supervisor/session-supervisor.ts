@@ -23,6 +23,7 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
+import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, correlation } from '../executor.js';
 import { handlePriority, mailboxOptions, parseSubmitOptions, resumeUrlOption, withHandle } from '../submit-helpers.js';
 import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane, newTab } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
@@ -60,12 +61,22 @@ interface Entry {
   blamedRuns: number;
   /** Whether the current run started alone on a browser that had answered nothing yet. */
   alone: boolean;
+  /** The lane of its last run. */
+  lane: number | undefined;
   ticket: Ticket<Entry> | undefined;
   deadline: Deadline | undefined;
   onAbort: (() => void) | undefined;
   forward: AbortController | undefined;
   crash: ActorCrashedError | undefined;
 }
+
+const SUPERVISOR_CAPABILITIES: ExecutorCapabilities = Object.freeze({
+  laneHandles: true,
+  overflow: Object.freeze(['reject', 'shed-lowest', 'defer'] as const),
+  sessionKeys: false,
+  taskStart: true,
+  killsBrowsers: true,
+});
 
 /** Runs of an idempotent task in all, crashes it cannot have caused included, as a multiple of maxAttempts. */
 const COLLATERAL_RUNS_FACTOR = 4;
@@ -83,8 +94,10 @@ let supervisorCounter = 0;
  * carries on: queued tasks wait (their timeouts still count), the tasks that were running are
  * re-run when they are idempotent, and every accepted task is answered exactly once.
  */
-export class SessionSupervisor {
+export class SessionSupervisor implements TaskExecutor {
   readonly id: string;
+  readonly kind = 'supervisor' as const;
+  readonly capabilities: ExecutorCapabilities = SUPERVISOR_CAPABILITIES;
   readonly #factory: DriverFactory;
   readonly #clock: Clock;
   readonly #ledger: AnswerLedger<Entry>;
@@ -189,6 +202,43 @@ export class SessionSupervisor {
 
   off<K extends keyof SessionSupervisorEvents>(name: K, listener: (event: SessionSupervisorEvents[K]) => void): void {
     this.#events.off(name, listener);
+  }
+
+  /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
+  onEvent(listener: (event: ExecutorEvent) => void): () => void {
+    const executor = this.id;
+    const offs = [
+      this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { lane: e.lane }, ...correlation(e.correlationId) })),
+      this.on('task:end', (e) =>
+        listener({
+          type: 'task:end',
+          executor,
+          taskId: e.taskId,
+          taskType: e.type,
+          ok: e.ok,
+          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+          attempts: e.attempts,
+          durationMs: e.durationMs,
+          where: e.lane === undefined ? null : { lane: e.lane },
+          ...correlation(e.correlationId),
+        }),
+      ),
+      this.on('fault', (e) => listener({ type: 'fault', executor, kind: e.kind, reason: e.reason, where: e.lane === undefined ? {} : { lane: e.lane } })),
+      this.on('restarting', (e) =>
+        listener(e.planned ? { type: 'recycle', executor, reason: e.reason, where: {} } : { type: 'restart', executor, reason: e.reason, attempt: e.attempt, delayMs: e.delayMs, where: {} }),
+      ),
+      this.on('ready', (e) => listener({ type: 'ready', executor, where: {}, downtimeMs: e.downtimeMs, pid: this.browser?.pid ?? null })),
+      this.on('failed', (e) => listener({ type: 'failed', executor, reason: e.error.message, errorCode: e.error.code, where: {} })),
+    ];
+    return () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** The summary every executor gives ({@link ExecutorHealth}). */
+  executorHealth(): ExecutorHealth {
+    const h = this.health();
+    return { state: h.state, queued: h.queueDepth, inFlight: h.inFlight, restarts: h.restarts, recycles: h.recycles, lastFault: h.lastFault && { kind: h.lastFault.kind, reason: h.lastFault.reason } };
   }
 
   /**
@@ -368,6 +418,7 @@ export class SessionSupervisor {
         attempts: 0,
         blamedRuns: 0,
         alone: false,
+        lane: undefined,
         ticket: undefined,
         deadline: undefined,
         onAbort: undefined,
@@ -511,6 +562,7 @@ export class SessionSupervisor {
     }
     if (entry.phase === 'running') {
       entry.attempts++;
+      entry.lane = lane.index;
       entry.alone = generation === this.#generation && this.#tasksOnBrowser === 0 && this.#lanes.every((l) => l === lane || l.running === undefined);
       const forward = new AbortController();
       entry.forward = forward;
@@ -1032,6 +1084,7 @@ export class SessionSupervisor {
         attempts: entry.attempts,
         durationMs: this.#clock.now() - entry.submittedAt,
         ...(error === undefined ? {} : { errorCode: (error as { code?: string }).code ?? 'ERR_UNKNOWN' }),
+        ...(entry.lane === undefined ? {} : { lane: entry.lane }),
         ...(entry.correlationId === undefined ? {} : { correlationId: entry.correlationId }),
       });
     }

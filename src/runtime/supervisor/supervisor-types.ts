@@ -69,7 +69,7 @@ export interface SessionSupervisorEvents {
   /** A task was handed to the browser on `lane` (once per attempt; `attempt` counts from 1). */
   'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number; readonly correlationId?: string };
   /** A task was answered (exactly once per accepted task). */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number; readonly correlationId?: string };
+  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number; readonly lane?: number; readonly correlationId?: string };
 }
 
 /** Options of {@link SessionSupervisor.lane} and `withLane`. */

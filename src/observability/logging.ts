@@ -7,13 +7,12 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ConfigError } from './errors.js';
-import type { Log } from './internal/log.js';
-import { redactDeep, redactText } from './internal/redact.js';
-import type { BrowserActor } from './runtime/actor/browser-actor.js';
-import type { RedisWorkDispatcher } from './runtime/dispatch/redis-dispatcher.js';
-import type { WorkDispatcher } from './runtime/dispatch/work-dispatcher.js';
-import type { SessionSupervisor } from './runtime/supervisor/session-supervisor.js';
+import { ConfigError } from '../errors.js';
+import type { Log } from '../internal/log.js';
+import { redactDeep, redactText } from '../internal/redact.js';
+import type { BrowserActor } from '../runtime/actor/browser-actor.js';
+import type { ExecutorEvent, TaskExecutor, Where } from '../runtime/executor.js';
+import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 
 export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -86,10 +85,48 @@ function atLevel(log: Log, ok: boolean, fields: object, message: string): void {
 /** What `logEvents` can listen to. */
 export interface LoggedSources {
   readonly actor?: BrowserActor;
-  readonly supervisor?: SessionSupervisor;
-  readonly dispatcher?: WorkDispatcher;
-  /** The submitting side of a BullMQ dispatcher: task ends (with the host that answered) and sessions moved off a lost host. */
-  readonly redis?: RedisWorkDispatcher;
+  /** Supervisors, dispatchers and Redis dispatchers alike, through their one event vocabulary. */
+  readonly executors?: readonly TaskExecutor[];
+}
+
+/** Where an event happened, as log fields. */
+function whereFields(where: Where | null): object {
+  return where === null ? {} : { ...(where.lane === undefined ? {} : { lane: where.lane }), ...(where.worker === undefined ? {} : { worker: where.worker }), ...(where.host === undefined ? {} : { host: where.host }) };
+}
+
+/** One executor event as a log line: task starts and ends at debug (failed ends at warn), faults, restarts and lost workers at warn, readiness and recycles at info, giving up at error. */
+function logExecutorEvent(log: Log, kind: string, e: ExecutorEvent): void {
+  const owner = { [kind]: e.executor };
+  switch (e.type) {
+    case 'task:start':
+      log.debug({ ...owner, task: e.taskId, type: e.taskType, ...whereFields(e.where), attempt: e.attempt }, 'task started');
+      return;
+    case 'task:end':
+      atLevel(log, e.ok, { ...owner, task: e.taskId, type: e.taskType, ...whereFields(e.where), ok: e.ok, attempts: e.attempts, durationMs: Math.round(e.durationMs), errorCode: e.errorCode }, 'task ended');
+      return;
+    case 'fault':
+      log.warn({ ...owner, kind: e.kind, reason: e.reason, ...whereFields(e.where) }, 'browser fault');
+      return;
+    case 'restart':
+      log.warn({ ...owner, ...whereFields(e.where), attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, e.where.worker === undefined ? 'restarting the browser' : 'restarting a worker');
+      return;
+    case 'recycle':
+      log.info({ ...owner, ...whereFields(e.where), reason: e.reason }, 'recycling the browser');
+      return;
+    case 'ready':
+      log.info({ ...owner, ...whereFields(e.where), pid: e.pid, downtimeMs: e.downtimeMs === undefined ? undefined : Math.round(e.downtimeMs) }, e.where.worker === undefined ? 'browser ready' : 'worker ready');
+      return;
+    case 'failed':
+      log.error({ ...owner, ...whereFields(e.where), errorCode: e.errorCode, error: e.reason }, e.where.worker === undefined ? `${kind} gave up` : 'worker gave up');
+      return;
+    case 'worker:exit':
+      // A worker that left cleanly (stop) with nothing lost is news, not a warning.
+      atLevel(log, e.clean, { ...owner, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed }, 'worker exited');
+      return;
+    case 'host:moved':
+      log.warn({ ...owner, from: e.from, to: e.to, tasks: e.tasks }, 'session moved to another host');
+      return;
+  }
 }
 
 /**
@@ -99,7 +136,7 @@ export interface LoggedSources {
  */
 export function logEvents(log: Log, sources: LoggedSources): () => void {
   const offs: (() => void)[] = [];
-  const { actor, supervisor, dispatcher, redis } = sources;
+  const { actor } = sources;
   if (actor) {
     offs.push(
       actor.on('state', (e) => log.info({ actor: e.actorId, from: e.from, to: e.to, reason: e.reason }, 'actor state')),
@@ -108,36 +145,17 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
       actor.on('fault', (e) => log.warn({ actor: e.actorId, kind: e.kind, reason: e.reason, task: e.taskId, lane: e.lane }, 'browser fault')),
     );
   }
-  if (supervisor) {
-    const id = supervisor.id;
-    offs.push(
-      supervisor.on('state', (e) => log.info({ supervisor: id, from: e.from, to: e.to, reason: e.reason }, 'supervisor state')),
-      supervisor.on('ready', (e) => log.info({ supervisor: id, generation: e.generation, launchMs: Math.round(e.launchMs), downtimeMs: Math.round(e.downtimeMs), restoredCookies: e.restoredCookies, restoredOrigins: e.restoredOrigins }, 'browser ready')),
-      supervisor.on('fault', (e) => log.warn({ supervisor: id, kind: e.kind, reason: e.reason, lane: e.lane }, 'browser fault')),
-      supervisor.on('restarting', (e) => log.warn({ supervisor: id, attempt: e.attempt, delayMs: e.delayMs, planned: e.planned, reason: e.reason }, 'restarting the browser')),
-      supervisor.on('failed', (e) => log.error({ supervisor: id, errorCode: e.error.code, error: e.error.message }, 'supervisor gave up')),
-      supervisor.on('snapshot', (e) => log.trace({ supervisor: id, cookies: e.cookies, origins: e.origins }, 'session snapshot')),
-      supervisor.on('task:start', (e) => log.debug({ supervisor: id, task: e.taskId, type: e.type, lane: e.lane, attempt: e.attempt, queuedMs: Math.round(e.queuedMs) }, 'task started')),
-      supervisor.on('task:end', (e) => atLevel(log, e.ok, { supervisor: id, task: e.taskId, type: e.type, ok: e.ok, attempts: e.attempts, durationMs: Math.round(e.durationMs), errorCode: e.errorCode }, 'task ended')),
-    );
-  }
-  if (dispatcher) {
-    const id = dispatcher.id;
-    offs.push(
-      dispatcher.on('worker:ready', (e) => log.info({ dispatcher: id, worker: e.worker, pid: e.pid, browserPid: e.browserPid, incarnation: e.incarnation }, 'worker ready')),
-      // A worker that left cleanly (stop) with nothing lost is news, not a warning.
-      dispatcher.on('worker:exit', (e) => atLevel(log, e.reason === 'exited (code 0)' && e.requeued === 0 && e.failed === 0, { dispatcher: id, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed }, 'worker exited')),
-      dispatcher.on('worker:restarting', (e) => log.warn({ dispatcher: id, worker: e.worker, attempt: e.attempt, delayMs: e.delayMs }, 'restarting a worker')),
-      dispatcher.on('worker:failed', (e) => log.error({ dispatcher: id, worker: e.worker, reason: e.reason }, 'worker gave up')),
-      dispatcher.on('task:start', (e) => log.debug({ dispatcher: id, task: e.taskId, worker: e.worker, attempt: e.attempt }, 'task started')),
-      dispatcher.on('task:end', (e) => atLevel(log, e.ok, { dispatcher: id, task: e.taskId, worker: e.worker, ok: e.ok, attempts: e.attempts, errorCode: e.errorCode }, 'task ended')),
-    );
-  }
-  if (redis) {
-    offs.push(
-      redis.on('task:end', (e) => atLevel(log, e.ok, { queue: 'redis', task: e.taskId, host: e.host, ok: e.ok, errorCode: e.errorCode }, 'task ended')),
-      redis.on('session:moved', (e) => log.warn({ queue: 'redis', from: e.from, to: e.to, tasks: e.tasks }, 'session moved to another host')),
-    );
+  for (const executor of sources.executors ?? []) {
+    const kind = executor.kind === 'redis' ? 'queue' : executor.kind;
+    offs.push(executor.onEvent((e) => logExecutorEvent(log, kind, e)));
+    // What only a supervisor reports: its state changes and session snapshots.
+    if (executor.kind === 'supervisor') {
+      const supervisor = executor as SessionSupervisor;
+      offs.push(
+        supervisor.on('state', (e) => log.info({ supervisor: executor.id, from: e.from, to: e.to, reason: e.reason }, 'supervisor state')),
+        supervisor.on('snapshot', (e) => log.trace({ supervisor: executor.id, cookies: e.cookies, origins: e.origins }, 'session snapshot')),
+      );
+    }
   }
   return () => {
     for (const off of offs) off();

@@ -27,6 +27,13 @@ export const STATUS_HTML = `<!doctype html>
 </table>
 </section>
 <div id="dispatchers"></div>
+<section id="queues-section" hidden>
+<h2>Queues (tasks sent to worker hosts on other machines)</h2>
+<table id="queues">
+<thead><tr><th>Queue</th><th>State</th><th>Waiting for answers</th><th>Last fault</th><th>Tasks, last minute</th><th>Tasks/s</th></tr></thead>
+<tbody></tbody>
+</table>
+</section>
 <p class="note">Refreshes every second. Machine-readable: <a href="/status.json">/status.json</a>; Prometheus: <a href="/metrics">/metrics</a>.</p>
 </body>
 </html>
@@ -117,6 +124,17 @@ export const STATUS_JS = `'use strict';
       return div;
     }));
   }
+  function renderQueues(s) {
+    var queues = s.queues || [];
+    document.getElementById('queues-section').hidden = queues.length === 0;
+    var tbody = document.querySelector('#queues tbody');
+    tbody.replaceChildren.apply(tbody, queues.map(function (q) {
+      return row('data-queue', q.id, [
+        ['id', q.id], ['state', q.state], ['inFlight', q.inFlight], ['lastFault', q.lastFault ? q.lastFault.kind + ': ' + q.lastFault.reason : ''],
+        ['lastMinute', q.throughput.lastMinute], ['perSecond', q.throughput.perSecond],
+      ]);
+    }));
+  }
   function problem(text) {
     var p = document.getElementById('problem');
     p.textContent = text;
@@ -125,7 +143,7 @@ export const STATUS_JS = `'use strict';
   function refresh() {
     fetch('/status.json', { cache: 'no-store' })
       .then(function (res) { if (!res.ok) throw new Error('HTTP ' + res.status); return res.json(); })
-      .then(function (s) { render(s); problem(''); document.body.setAttribute('data-updated', s.at); })
+      .then(function (s) { render(s); renderQueues(s); problem(''); document.body.setAttribute('data-updated', s.at); })
       .catch(function (e) { problem('The job does not answer (' + e.message + '): it may have ended. Retrying every second.'); })
       .then(function () { setTimeout(refresh, 1000); });
   }

@@ -1,13 +1,16 @@
 /**
  * The live status of a running job: each supervised actor and each dispatcher worker with its
  * state, uptime, restarts, lanes, queue depth, the tasks in flight, the last fault and recent
- * throughput. `snapshot()` is plain JSON; the monitoring endpoint serves it at `/status.json`,
- * an HTML page that refreshes itself at `/status`, and `browser-actor status` prints it.
+ * throughput, and each queue's submitting side (the Redis dispatcher). `snapshot()` is plain
+ * JSON; the monitoring endpoint serves it at `/status.json`, an HTML page that refreshes itself
+ * at `/status`, and `browser-actor status` prints it. It follows any {@link TaskExecutor}: task
+ * ends through the one event vocabulary, the rest from the executor's own health at each snapshot.
  */
-import { type Clock, systemClock } from './internal/clock.js';
-import { redactText } from './internal/redact.js';
-import type { WorkDispatcher } from './runtime/dispatch/work-dispatcher.js';
-import type { SessionSupervisor } from './runtime/supervisor/session-supervisor.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { redactText } from '../internal/redact.js';
+import { type TaskExecutor, onExecutorEvent } from '../runtime/executor.js';
+import type { WorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
+import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 
 /** Tasks answered recently: in the last minute, and the rate over that minute (or since watched, when shorter). */
 export interface Throughput {
@@ -83,17 +86,29 @@ export interface DispatcherStatus {
   readonly workers: readonly WorkerStatus[];
 }
 
+/** The submitting side of a queue on other machines (the Redis dispatcher): what it waits for and how its answers go. */
+export interface QueueStatus {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: string;
+  /** Tasks submitted here and not answered yet. */
+  readonly inFlight: number;
+  readonly lastFault: { readonly kind: string; readonly reason: string } | null;
+  readonly throughput: Throughput;
+}
+
 export interface StatusSnapshot {
   /** Wall-clock time of the snapshot (ISO 8601). */
   readonly at: string;
   readonly process: { readonly pid: number; readonly uptimeMs: number; readonly rssBytes: number };
   readonly actors: readonly ActorStatus[];
   readonly dispatchers: readonly DispatcherStatus[];
+  readonly queues: readonly QueueStatus[];
 }
 
 export interface StatusBoard {
-  /** Start following these (throughput and task times count from now on). */
-  watch(sources: { readonly supervisors?: readonly SessionSupervisor[]; readonly dispatcher?: WorkDispatcher }): void;
+  /** Start following these executors (throughput and task times count from now on). */
+  watch(sources: { readonly executors?: readonly TaskExecutor[] }): void;
   snapshot(): StatusSnapshot;
   /** Stop following every source. */
   close(): void;
@@ -153,6 +168,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   const offs: (() => void)[] = [];
   const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow }[] = [];
   const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
+  const queues: { readonly executor: TaskExecutor; readonly rate: RateWindow }[] = [];
 
   const actorStatus = (a: (typeof actors)[number], now: number): ActorStatus => {
     const h = a.supervisor.health();
@@ -217,24 +233,30 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
 
   return {
     watch(sources) {
-      for (const supervisor of sources.supervisors ?? []) {
-        const a = { supervisor, rate: new RateWindow(clock, clock.now()) };
-        actors.push(a);
-        offs.push(supervisor.on('task:end', (e) => a.rate.record(e.ok)));
-      }
-      if (sources.dispatcher) {
+      for (const executor of sources.executors ?? []) {
         const since = clock.now();
-        const d = { dispatcher: sources.dispatcher, since, rate: new RateWindow(clock, since), perWorker: new Map<number, RateWindow>() };
-        dispatchers.push(d);
-        offs.push(
-          sources.dispatcher.on('task:end', (e) => {
-            d.rate.record(e.ok);
-            if (e.worker === null) return;
-            let w = d.perWorker.get(e.worker);
-            if (!w) d.perWorker.set(e.worker, (w = new RateWindow(clock, d.since)));
-            w.record(e.ok);
-          }),
-        );
+        if (executor.kind === 'supervisor') {
+          const a = { supervisor: executor as SessionSupervisor, rate: new RateWindow(clock, since) };
+          actors.push(a);
+          offs.push(onExecutorEvent(executor, 'task:end', (e) => a.rate.record(e.ok)));
+        } else if (executor.kind === 'dispatcher') {
+          const d = { dispatcher: executor as WorkDispatcher, since, rate: new RateWindow(clock, since), perWorker: new Map<number, RateWindow>() };
+          dispatchers.push(d);
+          offs.push(
+            onExecutorEvent(executor, 'task:end', (e) => {
+              d.rate.record(e.ok);
+              const worker = e.where?.worker;
+              if (worker === undefined) return;
+              let w = d.perWorker.get(worker);
+              if (!w) d.perWorker.set(worker, (w = new RateWindow(clock, d.since)));
+              w.record(e.ok);
+            }),
+          );
+        } else {
+          const q = { executor, rate: new RateWindow(clock, since) };
+          queues.push(q);
+          offs.push(onExecutorEvent(executor, 'task:end', (e) => q.rate.record(e.ok)));
+        }
       }
     },
     snapshot() {
@@ -244,6 +266,10 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
         process: { pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() },
         actors: actors.map((a) => actorStatus(a, now)),
         dispatchers: dispatchers.map(dispatcherStatus),
+        queues: queues.map(({ executor, rate }) => {
+          const h = executor.executorHealth();
+          return { id: executor.id, kind: executor.kind, state: h.state, inFlight: h.inFlight, lastFault: h.lastFault && { kind: h.lastFault.kind, reason: redactText(h.lastFault.reason).slice(0, 500) }, throughput: rate.read() };
+        }),
       };
     },
     close() {
