@@ -54,7 +54,7 @@ export const API_CONTENDERS: readonly ApiContender[] = [
       const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ args: [MARK] }) });
       const config = loadSessionConfig(
         { BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: `${settings.rate.capacity}/${settings.rate.refillPerSecond}` },
-        '/nonexistent/.env',
+        false,
       );
       const session = new SessionManager({ config, supervisor });
       try {

@@ -74,7 +74,7 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
   const site = await startBatchSite(password, options.latencyMs, { capacity: 100, refillPerSecond: 100 });
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   try {
-    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
+    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, false);
     const session = new SessionManager({ config, supervisor });
     const queries = researchBatchFor(site, options.queries);
     const cold = performance.now();

@@ -35,7 +35,7 @@ interface ModeRun {
 
 async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: string): Promise<ModeRun> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
-  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, '/nonexistent/.env');
+  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, false);
   const session = new SessionManager({ config, supervisor });
   const queries = researchBatchFor(site, queryCount);
   site.resetCounts();

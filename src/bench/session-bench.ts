@@ -71,7 +71,7 @@ function workload(site: TreeSite, n: number): string[] {
 async function runMode(site: TreeSite, mode: Mode, concurrency: number, password: string): Promise<SessionRun> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   // The same politeness for both modes: one rate limiter, well above what the latency allows.
-  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '200/200' }, '/nonexistent/.env');
+  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '200/200' }, false);
   const session = new SessionManager({ config, supervisor });
   const paths = workload(site, calls);
   site.resetCounts();

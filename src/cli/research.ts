@@ -1,28 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createSessionSupervisor } from '../compose.js';
 import { ConfigError, isBrowserActorError } from '../errors.js';
 import type { Criteria } from '../genealogy/scoring.js';
 import { chooseHomePerson } from '../genealogy/synthetic.js';
-import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
-import { GedcomSource, type PersonSource, RunCache, SiteSource, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
-import { loadSessionConfig, withDotEnv } from '../session/session-config.js';
-import { SessionManager, type SessionStats } from '../session/session-manager.js';
-import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
-import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
-import { randomUUID } from 'node:crypto';
-import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
-import { type Metrics, createMetrics, metricsPortFrom } from '../observability/metrics.js';
-import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
-import { readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
 import { printable } from '../internal/printable.js';
 import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 import { createProgress } from '../internal/progress.js';
+import { type LogLevel, parseLogLevel } from '../observability/logging.js';
+import { metricsPortFrom } from '../observability/metrics.js';
+import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
+import { type SiteResearch, openSiteResearch } from '../research/job.js';
+import { GedcomSource, type PersonSource, RunCache, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
-import { dispatcherSession } from '../session/dispatcher-session.js';
-import { RateLimiter } from '../session/rate-limiter.js';
+import { withDotEnv } from '../session/session-config.js';
+import type { SessionManager, SessionStats } from '../session/session-manager.js';
+import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
+import { readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
 
 export const RESEARCH_HELP = `Usage:
   browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
@@ -330,13 +323,10 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
   }
   let source: PersonSource;
-  let sources: PersonSource[] = [];
-  let supervisor: SessionSupervisor | undefined;
+  let sources: readonly PersonSource[] = [];
   let session: SessionManager | undefined;
-  let sessions: SessionManager[] = [];
-  let dispatcher: { stop(): Promise<void> } | undefined;
-  let metrics: Metrics | undefined;
-  let metricsServer: MetricsServer | undefined;
+  let sessions: readonly SessionManager[] = [];
+  let job: SiteResearch | undefined;
   const env = { ...withDotEnv(o.env ?? process.env), ...o.driverEnv };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
@@ -348,49 +338,21 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
     } else {
-      // One reading of the environment and .env for the browser (HEADLESS, CHROMIUM_PATH, DRIVER) and the session.
-      const siteEnv = { ...env, BASE_URL: o.site };
-      const config = loadSessionConfig(siteEnv, '/nonexistent/.env');
-      // Logs go to stderr (JSON, or readable lines on a terminal), redacted, at --log-level.
-      const log = createLogger({ level: o.logLevel ?? parseLogLevel(env['LOG_LEVEL']) });
-      if (o.metricsPort !== undefined) {
-        metrics = createMetrics();
-        metrics.watch({ cache });
-        metricsServer = await startMetricsServer(metrics, { port: o.metricsPort });
-        err(`metrics: ${metricsServer.url}; status: ${metricsServer.statusUrl} (or browser-actor status --port ${metricsServer.port})`);
-      }
-      if (o.workers === undefined && o.redis === undefined) {
-        supervisor = createSessionSupervisor({ env: siteEnv });
-        logEvents(log, { executors: [supervisor] });
-        metrics?.watch({ executors: [supervisor] });
-        supervisor.on('task:end', (e) => timings.add('browser/actor', taskOperation(e.type), e.durationMs));
-        supervisor.on('ready', (e) => timings.add('browser/actor', 'launch + restore', e.launchMs));
-        const s = new SessionManager({ config, supervisor, log });
-        sessions = [s];
-        metrics?.watch({ sessions });
-      } else {
-        // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
-        // worker host over Redis), all behind one rate limiter.
-        const count = o.workers ?? 1;
-        let d: ReturnType<typeof createRedisDispatcher> | ReturnType<typeof createWorkDispatcher>;
-        if (o.redis !== undefined) {
-          d = createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) });
-        } else {
-          d = createWorkDispatcher({ workers: count, env: siteEnv });
-        }
-        logEvents(log, { executors: [d] });
-        metrics?.watch({ executors: [d] });
-        dispatcher = d;
-        const limiter = new RateLimiter({ ...config.rateLimit });
-        const runId = randomUUID().slice(0, 8);
-        sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
-        metrics?.watch({ sessions });
-        await timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
-      }
-      const all = sessions;
-      await timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
-      session = all[0];
-      sources = all.map((s) => new SiteSource((path) => s.get(path)));
+      job = await openSiteResearch({
+        site: o.site as string,
+        env,
+        ...(o.workers === undefined ? {} : { workers: o.workers }),
+        ...(o.redis === undefined ? {} : { redis: o.redis }),
+        ...(o.queue === undefined ? {} : { queue: o.queue }),
+        ...(o.logLevel === undefined ? {} : { logLevel: o.logLevel }),
+        ...(o.metricsPort === undefined ? {} : { metricsPort: o.metricsPort }),
+        timings,
+        cache,
+        say: err,
+      });
+      sessions = job.sessions;
+      session = sessions[0];
+      sources = job.sources;
       source = sources[0] as PersonSource;
     }
     const results: RunSummary['results'] = [];
@@ -466,10 +428,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     }
     return summary;
   } finally {
-    await supervisor?.stop();
-    await dispatcher?.stop();
-    metrics?.close();
-    await metricsServer?.close();
+    await job?.close();
   }
 }
 
@@ -480,9 +439,6 @@ function sumStats(all: SessionStats[]): SessionStats {
   return out as unknown as SessionStats;
 }
 
-function taskOperation(type: string): string {
-  return { Navigate: 'navigation', ExecuteJS: 'JS', ExportCookies: 'cookie export', ImportCookies: 'cookie import', GetCookies: 'cookie read', CurrentUrl: 'current URL', Screenshot: 'screenshot' }[type] ?? type;
-}
 
 function csvCell(v: unknown): string {
   const s = String(v);

@@ -75,6 +75,13 @@ function choosesExecutable(name: string): boolean {
   return /(^|_)PATH$/.test(name) || /^(LD_|DYLD_)/.test(name) || name === 'NODE_OPTIONS' || name === 'BROWSER' || name === 'SHELL';
 }
 
+/** `env` without its blank values (as {@link withDotEnv} leaves them out). */
+function withoutBlanks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
+
 /**
  * The environment with an optional `.env` file under it (the environment wins), so that the
  * session's settings and `ACTOR_MODE`, `HEADLESS` and `RESEARCH_CONCURRENCY` can live in `.env`.
@@ -96,9 +103,13 @@ export function withDotEnv(env: NodeJS.ProcessEnv = process.env, envFile = '.env
   return merged;
 }
 
-/** Read the settings; `envFile` (default `.env` in the working directory) is optional. */
-export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): SessionConfig {
-  const all = withDotEnv(env, envFile);
+/**
+ * Read the settings from `env` and a `.env` file: `envFile` names it (default `.env` in the
+ * working directory; a missing file is no error), and `false` reads none, for an environment
+ * that already holds what a `.env` file gave ({@link withDotEnv}) or a program's own settings.
+ */
+export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile: string | false = '.env'): SessionConfig {
+  const all = envFile === false ? withoutBlanks(env) : withDotEnv(env, envFile);
   const get = (name: string): string | undefined => {
     const v = all[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();

@@ -128,7 +128,8 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     await host('prio');
     const d = dispatcher({ queue: 'prio', maxPending: 6 });
     const order: string[] = [];
-    const busy = d.submit(Navigate(`${ORIGIN}/slow?ms=600`));
+    // Busy long enough that the three tasks below are all queued before it ends, even on a loaded machine.
+    const busy = d.submit(Navigate(`${ORIGIN}/slow?ms=2000`));
     expect(await until(async () => (await d.stats()).active === 1)).toBe(true); // the host has taken the slow task
     const tasks = [1, 9, 5].map((p) => d.submit(Navigate(`${ORIGIN}/person?id=${p}`), { priority: p }).then(() => order.push(`p${p}`)));
     const more = [d.submit(Navigate(`${ORIGIN}/person?id=2`)), d.submit(Navigate(`${ORIGIN}/person?id=3`))];

@@ -1,0 +1,106 @@
+/**
+ * The research job's composition root: everything a run against a site needs, wired once — the
+ * executor that owns the browsers (one supervised browser, worker processes, or worker hosts on
+ * Redis), its logs and metrics, and one signed-in session per browser behind one rate limiter.
+ * The CLI parses arguments, calls {@link openSiteResearch}, runs the searches and prints.
+ */
+import { randomUUID } from 'node:crypto';
+import { createSessionSupervisor } from '../compose.js';
+import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
+import { type Metrics, createMetrics } from '../observability/metrics.js';
+import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
+import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
+import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
+import type { TaskExecutor } from '../runtime/executor.js';
+import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
+import { dispatcherSession } from '../session/dispatcher-session.js';
+import { RateLimiter } from '../session/rate-limiter.js';
+import { loadSessionConfig } from '../session/session-config.js';
+import { SessionManager } from '../session/session-manager.js';
+import { type PersonSource, type RunCache, SiteSource, type Timings } from './research.js';
+
+export interface SiteResearchOptions {
+  /** The site's address (BASE_URL). */
+  readonly site: string;
+  /** The environment, `.env` already merged in (credentials, browser and session settings). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Sessions on worker processes (or, with `redis`, on worker hosts); absent: one supervised browser here. */
+  readonly workers?: number;
+  readonly redis?: string;
+  readonly queue?: string;
+  readonly logLevel?: LogLevel;
+  /** Serve metrics and the status page on this loopback port while the job runs. */
+  readonly metricsPort?: number;
+  readonly timings: Timings;
+  readonly cache: RunCache;
+  /** Where the job says where its metrics are. */
+  readonly say: (line: string) => void;
+}
+
+/** An open research job on a site: sessions signed in, ready for searches. Close it when done. */
+export interface SiteResearch {
+  /** One person source per session; searches are spread over them. */
+  readonly sources: readonly PersonSource[];
+  readonly sessions: readonly SessionManager[];
+  /** The executor that owns the browsers. */
+  readonly executor: TaskExecutor;
+  /** Stop the browsers, the metrics and their endpoint. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Compose and open the research job on a site: the executor, logs, metrics, and every session signed in. */
+export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteResearch> {
+  const siteEnv: NodeJS.ProcessEnv = { ...o.env, BASE_URL: o.site };
+  const config = loadSessionConfig(siteEnv, false);
+  // Logs go to stderr (JSON, or readable lines on a terminal), redacted, at the log level.
+  const log = createLogger({ level: o.logLevel ?? parseLogLevel(siteEnv['LOG_LEVEL']) });
+  let metrics: Metrics | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let executor: (TaskExecutor & { start?(): Promise<void> }) | undefined;
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      await executor?.stop();
+      metrics?.close();
+      await metricsServer?.close();
+    })());
+  try {
+    if (o.metricsPort !== undefined) {
+      metrics = createMetrics();
+      metrics.watch({ cache: o.cache });
+      metricsServer = await startMetricsServer(metrics, { port: o.metricsPort });
+      o.say(`metrics: ${metricsServer.url}; status: ${metricsServer.statusUrl} (or browser-actor status --port ${metricsServer.port})`);
+    }
+    let sessions: SessionManager[];
+    if (o.workers === undefined && o.redis === undefined) {
+      const supervisor: SessionSupervisor = createSessionSupervisor({ env: siteEnv });
+      executor = supervisor;
+      supervisor.on('task:end', (e) => o.timings.add('browser/actor', taskOperation(e.type), e.durationMs));
+      supervisor.on('ready', (e) => o.timings.add('browser/actor', 'launch + restore', e.launchMs));
+      sessions = [new SessionManager({ config, supervisor, log })];
+    } else {
+      // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
+      // worker host over Redis), all behind one rate limiter.
+      const count = o.workers ?? 1;
+      const d = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : createWorkDispatcher({ workers: count, env: siteEnv });
+      executor = d;
+      const limiter = new RateLimiter({ ...config.rateLimit });
+      const runId = randomUUID().slice(0, 8);
+      sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
+      await o.timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
+    }
+    logEvents(log, { executors: [executor] });
+    metrics?.watch({ executors: [executor], sessions });
+    const all = sessions;
+    await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
+    return { sources: all.map((s) => new SiteSource((path) => s.get(path))), sessions: all, executor, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A task type as the timings table names it. */
+function taskOperation(type: string): string {
+  return { Navigate: 'navigation', ExecuteJS: 'JS', ExportCookies: 'cookie export', ImportCookies: 'cookie import', GetCookies: 'cookie read', CurrentUrl: 'current URL', Screenshot: 'screenshot' }[type] ?? type;
+}
