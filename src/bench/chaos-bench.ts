@@ -9,19 +9,16 @@
  * Flags: `--json`, `--pages=N` (default 100), `--kill-every=1000,500` (ms), `--deadline=S` (whole
  * run per side, default 300), `--sides=lanes,dispatcher`.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
 import { processesWithMarker, signalGroup } from '../drivers/process-tree.js';
-import { generateTree } from '../genealogy/synthetic.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../runtime/tasks/constructors.js';
-import { startTreeSite } from '../site/server.js';
-import { type PersonPage, laneVisitor, personPages } from './person-pages.js';
+import { type PersonPage, laneVisitor, personPages, startPageSite } from './person-pages.js';
 import { intFlag, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
@@ -161,20 +158,7 @@ async function run(side: Side, killEvery: number, origin: string, sid: string, p
 }
 
 async function main(): Promise<void> {
-  const password = randomBytes(12).toString('base64url');
-  const { tree, referencePerson } = generateTree({ people: 2000, seed: 1 });
-  const served = new Map<string, number>();
-  const site = await startTreeSite({
-    tree,
-    referencePerson,
-    users: [{ username: 'bench', password }],
-    rateLimit: false,
-    sessionTtlMs: 24 * 3600_000,
-    onServe: (method, url) => {
-      const task = url.searchParams.get('task');
-      if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
-    },
-  });
+  const { site, tree, password, served } = await startPageSite({ people: 2000, sessionTtlMs: 24 * 3600_000 });
   const runs: ChaosRun[] = [];
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);

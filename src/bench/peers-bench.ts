@@ -35,20 +35,17 @@
  * (default 30), `--api-rate=N` (requests per second both sides keep, default 50).
  */
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log as crawleeLog } from '@crawlee/playwright';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { startTreeSite } from '../site/server.js';
 import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
 import type { ChildMessage, ChildWork } from './peers-child.js';
 import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';
 import { CONTENDERS } from './peers-contenders.js';
-import { type PersonPage, personPages } from './person-pages.js';
+import { type PersonPage, personPages, startPageSite } from './person-pages.js';
 import { benchProgress, intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
@@ -284,20 +281,7 @@ async function runWorkloads(): Promise<void> {
   const apiContenders = pick(API_CONTENDERS);
   if (contenders.length + apiContenders.length === 0) throw new Error(`--only names none of: ${[...CONTENDERS, ...API_CONTENDERS].map((c) => c.name).join(', ')}`);
   crawleeLog.setLevel(crawleeLog.LEVELS.OFF);
-  const password = randomBytes(12).toString('base64url');
-  const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  const served = new Map<string, number>();
-  const site = await startTreeSite({
-    tree,
-    referencePerson,
-    users: [{ username: 'bench', password }],
-    rateLimit: false,
-    knobs: { latencyMs: { 'GET /person/:id': latencyMs } },
-    onServe: (method, url) => {
-      const task = url.searchParams.get('task');
-      if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
-    },
-  });
+  const { site, tree, password, served } = await startPageSite({ people: 10_000, latencyMs });
   // Under this run's own temp directory, the browsers' root does not exist yet.
   mkdirSync(browserDirsRoot(), { recursive: true });
   const root = mkdtempSync(join(browserDirsRoot(), 'peers-'));

@@ -2,7 +2,10 @@
  * The page workload the lanes and dispatch benchmarks share: reference-site person pages, each a
  * navigation plus a script that reads the name and the lifespan.
  */
+import { randomBytes } from 'node:crypto';
+import { generateTree } from '../genealogy/synthetic.js';
 import type { FamilyTree } from '../genealogy/tree.js';
+import { type TreeSite, startTreeSite } from '../site/server.js';
 import { ExecuteJS, Navigate } from '../runtime/tasks/constructors.js';
 import type { ResultOf, Task } from '../runtime/tasks/types.js';
 
@@ -48,4 +51,28 @@ export function plainVisitor(executor: { submit<T extends Task>(task: T): Promis
     await executor.submit(Navigate(origin + page.path));
     return executor.submit(read);
   };
+}
+
+/**
+ * The reference site for a page benchmark, on loopback, with a synthetic tree of `people`, one
+ * account (`bench`, a fresh password), no rate limit, and loads of task pages counted per tag:
+ * pages tagged `?task=k` are counted when the site serves them, so re-runs show as extra loads.
+ */
+export async function startPageSite(options: { readonly people: number; readonly latencyMs?: number; readonly sessionTtlMs?: number }): Promise<{ readonly site: TreeSite; readonly tree: FamilyTree; readonly password: string; readonly served: Map<string, number> }> {
+  const password = randomBytes(12).toString('base64url');
+  const { tree, referencePerson } = generateTree({ people: options.people, seed: 1 });
+  const served = new Map<string, number>();
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: false,
+    ...(options.latencyMs === undefined ? {} : { knobs: { latencyMs: { 'GET /person/:id': options.latencyMs } } }),
+    ...(options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs }),
+    onServe: (method, url) => {
+      const task = url.searchParams.get('task');
+      if (task !== null && method === 'GET') served.set(task, (served.get(task) ?? 0) + 1);
+    },
+  });
+  return { site, tree, password, served };
 }

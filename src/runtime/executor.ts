@@ -155,3 +155,30 @@ export function onExecutorEvent<K extends ExecutorEventType>(executor: Pick<Task
 export function correlation(id: string | undefined): { readonly correlationId?: string } {
   return id === undefined ? {} : { correlationId: id };
 }
+
+/** What every executor's own `task:end` carries, under its own field names. */
+export interface OwnTaskEnd {
+  readonly taskId: string;
+  readonly type: TaskType;
+  readonly ok: boolean;
+  readonly errorCode?: string;
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly correlationId?: string;
+}
+
+/** An executor's own `task:end` in the one vocabulary. */
+export function taskEndEvent(executor: string, e: OwnTaskEnd, where: Where | null): ExecutorEventOf<'task:end'> {
+  return {
+    type: 'task:end',
+    executor,
+    taskId: e.taskId,
+    taskType: e.type,
+    ok: e.ok,
+    ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+    attempts: e.attempts,
+    durationMs: e.durationMs,
+    where,
+    ...correlation(e.correlationId),
+  };
+}

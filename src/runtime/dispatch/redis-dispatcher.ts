@@ -9,7 +9,7 @@ import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
 import { type SubmitDefaults, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
-import type { ExecutorCapabilities, ExecutorEvent, ExecutorHealth, TaskExecutor } from '../executor.js';
+import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type QueueJobData, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
 import {
@@ -489,19 +489,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   onEvent(listener: (event: ExecutorEvent) => void): () => void {
     const executor = this.#id;
     const offs = [
-      this.on('task:end', (e) =>
-        listener({
-          type: 'task:end',
-          executor,
-          taskId: e.taskId,
-          taskType: e.type,
-          ok: e.ok,
-          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
-          attempts: e.attempts,
-          durationMs: e.durationMs,
-          where: e.host === null ? null : { host: e.host },
-        }),
-      ),
+      this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.host === null ? null : { host: e.host }))),
       this.on('session:moved', (e) => listener({ type: 'host:moved', executor, from: e.from, to: e.to, tasks: e.tasks })),
     ];
     return () => {

@@ -25,7 +25,7 @@ import { type MailboxSettings, type SubmitDefaults, handlePriority, mailboxOptio
 import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
-import type { ExecutorCapabilities, ExecutorEvent, ExecutorHealth, TaskExecutor } from '../executor.js';
+import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type DispatchLaneHandle, type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
 
 export type { DispatchLaneHandle, DispatchSubmitOptions } from './dispatch-types.js';
@@ -312,19 +312,7 @@ export class WorkDispatcher implements TaskExecutor {
     const executor = this.#id;
     const offs = [
       this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { worker: e.worker } })),
-      this.on('task:end', (e) =>
-        listener({
-          type: 'task:end',
-          executor,
-          taskId: e.taskId,
-          taskType: e.type,
-          ok: e.ok,
-          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
-          attempts: e.attempts,
-          durationMs: e.durationMs,
-          where: e.worker === null ? null : { worker: e.worker },
-        }),
-      ),
+      this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.worker === null ? null : { worker: e.worker }))),
       this.on('worker:ready', (e) => listener({ type: 'ready', executor, where: { worker: e.worker }, pid: e.pid })),
       this.on('worker:exit', (e) => {
         const clean = e.reason === 'exited (code 0)' && e.requeued === 0 && e.failed === 0;

@@ -23,7 +23,7 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, correlation } from '../executor.js';
+import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, correlation, taskEndEvent } from '../executor.js';
 import { handlePriority, mailboxOptions, parseSubmitOptions, resumeUrlOption, withHandle } from '../submit-helpers.js';
 import { type HandleState, type Lane, type LaneWork, type SnapshotVersion, laneIsFree, newLane, newTab } from './lanes.js';
 import { checkHealth } from './health-monitor.js';
@@ -209,20 +209,7 @@ export class SessionSupervisor implements TaskExecutor {
     const executor = this.id;
     const offs = [
       this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { lane: e.lane }, ...correlation(e.correlationId) })),
-      this.on('task:end', (e) =>
-        listener({
-          type: 'task:end',
-          executor,
-          taskId: e.taskId,
-          taskType: e.type,
-          ok: e.ok,
-          ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
-          attempts: e.attempts,
-          durationMs: e.durationMs,
-          where: e.lane === undefined ? null : { lane: e.lane },
-          ...correlation(e.correlationId),
-        }),
-      ),
+      this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.lane === undefined ? null : { lane: e.lane }))),
       this.on('fault', (e) => listener({ type: 'fault', executor, kind: e.kind, reason: e.reason, where: e.lane === undefined ? {} : { lane: e.lane } })),
       this.on('restarting', (e) =>
         listener(e.planned ? { type: 'recycle', executor, reason: e.reason, where: {} } : { type: 'restart', executor, reason: e.reason, attempt: e.attempt, delayMs: e.delayMs, where: {} }),
