@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
 import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, ShedError } from '../../src/errors.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from '../../src/runtime/dispatch/work-dispatcher.js';
@@ -24,6 +24,18 @@ function dispatcher(options: Partial<WorkDispatcherOptions> = {}): WorkDispatche
   dispatchers.push(d);
   return d;
 }
+
+const markerDirs: string[] = [];
+/** A directory of this file's own for the one-shot markers of the malformed-message driver (removed after the file). */
+function markers(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'malformed-'));
+  markerDirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of markerDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 afterEach(async () => {
   const all = dispatchers.splice(0);
@@ -174,7 +186,7 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
       const ends: string[] = [];
       d.on('task:end', (e) => ends.push(e.taskId));
       await d.start();
-      const marker = join(mkdtempSync(join(tmpdir(), 'malformed-')), 'sent');
+      const marker = join(markers(), 'sent');
       // The Navigate is idempotent: it runs again on the replacement worker, which sends nothing odd.
       const answer = await d.submit(Navigate(`${ORIGIN}/malformed?kind=${kind}&id=mal:1&marker=${encodeURIComponent(marker)}`), { timeoutMs: 20_000 });
       expect(answer.url).toContain('/malformed?');
@@ -192,7 +204,7 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     const exits: string[] = [];
     d.on('worker:exit', (e) => exits.push(e.reason));
     await d.start();
-    const marker = join(mkdtempSync(join(tmpdir(), 'malformed-')), 'sent');
+    const marker = join(markers(), 'sent');
     const error = await d.submit(Navigate(`${ORIGIN}/malformed?kind=proto-code&id=odd:1&marker=${encodeURIComponent(marker)}`)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ code: '__proto__', message: 'from a broken worker' });
