@@ -671,6 +671,8 @@ export class SessionSupervisor implements TaskExecutor {
         if (entry.phase === 'running' && generation === this.#generation) {
           entry.phase = 'queued';
           this.#requeue(entry);
+          // As after a task's crash answer: a browser that still looks alive proves it works first.
+          if (actor.state === 'ready') this.#verifyFirst = true;
         }
         return;
       }
