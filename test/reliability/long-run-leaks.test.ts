@@ -125,5 +125,7 @@ describe('a long run leaks nothing', () => {
       expect(exact(later.bookkeeping)).toMatchObject({ idempotencyKeys: 0, deadlines: 0, deadlineEntries: true, retry: 0, compensations: 0 });
       for (const [kind, n] of Object.entries(later.handles)) expect(n, `${kind} handles`).toBeLessThanOrEqual((first.handles[kind] ?? 0) + 2);
     }
-  }, 120_000);
+    // About 40 s beside another test file on a quiet machine; on two busy cores it has needed
+    // more than 120 s. The deadline ends a hung run; it does not judge speed.
+  }, 300_000);
 });
