@@ -60,7 +60,9 @@ describe('WorkDispatcher on real Chromium', () => {
     } finally {
       await d.stop();
     }
-  });
+    // About 10 s alone; two worker browsers and a restart beside another test file's browsers
+    // on two busy cores have needed more than the default 30 s. The deadline only ends a hung run.
+  }, 90_000);
 
   it.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)('a dispatcher ended by %s takes its workers and their browsers with it', async (signal) => {
     expect(file.browserMains()).toEqual([]); // nothing of the previous test's workers is left
