@@ -10,9 +10,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/chaos/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/chaos/**', 'test/integration/bench-smoke.test.ts'], sequence: { groupOrder: 0 } } },
+      // Every benchmark at tiny sizes (about 5 minutes of browsers, worker processes, Redis and
+      // Selenium Grid, with browsers killed on a timer): beside another file it doubled both its
+      // own time and that of the file next to it. It runs after the main files, alone.
+      { extends: true, test: { name: 'benches', include: ['test/integration/bench-smoke.test.ts'], sequence: { groupOrder: 1 } } },
       // The crash-loop run measures restarts against a fixed kill interval: it runs last, alone.
-      { extends: true, test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], sequence: { groupOrder: 2 } } },
     ],
   },
 });

@@ -37,7 +37,8 @@ describe('task sequences across browser replacements (real Chromium)', () => {
     const loads = Array.from({ length: pages }, (_, i) => file.server.count(`/person?id=${i}&seq=plain`));
     expect(loads.filter((n) => n === 2)).toHaveLength(2);
     expect(loads.every((n) => n === 1 || n === 2)).toBe(true);
-  });
+    // Three browser starts: about 15 s here alone, more than 30 s beside another file on busy cores.
+  }, 120_000);
 
   it('a lane handle with default options: the browser SIGKILLed between its Navigate and its read; the read sees the page, reloaded on the new browser', async () => {
     const { supervisor } = file.supervised({ lanes: 2 });
@@ -66,5 +67,5 @@ describe('task sequences across browser replacements (real Chromium)', () => {
     expect(cut).toBeInstanceOf(SequenceCutError);
     expect(file.server.count('/person?id=8&seq=handle')).toBe(1);
     await supervisor.stop();
-  });
+  }, 120_000);
 });
