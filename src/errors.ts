@@ -380,6 +380,24 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
 /** How many causes deep an error is carried across a process boundary. */
 export const MAX_CAUSE_DEPTH = 4;
 
+/**
+ * The largest error that crosses a process boundary: {@link serializeError} cuts to these, and a
+ * receiver refuses anything larger (so a page's long error name or a long URL in `details` is
+ * shortened on the way, never taken for a broken sender).
+ */
+export const ERROR_WIRE_LIMITS = { name: 256, code: 64, message: 64 * 1024, details: 64, detailText: 4096 } as const;
+
+function wireDetails(details: ErrorDetails): ErrorDetails {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(details).slice(0, ERROR_WIRE_LIMITS.details)) out[key] = typeof value === 'string' ? value.slice(0, ERROR_WIRE_LIMITS.detailText) : value;
+  return out;
+}
+
+/** A code that fits the wire (a foreign error's own code may be anything). */
+function wireCode(code: string): string {
+  return code.length <= ERROR_WIRE_LIMITS.code ? code : 'ERR_UNKNOWN';
+}
+
 /** True when `value` is one of our errors, optionally with the given code. */
 export function isBrowserActorError(value: unknown, code?: ErrorCode): value is BrowserActorError {
   return value instanceof BrowserActorError && (code === undefined || value.code === code);
@@ -393,17 +411,17 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error instanceof BrowserActorError) {
     const cause = depth < MAX_CAUSE_DEPTH && error.cause !== undefined ? serializeError(error.cause, depth + 1) : undefined;
     return {
-      name: error.name,
+      name: error.name.slice(0, ERROR_WIRE_LIMITS.name),
       code: error.code,
-      message: error.message,
-      details: { ...error.details },
+      message: error.message.slice(0, ERROR_WIRE_LIMITS.message),
+      details: wireDetails(error.details),
       ...(cause ? { cause } : {}),
     };
   }
   if (error instanceof Error) {
     const maybeCode: unknown = (error as Error & { code?: unknown }).code;
-    const code = typeof maybeCode === 'string' ? maybeCode : 'ERR_UNKNOWN';
-    return { name: error.name, code, message: error.message };
+    const code = typeof maybeCode === 'string' ? wireCode(maybeCode) : 'ERR_UNKNOWN';
+    return { name: String(error.name).slice(0, ERROR_WIRE_LIMITS.name), code, message: String(error.message).slice(0, ERROR_WIRE_LIMITS.message) };
   }
   return { name: 'Error', code: 'ERR_UNKNOWN', message: `Non-error value thrown (${typeof error})` };
 }

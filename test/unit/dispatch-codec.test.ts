@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError } from '../../src/errors.js';
+import { ActorCrashedError, BrowserActorError, ErrorCode, NavigationError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError, serializeError } from '../../src/errors.js';
 import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, frame, fromWorkerProblem, isFromWorker, isToWorker, packForQueue, unframe, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 
@@ -133,6 +133,20 @@ describe('dispatcher codec: what a broken worker may send is named, never acted 
   ])('%s', (_label, message, problem) => {
     expect(fromWorkerProblem(message)).toMatch(problem);
     expect(isFromWorker(message)).toBe(false);
+  });
+
+  it("what our own side sends always passes the check: long error names, messages, codes and details are cut to the wire's limits on the way", () => {
+    const long = 'x'.repeat(100_000);
+    const script = new ScriptError(long, { details: { errorName: long, url: `http://127.0.0.1/${long}` } });
+    script.name = long;
+    const foreign = Object.assign(new Error(long), { code: long });
+    for (const error of [script, foreign, new ActorCrashedError('lost', { cause: script })]) {
+      const message = overIpc({ t: 'failed', id: 'd:1', error: serializeError(error) });
+      expect(fromWorkerProblem(message)).toBeUndefined();
+    }
+    expect(serializeError(script).details?.['url']).toHaveLength(4096);
+    expect(serializeError(foreign).code).toBe('ERR_UNKNOWN');
+    expect(serializeError(script).message).toHaveLength(64 * 1024);
   });
 
   it('a frame that is not one, or does not decode, is a problem, not a throw', () => {

@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { MAX_CAUSE_DEPTH, type SerializedError, deserializeError, serializeError } from '../../errors.js';
+import { ERROR_WIRE_LIMITS, MAX_CAUSE_DEPTH, type SerializedError, deserializeError, serializeError } from '../../errors.js';
 import type { Task } from '../tasks/types.js';
 
 /**
@@ -211,7 +211,6 @@ function isCount(value: unknown): boolean {
 }
 
 const SHORT_TEXT = 4096;
-const LONG_TEXT = 64 * 1024;
 
 function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max;
@@ -239,13 +238,14 @@ function healthProblem(health: unknown): string | undefined {
 export function serializedErrorProblem(error: unknown, depth = 0): string | undefined {
   if (typeof error !== 'object' || error === null) return 'is not an object';
   const e = error as Record<string, unknown>;
-  if (!isText(e['name'], 256) || !isText(e['code'], 64) || !isText(e['message'], LONG_TEXT)) return 'has no name, code or message of the right type and size';
+  const limits = ERROR_WIRE_LIMITS;
+  if (!isText(e['name'], limits.name) || !isText(e['code'], limits.code) || !isText(e['message'], limits.message)) return 'has no name, code or message of the right type and size';
   const details = e['details'];
   if (details !== undefined) {
     if (typeof details !== 'object' || details === null || Array.isArray(details)) return 'has details that are not an object';
     const values = Object.values(details);
-    if (values.length > 64) return 'has more than 64 details';
-    if (!values.every((v) => v === null || typeof v === 'boolean' || typeof v === 'number' || isText(v, SHORT_TEXT))) return 'has a detail that is not a short plain value';
+    if (values.length > limits.details) return `has more than ${limits.details} details`;
+    if (!values.every((v) => v === null || typeof v === 'boolean' || typeof v === 'number' || isText(v, limits.detailText))) return 'has a detail that is not a short plain value';
   }
   if (e['cause'] === undefined) return undefined;
   if (depth >= MAX_CAUSE_DEPTH) return `has causes more than ${MAX_CAUSE_DEPTH} deep`;
