@@ -64,6 +64,11 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       metrics?.close();
       await metricsServer?.close();
     })());
+  // Logs and metrics follow the executor from its first event (workers starting, the first browser).
+  const watch = (e: TaskExecutor): void => {
+    logEvents(log, { executors: [e] });
+    metrics?.watch({ executors: [e] });
+  };
   try {
     if (o.metricsPort !== undefined) {
       metrics = createMetrics();
@@ -75,6 +80,7 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
     if (o.workers === undefined && o.redis === undefined) {
       const supervisor: SessionSupervisor = createSessionSupervisor({ env: siteEnv });
       executor = supervisor;
+      watch(supervisor);
       supervisor.on('task:end', (e) => o.timings.add('browser/actor', taskOperation(e.type), e.durationMs));
       supervisor.on('ready', (e) => o.timings.add('browser/actor', 'launch + restore', e.launchMs));
       sessions = [new SessionManager({ config, supervisor, log })];
@@ -84,13 +90,13 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       const count = o.workers ?? 1;
       const d = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : createWorkDispatcher({ workers: count, env: siteEnv });
       executor = d;
+      watch(d);
       const limiter = new RateLimiter({ ...config.rateLimit });
       const runId = randomUUID().slice(0, 8);
       sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
       await o.timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
     }
-    logEvents(log, { executors: [executor] });
-    metrics?.watch({ executors: [executor], sessions });
+    metrics?.watch({ sessions });
     const all = sessions;
     await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
     return { sources: all.map((s) => new SiteSource((path) => s.get(path))), sessions: all, executor, close };
