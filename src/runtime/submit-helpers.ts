@@ -41,6 +41,15 @@ export function handlePriority(priority: number | undefined, fallback: number): 
   return p;
 }
 
+/** An executor's `id` option, checked (1–64 letters, digits, `.`, `_`, `-`), or `fallback()` when absent. */
+export function executorId(id: string | undefined, fallback: () => string): string {
+  if (id === undefined) return fallback();
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+    throw new InvalidOptionError(`id must be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(String(id).slice(0, 80))}`);
+  }
+  return id;
+}
+
 /** A lane handle's `resumeUrl` option, checked: an absolute URL of at most 8 KiB, or `undefined`. */
 export function resumeUrlOption(url: unknown): string | undefined {
   if (url === undefined) return undefined;

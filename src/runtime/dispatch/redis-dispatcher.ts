@@ -6,7 +6,7 @@ import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
-import { type SubmitDefaults, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { type SubmitDefaults, executorId, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
@@ -134,10 +134,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #lastFault: { readonly kind: string; readonly reason: string } | null = null;
 
   constructor(options: RedisWorkDispatcherOptions) {
-    if (options.id !== undefined && (typeof options.id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(options.id))) {
-      throw new InvalidOptionError(`id must be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(String(options.id).slice(0, 80))}`);
-    }
-    this.#id = options.id ?? `redis-dispatcher-${randomUUID().slice(0, 8)}`;
+    this.#id = executorId(options.id, () => `redis-dispatcher-${randomUUID().slice(0, 8)}`);
     this.#clock = options.clock ?? systemClock;
     this.#url = checkRedisUrl(options.redis);
     this.#queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
@@ -464,19 +461,15 @@ export class RedisWorkDispatcher implements TaskExecutor {
 
   /** Lane handles are not available over Redis: tasks with one `sessionKey` stay on one host, not on one tab. */
   lane(): never {
-    throw new InvalidOptionError(`${this.#id}: lane handles are not available on the Redis dispatcher (capabilities.laneHandles is false); give related tasks one sessionKey to keep them on one host, or use a WorkDispatcher`);
+    throw this.#noLanes();
   }
 
   withLane<R>(_fn: (lane: never) => Promise<R>): Promise<R> {
-    return Promise.reject(this.#laneError());
+    return Promise.reject(this.#noLanes());
   }
 
-  #laneError(): InvalidOptionError {
-    try {
-      return this.lane();
-    } catch (error) {
-      return error as InvalidOptionError;
-    }
+  #noLanes(): InvalidOptionError {
+    return new InvalidOptionError(`${this.#id}: lane handles are not available on the Redis dispatcher (capabilities.laneHandles is false); give related tasks one sessionKey to keep them on one host, or use a WorkDispatcher`);
   }
 
   /** What this side knows without asking Redis: tasks waiting for an answer, and the last fault it saw. */

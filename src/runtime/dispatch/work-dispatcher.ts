@@ -21,16 +21,16 @@ import type { Deadline } from '../../internal/deadlines.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
-import { type MailboxSettings, type SubmitDefaults, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, executorId, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
 import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type DispatchLaneHandle, type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
-
-export type { DispatchLaneHandle, DispatchSubmitOptions } from './dispatch-types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, frame, fromWorkerProblem, unframe } from './codec.js';
+
+export type { DispatchLaneHandle, DispatchSubmitOptions } from './dispatch-types.js';
 
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
   /** Its name in task ids, logs, metrics and the status page (1–64 letters, digits, `.`, `_`, `-`). Default `dispatcher-N`. */
@@ -105,7 +105,8 @@ export interface DispatcherStats {
 
 export interface WorkDispatcherEvents {
   'worker:ready': { readonly worker: number; readonly pid: number | null; readonly browserPid: number | null; readonly incarnation: number };
-  'worker:exit': { readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number };
+  /** `clean`: it exited with code 0 of its own accord (told to stop), and nothing of it was lost. */
+  'worker:exit': { readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number; readonly clean: boolean };
   'worker:restarting': { readonly worker: number; readonly delayMs: number; readonly attempt: number };
   'worker:failed': { readonly worker: number; readonly reason: string };
   /** A task reached a worker's browser (once per run; `attempt` counts from 1). */
@@ -264,10 +265,7 @@ export class WorkDispatcher implements TaskExecutor {
     this.#entry = options.workerEntry ?? defaultWorkerEntry();
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions(options.mailbox, (entry) => this.#shed(entry)));
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
-    if (options.id !== undefined && (typeof options.id !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(options.id))) {
-      throw new InvalidOptionError(`id must be 1–64 letters, digits, ".", "_" or "-", got ${JSON.stringify(String(options.id).slice(0, 80))}`);
-    }
-    this.#id = options.id ?? `dispatcher-${++WorkDispatcher.#count}`;
+    this.#id = executorId(options.id, () => `dispatcher-${++WorkDispatcher.#count}`);
     for (let index = 0; index < workers; index++) {
       this.#workers.push({
         index,
@@ -314,10 +312,7 @@ export class WorkDispatcher implements TaskExecutor {
       this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { worker: e.worker } })),
       this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.worker === null ? null : { worker: e.worker }))),
       this.on('worker:ready', (e) => listener({ type: 'ready', executor, where: { worker: e.worker }, pid: e.pid })),
-      this.on('worker:exit', (e) => {
-        const clean = e.reason === 'exited (code 0)' && e.requeued === 0 && e.failed === 0;
-        listener({ type: 'worker:exit', executor, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed, clean });
-      }),
+      this.on('worker:exit', (e) => listener({ type: 'worker:exit', executor, ...e })),
       this.on('worker:restarting', (e) => listener({ type: 'restart', executor, reason: `worker ${e.worker} is restarted`, attempt: e.attempt, delayMs: e.delayMs, where: { worker: e.worker } })),
       this.on('worker:failed', (e) => listener({ type: 'failed', executor, reason: e.reason, where: { worker: e.worker } })),
     ];
@@ -716,7 +711,7 @@ export class WorkDispatcher implements TaskExecutor {
     child.on('exit', (code, signal) => {
       w.exited.resolve();
       if (w.child !== child || w.incarnation !== incarnation) return;
-      this.#workerGone(w, w.killReason ?? `exited (${signal ?? `code ${String(code)}`})`);
+      this.#workerGone(w, w.killReason ?? `exited (${signal ?? `code ${String(code)}`})`, code === 0 && w.killReason === undefined);
     });
     this.#send(w, { t: 'init', config: { index: w.index, incarnation, supervisor: { ...this.#options.supervisor, lanes: this.#options.lanes ?? 1 }, browser: { ...this.#options.browser } } });
     w.startTimer = this.#clock.setTimeout(() => {
@@ -796,7 +791,7 @@ export class WorkDispatcher implements TaskExecutor {
   }
 
   /** A worker exited or could not start: answer or re-place its tasks, then restart it with backoff or give it up. */
-  #workerGone(w: WorkerRecord, reason: string): void {
+  #workerGone(w: WorkerRecord, reason: string, exitedCleanly = false): void {
     if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
     w.lastExit = { reason, at: this.#clock.now() };
     const pid = w.pid;
@@ -839,7 +834,7 @@ export class WorkDispatcher implements TaskExecutor {
         );
       }
     }
-    this.#events.emit('worker:exit', { worker: w.index, pid, reason, requeued, failed });
+    this.#events.emit('worker:exit', { worker: w.index, pid, reason, requeued, failed, clean: exitedCleanly && requeued === 0 && failed === 0 });
     if (this.#state === 'stopped' || w.state === 'stopping' || w.state === 'stopped') {
       w.state = 'stopped';
       this.#pump();
