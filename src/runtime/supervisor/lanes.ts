@@ -34,8 +34,8 @@ export interface Lane<E> {
   running: E | undefined;
   /** The lane's last successfully navigated http(s) URL. */
   lastUrl: string | undefined;
-  /** The browser generation whose tab on this lane was brought to `lastUrl` (or navigated itself). */
-  urlRestoredFor: number;
+  /** The `tabEpoch` whose tab was brought to `lastUrl` (or navigated there itself); any other value: the tab no longer shows it. */
+  urlOn: number | undefined;
   /**
    * Counts the tabs this lane has had: it moves whenever the lane's page may no longer be what its
    * last task left (a new browser, a replaced tab, a session restore that navigated it). A lane
@@ -81,12 +81,11 @@ export interface SnapshotVersion {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlRestoredFor: -1, tabEpoch: 0, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlOn: undefined, tabEpoch: 0, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
 }
 
 /** Moves the lane to a new tab: what its last task left there is gone. */
 export function newTab<E>(lane: Lane<E>): void {
-  lane.urlRestoredFor = -1;
   lane.tabEpoch++;
 }
 

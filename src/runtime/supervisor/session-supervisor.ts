@@ -537,8 +537,10 @@ export class SessionSupervisor implements TaskExecutor {
       lane.sessionFor = generation;
       if (this.#settings.snapshotEnabled && lane.snapshot) await this.#restoreLane(actor, lane, generation);
     }
-    const reopenUrl = this.#pageToReopen(entry, lane, generation);
+    const reopenUrl = this.#pageToReopen(entry, lane);
     if (reopenUrl !== undefined) await this.#reopen(entry, lane, actor, generation, reopenUrl, remaining());
+    // The tab the task runs on (a Navigate that succeeds leaves its page on this tab).
+    const epoch = lane.tabEpoch;
     let value: unknown;
     let error: unknown;
     let ok = false;
@@ -586,11 +588,12 @@ export class SessionSupervisor implements TaskExecutor {
             lane.lastUrl = url;
             this.#lastUrl = url;
           }
-          lane.urlRestoredFor = generation;
+          // The tab the task started on now shows the page (if the tab was lost since, its epoch has moved on).
+          lane.urlOn = epoch;
           lane.reopenAfterRecycle = false;
-          if (entry.handle && generation === this.#generation) {
+          if (entry.handle) {
             entry.handle.url = typeof url === 'string' ? url : entry.task.url;
-            entry.handle.pageOn = lane.tabEpoch;
+            entry.handle.pageOn = epoch;
           }
         }
         if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) {
@@ -632,12 +635,12 @@ export class SessionSupervisor implements TaskExecutor {
    * page after a planned recycle (ours to hide, with or without a handle); a lane's last page on
    * a new tab when the task asks for `restoreUrl`. Only tasks that read or act on the page need it.
    */
-  #pageToReopen(entry: Entry, lane: Lane<Entry>, generation: number): string | undefined {
+  #pageToReopen(entry: Entry, lane: Lane<Entry>): string | undefined {
     if (!PAGE_BOUND.has(entry.task.type)) return undefined;
     const handle = entry.handle;
     if (handle && handle === lane.owner && handle.url !== undefined) return handle.pageOn === lane.tabEpoch ? undefined : handle.url;
     if (lane.lastUrl === undefined) return undefined;
-    if (lane.reopenAfterRecycle || (entry.restoreUrl && lane.urlRestoredFor !== generation)) return lane.lastUrl;
+    if (lane.reopenAfterRecycle || (entry.restoreUrl && lane.urlOn !== lane.tabEpoch)) return lane.lastUrl;
     return undefined;
   }
 
@@ -679,10 +682,9 @@ export class SessionSupervisor implements TaskExecutor {
       if (entry.phase === 'running') cut(`reopening it failed (${describeProbeError(error)})`, error);
       return;
     }
-    if (generation !== this.#generation) return;
-    lane.urlRestoredFor = generation;
+    lane.urlOn = epoch;
     lane.reopenAfterRecycle = false;
-    if (handle) handle.pageOn = lane.tabEpoch;
+    if (handle) handle.pageOn = epoch;
   }
 
   /** The running task's browser or tab died under it: re-run, compensate, or answer with the crash. */
