@@ -1,7 +1,9 @@
 // A worker host (from the built package) as its own process, for the BullMQ tests: argv[2] is the
 // Redis URL, argv[3] the host id, argv[4] the worker count, argv[5] (optional) a driver module
 // for the workers (the Fake browser); without it, workers drive real Chromium under
-// $BROWSER_ACTOR_TMPDIR; $QUEUE names the queue, $LANES the tabs per browser. Prints "ready <hostId> <worker pids>" once it serves; stops on SIGTERM.
+// $BROWSER_ACTOR_TMPDIR; $QUEUE names the queue, $LANES the tabs per browser, $SUPERVISOR (JSON) the
+// workers' supervisor options. Prints "ready <hostId> <worker pids>" once it serves, "recycles <n>"
+// whenever its browsers' planned recycles (from the workers' heartbeats) change; stops on SIGTERM.
 import { startWorkerHost } from '../../dist/index.js';
 
 const [url, hostId, workers = '1', driverModule] = process.argv.slice(2);
@@ -14,9 +16,15 @@ const host = await startWorkerHost({
   lockMs: Number(process.env['LOCK_MS'] ?? '2000'),
   liveTtlMs: Number(process.env['LIVE_TTL_MS'] ?? '1500'),
   backoff: { baseMs: 50 },
+  ...(process.env['SUPERVISOR'] ? { supervisor: JSON.parse(process.env['SUPERVISOR']) } : {}),
   ...(driverModule ? { driverModule } : {}),
 });
 process.stdout.write(`ready ${host.id} ${host.dispatcher.stats().workers.map((w) => w.pid).join(',')}\n`);
+let recycles = 0;
+setInterval(() => {
+  const now = host.dispatcher.executorHealth().recycles;
+  if (now !== recycles) process.stdout.write(`recycles ${(recycles = now)}\n`);
+}, 100).unref();
 process.on('SIGTERM', () => void host.stop({ timeoutMs: 10_000 }));
 await host.closed;
 process.stdout.write(`served ${host.served()}\n`);

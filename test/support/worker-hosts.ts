@@ -20,7 +20,7 @@ export interface HostProcess {
 export async function spawnWorkerHost(
   redisUrl: string,
   id: string,
-  options: { workers?: number; lanes?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number } = {},
+  options: { workers?: number; lanes?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number; supervisor?: Readonly<Record<string, unknown>> } = {},
 ): Promise<HostProcess> {
   const child: ChildProcess = spawn(process.execPath, [script, redisUrl, id, String(options.workers ?? 1), ...(options.driverModule ? [options.driverModule] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,6 +30,7 @@ export async function spawnWorkerHost(
       LANES: String(options.lanes ?? 1),
       LOCK_MS: String(options.lockMs ?? 2000),
       ...(options.tmpRoot ? { BROWSER_ACTOR_TMPDIR: options.tmpRoot } : {}),
+      ...(options.supervisor ? { SUPERVISOR: JSON.stringify(options.supervisor) } : {}),
     },
   });
   let out = '';

@@ -5,7 +5,7 @@ import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskEr
 import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
+import { type OverflowPolicy, PRIORITY_LEVELS } from '../mailbox/mailbox.js';
 import { type SubmitDefaults, executorId, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
@@ -44,6 +44,11 @@ export interface RedisWorkDispatcherOptions {
   readonly retryDelayMs?: number;
   /** Tasks this dispatcher may have waiting for an answer at once; more are refused with `ERR_MAILBOX_FULL`. Default 10 000. */
   readonly maxPending?: number;
+  /**
+   * The same bound in the other executors' terms: `capacity` is `maxPending`; `overflow` may only
+   * be `'reject'` (see `capabilities.overflow`: jobs already in Redis are not shed or held back).
+   */
+  readonly mailbox?: { readonly capacity?: number; readonly overflow?: OverflowPolicy };
   /** Deadline of each call to Redis (adding a job, reading its state). Default 10 000 ms. */
   readonly redisTimeoutMs?: number;
   /** How often answers are also looked up directly (covers events missed while reconnecting) and dead hosts' queues checked. Default 1000 ms. */
@@ -144,7 +149,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
-    this.#maxPending = positiveInteger('maxPending', options.maxPending ?? 10_000);
+    this.#maxPending = positiveInteger('maxPending', pendingBound(options));
     this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
@@ -387,13 +392,35 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #giveUp(entry: Pending, error: unknown): void {
     if (this.#pending.get(entry.jobId) !== entry) return;
     this.#settle(entry, undefined, error);
-    // Not started yet: take it off the queue so it does not run for nobody.
-    void this.#queueFor(entry.queue)
-      .then(({ queue }) => queue.getJob(entry.jobId))
-      .then(async (job) => {
-        if (job && (await job.getState()) !== 'active') await job.remove();
-      })
-      .catch(() => undefined);
+    void this.#withdraw(entry).catch(() => undefined);
+  }
+
+  /**
+   * Nobody waits for the job any more: take it off its queue if it has not started, so that it
+   * does not run for nobody; if a host runs it, tell that host to stop it (the cancellation
+   * reaches the browser, as it does on the other executors).
+   */
+  async #withdraw(entry: Pending): Promise<void> {
+    const { queue } = await this.#queueFor(entry.queue);
+    const job = await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, false);
+    if (!job) return;
+    const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, false);
+    if (state === 'completed' || state === 'failed') return;
+    if (state !== 'active') {
+      try {
+        await queueDeadline(job.remove(), this.#redisTimeoutMs, `removing task ${entry.jobId}`, false);
+        return;
+      } catch {
+        // Locked: a host took it meanwhile.
+      }
+    }
+    const ttlMs = Math.min(entry.data.timeoutMs, 600_000) + 10_000;
+    await queueDeadline(
+      this.#registry().multi().set(this.#keys.cancelled(entry.jobId), '1', 'PX', ttlMs).publish(this.#keys.cancel, entry.jobId).exec(),
+      this.#redisTimeoutMs,
+      `withdrawing task ${entry.jobId}`,
+      false,
+    );
   }
 
   #settle(entry: Pending, value: unknown, error: unknown, processedBy?: string, attempts?: number): void {
@@ -517,6 +544,22 @@ function failedError(entry: Pending, job: Job): Error {
 }
 
 /** A dispatcher whose tasks run on worker hosts that consume BullMQ queues on Redis (`browser-actor worker --redis URL`). */
+/** `maxPending`, or `mailbox.capacity`; a mailbox overflow policy other than `'reject'` is refused. */
+function pendingBound(options: RedisWorkDispatcherOptions): number {
+  const { mailbox } = options;
+  if (mailbox === undefined) return options.maxPending ?? 10_000;
+  if (typeof mailbox !== 'object' || mailbox === null) throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow? }');
+  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject') {
+    throw new InvalidOptionError(
+      `The Redis dispatcher cannot use mailbox overflow ${JSON.stringify(mailbox.overflow)}: a full dispatcher refuses new tasks (ERR_MAILBOX_FULL; overflow 'reject'). Use overflow 'reject' and submit a refused task again once earlier ones were answered`,
+    );
+  }
+  if (mailbox.capacity !== undefined && options.maxPending !== undefined && mailbox.capacity !== options.maxPending) {
+    throw new InvalidOptionError(`mailbox.capacity (${String(mailbox.capacity)}) and maxPending (${String(options.maxPending)}) name the same bound; give one of them`);
+  }
+  return mailbox.capacity ?? options.maxPending ?? 10_000;
+}
+
 export function createRedisDispatcher(options: RedisWorkDispatcherOptions): RedisWorkDispatcher {
   return new RedisWorkDispatcher(options);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, InvalidOptionError, isBrowserActorError } from '../../errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, isBrowserActorError } from '../../errors.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import type { Task } from '../tasks/types.js';
@@ -81,6 +81,14 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     );
   };
 
+  // Jobs in hand, by id: a submitter that withdraws one (cancelled, past its deadline) stops it here.
+  const inHand = new Map<string, AbortController>();
+  const withdrawn = (jobId: string): ActorStoppedError =>
+    new ActorStoppedError(`Task ${jobId} was withdrawn by its submitter (cancelled, or past its deadline) while it ran on worker host ${id}`, { details: { taskId: jobId } });
+  const cancels = registry.duplicate();
+  cancels.on('error', () => undefined);
+  cancels.on('message', (_channel: string, jobId: string) => inHand.get(jobId)?.abort(withdrawn(jobId)));
+
   const process_ = async (job: Job<QueueJobData>): Promise<string> => {
     const data = job.data;
     if (data?.v !== 1 || typeof data.task !== 'string') {
@@ -98,8 +106,14 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       );
     }
     const task = unpackFromQueue(data.task) as Task;
+    const jobId = String(job.id);
+    const cancel = new AbortController();
+    inHand.set(jobId, cancel);
     try {
+      // Withdrawn just before it reached this host (the message went out before the job was in hand here).
+      if ((await queueDeadline(registry.exists(keys.cancelled(jobId)), 2000, 'reading a withdrawal', false).catch(() => 0)) === 1) cancel.abort(withdrawn(jobId));
       const value = await dispatcher.submit(task, {
+        signal: cancel.signal,
         priority: data.priority,
         timeoutMs: Math.min(data.timeoutMs, 600_000),
         ...(data.sessionKey === undefined ? {} : { sessionKey: data.sessionKey }),
@@ -109,9 +123,11 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       return packForQueue(encodeOutcome(value, undefined));
     } catch (error) {
       // An idempotent task whose browser failed: throw, and BullMQ retries it with backoff.
-      if (data.idempotent && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
+      if (data.idempotent && !cancel.signal.aborted && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
       served++;
       return packForQueue(encodeOutcome(undefined, error));
+    } finally {
+      inHand.delete(jobId);
     }
   };
 
@@ -120,6 +136,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let workers: Worker<QueueJobData, string>[] = [];
   try {
     await announce('registering the worker host', 5_000);
+    await queueDeadline(cancels.subscribe(keys.cancel), 5_000, 'listening for withdrawn tasks', false);
     // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
     // a session bound to this host meanwhile waits in its queue.
     renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
@@ -139,6 +156,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     await dispatcher.kill();
     await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 1000, 'leaving the registry', false).catch(() => undefined);
     registry.disconnect();
+    cancels.disconnect();
     throw error;
   }
 
@@ -159,6 +177,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 5000, 'leaving the registry', false).catch(() => undefined);
     } finally {
       await queueDeadline(registry.quit(), 5000, 'closing', false).catch(() => registry.disconnect());
+      cancels.disconnect();
       state = 'stopped';
       closed.resolve();
     }

@@ -11,6 +11,9 @@ import { redactUrl } from '../../internal/redact.js';
  *   one live host (key `…:ba:aff:<sha256(sessionKey)>`), and its tasks go to that host's queue,
  *   so a signed-in browser keeps getting its session's tasks across machines.
  * - A host is alive while its key `…:ba:host:<hostId>` exists; it renews it with a TTL.
+ * - A submitter that stops waiting for a job (cancelled, past its deadline) removes it if it
+ *   waits; if a host runs it, it sets `…:ba:cancelled:<jobId>` and publishes the id on
+ *   `…:ba:cancel`, and the host stops the task in its browser.
  */
 
 export const DEFAULT_QUEUE = 'browser-actor';
@@ -52,6 +55,10 @@ export interface RegistryKeys {
   affinity(sessionKey: string): string;
   /** Hash: host id → sessions bound to it. */
   readonly sessionsPerHost: string;
+  /** Pub/sub channel on which a submitter withdraws a running job (its id is the message). */
+  readonly cancel: string;
+  /** Set (with a TTL) beside the message, for a host that starts the job just after the message went out. */
+  cancelled(jobId: string): string;
 }
 
 export function registryKeys(prefix: string, queue: string): RegistryKeys {
@@ -61,6 +68,8 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
     hostPrefix: `${base}:host:`,
     host: (id) => `${base}:host:${id}`,
     sessionsPerHost: `${base}:sessions`,
+    cancel: `${base}:cancel`,
+    cancelled: (jobId) => `${base}:cancelled:${jobId}`,
     affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
   };
 }
