@@ -1,16 +1,8 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sweepStaleBrowserDirs } from '../../drivers/browser-dirs.js';
-import { waitFor } from '../../drivers/process-tree.js';
 import {
   ActorCrashedError,
   ActorStoppedError,
   InvalidOptionError,
   MailboxFullError,
-  RestartLimitError,
   ShedError,
   TaskTimeoutError,
   deserializeError,
@@ -22,15 +14,20 @@ import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { type MailboxSettings, type SubmitDefaults, executorId, handlePriority, mailboxOptions, parseSubmitOptions, positive, positiveInteger, submitDefaults, withHandle } from '../submit-helpers.js';
-import { RestartPolicy, type RestartPolicyOptions } from '../supervisor/restart-policy.js';
+import type { RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
-import type { ResultOf, Task, TaskType } from '../tasks/types.js';
+import type { ResultOf, Task } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type DispatchLaneHandle, type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, decodeValue, frame, fromWorkerProblem, unframe } from './codec.js';
+import { type FromWorker, type ToWorker, type WorkerHealth, decodeValue } from './codec.js';
+import { type WorkDispatcherEvents, WorkerPool, type WorkerRecord as PoolWorker, type WorkerState } from './worker-pool.js';
 
 export type { DispatchLaneHandle, DispatchSubmitOptions } from './dispatch-types.js';
+export type { WorkDispatcherEvents, WorkerState } from './worker-pool.js';
+
+/** Most worker processes one dispatcher runs. */
+const MAX_WORKERS = 64;
 
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
   /** Its name in task ids, logs, metrics and the status page (1–64 letters, digits, `.`, `_`, `-`). Default `dispatcher-N`. */
@@ -70,7 +67,6 @@ export interface WorkDispatcherOptions extends RestartPolicyOptions {
   readonly random?: () => number;
 }
 
-export type WorkerState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
 export interface WorkerStats {
   readonly index: number;
@@ -101,17 +97,6 @@ export interface DispatcherStats {
   readonly deferred: number;
   readonly inFlight: number;
   readonly workers: readonly WorkerStats[];
-}
-
-export interface WorkDispatcherEvents {
-  'worker:ready': { readonly worker: number; readonly pid: number | null; readonly browserPid: number | null; readonly incarnation: number };
-  /** `clean`: it exited with code 0 of its own accord (told to stop), and nothing of it was lost. */
-  'worker:exit': { readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number; readonly clean: boolean };
-  'worker:restarting': { readonly worker: number; readonly delayMs: number; readonly attempt: number };
-  'worker:failed': { readonly worker: number; readonly reason: string };
-  /** A task reached a worker's browser (once per run; `attempt` counts from 1). */
-  'task:start': { readonly taskId: string; readonly type: TaskType; readonly worker: number; readonly attempt: number };
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly worker: number | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
 }
 
 interface HandleState {
@@ -156,40 +141,8 @@ interface Entry {
   onAbort: (() => void) | undefined;
 }
 
-interface WorkerRecord {
-  readonly index: number;
-  incarnation: number;
-  child: ChildProcess | undefined;
-  pid: number | null;
-  state: WorkerState;
-  readonly capacity: number;
-  readonly inFlight: Map<string, Entry>;
-  /** Tasks that must run on this worker, in arrival order per priority. */
-  pinned: Entry[];
-  /** Lane handles bound to it and not released: at most its lanes, so a handle never waits for a tab while holding a slot. */
-  readonly handles: Set<HandleState>;
-  readonly lanes: number;
-  /** Messages to the current process, in order (undefined while none runs). */
-  sender: OrderedSender<ToWorker> | undefined;
-  readonly policy: RestartPolicy;
-  servingSince: number | undefined;
-  tasksThisIncarnation: number;
-  tasksServed: number;
-  restarts: number;
-  lastPongAt: number;
-  pingSeq: number;
-  health: WorkerHealth | null;
-  /** The worker's current browser (its process group), as last reported. */
-  browserPid: number | null;
-  startTimer: ReturnType<Clock['setTimeout']> | undefined;
-  restartTimer: ReturnType<Clock['setTimeout']> | undefined;
-  exited: Deferred<void>;
-  /** Why the dispatcher killed it (heartbeat, start timeout), for the exit report. */
-  killReason: string | undefined;
-  lastExit: { readonly reason: string; readonly at: number } | undefined;
-}
-
-const MAX_WORKERS = 64;
+/** A worker slot of the pool, with this dispatcher's entries and handles placed on it. */
+type WorkerRecord = PoolWorker<Entry, HandleState>;
 
 const DISPATCHER_CAPABILITIES: ExecutorCapabilities = Object.freeze({
   laneHandles: true,
@@ -211,18 +164,14 @@ const DISPATCHER_CAPABILITIES: ExecutorCapabilities = Object.freeze({
 export class WorkDispatcher implements TaskExecutor {
   readonly kind = 'dispatcher' as const;
   readonly capabilities: ExecutorCapabilities = DISPATCHER_CAPABILITIES;
-  readonly #options: WorkDispatcherOptions;
   readonly #clock: Clock;
   readonly #defaults: SubmitDefaults;
   readonly #limits: TaskLimits;
   readonly #maxAttempts: number;
-  readonly #heartbeatMs: number;
-  readonly #heartbeatTimeoutMs: number;
-  readonly #startTimeoutMs: number;
-  readonly #entry: string;
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #ledger: AnswerLedger<Entry>;
-  readonly #workers: WorkerRecord[] = [];
+  readonly #pool: WorkerPool<Entry, HandleState>;
+  readonly #workers: readonly WorkerRecord[];
   /** Entries to place before the mailbox's (re-runs after a lost worker), in order. */
   #retry: Entry[] = [];
   readonly #sessions = new Map<string, WorkerRecord>();
@@ -232,13 +181,7 @@ export class WorkDispatcher implements TaskExecutor {
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   #startPromise: Promise<void> | undefined;
   #stopPromise: Promise<void> | undefined;
-  #heartbeat: ReturnType<Clock['setTimeout']> | undefined;
   #drained: Deferred<void> | undefined;
-  readonly #readyWaiters = new Map<WorkerRecord, Deferred<void>>();
-  /** Every worker process ever started: their browsers' directories are swept after they are gone. */
-  readonly #workerPids = new Set<number>();
-  /** A worker could not start its supervisor at all (no Chromium, bad options): no restart can fix that. */
-  #fatal: Error | undefined;
   readonly #id: string;
   static #count = 0;
 
@@ -253,48 +196,32 @@ export class WorkDispatcher implements TaskExecutor {
     const capacity = positiveInteger('workerCapacity', options.workerCapacity ?? lanes);
     if (options.supervisor !== undefined && (typeof options.supervisor !== 'object' || options.supervisor === null)) throw new InvalidOptionError('supervisor must be an object of plain-data SessionSupervisor options');
     if (options.supervisor && 'driver' in options.supervisor) throw new InvalidOptionError('supervisor.driver cannot cross a process boundary: workers launch their own browser (use browser: {…}, or driverModule in tests)');
-    this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#defaults = submitDefaults(options);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
-    this.#heartbeatMs = positive('heartbeat.intervalMs', options.heartbeat?.intervalMs ?? 1000);
-    this.#heartbeatTimeoutMs = positive('heartbeat.timeoutMs', options.heartbeat?.timeoutMs ?? 10_000);
-    if (this.#heartbeatTimeoutMs <= this.#heartbeatMs) throw new InvalidOptionError(`heartbeat.timeoutMs (${this.#heartbeatTimeoutMs}) must be above heartbeat.intervalMs (${this.#heartbeatMs})`);
-    this.#startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs ?? 60_000);
-    this.#entry = options.workerEntry ?? defaultWorkerEntry();
+    const heartbeatMs = positive('heartbeat.intervalMs', options.heartbeat?.intervalMs ?? 1000);
+    const heartbeatTimeoutMs = positive('heartbeat.timeoutMs', options.heartbeat?.timeoutMs ?? 10_000);
+    if (heartbeatTimeoutMs <= heartbeatMs) throw new InvalidOptionError(`heartbeat.timeoutMs (${heartbeatTimeoutMs}) must be above heartbeat.intervalMs (${heartbeatMs})`);
+    const startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs ?? 60_000);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions(options.mailbox, (entry) => this.#shed(entry)));
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
     this.#id = executorId(options.id, () => `dispatcher-${++WorkDispatcher.#count}`);
-    for (let index = 0; index < workers; index++) {
-      this.#workers.push({
-        index,
-        incarnation: 0,
-        child: undefined,
-        pid: null,
-        state: 'stopped',
-        capacity,
-        inFlight: new Map(),
-        pinned: [],
-        handles: new Set(),
-        lanes,
-        sender: undefined,
-        policy: new RestartPolicy(options, options.random),
-        servingSince: undefined,
-        tasksThisIncarnation: 0,
-        tasksServed: 0,
-        restarts: 0,
-        lastPongAt: 0,
-        pingSeq: 0,
-        health: null,
-        browserPid: null,
-        startTimer: undefined,
-        restartTimer: undefined,
-        exited: createDeferred<void>(),
-        killReason: undefined,
-        lastExit: undefined,
-      });
-    }
+    this.#pool = new WorkerPool<Entry, HandleState>(
+      {
+        id: this.#id,
+        clock: this.#clock,
+        events: this.#events,
+        onTask: (w, message) => this.#onTask(w, message),
+        onLost: (w, reason) => this.#onLost(w, reason),
+        onGivenUp: (w, allFailed) => this.#onGivenUp(w, allFailed),
+        pump: () => this.#pump(),
+        live: () => this.#state === 'running' || this.#state === 'stopping',
+        stopped: () => this.#state === 'stopped',
+      },
+      { ...options, workers, lanes, capacity, heartbeatMs, heartbeatTimeoutMs, startTimeoutMs },
+    );
+    this.#workers = this.#pool.workers;
   }
 
   get id(): string {
@@ -342,10 +269,7 @@ export class WorkDispatcher implements TaskExecutor {
     this.#startPromise ??= (async () => {
       if (this.#state !== 'idle') throw new ActorStoppedError(`${this.#id} was stopped`);
       this.#state = 'running';
-      const ready = this.#workers.map((w) => this.#waitReady(w));
-      for (const w of this.#workers) this.#spawn(w);
-      this.#armHeartbeat();
-      await Promise.all(ready);
+      await this.#pool.start();
     })();
     return this.#startPromise;
   }
@@ -668,146 +592,42 @@ export class WorkDispatcher implements TaskExecutor {
     });
   }
 
-  /** Send to the worker's current process, if it runs (in order, with backpressure: {@link OrderedSender}). */
   #send(w: WorkerRecord, message: ToWorker): void {
-    w.sender?.send(message);
+    this.#pool.send(w, message);
   }
 
   // ── workers ───────────────────────────────────────────────────────────────────────────
 
-  #spawn(w: WorkerRecord): void {
-    w.incarnation++;
-    w.state = 'starting';
-    w.servingSince = undefined;
-    w.tasksThisIncarnation = 0;
-    w.sender = undefined;
-    w.health = null;
-    w.killReason = undefined;
-    w.exited = createDeferred<void>();
-    const args = this.#options.driverModule === undefined ? [] : [this.#options.driverModule];
-    let child: ChildProcess;
-    try {
-      child = fork(this.#entry, args, { serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#options.env ?? process.env });
-    } catch (error) {
-      this.#workerGone(w, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+  /** A worker reported on one of its tasks: it reached the browser, or its answer. */
+  #onTask(w: WorkerRecord, message: Extract<FromWorker, { t: 'started' | 'done' | 'failed' }>): void {
+    const entry = w.inFlight.get(message.id);
+    if (!entry) return;
+    if (message.t === 'started') {
+      if (!entry.started) {
+        entry.started = true;
+        entry.attempts++;
+        if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, worker: w.index, attempt: entry.attempts });
+      }
       return;
     }
-    w.child = child;
-    w.sender = new OrderedSender<ToWorker>((message, written) => (child.connected ? child.send(frame(message), undefined, {}, written) : true));
-    w.pid = child.pid ?? null;
-    if (w.pid !== null) this.#workerPids.add(w.pid);
-    const incarnation = w.incarnation;
-    child.on('message', (raw: unknown) => {
-      // Nothing from a process being killed is acted on: its exit answers or re-places its tasks.
-      if (w.child !== child || w.killReason !== undefined) return;
-      const decoded = unframe(raw);
-      const problem = 'problem' in decoded ? decoded.problem : fromWorkerProblem(decoded.message);
-      // A worker that sends what no worker of ours sends is broken: it is replaced, and its tasks
-      // are handled as for any lost worker. Its message is never acted on.
-      if (problem === undefined) this.#onMessage(w, (decoded as { message: FromWorker }).message);
-      else this.#killWorker(w, `sent a malformed message (${problem})`);
-    });
-    child.on('error', () => undefined); // the exit event follows
-    child.on('exit', (code, signal) => {
-      w.exited.resolve();
-      if (w.child !== child || w.incarnation !== incarnation) return;
-      this.#workerGone(w, w.killReason ?? `exited (${signal ?? `code ${String(code)}`})`, code === 0 && w.killReason === undefined);
-    });
-    this.#send(w, { t: 'init', config: { index: w.index, incarnation, supervisor: { ...this.#options.supervisor, lanes: this.#options.lanes ?? 1 }, browser: { ...this.#options.browser } } });
-    w.startTimer = this.#clock.setTimeout(() => {
-      if (w.child === child && w.state === 'starting') this.#killWorker(w, `did not start within ${this.#startTimeoutMs}ms`);
-    }, this.#startTimeoutMs);
-  }
-
-  #onMessage(w: WorkerRecord, message: FromWorker): void {
-    switch (message.t) {
-      case 'ready':
-        if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
-        w.state = 'ready';
-        w.servingSince = this.#clock.now();
-        w.lastPongAt = this.#clock.now();
-        w.browserPid = message.browserPid;
-        this.#events.emit('worker:ready', { worker: w.index, pid: w.pid, browserPid: message.browserPid, incarnation: w.incarnation });
-        this.#readyWaiters.get(w)?.resolve();
-        this.#pump();
-        return;
-      case 'fatal': {
-        const error = deserializeError(message.error);
-        this.#fatal = error;
-        this.#readyWaiters.get(w)?.reject(error);
-        return;
+    w.inFlight.delete(message.id);
+    if (message.t === 'done') {
+      w.tasksThisIncarnation++;
+      w.tasksServed++;
+      if (entry.handle && entry.raw.type === 'Navigate') {
+        const url = (message.value as { url?: unknown } | undefined)?.url;
+        entry.handle.url = typeof url === 'string' ? url : entry.raw.url;
+        entry.handle.pageIn = { worker: w, incarnation: w.incarnation };
       }
-      case 'started': {
-        const entry = w.inFlight.get(message.id);
-        if (entry && !entry.started) {
-          entry.started = true;
-          entry.attempts++;
-          if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, worker: w.index, attempt: entry.attempts });
-        }
-        return;
-      }
-      case 'done':
-      case 'failed': {
-        const entry = w.inFlight.get(message.id);
-        if (!entry) return;
-        w.inFlight.delete(message.id);
-        if (message.t === 'done') {
-          w.tasksThisIncarnation++;
-          w.tasksServed++;
-          if (entry.handle && entry.raw.type === 'Navigate') {
-            const url = (message.value as { url?: unknown } | undefined)?.url;
-            entry.handle.url = typeof url === 'string' ? url : entry.raw.url;
-            entry.handle.pageIn = { worker: w, incarnation: w.incarnation };
-          }
-          this.#answer(entry, decodeValue(message.value), undefined);
-        } else {
-          this.#answer(entry, undefined, deserializeError(message.error));
-        }
-        this.#pump();
-        return;
-      }
-      case 'pong':
-        w.lastPongAt = this.#clock.now();
-        w.health = message.health;
-        w.browserPid = message.health.browserPid;
-        return;
+      this.#answer(entry, decodeValue(message.value), undefined);
+    } else {
+      this.#answer(entry, undefined, deserializeError(message.error));
     }
+    this.#pump();
   }
 
-  #waitReady(w: WorkerRecord): Promise<void> {
-    const d = createDeferred<void>();
-    this.#readyWaiters.set(w, d);
-    return d.promise.finally(() => this.#readyWaiters.delete(w));
-  }
-
-  /** SIGKILL a worker that stopped answering (or never started); its exit does the rest. */
-  #killWorker(w: WorkerRecord, reason: string): void {
-    w.killReason = reason;
-    try {
-      w.child?.kill('SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-
-  /** A worker exited or could not start: answer or re-place its tasks, then restart it with backoff or give it up. */
-  #workerGone(w: WorkerRecord, reason: string, exitedCleanly = false): void {
-    if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
-    w.lastExit = { reason, at: this.#clock.now() };
-    const pid = w.pid;
-    w.child = undefined;
-    w.sender = undefined;
-    w.pid = null;
-    // A worker that died without closing its browser (SIGKILL, a crash) leaves it running: end
-    // it by its process group (the browser's pid), as the worker itself would have.
-    if (w.browserPid !== null) {
-      try {
-        process.kill(-w.browserPid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-      w.browserPid = null;
-    }
+  /** A worker's process is gone: its tasks that never reached a browser, or may run again, are placed again; the others fail as maybe executed. */
+  #onLost(w: WorkerRecord, reason: string): { requeued: number; failed: number } {
     let requeued = 0;
     let failed = 0;
     const lost = [...w.inFlight.values()];
@@ -834,62 +654,19 @@ export class WorkDispatcher implements TaskExecutor {
         );
       }
     }
-    this.#events.emit('worker:exit', { worker: w.index, pid, reason, requeued, failed, clean: exitedCleanly && requeued === 0 && failed === 0 });
-    if (this.#state === 'stopped' || w.state === 'stopping' || w.state === 'stopped') {
-      w.state = 'stopped';
-      this.#pump();
-      return;
-    }
-    if (this.#fatal) {
-      this.#giveUpWorker(w, `${reason}: ${this.#fatal.message}`);
-      return;
-    }
-    const decision = w.policy.onFailure(this.#clock.now(), { servingSince: w.servingSince, tasksServed: w.tasksThisIncarnation });
-    if (decision.kind === 'give-up') {
-      this.#giveUpWorker(w, `${reason}; ${decision.restartsInWindow} restarts without progress within ${decision.windowMs}ms`);
-      return;
-    }
-    w.state = 'restarting';
-    w.restarts++;
-    this.#events.emit('worker:restarting', { worker: w.index, delayMs: decision.delayMs, attempt: decision.attempt });
-    w.restartTimer = this.#clock.setTimeout(() => {
-      w.restartTimer = undefined;
-      if (w.state === 'restarting' && this.#state !== 'stopped') this.#spawn(w);
-    }, decision.delayMs);
-    this.#pump();
+    return { requeued, failed };
   }
 
-  /** The worker is failed for good: its bound tasks and sessions go to the others; with none left, everything fails. */
-  #giveUpWorker(w: WorkerRecord, reason: string): void {
-    w.state = 'failed';
-    this.#events.emit('worker:failed', { worker: w.index, reason });
+  /** The worker is failed for good: its bound tasks and sessions go to the others; with none left (`allFailed`), everything fails. */
+  #onGivenUp(w: WorkerRecord, allFailed: Error | undefined): void {
     for (const [key, owner] of this.#sessions) if (owner === w) this.#sessions.delete(key);
     const pinned = w.pinned;
     w.pinned = [];
     this.#retry.push(...pinned);
-    if (this.#workers.every((x) => x.state === 'failed')) {
-      const error = this.#fatal ?? new RestartLimitError(`Every worker of ${this.#id} failed (last: worker ${w.index}, ${reason})`, { details: { workers: this.#workers.length } });
-      for (const d of this.#readyWaiters.values()) d.reject(error);
-      for (const entry of [...this.#retry, ...this.#mailbox.drain()]) this.#answer(entry, undefined, error);
+    if (allFailed) {
+      for (const entry of [...this.#retry, ...this.#mailbox.drain()]) this.#answer(entry, undefined, allFailed);
       this.#retry = [];
-      return;
     }
-    this.#pump();
-  }
-
-  #armHeartbeat(): void {
-    this.#heartbeat = this.#clock.setTimeout(() => {
-      const now = this.#clock.now();
-      for (const w of this.#workers) {
-        if (w.state !== 'ready' || !w.child) continue;
-        if (now - w.lastPongAt > this.#heartbeatTimeoutMs) {
-          this.#killWorker(w, `missed heartbeats for ${Math.round(now - w.lastPongAt)}ms`);
-          continue;
-        }
-        this.#send(w, { t: 'ping', seq: ++w.pingSeq });
-      }
-      if (this.#state === 'running' || this.#state === 'stopping') this.#armHeartbeat();
-    }, this.#heartbeatMs);
   }
 
   // ── stop ──────────────────────────────────────────────────────────────────────────────
@@ -925,49 +702,10 @@ export class WorkDispatcher implements TaskExecutor {
       this.#failPending(error);
     }
     this.#state = 'stopped';
-    if (this.#heartbeat) this.#clock.clearTimeout(this.#heartbeat);
-    for (const d of this.#readyWaiters.values()) d.reject(new ActorStoppedError(`${this.#id} was stopped`));
-    await Promise.all(
-      this.#workers.map(async (w) => {
-        if (w.restartTimer) this.#clock.clearTimeout(w.restartTimer);
-        if (w.startTimer) this.#clock.clearTimeout(w.startTimer);
-        const child = w.child;
-        w.state = 'stopping';
-        if (child && child.exitCode === null && child.signalCode === null) {
-          if (kill) child.kill('SIGTERM');
-          else this.#send(w, { t: 'stop', timeoutMs: 10_000 });
-          const grace = kill ? 5000 : 15_000;
-          const timer = setTimeout(() => child.kill('SIGKILL'), grace);
-          await w.exited.promise;
-          clearTimeout(timer);
-        }
-        w.state = 'stopped';
-      }),
-    );
+    await this.#pool.stop(kill);
     this.#ledger.clear();
-    await this.#sweepDirs();
   }
 
-  /**
-   * A worker that was SIGKILLed could not remove its browser's directory (its Chromium exits
-   * when the pipe closes; the crash handler a second later). Remove what such workers left,
-   * waiting a few seconds for their last processes.
-   */
-  async #sweepDirs(): Promise<void> {
-    const browser = this.#options.browser ?? {};
-    const root = typeof browser['tmpRoot'] === 'string' ? browser['tmpRoot'] : (this.#options.env ?? process.env)['BROWSER_ACTOR_TMPDIR'] || join(tmpdir(), 'browser-actor');
-    const ours = (): string[] => {
-      try {
-        return readdirSync(root).filter((name) => [...this.#workerPids].some((pid) => name.startsWith(`b-${pid}-`)));
-      } catch {
-        return [];
-      }
-    };
-    await waitFor(() => {
-      sweepStaleBrowserDirs(root);
-      return ours().length === 0;
-    }, 5000, 100);
-  }
 }
 
 function insertByPriority(queue: Entry[], entry: Entry): void {
@@ -975,16 +713,6 @@ function insertByPriority(queue: Entry[], entry: Entry): void {
   while (i > 0 && (queue[i - 1] as Entry).priority < entry.priority) i--;
   queue.splice(i, 0, entry);
 }
-
-/** `dist/worker.js` next to this build; from the TypeScript sources (tests), the built copy. */
-function defaultWorkerEntry(): string {
-  const here = fileURLToPath(new URL('../../worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const built = here.replace(/[\\/]src[\\/]worker\.js$/, '/dist/worker.js');
-  if (existsSync(built)) return built;
-  throw new InvalidOptionError(`The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`);
-}
-
 
 /** A dispatcher over `options.workers` worker processes; call `start()` (or just `submit`). */
 export function createWorkDispatcher(options: WorkDispatcherOptions): WorkDispatcher {

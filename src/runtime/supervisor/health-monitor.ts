@@ -61,3 +61,34 @@ export function checkHealth(v: HealthView): HealthAction {
   if (v.lastProgressAt < v.previousCheckAt) return { kind: 'probe' };
   return { kind: 'none' };
 }
+
+/** What a reachability probe (`ExecuteJS('return 1')` on a lane) found, and about which browser. */
+export interface ProbeOutcome {
+  /** It answered 1. */
+  readonly ok: boolean;
+  /** It ran out of time (rather than failing at once). */
+  readonly timedOut: boolean;
+  /** A check after a task's crash answer (one failure decides), not a periodic probe (N in a row do). */
+  readonly verify: boolean;
+  /** The probed browser is still the current one. */
+  readonly current: boolean;
+  /** The probed browser's actor still says it is ready. */
+  readonly ready: boolean;
+  /** Checks after a crash answer on this browser that already ran out of time. */
+  readonly verifyTimeouts: number;
+}
+
+/**
+ * What a probe's outcome means: `answered` (healthy); `check-again` (a first check after a crash
+ * answer got no answer: on a loaded machine the tab that replaces a crashed one can take longer
+ * than the check's time, so it is checked once more before the browser is given up; a browser
+ * that is gone fails the next check at once, and a hung one fails it again); `failed-check` (the
+ * browser is faulty); `missed` (a periodic probe failed: one more in a row); `stale` (about a
+ * browser that is no longer current or already failing: nothing to decide).
+ */
+export function probeVerdict(o: ProbeOutcome): 'answered' | 'check-again' | 'failed-check' | 'missed' | 'stale' {
+  if (o.ok) return 'answered';
+  if (o.verify && o.current) return o.timedOut && o.verifyTimeouts === 0 ? 'check-again' : 'failed-check';
+  if (!o.verify && o.current && o.ready) return 'missed';
+  return 'stale';
+}
