@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { type OverflowPolicy, PRIORITY_LEVELS } from '../mailbox/mailbox.js';
+import { PendingBound, type PendingBoundOptions } from './pending-bound.js';
 import { type SubmitDefaults, executorId, follow, parseSubmitOptions, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
@@ -45,10 +46,13 @@ export interface RedisWorkDispatcherOptions {
   /** Tasks this dispatcher may have waiting for an answer at once; more are refused with `ERR_MAILBOX_FULL`. Default 10 000. */
   readonly maxPending?: number;
   /**
-   * The same bound in the other executors' terms: `capacity` is `maxPending`; `overflow` may only
-   * be `'reject'` (see `capabilities.overflow`: jobs already in Redis are not shed or held back).
+   * The same bound in the other executors' terms: `capacity` is `maxPending`. `overflow`:
+   * `'reject'` (default) refuses a submit beyond it with `ERR_MAILBOX_FULL`; `'defer'` makes it
+   * wait for an answer to free a slot (at most `maxDeferred` waiting, default the capacity; slots
+   * go to them again once fewer than `lowWaterMark` are held), within its own deadline.
+   * `'shed-lowest'` is refused: a job handed to Redis may already run on a host.
    */
-  readonly mailbox?: { readonly capacity?: number; readonly overflow?: OverflowPolicy };
+  readonly mailbox?: { readonly capacity?: number; readonly overflow?: OverflowPolicy; readonly lowWaterMark?: number; readonly maxDeferred?: number };
   /** Deadline of each call to Redis (adding a job, reading its state). Default 10 000 ms. */
   readonly redisTimeoutMs?: number;
   /** How often answers are also looked up directly (covers events missed while reconnecting) and dead hosts' queues checked. Default 1000 ms. */
@@ -81,7 +85,7 @@ export interface RedisDispatcherStats {
 
 const REDIS_CAPABILITIES: ExecutorCapabilities = Object.freeze({
   laneHandles: false,
-  overflow: Object.freeze(['reject'] as const),
+  overflow: Object.freeze(['reject', 'defer'] as const),
   sessionKeys: true,
   taskStart: false,
   killsBrowsers: false,
@@ -125,7 +129,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
   readonly #limits: TaskLimits;
   readonly #maxAttempts: number;
   readonly #retryDelayMs: number;
-  readonly #maxPending: number;
+  /** Tasks waiting for an answer (maxPending / mailbox), with deferral. */
+  readonly #bound: PendingBound;
   readonly #redisTimeoutMs: number;
   readonly #pollMs: number;
   readonly #keepFinishedMs: number;
@@ -149,7 +154,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
-    this.#maxPending = positiveInteger('maxPending', pendingBound(options));
+    this.#bound = new PendingBound(pendingBoundOptions(options), this.#clock);
     this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
@@ -192,18 +197,49 @@ export class RedisWorkDispatcher implements TaskExecutor {
       if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
       return follow(earlier.result.promise, parsed.signal);
     }
-    if (this.#pending.size >= this.#maxPending) {
-      throw new MailboxFullError(`${this.#id} already waits for ${this.#pending.size} answers (maxPending); task refused — await the earlier ones first`, {
-        details: { capacity: this.#maxPending, queued: this.#pending.size },
-      });
+    const waitStarted = this.#clock.now();
+    await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, `Task ${jobId} (${valid.type}) on ${this.#id}`);
+    let admitted: { readonly answer: Promise<unknown> };
+    try {
+      const timeoutMs = Math.max(1, parsed.timeoutMs - (this.#clock.now() - waitStarted));
+      admitted = await this.#admit({ jobId, type: valid.type, packed, idempotent: isIdempotent(valid), parsed, sessionKey, restoreUrl, timeoutMs });
+    } catch (error) {
+      this.#bound.release(); // never became pending
+      throw error;
+    }
+    return admitted.answer;
+  }
+
+  /**
+   * Hand a task that holds a slot of the bound to Redis. Once it is pending, its answer frees the
+   * slot; a throw here means it never became pending. `timeoutMs` is what is left of its deadline.
+   */
+  async #admit(t: {
+    readonly jobId: string;
+    readonly type: TaskType;
+    readonly packed: string;
+    readonly idempotent: boolean;
+    readonly parsed: ReturnType<typeof parseSubmitOptions>;
+    readonly sessionKey: string | undefined;
+    readonly restoreUrl: boolean | undefined;
+    readonly timeoutMs: number;
+  }): Promise<{ readonly answer: Promise<unknown> }> {
+    const { jobId, type, packed, idempotent, parsed, sessionKey, restoreUrl, timeoutMs } = t;
+    if (this.#state === 'stopped') throw new ActorStoppedError(`${this.#id} is stopped and takes no new tasks`);
+    // Deferred meanwhile: the same idempotency key may have been submitted and still be pending.
+    const earlier = this.#pending.get(jobId);
+    if (earlier) {
+      if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
+      this.#bound.release();
+      return { answer: follow(earlier.result.promise, parsed.signal) };
     }
     const data: QueueJobData = {
       v: 1,
       task: packed,
-      type: valid.type,
+      type,
       priority: parsed.priority,
-      timeoutMs: parsed.timeoutMs,
-      idempotent: isIdempotent(valid),
+      timeoutMs,
+      idempotent,
       ...(sessionKey === undefined ? {} : { sessionKey }),
       ...(restoreUrl === undefined ? {} : { restoreUrl }),
     };
@@ -217,7 +253,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
       host,
       data,
       result,
-      deadline: this.#clock.setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${valid.type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type: valid.type } })), parsed.timeoutMs),
+      deadline: this.#clock.setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type } })), timeoutMs),
       submittedAt: this.#clock.now(),
       lastCheck: this.#clock.now(),
       checking: false,
@@ -232,7 +268,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
       this.#settle(entry, undefined, error);
     }
     this.#armPoll();
-    return result.promise;
+    return { answer: result.promise };
   }
 
   async #add(entry: Pending): Promise<void> {
@@ -426,6 +462,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #settle(entry: Pending, value: unknown, error: unknown, processedBy?: string, attempts?: number): void {
     if (this.#pending.get(entry.jobId) !== entry) return;
     this.#pending.delete(entry.jobId);
+    this.#bound.release();
     this.#clock.clearTimeout(entry.deadline);
     if (error === undefined) entry.result.resolve(value);
     else entry.result.reject(error);
@@ -473,7 +510,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
     const until = this.#clock.now() + (options.timeoutMs ?? 30_000);
-    while (this.#pending.size > 0 && this.#clock.now() < until) {
+    while ((this.#pending.size > 0 || this.#bound.deferred > 0) && this.#clock.now() < until) {
       await Promise.race([Promise.allSettled([...this.#pending.values()].map((e) => e.result.promise)), sleep(this.#clock, 100)]);
     }
     await this.#close('stopped before the answer came');
@@ -502,7 +539,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   /** What this side knows without asking Redis: tasks waiting for an answer, and the last fault it saw. */
   executorHealth(): ExecutorHealth {
     const state = this.#state === 'running' ? (this.#queues.size === 0 && this.#redis === undefined ? 'idle' : 'healthy') : this.#state;
-    return { state, queued: 0, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: this.#lastFault };
+    return { state, queued: this.#bound.deferred, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: this.#lastFault };
   }
 
   /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
@@ -518,6 +555,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   }
 
   async #close(why: string): Promise<void> {
+    this.#bound.rejectDeferred(new ActorStoppedError(`${this.#id} was ${why}; the task waited for a slot and was never handed to Redis`, { details: { maybeExecuted: false } }));
     for (const entry of [...this.#pending.values()]) {
       this.#settle(entry, undefined, new ActorStoppedError(`${this.#id} was ${why}; task ${entry.jobId} (${entry.data.type}) may still run on a worker host`, { details: { taskId: entry.jobId, maybeExecuted: true } }));
     }
@@ -543,23 +581,28 @@ function failedError(entry: Pending, job: Job): Error {
   });
 }
 
-/** A dispatcher whose tasks run on worker hosts that consume BullMQ queues on Redis (`browser-actor worker --redis URL`). */
-/** `maxPending`, or `mailbox.capacity`; a mailbox overflow policy other than `'reject'` is refused. */
-function pendingBound(options: RedisWorkDispatcherOptions): number {
+/** The bound on pending answers: `maxPending`, or `mailbox` (`shed-lowest` is refused: a job handed to Redis may already run). */
+function pendingBoundOptions(options: RedisWorkDispatcherOptions): PendingBoundOptions {
   const { mailbox } = options;
-  if (mailbox === undefined) return options.maxPending ?? 10_000;
-  if (typeof mailbox !== 'object' || mailbox === null) throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow? }');
-  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject') {
+  if (mailbox === undefined) return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
+  if (typeof mailbox !== 'object' || mailbox === null) throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow?, lowWaterMark?, maxDeferred? }');
+  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject' && mailbox.overflow !== 'defer') {
     throw new InvalidOptionError(
-      `The Redis dispatcher cannot use mailbox overflow ${JSON.stringify(mailbox.overflow)}: a full dispatcher refuses new tasks (ERR_MAILBOX_FULL; overflow 'reject'). Use overflow 'reject' and submit a refused task again once earlier ones were answered`,
+      `The Redis dispatcher cannot use mailbox overflow ${JSON.stringify(mailbox.overflow)}: a task handed to Redis may already run on a host, so none is shed. Use 'reject' (a full dispatcher refuses with ERR_MAILBOX_FULL) or 'defer' (a submit waits for a slot)`,
     );
   }
   if (mailbox.capacity !== undefined && options.maxPending !== undefined && mailbox.capacity !== options.maxPending) {
     throw new InvalidOptionError(`mailbox.capacity (${String(mailbox.capacity)}) and maxPending (${String(options.maxPending)}) name the same bound; give one of them`);
   }
-  return mailbox.capacity ?? options.maxPending ?? 10_000;
+  return {
+    capacity: positiveInteger('mailbox.capacity', mailbox.capacity ?? options.maxPending ?? 10_000),
+    ...(mailbox.overflow === undefined ? {} : { overflow: mailbox.overflow }),
+    ...(mailbox.lowWaterMark === undefined ? {} : { lowWaterMark: mailbox.lowWaterMark }),
+    ...(mailbox.maxDeferred === undefined ? {} : { maxDeferred: mailbox.maxDeferred }),
+  };
 }
 
+/** A dispatcher whose tasks run on worker hosts that consume BullMQ queues on Redis (`browser-actor worker --redis URL`). */
 export function createRedisDispatcher(options: RedisWorkDispatcherOptions): RedisWorkDispatcher {
   return new RedisWorkDispatcher(options);
 }

@@ -1,5 +1,5 @@
 import type { TaskType } from '../tasks/types.js';
-import type { SessionSnapshot } from './session-snapshot.js';
+import type { SessionSnapshot, SnapshotVersion } from './session-snapshot.js';
 
 /** What a lane (one tab of the supervised browser) is busy with. */
 export type LaneWork = 'free' | 'task' | 'probe' | 'restore';
@@ -72,12 +72,6 @@ export interface HandleState<E> {
   url: string | undefined;
   /** The lane's `tabEpoch` when the handle's page was loaded; any other value means the page was lost. */
   pageOn: number | undefined;
-}
-
-/** Which session version of which browser a snapshot reflects. */
-export interface SnapshotVersion {
-  readonly generation: number;
-  readonly version: number;
 }
 
 export function newLane<E>(index: number): Lane<E> {

@@ -4,7 +4,6 @@ import type { BrowserActor } from '../actor/browser-actor.js';
 import { Priority } from '../mailbox/mailbox.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { Clock } from '../../internal/clock.js';
-import type { Lane, SnapshotVersion } from './lanes.js';
 import type { SupervisorSettings } from './supervisor-options.js';
 
 /** A session as carried from one browser to the next: cookies, local storage, and where it was. */
@@ -70,6 +69,20 @@ export async function restoreSession(
 
 function sameDomain(a: string, b: string): boolean {
   return a.replace(/^\./, '') === b.replace(/^\./, '');
+}
+
+/** Which session version of which browser a snapshot reflects. */
+export interface SnapshotVersion {
+  readonly generation: number;
+  readonly version: number;
+}
+
+/** What a lane keeps of its own session (isolated lanes): the supervisor's lane state has these fields. */
+export interface SnapshotLane {
+  readonly index: number;
+  readonly lastUrl: string | undefined;
+  snapshot: SessionSnapshot | undefined;
+  snapshotVersion: SnapshotVersion | undefined;
 }
 
 /** What {@link SessionSnapshots} needs from its supervisor. */
@@ -154,7 +167,7 @@ export class SessionSnapshots {
    * answered, unless the browser reports it unchanged since the last snapshot (then wait for a
    * snapshot still being taken, which holds the task's changes).
    */
-  async afterTask(actor: BrowserActor, lane: Lane<unknown>, generation: number): Promise<void> {
+  async afterTask(actor: BrowserActor, lane: SnapshotLane, generation: number): Promise<void> {
     if (this.#ctx.settings.isolateLanes) {
       if (await this.#changed(actor, lane.index, lane.snapshotVersion)) await this.#takeLane(actor, lane, generation);
     } else if (this.#dirty || (await this.#changed(actor, lane.index, this.#version))) {
@@ -166,7 +179,7 @@ export class SessionSnapshots {
   }
 
   /** Isolated lanes: load the lane's own session into its new tab's context. Throws when that fails. */
-  async restoreLane(actor: BrowserActor, lane: Lane<unknown>): Promise<void> {
+  async restoreLane(actor: BrowserActor, lane: SnapshotLane): Promise<void> {
     await restoreSession(actor, lane.snapshot, { lane: lane.index, timeoutMs: this.#ctx.settings.restoreTimeoutMs });
   }
 
@@ -213,7 +226,7 @@ export class SessionSnapshots {
   }
 
   /** Isolated lanes: the lane's own context after its task; on failure the previous one stays. */
-  async #takeLane(actor: BrowserActor, lane: Lane<unknown>, generation: number): Promise<void> {
+  async #takeLane(actor: BrowserActor, lane: SnapshotLane, generation: number): Promise<void> {
     try {
       const version = await this.#versionNow(actor, lane.index, generation);
       const state = await captureSession(actor, lane.index, this.#ctx.settings.restoreTimeoutMs);
