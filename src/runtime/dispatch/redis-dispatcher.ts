@@ -434,7 +434,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   /**
    * Nobody waits for the job any more: take it off its queue if it has not started, so that it
    * does not run for nobody; if a host runs it, tell that host to stop it (the cancellation
-   * reaches the browser, as it does on the other executors).
+   * reaches the browser, as it does on the other executors), unless an idempotency key names it.
    */
   async #withdraw(entry: Pending): Promise<void> {
     const { queue } = await this.#queueFor(entry.queue);
@@ -450,6 +450,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
         // Locked: a host took it meanwhile.
       }
     }
+    // A job named by an idempotency key may be awaited by other submitters too: it runs on for them.
+    if (entry.keyed) return;
     const ttlMs = Math.min(entry.data.timeoutMs, 600_000) + 10_000;
     await queueDeadline(
       this.#registry().multi().set(this.#keys.cancelled(entry.jobId), '1', 'PX', ttlMs).publish(this.#keys.cancel, entry.jobId).exec(),
