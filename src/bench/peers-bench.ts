@@ -29,7 +29,7 @@
  *
  * Flags: `--json`, `--workloads=A,B,C`, `--rounds=N` (default 2), `--only=name,name` (contender
  * names). A: `--pages=N` (default 60), `--latency=MS` (the person route's, default 20),
- * `--concurrency=1,2,4`. B: `--crash-pages=N` (default 60), `--kill-every=8,2` (seconds),
+ * `--concurrency=1,2,4`. B: `--crash-pages=N` (default 60), `--kill-every=8,2` (seconds, fractions allowed),
  * `--crash-concurrency=N` (default 2), `--retries=N` (default 7), `--crash-deadline=S` (default
  * 150). C: `--queries=N` (default 30), `--api-concurrency=N` (default 4), `--api-latency=MS`
  * (default 30), `--api-rate=N` (requests per second both sides keep, default 50).
@@ -61,7 +61,7 @@ const pagesPerRun = intFlag(args, 'pages', 60, 1);
 const latencyMs = intFlag(args, 'latency', 20, 0);
 const concurrencies = integers('concurrency', ['1', '2', '4']);
 const crashPagesPerRun = intFlag(args, 'crash-pages', 60, 1);
-const killEvery = integers('kill-every', ['8', '2']);
+const killEvery = seconds('kill-every', ['8', '2']);
 const crashConcurrency = intFlag(args, 'crash-concurrency', 2, 1);
 const retries = intFlag(args, 'retries', 7, 0);
 const crashDeadlineS = intFlag(args, 'crash-deadline', 150, 10);
@@ -80,6 +80,15 @@ function integers(name: string, fallback: string[]): number[] {
   return listFlag(name, fallback).map((c) => {
     const n = Number(c);
     if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
+    return n;
+  });
+}
+
+/** Intervals in seconds, 0.25 to 16 (fractions allowed: `--kill-every=0.5`). */
+function seconds(name: string, fallback: string[]): number[] {
+  return listFlag(name, fallback).map((c) => {
+    const n = Number(c);
+    if (!Number.isFinite(n) || n < 0.25 || n > 16) throw new Error(`--${name} takes seconds from 0.25 to 16, got ${c}`);
     return n;
   });
 }
