@@ -65,16 +65,20 @@ export class PendingBound {
     return this.#waiting.length;
   }
 
+  /** Take a slot if one is free now (no deferral): `true` when taken. */
+  tryAcquire(): boolean {
+    if (this.#held >= this.capacity || this.#saturated) return false;
+    this.#held++;
+    return true;
+  }
+
   /**
    * Take a slot: at once, or with `defer` once one frees up. Throws `ERR_MAILBOX_FULL` when
    * refused, `ERR_TASK_TIMEOUT` when `timeoutMs` passes first, or the signal's reason on abort.
    * `what` names the task in those errors. A slot taken must be given back with {@link release}.
    */
   async acquire(priority: number, timeoutMs: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-    if (this.#held < this.capacity && !this.#saturated) {
-      this.#held++;
-      return;
-    }
+    if (this.tryAcquire()) return;
     if (this.overflow === 'reject' || this.#waiting.length >= this.maxDeferred) {
       throw new MailboxFullError(
         `${what} refused: ${this.#held} tasks already wait for an answer (capacity ${this.capacity})${this.overflow === 'defer' ? ` and ${this.#waiting.length} more wait for a slot (maxDeferred ${this.maxDeferred})` : ''} — await the earlier ones first`,

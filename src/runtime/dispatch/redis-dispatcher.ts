@@ -198,7 +198,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
       return follow(earlier.result.promise, parsed.signal);
     }
     const waitStarted = this.#clock.now();
-    await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, `Task ${jobId} (${valid.type}) on ${this.#id}`);
+    // A free slot is taken at once, so that the task is pending before submit returns (stop() sees it).
+    if (!this.#bound.tryAcquire()) await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, `Task ${jobId} (${valid.type}) on ${this.#id}`);
     let admitted: { readonly answer: Promise<unknown> };
     try {
       const timeoutMs = Math.max(1, parsed.timeoutMs - (this.#clock.now() - waitStarted));
@@ -512,7 +513,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
     const until = this.#clock.now() + (options.timeoutMs ?? 30_000);
-    while ((this.#pending.size > 0 || this.#bound.deferred > 0) && this.#clock.now() < until) {
+    // Slots held cover the pending tasks and those being handed to Redis; deferred ones wait for a slot.
+    while ((this.#bound.held > 0 || this.#bound.deferred > 0) && this.#clock.now() < until) {
       await Promise.race([Promise.allSettled([...this.#pending.values()].map((e) => e.result.promise)), sleep(this.#clock, 100)]);
     }
     await this.#close('stopped before the answer came');
