@@ -446,13 +446,14 @@ export class RedisWorkDispatcher implements TaskExecutor {
     if (state !== 'active') {
       try {
         await queueDeadline(job.remove(), this.#redisTimeoutMs, `removing task ${entry.jobId}`, false);
-        return;
       } catch {
         // Locked: a host took it meanwhile.
       }
     }
     // A job named by an idempotency key may be awaited by other submitters too: it runs on for them.
     if (entry.keyed) return;
+    // Told to hosts even when the job was waiting: one may still run an earlier attempt of it
+    // (a job whose lock lapsed goes back to waiting while its first run goes on in a browser).
     const ttlMs = Math.min(entry.data.timeoutMs, 600_000) + 10_000;
     await queueDeadline(
       this.#registry().multi().set(this.#keys.cancelled(entry.jobId), '1', 'PX', ttlMs).publish(this.#keys.cancel, entry.jobId).exec(),
