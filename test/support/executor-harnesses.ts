@@ -37,6 +37,11 @@ async function warm(executor: TaskExecutor, origin: string): Promise<void> {
   await executor.submit(Navigate(`${origin}/`), { timeoutMs: 60_000 });
 }
 
+/** The executor, with its browsers found under `root` (the executor's own, or its host's). */
+function liveUnder(executor: TaskExecutor, root: string, recycles: () => number, close: () => Promise<void>): LiveExecutor {
+  return { executor, killBrowser: () => killOneBrowser(root), browsers: () => browserMainsUnder(root), recycles, close };
+}
+
 const mailboxOf = (options: { readonly mailbox?: ContractMailbox }) => (options.mailbox ? { mailbox: options.mailbox } : {});
 
 /** The supervisor: one browser, one lane; its unit of failure is the browser itself. */
@@ -57,16 +62,10 @@ export function supervisorHarness(file: ChromiumFile): ExecutorHarness {
       const sub = subRoot(file.root);
       const s = supervisor(sub.path, mailboxOf(options));
       await warm(s, file.server.origin);
-      return {
-        executor: s,
-        killBrowser: () => killOneBrowser(sub.path),
-        browsers: () => browserMainsUnder(sub.path),
-        recycles: () => s.health().recycles,
-        async close() {
-          await s.kill();
-          await sub.remove();
-        },
-      };
+      return liveUnder(s, sub.path, () => s.health().recycles, async () => {
+        await s.kill();
+        await sub.remove();
+      });
     },
     construct: (overflow) => supervisor(file.root, { mailbox: { capacity: 1, overflow } }),
   };
@@ -76,16 +75,11 @@ export function supervisorHarness(file: ChromiumFile): ExecutorHarness {
 export function dispatcherHarness(file: ChromiumFile): ExecutorHarness {
   const dispatcher = (tmpRoot: string, extra: Record<string, unknown>): WorkDispatcher =>
     createWorkDispatcher({ workers: 1, browser: { tmpRoot }, backoff: { baseMs: 50 }, supervisor: { recycle: { maxNavigations: RECYCLE_EVERY } }, ...extra });
-  const live = (d: WorkDispatcher, sub: ReturnType<typeof subRoot>): LiveExecutor => ({
-    executor: d,
-    killBrowser: () => killOneBrowser(sub.path),
-    browsers: () => browserMainsUnder(sub.path),
-    recycles: () => d.executorHealth().recycles,
-    async close() {
+  const live = (d: WorkDispatcher, sub: ReturnType<typeof subRoot>): LiveExecutor =>
+    liveUnder(d, sub.path, () => d.executorHealth().recycles, async () => {
       await d.kill();
       await sub.remove();
-    },
-  });
+    });
   return {
     get server() {
       return file.server;
@@ -152,13 +146,7 @@ export function redisHarness(file: ChromiumFile, redis: () => RedisServer): Exec
       const h = host as { proc: HostProcess; sub: ReturnType<typeof subRoot> };
       const d = dispatcher(queue, mailboxOf(options));
       await warm(d, file.server.origin);
-      return {
-        executor: d,
-        killBrowser: () => killOneBrowser(h.sub.path),
-        browsers: () => browserMainsUnder(h.sub.path),
-        recycles: () => recyclesOf(h.proc),
-        close: () => d.kill(),
-      };
+      return liveUnder(d, h.sub.path, () => recyclesOf(h.proc), () => d.kill());
     },
     construct: (overflow) => dispatcher(queue, { mailbox: { capacity: 1, overflow } }),
     unitKill: {
@@ -171,19 +159,13 @@ export function redisHarness(file: ChromiumFile, redis: () => RedisServer): Exec
         const d = dispatcher(q, {});
         await warm(d, file.server.origin);
         return {
-          live: {
-            executor: d,
-            killBrowser: () => killOneBrowser(victim.sub.path),
-            browsers: () => browserMainsUnder(victim.sub.path),
-            recycles: () => recyclesOf(victim.proc),
-            async close() {
-              await d.kill();
-              await victim.proc.kill();
-              await survivor?.proc.stop();
-              await victim.sub.remove();
-              await survivor?.sub.remove();
-            },
-          },
+          live: liveUnder(d, victim.sub.path, () => recyclesOf(victim.proc), async () => {
+            await d.kill();
+            await victim.proc.kill();
+            await survivor?.proc.stop();
+            await victim.sub.remove();
+            await survivor?.sub.remove();
+          }),
           async kill() {
             await victim.proc.kill();
             // Its workers notice the host is gone and take their browsers with them.

@@ -101,18 +101,12 @@ export class PendingBound {
       () => leave(new TaskTimeoutError(`${what} timed out after ${timeoutMs}ms while deferred (every one of the ${this.capacity} slots for pending answers was taken)`, { details: { timeoutMs, phase: 'deferred' } })),
       timeoutMs,
     );
-    if (signal) {
-      const onAbort = (): void => leave(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiter.cleanup = () => {
-        signal.removeEventListener('abort', onAbort);
-        if (waiter.timer !== undefined) this.#clock.clearTimeout(waiter.timer);
-      };
-    } else {
-      waiter.cleanup = () => {
-        if (waiter.timer !== undefined) this.#clock.clearTimeout(waiter.timer);
-      };
-    }
+    const onAbort = (): void => leave(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    waiter.cleanup = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (waiter.timer !== undefined) this.#clock.clearTimeout(waiter.timer);
+    };
     await waiter.granted.promise;
   }
 

@@ -192,11 +192,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const jobId = parsed.idempotencyKey === undefined ? randomUUID() : jobIdForKey(parsed.idempotencyKey);
     // The task as given (plain data, checked above): the host checks it again against its own limits.
     const packed = packForQueue(task);
-    const earlier = this.#pending.get(jobId);
-    if (earlier) {
-      if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
-      return follow(earlier.result.promise, parsed.signal);
-    }
+    const earlier = this.#sameKeyPending(jobId, packed, parsed);
+    if (earlier) return earlier;
     const waitStarted = this.#clock.now();
     // A free slot is taken at once, so that the task is pending before submit returns (stop() sees it).
     if (!this.#bound.tryAcquire()) await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, `Task ${jobId} (${valid.type}) on ${this.#id}`);
@@ -209,6 +206,14 @@ export class RedisWorkDispatcher implements TaskExecutor {
       throw error;
     }
     return admitted.answer;
+  }
+
+  /** The answer of a pending task under the same idempotency key (`jobId`); a different task under it is refused. */
+  #sameKeyPending(jobId: string, packed: string, parsed: ReturnType<typeof parseSubmitOptions>): Promise<unknown> | undefined {
+    const earlier = this.#pending.get(jobId);
+    if (!earlier) return undefined;
+    if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
+    return follow(earlier.result.promise, parsed.signal);
   }
 
   /**
@@ -228,11 +233,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const { jobId, type, packed, idempotent, parsed, sessionKey, restoreUrl, timeoutMs } = t;
     if (this.#state === 'stopped') throw new ActorStoppedError(`${this.#id} is stopped and takes no new tasks`);
     // Deferred meanwhile: the same idempotency key may have been submitted and still be pending.
-    const earlier = this.#pending.get(jobId);
+    const earlier = this.#sameKeyPending(jobId, packed, parsed);
     if (earlier) {
-      if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
       this.#bound.release();
-      return { answer: follow(earlier.result.promise, parsed.signal) };
+      return { answer: earlier };
     }
     const data: QueueJobData = {
       v: 1,

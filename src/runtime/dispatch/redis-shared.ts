@@ -12,8 +12,9 @@ import { redactUrl } from '../../internal/redact.js';
  *   so a signed-in browser keeps getting its session's tasks across machines.
  * - A host is alive while its key `…:ba:host:<hostId>` exists; it renews it with a TTL.
  * - A submitter that stops waiting for a job (cancelled, past its deadline) removes it if it
- *   waits; if a host runs it, it sets `…:ba:cancelled:<jobId>` and publishes the id on
- *   `…:ba:cancel`, and the host stops the task in its browser.
+ *   waits, sets `…:ba:cancelled:<jobId>` and publishes the id on `…:ba:cancel`: a host that runs
+ *   it (or an earlier attempt of it) stops the task in its browser. A job named by an
+ *   idempotency key is only removed, never stopped: other submitters may await it.
  */
 
 export const DEFAULT_QUEUE = 'browser-actor';

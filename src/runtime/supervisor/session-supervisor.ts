@@ -1,4 +1,4 @@
-import type { BrowserInfo, DriverFactory } from '../../drivers/driver.js';
+import type { BrowserInfo } from '../../drivers/driver.js';
 import {
   ActorCrashedError,
   ActorStoppedError,
@@ -56,13 +56,11 @@ export class SessionSupervisor implements TaskExecutor {
   readonly id: string;
   readonly kind = 'supervisor' as const;
   readonly capabilities: ExecutorCapabilities = SUPERVISOR_CAPABILITIES;
-  readonly #factory: DriverFactory;
   readonly #clock: Clock;
   readonly #ledger: AnswerLedger<Entry>;
   readonly #events = new TypedEmitter<SessionSupervisorEvents>();
   readonly #mailbox: PriorityMailbox<Entry>;
   readonly #settings: SupervisorSettings;
-  readonly #actorOptions: SessionSupervisorOptions['actor'];
   readonly #lanes: Lane<Entry>[];
   /** The actor lane number for session-wide work (cookies, snapshots): never opens a tab. */
   readonly #sessionLane: number;
@@ -93,14 +91,12 @@ export class SessionSupervisor implements TaskExecutor {
       throw new InvalidOptionError('SessionSupervisor needs a driver factory: new SessionSupervisor({ driver: () => new SomeDriver() })');
     }
     this.id = options.id ?? `supervisor-${++supervisorCounter}`;
-    this.#factory = options.driver;
     this.#clock = options.clock ?? systemClock;
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
-    this.#actorOptions = options.actor;
     this.#settings = resolveSupervisorOptions(options);
     this.#lanes = Array.from({ length: this.#settings.lanes }, (_, i) => newLane<Entry>(i));
     this.#sessionLane = this.#settings.lanes;
-    this.#slot = new BrowserSlot({ id: this.id, factory: this.#factory, clock: this.#clock, settings: this.#settings, actorOptions: this.#actorOptions });
+    this.#slot = new BrowserSlot({ id: this.id, factory: options.driver, clock: this.#clock, settings: this.#settings, actorOptions: options.actor });
     this.#snapshots = new SessionSnapshots({
       clock: this.#clock,
       settings: this.#settings,
