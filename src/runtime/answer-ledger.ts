@@ -1,6 +1,6 @@
 import type { Clock } from '../internal/clock.js';
 import { type Deadline, DeadlineScheduler } from '../internal/deadlines.js';
-import type { Deferred } from '../internal/deferred.js';
+import { type Deferred, createDeferred } from '../internal/deferred.js';
 import { IdempotencyKeys, follow } from './submit-helpers.js';
 
 /** What an accepted task carries until it is answered. */
@@ -14,6 +14,30 @@ export interface Answerable {
   phase: string;
   deadline: Deadline | undefined;
   onAbort: (() => void) | undefined;
+}
+
+/** An accepted task as the actor and the supervisor both hold it: its answer, and when and how urgently it runs. */
+export interface AcceptedTask extends Answerable {
+  readonly priority: number;
+  readonly timeoutMs: number;
+  readonly submittedAt: number;
+}
+
+/** The fields every accepted task starts with: queued at `now`, due `timeoutMs` later, its answer still to come. */
+export function acceptedTask(id: string, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined, now: number) {
+  return {
+    id,
+    priority,
+    timeoutMs,
+    submittedAt: now,
+    deadlineAt: now + timeoutMs,
+    result: createDeferred<unknown>(),
+    signal,
+    idempotencyKey,
+    phase: 'queued' as const,
+    deadline: undefined,
+    onAbort: undefined,
+  };
 }
 
 /**

@@ -13,14 +13,13 @@ import {
   isTargetClosed,
 } from '../../errors.js';
 import { type Clock, systemClock, within } from '../../internal/clock.js';
-import type { Deadline } from '../../internal/deadlines.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { AnswerLedger } from '../answer-ledger.js';
+import { type AcceptedTask, AnswerLedger, acceptedTask } from '../answer-ledger.js';
 import { type SubmitDefaults, booleanOption, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
 import type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, BrowserActorOptions, SubmitOptions, TaskOutcome } from './actor-types.js';
 
@@ -28,22 +27,12 @@ export type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, Brow
 
 type Phase = 'queued' | 'running' | 'done';
 
-interface Entry {
-  readonly id: string;
+interface Entry extends AcceptedTask {
   readonly task: ValidTask;
-  readonly priority: number;
-  readonly timeoutMs: number;
-  readonly submittedAt: number;
-  readonly deadlineAt: number;
-  readonly result: Deferred<unknown>;
-  readonly signal: AbortSignal | undefined;
-  readonly idempotencyKey: string | undefined;
   readonly lane: number;
   phase: Phase;
   startedAt: number;
   ticket: Ticket<Entry> | undefined;
-  deadline: Deadline | undefined;
-  onAbort: (() => void) | undefined;
   controller: AbortController | undefined;
   interrupted: Deferred<void> | undefined;
   /** Its tab crashed under it: nothing of it can still run, so there is no grace to wait out. */
@@ -293,21 +282,11 @@ export class BrowserActor {
   #newEntry(task: ValidTask, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined, lane: number): Entry {
     const now = this.#clock.now();
     return {
-      id: `${this.id}:${++this.#seq}`,
+      ...acceptedTask(`${this.id}:${++this.#seq}`, priority, timeoutMs, signal, idempotencyKey, now),
       task,
-      priority,
-      timeoutMs,
-      submittedAt: now,
-      deadlineAt: now + timeoutMs,
-      result: createDeferred<unknown>(),
-      signal,
-      idempotencyKey,
       lane,
-      phase: 'queued',
       startedAt: 0,
       ticket: undefined,
-      deadline: undefined,
-      onAbort: undefined,
       controller: undefined,
       interrupted: undefined,
       tabGone: false,

@@ -1,6 +1,5 @@
 import { ActorCrashedError, type BrowserActorError, InvalidTaskError } from '../../errors.js';
-import type { Deadline } from '../../internal/deadlines.js';
-import { type Deferred, createDeferred } from '../../internal/deferred.js';
+import { type AcceptedTask, acceptedTask } from '../answer-ledger.js';
 import type { Ticket } from '../mailbox/mailbox.js';
 import { parseSubmitOptions } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
@@ -17,17 +16,9 @@ import type { SupervisedSubmitOptions, SupervisorSettings } from './supervisor-o
 
 export type Phase = 'queued' | 'running' | 'compensating' | 'done';
 
-export interface Entry {
-  readonly id: string;
+export interface Entry extends AcceptedTask {
   readonly task: Task;
   readonly valid: ValidTask;
-  readonly priority: number;
-  readonly timeoutMs: number;
-  readonly submittedAt: number;
-  readonly deadlineAt: number;
-  readonly result: Deferred<unknown>;
-  readonly signal: AbortSignal | undefined;
-  readonly idempotencyKey: string | undefined;
   readonly compensate: Task | undefined;
   readonly restoreUrl: boolean;
   /** The task's own `restoreUrl`, if it gave one (a lane handle reopens its page unless told `false`). */
@@ -43,8 +34,6 @@ export interface Entry {
   /** The lane of its last run. */
   lane: number | undefined;
   ticket: Ticket<Entry> | undefined;
-  deadline: Deadline | undefined;
-  onAbort: (() => void) | undefined;
   forward: AbortController | undefined;
   crash: ActorCrashedError | undefined;
 }
@@ -80,29 +69,19 @@ export function newEntry(
   }
   signal?.throwIfAborted();
   return {
-    id,
+    ...acceptedTask(id, priority, timeoutMs, signal, idempotencyKey, now),
     task,
     valid,
-    priority,
-    timeoutMs,
-    submittedAt: now,
-    deadlineAt: now + timeoutMs,
-    result: createDeferred<unknown>(),
-    signal,
-    idempotencyKey,
     compensate,
     restoreUrl: options.restoreUrl ?? settings.restoreUrl,
     restoreUrlAsked: options.restoreUrl,
     correlationId: options.correlationId,
     handle,
-    phase: 'queued',
     attempts: 0,
     blamedRuns: 0,
     alone: false,
     lane: undefined,
     ticket: undefined,
-    deadline: undefined,
-    onAbort: undefined,
     forward: undefined,
     crash: undefined,
   };
