@@ -1,7 +1,7 @@
 import { InvalidOptionError, MailboxFullError, TaskTimeoutError } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../internal/clock.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
-import type { OverflowPolicy } from '../mailbox/mailbox.js';
+import { type OverflowPolicy, deferralBounds } from '../mailbox/mailbox.js';
 import { positiveInteger } from '../submit-helpers.js';
 
 /** The overflow policies a {@link PendingBound} applies. */
@@ -46,12 +46,7 @@ export class PendingBound {
     this.capacity = positiveInteger('mailbox.capacity', options.capacity);
     this.overflow = options.overflow ?? 'reject';
     if (this.overflow !== 'reject' && this.overflow !== 'defer') throw new InvalidOptionError(`overflow must be 'reject' or 'defer', got ${JSON.stringify(this.overflow)}`);
-    this.lowWaterMark = options.lowWaterMark ?? Math.max(1, Math.floor(this.capacity / 2));
-    if (!Number.isInteger(this.lowWaterMark) || this.lowWaterMark < 1 || this.lowWaterMark > this.capacity) {
-      throw new InvalidOptionError(`mailbox.lowWaterMark must be an integer from 1 to the capacity (${this.capacity}), got ${String(options.lowWaterMark)}`);
-    }
-    this.maxDeferred = options.maxDeferred ?? this.capacity;
-    if (!Number.isInteger(this.maxDeferred) || this.maxDeferred < 0) throw new InvalidOptionError(`mailbox.maxDeferred must be an integer ≥ 0, got ${String(options.maxDeferred)}`);
+    ({ lowWaterMark: this.lowWaterMark, maxDeferred: this.maxDeferred } = deferralBounds(this.capacity, options.lowWaterMark, options.maxDeferred));
     this.#clock = clock;
   }
 

@@ -30,6 +30,20 @@ export interface MailboxOptions<T> {
   readonly onShed?: (item: T) => void;
 }
 
+/**
+ * The `defer` policy's bounds, checked, with their defaults: direct admission resumes below
+ * `lowWaterMark` (default half the capacity), and at most `maxDeferred` wait (default the capacity).
+ */
+export function deferralBounds(capacity: number, lowWaterMark: number | undefined, maxDeferred: number | undefined): { readonly lowWaterMark: number; readonly maxDeferred: number } {
+  const low = lowWaterMark ?? Math.max(1, Math.floor(capacity / 2));
+  if (!Number.isInteger(low) || low < 1 || low > capacity) {
+    throw new InvalidOptionError(`Mailbox lowWaterMark must be an integer in 1…${capacity} (the capacity), got ${String(low)}`);
+  }
+  const max = maxDeferred ?? capacity;
+  if (!Number.isInteger(max) || max < 0) throw new InvalidOptionError(`Mailbox maxDeferred must be an integer ≥ 0, got ${String(max)}`);
+  return { lowWaterMark: low, maxDeferred: max };
+}
+
 /** Where a task is in the mailbox's life. */
 export type TicketState = 'queued' | 'deferred' | 'taken' | 'removed' | 'shed' | 'drained';
 
@@ -186,14 +200,7 @@ export class PriorityMailbox<T> {
     if (!Object.values(OverflowPolicy).includes(overflow)) {
       throw new InvalidOptionError(`Mailbox overflow must be one of ${Object.values(OverflowPolicy).join(', ')}, got ${JSON.stringify(overflow)}`);
     }
-    const lowWaterMark = options.lowWaterMark ?? Math.max(1, Math.floor(capacity / 2));
-    if (!Number.isInteger(lowWaterMark) || lowWaterMark < 1 || lowWaterMark > capacity) {
-      throw new InvalidOptionError(`Mailbox lowWaterMark must be an integer in 1…${capacity} (the capacity), got ${String(lowWaterMark)}`);
-    }
-    const maxDeferred = options.maxDeferred ?? capacity;
-    if (!Number.isInteger(maxDeferred) || maxDeferred < 0) {
-      throw new InvalidOptionError(`Mailbox maxDeferred must be an integer ≥ 0, got ${String(maxDeferred)}`);
-    }
+    const { lowWaterMark, maxDeferred } = deferralBounds(capacity, options.lowWaterMark, options.maxDeferred);
     this.capacity = capacity;
     this.overflow = overflow;
     this.lowWaterMark = lowWaterMark;
