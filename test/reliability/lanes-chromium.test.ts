@@ -16,14 +16,20 @@ const file = useChromiumFile('lanes-');
 describe('SessionSupervisor lanes on real Chromium', () => {
   it('three lanes keep three navigations in flight at the server at once, each in its own tab', async () => {
     const { supervisor } = file.supervised({ lanes: 3 });
+    // The server holds the three pages unanswered until all three are in flight (or the test's
+    // deadline ends it): only three tabs navigating at once can get there.
+    const held = file.server.hold((p) => p.startsWith('/slow?ms=0&n=held-'));
     try {
       await supervisor.startActor();
       file.server.resetMaxInFlight();
-      const results = await Promise.all([1, 2, 3].map((i) => supervisor.submit(Navigate(`${file.server.origin}/slow?ms=1500&n=${i}`))));
-      expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+      const results = Promise.all([1, 2, 3].map((i) => supervisor.submit(Navigate(`${file.server.origin}/slow?ms=0&n=held-${i}`))));
+      for (const i of [1, 2, 3]) await file.server.waitForRequest((p) => p === `/slow?ms=0&n=held-${i}`);
       expect(file.server.maxInFlight).toBeGreaterThanOrEqual(3);
+      held.release();
+      expect((await results).map((r) => r.status)).toEqual([200, 200, 200]);
       expect(supervisor.health().lanes.map((l) => l.tabOpen)).toEqual([true, true, true]);
     } finally {
+      held.release();
       await supervisor.stop();
     }
   });
@@ -79,30 +85,42 @@ describe('SessionSupervisor lanes on real Chromium', () => {
     } finally {
       await supervisor.stop();
     }
-  });
+    // Two contexts restored after a relaunch: about 5 s alone, and it has needed 30 on two busy
+    // cores. The deadline ends a hung run; it does not judge speed.
+  }, 90_000);
 
-  it('a browser killed while it launches fails the launch at once (not at the 30 s launch deadline), and the next one serves', async () => {
-    const { supervisor } = file.supervised({ lanes: 1 });
-    const faults: { kind: string; at: number }[] = [];
-    supervisor.on('fault', ({ kind }) => faults.push({ kind, at: performance.now() }));
-    try {
-      const ready = supervisor.startActor();
-      // Catch the first browser while it starts, and kill it.
-      let victim: number | undefined;
-      while (victim === undefined) {
-        victim = file.browserMains()[0];
-        if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+  it('a browser killed while it launches fails the launch at once (not at the launch deadline), and the next one serves', async () => {
+    // The launch deadline is set far beyond the test's own: a supervisor that waited for it
+    // would fail the test by its deadline. A try whose kill landed after the browser was
+    // already up (a busy machine can be that slow to see the new process) tests no launch and
+    // is made again with a new supervisor.
+    for (let attempt = 1; ; attempt++) {
+      const { supervisor } = file.supervised({ lanes: 1, actor: { launchTimeoutMs: 600_000 } });
+      const faults: string[] = [];
+      supervisor.on('fault', ({ kind }) => faults.push(kind));
+      let readies = 0;
+      supervisor.on('ready', () => readies++);
+      try {
+        const ready = supervisor.startActor();
+        let victim: number | undefined;
+        while (victim === undefined) {
+          victim = file.browserMains()[0];
+          if (victim === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const upBeforeKill = readies > 0;
+        expect(signalProcess(victim, 'SIGKILL')).toBe(true);
+        await ready;
+        if (upBeforeKill) {
+          expect(attempt, 'the kill never landed during a launch').toBeLessThan(5);
+          continue;
+        }
+        expect(faults.some((kind) => kind === 'launch-failed' || kind === 'restore-failed'), faults.join(', ')).toBe(true);
+        expect(supervisor.browser?.pid).not.toBe(victim);
+        expect(await supervisor.submit(Navigate(`${file.server.origin}/person?id=3`))).toMatchObject({ status: 200 });
+        return;
+      } finally {
+        await supervisor.stop();
       }
-      const killedAt = performance.now();
-      expect(signalProcess(victim, 'SIGKILL')).toBe(true);
-      await ready;
-      const failed = faults.find((f) => f.kind === 'launch-failed' || f.kind === 'restore-failed');
-      expect(failed).toBeDefined();
-      expect((failed?.at ?? Number.POSITIVE_INFINITY) - killedAt).toBeLessThan(5000);
-      expect(supervisor.browser?.pid).not.toBe(victim);
-      expect(await supervisor.submit(Navigate(`${file.server.origin}/person?id=3`))).toMatchObject({ status: 200 });
-    } finally {
-      await supervisor.stop();
     }
   });
 });

@@ -15,6 +15,11 @@ export interface FixtureServer {
   resetMaxInFlight(): void;
   /** Resolves at the first request (already received or still to come) whose path and query pass `test`. */
   waitForRequest(test: (pathAndQuery: string) => boolean): Promise<string>;
+  /**
+   * Hold every request whose path and query pass `test` (it arrives, counts and stays in flight,
+   * unanswered) until `release()`; then the held ones and later ones are answered as usual.
+   */
+  hold(test: (pathAndQuery: string) => boolean): { release(): void };
   close(): Promise<void>;
 }
 
@@ -26,6 +31,7 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
   arrivals.setMaxListeners(0);
   let inFlight = 0;
   let maxInFlight = 0;
+  const holds = new Set<{ test: (path: string) => boolean; released: Promise<void> }>();
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push(path);
@@ -36,7 +42,9 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
     arrivals.emit('request', path);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-    Promise.resolve(handler({ method: 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers }))
+    const held = [...holds].filter((h) => h.test(path)).map((h) => h.released);
+    Promise.all(held)
+      .then(() => handler({ method: 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers }))
       .then((response) => {
         res.statusCode = response.status;
         for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
@@ -71,6 +79,17 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
       maxInFlight = inFlight;
     },
     waitForRequest,
+    hold: (test) => {
+      let release = (): void => undefined;
+      const entry = { test, released: new Promise<void>((resolve) => (release = resolve)) };
+      holds.add(entry);
+      return {
+        release: () => {
+          holds.delete(entry);
+          release();
+        },
+      };
+    },
   };
 }
 
