@@ -6,8 +6,12 @@
  * whole process group) every K ms. Per side and interval: pages answered right, failed (by error
  * code), read from a page that was not theirs (a blank tab reads as no name), page loads at the
  * site beyond one per page, kills, wall time, and browser processes and directories left behind.
+ * The Redis side has no lane handles (its capability says so): there each page is the nearest
+ * thing a user can write, a Navigate then a read submitted under one `sessionKey` per page slot
+ * (so both run on one host) with `restoreUrl: true` on the read, on 2 worker hosts of 1 worker
+ * each, over a private redis-server.
  * Flags: `--json`, `--pages=N` (default 100), `--kill-every=1000,500` (ms), `--deadline=S` (whole
- * run per side, default 300), `--sides=lanes,dispatcher`.
+ * run per side, default 300), `--sides=lanes,dispatcher,redis` (default lanes,dispatcher).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,10 +19,13 @@ import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
 import { processesWithMarker, signalGroup } from '../drivers/process-tree.js';
 import { mapConcurrent } from '../internal/map-concurrent.js';
+import { startRedisServer } from '../internal/redis-server.js';
+import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
+import { type WorkerHost, startWorkerHost } from '../runtime/dispatch/redis-host.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ImportCookies } from '../runtime/tasks/constructors.js';
-import { type PersonPage, laneVisitor, personPages, startPageSite } from './person-pages.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { type PersonPage, READ_PERSON, laneVisitor, personPages, startPageSite } from './person-pages.js';
 import { intFlag, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
@@ -31,12 +38,12 @@ const killEveryMs = (stringFlag(args, 'kill-every') ?? '1000,500').split(',').ma
   return n;
 });
 const sides = (stringFlag(args, 'sides') ?? 'lanes,dispatcher').split(',').map((side): Side => {
-  if (side !== 'lanes' && side !== 'dispatcher') throw new Error(`--sides takes lanes and dispatcher, got ${side}`);
+  if (side !== 'lanes' && side !== 'dispatcher' && side !== 'redis') throw new Error(`--sides takes lanes, dispatcher and redis, got ${side}`);
   return side;
 });
 const log = textLog(asJson);
 
-type Side = 'lanes' | 'dispatcher';
+type Side = 'lanes' | 'dispatcher' | 'redis';
 /** The restart limit a crash loop of the benchmark's own making needs; everything else is default. */
 const restartLimit = { maxRestarts: 1000 };
 
@@ -81,22 +88,64 @@ async function dispatcherTarget(origin: string, sid: string, root: string): Prom
   const d = createWorkDispatcher({ workers: 2, browser: { tmpRoot: root }, supervisor: { restartLimit } });
   await d.start();
   await d.broadcast(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
-  let next = 0;
   return {
     visit: laneVisitor((fn) => d.withLane(fn), origin),
-    // The workers' browsers in turn, as their last heartbeats name them.
-    victim: () => {
-      const serving = d.stats().workers.filter((w) => w.state === 'ready' && w.health?.state === 'healthy' && w.health.browserPid !== null);
-      return serving[next++ % Math.max(1, serving.length)]?.health?.browserPid ?? null;
-    },
+    victim: servingInTurn(() => [d]),
     close: () => d.stop(),
   };
+}
+
+/** The serving browsers of some local dispatchers, in turn, as their workers' last heartbeats name them. */
+function servingInTurn(dispatchers: () => readonly { stats(): { workers: readonly { state: string; health: { state: string; browserPid: number | null } | null }[] } }[]): () => number | null {
+  let next = 0;
+  return () => {
+    const serving = dispatchers()
+      .flatMap((d) => d.stats().workers)
+      .filter((w) => w.state === 'ready' && w.health?.state === 'healthy' && w.health.browserPid !== null);
+    return serving[next++ % Math.max(1, serving.length)]?.health?.browserPid ?? null;
+  };
+}
+
+async function redisTarget(origin: string, sid: string, root: string): Promise<Target> {
+  const redis = await startRedisServer();
+  const hosts: WorkerHost[] = [];
+  const remote = createRedisDispatcher({ redis: redis.url, queue: 'chaos' });
+  try {
+    for (let i = 0; i < 2; i++) hosts.push(await startWorkerHost({ redis: redis.url, queue: 'chaos', workers: 1, browser: { tmpRoot: root }, supervisor: { restartLimit } }));
+    // One session key per page slot: each binds to a host of its own (fewest sessions first).
+    const keys = ['slot-0', 'slot-1'];
+    for (const sessionKey of keys) await remote.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]), { sessionKey });
+    const free = [...keys];
+    const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
+    return {
+      visit: async (page) => {
+        const sessionKey = free.shift() ?? 'slot-extra';
+        try {
+          await remote.submit(Navigate(origin + page.path), { sessionKey });
+          return await remote.submit(read, { sessionKey, restoreUrl: true });
+        } finally {
+          free.push(sessionKey);
+        }
+      },
+      victim: servingInTurn(() => hosts.map((h) => h.dispatcher)),
+      close: async () => {
+        await remote.stop({ timeoutMs: 5000 });
+        await Promise.all(hosts.map((h) => h.stop({ timeoutMs: 10_000 })));
+        await redis.stop();
+      },
+    };
+  } catch (error) {
+    await remote.kill();
+    await Promise.all(hosts.map((h) => h.kill()));
+    await redis.stop();
+    throw error;
+  }
 }
 
 async function run(side: Side, killEvery: number, origin: string, sid: string, pages: readonly PersonPage[], served: Map<string, number>): Promise<ChaosRun> {
   mkdirSync(browserDirsRoot(), { recursive: true });
   const root = mkdtempSync(join(browserDirsRoot(), 'chaos-'));
-  const target = side === 'lanes' ? await lanesTarget(origin, sid, root) : await dispatcherTarget(origin, sid, root);
+  const target = side === 'lanes' ? await lanesTarget(origin, sid, root) : side === 'dispatcher' ? await dispatcherTarget(origin, sid, root) : await redisTarget(origin, sid, root);
   served.clear();
   let kills = 0;
   const killer = setInterval(() => {
@@ -163,7 +212,7 @@ async function main(): Promise<void> {
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pageCount).map((p, i) => ({ ...p, path: `${p.path}?task=${i}` }));
-    log(`chaos: ${pageCount} pages (lane handle: Navigate, then read), 2 lanes or 2 workers, default options (restart limit raised), the serving Chromium SIGKILLed every ${killEveryMs.join(' / ')} ms`);
+    log(`chaos: ${pageCount} pages (lane handle: Navigate, then read), 2 lanes, 2 workers or 2 hosts, default options (restart limit raised), the serving Chromium SIGKILLed every ${killEveryMs.join(' / ')} ms`);
     for (const killEvery of killEveryMs) {
       for (const side of sides) {
         const r = await run(side, killEvery, site.origin, sid, pages, served);

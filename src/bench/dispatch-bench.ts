@@ -8,13 +8,14 @@
  *  - Peak RSS of everything each setup started (worker processes and browsers), sampled, summed
  *    over processes (pages shared between processes count once per process, on every side).
  *  Each run is timed after an untimed warm-up of 3 pages per slot.
- *  - Blast radius: the same run with 4-way concurrency while one browser is SIGKILLed once a
+ *  - Blast radius: the same run at the widest setting (4-way) while one browser is SIGKILLed once a
  *    third of the pages are done: pages that failed, and pages loaded again (counted at the site).
  *  - Over BullMQ: the per-task cost of the Redis dispatcher (a private redis-server on 127.0.0.1,
  *    one worker host with one worker) against the local dispatcher with one worker, the same
  *    pages one at a time, interleaved rounds: ms per task on each side and the difference.
  * Flags: `--json`, `--pages=N` (default 200), `--rounds=N` (pairs per setting, default 2),
- * `--latency=MS` (the person route's latency, default 20).
+ * `--latency=MS` (the person route's latency, default 20), `--widths=1,2,4` (the numbers of
+ * browsers, workers and lanes to run; the blast radius runs at the widest).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { intFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
+import { intFlag, median, samplePeakRss, signInOverHttp, textLog, widthsFlag } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
@@ -41,6 +42,8 @@ const asJson = args.includes('--json');
 const pagesPerRun = intFlag(args, 'pages', 200, 1);
 const rounds = intFlag(args, 'rounds', 2, 1);
 const latencyMs = intFlag(args, 'latency', 20, 0);
+const widths = widthsFlag(args, 'widths', [1, 2, 4]);
+const widest = Math.max(...widths);
 const log = textLog(asJson);
 
 type Side = 'dispatcher' | 'playwright' | 'lanes';
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pagesPerRun);
     let flip = 0;
-    for (const concurrency of [1, 2, 4]) {
+    for (const concurrency of widths) {
       for (let round = 1; round <= rounds; round++) {
         log(`  ${concurrency} browser(s) / worker(s) / lane(s), round ${round} of ${rounds} …`);
         const sides: Side[] = ['dispatcher', 'playwright', 'lanes'];
@@ -243,11 +246,11 @@ async function main(): Promise<void> {
         }
       }
     }
-    log('  blast radius: 4-way, one browser SIGKILLed after a third of the pages …');
+    log(`  blast radius: ${widest}-way, one browser SIGKILLed after a third of the pages …`);
     for (const side of ['dispatcher', 'lanes'] as const) {
-      const setup = side === 'dispatcher' ? await dispatcherSetup(site, sid, 4, root) : await lanesSetup(site, sid, 4, root);
+      const setup = side === 'dispatcher' ? await dispatcherSetup(site, sid, widest, root) : await lanesSetup(site, sid, widest, root);
       try {
-        blast[side] = await blastRadius(site, setup, pages, 4);
+        blast[side] = await blastRadius(site, setup, pages, widest);
       } finally {
         await setup.close();
       }
@@ -263,7 +266,7 @@ async function main(): Promise<void> {
       ? `over BullMQ: not measured (${overBullmq})`
       : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each, medians): +${overBullmq.overheadMs.toFixed(2)} ms per task (median of paired rounds)`;
 
-  const rows = [1, 2, 4].map((concurrency) => {
+  const rows = widths.map((concurrency) => {
     const of = (side: Side) => runs.filter((r) => r.side === side && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
     const summary = (list: Run[]) => ({
       pagesPerSecond: median(list.map((r) => r.pagesPerSecond)),
@@ -275,9 +278,9 @@ async function main(): Promise<void> {
     return { concurrency, dispatcher: summary(d), playwright: summary(p), lanes: summary(l), vsPlaywright: ratio(d, p), vsLanes: ratio(d, l) };
   });
   const goal = rows.every((r) => r.vsPlaywright >= 0.9);
-  const four = rows.find((r) => r.concurrency === 4) as (typeof rows)[number];
+  const four = rows.find((r) => r.concurrency === widest) as (typeof rows)[number];
   const verdict =
-    `Gate 3: processes ${four.vsLanes >= 1 ? 'beat' : 'trail'} tabs of one browser at 4-way (${four.vsLanes.toFixed(2)}× the lanes' pages/s, ${four.dispatcher.peakRssMB.toFixed(0)} vs ${four.lanes.peakRssMB.toFixed(0)} MB peak RSS), ` +
+    `Gate 3: processes ${four.vsLanes >= 1 ? 'beat' : 'trail'} tabs of one browser at ${widest}-way (${four.vsLanes.toFixed(2)}× the lanes' pages/s, ${four.dispatcher.peakRssMB.toFixed(0)} vs ${four.lanes.peakRssMB.toFixed(0)} MB peak RSS), ` +
     `dispatcher at ${Math.min(...rows.map((r) => r.vsPlaywright)).toFixed(2)}–${Math.max(...rows.map((r) => r.vsPlaywright)).toFixed(2)}× plain Playwright with as many browsers; ` +
     `one browser killed: dispatcher ${blast.dispatcher.failed} failed / ${blast.dispatcher.reloaded} reloaded, lanes ${blast.lanes.failed} failed / ${blast.lanes.reloaded} reloaded`;
   if (asJson) {
@@ -293,7 +296,7 @@ async function main(): Promise<void> {
     );
   }
   log(`  goal: dispatcher ≥ 0.9× plain Playwright with the same number of browsers: ${goal ? 'met' : 'NOT met'}`);
-  log(`  blast radius (4-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
+  log(`  blast radius (${widest}-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
   log(`  ${bullmqLine}`);
   log();
   log(verdict);

@@ -14,10 +14,10 @@
  * Flags: `--json`, `--target=SECONDS` (default 38.2), `--queries=N` (Gate 1 and the research
  * part of Gate 2, default 30), `--latency=MS` (Gate 1's site latency on every route, default 40),
  * `--pages=N` (Gates 2 and 3, default 60), `--rounds=N` (default 1), `--lane-latency=20,300` (the
- * page latencies Gate 2 runs), `--only=1,2,3`.
+ * page latencies Gate 2 runs), `--widths=1,2,4` (the numbers of browsers Gate 3 runs), `--only=1,2,3`.
  */
 import { runResearchBatch } from './research-batch.js';
-import { benchProgress, intFlag, machineInfo, machineLine, stringFlag, textLog } from './report.js';
+import { benchProgress, intFlag, machineInfo, machineLine, stringFlag, textLog, widthsFlag } from './report.js';
 import { type ChildResult, runChildBench } from './run-child.js';
 
 const args = process.argv.slice(2);
@@ -32,6 +32,7 @@ const pages = intFlag(args, 'pages', 60, 1);
 const rounds = intFlag(args, 'rounds', 1, 1);
 const laneLatency = stringFlag(args, 'lane-latency') ?? '20,300';
 if (!/^\d+(,\d+)*$/.test(laneLatency)) throw new Error(`--lane-latency takes milliseconds separated by commas, e.g. 20,300; got ${laneLatency}`);
+const widths = widthsFlag(args, 'widths', [1, 2, 4]);
 const only = (stringFlag(args, 'only') ?? '1,2,3').split(',');
 if (only.some((g) => !['1', '2', '3'].includes(g))) throw new Error(`--only takes gate numbers 1, 2 and 3, got ${only.join(',')}`);
 
@@ -100,7 +101,7 @@ async function gate2(): Promise<GateVerdict> {
 async function gate3(): Promise<GateVerdict> {
   const question = 'If multiple browsers are required, can we isolate them via process boundaries (preferred) over threads?';
   log(`  Gate 3: bench:dispatch with ${pages} pages …`);
-  const result = await runChildBench({ script: 'dispatch-bench', args: [`--pages=${pages}`, `--rounds=${rounds}`], timeoutMs: 20 * 60_000 });
+  const result = await runChildBench({ script: 'dispatch-bench', args: [`--pages=${pages}`, `--rounds=${rounds}`, `--widths=${widths.join(',')}`], timeoutMs: 20 * 60_000 });
   if (result.json === undefined) return failed(3, question, result);
   const dispatch = result.json as {
     rows: { concurrency: number; vsPlaywright: number; vsLanes: number; dispatcher: { pagesPerSecond: number; errors: number } }[];

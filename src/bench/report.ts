@@ -48,6 +48,15 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
   return n;
 }
 
+/** `--name=1,2,4` from `args` as distinct integers from 1 to 16, ascending, else `fallback`; anything else throws, naming the flag. */
+export function widthsFlag(args: readonly string[], name: string, fallback: readonly number[]): number[] {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return [...fallback];
+  const list = raw.split(',').map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error(`--${name} takes integers from 1 to 16 separated by commas, e.g. 1,2,4; got ${raw}`);
+  return [...new Set(list)].sort((a, b) => a - b);
+}
+
 /**
  * Resident memory of every process this one started (workers, browsers and their children),
  * summed: memory shared between processes counts once per process.
