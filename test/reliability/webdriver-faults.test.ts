@@ -6,7 +6,6 @@ import { descendantsOf, signalProcess } from '../../src/drivers/process-tree.js'
 import { WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js';
 import type { ActorCrashedError } from '../../src/errors.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { chromiumTmpDirs } from '../support/chromium-root.js';
 import { faultScenarios } from '../support/fault-scenarios.js';
 import { type FixtureServer, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
@@ -22,7 +21,6 @@ import { leftoversUnder } from '../support/leftovers.js';
 
 let server: FixtureServer;
 let root: string;
-const tmpChromiumBefore = new Set(chromiumTmpDirs());
 
 beforeAll(async () => {
   server = await startFixtureServer(fixtureSite);
@@ -33,7 +31,6 @@ afterAll(async () => {
   await server.close();
   expect(await leftoversUnder(root)).toEqual([]);
   rmdirSync(root);
-  expect(chromiumTmpDirs().filter((d) => !tmpChromiumBefore.has(d))).toEqual([]);
 });
 
 const { runScenario, slowVictim } = faultScenarios({ server: () => server, root: () => root, makeDriver: (r) => new WebDriverDriver({ tmpRoot: r }), tag: 'wd' });

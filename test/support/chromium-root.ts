@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
@@ -9,11 +8,6 @@ import { SessionSupervisor, type SessionSupervisorOptions } from '../../src/runt
 import { type FixtureServer, startFixtureServer } from './fixture-server.js';
 import { fixtureSite } from './fixture-site.js';
 import { leftoversUnder } from './leftovers.js';
-
-/** Chromium's own temporary directories in /tmp (a SIGKILLed browser that used /tmp leaves one). */
-export function chromiumTmpDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('org.chromium.Chromium.'));
-}
 
 /** Live Chromium main processes (no `--type=`, not the crash handler) under `root`, launching ones included. */
 export function browserMainsUnder(root: string): number[] {
@@ -35,7 +29,6 @@ export interface ChromiumFile {
  * file, nothing of ours may be left: no process or file under the root, no Chromium temp dir.
  */
 export function useChromiumFile(prefix: string): ChromiumFile {
-  const tmpBefore = new Set(chromiumTmpDirs());
   const state: { server?: FixtureServer; root?: string } = {};
   beforeAll(async () => {
     state.server = await startFixtureServer(fixtureSite);
@@ -46,7 +39,6 @@ export function useChromiumFile(prefix: string): ChromiumFile {
     const root = state.root as string;
     expect(await leftoversUnder(root)).toEqual([]);
     rmdirSync(root);
-    expect(chromiumTmpDirs().filter((d) => !tmpBefore.has(d))).toEqual([]);
   });
   return {
     get server() {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { processesWithMarker, waitFor } from '../../src/drivers/process-tree.js';
 
 /**
@@ -13,4 +14,9 @@ export async function leftoversUnder(marker: string, graceMs = 4000): Promise<st
   ];
   await waitFor(() => find().length === 0, graceMs, 50);
   return find();
+}
+
+/** Chromium's own temporary directories in /tmp (a SIGKILLed browser that used /tmp leaves one). */
+export function chromiumTmpDirs(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('org.chromium.Chromium.'));
 }
