@@ -20,6 +20,7 @@ import {
   bullConnection,
   checkQueueName,
   checkRedisUrl,
+  failOnRefusal,
   hostQueueName,
   jobIdForKey,
   queueDeadline,
@@ -339,7 +340,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
       events.on('error', () => undefined);
       events.on('completed', ({ jobId }) => this.#onFinished(jobId));
       events.on('failed', ({ jobId }) => this.#onFinished(jobId));
-      const ready = queueDeadline(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#redisTimeoutMs, `connecting to ${name}`, false);
+      const ready = queueDeadline(
+        failOnRefusal(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#url, [queue, events]),
+        this.#redisTimeoutMs,
+        `connecting to ${name}`,
+        false,
+      );
       q = { queue, events, ready };
       this.#queues.set(name, q);
       ready.catch(() => {

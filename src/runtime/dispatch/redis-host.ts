@@ -7,7 +7,7 @@ import { createDeferred } from '../../internal/deferred.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import type { Task } from '../tasks/types.js';
 import { type QueueJobData, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
+import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
 
 export interface WorkerHostOptions extends WorkDispatcherOptions {
@@ -135,7 +135,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   let renew: NodeJS.Timeout | undefined;
   let workers: Worker<QueueJobData, string>[] = [];
   try {
-    await announce('registering the worker host', 5_000);
+    await failOnRefusal(announce('registering the worker host', 5_000), url, [registry]);
     await queueDeadline(cancels.subscribe(keys.cancel), 5_000, 'listening for withdrawn tasks', false);
     // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
     // a session bound to this host meanwhile waits in its queue.

@@ -107,6 +107,31 @@ export function jobIdForKey(key: string): string {
   return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
+/** Connection errors that no wait will mend: nothing listens there, or the name does not resolve. */
+const REFUSALS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * `ready`, or an `ERR_QUEUE_UNAVAILABLE` at the first refusal any of `connections` reports (a
+ * client that reconnects for ever would otherwise wait out the whole deadline): the message names
+ * the URL with its credentials redacted, and the refusal's code.
+ */
+export async function failOnRefusal<T>(ready: Promise<T>, url: string, connections: readonly { on(event: 'error', listener: (error: Error) => void): unknown; off(event: 'error', listener: (error: Error) => void): unknown }[]): Promise<T> {
+  let onError: ((error: Error) => void) | undefined;
+  const refused = new Promise<never>((_, reject) => {
+    onError = (error) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !REFUSALS.has(code)) return;
+      reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} refused the connection (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
+    };
+  });
+  for (const c of connections) c.on('error', onError as (error: Error) => void);
+  try {
+    return await Promise.race([ready, refused]);
+  } finally {
+    for (const c of connections) c.off('error', onError as (error: Error) => void);
+  }
+}
+
 /** `work`, or an `ERR_QUEUE_UNAVAILABLE` once `ms` pass without an answer from Redis. */
 export async function queueDeadline<T>(work: Promise<T>, ms: number, what: string, maybeAccepted: boolean): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
