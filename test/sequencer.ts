@@ -2,12 +2,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Longest first: on a fresh clone vitest has no durations cached and would start files in an
- * order that can leave the longest (the benchmark smoke run, about 4 minutes) for last, running
- * alone while the other workers idle. These files go first, in this order; the rest follow in
- * vitest's own order.
+ * order that can leave a long one for last, running alone while the other worker idles. These
+ * files go first, in this order; the rest follow in vitest's own order.
  */
 const LONGEST_FIRST = [
-  'test/integration/bench-smoke.test.ts',
   'test/reliability/long-run-leaks.test.ts',
   'test/reliability/supervisor-chromium.test.ts',
   'test/reliability/dispatcher-chromium.test.ts',
