@@ -182,6 +182,30 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     }
   }, 60_000);
 
+  it('a host lost mid-task, at the hosts\' default timings (a 30 s lock): its running idempotent tasks, with a session key and without, are answered by a host started after the loss, within a 25 s deadline (shorter than the lock)', async () => {
+    const queue = 'failover';
+    let doomed: HostProcess | undefined;
+    let survivor: HostProcess | undefined;
+    try {
+      doomed = await spawnWorkerHost(redis.url, 'lost', { queue, driverModule, workers: 2, hostDefaults: true });
+      const d = dispatcher({ queue, pollMs: 1000 });
+      const endedOn: (string | null)[] = [];
+      d.on('task:end', (e) => endedOn.push(e.host));
+      const bound = d.submit(Navigate(`${ORIGIN}/slow?ms=4000&n=bound`), { sessionKey: 'ann', timeoutMs: 25_000 });
+      const shared = d.submit(Navigate(`${ORIGIN}/slow?ms=4000&n=shared`), { timeoutMs: 25_000 });
+      expect(await until(async () => (await d.stats()).hosts.find((h) => h.id === 'lost')?.active === 1 && (await d.stats()).active === 1)).toBe(true);
+      await doomed.kill();
+      // As a user would: the replacement is started after the loss.
+      survivor = await spawnWorkerHost(redis.url, 'survivor', { queue, driverModule, hostDefaults: true });
+      const answers = await Promise.all([bound, shared]);
+      expect(answers.map((a) => new URL(a.url).searchParams.get('n'))).toEqual(['bound', 'shared']);
+      expect(endedOn).toEqual(['survivor', 'survivor']);
+    } finally {
+      await doomed?.kill();
+      await survivor?.stop();
+    }
+  }, 60_000);
+
   it('stop() waits for the answers; kill() fails what is pending with ERR_ACTOR_STOPPED; neither takes new tasks', async () => {
     await host('closing');
     const a = dispatcher({ queue: 'closing' });

@@ -17,6 +17,7 @@ import {
   BIND_SESSION_SCRIPT,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
+  DROP_LOST_LOCK_SCRIPT,
   bullConnection,
   checkQueueName,
   checkRedisUrl,
@@ -380,7 +381,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
         this.#settle(entry, value, error, job.processedBy, job.attemptsStarted);
       } else if (state === 'failed') {
         this.#settle(entry, undefined, failedError(entry, job), job.processedBy, job.attemptsStarted);
-      } else if (entry.host !== undefined) {
+      } else if (entry.host !== undefined || (state === 'active' && typeof job.processedBy === 'string')) {
         await this.#rescueFromDeadHost(entry, job, state);
       }
     } catch (error) {
@@ -391,31 +392,59 @@ export class RedisWorkDispatcher implements TaskExecutor {
     }
   }
 
-  /** A task waits on a host queue whose host is gone: move it (or, if it may have run and is not idempotent, fail it). */
+  /**
+   * The host that holds the task (its session's host, or the host running it) is gone: its
+   * registry key lapsed (`liveTtlMs`, renewed every third of it). Move the task to a live host,
+   * or, if it may have run and is not idempotent, fail it as maybe executed. A running task is
+   * not left to wait out its lock (`lockMs`, 30 s by default, longer than most task deadlines):
+   * the lock of a host that is gone guards nothing, so it is dropped and the task moved at once.
+   */
   async #rescueFromDeadHost(entry: Pending, job: Job, state: string): Promise<void> {
     const redis = this.#registry();
-    const host = entry.host as string;
+    const host = entry.host ?? job.processedBy;
+    if (host === undefined) return;
     if ((await queueDeadline(redis.exists(this.#keys.host(host)), this.#redisTimeoutMs, 'checking a worker host', false)) === 1) return;
     const running = state === 'active';
-    const lock = `${this.#prefix}:${entry.queue}:${entry.jobId}:lock`;
-    if (running && (await queueDeadline(redis.exists(lock), this.#redisTimeoutMs, 'checking a job lock', false)) === 1) return; // its lock has not expired yet
+    if (running) {
+      // Only if the job is still held under the lost host's name (not taken by a live host meanwhile).
+      const lock = `${this.#prefix}:${entry.queue}:${entry.jobId}:lock`;
+      const dropped = await queueDeadline(redis.eval(DROP_LOST_LOCK_SCRIPT, 2, lock, `${this.#prefix}:${entry.queue}:${entry.jobId}`, host), this.#redisTimeoutMs, 'releasing a lost host\'s lock', false);
+      if (dropped !== 1) return;
+    } else if (entry.host === undefined) {
+      return; // waiting on the shared queue: any live host takes it
+    }
+    const moving = !running || entry.data.idempotent;
+    // A session's task moves to the live host its session is bound to next. With none alive yet
+    // (a replacement may still be starting), the task stays where it is until the next poll; its
+    // deadline still holds.
+    let to: string | undefined;
+    if (moving && entry.host !== undefined) {
+      try {
+        to = await this.#bindSession(entry.data.sessionKey as string);
+      } catch (error) {
+        this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone and no live host can take task ${entry.jobId} yet: ${error instanceof Error ? error.message.slice(0, 200) : 'no host'}` };
+        return;
+      }
+    }
     try {
       await queueDeadline(job.remove(), this.#redisTimeoutMs, `moving task ${entry.jobId}`, false);
     } catch {
       return; // changed state meanwhile: the next poll sees it
     }
     this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone (task ${entry.jobId} was ${running ? 'running' : 'waiting'} there)` };
-    if (running && !entry.data.idempotent) {
+    if (!moving) {
       this.#settle(entry, undefined, new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) was running on worker host ${host}, which is gone; it is not idempotent, so it was not run again`, {
         details: { taskId: entry.jobId, type: entry.data.type, host, maybeExecuted: true },
       }));
       return;
     }
-    try {
-      const to = await this.#bindSession(entry.data.sessionKey as string);
+    if (to !== undefined) {
       entry.queue = hostQueueName(this.#queueName, to);
       entry.host = to;
       this.#events.emit('session:moved', { from: host, to, tasks: 1 });
+    }
+    // A task of the shared queue goes back on it, for any live host.
+    try {
       await this.#add(entry);
     } catch (error) {
       this.#settle(entry, undefined, error);

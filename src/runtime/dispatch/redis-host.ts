@@ -19,12 +19,16 @@ export interface WorkerHostOptions extends WorkDispatcherOptions {
   /** This host's id in the registry (letters, digits, `-`, `_`). Default: hostname, pid and a random suffix. */
   readonly hostId?: string;
   /**
-   * How long a job's lock lasts without renewal (BullMQ `lockDuration`); a host that dies is
-   * noticed after about this long, and its running jobs are taken over. Renewed every quarter of
-   * it. Default 30 000 ms.
+   * How long a job's lock lasts without renewal (BullMQ `lockDuration`); renewed every quarter of
+   * it. A submitter notices a host that died sooner, by its registry key (`liveTtlMs`); the lock
+   * is what other hosts go by (they take a job whose lock lapsed for stalled). Default 30 000 ms.
    */
   readonly lockMs?: number;
-  /** How long the host's registry key lives without renewal (renewed every third of it). Default 10 000 ms. */
+  /**
+   * How long the host's registry key lives without renewal (renewed every third of it). A host
+   * whose key lapsed is gone to the submitters: its running tasks move to a live host (idempotent
+   * ones) or fail as maybe executed, without waiting for their locks. Default 5 000 ms.
+   */
   readonly liveTtlMs?: number;
 }
 
@@ -60,7 +64,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const id = options.hostId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new InvalidOptionError(`hostId must be 1–80 letters, digits, '-' or '_', got ${JSON.stringify(id.slice(0, 90))}`);
   const lockMs = positive('lockMs', options.lockMs ?? 30_000);
-  const liveTtlMs = positive('liveTtlMs', options.liveTtlMs ?? 10_000);
+  const liveTtlMs = positive('liveTtlMs', options.liveTtlMs ?? 5_000);
   const keys = registryKeys(prefix, queueName);
   const { redis: _r, queue: _q, prefix: _p, hostId: _h, lockMs: _l, liveTtlMs: _t, ...local } = options;
   const dispatcher = createWorkDispatcher(local);

@@ -102,6 +102,18 @@ redis.call('SET', KEYS[1], best, 'PX', ARGV[2])
 return best
 `;
 
+/**
+ * Drop the lock of a job whose host is gone, in one round trip: only while the job (hash
+ * `KEYS[2]`) is still marked as processed by that host (`ARGV[1]`, BullMQ's field `pb`), so a
+ * live host that took the job meanwhile keeps its lock. Returns 1 when the job was the lost
+ * host's (its lock, if it had not lapsed, is gone now), else 0.
+ */
+export const DROP_LOST_LOCK_SCRIPT = `
+if redis.call('HGET', KEYS[2], 'pb') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
 /** A job id for an idempotency key: the same key always names the same job (BullMQ adds it once). */
 export function jobIdForKey(key: string): string {
   return `k-${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
