@@ -7,20 +7,26 @@ import { RateLimiter } from '../../../src/session/rate-limiter.js';
 describe('ApiClient deadlines', () => {
   it('a server that accepts and never answers fails the request with ERR_NETWORK at its deadline, without retrying it', async () => {
     const sockets: Socket[] = [];
+    let requests = 0;
     const server = createServer((socket) => {
       sockets.push(socket);
       socket.on('error', () => {});
+      socket.once('data', () => requests++);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
       const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, requestTimeoutMs: 300, retry: { maxAttempts: 4, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
-      const started = performance.now();
       const error = await api.get('/api/me').catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { timedOut: true, timeoutMs: 300 } });
       expect((error as Error).message).toMatch(/did not answer within 0\.3 s \(REQUEST_TIMEOUT_SECONDS\)/);
-      expect(performance.now() - started).toBeLessThan(3_000);
-      expect(sockets).toHaveLength(1); // counted at the server: one request, no retries
+      // Counted at the server, which shares this event loop: on a busy machine the deadline can
+      // fire before the server has handled the connection, so wait for it, then let the loop pass
+      // its poll phase once more. (Node's fetch may open a spare connection as the aborted one
+      // closes; it carries no request. A retry would.)
+      if (sockets.length === 0) await new Promise((resolve) => server.once('connection', resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(requests).toBeLessThanOrEqual(1); // one request, no retries
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(resolve));
