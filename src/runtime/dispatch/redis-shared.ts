@@ -133,7 +133,7 @@ export async function failOnRefusal<T>(ready: Promise<T>, url: string, connectio
     onError = (error) => {
       const code = (error as { code?: unknown }).code;
       if (typeof code !== 'string' || !REFUSALS.has(code)) return;
-      reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} refused the connection (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
+      reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} ${code === 'ECONNREFUSED' ? 'refused the connection' : 'cannot be reached'} (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
     };
   });
   for (const c of connections) c.on('error', onError as (error: Error) => void);
