@@ -34,7 +34,7 @@ import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../site/server.js';
-import { intFlag, median, samplePeakRss, signInOverHttp, textLog, widthsFlag } from './report.js';
+import { intFlag, integersFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
@@ -42,7 +42,7 @@ const asJson = args.includes('--json');
 const pagesPerRun = intFlag(args, 'pages', 200, 1);
 const rounds = intFlag(args, 'rounds', 2, 1);
 const latencyMs = intFlag(args, 'latency', 20, 0);
-const widths = widthsFlag(args, 'widths', [1, 2, 4]);
+const widths = integersFlag(args, 'widths', [1, 2, 4]);
 const widest = Math.max(...widths);
 const log = textLog(asJson);
 

@@ -17,7 +17,7 @@
  * page latencies Gate 2 runs), `--widths=1,2,4` (the numbers of browsers Gate 3 runs), `--only=1,2,3`.
  */
 import { runResearchBatch } from './research-batch.js';
-import { benchProgress, intFlag, machineInfo, machineLine, stringFlag, textLog, widthsFlag } from './report.js';
+import { benchProgress, intFlag, integersFlag, machineInfo, machineLine, stringFlag, textLog } from './report.js';
 import { type ChildResult, runChildBench } from './run-child.js';
 
 const args = process.argv.slice(2);
@@ -32,7 +32,7 @@ const pages = intFlag(args, 'pages', 60, 1);
 const rounds = intFlag(args, 'rounds', 1, 1);
 const laneLatency = stringFlag(args, 'lane-latency') ?? '20,300';
 if (!/^\d+(,\d+)*$/.test(laneLatency)) throw new Error(`--lane-latency takes milliseconds separated by commas, e.g. 20,300; got ${laneLatency}`);
-const widths = widthsFlag(args, 'widths', [1, 2, 4]);
+const widths = integersFlag(args, 'widths', [1, 2, 4]);
 const only = (stringFlag(args, 'only') ?? '1,2,3').split(',');
 if (only.some((g) => !['1', '2', '3'].includes(g))) throw new Error(`--only takes gate numbers 1, 2 and 3, got ${only.join(',')}`);
 

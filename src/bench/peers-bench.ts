@@ -46,7 +46,7 @@ import type { ChildMessage, ChildWork } from './peers-child.js';
 import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';
 import { CONTENDERS } from './peers-contenders.js';
 import { type PersonPage, personPages, startPageSite } from './person-pages.js';
-import { benchProgress, intFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
+import { benchProgress, intFlag, integersFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -59,7 +59,7 @@ const workloads = new Set(
 );
 const pagesPerRun = intFlag(args, 'pages', 60, 1);
 const latencyMs = intFlag(args, 'latency', 20, 0);
-const concurrencies = integers('concurrency', ['1', '2', '4']);
+const concurrencies = integersFlag(args, 'concurrency', [1, 2, 4]);
 const crashPagesPerRun = intFlag(args, 'crash-pages', 60, 1);
 const killEvery = seconds('kill-every', ['8', '2']);
 const crashConcurrency = intFlag(args, 'crash-concurrency', 2, 1);
@@ -75,14 +75,6 @@ const apiSettings: ApiSettings = {
 /** The contenders of workload B: ours, and each peer that recovers from a dead browser by itself, in its default mode. */
 const CRASH_CONTENDERS = ['lanes', 'dispatcher', 'puppeteer-cluster-context', 'crawlee'];
 const log = textLog(asJson);
-
-function integers(name: string, fallback: string[]): number[] {
-  return listFlag(name, fallback).map((c) => {
-    const n = Number(c);
-    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
-    return n;
-  });
-}
 
 /** Intervals in seconds, 0.25 to 16 (fractions allowed: `--kill-every=0.5`). */
 function seconds(name: string, fallback: string[]): number[] {

@@ -48,13 +48,20 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
   return n;
 }
 
-/** `--name=1,2,4` from `args` as distinct integers from 1 to 16, ascending, else `fallback`; anything else throws, naming the flag. */
-export function widthsFlag(args: readonly string[], name: string, fallback: readonly number[]): number[] {
+/**
+ * `--name=1,2,4` from `args` as integers from 1 to 16 (the numbers of browsers, workers, lanes or
+ * pages in flight a benchmark runs), in the order given, each once, else `fallback`; anything
+ * else throws, naming the flag.
+ */
+export function integersFlag(args: readonly string[], name: string, fallback: readonly number[]): number[] {
   const raw = stringFlag(args, name);
   if (raw === undefined) return [...fallback];
-  const list = raw.split(',').map(Number);
-  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error(`--${name} takes integers from 1 to 16 separated by commas, e.g. 1,2,4; got ${raw}`);
-  return [...new Set(list)].sort((a, b) => a - b);
+  const list = raw.split(',').filter(Boolean).map((c) => {
+    const n = Number(c);
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
+    return n;
+  });
+  return [...new Set(list)];
 }
 
 /**
