@@ -18,11 +18,15 @@ export default function setup(): () => Promise<void> {
   process.env['BROWSER_ACTOR_TMPDIR'] = root;
   const chromiumTmpBefore = new Set(chromiumTmpDirs());
   return async () => {
-    const left = [...(await leftoversUnder(root, 6000)), ...chromiumTmpDirs().filter((d) => !chromiumTmpBefore.has(d)).map((d) => join(tmpdir(), d))];
-    // Clean up either way (by pid, never by name), then report.
+    const underRoot = await leftoversUnder(root, 6000);
+    const inTmp = chromiumTmpDirs()
+      .filter((name) => !chromiumTmpBefore.has(name))
+      .map((name) => join(tmpdir(), name));
+    const left = [...underRoot, ...inTmp];
+    // Clean up either way (processes by pid, never by name), then report.
     for (const p of processesWithMarker(root)) signalProcess(p.pid, 'SIGKILL');
     rmSync(root, { recursive: true, force: true });
-    for (const d of chromiumTmpDirs().filter((name) => !chromiumTmpBefore.has(name))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+    for (const dir of inTmp) rmSync(dir, { recursive: true, force: true });
     if (left.length > 0) {
       // Vitest reports an error thrown here but still exits 0, so set the exit code ourselves.
       process.exitCode = 1;

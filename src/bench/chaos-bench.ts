@@ -119,7 +119,8 @@ async function redisTarget(origin: string, sid: string, root: string): Promise<T
     const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
     return {
       visit: async (page) => {
-        const sessionKey = free.shift() ?? 'slot-extra';
+        const sessionKey = free.shift();
+        if (sessionKey === undefined) throw new Error('chaos: more pages in flight than session slots');
         try {
           await remote.submit(Navigate(origin + page.path), { sessionKey });
           return await remote.submit(read, { sessionKey, restoreUrl: true });

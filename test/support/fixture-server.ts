@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FakeSiteHandler } from '../../src/drivers/fake/fake-site.js';
+import { type Deferred, createDeferred } from '../../src/internal/deferred.js';
 import { listenOnLoopback } from '../../src/internal/loopback-server.js';
 
 export interface FixtureServer {
@@ -31,7 +32,7 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
   arrivals.setMaxListeners(0);
   let inFlight = 0;
   let maxInFlight = 0;
-  const holds = new Set<{ test: (path: string) => boolean; released: Promise<void> }>();
+  const holds = new Set<{ test: (path: string) => boolean; released: Deferred<void> }>();
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push(path);
@@ -42,7 +43,7 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
     arrivals.emit('request', path);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value;
-    const held = [...holds].filter((h) => h.test(path)).map((h) => h.released);
+    const held = [...holds].filter((h) => h.test(path)).map((h) => h.released.promise);
     Promise.all(held)
       .then(() => handler({ method: 'GET', url: `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? '/'}`, headers }))
       .then((response) => {
@@ -80,13 +81,12 @@ export async function startFixtureServer(handler: FakeSiteHandler): Promise<Fixt
     },
     waitForRequest,
     hold: (test) => {
-      let release = (): void => undefined;
-      const entry = { test, released: new Promise<void>((resolve) => (release = resolve)) };
+      const entry = { test, released: createDeferred<void>() };
       holds.add(entry);
       return {
         release: () => {
           holds.delete(entry);
-          release();
+          entry.released.resolve();
         },
       };
     },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidOptionError, QueueUnavailableError } from '../../errors.js';
+import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
 
 /**
@@ -128,19 +129,17 @@ const REFUSALS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNRE
  * the URL with its credentials redacted, and the refusal's code.
  */
 export async function failOnRefusal<T>(ready: Promise<T>, url: string, connections: readonly { on(event: 'error', listener: (error: Error) => void): unknown; off(event: 'error', listener: (error: Error) => void): unknown }[]): Promise<T> {
-  let onError: ((error: Error) => void) | undefined;
-  const refused = new Promise<never>((_, reject) => {
-    onError = (error) => {
-      const code = (error as { code?: unknown }).code;
-      if (typeof code !== 'string' || !REFUSALS.has(code)) return;
-      reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} ${code === 'ECONNREFUSED' ? 'refused the connection' : 'cannot be reached'} (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
-    };
-  });
-  for (const c of connections) c.on('error', onError as (error: Error) => void);
+  const refused = createDeferred<never>();
+  const onError = (error: Error): void => {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !REFUSALS.has(code)) return;
+    refused.reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} ${code === 'ECONNREFUSED' ? 'refused the connection' : 'cannot be reached'} (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
+  };
+  for (const c of connections) c.on('error', onError);
   try {
-    return await Promise.race([ready, refused]);
+    return await Promise.race([ready, refused.promise]);
   } finally {
-    for (const c of connections) c.off('error', onError as (error: Error) => void);
+    for (const c of connections) c.off('error', onError);
   }
 }
 
