@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
-import { ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ScriptError, TaskTimeoutError } from '../../src/errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ScriptError, TaskTimeoutError } from '../../src/errors.js';
 import { type RedisWorkDispatcher, type RedisWorkDispatcherOptions, createRedisDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
 import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
+import { jobIdForKey, registryKeys } from '../../src/runtime/dispatch/redis-shared.js';
+import { Redis } from 'ioredis';
 import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
 import { type RedisServer, freePort, startRedisServer } from '../support/redis-server.js';
 import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
@@ -125,6 +127,26 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       ['task ended', true, h.id, undefined],
       ['task ended', false, h.id, 'ERR_SCRIPT'],
     ]);
+  });
+
+  it('a non-idempotent task is run by at most one attempt: one whose start is already recorded fails as maybe executed, without running', async () => {
+    const h = await host('claims');
+    const d = dispatcher({ queue: 'claims' });
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      // An earlier attempt of this job (the same idempotency key, so the same job id) recorded its start on a host that was lost.
+      await admin.set(registryKeys('bull', 'claims').started(jobIdForKey('order-7')), 'lost-host:token', 'PX', 60_000);
+      const servedBefore = h.served();
+      const error = await d.submit(ExecuteJS('return 7'), { idempotencyKey: 'order-7' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ActorCrashedError);
+      expect((error as ActorCrashedError).details).toMatchObject({ maybeExecuted: true });
+      expect(h.served()).toBe(servedBefore); // not handed to a browser
+      // Without an earlier start, the same task runs, and its start is recorded.
+      expect(await d.submit(ExecuteJS('return 8'), { idempotencyKey: 'order-8' })).toBe(8);
+      expect(await admin.get(registryKeys('bull', 'claims').started(jobIdForKey('order-8')))).toMatch(new RegExp(`^${h.id}:`));
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('higher priority first on a busy host; a bounded number of pending tasks; deadlines remove unstarted jobs', async () => {

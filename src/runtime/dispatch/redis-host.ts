@@ -1,14 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, isBrowserActorError } from '../../errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, QueueUnavailableError, isBrowserActorError } from '../../errors.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import type { Task } from '../tasks/types.js';
 import { type QueueJobData, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
+
+/** A start claim outlives the task's own deadline by this much: no late attempt of it may run. */
+const CLAIM_MARGIN_MS = 5 * 60_000;
 
 export interface WorkerHostOptions extends WorkDispatcherOptions {
   /** `redis://host:port[/db]`. */
@@ -93,21 +96,49 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   cancels.on('error', () => undefined);
   cancels.on('message', (_channel: string, jobId: string) => inHand.get(jobId)?.abort(withdrawn(jobId)));
 
+  /**
+   * Claim the first start of a non-idempotent job. The reply of a SET may be lost with a dropped
+   * connection and the command sent again: the claim is ours if the key holds this attempt's token.
+   */
+  const claimStart = async (jobId: string, ttlMs: number): Promise<'claimed' | 'taken' | { reason: string }> => {
+    const key = keys.started(jobId);
+    const token = `${id}:${randomUUID()}`;
+    let reason = 'no answer';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const set = await queueDeadline(registry.set(key, token, 'PX', ttlMs, 'NX'), 3000, 'recording a task start', false);
+        if (set === 'OK') return 'claimed';
+        const holder = await queueDeadline(registry.get(key), 3000, 'reading a task start', false);
+        return holder === token ? 'claimed' : 'taken';
+      } catch (error) {
+        reason = error instanceof Error ? error.message.slice(0, 200) : 'no answer';
+      }
+    }
+    return { reason };
+  };
+
   const process_ = async (job: Job<QueueJobData>): Promise<string> => {
     const data = job.data;
     if (data?.v !== 1 || typeof data.task !== 'string') {
       return packForQueue(encodeOutcome(undefined, new InvalidOptionError(`Job ${String(job.id)} is not a browser-actor task (data version ${String(data?.v)}); was it added by another program to queue ${queueName}?`)));
     }
-    // Started before, by a host that died: a non-idempotent task may have run, so it does not run again.
-    if (!data.idempotent && job.attemptsStarted > 1) {
-      return packForQueue(
-        encodeOutcome(
-          undefined,
-          new ActorCrashedError(`Task ${String(job.id)} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
-            details: { taskId: String(job.id), type: data.type, maybeExecuted: true },
-          }),
-        ),
-      );
+    // Started before, by a host that was lost: a non-idempotent task may have run, so it does not run again.
+    if (!data.idempotent) {
+      const claim = await claimStart(String(job.id), Math.ceil(Math.min(Number.isFinite(data.timeoutMs) && data.timeoutMs > 0 ? data.timeoutMs : 600_000, 600_000)) + CLAIM_MARGIN_MS);
+      if (claim !== 'claimed') {
+        return packForQueue(
+          encodeOutcome(
+            undefined,
+            claim === 'taken'
+              ? new ActorCrashedError(`Task ${String(job.id)} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
+                  details: { taskId: String(job.id), type: data.type, maybeExecuted: true },
+                })
+              : new QueueUnavailableError(`Task ${String(job.id)} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
+                  details: { taskId: String(job.id), type: data.type, maybeExecuted: false },
+                }),
+          ),
+        );
+      }
     }
     const task = unpackFromQueue(data.task) as Task;
     const jobId = String(job.id);

@@ -16,6 +16,10 @@ import { redactUrl } from '../../internal/redact.js';
  *   waits, sets `…:ba:cancelled:<jobId>` and publishes the id on `…:ba:cancel`: a host that runs
  *   it (or an earlier attempt of it) stops the task in its browser. A job named by an
  *   idempotency key is only removed, never stopped: other submitters may await it.
+ * - A host claims a non-idempotent job (`…:ba:started:<jobId>`, set if absent) before it runs
+ *   it: a later attempt (the job stalled back to the queue, its host lost) finds the claim and
+ *   fails as maybe executed instead of running it twice. An attempt that BullMQ handed out but
+ *   whose host never started it (the reply lost with a dropped connection) runs normally.
  */
 
 export const DEFAULT_QUEUE = 'browser-actor';
@@ -61,6 +65,8 @@ export interface RegistryKeys {
   readonly cancel: string;
   /** Set (with a TTL) beside the message, for a host that starts the job just after the message went out. */
   cancelled(jobId: string): string;
+  /** Set once (NX, with a TTL) by the host that starts a non-idempotent job: no later attempt runs it again. */
+  started(jobId: string): string;
 }
 
 export function registryKeys(prefix: string, queue: string): RegistryKeys {
@@ -72,6 +78,7 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
     sessionsPerHost: `${base}:sessions`,
     cancel: `${base}:cancel`,
     cancelled: (jobId) => `${base}:cancelled:${jobId}`,
+    started: (jobId) => `${base}:started:${jobId}`,
     affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
   };
 }
