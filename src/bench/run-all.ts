@@ -48,7 +48,7 @@ export const STEPS: readonly BenchStep[] = [
     plannedSeconds: 660,
   },
   { name: 'drivers', title: 'Driver adapters: Playwright, WebDriver local and on Selenium Grid', script: 'drivers-bench', args: ['--rounds=5'], smokeArgs: ['--rounds=1', '--scripts=5'], plannedSeconds: 60 },
-  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300', '--widths=1,2'], plannedSeconds: 250 },
+  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300', '--widths=1'], plannedSeconds: 250 },
 ];
 
 export interface BenchEntry extends ChildResult {

@@ -8,8 +8,8 @@ import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constru
 import { useChromiumFile } from '../support/chromium-root.js';
 
 /**
- * A long run in miniature on real Chromium: 1 500 tasks through a supervisor with 2 lanes,
- * recycling its browser every 50 navigations (as the default does every 1 000), with
+ * A long run in miniature on real Chromium: 600 tasks through a supervisor with 2 lanes,
+ * recycling its browser every 40 navigations (as the default does every 1 000), with
  * idempotency keys, abort signals and event listeners in play. At two late checkpoints, taken
  * with the supervisor idle, nothing may have grown: open descriptors, child processes, live
  * timers and other handles, process listeners, temporary files, and the supervisor's and the
@@ -49,8 +49,8 @@ function countBy(names: readonly string[]): Record<string, number> {
 }
 
 describe('a long run leaks nothing', () => {
-  it('1 500 tasks with browser recycles: descriptors, processes, timers, listeners, temp files and bookkeeping stay flat between two late checkpoints', async () => {
-    const { supervisor } = file.supervised({ lanes: 2, recycle: { maxNavigations: 50 } });
+  it('600 tasks with browser recycles: descriptors, processes, timers, listeners, temp files and bookkeeping stay flat between two late checkpoints', async () => {
+    const { supervisor } = file.supervised({ lanes: 2, recycle: { maxNavigations: 40 } });
     const origin = file.server.origin;
     const checkpoint = (): Checkpoint => ({
       fds: readdirSync('/proc/self/fd').length,
@@ -93,14 +93,14 @@ describe('a long run leaks nothing', () => {
     let recyclesAtFirst: number;
     try {
       await supervisor.startActor();
-      for (let i = 0; i < 5; i++) await batch(100); // warm-up: 500 tasks, a few recycles
+      for (let i = 0; i < 2; i++) await batch(100); // warm-up: 200 tasks, a few recycles
       await settle();
       first = checkpoint();
       recyclesAtFirst = supervisor.health().recycles;
-      for (let i = 0; i < 5; i++) await batch(100);
+      for (let i = 0; i < 2; i++) await batch(100);
       await settle();
       second = checkpoint();
-      for (let i = 0; i < 5; i++) await batch(100);
+      for (let i = 0; i < 2; i++) await batch(100);
       await settle();
       third = checkpoint();
     } finally {
@@ -108,8 +108,8 @@ describe('a long run leaks nothing', () => {
       await supervisor.stop();
     }
 
-    expect(ended).toBe(1500);
-    // Recycling really happened between the checkpoints (about 333 navigations / 50).
+    expect(ended).toBe(600);
+    // Recycling really happened between the checkpoints (about 134 navigations / 40).
     expect(supervisor.health().recycles - recyclesAtFirst).toBeGreaterThanOrEqual(3);
     expect(supervisor.health().restarts).toBe(0);
     console.log(`leak checkpoints: ${JSON.stringify({ first, second, third })}`);
