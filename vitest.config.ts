@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 import LongestFirst from './test/sequencer.js';
 
@@ -10,6 +11,9 @@ export default defineConfig({
     // deadlines.)
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
+    // The Redis queue key of this run, for every submitter and worker host the tests start (so that
+    // no test makes ~/.config/browser-actor/queue.key; test/unit/queue-cipher.test.ts covers that file).
+    env: { BROWSER_ACTOR_QUEUE_KEY: randomBytes(32).toString('hex') },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],

@@ -66,6 +66,8 @@ export const ErrorCode = {
    * sequence, and its page could not be (or was told not to be) reopened. The task did not run.
    */
   SEQUENCE_CUT: 'ERR_SEQUENCE_CUT',
+  /** A task or answer read from the work queue failed authentication: sealed under another queue key, for another job, or altered in Redis. Nothing was run with it. */
+  QUEUE_PAYLOAD: 'ERR_QUEUE_PAYLOAD',
 } as const;
 
 /** Any of the stable codes in {@link ErrorCode}. */
@@ -345,6 +347,19 @@ export class SequenceCutError extends BrowserActorError {
   }
 }
 
+/**
+ * A payload read from the work queue was refused (`ERR_QUEUE_PAYLOAD`): it did not authenticate
+ * under this process's queue key (sealed under another key, for another job, or altered in
+ * Redis), or it was not sealed at all. Nothing was run with it. `details.keyFingerprint` names
+ * this side's key (not the key itself), to compare between machines.
+ */
+export class QueuePayloadError extends BrowserActorError {
+  override name = 'QueuePayloadError';
+  constructor(message: string, options?: BrowserActorErrorOptions) {
+    super(ErrorCode.QUEUE_PAYLOAD, message, options);
+  }
+}
+
 type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
 
 const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
@@ -375,6 +390,7 @@ const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
   ERR_DRIVER: DriverError,
   ERR_QUEUE_UNAVAILABLE: QueueUnavailableError,
   ERR_SEQUENCE_CUT: SequenceCutError,
+  ERR_QUEUE_PAYLOAD: QueuePayloadError,
 };
 
 /** How many causes deep an error is carried across a process boundary. */

@@ -49,6 +49,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { readonly class: ExitClass
   ERR_DRIVER_TIMEOUT: { class: 'browser', hint: 'give the machine room (fewer lanes or workers) and try again; the browser was overloaded or hung' },
   ERR_DRIVER: { class: 'browser', hint: 'try again; if it repeats, report it with the message, which names the operation and the reason' },
   ERR_QUEUE_UNAVAILABLE: { class: 'config', hint: 'Redis did not answer, or no worker host is alive; check --redis/REDIS_URL and start `browser-actor worker`' },
+  ERR_QUEUE_PAYLOAD: { class: 'config', hint: 'a task or answer in Redis did not authenticate under this queue key; give every submitter and worker host the same key (BROWSER_ACTOR_QUEUE_KEY, or the same queue.key file)' },
   ERR_SEQUENCE_CUT: { class: 'browser', hint: "the page a lane's sequence was on was lost between two of its tasks and could not be reopened; the task did not run: run the sequence again from its Navigate" },
 };
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,34 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     expect(new Set(sessions.map((s) => [...(hostsOf.get(s) ?? [])][0])).size).toBe(2);
   });
 
+  it('nothing secret is at rest in Redis: a password argument, a cookie read back and a session key appear nowhere in its keys, values or streams; delivered answers are removed', async () => {
+    const origin = file.server.origin;
+    const d = dispatcher('secrets');
+    const password = `pw-${randomUUID()}`;
+    const sessionKey = `owner-${randomUUID()}@example.test`;
+    const host = await spawnWorkerHost(redis.url, 'host-secrets', { tmpRoot: file.root, queue: 'secrets' });
+    hosts.push(host);
+    await d.submit(Navigate(`${origin}/set-cookies`), { sessionKey });
+    // The way a sign-in hands a password to a page script.
+    expect(await d.submit(ExecuteJS('return arguments[0].length', [password]), { sessionKey })).toBe(password.length);
+    const cookies = await d.submit(GetCookies(['secret']), { sessionKey });
+    expect(cookies[0]?.value).toBe('s3cr3t-value');
+    // A keyed job stays (it answers later submits of its key), sealed.
+    expect(await d.submit(ExecuteJS('return arguments[0].length', [password]), { sessionKey, idempotencyKey: 'keyed-secret' })).toBe(password.length);
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      // Answers delivered without a key leave the queue (give the removals a moment: they are not awaited by submit).
+      const finished = async (): Promise<number> => (await Promise.all((await admin.keys('bull:secrets*:completed')).map((k) => admin.zcard(k)))).reduce((a, b) => a + b, 0);
+      for (let i = 0; i < 200 && (await finished()) !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await finished()).toBe(1); // only the keyed job
+      const dump = await dumpRedis(admin);
+      expect(dump.length).toBeGreaterThan(1000); // the scan read the queue's keys, streams and the keyed job
+      for (const secret of [password, 's3cr3t-value', sessionKey, Buffer.from(password).toString('base64').slice(0, 24)]) expect(dump.includes(secret), 'a secret in Redis').toBe(false);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('Redis connections dropped mid-run: every accepted task is answered, each side effect exactly once', async () => {
     const origin = file.server.origin;
     const d = dispatcher();
@@ -148,3 +177,19 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     expect((error as Error).message).toMatch(/No worker host is alive on queue nobody-home.*browser-actor worker --redis URL/);
   });
 });
+
+/** Every key and value in Redis as text (strings, hashes, lists, sets, sorted sets, streams), to search for secrets. */
+async function dumpRedis(admin: Redis): Promise<string> {
+  const parts: string[] = [];
+  for (const key of await admin.keys('*')) {
+    parts.push(key);
+    const type = await admin.type(key);
+    if (type === 'string') parts.push((await admin.get(key)) ?? '');
+    else if (type === 'hash') parts.push(JSON.stringify(await admin.hgetall(key)));
+    else if (type === 'list') parts.push(JSON.stringify(await admin.lrange(key, 0, -1)));
+    else if (type === 'set') parts.push(JSON.stringify(await admin.smembers(key)));
+    else if (type === 'zset') parts.push(JSON.stringify(await admin.zrange(key, 0, -1)));
+    else if (type === 'stream') parts.push(JSON.stringify(await admin.xrange(key, '-', '+')));
+  }
+  return parts.join('\n');
+}

@@ -119,19 +119,27 @@ export function unpackFromQueue(text: unknown): unknown {
   return deserialize(Buffer.from(text, 'base64'));
 }
 
-/** What one queued job carries (BullMQ job data): the validated task, packed, and how to run it. */
+/**
+ * What one queued job carries (BullMQ job data). The task and its session key are sealed
+ * ({@link QueueCipher}): Redis sees only the fields needed to schedule it.
+ */
 export interface QueueJobData {
-  readonly v: 1;
-  /** The task as submitted (checked by the submitter, checked again by the host), {@link packForQueue}-packed. */
-  readonly task: string;
+  readonly v: 2;
+  /** {@link SealedTask}, {@link packForQueue}-packed, then sealed for this job. */
+  readonly sealed: string;
   /** The task's type, readable in Redis tools. */
   readonly type: string;
   readonly priority: number;
   /** The caller's deadline, from when the job was added. */
   readonly timeoutMs: number;
   readonly idempotent: boolean;
-  readonly sessionKey?: string;
   readonly restoreUrl?: boolean;
+}
+
+/** The sealed part of a queued job: the task as submitted (checked by the submitter, checked again by the host) and its session key. */
+export interface SealedTask {
+  readonly task: unknown;
+  readonly sessionKey?: string;
 }
 
 /** One message on the dispatcher's IPC channel: the message, {@link packForQueue}-packed. */

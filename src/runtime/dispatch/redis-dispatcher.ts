@@ -12,7 +12,8 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
-import { type QueueJobData, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type QueueJobData, type SealedTask, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type QueueCipher, answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
 import {
   BIND_SESSION_SCRIPT,
   DEFAULT_PREFIX,
@@ -65,6 +66,12 @@ export interface RedisWorkDispatcherOptions {
   readonly id?: string;
   /** Time for deadlines, polling and stop's wait. Default the system clock. */
   readonly clock?: Clock;
+  /**
+   * The key tasks and answers are sealed with in Redis (32 bytes, or 64 hex digits / base64), the
+   * same on every submitter and worker host. Default: `BROWSER_ACTOR_QUEUE_KEY`, the file named by
+   * `BROWSER_ACTOR_QUEUE_KEY_FILE`, or `~/.config/browser-actor/queue.key` (made on first use).
+   */
+  readonly queueKey?: string | Uint8Array;
 }
 
 export interface RedisDispatcherEvents {
@@ -104,6 +111,9 @@ interface Pending {
   queue: string;
   host: string | undefined;
   readonly data: QueueJobData;
+  /** The task packed, unsealed (kept here only): a second submit under the same idempotency key must carry the same task. */
+  readonly packed: string;
+  readonly sessionKey: string | undefined;
   readonly result: Deferred<unknown>;
   readonly deadline: TimerHandle;
   readonly submittedAt: number;
@@ -144,6 +154,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #state: 'running' | 'stopping' | 'stopped' = 'running';
   readonly #id: string;
   #lastFault: { readonly kind: string; readonly reason: string } | null = null;
+  readonly #cipher: QueueCipher;
 
   constructor(options: RedisWorkDispatcherOptions) {
     this.#id = executorId(options.id, () => `redis-dispatcher-${randomUUID().slice(0, 8)}`);
@@ -160,6 +171,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
+    this.#cipher = createQueueCipher(resolveQueueKey(options.queueKey));
   }
 
   get id(): string {
@@ -214,7 +226,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #sameKeyPending(jobId: string, packed: string, parsed: ReturnType<typeof parseSubmitOptions>): Promise<unknown> | undefined {
     const earlier = this.#pending.get(jobId);
     if (!earlier) return undefined;
-    if (earlier.data.task !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
+    if (earlier.packed !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
     return follow(earlier.result.promise, parsed.signal);
   }
 
@@ -240,14 +252,14 @@ export class RedisWorkDispatcher implements TaskExecutor {
       this.#bound.release();
       return { answer: earlier };
     }
+    const sealedTask: SealedTask = { task: unpackFromQueue(packed), ...(sessionKey === undefined ? {} : { sessionKey }) };
     const data: QueueJobData = {
-      v: 1,
-      task: packed,
+      v: 2,
+      sealed: this.#cipher.seal(packForQueue(sealedTask), taskContext(this.#queueName, jobId)),
       type,
       priority: parsed.priority,
       timeoutMs,
       idempotent,
-      ...(sessionKey === undefined ? {} : { sessionKey }),
       ...(restoreUrl === undefined ? {} : { restoreUrl }),
     };
     const host = sessionKey === undefined ? undefined : await this.#bindSession(sessionKey);
@@ -259,6 +271,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
       queue: queueName,
       host,
       data,
+      packed,
+      sessionKey,
       result,
       deadline: this.#clock.setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type } })), timeoutMs),
       submittedAt: this.#clock.now(),
@@ -375,12 +389,13 @@ export class RedisWorkDispatcher implements TaskExecutor {
       const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined;
       if (!job) return; // not added yet, or removed by its deadline
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true);
-      if (state === 'completed') {
-        const outcome = unpackFromQueue(job.returnvalue) as WireOutcome;
-        const { value, error } = decodeOutcome(outcome);
-        this.#settle(entry, value, error, job.processedBy, job.attemptsStarted);
-      } else if (state === 'failed') {
-        this.#settle(entry, undefined, failedError(entry, job), job.processedBy, job.attemptsStarted);
+      if (state === 'completed' || state === 'failed') {
+        // The job may have finished between the two reads: its answer is in a fresh read.
+        const done = job.finishedOn ? job : ((await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined);
+        if (!done) return;
+        const { value, error } = state === 'completed' ? this.#openAnswer(entry, done.returnvalue) : { value: undefined, error: failedError(entry, done) };
+        this.#settle(entry, value, error, done.processedBy, done.attemptsStarted);
+        this.#forget(entry, done);
       } else if (entry.host !== undefined || (state === 'active' && typeof job.processedBy === 'string')) {
         await this.#rescueFromDeadHost(entry, job, state);
       }
@@ -390,6 +405,24 @@ export class RedisWorkDispatcher implements TaskExecutor {
     } finally {
       entry.checking = false;
     }
+  }
+
+  /** A finished job's answer: unsealed and decoded, or the typed error of an answer that does not authenticate. */
+  #openAnswer(entry: Pending, sealed: unknown): { value: unknown; error: unknown } {
+    try {
+      return decodeOutcome(unpackFromQueue(this.#cipher.open(sealed, answerContext(this.#queueName, entry.jobId))) as WireOutcome);
+    } catch (error) {
+      return { value: undefined, error };
+    }
+  }
+
+  /**
+   * A delivered answer leaves Redis at once (it may hold cookies or tokens, sealed or not); a job
+   * named by an idempotency key stays for `keepFinishedMs`, to answer later submits of that key.
+   */
+  #forget(entry: Pending, job: Job): void {
+    if (entry.keyed) return;
+    void queueDeadline(job.remove(), this.#redisTimeoutMs, `removing task ${entry.jobId}`, false).catch(() => undefined);
   }
 
   /**
@@ -420,7 +453,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     let to: string | undefined;
     if (moving && entry.host !== undefined) {
       try {
-        to = await this.#bindSession(entry.data.sessionKey as string);
+        to = await this.#bindSession(entry.sessionKey as string);
       } catch (error) {
         this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone and no live host can take task ${entry.jobId} yet: ${error instanceof Error ? error.message.slice(0, 200) : 'no host'}` };
         return;

@@ -6,7 +6,8 @@ import { ActorCrashedError, ActorStoppedError, InvalidOptionError, QueueUnavaila
 import { createDeferred } from '../../internal/deferred.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import type { Task } from '../tasks/types.js';
-import { type QueueJobData, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
 
@@ -27,6 +28,8 @@ export interface WorkerHostOptions extends WorkDispatcherOptions {
    * is what other hosts go by (they take a job whose lock lapsed for stalled). Default 30 000 ms.
    */
   readonly lockMs?: number;
+  /** The key tasks and answers are sealed with in Redis: the submitters' own (see `RedisWorkDispatcherOptions.queueKey`). */
+  readonly queueKey?: string | Uint8Array;
   /**
    * How long the host's registry key lives without renewal (renewed every third of it). A host
    * whose key lapsed is gone to the submitters: its running tasks move to a live host (idempotent
@@ -69,7 +72,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const lockMs = positive('lockMs', options.lockMs ?? 30_000);
   const liveTtlMs = positive('liveTtlMs', options.liveTtlMs ?? 5_000);
   const keys = registryKeys(prefix, queueName);
-  const { redis: _r, queue: _q, prefix: _p, hostId: _h, lockMs: _l, liveTtlMs: _t, ...local } = options;
+  const cipher = createQueueCipher(resolveQueueKey(options.queueKey));
+  const { redis: _r, queue: _q, prefix: _p, hostId: _h, lockMs: _l, liveTtlMs: _t, queueKey: _k, ...local } = options;
   const dispatcher = createWorkDispatcher(local);
   const capacity = positiveInteger('workers', options.workers) * (options.workerCapacity ?? options.lanes ?? 1);
   const registry = new Redis(url, { maxRetriesPerRequest: null, connectTimeout: 10_000 });
@@ -119,29 +123,35 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
 
   const process_ = async (job: Job<QueueJobData>): Promise<string> => {
     const data = job.data;
-    if (data?.v !== 1 || typeof data.task !== 'string') {
-      return packForQueue(encodeOutcome(undefined, new InvalidOptionError(`Job ${String(job.id)} is not a browser-actor task (data version ${String(data?.v)}); was it added by another program to queue ${queueName}?`)));
+    const jobId = String(job.id);
+    // Answers are sealed for their job, like the tasks: cookies and tokens never sit in Redis in the clear.
+    const answer = (value: unknown, error: unknown): string => cipher.seal(packForQueue(encodeOutcome(value, error)), answerContext(queueName, jobId));
+    if (data?.v !== 2 || typeof data.sealed !== 'string') {
+      return answer(undefined, new InvalidOptionError(`Job ${jobId} is not a browser-actor task of this version (data version ${String(data?.v)}); was it added by another program, or by an older browser-actor, to queue ${queueName}?`));
+    }
+    let sealed: SealedTask;
+    try {
+      sealed = unpackFromQueue(cipher.open(data.sealed, taskContext(queueName, jobId))) as SealedTask;
+    } catch (error) {
+      return answer(undefined, error); // ERR_QUEUE_PAYLOAD: nothing runs with a payload that does not authenticate
     }
     // Started before, by a host that was lost: a non-idempotent task may have run, so it does not run again.
     if (!data.idempotent) {
-      const claim = await claimStart(String(job.id), Math.ceil(Math.min(Number.isFinite(data.timeoutMs) && data.timeoutMs > 0 ? data.timeoutMs : 600_000, 600_000)) + CLAIM_MARGIN_MS);
+      const claim = await claimStart(jobId, Math.ceil(Math.min(Number.isFinite(data.timeoutMs) && data.timeoutMs > 0 ? data.timeoutMs : 600_000, 600_000)) + CLAIM_MARGIN_MS);
       if (claim !== 'claimed') {
-        return packForQueue(
-          encodeOutcome(
-            undefined,
-            claim === 'taken'
-              ? new ActorCrashedError(`Task ${String(job.id)} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
-                  details: { taskId: String(job.id), type: data.type, maybeExecuted: true },
-                })
-              : new QueueUnavailableError(`Task ${String(job.id)} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
-                  details: { taskId: String(job.id), type: data.type, maybeExecuted: false },
-                }),
-          ),
+        return answer(
+          undefined,
+          claim === 'taken'
+            ? new ActorCrashedError(`Task ${jobId} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
+                details: { taskId: jobId, type: data.type, maybeExecuted: true },
+              })
+            : new QueueUnavailableError(`Task ${jobId} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
+                details: { taskId: jobId, type: data.type, maybeExecuted: false },
+              }),
         );
       }
     }
-    const task = unpackFromQueue(data.task) as Task;
-    const jobId = String(job.id);
+    const task = sealed.task as Task;
     const cancel = new AbortController();
     inHand.set(jobId, cancel);
     try {
@@ -151,16 +161,16 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         signal: cancel.signal,
         priority: data.priority,
         timeoutMs: Math.min(data.timeoutMs, 600_000),
-        ...(data.sessionKey === undefined ? {} : { sessionKey: data.sessionKey }),
+        ...(typeof sealed.sessionKey === 'string' ? { sessionKey: sealed.sessionKey } : {}),
         ...(data.restoreUrl === undefined ? {} : { restoreUrl: data.restoreUrl }),
       });
       served++;
-      return packForQueue(encodeOutcome(value, undefined));
+      return answer(value, undefined);
     } catch (error) {
       // An idempotent task whose browser failed: throw, and BullMQ retries it with backoff.
       if (data.idempotent && !cancel.signal.aborted && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
       served++;
-      return packForQueue(encodeOutcome(undefined, error));
+      return answer(undefined, error);
     } finally {
       inHand.delete(jobId);
     }
