@@ -9,7 +9,7 @@ import { createSessionSupervisor } from '../compose.js';
 import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
 import { type Metrics, createMetrics } from '../observability/metrics.js';
 import { type MetricsServer, startMetricsServer } from '../observability/metrics-server.js';
-import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
+import { type RedisWorkDispatcher, createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
 import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
 import type { TaskExecutor } from '../runtime/executor.js';
 import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
@@ -58,8 +58,15 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
   let metricsServer: MetricsServer | undefined;
   let executor: (TaskExecutor & { start?(): Promise<void> }) | undefined;
   let closed: Promise<void> | undefined;
+  // Over Redis the browsers live on worker hosts that outlive the run: its sessions end with it.
+  let remote: { dispatcher: RedisWorkDispatcher; sessions: { manager: SessionManager; key: string }[] } | undefined;
   const close = (): Promise<void> =>
     (closed ??= (async () => {
+      if (remote) {
+        const { dispatcher, sessions } = remote;
+        await Promise.all(sessions.map(({ manager }) => manager.signOut()));
+        await Promise.all(sessions.map(({ key }) => dispatcher.endSession(key).catch((error: unknown) => log.warn({ reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'could not release a session binding in Redis (it lapses by itself)'))));
+      }
       await executor?.stop();
       metrics?.close();
       await metricsServer?.close();
@@ -88,12 +95,18 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
       // worker host over Redis), all behind one rate limiter.
       const count = o.workers ?? 1;
-      const d = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : createWorkDispatcher({ workers: count, env: siteEnv });
+      const redisDispatcher = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : undefined;
+      const d = redisDispatcher ?? createWorkDispatcher({ workers: count, env: siteEnv });
       executor = d;
       watch(d);
       const limiter = new RateLimiter({ ...config.rateLimit });
       const runId = randomUUID().slice(0, 8);
-      sessions = Array.from({ length: count }, (_, i) => new SessionManager({ config, supervisor: dispatcherSession(d, `research-${runId}-${i + 1}`), rateLimiter: limiter, log }));
+      const keyed = Array.from({ length: count }, (_, i) => {
+        const key = `research-${runId}-${i + 1}`;
+        return { key, manager: new SessionManager({ config, supervisor: dispatcherSession(d, key), rateLimiter: limiter, log }) };
+      });
+      sessions = keyed.map((k) => k.manager);
+      if (redisDispatcher) remote = { dispatcher: redisDispatcher, sessions: keyed };
       await o.timings.time('dispatcher', o.redis !== undefined ? 'connect to Redis' : `start ${count} worker(s)`, () => d.start());
     }
     metrics?.watch({ sessions });

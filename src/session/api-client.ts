@@ -81,6 +81,11 @@ export class ApiClient {
     this.#csrf = token;
   }
 
+  /** The header the CSRF token goes in. */
+  get csrfHeader(): string {
+    return this.#csrfHeader;
+  }
+
   get hasCsrfToken(): boolean {
     return this.#csrf !== undefined;
   }

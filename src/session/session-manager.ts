@@ -28,6 +28,8 @@ export interface SiteProfile {
   readonly identityPath: string;
   readonly csrfPath: string;
   readonly csrfField: string;
+  /** Where a signed-in session signs out (POST, with the CSRF token); empty: the site has no sign-out. */
+  readonly signOutPath: string;
 }
 
 export const REFERENCE_SITE_PROFILE: SiteProfile = {
@@ -44,6 +46,7 @@ export const REFERENCE_SITE_PROFILE: SiteProfile = {
   identityPath: '/api/me',
   csrfPath: '/api/csrf',
   csrfField: 'token',
+  signOutPath: '/api/sign-out',
 };
 
 export interface Identity {
@@ -293,6 +296,44 @@ export class SessionManager {
     this.#log.trace({ cookies }, 'cookies copied');
   }
 
+  /**
+   * End the session: sign out at the site from the session's own browser (so the site ends the
+   * session and the browser drops the cookie the site clears), clear the site's storage there and
+   * leave the page for `about:blank`; forget the cookies, CSRF token and identity here. For a
+   * browser that outlives the run (a worker host's), so that no later job finds it signed in.
+   * Never throws: a sign-out that fails is logged as a warning and answered `false`.
+   */
+  async signOut(options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const wasSignedIn = this.#ready || this.#identity !== undefined;
+    this.#ready = false;
+    this.#identity = undefined;
+    this.#probe.invalidate();
+    this.api.setCookies([]);
+    this.api.setCsrfToken(undefined);
+    if (!wasSignedIn || !this.profile.signOutPath) return !wasSignedIn;
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const origin = new URL(this.config.baseUrl).origin;
+    const args = [origin, this.profile.csrfPath, this.profile.csrfField, this.api.csrfHeader, this.profile.signOutPath];
+    try {
+      // Two requests at the site: within the run's one rate limit.
+      await this.api.limiter.acquire();
+      await this.api.limiter.acquire();
+      let outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
+      if (outcome === 'elsewhere') {
+        // The tab is not on the site (a restarted browser): go there first, without signing in.
+        await this.supervisor.submit({ type: 'Navigate', url: `${origin}${this.profile.identityPath}` }, { timeoutMs, restoreUrl: false });
+        outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
+      }
+      await this.supervisor.submit({ type: 'Navigate', url: 'about:blank' }, { timeoutMs, restoreUrl: false });
+      if (outcome !== 'signed-out') throw new Error(`the site answered the sign-out with ${(typeof outcome === 'string' ? outcome : JSON.stringify(outcome) ?? 'nothing').slice(0, 80)}`);
+      this.#log.info({ site: this.config.baseUrl }, 'signed out');
+      return true;
+    } catch (error) {
+      this.#log.warn({ site: this.config.baseUrl, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'sign-out failed: the session may stay valid at the site until it expires');
+      return false;
+    }
+  }
+
   /** Sign in through the site's form (and its second factor). Fails with ERR_SIGN_IN, never loops. */
   async #signIn(): Promise<void> {
     this.#stats.signIns++;
@@ -427,3 +468,25 @@ function defaultCodeProvider(secret: string | undefined): CodeProvider {
     }
   };
 }
+
+/**
+ * Signs out from the page: reads a CSRF token and POSTs the sign-out, same-origin (the site's
+ * cookie goes along, and the browser applies the cookie the site clears), then clears the
+ * origin's storage. Answers `signed-out`, `elsewhere` (the tab is on another origin) or the
+ * status the site answered.
+ */
+const SIGN_OUT_SCRIPT = `
+const [origin, csrfPath, csrfField, csrfHeader, signOutPath] = arguments;
+if (location.origin !== origin) return 'elsewhere';
+const clear = () => { try { localStorage.clear(); sessionStorage.clear(); } catch {} };
+const headers = {};
+if (csrfPath) {
+  const c = await fetch(csrfPath, { credentials: 'same-origin' });
+  if (c.status === 401 || c.status === 403) { clear(); return 'signed-out'; }
+  const body = c.ok ? await c.json().catch(() => ({})) : {};
+  if (typeof body[csrfField] === 'string') headers[csrfHeader] = body[csrfField];
+}
+const r = await fetch(signOutPath, { method: 'POST', credentials: 'same-origin', headers });
+clear();
+return r.ok || r.status === 401 ? 'signed-out' : 'status ' + r.status;
+`;

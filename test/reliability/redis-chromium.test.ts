@@ -9,7 +9,7 @@ import { type RedisWorkDispatcher, createRedisDispatcher } from '../../src/runti
 import { jobIdForKey } from '../../src/runtime/dispatch/redis-shared.js';
 import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { useChromiumFile } from '../support/chromium-root.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisServer, dumpRedis, startRedisServer } from '../support/redis-server.js';
 import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
 
 /**
@@ -177,19 +177,3 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     expect((error as Error).message).toMatch(/No worker host is alive on queue nobody-home.*browser-actor worker --redis URL/);
   });
 });
-
-/** Every key and value in Redis as text (strings, hashes, lists, sets, sorted sets, streams), to search for secrets. */
-async function dumpRedis(admin: Redis): Promise<string> {
-  const parts: string[] = [];
-  for (const key of await admin.keys('*')) {
-    parts.push(key);
-    const type = await admin.type(key);
-    if (type === 'string') parts.push((await admin.get(key)) ?? '');
-    else if (type === 'hash') parts.push(JSON.stringify(await admin.hgetall(key)));
-    else if (type === 'list') parts.push(JSON.stringify(await admin.lrange(key, 0, -1)));
-    else if (type === 'set') parts.push(JSON.stringify(await admin.smembers(key)));
-    else if (type === 'zset') parts.push(JSON.stringify(await admin.zrange(key, 0, -1)));
-    else if (type === 'stream') parts.push(JSON.stringify(await admin.xrange(key, '-', '+')));
-  }
-  return parts.join('\n');
-}

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchRow, RESEARCH_DEFAULTS, type RunResearchOptions, runResearchCli } from '../../src/cli/research.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { newTotpSecret } from '../../src/internal/totp.js';
 import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
+import { GetCookies } from '../../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { leftoversUnder } from '../support/leftovers.js';
-import { type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { type RedisServer, dumpRedis, startRedisServer } from '../support/redis-server.js';
 
 /**
  * `research --workers N` and `research --redis URL`: the same batch as one process gives the same
@@ -96,15 +98,26 @@ describe('research across worker processes', () => {
     expect(r.signIns).toBe(1);
   }, 90_000);
 
-  it('--redis URL --workers 2: the same output from browsers on a worker host', async () => {
+  it('--redis URL --workers 2: the same output from browsers on a worker host; at the end both sessions are signed out there, and Redis holds no password and no binding', async () => {
     let host: WorkerHost | undefined;
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       host = await startWorkerHost({ redis: redis.url, workers: 2, queue: 'research', browser: { tmpRoot: root } });
+      const held = site.held().sessions;
+      const signOuts = site.counts()['POST /api/sign-out'] ?? 0;
       const r = await run(2, { redis: redis.url, queue: 'research', workers: 2 });
       expect(r.json).toEqual(single);
       expect(r.signIns).toBe(2);
       expect(host.served()).toBeGreaterThan(2);
+      // The host outlives the run; the run's sessions do not: ended at the site, gone from both browsers.
+      expect((site.counts()['POST /api/sign-out'] ?? 0) - signOuts).toBe(2);
+      expect(site.held().sessions).toBe(held);
+      expect(await host.dispatcher.broadcast(GetCookies(['sid']))).toEqual([[], []]);
+      const dump = await dumpRedis(admin);
+      for (const secret of [password, Buffer.from(password).toString('base64').slice(0, 12)]) expect(dump.includes(secret), 'the password in Redis').toBe(false);
+      expect(await admin.keys('*:ba:aff:*')).toEqual([]);
     } finally {
+      admin.disconnect();
       await host?.stop();
     }
   }, 90_000);

@@ -1,2 +1,19 @@
+import type { Redis } from 'ioredis';
 // The private redis-server the tests start (one per test file), from the package's own helper.
 export { type RedisServer, freePort, startRedisServer } from '../../src/internal/redis-server.js';
+
+/** Every key and value in Redis as text (strings, hashes, lists, sets, sorted sets, streams), to search for secrets. */
+export async function dumpRedis(admin: Redis): Promise<string> {
+  const parts: string[] = [];
+  for (const key of await admin.keys('*')) {
+    parts.push(key);
+    const type = await admin.type(key);
+    if (type === 'string') parts.push((await admin.get(key)) ?? '');
+    else if (type === 'hash') parts.push(JSON.stringify(await admin.hgetall(key)));
+    else if (type === 'list') parts.push(JSON.stringify(await admin.lrange(key, 0, -1)));
+    else if (type === 'set') parts.push(JSON.stringify(await admin.smembers(key)));
+    else if (type === 'zset') parts.push(JSON.stringify(await admin.zrange(key, 0, -1)));
+    else if (type === 'stream') parts.push(JSON.stringify(await admin.xrange(key, '-', '+')));
+  }
+  return parts.join('\n');
+}

@@ -16,6 +16,7 @@ import { type QueueJobData, type SealedTask, type WireOutcome, decodeOutcome, pa
 import { type QueueCipher, answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
 import {
   BIND_SESSION_SCRIPT,
+  RELEASE_SESSION_SCRIPT,
   DEFAULT_PREFIX,
   DEFAULT_QUEUE,
   DROP_LOST_LOCK_SCRIPT,
@@ -311,6 +312,16 @@ export class RedisWorkDispatcher implements TaskExecutor {
     );
     // The same idempotency key may name a job that already finished: its answer is there now.
     if (entry.keyed || job.finishedOn !== undefined) await this.#check(entry);
+  }
+
+  /**
+   * The session is over: its binding to a host is released (the next submit under this key binds
+   * it afresh), so the host's session count goes down. Tasks still pending under the key are not
+   * touched. Sign the session out first (`SessionManager.signOut()`): this only forgets where it was.
+   */
+  async endSession(sessionKey: string): Promise<void> {
+    if (typeof sessionKey !== 'string' || sessionKey.length === 0) throw new InvalidOptionError('endSession needs the session key (a non-empty string)');
+    await queueDeadline(this.#registry().eval(RELEASE_SESSION_SCRIPT, 2, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost), this.#redisTimeoutMs, 'releasing a session', false);
   }
 
   /** The live host `sessionKey` is bound to; binds it to one now if it has none or its host is gone. */

@@ -111,6 +111,18 @@ return best
 `;
 
 /**
+ * Release a session's binding (`KEYS[1]`) and its count on its host (`KEYS[2]`), in one round
+ * trip. Returns the host it was bound to, or nil when it was bound to none.
+ */
+export const RELEASE_SESSION_SCRIPT = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return nil end
+redis.call('DEL', KEYS[1])
+if tonumber(redis.call('HINCRBY', KEYS[2], cur, -1)) <= 0 then redis.call('HDEL', KEYS[2], cur) end
+return cur
+`;
+
+/**
  * Drop the lock of a job whose host is gone, in one round trip: only while the job (hash
  * `KEYS[2]`) is still marked as processed by that host (`ARGV[1]`, BullMQ's field `pb`), so a
  * live host that took the job meanwhile keeps its lock. Returns 1 when the job was the lost
