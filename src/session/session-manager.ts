@@ -299,39 +299,61 @@ export class SessionManager {
   /**
    * End the session: sign out at the site from the session's own browser (so the site ends the
    * session and the browser drops the cookie the site clears), clear the site's storage there and
-   * leave the page for `about:blank`; forget the cookies, CSRF token and identity here. For a
-   * browser that outlives the run (a worker host's), so that no later job finds it signed in.
-   * Never throws: a sign-out that fails is logged as a warning and answered `false`.
+   * leave the page for `about:blank`; if that browser no longer held the session (a replacement
+   * browser, or none), sign out through the API with the cookies here. Then forget the cookies,
+   * CSRF token and identity here. For a browser that outlives the run (a worker host's), so that
+   * no later job finds it signed in. Never throws: a sign-out that fails is logged as a warning
+   * and answered `false`.
    */
   async signOut(options: { timeoutMs?: number } = {}): Promise<boolean> {
     const wasSignedIn = this.#ready || this.#identity !== undefined;
     this.#ready = false;
     this.#identity = undefined;
     this.#probe.invalidate();
-    this.api.setCookies([]);
-    this.api.setCsrfToken(undefined);
-    if (!wasSignedIn || !this.profile.signOutPath) return !wasSignedIn;
-    const timeoutMs = options.timeoutMs ?? 15_000;
+    try {
+      if (!wasSignedIn || !this.profile.signOutPath) return !wasSignedIn;
+      const site = this.config.baseUrl;
+      const reason = (error: unknown): string => (error instanceof Error ? error.message.slice(0, 200) : String(error));
+      let outcome: unknown;
+      try {
+        outcome = await this.#signOutInBrowser(options.timeoutMs ?? 15_000);
+      } catch (error) {
+        this.#log.warn({ site, reason: reason(error) }, 'could not sign out from the browser; signing out through the API');
+      }
+      if (outcome !== 'signed-out') {
+        try {
+          await this.api.post(this.profile.signOutPath, {});
+        } catch (error) {
+          // Refused as not signed in: the session had already ended at the site.
+          if (!isBrowserActorError(error, 'ERR_NOT_SIGNED_IN')) {
+            this.#log.warn({ site, reason: reason(error) }, 'sign-out failed: the session may stay valid at the site until it expires');
+            return false;
+          }
+        }
+      }
+      this.#log.info({ site }, 'signed out');
+      return true;
+    } finally {
+      this.api.setCookies([]);
+      this.api.setCsrfToken(undefined);
+    }
+  }
+
+  /** The browser side of {@link signOut}: `signed-out` when the session it held has ended at the site. */
+  async #signOutInBrowser(timeoutMs: number): Promise<unknown> {
     const origin = new URL(this.config.baseUrl).origin;
     const args = [origin, this.profile.csrfPath, this.profile.csrfField, this.api.csrfHeader, this.profile.signOutPath];
-    try {
-      // Two requests at the site: within the run's one rate limit.
-      await this.api.limiter.acquire();
-      await this.api.limiter.acquire();
-      let outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
-      if (outcome === 'elsewhere') {
-        // The tab is not on the site (a restarted browser): go there first, without signing in.
-        await this.supervisor.submit({ type: 'Navigate', url: `${origin}${this.profile.identityPath}` }, { timeoutMs, restoreUrl: false });
-        outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
-      }
-      await this.supervisor.submit({ type: 'Navigate', url: 'about:blank' }, { timeoutMs, restoreUrl: false });
-      if (outcome !== 'signed-out') throw new Error(`the site answered the sign-out with ${(typeof outcome === 'string' ? outcome : JSON.stringify(outcome) ?? 'nothing').slice(0, 80)}`);
-      this.#log.info({ site: this.config.baseUrl }, 'signed out');
-      return true;
-    } catch (error) {
-      this.#log.warn({ site: this.config.baseUrl, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'sign-out failed: the session may stay valid at the site until it expires');
-      return false;
+    // Two requests at the site: within the run's one rate limit.
+    await this.api.limiter.acquire();
+    await this.api.limiter.acquire();
+    let outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
+    if (outcome === 'elsewhere') {
+      // The tab is not on the site (a restarted or replacement browser): go there first, without signing in.
+      await this.supervisor.submit({ type: 'Navigate', url: `${origin}${this.profile.identityPath}` }, { timeoutMs, restoreUrl: false });
+      outcome = await this.supervisor.submit({ type: 'ExecuteJS', script: SIGN_OUT_SCRIPT, args }, { timeoutMs, restoreUrl: false });
     }
+    await this.supervisor.submit({ type: 'Navigate', url: 'about:blank' }, { timeoutMs, restoreUrl: false });
+    return outcome;
   }
 
   /** Sign in through the site's form (and its second factor). Fails with ERR_SIGN_IN, never loops. */
@@ -472,8 +494,8 @@ function defaultCodeProvider(secret: string | undefined): CodeProvider {
 /**
  * Signs out from the page: reads a CSRF token and POSTs the sign-out, same-origin (the site's
  * cookie goes along, and the browser applies the cookie the site clears), then clears the
- * origin's storage. Answers `signed-out`, `elsewhere` (the tab is on another origin) or the
- * status the site answered.
+ * origin's storage. Answers `signed-out`, `not-signed-in` (this browser holds no live session),
+ * `elsewhere` (the tab is on another origin) or the status the site answered.
  */
 const SIGN_OUT_SCRIPT = `
 const [origin, csrfPath, csrfField, csrfHeader, signOutPath] = arguments;
@@ -482,11 +504,11 @@ const clear = () => { try { localStorage.clear(); sessionStorage.clear(); } catc
 const headers = {};
 if (csrfPath) {
   const c = await fetch(csrfPath, { credentials: 'same-origin' });
-  if (c.status === 401 || c.status === 403) { clear(); return 'signed-out'; }
+  if (c.status === 401 || c.status === 403) { clear(); return 'not-signed-in'; }
   const body = c.ok ? await c.json().catch(() => ({})) : {};
   if (typeof body[csrfField] === 'string') headers[csrfHeader] = body[csrfField];
 }
 const r = await fetch(signOutPath, { method: 'POST', credentials: 'same-origin', headers });
 clear();
-return r.ok || r.status === 401 ? 'signed-out' : 'status ' + r.status;
+return r.ok ? 'signed-out' : r.status === 401 ? 'not-signed-in' : 'status ' + r.status;
 `;

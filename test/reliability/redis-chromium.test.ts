@@ -128,6 +128,37 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     }
   });
 
+  it('a session survives its host: after the host that holds it is SIGKILLed, another resumes it with its cookies (HttpOnly too, sealed in Redis meanwhile); endSession removes them', async () => {
+    const origin = file.server.origin;
+    const d = dispatcher('survive');
+    const hostOf = new Map<string, string>();
+    d.on('task:end', (e) => e.host && hostOf.set(e.taskId, e.host));
+    const pair = await Promise.all(['host-c', 'host-d'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'survive' })));
+    hosts.push(...pair);
+    const sessionKey = 'survivor';
+    const value = `v${randomUUID().replace(/-/g, '')}`;
+    await d.submit(Navigate(`${origin}/landed`), { sessionKey });
+    // The way a site signs a session in: an HttpOnly cookie from an API answer, fetched by the page.
+    await d.submit(ExecuteJS(`await fetch('/api/set-cookie?v=' + arguments[0]); return true;`, [value]), { sessionKey });
+    const [first] = [...hostOf.values()];
+    expect(new Set(hostOf.values()).size).toBe(1);
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await admin.keys('*:survive:ba:snap:*')).toHaveLength(1);
+      expect((await dumpRedis(admin)).includes(value), 'the cookie in Redis').toBe(false);
+      await pair.find((h) => h.id === first)?.kill();
+      hostOf.clear();
+      const cookies = await d.submit(GetCookies(['api']), { sessionKey, timeoutMs: 30_000 });
+      expect(cookies[0]?.value).toBe(value);
+      expect([...hostOf.values()]).toEqual([pair.find((h) => h.id !== first)?.id]);
+      await d.endSession(sessionKey);
+      expect(await admin.keys('*:survive:ba:snap:*')).toEqual([]);
+      expect(await admin.keys('*:survive:ba:aff:*')).toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+  }, 60_000);
+
   it('Redis connections dropped mid-run: every accepted task is answered, each side effect exactly once', async () => {
     const origin = file.server.origin;
     const d = dispatcher();

@@ -123,6 +123,11 @@ export function taskContext(queue: string, jobId: string): string {
   return `task|${queue}|${jobId}`;
 }
 
+/** What a session's snapshot (its cookies) is sealed for: the queue and the session's key in Redis. */
+export function snapshotContext(queue: string, key: string): string {
+  return `snapshot|${queue}|${key}`;
+}
+
 /** What a job's answer is sealed for. */
 export function answerContext(queue: string, jobId: string): string {
   return `answer|${queue}|${jobId}`;

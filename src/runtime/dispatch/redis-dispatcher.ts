@@ -316,12 +316,13 @@ export class RedisWorkDispatcher implements TaskExecutor {
 
   /**
    * The session is over: its binding to a host is released (the next submit under this key binds
-   * it afresh), so the host's session count goes down. Tasks still pending under the key are not
+   * it afresh), so the host's session count goes down, and its snapshot (the cookies a
+   * replacement host would resume it with) is removed from Redis. Tasks still pending under the key are not
    * touched. Sign the session out first (`SessionManager.signOut()`): this only forgets where it was.
    */
   async endSession(sessionKey: string): Promise<void> {
     if (typeof sessionKey !== 'string' || sessionKey.length === 0) throw new InvalidOptionError('endSession needs the session key (a non-empty string)');
-    await queueDeadline(this.#registry().eval(RELEASE_SESSION_SCRIPT, 2, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost), this.#redisTimeoutMs, 'releasing a session', false);
+    await queueDeadline(this.#registry().eval(RELEASE_SESSION_SCRIPT, 3, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.snapshot(sessionKey)), this.#redisTimeoutMs, 'releasing a session', false);
   }
 
   /** The live host `sessionKey` is bound to; binds it to one now if it has none or its host is gone. */

@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import { ActorCrashedError, ActorStoppedError, InvalidOptionError, QueueUnavailableError, isBrowserActorError } from '../../errors.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
-import type { Task } from '../tasks/types.js';
+import { cookieToInput } from '../tasks/cookie-formats.js';
+import type { CookieInput, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
-import { answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
+import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
 
@@ -50,6 +51,12 @@ export interface WorkerHost {
   /** Resolves when the host stopped (by stop(), kill(), or a fatal error). */
   readonly closed: Promise<void>;
 }
+
+/** How long a session's snapshot stays in Redis without a save (its run removes it when it ends). */
+const SESSION_SNAPSHOT_MS = 24 * 3_600_000;
+
+/** Tasks after which a session's cookies may have changed: its snapshot is saved again. */
+const COOKIE_CHANGING: ReadonlySet<string> = new Set(['Navigate', 'ExecuteJS', 'ImportCookies']);
 
 /** Crash-like failures a retry on another attempt may fix (only for idempotent tasks). */
 function retryable(error: unknown): boolean {
@@ -121,6 +128,46 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     return { reason };
   };
 
+  /**
+   * Sessions survive their host: after each task that may change a session's cookies, the host
+   * saves them (sealed) in Redis under the session's key; the first time a session reaches a host
+   * (it was moved from a lost one), the host loads them into the session's browser before its
+   * task, so the session resumes signed in. Saves of one session run one after another, so the
+   * last one written is the newest. A save or load that fails costs only that: the session starts
+   * as it would without (signed out), and the task is answered all the same.
+   */
+  const held = new Map<string, Promise<void>>();
+  const saving = new Map<string, Promise<void>>();
+  const resume = (sessionKey: string): Promise<void> => {
+    let restoring = held.get(sessionKey);
+    if (!restoring) {
+      restoring = (async () => {
+        const key = keys.snapshot(sessionKey);
+        const sealed = await queueDeadline(registry.get(key), 3000, 'reading a session snapshot', false);
+        if (typeof sealed !== 'string') return;
+        const cookies = unpackFromQueue(cipher.open(sealed, snapshotContext(queueName, key))) as CookieInput[];
+        if (Array.isArray(cookies) && cookies.length > 0) await dispatcher.submit({ type: 'ImportCookies', cookies }, { sessionKey, timeoutMs: 10_000 });
+      })().catch(() => {
+        held.delete(sessionKey); // tried again with the session's next task
+      });
+      held.set(sessionKey, restoring);
+    }
+    return restoring;
+  };
+  const save = (sessionKey: string): Promise<void> => {
+    const next = (saving.get(sessionKey) ?? Promise.resolve()).then(async () => {
+      const cookies = await dispatcher.submit({ type: 'ExportCookies', format: 'json' }, { sessionKey, timeoutMs: 10_000 });
+      const key = keys.snapshot(sessionKey);
+      await queueDeadline(registry.set(key, cipher.seal(packForQueue(cookies.map(cookieToInput)), snapshotContext(queueName, key)), 'PX', SESSION_SNAPSHOT_MS), 3000, 'saving a session snapshot', false);
+    });
+    const settled = next.catch(() => undefined);
+    saving.set(sessionKey, settled);
+    void settled.then(() => {
+      if (saving.get(sessionKey) === settled) saving.delete(sessionKey);
+    });
+    return settled;
+  };
+
   const process_ = async (job: Job<QueueJobData>): Promise<string> => {
     const data = job.data;
     const jobId = String(job.id);
@@ -157,13 +204,16 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     try {
       // Withdrawn just before it reached this host (the message went out before the job was in hand here).
       if ((await queueDeadline(registry.exists(keys.cancelled(jobId)), 2000, 'reading a withdrawal', false).catch(() => 0)) === 1) cancel.abort(withdrawn(jobId));
+      const sessionKey = typeof sealed.sessionKey === 'string' ? sealed.sessionKey : undefined;
+      if (sessionKey !== undefined) await resume(sessionKey);
       const value = await dispatcher.submit(task, {
         signal: cancel.signal,
         priority: data.priority,
         timeoutMs: Math.min(data.timeoutMs, 600_000),
-        ...(typeof sealed.sessionKey === 'string' ? { sessionKey: sealed.sessionKey } : {}),
+        ...(sessionKey === undefined ? {} : { sessionKey }),
         ...(data.restoreUrl === undefined ? {} : { restoreUrl: data.restoreUrl }),
       });
+      if (sessionKey !== undefined && COOKIE_CHANGING.has(task.type)) await save(sessionKey);
       served++;
       return answer(value, undefined);
     } catch (error) {

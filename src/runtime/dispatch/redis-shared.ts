@@ -67,6 +67,8 @@ export interface RegistryKeys {
   cancelled(jobId: string): string;
   /** Set once (NX, with a TTL) by the host that starts a non-idempotent job: no later attempt runs it again. */
   started(jobId: string): string;
+  /** A session's cookies (sealed), saved by the host that holds it, so that another host can resume it. */
+  snapshot(sessionKey: string): string;
 }
 
 export function registryKeys(prefix: string, queue: string): RegistryKeys {
@@ -80,6 +82,7 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
     cancelled: (jobId) => `${base}:cancelled:${jobId}`,
     started: (jobId) => `${base}:started:${jobId}`,
     affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
+    snapshot: (sessionKey) => `${base}:snap:${createHash('sha256').update(sessionKey).digest('hex')}`,
   };
 }
 
@@ -111,10 +114,12 @@ return best
 `;
 
 /**
- * Release a session's binding (`KEYS[1]`) and its count on its host (`KEYS[2]`), in one round
- * trip. Returns the host it was bound to, or nil when it was bound to none.
+ * Release a session's binding (`KEYS[1]`) and its count on its host (`KEYS[2]`), and drop its
+ * snapshot (`KEYS[3]`), in one round trip. Returns the host it was bound to, or nil when it was
+ * bound to none.
  */
 export const RELEASE_SESSION_SCRIPT = `
+redis.call('DEL', KEYS[3])
 local cur = redis.call('GET', KEYS[1])
 if not cur then return nil end
 redis.call('DEL', KEYS[1])
