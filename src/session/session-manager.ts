@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NetworkError, NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { type Log, silentLog } from '../internal/log.js';
@@ -386,10 +387,49 @@ export class SessionManager {
     }
   }
 
+  /**
+   * The sign-in, restarted from its first page when the browser was replaced while it ran (its
+   * worker host was lost, its browser crashed): the tab then no longer holds the mark the first
+   * form left in its sessionStorage. A sign-in that had finished before the loss is recognised
+   * (its cookies came along to the new browser) and not done again.
+   */
   async #signInSteps(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const mark = randomUUID();
+      try {
+        await this.#signInOnce(mark);
+        return;
+      } catch (error) {
+        if (attempt >= 3 || !(await this.#browserReplaced(mark))) throw error;
+        this.#log.warn({ site: this.config.baseUrl, errorCode: (error as { code?: string }).code }, 'the browser was replaced during sign-in: signing in again from the start');
+        if (await this.#signedInAlready()) return;
+      }
+    }
+  }
+
+  /** Whether the tab lost the mark a sign-in left in it (or cannot be asked): another browser serves the session now. */
+  async #browserReplaced(mark: string): Promise<boolean> {
+    const held = await this.supervisor
+      .submit({ type: 'ExecuteJS', script: `try { return sessionStorage.getItem(arguments[0]); } catch { return null; }`, args: [SIGN_IN_MARK], idempotent: true }, { timeoutMs: 10_000 })
+      .catch(() => undefined);
+    return held !== mark;
+  }
+
+  /** Signed in already, by the browser's cookies: the identity answers. */
+  async #signedInAlready(): Promise<boolean> {
+    try {
+      await this.#syncCookies();
+      await this.#checkAuth();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #signInOnce(mark: string): Promise<void> {
     const p = this.profile;
     await this.browser.navTo(`${this.config.baseUrl}${p.signInPath}`, { force: true });
-    await this.#submitForm(p.signInForm, { [p.usernameField]: this.config.username, [p.passwordField]: this.config.password });
+    await this.#submitForm(p.signInForm, { [p.usernameField]: this.config.username, [p.passwordField]: this.config.password }, mark);
     let path = await this.#waitToLeave(p.signInPath);
     // A code this process never sent may still have been used (by another run, or on a phone):
     // the site refuses it once used, so a refusal that says so gets the next code, twice at most.
@@ -419,17 +459,19 @@ export class SessionManager {
     return typeof message === 'string' ? message.trim() : '';
   }
 
-  async #submitForm(selector: string, fields: Record<string, string>): Promise<void> {
+  /** Fill and submit a form; `mark` is left in the tab's sessionStorage (see {@link #signInSteps}). */
+  async #submitForm(selector: string, fields: Record<string, string>, mark?: string): Promise<void> {
     // Values travel as arguments, never inside the script text.
     const done = await this.supervisor.submit(
       {
         type: 'ExecuteJS',
         script: `const form = document.querySelector(arguments[0]);
 if (!form) return false;
+if (arguments[2]) { try { sessionStorage.setItem(arguments[2][0], arguments[2][1]); } catch {} }
 for (const [name, value] of Object.entries(arguments[1])) { const input = form.elements.namedItem(name); if (input) input.value = value; }
 setTimeout(() => form.requestSubmit(), 0);
 return true;`,
-        args: [selector, fields],
+        args: [selector, fields, mark === undefined ? null : [SIGN_IN_MARK, mark]],
       },
       { timeoutMs: 10_000 },
     );
@@ -490,6 +532,9 @@ function defaultCodeProvider(secret: string | undefined): CodeProvider {
     }
   };
 }
+
+/** The sessionStorage key under which a sign-in marks its tab. */
+const SIGN_IN_MARK = 'browser-actor:sign-in';
 
 /**
  * Signs out from the page: reads a CSRF token and POSTs the sign-out, same-origin (the site's

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchRow, RESEARCH_DEFAULTS, type RunResearchOptions, runResearchCli } from '../../src/cli/research.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
+import { waitFor } from '../../src/internal/poll.js';
 import { newTotpSecret } from '../../src/internal/totp.js';
 import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
 import { GetCookies } from '../../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { leftoversUnder } from '../support/leftovers.js';
 import { type RedisServer, dumpRedis, startRedisServer } from '../support/redis-server.js';
+import { spawnWorkerHost } from '../support/worker-hosts.js';
 
 /**
  * `research --workers N` and `research --redis URL`: the same batch as one process gives the same
@@ -26,7 +28,7 @@ let rows: BatchRow[];
 const password = randomBytes(12).toString('base64url');
 // One account per run: the site accepts a TOTP code once, so runs of one account in the same
 // minute would wait for fresh codes (which is what a real site makes its users do too).
-const accounts = ['one', 'two', 'redis', 'webdriver'].map((username) => ({ username, password, totpSecret: newTotpSecret() }));
+const accounts = ['one', 'two', 'redis', 'webdriver', 'failover'].map((username) => ({ username, password, totpSecret: newTotpSecret() }));
 
 beforeAll(async () => {
   const { tree, referencePerson } = generateTree({ people: 3000, seed: 2 });
@@ -121,4 +123,31 @@ describe('research across worker processes', () => {
       await host?.stop();
     }
   }, 90_000);
+
+  it('--redis URL, two worker hosts: the host holding the session SIGKILLed mid-sign-in (the password just sent): the sign-in starts again on the other host, and the output is the same', async () => {
+    const pair = await Promise.all(['fo-a', 'fo-b'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: root, queue: 'failover' })));
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    // Slow sign-in pages, so the kill lands inside the sign-in: between the password and the code.
+    site.setKnobs({ latencyMs: { 'GET /sign-in/2fa': 400, 'POST /sign-in/2fa': 400 } });
+    const passwords = (): number => site.counts()['POST /sign-in'] ?? 0;
+    const before = passwords();
+    try {
+      const killed = (async () => {
+        if (!(await waitFor(() => passwords() > before, 60_000, 5))) return undefined;
+        const [binding] = await admin.keys('*:failover:ba:aff:*');
+        const holder = binding === undefined ? null : await admin.get(binding);
+        await pair.find((h) => h.id === holder)?.kill();
+        return holder;
+      })();
+      const r = await run(4, { redis: redis.url, queue: 'failover' });
+      expect(await killed).toMatch(/^fo-[ab]$/);
+      expect(r.json).toEqual(single);
+      expect(passwords() - before).toBe(2); // the sign-in started again from its first page
+      expect(r.signIns).toBe(1); // and finished once
+    } finally {
+      site.setKnobs({ latencyMs: {} });
+      admin.disconnect();
+      await Promise.all(pair.map((h) => h.stop()));
+    }
+  }, 120_000);
 });
