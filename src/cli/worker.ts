@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { type LogLevel, createLogger, logEvents, parseLogLevel } from '../observability/logging.js';
+import { type LogLevel, createLogger, logEvents, logRedisLink, parseLogLevel } from '../observability/logging.js';
 import { createMetrics, metricsPortFrom } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/metrics-server.js';
 import { redactUrl } from '../internal/redact.js';
@@ -79,9 +79,12 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
   Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
-  logEvents(createLogger({ level: o.logLevel }), { executors: [host.dispatcher] });
+  const log = createLogger({ level: o.logLevel });
+  logEvents(log, { executors: [host.dispatcher] });
+  // A Redis outage is logged within seconds (the registry renewals find it), and its end too.
+  host.onRedis((change) => logRedisLink(log, change, { host: host.id, redis: redactUrl(o.redis) }));
   const metrics = o.metricsPort === undefined ? undefined : createMetrics();
-  metrics?.watch({ executors: [host.dispatcher] });
+  metrics?.watch({ executors: [host.dispatcher], redis: () => host.redis() });
   const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
   if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);

@@ -6,7 +6,7 @@ import { pidExists, waitFor } from './poll.js';
 
 export { freePort };
 
-/** A private redis-server (for a test file or a benchmark): 127.0.0.1, a free port, no persistence. */
+/** A private redis-server (for a test file or a benchmark): 127.0.0.1, a free port, no persistence by default. */
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
@@ -15,11 +15,19 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** Default: a free port. Give the port of a stopped server to start it again where its clients look. */
+  readonly port?: number;
+  /** With `dir`: an append-only file there (`appendfsync always`), so a restart keeps every write. */
+  readonly aof?: { readonly dir: string };
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const bin = process.env['REDIS_SERVER'] ?? 'redis-server';
+  const persistence = options.aof ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.aof.dir] : ['--appendonly', 'no'];
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const port = options.port ?? (await freePort());
+    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -47,7 +55,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     });
     if (!ready || child.pid === undefined) {
       if (child.pid !== undefined && pidExists(child.pid)) child.kill('SIGKILL');
-      if (attempt < 2) continue;
+      if (attempt < 2 && options.port === undefined) continue;
       throw new ConfigError(`redis-server did not start (is it installed? apt-get install redis-server): ${output.slice(0, 500)}`);
     }
     const pid = child.pid;

@@ -126,6 +126,9 @@ function logExecutorEvent(log: Log, kind: string, e: ExecutorEvent): void {
     case 'host:moved':
       log.warn({ ...owner, from: e.from, to: e.to, tasks: e.tasks }, 'session moved to another host');
       return;
+    case 'redis':
+      logRedisLink(log, e, owner);
+      return;
   }
 }
 
@@ -160,4 +163,10 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
   return () => {
     for (const off of offs) off();
   };
+}
+
+/** A change of Redis's reachability, as the submitter or a worker host saw it: a warning when it is lost, info when it is back. */
+export function logRedisLink(log: Log, e: { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string; readonly downMs?: number }, fields: Record<string, unknown> = {}): void {
+  if (e.state === 'unreachable') log.warn({ ...fields, since: new Date(e.since).toISOString(), reason: e.reason }, 'redis unreachable: tasks wait (and keep their deadlines) until it answers again');
+  else log.info({ ...fields, downMs: e.downMs }, 'redis reachable again');
 }

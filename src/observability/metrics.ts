@@ -19,6 +19,8 @@ export interface MetricSources {
   readonly executors?: readonly TaskExecutor[];
   readonly sessions?: readonly { stats(): SessionStats }[];
   readonly cache?: { readonly hits: number; readonly misses: number };
+  /** Whether Redis answers (a worker host's, or a submitter's): shown on the status page. */
+  readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string };
 }
 
 export interface Metrics {
@@ -191,6 +193,9 @@ export function createMetrics(): Metrics {
                 return;
               case 'host:moved':
                 faults.inc({ executor: e.id, kind: 'host-lost' });
+                return;
+              case 'redis':
+                if (event.state === 'unreachable') faults.inc({ executor: e.id, kind: 'redis-unreachable' });
                 return;
               default:
             }

@@ -19,6 +19,7 @@ export const STATUS_HTML = `<!doctype html>
 <h1>browser-actor status</h1>
 <p id="summary">Loading…</p>
 <p id="problem" hidden></p>
+<p id="redis" hidden></p>
 <section id="actors-section" hidden>
 <h2>Actors (supervised browsers in this process)</h2>
 <table id="actors">
@@ -90,6 +91,12 @@ export const STATUS_JS = `'use strict';
   }
   function render(s) {
     document.getElementById('summary').textContent = 'Process ' + s.process.pid + ', up ' + duration(s.process.uptimeMs) + ', RSS ' + Math.round(s.process.rssBytes / 1048576) + ' MB. Updated ' + new Date(s.at).toLocaleTimeString() + '.';
+    var redis = document.getElementById('redis');
+    redis.hidden = !s.redis;
+    if (s.redis) {
+      redis.textContent = s.redis.state === 'connected' ? 'redis: connected' : 'redis: unreachable since ' + new Date(s.redis.since).toLocaleTimeString() + (s.redis.reason ? ' (' + s.redis.reason + ')' : '');
+      redis.setAttribute('data-state', s.redis.state);
+    }
     var section = document.getElementById('actors-section');
     section.hidden = s.actors.length === 0;
     document.querySelector('#actors tbody').replaceChildren.apply(document.querySelector('#actors tbody'), s.actors.map(function (a) {

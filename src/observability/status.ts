@@ -97,10 +97,20 @@ export interface QueueStatus {
   readonly throughput: Throughput;
 }
 
+/** Whether Redis answers this process (a worker host, or a submitter over Redis). */
+export interface RedisStatus {
+  readonly state: 'connected' | 'unreachable';
+  /** Since when (ISO 8601). */
+  readonly since: string;
+  readonly reason?: string;
+}
+
 export interface StatusSnapshot {
   /** Wall-clock time of the snapshot (ISO 8601). */
   readonly at: string;
   readonly process: { readonly pid: number; readonly uptimeMs: number; readonly rssBytes: number };
+  /** Present in a process that uses Redis (a worker host; a submitter over Redis). */
+  readonly redis?: RedisStatus;
   readonly actors: readonly ActorStatus[];
   readonly dispatchers: readonly DispatcherStatus[];
   readonly queues: readonly QueueStatus[];
@@ -108,7 +118,7 @@ export interface StatusSnapshot {
 
 export interface StatusBoard {
   /** Start following these executors (throughput and task times count from now on). */
-  watch(sources: { readonly executors?: readonly TaskExecutor[] }): void;
+  watch(sources: { readonly executors?: readonly TaskExecutor[]; readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string } }): void;
   snapshot(): StatusSnapshot;
   /** Stop following every source. */
   close(): void;
@@ -169,6 +179,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow }[] = [];
   const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
   const queues: { readonly executor: TaskExecutor; readonly rate: RateWindow }[] = [];
+  const redisLinks: (() => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string })[] = [];
 
   const actorStatus = (a: (typeof actors)[number], now: number): ActorStatus => {
     const h = a.supervisor.health();
@@ -231,8 +242,17 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
     };
   };
 
+  // The worst of the Redis links watched (unreachable first), if any.
+  const redisStatus = (): { redis?: RedisStatus } => {
+    const links = redisLinks.map((read) => read());
+    const link = links.find((l) => l.state === 'unreachable') ?? links[0];
+    if (!link) return {};
+    return { redis: { state: link.state, since: new Date(link.since).toISOString(), ...(link.reason ? { reason: redactText(link.reason).slice(0, 300) } : {}) } };
+  };
+
   return {
     watch(sources) {
+      if (sources.redis) redisLinks.push(sources.redis);
       for (const executor of sources.executors ?? []) {
         const since = clock.now();
         if (executor.kind === 'supervisor') {
@@ -264,6 +284,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
       return {
         at: new Date().toISOString(),
         process: { pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() },
+        ...redisStatus(),
         actors: actors.map((a) => actorStatus(a, now)),
         dispatchers: dispatchers.map(dispatcherStatus),
         queues: queues.map(({ executor, rate }) => {

@@ -63,7 +63,9 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       if (remote) {
-        const { dispatcher, sessions } = remote;
+        const { dispatcher } = remote;
+        // Only sessions that signed in left anything on a host (or in Redis) to end.
+        const sessions = remote.sessions.filter(({ manager }) => manager.ready || manager.identity !== undefined);
         await Promise.all(sessions.map(({ manager }) => manager.signOut()));
         await Promise.all(sessions.map(({ key }) => dispatcher.endSession(key).catch((error: unknown) => log.warn({ reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'could not release a session binding in Redis (it lapses by itself)'))));
       }
@@ -99,6 +101,7 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       const d = redisDispatcher ?? createWorkDispatcher({ workers: count, env: siteEnv });
       executor = d;
       watch(d);
+      if (redisDispatcher) metrics?.watch({ redis: () => redisDispatcher.redis() });
       const limiter = new RateLimiter({ ...config.rateLimit });
       const runId = randomUUID().slice(0, 8);
       const keyed = Array.from({ length: count }, (_, i) => {

@@ -62,7 +62,9 @@ export type ExecutorEvent =
   /** A worker process ended: its tasks were placed again (`requeued`) or failed as maybe executed (`failed`). `clean`: it left when told to, with nothing lost. */
   | (EventBase & { readonly type: 'worker:exit'; readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number; readonly clean: boolean })
   /** A Redis session's host was lost: its waiting tasks moved to another host. */
-  | (EventBase & { readonly type: 'host:moved'; readonly from: string; readonly to: string; readonly tasks: number });
+  | (EventBase & { readonly type: 'host:moved'; readonly from: string; readonly to: string; readonly tasks: number })
+  /** Redis stopped answering (`unreachable`, since `since`, wall-clock ms) or answers again (`connected`, after `downMs`). */
+  | (EventBase & { readonly type: 'redis'; readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string; readonly downMs?: number; readonly where: Where });
 
 export type ExecutorEventType = ExecutorEvent['type'];
 /** The event of one type. */

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
@@ -243,4 +246,85 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     await b.kill();
     expect(await pending).toBeInstanceOf(ActorStoppedError);
   });
+
+  it('Redis SIGKILLed mid-run and restarted with its append-only file: the host and the submitter each report it (event, status) and reconnect by themselves; every task accepted before, during and after is answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-aof-'));
+    let server = await startRedisServer({ aof: { dir } });
+    const h = await startWorkerHost({ redis: server.url, queue: 'aof', workers: 1, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+    hosts.push(h);
+    const d = createRedisDispatcher({ redis: server.url, queue: 'aof', pollMs: 200 });
+    dispatchers.push(d);
+    const metrics = createMetrics();
+    metrics.watch({ executors: [d], redis: () => d.redis() });
+    const seen = (who: 'host' | 'submitter', state: 'connected' | 'unreachable'): Promise<void> =>
+      new Promise((resolve) => {
+        const off = (who === 'host' ? h.onRedis.bind(h) : d.on.bind(d, 'redis'))((c: { state: string }) => {
+          if (c.state !== state) return;
+          off();
+          resolve();
+        });
+      });
+    try {
+      await d.start();
+      expect(metrics.status().redis?.state).toBe('connected');
+      // One slow task holds the host's one slot; ten more wait in Redis behind it.
+      const slow = d.submit(Navigate(`${ORIGIN}/slow?ms=1500`), { timeoutMs: 60_000 });
+      const waiting = Array.from({ length: 10 }, (_, i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { timeoutMs: 60_000 }));
+      expect(await until(async () => (await d.stats()).queued === 10)).toBe(true);
+      const lost = Promise.all([seen('host', 'unreachable'), seen('submitter', 'unreachable')]);
+      process.kill(server.pid, 'SIGKILL');
+      await lost;
+      const status = metrics.status();
+      expect(status.redis?.state).toBe('unreachable');
+      expect(status.queues[0]?.state).toBe('degraded');
+      expect(status.queues[0]?.lastFault?.reason).toMatch(/^redis: unreachable since \d{4}-/);
+      expect(h.redis().state).toBe('unreachable');
+      // Submitted while Redis is away: it waits (within its deadline) instead of failing.
+      const during = d.submit(Navigate(`${ORIGIN}/person?id=during`), { timeoutMs: 60_000 });
+      const back = Promise.all([seen('host', 'connected'), seen('submitter', 'connected')]);
+      server = await startRedisServer({ port: server.port, aof: { dir } });
+      await back;
+      const after = d.submit(Navigate(`${ORIGIN}/person?id=after`), { timeoutMs: 60_000 });
+      expect((await slow).url).toBe(`${ORIGIN}/slow?ms=1500`);
+      expect((await Promise.all(waiting)).map((r) => r.url)).toEqual(Array.from({ length: 10 }, (_, i) => `${ORIGIN}/person?id=${i}`));
+      expect((await during).url).toBe(`${ORIGIN}/person?id=during`);
+      expect((await after).url).toBe(`${ORIGIN}/person?id=after`);
+      expect(metrics.status().redis?.state).toBe('connected');
+    } finally {
+      metrics.close();
+      await d.kill();
+      await h.stop({ timeoutMs: 5000 });
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('Redis restarted without persistence: each task it lost (waiting or running) fails with ERR_QUEUE_UNAVAILABLE that names Redis and the cause, as maybe executed, instead of waiting out its deadline', async () => {
+    let server = await startRedisServer();
+    const h = await startWorkerHost({ redis: server.url, queue: 'amnesia', workers: 1, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+    hosts.push(h);
+    const d = createRedisDispatcher({ redis: server.url, queue: 'amnesia', pollMs: 200 });
+    dispatchers.push(d);
+    try {
+      await d.start();
+      const running = d.submit(Navigate(`${ORIGIN}/slow?ms=3000`), { timeoutMs: 120_000 }).catch((e: unknown) => e);
+      const waiting = Array.from({ length: 3 }, (_, i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { timeoutMs: 120_000 }).catch((e: unknown) => e));
+      expect(await until(async () => (await d.stats()).queued === 3)).toBe(true);
+      const gone = new Promise<void>((resolve) => {
+        const off = d.on('redis', (c) => c.state === 'unreachable' && (off(), resolve()));
+      });
+      process.kill(server.pid, 'SIGKILL');
+      await gone;
+      server = await startRedisServer({ port: server.port });
+      for (const error of [...(await Promise.all(waiting)), await running]) {
+        expect(error).toBeInstanceOf(QueueUnavailableError);
+        expect((error as QueueUnavailableError).message).toMatch(/^Redis no longer holds task \S+ \(Navigate\), accepted \d+ s ago: Redis lost it, most likely in a restart without persistence \(turn on appendonly\)\. It may have run/);
+        expect((error as QueueUnavailableError).details).toMatchObject({ lost: true, maybeExecuted: true });
+      }
+    } finally {
+      await d.kill();
+      await h.stop({ timeoutMs: 5000 });
+      await server.stop();
+    }
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type QueueJobData, type SealedTask, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type RedisLinkChange, type RedisLinkStatus, RedisLink, describeRedisLink } from './redis-link.js';
 import { type QueueCipher, answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
 import {
   BIND_SESSION_SCRIPT,
@@ -80,6 +81,8 @@ export interface RedisDispatcherEvents {
   'task:end': { readonly taskId: string; readonly type: TaskType; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
   /** A session's host is gone: its waiting tasks were moved to another host. */
   'session:moved': { readonly from: string; readonly to: string; readonly tasks: number };
+  /** Redis stopped answering (checked every second), or answers again. */
+  redis: RedisLinkChange;
 }
 
 export interface RedisDispatcherStats {
@@ -103,6 +106,8 @@ const REDIS_CAPABILITIES: ExecutorCapabilities = Object.freeze({
 
 /** A session's binding to its host lives this long after its last task. */
 const SESSION_BINDING_MS = 24 * 3_600_000;
+/** How often a submitter checks that Redis answers. */
+const LINK_CHECK_MS = 1000;
 
 interface Pending {
   readonly jobId: string;
@@ -120,6 +125,10 @@ interface Pending {
   readonly submittedAt: number;
   lastCheck: number;
   checking: boolean;
+  /** Its job is in Redis (set once the add returned). */
+  added: boolean;
+  /** Checks in a row that found no job: two mean Redis lost it. */
+  missing: number;
 }
 
 /**
@@ -156,6 +165,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
   readonly #id: string;
   #lastFault: { readonly kind: string; readonly reason: string } | null = null;
   readonly #cipher: QueueCipher;
+  readonly #link = new RedisLink();
+  #linkTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RedisWorkDispatcherOptions) {
     this.#id = executorId(options.id, () => `redis-dispatcher-${randomUUID().slice(0, 8)}`);
@@ -173,6 +184,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
     this.#cipher = createQueueCipher(resolveQueueKey(options.queueKey));
+    this.#link.on((change) => this.#events.emit('redis', change));
+  }
+
+  /** Whether Redis answers this submitter (a PING every second while it is connected). */
+  redis(): RedisLinkStatus {
+    return this.#link.status();
   }
 
   get id(): string {
@@ -191,6 +208,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
   async start(): Promise<void> {
     if (this.#state !== 'running') throw new ActorStoppedError(`${this.#id} was stopped`);
     await this.#queueFor(this.#queueName);
+    this.#registry();
   }
 
   /** Submit a task; the promise settles exactly once, with the host's answer or a typed error. */
@@ -279,6 +297,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
       submittedAt: this.#clock.now(),
       lastCheck: this.#clock.now(),
       checking: false,
+      added: false,
+      missing: 0,
     };
     this.#pending.set(jobId, entry);
     const onAbort = (): void => this.#giveUp(entry, parsed.signal?.reason);
@@ -310,6 +330,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
       `adding task ${entry.jobId}`,
       true,
     );
+    entry.added = true;
+    entry.missing = 0;
     // The same idempotency key may name a job that already finished: its answer is there now.
     if (entry.keyed || job.finishedOn !== undefined) await this.#check(entry);
   }
@@ -351,8 +373,19 @@ export class RedisWorkDispatcher implements TaskExecutor {
 
   #registry(): Redis {
     if (!this.#redis) {
-      this.#redis = new Redis(this.#url, { maxRetriesPerRequest: null, connectTimeout: 10_000, lazyConnect: false });
-      this.#redis.on('error', () => undefined); // reconnects on its own; calls have deadlines
+      const redis = new Redis(this.#url, { maxRetriesPerRequest: null, connectTimeout: 10_000, lazyConnect: false });
+      this.#redis = redis;
+      redis.on('error', () => undefined); // reconnects on its own; calls have deadlines
+      // An outage is seen (and logged) within seconds, also while nothing is submitted.
+      clearInterval(this.#linkTimer);
+      this.#linkTimer = setInterval(() => {
+        if (this.#redis !== redis) return;
+        void queueDeadline(redis.ping(), Math.min(this.#redisTimeoutMs, 2000), 'checking Redis', false).then(
+          () => this.#link.ok(),
+          (error: unknown) => this.#link.failed(error),
+        );
+      }, LINK_CHECK_MS);
+      this.#linkTimer.unref();
     }
     return this.#redis;
   }
@@ -399,7 +432,13 @@ export class RedisWorkDispatcher implements TaskExecutor {
     try {
       const { queue } = await this.#queueFor(entry.queue);
       const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined;
-      if (!job) return; // not added yet, or removed by its deadline
+      if (!job) {
+        // Not added yet, or just removed (its deadline, a move): the next check sees. Gone at two
+        // checks in a row after it was added: Redis lost it (a restart without persistence).
+        if (entry.added && ++entry.missing >= 2) this.#settle(entry, undefined, lostError(entry, this.#clock.now()));
+        return;
+      }
+      entry.missing = 0;
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true);
       if (state === 'completed' || state === 'failed') {
         // The job may have finished between the two reads: its answer is in a fresh read.
@@ -472,8 +511,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
       }
     }
     try {
+      entry.added = false; // gone from Redis on purpose until it is added again
       await queueDeadline(job.remove(), this.#redisTimeoutMs, `moving task ${entry.jobId}`, false);
     } catch {
+      entry.added = true;
       return; // changed state meanwhile: the next poll sees it
     }
     this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone (task ${entry.jobId} was ${running ? 'running' : 'waiting'} there)` };
@@ -627,8 +668,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
 
   /** What this side knows without asking Redis: tasks waiting for an answer, and the last fault it saw. */
   executorHealth(): ExecutorHealth {
-    const state = this.#state === 'running' ? (this.#queues.size === 0 && this.#redis === undefined ? 'idle' : 'healthy') : this.#state;
-    return { state, queued: this.#bound.deferred, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: this.#lastFault };
+    const link = this.#link.status();
+    const down = this.#state === 'running' && link.state === 'unreachable';
+    const state = down ? 'degraded' : this.#state === 'running' ? (this.#queues.size === 0 && this.#redis === undefined ? 'idle' : 'healthy') : this.#state;
+    return { state, queued: this.#bound.deferred, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: down ? { kind: 'redis-unreachable', reason: describeRedisLink(link) } : this.#lastFault };
   }
 
   /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
@@ -637,6 +680,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const offs = [
       this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.host === null ? null : { host: e.host }))),
       this.on('session:moved', (e) => listener({ type: 'host:moved', executor, from: e.from, to: e.to, tasks: e.tasks })),
+      this.on('redis', (e) => listener({ type: 'redis', executor, ...e, where: {} })),
     ];
     return () => {
       for (const off of offs) off();
@@ -658,8 +702,21 @@ export class RedisWorkDispatcher implements TaskExecutor {
     if (closed.some((c) => c.status === 'rejected')) for (const { queue, events } of queues) void Promise.all([queue.disconnect(), events.disconnect()]).catch(() => undefined);
     const redis = this.#redis;
     this.#redis = undefined;
+    clearInterval(this.#linkTimer);
+    this.#linkTimer = undefined;
     if (redis) await queueDeadline(redis.quit(), 5000, 'closing', false).catch(() => redis.disconnect());
   }
+}
+
+/**
+ * The typed error for a task whose job Redis no longer holds, though it was added. Whether a host
+ * had started it cannot be known (what would say so was lost with it), so it may have run.
+ */
+function lostError(entry: Pending, now: number): QueueUnavailableError {
+  return new QueueUnavailableError(
+    `Redis no longer holds task ${entry.jobId} (${entry.data.type}), accepted ${Math.round((now - entry.submittedAt) / 1000)} s ago: Redis lost it, most likely in a restart without persistence (turn on appendonly). It may have run on a worker host before it was lost${entry.data.idempotent ? '; it is idempotent, so submitting it again is safe' : ''}.`,
+    { details: { taskId: entry.jobId, type: entry.data.type, lost: true, maybeAccepted: false, maybeExecuted: true } },
+  );
 }
 
 /** The typed error for a job BullMQ failed itself (our hosts answer every task as data). */

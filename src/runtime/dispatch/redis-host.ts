@@ -8,6 +8,7 @@ import { positive, positiveInteger } from '../submit-helpers.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
 import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
@@ -50,6 +51,10 @@ export interface WorkerHost {
   kill(): Promise<void>;
   /** Resolves when the host stopped (by stop(), kill(), or a fatal error). */
   readonly closed: Promise<void>;
+  /** Whether Redis answers the host's registry renewals (every third of `liveTtlMs`). */
+  redis(): RedisLinkStatus;
+  /** Called when Redis becomes unreachable, and when it answers again; returns an unsubscribe. */
+  onRedis(listener: (change: RedisLinkChange) => void): () => void;
 }
 
 /** How long a session's snapshot stays in Redis without a save (its run removes it when it ends). */
@@ -88,6 +93,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const closed = createDeferred<void>();
   let served = 0;
   let state: 'running' | 'stopping' | 'stopped' = 'running';
+  // Redis as the registry renewals find it: an outage is seen within a third of liveTtlMs.
+  const link = new RedisLink();
 
   // A renewal must land well within the TTL; the first announcement also waits for the connection.
   const announce = async (what = 'renewing the worker host', timeoutMs = Math.max(1000, Math.round(liveTtlMs / 3))): Promise<void> => {
@@ -234,7 +241,14 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     await queueDeadline(cancels.subscribe(keys.cancel), 5_000, 'listening for withdrawn tasks', false);
     // Alive from now on, also while the browsers start (which can take longer than liveTtlMs):
     // a session bound to this host meanwhile waits in its queue.
-    renew = setInterval(() => void announce().catch(() => undefined), Math.max(100, Math.floor(liveTtlMs / 3)));
+    renew = setInterval(
+      () =>
+        void announce().then(
+          () => link.ok(),
+          (error: unknown) => link.failed(error),
+        ),
+      Math.max(100, Math.floor(liveTtlMs / 3)),
+    );
     await dispatcher.start();
     // Locks are renewed every quarter of their life (BullMQ's default is every half), so a lock
     // always has three quarters left: a dropped Redis connection, or an event loop running late on
@@ -285,5 +299,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     stop: (o = {}) => shutdown('stop', o.timeoutMs ?? 30_000),
     kill: () => shutdown('kill', 0),
     closed: closed.promise,
+    redis: () => link.status(),
+    onRedis: (listener) => link.on(listener),
   };
 }
