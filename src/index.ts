@@ -51,6 +51,8 @@ export {
   type RedisWorkDispatcherOptions,
 } from './runtime/dispatch/redis-dispatcher.js';
 export { startWorkerHost, type WorkerHost, type WorkerHostOptions } from './runtime/dispatch/redis-host.js';
+export { readClusterStatus, type ClusterHost, type ClusterStatus, type HostAnnouncement } from './runtime/dispatch/redis-cluster.js';
+export { type RedisLinkChange, type RedisLinkStatus } from './runtime/dispatch/redis-link.js';
 export { backoffCeilingMs, nextDelayMs, type BackoffOptions } from './internal/backoff.js';
 export {
   OverflowPolicy,

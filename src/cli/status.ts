@@ -2,33 +2,67 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
 import { printable } from '../internal/printable.js';
 import type { FaultStatus, QueueStatus, RunningTask, StatusSnapshot } from '../observability/status.js';
+import { type ClusterStatus, readClusterStatus } from '../runtime/dispatch/redis-cluster.js';
+import { DEFAULT_QUEUE, checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
+import { redactUrl } from '../internal/redact.js';
 
 export const STATUS_HELP = `Usage:
   browser-actor status --port <n> [--watch] [--interval <s>]
   browser-actor status --url http://127.0.0.1:<n> [--watch]
+  browser-actor status --redis <url> [--queue <name>] [--json] [--watch]
 
 Show the live status of a running job (\`research --site … --metrics-port <n>\` or
 \`worker --metrics-port <n>\`): each actor and worker with its state, uptime, restarts, recycles, lanes,
 queue depth, the task in flight, the last fault and the tasks of the last minute. The same is
 on the job's status page, http://127.0.0.1:<n>/status, in a browser.
 
+With --redis, the whole cluster of worker hosts on that Redis instead, read from Redis alone:
+each live host (version, worker processes and lanes, tasks in flight, tasks answered in all and in
+the last minute, restarts, last heartbeat, machine and pid) and the queue's depth by priority.
+
 Options:
   --port <n>           The job's --metrics-port (on 127.0.0.1).
   --url <url>          Or the endpoint's address (http://host:port).
+  --redis <url>        Or a Redis with worker hosts (browser-actor worker --redis URL). Default: none.
+  --queue <name>       The hosts' queue, with --redis. Default browser-actor.
+  --json               With --redis: the cluster's status as JSON.
   --watch              Redraw every --interval seconds until Ctrl-C (or until the job ends).
   --interval <s>       Seconds between redraws with --watch, 1–3600. Default 2.`;
 
 export interface StatusCliOptions {
-  /** The endpoint's origin, e.g. http://127.0.0.1:9464. */
+  /** The endpoint's origin, e.g. http://127.0.0.1:9464 (absent with `cluster`). */
   readonly base: string;
+  /** `--redis`: the cluster of worker hosts on this Redis and queue instead of one job. */
+  readonly cluster?: { readonly redis: string; readonly queue: string; readonly json: boolean };
   readonly watch: boolean;
   readonly intervalS: number;
 }
 
 export function parseStatusArgs(argv: string[]): StatusCliOptions {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { port: { type: 'string' }, url: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { port: { type: 'string' }, url: { type: 'string' }, redis: { type: 'string' }, queue: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+  });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if ((values.port === undefined) === (values.url === undefined)) throw new ConfigError('give the job\'s endpoint: --port <n> (its --metrics-port) or --url http://127.0.0.1:<n>');
+  const given = [values.port, values.url, values.redis].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new ConfigError('give the job\'s endpoint: --port <n> (its --metrics-port) or --url http://127.0.0.1:<n>; or --redis <url> for the cluster of worker hosts (one of the three)');
+  if (values.redis === undefined && (values.queue !== undefined || values.json)) throw new ConfigError('--queue and --json go with --redis');
+  const interval = values.interval ?? '2';
+  if (!/^\d{1,4}$/.test(interval) || Number(interval) < 1 || Number(interval) > 3600) throw new ConfigError(`--interval must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(interval.slice(0, 20))}`);
+  if (values.interval !== undefined && !values.watch) throw new ConfigError('--interval goes with --watch');
+  if (values.redis !== undefined) {
+    let redis: string;
+    let queue: string;
+    try {
+      redis = checkRedisUrl(values.redis);
+      queue = checkQueueName(values.queue ?? DEFAULT_QUEUE);
+    } catch (error) {
+      throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
+    }
+    if (values.json && values.watch) throw new ConfigError('--json prints once; leave out --watch');
+    return { base: '', cluster: { redis, queue, json: values.json === true }, watch: values.watch === true, intervalS: Number(interval) };
+  }
   let base: string;
   if (values.port !== undefined) {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65_535) throw new ConfigError(`--port must be a whole number from 1 to 65535, got ${JSON.stringify(values.port.slice(0, 20))}`);
@@ -44,9 +78,6 @@ export function parseStatusArgs(argv: string[]): StatusCliOptions {
     if (url.username || url.password) throw new ConfigError('--url must not carry credentials (the endpoint needs none)');
     base = url.origin;
   }
-  const interval = values.interval ?? '2';
-  if (!/^\d{1,4}$/.test(interval) || Number(interval) < 1 || Number(interval) > 3600) throw new ConfigError(`--interval must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(interval.slice(0, 20))}`);
-  if (values.interval !== undefined && !values.watch) throw new ConfigError('--interval goes with --watch');
   return { base, watch: values.watch === true, intervalS: Number(interval) };
 }
 
@@ -155,8 +186,38 @@ export function renderStatus(s: StatusSnapshot, base: string): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The cluster's status as terminal text: one row per live worker host, then the queue. */
+export function renderClusterStatus(c: ClusterStatus, redisUrl: string): string {
+  const out: string[] = [`browser-actor cluster on ${redactUrl(redisUrl)}, queue ${c.queue} — ${c.hosts.length} live worker host(s), ${c.at}`];
+  if (c.hosts.length > 0) {
+    out.push(
+      '',
+      table(
+        ['HOST', 'VERSION', 'WORKERS × LANES', 'IN FLIGHT', 'OWN QUEUE', 'SERVED', 'TASKS/MIN', 'RESTARTS', 'HEARTBEAT', 'MACHINE'],
+        c.hosts.map((h) => [
+          h.id,
+          h.version ?? '?',
+          h.workers === undefined ? '?' : `${h.workers} × ${h.lanes ?? '?'}`,
+          h.inFlight === undefined ? '?' : `${h.inFlight}/${h.capacity ?? '?'}`,
+          String(h.queued),
+          h.served === undefined ? '?' : String(h.served),
+          h.servedLastMinute === undefined ? '?' : String(h.servedLastMinute),
+          h.restarts === undefined ? '?' : String(h.restarts),
+          h.heartbeatAgoMs === null ? '?' : `${(h.heartbeatAgoMs / 1000).toFixed(1)} s ago`,
+          `${h.hostname ?? '?'} pid ${h.pid ?? '?'}`,
+        ]).map((r) => r.map(cell)),
+      ),
+    );
+  } else {
+    out.push('', 'No worker host is alive on this queue: start one with browser-actor worker --redis URL.');
+  }
+  out.push('', `queue ${c.queue}: ${c.queued} waiting (by priority 0…9: ${c.queuedByPriority.join(', ')}), ${c.active} running; ${c.servedLastMinute} tasks answered in the last minute`);
+  return `${out.join('\n')}\n`;
+}
+
 /** Print the status once, or redraw it every interval with --watch until Ctrl-C or the job ends. */
 export async function runStatus(o: StatusCliOptions, write: (text: string) => void = (t) => void process.stdout.write(t)): Promise<void> {
+  if (o.cluster) return runClusterStatus(o, o.cluster, write);
   const first = await fetchStatus(o.base);
   if (!o.watch) {
     write(renderStatus(first, o.base));
@@ -182,6 +243,43 @@ export async function runStatus(o: StatusCliOptions, write: (text: string) => vo
       if (stop) break;
       snapshot = await fetchStatus(o.base).catch(() => undefined);
       if (!snapshot) write(`\nThe job at ${o.base} no longer answers: it has ended.\n`);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<StatusCliOptions['cluster']>, write: (text: string) => void): Promise<void> {
+  const read = (): Promise<ClusterStatus> => readClusterStatus({ redis: cluster.redis, queue: cluster.queue });
+  const first = await read();
+  if (cluster.json) {
+    write(`${JSON.stringify(first, null, 2)}\n`);
+    return;
+  }
+  if (!o.watch) {
+    write(renderClusterStatus(first, cluster.redis));
+    return;
+  }
+  const tty = process.stdout.isTTY === true;
+  let stop = false;
+  let wake: (() => void) | undefined;
+  const onSignal = (): void => {
+    stop = true;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let snapshot: ClusterStatus | undefined = first;
+    while (!stop) {
+      write(snapshot ? `${tty ? '\u001b[H\u001b[2J' : '\n'}${renderClusterStatus(snapshot, cluster.redis)}` : `\nRedis at ${redactUrl(cluster.redis)} does not answer; trying again.\n`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, o.intervalS * 1000);
+      });
+      if (stop) break;
+      snapshot = await read().catch(() => undefined);
     }
   } finally {
     process.off('SIGINT', onSignal);

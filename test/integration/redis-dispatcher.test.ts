@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -327,4 +327,31 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       await server.stop();
     }
   }, 60_000);
+
+  it('browser-actor status --redis URL: one view of the cluster, from Redis alone: each live host (version, workers × lanes, in flight, answered, last heartbeat) and the queue by priority', async () => {
+    const pair = [await host('cluster'), await host('cluster')];
+    const d = dispatcher({ queue: 'cluster' });
+    expect((await Promise.all(Array.from({ length: 6 }, (_, i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`))))).length).toBe(6);
+    const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const status = (...args: string[]) => spawnSync(process.execPath, [main, 'status', ...args], { encoding: 'utf8', timeout: 30_000 });
+    // A renewal (every second here) carries the counts: read until both hosts announced theirs.
+    let cluster: { hosts: { id: string; version: string; workers: number; lanes: number; served: number; servedLastMinute: number; heartbeatAgoMs: number }[]; queuedByPriority: number[]; servedLastMinute: number } | undefined;
+    expect(
+      await until(async () => {
+        const r = status('--redis', redis.url, '--queue', 'cluster', '--json');
+        cluster = JSON.parse(r.stdout) as typeof cluster;
+        return cluster?.servedLastMinute === 6;
+      }),
+    ).toBe(true);
+    expect(cluster?.hosts.map((h) => h.id).sort()).toEqual(pair.map((h) => h.id).sort());
+    for (const h of cluster?.hosts ?? []) expect(h).toMatchObject({ version, workers: 1, lanes: 1 });
+    expect(cluster?.hosts.reduce((sum, h) => sum + h.served, 0)).toBe(6);
+    expect(cluster?.queuedByPriority).toEqual(Array.from({ length: 10 }, () => 0));
+    const text = status('--redis', redis.url, '--queue', 'cluster');
+    expect(text.status).toBe(0);
+    for (const h of pair) expect(text.stdout).toMatch(new RegExp(`^${h.id} +${version.replace(/\./g, '\\.')} +1 × 1 +0/1 `, 'm'));
+    expect(text.stdout).toMatch(/queue cluster: 0 waiting .* 6 tasks answered in the last minute/);
+    expect(status('--queue', 'cluster', '--port', '9').stderr).toMatch(/--queue and --json go with --redis/);
+  });
 });

@@ -157,5 +157,13 @@ describe('the live status', () => {
     refused(['--url', 'http://a:b@127.0.0.1:1'], /must not carry credentials/);
     refused(['--port', '1', '--interval', '2'], /--interval goes with --watch/);
     refused(['--port', '1', '--watch', '--interval', '0'], /--interval must be a whole number of seconds from 1 to 3600/);
+    // The cluster of worker hosts on a Redis instead of one job.
+    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--queue', 'q1', '--json'])).toEqual({ base: '', cluster: { redis: 'redis://127.0.0.1:6379', queue: 'q1', json: true }, watch: false, intervalS: 2 });
+    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--watch']).cluster).toEqual({ redis: 'redis://127.0.0.1:6379', queue: 'browser-actor', json: false });
+    refused(['--redis', 'redis://127.0.0.1:1', '--port', '1'], /one of the three/);
+    refused(['--redis', 'http://127.0.0.1:1'], /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    refused(['--redis', 'redis://127.0.0.1:1', '--queue', 'no spaces'], /--queue must be 1–64 letters/);
+    refused(['--port', '1', '--json'], /--queue and --json go with --redis/);
+    refused(['--redis', 'redis://127.0.0.1:1', '--json', '--watch'], /--json prints once/);
   });
 });

@@ -8,6 +8,7 @@ import { positive, positiveInteger } from '../submit-helpers.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
+import { type HostAnnouncement, MinuteCounter, packageVersion } from './redis-cluster.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
 import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
@@ -96,10 +97,32 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   // Redis as the registry renewals find it: an outage is seen within a third of liveTtlMs.
   const link = new RedisLink();
 
+  // What the host tells the cluster at every renewal (browser-actor status --redis reads it).
+  const version = packageVersion();
+  const startedAt = Date.now();
+  const lastMinute = new MinuteCounter();
+  const announcement = (): HostAnnouncement => {
+    const workerStats = dispatcher.stats().workers;
+    return {
+      version,
+      hostname: hostname(),
+      pid: process.pid,
+      workers: options.workers,
+      lanes: options.workerCapacity ?? options.lanes ?? 1,
+      capacity,
+      inFlight: inHand.size,
+      served,
+      servedLastMinute: lastMinute.read(),
+      restarts: workerStats.reduce((sum, w) => sum + w.restarts + (w.health?.restarts ?? 0), 0),
+      startedAt,
+      at: Date.now(),
+    };
+  };
+
   // A renewal must land well within the TTL; the first announcement also waits for the connection.
   const announce = async (what = 'renewing the worker host', timeoutMs = Math.max(1000, Math.round(liveTtlMs / 3))): Promise<void> => {
     await queueDeadline(
-      registry.multi().set(keys.host(id), JSON.stringify({ workers: options.workers, capacity, pid: process.pid, hostname: hostname() }), 'PX', Math.ceil(liveTtlMs)).sadd(keys.hosts, id).exec(),
+      registry.multi().set(keys.host(id), JSON.stringify(announcement()), 'PX', Math.ceil(liveTtlMs)).sadd(keys.hosts, id).exec(),
       timeoutMs,
       what,
       false,
@@ -222,11 +245,13 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       });
       if (sessionKey !== undefined && COOKIE_CHANGING.has(task.type)) await save(sessionKey);
       served++;
+      lastMinute.record();
       return answer(value, undefined);
     } catch (error) {
       // An idempotent task whose browser failed: throw, and BullMQ retries it with backoff.
       if (data.idempotent && !cancel.signal.aborted && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
       served++;
+      lastMinute.record();
       return answer(undefined, error);
     } finally {
       inHand.delete(jobId);
