@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
-import { QueueUnavailableError } from '../../src/errors.js';
+import { ActorCrashedError, QueueUnavailableError } from '../../src/errors.js';
 import { type RedisWorkDispatcher, createRedisDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
 import { jobIdForKey } from '../../src/runtime/dispatch/redis-shared.js';
 import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
@@ -176,6 +179,75 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
       admin.disconnect();
     }
   });
+
+  it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 200 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
+    const origin = file.server.origin;
+    const dir = mkdtempSync(join(tmpdir(), 'redis-chaos-'));
+    let server = await startRedisServer({ aof: { dir } });
+    const spawn = (id: string): Promise<HostProcess> => spawnWorkerHost(server.url, id, { tmpRoot: file.root, queue: 'chaos' });
+    const live = new Map<string, HostProcess>((await Promise.all(['chaos-x', 'chaos-y'].map(spawn))).map((h) => [h.id, h]));
+    const d = createRedisDispatcher({ redis: server.url, queue: 'chaos', pollMs: 250, defaultTimeoutMs: 120_000 });
+    dispatchers.push(d);
+    let settled = 0;
+    const tasks = Array.from({ length: 200 }, (_, i) => {
+      const idempotent = i % 2 === 0;
+      return d
+        .submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=chaos' + arguments[1]); await new Promise((r) => setTimeout(r, 150)); return arguments[1];`, [origin, i], { idempotent }))
+        .then(
+          (value) => ({ i, idempotent, ok: true as const, value, error: undefined }),
+          (error: unknown) => ({ i, idempotent, ok: false as const, value: undefined, error }),
+        )
+        .finally(() => settled++);
+    });
+    const allDone = Promise.all(tasks);
+    let kills = 0;
+    let redisRestarted = false;
+    const chaos = (async () => {
+      for (let round = 0; settled < tasks.length; round++) {
+        const victim = round % 2 === 0 ? 'chaos-x' : 'chaos-y';
+        await Promise.race([file.server.waitForRequest((p) => p.startsWith('/exec?task=chaos')), allDone]); // only while work reaches the site
+        if (settled >= tasks.length) break;
+        await (live.get(victim) as HostProcess).kill();
+        kills++;
+        if (round === 1 && !redisRestarted) {
+          process.kill(server.pid, 'SIGKILL');
+          server = await startRedisServer({ port: server.port, aof: { dir } });
+          redisRestarted = true;
+        }
+        const again = await spawn(victim);
+        hosts.push(again);
+        live.set(victim, again);
+        // The next kill once some more tasks were answered: a kill every few seconds, paced by the work.
+        const mark = settled;
+        await waitFor(() => settled >= Math.min(tasks.length, mark + 15), 60_000, 50);
+      }
+    })();
+    try {
+      const outcomes = await allDone;
+      await chaos;
+      expect(kills).toBeGreaterThanOrEqual(3);
+      expect(redisRestarted).toBe(true);
+      for (const o of outcomes) {
+        const runs = file.server.count(`/exec?task=chaos${o.i}`);
+        if (o.ok) {
+          expect(o.value).toBe(o.i);
+          if (!o.idempotent) expect(runs).toBe(1);
+          else expect(runs).toBeGreaterThanOrEqual(1);
+        } else {
+          // Only a non-idempotent task that a killed host had started may fail, as maybe executed; it ran at most once.
+          expect(o.idempotent, `idempotent task ${o.i} failed: ${String(o.error)}`).toBe(false);
+          expect(o.error).toBeInstanceOf(ActorCrashedError);
+          expect((o.error as ActorCrashedError).details['maybeExecuted']).toBe(true);
+          expect(runs).toBeLessThanOrEqual(1);
+        }
+      }
+    } finally {
+      await d.kill();
+      await Promise.all([...live.values()].map((h) => h.stop()));
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it('browser-actor worker --redis URL: serves the queue, and SIGTERM finishes the task in hand before it exits', async () => {
     const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
