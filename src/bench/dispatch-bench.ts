@@ -10,6 +10,8 @@
  *  Each run is timed after an untimed warm-up of 3 pages per slot.
  *  - Blast radius: the same run at the widest setting (4-way) while one browser is SIGKILLed once a
  *    third of the pages are done: pages that failed, and pages loaded again (counted at the site).
+ *  - The Redis mode with as many worker host processes (1 worker each, on one private
+ *    redis-server) as the dispatcher has workers: pages/s and the ratio to the local dispatcher.
  *  - Over BullMQ: the per-task cost of the Redis dispatcher (a private redis-server on 127.0.0.1,
  *    one worker host with one worker) against the local dispatcher with one worker, the same
  *    pages one at a time, interleaved rounds: ms per task on each side and the difference.
@@ -17,9 +19,12 @@
  * `--latency=MS` (the person route's latency, default 20), `--widths=1,2,4` (the numbers of
  * browsers, workers and lanes to run; the blast radius runs at the widest).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { browserDirsRoot } from '../drivers/browser-dirs.js';
 import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
@@ -46,7 +51,7 @@ const widths = integersFlag(args, 'widths', [1, 2, 4]);
 const widest = Math.max(...widths);
 const log = textLog(asJson);
 
-type Side = 'dispatcher' | 'playwright' | 'lanes';
+type Side = 'dispatcher' | 'playwright' | 'lanes' | 'redis';
 interface Run {
   readonly side: Side;
   readonly concurrency: number;
@@ -74,6 +79,79 @@ async function dispatcherSetup(site: TreeSite, sid: string, workers: number, roo
     visit: laneVisitor((fn) => d.withLane(fn), site.origin),
     victim: () => d.stats().workers.find((w) => w.health?.browserPid)?.health?.browserPid ?? null,
     close: () => d.stop(),
+  };
+}
+
+/**
+ * The Redis mode: `hosts` worker host processes (`browser-actor worker`, one worker each) on a
+ * private redis-server, and a Redis dispatcher here. Each pool slot is a session key, so its two
+ * tasks per page (navigate, then read) reach one browser; new sessions go to the host with the
+ * fewest, so the slots spread over the hosts.
+ */
+async function redisSetup(site: TreeSite, sid: string, hosts: number, root: string, redisUrl: string, queue: string): Promise<Setup> {
+  const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const children: ChildProcess[] = [];
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: hosts }, async (_, i) => {
+        const child = spawn(process.execPath, [main, 'worker', '--redis', redisUrl, '--queue', queue, '--workers', '1', '--host-id', `${queue}-h${i + 1}`, '--log-level', 'warn'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, BROWSER_ACTOR_TMPDIR: root },
+        });
+        children.push(child);
+        let out = '';
+        child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+        child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
+        const ready = await Promise.race([
+          new Promise<boolean>((resolve) => {
+            const check = (): void => {
+              if (/serving queue/.test(out)) resolve(true);
+              else if (child.exitCode !== null) resolve(false);
+              else setTimeout(check, 20);
+            };
+            check();
+          }),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 60_000)),
+        ]);
+        if (!ready) throw new Error(`worker host ${queue}-h${i + 1} did not start: ${out.slice(0, 500)}`);
+      }),
+    );
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const d = createRedisDispatcher({ redis: redisUrl, queue });
+  await d.start();
+  const cookie = ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
+  const read = ExecuteJS(READ_PERSON, [], { idempotent: true });
+  const seeded = new Set<number>();
+  return {
+    visit: async (page, w) => {
+      const opts = { sessionKey: `slot-${w}` };
+      if (!seeded.has(w)) {
+        seeded.add(w);
+        await d.submit(cookie, opts);
+      }
+      await d.submit(Navigate(site.origin + page.path), opts);
+      return (await d.submit(read, opts)) as { name: unknown };
+    },
+    victim: () => null,
+    close: async () => {
+      await d.stop();
+      await stopAll();
+    },
   };
 }
 
@@ -158,6 +236,8 @@ interface QueueOverhead {
   readonly localMsPerTask: number;
   readonly redisMsPerTask: number;
   readonly overheadMs: number;
+  /** Commands Redis processed per task over the timed Redis rounds (the submitter's, the host's, BullMQ's; background calls included). */
+  readonly redisCommandsPerTask: number;
 }
 
 /**
@@ -176,6 +256,7 @@ async function queueOverhead(site: TreeSite, sid: string, root: string, pages: r
   const local = createWorkDispatcher({ workers: 1, browser: { tmpRoot: root } });
   const host = await startWorkerHost({ redis: redis.url, queue: 'bench', workers: 1, browser: { tmpRoot: root } });
   const remote = createRedisDispatcher({ redis: redis.url, queue: 'bench' });
+  const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   try {
     await local.start();
     const opts = { sessionKey: 'bench' };
@@ -193,24 +274,44 @@ async function queueOverhead(site: TreeSite, sid: string, root: string, pages: r
     await run(remote);
     const l: number[] = [];
     const r: number[] = [];
+    let commands = 0;
+    const runRemote = async (): Promise<number> => {
+      const before = await commandsProcessed(admin);
+      const ms = await run(remote);
+      commands += (await commandsProcessed(admin)) - before - 1; // less this INFO
+      return ms;
+    };
     for (let round = 0; round < Math.max(3, rounds); round++) {
       if (round % 2 === 0) {
         l.push(await run(local));
-        r.push(await run(remote));
+        r.push(await runRemote());
       } else {
-        r.push(await run(remote));
+        r.push(await runRemote());
         l.push(await run(local));
       }
     }
     const localMs = median(l);
     const redisMs = median(r);
-    return { tasks: 2 * sample.length, localMsPerTask: localMs, redisMsPerTask: redisMs, overheadMs: median(r.map((x, i) => x - (l[i] as number))) };
+    return {
+      tasks: 2 * sample.length,
+      localMsPerTask: localMs,
+      redisMsPerTask: redisMs,
+      overheadMs: median(r.map((x, i) => x - (l[i] as number))),
+      redisCommandsPerTask: commands / (r.length * 2 * sample.length),
+    };
   } finally {
+    admin.disconnect();
     await remote.stop();
     await host.stop();
     await local.stop();
     await redis.stop();
   }
+}
+
+/** Redis's count of commands processed so far (INFO stats). */
+async function commandsProcessed(admin: Redis): Promise<number> {
+  const info = await admin.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -224,6 +325,14 @@ async function main(): Promise<void> {
     lanes: { failed: 0, reloaded: 0, killed: false },
   };
   let overBullmq: QueueOverhead | string = 'not measured';
+  // The Redis mode's side: worker host processes on one private redis-server (skipped without one).
+  let redis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
+  let redisSkipped: string | undefined;
+  try {
+    redis = await startRedisServer();
+  } catch (error) {
+    redisSkipped = (error as Error).message;
+  }
   try {
     site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
     const sid = await signInOverHttp(site.origin, 'bench', password);
@@ -232,12 +341,18 @@ async function main(): Promise<void> {
     for (const concurrency of widths) {
       for (let round = 1; round <= rounds; round++) {
         log(`  ${concurrency} browser(s) / worker(s) / lane(s), round ${round} of ${rounds} …`);
-        const sides: Side[] = ['dispatcher', 'playwright', 'lanes'];
-        const order = [...sides.slice(flip % 3), ...sides.slice(0, flip % 3)];
+        const sides: Side[] = redis ? ['dispatcher', 'playwright', 'lanes', 'redis'] : ['dispatcher', 'playwright', 'lanes'];
+        const order = [...sides.slice(flip % sides.length), ...sides.slice(0, flip % sides.length)];
         flip++;
         for (const side of order) {
           const setup =
-            side === 'dispatcher' ? await dispatcherSetup(site, sid, concurrency, root) : side === 'lanes' ? await lanesSetup(site, sid, concurrency, root) : await playwrightSetup(site, sid, concurrency);
+            side === 'dispatcher'
+              ? await dispatcherSetup(site, sid, concurrency, root)
+              : side === 'lanes'
+                ? await lanesSetup(site, sid, concurrency, root)
+                : side === 'redis' && redis
+                  ? await redisSetup(site, sid, concurrency, root, redis.url, `bench-${concurrency}-${round}`)
+                  : await playwrightSetup(site, sid, concurrency);
           try {
             runs.push({ ...(await measure(side, concurrency, setup, pages)), round });
           } finally {
@@ -259,12 +374,13 @@ async function main(): Promise<void> {
     overBullmq = await queueOverhead(site, sid, root, pages);
   } finally {
     await site.close();
+    await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   }
   const bullmqLine =
     typeof overBullmq === 'string'
       ? `over BullMQ: not measured (${overBullmq})`
-      : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each, medians): +${overBullmq.overheadMs.toFixed(2)} ms per task (median of paired rounds)`;
+      : `over BullMQ: ${overBullmq.redisMsPerTask.toFixed(2)} ms per task vs ${overBullmq.localMsPerTask.toFixed(2)} ms on the local dispatcher (${overBullmq.tasks} tasks one at a time, 1 worker each, medians): +${overBullmq.overheadMs.toFixed(2)} ms per task (median of paired rounds); ${overBullmq.redisCommandsPerTask.toFixed(1)} Redis commands per task`;
 
   const rows = widths.map((concurrency) => {
     const of = (side: Side) => runs.filter((r) => r.side === side && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
@@ -273,9 +389,17 @@ async function main(): Promise<void> {
       peakRssMB: median(list.map((r) => r.peakRssBytes)) / 2 ** 20,
       errors: list.reduce((n, r) => n + r.errors + r.wrong, 0),
     });
-    const [d, p, l] = [of('dispatcher'), of('playwright'), of('lanes')];
+    const [d, p, l, rd] = [of('dispatcher'), of('playwright'), of('lanes'), of('redis')];
     const ratio = (a: Run[], b: Run[]) => median(a.map((r, i) => r.pagesPerSecond / (b[i] as Run).pagesPerSecond));
-    return { concurrency, dispatcher: summary(d), playwright: summary(p), lanes: summary(l), vsPlaywright: ratio(d, p), vsLanes: ratio(d, l) };
+    return {
+      concurrency,
+      dispatcher: summary(d),
+      playwright: summary(p),
+      lanes: summary(l),
+      vsPlaywright: ratio(d, p),
+      vsLanes: ratio(d, l),
+      ...(rd.length > 0 ? { redis: summary(rd), redisVsDispatcher: ratio(rd, d) } : {}),
+    };
   });
   const goal = rows.every((r) => r.vsPlaywright >= 0.9);
   const four = rows.find((r) => r.concurrency === widest) as (typeof rows)[number];
@@ -284,7 +408,7 @@ async function main(): Promise<void> {
     `dispatcher at ${Math.min(...rows.map((r) => r.vsPlaywright)).toFixed(2)}–${Math.max(...rows.map((r) => r.vsPlaywright)).toFixed(2)}× plain Playwright with as many browsers; ` +
     `one browser killed: dispatcher ${blast.dispatcher.failed} failed / ${blast.dispatcher.reloaded} reloaded, lanes ${blast.lanes.failed} failed / ${blast.lanes.reloaded} reloaded`;
   if (asJson) {
-    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, overBullmq, goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
+    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, overBullmq, ...(redisSkipped ? { redisSkipped } : {}), goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
     return;
   }
   log();
@@ -296,6 +420,11 @@ async function main(): Promise<void> {
     );
   }
   log(`  goal: dispatcher ≥ 0.9× plain Playwright with the same number of browsers: ${goal ? 'met' : 'NOT met'}`);
+  if (redisSkipped) log(`  Redis mode: not measured (${redisSkipped})`);
+  else {
+    log(`  Redis mode (N worker host processes of 1 worker on one redis-server, a session key per slot) against the local dispatcher with N workers:`);
+    for (const r of rows) if (r.redis) log(`    ${r.concurrency} host(s): ${r.redis.pagesPerSecond.toFixed(2)} p/s vs ${r.dispatcher.pagesPerSecond.toFixed(2)} (${(r.redisVsDispatcher ?? 0).toFixed(2)}×), ${r.redis.peakRssMB.toFixed(0)} MB peak RSS, ${r.redis.errors} errors`);
+  }
   log(`  blast radius (${widest}-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
   log(`  ${bullmqLine}`);
   log();
