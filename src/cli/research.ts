@@ -359,6 +359,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     const skipped: RunSummary['skipped'] = [];
     const failed: RunSummary['failed'] = [];
     const toSearch = rows.filter((row) => !('error' in row)).length;
+    if (o.batch !== undefined) job?.watchBatch(() => ({ total: toSearch, done: results.length + failed.length, failed: failed.length }));
     // A batch's progress on stderr: a bar with rate and time left on a terminal, a plain line
     // every 10 s otherwise (through the same stderr writer as the other messages).
     const tty = process.stderr.isTTY === true && !o.json;

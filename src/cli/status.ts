@@ -130,6 +130,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export function renderStatus(s: StatusSnapshot, base: string): string {
   const out: string[] = [`browser-actor status at ${base} — process ${s.process.pid}, up ${duration(s.process.uptimeMs)}, RSS ${Math.round(s.process.rssBytes / 1_048_576)} MB, ${s.at}`];
   if (s.redis) out.push(s.redis.state === 'connected' ? 'redis: connected' : `redis: UNREACHABLE since ${s.redis.since}${s.redis.reason ? ` (${s.redis.reason})` : ''}`);
+  if (s.batch) out.push(`batch: ${s.batch.done} of ${s.batch.total} done${s.batch.failed > 0 ? ` (${s.batch.failed} failed)` : ''}`);
   if (s.actors.length > 0) {
     out.push(
       '',

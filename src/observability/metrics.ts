@@ -21,6 +21,8 @@ export interface MetricSources {
   readonly cache?: { readonly hits: number; readonly misses: number };
   /** Whether Redis answers (a worker host's, or a submitter's): shown on the status page. */
   readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string };
+  /** A batch job's progress: shown on the status page. */
+  readonly batch?: () => { readonly total: number; readonly done: number; readonly failed: number };
 }
 
 export interface Metrics {

@@ -20,6 +20,7 @@ export const STATUS_HTML = `<!doctype html>
 <p id="summary">Loading…</p>
 <p id="problem" hidden></p>
 <p id="redis" hidden></p>
+<p id="batch" hidden></p>
 <section id="actors-section" hidden>
 <h2>Actors (supervised browsers in this process)</h2>
 <table id="actors">
@@ -91,6 +92,9 @@ export const STATUS_JS = `'use strict';
   }
   function render(s) {
     document.getElementById('summary').textContent = 'Process ' + s.process.pid + ', up ' + duration(s.process.uptimeMs) + ', RSS ' + Math.round(s.process.rssBytes / 1048576) + ' MB. Updated ' + new Date(s.at).toLocaleTimeString() + '.';
+    var batch = document.getElementById('batch');
+    batch.hidden = !s.batch;
+    if (s.batch) batch.textContent = 'Batch: ' + s.batch.done + ' of ' + s.batch.total + ' done' + (s.batch.failed > 0 ? ' (' + s.batch.failed + ' failed)' : '') + '.';
     var redis = document.getElementById('redis');
     redis.hidden = !s.redis;
     if (s.redis) {

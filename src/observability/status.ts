@@ -105,12 +105,22 @@ export interface RedisStatus {
   readonly reason?: string;
 }
 
+/** A batch job's progress (the research job's searches). */
+export interface BatchStatus {
+  readonly total: number;
+  /** Answered so far, failed ones included. */
+  readonly done: number;
+  readonly failed: number;
+}
+
 export interface StatusSnapshot {
   /** Wall-clock time of the snapshot (ISO 8601). */
   readonly at: string;
   readonly process: { readonly pid: number; readonly uptimeMs: number; readonly rssBytes: number };
   /** Present in a process that uses Redis (a worker host; a submitter over Redis). */
   readonly redis?: RedisStatus;
+  /** Present in a batch job (research --batch), in every mode. */
+  readonly batch?: BatchStatus;
   readonly actors: readonly ActorStatus[];
   readonly dispatchers: readonly DispatcherStatus[];
   readonly queues: readonly QueueStatus[];
@@ -118,7 +128,11 @@ export interface StatusSnapshot {
 
 export interface StatusBoard {
   /** Start following these executors (throughput and task times count from now on). */
-  watch(sources: { readonly executors?: readonly TaskExecutor[]; readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string } }): void;
+  watch(sources: {
+    readonly executors?: readonly TaskExecutor[];
+    readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string };
+    readonly batch?: () => BatchStatus;
+  }): void;
   snapshot(): StatusSnapshot;
   /** Stop following every source. */
   close(): void;
@@ -180,6 +194,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
   const queues: { readonly executor: TaskExecutor; readonly rate: RateWindow }[] = [];
   const redisLinks: (() => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string })[] = [];
+  let batch: (() => BatchStatus) | undefined;
 
   const actorStatus = (a: (typeof actors)[number], now: number): ActorStatus => {
     const h = a.supervisor.health();
@@ -253,6 +268,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   return {
     watch(sources) {
       if (sources.redis) redisLinks.push(sources.redis);
+      if (sources.batch) batch = sources.batch;
       for (const executor of sources.executors ?? []) {
         const since = clock.now();
         if (executor.kind === 'supervisor') {
@@ -285,6 +301,7 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
         at: new Date().toISOString(),
         process: { pid: process.pid, uptimeMs: Math.round(process.uptime() * 1000), rssBytes: process.memoryUsage.rss() },
         ...redisStatus(),
+        ...(batch ? { batch: batch() } : {}),
         actors: actors.map((a) => actorStatus(a, now)),
         dispatchers: dispatchers.map(dispatcherStatus),
         queues: queues.map(({ executor, rate }) => {

@@ -44,6 +44,8 @@ export interface SiteResearch {
   readonly sessions: readonly SessionManager[];
   /** The executor that owns the browsers. */
   readonly executor: TaskExecutor;
+  /** Show a batch's progress on the job's status page (with --metrics-port), in every mode. */
+  watchBatch(read: () => { readonly total: number; readonly done: number; readonly failed: number }): void;
   /** Stop the browsers, the metrics and their endpoint. Idempotent. */
   close(): Promise<void>;
 }
@@ -115,7 +117,7 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
     metrics?.watch({ sessions });
     const all = sessions;
     await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
-    return { sources: all.map((s) => new SiteSource((path) => s.get(path))), sessions: all, executor, close };
+    return { sources: all.map((s) => new SiteSource((path) => s.get(path))), sessions: all, executor, watchBatch: (read) => metrics?.watch({ batch: read }), close };
   } catch (error) {
     await close();
     throw error;

@@ -143,6 +143,28 @@ describe('the live status', () => {
     expect((await get(server.port, '/etc/passwd')).status).toBe(404);
   });
 
+  it('a batch job shows its progress, and a Redis user whether Redis answers, in the snapshot and in the terminal', () => {
+    const metrics = createMetrics();
+    let done = 3;
+    let link: { state: 'connected' | 'unreachable'; since: number; reason?: string } = { state: 'connected', since: Date.parse('2026-12-07T10:00:00Z') };
+    metrics.watch({ batch: () => ({ total: 8, done, failed: 1 }), redis: () => link });
+    try {
+      let s = metrics.status();
+      expect(s.batch).toEqual({ total: 8, done: 3, failed: 1 });
+      expect(s.redis).toEqual({ state: 'connected', since: '2026-12-07T10:00:00.000Z' });
+      expect(renderStatus(s, 'http://127.0.0.1:1')).toMatch(/^redis: connected\nbatch: 3 of 8 done \(1 failed\)$/m);
+      done = 8;
+      link = { state: 'unreachable', since: Date.parse('2026-12-07T10:05:00Z'), reason: 'Redis did not answer within 2000 ms (redis://:hunter2@10.0.0.5:6379)' };
+      s = metrics.status();
+      expect(s.batch?.done).toBe(8);
+      const text = renderStatus(s, 'http://127.0.0.1:1');
+      expect(text).toContain('redis: UNREACHABLE since 2026-12-07T10:05:00.000Z (Redis did not answer within 2000 ms');
+      expect(text).not.toContain('hunter2'); // redacted
+    } finally {
+      metrics.close();
+    }
+  });
+
   it('`status` options: one endpoint, a sane interval, no credentials', () => {
     expect(parseStatusArgs(['--port', '9464'])).toEqual({ base: 'http://127.0.0.1:9464', watch: false, intervalS: 2 });
     expect(parseStatusArgs(['--url', 'http://localhost:9000/status', '--watch', '--interval', '5'])).toEqual({ base: 'http://localhost:9000', watch: true, intervalS: 5 });
