@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, QueueUnavailableError, TaskTimeoutError } from '../../errors.js';
+import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ShedError, TaskTimeoutError } from '../../errors.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
@@ -55,7 +55,11 @@ export interface RedisWorkDispatcherOptions {
    * `'reject'` (default) refuses a submit beyond it with `ERR_MAILBOX_FULL`; `'defer'` makes it
    * wait for an answer to free a slot (at most `maxDeferred` waiting, default the capacity; slots
    * go to them again once fewer than `lowWaterMark` are held), within its own deadline.
-   * `'shed-lowest'` is refused: a job handed to Redis may already run on a host.
+   * `'shed-lowest'`: `capacity` bounds the tasks that wait in Redis and have not started on a
+   * host (as a mailbox bounds its queue, not the tasks running); a submit beyond it removes the
+   * newest waiting task of the lowest priority below its own from Redis, which fails with
+   * `ERR_SHED` (it never ran), or is refused with `ERR_MAILBOX_FULL` when there is none.
+   * `maxPending` still bounds all pending answers.
    */
   readonly mailbox?: { readonly capacity?: number; readonly overflow?: OverflowPolicy; readonly lowWaterMark?: number; readonly maxDeferred?: number };
   /** Deadline of each call to Redis (adding a job, reading its state). Default 10 000 ms. */
@@ -98,7 +102,7 @@ export interface RedisDispatcherStats {
 
 const REDIS_CAPABILITIES: ExecutorCapabilities = Object.freeze({
   laneHandles: false,
-  overflow: Object.freeze(['reject', 'defer'] as const),
+  overflow: Object.freeze(['reject', 'defer', 'shed-lowest'] as const),
   sessionKeys: true,
   taskStart: false,
   killsBrowsers: false,
@@ -129,6 +133,10 @@ interface Pending {
   added: boolean;
   /** Checks in a row that found no job: two mean Redis lost it. */
   missing: number;
+  /** A host took it (seen active or finished): it can no longer be shed. */
+  started: boolean;
+  /** Being removed for a higher-priority task (shed-lowest). */
+  shedding: boolean;
 }
 
 /**
@@ -153,6 +161,11 @@ export class RedisWorkDispatcher implements TaskExecutor {
   readonly #retryDelayMs: number;
   /** Tasks waiting for an answer (maxPending / mailbox), with deferral. */
   readonly #bound: PendingBound;
+  /** `shed-lowest`: most tasks waiting in Redis, not started (undefined: another policy). */
+  readonly #waitingCapacity: number | undefined;
+  /** Submits between making room and being pending (shed-lowest), and the chain that orders them. */
+  #admitting = 0;
+  #roomChain: Promise<void> = Promise.resolve();
   readonly #redisTimeoutMs: number;
   readonly #pollMs: number;
   readonly #keepFinishedMs: number;
@@ -180,6 +193,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
     this.#bound = new PendingBound(pendingBoundOptions(options), this.#clock);
+    this.#waitingCapacity = options.mailbox?.overflow === 'shed-lowest' ? positiveInteger('mailbox.capacity', options.mailbox.capacity ?? 10_000) : undefined;
     this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
@@ -228,17 +242,89 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const earlier = this.#sameKeyPending(jobId, packed, parsed);
     if (earlier) return earlier;
     const waitStarted = this.#clock.now();
+    const what = `Task ${jobId} (${valid.type}) on ${this.#id}`;
     // A free slot is taken at once, so that the task is pending before submit returns (stop() sees it).
-    if (!this.#bound.tryAcquire()) await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, `Task ${jobId} (${valid.type}) on ${this.#id}`);
+    if (!this.#bound.tryAcquire()) await this.#bound.acquire(parsed.priority, parsed.timeoutMs, parsed.signal, what);
+    const shedding = this.#waitingCapacity !== undefined;
     let admitted: { readonly answer: Promise<unknown> };
     try {
+      if (shedding) await this.#makeRoom(parsed.priority, what);
       const timeoutMs = Math.max(1, parsed.timeoutMs - (this.#clock.now() - waitStarted));
       admitted = await this.#admit({ jobId, type: valid.type, packed, idempotent: isIdempotent(valid), parsed, sessionKey, restoreUrl, timeoutMs });
     } catch (error) {
       this.#bound.release(); // never became pending
       throw error;
+    } finally {
+      if (shedding) this.#admitting--;
     }
     return admitted.answer;
+  }
+
+  /**
+   * `shed-lowest`: make room among the tasks waiting in Redis for one of `priority`, one submit at
+   * a time. Full: the states of the waiting tasks are read again (a host may have taken some),
+   * then the newest waiting one of the lowest priority below `priority` is removed from Redis
+   * (only while it still waits: a job a host has locked cannot be removed) and fails with
+   * `ERR_SHED`. Nothing lower that still waits: `ERR_MAILBOX_FULL`. On return the caller counts
+   * as admitting until it is pending.
+   */
+  #makeRoom(priority: number, what: string): Promise<void> {
+    const turn = this.#roomChain.then(async () => {
+      const capacity = this.#waitingCapacity as number;
+      const waiting = (): Pending[] => [...this.#pending.values()].filter((e) => !e.started && !e.shedding);
+      if (waiting().length + this.#admitting >= capacity) await Promise.all(waiting().map((e) => this.#check(e)));
+      if (waiting().length + this.#admitting >= capacity) {
+        const candidates = waiting()
+          .filter((e) => e.added && !e.keyed && e.data.priority < priority)
+          .sort((a, b) => a.data.priority - b.data.priority || b.submittedAt - a.submittedAt);
+        let shed = false;
+        for (const victim of candidates) {
+          if (await this.#shed(victim, priority)) {
+            shed = true;
+            break;
+          }
+        }
+        if (!shed) {
+          throw new MailboxFullError(`${what} refused: ${capacity} tasks already wait in Redis (mailbox capacity ${capacity}) and none of them has a priority below ${priority} — await the earlier ones first`, {
+            details: { capacity, queued: waiting().length, priority },
+          });
+        }
+      }
+      this.#admitting++;
+    });
+    this.#roomChain = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Remove a waiting task's job from Redis for a higher-priority one: `true` when it was still waiting (it fails with ERR_SHED). */
+  async #shed(victim: Pending, priority: number): Promise<boolean> {
+    victim.shedding = true;
+    try {
+      const { queue } = await this.#queueFor(victim.queue);
+      const job = (await queueDeadline(queue.getJob(victim.jobId), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false)) as Job | undefined;
+      if (!job) return false;
+      const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false);
+      if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
+        victim.started = true;
+        return false;
+      }
+      victim.added = false; // removed on purpose: not lost
+      await queueDeadline(job.remove(), this.#redisTimeoutMs, `shedding task ${victim.jobId}`, false);
+    } catch {
+      victim.started = true; // locked by a host meanwhile (or Redis did not answer): it stays
+      victim.added = true;
+      return false;
+    } finally {
+      victim.shedding = false;
+    }
+    this.#settle(
+      victim,
+      undefined,
+      new ShedError(`Task ${victim.jobId} (${victim.data.type}, priority ${victim.data.priority}) was shed for a task of priority ${priority}: ${this.#waitingCapacity} tasks waited in Redis (mailbox capacity); it never ran`, {
+        details: { taskId: victim.jobId, type: victim.data.type, priority: victim.data.priority, maybeExecuted: false },
+      }),
+    );
+    return true;
   }
 
   /** The answer of a pending task under the same idempotency key (`jobId`); a different task under it is refused. */
@@ -299,6 +385,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
       checking: false,
       added: false,
       missing: 0,
+      started: false,
+      shedding: false,
     };
     this.#pending.set(jobId, entry);
     const onAbort = (): void => this.#giveUp(entry, parsed.signal?.reason);
@@ -399,6 +487,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
       queue.on('error', () => undefined);
       events.on('error', () => undefined);
       events.on('completed', ({ jobId }) => this.#onFinished(jobId));
+      events.on('active', ({ jobId }) => {
+        const entry = this.#pending.get(jobId);
+        if (entry) entry.started = true;
+      });
       events.on('failed', ({ jobId }) => this.#onFinished(jobId));
       const ready = queueDeadline(
         failOnRefusal(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#url, [queue, events]),
@@ -440,6 +532,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
       }
       entry.missing = 0;
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true);
+      if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed' && state !== 'unknown') entry.started = true;
       if (state === 'completed' || state === 'failed') {
         // The job may have finished between the two reads: its answer is in a fresh read.
         const done = job.finishedOn ? job : ((await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined);
@@ -727,16 +820,16 @@ function failedError(entry: Pending, job: Job): Error {
   });
 }
 
-/** The bound on pending answers: `maxPending`, or `mailbox` (`shed-lowest` is refused: a job handed to Redis may already run). */
+/** The bound on pending answers: `maxPending`, or `mailbox` (with `shed-lowest`, `maxPending`: the mailbox capacity bounds the waiting tasks). */
 function pendingBoundOptions(options: RedisWorkDispatcherOptions): PendingBoundOptions {
   const { mailbox } = options;
   if (mailbox === undefined) return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
   if (typeof mailbox !== 'object' || mailbox === null) throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow?, lowWaterMark?, maxDeferred? }');
-  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject' && mailbox.overflow !== 'defer') {
-    throw new InvalidOptionError(
-      `The Redis dispatcher cannot use mailbox overflow ${JSON.stringify(mailbox.overflow)}: a task handed to Redis may already run on a host, so none is shed. Use 'reject' (a full dispatcher refuses with ERR_MAILBOX_FULL) or 'defer' (a submit waits for a slot)`,
-    );
+  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject' && mailbox.overflow !== 'defer' && mailbox.overflow !== 'shed-lowest') {
+    throw new InvalidOptionError(`mailbox.overflow must be 'reject', 'defer' or 'shed-lowest', got ${JSON.stringify(mailbox.overflow)}`);
   }
+  // shed-lowest bounds the waiting tasks itself (see #makeRoom); maxPending bounds the rest.
+  if (mailbox.overflow === 'shed-lowest') return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
   if (mailbox.capacity !== undefined && options.maxPending !== undefined && mailbox.capacity !== options.maxPending) {
     throw new InvalidOptionError(`mailbox.capacity (${String(mailbox.capacity)}) and maxPending (${String(options.maxPending)}) name the same bound; give one of them`);
   }
