@@ -224,31 +224,10 @@ export async function runStatus(o: StatusCliOptions, write: (text: string) => vo
     write(renderStatus(first, o.base));
     return;
   }
-  const tty = process.stdout.isTTY === true;
-  let stop = false;
-  let wake: (() => void) | undefined;
-  const onSignal = (): void => {
-    stop = true;
-    wake?.();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    let snapshot: StatusSnapshot | undefined = first;
-    while (!stop && snapshot) {
-      write(`${tty ? '\u001b[H\u001b[2J' : '\n'}${renderStatus(snapshot, o.base)}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, o.intervalS * 1000);
-      });
-      if (stop) break;
-      snapshot = await fetchStatus(o.base).catch(() => undefined);
-      if (!snapshot) write(`\nThe job at ${o.base} no longer answers: it has ended.\n`);
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  await redraw(o.intervalS, write, renderStatus(first, o.base), async (clear) => {
+    const snapshot = await fetchStatus(o.base).catch(() => undefined);
+    return snapshot ? { text: `${clear}${renderStatus(snapshot, o.base)}` } : { text: `\nThe job at ${o.base} no longer answers: it has ended.\n`, last: true };
+  });
 }
 
 async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<StatusCliOptions['cluster']>, write: (text: string) => void): Promise<void> {
@@ -262,7 +241,18 @@ async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<Status
     write(renderClusterStatus(first, cluster.redis));
     return;
   }
-  const tty = process.stdout.isTTY === true;
+  await redraw(o.intervalS, write, renderClusterStatus(first, cluster.redis), async (clear) => {
+    const snapshot = await read().catch(() => undefined);
+    return { text: snapshot ? `${clear}${renderClusterStatus(snapshot, cluster.redis)}` : `\nRedis at ${redactUrl(cluster.redis)} does not answer; trying again.\n` };
+  });
+}
+
+/**
+ * Write `first`, then every `intervalS` seconds what `next` gives (`clear` is the prefix that
+ * starts a fresh screen), until Ctrl-C or SIGTERM, or a frame that says it is the last.
+ */
+async function redraw(intervalS: number, write: (text: string) => void, first: string, next: (clear: string) => Promise<{ text: string; last?: boolean }>): Promise<void> {
+  const clear = process.stdout.isTTY === true ? '\u001b[H\u001b[2J' : '\n';
   let stop = false;
   let wake: (() => void) | undefined;
   const onSignal = (): void => {
@@ -272,15 +262,16 @@ async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<Status
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    let snapshot: ClusterStatus | undefined = first;
-    while (!stop) {
-      write(snapshot ? `${tty ? '\u001b[H\u001b[2J' : '\n'}${renderClusterStatus(snapshot, cluster.redis)}` : `\nRedis at ${redactUrl(cluster.redis)} does not answer; trying again.\n`);
+    let frame: { text: string; last?: boolean } = { text: `${clear}${first}` };
+    for (;;) {
+      write(frame.text);
+      if (frame.last) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, o.intervalS * 1000);
+        setTimeout(resolve, intervalS * 1000);
       });
       if (stop) break;
-      snapshot = await read().catch(() => undefined);
+      frame = await next(clear);
     }
   } finally {
     process.off('SIGINT', onSignal);
