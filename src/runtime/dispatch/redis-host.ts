@@ -61,6 +61,9 @@ export interface WorkerHost {
 /** How long a session's snapshot stays in Redis without a save (its run removes it when it ends). */
 const SESSION_SNAPSHOT_MS = 24 * 3_600_000;
 
+/** Sessions a host remembers having restored (the oldest is forgotten beyond this). */
+const MAX_HELD_SESSIONS = 10_000;
+
 /** Tasks after which a session's cookies may have changed: its snapshot is saved again. */
 const COOKIE_CHANGING: ReadonlySet<string> = new Set(['Navigate', 'ExecuteJS', 'ImportCookies']);
 
@@ -181,6 +184,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         held.delete(sessionKey); // tried again with the session's next task
       });
       held.set(sessionKey, restoring);
+      // Bounded: a session forgotten here is only restored again (from its own cookies) if it comes back.
+      if (held.size > MAX_HELD_SESSIONS) held.delete(held.keys().next().value as string);
     }
     return restoring;
   };
