@@ -658,10 +658,11 @@ export class RedisWorkDispatcher implements TaskExecutor {
   async #withdraw(entry: Pending): Promise<void> {
     const { queue } = await this.#queueFor(entry.queue);
     const job = await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, false);
-    if (!job) return;
-    const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, false);
+    // No job yet: its add may still be under way (a deadline shorter than a slow add). The
+    // withdrawal below is recorded all the same, so a host that takes it later stops it at once.
+    const state = job ? await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, false) : 'absent';
     if (state === 'completed' || state === 'failed') return;
-    if (state !== 'active') {
+    if (job && state !== 'active') {
       try {
         await queueDeadline(job.remove(), this.#redisTimeoutMs, `removing task ${entry.jobId}`, false);
       } catch {
