@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
+import { DEFAULT_PREFIX, DEFAULT_QUEUE, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, queueDepth, registryKeys } from './redis-shared.js';
 
 /**
  * One view of a Redis cluster of worker hosts, read from Redis alone (no host is asked): each
@@ -49,8 +49,6 @@ export interface ClusterStatus {
   readonly servedLastMinute: number;
 }
 
-const PRIORITY_LEVELS = 10;
-
 /** The package's version, for the hosts' announcements. */
 export function packageVersion(): string {
   try {
@@ -79,13 +77,7 @@ export async function readClusterStatus(options: { redis: string; queue?: string
   try {
     await failOnRefusal(queueDeadline(redis.ping(), timeoutMs, 'connecting to Redis', false), url, [redis]);
     const shared = open(queueName);
-    const counts = await queueDeadline(shared.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), timeoutMs, 'reading queue counts', false);
-    const queuedByPriority = await queueDeadline(
-      Promise.all(Array.from({ length: PRIORITY_LEVELS }, (_, p) => shared.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)))),
-      timeoutMs,
-      'reading queue counts',
-      false,
-    );
+    const depth = await queueDepth(shared, timeoutMs);
     const ids = (await queueDeadline(redis.smembers(keys.hosts), timeoutMs, 'listing worker hosts', false)).sort();
     const hosts: ClusterHost[] = [];
     for (const id of ids) {
@@ -104,35 +96,11 @@ export async function readClusterStatus(options: { redis: string; queue?: string
       at: new Date().toISOString(),
       queue: queueName,
       hosts,
-      queuedByPriority,
-      queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
-      active: counts['active'] ?? 0,
+      ...depth,
       servedLastMinute: hosts.reduce((sum, h) => sum + (h.servedLastMinute ?? 0), 0),
     };
   } finally {
     await Promise.allSettled(queues.map((q) => queueDeadline(q.close(), 1000, 'closing', false)));
     redis.disconnect();
-  }
-}
-
-/** Answers per minute, in one-second buckets (constant memory). */
-export class MinuteCounter {
-  readonly #buckets = new Array<number>(60).fill(0);
-  #second = Math.floor(Date.now() / 1000);
-
-  record(): void {
-    this.#advance();
-    this.#buckets[this.#second % 60] = (this.#buckets[this.#second % 60] ?? 0) + 1;
-  }
-
-  read(): number {
-    this.#advance();
-    return this.#buckets.reduce((a, b) => a + b, 0);
-  }
-
-  #advance(): void {
-    const now = Math.floor(Date.now() / 1000);
-    for (let s = this.#second + 1; s <= now && s <= this.#second + 60; s++) this.#buckets[s % 60] = 0;
-    this.#second = Math.max(this.#second, now);
   }
 }

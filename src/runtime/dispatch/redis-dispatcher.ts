@@ -26,8 +26,10 @@ import {
   checkRedisUrl,
   failOnRefusal,
   hostQueueName,
+  isWaitingState,
   jobIdForKey,
   queueDeadline,
+  queueDepth,
   registryKeys,
   type RegistryKeys,
 } from './redis-shared.js';
@@ -304,7 +306,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
       const job = (await queueDeadline(queue.getJob(victim.jobId), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false)) as Job | undefined;
       if (!job) return false;
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false);
-      if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') {
+      if (!isWaitingState(state)) {
         victim.started = true;
         return false;
       }
@@ -532,7 +534,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
       }
       entry.missing = 0;
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true);
-      if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed' && state !== 'unknown') entry.started = true;
+      if (state !== 'unknown' && !isWaitingState(state)) entry.started = true;
       if (state === 'completed' || state === 'failed') {
         // The job may have finished between the two reads: its answer is in a fresh read.
         const done = job.finishedOn ? job : ((await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined);
@@ -704,13 +706,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
 
   async stats(): Promise<RedisDispatcherStats> {
     const { queue } = await this.#queueFor(this.#queueName);
-    const counts = await queueDeadline(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), this.#redisTimeoutMs, 'reading queue counts', false);
-    const byPriority = await queueDeadline(
-      Promise.all(Array.from({ length: PRIORITY_LEVELS }, (_, p) => queue.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)))),
-      this.#redisTimeoutMs,
-      'reading queue counts',
-      false,
-    );
+    const depth = await queueDepth(queue, this.#redisTimeoutMs);
     const redis = this.#registry();
     const hosts = [];
     for (const id of await this.#liveHosts()) {
@@ -721,9 +717,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     }
     return {
       pending: this.#pending.size,
-      queuedByPriority: byPriority,
-      queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
-      active: counts['active'] ?? 0,
+      ...depth,
       hosts,
     };
   }

@@ -3,12 +3,14 @@ import { hostname } from 'node:os';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ActorCrashedError, ActorStoppedError, InvalidOptionError, QueueUnavailableError, isBrowserActorError } from '../../errors.js';
+import { systemClock } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
+import { RateWindow } from '../../internal/rate-window.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
-import { type HostAnnouncement, MinuteCounter, packageVersion } from './redis-cluster.js';
+import { type HostAnnouncement, packageVersion } from './redis-cluster.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
 import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
 import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
@@ -103,7 +105,12 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   // What the host tells the cluster at every renewal (browser-actor status --redis reads it).
   const version = packageVersion();
   const startedAt = Date.now();
-  const lastMinute = new MinuteCounter();
+  const lastMinute = new RateWindow(systemClock, systemClock.now());
+  /** A job answered here (with a value or a typed error). */
+  const answered = (ok: boolean): void => {
+    served++;
+    lastMinute.record(ok);
+  };
   const announcement = (): HostAnnouncement => {
     const workerStats = dispatcher.stats().workers;
     return {
@@ -115,7 +122,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       capacity,
       inFlight: inHand.size,
       served,
-      servedLastMinute: lastMinute.read(),
+      servedLastMinute: lastMinute.read().lastMinute,
       restarts: workerStats.reduce((sum, w) => sum + w.restarts + (w.health?.restarts ?? 0), 0),
       startedAt,
       at: Date.now(),
@@ -249,14 +256,12 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         ...(data.restoreUrl === undefined ? {} : { restoreUrl: data.restoreUrl }),
       });
       if (sessionKey !== undefined && COOKIE_CHANGING.has(task.type)) await save(sessionKey);
-      served++;
-      lastMinute.record();
+      answered(true);
       return answer(value, undefined);
     } catch (error) {
       // An idempotent task whose browser failed: throw, and BullMQ retries it with backoff.
       if (data.idempotent && !cancel.signal.aborted && retryable(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw error;
-      served++;
-      lastMinute.record();
+      answered(false);
       return answer(undefined, error);
     } finally {
       inHand.delete(jobId);

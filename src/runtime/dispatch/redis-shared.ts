@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import { InvalidOptionError, QueueUnavailableError } from '../../errors.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
+import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
 
 /**
  * What the submitting side (RedisWorkDispatcher) and the worker hosts agree on: queue names, the
@@ -187,4 +189,22 @@ export async function queueDeadline<T>(work: Promise<T>, ms: number, what: strin
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Job states in which a job waits for a host (none has taken it). */
+export function isWaitingState(state: string): boolean {
+  return state === 'waiting' || state === 'prioritized' || state === 'delayed';
+}
+
+/** A queue's depth: waiting jobs by our priority (index 0 … 9) and in all, and running ones; each read within `timeoutMs`. */
+export async function queueDepth(queue: Queue, timeoutMs: number): Promise<{ readonly queuedByPriority: number[]; readonly queued: number; readonly active: number }> {
+  const counts = await queueDeadline(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), timeoutMs, 'reading queue counts', false);
+  const queuedByPriority = await queueDeadline(
+    // BullMQ: 1 is the most urgent; ours: 9 is.
+    Promise.all(Array.from({ length: PRIORITY_LEVELS }, (_, p) => queue.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)))),
+    timeoutMs,
+    'reading queue counts',
+    false,
+  );
+  return { queuedByPriority, queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0), active: counts['active'] ?? 0 };
 }
