@@ -17,7 +17,7 @@ import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
 
 /**
  * BullMQ on a real redis-server, worker hosts as separate processes driving real Chromium, and
- * every side effect counted where it happens (at the test server): 200 tasks over two hosts
+ * every side effect counted where it happens (at the test server): 60 tasks over two hosts
  * answered exactly once; a session stays on its host; Redis connections dropped mid-run lose
  * nothing. (A SIGKILLed host is the executor contract's: test/contract/redis.executor.test.ts.)
  */
@@ -46,22 +46,22 @@ afterAll(async () => {
 });
 
 describe('Redis dispatcher with worker hosts on real Chromium', () => {
-  it('two worker hosts answer each of 200 tasks exactly once (side effects counted at the server)', async () => {
+  it('two worker hosts answer each of 60 tasks exactly once (side effects counted at the server)', async () => {
     const origin = file.server.origin;
     const d = dispatcher();
     const servedBy = new Map<string, number>();
     d.on('task:end', (e) => e.host && servedBy.set(e.host, (servedBy.get(e.host) ?? 0) + 1));
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
+      Array.from({ length: 60 }, (_, i) =>
         i % 2 === 0
           ? d.submit(Navigate(`${origin}/person?id=${i}`)).then((r) => r.url)
           : d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=r' + arguments[1]); return arguments[1];`, [origin, i])),
       ),
     );
-    expect(answers).toEqual(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? `${origin}/person?id=${i}` : i)));
-    for (let i = 1; i < 200; i += 2) expect(file.server.count(`/exec?task=r${i}`)).toBe(1);
+    expect(answers).toEqual(Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? `${origin}/person?id=${i}` : i)));
+    for (let i = 1; i < 60; i += 2) expect(file.server.count(`/exec?task=r${i}`)).toBe(1);
     expect([...servedBy.keys()].sort()).toEqual(['host-a', 'host-b']);
-    expect([...servedBy.values()].reduce((a, b) => a + b, 0)).toBe(200);
+    expect([...servedBy.values()].reduce((a, b) => a + b, 0)).toBe(60);
   }, 120_000);
 
   it('the same idempotency key, from two dispatchers, runs once', async () => {
@@ -180,7 +180,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     }
   });
 
-  it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 200 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
+  it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 120 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
     const origin = file.server.origin;
     const dir = mkdtempSync(join(tmpdir(), 'redis-chaos-'));
     let server = await startRedisServer({ aof: { dir } });
@@ -189,7 +189,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const d = createRedisDispatcher({ redis: server.url, queue: 'chaos', pollMs: 250, defaultTimeoutMs: 120_000 });
     dispatchers.push(d);
     let settled = 0;
-    const tasks = Array.from({ length: 200 }, (_, i) => {
+    const tasks = Array.from({ length: 120 }, (_, i) => {
       const idempotent = i % 2 === 0;
       return d
         .submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=chaos' + arguments[1]); await new Promise((r) => setTimeout(r, 150)); return arguments[1];`, [origin, i], { idempotent }))
@@ -219,7 +219,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
         live.set(victim, again);
         // The next kill once some more tasks were answered: a kill every few seconds, paced by the work.
         const mark = settled;
-        await waitFor(() => settled >= Math.min(tasks.length, mark + 15), 60_000, 50);
+        await waitFor(() => settled >= Math.min(tasks.length, mark + 12), 60_000, 50);
       }
     })();
     try {

@@ -217,9 +217,9 @@ export class PlaywrightDriver implements Driver {
         if (!browser) throw new DriverError('This browser cannot open isolated contexts');
         isolated = await this.#newContext(browser);
         watch = newWatch();
-        page = await isolated.newPage();
+        page = await openTab(isolated);
       } else {
-        page = this.#spare ?? (await context.newPage());
+        page = this.#spare ?? (await openTab(context));
         this.#spare = undefined;
       }
       const cdp = await (isolated ?? context).newCDPSession(page);
@@ -633,4 +633,19 @@ function guarded<T>(label: string, op: DriverOpOptions, run: () => Promise<T>, o
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return (text.split('\n')[0] ?? '').slice(0, 500);
+}
+
+/**
+ * A new tab of `context`. Chromium may place a new tab in the renderer process of a tab that was
+ * just killed, while that process is still going away; the tab then fails to open with "Target
+ * crashed", and a second try gets a live renderer. Any other failure is the browser's answer.
+ */
+async function openTab(context: BrowserContext): Promise<Page> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await context.newPage();
+    } catch (error) {
+      if (attempt >= 3 || !/Target crashed/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    }
+  }
 }
