@@ -6,15 +6,23 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * files go first, in this order; the rest follow in vitest's own order.
  */
 const LONGEST_FIRST = [
-  'test/reliability/long-run-leaks.test.ts',
   'test/reliability/supervisor-chromium.test.ts',
-  'test/reliability/dispatcher-chromium.test.ts',
+  'test/reliability/redis-chromium.test.ts',
+  'test/reliability/research-workers.test.ts',
+  'test/session/session-chromium.test.ts',
+  'test/integration/actor-chromium.test.ts',
+  'test/integration/redis-dispatcher.test.ts',
+  'test/integration/dispatcher.test.ts',
+  'test/contract/redis.executor.test.ts',
+  'test/contract/supervisor.executor.test.ts',
+  'test/reliability/session-changes-chromium.test.ts',
+  'test/integration/research-cli.test.ts',
   'test/contract/dispatcher.executor.test.ts',
   'test/reliability/webdriver-grid.test.ts',
-  'test/session/session-chromium.test.ts',
-  'test/contract/redis.executor.test.ts',
-  'test/reliability/session-changes-chromium.test.ts',
-  'test/contract/supervisor.executor.test.ts',
+  'test/reliability/dispatcher-chromium.test.ts',
+  'test/reliability/webdriver-faults.test.ts',
+  'test/reliability/long-run-leaks.test.ts',
+  'test/integration/bench-report.test.ts',
 ];
 
 export default class LongestFirst extends BaseSequencer {
