@@ -180,7 +180,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     }
   });
 
-  it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 120 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
+  it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 200 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
     const origin = file.server.origin;
     const dir = mkdtempSync(join(tmpdir(), 'redis-chaos-'));
     let server = await startRedisServer({ aof: { dir } });
@@ -189,7 +189,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const d = createRedisDispatcher({ redis: server.url, queue: 'chaos', pollMs: 250, defaultTimeoutMs: 120_000 });
     dispatchers.push(d);
     let settled = 0;
-    const tasks = Array.from({ length: 120 }, (_, i) => {
+    const tasks = Array.from({ length: 200 }, (_, i) => {
       const idempotent = i % 2 === 0;
       return d
         .submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=chaos' + arguments[1]); await new Promise((r) => setTimeout(r, 150)); return arguments[1];`, [origin, i], { idempotent }))
@@ -219,7 +219,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
         live.set(victim, again);
         // The next kill once some more tasks were answered: a kill every few seconds, paced by the work.
         const mark = settled;
-        await waitFor(() => settled >= Math.min(tasks.length, mark + 12), 60_000, 50);
+        await waitFor(() => settled >= Math.min(tasks.length, mark + 15), 60_000, 50);
       }
     })();
     try {
