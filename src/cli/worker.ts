@@ -76,6 +76,7 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
 /** Run a worker host until SIGTERM/SIGINT. */
 export async function runWorker(o: WorkerCliOptions): Promise<void> {
   const { startWorkerHost } = await import('../runtime/dispatch/redis-host.js');
+  const { readClusterStatus } = await import('../runtime/dispatch/redis-cluster.js');
   // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
   Object.assign(process.env, o.driverEnv);
   const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
@@ -85,7 +86,7 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   host.onRedis((change) => logRedisLink(log, change, { host: host.id, redis: redactUrl(o.redis) }));
   const metrics = o.metricsPort === undefined ? undefined : createMetrics();
   metrics?.watch({ executors: [host.dispatcher], redis: () => host.redis() });
-  const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort }) : undefined;
+  const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort, cluster: () => readClusterStatus({ redis: o.redis, queue: o.queue }) }) : undefined;
   if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   let signals = 0;

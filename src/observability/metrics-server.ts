@@ -6,6 +6,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
+import { redactText } from '../internal/redact.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_CSS, STATUS_HTML, STATUS_JS } from './status-page.js';
 
@@ -38,10 +39,22 @@ const SECURITY_HEADERS = {
  * loopback host by name or number, so a web page elsewhere cannot read it through a DNS name
  * that points at 127.0.0.1. A port in use is a ConfigError.
  */
-export async function startMetricsServer(metrics: Metrics, options: { readonly port: number }): Promise<MetricsServer> {
+export interface MetricsServerOptions {
+  readonly port: number;
+  /**
+   * In Redis mode, the cluster's view (every live worker host on the queue), served at
+   * `/cluster.json` and shown on the status page. Read at most once per `clusterCacheMs`
+   * (default 2000) however many clients ask; it must answer within its own deadline.
+   */
+  readonly cluster?: () => Promise<unknown>;
+  readonly clusterCacheMs?: number;
+}
+
+export async function startMetricsServer(metrics: Metrics, options: MetricsServerOptions): Promise<MetricsServer> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);
   // The Host values this endpoint answers, known once it listens (before any request can come).
   let allowedHosts = new Set<string>();
+  const cluster = options.cluster === undefined ? undefined : cachedRead(options.cluster, options.clusterCacheMs ?? 2000);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
@@ -68,8 +81,19 @@ export async function startMetricsServer(metrics: Metrics, options: { readonly p
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(body);
       return;
     }
+    if (path === '/cluster.json') {
+      if (cluster === undefined) {
+        res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: this job uses no Redis queue, so it has no cluster\n');
+        return;
+      }
+      cluster().then(
+        (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(body),
+        (error: unknown) => res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(JSON.stringify({ error: redactText(error instanceof Error ? error.message : String(error)).slice(0, 500) })),
+      );
+      return;
+    }
     if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: GET /metrics, /status or /status.json\n');
+      res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: GET /metrics, /status, /status.json or /cluster.json\n');
       return;
     }
     metrics.text().then(
@@ -98,5 +122,26 @@ export async function startMetricsServer(metrics: Metrics, options: { readonly p
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * `read`, serialised, at most once per `maxAgeMs`: callers within that time share the last answer
+ * (or failure), and callers while a read runs share that read.
+ */
+function cachedRead(read: () => Promise<unknown>, maxAgeMs: number): () => Promise<string> {
+  let last: { at: number; body: Promise<string> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (last === undefined || now - last.at >= maxAgeMs) {
+      const body = read().then((value) => JSON.stringify(value));
+      body.catch(() => undefined);
+      last = { at: now, body };
+      // A failure is not kept for the whole period once it is known: the next caller tries again.
+      body.catch(() => {
+        if (last?.body === body) last = undefined;
+      });
+    }
+    return last.body;
   };
 }

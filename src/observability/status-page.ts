@@ -1,6 +1,7 @@
 /**
  * The live status page served at `/status` on the monitoring endpoint: a static HTML shell, a
- * stylesheet and a script that reads `/status.json` every second and redraws the tables. All
+ * stylesheet and a script that reads `/status.json` every second and redraws the tables (and,
+ * in Redis mode, `/cluster.json` every two seconds: every live host on the queue). All
  * text reaches the page through `textContent` (never as markup), so a fault reason or a task type
  * cannot inject anything; the Content-Security-Policy allows only these same-origin files.
  */
@@ -36,7 +37,15 @@ export const STATUS_HTML = `<!doctype html>
 <tbody></tbody>
 </table>
 </section>
-<p class="note">Refreshes every second. Machine-readable: <a href="/status.json">/status.json</a>; Prometheus: <a href="/metrics">/metrics</a>.</p>
+<section id="cluster-section" hidden>
+<h2>Cluster (every live worker host on this Redis queue, read from Redis)</h2>
+<p id="cluster-summary"></p>
+<table id="cluster">
+<thead><tr><th>Host</th><th>Version</th><th>Machine</th><th>Workers × lanes</th><th>In flight</th><th>Queued for its sessions</th><th>Answered</th><th>Answered, last minute</th><th>Restarts</th><th>Last heartbeat</th></tr></thead>
+<tbody></tbody>
+</table>
+</section>
+<p class="note">Refreshes every second. Machine-readable: <a href="/status.json">/status.json</a>; in Redis mode, the cluster's <a href="/cluster.json">/cluster.json</a>; Prometheus: <a href="/metrics">/metrics</a>.</p>
 </body>
 </html>
 `;
@@ -146,6 +155,34 @@ export const STATUS_JS = `'use strict';
       ]);
     }));
   }
+  function renderCluster(c) {
+    var section = document.getElementById('cluster-section');
+    section.hidden = !c;
+    if (!c) return;
+    if (c.error) {
+      document.getElementById('cluster-summary').textContent = 'Redis did not answer: ' + c.error;
+      return;
+    }
+    document.getElementById('cluster-summary').textContent = 'Queue ' + c.queue + ': ' + c.hosts.length + ' live host(s), ' + c.queued + ' waiting (by priority 0–9: ' + c.queuedByPriority.join(', ') + '), ' + c.active + ' running, ' + c.servedLastMinute + ' answered in the last minute. Read ' + new Date(c.at).toLocaleTimeString() + '.';
+    var tbody = document.querySelector('#cluster tbody');
+    tbody.replaceChildren.apply(tbody, c.hosts.map(function (h) {
+      var known = function (v) { return v === undefined || v === null ? '?' : v; };
+      return row('data-host', h.id, [
+        ['id', h.id], ['version', known(h.version)], ['machine', h.hostname === undefined ? '?' : h.hostname + ' (pid ' + known(h.pid) + ')'], ['lanes', known(h.workers) + ' × ' + known(h.lanes)],
+        ['inFlight', known(h.inFlight)], ['queued', h.queued], ['served', known(h.served)], ['lastMinute', known(h.servedLastMinute)], ['restarts', known(h.restarts)],
+        ['heartbeat', h.heartbeatAgoMs === null ? 'unknown' : duration(h.heartbeatAgoMs) + ' ago'],
+      ]);
+    }));
+  }
+  var clusterNext = 0;
+  function refreshCluster(s) {
+    if (!s.redis) { renderCluster(null); return; }
+    if (Date.now() < clusterNext) return;
+    clusterNext = Date.now() + 2000;
+    fetch('/cluster.json', { cache: 'no-store' })
+      .then(function (res) { return res.json(); })
+      .then(renderCluster, function (e) { renderCluster({ error: e.message }); });
+  }
   function problem(text) {
     var p = document.getElementById('problem');
     p.textContent = text;
@@ -154,7 +191,7 @@ export const STATUS_JS = `'use strict';
   function refresh() {
     fetch('/status.json', { cache: 'no-store' })
       .then(function (res) { if (!res.ok) throw new Error('HTTP ' + res.status); return res.json(); })
-      .then(function (s) { render(s); renderQueues(s); problem(''); document.body.setAttribute('data-updated', s.at); })
+      .then(function (s) { render(s); renderQueues(s); refreshCluster(s); problem(''); document.body.setAttribute('data-updated', s.at); })
       .catch(function (e) { problem('The job does not answer (' + e.message + '): it may have ended. Retrying every second.'); })
       .then(function () { setTimeout(refresh, 1000); });
   }

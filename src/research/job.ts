@@ -84,7 +84,11 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
     if (o.metricsPort !== undefined) {
       metrics = createMetrics();
       metrics.watch({ cache: o.cache });
-      metricsServer = await startMetricsServer(metrics, { port: o.metricsPort });
+      const { redis, queue } = o;
+      // Over Redis, the status page also shows the cluster: every live host on the queue.
+      const cluster =
+        redis === undefined ? undefined : async () => (await import('../runtime/dispatch/redis-cluster.js')).readClusterStatus({ redis, ...(queue ? { queue } : {}) });
+      metricsServer = await startMetricsServer(metrics, { port: o.metricsPort, ...(cluster ? { cluster } : {}) });
       o.say(`metrics: ${metricsServer.url}; status: ${metricsServer.statusUrl} (or browser-actor status --port ${metricsServer.port})`);
     }
     let sessions: SessionManager[];

@@ -15,6 +15,9 @@ import { type RedisServer, freePort, startRedisServer } from '../support/redis-s
 import { type HostProcess, spawnWorkerHost } from '../support/worker-hosts.js';
 import { textSink } from '../support/text-sink.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { startMetricsServer } from '../../src/observability/metrics-server.js';
+import { readClusterStatus } from '../../src/runtime/dispatch/redis-cluster.js';
+import { launchViewer } from '../support/viewer.js';
 import { createLogger, logEvents } from '../../src/observability/logging.js';
 
 /**
@@ -328,7 +331,7 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     }
   }, 60_000);
 
-  it('browser-actor status --redis URL: one view of the cluster, from Redis alone: each live host (version, workers × lanes, in flight, answered, last heartbeat) and the queue by priority', async () => {
+  it('browser-actor status --redis URL: one view of the cluster, from Redis alone: each live host (version, workers × lanes, in flight, answered, last heartbeat) and the queue by priority; the same as a page on the status endpoint (/cluster.json, read once per period)', async () => {
     const pair = [await host('cluster'), await host('cluster')];
     const d = dispatcher({ queue: 'cluster' });
     expect((await Promise.all(Array.from({ length: 6 }, (_, i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`))))).length).toBe(6);
@@ -342,7 +345,7 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
         const r = status('--redis', redis.url, '--queue', 'cluster', '--json');
         cluster = JSON.parse(r.stdout) as typeof cluster;
         return cluster?.servedLastMinute === 6;
-      }),
+      }, 25_000),
     ).toBe(true);
     expect(cluster?.hosts.map((h) => h.id).sort()).toEqual(pair.map((h) => h.id).sort());
     for (const h of cluster?.hosts ?? []) expect(h).toMatchObject({ version, workers: 1, lanes: 1 });
@@ -353,5 +356,47 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     for (const h of pair) expect(text.stdout).toMatch(new RegExp(`^${h.id} +${version.replace(/\./g, '\\.')} +1 × 1 +0/1 `, 'm'));
     expect(text.stdout).toMatch(/queue cluster: 0 waiting .* 6 tasks answered in the last minute/);
     expect(status('--queue', 'cluster', '--port', '9').stderr).toMatch(/--queue and --json go with --redis/);
-  });
+
+    // The same view as a page: the submitter's (or a host's) status endpoint serves /cluster.json,
+    // read from Redis at most once per period however many ask, and its status page shows it.
+    let reads = 0;
+    const metrics = createMetrics();
+    metrics.watch({ executors: [d], redis: () => d.redis() });
+    const server = await startMetricsServer(metrics, {
+      port: 0,
+      cluster: () => {
+        reads++;
+        return readClusterStatus({ redis: redis.url, queue: 'cluster' });
+      },
+      clusterCacheMs: 60_000,
+    });
+    const viewer = await launchViewer();
+    try {
+      const origin = `http://127.0.0.1:${server.port}`;
+      const bodies = await Promise.all(Array.from({ length: 5 }, async () => (await fetch(`${origin}/cluster.json`, { signal: AbortSignal.timeout(10_000) })).json() as Promise<typeof cluster>));
+      expect(reads).toBe(1);
+      for (const b of bodies) expect(b?.hosts.map((h) => h.id).sort()).toEqual(pair.map((h) => h.id).sort());
+      const page = await viewer.browser.newPage();
+      await page.goto(`${origin}/status`, { timeout: 30_000 });
+      await page.waitForFunction("document.querySelectorAll('#cluster tbody tr[data-host]').length === 2", undefined, { timeout: 15_000 });
+      expect(await page.locator('#cluster-section').isVisible()).toBe(true);
+      expect(await page.locator('#cluster-summary').textContent()).toMatch(/^Queue cluster: 2 live host\(s\), 0 waiting .* 6 answered in the last minute/);
+      for (const h of pair) {
+        const cells = await page.locator(`#cluster tr[data-host="${h.id}"] td`).allTextContents();
+        expect(cells.slice(0, 2)).toEqual([h.id, version]);
+        expect(cells[3]).toBe('1 × 1');
+      }
+      // A job that uses no Redis has no cluster to show.
+      const plain = await startMetricsServer(createMetrics(), { port: 0 });
+      try {
+        expect((await fetch(`http://127.0.0.1:${plain.port}/cluster.json`, { signal: AbortSignal.timeout(5000) })).status).toBe(404);
+      } finally {
+        await plain.close();
+      }
+    } finally {
+      await viewer.close();
+      await server.close();
+      metrics.close();
+    }
+  }, 90_000);
 });
