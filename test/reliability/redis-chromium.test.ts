@@ -131,7 +131,7 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     }
   });
 
-  it('a session survives its host: after the host that holds it is SIGKILLed, another resumes it with its cookies (HttpOnly too, sealed in Redis meanwhile); endSession removes them', async () => {
+  it('a session survives its host: after the host that holds it is SIGKILLed, another resumes it with its cookies (HttpOnly too) and local storage, sealed in Redis meanwhile; endSession removes them', async () => {
     const origin = file.server.origin;
     const d = dispatcher('survive');
     const hostOf = new Map<string, string>();
@@ -143,17 +143,23 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     await d.submit(Navigate(`${origin}/landed`), { sessionKey });
     // The way a site signs a session in: an HttpOnly cookie from an API answer, fetched by the page.
     await d.submit(ExecuteJS(`await fetch('/api/set-cookie?v=' + arguments[0]); return true;`, [value]), { sessionKey });
+    // And the way a single-page app keeps its token: local storage.
+    const token = `t${randomUUID().replace(/-/g, '')}`;
+    await d.submit(ExecuteJS(`localStorage.setItem('token', arguments[0]); return true;`, [token]), { sessionKey });
     const [first] = [...hostOf.values()];
     expect(new Set(hostOf.values()).size).toBe(1);
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       expect(await admin.keys('*:survive:ba:snap:*')).toHaveLength(1);
-      expect((await dumpRedis(admin)).includes(value), 'the cookie in Redis').toBe(false);
+      const dump = await dumpRedis(admin);
+      expect(dump.includes(value), 'the cookie in Redis').toBe(false);
+      expect(dump.includes(token), 'the stored token in Redis').toBe(false);
       await pair.find((h) => h.id === first)?.kill();
       hostOf.clear();
       const cookies = await d.submit(GetCookies(['api']), { sessionKey, timeoutMs: 30_000 });
       expect(cookies[0]?.value).toBe(value);
-      expect([...hostOf.values()]).toEqual([pair.find((h) => h.id !== first)?.id]);
+      expect(await d.submit(ExecuteJS(`return localStorage.getItem('token');`), { sessionKey, timeoutMs: 30_000 })).toBe(token);
+      expect(new Set(hostOf.values())).toEqual(new Set([pair.find((h) => h.id !== first)?.id]));
       await d.endSession(sessionKey);
       expect(await admin.keys('*:survive:ba:snap:*')).toEqual([]);
       expect(await admin.keys('*:survive:ba:aff:*')).toEqual([]);

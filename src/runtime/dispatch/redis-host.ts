@@ -8,7 +8,7 @@ import { createDeferred } from '../../internal/deferred.js';
 import { RateWindow } from '../../internal/rate-window.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
-import type { CookieInput, Task } from '../tasks/types.js';
+import type { CookieInput, StorageState, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
 import { type HostAnnouncement, packageVersion } from './redis-cluster.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
@@ -66,7 +66,20 @@ const SESSION_SNAPSHOT_MS = 24 * 3_600_000;
 /** Sessions a host remembers having restored (the oldest is forgotten beyond this). */
 const MAX_HELD_SESSIONS = 10_000;
 
-/** Tasks after which a session's cookies may have changed: its snapshot is saved again. */
+/** What a host keeps of a session in Redis (sealed): its cookies and each origin's local storage. */
+interface HostSnapshot {
+  readonly cookies: readonly CookieInput[];
+  readonly origins: StorageState['origins'];
+}
+
+/** A snapshot as read back: an array is the cookies-only form of earlier hosts. */
+function readSnapshot(raw: unknown): HostSnapshot {
+  if (Array.isArray(raw)) return { cookies: raw as CookieInput[], origins: [] };
+  const value = raw as Partial<HostSnapshot> | null;
+  return { cookies: Array.isArray(value?.cookies) ? value.cookies : [], origins: Array.isArray(value?.origins) ? value.origins : [] };
+}
+
+/** Tasks after which a session's cookies or storage may have changed: its snapshot is saved again. */
 const COOKIE_CHANGING: ReadonlySet<string> = new Set(['Navigate', 'ExecuteJS', 'ImportCookies']);
 
 /** Crash-like failures a retry on another attempt may fix (only for idempotent tasks). */
@@ -169,8 +182,8 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   };
 
   /**
-   * Sessions survive their host: after each task that may change a session's cookies, the host
-   * saves them (sealed) in Redis under the session's key; the first time a session reaches a host
+   * Sessions survive their host: after each task that may change a session's cookies or local
+   * storage, the host saves them (sealed) in Redis under the session's key; the first time a session reaches a host
    * (it was moved from a lost one), the host loads them into the session's browser before its
    * task, so the session resumes signed in. Saves of one session run one after another, so the
    * last one written is the newest. A save or load that fails costs only that: the session starts
@@ -185,8 +198,14 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         const key = keys.snapshot(sessionKey);
         const sealed = await queueDeadline(registry.get(key), 3000, 'reading a session snapshot', false);
         if (typeof sealed !== 'string') return;
-        const cookies = unpackFromQueue(cipher.open(sealed, snapshotContext(queueName, key))) as CookieInput[];
-        if (Array.isArray(cookies) && cookies.length > 0) await dispatcher.submit({ type: 'ImportCookies', cookies }, { sessionKey, timeoutMs: 10_000 });
+        const snapshot = readSnapshot(unpackFromQueue(cipher.open(sealed, snapshotContext(queueName, key))));
+        const op = { sessionKey, timeoutMs: 10_000 };
+        if (snapshot.cookies.length > 0) await dispatcher.submit({ type: 'ImportCookies', cookies: snapshot.cookies }, op);
+        // Local storage needs a document of its origin: each origin that has some is opened once.
+        for (const { origin, localStorage } of snapshot.origins) {
+          await dispatcher.submit({ type: 'Navigate', url: `${origin}/`, waitUntil: 'domcontentloaded' }, op);
+          await dispatcher.submit({ type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [localStorage.map((i) => [i.name, i.value])] }, op);
+        }
       })().catch(() => {
         held.delete(sessionKey); // tried again with the session's next task
       });
@@ -198,9 +217,10 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   };
   const save = (sessionKey: string): Promise<void> => {
     const next = (saving.get(sessionKey) ?? Promise.resolve()).then(async () => {
-      const cookies = await dispatcher.submit({ type: 'ExportCookies', format: 'json' }, { sessionKey, timeoutMs: 10_000 });
+      const state = await dispatcher.submit({ type: 'ExportCookies', format: 'storage-state' }, { sessionKey, timeoutMs: 10_000 });
+      const snapshot: HostSnapshot = { cookies: state.cookies.map(cookieToInput), origins: state.origins.filter((o) => o.localStorage.length > 0 && /^https?:\/\//.test(o.origin)) };
       const key = keys.snapshot(sessionKey);
-      await queueDeadline(registry.set(key, cipher.seal(packForQueue(cookies.map(cookieToInput)), snapshotContext(queueName, key)), 'PX', SESSION_SNAPSHOT_MS), 3000, 'saving a session snapshot', false);
+      await queueDeadline(registry.set(key, cipher.seal(packForQueue(snapshot), snapshotContext(queueName, key)), 'PX', SESSION_SNAPSHOT_MS), 3000, 'saving a session snapshot', false);
     });
     const settled = next.catch(() => undefined);
     saving.set(sessionKey, settled);
