@@ -7,12 +7,12 @@ import { type BatchRow, RESEARCH_DEFAULTS, type RunResearchOptions, runResearchC
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { waitFor } from '../../src/internal/poll.js';
-import { newTotpSecret } from '../../src/internal/totp.js';
+import { newTotpSecret, totpCode } from '../../src/internal/totp.js';
 import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
 import { GetCookies } from '../../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { leftoversUnder } from '../support/leftovers.js';
-import { type RedisServer, dumpRedis, startRedisServer } from '../support/redis-server.js';
+import { type RedisServer, dumpRedis, secretsFoundIn, startRedisServer } from '../support/redis-server.js';
 import { spawnWorkerHost } from '../support/worker-hosts.js';
 
 /**
@@ -100,14 +100,19 @@ describe('research across worker processes', () => {
     expect(r.signIns).toBe(1);
   }, 90_000);
 
-  it('--redis URL --workers 2: the same output from browsers on a worker host; at the end both sessions are signed out there, and Redis holds no password and no binding', async () => {
+  it('--redis URL --workers 2: the same output from browsers on a worker host; at the end both sessions are signed out there, and Redis holds no password, no second-factor code and no binding', async () => {
     let host: WorkerHost | undefined;
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       host = await startWorkerHost({ redis: redis.url, workers: 2, queue: 'research', browser: { tmpRoot: root } });
       const held = site.held().sessions;
       const signOuts = site.counts()['POST /api/sign-out'] ?? 0;
+      const started = Date.now();
       const r = await run(2, { redis: redis.url, queue: 'research', workers: 2 });
+      // Every second-factor code the run could have used (the steps it spanned, and one either side).
+      const { totpSecret } = accounts[2] as (typeof accounts)[number];
+      const codes: string[] = [];
+      for (let t = started - 30_000; t <= Date.now() + 30_000; t += 30_000) codes.push(totpCode(totpSecret, t));
       expect(r.json).toEqual(single);
       expect(r.signIns).toBe(2);
       expect(host.served()).toBeGreaterThan(2);
@@ -116,7 +121,10 @@ describe('research across worker processes', () => {
       expect(site.held().sessions).toBe(held);
       expect(await host.dispatcher.broadcast(GetCookies(['sid']))).toEqual([[], []]);
       const dump = await dumpRedis(admin);
-      for (const secret of [password, Buffer.from(password).toString('base64').slice(0, 12)]) expect(dump.includes(secret), 'the password in Redis').toBe(false);
+      expect(secretsFoundIn(dump, [password]), 'the password in Redis').toEqual([]);
+      expect(secretsFoundIn(dump, codes), 'a second-factor code in Redis').toEqual([]);
+      // The check can see them: a payload that were only encoded would be caught.
+      expect(secretsFoundIn(`{"args":"${Buffer.from(`{"code":"${codes[0]}"}`).toString('base64')}"}`, codes)).toEqual([codes[0]]);
       expect(await admin.keys('*:ba:aff:*')).toEqual([]);
     } finally {
       admin.disconnect();

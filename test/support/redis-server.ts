@@ -17,3 +17,16 @@ export async function dumpRedis(admin: Redis): Promise<string> {
   }
   return parts.join('\n');
 }
+
+/**
+ * The secrets that appear in `dump`: as they are, or inside any base64 or base64url run (decoded
+ * at each of its four alignments), which is how a payload encoded but not encrypted would hold them.
+ */
+export function secretsFoundIn(dump: string, secrets: readonly string[]): string[] {
+  const decoded: string[] = [];
+  for (const [run] of dump.matchAll(/[A-Za-z0-9+/_-]{8,}={0,2}/g)) {
+    for (let shift = 0; shift < 4; shift++) decoded.push(Buffer.from(run.slice(shift).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1'));
+  }
+  const haystack = `${dump}\n${decoded.join('\n')}`;
+  return secrets.filter((s) => haystack.includes(s));
+}
