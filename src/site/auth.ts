@@ -359,8 +359,9 @@ function capped<K, V>(map: Map<K, V>, max: number): Map<K, V> {
 
 /**
  * Where to go after signing in: a path on this site, or `/tree`. The target is resolved against
- * the site's origin and kept only if it stays there (so `/\evil.example/` and `/\t/evil` do not
- * leave); control characters and characters beyond Latin-1 are the client's error (400).
+ * the site's origin and kept only if it stays there and its normalised form starts with exactly
+ * one slash (so `/\evil.example/`, `/\t/evil` and `/.//evil.example/` do not leave); control
+ * characters and characters beyond Latin-1 are the client's error (400).
  */
 export function safeNext(next: string | null): string {
   if (next === null || next === '') return '/tree';
@@ -377,5 +378,9 @@ export function safeNext(next: string | null): string {
     return '/tree';
   }
   if (target.origin !== origin) return '/tree';
-  return `${target.pathname}${target.search}${target.hash}`;
+  const path = `${target.pathname}${target.search}${target.hash}`;
+  // The normalised path must start with exactly one slash: dot segments can turn `/.//evil.example/`
+  // into `//evil.example/`, which a browser reads as another host. A backslash counts as a slash.
+  if (!/^\/(?![/\\])/.test(path)) return '/tree';
+  return path;
 }

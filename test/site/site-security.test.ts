@@ -181,7 +181,7 @@ describe('guessing is limited', () => {
 });
 
 describe('redirect after sign-in stays on the site', () => {
-  it('refuses targets that resolve to another origin, and answers 400 for control or non-Latin-1 characters', async () => {
+  it('refuses targets that resolve to another origin or normalise to one (dot segments), and answers 400 for control or non-Latin-1 characters', async () => {
     const s = await startSite({ signInLimits: { perAccount: 1000, perAddress: 1000, perFlow: 1000 } });
     const after = async (next: string): Promise<string | null> => {
       const c = new SiteClient(s.origin);
@@ -191,6 +191,12 @@ describe('redirect after sign-in stays on the site', () => {
     expect(await after('/\\evil.example/')).toBe('/tree');
     expect(await after('//evil.example/')).toBe('/tree');
     expect(await after('https://evil.example/')).toBe('/tree');
+    // Dot segments that normalise to a path starting with two slashes (a browser reads `//host/`
+    // as another host), written every way the URL parser accepts.
+    for (const next of ['/.//evil.example/x', '/./\\evil.example/', '/..//evil.example/', '/%2e//evil.example/', '/%2E%2E//evil.example/', '/a/..//evil.example/', '/././/evil.example/', '/.\\/evil.example/']) {
+      expect(await after(next), next).toBe('/tree');
+    }
+    expect(await after('/a/../person/I2')).toBe('/person/I2'); // a dot segment that stays on the site is fine
     expect(await after('/person/I2?x=1#top')).toBe('/person/I2?x=1#top');
     for (const next of ['/\t/evil.example/', '/tree\r\nSet-Cookie: x=1', '/tree\n', '/\u20ac']) {
       const res = await new SiteClient(s.origin).get(`/sign-in?next=${encodeURIComponent(next)}`);
