@@ -7,6 +7,7 @@ import {
   InvalidOptionError,
   InvalidTaskError,
   MailboxFullError,
+  ResultTooLargeError,
   ShedError,
   TaskTimeoutError,
 } from '../../src/errors.js';
@@ -47,6 +48,25 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect(fake.calls.newPage).toBe(1); // one tab, reused
     await actor.stop();
     expect(fake.running).toBe(false);
+  });
+
+  it('a screenshot over limits.maxScreenshotBytes fails with ERR_RESULT_TOO_LARGE saying what to do; the actor serves on', async () => {
+    const measure = setup({ actorMode, manual: false });
+    await measure.actor.start();
+    await measure.actor.submit(Navigate(`${origin}/set-cookies`));
+    const size = (await measure.actor.submit(Screenshot({ fullPage: true }))).byteLength;
+    await measure.actor.stop();
+    const { actor } = setup({ actorMode, manual: false, limits: { maxScreenshotBytes: size - 1 } });
+    await actor.start();
+    await actor.submit(Navigate(`${origin}/set-cookies`));
+    const error = await actor.submit(Screenshot({ fullPage: true })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResultTooLargeError);
+    expect((error as ResultTooLargeError).details).toEqual({ bytes: size, limit: size - 1, fullPage: true });
+    expect((error as Error).message).toMatch(/full-page screenshot is \d+ bytes, over the \d+-byte limit \(limits\.maxScreenshotBytes\); take the viewport only/);
+    expect(await actor.submit(CurrentUrl())).toBe(`${origin}/set-cookies`); // the same tab serves on
+    expect(actor.state).toBe('ready');
+    await actor.stop();
+    expect(() => new BrowserActor({ driver: () => new FakeDriver({ sites: { [origin]: fixtureSite } }), limits: { maxScreenshotBytes: 0 } })).toThrow(/limits\.maxScreenshotBytes/);
   });
 
   it('rejects bad input at submit, before the browser is touched, without counting a fault', async () => {

@@ -102,7 +102,7 @@ export class BrowserActor {
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
     this.#isolatedLanes = booleanOption('isolatedLanes', options.isolatedLanes, false);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
-    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
+    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxScreenshotBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));
   }
 

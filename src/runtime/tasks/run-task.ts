@@ -43,8 +43,17 @@ export async function runTask(task: ValidTask, env: TaskEnv): Promise<unknown> {
       const outcome = await driver.evaluate(pageId, { script: task.script, argsJson: task.argsJson, maxResultBytes: env.limits.maxResultBytes }, env.op());
       return decodeOutcome(outcome, env.limits);
     }
-    case 'Screenshot':
-      return driver.screenshot(await env.page(env.op()), { fullPage: task.fullPage }, env.op());
+    case 'Screenshot': {
+      const png = await driver.screenshot(await env.page(env.op()), { fullPage: task.fullPage }, env.op());
+      const limit = env.limits.maxScreenshotBytes;
+      if (png.byteLength > limit) {
+        throw new ResultTooLargeError(
+          `The ${task.fullPage ? 'full-page ' : ''}screenshot is ${png.byteLength} bytes, over the ${limit}-byte limit (limits.maxScreenshotBytes); ${task.fullPage ? 'take the viewport only (fullPage: false), ' : ''}use a smaller viewport, or raise the limit`,
+          { details: { bytes: png.byteLength, limit, fullPage: task.fullPage } },
+        );
+      }
+      return png;
+    }
     case 'GetCookies': {
       const cookies = await driver.cookies(env.op(), await env.scope(env.op()));
       if (task.names === undefined) return cookies;

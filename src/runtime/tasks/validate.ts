@@ -11,6 +11,8 @@ export interface TaskLimits {
   readonly maxArgsBytes: number;
   /** Largest ExecuteJS result, as JSON in UTF-8 bytes. Default 16 MiB. */
   readonly maxResultBytes: number;
+  /** Largest Screenshot result (PNG bytes). Default 16 MiB. */
+  readonly maxScreenshotBytes: number;
   /** Most cookies in one ImportCookies task. Default 1000. */
   readonly maxCookies: number;
   /** URL schemes Navigate accepts. Default `['http:', 'https:', 'about:']`. */
@@ -21,6 +23,7 @@ export const defaultTaskLimits: TaskLimits = {
   maxScriptBytes: 1024 * 1024,
   maxArgsBytes: 1024 * 1024,
   maxResultBytes: 16 * 1024 * 1024,
+  maxScreenshotBytes: 16 * 1024 * 1024,
   maxCookies: 1000,
   allowedSchemes: ['http:', 'https:', 'about:'],
 };
