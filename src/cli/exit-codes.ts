@@ -30,7 +30,7 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { readonly class: ExitClass
   ERR_SCRIPT: { class: 'browser', hint: "read the script error's name and message, then fix the script or check that the page is the one it expects" },
   ERR_TASK_TIMEOUT: { class: 'browser', hint: 'the task did not finish in time; check that the site answers, or give the task a longer timeout' },
   ERR_RESULT_NOT_SERIALIZABLE: { class: 'browser', hint: 'return plain data from the script (objects, arrays, strings, finite numbers, booleans, null)' },
-  ERR_RESULT_TOO_LARGE: { class: 'browser', hint: 'return less from the script, or raise the result size limit' },
+  ERR_RESULT_TOO_LARGE: { class: 'browser', hint: 'return less from the script (or take the viewport only, not the full page), or raise the size limit' },
   ERR_NAVIGATION: { class: 'site', hint: 'check the address and that the site is up; details.netError says what failed' },
   ERR_MAILBOX_FULL: { class: 'internal', hint: 'too many tasks were queued at once; submit fewer at a time, or raise the mailbox capacity' },
   ERR_SHED: { class: 'internal', hint: 'a lower-priority task was dropped for a higher-priority one; submit it again later' },
