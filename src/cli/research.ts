@@ -441,8 +441,14 @@ function sumStats(all: SessionStats[]): SessionStats {
 }
 
 
+/**
+ * One CSV cell. Text that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+ * a tab or a carriage return: a name in a GEDCOM file can be anything) gets a leading `'` and
+ * quotes, so it shows as text; numbers stay numbers.
+ */
 function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = String(v);
+  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /^'|[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

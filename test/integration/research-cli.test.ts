@@ -174,6 +174,24 @@ describe('browser-actor research and start (built package)', () => {
     }
   });
 
+  it('--csv: a name that a spreadsheet would run as a formula is written as text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      // A spreadsheet runs a cell that starts with =, +, - or @ (a name in a GEDCOM file can be anything).
+      for (const given of ['=Eve', '-Eve']) {
+        const ged = join(dir, 'formula.ged');
+        writeFileSync(ged, ['0 HEAD', '1 CHAR UTF-8', '0 @B@ INDI', '1 NAME Bert /Smith/', '1 SEX M', '1 FAMC @F1@', '0 @E@ INDI', `1 NAME ${given} /Smith/`, '1 SEX F', '1 FAMS @F1@', '0 @F1@ FAM', '1 WIFE @E@', '1 CHIL @B@', '0 TRLR'].join('\n'));
+        const batch = join(dir, 'rows.csv');
+        writeFileSync(batch, 'given,surname\nEve,Smith\n');
+        const r = run('research', '--gedcom', ged, '--home', 'B', '--batch', batch, '--csv', '--quiet');
+        const row = r.stdout.trim().split('\n').at(-1) ?? '';
+        expect(row, given).toBe(`2,"given ""Eve"", surname ""Smith""",E,"'${given} Smith",150,mother`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
     expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
     expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([
