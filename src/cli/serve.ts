@@ -23,6 +23,8 @@ Options:
   --home <id>            The tree's home person (e.g. I42). Default: chosen from the tree.
   --port <n>             Default 8377; 0 picks a free port.
   --host <address>       Default 127.0.0.1.
+  --allowed-host <names> Host names the site answers to besides IP addresses and localhost,
+                         comma-separated (requests by any other name get 421: no DNS rebinding).
   --user <name>          The account's username. Default demo. Password: $SITE_PASSWORD, else generated.
   --totp                 Ask for a TOTP code after the password (the secret goes in the credentials file).
   --session-ttl <s>      Session lifetime in seconds. Default 1800.
@@ -43,6 +45,7 @@ export interface ServeOptions {
   readonly home?: string;
   readonly port: number;
   readonly host: string;
+  readonly allowedHosts: readonly string[];
   readonly user: string;
   readonly password: string;
   readonly totp: boolean;
@@ -68,6 +71,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       home: { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'allowed-host': { type: 'string' },
       user: { type: 'string' },
       totp: { type: 'boolean' },
       'session-ttl': { type: 'string' },
@@ -104,6 +108,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     ...(values.home === undefined ? {} : { home: values.home }),
     port: int('port', values.port, 8377, 0, 65535),
     host: values.host ?? '127.0.0.1',
+    allowedHosts: allowedHostsFrom(values['allowed-host']),
     user,
     password,
     totp: values.totp ?? false,
@@ -158,6 +163,7 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
       referencePerson: home,
       users: [{ username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}) }],
       host: o.host,
+      allowedHosts: o.allowedHosts,
       port: o.port,
       sessionTtlMs: o.sessionTtlMs,
       rateLimit: o.rate,
@@ -217,4 +223,13 @@ async function listenError<T>(o: ServeOptions, start: () => Promise<T>): Promise
     if (code === 'EACCES') throw new ConfigError(`--port ${o.port}: not allowed to listen there (ports below 1024 need privileges); choose a port above 1024`, { cause: error });
     throw error;
   }
+}
+
+/** `--allowed-host a.example,b.example`: host names, without ports or schemes. */
+function allowedHostsFrom(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const names = value.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+  const bad = names.find((n) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n) || n.length > 253);
+  if (bad !== undefined || names.length === 0) throw new ConfigError(`--allowed-host takes host names separated by commas (no port or scheme), e.g. tree.example,tree; got ${JSON.stringify(value.slice(0, 100))}`);
+  return names;
 }

@@ -1,5 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import type { FamilyTree } from '../genealogy/tree.js';
 import { SearchIndex } from '../genealogy/search-index.js';
 import { type SiteKnobs, NO_KNOBS, checkAdmin, validateKnobs } from './admin.js';
@@ -29,6 +29,12 @@ export interface TreeSiteOptions {
   readonly users: readonly SiteUser[];
   /** Default 127.0.0.1. */
   readonly host?: string;
+  /**
+   * Host names (without port) the site answers to besides IP addresses and `localhost`: a request
+   * addressed by any other name is refused (421), so a web page elsewhere cannot reach the site
+   * through a DNS name it points at this address (DNS rebinding). Default none.
+   */
+  readonly allowedHosts?: readonly string[];
   /** Default 0 (a free port). */
   readonly port?: number;
   /** Session lifetime from sign-in. Default 30 minutes. */
@@ -226,7 +232,15 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
   server.keepAliveTimeout = 5000;
   server.maxConnections = options.maxConnections ?? 256;
 
+  const allowedNames = new Set(['localhost', ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Every answer: never framed by another site, never sniffed as another type.
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('content-security-policy', "frame-ancestors 'none'");
+    if (!hostAllowed(req.headers.host, allowedNames)) {
+      throw new HttpError(421, 'misdirected_request', 'This site answers requests addressed to it by IP address or localhost (or a name it was started with: allowedHosts, serve --allowed-host)');
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://site.invalid');
@@ -336,4 +350,13 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     api: site,
   };
   return site;
+}
+
+/** Whether a request's Host names this site: an IP address, `localhost`, or one of `names`. */
+function hostAllowed(host: string | undefined, names: ReadonlySet<string>): boolean {
+  if (host === undefined || host === '') return false;
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/i.exec(host);
+  if (!m) return false;
+  const name = (m[1] as string).toLowerCase();
+  return name.startsWith('[') || isIP(name) === 4 || names.has(name);
 }

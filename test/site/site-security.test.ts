@@ -1,4 +1,5 @@
 import { type Socket, connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/drivers/process-tree.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
@@ -287,5 +288,39 @@ describe('the server stays responsive', () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(200);
+  });
+});
+
+describe('other sites cannot reach or frame it', () => {
+  /** A raw GET with the Host header given (fetch does not let a client choose it). */
+  const rawGet = (origin: string, path: string, host: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> =>
+    new Promise((resolve, reject) => {
+      const { hostname, port } = new URL(origin);
+      const req = httpRequest({ host: hostname, port: Number(port), path, method: 'GET', headers: { host }, timeout: 5000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('a request addressed by a name other than an IP address, localhost or an allowed name is refused (DNS rebinding); every answer forbids framing and sniffing', async () => {
+    const s = await startSite({ allowedHosts: ['tree.example'] });
+    const { port } = new URL(s.origin);
+    // A page on evil.example whose DNS name now points at 127.0.0.1 sends its own name as Host.
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`]) {
+      for (const path of ['/sign-in', '/api/me', '/healthz']) expect((await rawGet(s.origin, path, host)).status, `${host} ${path}`).toBe(421);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `tree.example:${port}`, 'TREE.example']) {
+      expect((await rawGet(s.origin, '/sign-in', host)).status, host).toBe(200);
+    }
+    const signIn = (await rawGet(s.origin, '/sign-in', `127.0.0.1:${port}`)).headers;
+    expect(signIn['x-frame-options']).toBe('DENY');
+    expect(signIn['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(signIn['x-content-type-options']).toBe('nosniff');
+    const api = await rawGet(s.origin, '/api/me', `127.0.0.1:${port}`);
+    expect(api.status).toBe(401);
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
   });
 });
