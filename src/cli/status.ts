@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { readBoundedText } from '../internal/bounded-body.js';
 import { printable } from '../internal/printable.js';
 import type { FaultStatus, QueueStatus, RunningTask, StatusSnapshot } from '../observability/status.js';
 import { type ClusterStatus, readClusterStatus } from '../runtime/dispatch/redis-cluster.js';
@@ -81,6 +82,9 @@ export function parseStatusArgs(argv: string[]): StatusCliOptions {
   return { base, watch: values.watch === true, intervalS: Number(interval) };
 }
 
+/** More than any status of ours: a job with hundreds of workers sends well under 1 MiB. */
+const MAX_STATUS_BYTES = 8 * 1_048_576;
+
 /** Read `/status.json` with a deadline. A job that does not answer, or answers something else, is a ConfigError that says what to check. */
 export async function fetchStatus(base: string, timeoutMs = 5000): Promise<StatusSnapshot> {
   const url = `${base}/status.json`;
@@ -91,7 +95,8 @@ export async function fetchStatus(base: string, timeoutMs = 5000): Promise<Statu
     const why = error instanceof Error && error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'nothing answers there';
     throw new ConfigError(`${url}: ${why}. Is a job running with --metrics-port on that port?`, { cause: error });
   }
-  const text = await res.text();
+  const text = await readBoundedText(res, MAX_STATUS_BYTES).catch(() => undefined);
+  if (text === undefined) throw new ConfigError(`${url} answered more than ${MAX_STATUS_BYTES / 1_048_576} MiB (or broke off): not a browser-actor status endpoint (give the job's --metrics-port)`);
   if (res.status !== 200) throw new ConfigError(`${url} answered HTTP ${res.status}: not a browser-actor status endpoint (give the job's --metrics-port)`);
   let body: unknown;
   try {
@@ -126,8 +131,21 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** The status as terminal text: one table for the actors, one per dispatcher for its workers. */
+/**
+ * The status as terminal text: one table for the actors, one per dispatcher for its workers. The
+ * endpoint is not trusted: every character it sent is printed inert (no escape sequences), and a
+ * status whose fields are not what this version reads is a ConfigError that says so.
+ */
 export function renderStatus(s: StatusSnapshot, base: string): string {
+  try {
+    return printable(renderStatusText(s, base));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new ConfigError(`${base}/status.json answered a status this version cannot read (${printable(error.message).slice(0, 120)}): is the job a browser-actor of another version?`, { cause: error });
+  }
+}
+
+function renderStatusText(s: StatusSnapshot, base: string): string {
   const out: string[] = [`browser-actor status at ${base} — process ${s.process.pid}, up ${duration(s.process.uptimeMs)}, RSS ${Math.round(s.process.rssBytes / 1_048_576)} MB, ${s.at}`];
   if (s.redis) out.push(s.redis.state === 'connected' ? 'redis: connected' : `redis: UNREACHABLE since ${s.redis.since}${s.redis.reason ? ` (${s.redis.reason})` : ''}`);
   if (s.batch) out.push(`batch: ${s.batch.done} of ${s.batch.total} done${s.batch.failed > 0 ? ` (${s.batch.failed} failed)` : ''}`);

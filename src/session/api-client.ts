@@ -1,6 +1,7 @@
 import type { Cookie } from '../drivers/browser-types.js';
 import { BrowserCookieJar } from '../drivers/cookie-jar.js';
-import { HttpStatusError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
+import { HttpStatusError, InvalidOptionError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
+import { readBoundedText } from '../internal/bounded-body.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { type Log, silentLog } from '../internal/log.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -26,6 +27,8 @@ export interface ApiClientOptions {
   readonly fetch?: typeof fetch;
   /** Deadline of each request, its answer's body included. Default 30 000 ms. A request that misses it is not retried. */
   readonly requestTimeoutMs?: number;
+  /** The largest answer read, in bytes; a larger one fails with ERR_NETWORK (not retried). Default 16 MiB. */
+  readonly maxResponseBytes?: number;
   /** Where each request is logged (debug: method, path, status, time; trace: its headers, redacted by the logger). */
   readonly log?: Log;
 }
@@ -49,6 +52,7 @@ export class ApiClient {
   readonly #fetch: typeof fetch;
   readonly #log: Log;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   #jar = new BrowserCookieJar();
   #csrf: string | undefined;
   #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
@@ -64,6 +68,8 @@ export class ApiClient {
     this.#log = options.log ?? silentLog;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     if (!(this.#timeoutMs > 0)) throw new RangeError('requestTimeoutMs must be a positive number of milliseconds');
+    this.#maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
+    if (!Number.isInteger(this.#maxResponseBytes) || this.#maxResponseBytes < 1) throw new InvalidOptionError(`maxResponseBytes must be a whole number of bytes above 0, got ${String(options.maxResponseBytes)}`);
   }
 
   /** Replace the jar with the browser's cookies (from `ExportCookies`). */
@@ -144,7 +150,7 @@ export class ApiClient {
         return this.#answer<T>(method, url, res).catch(deadlineOr);
       },
       (error) => {
-        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: error.details['timedOut'] !== true };
+        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: error.details['timedOut'] !== true && error.details['tooLarge'] !== true && error.details['notJson'] !== true };
         if (isBrowserActorError(error, 'ERR_HTTP')) {
           const status = error.details['status'] as number;
           if (status === 429) return { retry: true }; // the limiter already waits out Retry-After
@@ -171,12 +177,25 @@ export class ApiClient {
       throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, { details: { status: res.status, path: url.pathname } });
     }
     if (!res.ok) {
-      const text = await res.text().catch(() => '');
+      const text = (await readBoundedText(res, 64 * 1024).catch(() => undefined)) ?? '';
       const detail = /"message"\s*:\s*"([^"]{0,200})"/.exec(text)?.[1];
       throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, { details: { status: res.status, path: url.pathname } });
     }
     this.limiter.onSuccess();
-    return (await res.json()) as T;
+    const text = await readBoundedText(res, this.#maxResponseBytes);
+    if (text === undefined) {
+      throw new NetworkError(`${method} ${url.pathname}: ${url.host} answered more than ${this.#maxResponseBytes} bytes (maxResponseBytes); the answer was dropped. Is BASE_URL the site's API?`, {
+        details: { path: url.pathname, limit: this.#maxResponseBytes, tooLarge: true },
+      });
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new NetworkError(`${method} ${url.pathname}: ${url.host} answered ${res.status} with a body that is not JSON. Is BASE_URL the site's API?`, {
+        cause: error,
+        details: { path: url.pathname, notJson: true },
+      });
+    }
   }
 
   /** Cookies the answer set, changed or deleted go into the jar, and (only those a browser would accept) back to the browser. */

@@ -189,3 +189,63 @@ describe('the live status', () => {
     refused(['--redis', 'redis://127.0.0.1:1', '--json', '--watch'], /--json prints once/);
   });
 });
+
+describe('browser-actor status against an endpoint that is not ours', () => {
+  it('escape sequences in any field are printed inert; a huge body is refused after the limit; fields of the wrong type are a ConfigError, not a crash', async () => {
+    const { createServer } = await import('node:http');
+    const ESC = '\u001b';
+    let streamed = 0;
+    const bodies: Record<string, () => string> = {
+      '/escapes': () =>
+        JSON.stringify({
+          at: `${ESC}]0;pwned\u0007now`,
+          process: { pid: `${ESC}[2J1`, uptimeMs: 1, rssBytes: 1 },
+          redis: { state: 'unreachable', since: `${ESC}[31mred`, reason: `${ESC}[1Aup` },
+          batch: { total: 1, done: 0, failed: 0 },
+          actors: [],
+          dispatchers: [{ id: `${ESC}[Hhome`, queued: 0, queuedByPriority: [], deferred: 0, inFlight: 0, throughput: { lastMinute: 0, perSecond: 0 }, workers: [] }],
+          queues: [],
+        }),
+      '/wrong-types': () => JSON.stringify({ at: 'now', process: {}, actors: [{ id: 'a', throughput: null, running: 7 }], dispatchers: [] }),
+    };
+    const server = createServer((req, res) => {
+      const base = (req.url ?? '').replace(/\/status\.json$/, '');
+      if (base === '/huge') {
+        // 700 MB promised, sent without a length for as long as the client reads.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(256 * 1024, ' ');
+        res.write('{"actors":[');
+        const pump = (): void => {
+          while (!res.destroyed && streamed < 700 * 1024 * 1024) {
+            streamed += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(bodies[base]?.() ?? '{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const { fetchStatus } = await import('../../src/cli/status.js');
+    try {
+      const origin = `http://127.0.0.1:${port}`;
+      const text = renderStatus(await fetchStatus(`${origin}/escapes`), `${origin}/escapes`);
+      expect(text).not.toContain(ESC);
+      expect(text).not.toContain('\u0007');
+      expect(text).toContain('\uFFFD]0;pwned');
+      const huge = await fetchStatus(`${origin}/huge`).catch((e: unknown) => e);
+      expect(huge).toBeInstanceOf(ConfigError);
+      expect((huge as Error).message).toMatch(/answered more than 8 MiB/);
+      expect(streamed).toBeLessThan(64 * 1024 * 1024); // it stopped reading near the limit
+      const wrong = await fetchStatus(`${origin}/wrong-types`);
+      expect(() => renderStatus(wrong, `${origin}/wrong-types`)).toThrow(ConfigError);
+      expect(() => renderStatus(wrong, `${origin}/wrong-types`)).toThrow(/answered a status this version cannot read/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

@@ -138,3 +138,54 @@ describe('ApiClient with an injected fetch', () => {
     expect(api.cookies().map((c) => c.name)).toEqual(['same']);
   });
 });
+
+describe('ApiClient on a hostile server', () => {
+  it('an answer over maxResponseBytes (declared, or streamed without a length) fails with ERR_NETWORK after reading no more than the limit, not retried; a body that is not JSON is ERR_NETWORK too', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    let requests = 0;
+    let sentBytes = 0;
+    const server = createHttpServer((req, res) => {
+      requests++;
+      if (req.url === '/declared') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(700 * 1024 * 1024) });
+        res.write('{"a":"'); // it never sends the rest: the client gives up on the length alone
+        return;
+      }
+      if (req.url === '/streamed') {
+        // Without a length: 64 KiB chunks for as long as the client reads.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        const pump = (): void => {
+          while (!res.destroyed && sentBytes < 64 * 1024 * 1024) {
+            sentBytes += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => undefined);
+        pump();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not json</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, maxResponseBytes: 1024 * 1024, retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+      for (const path of ['/declared', '/streamed']) {
+        const before = requests;
+        const error = await api.get(path).catch((e: unknown) => e);
+        expect(error, path).toMatchObject({ code: 'ERR_NETWORK', details: { tooLarge: true, limit: 1024 * 1024 } });
+        expect((error as Error).message).toMatch(/answered more than 1048576 bytes \(maxResponseBytes\)/);
+        expect(requests - before, path).toBe(1); // not retried
+      }
+      // The client stopped reading near the limit: the server could not push its 64 MiB through.
+      expect(sentBytes).toBeLessThan(32 * 1024 * 1024);
+      expect(await api.get('/html').catch((e: unknown) => e)).toMatchObject({ code: 'ERR_NETWORK', details: { notJson: true } });
+      expect(() => new ApiClient({ baseUrl: 'http://127.0.0.1:1', maxResponseBytes: 0 })).toThrow(/maxResponseBytes must be a whole number of bytes above 0/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
