@@ -1,3 +1,4 @@
+import { redactUrl } from './internal/redact.js';
 import { ConfigError } from './errors.js';
 
 /** Settings read from the environment. */
@@ -50,7 +51,7 @@ export function driverFrom(env: NodeJS.ProcessEnv): { driver: DriverKind; webdri
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '') {
-      throw new ConfigError(`WEBDRIVER_URL must be an http(s) URL without credentials, such as http://127.0.0.1:4444 (a Selenium Grid), got ${JSON.stringify(rawUrl.slice(0, 80).replace(/\/\/[^/@]*@/, '//***@'))}`, {
+      throw new ConfigError(`WEBDRIVER_URL must be an http(s) URL without credentials, such as http://127.0.0.1:4444 (a Selenium Grid), got ${redactUrl(rawUrl)}`, {
         details: { variable: 'WEBDRIVER_URL' },
       });
     }

@@ -1,3 +1,5 @@
+import { printable } from '../internal/printable.js';
+import { redactText } from '../internal/redact.js';
 import type { ErrorCode } from '../errors.js';
 
 /**
@@ -63,5 +65,7 @@ export function exitStatusFor(code: string): number {
 export function describeCliError(code: string, message: string): string {
   const guide = (ERROR_GUIDE as Readonly<Record<string, { hint: string }>>)[code];
   const hint = guide?.hint ?? 'this is a bug in browser-actor; please report it with the message above';
-  return `browser-actor: ${code}: ${message}\n  what to do: ${hint} (docs/errors.md#${code.toLowerCase()})\n`;
+  // A message may carry text from elsewhere (a WebDriver endpoint's error, a site's answer):
+  // printed inert, with its secrets by shape redacted.
+  return `browser-actor: ${printable(code)}: ${printable(redactText(message))}\n  what to do: ${hint} (docs/errors.md#${code.toLowerCase()})\n`;
 }

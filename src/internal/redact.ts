@@ -11,14 +11,31 @@ export function redactUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    return JSON.stringify(url.length > 120 ? `${url.slice(0, 117)}...` : url);
+    const shown = maskUserInfo(url);
+    return JSON.stringify(shown.length > 120 ? `${shown.slice(0, 117)}...` : shown);
   }
+  // `user:pass@host:4444` (no scheme) parses as scheme `user:`: its user-info is not seen as such.
+  if (!AUTHORITY_SCHEMES.has(parsed.protocol) && url.includes('@')) return JSON.stringify(maskUserInfo(url).slice(0, 120));
   if (parsed.password) parsed.password = '***';
   for (const [name] of parsed.searchParams) {
     if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
   }
   const text = parsed.href;
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+}
+
+/** Schemes whose URLs the parser splits into user-info and host. */
+const AUTHORITY_SCHEMES: ReadonlySet<string> = new Set(['http:', 'https:', 'ws:', 'wss:', 'redis:', 'rediss:', 'ftp:', 'file:']);
+
+/**
+ * Text that may hold user-info the URL parser did not find (no scheme, or a raw `/` in the
+ * password): everything before the last `@` becomes `***`, after the scheme if there is one.
+ */
+function maskUserInfo(text: string): string {
+  const at = text.lastIndexOf('@');
+  if (at === -1) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+  return `${scheme}***@${text.slice(at + 1)}`;
 }
 
 /** Keys whose values are secrets wherever they appear in a log record. */

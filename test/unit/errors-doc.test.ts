@@ -41,6 +41,13 @@ describe('the CLI error line', () => {
     );
   });
 
+  it('prints a message from elsewhere (a WebDriver endpoint, a site) inert, with its secrets redacted', () => {
+    const line = describeCliError('ERR_DRIVER', 'Grid said: \u001b]0;pwned\u0007\u001b[2J session http://u:hunter2@grid:4444 gone');
+    expect(line.includes('\u001b') || line.includes('\u0007')).toBe(false);
+    expect(line).not.toContain('hunter2');
+    expect(line).toContain('\uFFFD]0;pwned');
+  });
+
   it('gives distinct statuses per class, and an unknown code the internal one', () => {
     expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
     expect(exitStatusFor('ERR_INVALID_CONFIG')).toBe(EXIT.config);

@@ -42,6 +42,17 @@ describe('loadConfig', () => {
     })();
     expect(withSecret).toMatch(/without credentials/);
     expect(withSecret).not.toContain('hunter2');
+    // Written without a scheme, or with a raw "/" in the password: the parser does not see user-info there.
+    for (const url of ['user:hunter2@127.0.0.1:4444', 'http://user:hun/ter2@127.0.0.1:4444', 'http://user:hun/ter2@127.0.0.1:4444/wd/hub']) {
+      let message = '';
+      try {
+        loadConfig({ WEBDRIVER_URL: url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message, url).toMatch(/WEBDRIVER_URL must be an http\(s\) URL without credentials, .*got "(http:\/\/)?\*\*\*@127\.0\.0\.1:4444/);
+      expect(message, url).not.toMatch(/hunter2|hun\/ter2|ter2/);
+    }
     expect(() => loadConfig({ DRIVER: 'playwright', WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toThrow(/needs DRIVER=webdriver/);
   });
   it('names the variable and the accepted values on a bad value', () => {
