@@ -6,6 +6,7 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
+import { guardConnections } from '../internal/connection-guard.js';
 import { redactText } from '../internal/redact.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_CSS, STATUS_HTML, STATUS_JS } from './status-page.js';
@@ -35,7 +36,7 @@ const SECURITY_HEADERS = {
 /**
  * Serve, on 127.0.0.1 only: `GET /metrics` (Prometheus), `GET /status` (a page that refreshes
  * itself), `GET /status.json`. It holds little for anyone: no other route, short request and
- * header deadlines, a small connection cap; and it answers only requests addressed to the
+ * header deadlines, a connection cap where idle connections make room for new ones; and it answers only requests addressed to the
  * loopback host by name or number, so a web page elsewhere cannot read it through a DNS name
  * that points at 127.0.0.1. A port in use is a ConfigError.
  */
@@ -104,7 +105,9 @@ export async function startMetricsServer(metrics: Metrics, options: MetricsServe
   server.requestTimeout = 5000;
   server.headersTimeout = 5000;
   server.keepAliveTimeout = 1000;
-  server.maxConnections = 16;
+  // Pollers (a status page, Prometheus, `browser-actor status`) send their request at once: idle
+  // connections beyond the bound are the oldest to go, so a few slow ones cannot lock them out.
+  guardConnections(server, { maxConnections: 32, perClient: 32 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(new ConfigError(`--metrics-port ${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use on 127.0.0.1' : error.message}`, { cause: error })),

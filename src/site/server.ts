@@ -4,6 +4,7 @@ import type { FamilyTree } from '../genealogy/tree.js';
 import { SearchIndex } from '../genealogy/search-index.js';
 import { type SiteKnobs, NO_KNOBS, checkAdmin, validateKnobs } from './admin.js';
 import * as api from './api.js';
+import { guardConnections } from '../internal/connection-guard.js';
 import { Auth, DEFAULT_SIGN_IN_LIMITS, DEFAULT_SITE_CAPS, type Session, type SignInLimits, type SiteCaps, type SiteUser } from './auth.js';
 import { HttpError, decodeSegment, header, readForm, readJson, redirect, safeEqual, sendError, sendJson } from './http.js';
 import * as pages from './pages.js';
@@ -52,8 +53,14 @@ export interface TreeSiteOptions {
   readonly signInLimits?: Partial<SignInLimits>;
   /** Bounds on what clients can make the site hold (defaults in {@link DEFAULT_SITE_CAPS}). */
   readonly caps?: Partial<SiteCaps>;
-  /** Connections open at once; beyond, new ones are closed. Default 256. */
+  /**
+   * Connections open at once, from all clients (default 256) and from one client address (default
+   * 32). At a bound the oldest idle connection (still sending its headers, or kept alive between
+   * requests) of that client (or, at the global bound, of anyone) is closed to make room; when none
+   * is idle, the new one is closed. One client's flood so crowds out only itself.
+   */
   readonly maxConnections?: number;
+  readonly maxConnectionsPerClient?: number;
   /** Time a client has to send its request headers, and its whole request. Defaults 10 000 and 20 000 ms. */
   readonly headersTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
@@ -230,7 +237,7 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     });
   });
   server.keepAliveTimeout = 5000;
-  server.maxConnections = options.maxConnections ?? 256;
+  guardConnections(server, { maxConnections: options.maxConnections ?? 256, perClient: options.maxConnectionsPerClient ?? 32 });
 
   const allowedNames = new Set(['localhost', ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

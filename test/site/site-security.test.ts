@@ -258,7 +258,7 @@ describe('the server stays responsive', () => {
     }
   });
 
-  it('a slow request is cut off at its deadline, and connections beyond the cap are closed', async () => {
+  it('a slow request is cut off at its deadline, and a connection beyond the cap pushes out the oldest idle one', async () => {
     const s = await startSite({ requestTimeoutMs: 500, headersTimeoutMs: 500, maxConnections: 4 });
     const { hostname, port } = new URL(s.origin);
     const open = (): Promise<Socket> =>
@@ -274,11 +274,17 @@ describe('the server stays responsive', () => {
     slow.on('data', (d: Buffer) => (answer += d.toString('latin1')));
     await closed(slow);
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    // Four idle connections fill the cap: a fifth is closed at once.
+    // Four idle connections fill the cap: a fifth pushes out the oldest idle one, not itself.
     const idle = await Promise.all([open(), open(), open(), open()]);
+    for (const socket of idle) socket.on('error', () => {});
     const fifth = await open();
-    fifth.on('error', () => {});
+    await closed(idle[0]);
+    expect(idle.slice(1).map((x) => x.destroyed)).toEqual([false, false, false]);
+    fifth.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+    let fifthAnswer = '';
+    fifth.on('data', (d: Buffer) => (fifthAnswer += d.toString('latin1')));
     await closed(fifth);
+    expect(fifthAnswer).toMatch(/^HTTP\/1\.1 200/);
     for (const socket of idle) socket.destroy();
     await Promise.all(idle.map(closed));
     // Once they are gone, the server takes connections again.
@@ -288,6 +294,35 @@ describe('the server stays responsive', () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(200);
+  });
+});
+
+describe('one client cannot crowd out another', () => {
+  it('a client holding as many connections as it can open (from 127.0.0.2) leaves every request of another client (127.0.0.1) answered', async () => {
+    const s = await startSite({ headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+    const { hostname, port } = new URL(s.origin);
+    const flood: Socket[] = [];
+    const open = (): Promise<Socket | undefined> =>
+      new Promise((resolve) => {
+        const socket = connect({ host: hostname, port: Number(port), localAddress: '127.0.0.2' }, () => resolve(socket));
+        socket.on('error', () => resolve(undefined));
+        // Half a request line, then nothing: held open as long as the server lets it.
+        socket.once('connect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+      });
+    try {
+      for (let i = 0; i < 300; i++) {
+        const socket = await open();
+        if (socket) flood.push(socket);
+      }
+      expect(flood.length).toBeGreaterThan(256); // more than the whole site's cap were opened
+      const statuses: number[] = [];
+      for (let i = 0; i < 48; i++) statuses.push(await fetch(`${s.origin}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status, () => 0));
+      expect(statuses.filter((x) => x !== 200)).toEqual([]);
+      // And the flood holds no more than its own share.
+      expect(flood.filter((x) => !x.destroyed).length).toBeLessThanOrEqual(32);
+    } finally {
+      for (const socket of flood) socket.destroy();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { type Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseStatusArgs, renderStatus } from '../../src/cli/status.js';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
@@ -141,6 +142,24 @@ describe('the live status', () => {
     expect((await get(server.port, '/metrics', `127.0.0.1:${server.port + 1}`)).status).toBe(421);
     expect((await get(server.port, '/status.json', `127.0.0.1:${server.port}`, 'POST')).status).toBe(405);
     expect((await get(server.port, '/etc/passwd')).status).toBe(404);
+  });
+
+  it('slow connections cannot lock the pollers out: 80 that send nothing, then every poll is answered', async () => {
+    const { server } = await job();
+    const slow: Socket[] = [];
+    try {
+      for (let i = 0; i < 80; i++) {
+        const socket = connect({ host: '127.0.0.1', port: server.port });
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
+        slow.push(socket);
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i++) statuses.push((await get(server.port, '/status.json').catch(() => ({ status: 0 }))).status);
+      expect(statuses.filter((x) => x !== 200)).toEqual([]);
+    } finally {
+      for (const socket of slow) socket.destroy();
+    }
   });
 
   it('a batch job shows its progress, and a Redis user whether Redis answers, in the snapshot and in the terminal', () => {
