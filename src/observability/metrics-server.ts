@@ -36,9 +36,9 @@ const SECURITY_HEADERS = {
 /**
  * Serve, on 127.0.0.1 only: `GET /metrics` (Prometheus), `GET /status` (a page that refreshes
  * itself), `GET /status.json`. It holds little for anyone: no other route, short request and
- * header deadlines, a connection cap where idle connections make room for new ones; and it answers only requests addressed to the
- * loopback host by name or number, so a web page elsewhere cannot read it through a DNS name
- * that points at 127.0.0.1. A port in use is a ConfigError.
+ * header deadlines, a connection cap where idle connections make room for new ones; and it
+ * answers only requests addressed to the loopback host by name or number, so a web page elsewhere
+ * cannot read it through a DNS name that points at 127.0.0.1. A port in use is a ConfigError.
  */
 export interface MetricsServerOptions {
   readonly port: number;
