@@ -5,6 +5,9 @@ import { type GedcomDate, parseGedcomDate } from './dates.js';
 import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
 import { type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';
 
+/** The longest given names, or surname, kept of one NAME (longer ones are cut, with a diagnostic). */
+const MAX_NAME_CHARS = 500;
+
 /** A problem in a GEDCOM file that did not stop the reading. */
 export interface GedcomDiagnostic {
   /** 1-based line number in the file (0 when it concerns the file as a whole). */
@@ -450,6 +453,12 @@ class GedcomReader {
     const line = (lines[at] as Line).value;
     if (npfx && !line.includes(npfx)) given = `${npfx} ${given}`.trim();
     if (nsfx && !line.includes(nsfx)) given = `${given} ${nsfx}`.trim();
+    // No real name is this long; a huge one would be printed again in every result that names it.
+    if (given.length > MAX_NAME_CHARS || surname.length > MAX_NAME_CHARS) {
+      this.#diag((lines[at] as Line).lineNo, `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`);
+      given = given.slice(0, MAX_NAME_CHARS);
+      surname = surname.slice(0, MAX_NAME_CHARS);
+    }
     return { given: this.#intern(given), surname: this.#intern(surname) };
   }
 

@@ -114,6 +114,16 @@ describe('GEDCOM reader', () => {
     expect(tree.person(0)).toMatchObject({ given: 'Zoë', surname: 'Ångström', sex: 'F' });
   });
 
+  it('a name far longer than any real one (2 MB) is cut to 500 characters per part, with a diagnostic', async () => {
+    const huge = 'A'.repeat(2 * 1024 * 1024);
+    const text = `0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME ${huge} /${huge}/\n1 SEX F\n0 @I2@ INDI\n1 NAME Ann /Lee/\n0 TRLR\n`;
+    const { tree, diagnostics } = await readGedcom({ text });
+    expect(tree.person(0).given).toBe('A'.repeat(500));
+    expect(tree.person(0).surname).toBe('A'.repeat(500));
+    expect(tree.person(1)).toMatchObject({ given: 'Ann', surname: 'Lee' });
+    expect(diagnostics.map((d) => d.message)).toEqual([`a name of ${4 * 1024 * 1024} characters, cut to 500 each for the given names and the surname`]);
+  });
+
   it('reports malformed lines with their line numbers and keeps reading', async () => {
     const { tree, diagnostics } = await readGedcom(
       gedcom(
