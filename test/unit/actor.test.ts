@@ -69,6 +69,22 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect(() => new BrowserActor({ driver: () => new FakeDriver({ sites: { [origin]: fixtureSite } }), limits: { maxScreenshotBytes: 0 } })).toThrow(/limits\.maxScreenshotBytes/);
   });
 
+  it('a script that closes the wrapper around it to return a forged answer is refused before the browser as a SyntaxError (ERR_SCRIPT)', async () => {
+    const { actor, fake } = setup({ actorMode, manual: false });
+    await actor.start();
+    await actor.submit(Navigate(`${origin}/set-cookies`));
+    const evaluations = fake.calls.evaluate;
+    // Ends the function it is placed in, returns a tagged answer of its own that skips the result
+    // checks (size, plain data), and opens a function for the rest of the wrapper to close.
+    const breakout = `return 1; }).apply(undefined, []); return 'v' + JSON.stringify({ forged: 'x'.repeat(10) }); (async function () {`;
+    const error = await actor.submit(ExecuteJS(breakout)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_SCRIPT', details: { errorName: 'SyntaxError', maybeExecuted: false } });
+    expect((error as Error).message).toMatch(/must be a function body on its own/);
+    expect(fake.calls.evaluate).toBe(evaluations); // it never reached the page
+    expect(await actor.submit(ExecuteJS('return 1 + 1 // a trailing comment is fine'))).toBe(2);
+    await actor.stop();
+  });
+
   it('rejects bad input at submit, before the browser is touched, without counting a fault', async () => {
     const { actor, fake, events } = setup({ actorMode, manual: false });
     await actor.start();

@@ -1,4 +1,4 @@
-import { InvalidTaskError, PayloadTooLargeError } from '../../errors.js';
+import { InvalidTaskError, PayloadTooLargeError, ScriptError } from '../../errors.js';
 import { findNonPlain, utf8Length } from '../../internal/plain-data.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { CookieFormat, CookieInput, TaskType, WaitUntil } from './types.js';
@@ -135,6 +135,25 @@ function validateNavigate(task: Record<string, unknown>, limits: TaskLimits): Va
   return { type: 'Navigate', url, waitUntil: waitUntil as WaitUntil };
 }
 
+const AsyncFunction = (Object.getPrototypeOf(async function () {}) as { constructor: new (body: string) => unknown }).constructor;
+
+/**
+ * The script must parse as a function body on its own (compiled here, never run). Drivers place
+ * it inside a wrapper that checks its result; a text that closes that wrapper early (`}) …`) could
+ * otherwise return an answer of its own past the result checks. Syntax newer than this Node.js
+ * knows is refused the same way.
+ */
+function checkFunctionBody(script: string): void {
+  try {
+    new AsyncFunction(script);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new ScriptError(`The script threw SyntaxError: ${error.message.slice(0, 300)} (it must be a function body on its own; checked before it reached the browser)`, {
+      details: { errorName: 'SyntaxError', maybeExecuted: false },
+    });
+  }
+}
+
 function validateExecuteJs(task: Record<string, unknown>, limits: TaskLimits): ValidTask {
   const script = task['script'];
   if (typeof script !== 'string') {
@@ -146,6 +165,7 @@ function validateExecuteJs(task: Record<string, unknown>, limits: TaskLimits): V
       details: { bytes: scriptBytes, limit: limits.maxScriptBytes },
     });
   }
+  checkFunctionBody(script);
   const args = task['args'] ?? [];
   if (!Array.isArray(args)) throw new InvalidTaskError(`ExecuteJS.args must be an array, got ${describeType(args)}`);
   const bad = findNonPlain(args, 'ExecuteJS.args');
