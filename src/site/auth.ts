@@ -26,7 +26,7 @@ export interface SiteUser {
 export interface SignInLimits {
   /** Wrong answers (password or code) one sign-in flow may give; then it ends. Default 5. */
   readonly perFlow: number;
-  /** Failures per username before it is locked out (first for `baseDelayMs`). Default 5. */
+  /** Failures per username from one client address before that pair is locked out (first for `baseDelayMs`). Default 5. */
   readonly perAccount: number;
   /** Failures per client address before it is locked out. Default 20. */
   readonly perAddress: number;
@@ -34,7 +34,7 @@ export interface SignInLimits {
   readonly baseDelayMs: number;
   /** The longest delay: the lockout. Default 15 minutes. */
   readonly maxDelayMs: number;
-  /** A username or address is forgiven after this long without a failure. Default 15 minutes. */
+  /** A username or address is forgiven after this long without a failure, counted from the end of its last lockout. Default 15 minutes. */
   readonly forgetAfterMs: number;
 }
 
@@ -42,6 +42,8 @@ export interface SignInLimits {
 export interface SiteCaps {
   /** Sign-in flows held at once (the oldest goes first). Default 10 000. */
   readonly maxFlows: number;
+  /** Sign-in flows one client address holds at once (its own oldest goes first). Default 32. */
+  readonly maxFlowsPerClient: number;
   /** Sessions held at once (the oldest goes first). Default 10 000. */
   readonly maxSessions: number;
   /** Usernames and addresses with failures remembered at once. Default 10 000. */
@@ -53,7 +55,7 @@ export interface SiteCaps {
 }
 
 export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perFlow: 5, perAccount: 5, perAddress: 20, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 15 * 60_000 };
-export const DEFAULT_SITE_CAPS: SiteCaps = { maxFlows: 10_000, maxSessions: 10_000, maxTracked: 10_000, maxHashing: 16, sweepMs: 60_000 };
+export const DEFAULT_SITE_CAPS: SiteCaps = { maxFlows: 10_000, maxFlowsPerClient: 32, maxSessions: 10_000, maxTracked: 10_000, maxHashing: 16, sweepMs: 60_000 };
 
 /** How long a sign-in flow lives. */
 const FLOW_TTL_MS = 10 * 60_000;
@@ -70,6 +72,8 @@ export interface Session {
 
 interface SignInFlow {
   readonly id: string;
+  /** The client address that opened it. */
+  readonly client: string;
   readonly csrf: string;
   readonly next: string;
   readonly expiresAt: number;
@@ -107,7 +111,9 @@ class FailureLimiter {
 
   fail(key: string, now: number, free: number): void {
     const old = this.#records.get(key);
-    const failures = old && now - old.lastAt <= this.limits.forgetAfterMs ? old.failures + 1 : 1;
+    // Forgiven only after a quiet spell counted from the end of the last lock: a guesser who waits
+    // out a lockout and goes on starts where it left off (locked again at once), never afresh.
+    const failures = old && now - Math.max(old.lastAt, old.lockedUntil) <= this.limits.forgetAfterMs ? old.failures + 1 : 1;
     // The allowance used up: each failure from then on locks for twice as long as the one before.
     const excess = failures - free;
     const lockedUntil = excess >= 0 ? now + Math.min(this.limits.maxDelayMs, this.limits.baseDelayMs * 2 ** Math.min(excess, 40)) : 0;
@@ -120,7 +126,7 @@ class FailureLimiter {
   }
 
   sweep(now: number): void {
-    for (const [key, r] of this.#records) if (now - r.lastAt > this.limits.forgetAfterMs && r.lockedUntil <= now) this.#records.delete(key);
+    for (const [key, r] of this.#records) if (now - Math.max(r.lastAt, r.lockedUntil) > this.limits.forgetAfterMs) this.#records.delete(key);
   }
 
   get size(): number {
@@ -240,8 +246,12 @@ export class Auth {
   showSignIn(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const next = safeNext(url.searchParams.get('next'));
     const old = this.#flowOf(req);
-    const flow: SignInFlow = old && old.user === undefined ? { ...old, next } : { id: token(), csrf: token(), next, expiresAt: this.#now() + FLOW_TTL_MS, user: undefined, failures: 0 };
+    const client = clientAddress(req);
+    const flow: SignInFlow = old && old.user === undefined ? { ...old, next } : { id: token(), client, csrf: token(), next, expiresAt: this.#now() + FLOW_TTL_MS, user: undefined, failures: 0 };
     if (old) this.#flows.delete(old.id);
+    // One client's flood of new flows pushes out its own oldest flows, not other clients'.
+    const mine = [...this.#flows.values()].filter((f) => f.client === flow.client);
+    for (const f of mine.slice(0, Math.max(0, mine.length - this.#options.caps.maxFlowsPerClient + 1))) this.#flows.delete(f.id);
     capped(this.#flows, this.#options.caps.maxFlows).set(flow.id, flow);
     res.setHeader('set-cookie', `signin_flow=${flow.id}; HttpOnly; SameSite=Lax; Path=/sign-in; Max-Age=${FLOW_TTL_MS / 1000}`);
     html(res, 200, signInPage(flow.csrf, undefined));
@@ -294,8 +304,11 @@ export class Auth {
   }
 
   #keys(req: IncomingMessage, username: string): { account: string; address: string } {
+    // Failures count per (username, client address) and per client address, never per username
+    // alone: another client's wrong guesses then lock out only that client, not the owner.
     // Unknown usernames are tracked too, so that lockouts say nothing about which accounts exist.
-    return { account: `account:${username.slice(0, 200)}`, address: `address:${clientAddress(req)}` };
+    const address = clientAddress(req);
+    return { account: `account:${username.slice(0, 200)}\u0000${address}`, address: `address:${address}` };
   }
 
   /** While the username or the address is locked out, answer 429 without checking anything. */

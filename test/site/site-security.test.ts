@@ -359,3 +359,68 @@ describe('other sites cannot reach or frame it', () => {
     expect(api.headers['x-content-type-options']).toBe('nosniff');
   });
 });
+
+describe('an attacker cannot turn the limits against the owner', () => {
+  it('a flood of wrong passwords for the owner\'s account from another client (51 an hour for 6 hours) never locks the owner out', async () => {
+    const clock = manualClock();
+    const s = await startSite({ now: clock.now });
+    const attacker = new SiteClient(s.origin, { localAddress: '127.0.0.2' });
+    let attackerCsrf = await openForm(attacker);
+    let ownerTries = 0;
+    let ownerIn = 0;
+    let checked = 0;
+    for (let minute = 0; minute < 6 * 60; minute++) {
+      // The attacker: 51 wrong passwords an hour, spread over it.
+      if ((minute * 51) % 60 < 51) {
+        const res = await postPassword(attacker, attackerCsrf, 'ann', 'wrong-password');
+        if (res.status === 401) checked++;
+        if (/Start again/.test(await res.text())) attackerCsrf = await openForm(attacker);
+      }
+      // The owner signs in every 10 minutes from their own client.
+      if (minute % 10 === 0) {
+        ownerTries++;
+        const owner = new SiteClient(s.origin);
+        const res = await postPassword(owner, await openForm(owner), 'ann', PASSWORD);
+        if (res.status === 302 && owner.cookies.has('sid')) ownerIn++;
+      }
+      clock.advance(60_000);
+    }
+    expect(ownerIn).toBe(ownerTries);
+    expect(checked).toBeGreaterThanOrEqual(5); // the attacker's own guesses were checked, then limited
+    expect(checked).toBeLessThan(60);
+  }, 120_000);
+
+  it('a client that waits out its lockout starts where it left off: one guess per lockout, never a fresh allowance', async () => {
+    const clock = manualClock();
+    const limits = { perAccount: 5, perAddress: 100_000, perFlow: 100_000, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: 60_000 };
+    const s = await startSite({ now: clock.now, signInLimits: limits });
+    const c = new SiteClient(s.origin);
+    let csrf = await openForm(c);
+    let checked = 0;
+    const end = clock.now() + 3_600_000;
+    while (clock.now() < end) {
+      const res = await postPassword(c, csrf, 'ann', 'wrong-password');
+      if (res.status === 401) checked++;
+      else if (res.status === 429) clock.advance(Number(res.headers.get('retry-after')) * 1000 + 1000); // waits it out, with a margin
+      else if (res.status === 403) csrf = await openForm(c); // the form expired while it waited
+      else throw new Error(`unexpected ${res.status}`);
+    }
+    // Five free guesses, then about one per 61 s (the lockout and the margin): not five more after each.
+    expect(checked).toBeLessThanOrEqual(5 + 60 + 5);
+    expect(checked).toBeGreaterThan(30);
+  }, 120_000);
+
+  it('another client\'s flood of new sign-in forms does not end the owner\'s: each client holds only its own share', async () => {
+    const s = await startSite({ caps: { maxFlows: 1000 } });
+    const owner = new SiteClient(s.origin);
+    const csrf = await openForm(owner);
+    for (let i = 0; i < 1500; i++) {
+      const res = await new SiteClient(s.origin, { localAddress: '127.0.0.2' }).get('/sign-in');
+      expect(res.status).toBe(200);
+    }
+    expect(s.held().flows).toBeLessThanOrEqual(1 + 32);
+    const res = await postPassword(owner, csrf, 'ann', PASSWORD);
+    expect(res.status).toBe(302);
+    expect(owner.cookies.has('sid')).toBe(true);
+  }, 120_000);
+});

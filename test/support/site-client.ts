@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { unusedTotpCode } from '../../src/internal/totp.js';
 
 /** A tiny cookie-keeping HTTP client for the reference site (plain fetch, manual redirects). */
@@ -5,8 +6,12 @@ export class SiteClient {
   readonly origin: string;
   readonly cookies = new Map<string, string>();
 
-  constructor(origin: string) {
+  /** With `localAddress` (such as 127.0.0.2), requests come from that address: another client, as the site sees it. */
+  readonly #localAddress: string | undefined;
+
+  constructor(origin: string, options: { localAddress?: string } = {}) {
     this.origin = origin;
+    this.#localAddress = options.localAddress;
   }
 
   async request(method: string, path: string, init: { body?: string; headers?: Record<string, string>; form?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
@@ -17,7 +22,10 @@ export class SiteClient {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(this.origin + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }), ...(init.signal ? { signal: init.signal } : {}) });
+    const res =
+      this.#localAddress === undefined
+        ? await fetch(this.origin + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }), ...(init.signal ? { signal: init.signal } : {}) })
+        : await requestFrom(this.#localAddress, this.origin + path, method, headers, body);
     for (const line of res.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
@@ -52,4 +60,23 @@ export class SiteClient {
     }
     return res.headers.get('location') ?? '';
   }
+}
+
+/** One HTTP request from a given local address (fetch cannot choose one), as a fetch Response. */
+function requestFrom(localAddress: string, url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, localAddress, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+        const status = res.statusCode ?? 0;
+        resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: h }));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
