@@ -13,9 +13,13 @@ import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } f
 import { withDeadline } from '../deadline.js';
 import type { BrowserInfo, Driver, DriverCapabilities, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
+import { BoundedHttpClient } from './bounded-http.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromedriver, findChromium } from '../find-chromium.js';
 import { isAlive, processesWithMarker, rssBytesOf } from '../process-tree.js';
+
+/** The largest answer read from a WebDriver endpoint. */
+const MAX_WEBDRIVER_ANSWER_BYTES = 128 * 1024 * 1024;
 
 /** Options of the WebDriver driver: Chromium's (`executablePath` and `tmpRoot` apply in local mode only), and where WebDriver runs. */
 export interface WebDriverDriverOptions extends ChromiumOptions {
@@ -26,6 +30,8 @@ export interface WebDriverDriverOptions extends ChromiumOptions {
   readonly url?: string;
   /** Local mode: chromedriver executable. Default `$CHROMEDRIVER_PATH`, else `chromedriver` on `PATH`. */
   readonly chromedriverPath?: string;
+  /** The largest answer read from the endpoint; a larger one fails with ERR_DRIVER. Default 128 MiB. */
+  readonly maxAnswerBytes?: number;
 }
 
 /** What WebDriver cannot do that CDP can (see {@link DriverCapabilities}). */
@@ -177,7 +183,8 @@ export class WebDriverDriver implements Driver {
       serverUrl = await this.#startService(chromedriver, dirs, Math.min(op.timeoutMs, SERVICE_START_MS));
     }
     options.addArguments(...args);
-    const session = chrome.Driver.createSession(options, new http.Executor(new http.HttpClient(serverUrl)));
+    // Answers are read up to a bound: a full-page screenshot (16 MiB at most, base64 in JSON) fits many times over.
+    const session = chrome.Driver.createSession(options, new http.Executor(new BoundedHttpClient(serverUrl, this.#options.maxAnswerBytes ?? MAX_WEBDRIVER_ANSWER_BYTES)));
     // createSession returns at once; the session exists when its id does.
     await session.getSession();
     this.#session = session;
