@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, QueuePayloadError } from '../../src/errors.js';
-import { answerContext, createQueueCipher, defaultQueueKeyFile, resolveQueueKey, taskContext } from '../../src/runtime/dispatch/queue-cipher.js';
+import { MAX_SEALED_CHARS, answerContext, createQueueCipher, defaultQueueKeyFile, resolveQueueKey, taskContext } from '../../src/runtime/dispatch/queue-cipher.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'queue-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,6 +56,23 @@ describe('the queue cipher (AES-256-GCM, bound to its job)', () => {
 });
 
 describe('where the queue key comes from', () => {
+  it('refuses unopened a payload larger than any of ours (a foreign job of 96 MiB and more), with ERR_QUEUE_PAYLOAD', () => {
+    const a = createQueueCipher(KEY_A);
+    const sealed = a.seal('x'.repeat(1000), taskContext('q', 'job-big'));
+    const huge = sealed + 'A'.repeat(MAX_SEALED_CHARS);
+    const error = (() => {
+      try {
+        a.open(huge, taskContext('q', 'job-big'));
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(QueuePayloadError);
+    expect((error as Error).message).toMatch(/more than any payload of ours \(100663296\); it was not opened/);
+    expect(a.open(sealed, taskContext('q', 'job-big'))).toBe('x'.repeat(1000));
+  });
+
   it('the option first, then BROWSER_ACTOR_QUEUE_KEY, then the file it names; hex or base64', () => {
     expect(resolveQueueKey(KEY_A, {})).toEqual(KEY_A);
     expect(resolveQueueKey(KEY_A.toString('hex'), {})).toEqual(KEY_A);

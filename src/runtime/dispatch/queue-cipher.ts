@@ -18,6 +18,12 @@ import { writePrivateFile } from '../../internal/private-file.js';
  * that file, or set the variable, on each.
  */
 
+/**
+ * The largest sealed payload opened: a task is at most a few MiB, an answer at most its result
+ * or screenshot limit (16 MiB each; under 60 MiB once packed and sealed, two-byte text included).
+ * Anything larger is refused unopened.
+ */
+export const MAX_SEALED_CHARS = 96 * 1024 * 1024;
 const SEALED_PREFIX = 'ba1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -104,6 +110,7 @@ export function createQueueCipher(key: Uint8Array): QueueCipher {
           details: { context: context.slice(0, 200), keyFingerprint: fingerprint },
         });
       if (typeof sealed !== 'string' || !sealed.startsWith(SEALED_PREFIX)) throw refuse('it is not sealed (written by another program, or by a version without encryption)');
+      if (sealed.length > MAX_SEALED_CHARS) throw refuse(`it is ${sealed.length} characters, more than any payload of ours (${MAX_SEALED_CHARS}); it was not opened`);
       const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
       if (raw.length < IV_BYTES + TAG_BYTES) throw refuse('it is too short to be sealed');
       try {
