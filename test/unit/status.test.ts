@@ -9,6 +9,7 @@ import { type MetricsServer, startMetricsServer } from '../../src/observability/
 import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import type { StatusSnapshot } from '../../src/observability/status.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 import { fixtureSite } from '../support/fixture-site.js';
 
 /**
@@ -231,17 +232,7 @@ describe('browser-actor status against an endpoint that is not ours', () => {
       const base = (req.url ?? '').replace(/\/status\.json$/, '');
       if (base === '/huge') {
         // 700 MB promised, sent without a length for as long as the client reads.
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(256 * 1024, ' ');
-        res.write('{"actors":[');
-        const pump = (): void => {
-          while (!res.destroyed && streamed < 700 * 1024 * 1024) {
-            streamed += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        pump();
+        sendEndlessBody(res, { prefix: '{"actors":[', fill: ' ', maxBytes: 700 * 1024 * 1024, onSent: (n) => (streamed += n) });
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(bodies[base]?.() ?? '{}');

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js';
+import { sendEndlessBody } from '../support/endless-body.js';
 
 /**
  * A WebDriver endpoint that is not one (or a hostile one): its answers are read up to a bound.
@@ -10,19 +11,7 @@ import { WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js
 describe('WebDriver endpoint answers are bounded', () => {
   it('an endless answer to the session request fails the launch with a message that says so, after reading about the limit', async () => {
     let sent = 0;
-    const server = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      const chunk = Buffer.alloc(64 * 1024, 'a');
-      res.write('{"value":"');
-      const pump = (): void => {
-        while (!res.destroyed && sent < 256 * 1024 * 1024) {
-          sent += chunk.length;
-          if (!res.write(chunk)) return void res.once('drain', pump);
-        }
-        res.end('"}');
-      };
-      pump();
-    });
+    const server = createServer((_req, res) => sendEndlessBody(res, { prefix: '{"value":"', suffix: '"}', fill: 'a', maxBytes: 256 * 1024 * 1024, onSent: (n) => (sent += n) }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {

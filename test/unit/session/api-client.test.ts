@@ -3,6 +3,7 @@ import { type AddressInfo, type Socket, createServer } from 'node:net';
 import type { Cookie } from '../../../src/drivers/browser-types.js';
 import { ApiClient } from '../../../src/session/api-client.js';
 import { RateLimiter } from '../../../src/session/rate-limiter.js';
+import { sendEndlessBody } from '../../support/endless-body.js';
 
 describe('ApiClient deadlines', () => {
   it('a server that accepts and never answers fails the request with ERR_NETWORK at its deadline, without retrying it', async () => {
@@ -152,18 +153,8 @@ describe('ApiClient on a hostile server', () => {
         return;
       }
       if (req.url === '/streamed') {
-        // Without a length: 64 KiB chunks for as long as the client reads.
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(64 * 1024, 'a');
-        const pump = (): void => {
-          while (!res.destroyed && sentBytes < 64 * 1024 * 1024) {
-            sentBytes += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', pump);
-          }
-          res.end();
-        };
-        res.on('close', () => undefined);
-        pump();
+        // Without a length, for as long as the client reads.
+        sendEndlessBody(res, { prefix: '', fill: 'a', maxBytes: 64 * 1024 * 1024, onSent: (n) => (sentBytes += n) });
         return;
       }
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not json</html>');
