@@ -138,9 +138,9 @@ function cachedRead(read: () => Promise<unknown>, maxAgeMs: number): () => Promi
     const now = performance.now();
     if (last === undefined || now - last.at >= maxAgeMs) {
       const body = read().then((value) => JSON.stringify(value));
-      body.catch(() => undefined);
       last = { at: now, body };
       // A failure is not kept for the whole period once it is known: the next caller tries again.
+      // (This handler also keeps a failure no caller awaits from going unhandled.)
       body.catch(() => {
         if (last?.body === body) last = undefined;
       });

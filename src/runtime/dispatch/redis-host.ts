@@ -7,6 +7,7 @@ import { systemClock } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { RateWindow } from '../../internal/rate-window.js';
 import { positive, positiveInteger } from '../submit-helpers.js';
+import { writeLocalStorage } from '../supervisor/session-snapshot.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, StorageState, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
@@ -204,7 +205,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         // Local storage needs a document of its origin: each origin that has some is opened once.
         for (const { origin, localStorage } of snapshot.origins) {
           await dispatcher.submit({ type: 'Navigate', url: `${origin}/`, waitUntil: 'domcontentloaded' }, op);
-          await dispatcher.submit({ type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [localStorage.map((i) => [i.name, i.value])] }, op);
+          await dispatcher.submit(writeLocalStorage(localStorage), op);
         }
       })().catch(() => {
         held.delete(sessionKey); // tried again with the session's next task

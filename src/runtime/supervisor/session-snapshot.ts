@@ -3,6 +3,7 @@ import { ActorCrashedError } from '../../errors.js';
 import type { BrowserActor } from '../actor/browser-actor.js';
 import { Priority } from '../mailbox/mailbox.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
+import type { ExecuteJsTask } from '../tasks/types.js';
 import type { Clock } from '../../internal/clock.js';
 import type { SupervisorSettings } from './supervisor-options.js';
 
@@ -17,6 +18,14 @@ export interface SessionSnapshot {
 /** Export the browser's cookies and local storage (context-wide: no tab is opened for it). */
 export async function captureSession(actor: BrowserActor, lane: number, timeoutMs: number): Promise<StorageState> {
   return actor.submit({ type: 'ExportCookies', format: 'storage-state' }, { priority: Priority.HIGHEST, timeoutMs, lane });
+}
+
+/**
+ * The task that writes an origin's local-storage items into the current page's storage (the page
+ * must be a document of that origin); it answers how many items the storage then holds.
+ */
+export function writeLocalStorage(items: StorageState['origins'][number]['localStorage']): ExecuteJsTask<number> {
+  return { type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [items.map((i) => [i.name, i.value])] };
 }
 
 /**
@@ -42,10 +51,7 @@ export async function restoreSession(
       const url = snapshot.url !== undefined && snapshot.url.startsWith(`${origin}/`) ? snapshot.url : `${origin}/`;
       // The document only has to exist for its storage to be written: no need to wait for `load`.
       await actor.submit({ type: 'Navigate', url, waitUntil: 'domcontentloaded' }, op);
-      const stored = await actor.submit(
-        { type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [localStorage.map((i) => [i.name, i.value])] },
-        op,
-      );
+      const stored = await actor.submit(writeLocalStorage(localStorage), op);
       if (typeof stored !== 'number' || stored < localStorage.length) {
         throw new ActorCrashedError(`The new browser kept ${typeof stored === 'number' ? stored : 'no'} of ${localStorage.length} local-storage items of ${origin}`, { details: { maybeExecuted: false } });
       }
