@@ -9,7 +9,7 @@ import { createProgress } from '../internal/progress.js';
 import { type LogLevel, parseLogLevel } from '../observability/logging.js';
 import { metricsPortFrom } from '../observability/metrics.js';
 import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
-import { type SiteResearch, openSiteResearch } from '../research/job.js';
+import type { SiteResearch } from '../research/job.js';
 import { GedcomSource, type PersonSource, RunCache, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 import { withDotEnv } from '../session/session-config.js';
@@ -338,6 +338,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
     } else {
+      // Loaded here: a GEDCOM search, --help and bad usage answer without loading the browser
+      // drivers, the supervisor and the queue client (about a second of start-up).
+      const { openSiteResearch } = await import('../research/job.js');
       job = await openSiteResearch({
         site: o.site as string,
         env,
