@@ -107,7 +107,7 @@ export async function runApiContender(contender: ApiContender, settings: ApiSett
     try {
       const { get, close } = await contender.start(site, password, settings);
       try {
-        digest = JSON.stringify(await researchAll(queries, get, settings.concurrency));
+        digest = JSON.stringify(await researchAll(queries, get, site.origin, settings.concurrency));
       } finally {
         await close();
       }

@@ -52,8 +52,8 @@ export function startBatchSite(password: string, latencyMs: number, rateLimit: {
  * ladder for the best match). Returns the results without their timings, so that two runs that
  * found the same can be compared; the first failure throws.
  */
-export async function researchAll(queries: readonly Criteria[], get: <T>(path: string) => Promise<T>, concurrency: number, caps: { maxPages?: number; pageSize?: number } = {}): Promise<Omit<ResearchResult, 'ms'>[]> {
-  const source = new SiteSource(get);
+export async function researchAll(queries: readonly Criteria[], get: <T>(path: string) => Promise<T>, origin: string, concurrency: number, caps: { maxPages?: number; pageSize?: number } = {}): Promise<Omit<ResearchResult, 'ms'>[]> {
+  const source = new SiteSource(get, origin);
   const cache = new RunCache();
   const settled = await mapConcurrent(queries, concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache, ...caps }));
   return settled.map((s) => {
@@ -82,7 +82,7 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
     const startMs = performance.now() - cold;
     site.resetCounts();
     const started = performance.now();
-    const results = await researchAll(queries, (path) => session.get(path), options.concurrency, { maxPages: config.maxPages, pageSize: config.pageSize });
+    const results = await researchAll(queries, (path) => session.get(path), config.baseUrl, options.concurrency, { maxPages: config.maxPages, pageSize: config.pageSize });
     const wallMs = performance.now() - started;
     const counts = site.counts();
     return {

@@ -42,7 +42,7 @@ async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: st
   const started = performance.now();
   try {
     await session.ensureSessionReady();
-    const source = new SiteSource((path) => session.get(path));
+    const source = new SiteSource((path) => session.get(path), site.origin);
     const shared = new RunCache();
     const detailed = new Set<string>();
     for (const c of queries) {

@@ -8,7 +8,8 @@ import { InOrder, mapConcurrent } from '../internal/map-concurrent.js';
 import { createProgress } from '../internal/progress.js';
 import { type LogLevel, parseLogLevel } from '../observability/logging.js';
 import { metricsPortFrom } from '../observability/metrics.js';
-import { describeCriteria, formatResult, formatTimings } from '../research/format.js';
+import { formatResult, formatTimings } from '../research/format.js';
+import { csvHeader, csvRow } from '../research/output.js';
 import type { SiteResearch } from '../research/job.js';
 import { GedcomSource, type PersonSource, RunCache, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
@@ -36,7 +37,7 @@ Where:
 Options:
   --batch <file>       Many searches in one session: CSV with a header (given,surname,sex,birth_year,
                        birth_place,death_year,death_place) or JSON lines. Bad rows are reported and skipped.
-  --top <n>            Ranked people shown per search. Default 3.
+  --top <n>            Ranked people shown per search (1–100). Default 3.
   --ladder-for <k>     Family and relationship path for the best match and k more. Default 0.
   --concurrency <n>    Searches of a batch run at once (1–16), all through one API client and its one
                        rate limiter; output order is unchanged. Default: RESEARCH_CONCURRENCY, else 4.
@@ -59,7 +60,9 @@ ${DRIVER_HELP}
                        default: a bar with rate and time left on a terminal, a line every 10 s
                        otherwise, on stderr).
   --json               Results as JSON (one object) on stdout.
-  --csv                One CSV line per search: criteria, best match, score, relationship.
+  --csv                One CSV line per search: the criteria, how many were scored, the tie (if
+                       any), the best match and the runner-up with lifespans, places, scores and
+                       the relationship path's name.
   --benchmark          Where the run's time went, by component (also in --json output).`;
 
 export interface ResearchCliOptions {
@@ -141,9 +144,9 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if ((values.site === undefined) === (values.gedcom === undefined)) throw new ConfigError('give exactly one of --site URL and --gedcom FILE');
   if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
-  const num = (flag: string, v: string | undefined, fallback: number, max: number): number => {
+  const num = (flag: string, v: string | undefined, fallback: number, min: number, max: number): number => {
     if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from 0 to ${max}, got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return Number(v);
   };
   const fields: Record<string, unknown> = {};
@@ -166,8 +169,8 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     site: values.site,
     gedcom: values.gedcom,
     home: values.home,
-    top: num('top', values.top, 3, 100),
-    ladderFor: num('ladder-for', values['ladder-for'], 0, 20),
+    top: num('top', values.top, 3, 1, 100),
+    ladderFor: num('ladder-for', values['ladder-for'], 0, 0, 20),
     json: values.json ?? false,
     csv: values.csv ?? false,
     benchmark: values.benchmark ?? false,
@@ -421,12 +424,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else {
       if (o.csv) {
-        out('line,criteria,best_id,best_name,score,relationship');
-        for (const r of results) {
-          const best = r.result.ranked[0];
-          const rel = r.result.details[0]?.ladder.relationship ?? '';
-          out([r.line ?? '', describeCriteria(r.result.criteria), best?.person.id ?? '', best?.person.name ?? '', best?.score.total ?? '', rel].map(csvCell).join(','));
-        }
+        out(csvHeader());
+        for (const r of results) out(csvRow(r.result, r.line));
       }
       if (o.benchmark) for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }
@@ -441,17 +440,5 @@ function sumStats(all: SessionStats[]): SessionStats {
   const out: Record<string, number> = {};
   for (const st of all) for (const [k, v] of Object.entries(st)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v;
   return out as unknown as SessionStats;
-}
-
-
-/**
- * One CSV cell. Text that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
- * a tab or a carriage return: a name in a GEDCOM file can be anything) gets a leading `'` and
- * quotes, so it shows as text; numbers stay numbers.
- */
-function csvCell(v: unknown): string {
-  let s = String(v);
-  if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /^'|[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -3,11 +3,13 @@ import { fold } from './search-index.js';
 import type { Sex } from './tree.js';
 
 /**
- * How well a person matches search criteria, rule by rule, as in the scoring table of the
- * system the design note came from (DESIGN.md §4), with one fix: a death year within 5 years is
- * awarded (the old code meant to and never did). Text rules are "contains", ignoring case and
- * accents. A living person matched on everything from criteria with a birth year (not a full
- * date) scores 235.
+ * How well a person matches search criteria, rule by rule (docs/scoring.md). The rules and points
+ * come from the scoring table of the system the design note came from, with two changes: a death
+ * year within 5 years is awarded (the old code meant to and never did), and a fact missing on
+ * both sides earns nothing (the old table gave 75 points to anyone with no death recorded when
+ * the criteria had none, so living namesakes outranked the person sought). Text rules are
+ * "contains", ignoring case and accents. Every score comes with the most the criteria could earn
+ * ({@link Score.max}) and a confidence word ({@link confidenceOf}).
  */
 export interface Criteria {
   readonly given?: string;
@@ -22,7 +24,7 @@ export interface Criteria {
   readonly deathPlace?: string;
 }
 
-/** Points per rule. Defaults: the table of DESIGN.md §4. */
+/** Points per rule. Defaults: {@link DEFAULT_WEIGHTS}. */
 export interface ScoringWeights {
   readonly givenContains: number;
   readonly surnameContains: number;
@@ -36,8 +38,9 @@ export interface ScoringWeights {
   readonly deathExactDate: number;
   readonly deathExactYear: number;
   readonly deathYearWithin5: number;
-  readonly deathDateAbsentBoth: number;
+  /** The candidate's death place contains the criteria's. */
   readonly deathPlace: number;
+  /** The death date rules matched (a bonus, as birth year and place both matching is). */
   readonly deathInfo: number;
 }
 
@@ -54,7 +57,6 @@ export const DEFAULT_WEIGHTS: ScoringWeights = {
   deathExactDate: 25,
   deathExactYear: 20,
   deathYearWithin5: 10,
-  deathDateAbsentBoth: 25,
   deathPlace: 25,
   deathInfo: 25,
 };
@@ -70,7 +72,45 @@ export interface ScoreLine {
 
 export interface Score {
   readonly total: number;
+  /** The most any candidate could score on these criteria (the scale of `total`). */
+  readonly max: number;
   readonly lines: readonly ScoreLine[];
+}
+
+/**
+ * How far a score can be trusted, in one word: `strong` (at least 90 % of the possible points,
+ * a date or place among them), `good` (at least 70 %), `fair` (at least 40 %, or a match on
+ * names alone, which cannot tell namesakes apart) and `weak` (less).
+ */
+export type Confidence = 'strong' | 'good' | 'fair' | 'weak';
+
+const NAME_RULES: readonly Rule[] = ['givenContains', 'surnameContains', 'bothNames'];
+
+export function confidenceOf(score: Score): Confidence {
+  if (score.max <= 0 || score.total <= 0) return 'weak';
+  const share = score.total / score.max;
+  const beyondNames = score.lines.some((l) => !NAME_RULES.includes(l.rule));
+  if (share >= 0.9 && beyondNames) return 'strong';
+  if (share >= 0.7 && beyondNames) return 'good';
+  return share >= 0.4 ? 'fair' : 'weak';
+}
+
+/** The most the criteria can earn: the best rule of each kind the criteria make reachable. */
+export function maxScore(criteria: Criteria, weights: ScoringWeights = DEFAULT_WEIGHTS): number {
+  const w = weights;
+  let max = 0;
+  if (criteria.given !== undefined) max += w.givenContains;
+  if (criteria.surname !== undefined) max += w.surnameContains;
+  if (criteria.given !== undefined && criteria.surname !== undefined) max += w.bothNames;
+  const birth = criteria.birthDate ? Math.max(w.birthExactDate, w.birthExactYear, w.birthYearWithin5) : criteria.birthYear !== undefined ? Math.max(w.birthExactYear, w.birthYearWithin5) : undefined;
+  if (birth !== undefined) max += birth;
+  if (criteria.birthPlace !== undefined) max += w.birthPlaceContains;
+  if (birth !== undefined && criteria.birthPlace !== undefined) max += w.birthYearAndPlace;
+  if (criteria.sex === 'M' || criteria.sex === 'F') max += w.gender;
+  const death = criteria.deathDate ? Math.max(w.deathExactDate, w.deathExactYear, w.deathYearWithin5) : criteria.deathYear !== undefined ? Math.max(w.deathExactYear, w.deathYearWithin5) : undefined;
+  if (death !== undefined) max += death + w.deathInfo;
+  if (criteria.deathPlace !== undefined) max += w.deathPlace;
+  return max;
 }
 
 /** The facts scoring looks at, from a tree person or an API answer. */
@@ -115,15 +155,10 @@ export function scoreCandidate(criteria: Criteria, c: Candidate, weights: Scorin
   if (criteria.sex !== undefined && criteria.sex !== 'U' && c.sex === criteria.sex) add('gender', `sex ${c.sex}`);
 
   const deathMatched = matchDate(criteria.deathDate, criteria.deathYear, c.death?.date, 'died', ['deathExactDate', 'deathExactYear', 'deathYearWithin5'], add);
-  const deathAbsentBoth = (criteria.deathDate?.year ?? criteria.deathYear) === undefined && !c.death?.date;
-  if (deathAbsentBoth) add('deathDateAbsentBoth', 'no death date on either side');
-  if (criteria.deathPlace !== undefined) {
-    if (c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
-  } else if (c.death?.place === undefined) {
-    add('deathPlace', 'no death place on either side');
-  }
-  if (deathMatched || deathAbsentBoth) add('deathInfo', deathMatched ? 'death information matches' : 'death information absent on both sides');
-  return { total: lines.reduce((sum, l) => sum + l.points, 0), lines };
+  if (criteria.deathPlace !== undefined && c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
+  if (deathMatched) add('deathInfo', 'death information matches');
+  // Absence on both sides is not evidence: no rule awards it.
+  return { total: lines.reduce((sum, l) => sum + l.points, 0), max: maxScore(criteria, weights), lines };
 }
 
 type CandidateDate = Pick<GedcomDate, 'year' | 'month' | 'day'>;
@@ -155,6 +190,42 @@ export function rankCandidates<T extends Candidate>(criteria: Criteria, candidat
     .map((candidate, i) => ({ candidate, score: scoreCandidate(criteria, candidate, weights), i }))
     .sort((a, b) => b.score.total - a.score.total || a.i - b.i)
     .map(({ candidate, score }) => ({ candidate, score }));
+}
+
+/** Several candidates share the best score: how many, and what would tell them apart. */
+export interface TopTie {
+  /** Candidates at the best score (2 or more). */
+  readonly count: number;
+  /** Criteria not given on which the tied candidates differ, in words ("a birth year"); empty when their facts are the same. */
+  readonly breakers: readonly string[];
+}
+
+/**
+ * The tie at the top of a ranking, if any: two or more candidates with the best (non-zero) score.
+ * `ranked` must be sorted best first, as {@link rankCandidates} returns it.
+ */
+export function topTie(criteria: Criteria, ranked: readonly { readonly candidate: Candidate; readonly score: Score }[]): TopTie | undefined {
+  const best = ranked[0]?.score.total ?? 0;
+  if (best <= 0) return undefined;
+  const tied = ranked.filter((r) => r.score.total === best).map((r) => r.candidate);
+  if (tied.length < 2) return undefined;
+  const differ = (value: (c: Candidate) => unknown): boolean => new Set(tied.map((c) => JSON.stringify(value(c) ?? null))).size > 1;
+  const breakers: string[] = [];
+  if (criteria.given === undefined && differ((c) => fold(c.given))) breakers.push('a given name');
+  if (criteria.sex === undefined && differ((c) => c.sex)) breakers.push('the sex');
+  if (criteria.birthYear === undefined && criteria.birthDate === undefined && differ((c) => c.birth?.date?.year)) breakers.push('a birth year');
+  if (criteria.birthPlace === undefined && differ((c) => fold(c.birth?.place ?? ''))) breakers.push('a birth place');
+  if (criteria.deathYear === undefined && criteria.deathDate === undefined && differ((c) => c.death?.date?.year)) breakers.push('a death year');
+  if (criteria.deathPlace === undefined && differ((c) => fold(c.death?.place ?? ''))) breakers.push('a death place');
+  return { count: tied.length, breakers };
+}
+
+/** A tie in words: "3 equally good matches; add a birth year or a birth place to tell them apart". */
+export function describeTie(tie: TopTie): string {
+  const head = `${tie.count} equally good matches`;
+  if (tie.breakers.length === 0) return `${head}, with the same recorded facts (perhaps one person entered more than once)`;
+  const list = tie.breakers.length === 1 ? tie.breakers[0] : `${tie.breakers.slice(0, -1).join(', ')} or ${tie.breakers.at(-1) as string}`;
+  return `${head}; add ${list} to tell them apart`;
 }
 
 function contains(value: string, needle: string): boolean {

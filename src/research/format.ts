@@ -1,4 +1,5 @@
-import type { Criteria } from '../genealogy/scoring.js';
+import { type Criteria, describeTie } from '../genealogy/scoring.js';
+import type { PersonView } from '../genealogy/views.js';
 import type { LinkType } from '../genealogy/tree.js';
 import type { ResearchResult, Timings } from './research.js';
 
@@ -11,10 +12,17 @@ export function formatResult(r: ResearchResult): string[] {
     out.push('  No one matched.');
     return out;
   }
-  r.ranked.forEach((x, i) => out.push(`  ${String(i + 1).padStart(2)}. ${String(x.score.total).padStart(3)} points  ${x.person.name} (${x.person.lifespan || 'dates unknown'}) [${x.person.id}]`));
+  // Each match: its score out of the most these criteria can earn, a confidence word, and what
+  // tells namesakes apart (lifespan, places, the person's page).
+  r.ranked.forEach((x, i) => {
+    out.push(`  ${String(i + 1).padStart(2)}. ${`${x.score.total}/${x.score.max}`.padStart(7)} ${x.confidence.padEnd(6)}  ${x.person.name} (${x.person.lifespan || 'dates unknown'}) [${x.person.id}]`);
+    const where = [placesOf(x.person), x.url].filter((t): t is string => t !== undefined && t !== '');
+    if (where.length > 0) out.push(`${' '.repeat(20)}${where.join('  ')}`);
+  });
+  if (r.tie) out.push(`  Note: ${describeTie(r.tie)}. The first of them is shown below as the best match; it is no better than the others.`);
   const best = r.ranked[0];
   if (best) {
-    out.push(`  Score of the best match, ${best.person.name}:`);
+    out.push(`  Score of the best match, ${best.person.name} (${best.score.total} of ${best.score.max} possible points, ${best.confidence}):`);
     for (const line of best.score.lines) out.push(`    ${line.why.padEnd(52)} ${String(line.points).padStart(3)}`);
     out.push(`    ${'total'.padEnd(52)} ${String(best.score.total).padStart(3)}`);
   }
@@ -33,6 +41,12 @@ export function formatResult(r: ResearchResult): string[] {
     });
   }
   return out;
+}
+
+/** "born Leeds; died York", or undefined when neither place is known. */
+export function placesOf(p: Pick<PersonView, 'birth' | 'death'>): string | undefined {
+  const parts = [p.birth?.place ? `born ${p.birth.place}` : '', p.death?.place ? `died ${p.death.place}` : ''].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** How a parent link that is not a birth link is written. */

@@ -121,7 +121,7 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
     metrics?.watch({ sessions });
     const all = sessions;
     await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
-    return { sources: all.map((s) => new SiteSource((path) => s.get(path))), sessions: all, executor, watchBatch: (read) => metrics?.watch({ batch: read }), close };
+    return { sources: all.map((s) => new SiteSource((path) => s.get(path), config.baseUrl)), sessions: all, executor, watchBatch: (read) => metrics?.watch({ batch: read }), close };
   } catch (error) {
     await close();
     throw error;

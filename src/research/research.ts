@@ -1,6 +1,6 @@
 import { InvalidCriteriaError } from '../errors.js';
 import { parseGedcomDate } from '../genealogy/dates.js';
-import { type Criteria, DEFAULT_WEIGHTS, type Score, type ScoringWeights, rankCandidates } from '../genealogy/scoring.js';
+import { type Confidence, type Criteria, DEFAULT_WEIGHTS, type Score, type ScoringWeights, type TopTie, confidenceOf, rankCandidates, topTie } from '../genealogy/scoring.js';
 import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import type { FamilyTree, Sex } from '../genealogy/tree.js';
 import { type FamilyView, type LadderView, type PersonSummary, type PersonView, familyView, ladderView, personSummary, personView } from '../genealogy/views.js';
@@ -21,6 +21,8 @@ export interface PersonSource {
   searchPage(query: SearchQuery, page: number, pageSize: number): Promise<{ persons: PersonView[]; total: number }>;
   family(id: string): Promise<FamilyView>;
   ladder(id: string): Promise<LadderView>;
+  /** The person's page, where the source has pages (a site does; a GEDCOM file does not). */
+  pageUrl?(id: string): string;
 }
 
 export interface ResearchOptions {
@@ -42,6 +44,9 @@ export interface ResearchOptions {
 export interface RankedPerson {
   readonly person: PersonView;
   readonly score: Score;
+  readonly confidence: Confidence;
+  /** The person's page on the site (site research only). */
+  readonly url?: string;
 }
 
 export interface ResearchResult {
@@ -53,6 +58,8 @@ export interface ResearchResult {
   readonly totalMatches: number;
   readonly pagesFetched: number;
   readonly ranked: readonly RankedPerson[];
+  /** Set when several candidates share the best score: the first of them is not a better match than the others. */
+  readonly tie?: TopTie;
   /** For the best match (and `ladderFor` more): family and ladder. */
   readonly details: readonly { readonly person: PersonView; readonly family: FamilyView; readonly ladder: LadderView }[];
   readonly ms: number;
@@ -154,7 +161,11 @@ export async function research(criteria: Criteria, source: PersonSource, options
     }
   }
   const ranked = timings.timeSync('research', 'scoring', () => rankCandidates(criteria, candidates.map(asCandidate), options.weights ?? DEFAULT_WEIGHTS));
-  const top = ranked.slice(0, options.top ?? 3).map((r) => ({ person: r.candidate.view, score: r.score }));
+  const top = ranked.slice(0, options.top ?? 3).map((r): RankedPerson => {
+    const url = source.pageUrl?.(r.candidate.view.id);
+    return { person: r.candidate.view, score: r.score, confidence: confidenceOf(r.score), ...(url === undefined ? {} : { url }) };
+  });
+  const tie = topTie(criteria, ranked);
   const detailed = ranked.slice(0, 1 + (options.ladderFor ?? 0)).filter((r) => r.score.total > 0);
   const details = await Promise.all(
     detailed.map(async (r) => {
@@ -166,7 +177,7 @@ export async function research(criteria: Criteria, source: PersonSource, options
       return { person: r.candidate.view, family, ladder };
     }),
   );
-  return { criteria, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, details, ms: performance.now() - started };
+  return { criteria, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, ...(tie ? { tie } : {}), details, ms: performance.now() - started };
 }
 
 /** An API/GEDCOM person view as something to score (dates parsed back from their text). */
@@ -279,9 +290,16 @@ export class GedcomSource implements PersonSource {
 export class SiteSource implements PersonSource {
   readonly kind = 'site' as const;
   readonly #get: <T>(path: string) => Promise<T>;
+  readonly #origin: string;
 
-  constructor(get: <T>(path: string) => Promise<T>) {
+  /** `get`: a session's API call; `origin`: the site's address, for links to person pages. */
+  constructor(get: <T>(path: string) => Promise<T>, origin: string) {
     this.#get = get;
+    this.#origin = origin;
+  }
+
+  pageUrl(id: string): string {
+    return new URL(`/person/${encodeURIComponent(id)}`, this.#origin).href;
   }
 
   async home(): Promise<PersonSummary> {

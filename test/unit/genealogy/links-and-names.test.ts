@@ -235,7 +235,7 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
       totalMatches: 1,
       pagesFetched: 1,
       ms: 1,
-      ranked: [{ person: personView(a), score: { total: 25, lines: [] } }],
+      ranked: [{ person: personView(a), score: { total: 25, max: 25, lines: [] }, confidence: 'fair' }],
       details: [{ person: personView(a), family: familyView(tree, at(tree, 'A')), ladder: view }],
     } as unknown as ResearchResult;
     const text = formatResult(result).join('\n');
