@@ -87,10 +87,27 @@ async function main(argv: string[]): Promise<void> {
     case 'research': {
       const { RESEARCH_HELP, parseResearchArgs, runResearchCli } = await import('./research.js');
       return subcommand(args, RESEARCH_HELP, parseResearchArgs, async (options) => {
-        const summary = await runResearchCli(options);
-        // Some searches failed (each is printed): exit with the class of the first one's error.
-        const first = summary.failed[0];
-        if (first) process.exitCode = exitStatusFor(first.code);
+        // Ctrl-C (or SIGTERM): no further search starts, what was done is saved and summed up,
+        // and the run ends with 128 + the signal's number. A second one ends it at once.
+        const interrupt = new AbortController();
+        let received: NodeJS.Signals | undefined;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          if (received !== undefined) process.exit(signal === 'SIGTERM' ? 143 : 130);
+          received = signal;
+          interrupt.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        try {
+          const summary = await runResearchCli({ ...options, signal: interrupt.signal });
+          // Some searches failed (each is printed): exit with the class of the first one's error.
+          const first = summary.failed[0];
+          if (summary.interrupted) process.exitCode = received === 'SIGTERM' ? 143 : 130;
+          else if (first) process.exitCode = exitStatusFor(first.code);
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
       });
     }
     case 'start': {

@@ -9,7 +9,8 @@ import { createProgress } from '../internal/progress.js';
 import { type LogLevel, parseLogLevel } from '../observability/logging.js';
 import { metricsPortFrom } from '../observability/metrics.js';
 import { formatResult, formatTimings } from '../research/format.js';
-import { csvHeader, csvRow } from '../research/output.js';
+import { csvHeader, csvRow, splitCsvLine } from '../research/output.js';
+import { ResultFile, outFormatOf } from '../research/result-file.js';
 import type { SiteResearch } from '../research/job.js';
 import { GedcomSource, type PersonSource, RunCache, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
@@ -60,6 +61,11 @@ ${DRIVER_HELP}
                        default: a bar with rate and time left on a terminal, a line every 10 s
                        otherwise, on stderr).
   --json               Results as JSON (one object) on stdout.
+  --out <file>         Save each search's result as it finishes: CSV (.csv) or JSON lines (.jsonl),
+                       by the file's extension. An existing file is refused unless --resume is given.
+                       When the run ends the file is put in input order. Ctrl-C stops the run with
+                       what was done saved, a summary on stderr and exit status 130.
+  --resume             Continue the --out file: the searches it already answers are not run again.
   --csv                One CSV line per search: the criteria, how many were scored, the tie (if
                        any), the best match and the runner-up with lifespans, places, scores and
                        the relationship path's name.
@@ -91,6 +97,10 @@ export interface ResearchCliOptions {
   readonly metricsPort?: number | undefined;
   /** A batch's progress on stderr (a bar on a terminal, periodic lines otherwise); the CLI sets it unless `--quiet`. Default off. */
   readonly progress?: boolean | undefined;
+  /** `--out`: save each search's result to this file (`.csv` or `.jsonl`) as it finishes. */
+  readonly outFile?: string | undefined;
+  /** `--resume`: continue `outFile`, skipping the searches it already answers. */
+  readonly resume?: boolean | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -138,12 +148,16 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       'log-level': { type: 'string' },
       'metrics-port': { type: 'string' },
       quiet: { type: 'boolean' },
+      out: { type: 'string' },
+      resume: { type: 'boolean' },
       ...DRIVER_FLAGS,
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if ((values.site === undefined) === (values.gedcom === undefined)) throw new ConfigError('give exactly one of --site URL and --gedcom FILE');
   if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
+  if (values.resume && values.out === undefined) throw new ConfigError('--resume continues an output file: give it with --out FILE');
+  if (values.out !== undefined) outFormatOf(values.out); // a clear error before anything starts
   const num = (flag: string, v: string | undefined, fallback: number, min: number, max: number): number => {
     if (v === undefined) return fallback;
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
@@ -180,6 +194,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
     metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site),
     progress: !(values.quiet ?? false),
+    ...(values.out === undefined ? {} : { outFile: values.out, resume: values.resume ?? false }),
   };
 }
 
@@ -242,7 +257,7 @@ export function parseBatch(text: string): BatchRow[] {
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a JSON line must be an object of criteria');
         record = parsed as Record<string, unknown>;
       } else {
-        const cells = splitCsv(raw);
+        const cells = splitCsvLine(raw);
         if (i === first) {
           header = cells.map((c) => keyOf[c.trim().toLowerCase()] ?? c.trim());
           const unknown = header.filter((h) => !Object.values(keyOf).includes(h));
@@ -260,28 +275,6 @@ export function parseBatch(text: string): BatchRow[] {
   return rows;
 }
 
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i] as string;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (quoted) throw new Error('has an unclosed quote');
-  out.push(cur);
-  return out;
-}
 
 export interface RunResearchOptions extends ResearchCliOptions {
   readonly out?: (line: string) => void;
@@ -289,12 +282,18 @@ export interface RunResearchOptions extends ResearchCliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Searches given directly (instead of criteria or a batch file). */
   readonly rows?: BatchRow[];
+  /** When aborted (the CLI aborts on Ctrl-C), no further search starts; what is done is saved and summed up. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunSummary {
   readonly results: { line?: number; result: ResearchResult }[];
   readonly skipped: { line: number; error: string }[];
   readonly failed: { line?: number; error: string; code: string }[];
+  /** Searches not run because the `--out` file already had them (`--resume`). */
+  readonly alreadySaved: number;
+  /** The run was interrupted (its signal aborted) before every search was done. */
+  readonly interrupted: boolean;
   readonly wallMs: number;
   readonly timings: Timings;
 }
@@ -325,6 +324,14 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   } else {
     rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
   }
+  const lineOf = (row: BatchRow): number | undefined => (o.batch !== undefined ? row.line : undefined);
+  // The output file opens (or is refused) before any browser starts; with --resume, the searches
+  // it already answers are not run again.
+  const file = o.outFile !== undefined ? ResultFile.open(o.outFile, { resume: o.resume === true }) : undefined;
+  if (file && file.unreadable > 0) err(`--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`);
+  const savedBefore = new Set(rows.filter((row) => !('error' in row) && file?.has(lineOf(row), row.criteria) === true));
+  const saved = (row: BatchRow): boolean => savedBefore.has(row);
+  const alreadySaved = savedBefore.size;
   let source: PersonSource;
   let sources: readonly PersonSource[] = [];
   let session: SessionManager | undefined;
@@ -364,7 +371,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     const results: RunSummary['results'] = [];
     const skipped: RunSummary['skipped'] = [];
     const failed: RunSummary['failed'] = [];
-    const toSearch = rows.filter((row) => !('error' in row)).length;
+    const toSearch = rows.filter((row) => !('error' in row) && !saved(row)).length;
+    if (alreadySaved > 0) err(`--resume: ${alreadySaved} search(es) already in ${file?.path ?? ''} are not run again`);
     if (o.batch !== undefined) job?.watchBatch(() => ({ total: toSearch, done: results.length + failed.length, failed: failed.length }));
     // A batch's progress on stderr: a bar with rate and time left on a terminal, a plain line
     // every 10 s otherwise (through the same stderr writer as the other messages).
@@ -377,7 +385,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       ...(tty ? {} : { write: (text: string) => err(text.trimEnd()) }),
     });
     // Searches run `concurrency` at a time (one API client, one rate limiter); their output is
-    // written in input order, exactly as a sequential run writes it.
+    // written in input order, exactly as a sequential run writes it (a CSV row as soon as it is
+    // its turn, so that output redirected to a file keeps what was done if the run is cut short).
+    if (o.csv) out(csvHeader());
     const inOrder = new InOrder<PromiseSettledResult<ResearchResult | undefined>>((i, outcome) => {
       const row = rows[i] as BatchRow;
       if ('error' in row) {
@@ -385,10 +395,12 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         err(`${o.batch}:${row.line}: skipped: ${row.error}`);
         return;
       }
+      if (saved(row)) return;
       if (outcome.status === 'fulfilled') {
         const result = outcome.value as ResearchResult;
         results.push({ ...(o.batch !== undefined ? { line: row.line } : {}), result });
-        if (!o.json && !o.csv) for (const l of formatResult(result)) out(l);
+        if (o.csv) out(csvRow(result, lineOf(row)));
+        else if (!o.json) for (const l of formatResult(result)) out(l);
       } else {
         const error = outcome.reason as Error;
         const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
@@ -397,12 +409,32 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       }
       progress.tick();
     });
-    await mapConcurrent(
+    const stopped = new Promise<'interrupted'>((resolve) => {
+      if (o.signal?.aborted) resolve('interrupted');
+      o.signal?.addEventListener('abort', () => resolve('interrupted'), { once: true });
+    });
+    const all = mapConcurrent(
       rows,
       concurrency,
-      async (row, i) => ('error' in row ? undefined : research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) })),
-      (i, outcome) => inOrder.push(i, outcome),
+      async (row, i) => {
+        if ('error' in row || saved(row)) return undefined;
+        // A turn of the event loop per search: a local (GEDCOM) search never waits on I/O, and
+        // without it a Ctrl-C would only be seen once the whole batch was done.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (o.signal?.aborted) throw new Error('interrupted');
+        return research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) });
+      },
+      (i, outcome) => {
+        if (o.signal?.aborted) return; // cut short: what settles now is neither saved nor printed
+        const row = rows[i] as BatchRow;
+        // Saved as it finishes, whatever its turn in the printed output.
+        if (file && outcome.status === 'fulfilled' && outcome.value && !('error' in row)) file.append(outcome.value, lineOf(row));
+        inOrder.push(i, outcome);
+      },
+      o.signal,
     );
+    // On Ctrl-C the searches in flight are left (none of their results is kept); the rest never start.
+    const interrupted = (await Promise.race([all.then(() => 'done' as const), stopped])) === 'interrupted';
     progress.end();
     const wallMs = performance.now() - started;
     if (session) {
@@ -416,21 +448,23 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     }
     timings.add('research', 'cache hits', 0, cache.hits);
     timings.add('research', 'cache misses', 0, cache.misses);
-    const summary: RunSummary = { results, skipped, failed, wallMs, timings };
-    if (o.batch !== undefined || o.rows !== undefined) {
-      err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses`);
+    file?.close();
+    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings };
+    if (interrupted) {
+      const left = toSearch - results.length - failed.length;
+      const where = file ? `${results.length} saved in ${file.path}; run the same command with --resume to do the other ${left}` : `their results are above; with --out FILE a run saves each result as it finishes and --resume continues it`;
+      err(`interrupted: ${results.length + failed.length} of ${toSearch} search(es) done in ${Math.round(wallMs)} ms (${failed.length} failed); ${where}`);
+    } else if (o.batch !== undefined || o.rows !== undefined) {
+      err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed${alreadySaved > 0 ? `, ${alreadySaved} already saved` : ''}, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses${file ? `; saved in ${file.path}` : ''}`);
     }
     if (o.json) {
-      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
-    } else {
-      if (o.csv) {
-        out(csvHeader());
-        for (const r of results) out(csvRow(r.result, r.line));
-      }
-      if (o.benchmark) for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
+      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+    } else if (o.benchmark) {
+      for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }
     return summary;
   } finally {
+    file?.close();
     await job?.close();
   }
 }

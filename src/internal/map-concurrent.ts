@@ -2,19 +2,21 @@
  * Run `fn` over `items` with at most `concurrency` calls in flight, taking items in order.
  * Results come back in input order, each settled on its own (one failure stops nothing).
  * `fn` also gets which of the `concurrency` workers runs it (one call at a time per worker).
- * `onSettled` sees each result as it settles, in completion order.
+ * `onSettled` sees each result as it settles, in completion order. Once `signal` is aborted no
+ * further item is started (calls in flight run on; their slots in the result stay empty).
  */
 export async function mapConcurrent<T, R>(
   items: readonly T[],
   concurrency: number,
   fn: (item: T, index: number, worker: number) => Promise<R>,
   onSettled?: (index: number, result: PromiseSettledResult<R>) => void,
+  signal?: AbortSignal,
 ): Promise<PromiseSettledResult<R>[]> {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${String(concurrency)}`);
   const results = new Array<PromiseSettledResult<R>>(items.length);
   let next = 0;
   const work = async (worker: number): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && signal?.aborted !== true) {
       const i = next++;
       let result: PromiseSettledResult<R>;
       try {

@@ -76,11 +76,36 @@ export function csvRow(result: ResearchResult, line: number | undefined): string
 
 /**
  * One CSV cell. Text that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
- * a tab or a carriage return: a name in a GEDCOM file can be anything) gets a leading `'` and
+ * or a tab: a name in a GEDCOM file can be anything) gets a leading `'` and
  * quotes, so it shows as text; numbers stay numbers.
  */
 export function csvCell(v: unknown): string {
-  let s = String(v);
+  // One record per line: line breaks inside a value become spaces.
+  let s = String(v).replace(/[\r\n]+/g, ' ');
   if (typeof v !== 'number' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /^'|[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The cells of one CSV line (quotes and doubled quotes as RFC 4180 writes them); throws on an unclosed quote. */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quoted) throw new Error('has an unclosed quote');
+  out.push(cur);
+  return out;
 }

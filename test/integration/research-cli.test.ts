@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { type AddressInfo, type Socket, createServer } from 'node:net';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
 import { parseBatch } from '../../src/cli/research.js';
+import { waitFor } from '../../src/drivers/process-tree.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, SITE_PASSWORD: '' } });
@@ -191,6 +192,62 @@ describe('browser-actor research and start (built package)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('--out saves each result as it finishes; Ctrl-C (a real SIGINT) keeps what was done and exits 130; --resume finishes to the same file as an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      const { tree, referencePerson } = generateTree({ people: 2000, seed: 9 });
+      const ged = join(dir, 'tree.ged');
+      writeFileSync(ged, [...gedcomLines(tree)].join('\n'));
+      const batch = join(dir, 'batch.csv');
+      const people = Array.from({ length: 3000 }, (_, i) => tree.person((i * 7) % tree.people.length));
+      writeFileSync(batch, ['given,surname,birth_year', ...people.map((p) => `${p.given.split(' ')[0] as string},${p.surname},${p.birth?.date?.year ?? ''}`)].join('\n'));
+      const args = ['research', '--gedcom', ged, '--home', tree.person(referencePerson).id, '--batch', batch, '--quiet', '--concurrency', '8'];
+      // Printed results of 3000 searches are more than spawnSync buffers by default.
+      const runBig = (...more: string[]) => spawnSync(process.execPath, [main, ...args, ...more], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20, env: { ...process.env, SITE_PASSWORD: '' } });
+      const whole = join(dir, 'whole.csv');
+      const reference = runBig('--out', whole);
+      expect(reference.status).toBe(0);
+      const rows = (file: string): string[] => readFileSync(file, 'utf8').trim().split('\n');
+      expect(rows(whole)).toHaveLength(3001);
+
+      // The same batch, stopped with SIGINT once some results are saved.
+      const cut = join(dir, 'cut.csv');
+      const child = spawn(process.execPath, [main, ...args, '--out', cut, '--csv'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SITE_PASSWORD: '' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      expect(await waitFor(() => existsSync(cut) && readFileSync(cut, 'utf8').split('\n').length > 30, 30_000, 10)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      const kept = rows(cut);
+      expect(kept.length).toBeGreaterThan(30);
+      expect(kept.length).toBeLessThan(3001);
+      expect(kept[0]).toBe(rows(whole)[0]); // the header
+      // Every saved row is a finished search's row, exactly as the uninterrupted run wrote it.
+      const wholeRows = new Set(rows(whole));
+      expect(kept.filter((r) => !wholeRows.has(r))).toEqual([]);
+      expect(clean(stderr)).toMatch(new RegExp(`interrupted: ${kept.length - 1} of 3000 search\\(es\\) done in \\d+ ms \\(0 failed\\); ${kept.length - 1} saved in .*cut\\.csv; run the same command with --resume to do the other ${3001 - kept.length}`));
+      // --csv on stdout streamed the rows in input order as they came: what was printed was not lost.
+      const printed = stdout.trim().split('\n');
+      expect(printed[0]).toBe(kept[0]);
+      expect(printed.slice(1)).toEqual(rows(whole).slice(1, printed.length));
+
+      // Without --resume the file is not overwritten; with it, only the rest runs.
+      const refused = runBig('--out', cut);
+      expect(refused.status).toBe(3);
+      expect(refused.stderr).toMatch(/--out .*cut\.csv: the file exists; add --resume to continue it/);
+      const resumed = runBig('--out', cut, '--resume');
+      expect(resumed.status).toBe(0);
+      expect(resumed.stderr).toContain(`--resume: ${kept.length - 1} search(es) already in`);
+      expect(resumed.stderr).toMatch(new RegExp(`batch: ${3001 - kept.length} searched, 0 skipped \\(bad rows\\), 0 failed, ${kept.length - 1} already saved`));
+      expect(readFileSync(cut, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
     expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
