@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, isBrowserActorError } from '../errors.js';
 import type { Criteria } from '../genealogy/scoring.js';
@@ -61,8 +62,9 @@ ${DRIVER_HELP}
                        default: a bar with rate and time left on a terminal, a line every 10 s
                        otherwise, on stderr).
   --json               Results as JSON (one object) on stdout.
-  --out <file>         Save each search's result as it finishes: CSV (.csv) or JSON lines (.jsonl),
-                       by the file's extension. An existing file is refused unless --resume is given.
+  --out <file>         Save each search's result as it finishes: CSV (.csv), JSON lines (.jsonl) or
+                       an HTML report (.html: ranked matches, family, the relationship drawn as a
+                       chart; one file that opens from disk), by the file's extension. An existing file is refused unless --resume is given.
                        When the run ends the file is put in input order. Ctrl-C stops the run with
                        what was done saved, a summary on stderr and exit status 130.
   --resume             Continue the --out file: the searches it already answers are not run again.
@@ -448,15 +450,18 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     }
     timings.add('research', 'cache hits', 0, cache.hits);
     timings.add('research', 'cache misses', 0, cache.misses);
-    file?.close();
     const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings };
+    let summaryLine: string | undefined;
     if (interrupted) {
       const left = toSearch - results.length - failed.length;
       const where = file ? `${results.length} saved in ${file.path}; run the same command with --resume to do the other ${left}` : `their results are above; with --out FILE a run saves each result as it finishes and --resume continues it`;
-      err(`interrupted: ${results.length + failed.length} of ${toSearch} search(es) done in ${Math.round(wallMs)} ms (${failed.length} failed); ${where}`);
+      summaryLine = `interrupted: ${results.length + failed.length} of ${toSearch} search(es) done in ${Math.round(wallMs)} ms (${failed.length} failed); ${where}`;
     } else if (o.batch !== undefined || o.rows !== undefined) {
-      err(`batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed${alreadySaved > 0 ? `, ${alreadySaved} already saved` : ''}, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses${file ? `; saved in ${file.path}` : ''}`);
+      summaryLine = `batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed${alreadySaved > 0 ? `, ${alreadySaved} already saved` : ''}, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses${file ? `; saved in ${file.path}` : ''}`;
     }
+    file?.describe({ source: o.site ?? basename(o.gedcom ?? ''), ...(summaryLine ? { summary: summaryLine } : {}), timings: [...timings.rows.values()], wallMs });
+    file?.close();
+    if (summaryLine) err(summaryLine);
     if (o.json) {
       out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else if (o.benchmark) {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateTree } from '../genealogy/synthetic.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { startTreeSite } from '../site/server.js';
@@ -8,7 +11,8 @@ import { type BatchRow, RESEARCH_DEFAULTS, runResearchCli } from './research.js'
  * `npm start`: the product's main job on the embedded default. It starts the reference tree site
  * on a free loopback port (a seeded synthetic tree, a generated demo account with a second
  * factor), runs a short batch of research queries through a supervised headless Chromium, prints
- * the results, the relationship paths and where the time went, and stops everything it started.
+ * the results, the relationship paths and where the time went, writes them as an HTML report
+ * (whose path it prints), and stops everything it started.
  */
 export async function runStart(options: { out?: (line: string) => void; err?: (line: string) => void; people?: number } = {}): Promise<void> {
   const out = options.out ?? ((l: string) => console.log(l));
@@ -41,16 +45,21 @@ export async function runStart(options: { out?: (line: string) => void; err?: (l
         },
       };
     });
+    // The report: one HTML file that opens from disk (ranked matches, families, the paths drawn).
+    const report = join(mkdtempSync(join(tmpdir(), 'browser-actor-report-')), 'research-report.html');
     await runResearchCli({
       ...RESEARCH_DEFAULTS,
       rows,
+      ladderFor: 1,
+      outFile: report,
       site: site.origin,
       benchmark: true,
       out,
       err: options.err ?? out, // the batch summary is part of this job's report
       env: { ...process.env, SITE_USERNAME: 'demo', SITE_PASSWORD: password, TOTP_SECRET: totpSecret, RATE_LIMIT: '10/10' },
     });
-    out(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s; the site and the browser are stopped`);
+    out(`\nreport: ${report} (open it in a browser)`);
+    out(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; the site and the browser are stopped`);
   } finally {
     await site.close();
   }

@@ -55,6 +55,12 @@ export interface LadderView {
    * and the one before it are parent and child by a link other than birth (adopted, step, …).
    */
   readonly steps: readonly { readonly id: string; readonly name: string; readonly lifespan: string; readonly relationship: string; readonly link?: Exclude<LinkType, 'birth'> }[];
+  /**
+   * Where the path turns: the index in `steps` of the nearest common ancestor, for relations by
+   * descent (the steps before it go up from `from`, those after it come down to `to`). Absent for
+   * self, for relations by marriage and when not related.
+   */
+  readonly apex?: number;
 }
 
 export function personSummary(tree: FamilyTree, i: number): PersonSummary {
@@ -95,6 +101,9 @@ export function familyView(tree: FamilyTree, i: number): FamilyView {
 /** The ladder from person `i` to person `to` (the home person, usually), relationships relative to `to`. */
 export function ladderView(tree: FamilyTree, i: number, to: number): LadderView {
   const result = ladder(tree, to, i);
+  const k = result.kinship;
+  // The ladder runs from `to` (up k.up generations to the ancestor); the view runs the other way.
+  const apex = k.kind === 'blood' || k.kind === 'non-birth' ? result.steps.length - 1 - k.up : undefined;
   return {
     from: personSummary(tree, i),
     to: personSummary(tree, to),
@@ -105,5 +114,6 @@ export function ladderView(tree: FamilyTree, i: number, to: number): LadderView 
       const link = k > 0 ? (all[k - 1] as (typeof all)[number]).link : undefined;
       return { id: s.id, name: s.name, lifespan: s.lifespan, relationship: s.relationship, ...(link ? { link } : {}) };
     }),
+    ...(apex === undefined ? {} : { apex }),
   };
 }

@@ -3,23 +3,26 @@ import { extname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Criteria } from '../genealogy/scoring.js';
 import { CSV_COLUMNS, csvHeader, csvRow, splitCsvLine } from './output.js';
+import { type ReportInfo, type ReportSearch, readReportData, renderReport } from './html-report.js';
 import type { ResearchResult } from './research.js';
 
 /**
  * `research --out FILE`: each search's result saved as it finishes, so that an interrupted batch
  * keeps what it did and `--resume` runs only the rest. CSV (`.csv`) and JSON lines (`.jsonl`,
- * `.ndjson`) are appended a record at a time; when a run ends with every search done, the file is
- * rewritten in input order, so a resumed run leaves the same file as an uninterrupted one.
+ * `.ndjson`) are appended a record at a time; an HTML report (`.html`) is written whole, at most
+ * once a second while the run lasts and at its end. When the run ends, the file is put in input
+ * order, so a resumed run leaves the same file as an uninterrupted one.
  */
 
-export type OutFormat = 'csv' | 'jsonl';
+export type OutFormat = 'csv' | 'jsonl' | 'html';
 
 /** The format an output path names by its extension; a ConfigError for any other. */
 export function outFormatOf(path: string): OutFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new ConfigError(`--out ${path}: the file name must end in .csv or .jsonl (JSON lines), which chooses the format; got ${ext === '' ? 'no extension' : JSON.stringify(ext)}`);
+  if (ext === '.html' || ext === '.htm') return 'html';
+  throw new ConfigError(`--out ${path}: the file name must end in .csv, .jsonl (JSON lines) or .html (a report), which chooses the format; got ${ext === '' ? 'no extension' : JSON.stringify(ext)}`);
 }
 
 /** Which search a saved record answers: its batch line (none for a single search) and its criteria. */
@@ -33,8 +36,14 @@ export function searchKey(line: number | undefined, criteria: Criteria): string 
 interface Saved {
   readonly line: number | undefined;
   readonly key: string;
+  /** The record as written (CSV and JSON lines). */
   readonly text: string;
+  /** The search itself (HTML, which is rendered whole from them). */
+  readonly search?: ReportSearch;
 }
+
+/** How often an HTML report is rewritten while a run lasts. */
+const HTML_EVERY_MS = 1000;
 
 /** The JSON-lines record of one search (without its timing, so that two runs that found the same write the same). */
 export function jsonRecord(result: ResearchResult, line: number | undefined): string {
@@ -49,6 +58,10 @@ export class ResultFile {
   /** Records of the file that could not be read back (a line cut short by a kill): their searches run again. */
   readonly unreadable: number;
   #fd: number | undefined;
+  #open = true;
+  /** For HTML: when the file was last written (performance.now() ms). */
+  #writtenAt = Number.NEGATIVE_INFINITY;
+  #info: ReportInfo = {};
 
   private constructor(path: string, format: OutFormat, saved: Saved[], unreadable: number) {
     this.path = path;
@@ -72,13 +85,19 @@ export class ResultFile {
     let unreadable = 0;
     if (nonEmpty) {
       const text = readFileSync(path, 'utf8');
-      ({ saved, unreadable } = format === 'csv' ? readCsv(path, text) : readJsonLines(text));
+      ({ saved, unreadable } = format === 'csv' ? readCsv(path, text) : format === 'jsonl' ? readJsonLines(text) : readHtml(path, text));
     }
     const file = new ResultFile(path, format, saved, unreadable);
     // Start from a clean file (a header, then every readable record), written whole.
     file.#rewrite(saved);
-    file.#fd = openSync(path, 'a', 0o644);
+    file.#writtenAt = Number.NEGATIVE_INFINITY; // the first search of the run is written at once
+    if (format !== 'html') file.#fd = openSync(path, 'a', 0o644);
     return file;
+  }
+
+  /** What the HTML report shows besides the searches (source, summary, timings). */
+  describe(info: ReportInfo): void {
+    this.#info = { ...this.#info, ...info };
   }
 
   /** How many searches the file already answers. */
@@ -90,31 +109,45 @@ export class ResultFile {
     return this.#saved.has(searchKey(line, criteria));
   }
 
-  /** Save one finished search at once (one write of one whole record). */
+  /** Save one finished search: one write of one whole record (an HTML report: the whole file, at most once a second). */
   append(result: ResearchResult, line: number | undefined): void {
-    const text = this.format === 'csv' ? csvRow(result, line) : jsonRecord(result, line);
+    if (!this.#open) throw new ConfigError(`--out ${this.path}: the file is closed`);
     const key = searchKey(line, result.criteria);
+    if (this.format === 'html') {
+      const { ms: _ms, ...rest } = result;
+      this.#saved.set(key, { line, key, text: '', search: { ...(line === undefined ? {} : { line }), result: rest } });
+      if (performance.now() - this.#writtenAt >= HTML_EVERY_MS) this.#rewrite([...this.#saved.values()]);
+      return;
+    }
+    const text = this.format === 'csv' ? csvRow(result, line) : jsonRecord(result, line);
     this.#saved.set(key, { line, key, text });
-    if (this.#fd === undefined) throw new ConfigError(`--out ${this.path}: the file is closed`);
-    writeSync(this.#fd, `${text}\n`);
+    writeSync(this.#fd as number, `${text}\n`);
   }
 
   /** Close the file, rewritten in input order (records were appended as searches finished). Idempotent. */
   close(): void {
-    if (this.#fd === undefined) return;
-    closeSync(this.#fd);
+    if (!this.#open) return;
+    this.#open = false;
+    if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     this.#rewrite([...this.#saved.values()]);
   }
 
   #rewrite(records: readonly Saved[]): void {
     const sorted = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? Number.MAX_SAFE_INTEGER) - (b.r.line ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
-    const body = (this.format === 'csv' ? [csvHeader()] : []).concat(sorted.map(({ r }) => r.text));
+    let content: string;
+    if (this.format === 'html') {
+      content = renderReport(sorted.flatMap(({ r }) => (r.search ? [r.search] : [])), { ...this.#info, generatedAt: new Date().toISOString() });
+      this.#writtenAt = performance.now();
+    } else {
+      const body = (this.format === 'csv' ? [csvHeader()] : []).concat(sorted.map(({ r }) => r.text));
+      content = body.length > 0 ? `${body.join('\n')}\n` : '';
+    }
     const tmp = `${this.path}.${process.pid}.tmp`;
     try {
       const fd = openSync(tmp, 'w', 0o644);
       try {
-        writeSync(fd, body.length > 0 ? `${body.join('\n')}\n` : '');
+        writeSync(fd, content);
       } finally {
         closeSync(fd);
       }
@@ -174,6 +207,20 @@ function readJsonLines(text: string): { saved: Saved[]; unreadable: number } {
     }
   }
   return { saved, unreadable };
+}
+
+function readHtml(path: string, text: string): { saved: Saved[]; unreadable: number } {
+  let searches: ReportSearch[];
+  try {
+    searches = readReportData(text);
+  } catch (error) {
+    throw new ConfigError(`--out ${path}: the file is not a report research wrote (${(error as Error).message}); choose another file`);
+  }
+  const saved = searches.map((search): Saved => {
+    const key = searchKey(search.line, search.result.criteria);
+    return { line: search.line, key, text: '', search };
+  });
+  return { saved, unreadable: 0 };
 }
 
 /** A cell as written by csvCell, back to its text: the `'` that kept a formula inert is dropped. */

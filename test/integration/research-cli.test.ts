@@ -26,6 +26,14 @@ describe('browser-actor research and start (built package)', () => {
     expect(r.stdout).toMatch(/Where the time went/);
     expect(r.stdout).toMatch(/browser\/actor +launch \+ restore +1/);
     expect(r.stdout).toMatch(/done in \d+\.\d s; the site and the browser are stopped/);
+    // The HTML report it wrote, with the same searches.
+    const report = /\nreport: (\/\S+\.html) \(open it in a browser\)\n/.exec(r.stdout)?.[1] as string;
+    expect(existsSync(report)).toBe(true);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<h1>Research report</h1>');
+    expect(html).toContain('Where the time went');
+    expect((html.match(/<section id="search-/g) ?? []).length).toBe((r.stdout.match(/^Research: /gm) ?? []).length);
+    rmSync(dirname(report), { recursive: true, force: true });
   });
 
   it('GEDCOM mode with a batch: a bad row is reported with its line number and skipped, the others run', () => {

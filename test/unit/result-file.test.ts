@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readGedcom } from '../../src/genealogy/gedcom.js';
+import { readReportData } from '../../src/research/html-report.js';
 import { csvHeader } from '../../src/research/output.js';
 import { ResultFile, outFormatOf } from '../../src/research/result-file.js';
 import { GedcomSource, research, validateCriteria } from '../../src/research/research.js';
@@ -30,7 +31,8 @@ describe('research --out: results saved as they finish', () => {
     expect(outFormatOf('a.CSV')).toBe('csv');
     expect(outFormatOf('a.jsonl')).toBe('jsonl');
     expect(outFormatOf('a.ndjson')).toBe('jsonl');
-    expect(() => outFormatOf('a.txt')).toThrow(/--out a\.txt: the file name must end in \.csv or \.jsonl/);
+    expect(outFormatOf('a.html')).toBe('html');
+    expect(() => outFormatOf('a.txt')).toThrow(/--out a\.txt: the file name must end in \.csv, \.jsonl \(JSON lines\) or \.html/);
     expect(() => outFormatOf('results')).toThrow(/got no extension/);
   });
 
@@ -80,6 +82,29 @@ describe('research --out: results saved as they finish', () => {
       resumed.close();
       expect(readFileSync(path, 'utf8').trim().split('\n'), ext).toHaveLength(ext === 'csv' ? 3 : 2);
     }
+  });
+
+  it('html: the whole report is written (at once for the first search), and --resume reads its embedded data back', async () => {
+    const [a, b] = await results();
+    const path = join(tmp(), 'report.html');
+    const file = ResultFile.open(path, { resume: false });
+    file.append(a as NonNullable<typeof a>, 2);
+    expect(readReportData(readFileSync(path, 'utf8')).map((s) => s.line)).toEqual([2]);
+    file.describe({ source: 'family.ged', summary: 'batch: 1 searched' });
+    file.close();
+    const html = readFileSync(path, 'utf8');
+    expect(html).toContain('Source: family.ged');
+    expect(html).toContain('batch: 1 searched');
+    const again = ResultFile.open(path, { resume: true });
+    expect(again.has(2, (a as NonNullable<typeof a>).criteria)).toBe(true);
+    again.append(b as NonNullable<typeof b>, 3);
+    again.close();
+    expect(readReportData(readFileSync(path, 'utf8')).map((s) => s.line)).toEqual([2, 3]);
+    // A page research did not write is refused, not overwritten.
+    const other = join(tmp(), 'other.html');
+    writeFileSync(other, '<p>mine</p>');
+    expect(() => ResultFile.open(other, { resume: true })).toThrow(/not a report research wrote/);
+    expect(readFileSync(other, 'utf8')).toBe('<p>mine</p>');
   });
 
   it('a CSV that research did not write is refused, not overwritten', () => {
