@@ -441,15 +441,16 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     const wallMs = performance.now() - started;
     if (session) {
       const st = sumStats(sessions.map((x) => x.stats()));
-      timings.add('session', 'auth checks', 0, st.authChecks);
-      timings.add('session', 'auth checks skipped', 0, st.authChecksSkipped);
+      timings.count('session', 'auth checks', st.authChecks);
+      timings.count('session', 'auth checks skipped', st.authChecksSkipped);
       timings.add('session', 'sign-ins (form, second factor)', st.signInMs, st.signIns);
-      timings.add('api client', 'requests', 0, st.apiRequests);
-      timings.add('api client', 'rate-limit wait (n = 429s)', st.rateLimitWaitMs, st.throttled);
-      timings.add('api client', 'retries', 0, st.apiRetries);
+      timings.count('api client', 'requests', st.apiRequests);
+      timings.add('api client', 'waits for the rate limiter', st.rateLimitWaitMs, st.rateLimitWaits);
+      timings.count('api client', 'answers 429 (too many)', st.throttled);
+      timings.count('api client', 'retries', st.apiRetries);
     }
-    timings.add('research', 'cache hits', 0, cache.hits);
-    timings.add('research', 'cache misses', 0, cache.misses);
+    timings.count('research', 'cache hits', cache.hits);
+    timings.count('research', 'cache misses', cache.misses);
     const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings };
     let summaryLine: string | undefined;
     if (interrupted) {

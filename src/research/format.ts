@@ -7,7 +7,9 @@ import type { ResearchResult, Timings } from './research.js';
 export function formatResult(r: ResearchResult): string[] {
   const out: string[] = [];
   out.push(`Research: ${describeCriteria(r.criteria)}`);
-  out.push(`  ${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'} at the source, ${r.pagesFetched} page${r.pagesFetched === 1 ? '' : 's'} fetched) in ${Math.round(r.ms)} ms`);
+  const matches = `${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'}`;
+  const origin = r.source === 'gedcom' ? `${matches} in the tree` : `${matches} at the site, ${r.pagesFetched} page${r.pagesFetched === 1 ? '' : 's'} of results fetched`;
+  out.push(`  ${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${origin}) in ${Math.round(r.ms)} ms`);
   if (r.ranked.length === 0) {
     out.push('  No one matched.');
     return out;
@@ -74,7 +76,15 @@ export function describeCriteria(c: Criteria): string {
 /** The `--benchmark` table: where the run's time went, by component. */
 export function formatTimings(t: Timings, wallMs: number): string[] {
   const rows = [...t.rows.values()].sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms);
-  const out = [`Where the time went (wall ${Math.round(wallMs)} ms; components overlap when work runs concurrently):`, `  ${'component'.padEnd(16)} ${'operation'.padEnd(28)} ${'count'.padStart(6)} ${'total ms'.padStart(10)} ${'mean ms'.padStart(9)}`];
-  for (const r of rows) out.push(`  ${r.component.padEnd(16)} ${r.operation.padEnd(28)} ${String(r.count).padStart(6)} ${r.ms.toFixed(1).padStart(10)} ${(r.ms / Math.max(1, r.count)).toFixed(2).padStart(9)}`);
+  const out = [
+    `Where the time went (wall ${Math.round(wallMs)} ms; components overlap when work runs concurrently;`,
+    '  count: how many times it happened; total and mean: the time those took, "-" where it is only counted):',
+    `  ${'component'.padEnd(16)} ${'operation'.padEnd(30)} ${'count'.padStart(6)} ${'total ms'.padStart(10)} ${'mean ms'.padStart(9)}`,
+  ];
+  for (const r of rows) {
+    const total = r.timed ? r.ms.toFixed(1) : '-';
+    const mean = r.timed && r.count > 0 ? (r.ms / r.count).toFixed(2) : '-';
+    out.push(`  ${r.component.padEnd(16)} ${r.operation.padEnd(30)} ${String(r.count).padStart(6)} ${total.padStart(10)} ${mean.padStart(9)}`);
+  }
   return out;
 }

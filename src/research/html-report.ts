@@ -23,7 +23,7 @@ export interface ReportInfo {
   /** The run's summary line ("40 searched, 2 skipped, …"). */
   readonly summary?: string;
   /** "Where the time went": component, operation, count, total ms. */
-  readonly timings?: readonly { readonly component: string; readonly operation: string; readonly count: number; readonly ms: number }[];
+  readonly timings?: readonly { readonly component: string; readonly operation: string; readonly count: number; readonly ms: number; readonly timed?: boolean }[];
   readonly wallMs?: number;
   /** When the report was written (ISO time). */
   readonly generatedAt?: string;
@@ -85,7 +85,7 @@ function renderSearch(s: ReportSearch, n: number): string {
   const r = s.result;
   const out: string[] = [`<section id="search-${n}" class="search">`];
   out.push(`<h2>${s.line !== undefined ? `<span class="line">line ${s.line}</span> ` : ''}${esc(describeCriteria(r.criteria))}</h2>`);
-  out.push(`<p class="meta">${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} at the source)</p>`);
+  out.push(`<p class="meta">${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'} ${r.source === 'gedcom' ? 'in the tree' : 'at the site'})</p>`);
   if (r.ranked.length === 0) {
     out.push('<p>No one matched.</p></section>');
     return out.join('\n');
@@ -155,7 +155,7 @@ function renderTimings(rows: NonNullable<ReportInfo['timings']>, wallMs: number 
   const sorted = [...rows].sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms);
   const out = [`<section class="timings"><h2>Where the time went</h2>${wallMs !== undefined ? `<p class="meta">Wall time ${Math.round(wallMs)} ms; components overlap when work runs concurrently.</p>` : ''}`];
   out.push('<table><thead><tr><th>Component</th><th>Operation</th><th>Count</th><th>Total ms</th></tr></thead><tbody>');
-  for (const r of sorted) out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.ms.toFixed(1)}</td></tr>`);
+  for (const r of sorted) out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.timed === false ? '-' : r.ms.toFixed(1)}</td></tr>`);
   out.push('</tbody></table></section>');
   return out.join('\n');
 }

@@ -51,6 +51,8 @@ export interface RankedPerson {
 
 export interface ResearchResult {
   readonly criteria: Criteria;
+  /** Where the people came from: a site's API or a GEDCOM file. */
+  readonly source: PersonSource['kind'];
   readonly home: PersonSummary;
   /** People the search returned (within the page caps), every one of them scored. */
   readonly candidates: number;
@@ -142,11 +144,14 @@ export async function research(criteria: Criteria, source: PersonSource, options
   const maxPages = options.maxPages ?? 5;
   const pageSize = options.pageSize ?? 50;
   const query = searchQueryFor(criteria);
-  const home = await cache.get('home', () => timings.time('api', 'home person', () => source.home()));
+  // Named for what they are: requests to a site's API, or lookups in a tree loaded from a file.
+  const where = source.kind === 'site' ? 'api' : 'tree (GEDCOM)';
+  const searchOp = source.kind === 'site' ? 'search page' : 'search';
+  const home = await cache.get('home', () => timings.time(where, 'home person', () => source.home()));
   const candidates: PersonView[] = [];
   let total = 0;
   let pages = 0;
-  const first = await timings.time('api', 'search page', () => source.searchPage(query, 1, pageSize));
+  const first = await timings.time(where, searchOp, () => source.searchPage(query, 1, pageSize));
   pages++;
   total = first.total;
   candidates.push(...first.persons);
@@ -154,7 +159,7 @@ export async function research(criteria: Criteria, source: PersonSource, options
     // The first page tells how many there are: the rest (within the cap) are fetched at once,
     // and kept in page order so the candidates are the same as page by page.
     const more = Math.min(maxPages, Math.ceil(total / pageSize)) - 1;
-    const rest = await Promise.all(Array.from({ length: more }, (_, i) => timings.time('api', 'search page', () => source.searchPage(query, i + 2, pageSize))));
+    const rest = await Promise.all(Array.from({ length: more }, (_, i) => timings.time(where, searchOp, () => source.searchPage(query, i + 2, pageSize))));
     for (const result of rest) {
       pages++;
       candidates.push(...result.persons);
@@ -171,13 +176,13 @@ export async function research(criteria: Criteria, source: PersonSource, options
     detailed.map(async (r) => {
       const id = r.candidate.view.id;
       const [family, ladder] = await Promise.all([
-        cache.get(`family:${id}`, () => timings.time('api', 'family', () => source.family(id))),
-        cache.get(`ladder:${id}`, () => timings.time('api', 'ladder', () => source.ladder(id))),
+        cache.get(`family:${id}`, () => timings.time(where, 'family', () => source.family(id))),
+        cache.get(`ladder:${id}`, () => timings.time(where, 'ladder', () => source.ladder(id))),
       ]);
       return { person: r.candidate.view, family, ladder };
     }),
   );
-  return { criteria, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, ...(tie ? { tie } : {}), details, ms: performance.now() - started };
+  return { criteria, source: source.kind, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, ...(tie ? { tie } : {}), details, ms: performance.now() - started };
 }
 
 /** An API/GEDCOM person view as something to score (dates parsed back from their text). */
@@ -218,13 +223,26 @@ export class RunCache {
   }
 }
 
-/** Time spent per component and operation, for the `--benchmark` table. */
+/**
+ * Time spent per component and operation, for the `--benchmark` table. In a timed row, `count`
+ * is how many times the operation ran and `ms` the time they took together; a row of
+ * {@link Timings.count} only counts (`timed: false`, no time).
+ */
 export class Timings {
-  readonly rows = new Map<string, { component: string; operation: string; count: number; ms: number }>();
+  readonly rows = new Map<string, { component: string; operation: string; count: number; ms: number; timed: boolean }>();
 
   add(component: string, operation: string, ms: number, count = 1): void {
+    this.#row(component, operation, true, ms, count);
+  }
+
+  /** A row that counts events whose time is not measured (requests, cache hits, …). */
+  count(component: string, operation: string, count: number): void {
+    this.#row(component, operation, false, 0, count);
+  }
+
+  #row(component: string, operation: string, timed: boolean, ms: number, count: number): void {
     const key = `${component}\u0000${operation}`;
-    const row = this.rows.get(key) ?? { component, operation, count: 0, ms: 0 };
+    const row = this.rows.get(key) ?? { component, operation, count: 0, ms: 0, timed };
     row.count += count;
     row.ms += ms;
     this.rows.set(key, row);

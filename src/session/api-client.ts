@@ -36,7 +36,10 @@ export interface ApiClientOptions {
 export interface ApiStats {
   readonly requests: number;
   readonly retries: number;
+  /** Answers 429 (Too Many Requests). */
   readonly throttled: number;
+  /** Requests that waited for the rate limiter, and the time they waited (ms). */
+  readonly rateLimitWaits: number;
   readonly rateLimitWaitMs: number;
   readonly cookiesWrittenBack: number;
   readonly cookieImports: number;
@@ -55,7 +58,7 @@ export class ApiClient {
   readonly #maxResponseBytes: number;
   #jar = new BrowserCookieJar();
   #csrf: string | undefined;
-  #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
+  #stats = { requests: 0, retries: 0, throttled: 0, rateLimitWaits: 0, rateLimitWaitMs: 0, cookiesWrittenBack: 0, cookieImports: 0 };
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -113,7 +116,11 @@ export class ApiClient {
     return withRetry(
       async (attempt) => {
         if (attempt > 1) this.#stats.retries++;
-        this.#stats.rateLimitWaitMs += await this.limiter.acquire(signal);
+        const waited = await this.limiter.acquire(signal);
+        if (waited > 0) {
+          this.#stats.rateLimitWaits++;
+          this.#stats.rateLimitWaitMs += waited;
+        }
         this.#stats.requests++;
         const headers: Record<string, string> = { accept: 'application/json' };
         const cookie = this.#jar.header(url);

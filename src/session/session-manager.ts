@@ -94,6 +94,7 @@ export interface SessionStats {
   readonly apiRequests: number;
   readonly apiRetries: number;
   readonly throttled: number;
+  readonly rateLimitWaits: number;
   readonly rateLimitWaitMs: number;
 }
 
@@ -205,6 +206,7 @@ export class SessionManager {
       apiRequests: api.requests,
       apiRetries: api.retries,
       throttled: api.throttled,
+      rateLimitWaits: api.rateLimitWaits,
       rateLimitWaitMs: api.rateLimitWaitMs,
     };
   }

@@ -43,6 +43,12 @@ beforeAll(() => {
   const r = spawnSync(process.execPath, [main, 'research', '--gedcom', ged, '--home', 'ME', '--batch', batch, '--out', report, '--quiet', '--benchmark'], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toMatch(/batch: 3 searched, 0 skipped \(bad rows\), 0 failed/);
   expect(r.status).toBe(0);
+  // The table of where the time went names local lookups for what they are, and a row that only
+  // counts shows no time.
+  expect(r.stdout).toMatch(/candidates? scored \(\d+ match(es)? in the tree\)/);
+  expect(r.stdout).toMatch(/^ {2}tree \(GEDCOM\) +search +3 +[\d.]+ +[\d.]+$/m);
+  expect(r.stdout).toMatch(/^ {2}research +cache hits +\d+ +- +-$/m);
+  expect(r.stdout).not.toMatch(/^ {2}api|pages? of results fetched/m);
 });
 
 afterAll(() => {

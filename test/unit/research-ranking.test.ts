@@ -56,3 +56,18 @@ describe('research ranking: no points for absence, a scale, a confidence word, t
     expect(row.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)).toHaveLength(CSV_COLUMNS.length);
   });
 });
+
+describe('where the time went: each row means one thing', () => {
+  it('a timed row: count is how many ran and total their time; a counted row shows no time', async () => {
+    const { Timings } = await import('../../src/research/research.js');
+    const { formatTimings } = await import('../../src/research/format.js');
+    const t = new Timings();
+    t.add('api client', 'waits for the rate limiter', 71, 2);
+    t.count('api client', 'answers 429 (too many)', 0);
+    t.count('research', 'cache hits', 5);
+    const table = formatTimings(t, 1000).join('\n');
+    expect(table).toMatch(/api client +waits for the rate limiter +2 +71\.0 +35\.50/);
+    expect(table).toMatch(/api client +answers 429 \(too many\) +0 +- +-/);
+    expect(table).toMatch(/research +cache hits +5 +- +-/);
+  });
+});
