@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type GedcomReadResult, readGedcom } from '../genealogy/gedcom.js';
@@ -46,4 +46,41 @@ export async function readGedcomFile(path: string, options: { readonly quiet: bo
   } finally {
     progress.end();
   }
+}
+
+/** What `browser-actor serve` writes to its credentials file, as research reads it. */
+export interface SiteCredentials {
+  readonly origin?: string;
+  readonly username: string;
+  readonly password: string;
+  readonly totpSecret?: string;
+}
+
+/** The largest credentials file read (a few hundred bytes is usual). */
+const MAX_CREDENTIALS_BYTES = 64 * 1024;
+
+/**
+ * Read a credentials file written by `browser-actor serve --credentials FILE` (JSON: origin,
+ * username, password, and totpSecret when the site asks for a second factor). Errors name the
+ * flag and the file, never the values.
+ */
+export function readCredentialsFile(path: string, flag = '--credentials'): SiteCredentials {
+  requireRegularFile(flag, path, 'the credentials file `browser-actor serve --credentials FILE` wrote');
+  if (statSync(path).size > MAX_CREDENTIALS_BYTES) throw new ConfigError(`${flag} ${path}: larger than ${MAX_CREDENTIALS_BYTES / 1024} KiB; it is not a credentials file serve wrote`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError(`${flag} ${path}: not JSON; give the file \`browser-actor serve --credentials FILE\` wrote (or set SITE_USERNAME, SITE_PASSWORD and TOTP_SECRET instead)`);
+  }
+  const o = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const text = (key: string, required: boolean): string | undefined => {
+    const v = o[key];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string' || v === '') throw new ConfigError(`${flag} ${path}: "${key}" must be ${required ? 'a non-empty text' : 'text when present'}; give the file \`browser-actor serve --credentials FILE\` wrote`);
+    return v;
+  };
+  const origin = text('origin', false);
+  const totpSecret = text('totpSecret', false);
+  return { username: text('username', true) as string, password: text('password', true) as string, ...(origin ? { origin } : {}), ...(totpSecret ? { totpSecret } : {}) };
 }

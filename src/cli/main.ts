@@ -81,7 +81,18 @@ async function subcommand<O>(args: string[], help: string, parse: (args: string[
   await run(options);
 }
 
+const START_HELP = `Usage:
+  browser-actor start        (what npm start runs)
+
+The main job on the embedded default: start the reference tree site on a free loopback port (a
+synthetic tree of 10 000 people, a generated demo account with a second factor), run a short batch
+of research through supervised headless Chromium, print the results, the relationship paths and
+where the time went, write the same as an HTML report (its path is printed last), and stop
+everything it started. It takes no options.`;
+
 async function main(argv: string[]): Promise<void> {
+  // `browser-actor help <command>` is `browser-actor <command> --help`.
+  if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-')) return main([argv[1], '--help', ...argv.slice(2)]);
   const args = argv.slice(1);
   switch (argv[0]) {
     case 'research': {
@@ -111,8 +122,18 @@ async function main(argv: string[]): Promise<void> {
       });
     }
     case 'start': {
-      const { runStart } = await import('./start.js');
-      return runStart();
+      return subcommand(
+        args,
+        START_HELP,
+        (rest) => {
+          if (rest.length > 0) throw new Error(`start takes no options, got ${JSON.stringify(rest[0])}`);
+          return undefined;
+        },
+        async () => {
+          const { runStart } = await import('./start.js');
+          await runStart();
+        },
+      );
     }
     case 'worker': {
       const { WORKER_HELP, parseWorkerArgs, runWorker } = await import('./worker.js');

@@ -18,11 +18,11 @@ import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.
 import { withDotEnv } from '../session/session-config.js';
 import type { SessionManager, SessionStats } from '../session/session-manager.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
+import { readCredentialsFile, readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
 
 export const RESEARCH_HELP = `Usage:
-  browser-actor research [criteria] (--site URL | --gedcom FILE) [options]
-  browser-actor research --batch FILE (--site URL | --gedcom FILE) [options]
+  browser-actor research [criteria] (--site URL | --credentials FILE | --gedcom FILE) [options]
+  browser-actor research --batch FILE (--site URL | --credentials FILE | --gedcom FILE) [options]
 
 Search a family tree, score every candidate, and show the best matches with their family and the
 relationship path to the tree's home person.
@@ -32,13 +32,18 @@ Criteria (one of --given and --surname is required):
   --death-year <year>  --death-place <text>
 
 Where:
-  --site <url>         A site with the reference site's API. Credentials: SITE_USERNAME, SITE_PASSWORD
-                       and TOTP_SECRET from the environment or .env (never on the command line).
+  --site <url>         A site with the reference site's API. Credentials: --credentials FILE, else
+                       SITE_USERNAME, SITE_PASSWORD and TOTP_SECRET from the environment or .env
+                       (never on the command line).
+  --credentials <file> The account from the file \`browser-actor serve --credentials FILE\` wrote (and
+                       the site's address, so that --site may be left out).
   --gedcom <file>      A GEDCOM file, searched locally (no browser). --home <id> sets the home person.
 
 Options:
   --batch <file>       Many searches in one session: CSV with a header (given,surname,sex,birth_year,
-                       birth_place,death_year,death_place) or JSON lines. Bad rows are reported and skipped.
+                       birth_place,death_year,death_place) or JSON lines with the same names as keys
+                       ({"surname":"Fisher","birth_year":1902}; birthYear is read too). Bad rows are
+                       reported with their line number and skipped.
   --top <n>            Ranked people shown per search (1–100). Default 3.
   --ladder-for <k>     Family and relationship path for the best match and k more. Default 0.
   --concurrency <n>    Searches of a batch run at once (1–16), all through one API client and its one
@@ -58,9 +63,10 @@ ${DRIVER_HELP}
                        --port <n>); 0 picks a port.
   --log-level <level>  Logs on stderr (JSON; readable lines on a terminal), secrets redacted: silent,
                        error, warn (default), info, debug or trace. Default: LOG_LEVEL.
-  --quiet              No progress for a batch or while loading a GEDCOM file of 16 MB or more (by
-                       default: a bar with rate and time left on a terminal, a line every 10 s
-                       otherwise, on stderr).
+  --quiet              No progress and no summary for a batch, and no progress while loading a
+                       GEDCOM file of 16 MB or more (by default: a bar with rate and time left on a
+                       terminal, a line every 10 s otherwise, on stderr). Errors, skipped rows and
+                       an interruption are still reported.
   --json               Results as JSON (one object) on stdout.
   --out <file>         Save each search's result as it finishes: CSV (.csv), JSON lines (.jsonl) or
                        an HTML report (.html: ranked matches, family, the relationship drawn as a
@@ -103,6 +109,10 @@ export interface ResearchCliOptions {
   readonly outFile?: string | undefined;
   /** `--resume`: continue `outFile`, skipping the searches it already answers. */
   readonly resume?: boolean | undefined;
+  /** `--quiet`: no progress and no batch summary on stderr (errors, skipped rows and an interruption are still reported). */
+  readonly quiet?: boolean | undefined;
+  /** `--credentials`: the account (and the site's address) from the file `serve --credentials` wrote. */
+  readonly credentials?: string | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -118,6 +128,28 @@ export const RESEARCH_DEFAULTS: ResearchCliOptions = {
   csv: false,
   benchmark: false,
 };
+
+/** The command-line flag of each criterion (`birthYear` is `--birth-year`), for messages. */
+function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** A batch column's name for a criterion (`birthYear` is `birth_year`), for messages. */
+function columnOf(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Refuse a --site value that is not an http(s) address, naming the flag. */
+function checkSiteArg(raw: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(`--site must be an http:// or https:// address such as http://127.0.0.1:8377, got ${JSON.stringify(raw.slice(0, 100))}`);
+  if (u.username || u.password) throw new ConfigError('--site must not carry a user name or password; give the account with --credentials FILE or SITE_USERNAME and SITE_PASSWORD');
+}
 
 /** Most searches of a batch in flight at once. */
 export const MAX_RESEARCH_CONCURRENCY = 16;
@@ -152,11 +184,15 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       quiet: { type: 'boolean' },
       out: { type: 'string' },
       resume: { type: 'boolean' },
+      credentials: { type: 'string' },
       ...DRIVER_FLAGS,
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if ((values.site === undefined) === (values.gedcom === undefined)) throw new ConfigError('give exactly one of --site URL and --gedcom FILE');
+  if (values.credentials !== undefined && values.gedcom !== undefined) throw new ConfigError('--credentials signs in to a site: give it with --site URL (or alone, with the address in the file), not with --gedcom');
+  if (values.site === undefined && values.gedcom === undefined && values.credentials === undefined) throw new ConfigError('say where to search: --site URL (a site; with --credentials FILE, the address may come from the file) or --gedcom FILE (a family tree file)');
+  if (values.site !== undefined && values.gedcom !== undefined) throw new ConfigError('give one of --site URL and --gedcom FILE, not both');
+  if (values.site !== undefined) checkSiteArg(values.site);
   if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
   if (values.resume && values.out === undefined) throw new ConfigError('--resume continues an output file: give it with --out FILE');
   if (values.out !== undefined) outFormatOf(values.out); // a clear error before anything starts
@@ -178,7 +214,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
   for (const [flag, key] of map) if (values[flag as keyof typeof values] !== undefined) fields[key] = values[flag as keyof typeof values];
   const hasCriteria = Object.keys(fields).length > 0;
   if (values.batch !== undefined && hasCriteria) throw new ConfigError('give criteria or --batch, not both');
-  if (values.batch === undefined) validateCriteria(fields); // a clear error before anything starts
+  if (values.batch === undefined) validateCriteria(fields, flagOf); // a clear error before anything starts
   return {
     criteria: hasCriteria ? fields : undefined,
     batch: values.batch,
@@ -191,12 +227,14 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     csv: values.csv ?? false,
     benchmark: values.benchmark ?? false,
     concurrency: values.concurrency === undefined ? undefined : parseConcurrency('--concurrency', values.concurrency),
-    ...parseDispatchArgs(values),
+    ...parseDispatchArgs({ ...values, site: values.site ?? values.credentials }),
     driverEnv: parseDriverArgs(values),
     logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
-    metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site),
+    metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site ?? values.credentials),
     progress: !(values.quiet ?? false),
+    quiet: values.quiet ?? false,
     ...(values.out === undefined ? {} : { outFile: values.out, resume: values.resume ?? false }),
+    ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
   };
 }
 
@@ -257,7 +295,8 @@ export function parseBatch(text: string): BatchRow[] {
       if (isJson) {
         const parsed = JSON.parse(raw) as unknown;
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a JSON line must be an object of criteria');
-        record = parsed as Record<string, unknown>;
+        // The same names as the CSV columns (birth_year), or their camelCase (birthYear).
+        record = Object.fromEntries(Object.entries(parsed).map(([k, v]): [string, unknown] => [keyOf[k.toLowerCase()] ?? k, v]));
       } else {
         const cells = splitCsvLine(raw);
         if (i === first) {
@@ -269,7 +308,7 @@ export function parseBatch(text: string): BatchRow[] {
         if (cells.length !== header.length) throw new Error(`has ${cells.length} cells, the header has ${header.length}`);
         record = Object.fromEntries(header.map((h, k): [string, string] => [h, cells[k]?.trim() ?? '']).filter(([, v]) => v !== ''));
       }
-      rows.push({ line, criteria: validateCriteria(record) });
+      rows.push({ line, criteria: validateCriteria(record, columnOf) });
     } catch (error) {
       rows.push({ line, error: (error as Error).message });
     }
@@ -324,7 +363,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       throw new ConfigError(`--batch ${o.batch}: no row can be searched (${rows.length} refused; line ${first.line}: ${first.error})`);
     }
   } else {
-    rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}) }];
+    rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}, flagOf) }];
   }
   const lineOf = (row: BatchRow): number | undefined => (o.batch !== undefined ? row.line : undefined);
   // The output file opens (or is refused) before any browser starts; with --resume, the searches
@@ -339,7 +378,15 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let session: SessionManager | undefined;
   let sessions: readonly SessionManager[] = [];
   let job: SiteResearch | undefined;
-  const env = { ...withDotEnv(o.env ?? process.env), ...o.driverEnv };
+  // A credentials file (as `serve` writes it) gives the account, and the address when --site does not.
+  const creds = o.credentials !== undefined ? readCredentialsFile(o.credentials) : undefined;
+  const site = o.site ?? creds?.origin;
+  if (o.gedcom === undefined && site === undefined) throw new ConfigError(`--credentials ${o.credentials ?? ''}: the file has no "origin"; give the site's address with --site URL`);
+  const env: NodeJS.ProcessEnv = {
+    ...withDotEnv(o.env ?? process.env),
+    ...o.driverEnv,
+    ...(creds ? { SITE_USERNAME: creds.username, SITE_PASSWORD: creds.password, ...(creds.totpSecret ? { TOTP_SECRET: creds.totpSecret } : {}) } : {}),
+  };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
   try {
@@ -354,7 +401,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       // drivers, the supervisor and the queue client (about a second of start-up).
       const { openSiteResearch } = await import('../research/job.js');
       job = await openSiteResearch({
-        site: o.site as string,
+        site: site as string,
         env,
         ...(o.workers === undefined ? {} : { workers: o.workers }),
         ...(o.redis === undefined ? {} : { redis: o.redis }),
@@ -460,9 +507,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     } else if (o.batch !== undefined || o.rows !== undefined) {
       summaryLine = `batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed${alreadySaved > 0 ? `, ${alreadySaved} already saved` : ''}, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses${file ? `; saved in ${file.path}` : ''}`;
     }
-    file?.describe({ source: o.site ?? basename(o.gedcom ?? ''), ...(summaryLine ? { summary: summaryLine } : {}), timings: [...timings.rows.values()], wallMs });
+    file?.describe({ source: site ?? basename(o.gedcom ?? ''), ...(summaryLine ? { summary: summaryLine } : {}), timings: [...timings.rows.values()], wallMs });
     file?.close();
-    if (summaryLine) err(summaryLine);
+    if (summaryLine && (interrupted || o.quiet !== true)) err(summaryLine);
     if (o.json) {
       out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else if (o.benchmark) {

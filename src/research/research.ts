@@ -67,24 +67,28 @@ export interface ResearchResult {
   readonly ms: number;
 }
 
-/** Check criteria from a user: one of the names is required; years must be plausible. */
-export function validateCriteria(input: Record<string, unknown>): Criteria {
+/**
+ * Check criteria from a user: one of the names is required; years must be plausible. `nameOf`
+ * says how the user wrote each criterion (a flag such as `--birth-year`, a column such as
+ * `birth_year`), so that a message names what they typed; by default the criterion's own key.
+ */
+export function validateCriteria(input: Record<string, unknown>, nameOf: (key: string) => string = ownName): Criteria {
   const known = ['given', 'surname', 'sex', 'birthYear', 'birthPlace', 'deathYear', 'deathPlace'];
-  for (const key of Object.keys(input)) if (!known.includes(key)) throw new InvalidCriteriaError(`unknown criterion "${key}"; known: ${known.join(', ')}`);
+  for (const key of Object.keys(input)) if (!known.includes(key)) throw new InvalidCriteriaError(`unknown criterion "${key}"; known: ${known.map(nameOf).join(', ')}`);
   const text = (k: string): string | undefined => {
     const v = input[k];
     if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string') throw new InvalidCriteriaError(`${k} must be text`);
+    if (typeof v !== 'string') throw new InvalidCriteriaError(`${nameOf(k)} must be text`);
     const t = v.trim();
-    if (t.length === 1) throw new InvalidCriteriaError(`${k} needs at least 2 characters, got ${JSON.stringify(t)}`);
-    if (t.length > 100) throw new InvalidCriteriaError(`${k} is longer than 100 characters`);
+    if (t.length === 1) throw new InvalidCriteriaError(`${nameOf(k)} needs at least 2 characters, got ${JSON.stringify(t)}`);
+    if (t.length > 100) throw new InvalidCriteriaError(`${nameOf(k)} is longer than 100 characters`);
     return t || undefined;
   };
   const year = (k: string): number | undefined => {
     const v = input[k];
     if (v === undefined || v === null || v === '') return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
-    if (!Number.isInteger(n) || n < 1 || n > 2100) throw new InvalidCriteriaError(`${k} must be a year from 1 to 2100, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2100) throw new InvalidCriteriaError(`${nameOf(k)} must be a year from 1 to 2100, got ${JSON.stringify(v)}`);
     return n;
   };
   const sexRaw = input['sex'];
@@ -93,12 +97,12 @@ export function validateCriteria(input: Record<string, unknown>): Criteria {
     const s = typeof sexRaw === 'string' ? sexRaw.trim().toUpperCase() : '';
     if (s === 'M' || s === 'MALE') sex = 'M';
     else if (s === 'F' || s === 'FEMALE') sex = 'F';
-    else throw new InvalidCriteriaError(`sex must be M or F, got ${JSON.stringify(sexRaw)}`);
+    else throw new InvalidCriteriaError(`${nameOf('sex')} must be M or F, got ${JSON.stringify(sexRaw)}`);
   }
   const criteria: { -readonly [K in keyof Criteria]: Criteria[K] } = {};
   const given = text('given');
   const surname = text('surname');
-  if (given === undefined && surname === undefined) throw new InvalidCriteriaError('give a given name or a surname (or both)');
+  if (given === undefined && surname === undefined) throw new InvalidCriteriaError(nameOf === ownName ? 'give a given name or a surname (or both)' : `give ${nameOf('given')} or ${nameOf('surname')} (or both)`);
   if (given !== undefined) criteria.given = given;
   if (surname !== undefined) criteria.surname = surname;
   if (sex !== undefined) criteria.sex = sex;
@@ -111,6 +115,10 @@ export function validateCriteria(input: Record<string, unknown>): Criteria {
   const dp = text('deathPlace');
   if (dp !== undefined) criteria.deathPlace = dp;
   return criteria;
+}
+
+function ownName(key: string): string {
+  return key;
 }
 
 /**

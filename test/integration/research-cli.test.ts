@@ -61,6 +61,8 @@ describe('browser-actor research and start (built package)', () => {
     const quiet = run('research', '--gedcom', file, '--home', tree.person(referencePerson).id, '--batch', batch, '--json', '--quiet');
     expect(quiet.status).toBe(0);
     expect(clean(quiet.stderr)).not.toMatch(/searches \(/);
+    expect(clean(quiet.stderr)).not.toMatch(/batch: /); // --quiet: no summary either
+    expect(clean(quiet.stderr)).toMatch(/batch\.csv:3: skipped: /); // but a skipped row is still reported
     const json = JSON.parse(r.stdout) as { results: { line: number; result: { ranked: { person: { id: string } }[]; details: { ladder: { relationship: string } }[] } }[] };
     expect(json.results.map((x) => x.line)).toEqual([2, 4]);
     expect(json.results[0]?.result.ranked[0]?.person.id).toBe(p.id);
@@ -69,8 +71,15 @@ describe('browser-actor research and start (built package)', () => {
   });
 
   it('refuses bad usage with a message that says what to do', () => {
-    expect(run('research', '--surname', 'Lee').stderr).toMatch(/give exactly one of --site URL and --gedcom FILE/);
-    expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give a given name or a surname/);
+    expect(run('research', '--surname', 'Lee').stderr).toMatch(/say where to search: --site URL .* or --gedcom FILE/);
+    // Messages name the flag the user typed, not an internal field or variable.
+    expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give --given or --surname \(or both\)/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--birth-year', 'soon').stderr).toMatch(/--birth-year must be a year from 1 to 2100, got "soon"/);
+    expect(run('research', '--site', 'localhost:8377', '--surname', 'Lee').stderr).toMatch(/--site must be an http:\/\/ or https:\/\/ address/);
+    expect(run('research', '--gedcom', 'x.ged', '--credentials', 'c.json', '--surname', 'Lee').stderr).toMatch(/--credentials signs in to a site/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--resume').stderr).toMatch(/--resume continues an output file: give it with --out FILE/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--top', '0').stderr).toMatch(/--top must be a whole number from 1 to 100, got "0"/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--out', 'r.txt').stderr).toMatch(/--out r\.txt: the file name must end in \.csv, \.jsonl \(JSON lines\) or \.html/);
     const missing = run('research', '--gedcom', '/nonexistent.ged', '--surname', 'Lee');
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/nonexistent\.ged: no such file/);
@@ -210,7 +219,7 @@ describe('browser-actor research and start (built package)', () => {
       const batch = join(dir, 'batch.csv');
       const people = Array.from({ length: 3000 }, (_, i) => tree.person((i * 7) % tree.people.length));
       writeFileSync(batch, ['given,surname,birth_year', ...people.map((p) => `${p.given.split(' ')[0] as string},${p.surname},${p.birth?.date?.year ?? ''}`)].join('\n'));
-      const args = ['research', '--gedcom', ged, '--home', tree.person(referencePerson).id, '--batch', batch, '--quiet', '--concurrency', '8'];
+      const args = ['research', '--gedcom', ged, '--home', tree.person(referencePerson).id, '--batch', batch, '--concurrency', '8'];
       // Printed results of 3000 searches are more than spawnSync buffers by default.
       const runBig = (...more: string[]) => spawnSync(process.execPath, [main, ...args, ...more], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20, env: { ...process.env, SITE_PASSWORD: '' } });
       const whole = join(dir, 'whole.csv');

@@ -40,7 +40,7 @@ beforeAll(() => {
   const batch = join(dir, 'batch.csv');
   writeFileSync(batch, 'given,surname,birth_year\nEve,Hale,1952\nAdam,Hale,1890\nNobody,Zzyzx,\n');
   report = join(dir, 'report.html');
-  const r = spawnSync(process.execPath, [main, 'research', '--gedcom', ged, '--home', 'ME', '--batch', batch, '--out', report, '--quiet', '--benchmark'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [main, 'research', '--gedcom', ged, '--home', 'ME', '--batch', batch, '--out', report, '--benchmark'], { encoding: 'utf8', timeout: 60_000 });
   expect(r.stderr).toMatch(/batch: 3 searched, 0 skipped \(bad rows\), 0 failed/);
   expect(r.status).toBe(0);
   // The table of where the time went names local lookups for what they are, and a row that only
