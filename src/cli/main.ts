@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isBrowserActorError } from '../errors.js';
 import { DRIVER_FLAGS, driverEnv } from './driver-flags.js';
+import { environmentHelp } from './environment.js';
 import { describeCliError, exitStatusFor } from './exit-codes.js';
 
 const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
@@ -39,15 +40,7 @@ Global options:
   -h, --help           Show this help.
   -v, --version        Show the version.
 
-Environment:
-  CHROMIUM_PATH        Chromium executable (default: /usr/bin/chromium and similar).
-  ACTOR_MODE           true/false: default for actorMode (the library default is false).
-  HEADLESS             true/false: run Chromium headless (default true).
-  BROWSER_ACTOR_TMPDIR Where per-browser profile directories go (default: <tmp>/browser-actor).
-  REDIS_URL            Redis for \`worker\` and \`research --redis\` (default: none).
-  DRIVER               playwright (default) or webdriver: how browsers are driven.
-  WEBDRIVER_URL        A WebDriver endpoint such as Selenium Grid (implies DRIVER=webdriver).
-  CHROMEDRIVER_PATH    chromedriver for DRIVER=webdriver without a URL (default: on PATH).
+${environmentHelp()}
 
 Exit codes: 0 success, 1 internal error, 2 bad usage, 3 configuration or input (variables, .env,
 files, Redis), 4 the site (sign-in, HTTP, network), 5 the browser. An error prints its code, the

@@ -1,0 +1,48 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT, environmentHelp, environmentMarkdown } from '../../src/cli/environment.js';
+import { ErrorCode } from '../../src/errors.js';
+
+/** The README is the user's first screen: what it names must exist, and its lists must match the code's. */
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('README', () => {
+  it('shows the same environment variables as --help, generated from one list', () => {
+    const block = /<!-- environment:start[^\n]*-->\n([\s\S]*?)\n<!-- environment:end -->/.exec(readme)?.[1];
+    expect(block).toBe(environmentMarkdown());
+    for (const v of ENVIRONMENT.flatMap((g) => g.variables)) expect(environmentHelp()).toContain(v.name);
+  });
+
+  it('the list has every variable the shipped code reads (others are the system’s or the tests’)', () => {
+    const listed = new Set(ENVIRONMENT.flatMap((g) => g.variables.map((v) => v.name)));
+    const notOurs = new Set(['PATH', 'TMPDIR', 'XDG_CONFIG_HOME', 'HOME', 'SHELL', 'NODE_OPTIONS', 'BROWSER']);
+    const read = new Set<string>();
+    for (const file of sourceFiles(join(root, 'src')).filter((f) => !f.includes('/bench/') && !f.includes('/internal/redis-server') && !f.includes('/internal/selenium-grid'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:env|process\.env)\[['"]([A-Z][A-Z0-9_]+)['"]\]|\b(?:get|required|flag|number|seconds)\(['"]([A-Z][A-Z0-9_]+)['"]/g)) read.add((m[1] ?? m[2]) as string);
+    }
+    expect([...read]).toEqual(expect.arrayContaining(['SITE_USERNAME', 'CHROMIUM_PATH', 'RATE_LIMIT', 'LOG_LEVEL', 'BROWSER_ACTOR_QUEUE_KEY'])); // the scan finds them
+    const missing = [...read].filter((name) => !listed.has(name) && !notOurs.has(name));
+    expect(missing).toEqual([]);
+  });
+
+  it('names no file that the repository does not have, and no error code that does not exist', () => {
+    const links = [...readme.matchAll(/\]\((?!https?:|#)([^)\s]+)\)/g)].map((m) => (m[1] as string).split('#')[0] as string);
+    const mentioned = [...readme.matchAll(/\b((?:docs|examples|scripts)\/[\w./-]+\.\w+)\b/g)].map((m) => m[1] as string);
+    const missing = [...links, ...mentioned, ...(readme.includes('DESIGN.md') ? ['DESIGN.md'] : [])].filter((p) => !existsSync(join(root, p)));
+    expect(missing).toEqual([]);
+    const codes = new Set(Object.values(ErrorCode) as string[]);
+    const named = [...readme.matchAll(/(?<!net::)\bERR_[A-Z_]+\b/g)].map((m) => m[0]);
+    expect(named.filter((c) => !codes.has(c))).toEqual([]);
+  });
+});
