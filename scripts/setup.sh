@@ -31,3 +31,6 @@ echo "setup: redis-server: $( (redis-server --version 2>/dev/null || echo 'not f
 echo "setup: chromedriver: $( (chromedriver --version 2>/dev/null || echo 'not found') | head -n 1)"
 echo "setup: java: $( (java -version 2>&1 || echo 'not found') | head -n 1)"
 npm ci --no-audit --no-fund
+# Built here, so that `npx browser-actor` works right after setup (npm start and npm test build again).
+npm run build --silent
+echo "setup: done; the command is npx browser-actor (see the README's First hour)"
