@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { type GedcomReadResult, readGedcom } from '../genealogy/gedcom.js';
+import { type GedcomDiagnostic, type GedcomReadResult, readGedcom } from '../genealogy/gedcom.js';
 import { createProgress } from '../internal/progress.js';
 
 /** Refuse a path given with `flag` unless it is a regular file, saying what it is instead. */
@@ -83,4 +83,19 @@ export function readCredentialsFile(path: string, flag = '--credentials'): SiteC
   const origin = text('origin', false);
   const totpSecret = text('totpSecret', false);
   return { username: text('username', true) as string, password: text('password', true) as string, ...(origin ? { origin } : {}), ...(totpSecret ? { totpSecret } : {}) };
+}
+
+/**
+ * The reader's diagnostics in a few lines: how many, by kind, then the first `first` with their
+ * line numbers (`file:line: message`). Nothing when there are none.
+ */
+export function summarizeDiagnostics(file: string, diagnostics: readonly GedcomDiagnostic[], first = 5, more = 'the rest with --json'): string[] {
+  if (diagnostics.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const d of diagnostics) counts.set(d.kind, (counts.get(d.kind) ?? 0) + 1);
+  const byKind = [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  const n = diagnostics.length;
+  const out = [`${file}: ${n} diagnostic${n === 1 ? '' : 's'} while reading (${byKind})${n > first ? `; the first ${first} (${more}):` : ':'}`];
+  for (const d of diagnostics.slice(0, first)) out.push(`  ${file}:${d.line}: ${d.message}`);
+  return out;
 }

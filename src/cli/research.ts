@@ -18,7 +18,8 @@ import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.
 import { withDotEnv } from '../session/session-config.js';
 import type { SessionManager, SessionStats } from '../session/session-manager.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { readCredentialsFile, readGedcomFile, requireGedcomFile, requireRegularFile } from './files.js';
+import { readCredentialsFile, readGedcomFile, requireGedcomFile, requireRegularFile, summarizeDiagnostics } from './files.js';
+import type { GedcomDiagnostic } from '../genealogy/gedcom.js';
 
 export const RESEARCH_HELP = `Usage:
   browser-actor research [criteria] (--site URL | --credentials FILE | --gedcom FILE) [options]
@@ -337,6 +338,8 @@ export interface RunSummary {
   readonly interrupted: boolean;
   readonly wallMs: number;
   readonly timings: Timings;
+  /** With --gedcom: the file, its GEDCOM version and every diagnostic of the reader. */
+  readonly gedcom?: { readonly file: string; readonly version: string | null; readonly diagnostics: readonly GedcomDiagnostic[] } | undefined;
 }
 
 /** Run research from CLI options: one search or a batch, against a site (supervised Chromium) or a GEDCOM file. */
@@ -378,6 +381,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   let session: SessionManager | undefined;
   let sessions: readonly SessionManager[] = [];
   let job: SiteResearch | undefined;
+  let gedcomRead: RunSummary['gedcom'];
   // A credentials file (as `serve` writes it) gives the account, and the address when --site does not.
   const creds = o.credentials !== undefined ? readCredentialsFile(o.credentials) : undefined;
   const site = o.site ?? creds?.origin;
@@ -393,6 +397,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     if (o.gedcom !== undefined) {
       requireGedcomFile(o.gedcom);
       const read = await timings.time('research', 'load GEDCOM', () => readGedcomFile(o.gedcom as string, { quiet: o.progress !== true }));
+      // What the reader could not read as written, where users look: a summary on stderr, all of it with --json.
+      gedcomRead = { file: o.gedcom, version: read.version ?? null, diagnostics: read.diagnostics };
+      for (const l of summarizeDiagnostics(o.gedcom, read.diagnostics, 5, o.json ? 'all of them in the JSON output' : 'all of them with --json')) err(l);
       const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
@@ -498,7 +505,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     }
     timings.count('research', 'cache hits', cache.hits);
     timings.count('research', 'cache misses', cache.misses);
-    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings };
+    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}) };
     let summaryLine: string | undefined;
     if (interrupted) {
       const left = toSearch - results.length - failed.length;
@@ -511,7 +518,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     file?.close();
     if (summaryLine && (interrupted || o.quiet !== true)) err(summaryLine);
     if (o.json) {
-      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else if (o.benchmark) {
       for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }

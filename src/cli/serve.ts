@@ -9,7 +9,7 @@ import { type TreeSite, startTreeSite } from '../site/server.js';
 import { newTotpSecret } from '../internal/totp.js';
 import { privateTempDir, writePrivateFile } from '../internal/private-file.js';
 import { printable } from '../internal/printable.js';
-import { readGedcomFile, requireGedcomFile } from './files.js';
+import { readGedcomFile, requireGedcomFile, summarizeDiagnostics } from './files.js';
 
 export const SERVE_HELP = `Usage:
   browser-actor serve [options]
@@ -143,7 +143,7 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
     tree = read.tree;
     home = chooseHomePerson(tree);
     source = `${o.gedcom} (GEDCOM ${read.version ?? '?'}, ${read.diagnostics.length} diagnostics)`;
-    for (const d of read.diagnostics.slice(0, 10)) out(`  ${o.gedcom}:${d.line}: ${d.message}`);
+    for (const l of summarizeDiagnostics(o.gedcom, read.diagnostics, 10, 'research --gedcom FILE --json lists them all')) out(`  ${l}`);
   } else {
     const generated = generateTree({ people: o.people, seed: o.seed });
     tree = generated.tree;

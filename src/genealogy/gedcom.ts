@@ -5,6 +5,9 @@ import { type GedcomDate, parseGedcomDate } from './dates.js';
 import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
 import { type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';
 
+/** The longest a file's first line may be before it is refused as not GEDCOM ("0 HEAD" is 6 characters). */
+const MAX_FIRST_LINE = 64 * 1024;
+
 /** The longest given names, or surname, kept of one NAME (longer ones are cut, with a diagnostic). */
 const MAX_NAME_CHARS = 500;
 
@@ -13,7 +16,12 @@ export interface GedcomDiagnostic {
   /** 1-based line number in the file (0 when it concerns the file as a whole). */
   readonly line: number;
   readonly message: string;
+  /** What it is about, for a summary by kind. */
+  readonly kind: DiagnosticKind;
 }
+
+/** The kinds of diagnostics: the file's bytes, its lines, its header, records, links between people, dates, names and other values. */
+export type DiagnosticKind = 'encoding' | 'syntax' | 'header' | 'records' | 'links' | 'dates' | 'names' | 'values' | 'other';
 
 export interface GedcomReadResult {
   readonly tree: FamilyTree;
@@ -93,7 +101,7 @@ export async function readGedcom(source: string | Readable | { readonly text: st
   let head: Buffer | undefined; // bytes held until the encoding is known
   // Lines are searched for U+FFFD (bytes the encoding does not allow) only once a chunk has one.
   const pushDecoded = (text: string): void => {
-    if (!reader.watchForBadBytes && text.includes('\uFFFD')) reader.watchForBadBytes = true;
+    if (!reader.watchForBadBytes && !reader.badBytesReported && text.includes('\uFFFD')) reader.watchForBadBytes = true;
     lines.push(text);
   };
   const start = (bytes: Buffer): void => {
@@ -139,12 +147,26 @@ export async function readGedcom(source: string | Readable | { readonly text: st
  */
 class LineSplitter {
   #rest = '';
+  /** Chunks with no line end in them, after `#rest`: joined only once a line end comes (no quadratic re-scan). */
+  #held: string[] = [];
+  #heldChars = 0;
+  #emitted = false;
   #at: '\n' | '\r' | undefined;
 
   constructor(private readonly emit: (line: string) => void) {}
 
   push(chunk: string): void {
-    const text = this.#rest + chunk;
+    if (!chunk.includes(this.#at ?? '\n') && (this.#at !== undefined || !chunk.includes('\r'))) {
+      this.#held.push(chunk);
+      this.#heldChars += chunk.length;
+      if (!this.#emitted && this.#rest.length + this.#heldChars > MAX_FIRST_LINE) {
+        throw new InvalidGedcomError(`Not a GEDCOM file: no line end in its first ${MAX_FIRST_LINE / 1024} KiB (a GEDCOM file starts with the line "0 HEAD"); give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)`);
+      }
+      return;
+    }
+    const text = this.#rest + this.#held.join('') + chunk;
+    this.#held = [];
+    this.#heldChars = 0;
     if (this.#at === undefined) {
       const cr = text.indexOf('\r');
       const lf = text.indexOf('\n');
@@ -168,6 +190,11 @@ class LineSplitter {
   }
 
   end(): void {
+    if (this.#held.length > 0) {
+      this.#rest += this.#held.join('');
+      this.#held = [];
+      this.#heldChars = 0;
+    }
     if (this.#at === undefined && this.#rest.includes('\r')) {
       this.#at = '\r';
       const rest = this.#rest;
@@ -189,6 +216,7 @@ class LineSplitter {
       if (a < b && text.charCodeAt(a) === 10) a++;
       if (b > a && text.charCodeAt(b - 1) === 10) b--;
     }
+    this.#emitted = true;
     this.emit(text.slice(a, b));
   }
 }
@@ -208,6 +236,9 @@ class GedcomReader {
   encoding: string | undefined;
   /** Set once decoded text held a U+FFFD: from then on lines are checked until one is reported. */
   watchForBadBytes = false;
+  /** Invalid bytes are reported once per file, at the first line that has them. */
+  badBytesReported = false;
+  #sawTrailer = false;
   #unreadDates = 0;
   readonly #unreadExamples: string[] = [];
 
@@ -217,7 +248,7 @@ class GedcomReader {
 
   /** A diagnostic about the file as a whole. */
   note(message: string): void {
-    this.#diag(0, message);
+    this.#diag(0, message, 'encoding');
   }
 
   line(raw: string): void {
@@ -225,7 +256,8 @@ class GedcomReader {
     let text = raw;
     if (this.watchForBadBytes && this.encoding !== undefined && text.includes('\uFFFD')) {
       this.watchForBadBytes = false;
-      this.#diag(this.#lineNo, `bytes that are not valid ${this.encoding} (from here on, each such byte is shown as \uFFFD); check the file's HEAD.CHAR against the program that wrote it`);
+      this.badBytesReported = true;
+      this.#diag(this.#lineNo, `bytes that are not valid ${this.encoding} (from here on, each such byte is shown as \uFFFD); check the file's HEAD.CHAR against the program that wrote it`, 'encoding');
     }
     if (this.#lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
@@ -239,12 +271,12 @@ class GedcomReader {
       this.#seenHead = true;
     }
     if (!line) {
-      this.#diag(this.#lineNo, `malformed line (expected "<level> [@id@] TAG [value]"): ${JSON.stringify(text.slice(0, 60))}`);
+      this.#diag(this.#lineNo, `malformed line (expected "<level> [@id@] TAG [value]"): ${JSON.stringify(text.slice(0, 60))}`, 'syntax');
       return;
     }
     if (line.tag === 'CONC' || line.tag === 'CONT') {
       if (!this.#last || line.level !== this.#last.level + 1) {
-        this.#diag(line.lineNo, `${line.tag} does not continue the line before it`);
+        this.#diag(line.lineNo, `${line.tag} does not continue the line before it`, 'syntax');
         return;
       }
       this.#last.value += (line.tag === 'CONT' ? '\n' : '') + line.value;
@@ -259,7 +291,7 @@ class GedcomReader {
     if (!this.#record) return;
     const previousLevel = (this.#record.lines.at(-1) ?? this.#record.head).level;
     if (line.level > previousLevel + 1) {
-      this.#diag(line.lineNo, `level ${line.level} follows level ${previousLevel}: a level may rise by one at most; line skipped`);
+      this.#diag(line.lineNo, `level ${line.level} follows level ${previousLevel}: a level may rise by one at most; line skipped`, 'syntax');
       return;
     }
     this.#record.lines.push(line);
@@ -269,17 +301,18 @@ class GedcomReader {
   finish(): GedcomReadResult {
     if (!this.#seenHead) throw new InvalidGedcomError('Not a GEDCOM file: it is empty; give a GEDCOM 5.5 or 5.5.1 file (.ged)');
     this.#flush();
+    if (!this.#sawTrailer) this.#diag(this.#lineNo, 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete', 'records');
     const { tree, problems } = this.#builder.build();
-    for (const p of problems) this.#diag(0, p);
+    for (const p of problems) this.#diag(0, p, 'links');
     if (this.#unreadDates > 0) {
       // Always reported, even when the per-line diagnostics were cut off at maxDiagnostics.
-      this.#diagnostics.push({ line: 0, message: `${this.#unreadDates} date${this.#unreadDates > 1 ? 's were' : ' was'} not understood and left out, e.g. ${this.#unreadExamples.join(', ')}` });
+      this.#diagnostics.push({ line: 0, message: `${this.#unreadDates} date${this.#unreadDates > 1 ? 's were' : ' was'} not understood and left out, e.g. ${this.#unreadExamples.join(', ')}`, kind: 'dates' });
     }
     for (const cycle of ancestorCycles(tree, 10)) {
       const ids = cycle.map((i) => `@${tree.person(i).id}@`);
-      this.#diag(0, `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`);
+      this.#diag(0, `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`, 'links');
     }
-    if (this.#dropped > 0) this.#diagnostics.push({ line: 0, message: `${this.#dropped} more diagnostics not shown` });
+    if (this.#dropped > 0) this.#diagnostics.push({ line: 0, message: `${this.#dropped} more diagnostics not shown`, kind: 'other' });
     return { tree, diagnostics: this.#diagnostics, version: this.#version };
   }
 
@@ -297,8 +330,8 @@ class GedcomReader {
     return kept;
   }
 
-  #diag(line: number, message: string): void {
-    if (this.#diagnostics.length < this.#maxDiagnostics) this.#diagnostics.push({ line, message });
+  #diag(line: number, message: string, kind: DiagnosticKind): void {
+    if (this.#diagnostics.length < this.#maxDiagnostics) this.#diagnostics.push({ line, message, kind });
     else this.#dropped++;
   }
 
@@ -311,18 +344,29 @@ class GedcomReader {
     switch (head.tag) {
       case 'HEAD':
         this.#version = findPath(record, ['GEDC', 'VERS'])?.value.trim() || undefined;
-        if (this.#version === undefined) this.#diag(head.lineNo, 'The header has no GEDC.VERS; read as GEDCOM 5.5.1');
+        if (this.#version === undefined) this.#diag(head.lineNo, 'The header has no GEDC.VERS; read as GEDCOM 5.5.1', 'header');
         break;
       case 'INDI':
-        if (!head.xref) this.#diag(head.lineNo, 'INDI record without an id (@I1@); skipped');
-        else this.#builder.addPerson(this.#person(head.xref, record));
+        if (!head.xref) this.#diag(head.lineNo, 'INDI record without an id (@I1@); skipped', 'records');
+        else if (this.#builder.hasPerson(head.xref)) {
+          // Two records with one id: neither person is dropped. The second gets an id of its own;
+          // pointers to the id go to the first, as they would in the program that wrote the file.
+          let n = 2;
+          while (this.#builder.hasPerson(`${head.xref}~${n}`)) n++;
+          const id = `${head.xref}~${n}`;
+          this.#diag(head.lineNo, `@${head.xref}@ is the id of an earlier record too; this person is read as @${id}@ (pointers to @${head.xref}@ go to the first)`, 'records');
+          this.#builder.addPerson(this.#person(id, record));
+        } else this.#builder.addPerson(this.#person(head.xref, record));
         break;
       case 'FAM':
-        if (!head.xref) this.#diag(head.lineNo, 'FAM record without an id (@F1@); skipped');
+        if (!head.xref) this.#diag(head.lineNo, 'FAM record without an id (@F1@); skipped', 'records');
         else this.#family(head.xref, record);
         break;
+      case 'TRLR':
+        this.#sawTrailer = true;
+        break;
       default:
-        break; // SOUR, NOTE, OBJE, REPO, SUBM, TRLR, …: not needed for research
+        break; // SOUR, NOTE, OBJE, REPO, SUBM, …: not needed for research
     }
   }
 
@@ -350,9 +394,10 @@ class GedcomReader {
           break;
         }
         case 'SEX': {
-          const v = line.value.trim().toUpperCase();
+          // The value is its first line: a CONT under SEX (some programs write notes so) adds text, not a sex.
+          const v = (line.value.split('\n', 1)[0] as string).trim().toUpperCase();
           if (v === 'M' || v === 'F') person.sex = v;
-          else if (v !== 'U' && v !== '' && v !== 'X') this.#diag(line.lineNo, `SEX ${JSON.stringify(line.value)} is not M, F or U; recorded as unknown`);
+          else if (v !== 'U' && v !== '' && v !== 'X') this.#diag(line.lineNo, `SEX ${JSON.stringify(line.value)} is not M, F or U; recorded as unknown`, 'values');
           break;
         }
         case 'FAMC':
@@ -360,7 +405,7 @@ class GedcomReader {
           if (line.value.trim() === '@VOID@') break; // GEDCOM 7: a pointer to nothing, on purpose
           const family = pointer(line.value);
           if (!family) {
-            this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
+            this.#diag(line.lineNo, `${line.tag} should point to a family (@F1@), got ${JSON.stringify(line.value.slice(0, 40))}`, 'links');
             break;
           }
           this.#builder.addLink(id, family, line.tag === 'FAMC' ? 'child' : 'spouse');
@@ -384,7 +429,7 @@ class GedcomReader {
               if (who.level === 3 && who.tag === 'ADOP') by = who.value.trim().toUpperCase() || 'BOTH';
             }
             if (by !== 'HUSB' && by !== 'WIFE' && by !== 'BOTH') {
-              this.#diag(sub.lineNo, `ADOP ${JSON.stringify(by.slice(0, 20))} should be HUSB, WIFE or BOTH; read as BOTH`);
+              this.#diag(sub.lineNo, `ADOP ${JSON.stringify(by.slice(0, 20))} should be HUSB, WIFE or BOTH; read as BOTH`, 'links');
               by = 'BOTH';
             }
             this.#builder.addLink(id, family, 'child');
@@ -419,7 +464,7 @@ class GedcomReader {
     const born = person.birth?.date;
     const died = person.death?.date;
     if (born && died && dateKey(born, 'earliest') > dateKey(died, 'latest')) {
-      this.#diag(record.head.lineNo, `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`);
+      this.#diag(record.head.lineNo, `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`, 'dates');
     }
     return person;
   }
@@ -455,7 +500,7 @@ class GedcomReader {
     if (nsfx && !line.includes(nsfx)) given = `${given} ${nsfx}`.trim();
     // No real name is this long; a huge one would be printed again in every result that names it.
     if (given.length > MAX_NAME_CHARS || surname.length > MAX_NAME_CHARS) {
-      this.#diag((lines[at] as Line).lineNo, `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`);
+      this.#diag((lines[at] as Line).lineNo, `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`, 'names');
       given = given.slice(0, MAX_NAME_CHARS);
       surname = surname.slice(0, MAX_NAME_CHARS);
     }
@@ -474,7 +519,7 @@ class GedcomReader {
       if (sub.level !== level || !(sub.tag === '_FREL' || sub.tag === '_MREL' || (pedi && sub.tag === 'PEDI'))) continue;
       const type = linkType(sub.value);
       if (type === undefined) {
-        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a birth link`);
+        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a birth link`, 'links');
         continue;
       }
       if (type === 'unstated') continue;
@@ -498,7 +543,7 @@ class GedcomReader {
         const date = parseGedcomDate(v);
         if (date) event.date = date;
         else {
-          this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`);
+          this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`, 'dates');
           this.#unreadDates++;
           if (this.#unreadExamples.length < 3) this.#unreadExamples.push(`${JSON.stringify(v.slice(0, 40))} (line ${s.lineNo})`);
         }
@@ -526,7 +571,7 @@ class GedcomReader {
         case 'CHIL':
           if (ref === 'VOID') break; // GEDCOM 7: a pointer to nothing, on purpose
           if (!ref) {
-            this.#diag(line.lineNo, `${line.tag} should point to a person (@I1@), got ${JSON.stringify(line.value.slice(0, 40))}`);
+            this.#diag(line.lineNo, `${line.tag} should point to a person (@I1@), got ${JSON.stringify(line.value.slice(0, 40))}`, 'links');
             break;
           }
           if (line.tag === 'HUSB') husband ??= ref;

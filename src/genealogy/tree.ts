@@ -228,6 +228,11 @@ export class TreeBuilder {
   readonly #index = new Map<string, number>();
   readonly #families: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }[] = [];
 
+  /** Whether a person with this id was added. */
+  hasPerson(id: string): boolean {
+    return this.#index.has(id);
+  }
+
   addPerson(person: Person): number {
     const existing = this.#index.get(person.id);
     if (existing !== undefined) {

@@ -266,6 +266,31 @@ describe('browser-actor research and start (built package)', () => {
     }
   }, 120_000);
 
+  it('research --gedcom shows what the reader could not read as written: a summary on stderr, every diagnostic with --json', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-cli-'));
+    try {
+      const ged = join(dir, 'odd.ged');
+      const lines = ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 BIRT', '2 DATE sometime in spring'];
+      for (let i = 2; i <= 8; i++) lines.push(`0 @I${i}@ INDI`, `1 NAME Ann${i} /Lee/`, '1 SEX Q');
+      lines.push('0 @I1@ INDI', '1 NAME Bob /Lee/', '0 TRLR');
+      writeFileSync(ged, lines.join('\n'));
+      const r = run('research', '--gedcom', ged, '--home', 'I1', '--surname', 'Lee');
+      expect(r.status).toBe(0);
+      const err = clean(r.stderr).split('\n');
+      expect(err[0]).toBe(`${ged}: 10 diagnostics while reading (values 7, dates 2, records 1); the first 5 (all of them with --json):`);
+      expect(err[1]).toBe(`  ${ged}:7: DATE "sometime in spring" is not a date this reader understands; ignored`);
+      expect(err[2]).toBe(`  ${ged}:10: SEX "Q" is not M, F or U; recorded as unknown`);
+      expect(err.filter((l) => l.startsWith(`  ${ged}:`))).toHaveLength(5);
+      const json = run('research', '--gedcom', ged, '--home', 'I1', '--surname', 'Lee', '--json');
+      const parsed = JSON.parse(json.stdout) as { gedcom: { file: string; version: string; diagnostics: { line: number; kind: string }[] } };
+      expect(parsed.gedcom.version).toBe('5.5.1');
+      expect(parsed.gedcom.diagnostics).toHaveLength(10);
+      expect(parsed.gedcom.diagnostics.find((d) => d.kind === 'records')).toMatchObject({ line: 29 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
     expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
     expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([

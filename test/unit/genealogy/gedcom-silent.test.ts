@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { InvalidGedcomError } from '../../../src/errors.js';
+import { readGedcom } from '../../../src/genealogy/gedcom.js';
+
+/** Problems a researcher could not see before: each now read right, or said, with its line. */
+describe('GEDCOM: no silent mistakes', () => {
+  it('a second record with the id of an earlier person keeps both people, with a diagnostic', async () => {
+    const { tree, diagnostics } = await readGedcom({
+      text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '0 @I1@ INDI', '1 NAME Bob /Ray/', '1 SEX M', '0 @F1@ FAM', '1 HUSB @I1@', '0 TRLR'].join('\n'),
+    });
+    expect(tree.people.map((p) => [p.id, p.given, p.surname])).toEqual([
+      ['I1', 'Ann', 'Lee'],
+      ['I1~2', 'Bob', 'Ray'],
+    ]);
+    expect(diagnostics).toEqual([{ line: 6, message: '@I1@ is the id of an earlier record too; this person is read as @I1~2@ (pointers to @I1@ go to the first)', kind: 'records' }]);
+  });
+
+  it('a file with no TRLR (cut short) says so at its last line', async () => {
+    const { tree, diagnostics } = await readGedcom({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 BIRT', '2 DATE 12 MAR 1850'].join('\n') });
+    expect(tree.people).toHaveLength(1);
+    expect(diagnostics).toEqual([{ line: 7, message: 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete', kind: 'records' }]);
+  });
+
+  it('CONT lines under SEX do not lose the sex', async () => {
+    const { tree, diagnostics } = await readGedcom({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 SEX F', '2 CONT as recorded in the 1851 census', '0 TRLR'].join('\n') });
+    expect(tree.person(0).sex).toBe('F');
+    expect(diagnostics).toEqual([]);
+  });
+
+  it('input with no line end is refused as not GEDCOM after its first 64 KiB, not after reading it all', async () => {
+    let pulled = 0;
+    const chunks = function* (): Generator<Buffer> {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        yield Buffer.alloc(16 * 1024, 0x41); // 16 MB in all, no line end
+      }
+    };
+    await expect(readGedcom(Readable.from(chunks()))).rejects.toThrow(InvalidGedcomError);
+    await expect(readGedcom(Readable.from([Buffer.alloc(70 * 1024, 0x41)]))).rejects.toThrow(/no line end in its first 64 KiB/);
+    expect(pulled).toBeLessThan(20);
+  });
+
+  it('long lines split across many chunks read the same as whole (the splitter holds chunks, it does not rescan them)', async () => {
+    const note = 'x'.repeat(300_000);
+    const text = ['0 HEAD', '1 GEDC', '2 VERS 7.0', '0 @I1@ INDI', '1 NAME Ann /Lee/', `1 NOTE ${note}`, '1 SEX F', '0 TRLR', ''].join('\r\n');
+    const pieces: string[] = [];
+    for (let i = 0; i < text.length; i += 997) pieces.push(text.slice(i, i + 997));
+    const whole = await readGedcom({ text });
+    const split = await readGedcom(Readable.from(pieces.map((p) => Buffer.from(p, 'utf8'))));
+    expect(split.tree.people).toEqual(whole.tree.people);
+    expect(split.diagnostics).toEqual(whole.diagnostics);
+    expect(whole.tree.person(0).sex).toBe('F');
+  });
+
+  it('invalid bytes give one diagnostic for the file, however many chunks hold them', async () => {
+    const lines = ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR UTF-8'];
+    for (let i = 1; i <= 200; i++) lines.push(`0 @I${i}@ INDI`, `1 NAME Ann\u0000 /Lee/`);
+    lines.push('0 TRLR');
+    const bytes = Buffer.from(lines.join('\n'), 'utf8');
+    // Each NAME carries a byte that is not UTF-8 (0xFF in place of the NUL).
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0) bytes[i] = 0xff;
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 100) chunks.push(bytes.subarray(i, i + 100));
+    const { diagnostics } = await readGedcom(Readable.from(chunks));
+    const encoding = diagnostics.filter((d) => d.kind === 'encoding');
+    expect(encoding).toHaveLength(1);
+    expect(encoding[0]).toMatchObject({ line: 6, message: expect.stringMatching(/^bytes that are not valid UTF-8/) as unknown });
+  });
+});
