@@ -12,6 +12,8 @@ export interface StreamDecoder {
   readonly name: string;
   /** Decode the next chunk; `last` flushes what a cut character left pending. */
   decode(bytes: Uint8Array, last?: boolean): string;
+  /** A finding made while decoding (once), for a diagnostic: e.g. that the bytes are not in the declared encoding. */
+  takeNote?(): string | undefined;
 }
 
 /** What was found, and from where. */
@@ -85,7 +87,7 @@ export function detectEncoding(head: Uint8Array): DetectedEncoding {
     case 'IBM WINDOWS':
     case 'ISO-8859-1':
     case 'LATIN1':
-      return { decoder: textDecoder('windows-1252', `ANSI (Windows-1252, declared ${declared})`) };
+      return { decoder: utf8Unless(declared, () => textDecoder('windows-1252', `ANSI (Windows-1252, declared ${declared})`)) };
     case 'ASCII':
       return { decoder: asciiDecoder() };
     case 'MACINTOSH':
@@ -93,10 +95,60 @@ export function detectEncoding(head: Uint8Array): DetectedEncoding {
     case 'MAC ROMAN':
       return { decoder: textDecoder('macintosh', 'MacRoman') };
     case 'ANSEL':
-      return { decoder: anselDecoder() };
+      return { decoder: utf8Unless(declared, anselDecoder) };
     default:
       return { decoder: utf8Decoder(), note: `CHAR ${declared.slice(0, 40)} is not an encoding this reader knows (UTF-8, UNICODE, ANSEL, ANSI, ASCII, MACINTOSH); read as UTF-8` };
   }
+}
+
+/**
+ * The declared single-byte encoding, unless the bytes are UTF-8: programs often write UTF-8 and
+ * leave `CHAR ANSI` (or ANSEL) in the header, which would turn every accented letter into two
+ * wrong ones. The choice is made at the first chunk with a byte above 0x7F (ASCII reads the same
+ * either way): when those bytes are well-formed UTF-8 with at least one multi-byte character, the
+ * file is read as UTF-8, with a note saying so.
+ */
+function utf8Unless(declared: string, make: () => StreamDecoder): StreamDecoder {
+  let chosen: StreamDecoder | undefined;
+  let note: string | undefined;
+  const self: StreamDecoder = {
+    get name() {
+      return chosen?.name ?? make().name;
+    },
+    decode(bytes, last = false) {
+      if (!chosen) {
+        if (!bytes.some((b) => b >= 0x80)) return latin1(bytes);
+        if (looksUtf8(bytes)) {
+          chosen = utf8Decoder();
+          note = `the header says CHAR ${declared.slice(0, 40)}, but the bytes are UTF-8; read as UTF-8`;
+        } else chosen = make();
+      }
+      return chosen.decode(bytes, last);
+    },
+    takeNote() {
+      const n = note;
+      note = undefined;
+      return n;
+    },
+  };
+  return self;
+}
+
+/** Well-formed UTF-8 with at least one multi-byte character (a sequence cut at the end is allowed). */
+function looksUtf8(b: Uint8Array): boolean {
+  let multi = false;
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] as number;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n === -1) return false;
+    for (let k = 1; k <= n; k++) {
+      if (i + k >= b.length) return multi || n > 0; // cut by the chunk's end
+      if (((b[i + k] as number) & 0xc0) !== 0x80) return false;
+    }
+    if (n > 0) multi = true;
+    i += n + 1;
+  }
+  return multi;
 }
 
 /** ASCII: bytes above 0x7F are not ASCII; they become U+FFFD (and one diagnostic). */
@@ -111,6 +163,8 @@ export const ANSEL_SPACING: Record<number, number> = {
   0xb2: 0x00f8, 0xb3: 0x0111, 0xb4: 0x00fe, 0xb5: 0x00e6, 0xb6: 0x0153, 0xb7: 0x02ba, 0xb8: 0x0131, 0xb9: 0x00a3,
   0xba: 0x00f0, 0xbc: 0x01a1, 0xbd: 0x01b0, 0xc0: 0x00b0, 0xc1: 0x2113, 0xc2: 0x2117, 0xc3: 0x00a9, 0xc4: 0x266f,
   0xc5: 0x00bf, 0xc6: 0x00a1, 0xc7: 0x00df, 0xc8: 0x20ac,
+  // GEDCOM's extensions to ANSEL (GEDCOM 5.5 appendix): empty and black box, midline e and o, eszett.
+  0xbe: 0x25a1, 0xbf: 0x25a0, 0xcd: 0x0065, 0xce: 0x006f, 0xcf: 0x00df,
 };
 
 /** ANSEL combining diacritics: written before the letter they go on; Unicode puts them after. */
@@ -119,6 +173,7 @@ export const ANSEL_COMBINING: Record<number, number> = {
   0xe8: 0x0308, 0xe9: 0x030c, 0xea: 0x030a, 0xeb: 0xfe20, 0xec: 0xfe21, 0xed: 0x0315, 0xee: 0x030b, 0xef: 0x0310,
   0xf0: 0x0327, 0xf1: 0x0328, 0xf2: 0x0323, 0xf3: 0x0324, 0xf4: 0x0325, 0xf5: 0x0333, 0xf6: 0x0332, 0xf7: 0x0326,
   0xf8: 0x031c, 0xf9: 0x032e, 0xfa: 0xfe22, 0xfb: 0xfe23, 0xfe: 0x0313,
+  0xfc: 0x0338, // GEDCOM's extension: a long slash through the letter
 };
 
 /**

@@ -101,6 +101,11 @@ export async function readGedcom(source: string | Readable | { readonly text: st
   let head: Buffer | undefined; // bytes held until the encoding is known
   // Lines are searched for U+FFFD (bytes the encoding does not allow) only once a chunk has one.
   const pushDecoded = (text: string): void => {
+    const note = decoder?.takeNote?.();
+    if (note) {
+      reader.note(note);
+      reader.encoding = decoder?.name;
+    }
     if (!reader.watchForBadBytes && !reader.badBytesReported && text.includes('\uFFFD')) reader.watchForBadBytes = true;
     lines.push(text);
   };

@@ -68,3 +68,37 @@ describe('GEDCOM: no silent mistakes', () => {
     expect(encoding[0]).toMatchObject({ line: 6, message: expect.stringMatching(/^bytes that are not valid UTF-8/) as unknown });
   });
 });
+
+describe('GEDCOM encodings: nothing garbled in silence', () => {
+  const header = (char: string): string[] => ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', `1 CHAR ${char}`];
+
+  it("ANSEL: GEDCOM's extensions (0xBE, 0xBF, 0xCD, 0xCE, 0xCF, 0xFC) are read, not replaced", async () => {
+    const text = Buffer.concat([
+      Buffer.from([...header('ANSEL'), '0 @I1@ INDI', '1 NAME Stra'].join('\n'), 'latin1'),
+      Buffer.from([0xcf]), // ß
+      Buffer.from('e /Gr', 'latin1'),
+      Buffer.from([0xfc]), // a long slash over the next letter
+      Buffer.from('o/\n1 NOTE ', 'latin1'),
+      Buffer.from([0xbe, 0xbf, 0xcd, 0xce]),
+      Buffer.from('\n0 TRLR\n', 'latin1'),
+    ]);
+    const { tree, diagnostics } = await readGedcom(Readable.from([text]));
+    expect(tree.person(0).given).toBe('Straße');
+    expect(tree.person(0).surname).toBe('Gro\u0338'); // o with the long slash (no precomposed form)
+    expect(diagnostics).toEqual([]);
+  });
+
+  it.each(['ANSI', 'ANSEL'])('a file declaring CHAR %s whose bytes are UTF-8 is read as UTF-8, with a diagnostic', async (char) => {
+    const text = Buffer.from([...header(char), '0 @I1@ INDI', '1 NAME Zoë /Müller/', '0 TRLR', ''].join('\n'), 'utf8');
+    const { tree, diagnostics } = await readGedcom(Readable.from([text]));
+    expect([tree.person(0).given, tree.person(0).surname]).toEqual(['Zoë', 'Müller']);
+    expect(diagnostics).toEqual([{ line: 0, message: `the header says CHAR ${char}, but the bytes are UTF-8; read as UTF-8`, kind: 'encoding' }]);
+  });
+
+  it('a real Windows-1252 file declaring ANSI stays Windows-1252', async () => {
+    const text = Buffer.from([...header('ANSI'), '0 @I1@ INDI', '1 NAME Zoë /Müller/', '0 TRLR', ''].join('\n'), 'latin1');
+    const { tree, diagnostics } = await readGedcom(Readable.from([text]));
+    expect([tree.person(0).given, tree.person(0).surname]).toEqual(['Zoë', 'Müller']);
+    expect(diagnostics).toEqual([]);
+  });
+});
