@@ -392,6 +392,7 @@ class GedcomReader {
             nameSeen = true;
             person.given = name.given;
             person.surname = name.surname;
+            if (name.suffix) person.suffix = name.suffix;
           } else if (name.given || name.surname) {
             const known = [{ given: person.given, surname: person.surname }, ...(alternates ?? [])];
             if (!known.some((n) => n.given === name.given && n.surname === name.surname)) (alternates ??= []).push(name);
@@ -482,6 +483,7 @@ class GedcomReader {
     const parsed = splitName((lines[at] as Line).value);
     let given = parsed.given;
     let surname = parsed.surname;
+    let suffix = parsed.suffix ?? '';
     let prefix = '';
     let surn = '';
     let npfx = '';
@@ -493,23 +495,30 @@ class GedcomReader {
       if (!v) continue;
       if (sub.tag === 'GIVN' && !given) given = v;
       else if (sub.tag === 'SURN') surn = v;
-      else if (sub.tag === 'SPFX') prefix = v;
-      else if (sub.tag === 'NPFX') npfx = v;
-      else if (sub.tag === 'NSFX') nsfx = v;
+      else if (sub.tag === 'SPFX') prefix = namePiece(v);
+      else if (sub.tag === 'NPFX') npfx = namePiece(v);
+      else if (sub.tag === 'NSFX') nsfx = namePiece(v);
     }
-    if (!surname && surn) surname = prefix && !surn.toLowerCase().startsWith(`${prefix.toLowerCase()} `) ? `${prefix} ${surn}` : surn;
-    // A title (NPFX, "Dr.") or suffix (NSFX, "Jr.") the NAME line does not already have goes with
-    // the given names, where the NAME line's own text around the surname goes.
-    const line = (lines[at] as Line).value;
+    const startsWithWord = (text: string, word: string): boolean => text.toLowerCase() === word.toLowerCase() || text.toLowerCase().startsWith(`${word.toLowerCase()} `);
+    if (!surname && surn) surname = prefix && !startsWithWord(surn, prefix) ? `${prefix} ${surn}` : surn;
+    // A surname prefix (SPFX "van") written before the slashes belongs to the surname, so that a
+    // search for "van Beethoven" finds "Ludwig van /Beethoven/".
+    if (prefix && surname && !startsWithWord(surname, prefix) && given.toLowerCase().endsWith(` ${prefix.toLowerCase()}`)) {
+      given = given.slice(0, given.length - prefix.length - 1).trim();
+      surname = `${prefix} ${surname}`;
+    }
+    // A title (NPFX, "Dr.") the NAME line does not already have goes before the given names; a
+    // suffix (NSFX, "Jr.") it does not have goes after the surname.
+    const line = squash((lines[at] as Line).value.replace(/,/g, ' '));
     if (npfx && !line.includes(npfx)) given = `${npfx} ${given}`.trim();
-    if (nsfx && !line.includes(nsfx)) given = `${given} ${nsfx}`.trim();
+    if (nsfx && !line.includes(nsfx)) suffix = `${suffix} ${nsfx}`.trim();
     // No real name is this long; a huge one would be printed again in every result that names it.
     if (given.length > MAX_NAME_CHARS || surname.length > MAX_NAME_CHARS) {
       this.#diag((lines[at] as Line).lineNo, `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`, 'names');
       given = given.slice(0, MAX_NAME_CHARS);
       surname = surname.slice(0, MAX_NAME_CHARS);
     }
-    return { given: this.#intern(given), surname: this.#intern(surname) };
+    return { given: this.#intern(given), surname: this.#intern(surname), ...(suffix ? { suffix: this.#intern(suffix.slice(0, MAX_NAME_CHARS)) } : {}) };
   }
 
   /**
@@ -668,10 +677,25 @@ export function linkType(value: string): LinkType | 'unstated' | undefined {
 }
 
 /** `John Henry /Smith/ Jr.` → given `John Henry`, surname `Smith`. */
-export function splitName(value: string): { given: string; surname: string } {
+export function splitName(value: string): { given: string; surname: string; suffix?: string } {
   const m = /^([^/]*)\/([^/]*)\/?(.*)$/.exec(value.trim());
-  if (!m) return { given: value.trim().replace(/\s+/g, ' '), surname: '' };
-  return { given: `${m[1] ?? ''} ${m[3] ?? ''}`.trim().replace(/\s+/g, ' '), surname: (m[2] ?? '').trim() };
+  if (!m) return { given: squash(value), surname: '' };
+  // The text after the surname is its suffix ("John /Smith/ Jr."), not more given names.
+  const suffix = squash(m[3] ?? '');
+  return { given: squash(m[1] ?? ''), surname: (m[2] ?? '').trim(), ...(suffix ? { suffix } : {}) };
+}
+
+function squash(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
+}
+
+/** A name piece as programs write it: "Lt.,Cmndr." (the specification's commas) or "Lt. Cmndr.", read as "Lt. Cmndr.". */
+function namePiece(value: string): string {
+  return value
+    .split(',')
+    .map((part) => squash(part))
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** `current` unless it is undated and `next` has a date. */

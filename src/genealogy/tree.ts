@@ -12,6 +12,8 @@ export interface LifeEvent {
 export interface PersonName {
   readonly given: string;
   readonly surname: string;
+  /** What follows the surname: "Jr.", "III" (the NAME line's text after the surname, or NSFX). */
+  readonly suffix?: string;
 }
 
 /** One person, as read from a GEDCOM INDI record. */
@@ -21,6 +23,8 @@ export interface Person {
   /** From the first NAME record (the primary name). */
   readonly given: string;
   readonly surname: string;
+  /** What follows the surname in the primary name: "Jr.", "III". */
+  readonly suffix?: string;
   /** Names from the person's other NAME records (maiden, married, alias, …), when there are any. */
   readonly alternateNames?: readonly PersonName[];
   readonly sex: Sex;
@@ -31,8 +35,8 @@ export interface Person {
 }
 
 /** "Given Surname", or `(no name)` when the file gives neither. */
-export function fullName(p: Person): string {
-  return `${p.given} ${p.surname}`.trim() || '(no name)';
+export function fullName(p: Pick<Person, 'given' | 'surname' | 'suffix'>): string {
+  return `${p.given} ${p.surname}${p.suffix ? ` ${p.suffix}` : ''}`.trim() || '(no name)';
 }
 
 /**

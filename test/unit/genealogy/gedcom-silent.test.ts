@@ -102,3 +102,32 @@ describe('GEDCOM encodings: nothing garbled in silence', () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe('GEDCOM name pieces', () => {
+  it('the text after the surname is a suffix; NPFX and NSFX written with commas are not doubled; SPFX before the slashes joins the surname', async () => {
+    const { SearchIndex } = await import('../../../src/genealogy/search-index.js');
+    const { personView } = await import('../../../src/genealogy/views.js');
+    const { tree, diagnostics } = await readGedcom({
+      text: [
+        '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR UTF-8',
+        '0 @I1@ INDI', '1 NAME John /Smith/ Jr.',
+        // The GEDCOM 5.5.1 specification's own example of name pieces.
+        '0 @I2@ INDI', '1 NAME Lt. Cmndr. Joseph /Allen/ jr.', '2 NPFX Lt.,Cmndr.', '2 GIVN Joseph', '2 NICK John', '2 SURN Allen', '2 NSFX jr.',
+        '0 @I3@ INDI', '1 NAME Ludwig van /Beethoven/', '2 GIVN Ludwig', '2 SPFX van', '2 SURN Beethoven',
+        '0 @I4@ INDI', '1 NAME Anna /Berg/', '2 NPFX Dr.,Prof.',
+        '0 TRLR',
+      ].join('\n'),
+    });
+    expect(diagnostics).toEqual([]);
+    expect(tree.people.map((p) => [p.given, p.surname, p.suffix])).toEqual([
+      ['John', 'Smith', 'Jr.'],
+      ['Lt. Cmndr. Joseph', 'Allen', 'jr.'],
+      ['Ludwig', 'van Beethoven', undefined],
+      ['Dr. Prof. Anna', 'Berg', undefined],
+    ]);
+    expect(tree.people.map((p) => personView(p).name)).toEqual(['John Smith Jr.', 'Lt. Cmndr. Joseph Allen jr.', 'Ludwig van Beethoven', 'Dr. Prof. Anna Berg']);
+    const index = new SearchIndex(tree);
+    expect(index.search({ surname: 'van Beethoven' }, 1, 10).people.map((i) => tree.person(i).id)).toEqual(['I3']);
+    expect(index.search({ given: 'John', surname: 'Smith' }, 1, 10).people.map((i) => tree.person(i).id)).toEqual(['I1']);
+  });
+});

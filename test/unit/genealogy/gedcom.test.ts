@@ -77,7 +77,7 @@ describe('GEDCOM reader', () => {
     expect(version).toBe('5.5');
     expect(tree.size).toBe(3);
     const john = tree.person(tree.indexOf('I1') as number);
-    expect(john).toMatchObject({ given: 'John Henry Jr.', surname: 'Smith', sex: 'M', birth: { place: 'York, England', date: { year: 1850, qualifier: 'about' } } });
+    expect(john).toMatchObject({ given: 'John Henry', surname: 'Smith', suffix: 'Jr.', sex: 'M', birth: { place: 'York, England', date: { year: 1850, qualifier: 'about' } } });
     expect(john.death?.date).toMatchObject({ year: 1921, month: 1, day: 1 });
     expect(john.burial).toEqual({ place: 'St Mary' });
     expect(john.christening?.date?.year).toBe(1850);
@@ -181,10 +181,10 @@ describe('GEDCOM reader', () => {
     ['John /Smith/', 'John', 'Smith'],
     ['/Smith/', '', 'Smith'],
     ['John', 'John', ''],
-    ['  John   Henry  /Smith/  Jr ', 'John Henry Jr', 'Smith'],
+    ['  John   Henry  /Smith/  Jr ', 'John Henry', 'Smith', 'Jr'],
     ['John /van der Berg', 'John', 'van der Berg'],
-  ])('splits the name %j', (value, given, surname) => {
-    expect(splitName(value)).toEqual({ given, surname });
+  ])('splits the name %j', (value, given, surname, suffix?: string) => {
+    expect(splitName(value)).toEqual({ given, surname, ...(suffix ? { suffix } : {}) });
   });
 });
 
@@ -303,12 +303,12 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
         '0 @I5@ INDI', '1 NAME Dr. John /Smith/ Jr.', '2 NPFX Dr.', '2 GIVN Johnny', '2 NSFX Jr.',
       ),
     );
-    expect([0, 1, 2, 3, 4].map((i) => [tree.person(i).given, tree.person(i).surname])).toEqual([
-      ['Maria', 'de MEDICIS'],
-      ['Joseph Tag', 'Torture'],
-      ['Anne', 'van Dijk'],
-      ['Dr. John Jr.', 'Smith'],
-      ['Dr. John Jr.', 'Smith'],
+    expect([0, 1, 2, 3, 4].map((i) => [tree.person(i).given, tree.person(i).surname, tree.person(i).suffix])).toEqual([
+      ['Maria', 'de MEDICIS', undefined],
+      ['Joseph Tag', 'Torture', undefined],
+      ['Anne', 'van Dijk', undefined],
+      ['Dr. John', 'Smith', 'Jr.'],
+      ['Dr. John', 'Smith', 'Jr.'],
     ]);
   });
 
