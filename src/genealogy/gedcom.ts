@@ -531,10 +531,12 @@ class GedcomReader {
     for (let j = at + 1; j < lines.length && (lines[j] as Line).level >= level; j++) {
       const sub = lines[j] as Line;
       if (sub.level !== level || !(sub.tag === '_FREL' || sub.tag === '_MREL' || (pedi && sub.tag === 'PEDI'))) continue;
-      const type = linkType(sub.value);
+      let type = linkType(sub.value);
       if (type === undefined) {
-        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a birth link`, 'links');
-        continue;
+        // A program's own kind of link ("Custom relationship to father"): a link was stated, and
+        // it was not "birth", so it is not read as blood (as reference calculators read it).
+        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth`, 'links');
+        type = 'other';
       }
       if (type === 'unstated') continue;
       if (sub.tag === 'PEDI') link = { ...link, father: type, mother: type };

@@ -145,7 +145,7 @@ interface Blood {
 }
 
 /** The nearest common ancestor of two ancestries, or `undefined` when they share none. */
-function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry): Blood | undefined {
+function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry, birthOnly: boolean): Blood | undefined {
   let best: number | undefined;
   let bestTotal = Number.POSITIVE_INFINITY;
   let bestUp = Number.POSITIVE_INFINITY;
@@ -165,24 +165,33 @@ function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry): Blood | undefined 
   const chainA = chainUp(a, best);
   const chainB = chainUp(b, best);
   const common = [...a.depth].filter(([anc, da]) => da === up && b.depth.get(anc) === down).map(([anc]) => anc);
-  // Half: the two lines come down from the ancestor through different families (different
-  // partners). Judged by family records, not by how many parents happen to be recorded.
+  // Half: the two children below the ancestor share only the ancestor as a parent. They come
+  // down through different families (different partners), or through one family whose other
+  // partner is not a parent of both (by birth, for blood; a step or adoptive link of one child's
+  // own, as each child's links say, not the family record alone). A family with no other partner
+  // recorded is read as full siblings: not knowing a parent is not evidence of two.
   let half = false;
   if (up > 0 && down > 0) {
-    const below = (chain: readonly number[]): Int32Array => {
-      const child = chain.at(-1) as number;
-      return tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
-    };
-    const fa = below(chainA);
-    const fb = below(chainB);
-    half = !fa.some((f) => fb.includes(f));
+    const childA = chainA.at(-1) as number;
+    const childB = chainB.at(-1) as number;
+    const below = (child: number): Int32Array => tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
+    const fb = below(childB);
+    const shared = [...below(childA)].filter((f) => fb.includes(f));
+    half = !shared.some((f) => {
+      const family = tree.families[f] as (typeof tree.families)[number];
+      const partner = family.husband === best ? family.wife : family.husband;
+      if (partner === undefined) return true;
+      // By blood, the partner must be the birth parent of both; through other links, a parent of both by any link.
+      const parentOf = (child: number): boolean => (birthOnly ? tree.linkBetween(child, partner) === 'birth' : tree.linkBetween(child, partner) !== undefined);
+      return parentOf(childA) && parentOf(childB);
+    });
   }
   return { ancestor: best, up, down, half, common, chainA, chainB };
 }
 
 function bloodPath(tree: FamilyTree, start: number, other: number, limits: Limits): Ladder | undefined {
   const a = ancestry(tree, start, limits);
-  const blood = nearest(tree, a, ancestry(tree, other, limits));
+  const blood = nearest(tree, a, ancestry(tree, other, limits), true);
   if (!blood) return undefined;
   const { ancestor, up, down, half, common } = blood;
   const name = bloodName(up, down, tree.person(other).sex, half);
@@ -191,7 +200,7 @@ function bloodPath(tree: FamilyTree, start: number, other: number, limits: Limit
     if (p === start) return step(tree, p, 'self');
     const da = a.depth.get(p);
     if (da !== undefined) return step(tree, p, bloodName(da, 0, tree.person(p).sex, false));
-    const rel = nearest(tree, a, ancestry(tree, p, limits));
+    const rel = nearest(tree, a, ancestry(tree, p, limits), true);
     return step(tree, p, rel ? bloodName(rel.up, rel.down, tree.person(p).sex, rel.half) : 'relative');
   });
   return { kinship: { kind: 'blood', name, up, down, half, commonAncestors: common }, steps };
@@ -204,7 +213,7 @@ function bloodPath(tree: FamilyTree, start: number, other: number, limits: Limit
 function linkedPath(tree: FamilyTree, start: number, other: number, limits: Limits): { ladder: Ladder; cost: number } | undefined {
   const a = ancestry(tree, start, limits, false);
   const b = ancestry(tree, other, limits, false);
-  const found = nearest(tree, a, b);
+  const found = nearest(tree, a, b, false);
   if (!found) return undefined;
   const { ancestor, up, down, half, common, chainA, chainB } = found;
   // Links on the way up from start (chainA[k] → next) and down to other (ancestor → … → other).

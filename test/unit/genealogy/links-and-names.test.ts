@@ -128,10 +128,27 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
     expect(again.tree.person(at(again.tree, 'N')).alternateNames).toEqual([{ given: 'Nell', surname: 'Ash' }]);
   });
 
-  it('a link type it does not know is one diagnostic with its line, read as a birth link', async () => {
+  it('a link type it does not know is one diagnostic with its line, read as a link other than birth (a stated link that is not "birth" is not blood)', async () => {
     const { tree, diagnostics } = await readGedcom(gedcom(...person('D', 'Dan /O/', 'M', '1 FAMS @F1@'), ...person('C', 'C /O/', 'M', '1 FAMC @F1@', '2 PEDI godchild'), '0 @F1@ FAM', '1 HUSB @D@'));
-    expect(diagnostics).toMatchObject([{ line: 12, message: 'PEDI "godchild" is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a birth link' }]);
-    expect(rel(tree, 'C', 'D')).toMatchObject({ kind: 'blood', name: 'father' });
+    expect(diagnostics).toMatchObject([{ line: 12, message: 'PEDI "godchild" is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth' }]);
+    expect(rel(tree, 'C', 'D')).toMatchObject({ kind: 'non-birth', name: 'father (not by birth)' });
+  });
+
+  it('a program\'s own kind of link under CHIL (_FREL "Custom relationship to father") keeps the whole branch above it out of blood', async () => {
+    const { tree, diagnostics } = await readGedcom(
+      gedcom(
+        ...person('GF', 'Old /O/', 'M', '1 FAMS @F0@'),
+        ...person('D', 'Dan /O/', 'M', '1 FAMC @F0@', '1 FAMS @F1@'),
+        ...person('M', 'May /P/', 'F', '1 FAMS @F1@'),
+        ...person('C', 'Cal /O/', 'M', '1 FAMC @F1@'),
+        '0 @F0@ FAM', '1 HUSB @GF@', '1 CHIL @D@',
+        '0 @F1@ FAM', '1 HUSB @D@', '1 WIFE @M@', '1 CHIL @C@', '2 _FREL Custom relationship to father', '2 _MREL Natural',
+      ),
+    );
+    expect(diagnostics.map((d) => d.kind)).toEqual(['links']);
+    expect(rel(tree, 'C', 'M')).toMatchObject({ kind: 'blood', name: 'mother' });
+    expect(rel(tree, 'C', 'D')).toMatchObject({ kind: 'non-birth' });
+    expect(rel(tree, 'C', 'GF')).toMatchObject({ kind: 'non-birth' });
   });
 
   it.each([
@@ -311,5 +328,53 @@ describe('alternate names (issue 13, item 5)', () => {
     ]);
     const primary = scoreCandidate({ given: 'Mary', surname: 'Smith' }, mary);
     expect(primary.lines.find((l) => l.rule === 'bothNames')?.why).toBe('both names match');
+  });
+});
+
+describe('half-siblings from each child’s own links', () => {
+  // One family, as Family Tree Maker and RootsMagic write it: the wife's son by birth, and her
+  // daughter whose link to the husband is step (_FREL) or who was adopted by the husband alone (ADOP HUSB).
+  const FAMILY = [
+    ...person('H', 'Hal /Hart/', 'M', '1 FAMS @F1@'),
+    ...person('W', 'Wyn /Hart/', 'F', '1 FAMS @F1@'),
+    ...person('B', 'Ben /Hart/', 'M', '1 FAMC @F1@', '1 FAMS @F2@'),
+    ...person('S', 'Sue /Hart/', 'F', '1 FAMC @F1@', '1 FAMS @F3@'),
+    ...person('A', 'Ada /Hart/', 'F', '1 FAMC @F1@', '1 ADOP', '2 FAMC @F1@', '3 ADOP HUSB'),
+    ...person('BC', 'Bea /Hart/', 'F', '1 FAMC @F2@'),
+    ...person('SC', 'Sid /Cole/', 'M', '1 FAMC @F3@'),
+    '0 @F1@ FAM', '1 HUSB @H@', '1 WIFE @W@', '1 CHIL @B@', '1 CHIL @S@', '2 _FREL Step', '2 _MREL Natural', '1 CHIL @A@',
+    '0 @F2@ FAM', '1 HUSB @B@', '1 CHIL @BC@',
+    '0 @F3@ FAM', '1 WIFE @S@', '1 CHIL @SC@',
+  ];
+
+  it('a child whose link to the husband is step is a half-sibling of his birth child, and their children half first cousins', async () => {
+    const tree = await read(...FAMILY);
+    expect(rel(tree, 'B', 'S')).toMatchObject({ kind: 'blood', name: 'half-sister', half: true });
+    expect(rel(tree, 'S', 'B')).toMatchObject({ kind: 'blood', name: 'half-brother', half: true });
+    expect(rel(tree, 'BC', 'SC')).toMatchObject({ kind: 'blood', half: true, up: 2, down: 2 });
+    expect(rel(tree, 'S', 'H')).toMatchObject({ kind: 'non-birth', name: 'stepfather' });
+  });
+
+  it('a child adopted by the husband alone is a half-sibling of his birth children (ADOP HUSB)', async () => {
+    const tree = await read(...FAMILY);
+    expect(rel(tree, 'B', 'A')).toMatchObject({ kind: 'blood', name: 'half-sister', half: true });
+    expect(rel(tree, 'A', 'H')).toMatchObject({ kind: 'non-birth', name: 'adoptive father' });
+    expect(rel(tree, 'A', 'W')).toMatchObject({ kind: 'blood', name: 'mother' });
+  });
+
+  it('children of one family with both parents by birth stay full siblings; one recorded parent is not evidence of two', async () => {
+    const tree = await read(
+      ...person('P', 'Pat /Long/', 'M', '1 FAMS @F1@'),
+      ...person('Q', 'Quin /Long/', 'F', '1 FAMS @F1@'),
+      ...person('X', 'Xavi /Long/', 'M', '1 FAMC @F1@'),
+      ...person('Y', 'Yara /Long/', 'F', '1 FAMC @F1@'),
+      ...person('L', 'Lone /Long/', 'F', '1 FAMS @F2@'),
+      ...person('U', 'Uma /Long/', 'F', '1 FAMC @F2@'),
+      ...person('V', 'Vic /Long/', 'M', '1 FAMC @F2@'),
+      '0 @F1@ FAM', '1 HUSB @P@', '1 WIFE @Q@', '1 CHIL @X@', '1 CHIL @Y@',
+      '0 @F2@ FAM', '1 WIFE @L@', '1 CHIL @U@', '1 CHIL @V@',
+    );
+    expect(rel(tree, 'X', 'Y')).toMatchObject({ name: 'sister', half: false });
+    expect(rel(tree, 'U', 'V')).toMatchObject({ name: 'brother', half: false });
   });
 });
