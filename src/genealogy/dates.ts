@@ -3,15 +3,16 @@
  * day when given) and how sure the file is about it.
  *
  * Understood: `1 JAN 1900`, `JAN 1900`, `1900`, full month names (`17 April 1804`,
- * `December 1789`), `ABT`/`ABOUT`/`CIRCA`/`C.`, `EST`, `CAL`, `BEF`/`BEFORE`, `AFT`/`AFTER`
+ * `December 1789`), abbreviations with a period (`1 Jan. 1850`), `ABT`/`ABOUT`/`CIRCA`/`C.`, `EST`, `CAL`, `BEF`/`BEFORE`, `AFT`/`AFTER`
  * (each also with a period: `ABT.`), `BET … AND …`, `FROM … TO …`, `FROM …`, `TO …`,
  * `INT … (phrase)` (the phrase is kept), dual years (`1750/51`, `1815/1816`: the new-style, later
  * year), `BC`, and calendars: `@#DGREGORIAN@`, `@#DJULIAN@` (Julian leap years; a full date is
  * converted to the Gregorian one), `@#DHEBREW@`, `@#DFRENCH R@` and `@#DROMAN@`, and the GEDCOM 7
- * words (`JULIAN 12 AUG 1401`, `GREGORIAN 1401`, `HEBREW …`, `FRENCH_R …`). A Hebrew, French
- * republican or Roman date gets its Gregorian year (qualifier `about` unless the conversion is
- * exact) and keeps its calendar in `calendar`; it is never taken as a Gregorian year. Case does
- * not matter. Anything else gives `undefined` and the caller reports it.
+ * words (`JULIAN 12 AUG 1401`, `GREGORIAN 1401`, `HEBREW …`, `FRENCH_R …`). A full Hebrew or
+ * French republican date converts to its Gregorian day exactly (the Hebrew calendar by its
+ * arithmetic rules; the republican one from 22 September 1792); a month or a year alone, and a
+ * Roman date, get a Gregorian year with the qualifier `about`. Every such date keeps its calendar
+ * in `calendar` and is never taken as a Gregorian year. Case does not matter. Anything else gives `undefined` and the caller reports it.
  */
 export type DateQualifier = 'exact' | 'about' | 'estimated' | 'calculated' | 'before' | 'after' | 'between' | 'interpreted';
 
@@ -186,18 +187,21 @@ function pointIn(words: readonly string[], calendar: Calendar): Point | undefine
     return gregorianFromJdn(jdnFromJulian(p.year, p.month, p.day));
   }
   if (calendar === 'hebrew') {
-    const p = point(words, codes(HEBREW_MONTHS), () => 30);
+    const p = point(words, codes(HEBREW_MONTHS), hebrewDaysIn);
     if (!p) return undefined;
-    // Tishrei–Tevet fall in the autumn and winter before the Gregorian new year, the rest after it.
-    const year = p.month !== undefined && p.month <= 4 ? p.year - 3761 : p.year - 3760;
-    return { year, approximate: true };
+    // A year alone spans two Gregorian years (autumn to autumn): the one most of it is in.
+    if (p.month === undefined) return { year: p.year - 3760, approximate: true };
+    if (p.month === 7 && !hebrewLeap(p.year)) return undefined; // Adar II only in a leap year
+    // A day converts exactly; a month alone is placed by its first day.
+    const g = gregorianFromJdn(jdnFromHebrew(p.year, p.month, p.day ?? 1));
+    return p.day === undefined ? { year: g.year, approximate: true } : g;
   }
   if (calendar === 'french') {
-    const p = point(words, codes(FRENCH_MONTHS), () => 30);
+    const p = point(words, codes(FRENCH_MONTHS), (month, year) => (month === 13 ? (frenchLeap(year) ? 6 : 5) : 30));
     if (!p) return undefined;
-    // An I began on 22 September 1792: Vendémiaire–Nivôse are in the Gregorian year it began in.
-    const year = p.month !== undefined && p.month <= 3 ? 1791 + p.year : 1792 + p.year;
-    return { year, approximate: true };
+    if (p.month === undefined) return { year: 1792 + p.year, approximate: true };
+    const g = gregorianFromJdn(jdnFromFrench(p.year, p.month, p.day ?? 1));
+    return p.day === undefined ? { year: g.year, approximate: true } : g;
   }
   // Roman: years from the founding of Rome (AUC).
   const p = point(words, MONTHS, daysIn);
@@ -222,7 +226,8 @@ function point(words: readonly string[], months: Readonly<Record<string, number>
   if (year === undefined) return undefined;
   const out: Point = { year: bc ? -year : year };
   if (w.length >= 2) {
-    const month = months[w.at(-2) as string];
+    // "Jan." as well as "JAN": some programs write the abbreviation with its period.
+    const month = months[(w.at(-2) as string).replace(/\.$/, '')];
     if (month === undefined) return undefined;
     out.month = month;
   }
@@ -270,6 +275,70 @@ function gregorianFromJdn(jdn: number): Point {
   const e = c - Math.floor((1461 * d) / 4);
   const m = Math.floor((5 * e + 2) / 153);
   return { day: e - Math.floor((153 * m + 2) / 5) + 1, month: m + 3 - 12 * Math.floor(m / 10), year: 100 * b + d - 4800 + Math.floor(m / 10) };
+}
+
+/**
+ * The Hebrew calendar, by its arithmetic rules (the molad of Tishrei and the postponements):
+ * years from the creation (AM), months in GEDCOM's civil order (TSH = 1 … ELL = 13, ADS = 7 only
+ * in a leap year).
+ */
+function hebrewLeap(year: number): boolean {
+  return (7 * year + 1) % 19 < 7;
+}
+
+/** Days from the epoch to the molad-based start of `year`, with the first postponement. */
+function hebrewElapsedDays(year: number): number {
+  const months = Math.floor((235 * year - 234) / 19);
+  const parts = 12084 + 13753 * months;
+  const day = 29 * months + Math.floor(parts / 25920);
+  return (3 * (day + 1)) % 7 < 3 ? day + 1 : day;
+}
+
+/** Julian day number of 1 Tishrei of `year`. */
+function hebrewNewYear(year: number): number {
+  const ny0 = hebrewElapsedDays(year - 1);
+  const ny1 = hebrewElapsedDays(year);
+  const ny2 = hebrewElapsedDays(year + 1);
+  const delay = ny2 - ny1 === 356 ? 2 : ny1 - ny0 === 382 ? 1 : 0;
+  return 347998 + ny1 + delay;
+}
+
+function hebrewDaysIn(month: number, year: number): number {
+  const length = hebrewNewYear(year + 1) - hebrewNewYear(year);
+  switch (month) {
+    case 2: // Cheshvan: 30 in a complete year
+      return length % 10 === 5 ? 30 : 29;
+    case 3: // Kislev: 29 in a deficient year
+      return length % 10 === 3 ? 29 : 30;
+    case 6: // Adar (Adar I in a leap year)
+      return hebrewLeap(year) ? 30 : 29;
+    case 7: // Adar II
+      return hebrewLeap(year) ? 29 : 0;
+    default:
+      return [1, 5, 8, 10, 12].includes(month) ? 30 : 29;
+  }
+}
+
+function jdnFromHebrew(year: number, month: number, day: number): number {
+  let jdn = hebrewNewYear(year);
+  for (let m = 1; m < month; m++) jdn += hebrewDaysIn(m, year);
+  return jdn + day - 1;
+}
+
+/**
+ * The French Republican calendar: An I began on 22 September 1792 (Julian day 2375840); twelve
+ * months of 30 days, then 5 complementary days (6 in a leap year: III, VII and XI while it was in
+ * use, then every fourth year as Romme proposed).
+ */
+function frenchLeap(year: number): boolean {
+  if (year <= 14) return year === 3 || year === 7 || year === 11;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+function jdnFromFrench(year: number, month: number, day: number): number {
+  let jdn = 2375840;
+  for (let y = 1; y < year; y++) jdn += frenchLeap(y) ? 366 : 365;
+  return jdn + (month - 1) * 30 + day - 1;
 }
 
 function daysIn(month: number, year: number): number {

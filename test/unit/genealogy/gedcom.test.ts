@@ -350,16 +350,31 @@ describe('GEDCOM dates as real exports write them', () => {
     ['GREGORIAN 1401', { year: 1401, qualifier: 'exact' }],
     ['@#DJULIAN@ 1650', { year: 1650, qualifier: 'exact', calendar: 'julian' }],
     ['@#DHEBREW@ 5758', { year: 1998, qualifier: 'about', calendar: 'hebrew' }],
-    ['@#DHEBREW@ 1 TSH 5758', { year: 1997, qualifier: 'about', calendar: 'hebrew' }],
-    ['@#DFRENCH R@ 12 VEND 2', { year: 1793, qualifier: 'about', calendar: 'french' }],
-    ['FRENCH_R 1 GERM 2', { year: 1794, qualifier: 'about', calendar: 'french' }],
+    // A full Hebrew or French Republican date converts to its Gregorian day exactly.
+    ['@#DHEBREW@ 1 TSH 5758', { year: 1997, month: 10, day: 2, qualifier: 'exact', calendar: 'hebrew' }],
+    ['@#DFRENCH R@ 12 VEND 2', { year: 1793, month: 10, day: 3, qualifier: 'exact', calendar: 'french' }],
+    ['FRENCH_R 1 GERM 2', { year: 1794, month: 3, day: 21, qualifier: 'exact', calendar: 'french' }],
+    // Days near the year's turn get the right year (the month alone used to decide it).
+    ['@#DFRENCH R@ 1 NIVO 12', { year: 1803, month: 12, day: 23, qualifier: 'exact', calendar: 'french' }],
+    ['@#DHEBREW@ 29 TVT 5784', { year: 2024, month: 1, day: 10, qualifier: 'exact', calendar: 'hebrew' }],
+    ['@#DHEBREW@ 14 NSN 5784', { year: 2024, month: 4, day: 22, qualifier: 'exact', calendar: 'hebrew' }],
+    ['@#DHEBREW@ 14 ADS 5784', { year: 2024, month: 3, day: 24, qualifier: 'exact', calendar: 'hebrew' }], // Purim in a leap year
+    ['@#DHEBREW@ 14 ADR 5783', { year: 2023, month: 3, day: 7, qualifier: 'exact', calendar: 'hebrew' }], // and in a common year
+    ['@#DHEBREW@ 10 TSH 5700', { year: 1939, month: 9, day: 23, qualifier: 'exact', calendar: 'hebrew' }],
+    ['@#DFRENCH R@ 18 BRUM 8', { year: 1799, month: 11, day: 9, qualifier: 'exact', calendar: 'french' }],
+    ['@#DFRENCH R@ 6 COMP 11', { year: 1803, month: 9, day: 23, qualifier: 'exact', calendar: 'french' }], // a leap year's sixth day
+    // A month alone is placed by its first day.
+    ['@#DHEBREW@ TVT 5784', { year: 2023, qualifier: 'about', calendar: 'hebrew' }],
+    // The month abbreviation with its period, as some programs write it.
+    ['1 Jan. 1850', { year: 1850, month: 1, day: 1, qualifier: 'exact' }],
+    ['15 Sept. 1850', { year: 1850, month: 9, day: 15, qualifier: 'exact' }],
     ['@#DROMAN@ 753', { year: 0, qualifier: 'about', calendar: 'roman' }],
     ['BET @#DJULIAN@ 1600 AND @#DJULIAN@ 1610', { year: 1600, yearTo: 1610, qualifier: 'between', calendar: 'julian' }],
   ])('reads %j', (text, expected) => {
     expect(parseGedcomDate(text)).toEqual({ ...expected, text });
   });
 
-  it.each(['29 FEB 1700', '@#DUNKNOWN@ 1700', '1815/1817', '@#DHEBREW@ 1 JAN 5758'])('refuses %j', (text) => {
+  it.each(['29 FEB 1700', '@#DUNKNOWN@ 1700', '1815/1817', '@#DHEBREW@ 1 JAN 5758', '@#DHEBREW@ 1 ADS 5783', '@#DHEBREW@ 30 TVT 5784', '@#DFRENCH R@ 6 COMP 12'])('refuses %j', (text) => {
     expect(parseGedcomDate(text)).toBeUndefined();
   });
 
