@@ -80,11 +80,14 @@ function parseLine(text: string, lineNo: number): Line | undefined {
   }
   if (i === tagStart || (i < n && text.charCodeAt(i) !== 32)) return undefined;
   const tag = lower ? text.slice(tagStart, i).toUpperCase() : text.slice(tagStart, i);
-  return { level, xref, tag, value: i < n ? text.slice(i + 1) : '', lineNo };
+  // A value that starts with "@" is written "@@" (GEDCOM 7, and 5.5.1's rule for any "@" in text).
+  let value = i < n ? text.slice(i + 1) : '';
+  if (value.charCodeAt(0) === 64 && value.charCodeAt(1) === 64) value = value.slice(1);
+  return { level, xref, tag, value, lineNo };
 }
 
 /**
- * Read a GEDCOM 5.5 / 5.5.1 file from a path, a stream (of Buffers or strings) or a string.
+ * Read a GEDCOM 5.5 / 5.5.1 / 7.0 file from a path, a stream (of Buffers or strings) or a string.
  * Encodings: UTF-8 (with or without BOM), UTF-16 LE/BE (with or without BOM), ANSEL, ANSI
  * (Windows-1252), ASCII and MacRoman, found from the BOM, the bytes of `0 HEAD`, then `HEAD.CHAR`
  * (see `gedcom-encoding.ts`); decoding does not depend on chunk boundaries. Line ends: LF, CRLF,
@@ -270,7 +273,7 @@ class GedcomReader {
     if (!this.#seenHead) {
       if (!line || line.level !== 0 || line.tag !== 'HEAD') {
         throw new InvalidGedcomError(
-          `Not a GEDCOM file: line ${this.#lineNo} should be "0 HEAD" but starts with ${JSON.stringify(text.slice(0, 40))}; give a GEDCOM 5.5 or 5.5.1 file (.ged)`,
+          `Not a GEDCOM file: line ${this.#lineNo} should be "0 HEAD" but starts with ${JSON.stringify(text.slice(0, 40))}; give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)`,
         );
       }
       this.#seenHead = true;
@@ -304,7 +307,7 @@ class GedcomReader {
   }
 
   finish(): GedcomReadResult {
-    if (!this.#seenHead) throw new InvalidGedcomError('Not a GEDCOM file: it is empty; give a GEDCOM 5.5 or 5.5.1 file (.ged)');
+    if (!this.#seenHead) throw new InvalidGedcomError('Not a GEDCOM file: it is empty; give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)');
     this.#flush();
     if (!this.#sawTrailer) this.#diag(this.#lineNo, 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete', 'records');
     const { tree, problems } = this.#builder.build();
@@ -388,6 +391,14 @@ class GedcomReader {
         case 'NAME': {
           // The first NAME is the primary one; the others are kept as alternates.
           const name = this.#name(lines, i);
+          // GEDCOM 7: NAME.TRAN, the same name in another script or language, is another name to find the person by.
+          for (let j = i + 1; j < lines.length && (lines[j] as Line).level > 1; j++) {
+            const sub = lines[j] as Line;
+            if (sub.level !== 2 || sub.tag !== 'TRAN' || !sub.value.trim()) continue;
+            const t = splitName(sub.value);
+            const known = [{ given: name.given, surname: name.surname }, { given: person.given, surname: person.surname }, ...(alternates ?? [])];
+            if ((t.given || t.surname) && !known.some((n) => n.given === t.given && n.surname === t.surname)) (alternates ??= []).push({ given: this.#intern(t.given), surname: this.#intern(t.surname) });
+          }
           if (!nameSeen) {
             nameSeen = true;
             person.given = name.given;
@@ -682,9 +693,12 @@ export function linkType(value: string): LinkType | 'unstated' | undefined {
 export function splitName(value: string): { given: string; surname: string; suffix?: string } {
   const m = /^([^/]*)\/([^/]*)\/?(.*)$/.exec(value.trim());
   if (!m) return { given: squash(value), surname: '' };
-  // The text after the surname is its suffix ("John /Smith/ Jr."), not more given names.
-  const suffix = squash(m[3] ?? '');
-  return { given: squash(m[1] ?? ''), surname: (m[2] ?? '').trim(), ...(suffix ? { suffix } : {}) };
+  const before = squash(m[1] ?? '');
+  const after = squash(m[3] ?? '');
+  // A name written surname first ("/大島/ 裕子", "/Nagy/ Ferenc") has its given names after it.
+  if (!before && after) return { given: after, surname: (m[2] ?? '').trim() };
+  // Otherwise the text after the surname is its suffix ("John /Smith/ Jr."), not more given names.
+  return { given: before, surname: (m[2] ?? '').trim(), ...(after ? { suffix: after } : {}) };
 }
 
 function squash(text: string): string {

@@ -131,3 +131,25 @@ describe('GEDCOM name pieces', () => {
     expect(index.search({ given: 'John', surname: 'Smith' }, 1, 10).people.map((i) => tree.person(i).id)).toEqual(['I1']);
   });
 });
+
+describe('GEDCOM 7.0 on reading', () => {
+  it('@@ is unescaped, NAME.TRAN translations are other names to find the person by, a surname-first name keeps its given names', async () => {
+    const { SearchIndex } = await import('../../../src/genealogy/search-index.js');
+    const { tree, diagnostics, version } = await readGedcom({
+      text: [
+        '0 HEAD', '1 GEDC', '2 VERS 7.0',
+        // The GEDCOM 7.0 specification's example of a name and its transliteration.
+        '0 @I1@ INDI', '1 NAME /大島/ 裕子', '2 GIVN 裕子', '2 SURN 大島', '2 TRAN /Oshima/ Yuko', '3 LANG en-t-ja', '2 TRAN Yuko /Oshima/', '3 LANG en',
+        '0 @I2@ INDI', '1 NAME @@Home /Lee/', '1 SEX X',
+        '0 TRLR',
+      ].join('\n'),
+    });
+    expect(version).toBe('7.0');
+    expect(diagnostics).toEqual([]);
+    expect([tree.person(0).given, tree.person(0).surname, tree.person(0).suffix]).toEqual(['裕子', '大島', undefined]);
+    expect(tree.person(0).alternateNames).toEqual([{ given: 'Yuko', surname: 'Oshima' }]);
+    expect(tree.person(1).given).toBe('@Home');
+    expect(tree.person(1).sex).toBe('U'); // X (intersex) has no M/F reading; it is not an error
+    expect(new SearchIndex(tree).search({ surname: 'Oshima' }, 1, 10).people).toEqual([0]);
+  });
+});
