@@ -369,13 +369,6 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     rows = [{ line: 0, criteria: validateCriteria(o.criteria ?? {}, flagOf) }];
   }
   const lineOf = (row: BatchRow): number | undefined => (o.batch !== undefined ? row.line : undefined);
-  // The output file opens (or is refused) before any browser starts; with --resume, the searches
-  // it already answers are not run again.
-  const file = o.outFile !== undefined ? ResultFile.open(o.outFile, { resume: o.resume === true }) : undefined;
-  if (file && file.unreadable > 0) err(`--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`);
-  const savedBefore = new Set(rows.filter((row) => !('error' in row) && file?.has(lineOf(row), row.criteria) === true));
-  const saved = (row: BatchRow): boolean => savedBefore.has(row);
-  const alreadySaved = savedBefore.size;
   let source: PersonSource;
   let sources: readonly PersonSource[] = [];
   let session: SessionManager | undefined;
@@ -393,6 +386,13 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
+  // The output file opens (or is refused) before any browser starts; with --resume, the searches
+  // it already answers are not run again.
+  const file = o.outFile !== undefined ? ResultFile.open(o.outFile, { resume: o.resume === true }) : undefined;
+  if (file && file.unreadable > 0) err(`--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`);
+  const savedBefore = new Set(rows.filter((row) => !('error' in row) && file?.has(lineOf(row), row.criteria) === true));
+  const saved = (row: BatchRow): boolean => savedBefore.has(row);
+  const alreadySaved = savedBefore.size;
   try {
     if (o.gedcom !== undefined) {
       requireGedcomFile(o.gedcom);

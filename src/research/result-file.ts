@@ -59,6 +59,8 @@ export class ResultFile {
   readonly unreadable: number;
   #fd: number | undefined;
   #open = true;
+  /** The file was new (or empty): a run that saves nothing in it leaves no file behind. */
+  #fresh = false;
   /** For HTML: when the file was last written (performance.now() ms). */
   #writtenAt = Number.NEGATIVE_INFINITY;
   #info: ReportInfo = {};
@@ -88,6 +90,7 @@ export class ResultFile {
       ({ saved, unreadable } = format === 'csv' ? readCsv(path, text) : format === 'jsonl' ? readJsonLines(text) : readHtml(path, text));
     }
     const file = new ResultFile(path, format, saved, unreadable);
+    file.#fresh = !nonEmpty;
     // Start from a clean file (a header, then every readable record), written whole.
     file.#rewrite(saved);
     file.#writtenAt = Number.NEGATIVE_INFINITY; // the first search of the run is written at once
@@ -130,6 +133,12 @@ export class ResultFile {
     this.#open = false;
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
+    // A run that failed before its first result (the site refused the sign-in, say) leaves no
+    // file that a second try would have to --resume.
+    if (this.#fresh && this.#saved.size === 0) {
+      rmSync(this.path, { force: true });
+      return;
+    }
     this.#rewrite([...this.#saved.values()]);
   }
 

@@ -114,3 +114,16 @@ describe('research --out: results saved as they finish', () => {
     expect(readFileSync(path, 'utf8')).toBe('name,year\nAda,1815\n');
   });
 });
+
+describe('research --out: a run that saves nothing', () => {
+  it('leaves no file behind when the file was new, so that the next try needs no --resume', () => {
+    const path = join(tmp(), 'never.csv');
+    const file = ResultFile.open(path, { resume: false });
+    expect(readFileSync(path, 'utf8')).toBe(`${csvHeader()}\n`); // opened at once, before anything runs
+    file.close();
+    expect(() => readFileSync(path)).toThrow(/ENOENT/);
+    const again = ResultFile.open(path, { resume: false });
+    expect(again.size).toBe(0);
+    again.close();
+  });
+});
