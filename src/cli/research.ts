@@ -71,9 +71,10 @@ ${DRIVER_HELP}
   --json               Results as JSON (one object) on stdout.
   --out <file>         Save each search's result as it finishes: CSV (.csv), JSON lines (.jsonl) or
                        an HTML report (.html: ranked matches, family, the relationship drawn as a
-                       chart; one file that opens from disk), by the file's extension. An existing file is refused unless --resume is given.
-                       When the run ends the file is put in input order. Ctrl-C stops the run with
-                       what was done saved, a summary on stderr and exit status 130.
+                       chart; one file that opens from disk), by the file's extension. An existing
+                       file is refused unless --resume is given. When the run ends the file is put
+                       in input order. Ctrl-C stops the run with what was done saved, a summary on
+                       stderr and exit status 130.
   --resume             Continue the --out file: the searches it already answers are not run again.
   --csv                One CSV line per search: the criteria, how many were scored, the tie (if
                        any), the best match and the runner-up with lifespans, places, scores and
@@ -148,7 +149,9 @@ function checkSiteArg(raw: string): void {
   } catch {
     u = undefined;
   }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ConfigError(`--site must be an http:// or https:// address such as http://127.0.0.1:8377, got ${JSON.stringify(raw.slice(0, 100))}`);
+  // The value is not echoed: a mistyped address may still carry a password (http//ann:pw@…).
+  if (!u) throw new ConfigError('--site is not a URL; it must be an http:// or https:// address such as http://127.0.0.1:8377');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`--site must be an http:// or https:// address such as http://127.0.0.1:8377, got the ${JSON.stringify(u.protocol.slice(0, 20))} scheme`);
   if (u.username || u.password) throw new ConfigError('--site must not carry a user name or password; give the account with --credentials FILE or SITE_USERNAME and SITE_PASSWORD');
 }
 

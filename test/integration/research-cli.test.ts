@@ -76,6 +76,13 @@ describe('browser-actor research and start (built package)', () => {
     expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give --given or --surname \(or both\)/);
     expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--birth-year', 'soon').stderr).toMatch(/--birth-year must be a year from 1 to 2100, got "soon"/);
     expect(run('research', '--site', 'localhost:8377', '--surname', 'Lee').stderr).toMatch(/--site must be an http:\/\/ or https:\/\/ address/);
+    // A mistyped address may carry a password: the message never repeats the value.
+    for (const site of ['ftp://ann:hunter2-secret@127.0.0.1/', 'http//ann:hunter2-secret@127.0.0.1']) {
+      const r = run('research', '--site', site, '--surname', 'Lee');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/--site (must be an http:\/\/ or https:\/\/ address|is not a URL)/);
+      expect(r.stderr).not.toContain('hunter2-secret');
+    }
     expect(run('research', '--gedcom', 'x.ged', '--credentials', 'c.json', '--surname', 'Lee').stderr).toMatch(/--credentials signs in to a site/);
     expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--resume').stderr).toMatch(/--resume continues an output file: give it with --out FILE/);
     expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--top', '0').stderr).toMatch(/--top must be a whole number from 1 to 100, got "0"/);
