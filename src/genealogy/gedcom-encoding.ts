@@ -109,11 +109,12 @@ export function detectEncoding(head: Uint8Array): DetectedEncoding {
  * file is read as UTF-8, with a note saying so.
  */
 function utf8Unless(declared: string, make: () => StreamDecoder): StreamDecoder {
+  const asDeclared = make();
   let chosen: StreamDecoder | undefined;
   let note: string | undefined;
   const self: StreamDecoder = {
     get name() {
-      return chosen?.name ?? make().name;
+      return (chosen ?? asDeclared).name;
     },
     decode(bytes, last = false) {
       if (!chosen) {
@@ -121,7 +122,7 @@ function utf8Unless(declared: string, make: () => StreamDecoder): StreamDecoder 
         if (looksUtf8(bytes)) {
           chosen = utf8Decoder();
           note = `the header says CHAR ${declared.slice(0, 40)}, but the bytes are UTF-8; read as UTF-8`;
-        } else chosen = make();
+        } else chosen = asDeclared;
       }
       return chosen.decode(bytes, last);
     },

@@ -75,16 +75,26 @@ export function describeCriteria(c: Criteria): string {
 
 /** The `--benchmark` table: where the run's time went, by component. */
 export function formatTimings(t: Timings, wallMs: number): string[] {
-  const rows = [...t.rows.values()].sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms);
   const out = [
     `Where the time went (wall ${Math.round(wallMs)} ms; components overlap when work runs concurrently;`,
     '  count: how many times it happened; total and mean: the time those took, "-" where it is only counted):',
     `  ${'component'.padEnd(16)} ${'operation'.padEnd(30)} ${'count'.padStart(6)} ${'total ms'.padStart(10)} ${'mean ms'.padStart(9)}`,
   ];
-  for (const r of rows) {
-    const total = r.timed ? r.ms.toFixed(1) : '-';
-    const mean = r.timed && r.count > 0 ? (r.ms / r.count).toFixed(2) : '-';
-    out.push(`  ${r.component.padEnd(16)} ${r.operation.padEnd(30)} ${String(r.count).padStart(6)} ${total.padStart(10)} ${mean.padStart(9)}`);
+  for (const r of timingRows([...t.rows.values()])) {
+    out.push(`  ${r.component.padEnd(16)} ${r.operation.padEnd(30)} ${String(r.count).padStart(6)} ${r.total.padStart(10)} ${r.mean.padStart(9)}`);
   }
   return out;
+}
+
+/**
+ * The rows of the time table as shown, by component, the slowest first: total and mean time as
+ * text, "-" for a row that only counts (or a mean of nothing).
+ */
+export function timingRows(rows: readonly { readonly component: string; readonly operation: string; readonly count: number; readonly ms: number; readonly timed?: boolean }[]): { component: string; operation: string; count: number; total: string; mean: string }[] {
+  return [...rows]
+    .sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms)
+    .map((r) => {
+      const timed = r.timed !== false;
+      return { component: r.component, operation: r.operation, count: r.count, total: timed ? r.ms.toFixed(1) : '-', mean: timed && r.count > 0 ? (r.ms / r.count).toFixed(2) : '-' };
+    });
 }

@@ -1,6 +1,6 @@
 import { describeTie } from '../genealogy/scoring.js';
 import type { LadderView, PersonSummary } from '../genealogy/views.js';
-import { LINK_WORDS, describeCriteria, placesOf } from './format.js';
+import { LINK_WORDS, describeCriteria, placesOf, timingRows } from './format.js';
 import type { ResearchResult } from './research.js';
 
 /**
@@ -152,10 +152,9 @@ export function renderChart(l: LadderView): string {
 }
 
 function renderTimings(rows: NonNullable<ReportInfo['timings']>, wallMs: number | undefined): string {
-  const sorted = [...rows].sort((a, b) => a.component.localeCompare(b.component) || b.ms - a.ms);
   const out = [`<section class="timings"><h2>Where the time went</h2>${wallMs !== undefined ? `<p class="meta">Wall time ${Math.round(wallMs)} ms; components overlap when work runs concurrently.</p>` : ''}`];
   out.push('<table><thead><tr><th>Component</th><th>Operation</th><th>Count</th><th>Total ms</th></tr></thead><tbody>');
-  for (const r of sorted) out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.timed === false ? '-' : r.ms.toFixed(1)}</td></tr>`);
+  for (const r of timingRows(rows)) out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.total}</td></tr>`);
   out.push('</tbody></table></section>');
   return out.join('\n');
 }

@@ -45,10 +45,15 @@ interface Saved {
 /** How often an HTML report is rewritten while a run lasts. */
 const HTML_EVERY_MS = 1000;
 
-/** The JSON-lines record of one search (without its timing, so that two runs that found the same write the same). */
-export function jsonRecord(result: ResearchResult, line: number | undefined): string {
+/** A result as saved: without its timing, so that two runs that found the same write the same. */
+function untimed(result: ResearchResult): ReportSearch['result'] {
   const { ms: _ms, ...rest } = result;
-  return JSON.stringify({ ...(line === undefined ? {} : { line }), criteria: result.criteria, result: rest });
+  return rest;
+}
+
+/** The JSON-lines record of one search. */
+export function jsonRecord(result: ResearchResult, line: number | undefined): string {
+  return JSON.stringify({ ...(line === undefined ? {} : { line }), criteria: result.criteria, result: untimed(result) });
 }
 
 export class ResultFile {
@@ -117,8 +122,7 @@ export class ResultFile {
     if (!this.#open) throw new ConfigError(`--out ${this.path}: the file is closed`);
     const key = searchKey(line, result.criteria);
     if (this.format === 'html') {
-      const { ms: _ms, ...rest } = result;
-      this.#saved.set(key, { line, key, text: '', search: { ...(line === undefined ? {} : { line }), result: rest } });
+      this.#saved.set(key, { line, key, text: '', search: { ...(line === undefined ? {} : { line }), result: untimed(result) } });
       if (performance.now() - this.#writtenAt >= HTML_EVERY_MS) this.#rewrite([...this.#saved.values()]);
       return;
     }
