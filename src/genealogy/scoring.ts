@@ -126,6 +126,11 @@ export interface Candidate {
 
 /** Score one candidate. Pure. */
 export function scoreCandidate(criteria: Criteria, c: Candidate, weights: ScoringWeights = DEFAULT_WEIGHTS): Score {
+  return score(criteria, c, weights, maxScore(criteria, weights));
+}
+
+/** {@link scoreCandidate} with the scale worked out once for all the candidates of one search. */
+function score(criteria: Criteria, c: Candidate, weights: ScoringWeights, max: number): Score {
   const lines: ScoreLine[] = [];
   const add = (rule: Rule, why: string): void => {
     if (weights[rule] !== 0) lines.push({ rule, points: weights[rule], why });
@@ -158,7 +163,7 @@ export function scoreCandidate(criteria: Criteria, c: Candidate, weights: Scorin
   if (criteria.deathPlace !== undefined && c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
   if (deathMatched) add('deathInfo', 'death information matches');
   // Absence on both sides is not evidence: no rule awards it.
-  return { total: lines.reduce((sum, l) => sum + l.points, 0), max: maxScore(criteria, weights), lines };
+  return { total: lines.reduce((sum, l) => sum + l.points, 0), max, lines };
 }
 
 type CandidateDate = Pick<GedcomDate, 'year' | 'month' | 'day'>;
@@ -186,8 +191,9 @@ function matchDate(
 
 /** Score and rank every candidate: highest total first; ties keep the input order. */
 export function rankCandidates<T extends Candidate>(criteria: Criteria, candidates: readonly T[], weights: ScoringWeights = DEFAULT_WEIGHTS): { candidate: T; score: Score }[] {
+  const max = maxScore(criteria, weights);
   return candidates
-    .map((candidate, i) => ({ candidate, score: scoreCandidate(criteria, candidate, weights), i }))
+    .map((candidate, i) => ({ candidate, score: score(criteria, candidate, weights, max), i }))
     .sort((a, b) => b.score.total - a.score.total || a.i - b.i)
     .map(({ candidate, score }) => ({ candidate, score }));
 }
