@@ -357,3 +357,108 @@ export function lifespan(birth: GedcomDate | undefined, death: GedcomDate | unde
   if (death) return `d. ${show(death)}`;
   return '';
 }
+
+/**
+ * A date value and its PHRASE, as GEDCOM 7 writes them (`2 DATE …` / `3 PHRASE …`). A phrase
+ * that is itself a date of the same year (the form a 5.5.1 file had before it was converted, say
+ * `11 Feb 1750/51`) is read as that date; any other phrase is kept, and makes a plain date
+ * `interpreted` (GEDCOM 7's form of 5.5.1's `INT date (phrase)`). An empty value with a phrase
+ * that is no date is no date (GEDCOM 7 allows it).
+ */
+export function readDate(value: string, phrase?: string): GedcomDate | undefined {
+  const v = parseGedcomDate(value);
+  const p = phrase?.trim();
+  if (!p) return v;
+  const asDate = parseGedcomDate(p);
+  if (asDate && (v === undefined || asDate.year === v.year)) return asDate;
+  if (!v) return undefined;
+  return v.qualifier === 'exact' ? { ...v, qualifier: 'interpreted', phrase: p } : { ...v, phrase: p };
+}
+
+const MONTH_CODES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const QUALIFIER_7: Readonly<Record<string, string>> = { ABT: 'ABT', ABOUT: 'ABT', CIRCA: 'ABT', C: 'ABT', CA: 'ABT', EST: 'EST', CAL: 'CAL', BEF: 'BEF', BEFORE: 'BEF', AFT: 'AFT', AFTER: 'AFT', BET: 'BET', BETWEEN: 'BET', AND: 'AND', FROM: 'FROM', TO: 'TO' };
+const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: '', julian: 'JULIAN', hebrew: 'HEBREW', french: 'FRENCH_R', roman: undefined };
+
+/**
+ * A date as GEDCOM 7.0 writes it: its value (`ABT JULIAN 1 JAN 1700`, `BET 1850 AND 1855`,
+ * `44 BCE`) and, where 7.0 cannot say what was written, a PHRASE: the words of an interpreted
+ * date, or the text as read when it has no 7.0 form (a dual year `1750/51`, a Roman date), with a
+ * Gregorian value beside it. {@link readDate} gives the same date back from the two.
+ */
+export function gedcom7Date(date: GedcomDate): { readonly value: string; readonly phrase?: string } {
+  const value = gedcom7Words(date.text);
+  const back = value === undefined ? undefined : parseGedcomDate(value);
+  const expected = date.qualifier === 'interpreted' ? 'exact' : date.qualifier;
+  if (value !== undefined && back && back.qualifier === expected && back.year === date.year && back.month === date.month && back.day === date.day && back.yearTo === date.yearTo && back.calendar === date.calendar) {
+    const phrase = date.phrase ?? (date.qualifier === 'interpreted' ? date.text : undefined);
+    return phrase === undefined ? { value } : { value, phrase };
+  }
+  return { value: gregorianValue(date), phrase: date.text };
+}
+
+/** The text of a date in GEDCOM 7.0's words, or `undefined` when it has none (a dual year, a Roman date). */
+function gedcom7Words(text: string): string | undefined {
+  const upper = text
+    .replace(/\(.*\)\s*$/, '')
+    .trim()
+    .toUpperCase()
+    .replace(/@#D[A-Z ]+@/g, (escape) => {
+      const c = CALENDAR_WORDS[escape];
+      return ` ${c === 'gregorian' ? 'GREGORIAN' : c === undefined ? '@NONE@' : (CALENDAR_7[c] ?? '@NONE@')} `;
+    });
+  const out: string[] = [];
+  let calendar: Calendar = 'gregorian';
+  let pointStart = true;
+  for (const raw of upper.split(/\s+/)) {
+    if (raw === '') continue;
+    if (raw === '@NONE@') return undefined;
+    const cal = CALENDAR_WORDS[raw];
+    if (cal !== undefined) {
+      calendar = cal;
+      continue;
+    }
+    const word = raw.replace(/\.$/, '');
+    if (word === 'INT') continue;
+    const q = QUALIFIER_7[word];
+    if (q !== undefined) {
+      out.push(q);
+      pointStart = true;
+      continue;
+    }
+    if (word === 'BC' || word === 'B.C' || word === 'BCE') {
+      out.push('BCE');
+      continue;
+    }
+    if (pointStart && calendar !== 'gregorian') out.push(CALENDAR_7[calendar] as string);
+    pointStart = false;
+    if (/^\d+$/.test(word)) out.push(String(Number(word)));
+    else if ((calendar === 'gregorian' || calendar === 'julian') && MONTHS[word] !== undefined) out.push(MONTH_CODES[(MONTHS[word]) - 1] as string);
+    else if (calendar === 'hebrew' && HEBREW_MONTHS.includes(word)) out.push(word);
+    else if (calendar === 'french' && FRENCH_MONTHS.includes(word)) out.push(word);
+    else return undefined;
+  }
+  return out.length > 0 ? out.join(' ') : undefined;
+}
+
+/** A date's Gregorian reading in GEDCOM 7.0's words, from its fields. */
+function gregorianValue(date: GedcomDate): string {
+  const point = (year: number, month?: number, day?: number): string =>
+    `${day !== undefined && month !== undefined ? `${day} ` : ''}${month !== undefined ? `${MONTH_CODES[month - 1]} ` : ''}${Math.abs(year)}${year < 0 ? ' BCE' : ''}`;
+  const at = point(date.year, date.month, date.day);
+  switch (date.qualifier) {
+    case 'about':
+      return `ABT ${at}`;
+    case 'estimated':
+      return `EST ${at}`;
+    case 'calculated':
+      return `CAL ${at}`;
+    case 'before':
+      return `BEF ${at}`;
+    case 'after':
+      return `AFT ${at}`;
+    case 'between':
+      return `BET ${at} AND ${point(date.yearTo ?? date.year)}`;
+    default:
+      return at;
+  }
+}

@@ -1,9 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { InvalidGedcomError } from '../errors.js';
-import { type GedcomDate, parseGedcomDate } from './dates.js';
+import { type GedcomDate, readDate } from './dates.js';
 import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
-import { type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';
+import { type ExternalId, type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';
+
+/**
+ * The URIs by which a GEDCOM 7 file's SCHMA defines the vendor tags for a child's link to the
+ * father (`_FREL`) and to the mother (`_MREL`), as the export (`gedcom-export.ts`) writes them.
+ */
+export const LINK_TAG_URIS = { _FREL: 'urn:browser-actor:gedcom:_FREL', _MREL: 'urn:browser-actor:gedcom:_MREL' } as const;
 
 /** The longest a file's first line may be before it is refused as not GEDCOM ("0 HEAD" is 6 characters). */
 const MAX_FIRST_LINE = 64 * 1024;
@@ -249,6 +255,8 @@ class GedcomReader {
   #sawTrailer = false;
   #unreadDates = 0;
   readonly #unreadExamples: string[] = [];
+  /** Extension tags the header's SCHMA defines as the father's or mother's link, by tag. */
+  readonly #linkTags = new Map<string, string>();
 
   constructor(maxDiagnostics: number) {
     this.#maxDiagnostics = maxDiagnostics;
@@ -353,6 +361,7 @@ class GedcomReader {
       case 'HEAD':
         this.#version = findPath(record, ['GEDC', 'VERS'])?.value.trim() || undefined;
         if (this.#version === undefined) this.#diag(head.lineNo, 'The header has no GEDC.VERS; read as GEDCOM 5.5.1', 'header');
+        this.#schema(record);
         break;
       case 'INDI':
         if (!head.xref) this.#diag(head.lineNo, 'INDI record without an id (@I1@); skipped', 'records');
@@ -378,11 +387,35 @@ class GedcomReader {
     }
   }
 
+  /**
+   * GEDCOM 7's HEAD.SCHMA: each `2 TAG _X <URI>` says what an extension tag means. A tag defined
+   * with the URI of the father's or mother's link ({@link LINK_TAG_URIS}, as this project's export
+   * writes, see `gedcom-export.ts`) is read as `_FREL`/`_MREL` whatever it is called; `_FREL`/`_MREL` defined with another
+   * URI mean something else and are not read as links.
+   */
+  #schema(record: RecordLines): void {
+    let inSchema = false;
+    for (const line of record.lines) {
+      if (line.level === 1) inSchema = line.tag === 'SCHMA';
+      else if (inSchema && line.level === 2 && line.tag === 'TAG') {
+        const [tag, uri] = line.value.trim().split(/\s+/, 2);
+        if (!tag || !uri) {
+          this.#diag(line.lineNo, `SCHMA TAG should be "<_TAG> <URI>", got ${JSON.stringify(line.value.slice(0, 60))}`, 'header');
+          continue;
+        }
+        const known = (Object.keys(LINK_TAG_URIS) as (keyof typeof LINK_TAG_URIS)[]).find((k) => LINK_TAG_URIS[k] === uri);
+        if (known) this.#linkTags.set(tag.toUpperCase(), known);
+        else if (tag === '_FREL' || tag === '_MREL') this.#linkTags.set(tag, '_OTHER_MEANING');
+      }
+    }
+  }
+
   #person(id: string, record: RecordLines): Person {
     const person: { -readonly [K in keyof Person]: Person[K] } = { id, given: '', surname: '', sex: 'U' };
     let nameSeen = false;
     let alternates: PersonName[] | undefined;
     let baptism: LifeEvent | undefined;
+    let externalIds: ExternalId[] | undefined;
     const { lines } = record;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as Line;
@@ -408,6 +441,14 @@ class GedcomReader {
             const known = [{ given: person.given, surname: person.surname }, ...(alternates ?? [])];
             if (!known.some((n) => n.given === name.given && n.surname === name.surname)) (alternates ??= []).push(name);
           }
+          break;
+        }
+        case 'EXID': {
+          // GEDCOM 7: the person's id in another system, with the URI of that system (TYPE).
+          const value = line.value.trim();
+          if (!value) break;
+          const type = subValue(lines, i, 'TYPE')?.trim();
+          (externalIds ??= []).push({ id: this.#intern(value), ...(type ? { type: this.#intern(type) } : {}) });
           break;
         }
         case 'SEX': {
@@ -476,6 +517,7 @@ class GedcomReader {
       }
     }
     if (alternates) person.alternateNames = alternates;
+    if (externalIds) person.externalIds = externalIds;
     // A baptism stands in for the christening when there is no CHR.
     if (person.christening === undefined && baptism !== undefined) person.christening = baptism;
     const born = person.birth?.date;
@@ -541,17 +583,24 @@ class GedcomReader {
     const level = (lines[at] as Line).level + 1;
     for (let j = at + 1; j < lines.length && (lines[j] as Line).level >= level; j++) {
       const sub = lines[j] as Line;
-      if (sub.level !== level || !(sub.tag === '_FREL' || sub.tag === '_MREL' || (pedi && sub.tag === 'PEDI'))) continue;
+      if (sub.level !== level) continue;
+      const tag = this.#linkTags.get(sub.tag) ?? sub.tag;
+      if (!(tag === '_FREL' || tag === '_MREL' || (pedi && tag === 'PEDI'))) continue;
       let type = linkType(sub.value);
       if (type === undefined) {
         // A program's own kind of link ("Custom relationship to father"): a link was stated, and
         // it was not "birth", so it is not read as blood (as reference calculators read it).
-        this.#diag(sub.lineNo, `${sub.tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth`, 'links');
+        this.#diag(sub.lineNo, `${tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth`, 'links');
         type = 'other';
       }
+      // GEDCOM 7: PEDI OTHER says in its PHRASE what the link is ("Step", "Guardian").
+      if (type === 'other' && sub.tag === 'PEDI') {
+        const said = linkType(subValue(lines, j, 'PHRASE') ?? '');
+        if (said !== undefined && said !== 'unstated' && said !== 'birth') type = said;
+      }
       if (type === 'unstated') continue;
-      if (sub.tag === 'PEDI') link = { ...link, father: type, mother: type };
-      else if (sub.tag === '_FREL') link = { ...link, father: type };
+      if (tag === 'PEDI') link = { ...link, father: type, mother: type };
+      else if (tag === '_FREL') link = { ...link, father: type };
       else link = { ...link, mother: type };
     }
     return link;
@@ -566,10 +615,12 @@ class GedcomReader {
       if (s.level !== level) continue;
       if (s.tag === 'DATE') {
         const v = s.value.trim();
-        if (!v) continue;
-        const date = parseGedcomDate(v);
+        // GEDCOM 7: the date as the source wrote it, in free text, under the value.
+        const phrase = subValue(lines, j, 'PHRASE');
+        if (!v && !phrase) continue;
+        const date = readDate(v, phrase);
         if (date) event.date = date;
-        else {
+        else if (v) {
           this.#diag(s.lineNo, `DATE ${JSON.stringify(v.slice(0, 40))} is not a date this reader understands; ignored`, 'dates');
           this.#unreadDates++;
           if (this.#unreadExamples.length < 3) this.#unreadExamples.push(`${JSON.stringify(v.slice(0, 40))} (line ${s.lineNo})`);
@@ -624,6 +675,16 @@ class GedcomReader {
       ...(marriage ? { marriage } : {}),
     });
   }
+}
+
+/** The value of the first `tag` line directly under `lines[at]`, when there is one. */
+function subValue(lines: readonly Line[], at: number, tag: string): string | undefined {
+  const level = (lines[at] as Line).level + 1;
+  for (let j = at + 1; j < lines.length && (lines[j] as Line).level >= level; j++) {
+    const sub = lines[j] as Line;
+    if (sub.level === level && sub.tag === tag) return sub.value;
+  }
+  return undefined;
 }
 
 function findPath(record: RecordLines, tags: readonly string[]): Line | undefined {

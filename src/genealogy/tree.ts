@@ -16,6 +16,12 @@ export interface PersonName {
   readonly suffix?: string;
 }
 
+/** A person's id in another system (GEDCOM 7 `EXID`), with the URI that names the system (`TYPE`). */
+export interface ExternalId {
+  readonly id: string;
+  readonly type?: string;
+}
+
 /** One person, as read from a GEDCOM INDI record. */
 export interface Person {
   /** The record's id without `@` (e.g. `I12`). */
@@ -32,6 +38,8 @@ export interface Person {
   readonly death?: LifeEvent;
   readonly burial?: LifeEvent;
   readonly christening?: LifeEvent;
+  /** Ids in other systems (GEDCOM 7 `EXID`), when the file gives some. */
+  readonly externalIds?: readonly ExternalId[];
 }
 
 /** "Given Surname", or `(no name)` when the file gives neither. */

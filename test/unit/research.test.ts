@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readGedcom } from '../../src/genealogy/gedcom.js';
+import { readGedcom } from '../support/gedcom-round-trip.js';
 import { formatResult } from '../../src/research/format.js';
 import { GedcomSource, RunCache, research, searchQueryFor, validateCriteria } from '../../src/research/research.js';
 import { familyGedcom } from './genealogy/family-fixture.js';

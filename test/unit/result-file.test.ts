@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readGedcom } from '../../src/genealogy/gedcom.js';
+import { readGedcom } from '../support/gedcom-round-trip.js';
 import { readReportData } from '../../src/research/html-report.js';
 import { csvHeader } from '../../src/research/output.js';
 import { ResultFile, outFormatOf } from '../../src/research/result-file.js';

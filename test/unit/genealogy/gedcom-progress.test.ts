@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LARGE_GEDCOM_BYTES, readGedcomFile } from '../../../src/cli/files.js';
-import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 import { gedcomLines, generateTree } from '../../../src/genealogy/synthetic.js';
 import { textSink } from '../../support/text-sink.js';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { InvalidGedcomError } from '../../../src/errors.js';
-import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 
 /** Problems a researcher could not see before: each now read right, or said, with its line. */
 describe('GEDCOM: no silent mistakes', () => {

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseGedcomDate } from '../../../src/genealogy/dates.js';
-import { readGedcom, splitName } from '../../../src/genealogy/gedcom.js';
+import { splitName } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 import { InvalidGedcomError } from '../../../src/errors.js';
 import type { FamilyTree } from '../../../src/genealogy/tree.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 import { bloodName, ladder, relationship } from '../../../src/genealogy/kinship.js';
 import type { FamilyTree } from '../../../src/genealogy/tree.js';
 import { at, expectedRelations, familyGedcom } from './family-fixture.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 import { gedcomLines } from '../../../src/genealogy/synthetic.js';
 import { ladder, linkedName, relationship } from '../../../src/genealogy/kinship.js';
 import { scoreCandidate } from '../../../src/genealogy/scoring.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readGedcom } from '../../../src/genealogy/gedcom.js';
+import { readGedcom } from '../../support/gedcom-round-trip.js';
 import { ladder } from '../../../src/genealogy/kinship.js';
 import { gedcomLines, generateTree } from '../../../src/genealogy/synthetic.js';
 
