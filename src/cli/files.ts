@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { type GedcomDiagnostic, type GedcomReadResult, readGedcom } from '../genealogy/gedcom.js';
 import { createProgress } from '../internal/progress.js';
@@ -16,6 +16,22 @@ export function requireRegularFile(flag: string, path: string, what: string): vo
     kind = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot be read (${code ?? (error as Error).message})`;
   }
   throw new ConfigError(`${flag} ${path}: ${kind}; give the path of ${what}`);
+}
+
+/**
+ * Refuse a path given with `flag` for a file the run will create, before the run starts: one
+ * that exists (nothing of the user's is overwritten) or whose directory does not.
+ */
+export function checkNewFile(flag: string, path: string): void {
+  if (existsSync(path)) throw new ConfigError(`${flag} ${path}: the file exists; choose another name, or remove it first (nothing is overwritten)`);
+  const dir = dirname(path);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new ConfigError(`${flag} ${path}: the directory ${dir} does not exist; create it or choose another path`);
 }
 
 /** Refuse a `--gedcom` path that is not a file, before any reading starts. */

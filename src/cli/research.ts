@@ -13,12 +13,13 @@ import { formatResult, formatTimings } from '../research/format.js';
 import { csvHeader, csvRow, splitCsvLine } from '../research/output.js';
 import { ResultFile, outFormatOf } from '../research/result-file.js';
 import type { SiteResearch } from '../research/job.js';
-import { GedcomSource, type PersonSource, RunCache, Timings, research, validateCriteria, type ResearchResult } from '../research/research.js';
+import { GedcomSource, type PersonSource, RunCache, Timings, foundIds, research, validateCriteria, type ResearchResult } from '../research/research.js';
+import { writeGedcom7File } from '../genealogy/gedcom-export.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 import { withDotEnv } from '../session/session-config.js';
 import type { SessionManager, SessionStats } from '../session/session-manager.js';
 import { DRIVER_FLAGS, DRIVER_HELP, driverEnv } from './driver-flags.js';
-import { readCredentialsFile, readGedcomFile, requireGedcomFile, requireRegularFile, summarizeDiagnostics } from './files.js';
+import { checkNewFile, readCredentialsFile, readGedcomFile, requireGedcomFile, requireRegularFile, summarizeDiagnostics } from './files.js';
 import type { GedcomDiagnostic } from '../genealogy/gedcom.js';
 
 export const RESEARCH_HELP = `Usage:
@@ -76,6 +77,10 @@ ${DRIVER_HELP}
                        in input order. Ctrl-C stops the run with what was done saved, a summary on
                        stderr and exit status 130.
   --resume             Continue the --out file: the searches it already answers are not run again.
+  --export <file.ged>  When the run ends (or is interrupted), write everyone it found as a GEDCOM 7.0
+                       file: the ranked people of each search, everyone on each relationship path
+                       shown and the home person, with their families (parents, spouses, children,
+                       siblings), names, dates, places and links. An existing file is refused.
   --csv                One CSV line per search: the criteria, how many were scored, the tie (if
                        any), the best match and the runner-up with lifespans, places, scores and
                        the relationship path's name.
@@ -115,6 +120,8 @@ export interface ResearchCliOptions {
   readonly quiet?: boolean | undefined;
   /** `--credentials`: the account (and the site's address) from the file `serve --credentials` wrote. */
   readonly credentials?: string | undefined;
+  /** `--export`: write everyone the run found, with their families, to this GEDCOM 7.0 file when it ends. */
+  readonly exportFile?: string | undefined;
 }
 
 /** A research run with nothing chosen yet: no criteria, source or batch file; defaults for the rest. */
@@ -189,6 +196,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
       out: { type: 'string' },
       resume: { type: 'boolean' },
       credentials: { type: 'string' },
+      export: { type: 'string' },
       ...DRIVER_FLAGS,
     },
   });
@@ -200,6 +208,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
   if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
   if (values.resume && values.out === undefined) throw new ConfigError('--resume continues an output file: give it with --out FILE');
   if (values.out !== undefined) outFormatOf(values.out); // a clear error before anything starts
+  if (values.export !== undefined && !/\.ged$/i.test(values.export)) throw new ConfigError(`--export writes a GEDCOM file: give a name ending in .ged, got ${JSON.stringify(basename(values.export).slice(0, 60))}`);
   const num = (flag: string, v: string | undefined, fallback: number, min: number, max: number): number => {
     if (v === undefined) return fallback;
     if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
@@ -239,6 +248,7 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     quiet: values.quiet ?? false,
     ...(values.out === undefined ? {} : { outFile: values.out, resume: values.resume ?? false }),
     ...(values.credentials === undefined ? {} : { credentials: values.credentials }),
+    ...(values.export === undefined ? {} : { exportFile: values.export }),
   };
 }
 
@@ -341,6 +351,8 @@ export interface RunSummary {
   readonly interrupted: boolean;
   readonly wallMs: number;
   readonly timings: Timings;
+  /** With --export: the file written, and how many people and families it holds. */
+  readonly exported?: { readonly file: string; readonly people: number; readonly families: number } | undefined;
   /** With --gedcom: the file, its GEDCOM version and every diagnostic of the reader. */
   readonly gedcom?: { readonly file: string; readonly version: string | null; readonly diagnostics: readonly GedcomDiagnostic[] } | undefined;
 }
@@ -391,6 +403,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
   // The output file opens (or is refused) before any browser starts; with --resume, the searches
   // it already answers are not run again.
+  if (o.exportFile !== undefined) checkNewFile('--export', o.exportFile);
   const file = o.outFile !== undefined ? ResultFile.open(o.outFile, { resume: o.resume === true }) : undefined;
   if (file && file.unreadable > 0) err(`--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`);
   const savedBefore = new Set(rows.filter((row) => !('error' in row) && file?.has(lineOf(row), row.criteria) === true));
@@ -508,7 +521,15 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     }
     timings.count('research', 'cache hits', cache.hits);
     timings.count('research', 'cache misses', cache.misses);
-    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}) };
+    // Everyone found, with their families, as GEDCOM 7 (what an interrupted run found too).
+    let exported: RunSummary['exported'];
+    if (o.exportFile !== undefined && results.length > 0) {
+      const { tree, selection } = await timings.time('research', 'export GEDCOM 7', async () => source.exportTree(foundIds(results.map((r) => r.result))));
+      await writeGedcom7File(o.exportFile, tree, selection);
+      exported = { file: o.exportFile, people: selection.people.length, families: selection.families.length };
+      err(`exported ${exported.people} people and ${exported.families} families to ${o.exportFile} (GEDCOM 7.0)`);
+    } else if (o.exportFile !== undefined) err(`--export ${o.exportFile}: nothing was found, so no file was written`);
+    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}) };
     let summaryLine: string | undefined;
     if (interrupted) {
       const left = toSearch - results.length - failed.length;
@@ -521,7 +542,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     file?.close();
     if (summaryLine && (interrupted || o.quiet !== true)) err(summaryLine);
     if (o.json) {
-      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else if (o.benchmark) {
       for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }

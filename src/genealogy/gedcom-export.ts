@@ -3,7 +3,7 @@ import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gedcom7Date } from './dates.js';
 import { LINK_TAG_URIS } from './gedcom.js';
-import type { Family, FamilyTree, LifeEvent, LinkType, PersonName } from './tree.js';
+import { type ChildLink, type Family, type FamilyTree, type LifeEvent, type LinkType, type PersonName, TreeBuilder } from './tree.js';
 
 /**
  * GEDCOM 7.0 export: some people of a tree (or all of them) and the families that link them, as
@@ -193,6 +193,54 @@ export async function writeGedcom7File(path: string, tree: FamilyTree, selection
     rmSync(tmp, { force: true });
     throw error;
   }
+}
+
+/**
+ * The records whose ids GEDCOM 7 does not allow, as `{new id: id in the tree}` (people and
+ * families): what {@link gedcom7Lines} renamed, so that parts exported separately can be joined
+ * again under the tree's own ids ({@link mergeTrees}).
+ */
+export function renamedIds(tree: FamilyTree, selection: ExportSelection): Record<string, string> {
+  const { people, families } = xrefs(tree, selection);
+  const out: Record<string, string> = {};
+  for (const [i, id] of people) if (tree.person(i).id !== id) out[id] = tree.person(i).id;
+  for (const [f, id] of families) if ((tree.families[f] as Family).id !== id) out[id] = (tree.families[f] as Family).id;
+  return out;
+}
+
+/**
+ * Several partial trees (exports of overlapping parts of one tree) joined into one: each person
+ * once (by id, after `renamed` of its part), each family once with the members and links any part
+ * gave it.
+ */
+export function mergeTrees(parts: readonly { readonly tree: FamilyTree; readonly renamed?: Readonly<Record<string, string>> }[]): FamilyTree {
+  const builder = new TreeBuilder();
+  const families = new Map<string, { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent; links: Map<string, ChildLink> }>();
+  for (const { tree, renamed = {} } of parts) {
+    const own = (id: string): string => (Object.hasOwn(renamed, id) ? (renamed[id] as string) : id);
+    const personId = (i: number): string => own(tree.person(i).id);
+    for (const p of tree.people) if (!builder.hasPerson(own(p.id))) builder.addPerson({ ...p, id: own(p.id) });
+    for (const f of tree.families) {
+      const id = own(f.id);
+      let merged = families.get(id);
+      if (!merged) families.set(id, (merged = { id, children: [], links: new Map() }));
+      if (f.husband !== undefined) merged.husband ??= personId(f.husband);
+      if (f.wife !== undefined) merged.wife ??= personId(f.wife);
+      for (const c of f.children) {
+        const child = personId(c);
+        if (!merged.children.includes(child)) merged.children.push(child);
+        const link = f.links?.get(c);
+        if (link) merged.links.set(child, link);
+      }
+      merged.marriage ??= f.marriage;
+    }
+  }
+  for (const f of families.values()) {
+    const { links, ...family } = f;
+    builder.addFamily(family);
+    for (const [child, link] of links) builder.setChildLink(f.id, child, link);
+  }
+  return builder.build().tree;
 }
 
 /** A text value on one or more lines: `@` at the start doubled, line breaks as CONT, control characters dropped. */

@@ -1,5 +1,7 @@
-import { InvalidCriteriaError } from '../errors.js';
+import { InvalidCriteriaError, NetworkError } from '../errors.js';
 import { parseGedcomDate } from '../genealogy/dates.js';
+import { type ExportSelection, mergeTrees, wholeTree, withFamilies } from '../genealogy/gedcom-export.js';
+import { readGedcom } from '../genealogy/gedcom.js';
 import { type Confidence, type Criteria, DEFAULT_WEIGHTS, type Score, type ScoringWeights, type TopTie, confidenceOf, rankCandidates, topTie } from '../genealogy/scoring.js';
 import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import type { FamilyTree, Sex } from '../genealogy/tree.js';
@@ -23,6 +25,8 @@ export interface PersonSource {
   ladder(id: string): Promise<LadderView>;
   /** The person's page, where the source has pages (a site does; a GEDCOM file does not). */
   pageUrl?(id: string): string;
+  /** The people with these ids, with their families (parents, spouses, children, siblings), to export as GEDCOM 7. */
+  exportTree(ids: readonly string[]): Promise<{ readonly tree: FamilyTree; readonly selection: ExportSelection }>;
 }
 
 export interface ResearchOptions {
@@ -305,6 +309,10 @@ export class GedcomSource implements PersonSource {
     return ladderView(this.#tree, this.#require(id), this.#home);
   }
 
+  async exportTree(ids: readonly string[]): Promise<{ tree: FamilyTree; selection: ExportSelection }> {
+    return { tree: this.#tree, selection: withFamilies(this.#tree, ids.map((id) => this.#require(id))) };
+  }
+
   #require(id: string): number {
     const i = this.#tree.indexOf(id);
     if (i === undefined) throw new InvalidCriteriaError(`no person ${id} in the tree`);
@@ -348,4 +356,38 @@ export class SiteSource implements PersonSource {
   ladder(id: string): Promise<LadderView> {
     return this.#get<LadderView>(`/api/persons/${encodeURIComponent(id)}/ladder`);
   }
+
+  /**
+   * The site's GEDCOM 7 export of these people with their families (`/api/export`), asked for in
+   * batches of {@link EXPORT_BATCH} (one request each, through the session's rate limiter), each
+   * answer read as GEDCOM, and the parts joined.
+   */
+  async exportTree(ids: readonly string[]): Promise<{ tree: FamilyTree; selection: ExportSelection }> {
+    const parts: { tree: FamilyTree; renamed: Record<string, string> }[] = [];
+    for (let k = 0; k < ids.length; k += EXPORT_BATCH) {
+      const batch = ids.slice(k, k + EXPORT_BATCH);
+      const answer = await this.#get<{ gedcom?: unknown; renamed?: unknown }>(`/api/export?ids=${batch.map(encodeURIComponent).join(',')}`);
+      const renamed = answer?.renamed;
+      if (typeof answer?.gedcom !== 'string' || typeof renamed !== 'object' || renamed === null || Object.values(renamed).some((v) => typeof v !== 'string')) {
+        throw new NetworkError("GET /api/export: the site's answer is not {gedcom, renamed}; is --site a site with the reference site's API?", { details: { path: '/api/export' } });
+      }
+      parts.push({ tree: (await readGedcom({ text: answer.gedcom })).tree, renamed: renamed as Record<string, string> });
+    }
+    const tree = mergeTrees(parts);
+    return { tree, selection: wholeTree(tree) };
+  }
+}
+
+/** People per export request: the reference site answers at most 200 (and the URL stays short). */
+const EXPORT_BATCH = 200;
+
+/** Everyone a run found: the ranked people of each search, everyone on each relationship path shown, and the home person; each once, in order. */
+export function foundIds(results: readonly ResearchResult[]): string[] {
+  const ids = new Set<string>();
+  for (const r of results) {
+    ids.add(r.home.id);
+    for (const ranked of r.ranked) ids.add(ranked.person.id);
+    for (const d of r.details) for (const step of d.ladder.steps) ids.add(step.id);
+  }
+  return [...ids];
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gedcom7Text, renamedIds, withFamilies } from '../genealogy/gedcom-export.js';
 import { familyView, ladderView, personSummary, personView } from '../genealogy/views.js';
 import type { FamilyTree } from '../genealogy/tree.js';
 import type { SearchIndex } from '../genealogy/search-index.js';
@@ -51,6 +52,25 @@ export function ladder(res: ServerResponse, site: ApiContext, id: string, url: U
   // The path runs from the person to `to` (the home person by default), and every step says
   // what that person is to `to`, as family-tree sites show "relationship to me".
   sendJson(res, 200, ladderView(site.tree, i, to));
+}
+
+/** The most people one export request may name (a research run asks in batches). */
+export const MAX_EXPORT_IDS = 200;
+
+/**
+ * `GET /api/export?ids=I1,I2,…`: the named people with their families (parents, spouses,
+ * children, siblings) as GEDCOM 7.0, in JSON (`{gedcom, renamed, people, families}`; `renamed`
+ * gives the tree's own id of each record whose id GEDCOM 7 does not allow), so that a research run
+ * can save what it found. At most {@link MAX_EXPORT_IDS} ids per request.
+ */
+export function exportPeople(res: ServerResponse, site: ApiContext, url: URL): void {
+  for (const key of url.searchParams.keys()) if (key !== 'ids') throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key.slice(0, 50)}"; the export takes only "ids"`, key.slice(0, 50));
+  const raw = url.searchParams.get('ids') ?? '';
+  const ids = raw.split(',').filter((id) => id !== '');
+  if (ids.length === 0) throw new HttpError(400, 'bad_parameter', '"ids" must name at least one person (ids=I1,I2)', 'ids');
+  if (ids.length > MAX_EXPORT_IDS) throw new HttpError(400, 'bad_parameter', `"ids" names ${ids.length} people; at most ${MAX_EXPORT_IDS} per request`, 'ids');
+  const selection = withFamilies(site.tree, new Set(ids.map((id) => personParam(site, id, 'ids'))));
+  sendJson(res, 200, { gedcom: gedcom7Text(site.tree, selection, { source: 'browser-actor-tree-site' }), renamed: renamedIds(site.tree, selection), people: selection.people.length, families: selection.families.length });
 }
 
 export function bookmarks(res: ServerResponse, session: Session): void {

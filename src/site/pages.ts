@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { gedcom7Text, withAncestors } from '../genealogy/gedcom-export.js';
 import { fullName, ladderView, personSummary } from '../genealogy/views.js';
 import type { FamilyTree, Person } from '../genealogy/tree.js';
 import type { SearchIndex } from '../genealogy/search-index.js';
@@ -51,9 +52,25 @@ export function personPage(res: ServerResponse, site: PageContext, id: string, c
       `<h1 id="person-name" data-id="${esc(p.id)}">${esc(fullName(p))}</h1>
 <dl><dt>Sex</dt><dd id="sex">${p.sex}</dd><dt>Born</dt><dd id="born">${esc(eventText(p.birth))}</dd><dt>Died</dt><dd id="died">${esc(eventText(p.death))}</dd></dl>
 <h2>Parents</h2><ul id="parents">${links(tree.parents(i), (n) => tree.linkBetween(i, n))}</ul><h2>Spouses</h2><ul id="spouses">${links(tree.spouses(i))}</ul><h2>Children</h2><ul id="children">${links(tree.children(i), (n) => tree.linkBetween(n, i))}</ul>
-<h2>Relationship to the home person</h2><ol id="ladder">${steps}</ol>`,
+<h2>Relationship to the home person</h2><ol id="ladder">${steps}</ol>
+<p><a id="export" href="/person/${encodeURIComponent(p.id)}/export.ged">Download ${esc(fullName(p))} and their ancestors (GEDCOM 7)</a></p>`,
     ),
   );
+}
+
+/**
+ * `/person/:id/export.ged`: the person and every ancestor, with the families that link them, as
+ * a GEDCOM 7.0 file to download.
+ */
+export function exportPage(res: ServerResponse, site: PageContext, id: string, csrf: string): void {
+  const i = site.tree.indexOf(id);
+  if (i === undefined) return html(res, 404, layout('Not found', csrf, '<h1>No such person</h1>'));
+  const text = gedcom7Text(site.tree, withAncestors(site.tree, i), { source: 'browser-actor-tree-site' });
+  res.statusCode = 200;
+  res.setHeader('content-type', 'text/vnd.familysearch.gedcom; charset=utf-8');
+  res.setHeader('content-disposition', `attachment; filename="${site.tree.person(i).id.replace(/[^A-Za-z0-9_.-]/g, '_')}-ancestors.ged"`);
+  res.setHeader('cache-control', 'no-store');
+  res.end(text);
 }
 
 export function searchPage(res: ServerResponse, site: PageContext, url: URL, csrf: string): void {

@@ -143,6 +143,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/api/persons/:id', access: 'session', run: ({ res, site, params }) => api.person(res, site, params[0] as string) },
   { method: 'GET', pattern: '/api/persons/:id/family', access: 'session', run: ({ res, site, params }) => api.family(res, site, params[0] as string) },
   { method: 'GET', pattern: '/api/persons/:id/ladder', access: 'session', run: ({ res, site, params, url }) => api.ladder(res, site, params[0] as string, url) },
+  { method: 'GET', pattern: '/api/export', access: 'session', run: ({ res, site, url }) => api.exportPeople(res, site, url) },
   { method: 'GET', pattern: '/api/bookmarks', access: 'session', run: ({ res, session }) => api.bookmarks(res, session) },
   { method: 'POST', pattern: '/api/bookmarks', access: 'session', run: ({ req, res, site, session }) => api.addBookmark(req, res, site, session) },
   {
@@ -158,6 +159,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/', access: 'session', run: ({ res }) => pages.homePage(res) },
   { method: 'GET', pattern: '/tree', access: 'session', run: ({ res, site, session }) => pages.treePage(res, site, (site.users[session.user] as { username: string }).username, session.csrf) },
   { method: 'GET', pattern: '/person/:id', access: 'session', run: ({ res, site, params, session }) => pages.personPage(res, site, params[0] as string, session.csrf) },
+  { method: 'GET', pattern: '/person/:id/export.ged', access: 'session', run: ({ res, site, params, session }) => pages.exportPage(res, site, params[0] as string, session.csrf) },
   { method: 'GET', pattern: '/search', access: 'session', run: ({ res, site, url, session }) => pages.searchPage(res, site, url, session.csrf) },
   {
     method: 'POST',

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { gedcomLines, generateTree } from '../../src/genealogy/synthetic.js';
 import { parseBatch } from '../../src/cli/research.js';
 import { waitFor } from '../../src/drivers/process-tree.js';
+import { checkGedcom7, readGedcom } from '../support/gedcom-round-trip.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, SITE_PASSWORD: '' } });
@@ -68,6 +69,40 @@ describe('browser-actor research and start (built package)', () => {
     expect(json.results[0]?.result.ranked[0]?.person.id).toBe(p.id);
     expect(json.results[0]?.result.details[0]?.ladder.relationship).toMatch(/^(father|mother)$/);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--export writes everyone the run found (ranked people, each relationship path, the home person) with their families as GEDCOM 7.0; an existing file is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'research-export-'));
+    try {
+      const { tree, referencePerson } = generateTree({ people: 2000, seed: 4 });
+      const ged = join(dir, 'tree.ged');
+      writeFileSync(ged, [...gedcomLines(tree)].join('\n'));
+      const home = tree.person(referencePerson).id;
+      const out = join(dir, 'found.ged');
+      const r = run('research', '--gedcom', ged, '--home', home, '--surname', tree.person(tree.parents(referencePerson)[0] as number).surname, '--ladder-for', '2', '--json', '--export', out);
+      expect(r.status).toBe(0);
+      const json = JSON.parse(r.stdout) as { exported: { file: string; people: number; families: number }; results: { result: { ranked: { person: { id: string } }[]; details: { ladder: { steps: { id: string }[] } }[] } }[] };
+      const text = readFileSync(out, 'utf8');
+      checkGedcom7(text);
+      const back = (await readGedcom({ text })).tree;
+      expect(json.exported).toEqual({ file: out, people: back.size, families: back.families.length });
+      expect(clean(r.stderr)).toContain(`exported ${back.size} people and ${back.families.length} families to ${out} (GEDCOM 7.0)`);
+      const found = json.results[0]?.result;
+      const wanted = [home, ...(found?.ranked ?? []).map((x) => x.person.id), ...(found?.details ?? []).flatMap((d) => d.ladder.steps.map((s) => s.id))];
+      expect(wanted.length).toBeGreaterThan(4);
+      for (const id of wanted) expect(back.indexOf(id)).toBeDefined();
+      // Each found person's parents came along, with the link, so the path's first step reads the same from the export.
+      const best = found?.ranked[0]?.person.id as string;
+      for (const parent of tree.parents(tree.indexOf(best) as number)) expect(back.indexOf(tree.person(parent).id)).toBeDefined();
+      // Nothing of the user's is overwritten; a name that is not .ged is refused before the run.
+      const again = run('research', '--gedcom', ged, '--home', home, '--surname', 'Lee', '--export', out);
+      expect(again.status).not.toBe(0);
+      expect(clean(again.stderr)).toMatch(/--export .*found\.ged: the file exists; choose another name, or remove it first/);
+      expect(readFileSync(out, 'utf8')).toBe(text);
+      expect(clean(run('research', '--gedcom', ged, '--surname', 'Lee', '--export', join(dir, 'found.txt')).stderr)).toMatch(/--export writes a GEDCOM file: give a name ending in \.ged, got "found\.txt"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad usage with a message that says what to do', () => {

@@ -5,6 +5,10 @@ import { fold } from '../../src/genealogy/search-index.js';
 import { type TreeSite, startTreeSite } from '../../src/site/server.js';
 import { newTotpSecret, totpCode, verifyTotp } from '../../src/internal/totp.js';
 import { SiteClient } from '../support/site-client.js';
+import { withAncestors, withFamilies } from '../../src/genealogy/gedcom-export.js';
+import { readGedcom as readOnly } from '../../src/genealogy/gedcom.js';
+import { SiteSource } from '../../src/research/research.js';
+import { checkGedcom7, expectSameTree } from '../support/gedcom-round-trip.js';
 
 const PASSWORD = 'correct horse battery staple';
 const { tree, referencePerson } = generateTree({ people: 3000, seed: 5 });
@@ -250,6 +254,53 @@ describe('JSON API', () => {
     expect(page).toMatch(/<ol id="ladder"><li>.* - (father|mother)<\/li><li>.* - self<\/li><\/ol>/);
     const search = await (await client.get(`/search?surname=${encodeURIComponent(gp.surname)}`)).text();
     expect(search).toMatch(/<p id="total">\d+ found<\/p>/);
+  });
+});
+
+describe('GEDCOM 7 export', () => {
+  it('/person/:id/export.ged: the person and every ancestor as a GEDCOM 7 download, read back the same', async () => {
+    const id = tree.person(referencePerson).id;
+    const res = await client.get(`/person/${id}/export.ged`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/vnd.familysearch.gedcom; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}-ancestors.ged"`);
+    const text = await res.text();
+    checkGedcom7(text);
+    const selection = withAncestors(tree, referencePerson);
+    expectSameTree(tree, selection, (await readOnly({ text })).tree);
+    expect(selection.people.length).toBeGreaterThan(20);
+    // The person's page links to it; an unknown person is a 404.
+    expect(await (await client.get(`/person/${id}`)).text()).toContain(`href="/person/${id}/export.ged"`);
+    expect((await client.get('/person/NOPE/export.ged')).status).toBe(404);
+    expect((await new SiteClient(site.origin).get(`/person/${id}/export.ged`)).status).toBe(302);
+  });
+
+  it("a research run's export through the API, asked for in batches and joined, equals the export of the same people from the tree itself", async () => {
+    const ids = tree.people.filter((_, i) => i % 11 === 0).map((p) => p.id); // 273 people: two requests
+    const fromSite = await new SiteSource(async <T,>(path: string) => {
+      const r = await client.json(path);
+      expect(r.status).toBe(200);
+      return r.body as T;
+    }, site.origin).exportTree(ids);
+    const local = withFamilies(tree, ids.map((id) => tree.indexOf(id) as number));
+    const back = fromSite.tree;
+    expect(back.size).toBe(local.people.length);
+    expect(back.families.length).toBe(local.families.length);
+    // Same people and families, in the order first met: compare by id.
+    const order = local.people.map((i) => back.indexOf(tree.person(i).id) as number);
+    expect(order.every((k) => k !== undefined)).toBe(true);
+    const byId = new Map(back.families.map((f, k) => [f.id, k]));
+    const sorted = { people: [...local.people].sort((a, b) => (back.indexOf(tree.person(a).id) as number) - (back.indexOf(tree.person(b).id) as number)), families: [...local.families].sort((a, b) => (byId.get(tree.families[a]?.id as string) as number) - (byId.get(tree.families[b]?.id as string) as number)) };
+    expectSameTree(tree, sorted, back);
+  });
+
+  it('/api/export: a session only, at most 200 ids, each one known, and nothing but ids', async () => {
+    expect((await new SiteClient(site.origin).json('/api/export?ids=I1')).status).toBe(401);
+    expect(await client.json('/api/export')).toMatchObject({ status: 400, body: { error: { parameter: 'ids' } } });
+    const many = Array.from({ length: 201 }, (_, i) => `I${i + 1}`).join(',');
+    expect(await client.json(`/api/export?ids=${many}`)).toMatchObject({ status: 400, body: { error: { message: '"ids" names 201 people; at most 200 per request' } } });
+    expect(await client.json('/api/export?ids=I1,NOPE')).toMatchObject({ status: 404, body: { error: { message: 'No person with id NOPE' } } });
+    expect(await client.json('/api/export?ids=I1&all=1')).toMatchObject({ status: 400, body: { error: { parameter: 'all' } } });
   });
 });
 
