@@ -375,6 +375,8 @@ export function readDate(value: string, phrase?: string): GedcomDate | undefined
   return v.qualifier === 'exact' ? { ...v, qualifier: 'interpreted', phrase: p } : { ...v, phrase: p };
 }
 
+/** A Gregorian date already written as GEDCOM 7 writes it. */
+const SEVEN = /^(?:(?:ABT|EST|CAL|BEF|AFT) )?(?:(?:(?:[1-9]|[12]\d|3[01]) )?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) )?[1-9]\d{0,3}$/;
 const MONTH_CODES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const QUALIFIER_7: Readonly<Record<string, string>> = { ABT: 'ABT', ABOUT: 'ABT', CIRCA: 'ABT', C: 'ABT', CA: 'ABT', EST: 'EST', CAL: 'CAL', BEF: 'BEF', BEFORE: 'BEF', AFT: 'AFT', AFTER: 'AFT', BET: 'BET', BETWEEN: 'BET', AND: 'AND', FROM: 'FROM', TO: 'TO' };
 const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: '', julian: 'JULIAN', hebrew: 'HEBREW', french: 'FRENCH_R', roman: undefined };
@@ -386,6 +388,8 @@ const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: 
  * Gregorian value beside it. {@link readDate} gives the same date back from the two.
  */
 export function gedcom7Date(date: GedcomDate): { readonly value: string; readonly phrase?: string } {
+  // Most dates are already in GEDCOM 7's words ("1 JAN 1900", "1900", "ABT 1850").
+  if (date.phrase === undefined && date.calendar === undefined && date.qualifier !== 'interpreted' && SEVEN.test(date.text)) return { value: date.text };
   const value = gedcom7Words(date.text);
   const back = value === undefined ? undefined : parseGedcomDate(value);
   const expected = date.qualifier === 'interpreted' ? 'exact' : date.qualifier;

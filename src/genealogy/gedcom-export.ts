@@ -109,7 +109,7 @@ export function* gedcom7Lines(tree: FamilyTree, selection: ExportSelection, opti
     yield `2 TAG _FREL ${LINK_TAG_URIS._FREL}`;
     yield `2 TAG _MREL ${LINK_TAG_URIS._MREL}`;
   }
-  yield* text(1, 'SOUR', options.source ?? 'browser-actor');
+  yield text(1, 'SOUR', options.source ?? 'browser-actor');
   for (const i of selection.people) {
     const p = tree.person(i);
     yield `0 ${person(i)} INDI`;
@@ -121,8 +121,8 @@ export function* gedcom7Lines(tree: FamilyTree, selection: ExportSelection, opti
     yield* event('DEAT', p.death);
     yield* event('BURI', p.burial);
     for (const x of p.externalIds ?? []) {
-      yield* text(1, 'EXID', x.id);
-      if (x.type) yield* text(2, 'TYPE', x.type);
+      yield text(1, 'EXID', x.id);
+      if (x.type) yield text(2, 'TYPE', x.type);
     }
     for (const f of tree.parentFamilies(i)) {
       if (!inFamilies.has(f)) continue;
@@ -243,18 +243,24 @@ export function mergeTrees(parts: readonly { readonly tree: FamilyTree; readonly
   return builder.build().tree;
 }
 
-/** A text value on one or more lines: `@` at the start doubled, line breaks as CONT, control characters dropped. */
-function* text(level: number, tag: string, value: string): Generator<string> {
-  // eslint-disable-next-line no-control-regex -- GEDCOM 7 allows no control character but tab in a payload
-  const parts = value.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').split('\n');
-  let lineTag = tag;
-  let lineLevel = level;
-  for (const part of parts) {
-    const payload = part.startsWith('@') ? `@${part}` : part;
-    yield payload ? `${lineLevel} ${lineTag} ${payload}` : `${lineLevel} ${lineTag}`;
-    lineTag = 'CONT';
-    lineLevel = level + 1;
-  }
+/** Characters a payload cannot hold as they are: line breaks and control characters other than tab. */
+// eslint-disable-next-line no-control-regex -- GEDCOM 7 allows no control character but tab in a payload
+const NOT_PLAIN = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- as above
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/** A text value as one line, or several (line breaks become CONT lines): `@` at the start doubled, control characters dropped. */
+function text(level: number, tag: string, value: string): string {
+  if (!NOT_PLAIN.test(value)) return value === '' ? `${level} ${tag}` : `${level} ${tag} ${value.charCodeAt(0) === 64 ? '@' : ''}${value}`;
+  return value
+    .replace(/\r\n?/g, '\n')
+    .replace(CONTROL, '')
+    .split('\n')
+    .map((part, k) => {
+      const head = k === 0 ? `${level} ${tag}` : `${level + 1} CONT`;
+      return part === '' ? head : `${head} ${part.startsWith('@') ? '@' : ''}${part}`;
+    })
+    .join('\n');
 }
 
 /**
@@ -266,10 +272,10 @@ function* name(n: PersonName): Generator<string> {
   const clean = (s: string): string => s.replace(/\//g, ' ').trim();
   const given = clean(n.given);
   const suffix = n.suffix ? clean(n.suffix) : '';
-  yield* text(1, 'NAME', `${given ? `${given} ` : ''}/${clean(n.surname)}/${suffix && given ? ` ${suffix}` : ''}`);
-  if (n.given) yield* text(2, 'GIVN', n.given);
-  if (n.surname) yield* text(2, 'SURN', n.surname);
-  if (n.suffix) yield* text(2, 'NSFX', n.suffix);
+  yield text(1, 'NAME', `${given ? `${given} ` : ''}/${clean(n.surname)}/${suffix && given ? ` ${suffix}` : ''}`);
+  if (n.given) yield text(2, 'GIVN', n.given);
+  if (n.surname) yield text(2, 'SURN', n.surname);
+  if (n.suffix) yield text(2, 'NSFX', n.suffix);
 }
 
 function* event(tag: string, e: LifeEvent | undefined): Generator<string> {
@@ -282,9 +288,9 @@ function* event(tag: string, e: LifeEvent | undefined): Generator<string> {
   if (e.date) {
     const d = gedcom7Date(e.date);
     yield `2 DATE ${d.value}`;
-    if (d.phrase) yield* text(3, 'PHRASE', d.phrase);
+    if (d.phrase) yield text(3, 'PHRASE', d.phrase);
   }
-  if (e.place) yield* text(2, 'PLAC', e.place);
+  if (e.place) yield text(2, 'PLAC', e.place);
 }
 
 /**
