@@ -185,6 +185,38 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     }
   });
 
+  it("a job's lock that lapses while its host is alive (stalled, not lost): the job comes back, is not run again, and answers with the first run's result", async () => {
+    const origin = file.server.origin;
+    // A 1 s lock and a 6 s registry key: a host that stops answering Redis for 2.5 s loses its
+    // job's lock but stays alive in the registry, as a host whose connection was dropped does.
+    const pair = await Promise.all(['host-e', 'host-f'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'lapse', lockMs: 1000, liveTtlMs: 6000 })));
+    hosts.push(...pair);
+    const d = dispatcher('lapse');
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      const answer = d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=lapse'); await new Promise((r) => setTimeout(r, 3000)); return 'first run';`, [origin]), { timeoutMs: 60_000 });
+      await file.server.waitForRequest((p) => p === '/exec?task=lapse');
+      const jobs = async (): Promise<{ key: string; by: string | null; stalled: number }[]> =>
+        Promise.all((await admin.keys('bull:lapse:*')).filter((k) => /^bull:lapse:[^:]+$/.test(k)).map(async (key) => ({ key, ...(await admin.type(key)) === 'hash' ? { by: await admin.hget(key, 'pb'), stalled: Number((await admin.hget(key, 'stc')) ?? 0) } : { by: null, stalled: 0 } })));
+      const running = (await jobs()).find((j) => j.by !== null);
+      const holder = pair.find((h) => h.id === running?.by) as (typeof pair)[number];
+      expect(holder, `the job's host (${JSON.stringify(await jobs())})`).toBeDefined();
+      process.kill(holder.pid, 'SIGSTOP');
+      try {
+        // The other host takes the job for stalled and picks it up again.
+        let cameBack = false;
+        for (const end = Date.now() + 10_000; !cameBack && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) cameBack = (await jobs()).some((j) => j.stalled > 0);
+        expect(cameBack).toBe(true);
+      } finally {
+        process.kill(holder.pid, 'SIGCONT');
+      }
+      expect(await answer).toBe('first run');
+      expect(file.server.count('/exec?task=lapse')).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+  }, 60_000);
+
   it('chaos: two worker hosts, one SIGKILLed every few seconds and started again, and Redis SIGKILLed once and restarted on its append-only file, while 200 tasks run: every task answered once, each side effect at most once (exactly once when it succeeded), idempotent ones all succeed, 0 lost', async () => {
     const origin = file.server.origin;
     const dir = mkdtempSync(join(tmpdir(), 'redis-chaos-'));

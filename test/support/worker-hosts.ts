@@ -21,7 +21,7 @@ export async function spawnWorkerHost(
   redisUrl: string,
   id: string,
   /** `hostDefaults`: the host's own lock and liveness timings (else a 2 s lock and a 1.5 s registry key, to notice a lost host fast). */
-  options: { workers?: number; lanes?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number; hostDefaults?: boolean; supervisor?: Readonly<Record<string, unknown>> } = {},
+  options: { workers?: number; lanes?: number; queue?: string; driverModule?: string; tmpRoot?: string; lockMs?: number; liveTtlMs?: number; hostDefaults?: boolean; supervisor?: Readonly<Record<string, unknown>> } = {},
 ): Promise<HostProcess> {
   const child: ChildProcess = spawn(process.execPath, [script, redisUrl, id, String(options.workers ?? 1), ...(options.driverModule ? [options.driverModule] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,7 +29,7 @@ export async function spawnWorkerHost(
       ...process.env,
       QUEUE: options.queue ?? 'browser-actor',
       LANES: String(options.lanes ?? 1),
-      ...(options.hostDefaults ? {} : { LOCK_MS: String(options.lockMs ?? 2000), LIVE_TTL_MS: '1500' }),
+      ...(options.hostDefaults ? {} : { LOCK_MS: String(options.lockMs ?? 2000), LIVE_TTL_MS: String(options.liveTtlMs ?? 1500) }),
       ...(options.tmpRoot ? { BROWSER_ACTOR_TMPDIR: options.tmpRoot } : {}),
       ...(options.supervisor ? { SUPERVISOR: JSON.stringify(options.supervisor) } : {}),
     },

@@ -165,7 +165,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
    * Claim the first start of a non-idempotent job. The reply of a SET may be lost with a dropped
    * connection and the command sent again: the claim is ours if the key holds this attempt's token.
    */
-  const claimStart = async (jobId: string, ttlMs: number): Promise<'claimed' | 'taken' | { reason: string }> => {
+  const claimStart = async (jobId: string, ttlMs: number): Promise<'claimed' | { taken: string } | { reason: string }> => {
     const key = keys.started(jobId);
     const token = `${id}:${randomUUID()}`;
     let reason = 'no answer';
@@ -174,12 +174,39 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         const set = await queueDeadline(registry.set(key, token, 'PX', ttlMs, 'NX'), 3000, 'recording a task start', false);
         if (set === 'OK') return 'claimed';
         const holder = await queueDeadline(registry.get(key), 3000, 'reading a task start', false);
-        return holder === token ? 'claimed' : 'taken';
+        // The holder's token starts with its host id (which has no ':').
+        return holder === token ? 'claimed' : { taken: (holder ?? '').split(':', 1)[0] as string };
       } catch (error) {
         reason = error instanceof Error ? error.message.slice(0, 200) : 'no answer';
       }
     }
     return { reason };
+  };
+
+  /** Non-idempotent jobs running here, by id: their sealed answer, for an attempt of the same job that reaches this host again. */
+  const running = new Map<string, Promise<string>>();
+
+  /**
+   * A job that came back to the queue while its first attempt still runs: its host was not lost,
+   * only its Redis connection (the job's lock lapsed and the job was handed out again). The first
+   * attempt records its sealed answer (the `outcome` key); wait for it while the host
+   * that holds the claim is alive (a renewal missed in the same outage is forgiven for one
+   * `liveTtlMs`), up to `waitMs`. `undefined` when the holder is gone with no answer recorded.
+   */
+  const earlierAnswer = async (jobId: string, holder: string, waitMs: number): Promise<string | undefined> => {
+    const here = running.get(jobId);
+    if (here) return here;
+    const until = Date.now() + waitMs;
+    let seenAlive = Date.now();
+    while (state === 'running' && Date.now() < until) {
+      const found = await queueDeadline(registry.multi().get(keys.outcome(jobId)).exists(keys.host(holder)).exec(), 3000, 'reading an earlier answer', false).catch(() => null);
+      const outcome = found?.[0]?.[1];
+      if (typeof outcome === 'string') return outcome;
+      if (found?.[1]?.[1] === 1) seenAlive = Date.now();
+      else if (found && Date.now() - seenAlive > liveTtlMs + 1000) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return undefined;
   };
 
   /**
@@ -245,22 +272,42 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     } catch (error) {
       return answer(undefined, error); // ERR_QUEUE_PAYLOAD: nothing runs with a payload that does not authenticate
     }
-    // Started before, by a host that was lost: a non-idempotent task may have run, so it does not run again.
-    if (!data.idempotent) {
-      const claim = await claimStart(jobId, Math.ceil(Math.min(Number.isFinite(data.timeoutMs) && data.timeoutMs > 0 ? data.timeoutMs : 600_000, 600_000)) + CLAIM_MARGIN_MS);
-      if (claim !== 'claimed') {
-        return answer(
-          undefined,
-          claim === 'taken'
-            ? new ActorCrashedError(`Task ${jobId} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
-                details: { taskId: jobId, type: data.type, maybeExecuted: true },
-              })
-            : new QueueUnavailableError(`Task ${jobId} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
-                details: { taskId: jobId, type: data.type, maybeExecuted: false },
-              }),
-        );
+    if (data.idempotent) return run(job, jobId, sealed, answer);
+    // A non-idempotent task runs once: its first attempt claims it. A later attempt returns the
+    // first one's answer (its host only lost its connection), or, when that host was lost with no
+    // answer recorded, fails saying the task may have run.
+    const taskMs = Math.ceil(Math.min(Number.isFinite(data.timeoutMs) && data.timeoutMs > 0 ? data.timeoutMs : 600_000, 600_000));
+    const claim = await claimStart(jobId, taskMs + CLAIM_MARGIN_MS);
+    if (claim === 'claimed') {
+      const outcome = run(job, jobId, sealed, answer);
+      running.set(jobId, outcome);
+      try {
+        const sealedAnswer = await outcome;
+        await queueDeadline(registry.set(keys.outcome(jobId), sealedAnswer, 'PX', taskMs + CLAIM_MARGIN_MS), 5000, 'recording an answer', false).catch(() => undefined);
+        return sealedAnswer;
+      } finally {
+        running.delete(jobId);
       }
     }
+    if ('taken' in claim) {
+      const earlier = await earlierAnswer(jobId, claim.taken, taskMs + 10_000);
+      if (earlier !== undefined) return earlier;
+    }
+    return answer(
+      undefined,
+      'taken' in claim
+        ? new ActorCrashedError(`Task ${jobId} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
+            details: { taskId: jobId, type: data.type, maybeExecuted: true },
+          })
+        : new QueueUnavailableError(`Task ${jobId} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
+            details: { taskId: jobId, type: data.type, maybeExecuted: false },
+          }),
+    );
+  };
+
+  /** Run one job's task on this host's browsers; its sealed answer (or, for an idempotent task worth another attempt, a throw). */
+  const run = async (job: Job<QueueJobData>, jobId: string, sealed: SealedTask, answer: (value: unknown, error: unknown) => string): Promise<string> => {
+    const data = job.data;
     const task = sealed.task as Task;
     const cancel = new AbortController();
     inHand.set(jobId, cancel);
@@ -312,7 +359,13 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     // (which fails a non-idempotent job as maybe executed).
     const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), lockRenewTime: Math.max(100, Math.ceil(lockMs / 4)), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
     workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
-    for (const w of workers) w.on('error', () => undefined);
+    for (const w of workers) {
+      w.on('error', () => undefined);
+      // Completed here: no later attempt of the job will ask for its recorded answer.
+      w.on('completed', (job) => {
+        if (job.data?.idempotent === false) void queueDeadline(registry.del(keys.outcome(String(job.id))), 3000, 'removing an answer', false).catch(() => undefined);
+      });
+    }
     await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
   } catch (error) {
     clearInterval(renew);

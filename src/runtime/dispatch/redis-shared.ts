@@ -19,9 +19,12 @@ import { PRIORITY_LEVELS } from '../mailbox/mailbox.js';
  *   it (or an earlier attempt of it) stops the task in its browser. A job named by an
  *   idempotency key is only removed, never stopped: other submitters may await it.
  * - A host claims a non-idempotent job (`…:ba:started:<jobId>`, set if absent) before it runs
- *   it: a later attempt (the job stalled back to the queue, its host lost) finds the claim and
- *   fails as maybe executed instead of running it twice. An attempt that BullMQ handed out but
- *   whose host never started it (the reply lost with a dropped connection) runs normally.
+ *   it, and records its sealed answer (`…:ba:outcome:<jobId>`) when done. A later attempt (the
+ *   job stalled back to the queue) finds the claim and never runs it again: it returns the first
+ *   attempt's answer while that attempt's host is alive (its connection dropped and the job's
+ *   lock lapsed, but it kept running), and fails as maybe executed once that host is lost with no
+ *   answer recorded. An attempt that BullMQ handed out but whose host never started it (the reply
+ *   lost with a dropped connection) runs normally.
  */
 
 export const DEFAULT_QUEUE = 'browser-actor';
@@ -71,6 +74,8 @@ export interface RegistryKeys {
   started(jobId: string): string;
   /** A session's cookies (sealed), saved by the host that holds it, so that another host can resume it. */
   snapshot(sessionKey: string): string;
+  /** The sealed answer of a non-idempotent job, recorded by the host that ran it, for a later attempt of the same job to return. */
+  outcome(jobId: string): string;
 }
 
 export function registryKeys(prefix: string, queue: string): RegistryKeys {
@@ -83,6 +88,7 @@ export function registryKeys(prefix: string, queue: string): RegistryKeys {
     cancel: `${base}:cancel`,
     cancelled: (jobId) => `${base}:cancelled:${jobId}`,
     started: (jobId) => `${base}:started:${jobId}`,
+    outcome: (jobId) => `${base}:outcome:${jobId}`,
     affinity: (sessionKey) => `${base}:aff:${createHash('sha256').update(sessionKey).digest('hex')}`,
     snapshot: (sessionKey) => `${base}:snap:${createHash('sha256').update(sessionKey).digest('hex')}`,
   };
