@@ -104,8 +104,8 @@ async function main(argv: string[]): Promise<void> {
         process.on('SIGTERM', onSignal);
         try {
           const summary = await runResearchCli({ ...options, signal: interrupt.signal });
-          // Some searches failed (each is printed): exit with the class of the first one's error.
-          const first = summary.failed[0];
+          // Some searches failed, or the --export file could not be written (each is printed): exit with the class of the first error.
+          const first = summary.failed[0] ?? summary.exportError;
           if (summary.interrupted) process.exitCode = received === 'SIGTERM' ? 143 : 130;
           else if (first) process.exitCode = exitStatusFor(first.code);
         } finally {

@@ -353,6 +353,8 @@ export interface RunSummary {
   readonly timings: Timings;
   /** With --export: the file written, and how many people and families it holds. */
   readonly exported?: { readonly file: string; readonly people: number; readonly families: number } | undefined;
+  /** With --export: why the file could not be written (the results are printed and saved all the same). */
+  readonly exportError?: { readonly code: string; readonly error: string } | undefined;
   /** With --gedcom: the file, its GEDCOM version and every diagnostic of the reader. */
   readonly gedcom?: { readonly file: string; readonly version: string | null; readonly diagnostics: readonly GedcomDiagnostic[] } | undefined;
 }
@@ -522,14 +524,22 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     timings.count('research', 'cache hits', cache.hits);
     timings.count('research', 'cache misses', cache.misses);
     // Everyone found, with their families, as GEDCOM 7 (what an interrupted run found too).
+    // An export that fails costs the file only: the results are printed and saved all the same.
     let exported: RunSummary['exported'];
+    let exportError: RunSummary['exportError'];
     if (o.exportFile !== undefined && results.length > 0) {
-      const { tree, selection } = await timings.time('research', 'export GEDCOM 7', async () => source.exportTree(foundIds(results.map((r) => r.result))));
-      await writeGedcom7File(o.exportFile, tree, selection);
-      exported = { file: o.exportFile, people: selection.people.length, families: selection.families.length };
-      err(`exported ${exported.people} people and ${exported.families} families to ${o.exportFile} (GEDCOM 7.0)`);
+      try {
+        const { tree, selection } = await timings.time('research', 'export GEDCOM 7', async () => source.exportTree(foundIds(results.map((r) => r.result))));
+        await writeGedcom7File(o.exportFile, tree, selection);
+        exported = { file: o.exportFile, people: selection.people.length, families: selection.families.length };
+        err(`exported ${exported.people} people and ${exported.families} families to ${o.exportFile} (GEDCOM 7.0)`);
+      } catch (error) {
+        const code = isBrowserActorError(error) ? error.code : 'ERR_UNEXPECTED';
+        exportError = { code, error: `--export ${o.exportFile} was not written: ${(error as Error).message}` };
+        err(`${code}: --export ${o.exportFile} was not written: ${(error as Error).message}`);
+      }
     } else if (o.exportFile !== undefined) err(`--export ${o.exportFile}: nothing was found, so no file was written`);
-    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}) };
+    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), ...(exportError ? { exportError } : {}) };
     let summaryLine: string | undefined;
     if (interrupted) {
       const left = toSearch - results.length - failed.length;
@@ -542,7 +552,7 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     file?.close();
     if (summaryLine && (interrupted || o.quiet !== true)) err(summaryLine);
     if (o.json) {
-      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), ...(exportError ? { exportError } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
     } else if (o.benchmark) {
       for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }

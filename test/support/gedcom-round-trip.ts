@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { expect } from 'vitest';
 import type { GedcomDate } from '../../src/genealogy/dates.js';
@@ -15,8 +17,12 @@ import type { Family, FamilyTree, LifeEvent, Person } from '../../src/genealogy/
 export async function readGedcom(source: string | Readable | { readonly text: string }, options?: GedcomReadOptions): Promise<GedcomReadResult> {
   const result = await readGedcomOnce(source, options);
   await expectRoundTrip(result.tree);
+  // `scripts/compare-kinship-gramps.mjs` sets this to collect every tree the tests read, for the reference calculator.
+  const dump = process.env['GEDCOM_DUMP_DIR'];
+  if (dump) writeFileSync(join(dump, `tree-${process.pid}-${++dumped}.ged`), gedcom7Text(result.tree, wholeTree(result.tree)));
   return result;
 }
+let dumped = 0;
 
 /** Export `selection` of `tree` (all of it by default), check the file, read it back and compare. Returns the text and what was read. */
 export async function expectRoundTrip(tree: FamilyTree, selection: ExportSelection = wholeTree(tree)): Promise<{ text: string; back: GedcomReadResult }> {
