@@ -13,8 +13,14 @@
  * words, never meaning. Relations Gramps leaves unnamed (it names no relation through a spouse's
  * blood relatives) are counted apart.
  *
- * Usage: npm run build && node scripts/compare-kinship-gramps.mjs [--pairs=N] [--skip-tests]
- * Prints a table per tree and every disagreement; exits 1 when there is one.
+ * Where two relations hold (cousins who married; a blood relation and a nearer one through an
+ * adoptive or step link), Gramps names the nearer and this calculator the blood one first (then
+ * the nearer of marriage and other links): such pairs are counted apart, as is a relation Gramps
+ * words less precisely (it calls every link other than birth "step", siblings of one family
+ * "brother" whatever their links, a half-uncle "uncle").
+ *
+ * Usage: npm run build && node scripts/compare-kinship-gramps.mjs [--pairs=N] [--skip-tests] [--raw=FILE]
+ * Prints a table per tree and every disagreement (--raw: every pair, as JSON lines); exits 1 when there is a disagreement.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +36,8 @@ const { TreeBuilder } = await import(join(root, 'dist/genealogy/tree.js'));
 
 const args = process.argv.slice(2);
 const maxPairs = Number(/--pairs=(\d+)/.exec(args.join(' '))?.[1] ?? 1500);
+const rawFile = /--raw=(\S+)/.exec(args.join(' '))?.[1];
+const raw = rawFile ? [] : undefined;
 const work = mkdtempSync(join(tmpdir(), 'kinship-gramps-'));
 const env = { ...process.env, GRAMPSHOME: join(work, 'home') };
 mkdirSync(env.GRAMPSHOME);
@@ -105,9 +113,14 @@ function coarse(name) {
   if (s === 'not related') return s;
   s = s.replace(/^first (step)?ancestor$/, '$1parent').replace(/^first (step)?descendant$/, '$1child');
   let nonBirth = false;
-  if (/ \(not by birth\)$| by sealing$/.test(s)) {
+  if (/ \(not by birth\)$| by (sealing|guardianship)$/.test(s)) {
     nonBirth = true;
-    s = s.replace(/ \(not by birth\)$| by sealing$/, '');
+    s = s.replace(/ \(not by birth\)$| by (sealing|guardianship)$/, '');
+  }
+  // Gramps writes step inside the word: "first stepcousin", "great stepgrandmother".
+  if (/\w+ step\w/.test(s)) {
+    nonBirth = true;
+    s = s.replace(/(\w+ )step(?=\w)/, '$1');
   }
   if (/^(adoptive|adopted|foster|step) /.test(s)) {
     nonBirth = true;
@@ -158,18 +171,29 @@ function compare(label, trees, max = maxPairs) {
   }
   const all = b.build().tree;
   const names = gramps(label.replace(/\W+/g, '-'), [...gedcomLines(all)].join('\n'), pairs.map((p) => [p.ga, p.gb]));
-  const result = { label, people: offset, pairs: pairs.length, agree: 0, coarser: 0, unnamedByGramps: 0, disagree: [], kinds: new Map() };
+  const result = { label, people: offset, pairs: pairs.length, agree: 0, coarser: 0, otherChoice: 0, unnamedByGramps: 0, disagree: [], kinds: new Map() };
   for (const p of pairs) {
     const ours = relationship(p.tree, p.a, p.b).name;
     const theirs = names.get(`${p.ga} ${p.gb}`) ?? '?';
     const kind = (what) => result.kinds.set(`${what}: ours "${ours}", Gramps "${theirs}"`, (result.kinds.get(`${what}: ours "${ours}", Gramps "${theirs}"`) ?? 0) + 1);
+    const stepInGramps = /step/.test(theirs);
+    const oursBlood = ours !== 'not related' && !coarse(ours).startsWith('step ') && !/ of |in law|^(husband|wife)$/.test(canonical(ours));
+    if (raw) raw.push(JSON.stringify({ tree: label, a: p.tree.person(p.a).id, b: p.tree.person(p.b).id, ours, gramps: theirs }));
     if (theirs === '' && ours !== 'not related') {
       result.unnamedByGramps++;
       kind('Gramps names none');
     } else if (canonical(ours) === canonical(theirs)) result.agree++;
-    else if (coarse(ours) === coarse(theirs)) {
+    else if (coarse(ours) === coarse(theirs) || (/^(adoptive|adopted|foster|step) (brother|sister)$|^step(brother|sister)$/.test(canonical(ours)) && /^(brother|sister)$/.test(theirs))) {
       result.coarser++;
       kind('same relation, Gramps less precise');
+    } else if (stepInGramps && !coarse(ours).startsWith('step ')) {
+      // Two relations hold; Gramps names the one through fewer links even when it goes through a
+      // step or adoptive link, this calculator names the blood (or marriage) one first.
+      result.otherChoice++;
+      kind(oursBlood ? 'both hold: ours the blood relation, Gramps a nearer one through a link other than birth' : 'both hold: ours the relation by marriage, Gramps one through a link other than birth');
+    } else if (/^(partner|husband|wife)$/.test(theirs) && oursBlood) {
+      result.otherChoice++;
+      kind('both hold: ours the blood relation, Gramps the marriage (a couple related by blood)');
     } else {
       result.disagree.push(`${label}: ${p.tree.person(p.a).id} → ${p.tree.person(p.b).id}: ours "${ours}", Gramps "${theirs}"`);
       kind('DIFFERENT');
@@ -217,9 +241,10 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log('| tree | pairs | same name | same relation, Gramps less precise | Gramps names none | different |');
-console.log('|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.label} | ${r.pairs} | ${r.agree} | ${r.coarser} | ${r.unnamedByGramps} | ${r.disagree.length} |`);
+console.log('| tree | pairs | same name | same relation, Gramps less precise | two relations hold, each names another | Gramps names none | different |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.label} | ${r.pairs} | ${r.agree} | ${r.coarser} | ${r.otherChoice} | ${r.unnamedByGramps} | ${r.disagree.length} |`);
+if (rawFile) writeFileSync(rawFile, `${raw.join('\n')}\n`);
 // Each kind of difference once, with how often it came.
 const kinds = new Map();
 for (const r of results) for (const [k, n] of r.kinds) kinds.set(k, (kinds.get(k) ?? 0) + n);
