@@ -19,8 +19,9 @@
  * words less precisely (it calls every link other than birth "step", siblings of one family
  * "brother" whatever their links, a half-uncle "uncle").
  *
- * Usage: npm run build && node scripts/compare-kinship-gramps.mjs [--pairs=N] [--skip-tests] [--raw=FILE]
- * Prints a table per tree and every disagreement (--raw: every pair, as JSON lines); exits 1 when there is a disagreement.
+ * Usage: npm run build && node scripts/compare-kinship-gramps.mjs [--pairs=N] [--skip-tests] [--raw=FILE] [--from=FILE]
+ * Prints a table per tree and every disagreement (--raw: every pair, as JSON lines; --from: sort
+ * the pairs of such a file again, without Gramps); exits 1 when there is a disagreement.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ const { TreeBuilder } = await import(join(root, 'dist/genealogy/tree.js'));
 const args = process.argv.slice(2);
 const maxPairs = Number(/--pairs=(\d+)/.exec(args.join(' '))?.[1] ?? 1500);
 const rawFile = /--raw=(\S+)/.exec(args.join(' '))?.[1];
+const from = /--from=(\S+)/.exec(args.join(' '))?.[1];
 const raw = rawFile ? [] : undefined;
 const work = mkdtempSync(join(tmpdir(), 'kinship-gramps-'));
 const env = { ...process.env, GRAMPSHOME: join(work, 'home') };
@@ -130,6 +132,7 @@ function coarse(name) {
     s = s.slice(4);
   }
   if (/^(guardian|ward)$/.test(s)) nonBirth = true;
+  s = canonical(s); // "great grandniece", once "step" is out, is counted as the aunts and uncles are
   s = s.replace(/^half /, '');
   s = s.split(' ').map((w) => NEUTRAL[w] ?? w).join(' ');
   return nonBirth ? `step ${s}` : s;
@@ -171,14 +174,18 @@ function compare(label, trees, max = maxPairs) {
   }
   const all = b.build().tree;
   const names = gramps(label.replace(/\W+/g, '-'), [...gedcomLines(all)].join('\n'), pairs.map((p) => [p.ga, p.gb]));
-  const result = { label, people: offset, pairs: pairs.length, agree: 0, coarser: 0, otherChoice: 0, unnamedByGramps: 0, disagree: [], kinds: new Map() };
-  for (const p of pairs) {
-    const ours = relationship(p.tree, p.a, p.b).name;
-    const theirs = names.get(`${p.ga} ${p.gb}`) ?? '?';
+  const records = pairs.map((p) => ({ tree: label, a: p.tree.person(p.a).id, b: p.tree.person(p.b).id, ours: relationship(p.tree, p.a, p.b).name, gramps: names.get(`${p.ga} ${p.gb}`) ?? '?' }));
+  if (raw) for (const r of records) raw.push(JSON.stringify(r));
+  return tally(label, records);
+}
+
+/** Sort pairs named by both into agreement, Gramps less precise, two relations holding, Gramps naming none, and disagreement. */
+function tally(label, records) {
+  const result = { label, pairs: records.length, agree: 0, coarser: 0, otherChoice: 0, unnamedByGramps: 0, disagree: [], kinds: new Map() };
+  for (const { a, b, ours, gramps: theirs } of records) {
     const kind = (what) => result.kinds.set(`${what}: ours "${ours}", Gramps "${theirs}"`, (result.kinds.get(`${what}: ours "${ours}", Gramps "${theirs}"`) ?? 0) + 1);
     const stepInGramps = /step/.test(theirs);
     const oursBlood = ours !== 'not related' && !coarse(ours).startsWith('step ') && !/ of |in law|^(husband|wife)$/.test(canonical(ours));
-    if (raw) raw.push(JSON.stringify({ tree: label, a: p.tree.person(p.a).id, b: p.tree.person(p.b).id, ours, gramps: theirs }));
     if (theirs === '' && ours !== 'not related') {
       result.unnamedByGramps++;
       kind('Gramps names none');
@@ -195,7 +202,7 @@ function compare(label, trees, max = maxPairs) {
       result.otherChoice++;
       kind('both hold: ours the blood relation, Gramps the marriage (a couple related by blood)');
     } else {
-      result.disagree.push(`${label}: ${p.tree.person(p.a).id} → ${p.tree.person(p.b).id}: ours "${ours}", Gramps "${theirs}"`);
+      result.disagree.push(`${label}: ${a} → ${b}: ours "${ours}", Gramps "${theirs}"`);
       kind('DIFFERENT');
     }
   }
@@ -222,6 +229,15 @@ function withLinks(size, seed) {
 
 const results = [];
 try {
+if (from) {
+  // Sort the pairs of an earlier run again (its --raw file), without Gramps.
+  const byTree = new Map();
+  for (const line of readFileSync(from, 'utf8').split('\n').filter(Boolean)) {
+    const r = JSON.parse(line);
+    byTree.set(r.tree, [...(byTree.get(r.tree) ?? []), r]);
+  }
+  for (const [label, records] of byTree) results.push(tally(label, records));
+} else {
   if (!args.includes('--skip-tests')) {
     const dump = join(work, 'dump');
     mkdirSync(dump);
@@ -238,6 +254,7 @@ try {
   }
   results.push(compare('examples/family.ged', [renumbered((await readGedcom(join(root, 'examples/family.ged'))).tree)]));
   results.push(compare('synthetic with adoptive, step, foster links', [withLinks(1500, 21)]));
+}
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
