@@ -377,8 +377,12 @@ export function readDate(value: string, phrase?: string): GedcomDate | undefined
 
 /** A Gregorian date already written as GEDCOM 7 writes it. */
 const SEVEN = /^(?:(?:ABT|EST|CAL|BEF|AFT) )?(?:(?:(?:[1-9]|[12]\d|3[01]) )?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) )?[1-9]\d{0,3}$/;
-const MONTH_CODES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const QUALIFIER_7: Readonly<Record<string, string>> = { ABT: 'ABT', ABOUT: 'ABT', CIRCA: 'ABT', C: 'ABT', CA: 'ABT', EST: 'EST', CAL: 'CAL', BEF: 'BEF', BEFORE: 'BEF', AFT: 'AFT', AFTER: 'AFT', BET: 'BET', BETWEEN: 'BET', AND: 'AND', FROM: 'FROM', TO: 'TO' };
+/** The three-letter month codes of GEDCOM, January first. */
+export const MONTH_CODES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+/** GEDCOM 7's word before a date with each qualifier (an interpreted date has its words in PHRASE instead). */
+const QUALIFIER_WORD_7: Readonly<Partial<Record<DateQualifier, string>>> = { about: 'ABT', estimated: 'EST', calculated: 'CAL', before: 'BEF', after: 'AFT' };
+/** The words of a range or period, as GEDCOM 7 writes them. */
+const RANGE_WORD_7: Readonly<Record<string, string>> = { BET: 'BET', BETWEEN: 'BET', AND: 'AND', FROM: 'FROM', TO: 'TO' };
 const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: '', julian: 'JULIAN', hebrew: 'HEBREW', french: 'FRENCH_R', roman: undefined };
 
 /**
@@ -422,8 +426,9 @@ function gedcom7Words(text: string): string | undefined {
       continue;
     }
     const word = raw.replace(/\.$/, '');
-    if (word === 'INT') continue;
-    const q = QUALIFIER_7[word];
+    const qualifier = PREFIX[word] ?? PREFIX[raw]; // "Abt." as "ABT"; "C." is itself a word of PREFIX
+    if (qualifier === 'interpreted') continue;
+    const q = qualifier === undefined ? RANGE_WORD_7[word] : QUALIFIER_WORD_7[qualifier];
     if (q !== undefined) {
       out.push(q);
       pointStart = true;
@@ -449,20 +454,7 @@ function gregorianValue(date: GedcomDate): string {
   const point = (year: number, month?: number, day?: number): string =>
     `${day !== undefined && month !== undefined ? `${day} ` : ''}${month !== undefined ? `${MONTH_CODES[month - 1]} ` : ''}${Math.abs(year)}${year < 0 ? ' BCE' : ''}`;
   const at = point(date.year, date.month, date.day);
-  switch (date.qualifier) {
-    case 'about':
-      return `ABT ${at}`;
-    case 'estimated':
-      return `EST ${at}`;
-    case 'calculated':
-      return `CAL ${at}`;
-    case 'before':
-      return `BEF ${at}`;
-    case 'after':
-      return `AFT ${at}`;
-    case 'between':
-      return `BET ${at} AND ${point(date.yearTo ?? date.year)}`;
-    default:
-      return at;
-  }
+  if (date.qualifier === 'between') return `BET ${at} AND ${point(date.yearTo ?? date.year)}`;
+  const word = QUALIFIER_WORD_7[date.qualifier];
+  return word === undefined ? at : `${word} ${at}`;
 }

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gedcom7Date } from './dates.js';
-import { LINK_TAG_URIS } from './gedcom.js';
+import { LINK_TAG_URIS, VENDOR_LINK_WORDS } from './gedcom.js';
 import { type ChildLink, type Family, type FamilyTree, type LifeEvent, type LinkType, type PersonName, TreeBuilder } from './tree.js';
 
 /**
@@ -80,8 +80,6 @@ const PEDI: Readonly<Record<Exclude<LinkType, 'birth'>, readonly [string, string
   guardian: ['OTHER', 'Guardian'],
   other: ['OTHER'],
 };
-/** The words of the vendor tags `_FREL`/`_MREL`, used when the two parents' links differ. */
-const VENDOR_LINK: Readonly<Record<LinkType, string>> = { birth: 'Natural', adopted: 'Adopted', foster: 'Foster', step: 'Step', sealed: 'Sealed', guardian: 'Guardian', other: 'Other' };
 
 /**
  * The selection as GEDCOM 7.0 lines, record by record, for writing out as a stream: HEAD (GEDC
@@ -146,8 +144,8 @@ export function* gedcom7Lines(tree: FamilyTree, selection: ExportSelection, opti
       yield `1 CHIL ${person(c)}`;
       const link = family.links?.get(c);
       if (link && link.father !== link.mother) {
-        yield `2 _FREL ${VENDOR_LINK[link.father]}`;
-        yield `2 _MREL ${VENDOR_LINK[link.mother]}`;
+        yield `2 _FREL ${VENDOR_LINK_WORDS[link.father]}`;
+        yield `2 _MREL ${VENDOR_LINK_WORDS[link.mother]}`;
       }
     }
     yield* event('MARR', family.marriage);

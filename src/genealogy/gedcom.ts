@@ -705,6 +705,9 @@ function pointer(value: string): string | undefined {
   return /^@([^@\s]+)@$/.exec(value.trim())?.[1];
 }
 
+/** The words the vendor tags `_FREL`/`_MREL` use for each link type (as {@link linkType} reads them back), for writing them. */
+export const VENDOR_LINK_WORDS: Readonly<Record<LinkType, string>> = { birth: 'Natural', adopted: 'Adopted', foster: 'Foster', step: 'Step', sealed: 'Sealed', guardian: 'Guardian', other: 'Related' };
+
 /**
  * A link type from PEDI (GEDCOM 5.5.1: adopted, birth, foster, sealed; GEDCOM 7: ADOPTED, BIRTH,
  * FOSTER, SEALING, OTHER) or from the vendor tags _FREL/_MREL (Natural, Adopted, Step, Foster,

@@ -1,4 +1,5 @@
-import type { GedcomDate } from './dates.js';
+import { type GedcomDate, MONTH_CODES } from './dates.js';
+import { VENDOR_LINK_WORDS } from './gedcom.js';
 import { type Family, type FamilyTree, type LifeEvent, type LinkType, type Person, type Sex, TreeBuilder } from './tree.js';
 
 /**
@@ -28,7 +29,6 @@ const MALE = ['John', 'William', 'Thomas', 'James', 'George', 'Charles', 'Henry'
 const FEMALE = ['Mary', 'Elizabeth', 'Sarah', 'Ann', 'Jane', 'Margaret', 'Emma', 'Alice', 'Ellen', 'Martha', 'Hannah', 'Harriet', 'Eliza', 'Catherine', 'Charlotte', 'Susan', 'Emily', 'Florence', 'Edith', 'Annie', 'Clara', 'Ada', 'Lucy', 'Ruth', 'Grace', 'Rose', 'Dorothy', 'Kathleen', 'Joan', 'Irene', 'Nora', 'Agnes', 'Maud', 'Ivy', 'Hilda', 'Violet', 'Esther', 'Rebecca', 'Phoebe', 'Lydia'];
 const SURNAMES = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Patel', 'Hughes', 'Edwards', 'Turner', 'Hill', 'Moore', 'Cooper', 'Ward', 'Morris', 'King', 'Watson', 'Harrison', 'Morgan', 'Baker', 'Young', 'Allen', 'Mitchell', 'Lee', 'Bell', 'Parker', 'Collins', 'Stewart', 'Murphy', 'Cook', 'Rogers', 'Price', 'Bennett', 'Gray', 'Carter', 'Shaw', 'Lloyd', 'Fisher', 'Marshall', 'Holmes', 'Knight', 'Barnes', 'Mason', 'Hunt', 'Webb', 'Fletcher', 'Ashworth', 'Pemberton', 'Sutcliffe', 'Whitaker', 'Haworth', 'Greenwood', 'Crowther', 'Rhodes', 'Barraclough', 'Holroyd'];
 const PLACES = ['Leeds, Yorkshire, England', 'York, Yorkshire, England', 'Halifax, Yorkshire, England', 'Bradford, Yorkshire, England', 'Manchester, Lancashire, England', 'Liverpool, Lancashire, England', 'Preston, Lancashire, England', 'Bristol, Gloucestershire, England', 'Norwich, Norfolk, England', 'Exeter, Devon, England', 'Cardiff, Glamorgan, Wales', 'Swansea, Glamorgan, Wales', 'Edinburgh, Midlothian, Scotland', 'Glasgow, Lanarkshire, Scotland', 'Aberdeen, Aberdeenshire, Scotland', 'Dublin, Dublin, Ireland', 'Cork, Cork, Ireland', 'Belfast, Antrim, Ireland', 'London, Middlesex, England', 'Bath, Somerset, England', 'Chester, Cheshire, England', 'Durham, Durham, England', 'Lincoln, Lincolnshire, England', 'Ipswich, Suffolk, England', 'Boston, Massachusetts, USA', 'New York, New York, USA', 'Toronto, Ontario, Canada', 'Sydney, New South Wales, Australia', 'Auckland, Auckland, New Zealand', 'Cape Town, Western Cape, South Africa'];
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
 /** mulberry32: small, fast, good enough for test data, and the same everywhere. */
 function rng(seed: number): () => number {
@@ -217,7 +217,7 @@ function toPerson(d: Draft, random: () => number): Person {
 function notBefore(death: GedcomDate, birth: GedcomDate): GedcomDate {
   if (death.year !== birth.year || death.month === undefined || death.day === undefined || birth.month === undefined || birth.day === undefined) return death;
   if (death.month * 100 + death.day >= birth.month * 100 + birth.day) return death;
-  return { ...death, month: birth.month, day: birth.day, text: `${birth.day} ${MONTHS[birth.month - 1]} ${death.year}` };
+  return { ...death, month: birth.month, day: birth.day, text: `${birth.day} ${MONTH_CODES[birth.month - 1]} ${death.year}` };
 }
 
 /** Dates as real files have them: often a full date, sometimes only a year, sometimes "about". */
@@ -226,14 +226,13 @@ function dateFor(year: number, random: () => number): GedcomDate {
   if (r < 0.6) {
     const month = 1 + Math.floor(random() * 12);
     const day = 1 + Math.floor(random() * 28);
-    return { year, month, day, qualifier: 'exact', text: `${day} ${MONTHS[month - 1]} ${year}` };
+    return { year, month, day, qualifier: 'exact', text: `${day} ${MONTH_CODES[month - 1]} ${year}` };
   }
   if (r < 0.8) return { year, qualifier: 'exact', text: String(year) };
   return { year, qualifier: 'about', text: `ABT ${year}` };
 }
 
 const PEDI_VALUES = new Set<LinkType>(['birth', 'adopted', 'foster', 'sealed']);
-const VENDOR_LINK: Readonly<Record<LinkType, string>> = { birth: 'Natural', adopted: 'Adopted', foster: 'Foster', step: 'Step', sealed: 'Sealed', guardian: 'Guardian', other: 'Related' };
 
 /** The tree as GEDCOM 5.5.1 lines (UTF-8), one record after another, for writing out as a stream. */
 export function* gedcomLines(tree: FamilyTree): Generator<string> {
@@ -268,8 +267,8 @@ export function* gedcomLines(tree: FamilyTree): Generator<string> {
       if (!link) continue;
       if (link.father === link.mother && PEDI_VALUES.has(link.father)) yield `2 PEDI ${link.father}`;
       else {
-        yield `2 _FREL ${VENDOR_LINK[link.father]}`;
-        yield `2 _MREL ${VENDOR_LINK[link.mother]}`;
+        yield `2 _FREL ${VENDOR_LINK_WORDS[link.father]}`;
+        yield `2 _MREL ${VENDOR_LINK_WORDS[link.mother]}`;
       }
     }
     for (const f of tree.spouseFamilies(i)) yield `1 FAMS @${(tree.families[f] as { id: string }).id}@`;
