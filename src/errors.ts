@@ -1,7 +1,11 @@
 /**
- * One error hierarchy for the whole product. Every error carries a stable `code`; callers branch on
- * `code`, never on message text. Messages name the bad value and the state, and never contain
- * secrets (cookie values, script text, passwords).
+ * The runtime's errors, and the one base class of every error the package throws. Every error
+ * carries a stable `code`; callers branch on `code`, never on message text. Messages name the bad
+ * value and the state, and never contain secrets (cookie values, script text, passwords).
+ *
+ * The application layers define their own errors beside them, on the same base class, and add
+ * their codes to {@link ErrorCode} (session/errors.ts, genealogy/errors.ts, research/errors.ts);
+ * docs/errors.md lists every code of every layer.
  *
  * Errors that cross a process boundary travel as {@link SerializedError} and are rebuilt by
  * {@link deserializeError} from `code`, so `instanceof` and `code` both survive the trip.
@@ -41,20 +45,6 @@ export const ErrorCode = {
   BROWSER_NOT_FOUND: 'ERR_BROWSER_NOT_FOUND',
   /** The browser failed to start. */
   BROWSER_LAUNCH: 'ERR_BROWSER_LAUNCH',
-  /** A file is not a GEDCOM file at all (as opposed to a GEDCOM file with bad lines, which are reported as diagnostics). */
-  INVALID_GEDCOM: 'ERR_INVALID_GEDCOM',
-  /** The site says the session is not signed in (401/403), and signing in again did not help. */
-  NOT_SIGNED_IN: 'ERR_NOT_SIGNED_IN',
-  /** Signing in failed: wrong credentials, a missing or wrong second-factor code, an unexpected page. */
-  SIGN_IN: 'ERR_SIGN_IN',
-  /** The site answered an HTTP error (details.status), after the retries that apply. */
-  HTTP: 'ERR_HTTP',
-  /** The site could not be reached (refused, reset, DNS), after retries. */
-  NETWORK: 'ERR_NETWORK',
-  /** Research criteria are missing or malformed (a name is required; years must be years, …). */
-  INVALID_CRITERIA: 'ERR_INVALID_CRITERIA',
-  /** A page the site says is gone (404/410). */
-  PAGE_GONE: 'ERR_PAGE_GONE',
   /** A driver operation exceeded its own deadline. */
   DRIVER_TIMEOUT: 'ERR_DRIVER_TIMEOUT',
   /** Any other failure reported by the browser driver. */
@@ -68,10 +58,24 @@ export const ErrorCode = {
   SEQUENCE_CUT: 'ERR_SEQUENCE_CUT',
   /** A task or answer read from the work queue failed authentication: sealed under another queue key, for another job, or altered in Redis. Nothing was run with it. */
   QUEUE_PAYLOAD: 'ERR_QUEUE_PAYLOAD',
+  /** An error without a code of ours (a foreign error, or a thrown non-error) crossed a process boundary or ended a task. */
+  UNKNOWN: 'ERR_UNKNOWN',
+  /** The command line caught an error without a code of ours: a bug in browser-actor. */
+  UNEXPECTED: 'ERR_UNEXPECTED',
 } as const;
 
-/** Any of the stable codes in {@link ErrorCode}. */
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+/** The runtime's own codes (the values of {@link ErrorCode}). */
+export type RuntimeErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The codes of the application layers, one property per layer, added by declaration merging in
+ * each layer's `errors.ts` (so that importing a layer widens {@link ErrorCode} by its codes).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ApplicationErrorCodes {}
+
+/** Any stable code: the runtime's and those of the layers loaded (see docs/errors.md for all). */
+export type ErrorCode = RuntimeErrorCode | ApplicationErrorCodes[keyof ApplicationErrorCodes];
 
 /** Structured, secret-free facts about an error (task id, actor id, sizes, …). */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
@@ -85,7 +89,8 @@ export interface SerializedError {
   readonly cause?: SerializedError;
 }
 
-interface BrowserActorErrorOptions {
+/** What a {@link BrowserActorError} carries besides its code and message. */
+export interface BrowserActorErrorOptions {
   readonly cause?: unknown;
   readonly details?: ErrorDetails;
 }
@@ -235,62 +240,6 @@ export class BrowserLaunchError extends BrowserActorError {
   }
 }
 
-/** The input is not a GEDCOM file (`ERR_INVALID_GEDCOM`); the message says what was found instead. */
-export class InvalidGedcomError extends BrowserActorError {
-  override name = 'InvalidGedcomError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.INVALID_GEDCOM, message, options);
-  }
-}
-
-/** The session is not signed in and could not be re-established (`ERR_NOT_SIGNED_IN`). */
-export class NotSignedInError extends BrowserActorError {
-  override name = 'NotSignedInError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.NOT_SIGNED_IN, message, options);
-  }
-}
-
-/** Signing in failed (`ERR_SIGN_IN`); the message says why, never with the password. */
-export class SignInError extends BrowserActorError {
-  override name = 'SignInError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.SIGN_IN, message, options);
-  }
-}
-
-/** An HTTP error answer (`ERR_HTTP`); `details.status` and `details.path`. */
-export class HttpStatusError extends BrowserActorError {
-  override name = 'HttpStatusError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.HTTP, message, options);
-  }
-}
-
-/** The site could not be reached (`ERR_NETWORK`). */
-export class NetworkError extends BrowserActorError {
-  override name = 'NetworkError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.NETWORK, message, options);
-  }
-}
-
-/** Research criteria are missing or malformed (`ERR_INVALID_CRITERIA`); the message names the field. */
-export class InvalidCriteriaError extends BrowserActorError {
-  override name = 'InvalidCriteriaError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.INVALID_CRITERIA, message, options);
-  }
-}
-
-/** The page is gone (`ERR_PAGE_GONE`); `details.status`. */
-export class PageGoneError extends BrowserActorError {
-  override name = 'PageGoneError';
-  constructor(message: string, options?: BrowserActorErrorOptions) {
-    super(ErrorCode.PAGE_GONE, message, options);
-  }
-}
-
 /** A driver operation exceeded its deadline (`ERR_DRIVER_TIMEOUT`). */
 export class DriverTimeoutError extends BrowserActorError {
   override name = 'DriverTimeoutError';
@@ -360,38 +309,40 @@ export class QueuePayloadError extends BrowserActorError {
   }
 }
 
-type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
+/** A class of ours for one code: built from a message and options, as {@link deserializeError} does. */
+export type ErrorClass = new (message: string, options?: BrowserActorErrorOptions) => BrowserActorError;
 
-const classByCode: Readonly<Record<ErrorCode, ErrorClass>> = {
-  ERR_INVALID_TASK: InvalidTaskError,
-  ERR_INVALID_OPTION: InvalidOptionError,
-  ERR_INVALID_CONFIG: ConfigError,
-  ERR_PAYLOAD_TOO_LARGE: PayloadTooLargeError,
-  ERR_SCRIPT: ScriptError,
-  ERR_TASK_TIMEOUT: TaskTimeoutError,
-  ERR_RESULT_NOT_SERIALIZABLE: ResultNotSerializableError,
-  ERR_RESULT_TOO_LARGE: ResultTooLargeError,
-  ERR_NAVIGATION: NavigationError,
-  ERR_MAILBOX_FULL: MailboxFullError,
-  ERR_SHED: ShedError,
-  ERR_ACTOR_STOPPED: ActorStoppedError,
-  ERR_ACTOR_CRASHED: ActorCrashedError,
-  ERR_RESTART_LIMIT: RestartLimitError,
-  ERR_BROWSER_NOT_FOUND: BrowserNotFoundError,
-  ERR_BROWSER_LAUNCH: BrowserLaunchError,
-  ERR_INVALID_GEDCOM: InvalidGedcomError,
-  ERR_NOT_SIGNED_IN: NotSignedInError,
-  ERR_SIGN_IN: SignInError,
-  ERR_HTTP: HttpStatusError,
-  ERR_NETWORK: NetworkError,
-  ERR_INVALID_CRITERIA: InvalidCriteriaError,
-  ERR_PAGE_GONE: PageGoneError,
-  ERR_DRIVER_TIMEOUT: DriverTimeoutError,
-  ERR_DRIVER: DriverError,
-  ERR_QUEUE_UNAVAILABLE: QueueUnavailableError,
-  ERR_SEQUENCE_CUT: SequenceCutError,
-  ERR_QUEUE_PAYLOAD: QueuePayloadError,
-};
+const classByCode = new Map<string, ErrorClass>([
+  ['ERR_INVALID_TASK', InvalidTaskError],
+  ['ERR_INVALID_OPTION', InvalidOptionError],
+  ['ERR_INVALID_CONFIG', ConfigError],
+  ['ERR_PAYLOAD_TOO_LARGE', PayloadTooLargeError],
+  ['ERR_SCRIPT', ScriptError],
+  ['ERR_TASK_TIMEOUT', TaskTimeoutError],
+  ['ERR_RESULT_NOT_SERIALIZABLE', ResultNotSerializableError],
+  ['ERR_RESULT_TOO_LARGE', ResultTooLargeError],
+  ['ERR_NAVIGATION', NavigationError],
+  ['ERR_MAILBOX_FULL', MailboxFullError],
+  ['ERR_SHED', ShedError],
+  ['ERR_ACTOR_STOPPED', ActorStoppedError],
+  ['ERR_ACTOR_CRASHED', ActorCrashedError],
+  ['ERR_RESTART_LIMIT', RestartLimitError],
+  ['ERR_BROWSER_NOT_FOUND', BrowserNotFoundError],
+  ['ERR_BROWSER_LAUNCH', BrowserLaunchError],
+  ['ERR_DRIVER_TIMEOUT', DriverTimeoutError],
+  ['ERR_DRIVER', DriverError],
+  ['ERR_QUEUE_UNAVAILABLE', QueueUnavailableError],
+  ['ERR_SEQUENCE_CUT', SequenceCutError],
+  ['ERR_QUEUE_PAYLOAD', QueuePayloadError],
+]);
+
+/**
+ * Let {@link deserializeError} rebuild `code` as `Cls` (how a layer's errors keep their class
+ * across a process boundary). Each layer's `errors.ts` registers its classes when it is loaded.
+ */
+export function registerErrorClass(code: ErrorCode, Cls: ErrorClass): void {
+  classByCode.set(code, Cls);
+}
 
 /** How many causes deep an error is carried across a process boundary. */
 export const MAX_CAUSE_DEPTH = 4;
@@ -446,7 +397,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 export function deserializeError(serialized: SerializedError, depth = 0): Error {
   // As deep as serializeError writes, and no deeper: a longer chain from elsewhere is cut, not followed.
   const cause = serialized.cause && depth < MAX_CAUSE_DEPTH ? deserializeError(serialized.cause, depth + 1) : undefined;
-  const Cls = Object.hasOwn(classByCode, serialized.code) ? (classByCode as Record<string, ErrorClass>)[serialized.code] : undefined;
+  const Cls = classByCode.get(serialized.code);
   if (Cls) {
     const error = new Cls(serialized.message, { cause, details: serialized.details ?? {} });
     return error;

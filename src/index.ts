@@ -1,14 +1,19 @@
 /**
- * browser-actor: one actor owns one browser and serves typed tasks from a bounded priority
- * mailbox. Start with {@link createBrowserActor}.
+ * browser-actor, the runtime: one actor owns one browser and serves typed tasks from a bounded
+ * priority mailbox; a supervisor keeps it alive; dispatchers spread work over processes and
+ * machines. Start with {@link createBrowserActor} or {@link createSessionSupervisor}.
+ *
+ * The application layers built on it have entry points of their own:
+ * `browser-actor/session` (sign-in, auth checks, the HTTP API client, the rate limiter),
+ * `browser-actor/genealogy` (GEDCOM, family trees, kinship, scoring),
+ * `browser-actor/research` (the research job), `browser-actor/site` (the reference tree site),
+ * `browser-actor/observability` (logging, metrics, the status page) and
+ * `browser-actor/testing` (the Fake driver and a manual clock).
+ * @packageDocumentation
  */
 export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOptions, type CreateSessionSupervisorOptions } from './compose.js';
 export { loadConfig, type Config } from './config.js';
-export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './observability/logging.js';
 export { type BrowserOptions } from './compose.js';
-export { createMetrics, type MetricSources, type Metrics } from './observability/metrics.js';
-export { startMetricsServer, type MetricsServer } from './observability/metrics-server.js';
-export { createStatusBoard, type ActorStatus, type DispatcherStatus, type StatusBoard, type StatusSnapshot, type WorkerStatus } from './observability/status.js';
 export {
   BrowserActor,
   type ActorState,
@@ -75,18 +80,18 @@ export { FULL_CAPABILITIES, type DriverCapabilities } from './drivers/driver.js'
 export { findChromium } from './drivers/find-chromium.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';
-export { SessionManager, REFERENCE_SITE_PROFILE, type CodeProvider, type Identity, type SessionManagerOptions, type SessionStats, type SiteProfile } from './session/session-manager.js';
-export { BrowserManager, normalizeUrl, type BrowserManagerOptions, type NavResult } from './session/browser-manager.js';
-export { ApiClient, type ApiClientOptions, type ApiStats } from './session/api-client.js';
-export { RateLimiter, type RateLimiterOptions } from './session/rate-limiter.js';
-export { withRetry, type RetryDecision, type RetryOptions } from './session/retry.js';
-export { AuthCheckPolicy, type AuthPolicyOptions } from './session/auth-policy.js';
-export { ProbeCoalescer, type ProbeCoalescerOptions } from './session/probe-coalescer.js';
-export { describeSessionConfig, loadSessionConfig, parseDotEnv, withDotEnv, type SessionConfig } from './session/session-config.js';
-export { readGedcom, type GedcomDiagnostic, type GedcomReadResult } from './genealogy/gedcom.js';
-export { parseGedcomDate, lifespan, type GedcomDate } from './genealogy/dates.js';
-export { ladder, relationship, type Kinship, type Ladder, type LadderStep } from './genealogy/kinship.js';
-export { FamilyTree, TreeBuilder, type Family, type Person, type Sex } from './genealogy/tree.js';
-export { chooseHomePerson, gedcomLines, generateTree, type SyntheticOptions } from './genealogy/synthetic.js';
-export { startTreeSite, type SiteKnobs, type SiteUser, type TreeSite, type TreeSiteOptions } from './site/server.js';
-export { totpCode } from './internal/totp.js';
+export type {
+  ExecutorCapabilities,
+  ExecutorEvent,
+  ExecutorEventOf,
+  ExecutorEventType,
+  ExecutorHealth,
+  ExecutorKind,
+  ExecutorLaneHandle,
+  ExecutorLaneOptions,
+  ExecutorState,
+  ExecutorSubmitOptions,
+  TaskExecutor,
+  Where,
+} from './runtime/executor.js';
+export { onExecutorEvent } from './runtime/executor.js';

@@ -53,6 +53,8 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { readonly class: ExitClass
   ERR_QUEUE_UNAVAILABLE: { class: 'config', hint: 'Redis did not answer, or no worker host is alive; check --redis/REDIS_URL and start `browser-actor worker`' },
   ERR_QUEUE_PAYLOAD: { class: 'config', hint: 'a task or answer in Redis did not authenticate under this queue key; give every submitter and worker host the same key (BROWSER_ACTOR_QUEUE_KEY, or the same queue.key file)' },
   ERR_SEQUENCE_CUT: { class: 'browser', hint: "the page a lane's sequence was on was lost between two of its tasks and could not be reopened; the task did not run: run the sequence again from its Navigate" },
+  ERR_UNKNOWN: { class: 'internal', hint: 'an error without a code of ours came from a driver, a worker or a page; report it with the message, which is that error\'s own' },
+  ERR_UNEXPECTED: { class: 'internal', hint: 'this is a bug in browser-actor; please report it with the message above' },
 };
 
 /** The exit status for an error code (an unknown code is an internal error). */
@@ -64,7 +66,7 @@ export function exitStatusFor(code: string): number {
 /** What the CLI prints to stderr for an error: the code and message, then what to try. */
 export function describeCliError(code: string, message: string): string {
   const guide = (ERROR_GUIDE as Readonly<Record<string, { hint: string }>>)[code];
-  const hint = guide?.hint ?? 'this is a bug in browser-actor; please report it with the message above';
+  const hint = guide?.hint ?? ERROR_GUIDE.ERR_UNEXPECTED.hint;
   // A message may carry text from elsewhere (a WebDriver endpoint's error, a site's answer):
   // printed inert, with its secrets by shape redacted.
   return `browser-actor: ${printable(code)}: ${printable(redactText(message))}\n  what to do: ${hint} (docs/errors.md#${code.toLowerCase()})\n`;

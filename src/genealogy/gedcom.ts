@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { InvalidGedcomError } from '../errors.js';
+import { InvalidGedcomError } from './errors.js';
 import { type GedcomDate, readDate } from './dates.js';
 import { type StreamDecoder, canDetect, detectEncoding } from './gedcom-encoding.js';
 import { type ExternalId, type FamilyTree, type LifeEvent, type LinkType, type Person, type PersonName, TreeBuilder } from './tree.js';

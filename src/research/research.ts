@@ -1,4 +1,5 @@
-import { InvalidCriteriaError, NetworkError } from '../errors.js';
+import { NetworkError } from '../session/errors.js';
+import { InvalidCriteriaError } from './errors.js';
 import { parseGedcomDate } from '../genealogy/dates.js';
 import { type ExportSelection, mergeTrees, wholeTree, withFamilies } from '../genealogy/gedcom-export.js';
 import { readGedcom } from '../genealogy/gedcom.js';

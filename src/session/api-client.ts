@@ -1,6 +1,7 @@
 import type { Cookie } from '../drivers/browser-types.js';
 import { BrowserCookieJar } from '../drivers/cookie-jar.js';
-import { HttpStatusError, InvalidOptionError, NetworkError, NotSignedInError, isBrowserActorError } from '../errors.js';
+import { InvalidOptionError, isBrowserActorError } from '../errors.js';
+import { HttpStatusError, NetworkError, NotSignedInError } from './errors.js';
 import { readBoundedText } from '../internal/bounded-body.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { type Log, silentLog } from '../internal/log.js';

@@ -1,4 +1,4 @@
-import { HttpStatusError, NotSignedInError, PageGoneError } from '../errors.js';
+import { HttpStatusError, NotSignedInError, PageGoneError } from './errors.js';
 import { type BackoffOptions, nextDelayMs } from '../internal/backoff.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import type { ResultOf, Task } from '../runtime/tasks/types.js';

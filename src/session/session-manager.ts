@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { NetworkError, NotSignedInError, SignInError, isBrowserActorError } from '../errors.js';
+import { isBrowserActorError } from '../errors.js';
+import { NetworkError, NotSignedInError, SignInError } from './errors.js';
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { type Log, silentLog } from '../internal/log.js';
 import { unusedTotpCode } from '../internal/totp.js';

@@ -12,7 +12,7 @@ import { launchViewer } from '../support/viewer.js';
  * promises, then the report it writes, opened in real Chromium. The figures themselves come from
  * the full runs (`npm run bench`, `npm run bench:…`), never from here.
  */
-const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bench', 'run-all.js');
+const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench', 'run-all.js');
 let out: string;
 let report: { profile: string; machine: { cores: number; chromium: string }; benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[] };
 const json = <T>(name: string): T => report.benches.find((b) => b.name === name)?.json as T;

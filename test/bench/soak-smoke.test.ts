@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { SeriesSummary, SoakGoals, SoakRun } from '../../src/bench/soak-bench.js';
+import type { SeriesSummary, SoakGoals, SoakRun } from '../../bench/soak-bench.js';
 
 /**
  * `npm run bench:soak` at a tiny size (its figures mean nothing here): both sides answer every
  * page right, samples come at the interval asked, our side recycles at the limit asked and
  * reports each recycle's cost, and the research batch reports its peak RSS.
  */
-const soak = fileURLToPath(new URL('../../dist/bench/soak-bench.js', import.meta.url));
+const soak = fileURLToPath(new URL('../../build/bench/soak-bench.js', import.meta.url));
 
 describe('bench:soak (smoke)', () => {
   it('runs each side in a process of its own and reports samples, slopes, recycles and the batch', async () => {

@@ -1,7 +1,7 @@
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { processesWithMarker, waitFor } from '../../src/drivers/process-tree.js';
 import { WEBDRIVER_CAPABILITIES, WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js';
-import { type SeleniumGrid, startSeleniumGrid } from '../../src/internal/selenium-grid.js';
+import { type SeleniumGrid, startSeleniumGrid } from '../support/selenium-grid.js';
 import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { defineDriverContract } from './driver-contract.js';

@@ -12,7 +12,7 @@ import { launchViewer } from '../support/viewer.js';
  * opened in real Chromium). Every benchmark at tiny sizes, the peers and the gates included, is
  * `npm run test:bench` (test/bench/), about five minutes of its own.
  */
-const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'bench', 'run-all.js');
+const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench', 'run-all.js');
 const LIGHT = ['actor', 'site', 'gedcom', 'session'];
 let out: string;
 let report: { profile: string; machine: { cores: number; chromium: string }; benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[] };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { processesWithMarker, waitFor } from '../../src/drivers/process-tree.js';
 import { WebDriverDriver } from '../../src/drivers/webdriver/webdriver-driver.js';
-import { type SeleniumGrid, startSeleniumGrid } from '../../src/internal/selenium-grid.js';
+import { type SeleniumGrid, startSeleniumGrid } from '../support/selenium-grid.js';
 import { createWorkDispatcher } from '../../src/runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../../src/runtime/supervisor/session-supervisor.js';
 import { GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createSessionSupervisor } from '../../src/compose.js';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { waitFor } from '../../src/drivers/process-tree.js';
-import { SignInError } from '../../src/errors.js';
+import { SignInError } from '../../src/session/errors.js';
 import { generateTree } from '../../src/genealogy/synthetic.js';
 import { newTotpSecret, totpCode, totpStep, unusedTotpCode } from '../../src/internal/totp.js';
 import { SiteClient } from '../support/site-client.js';

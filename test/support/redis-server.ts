@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 // The private redis-server the tests start (one per test file), from the package's own helper.
-export { type RedisServer, type RedisServerOptions, freePort, startRedisServer } from '../../src/internal/redis-server.js';
+export { type RedisServer, type RedisServerOptions, freePort, startRedisServer } from './redis-launcher.js';
 
 /** Every key and value in Redis as text (strings, hashes, lists, sets, sorted sets, streams), to search for secrets. */
 export async function dumpRedis(admin: Redis): Promise<string> {

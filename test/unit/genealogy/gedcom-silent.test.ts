@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { InvalidGedcomError } from '../../../src/errors.js';
+import { InvalidGedcomError } from '../../../src/genealogy/errors.js';
 import { readGedcom } from '../../support/gedcom-round-trip.js';
 
 /** Problems a researcher could not see before: each now read right, or said, with its line. */

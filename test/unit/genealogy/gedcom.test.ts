@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGedcomDate } from '../../../src/genealogy/dates.js';
 import { splitName } from '../../../src/genealogy/gedcom.js';
 import { readGedcom } from '../../support/gedcom-round-trip.js';
-import { InvalidGedcomError } from '../../../src/errors.js';
+import { InvalidGedcomError } from '../../../src/genealogy/errors.js';
 import type { FamilyTree } from '../../../src/genealogy/tree.js';
 
 const gedcom = (...lines: string[]): { text: string } => ({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5', ...lines, '0 TRLR'].join('\n') });

@@ -8,13 +8,13 @@
  * Flags: `--json`, `--rounds=N`, `--queries=N` (default 30).
  */
 import { randomBytes } from 'node:crypto';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { RunCache, SiteSource, research } from '../research/research.js';
-import { loadSessionConfig } from '../session/session-config.js';
-import { SessionManager } from '../session/session-manager.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { RunCache, SiteSource, research } from '../src/research/research.js';
+import { loadSessionConfig } from '../src/session/session-config.js';
+import { SessionManager } from '../src/session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
 import { researchBatchFor } from './research-batch.js';
 import { intFlag, siteCounts } from './report.js';
 

@@ -13,14 +13,14 @@
 import { type Server, createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import type { Driver } from '../drivers/driver.js';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { WebDriverDriver } from '../drivers/webdriver/webdriver-driver.js';
-import { listenOnLoopback } from '../internal/loopback-server.js';
-import { type SeleniumGrid, startSeleniumGrid } from '../internal/selenium-grid.js';
-import { BrowserActor } from '../runtime/actor/browser-actor.js';
-import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../runtime/tasks/constructors.js';
+import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
+import type { Driver } from '../src/drivers/driver.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { WebDriverDriver } from '../src/drivers/webdriver/webdriver-driver.js';
+import { listenOnLoopback } from '../src/internal/loopback-server.js';
+import { type SeleniumGrid, startSeleniumGrid } from '../test/support/selenium-grid.js';
+import { BrowserActor } from '../src/runtime/actor/browser-actor.js';
+import { ExecuteJS, GetCookies, Navigate, Screenshot } from '../src/runtime/tasks/constructors.js';
 import { intFlag, machineInfo, machineLine, median, textLog } from './report.js';
 
 const args = process.argv.slice(2);

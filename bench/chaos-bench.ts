@@ -15,16 +15,16 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { processesWithMarker, signalGroup } from '../drivers/process-tree.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { startRedisServer } from '../internal/redis-server.js';
-import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
-import { type WorkerHost, startWorkerHost } from '../runtime/dispatch/redis-host.js';
-import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { processesWithMarker, signalGroup } from '../src/drivers/process-tree.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
+import { startRedisServer } from '../test/support/redis-launcher.js';
+import { createRedisDispatcher } from '../src/runtime/dispatch/redis-dispatcher.js';
+import { type WorkerHost, startWorkerHost } from '../src/runtime/dispatch/redis-host.js';
+import { createWorkDispatcher } from '../src/runtime/dispatch/work-dispatcher.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../src/runtime/tasks/constructors.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages, startPageSite } from './person-pages.js';
 import { intFlag, signInOverHttp, stringFlag, textLog } from './report.js';
 

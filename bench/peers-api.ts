@@ -9,12 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { RateLimiter } from '../session/rate-limiter.js';
-import { loadSessionConfig } from '../session/session-config.js';
-import { SessionManager } from '../session/session-manager.js';
-import type { TreeSite } from '../site/server.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { RateLimiter } from '../src/session/rate-limiter.js';
+import { loadSessionConfig } from '../src/session/session-config.js';
+import { SessionManager } from '../src/session/session-manager.js';
+import type { TreeSite } from '../src/site/server.js';
 import { MARK, executablePath, flags } from './peers-common.js';
 import { researchAll, researchBatchFor, startBatchSite } from './research-batch.js';
 import { siteCounts } from './report.js';

@@ -26,19 +26,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { browserDirsRoot } from '../drivers/browser-dirs.js';
-import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/find-chromium.js';
-import { signalGroup } from '../drivers/process-tree.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { startRedisServer } from '../internal/redis-server.js';
-import { createRedisDispatcher } from '../runtime/dispatch/redis-dispatcher.js';
-import { startWorkerHost } from '../runtime/dispatch/redis-host.js';
-import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ExecuteJS, ImportCookies, Navigate } from '../runtime/tasks/constructors.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
+import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
+import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { findChromium } from '../src/drivers/find-chromium.js';
+import { signalGroup } from '../src/drivers/process-tree.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
+import { startRedisServer } from '../test/support/redis-launcher.js';
+import { createRedisDispatcher } from '../src/runtime/dispatch/redis-dispatcher.js';
+import { startWorkerHost } from '../src/runtime/dispatch/redis-host.js';
+import { createWorkDispatcher } from '../src/runtime/dispatch/work-dispatcher.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, ImportCookies, Navigate } from '../src/runtime/tasks/constructors.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
 import { intFlag, integersFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 
@@ -89,7 +89,7 @@ async function dispatcherSetup(site: TreeSite, sid: string, workers: number, roo
  * fewest, so the slots spread over the hosts.
  */
 async function redisSetup(site: TreeSite, sid: string, hosts: number, root: string, redisUrl: string, queue: string): Promise<Setup> {
-  const main = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  const main = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
   const children: ChildProcess[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(

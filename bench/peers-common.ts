@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/find-chromium.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { listProcesses, signalGroup, signalProcess, waitFor } from '../drivers/process-tree.js';
-import type { TreeSite } from '../site/server.js';
+import { REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { findChromium } from '../src/drivers/find-chromium.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
+import { listProcesses, signalGroup, signalProcess, waitFor } from '../src/drivers/process-tree.js';
+import type { TreeSite } from '../src/site/server.js';
 import type { PersonPage } from './person-pages.js';
 import { READ_PERSON } from './person-pages.js';
 

@@ -9,13 +9,13 @@
  * `--json` (machine-readable output), `--only=fake|mailbox|chromium` (one section).
  */
 import PQueue from 'p-queue';
-import { FakeDriver } from '../drivers/fake/fake-driver.js';
-import type { BrowserInfo, Driver, DriverOpOptions, PageId } from '../drivers/driver.js';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { BrowserActor } from '../runtime/actor/browser-actor.js';
-import { type Deferred, createDeferred } from '../internal/deferred.js';
-import { PriorityMailbox } from '../runtime/mailbox/mailbox.js';
-import { CurrentUrl, ExecuteJS } from '../runtime/tasks/constructors.js';
+import { FakeDriver } from '../src/drivers/fake/fake-driver.js';
+import type { BrowserInfo, Driver, DriverOpOptions, PageId } from '../src/drivers/driver.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { BrowserActor } from '../src/runtime/actor/browser-actor.js';
+import { type Deferred, createDeferred } from '../src/internal/deferred.js';
+import { PriorityMailbox } from '../src/runtime/mailbox/mailbox.js';
+import { CurrentUrl, ExecuteJS } from '../src/runtime/tasks/constructors.js';
 import { median, textLog } from './report.js';
 
 const quick = process.argv.includes('--quick');

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Socket } from 'node:net';
-import { ConfigError } from '../errors.js';
-import { freePort } from './free-port.js';
-import { pidExists, waitFor } from './poll.js';
+import { ConfigError } from '../../src/errors.js';
+import { freePort } from '../../src/internal/free-port.js';
+import { pidExists, waitFor } from '../../src/internal/poll.js';
 
 export { freePort };
 

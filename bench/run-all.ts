@@ -11,10 +11,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type MachineInfo, machineInfo, stringFlag } from './report.js';
+import { machineInfo, stringFlag } from './report.js';
 import { renderHtml, renderMarkdown } from './report-render.js';
-import { type ChildResult, commandOf, runChildBench } from './run-child.js';
-import { createProgress } from '../internal/progress.js';
+import { type BenchEntry, type BenchReport, commandOf, runChildBench } from './run-child.js';
+import { createProgress } from '../src/internal/progress.js';
 
 export interface BenchStep {
   readonly name: string;
@@ -50,19 +50,6 @@ export const STEPS: readonly BenchStep[] = [
   { name: 'drivers', title: 'Driver adapters: Playwright, WebDriver local and on Selenium Grid', script: 'drivers-bench', args: ['--rounds=5'], smokeArgs: ['--rounds=1', '--scripts=5'], plannedSeconds: 60 },
   { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300', '--widths=1'], plannedSeconds: 250 },
 ];
-
-export interface BenchEntry extends ChildResult {
-  readonly name: string;
-  readonly title: string;
-}
-
-export interface BenchReport {
-  readonly generatedAt: string;
-  readonly profile: 'standard' | 'smoke';
-  readonly machine: MachineInfo;
-  readonly totalSeconds: number;
-  readonly benches: readonly BenchEntry[];
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../errors.js';
-import { freePort } from './free-port.js';
-import { pidExists, waitFor } from './poll.js';
-import { webdriverReady } from './webdriver-status.js';
+import { ConfigError } from '../../src/errors.js';
+import { freePort } from '../../src/internal/free-port.js';
+import { pidExists, waitFor } from '../../src/internal/poll.js';
+import { webdriverReady } from '../../src/internal/webdriver-status.js';
 
 /**
  * A private Selenium Grid 4 in standalone mode (for tests and `bench:drivers`): 127.0.0.1, a free

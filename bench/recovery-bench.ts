@@ -10,12 +10,12 @@
  * Rounds alternate the two, and the figures are medians. Flags: `--quick`, `--json`.
  */
 import { type Server, createServer } from 'node:http';
-import { listenOnLoopback } from '../internal/loopback-server.js';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { signalProcess } from '../drivers/process-tree.js';
-import { BrowserActor } from '../runtime/actor/browser-actor.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ExecuteJS, GetCookies, Navigate } from '../runtime/tasks/constructors.js';
+import { listenOnLoopback } from '../src/internal/loopback-server.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { signalProcess } from '../src/drivers/process-tree.js';
+import { BrowserActor } from '../src/runtime/actor/browser-actor.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { ExecuteJS, GetCookies, Navigate } from '../src/runtime/tasks/constructors.js';
 import { median, textLog } from './report.js';
 
 const quick = process.argv.includes('--quick');

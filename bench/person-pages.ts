@@ -3,11 +3,11 @@
  * navigation plus a script that reads the name and the lifespan.
  */
 import { randomBytes } from 'node:crypto';
-import { generateTree } from '../genealogy/synthetic.js';
-import type { FamilyTree } from '../genealogy/tree.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
-import { ExecuteJS, Navigate } from '../runtime/tasks/constructors.js';
-import type { ResultOf, Task } from '../runtime/tasks/types.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import type { FamilyTree } from '../src/genealogy/tree.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
+import { ExecuteJS, Navigate } from '../src/runtime/tasks/constructors.js';
+import type { ResultOf, Task } from '../src/runtime/tasks/types.js';
 
 /** A person page and the name it must show. */
 export interface PersonPage {

@@ -14,12 +14,12 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readGedcom } from '../genealogy/gedcom.js';
-import { wholeTree, writeGedcom7File } from '../genealogy/gedcom-export.js';
-import { relationship } from '../genealogy/kinship.js';
-import type { FamilyTree } from '../genealogy/tree.js';
-import { ANSEL_COMBINING, ANSEL_SPACING } from '../genealogy/gedcom-encoding.js';
-import { gedcomLines, generateTree } from '../genealogy/synthetic.js';
+import { readGedcom } from '../src/genealogy/gedcom.js';
+import { wholeTree, writeGedcom7File } from '../src/genealogy/gedcom-export.js';
+import { relationship } from '../src/genealogy/kinship.js';
+import type { FamilyTree } from '../src/genealogy/tree.js';
+import { ANSEL_COMBINING, ANSEL_SPACING } from '../src/genealogy/gedcom-encoding.js';
+import { gedcomLines, generateTree } from '../src/genealogy/synthetic.js';
 import { intFlag, median, textLog } from './report.js';
 
 const args = process.argv.slice(2);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { findChromium } from '../drivers/find-chromium.js';
-import { descendantsOf, rssBytesOf } from '../drivers/process-tree.js';
-import { type Progress, createProgress } from '../internal/progress.js';
+import { findChromium } from '../src/drivers/find-chromium.js';
+import { descendantsOf, rssBytesOf } from '../src/drivers/process-tree.js';
+import { type Progress, createProgress } from '../src/internal/progress.js';
 
 /** Shared by the benchmarks: the median of interleaved rounds, and output that `--json` silences. */
 export function median(values: readonly number[]): number {
@@ -116,7 +116,7 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     chromium,
-    command: ['node', ...process.argv.slice(1).map((a, i) => (i === 0 ? a.replace(/^.*\/dist\//, 'dist/') : a))].join(' '),
+    command: ['node', ...process.argv.slice(1).map((a, i) => (i === 0 ? a.replace(/^.*\/build\//, 'build/') : a))].join(' '),
   };
 }
 

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import type { Criteria } from '../genealogy/scoring.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { type ResearchResult, RunCache, SiteSource, research } from '../research/research.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { loadSessionConfig } from '../session/session-config.js';
-import { SessionManager } from '../session/session-manager.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import type { Criteria } from '../src/genealogy/scoring.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
+import { type ResearchResult, RunCache, SiteSource, research } from '../src/research/research.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { loadSessionConfig } from '../src/session/session-config.js';
+import { SessionManager } from '../src/session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
 
 /** A research batch drawn from the tree: `queries / 2` people near the home person, each searched twice (as a real batch revisits people). */
 export function researchBatchFor(site: TreeSite, queries = 30): Criteria[] {

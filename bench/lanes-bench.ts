@@ -18,13 +18,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../drivers/playwright/playwright-driver.js';
-import { findChromium } from '../drivers/find-chromium.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ImportCookies } from '../runtime/tasks/constructors.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
+import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { findChromium } from '../src/drivers/find-chromium.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { ImportCookies } from '../src/runtime/tasks/constructors.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { intFlag, median, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
 import { runResearchBatch } from './research-batch.js';

@@ -10,10 +10,10 @@ import { chromium as playwrightChromium } from 'playwright';
 import { chromium } from 'playwright-core';
 import puppeteer, { type Page as PuppeteerPage } from 'puppeteer-core';
 import { Cluster } from 'puppeteer-cluster';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { createWorkDispatcher } from '../runtime/dispatch/work-dispatcher.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { ImportCookies } from '../runtime/tasks/constructors.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { createWorkDispatcher } from '../src/runtime/dispatch/work-dispatcher.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { ImportCookies } from '../src/runtime/tasks/constructors.js';
 import { type Answer, type Contender, type Running, MARK, type Work, collecting, cookieFor, executablePath, flags, readInPage, timed } from './peers-common.js';
 import { type PersonPage, laneVisitor } from './person-pages.js';
 

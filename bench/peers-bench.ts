@@ -40,7 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log as crawleeLog } from '@crawlee/playwright';
-import { browserDirsRoot } from '../drivers/browser-dirs.js';
+import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
 import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
 import type { ChildMessage, ChildWork } from './peers-child.js';
 import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';

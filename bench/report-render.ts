@@ -3,7 +3,7 @@
  * rendered as Markdown and as one self-contained HTML page (inline SVG charts, inline styles, no
  * scripts, nothing fetched).
  */
-import type { BenchEntry, BenchReport } from './run-all.js';
+import type { BenchEntry, BenchReport } from './run-child.js';
 
 export interface Table {
   readonly caption: string;

@@ -12,13 +12,13 @@
  * `--callers=N` (the concurrent run, default 4; 1 skips it).
  */
 import { randomBytes } from 'node:crypto';
-import { PlaywrightDriver } from '../drivers/playwright/playwright-driver.js';
-import { generateTree } from '../genealogy/synthetic.js';
-import { mapConcurrent } from '../internal/map-concurrent.js';
-import { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
-import { loadSessionConfig } from '../session/session-config.js';
-import { SessionManager } from '../session/session-manager.js';
-import { type TreeSite, startTreeSite } from '../site/server.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
+import { generateTree } from '../src/genealogy/synthetic.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
+import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
+import { loadSessionConfig } from '../src/session/session-config.js';
+import { SessionManager } from '../src/session/session-manager.js';
+import { type TreeSite, startTreeSite } from '../src/site/server.js';
 import { intFlag, machineInfo, machineLine, median, siteCounts, textLog } from './report.js';
 
 const args = process.argv.slice(2);

@@ -13,9 +13,9 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readGedcom } from '../genealogy/gedcom.js';
-import { chooseHomePerson, gedcomLines, generateTree } from '../genealogy/synthetic.js';
-import { startTreeSite } from '../site/server.js';
+import { readGedcom } from '../src/genealogy/gedcom.js';
+import { chooseHomePerson, gedcomLines, generateTree } from '../src/genealogy/synthetic.js';
+import { startTreeSite } from '../src/site/server.js';
 import { signInOverHttp } from './report.js';
 
 interface SizeResult {

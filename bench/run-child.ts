@@ -4,10 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { descendantsOf, signalGroup, signalProcess } from '../drivers/process-tree.js';
+import { descendantsOf, signalGroup, signalProcess } from '../src/drivers/process-tree.js';
+import type { MachineInfo } from './report.js';
 
 export interface ChildBench {
-  /** The script's name in dist/bench, without `.js`, e.g. `lanes-bench`. */
+  /** The script's name in build/bench, without `.js`, e.g. `lanes-bench`. */
   readonly script: string;
   readonly args: readonly string[];
   readonly timeoutMs: number;
@@ -24,9 +25,24 @@ export interface ChildResult {
   readonly error?: string;
 }
 
+/** One benchmark's entry in `npm run bench`'s report. */
+export interface BenchEntry extends ChildResult {
+  readonly name: string;
+  readonly title: string;
+}
+
+/** What `npm run bench` writes as report.json and renders as Markdown and HTML. */
+export interface BenchReport {
+  readonly generatedAt: string;
+  readonly profile: 'standard' | 'smoke';
+  readonly machine: MachineInfo;
+  readonly totalSeconds: number;
+  readonly benches: readonly BenchEntry[];
+}
+
 /** The command line a user would type for `bench` (how reports record it). */
 export function commandOf(bench: Pick<ChildBench, 'script' | 'args' | 'nodeArgs'>): string {
-  return ['node', ...(bench.nodeArgs ?? []), `dist/bench/${bench.script}.js`, '--json', ...bench.args].join(' ');
+  return ['node', ...(bench.nodeArgs ?? []), `build/bench/${bench.script}.js`, '--json', ...bench.args].join(' ');
 }
 
 /**
