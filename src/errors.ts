@@ -15,7 +15,7 @@
 export const ErrorCode = {
   /** A task or its submit options were malformed; nothing was sent to the browser. */
   INVALID_TASK: 'ERR_INVALID_TASK',
-  /** A constructor or factory option was malformed. */
+  /** An option or argument of a public function was malformed; the message says what was expected and what came. */
   INVALID_OPTION: 'ERR_INVALID_OPTION',
   /** A configuration value (environment or `.env`) was malformed. */
   INVALID_CONFIG: 'ERR_INVALID_CONFIG',
@@ -120,7 +120,7 @@ export class InvalidTaskError extends BrowserActorError {
   }
 }
 
-/** A constructor or factory option was malformed (`ERR_INVALID_OPTION`). */
+/** An option or argument was malformed (`ERR_INVALID_OPTION`); the message says what was expected and what came. */
 export class InvalidOptionError extends BrowserActorError {
   override name = 'InvalidOptionError';
   constructor(message: string, options?: BrowserActorErrorOptions) {

@@ -1,6 +1,7 @@
 import { type GedcomDate, MONTH_CODES } from './dates.js';
 import { VENDOR_LINK_WORDS } from './gedcom.js';
 import { type Family, type FamilyTree, type LifeEvent, type LinkType, type Person, type Sex, TreeBuilder } from './tree.js';
+import { integerIn } from '../internal/options.js';
 
 /**
  * A seeded, deterministic synthetic family tree: founders around 1700, then generation after
@@ -56,7 +57,7 @@ interface Draft {
 
 export function generateTree(options: SyntheticOptions): SyntheticTree {
   const total = options.people;
-  if (!Number.isInteger(total) || total < 2) throw new RangeError(`people must be an integer ≥ 2, got ${String(total)}`);
+  integerIn('people', total, 2);
   const random = rng(options.seed ?? 1);
   const start = options.startYear ?? 1700;
   const present = options.presentYear ?? 2025;

@@ -1,4 +1,5 @@
 import type { GedcomDate } from './dates.js';
+import { badOption } from '../internal/options.js';
 
 /** `M`, `F`, or `U` (unknown / not recorded). */
 export type Sex = 'M' | 'F' | 'U';
@@ -121,7 +122,7 @@ export class FamilyTree {
 
   person(i: number): Person {
     const p = this.people[i];
-    if (!p) throw new RangeError(`no person number ${i}`);
+    if (!p) throw badOption('person number', `an integer from 0 to ${this.people.length - 1} (the tree has ${this.people.length} people)`, i);
     return p;
   }
 

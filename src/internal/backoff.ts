@@ -3,6 +3,7 @@
  * drawn uniformly from `[0, min(maxMs, baseMs × factor^attempt))`. Full jitter spreads the
  * retries of many clients over the whole window instead of bunching them at its edge.
  */
+import { atLeast, badOption, integerIn, positive } from './options.js';
 export interface BackoffOptions {
   /** Ceiling of the first window. Must be > 0. */
   readonly baseMs: number;
@@ -22,10 +23,10 @@ export function nextDelayMs(attempt: number, options: BackoffOptions, random: ()
 
 /** The upper end of the window for `attempt`: `min(maxMs, baseMs × factor^attempt)`. */
 export function backoffCeilingMs(attempt: number, { baseMs, factor, maxMs }: BackoffOptions): number {
-  if (!Number.isInteger(attempt) || attempt < 0) throw new RangeError(`attempt must be an integer ≥ 0, got ${String(attempt)}`);
-  if (!(baseMs > 0) || !Number.isFinite(baseMs)) throw new RangeError(`baseMs must be a positive number, got ${String(baseMs)}`);
-  if (!(factor >= 1) || !Number.isFinite(factor)) throw new RangeError(`factor must be a number ≥ 1, got ${String(factor)}`);
-  if (!(maxMs >= baseMs) || !Number.isFinite(maxMs)) throw new RangeError(`maxMs must be a number ≥ baseMs (${baseMs}), got ${String(maxMs)}`);
+  integerIn('attempt', attempt, 0);
+  positive('baseMs', baseMs);
+  atLeast('factor', factor, 1);
+  if (!(maxMs >= baseMs) || !Number.isFinite(maxMs)) throw badOption('maxMs', `a number ≥ baseMs (${baseMs})`, maxMs);
   // factor^attempt overflows to Infinity for large attempts; min() keeps the ceiling finite.
   return Math.min(maxMs, baseMs * factor ** attempt);
 }

@@ -5,6 +5,7 @@
  * `onSettled` sees each result as it settles, in completion order. Once `signal` is aborted no
  * further item is started (calls in flight run on; their slots in the result stay empty).
  */
+import { integerIn } from './options.js';
 export async function mapConcurrent<T, R>(
   items: readonly T[],
   concurrency: number,
@@ -12,7 +13,7 @@ export async function mapConcurrent<T, R>(
   onSettled?: (index: number, result: PromiseSettledResult<R>) => void,
   signal?: AbortSignal,
 ): Promise<PromiseSettledResult<R>[]> {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be an integer ≥ 1, got ${String(concurrency)}`);
+  integerIn('concurrency', concurrency, 1);
   const results = new Array<PromiseSettledResult<R>>(items.length);
   let next = 0;
   const work = async (worker: number): Promise<void> => {

@@ -3,6 +3,7 @@
  * implementation behind the reference site's per-session limit (which answers 429 with
  * `Retry-After`) and the session layer's RateLimiter (which waits instead).
  */
+import { atLeast, positive } from './options.js';
 export class TokenBucket {
   readonly capacity: number;
   readonly refillPerSecond: number;
@@ -10,7 +11,8 @@ export class TokenBucket {
   #at: number;
 
   constructor(capacity: number, refillPerSecond: number, now: number) {
-    if (!(capacity >= 1) || !(refillPerSecond > 0)) throw new RangeError('a token bucket needs capacity ≥ 1 and refillPerSecond > 0');
+    atLeast('capacity', capacity, 1);
+    positive('refillPerSecond', refillPerSecond);
     this.capacity = capacity;
     this.refillPerSecond = refillPerSecond;
     this.#tokens = capacity;

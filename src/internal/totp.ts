@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { InvalidOptionError } from '../errors.js';
 
 /**
  * Time-based one-time passwords (RFC 6238 over RFC 4226): HMAC-SHA1, 30-second steps, 6 digits,
@@ -67,7 +68,8 @@ export function base32Decode(text: string): Buffer {
   const out: number[] = [];
   for (const ch of clean) {
     const i = ALPHABET.indexOf(ch);
-    if (i === -1) throw new RangeError('the TOTP secret is not base32');
+    // The secret itself never goes into the message.
+    if (i === -1) throw new InvalidOptionError('the TOTP secret must be base32 text (letters A–Z and digits 2–7), and it has another character');
     value = (value << 5) | i;
     bits += 5;
     if (bits >= 8) {

@@ -2,6 +2,7 @@ import { describeTie } from '../genealogy/scoring.js';
 import type { LadderView, PersonSummary } from '../genealogy/views.js';
 import { LINK_WORDS, describeCriteria, placesOf, timingRows } from './format.js';
 import type { ResearchResult } from './research.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * The research report as one self-contained HTML file: no script, no request for anything (a
@@ -69,9 +70,9 @@ ${body.join('\n')}
 /** The searches embedded in a report written by {@link renderReport}; throws when there are none to read. */
 export function readReportData(html: string): ReportSearch[] {
   const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}">([\\s\\S]*?)</script>`).exec(html);
-  if (!m) throw new Error('no research data in the file');
+  if (!m) throw new ConfigError('the file holds no research data: give a report that `research --out FILE.html` wrote');
   const data = JSON.parse(m[1] as string) as { version?: unknown; searches?: unknown };
-  if (data.version !== 1 || !Array.isArray(data.searches)) throw new Error('research data of an unknown version');
+  if (data.version !== 1 || !Array.isArray(data.searches)) throw new ConfigError('the file holds research data of another version: give a report this version of `research --out FILE.html` wrote');
   return data.searches as ReportSearch[];
 }
 

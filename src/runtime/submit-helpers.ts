@@ -1,27 +1,11 @@
 import { InvalidOptionError, InvalidTaskError } from '../errors.js';
+import { positive } from '../internal/options.js';
 import { type MailboxOptions, type OverflowPolicy, PRIORITY_LEVELS, Priority } from './mailbox/mailbox.js';
 
 /** Shared by the actor and the supervisor: option checks and following an earlier submit's answer. */
 
 export function isPriority(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < PRIORITY_LEVELS;
-}
-
-export function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new InvalidOptionError(`${name} must be a positive number, got ${String(value)}`);
-  return value;
-}
-
-/** An optional true/false option: `fallback` when absent, else it must be a boolean (not 'true', not 1). */
-export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`${name} must be true or false, got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : JSON.stringify(value) ?? typeof value}`);
-  return value;
-}
-
-export function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionError(`${name} must be a positive integer, got ${String(value)}`);
-  return value;
 }
 
 /** The shared answer of an earlier submit, but settled early by this caller's own signal. */

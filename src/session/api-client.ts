@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { type Log, silentLog } from '../internal/log.js';
 import { RateLimiter } from './rate-limiter.js';
 import { type RetryOptions, withRetry } from './retry.js';
+import { positive } from '../internal/options.js';
 
 /**
  * The HTTP side of a session: calls the site's JSON API with the browser's cookies. Its cookie
@@ -71,7 +72,7 @@ export class ApiClient {
     this.#fetch = options.fetch ?? fetch;
     this.#log = options.log ?? silentLog;
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
-    if (!(this.#timeoutMs > 0)) throw new RangeError('requestTimeoutMs must be a positive number of milliseconds');
+    positive('requestTimeoutMs', this.#timeoutMs);
     this.#maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
     if (!Number.isInteger(this.#maxResponseBytes) || this.#maxResponseBytes < 1) throw new InvalidOptionError(`maxResponseBytes must be a whole number of bytes above 0, got ${String(options.maxResponseBytes)}`);
   }

@@ -11,6 +11,7 @@
  * Defaults follow the system the design note came from (300 s, doubling after 3, up to 1800 s,
  * 120 s after a failure), with a 300 s early-warning window.
  */
+import { atLeast, badOption, positive } from '../internal/options.js';
 export interface AuthPolicyOptions {
   readonly baseIntervalMs?: number;
   readonly maxIntervalMs?: number;
@@ -44,8 +45,8 @@ export class AuthCheckPolicy {
     this.#failure = positive('failureIntervalMs', options.failureIntervalMs ?? 120_000);
     this.#widenAfter = positive('successesToWiden', options.successesToWiden ?? 3);
     this.#early = options.earlyWarningMs ?? 300_000;
-    if (!(this.#early >= 0)) throw new RangeError(`earlyWarningMs must be ≥ 0, got ${String(options.earlyWarningMs)}`);
-    if (this.#max < this.#base) throw new RangeError(`maxIntervalMs (${this.#max}) is below baseIntervalMs (${this.#base})`);
+    atLeast('earlyWarningMs', this.#early, 0);
+    if (this.#max < this.#base) throw badOption('maxIntervalMs', `at least baseIntervalMs (${this.#base})`, this.#max);
     this.#interval = this.#base;
     this.#nextAt = now; // the first use checks
   }
@@ -97,9 +98,4 @@ export class AuthCheckPolicy {
     }
     this.#nextAt = next;
   }
-}
-
-function positive(name: string, value: number): number {
-  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive number, got ${String(value)}`);
-  return value;
 }

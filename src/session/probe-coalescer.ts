@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../internal/clock.js';
+import { atLeast, positive } from '../internal/options.js';
 
 /**
  * "Is the session/network OK?" asked by many callers at once: they share one in-flight probe.
@@ -42,7 +43,9 @@ export class ProbeCoalescer {
     this.#factor = options.factor ?? 2;
     this.#max = options.maxMs ?? 60_000;
     this.#clock = options.clock ?? systemClock;
-    if (!(this.#base > 0) || !(this.#factor >= 1) || !(this.#max >= this.#base)) throw new RangeError('ProbeCoalescer needs baseMs > 0, factor ≥ 1 and maxMs ≥ baseMs');
+    positive('baseMs', this.#base);
+    atLeast('factor', this.#factor, 1);
+    atLeast('maxMs', this.#max, this.#base);
   }
 
   /** Resolves when the probe (shared or recent) succeeded; rejects with the probe's error. */

@@ -1,5 +1,6 @@
 import { type Clock, sleep, systemClock } from '../internal/clock.js';
 import { TokenBucket } from '../internal/token-bucket.js';
+import { atLeast, between, positive } from '../internal/options.js';
 
 /**
  * The one rate limiter between us and a site: a token bucket, plus an adaptive spacing that a
@@ -53,8 +54,10 @@ export class RateLimiter {
     this.#maxPenalty = options.maxPenaltyMs ?? 300_000;
     this.#decay = options.successDecay ?? 0.8;
     this.#clock = options.clock ?? systemClock;
-    if (!(capacity >= 1) || !(rate > 0)) throw new RangeError('RateLimiter needs capacity ≥ 1 and refillPerSecond > 0');
-    if (!(this.#decay > 0 && this.#decay < 1) || !(this.#factor >= 1)) throw new RangeError('RateLimiter needs 0 < successDecay < 1 and penaltyFactor ≥ 1');
+    atLeast('capacity', capacity, 1);
+    positive('refillPerSecond', rate);
+    between('successDecay', this.#decay, 0, 1);
+    atLeast('penaltyFactor', this.#factor, 1);
     this.#bucket = new TokenBucket(capacity, rate, this.#clock.now());
   }
 

@@ -8,6 +8,8 @@ import { guardConnections } from '../internal/connection-guard.js';
 import { Auth, DEFAULT_SIGN_IN_LIMITS, DEFAULT_SITE_CAPS, type Session, type SignInLimits, type SiteCaps, type SiteUser } from './auth.js';
 import { HttpError, decodeSegment, header, readForm, readJson, redirect, safeEqual, sendError, sendJson } from './http.js';
 import * as pages from './pages.js';
+import { badOption, integerIn } from '../internal/options.js';
+import { InvalidOptionError } from '../errors.js';
 
 export type { SiteKnobs } from './admin.js';
 export type { SignInLimits, SiteCaps, SiteUser } from './auth.js';
@@ -214,8 +216,8 @@ function match(method: string, path: string): { route: CompiledRoute; params: st
 
 export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite> {
   const { tree, referencePerson } = options;
-  if (referencePerson < 0 || referencePerson >= tree.size) throw new RangeError(`referencePerson ${referencePerson} is not a person of the tree`);
-  if (options.users.length === 0) throw new RangeError('the site needs at least one user');
+  integerIn('referencePerson', referencePerson, 0, tree.size - 1);
+  if (!Array.isArray(options.users) || options.users.length === 0) throw badOption('users', 'a list of at least one user ({ username, password })', options.users);
   const now = options.now ?? Date.now;
   const rate = options.rateLimit === undefined ? { capacity: 20, refillPerSecond: 10 } : options.rateLimit;
   const auth = new Auth({
@@ -230,7 +232,13 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
   const counts = new Map<string, number>();
   const ladders = new Map<string, number>();
   const held = new Set<ServerResponse>();
-  let knobs: SiteKnobs = validateKnobs({ ...NO_KNOBS, ...options.knobs });
+  let knobs: SiteKnobs;
+  try {
+    knobs = validateKnobs({ ...NO_KNOBS, ...options.knobs });
+  } catch (error) {
+    // The admin endpoint answers this as a 400; a caller of startTreeSite gets the typed option error.
+    throw new InvalidOptionError(`knobs: ${(error as Error).message}`);
+  }
 
   const server: Server = createServer({ headersTimeout: options.headersTimeoutMs ?? 10_000, requestTimeout: options.requestTimeoutMs ?? 20_000, connectionsCheckingInterval: 1000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,4 +95,30 @@ describe('entry points, imported by name from the built package', () => {
     }
     expect(output).toBe('');
   }, 150_000);
+});
+
+describe('what ships', () => {
+  it('npm pack lists the built package, the README and package.json: no benchmark, test, fixture or source file', () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const packed = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })) as { files: { path: string }[] }[];
+    const files = (packed[0]?.files ?? []).map((f) => f.path);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/cli/main.js');
+    // browser-actor/testing (the Fake driver for users' own tests) is an entry point, not a test.
+    const stray = files.filter((f) => !/^dist\/testing\.(js|d\.ts|js\.map)$/.test(f) && /bench|test|fixture|\.ts$(?<!\.d\.ts)|^src\//.test(f));
+    expect(stray).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('dist/') && !['README.md', 'package.json', 'LICENSE'].includes(f))).toEqual([]);
+    // Every entry point's files are in the package.
+    for (const target of Object.values(pkg.exports) as { types: string; default: string }[]) {
+      expect(files).toContain(target.default.slice(2));
+      expect(files).toContain(target.types.slice(2));
+    }
+  }, 150_000);
+
+  it('every production dependency is imported by the shipped code (none is there only for benchmarks or tests)', () => {
+    const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
+    const source = walk(join(root, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(deps.filter((d) => !new RegExp(`from '${d}(/[^']*)?'|import\\('${d}(/[^']*)?'\\)`).test(source))).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ActorCrashedError, BrowserActorError, NavigationError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError, serializeError } from '../../src/errors.js';
+import { ActorCrashedError, BrowserActorError, NavigationError, QueuePayloadError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError, serializeError } from '../../src/errors.js';
 import { CODES_WITH_CLASS } from '../support/error-codes.js';
 import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, frame, fromWorkerProblem, isFromWorker, isToWorker, packForQueue, unframe, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
@@ -213,7 +213,8 @@ describe('OrderedSender: a full channel is backpressure, not loss', () => {
 
 describe('dispatcher codec: queue data', () => {
   it('a queued value must be the packed string; anything else is refused with a clear error', () => {
-    expect(() => unpackFromQueue(42)).toThrow(/a queued value must be a base64 string, got number/);
+    expect(() => unpackFromQueue(42)).toThrow(/a queued value must be base64 text, got number/);
+    expect(() => unpackFromQueue(42)).toThrow(QueuePayloadError);
     expect(unpackFromQueue(packForQueue(Navigate('http://127.0.0.1:1/')))).toEqual(Navigate('http://127.0.0.1:1/'));
   });
 });

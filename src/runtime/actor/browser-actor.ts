@@ -20,7 +20,8 @@ import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
 import { type AcceptedTask, AnswerLedger, acceptedTask } from '../answer-ledger.js';
-import { type SubmitDefaults, booleanOption, follow, mailboxOptions, parseSubmitOptions, positive, submitDefaults } from '../submit-helpers.js';
+import { type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, submitDefaults } from '../submit-helpers.js';
+import { booleanOption, positive } from '../../internal/options.js';
 import type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, BrowserActorOptions, SubmitOptions, TaskOutcome } from './actor-types.js';
 
 export type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, BrowserActorOptions, SubmitOptions, TaskOutcome } from './actor-types.js';

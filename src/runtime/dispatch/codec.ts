@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { ERROR_WIRE_LIMITS, MAX_CAUSE_DEPTH, type SerializedError, deserializeError, serializeError } from '../../errors.js';
+import { ERROR_WIRE_LIMITS, MAX_CAUSE_DEPTH, QueuePayloadError, type SerializedError, deserializeError, serializeError } from '../../errors.js';
 import type { Task } from '../tasks/types.js';
 
 /**
@@ -115,7 +115,7 @@ export function packForQueue(value: unknown): string {
 }
 
 export function unpackFromQueue(text: unknown): unknown {
-  if (typeof text !== 'string') throw new TypeError(`a queued value must be a base64 string, got ${typeof text}`);
+  if (typeof text !== 'string') throw new QueuePayloadError(`a queued value must be base64 text, got ${typeof text}`);
   return deserialize(Buffer.from(text, 'base64'));
 }
 

@@ -2,7 +2,7 @@ import { InvalidOptionError, MailboxFullError, TaskTimeoutError } from '../../er
 import type { Clock, TimerHandle } from '../../internal/clock.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { type OverflowPolicy, deferralBounds } from '../mailbox/mailbox.js';
-import { positiveInteger } from '../submit-helpers.js';
+import { positiveInteger } from '../../internal/options.js';
 
 /** The overflow policies a {@link PendingBound} applies. */
 export type PendingOverflow = Extract<OverflowPolicy, 'reject' | 'defer'>;

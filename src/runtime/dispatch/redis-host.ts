@@ -6,7 +6,7 @@ import { ActorCrashedError, ActorStoppedError, InvalidOptionError, QueueUnavaila
 import { systemClock } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { RateWindow } from '../../internal/rate-window.js';
-import { positive, positiveInteger } from '../submit-helpers.js';
+import { positive, positiveInteger } from '../../internal/options.js';
 import { writeLocalStorage } from '../supervisor/session-snapshot.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, StorageState, Task } from '../tasks/types.js';

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../../errors.js';
 import { type BackoffOptions, backoffCeilingMs, nextDelayMs } from '../../internal/backoff.js';
-import { positive, positiveInteger } from '../submit-helpers.js';
+import { positive, positiveInteger } from '../../internal/options.js';
 
 export interface RestartPolicyOptions {
   /** Restart delays: full jitter. Default `{ baseMs: 100, factor: 2, maxMs: 10 000 }`. */

@@ -5,7 +5,8 @@ import type { Clock } from '../../internal/clock.js';
 import type { BrowserActorOptions } from '../actor/browser-actor.js';
 import type { Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
-import { type MailboxSettings, type SubmitDefaults, booleanOption, positive, positiveInteger, submitDefaults } from '../submit-helpers.js';
+import { type MailboxSettings, type SubmitDefaults, submitDefaults } from '../submit-helpers.js';
+import { booleanOption, positive, positiveInteger } from '../../internal/options.js';
 
 export interface SessionSupervisorOptions {
   /** Makes a fresh driver for each browser the supervisor starts. */
