@@ -18,7 +18,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/chaos/**', 'test/bench/**'], sequence: { groupOrder: 0 } } },
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/**/*.test.ts'], exclude: ['test/chaos/**', 'test/bench/**'], sequence: { groupOrder: 0 } },
+      },
       // The crash-loop run measures restarts against a fixed kill interval: it runs last, alone.
       { extends: true, test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], sequence: { groupOrder: 1 } } },
       // Not in `npm test` (which runs main and chaos): every benchmark at tiny sizes, about five

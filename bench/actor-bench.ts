@@ -23,7 +23,6 @@ const asJson = process.argv.includes('--json');
 const ROUNDS = quick ? 3 : 7;
 const results: Record<string, unknown> = {};
 
-
 const log = textLog(asJson);
 
 /** Pseudo-random but repeatable priorities, the same sequence for every contender. */
@@ -82,7 +81,9 @@ async function overheadOnFake(): Promise<void> {
   await direct.stop();
   log('   pattern                              direct µs/task  actor µs/task  overhead µs/task  ratio');
   for (const [name, r] of Object.entries(rows)) {
-    log(`   ${name.padEnd(36)} ${r.direct.toFixed(2).padStart(14)} ${r.actor.toFixed(2).padStart(14)} ${(r.actor - r.direct).toFixed(2).padStart(17)}  ${(r.actor / r.direct).toFixed(2)}×`);
+    log(
+      `   ${name.padEnd(36)} ${r.direct.toFixed(2).padStart(14)} ${r.actor.toFixed(2).padStart(14)} ${(r.actor - r.direct).toFixed(2).padStart(17)}  ${(r.actor / r.direct).toFixed(2)}×`,
+    );
   }
   log('   goal: actor-mode overhead ≤ 5 µs per task');
   results['fakeOverhead'] = rows;
@@ -158,7 +159,9 @@ async function mailboxVsPQueue(): Promise<void> {
     'Fake-driver call': (): Promise<string> => fake.currentUrl(page, op),
   };
   const rows: Record<string, { mailbox: number; pQueue: number; actor?: number }> = {};
-  log('   job                                    N   p-queue jobs/s   mailbox jobs/s   mailbox/p-queue   BrowserActor tasks/s   actor/p-queue');
+  log(
+    '   job                                    N   p-queue jobs/s   mailbox jobs/s   mailbox/p-queue   BrowserActor tasks/s   actor/p-queue',
+  );
   for (const [jobName, job] of Object.entries(jobs)) {
     for (const n of sizes) {
       const prios = priorities(n);
@@ -182,7 +185,8 @@ async function mailboxVsPQueue(): Promise<void> {
       const perSec = (ms: number): number => (n * 1000) / ms;
       const row = { mailbox: perSec(median(m)), pQueue: perSec(median(p)), ...(withActor ? { actor: perSec(median(a)) } : {}) };
       rows[`${jobName}, N=${n}`] = row;
-      const actorCols = row.actor === undefined ? '' : `${row.actor.toFixed(0).padStart(22)} ${`${(row.actor / row.pQueue).toFixed(2)}×`.padStart(15)}`;
+      const actorCols =
+        row.actor === undefined ? '' : `${row.actor.toFixed(0).padStart(22)} ${`${(row.actor / row.pQueue).toFixed(2)}×`.padStart(15)}`;
       log(
         `   ${jobName.padEnd(32)} ${String(n).padStart(7)} ${row.pQueue.toFixed(0).padStart(16)} ${row.mailbox.toFixed(0).padStart(16)} ${`${(row.mailbox / row.pQueue).toFixed(2)}×`.padStart(17)} ${actorCols}`,
       );

@@ -38,7 +38,8 @@ const killEveryMs = (stringFlag(args, 'kill-every') ?? '1000,500').split(',').ma
   return n;
 });
 const sides = (stringFlag(args, 'sides') ?? 'lanes,dispatcher').split(',').map((side): Side => {
-  if (side !== 'lanes' && side !== 'dispatcher' && side !== 'redis') throw new Error(`--sides takes lanes, dispatcher and redis, got ${side}`);
+  if (side !== 'lanes' && side !== 'dispatcher' && side !== 'redis')
+    throw new Error(`--sides takes lanes, dispatcher and redis, got ${side}`);
   return side;
 });
 const log = textLog(asJson);
@@ -96,7 +97,11 @@ async function dispatcherTarget(origin: string, sid: string, root: string): Prom
 }
 
 /** The serving browsers of some local dispatchers, in turn, as their workers' last heartbeats name them. */
-function servingInTurn(dispatchers: () => readonly { stats(): { workers: readonly { state: string; health: { state: string; browserPid: number | null } | null }[] } }[]): () => number | null {
+function servingInTurn(
+  dispatchers: () => readonly {
+    stats(): { workers: readonly { state: string; health: { state: string; browserPid: number | null } | null }[] };
+  }[],
+): () => number | null {
   let next = 0;
   return () => {
     const serving = dispatchers()
@@ -111,10 +116,14 @@ async function redisTarget(origin: string, sid: string, root: string): Promise<T
   const hosts: WorkerHost[] = [];
   const remote = createRedisDispatcher({ redis: redis.url, queue: 'chaos' });
   try {
-    for (let i = 0; i < 2; i++) hosts.push(await startWorkerHost({ redis: redis.url, queue: 'chaos', workers: 1, browser: { tmpRoot: root }, supervisor: { restartLimit } }));
+    for (let i = 0; i < 2; i++)
+      hosts.push(
+        await startWorkerHost({ redis: redis.url, queue: 'chaos', workers: 1, browser: { tmpRoot: root }, supervisor: { restartLimit } }),
+      );
     // One session key per page slot: each binds to a host of its own (fewest sessions first).
     const keys = ['slot-0', 'slot-1'];
-    for (const sessionKey of keys) await remote.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]), { sessionKey });
+    for (const sessionKey of keys)
+      await remote.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]), { sessionKey });
     const free = [...keys];
     const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
     return {
@@ -143,10 +152,22 @@ async function redisTarget(origin: string, sid: string, root: string): Promise<T
   }
 }
 
-async function run(side: Side, killEvery: number, origin: string, sid: string, pages: readonly PersonPage[], served: Map<string, number>): Promise<ChaosRun> {
+async function run(
+  side: Side,
+  killEvery: number,
+  origin: string,
+  sid: string,
+  pages: readonly PersonPage[],
+  served: Map<string, number>,
+): Promise<ChaosRun> {
   mkdirSync(browserDirsRoot(), { recursive: true });
   const root = mkdtempSync(join(browserDirsRoot(), 'chaos-'));
-  const target = side === 'lanes' ? await lanesTarget(origin, sid, root) : side === 'dispatcher' ? await dispatcherTarget(origin, sid, root) : await redisTarget(origin, sid, root);
+  const target =
+    side === 'lanes'
+      ? await lanesTarget(origin, sid, root)
+      : side === 'dispatcher'
+        ? await dispatcherTarget(origin, sid, root)
+        : await redisTarget(origin, sid, root);
   served.clear();
   let kills = 0;
   const killer = setInterval(() => {
@@ -213,12 +234,17 @@ async function main(): Promise<void> {
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pageCount).map((p, i) => ({ ...p, path: `${p.path}?task=${i}` }));
-    log(`chaos: ${pageCount} pages (lane handle: Navigate, then read), 2 lanes, 2 workers or 2 hosts, default options (restart limit raised), the serving Chromium SIGKILLed every ${killEveryMs.join(' / ')} ms`);
+    log(
+      `chaos: ${pageCount} pages (lane handle: Navigate, then read), 2 lanes, 2 workers or 2 hosts, default options (restart limit raised), the serving Chromium SIGKILLed every ${killEveryMs.join(' / ')} ms`,
+    );
     for (const killEvery of killEveryMs) {
       for (const side of sides) {
         const r = await run(side, killEvery, site.origin, sid, pages, served);
         runs.push(r);
-        const failures = Object.entries(r.failed).map(([code, n]) => `${n} ${code}`).join(', ') || 'none';
+        const failures =
+          Object.entries(r.failed)
+            .map(([code, n]) => `${n} ${code}`)
+            .join(', ') || 'none';
         log(
           `  ${side.padEnd(10)} kill every ${String(killEvery).padStart(4)} ms: ${r.right} of ${r.pages} right, failed: ${failures}, wrong reads ${r.wrongReads}, unanswered ${r.unanswered}; ` +
             `${r.kills} kills, ${(r.wallMs / 1000).toFixed(1)} s, ${r.extraLoads} extra page loads; left behind: ${r.processesLeft} processes, ${r.entriesLeft} entries`,

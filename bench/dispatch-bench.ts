@@ -106,10 +106,27 @@ async function redisSetup(site: TreeSite, sid: string, hosts: number, root: stri
   try {
     await Promise.all(
       Array.from({ length: hosts }, async (_, i) => {
-        const child = spawn(process.execPath, [main, 'worker', '--redis', redisUrl, '--queue', queue, '--workers', '1', '--host-id', `${queue}-h${i + 1}`, '--log-level', 'warn'], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, BROWSER_ACTOR_TMPDIR: root },
-        });
+        const child = spawn(
+          process.execPath,
+          [
+            main,
+            'worker',
+            '--redis',
+            redisUrl,
+            '--queue',
+            queue,
+            '--workers',
+            '1',
+            '--host-id',
+            `${queue}-h${i + 1}`,
+            '--log-level',
+            'warn',
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, BROWSER_ACTOR_TMPDIR: root },
+          },
+        );
         children.push(child);
         let out = '';
         child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -170,7 +187,12 @@ async function playwrightSetup(site: TreeSite, sid: string, browsers: number): P
   const opened: Browser[] = [];
   const tabs: Page[] = [];
   for (let i = 0; i < browsers; i++) {
-    const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+    const browser = await chromium.launch({
+      executablePath: findChromium(),
+      args: [...REQUIRED_CHROMIUM_FLAGS],
+      headless: true,
+      timeout: 30_000,
+    });
     opened.push(browser);
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     await context.addCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
@@ -210,7 +232,12 @@ async function measure(side: Side, concurrency: number, setup: Setup, pages: rea
 }
 
 /** One browser SIGKILLed once a third of the pages are answered: failures, and page loads beyond one per page (at the site). */
-async function blastRadius(site: TreeSite, setup: Setup, pages: readonly PersonPage[], concurrency: number): Promise<{ failed: number; reloaded: number; killed: boolean }> {
+async function blastRadius(
+  site: TreeSite,
+  setup: Setup,
+  pages: readonly PersonPage[],
+  concurrency: number,
+): Promise<{ failed: number; reloaded: number; killed: boolean }> {
   site.resetCounts();
   let done = 0;
   let killed = false;
@@ -408,12 +435,32 @@ async function main(): Promise<void> {
     `dispatcher at ${Math.min(...rows.map((r) => r.vsPlaywright)).toFixed(2)}–${Math.max(...rows.map((r) => r.vsPlaywright)).toFixed(2)}× plain Playwright with as many browsers; ` +
     `one browser killed: dispatcher ${blast.dispatcher.failed} failed / ${blast.dispatcher.reloaded} reloaded, lanes ${blast.lanes.failed} failed / ${blast.lanes.reloaded} reloaded`;
   if (asJson) {
-    console.log(JSON.stringify({ pages: pagesPerRun, rounds, latencyMs, rows, blast, overBullmq, ...(redisSkipped ? { redisSkipped } : {}), goals: { dispatcherAtLeast0_9: goal }, verdict }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          pages: pagesPerRun,
+          rounds,
+          latencyMs,
+          rows,
+          blast,
+          overBullmq,
+          ...(redisSkipped ? { redisSkipped } : {}),
+          goals: { dispatcherAtLeast0_9: goal },
+          verdict,
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   log();
-  log(`Pages: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, ${rounds} interleaved round(s) per setting (medians)`);
-  log(`  ${'N'.padStart(2)} ${'dispatcher p/s'.padStart(15)} ${'MB'.padStart(6)} ${'Playwright p/s'.padStart(15)} ${'MB'.padStart(6)} ${'lanes p/s'.padStart(10)} ${'MB'.padStart(6)} ${'vs PW'.padStart(6)} ${'vs lanes'.padStart(9)} ${'errors'.padStart(7)}`);
+  log(
+    `Pages: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, ${rounds} interleaved round(s) per setting (medians)`,
+  );
+  log(
+    `  ${'N'.padStart(2)} ${'dispatcher p/s'.padStart(15)} ${'MB'.padStart(6)} ${'Playwright p/s'.padStart(15)} ${'MB'.padStart(6)} ${'lanes p/s'.padStart(10)} ${'MB'.padStart(6)} ${'vs PW'.padStart(6)} ${'vs lanes'.padStart(9)} ${'errors'.padStart(7)}`,
+  );
   for (const r of rows) {
     log(
       `  ${String(r.concurrency).padStart(2)} ${r.dispatcher.pagesPerSecond.toFixed(2).padStart(15)} ${r.dispatcher.peakRssMB.toFixed(0).padStart(6)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${r.playwright.peakRssMB.toFixed(0).padStart(6)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${r.lanes.peakRssMB.toFixed(0).padStart(6)} ${`${r.vsPlaywright.toFixed(2)}×`.padStart(6)} ${`${r.vsLanes.toFixed(2)}×`.padStart(9)} ${`${r.dispatcher.errors}/${r.playwright.errors}/${r.lanes.errors}`.padStart(7)}`,
@@ -422,10 +469,18 @@ async function main(): Promise<void> {
   log(`  goal: dispatcher ≥ 0.9× plain Playwright with the same number of browsers: ${goal ? 'met' : 'NOT met'}`);
   if (redisSkipped) log(`  Redis mode: not measured (${redisSkipped})`);
   else {
-    log(`  Redis mode (N worker host processes of 1 worker on one redis-server, a session key per slot) against the local dispatcher with N workers:`);
-    for (const r of rows) if (r.redis) log(`    ${r.concurrency} host(s): ${r.redis.pagesPerSecond.toFixed(2)} p/s vs ${r.dispatcher.pagesPerSecond.toFixed(2)} (${(r.redisVsDispatcher ?? 0).toFixed(2)}×), ${r.redis.peakRssMB.toFixed(0)} MB peak RSS, ${r.redis.errors} errors`);
+    log(
+      `  Redis mode (N worker host processes of 1 worker on one redis-server, a session key per slot) against the local dispatcher with N workers:`,
+    );
+    for (const r of rows)
+      if (r.redis)
+        log(
+          `    ${r.concurrency} host(s): ${r.redis.pagesPerSecond.toFixed(2)} p/s vs ${r.dispatcher.pagesPerSecond.toFixed(2)} (${(r.redisVsDispatcher ?? 0).toFixed(2)}×), ${r.redis.peakRssMB.toFixed(0)} MB peak RSS, ${r.redis.errors} errors`,
+        );
   }
-  log(`  blast radius (${widest}-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`);
+  log(
+    `  blast radius (${widest}-way, one browser SIGKILLed): dispatcher ${blast.dispatcher.failed} failed, ${blast.dispatcher.reloaded} pages loaded again; lanes ${blast.lanes.failed} failed, ${blast.lanes.reloaded} loaded again`,
+  );
   log(`  ${bullmqLine}`);
   log();
   log(verdict);

@@ -50,7 +50,9 @@ async function startSite(): Promise<{ origin: string; close(): Promise<void> }> 
   const server: Server = createServer((req, res) => {
     res.setHeader('set-cookie', 'session=bench; HttpOnly; Path=/');
     res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>Bench</title><h1 id="name">Person ${new URL(req.url ?? '/', 'http://x').searchParams.get('i') ?? ''}</h1>`);
+    res.end(
+      `<!doctype html><title>Bench</title><h1 id="name">Person ${new URL(req.url ?? '/', 'http://x').searchParams.get('i') ?? ''}</h1>`,
+    );
   });
   server.keepAliveTimeout = 1000;
   return listenOnLoopback(server);
@@ -105,7 +107,9 @@ async function main(): Promise<void> {
     const adapters: Adapter[] = [
       { name: 'playwright', label: 'Playwright (CDP over a pipe)', make: () => new PlaywrightDriver({ tmpRoot: root }) },
       { name: 'webdriver-local', label: 'WebDriver, local chromedriver', make: () => new WebDriverDriver({ tmpRoot: root }) },
-      ...(gridUrl === undefined ? [] : [{ name: 'webdriver-grid', label: 'WebDriver on Selenium Grid 4', make: () => new WebDriverDriver({ url: gridUrl }) }]),
+      ...(gridUrl === undefined
+        ? []
+        : [{ name: 'webdriver-grid', label: 'WebDriver on Selenium Grid 4', make: () => new WebDriverDriver({ url: gridUrl }) }]),
     ];
     const runs: Round[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -127,13 +131,21 @@ async function main(): Promise<void> {
       perTaskRatio: Object.fromEntries(TASKS.map((t) => [t, base ? round2(s.perTaskMs[t] / base.perTaskMs[t]) : null])),
     }));
     const machine = machineInfo();
-    const result = { machine, rounds, scriptsPerRound: scripts, gridStartMs: gridStartMs === undefined ? null : Math.round(gridStartMs), summary: withRatios };
+    const result = {
+      machine,
+      rounds,
+      scriptsPerRound: scripts,
+      gridStartMs: gridStartMs === undefined ? null : Math.round(gridStartMs),
+      summary: withRatios,
+    };
     if (asJson) {
       console.log(JSON.stringify(result, null, 2));
       return;
     }
     log(`\n${machineLine(machine)}`);
-    log(`The same task mix on each driver adapter: a fresh actor per round, 1 Navigate, ${scripts} ExecuteJS, 1 GetCookies, 1 Screenshot; ${rounds} interleaved round(s), medians (ratio to Playwright in this run)`);
+    log(
+      `The same task mix on each driver adapter: a fresh actor per round, 1 Navigate, ${scripts} ExecuteJS, 1 GetCookies, 1 Screenshot; ${rounds} interleaved round(s), medians (ratio to Playwright in this run)`,
+    );
     if (gridStartMs !== undefined) log(`  Selenium Grid standalone started in ${Math.round(gridStartMs)} ms (once, before the rounds)`);
     for (const s of withRatios) {
       const tasks = TASKS.map((t) => `${t} ${s.perTaskMs[t]} ms (${s.perTaskRatio[t]}×)`).join(', ');

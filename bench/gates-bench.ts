@@ -31,7 +31,8 @@ const latencyMs = intFlag(args, 'latency', 40, 0);
 const pages = intFlag(args, 'pages', 60, 1);
 const rounds = intFlag(args, 'rounds', 1, 1);
 const laneLatency = stringFlag(args, 'lane-latency') ?? '20,300';
-if (!/^\d+(,\d+)*$/.test(laneLatency)) throw new Error(`--lane-latency takes milliseconds separated by commas, e.g. 20,300; got ${laneLatency}`);
+if (!/^\d+(,\d+)*$/.test(laneLatency))
+  throw new Error(`--lane-latency takes milliseconds separated by commas, e.g. 20,300; got ${laneLatency}`);
 const widths = integersFlag(args, 'widths', [1, 2, 4]);
 const only = (stringFlag(args, 'only') ?? '1,2,3').split(',');
 if (only.some((g) => !['1', '2', '3'].includes(g))) throw new Error(`--only takes gate numbers 1, 2 and 3, got ${only.join(',')}`);
@@ -59,21 +60,48 @@ async function gate1(): Promise<GateVerdict> {
       `${insufficient ? 'YES' : 'NO'} — one actor did the ${run.queries}-query research batch end to end in ${seconds.toFixed(1)} s ` +
       `(browser start and sign-in ${(run.startMs / 1000).toFixed(1)} s, batch ${(run.wallMs / 1000).toFixed(1)} s, ${((run.queries * 1000) / run.wallMs).toFixed(2)} queries/s) against a target of ${targetSeconds} s` +
       (insufficient ? ': go on to Gate 2.' : ': by the note, single-threaded is enough for this target.'),
-    figures: { targetSeconds, endToEndSeconds: Number(seconds.toFixed(2)), startSeconds: Number((run.startMs / 1000).toFixed(2)), batchSeconds: Number((run.wallMs / 1000).toFixed(2)), queries: run.queries, apiCalls: run.apiCalls, ladderFetches: run.ladderFetches, distinctLadders: run.distinctLadders, latencyMs },
+    figures: {
+      targetSeconds,
+      endToEndSeconds: Number(seconds.toFixed(2)),
+      startSeconds: Number((run.startMs / 1000).toFixed(2)),
+      batchSeconds: Number((run.wallMs / 1000).toFixed(2)),
+      queries: run.queries,
+      apiCalls: run.apiCalls,
+      ladderFetches: run.ladderFetches,
+      distinctLadders: run.distinctLadders,
+      latencyMs,
+    },
   };
 }
 
 function failed(gate: 2 | 3, question: string, result: ChildResult): GateVerdict {
-  return { gate, question, answer: 'unknown', verdict: `UNKNOWN — the measurement failed: ${result.error ?? 'no answer'}`, figures: {}, command: result.command };
+  return {
+    gate,
+    question,
+    answer: 'unknown',
+    verdict: `UNKNOWN — the measurement failed: ${result.error ?? 'no answer'}`,
+    figures: {},
+    command: result.command,
+  };
 }
 
 async function gate2(): Promise<GateVerdict> {
   const question = 'Can we gain throughput with I/O concurrency (not parallel browsers) without increasing failure modes?';
   log(`  Gate 2: bench:lanes with ${pages} pages …`);
-  const result = await runChildBench({ script: 'lanes-bench', args: [`--pages=${pages}`, `--rounds=${rounds}`, `--queries=${queries}`, `--latency=${laneLatency}`], timeoutMs: 20 * 60_000 });
+  const result = await runChildBench({
+    script: 'lanes-bench',
+    args: [`--pages=${pages}`, `--rounds=${rounds}`, `--queries=${queries}`, `--latency=${laneLatency}`],
+    timeoutMs: 20 * 60_000,
+  });
   if (result.json === undefined) return failed(2, question, result);
   const lanes = result.json as {
-    rows: { latencyMs: number; concurrency: number; ratio: number; lanes: { pagesPerSecond: number; errors: number; wrong: number }; playwright: { errors: number; wrong: number } }[];
+    rows: {
+      latencyMs: number;
+      concurrency: number;
+      ratio: number;
+      lanes: { pagesPerSecond: number; errors: number; wrong: number };
+      playwright: { errors: number; wrong: number };
+    }[];
     research: { ratio: number; sameResults: boolean } | null;
     verdict: string;
   };
@@ -91,9 +119,19 @@ async function gate2(): Promise<GateVerdict> {
     answer: yes ? 'yes' : 'no',
     verdict:
       `${yes ? 'YES' : 'NO'} — ${best.concurrency} lanes of one browser serve ${gain.toFixed(2)}× the pages of one lane at ${slowest} ms latency, with ${ourFailures} failed pages (plain Playwright: ${theirFailures})` +
-      (lanes.research ? `; the research batch at concurrency 4 took ${lanes.research.ratio.toFixed(2)}× the sequential time${lanes.research.sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}` : '') +
+      (lanes.research
+        ? `; the research batch at concurrency 4 took ${lanes.research.ratio.toFixed(2)}× the sequential time${lanes.research.sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}`
+        : '') +
       (yes ? ': prefer lanes inside one BrowserActor.' : '.'),
-    figures: { gain: Number(gain.toFixed(2)), latencyMs: slowest, ourFailures, theirFailures, rows: lanes.rows, research: lanes.research, benchVerdict: lanes.verdict },
+    figures: {
+      gain: Number(gain.toFixed(2)),
+      latencyMs: slowest,
+      ourFailures,
+      theirFailures,
+      rows: lanes.rows,
+      research: lanes.research,
+      benchVerdict: lanes.verdict,
+    },
     command: result.command,
   };
 }
@@ -101,7 +139,11 @@ async function gate2(): Promise<GateVerdict> {
 async function gate3(): Promise<GateVerdict> {
   const question = 'If multiple browsers are required, can we isolate them via process boundaries (preferred) over threads?';
   log(`  Gate 3: bench:dispatch with ${pages} pages …`);
-  const result = await runChildBench({ script: 'dispatch-bench', args: [`--pages=${pages}`, `--rounds=${rounds}`, `--widths=${widths.join(',')}`], timeoutMs: 20 * 60_000 });
+  const result = await runChildBench({
+    script: 'dispatch-bench',
+    args: [`--pages=${pages}`, `--rounds=${rounds}`, `--widths=${widths.join(',')}`],
+    timeoutMs: 20 * 60_000,
+  });
   if (result.json === undefined) return failed(3, question, result);
   const dispatch = result.json as {
     rows: { concurrency: number; vsPlaywright: number; vsLanes: number; dispatcher: { pagesPerSecond: number; errors: number } }[];

@@ -88,7 +88,13 @@ async function main(): Promise<void> {
       }
     }
     const utf8 = median(files[0]?.times ?? [1]);
-    const rows = files.map((f) => ({ encoding: f.name, people: f.size, ms: Math.round(median(f.times)), ratioToUtf8: median(f.times) / utf8, diagnostics: f.diagnostics }));
+    const rows = files.map((f) => ({
+      encoding: f.name,
+      people: f.size,
+      ms: Math.round(median(f.times)),
+      ratioToUtf8: median(f.times) / utf8,
+      diagnostics: f.diagnostics,
+    }));
     if (!asJson) {
       log('| encoding | people read | load ms | / UTF-8 | diagnostics |');
       log('|---|---|---|---|---|');
@@ -149,8 +155,11 @@ async function exportRoundTrip(dir: string): Promise<Record<string, unknown>> {
   if (!asJson) {
     log('| step | ms | / first read | file MB | peak RSS MB |');
     log('|---|---|---|---|---|');
-    for (const r of rows) log(`| ${r.step} | ${Math.round(r.ms)} | ${(r.ms / read.ms).toFixed(2)}× | ${r.mb.toFixed(1)} | ${Math.round(r.peakRssMb)} |`);
-    log(`round trip: ${same.people} people, ${same.families} families; ${same.mismatches} mismatch(es) in people, families and ${same.pairs} relationship names checked; diagnostics on reading back: ${back.value.diagnostics.length}`);
+    for (const r of rows)
+      log(`| ${r.step} | ${Math.round(r.ms)} | ${(r.ms / read.ms).toFixed(2)}× | ${r.mb.toFixed(1)} | ${Math.round(r.peakRssMb)} |`);
+    log(
+      `round trip: ${same.people} people, ${same.families} families; ${same.mismatches} mismatch(es) in people, families and ${same.pairs} relationship names checked; diagnostics on reading back: ${back.value.diagnostics.length}`,
+    );
   }
   if (same.mismatches > 0) process.exitCode = 1;
   return { people: exportPeople, rows, roundTrip: { ...same, diagnostics: back.value.diagnostics.length } };
@@ -161,13 +170,29 @@ function sameShape(a: FamilyTree, b: FamilyTree): { people: number; families: nu
   let mismatches = a.size === b.size && a.families.length === b.families.length ? 0 : 1;
   const key = (t: FamilyTree, i: number): string => {
     const p = t.person(i);
-    return [p.id, p.given, p.surname, p.sex, p.birth?.date?.year, p.birth?.date?.month, p.birth?.date?.day, p.birth?.place, p.death?.date?.year, p.death?.date?.qualifier, p.death?.place].join('|');
+    return [
+      p.id,
+      p.given,
+      p.surname,
+      p.sex,
+      p.birth?.date?.year,
+      p.birth?.date?.month,
+      p.birth?.date?.day,
+      p.birth?.place,
+      p.death?.date?.year,
+      p.death?.date?.qualifier,
+      p.death?.place,
+    ].join('|');
   };
   for (let i = 0; i < Math.min(a.size, b.size); i++) if (key(a, i) !== key(b, i)) mismatches++;
   for (let f = 0; f < Math.min(a.families.length, b.families.length); f++) {
     const x = a.families[f];
     const y = b.families[f];
-    if (JSON.stringify([x?.husband, x?.wife, x?.children, x?.marriage?.date?.year]) !== JSON.stringify([y?.husband, y?.wife, y?.children, y?.marriage?.date?.year])) mismatches++;
+    if (
+      JSON.stringify([x?.husband, x?.wife, x?.children, x?.marriage?.date?.year]) !==
+      JSON.stringify([y?.husband, y?.wife, y?.children, y?.marriage?.date?.year])
+    )
+      mismatches++;
   }
   let pairs = 0;
   for (let k = 0; k < 200 && a.size > 1; k++, pairs++) {

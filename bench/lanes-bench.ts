@@ -36,7 +36,8 @@ const pagesPerRun = flag('pages', 200);
 const rounds = flag('rounds', 3);
 const queries = flag('queries', 30);
 const latencies = (args.find((a) => a.startsWith('--latency='))?.slice(10) ?? '20,300').split(',').map(Number);
-if (latencies.some((ms) => !Number.isInteger(ms) || ms < 0 || ms > 10_000)) throw new Error('--latency must be a comma-separated list of milliseconds, e.g. 20,300');
+if (latencies.some((ms) => !Number.isInteger(ms) || ms < 0 || ms > 10_000))
+  throw new Error('--latency must be a comma-separated list of milliseconds, e.g. 20,300');
 const withResearch = !args.includes('--no-research');
 const log = textLog(asJson);
 
@@ -53,7 +54,11 @@ interface PageRun {
 }
 
 /** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
-async function pool(pages: readonly PersonPage[], workers: number, visit: (page: PersonPage, worker: number) => Promise<{ name: unknown }>): Promise<{ errors: number; wrong: number; wallMs: number }> {
+async function pool(
+  pages: readonly PersonPage[],
+  workers: number,
+  visit: (page: PersonPage, worker: number) => Promise<{ name: unknown }>,
+): Promise<{ errors: number; wrong: number; wallMs: number }> {
   const started = performance.now();
   const settled = await mapConcurrent(pages, workers, (page, _i, worker) => visit(page, worker));
   const wallMs = performance.now() - started;
@@ -62,20 +67,47 @@ async function pool(pages: readonly PersonPage[], workers: number, visit: (page:
   return { errors, wrong, wallMs };
 }
 
-async function runLanes(site: TreeSite, sid: string, pages: readonly PersonPage[], lanes: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
+async function runLanes(
+  site: TreeSite,
+  sid: string,
+  pages: readonly PersonPage[],
+  lanes: number,
+): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver(), lanes });
   try {
     await supervisor.startActor();
     await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
-    const { errors, wrong, wallMs } = await pool(pages, lanes, laneVisitor((fn) => supervisor.withLane(fn), site.origin));
-    return { side: 'lanes', concurrency: lanes, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
+    const { errors, wrong, wallMs } = await pool(
+      pages,
+      lanes,
+      laneVisitor((fn) => supervisor.withLane(fn), site.origin),
+    );
+    return {
+      side: 'lanes',
+      concurrency: lanes,
+      pages: pages.length,
+      wallMs,
+      pagesPerSecond: (pages.length * 1000) / wallMs,
+      errors,
+      wrong,
+    };
   } finally {
     await supervisor.stop();
   }
 }
 
-async function runPlaywright(site: TreeSite, sid: string, pages: readonly PersonPage[], concurrency: number): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
-  const browser: Browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+async function runPlaywright(
+  site: TreeSite,
+  sid: string,
+  pages: readonly PersonPage[],
+  concurrency: number,
+): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
+  const browser: Browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: [...REQUIRED_CHROMIUM_FLAGS],
+    headless: true,
+    timeout: 30_000,
+  });
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     await context.addCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
@@ -102,9 +134,13 @@ async function main(): Promise<void> {
     const sid = await signInOverHttp(site.origin, 'bench', password);
     const pages = personPages(tree, pagesPerRun);
     // The site's own rendering of the name is the reference: read it once over HTTP.
-    const first = await fetch(site.origin + (pages[0] as PersonPage).path, { headers: { cookie: `sid=${sid}` }, signal: AbortSignal.timeout(10_000) });
+    const first = await fetch(site.origin + (pages[0] as PersonPage).path, {
+      headers: { cookie: `sid=${sid}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     const shown = /<h1 id="person-name"[^>]*>([^<]*)<\/h1>/.exec(await first.text())?.[1];
-    if (shown !== (pages[0] as PersonPage).name) throw new Error(`bench: the site shows "${shown}" for ${(pages[0] as PersonPage).path}, expected "${(pages[0] as PersonPage).name}"`);
+    if (shown !== (pages[0] as PersonPage).name)
+      throw new Error(`bench: the site shows "${shown}" for ${(pages[0] as PersonPage).path}, expected "${(pages[0] as PersonPage).name}"`);
     let flip = false;
     for (const latencyMs of latencies) {
       site.setKnobs({ latencyMs: { 'GET /person/:id': latencyMs } });
@@ -114,7 +150,8 @@ async function main(): Promise<void> {
           const order = flip ? (['playwright', 'lanes'] as const) : (['lanes', 'playwright'] as const);
           flip = !flip;
           for (const side of order) {
-            const run = side === 'lanes' ? await runLanes(site, sid, pages, concurrency) : await runPlaywright(site, sid, pages, concurrency);
+            const run =
+              side === 'lanes' ? await runLanes(site, sid, pages, concurrency) : await runPlaywright(site, sid, pages, concurrency);
             runs.push({ ...run, latencyMs, round });
           }
         }
@@ -125,12 +162,16 @@ async function main(): Promise<void> {
   }
   if (withResearch) {
     log('  research batch at concurrency 1 and 4 …');
-    research = [await runResearchBatch({ concurrency: 1, queries, latencyMs: 40 }), await runResearchBatch({ concurrency: 4, queries, latencyMs: 40 })];
+    research = [
+      await runResearchBatch({ concurrency: 1, queries, latencyMs: 40 }),
+      await runResearchBatch({ concurrency: 4, queries, latencyMs: 40 }),
+    ];
   }
 
   const rows = latencies.flatMap((latencyMs) =>
     [1, 2, 4].map((concurrency) => {
-      const of = (side: PageRun['side']) => runs.filter((r) => r.side === side && r.latencyMs === latencyMs && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
+      const of = (side: PageRun['side']) =>
+        runs.filter((r) => r.side === side && r.latencyMs === latencyMs && r.concurrency === concurrency).sort((a, b) => a.round - b.round);
       const ours = of('lanes');
       const theirs = of('playwright');
       const summary = (side: PageRun[]) => ({
@@ -140,7 +181,14 @@ async function main(): Promise<void> {
         runs: side.map((r) => Number(r.pagesPerSecond.toFixed(2))),
       });
       const ratios = ours.map((r, i) => r.pagesPerSecond / (theirs[i] as PageRun).pagesPerSecond);
-      return { latencyMs, concurrency, lanes: summary(ours), playwright: summary(theirs), ratio: median(ratios), ratios: ratios.map((x) => Number(x.toFixed(3))) };
+      return {
+        latencyMs,
+        concurrency,
+        lanes: summary(ours),
+        playwright: summary(theirs),
+        ratio: median(ratios),
+        ratios: ratios.map((x) => Number(x.toFixed(3))),
+      };
     }),
   );
   const multi = rows.filter((r) => r.concurrency > 1);
@@ -156,15 +204,34 @@ async function main(): Promise<void> {
   const verdict =
     `Gate 2: ${gain >= 1.5 ? 'YES' : 'NO'} — I/O concurrency inside one browser gains ${gain.toFixed(2)}× at ${slowest} ms latency (${best.concurrency} lanes, ${best.lanes.pagesPerSecond.toFixed(2)} vs ${one.lanes.pagesPerSecond.toFixed(2)} pages/s), ` +
     `lanes at ${Math.min(...multi.map((r) => r.ratio)).toFixed(2)}–${Math.max(...multi.map((r) => r.ratio)).toFixed(2)}× plain Playwright at 2–4 pages` +
-    (researchRatio === undefined ? '' : `, research batch at concurrency 4 in ${researchRatio.toFixed(2)}× the sequential time${sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}`);
+    (researchRatio === undefined
+      ? ''
+      : `, research batch at concurrency 4 in ${researchRatio.toFixed(2)}× the sequential time${sameResults ? ' with identical results' : ' (RESULTS DIFFER)'}`);
   if (asJson) {
     const researchJson = seq && conc ? { sequential: seq, concurrent: conc, ratio: researchRatio, sameResults } : null;
-    console.log(JSON.stringify({ pages: pagesPerRun, rounds, rows, research: researchJson, goals: { lanesAtLeast0_9: lanesGoal, researchAtMost0_5: researchRatio === undefined ? null : researchRatio <= 0.5 }, verdict }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          pages: pagesPerRun,
+          rounds,
+          rows,
+          research: researchJson,
+          goals: { lanesAtLeast0_9: lanesGoal, researchAtMost0_5: researchRatio === undefined ? null : researchRatio <= 0.5 },
+          verdict,
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   log();
-  log(`Pages: ${pagesPerRun} reference-site person pages (navigate + read name and lifespan), one browser per run, ${rounds} interleaved pair(s) per setting (medians)`);
-  log(`  ${'latency'.padEnd(8)} ${'pages'.padStart(5)} ${'lanes p/s'.padStart(10)} ${'errors'.padStart(7)} ${'Playwright p/s'.padStart(15)} ${'errors'.padStart(7)} ${'ratio'.padStart(6)}`);
+  log(
+    `Pages: ${pagesPerRun} reference-site person pages (navigate + read name and lifespan), one browser per run, ${rounds} interleaved pair(s) per setting (medians)`,
+  );
+  log(
+    `  ${'latency'.padEnd(8)} ${'pages'.padStart(5)} ${'lanes p/s'.padStart(10)} ${'errors'.padStart(7)} ${'Playwright p/s'.padStart(15)} ${'errors'.padStart(7)} ${'ratio'.padStart(6)}`,
+  );
   for (const r of rows) {
     log(
       `  ${`${r.latencyMs} ms`.padEnd(8)} ${String(r.concurrency).padStart(5)} ${r.lanes.pagesPerSecond.toFixed(2).padStart(10)} ${String(r.lanes.errors + r.lanes.wrong).padStart(7)} ${r.playwright.pagesPerSecond.toFixed(2).padStart(15)} ${String(r.playwright.errors + r.playwright.wrong).padStart(7)} ${`${r.ratio.toFixed(2)}×`.padStart(6)}  (pairs ${r.ratios.map((x) => x.toFixed(2)).join(' ')})`,
@@ -174,7 +241,9 @@ async function main(): Promise<void> {
   if (seq && conc && researchRatio !== undefined) {
     log();
     log(`Research: ${queries} queries, site latency 40 ms, one ApiClient and one rate limiter`);
-    log(`  concurrency 1: ${(seq.wallMs / 1000).toFixed(2)} s, concurrency 4: ${(conc.wallMs / 1000).toFixed(2)} s → ${researchRatio.toFixed(2)}× (goal ≤ 0.5×: ${researchRatio <= 0.5 ? 'met' : 'NOT met'}); results ${sameResults ? 'identical' : 'DIFFER'}; ladder fetches ${conc.ladderFetches} for ${conc.distinctLadders} distinct people`);
+    log(
+      `  concurrency 1: ${(seq.wallMs / 1000).toFixed(2)} s, concurrency 4: ${(conc.wallMs / 1000).toFixed(2)} s → ${researchRatio.toFixed(2)}× (goal ≤ 0.5×: ${researchRatio <= 0.5 ? 'met' : 'NOT met'}); results ${sameResults ? 'identical' : 'DIFFER'}; ladder fetches ${conc.ladderFetches} for ${conc.distinctLadders} distinct people`,
+    );
   }
   log();
   log(verdict);

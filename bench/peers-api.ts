@@ -43,7 +43,11 @@ interface ApiContender {
   readonly name: string;
   readonly label: string;
   /** Start cold, sign in, and hand back a `get(path)` for the API, and how to stop. */
-  start(site: TreeSite, password: string, settings: ApiSettings): Promise<{ get: <T>(path: string) => Promise<T>; close: () => Promise<void> }>;
+  start(
+    site: TreeSite,
+    password: string,
+    settings: ApiSettings,
+  ): Promise<{ get: <T>(path: string) => Promise<T>; close: () => Promise<void> }>;
 }
 
 export const API_CONTENDERS: readonly ApiContender[] = [
@@ -53,7 +57,12 @@ export const API_CONTENDERS: readonly ApiContender[] = [
     start: async (site, password, settings) => {
       const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ args: [MARK] }) });
       const config = loadSessionConfig(
-        { BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: `${settings.rate.capacity}/${settings.rate.refillPerSecond}` },
+        {
+          BASE_URL: site.origin,
+          SITE_USERNAME: 'bench',
+          SITE_PASSWORD: password,
+          RATE_LIMIT: `${settings.rate.capacity}/${settings.rate.refillPerSecond}`,
+        },
         false,
       );
       const session = new SessionManager({ config, supervisor });
@@ -77,7 +86,10 @@ export const API_CONTENDERS: readonly ApiContender[] = [
         await page.goto(`${site.origin}/sign-in`, { timeout: 30_000 });
         await page.fill('input[name=username]', 'bench');
         await page.fill('input[name=password]', password);
-        await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/sign-in'), { timeout: 30_000 }), page.click('button[type=submit]')]);
+        await Promise.all([
+          page.waitForURL((url) => !url.pathname.startsWith('/sign-in'), { timeout: 30_000 }),
+          page.click('button[type=submit]'),
+        ]);
         const limiter = new RateLimiter(settings.rate);
         const get = async <T>(path: string): Promise<T> => {
           await limiter.acquire();
@@ -98,7 +110,10 @@ export const API_CONTENDERS: readonly ApiContender[] = [
 export async function runApiContender(contender: ApiContender, settings: ApiSettings): Promise<ApiRun> {
   const password = randomBytes(12).toString('base64url');
   // The site allows twice the rate both sides keep, so the limit is politeness, not a wall.
-  const site = await startBatchSite(password, settings.latencyMs, { capacity: settings.rate.capacity * 2, refillPerSecond: settings.rate.refillPerSecond * 2 });
+  const site = await startBatchSite(password, settings.latencyMs, {
+    capacity: settings.rate.capacity * 2,
+    refillPerSecond: settings.rate.refillPerSecond * 2,
+  });
   try {
     const queries = researchBatchFor(site, settings.queries);
     const started = performance.now();
@@ -116,7 +131,16 @@ export async function runApiContender(contender: ApiContender, settings: ApiSett
     }
     const wallMs = performance.now() - started;
     const counts = siteCounts(site.counts());
-    return { contender: contender.name, wallMs, apiCalls: counts.apiCalls, authChecks: counts.authChecks, signIns: counts.signIns, pageLoads: counts.pageLoads, digest, ...(error === undefined ? {} : { error }) };
+    return {
+      contender: contender.name,
+      wallMs,
+      apiCalls: counts.apiCalls,
+      authChecks: counts.authChecks,
+      signIns: counts.signIns,
+      pageLoads: counts.pageLoads,
+      digest,
+      ...(error === undefined ? {} : { error }),
+    };
   } finally {
     await site.close();
   }

@@ -43,10 +43,32 @@ import { log as crawleeLog } from '@crawlee/playwright';
 import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
 import { API_CONTENDERS, type ApiRun, type ApiSettings, runApiContender } from './peers-api.js';
 import type { ChildMessage, ChildWork } from './peers-child.js';
-import { type Answer, type Contender, MARK, type Work, benchBrowsers, escaped, killBrowser, killBrowsersLeft, removeTempLeftovers, tempEntries } from './peers-common.js';
+import {
+  type Answer,
+  type Contender,
+  MARK,
+  type Work,
+  benchBrowsers,
+  escaped,
+  killBrowser,
+  killBrowsersLeft,
+  removeTempLeftovers,
+  tempEntries,
+} from './peers-common.js';
 import { CONTENDERS } from './peers-contenders.js';
 import { type PersonPage, personPages, startPageSite } from './person-pages.js';
-import { benchProgress, intFlag, integersFlag, machineInfo, machineLine, median, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
+import {
+  benchProgress,
+  intFlag,
+  integersFlag,
+  machineInfo,
+  machineLine,
+  median,
+  samplePeakRss,
+  signInOverHttp,
+  stringFlag,
+  textLog,
+} from './report.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -140,7 +162,14 @@ async function measure(contender: Contender, work: Work, inChild = false): Promi
     const bad = answers.findIndex((a, i) => a instanceof Error || a.name !== work.pages[i]?.name);
     const badAnswer = answers[bad];
     return {
-      ...(badAnswer === undefined ? {} : { example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(0, 300) }),
+      ...(badAnswer === undefined
+        ? {}
+        : {
+            example: `${work.pages[bad]?.path}: ${badAnswer instanceof Error ? badAnswer.message : JSON.stringify(badAnswer)}`.slice(
+              0,
+              300,
+            ),
+          }),
       leftoverProcesses: ran.leftover,
       leftoverTempEntries: removeTempLeftovers(tempBefore, work.root),
       escaped: ran.escaped ?? escaped.slice(escapedBefore).map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200)),
@@ -205,32 +234,42 @@ async function runInChild(contender: Contender, work: Work): Promise<Ran> {
  * SIGKILLs one of the contender's browsers (its whole process group) every `killEvery` seconds
  * until the answers are in. Every contender gets the same attempt budget (1 + `retries`).
  */
-async function measureCrashes(contender: Contender, base: Omit<Work, 'pages' | 'onRead' | 'onStarted' | 'onAnswered'>, pages: readonly PersonPage[], served: Map<string, number>, killEvery: number): Promise<CrashRun> {
+async function measureCrashes(
+  contender: Contender,
+  base: Omit<Work, 'pages' | 'onRead' | 'onStarted' | 'onAnswered'>,
+  pages: readonly PersonPage[],
+  served: Map<string, number>,
+  killEvery: number,
+): Promise<CrashRun> {
   const reads = new Map<string, number>();
   served.clear();
   let kills = 0;
   let killer: NodeJS.Timeout | undefined;
   const started = performance.now();
   let wallMs = 0;
-  const run = await measure(contender, {
-    ...base,
-    pages,
-    onRead: (path) => reads.set(path, (reads.get(path) ?? 0) + 1),
-    // Kills start once the contender is up: its work is what they interrupt, not its first launch.
-    onStarted: () => {
-      killer = setInterval(() => {
-        const mains = benchBrowsers().filter((p) => p.main);
-        const victim = mains[Math.floor(Math.random() * mains.length)];
-        if (!victim) return; // between browsers: nothing to kill this tick
-        killBrowser(victim);
-        kills++;
-      }, killEvery * 1000);
+  const run = await measure(
+    contender,
+    {
+      ...base,
+      pages,
+      onRead: (path) => reads.set(path, (reads.get(path) ?? 0) + 1),
+      // Kills start once the contender is up: its work is what they interrupt, not its first launch.
+      onStarted: () => {
+        killer = setInterval(() => {
+          const mains = benchBrowsers().filter((p) => p.main);
+          const victim = mains[Math.floor(Math.random() * mains.length)];
+          if (!victim) return; // between browsers: nothing to kill this tick
+          killBrowser(victim);
+          kills++;
+        }, killEvery * 1000);
+      },
+      onAnswered: () => {
+        clearInterval(killer);
+        wallMs = performance.now() - started;
+      },
     },
-    onAnswered: () => {
-      clearInterval(killer);
-      wallMs = performance.now() - started;
-    },
-  }, true).finally(() => clearInterval(killer));
+    true,
+  ).finally(() => clearInterval(killer));
   const tags = pages.map((p) => new URL(p.path, 'http://x').searchParams.get('task') ?? '');
   return {
     ...run,
@@ -276,11 +315,13 @@ async function main(): Promise<void> {
 
 async function runWorkloads(): Promise<void> {
   const only = listFlag('only', []);
-  const pick = <T extends { name: string }>(list: readonly T[]): T[] => (only.length === 0 ? [...list] : list.filter((c) => only.includes(c.name)));
+  const pick = <T extends { name: string }>(list: readonly T[]): T[] =>
+    only.length === 0 ? [...list] : list.filter((c) => only.includes(c.name));
   const contenders = pick(CONTENDERS);
   const crashContenders = pick(CONTENDERS.filter((c) => CRASH_CONTENDERS.includes(c.name)));
   const apiContenders = pick(API_CONTENDERS);
-  if (contenders.length + apiContenders.length === 0) throw new Error(`--only names none of: ${[...CONTENDERS, ...API_CONTENDERS].map((c) => c.name).join(', ')}`);
+  if (contenders.length + apiContenders.length === 0)
+    throw new Error(`--only names none of: ${[...CONTENDERS, ...API_CONTENDERS].map((c) => c.name).join(', ')}`);
   crawleeLog.setLevel(crawleeLog.LEVELS.OFF);
   const { site, tree, password, served } = await startPageSite({ people: 10_000, latencyMs });
   // Under this run's own temp directory, the browsers' root does not exist yet.
@@ -289,7 +330,10 @@ async function runWorkloads(): Promise<void> {
   const runs: PeerRun[] = [];
   const crashRuns: CrashRun[] = [];
   const apiRuns: ApiRun[] = [];
-  const total = (workloads.has('A') ? concurrencies.length * contenders.length : 0) + (workloads.has('B') ? killEvery.length * crashContenders.length : 0) + (workloads.has('C') ? apiContenders.length : 0);
+  const total =
+    (workloads.has('A') ? concurrencies.length * contenders.length : 0) +
+    (workloads.has('B') ? killEvery.length * crashContenders.length : 0) +
+    (workloads.has('C') ? apiContenders.length : 0);
   // Progress on stderr (a bar on a terminal, a line every 10 s otherwise; not with --quiet): the run that starts now.
   const bar = benchProgress(args, total * rounds, 'runs');
   let started = 0;
@@ -316,7 +360,15 @@ async function runWorkloads(): Promise<void> {
         for (const k of killEvery) {
           for (const c of rotate(crashContenders)) {
             progress(`workload B, a kill every ${k} s, round ${r + 1}: ${c.name}`);
-            crashRuns.push(await measureCrashes(c, { site, sid, concurrency: crashConcurrency, root, retries, deadlineMs: crashDeadlineS * 1000 }, crashPages, served, k));
+            crashRuns.push(
+              await measureCrashes(
+                c,
+                { site, sid, concurrency: crashConcurrency, root, retries, deadlineMs: crashDeadlineS * 1000 },
+                crashPages,
+                served,
+                k,
+              ),
+            );
           }
         }
       }
@@ -335,53 +387,57 @@ async function runWorkloads(): Promise<void> {
   }
 
   const summaryA = concurrencies.flatMap((concurrency) =>
-    contenders.map((c) => {
-      const mine = runs.filter((r) => r.contender === c.name && r.concurrency === concurrency);
-      if (mine.length === 0) return undefined;
-      const rate = spread(mine, (r) => r.pagesPerSecond);
-      return {
-        contender: c.name,
-        label: c.label,
-        concurrency,
-        pagesPerSecond: round2(rate.median),
-        min: round2(rate.min),
-        max: round2(rate.max),
-        peakRssMb: Math.round(median(mine.map((r) => r.peakRssBytes)) / 2 ** 20),
-        errors: mine.reduce((n, r) => n + r.errors, 0),
-        wrong: mine.reduce((n, r) => n + r.wrong, 0),
-        escaped: [...new Set(mine.flatMap((r) => r.escaped))],
-        leftoverProcesses: mine.reduce((n, r) => n + r.leftoverProcesses, 0),
-        leftoverTempEntries: mine.reduce((n, r) => n + r.leftoverTempEntries, 0),
-        ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
-      };
-    }).filter((s) => s !== undefined),
+    contenders
+      .map((c) => {
+        const mine = runs.filter((r) => r.contender === c.name && r.concurrency === concurrency);
+        if (mine.length === 0) return undefined;
+        const rate = spread(mine, (r) => r.pagesPerSecond);
+        return {
+          contender: c.name,
+          label: c.label,
+          concurrency,
+          pagesPerSecond: round2(rate.median),
+          min: round2(rate.min),
+          max: round2(rate.max),
+          peakRssMb: Math.round(median(mine.map((r) => r.peakRssBytes)) / 2 ** 20),
+          errors: mine.reduce((n, r) => n + r.errors, 0),
+          wrong: mine.reduce((n, r) => n + r.wrong, 0),
+          escaped: [...new Set(mine.flatMap((r) => r.escaped))],
+          leftoverProcesses: mine.reduce((n, r) => n + r.leftoverProcesses, 0),
+          leftoverTempEntries: mine.reduce((n, r) => n + r.leftoverTempEntries, 0),
+          ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
+        };
+      })
+      .filter((s) => s !== undefined),
   );
   const summaryB = killEvery.flatMap((k) =>
-    crashContenders.map((c) => {
-      const mine = crashRuns.filter((r) => r.contender === c.name && r.killEverySeconds === k);
-      if (mine.length === 0) return undefined;
-      const sum = (f: (r: CrashRun) => number): number => mine.reduce((n, r) => n + f(r), 0);
-      const wall = spread(mine, (r) => r.wallMs / 1000);
-      return {
-        contender: c.name,
-        label: c.label,
-        killEverySeconds: k,
-        tasks: mine.length * crashPagesPerRun,
-        completed: sum((r) => r.completed),
-        lost: sum((r) => r.lost),
-        duplicated: sum((r) => r.duplicated),
-        extraLoads: sum((r) => r.extraLoads),
-        neverServed: sum((r) => r.neverServed),
-        kills: sum((r) => r.kills),
-        wallSeconds: round2(wall.median),
-        minWallSeconds: round2(wall.min),
-        maxWallSeconds: round2(wall.max),
-        leftoverProcesses: sum((r) => r.leftoverProcesses),
-        leftoverTempEntries: sum((r) => r.leftoverTempEntries),
-        escaped: [...new Set(mine.flatMap((r) => r.escaped))],
-        ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
-      };
-    }).filter((s) => s !== undefined),
+    crashContenders
+      .map((c) => {
+        const mine = crashRuns.filter((r) => r.contender === c.name && r.killEverySeconds === k);
+        if (mine.length === 0) return undefined;
+        const sum = (f: (r: CrashRun) => number): number => mine.reduce((n, r) => n + f(r), 0);
+        const wall = spread(mine, (r) => r.wallMs / 1000);
+        return {
+          contender: c.name,
+          label: c.label,
+          killEverySeconds: k,
+          tasks: mine.length * crashPagesPerRun,
+          completed: sum((r) => r.completed),
+          lost: sum((r) => r.lost),
+          duplicated: sum((r) => r.duplicated),
+          extraLoads: sum((r) => r.extraLoads),
+          neverServed: sum((r) => r.neverServed),
+          kills: sum((r) => r.kills),
+          wallSeconds: round2(wall.median),
+          minWallSeconds: round2(wall.min),
+          maxWallSeconds: round2(wall.max),
+          leftoverProcesses: sum((r) => r.leftoverProcesses),
+          leftoverTempEntries: sum((r) => r.leftoverTempEntries),
+          escaped: [...new Set(mine.flatMap((r) => r.escaped))],
+          ...(mine.find((r) => r.example)?.example ? { example: mine.find((r) => r.example)?.example } : {}),
+        };
+      })
+      .filter((s) => s !== undefined),
   );
   const digests = new Set(apiRuns.filter((r) => r.error === undefined).map((r) => r.digest));
   const summaryC = apiContenders
@@ -410,8 +466,20 @@ async function runWorkloads(): Promise<void> {
     machine,
     rounds,
     A: workloads.has('A') ? { pages: pagesPerRun, latencyMs, concurrencies, summary: summaryA, runs } : undefined,
-    B: workloads.has('B') ? { pages: crashPagesPerRun, concurrency: crashConcurrency, retries, killEverySeconds: killEvery, deadlineSeconds: crashDeadlineS, summary: summaryB, runs: crashRuns } : undefined,
-    C: workloads.has('C') ? { ...apiSettings, answersAgree: digests.size <= 1, summary: summaryC, runs: apiRuns.map(({ digest: _d, ...rest }) => rest) } : undefined,
+    B: workloads.has('B')
+      ? {
+          pages: crashPagesPerRun,
+          concurrency: crashConcurrency,
+          retries,
+          killEverySeconds: killEvery,
+          deadlineSeconds: crashDeadlineS,
+          summary: summaryB,
+          runs: crashRuns,
+        }
+      : undefined,
+    C: workloads.has('C')
+      ? { ...apiSettings, answersAgree: digests.size <= 1, summary: summaryC, runs: apiRuns.map(({ digest: _d, ...rest }) => rest) }
+      : undefined,
   };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
@@ -420,32 +488,44 @@ async function runWorkloads(): Promise<void> {
   log();
   log(machineLine(machine));
   if (workloads.has('A')) {
-    log(`Workload A: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, cold start to last answer, ${rounds} interleaved round(s) (median, min–max)`);
+    log(
+      `Workload A: ${pagesPerRun} person pages (navigate + read name and lifespan), ${latencyMs} ms latency, cold start to last answer, ${rounds} interleaved round(s) (median, min–max)`,
+    );
     for (const concurrency of concurrencies) {
       const rows = summaryA.filter((s) => s.concurrency === concurrency);
       const base = rows.find((s) => s.contender === 'playwright')?.pagesPerSecond;
       log(`  concurrency ${concurrency}:`);
       for (const s of rows) {
         const ratio = base ? `${(s.pagesPerSecond / base).toFixed(2)}× Playwright` : '';
-        log(`    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
+        log(
+          `    ${s.label.padEnd(52)} ${s.pagesPerSecond.toFixed(2).padStart(6)} p/s (${s.min.toFixed(2)}–${s.max.toFixed(2)})  ${String(s.peakRssMb).padStart(5)} MB  ${ratio.padStart(16)}  errors ${s.errors}, wrong ${s.wrong}, left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`,
+        );
       }
     }
   }
   if (workloads.has('B')) {
-    log(`Workload B: ${crashPagesPerRun} tagged person pages at concurrency ${crashConcurrency}, one browser SIGKILLed every K s until the answers are in; ${retries + 1} attempts per page for everyone; ${rounds} round(s), totals (wall: median, min–max)`);
+    log(
+      `Workload B: ${crashPagesPerRun} tagged person pages at concurrency ${crashConcurrency}, one browser SIGKILLed every K s until the answers are in; ${retries + 1} attempts per page for everyone; ${rounds} round(s), totals (wall: median, min–max)`,
+    );
     for (const k of killEvery) {
       log(`  a kill every ${k} s:`);
       for (const s of summaryB.filter((b) => b.killEverySeconds === k)) {
-        log(`    ${s.label.padEnd(52)} completed ${s.completed}/${s.tasks}, lost ${s.lost}, duplicated ${s.duplicated}, extra loads ${s.extraLoads}, kills ${s.kills}, wall ${s.wallSeconds.toFixed(1)} s (${s.minWallSeconds.toFixed(1)}–${s.maxWallSeconds.toFixed(1)}), left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`);
+        log(
+          `    ${s.label.padEnd(52)} completed ${s.completed}/${s.tasks}, lost ${s.lost}, duplicated ${s.duplicated}, extra loads ${s.extraLoads}, kills ${s.kills}, wall ${s.wallSeconds.toFixed(1)} s (${s.minWallSeconds.toFixed(1)}–${s.maxWallSeconds.toFixed(1)}), left running ${s.leftoverProcesses}, temp entries left ${s.leftoverTempEntries}${s.escaped.length > 0 ? `; uncaught in the library: ${s.escaped.join('; ')}` : ''}${s.example ? `; e.g. ${s.example}` : ''}`,
+        );
       }
     }
   }
   if (workloads.has('C')) {
-    log(`Workload C: the research batch (${apiSettings.queries} queries, ${apiSettings.concurrency} at a time, ${apiSettings.latencyMs} ms on every route, both at ${apiSettings.rate.refillPerSecond} requests/s), cold start to last result; answers ${digests.size <= 1 ? 'agree' : 'DIFFER'}`);
+    log(
+      `Workload C: the research batch (${apiSettings.queries} queries, ${apiSettings.concurrency} at a time, ${apiSettings.latencyMs} ms on every route, both at ${apiSettings.rate.refillPerSecond} requests/s), cold start to last result; answers ${digests.size <= 1 ? 'agree' : 'DIFFER'}`,
+    );
     const base = summaryC.find((s) => s.contender === 'playwright-request')?.wallSeconds;
     for (const s of summaryC) {
       const ratio = base ? `${(s.wallSeconds / base).toFixed(2)}× Playwright's time` : '';
-      log(`    ${s.label.padEnd(62)} ${s.wallSeconds.toFixed(2)} s (${s.minWallSeconds.toFixed(2)}–${s.maxWallSeconds.toFixed(2)})  ${ratio}  API calls ${s.apiCalls}, auth checks ${s.authChecks}, sign-ins ${s.signIns}, page loads ${s.pageLoads}${s.failedRuns > 0 ? `, failed runs ${s.failedRuns}: ${s.error}` : ''}`);
+      log(
+        `    ${s.label.padEnd(62)} ${s.wallSeconds.toFixed(2)} s (${s.minWallSeconds.toFixed(2)}–${s.maxWallSeconds.toFixed(2)})  ${ratio}  API calls ${s.apiCalls}, auth checks ${s.authChecks}, sign-ins ${s.signIns}, page loads ${s.pageLoads}${s.failedRuns > 0 ? `, failed runs ${s.failedRuns}: ${s.error}` : ''}`,
+      );
     }
   }
 }

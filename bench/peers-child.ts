@@ -31,7 +31,13 @@ export type ChildMessage =
   | { readonly t: 'started' }
   | { readonly t: 'answered' }
   | { readonly t: 'read'; readonly path: string }
-  | { readonly t: 'done'; readonly answers: readonly WireAnswer[]; readonly wallMs: number; readonly leftover: number; readonly escaped: readonly string[] };
+  | {
+      readonly t: 'done';
+      readonly answers: readonly WireAnswer[];
+      readonly wallMs: number;
+      readonly leftover: number;
+      readonly escaped: readonly string[];
+    };
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {

@@ -50,7 +50,13 @@ export const executablePath = findChromium();
 /** A child run (./peers-child.ts) gets its parent's in `BROWSER_ACTOR_BENCH_MARK`. */
 export const MARK = process.env['BROWSER_ACTOR_BENCH_MARK'] || `--browser-actor-bench=${randomBytes(6).toString('hex')}`;
 export const flags = [...REQUIRED_CHROMIUM_FLAGS, MARK];
-export const cookieFor = (work: Work) => ({ name: 'sid', value: work.sid, url: work.site.origin, httpOnly: true, sameSite: 'Lax' as const });
+export const cookieFor = (work: Work) => ({
+  name: 'sid',
+  value: work.sid,
+  url: work.site.origin,
+  httpOnly: true,
+  sameSite: 'Lax' as const,
+});
 export const readInPage = `(() => { ${READ_PERSON} })()`;
 
 /**
@@ -74,7 +80,11 @@ export interface Running {
 }
 
 /** Answer `pages` with `fn`, `concurrency` at a time, keeping each answer as it comes. */
-export function collecting<P>(pages: readonly P[], concurrency: number, fn: (page: P, slot: number) => Promise<{ name: unknown }>): Pick<Running, 'answers' | 'partial'> {
+export function collecting<P>(
+  pages: readonly P[],
+  concurrency: number,
+  fn: (page: P, slot: number) => Promise<{ name: unknown }>,
+): Pick<Running, 'answers' | 'partial'> {
   const given: (Answer | undefined)[] = new Array<Answer | undefined>(pages.length).fill(undefined);
   return {
     answers: async () => {
@@ -138,7 +148,8 @@ export async function timed(
     onEscape = undefined;
     work.onAnswered?.();
     let closeTimer: NodeJS.Timeout | undefined;
-    if (setup) await Promise.race([setup.close().catch(() => undefined), new Promise((resolve) => (closeTimer = setTimeout(resolve, 30_000)))]);
+    if (setup)
+      await Promise.race([setup.close().catch(() => undefined), new Promise((resolve) => (closeTimer = setTimeout(resolve, 30_000)))]);
     clearTimeout(closeTimer);
     leftover = await killBrowsersLeft();
   }

@@ -14,7 +14,19 @@ import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js
 import { createWorkDispatcher } from '../src/runtime/dispatch/work-dispatcher.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../src/runtime/tasks/constructors.js';
-import { type Answer, type Contender, type Running, MARK, type Work, collecting, cookieFor, executablePath, flags, readInPage, timed } from './peers-common.js';
+import {
+  type Answer,
+  type Contender,
+  type Running,
+  MARK,
+  type Work,
+  collecting,
+  cookieFor,
+  executablePath,
+  flags,
+  readInPage,
+  timed,
+} from './peers-common.js';
 import { type PersonPage, laneVisitor } from './person-pages.js';
 
 /** Our side, from a supervisor's or a dispatcher's `withLane`: each page navigated and read on a lane. */
@@ -45,10 +57,18 @@ export const CONTENDERS: readonly Contender[] = [
     label: 'browser-actor: 1 browser, N lanes',
     run: (work) =>
       timed(async () => {
-        const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }), lanes: work.concurrency, ...ourRecovery(work) });
+        const supervisor = new SessionSupervisor({
+          driver: () => new PlaywrightDriver({ tmpRoot: work.root, args: [MARK] }),
+          lanes: work.concurrency,
+          ...ourRecovery(work),
+        });
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([cookieFor(work)]));
-        return onLanes(work, (fn) => supervisor.withLane(fn), () => supervisor.stop());
+        return onLanes(
+          work,
+          (fn) => supervisor.withLane(fn),
+          () => supervisor.stop(),
+        );
       }, work),
   },
   {
@@ -65,49 +85,56 @@ export const CONTENDERS: readonly Contender[] = [
         });
         await d.start();
         await d.broadcast(ImportCookies([cookieFor(work)]));
-        return onLanes(work, (fn) => d.withLane(fn), () => d.stop());
+        return onLanes(
+          work,
+          (fn) => d.withLane(fn),
+          () => d.stop(),
+        );
       }, work),
   },
-  ...(['page', 'context', 'browser'] as const).map(
-    (mode): Contender => ({
-      name: `puppeteer-cluster-${mode}`,
-      label: `puppeteer-cluster, ${mode} mode${mode === 'context' ? ' (default)' : ''}`,
-      run: (work) =>
-        timed(async () => {
-          const cluster = await Cluster.launch({
-            concurrency: mode === 'page' ? Cluster.CONCURRENCY_PAGE : mode === 'context' ? Cluster.CONCURRENCY_CONTEXT : Cluster.CONCURRENCY_BROWSER,
-            maxConcurrency: work.concurrency,
-            puppeteer,
-            puppeteerOptions: { executablePath, args: flags, headless: true },
-            timeout: 60_000,
-            ...(work.retries === undefined ? {} : { retryLimit: work.retries }),
-          });
-          const cookie = cookieFor(work);
-          await cluster.task(async ({ page, data }: { page: PuppeteerPage; data: PersonPage }) => {
-            // Each task may get a fresh context (context and browser modes): sign it in.
-            await page.setCookie({ name: cookie.name, value: cookie.value, url: cookie.url, httpOnly: true, sameSite: 'Lax' });
-            await page.goto(work.site.origin + data.path, { timeout: 30_000 });
-            const answer: unknown = await page.evaluate(readInPage);
-            work.onRead?.(data.path);
-            return answer as { name: unknown };
-          });
-          return {
-            ...collecting(work.pages, work.pages.length, (p) => cluster.execute(p) as Promise<{ name: unknown }>),
-            close: async () => {
-              await cluster.idle();
-              await cluster.close();
-            },
-          };
-        }, work),
-    }),
-  ),
+  ...(['page', 'context', 'browser'] as const).map((mode): Contender => ({
+    name: `puppeteer-cluster-${mode}`,
+    label: `puppeteer-cluster, ${mode} mode${mode === 'context' ? ' (default)' : ''}`,
+    run: (work) =>
+      timed(async () => {
+        const cluster = await Cluster.launch({
+          concurrency:
+            mode === 'page' ? Cluster.CONCURRENCY_PAGE : mode === 'context' ? Cluster.CONCURRENCY_CONTEXT : Cluster.CONCURRENCY_BROWSER,
+          maxConcurrency: work.concurrency,
+          puppeteer,
+          puppeteerOptions: { executablePath, args: flags, headless: true },
+          timeout: 60_000,
+          ...(work.retries === undefined ? {} : { retryLimit: work.retries }),
+        });
+        const cookie = cookieFor(work);
+        await cluster.task(async ({ page, data }: { page: PuppeteerPage; data: PersonPage }) => {
+          // Each task may get a fresh context (context and browser modes): sign it in.
+          await page.setCookie({ name: cookie.name, value: cookie.value, url: cookie.url, httpOnly: true, sameSite: 'Lax' });
+          await page.goto(work.site.origin + data.path, { timeout: 30_000 });
+          const answer: unknown = await page.evaluate(readInPage);
+          work.onRead?.(data.path);
+          return answer as { name: unknown };
+        });
+        return {
+          ...collecting(work.pages, work.pages.length, (p) => cluster.execute(p) as Promise<{ name: unknown }>),
+          close: async () => {
+            await cluster.idle();
+            await cluster.close();
+          },
+        };
+      }, work),
+  })),
   {
     name: 'crawlee',
     label: "Crawlee's PlaywrightCrawler (defaults)",
     run: (work) =>
       timed(async () => {
         const storage = mkdtempSync(join(work.root, 'crawlee-'));
-        const config = new Configuration({ persistStorage: false, storageClientOptions: { localDataDirectory: storage }, purgeOnStart: true });
+        const config = new Configuration({
+          persistStorage: false,
+          storageClientOptions: { localDataDirectory: storage },
+          purgeOnStart: true,
+        });
         const byUrl = new Map<string, Answer>();
         const cookie = cookieFor(work);
         const crawler = new PlaywrightCrawler(

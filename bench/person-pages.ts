@@ -45,7 +45,10 @@ export function laneVisitor(withLane: WithLane, origin: string): (page: PersonPa
 }
 
 /** Visit a page the plainest way: a Navigate, then a read, each submitted on its own (no lane handle). */
-export function plainVisitor(executor: { submit<T extends Task>(task: T): Promise<ResultOf<T>> }, origin: string): (page: PersonPage) => Promise<{ name: string | null; lifespan: string }> {
+export function plainVisitor(
+  executor: { submit<T extends Task>(task: T): Promise<ResultOf<T>> },
+  origin: string,
+): (page: PersonPage) => Promise<{ name: string | null; lifespan: string }> {
   const read = ExecuteJS<{ name: string | null; lifespan: string }>(READ_PERSON, [], { idempotent: true });
   return async (page) => {
     await executor.submit(Navigate(origin + page.path));
@@ -58,7 +61,11 @@ export function plainVisitor(executor: { submit<T extends Task>(task: T): Promis
  * account (`bench`, a fresh password), no rate limit, and loads of task pages counted per tag:
  * pages tagged `?task=k` are counted when the site serves them, so re-runs show as extra loads.
  */
-export async function startPageSite(options: { readonly people: number; readonly latencyMs?: number; readonly sessionTtlMs?: number }): Promise<{ readonly site: TreeSite; readonly tree: FamilyTree; readonly password: string; readonly served: Map<string, number> }> {
+export async function startPageSite(options: {
+  readonly people: number;
+  readonly latencyMs?: number;
+  readonly sessionTtlMs?: number;
+}): Promise<{ readonly site: TreeSite; readonly tree: FamilyTree; readonly password: string; readonly served: Map<string, number> }> {
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: options.people, seed: 1 });
   const served = new Map<string, number>();

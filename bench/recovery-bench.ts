@@ -22,7 +22,6 @@ const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');
 const ROUNDS = quick ? 3 : 7;
 
-
 const log = textLog(asJson);
 
 /** A site with a sign-in that sets an HttpOnly session cookie, on 127.0.0.1. */
@@ -96,7 +95,8 @@ async function main(): Promise<void> {
         rec.push(await recovery(supervisor));
         // The restored session must still hold the local-storage item on its origin.
         await supervisor.submit(Navigate(`${site.origin}/`));
-        if ((await supervisor.submit(ExecuteJS('return localStorage.getItem("prefs")'))) !== 'dark') throw new Error('local storage was not restored');
+        if ((await supervisor.submit(ExecuteJS('return localStorage.getItem("prefs")'))) !== 'dark')
+          throw new Error('local storage was not restored');
       } finally {
         await supervisor.stop({ timeoutMs: 10_000 });
       }
@@ -118,8 +118,12 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(result, null, 2));
     } else {
       log(`Recovery after SIGKILL vs bare cold start (real Chromium, ${ROUNDS} alternating rounds, medians)`);
-      log(`  bare cold start (launch → first task answered):            ${result.coldStartMs} ms   rounds ${result.coldStartRoundsMs.join(', ')}`);
-      log(`  recovery (SIGKILL → first task answered, session restored): ${result.recoveryMs} ms   rounds ${result.recoveryRoundsMs.join(', ')}`);
+      log(
+        `  bare cold start (launch → first task answered):            ${result.coldStartMs} ms   rounds ${result.coldStartRoundsMs.join(', ')}`,
+      );
+      log(
+        `  recovery (SIGKILL → first task answered, session restored): ${result.recoveryMs} ms   rounds ${result.recoveryRoundsMs.join(', ')}`,
+      );
       log(`    of which backoff delay (full jitter, base 100 ms):         ${result.recoveryBackoffMs} ms`);
       log(`    of which launch + restore + verification:                 ${result.recoveryLaunchAndRestoreMs} ms`);
       log(`  ratio recovery / cold start: ${result.ratio}×   (goal ≤ 1.5×: ${result.ratio <= 1.5 ? 'met' : 'NOT met'})`);

@@ -30,7 +30,61 @@ export interface Section {
   readonly charts: readonly Chart[];
 }
 
-type Json = { readonly [key: string]: unknown } & { readonly A?: unknown; readonly B?: unknown; readonly C?: unknown; readonly apiCalls?: unknown; readonly authCheckShare?: unknown; readonly authChecks?: unknown; readonly batchSeconds?: unknown; readonly callers?: unknown; readonly calls?: unknown; readonly completed?: unknown; readonly concurrency?: unknown; readonly duplicated?: unknown; readonly endToEndSeconds?: unknown; readonly errors?: unknown; readonly extraLoads?: unknown; readonly failedRuns?: unknown; readonly figures?: unknown; readonly gate?: unknown; readonly gates?: unknown; readonly goal?: unknown; readonly goalMet?: unknown; readonly json?: unknown; readonly killEverySeconds?: unknown; readonly kills?: unknown; readonly label?: unknown; readonly lanes?: unknown; readonly latencyMs?: unknown; readonly leftoverProcesses?: unknown; readonly leftoverTempEntries?: unknown; readonly lost?: unknown; readonly max?: unknown; readonly maxWallSeconds?: unknown; readonly min?: unknown; readonly minWallSeconds?: unknown; readonly pageLoads?: unknown; readonly pagesPerSecond?: unknown; readonly peakRssMb?: unknown; readonly playwright?: unknown; readonly queries?: unknown; readonly question?: unknown; readonly ratio?: unknown; readonly rounds?: unknown; readonly signIns?: unknown; readonly startSeconds?: unknown; readonly targetSeconds?: unknown; readonly tasks?: unknown; readonly verdict?: unknown; readonly vsPlaywright?: unknown; readonly wallRatio?: unknown; readonly wallSeconds?: unknown; readonly wrong?: unknown; readonly rows?: unknown; readonly wallMs?: unknown };
+type Json = { readonly [key: string]: unknown } & {
+  readonly A?: unknown;
+  readonly B?: unknown;
+  readonly C?: unknown;
+  readonly apiCalls?: unknown;
+  readonly authCheckShare?: unknown;
+  readonly authChecks?: unknown;
+  readonly batchSeconds?: unknown;
+  readonly callers?: unknown;
+  readonly calls?: unknown;
+  readonly completed?: unknown;
+  readonly concurrency?: unknown;
+  readonly duplicated?: unknown;
+  readonly endToEndSeconds?: unknown;
+  readonly errors?: unknown;
+  readonly extraLoads?: unknown;
+  readonly failedRuns?: unknown;
+  readonly figures?: unknown;
+  readonly gate?: unknown;
+  readonly gates?: unknown;
+  readonly goal?: unknown;
+  readonly goalMet?: unknown;
+  readonly json?: unknown;
+  readonly killEverySeconds?: unknown;
+  readonly kills?: unknown;
+  readonly label?: unknown;
+  readonly lanes?: unknown;
+  readonly latencyMs?: unknown;
+  readonly leftoverProcesses?: unknown;
+  readonly leftoverTempEntries?: unknown;
+  readonly lost?: unknown;
+  readonly max?: unknown;
+  readonly maxWallSeconds?: unknown;
+  readonly min?: unknown;
+  readonly minWallSeconds?: unknown;
+  readonly pageLoads?: unknown;
+  readonly pagesPerSecond?: unknown;
+  readonly peakRssMb?: unknown;
+  readonly playwright?: unknown;
+  readonly queries?: unknown;
+  readonly question?: unknown;
+  readonly ratio?: unknown;
+  readonly rounds?: unknown;
+  readonly signIns?: unknown;
+  readonly startSeconds?: unknown;
+  readonly targetSeconds?: unknown;
+  readonly tasks?: unknown;
+  readonly verdict?: unknown;
+  readonly vsPlaywright?: unknown;
+  readonly wallRatio?: unknown;
+  readonly wallSeconds?: unknown;
+  readonly wrong?: unknown;
+  readonly rows?: unknown;
+  readonly wallMs?: unknown;
+};
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
 const fixed = (v: unknown, digits = 2): string => (Number.isFinite(num(v)) ? num(v).toFixed(digits) : '–');
@@ -38,10 +92,12 @@ const fixed = (v: unknown, digits = 2): string => (Number.isFinite(num(v)) ? num
 /** Turn one benchmark's JSON into what the report shows. */
 export function sectionOf(entry: BenchEntry): Section {
   const base = { name: entry.name, title: entry.title, command: entry.command, seconds: Math.round(entry.seconds) };
-  if (entry.error !== undefined || !isObject(entry.json)) return { ...base, error: entry.error ?? 'no result', verdicts: [], tables: [], charts: [] };
+  if (entry.error !== undefined || !isObject(entry.json))
+    return { ...base, error: entry.error ?? 'no result', verdicts: [], tables: [], charts: [] };
   const json = entry.json;
   const rounds = typeof json.rounds === 'number' ? json.rounds : undefined;
-  const shaped = entry.name === 'peers' ? peers(json) : entry.name === 'gates' ? gates(json) : entry.name === 'session' ? session(json) : generic(json);
+  const shaped =
+    entry.name === 'peers' ? peers(json) : entry.name === 'gates' ? gates(json) : entry.name === 'session' ? session(json) : generic(json);
   return { ...base, ...(rounds === undefined ? {} : { rounds }), ...shaped };
 }
 
@@ -54,18 +110,67 @@ function peers(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
     tables.push({
       caption: `Workload A: ${A.pages} person pages (navigate and read), ${A.latencyMs} ms latency, cold start to last answer`,
       headers: ['concurrency', 'contender', 'pages/s', 'min–max', 'peak RSS MB', 'errors', 'wrong', 'left running'],
-      rows: A.summary.map((s) => [num(s.concurrency), String(s.label), fixed(s.pagesPerSecond), `${fixed(s.min)}–${fixed(s.max)}`, num(s.peakRssMb), num(s.errors), num(s.wrong), num(s.leftoverProcesses)]),
+      rows: A.summary.map((s) => [
+        num(s.concurrency),
+        String(s.label),
+        fixed(s.pagesPerSecond),
+        `${fixed(s.min)}–${fixed(s.max)}`,
+        num(s.peakRssMb),
+        num(s.errors),
+        num(s.wrong),
+        num(s.leftoverProcesses),
+      ]),
     });
-    charts.push({ title: 'Workload A: pages per second (higher is better)', unit: 'pages/s', groups: groupBy(A.summary, (s) => `concurrency ${String(s.concurrency)}`, (s) => String(s.label), (s) => num(s.pagesPerSecond)) });
+    charts.push({
+      title: 'Workload A: pages per second (higher is better)',
+      unit: 'pages/s',
+      groups: groupBy(
+        A.summary,
+        (s) => `concurrency ${String(s.concurrency)}`,
+        (s) => String(s.label),
+        (s) => num(s.pagesPerSecond),
+      ),
+    });
   }
   const B = json.B as { pages: number; concurrency: number; retries: number; summary: Json[] } | undefined;
   if (B) {
     tables.push({
       caption: `Workload B: ${B.pages} tagged pages at concurrency ${B.concurrency}, a browser SIGKILLed every K s, ${B.retries + 1} attempts per page for everyone`,
-      headers: ['kill every', 'contender', 'completed', 'lost', 'duplicated', 'extra loads', 'kills', 'wall s', 'left running', 'temp entries left'],
-      rows: B.summary.map((s) => [`${String(s.killEverySeconds)} s`, String(s.label), `${String(s.completed)}/${String(s.tasks)}`, num(s.lost), num(s.duplicated), num(s.extraLoads), num(s.kills), fixed(s.wallSeconds, 1), num(s.leftoverProcesses), num(s.leftoverTempEntries)]),
+      headers: [
+        'kill every',
+        'contender',
+        'completed',
+        'lost',
+        'duplicated',
+        'extra loads',
+        'kills',
+        'wall s',
+        'left running',
+        'temp entries left',
+      ],
+      rows: B.summary.map((s) => [
+        `${String(s.killEverySeconds)} s`,
+        String(s.label),
+        `${String(s.completed)}/${String(s.tasks)}`,
+        num(s.lost),
+        num(s.duplicated),
+        num(s.extraLoads),
+        num(s.kills),
+        fixed(s.wallSeconds, 1),
+        num(s.leftoverProcesses),
+        num(s.leftoverTempEntries),
+      ]),
     });
-    charts.push({ title: 'Workload B: tasks completed under kills (higher is better)', unit: 'tasks', groups: groupBy(B.summary, (s) => `a kill every ${String(s.killEverySeconds)} s`, (s) => String(s.label), (s) => num(s.completed)) });
+    charts.push({
+      title: 'Workload B: tasks completed under kills (higher is better)',
+      unit: 'tasks',
+      groups: groupBy(
+        B.summary,
+        (s) => `a kill every ${String(s.killEverySeconds)} s`,
+        (s) => String(s.label),
+        (s) => num(s.completed),
+      ),
+    });
   }
   const C = json.C as { queries: number; concurrency: number; latencyMs: number; answersAgree: boolean; summary: Json[] } | undefined;
   if (C) {
@@ -73,9 +178,22 @@ function peers(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
     tables.push({
       caption: `Workload C: the research batch (${C.queries} queries, ${C.concurrency} at a time, ${C.latencyMs} ms latency), cold start to last result`,
       headers: ['contender', 'wall s', 'min–max', 'API calls', 'auth checks', 'sign-ins', 'page loads', 'failed runs'],
-      rows: C.summary.map((s) => [String(s.label), fixed(s.wallSeconds), `${fixed(s.minWallSeconds)}–${fixed(s.maxWallSeconds)}`, num(s.apiCalls), num(s.authChecks), num(s.signIns), num(s.pageLoads), num(s.failedRuns)]),
+      rows: C.summary.map((s) => [
+        String(s.label),
+        fixed(s.wallSeconds),
+        `${fixed(s.minWallSeconds)}–${fixed(s.maxWallSeconds)}`,
+        num(s.apiCalls),
+        num(s.authChecks),
+        num(s.signIns),
+        num(s.pageLoads),
+        num(s.failedRuns),
+      ]),
     });
-    charts.push({ title: 'Workload C: seconds for the research batch (lower is better)', unit: 's', groups: [{ label: 'research batch', bars: C.summary.map((s) => ({ label: String(s.label), value: num(s.wallSeconds) })) }] });
+    charts.push({
+      title: 'Workload C: seconds for the research batch (lower is better)',
+      unit: 's',
+      groups: [{ label: 'research batch', bars: C.summary.map((s) => ({ label: String(s.label), value: num(s.wallSeconds) })) }],
+    });
   }
   return { verdicts, tables, charts };
 }
@@ -88,7 +206,13 @@ function gates(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
   const g1 = list.find((g) => g.gate === 1);
   if (g1 && isObject(g1.figures)) {
     const f = g1.figures;
-    tables.push({ caption: 'Gate 1: the research batch, one actor, end to end', headers: ['queries', 'end to end s', 'start and sign-in s', 'batch s', 'target s', 'API calls'], rows: [[num(f.queries), fixed(f.endToEndSeconds), fixed(f.startSeconds), fixed(f.batchSeconds), num(f.targetSeconds), num(f.apiCalls)]] });
+    tables.push({
+      caption: 'Gate 1: the research batch, one actor, end to end',
+      headers: ['queries', 'end to end s', 'start and sign-in s', 'batch s', 'target s', 'API calls'],
+      rows: [
+        [num(f.queries), fixed(f.endToEndSeconds), fixed(f.startSeconds), fixed(f.batchSeconds), num(f.targetSeconds), num(f.apiCalls)],
+      ],
+    });
   }
   const g2 = list.find((g) => g.gate === 2);
   const rows2 = g2 && isObject(g2.figures) ? ((g2.figures.rows as Json[] | undefined) ?? []) : [];
@@ -98,18 +222,39 @@ function gates(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
     tables.push({
       caption: 'Gate 2: lanes of one browser against plain Playwright with as many tabs',
       headers: ['latency ms', 'lanes', 'lanes pages/s', 'Playwright pages/s', 'ratio'],
-      rows: rows2.map((r) => [num(r.latencyMs), num(r.concurrency), fixed(lanes(r).pagesPerSecond), fixed(pw(r).pagesPerSecond), `${fixed(r.ratio)}×`]),
+      rows: rows2.map((r) => [
+        num(r.latencyMs),
+        num(r.concurrency),
+        fixed(lanes(r).pagesPerSecond),
+        fixed(pw(r).pagesPerSecond),
+        `${fixed(r.ratio)}×`,
+      ]),
     });
-    charts.push({ title: 'Gate 2: pages per second by number of lanes (higher is better)', unit: 'pages/s', groups: groupBy(rows2, (r) => `${String(r.latencyMs)} ms latency`, (r) => `${String(r.concurrency)} lane(s)`, (r) => num(lanes(r).pagesPerSecond)) });
+    charts.push({
+      title: 'Gate 2: pages per second by number of lanes (higher is better)',
+      unit: 'pages/s',
+      groups: groupBy(
+        rows2,
+        (r) => `${String(r.latencyMs)} ms latency`,
+        (r) => `${String(r.concurrency)} lane(s)`,
+        (r) => num(lanes(r).pagesPerSecond),
+      ),
+    });
   }
   const g3 = list.find((g) => g.gate === 3);
   const rows3 = g3 && isObject(g3.figures) ? ((g3.figures.rows as Json[] | undefined) ?? []) : [];
   if (rows3.length > 0) {
-    const side = (r: Json, k: string): Json => (isObject(r[k]) ? (r[k]) : {});
+    const side = (r: Json, k: string): Json => (isObject(r[k]) ? r[k] : {});
     tables.push({
       caption: 'Gate 3: worker processes against plain Playwright with as many browsers, and lanes',
       headers: ['N', 'dispatcher pages/s', 'Playwright pages/s', 'lanes pages/s', 'dispatcher / Playwright'],
-      rows: rows3.map((r) => [num(r.concurrency), fixed(side(r, 'dispatcher').pagesPerSecond), fixed(side(r, 'playwright').pagesPerSecond), fixed(side(r, 'lanes').pagesPerSecond), `${fixed(r.vsPlaywright)}×`]),
+      rows: rows3.map((r) => [
+        num(r.concurrency),
+        fixed(side(r, 'dispatcher').pagesPerSecond),
+        fixed(side(r, 'playwright').pagesPerSecond),
+        fixed(side(r, 'lanes').pagesPerSecond),
+        `${fixed(r.vsPlaywright)}×`,
+      ]),
     });
     charts.push({
       title: 'Gate 3: pages per second with N browsers (higher is better)',
@@ -129,14 +274,22 @@ function gates(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
 
 function session(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
   const rows = (json.rows as Json[] | undefined) ?? [];
-  const side = (r: Json, k: string): Json => (isObject(r[k]) ? (r[k]) : {});
+  const side = (r: Json, k: string): Json => (isObject(r[k]) ? r[k] : {});
   return {
     verdicts: [`Goal: ${String(json.goal)}: ${json.goalMet === true ? 'met' : 'NOT met'}.`],
     tables: [
       {
         caption: `The same ${String(json.calls)} API calls, ${String(json.latencyMs)} ms latency`,
         headers: ['callers', 'naive ms', 'optimised ms', 'wall ratio', 'naive auth checks', 'optimised auth checks', 'auth check share'],
-        rows: rows.map((r) => [num(r.callers), num(side(r, 'naive').wallMs), num(side(r, 'optimised').wallMs), `${fixed(r.wallRatio, 3)}×`, num(side(r, 'naive').authChecks), num(side(r, 'optimised').authChecks), fixed(r.authCheckShare, 3)]),
+        rows: rows.map((r) => [
+          num(r.callers),
+          num(side(r, 'naive').wallMs),
+          num(side(r, 'optimised').wallMs),
+          `${fixed(r.wallRatio, 3)}×`,
+          num(side(r, 'naive').authChecks),
+          num(side(r, 'optimised').authChecks),
+          fixed(r.authCheckShare, 3),
+        ]),
       },
     ],
     charts: [
@@ -161,16 +314,27 @@ function generic(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
   const tables: Table[] = [];
   // The top level's own figures, as one table of names and values.
   const figures = Object.entries(json).filter(([k, v]) => typeof v === 'number' && k !== 'rounds');
-  if (figures.length > 0) tables.push({ caption: 'figures', headers: ['figure', 'value'], rows: figures.map(([k, v]) => [k, Number.isInteger(v) ? (v as number) : Number((v as number).toFixed(3))]) });
+  if (figures.length > 0)
+    tables.push({
+      caption: 'figures',
+      headers: ['figure', 'value'],
+      rows: figures.map(([k, v]) => [k, Number.isInteger(v) ? (v as number) : Number((v as number).toFixed(3))]),
+    });
   const visit = (value: unknown, path: string, depth: number): void => {
     if (typeof value === 'string' && /verdict|goal/i.test(path)) verdicts.push(`${path}: ${value}`);
-    else if (isObject(value) && Object.keys(value).length > 0 && Object.values(value).every(isObject) && Object.values(value).every((v) => isObject(v) && Object.values(v).every((x) => !isObject(x) && !Array.isArray(x)))) {
+    else if (
+      isObject(value) &&
+      Object.keys(value).length > 0 &&
+      Object.values(value).every(isObject) &&
+      Object.values(value).every((v) => isObject(v) && Object.values(v).every((x) => !isObject(x) && !Array.isArray(x)))
+    ) {
       // Records by name (a case → its figures): one row per case.
-      const rows = Object.entries(value).slice(0, 40).map(([k, v]) => ({ case: k, ...flatten(v as Json) }));
+      const rows = Object.entries(value)
+        .slice(0, 40)
+        .map(([k, v]) => ({ case: k, ...flatten(v as Json) }));
       const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 12);
       tables.push({ caption: path, headers, rows: rows.map((r) => headers.map((h) => (r as Record<string, string | number>)[h] ?? '')) });
-    }
-    else if (typeof value === 'boolean' && /goal/i.test(path)) verdicts.push(`${path}: ${value ? 'met' : 'NOT met'}`);
+    } else if (typeof value === 'boolean' && /goal/i.test(path)) verdicts.push(`${path}: ${value ? 'met' : 'NOT met'}`);
     else if (Array.isArray(value) && value.length > 0 && value.every(isObject)) {
       const rows = value.slice(0, 40).map((v) => flatten(v));
       const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))].slice(0, 12);
@@ -198,7 +362,12 @@ function flatten(record: Json): Record<string, string | number> {
   return out;
 }
 
-function groupBy(items: readonly Json[], group: (j: Json) => string, bar: (j: Json) => string, value: (j: Json) => number): Chart['groups'] {
+function groupBy(
+  items: readonly Json[],
+  group: (j: Json) => string,
+  bar: (j: Json) => string,
+  value: (j: Json) => number,
+): Chart['groups'] {
   const groups = new Map<string, { label: string; value: number }[]>();
   for (const item of items) {
     const key = group(item);
@@ -226,7 +395,12 @@ export function renderMarkdown(report: BenchReport): string {
     '',
   ];
   for (const s of report.benches.map(sectionOf)) {
-    lines.push(`## ${s.title}`, '', `Command: \`${s.command}\` (${s.seconds} s${s.rounds === undefined ? '' : `, ${s.rounds} round(s)`}).`, '');
+    lines.push(
+      `## ${s.title}`,
+      '',
+      `Command: \`${s.command}\` (${s.seconds} s${s.rounds === undefined ? '' : `, ${s.rounds} round(s)`}).`,
+      '',
+    );
     if (s.error !== undefined) lines.push(`**Failed:** ${s.error}`, '');
     for (const v of s.verdicts) lines.push(`- ${v}`);
     if (s.verdicts.length > 0) lines.push('');
@@ -241,7 +415,8 @@ export function renderMarkdown(report: BenchReport): string {
 
 // ── HTML ──────────────────────────────────────────────────────────────────────────────────
 
-const esc = (v: string | number): string => String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (v: string | number): string =>
+  String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const COLOURS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
 
 /** A horizontal grouped bar chart as inline SVG; bars of the same label share a colour across groups. */
@@ -280,7 +455,10 @@ export function renderHtml(report: BenchReport): string {
     `<p class="machine">Machine: ${esc(machineText(report))}.</p>`,
   ];
   for (const s of report.benches.map(sectionOf)) {
-    body.push(`<section id="${esc(s.name)}"><h2>${esc(s.title)}</h2>`, `<p>Command: <code>${esc(s.command)}</code> (${s.seconds} s${s.rounds === undefined ? '' : `, ${s.rounds} round(s)`}).</p>`);
+    body.push(
+      `<section id="${esc(s.name)}"><h2>${esc(s.title)}</h2>`,
+      `<p>Command: <code>${esc(s.command)}</code> (${s.seconds} s${s.rounds === undefined ? '' : `, ${s.rounds} round(s)`}).</p>`,
+    );
     if (s.error !== undefined) body.push(`<p class="failed"><strong>Failed:</strong> ${esc(s.error)}</p>`);
     if (s.verdicts.length > 0) body.push(`<ul>${s.verdicts.map((v) => `<li>${esc(v)}</li>`).join('')}</ul>`);
     for (const c of s.charts) body.push(barChartSvg(c));

@@ -56,11 +56,14 @@ export function intFlag(args: readonly string[], name: string, fallback: number,
 export function integersFlag(args: readonly string[], name: string, fallback: readonly number[]): number[] {
   const raw = stringFlag(args, name);
   if (raw === undefined) return [...fallback];
-  const list = raw.split(',').filter(Boolean).map((c) => {
-    const n = Number(c);
-    if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
-    return n;
-  });
+  const list = raw
+    .split(',')
+    .filter(Boolean)
+    .map((c) => {
+      const n = Number(c);
+      if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error(`--${name} takes integers from 1 to 16, got ${c}`);
+      return n;
+    });
   return [...new Set(list)];
 }
 
@@ -106,7 +109,11 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let chromium = 'unknown';
   try {
-    chromium = execFileSync(findChromium(), ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    chromium = execFileSync(findChromium(), ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     // no browser found or it did not answer: the figures still stand, the version is unknown
   }
@@ -126,7 +133,13 @@ export function machineLine(m: MachineInfo): string {
 }
 
 /** What the reference site counted, by route (`site.counts()`), summed the way the benchmarks report it. */
-export function siteCounts(counts: Readonly<Record<string, number>>): { apiCalls: number; authChecks: number; pageLoads: number; signIns: number; ladderFetches: number } {
+export function siteCounts(counts: Readonly<Record<string, number>>): {
+  apiCalls: number;
+  authChecks: number;
+  pageLoads: number;
+  signIns: number;
+  ladderFetches: number;
+} {
   const sum = (pred: (route: string) => boolean): number => Object.entries(counts).reduce((n, [route, v]) => (pred(route) ? n + v : n), 0);
   return {
     apiCalls: sum((route) => route.includes(' /api/')),

@@ -17,13 +17,20 @@ export function researchBatchFor(site: TreeSite, queries = 30): Criteria[] {
   let frontier = [site.referencePerson];
   while (people.length < wanted && frontier.length > 0) {
     const next: number[] = [];
-    for (const p of frontier) for (const q of [...t.parents(p), ...t.children(p), ...t.spouses(p)]) if (!people.includes(q) && !next.includes(q) && q !== site.referencePerson) next.push(q);
+    for (const p of frontier)
+      for (const q of [...t.parents(p), ...t.children(p), ...t.spouses(p)])
+        if (!people.includes(q) && !next.includes(q) && q !== site.referencePerson) next.push(q);
     for (const q of next) if (!people.includes(q)) people.push(q);
     frontier = next;
   }
   const criteria = people.slice(0, wanted).map((i) => {
     const p = t.person(i);
-    return { given: p.given, surname: p.surname, ...(p.birth?.date ? { birthYear: p.birth.date.year } : {}), ...(p.death?.date ? { deathYear: p.death.date.year } : {}) };
+    return {
+      given: p.given,
+      surname: p.surname,
+      ...(p.birth?.date ? { birthYear: p.birth.date.year } : {}),
+      ...(p.death?.date ? { deathYear: p.death.date.year } : {}),
+    };
   });
   return [...criteria, ...criteria].slice(0, queries);
 }
@@ -42,9 +49,19 @@ export interface ResearchBatchRun {
 }
 
 /** A fresh reference site on the benchmarks' 10 000-person tree, with one user `bench`, `latencyMs` on every route and `rateLimit` per session. */
-export function startBatchSite(password: string, latencyMs: number, rateLimit: { capacity: number; refillPerSecond: number }): Promise<TreeSite> {
+export function startBatchSite(
+  password: string,
+  latencyMs: number,
+  rateLimit: { capacity: number; refillPerSecond: number },
+): Promise<TreeSite> {
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  return startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit, knobs: { latencyMs: { '*': latencyMs } } });
+  return startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit,
+    knobs: { latencyMs: { '*': latencyMs } },
+  });
 }
 
 /**
@@ -52,7 +69,13 @@ export function startBatchSite(password: string, latencyMs: number, rateLimit: {
  * ladder for the best match). Returns the results without their timings, so that two runs that
  * found the same can be compared; the first failure throws.
  */
-export async function researchAll(queries: readonly Criteria[], get: <T>(path: string) => Promise<T>, origin: string, concurrency: number, caps: { maxPages?: number; pageSize?: number } = {}): Promise<Omit<ResearchResult, 'ms'>[]> {
+export async function researchAll(
+  queries: readonly Criteria[],
+  get: <T>(path: string) => Promise<T>,
+  origin: string,
+  concurrency: number,
+  caps: { maxPages?: number; pageSize?: number } = {},
+): Promise<Omit<ResearchResult, 'ms'>[]> {
   const source = new SiteSource(get, origin);
   const cache = new RunCache();
   const settled = await mapConcurrent(queries, concurrency, (c) => research(c, source, { ladderFor: 1, top: 3, cache, ...caps }));
@@ -74,7 +97,10 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
   const site = await startBatchSite(password, options.latencyMs, { capacity: 100, refillPerSecond: 100 });
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   try {
-    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' }, false);
+    const config = loadSessionConfig(
+      { BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, RATE_LIMIT: '50/50' },
+      false,
+    );
     const session = new SessionManager({ config, supervisor });
     const queries = researchBatchFor(site, options.queries);
     const cold = performance.now();
@@ -82,7 +108,10 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
     const startMs = performance.now() - cold;
     site.resetCounts();
     const started = performance.now();
-    const results = await researchAll(queries, (path) => session.get(path), config.baseUrl, options.concurrency, { maxPages: config.maxPages, pageSize: config.pageSize });
+    const results = await researchAll(queries, (path) => session.get(path), config.baseUrl, options.concurrency, {
+      maxPages: config.maxPages,
+      pageSize: config.pageSize,
+    });
     const wallMs = performance.now() - started;
     const counts = site.counts();
     return {

@@ -35,7 +35,10 @@ interface ModeRun {
 
 async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: string): Promise<ModeRun> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
-  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' }, false);
+  const config = loadSessionConfig(
+    { BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '10/10' },
+    false,
+  );
   const session = new SessionManager({ config, supervisor });
   const queries = researchBatchFor(site, queryCount);
   site.resetCounts();
@@ -47,7 +50,13 @@ async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: st
     const detailed = new Set<string>();
     for (const c of queries) {
       // Naive: the original fetched family and ladder again for every search.
-      const r = await research(c, source, { ladderFor: 1, top: 3, cache: mode === 'optimised' ? shared : new RunCache(), maxPages: config.maxPages, pageSize: config.pageSize });
+      const r = await research(c, source, {
+        ladderFor: 1,
+        top: 3,
+        cache: mode === 'optimised' ? shared : new RunCache(),
+        maxPages: config.maxPages,
+        pageSize: config.pageSize,
+      });
       for (const d of r.details) detailed.add(d.person.id);
     }
     const wallMs = performance.now() - started;
@@ -69,11 +78,18 @@ async function runMode(site: TreeSite, mode: 'naive' | 'optimised', password: st
 async function main(): Promise<void> {
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: { capacity: 20, refillPerSecond: 10 }, knobs: { latencyMs: { '*': 40 } } });
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: { capacity: 20, refillPerSecond: 10 },
+    knobs: { latencyMs: { '*': 40 } },
+  });
   const runs: ModeRun[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      for (const mode of r % 2 === 0 ? (['naive', 'optimised'] as const) : (['optimised', 'naive'] as const)) runs.push(await runMode(site, mode, password));
+      for (const mode of r % 2 === 0 ? (['naive', 'optimised'] as const) : (['optimised', 'naive'] as const))
+        runs.push(await runMode(site, mode, password));
     }
   } finally {
     await site.close();
@@ -83,19 +99,37 @@ async function main(): Promise<void> {
   const naive = median(of('naive').map((r) => r.wallMs));
   const opt = median(of('optimised').map((r) => r.wallMs));
   const last = (mode: string) => of(mode).at(-1) as ModeRun;
-  const result = { queries: queryCount, rounds, latencyMs: 40, naiveWallMs: Math.round(naive), optimisedWallMs: Math.round(opt), ratio: Number((opt / naive).toFixed(3)), naive: last('naive'), optimised: last('optimised'), runs };
+  const result = {
+    queries: queryCount,
+    rounds,
+    latencyMs: 40,
+    naiveWallMs: Math.round(naive),
+    optimisedWallMs: Math.round(opt),
+    ratio: Number((opt / naive).toFixed(3)),
+    naive: last('naive'),
+    optimised: last('optimised'),
+    runs,
+  };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  console.log(`Research batch: ${queryCount} queries (${Math.ceil(queryCount / 2)} people, each twice), family and ladder for the best 2, reference site with 40 ms latency per route, ${rounds} rounds per mode (medians)`);
-  console.log(`  ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'API calls'.padStart(10)} ${'ladders'.padStart(8)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'distinct people detailed'.padStart(25)}`);
+  console.log(
+    `Research batch: ${queryCount} queries (${Math.ceil(queryCount / 2)} people, each twice), family and ladder for the best 2, reference site with 40 ms latency per route, ${rounds} rounds per mode (medians)`,
+  );
+  console.log(
+    `  ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'API calls'.padStart(10)} ${'ladders'.padStart(8)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'distinct people detailed'.padStart(25)}`,
+  );
   for (const m of ['naive', 'optimised'] as const) {
     const r = last(m);
     const wall = m === 'naive' ? naive : opt;
-    console.log(`  ${m.padEnd(10)} ${(wall / 1000).toFixed(2).padStart(7)} ${String(r.apiCalls).padStart(10)} ${String(r.ladderFetches).padStart(8)} ${String(r.authChecks).padStart(12)} ${String(r.pageLoads).padStart(11)} ${String(r.distinctDetailed).padStart(25)}`);
+    console.log(
+      `  ${m.padEnd(10)} ${(wall / 1000).toFixed(2).padStart(7)} ${String(r.apiCalls).padStart(10)} ${String(r.ladderFetches).padStart(8)} ${String(r.authChecks).padStart(12)} ${String(r.pageLoads).padStart(11)} ${String(r.distinctDetailed).padStart(25)}`,
+    );
   }
-  console.log(`  optimised / naive wall time: ${result.ratio}×  (goal ≤ 0.3×: ${result.ratio <= 0.3 ? 'met' : 'NOT met'}); ladder fetches ${last('optimised').ladderFetches} for ${last('optimised').distinctDetailed} distinct people`);
+  console.log(
+    `  optimised / naive wall time: ${result.ratio}×  (goal ≤ 0.3×: ${result.ratio <= 0.3 ? 'met' : 'NOT met'}); ladder fetches ${last('optimised').ladderFetches} for ${last('optimised').distinctDetailed} distinct people`,
+  );
 }
 
 await main();

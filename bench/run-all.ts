@@ -28,12 +28,54 @@ export interface BenchStep {
 }
 
 export const STEPS: readonly BenchStep[] = [
-  { name: 'actor', title: 'The actor: mailbox, dispatch overhead, Chromium tasks', script: 'actor-bench', args: ['--quick'], smokeArgs: ['--quick', '--only=mailbox'], plannedSeconds: 25 },
-  { name: 'recovery', title: 'Recovery after a browser crash, with session restore', script: 'recovery-bench', args: ['--quick'], smokeArgs: ['--quick'], plannedSeconds: 25 },
-  { name: 'site', title: 'The reference site: load, search and ladder latency', script: 'site-bench', args: ['--quick'], smokeArgs: ['--sizes=10000'], plannedSeconds: 10 },
-  { name: 'gedcom', title: 'Reading GEDCOM files', script: 'gedcom-bench', args: ['--people=100000', '--rounds=1'], smokeArgs: ['--people=2000', '--rounds=1', '--export-people=2000'], plannedSeconds: 90 },
-  { name: 'research', title: 'The research batch: naive against optimised', script: 'research-bench', args: ['--queries=20'], smokeArgs: ['--queries=2'], plannedSeconds: 60 },
-  { name: 'session', title: 'The session layer: naive against optimised', script: 'session-bench', args: ['--calls=100', '--rounds=1'], smokeArgs: ['--calls=8', '--rounds=1', '--latency=0', '--callers=2'], plannedSeconds: 60 },
+  {
+    name: 'actor',
+    title: 'The actor: mailbox, dispatch overhead, Chromium tasks',
+    script: 'actor-bench',
+    args: ['--quick'],
+    smokeArgs: ['--quick', '--only=mailbox'],
+    plannedSeconds: 25,
+  },
+  {
+    name: 'recovery',
+    title: 'Recovery after a browser crash, with session restore',
+    script: 'recovery-bench',
+    args: ['--quick'],
+    smokeArgs: ['--quick'],
+    plannedSeconds: 25,
+  },
+  {
+    name: 'site',
+    title: 'The reference site: load, search and ladder latency',
+    script: 'site-bench',
+    args: ['--quick'],
+    smokeArgs: ['--sizes=10000'],
+    plannedSeconds: 10,
+  },
+  {
+    name: 'gedcom',
+    title: 'Reading GEDCOM files',
+    script: 'gedcom-bench',
+    args: ['--people=100000', '--rounds=1'],
+    smokeArgs: ['--people=2000', '--rounds=1', '--export-people=2000'],
+    plannedSeconds: 90,
+  },
+  {
+    name: 'research',
+    title: 'The research batch: naive against optimised',
+    script: 'research-bench',
+    args: ['--queries=20'],
+    smokeArgs: ['--queries=2'],
+    plannedSeconds: 60,
+  },
+  {
+    name: 'session',
+    title: 'The session layer: naive against optimised',
+    script: 'session-bench',
+    args: ['--calls=100', '--rounds=1'],
+    smokeArgs: ['--calls=8', '--rounds=1', '--latency=0', '--callers=2'],
+    plannedSeconds: 60,
+  },
   {
     name: 'peers',
     title: 'Beside the peers: pages, crashes, signed-in API work',
@@ -44,11 +86,34 @@ export const STEPS: readonly BenchStep[] = [
     // A kill every 5 s: beside the other test files Chromium takes about 3 s to start, and this killer also hits
     // browsers still starting, so at 3 s a replacement could be killed again and again before it served (the
     // full benchmark runs K = 8 and 2 on a quiet machine).
-    smokeArgs: ['--pages=2', '--rounds=1', '--concurrency=2', '--latency=600', '--crash-pages=16', '--kill-every=5', '--crash-deadline=75', '--queries=2'],
+    smokeArgs: [
+      '--pages=2',
+      '--rounds=1',
+      '--concurrency=2',
+      '--latency=600',
+      '--crash-pages=16',
+      '--kill-every=5',
+      '--crash-deadline=75',
+      '--queries=2',
+    ],
     plannedSeconds: 660,
   },
-  { name: 'drivers', title: 'Driver adapters: Playwright, WebDriver local and on Selenium Grid', script: 'drivers-bench', args: ['--rounds=5'], smokeArgs: ['--rounds=1', '--scripts=5'], plannedSeconds: 60 },
-  { name: 'gates', title: "The note's decision gates", script: 'gates-bench', args: ['--pages=30'], smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300', '--widths=1'], plannedSeconds: 250 },
+  {
+    name: 'drivers',
+    title: 'Driver adapters: Playwright, WebDriver local and on Selenium Grid',
+    script: 'drivers-bench',
+    args: ['--rounds=5'],
+    smokeArgs: ['--rounds=1', '--scripts=5'],
+    plannedSeconds: 60,
+  },
+  {
+    name: 'gates',
+    title: "The note's decision gates",
+    script: 'gates-bench',
+    args: ['--pages=30'],
+    smokeArgs: ['--pages=2', '--queries=2', '--lane-latency=300', '--widths=1'],
+    plannedSeconds: 250,
+  },
 ];
 
 async function main(): Promise<void> {
@@ -56,30 +121,52 @@ async function main(): Promise<void> {
   const smoke = args.includes('--smoke');
   const out = resolve(stringFlag(args, 'out') ?? 'bench-report');
   const only = stringFlag(args, 'only')?.split(',').filter(Boolean);
-  if (only?.some((n) => !STEPS.some((s) => s.name === n))) throw new Error(`--only takes names from: ${STEPS.map((s) => s.name).join(', ')}`);
+  if (only?.some((n) => !STEPS.some((s) => s.name === n)))
+    throw new Error(`--only takes names from: ${STEPS.map((s) => s.name).join(', ')}`);
   const steps = STEPS.filter((s) => !only || only.includes(s.name));
   const started = performance.now();
   const planned = steps.reduce((n, s) => n + s.plannedSeconds, 0);
   // Progress weighted by each benchmark's planned time, so that its time left means something;
   // within a benchmark it creeps up with the clock, never past that benchmark's share.
-  const progress = createProgress({ unit: 's of planned run time', total: planned, rate: false, heartbeat: true, quiet: args.includes('--quiet') || smoke });
+  const progress = createProgress({
+    unit: 's of planned run time',
+    total: planned,
+    rate: false,
+    heartbeat: true,
+    quiet: args.includes('--quiet') || smoke,
+  });
   let plannedDone = 0;
   const benches: BenchEntry[] = [];
   for (const [i, step] of steps.entries()) {
     const elapsed = (performance.now() - started) / 1000;
     const eta = smoke ? '' : `, about ${Math.max(1, Math.round((planned - plannedDone) / 60))} min left`;
-    progress.print(`[${i + 1}/${steps.length}] ${step.name}: ${commandOf({ script: step.script, args: smoke ? step.smokeArgs : step.args })} (${Math.round(elapsed)} s so far${eta})\n`);
+    progress.print(
+      `[${i + 1}/${steps.length}] ${step.name}: ${commandOf({ script: step.script, args: smoke ? step.smokeArgs : step.args })} (${Math.round(elapsed)} s so far${eta})\n`,
+    );
     progress.label(`${step.name} (${i + 1}/${steps.length})`);
     const stepStarted = performance.now();
-    const creep = setInterval(() => progress.set(plannedDone + Math.min(step.plannedSeconds * 0.95, (performance.now() - stepStarted) / 1000)), 1000);
-    const result = await runChildBench({ script: step.script, args: smoke ? step.smokeArgs : step.args, timeoutMs: (smoke ? 420 : Math.max(600, step.plannedSeconds * 3)) * 1000 }).finally(() => clearInterval(creep));
+    const creep = setInterval(
+      () => progress.set(plannedDone + Math.min(step.plannedSeconds * 0.95, (performance.now() - stepStarted) / 1000)),
+      1000,
+    );
+    const result = await runChildBench({
+      script: step.script,
+      args: smoke ? step.smokeArgs : step.args,
+      timeoutMs: (smoke ? 420 : Math.max(600, step.plannedSeconds * 3)) * 1000,
+    }).finally(() => clearInterval(creep));
     plannedDone += step.plannedSeconds;
     progress.set(plannedDone);
     benches.push({ name: step.name, title: step.title, ...result });
     progress.print(`      ${result.error === undefined ? 'done' : `FAILED: ${result.error}`} in ${Math.round(result.seconds)} s\n`);
   }
   progress.end();
-  const report: BenchReport = { generatedAt: new Date().toISOString(), profile: smoke ? 'smoke' : 'standard', machine: machineInfo(), totalSeconds: Math.round((performance.now() - started) / 1000), benches };
+  const report: BenchReport = {
+    generatedAt: new Date().toISOString(),
+    profile: smoke ? 'smoke' : 'standard',
+    machine: machineInfo(),
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+    benches,
+  };
   mkdirSync(out, { recursive: true });
   writeFileSync(resolve(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(resolve(out, 'report.md'), renderMarkdown(report));

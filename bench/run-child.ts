@@ -54,7 +54,11 @@ export function runChildBench(bench: ChildBench, onLine?: (line: string) => void
   const started = performance.now();
   const path = fileURLToPath(new URL(`./${bench.script}.js`, import.meta.url));
   // --quiet: the child's own progress display would only fill the stderr tail kept for errors.
-  const child = spawn(process.execPath, [...(bench.nodeArgs ?? []), path, '--json', '--quiet', ...bench.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...bench.env } });
+  const child = spawn(process.execPath, [...(bench.nodeArgs ?? []), path, '--json', '--quiet', ...bench.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, ...bench.env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -73,7 +77,12 @@ export function runChildBench(bench: ChildBench, onLine?: (line: string) => void
       const seconds = (performance.now() - started) / 1000;
       const command = commandOf(bench);
       const tail = stderr.trim().split('\n').slice(-5).join(' | ');
-      if (timedOut) return resolve({ command, seconds, error: `did not finish within ${Math.round(bench.timeoutMs / 1000)} s${tail ? ` (${tail})` : ''}` });
+      if (timedOut)
+        return resolve({
+          command,
+          seconds,
+          error: `did not finish within ${Math.round(bench.timeoutMs / 1000)} s${tail ? ` (${tail})` : ''}`,
+        });
       if (code !== 0) return resolve({ command, seconds, error: `exited with ${code ?? signal}${tail ? `: ${tail}` : ''}` });
       try {
         resolve({ command, seconds, json: JSON.parse(stdout) as unknown });

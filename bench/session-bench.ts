@@ -71,7 +71,10 @@ function workload(site: TreeSite, n: number): string[] {
 async function runMode(site: TreeSite, mode: Mode, concurrency: number, password: string): Promise<SessionRun> {
   const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver() });
   // The same politeness for both modes: one rate limiter, well above what the latency allows.
-  const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '200/200' }, false);
+  const config = loadSessionConfig(
+    { BASE_URL: site.origin, SITE_USERNAME: 'bench', SITE_PASSWORD: password, SESSION_MODE: mode, RATE_LIMIT: '200/200' },
+    false,
+  );
   const session = new SessionManager({ config, supervisor });
   const paths = workload(site, calls);
   site.resetCounts();
@@ -102,7 +105,13 @@ async function main(): Promise<void> {
   const password = randomBytes(12).toString('base64url');
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
   // The site's own limit is generous: this measures the session layer, not the site's throttling.
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: { capacity: 400, refillPerSecond: 400 }, knobs: { latencyMs: { '*': latencyMs } } });
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: { capacity: 400, refillPerSecond: 400 },
+    knobs: { latencyMs: { '*': latencyMs } },
+  });
   const runs: SessionRun[] = [];
   const settings = callers > 1 ? [1, callers] : [1];
   try {
@@ -134,15 +143,28 @@ async function main(): Promise<void> {
   });
   const goalMet = rows.every((r) => r.wallRatio <= 0.4 && r.authCheckShare <= 0.1);
   const machine = machineInfo();
-  const result = { machine, calls, rounds, latencyMs, rows, goal: 'optimised ≤ 0.4× naive wall time and ≤ 10 % of its auth checks', goalMet, runs };
+  const result = {
+    machine,
+    calls,
+    rounds,
+    latencyMs,
+    rows,
+    goal: 'optimised ≤ 0.4× naive wall time and ≤ 10 % of its auth checks',
+    goalMet,
+    runs,
+  };
   if (asJson) {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
   log();
   log(machineLine(machine));
-  log(`Session layer: ${calls} API calls (facts, family, ladder, search), reference site with ${latencyMs} ms latency per route, ${rounds} rounds per mode (wall: medians; counts: last round)`);
-  log(`  ${'callers'.padEnd(8)} ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'sign-ins'.padStart(9)} ${'navigations'.padStart(12)} ${'cookie syncs'.padStart(13)} ${'coalesced'.padStart(10)}`);
+  log(
+    `Session layer: ${calls} API calls (facts, family, ladder, search), reference site with ${latencyMs} ms latency per route, ${rounds} rounds per mode (wall: medians; counts: last round)`,
+  );
+  log(
+    `  ${'callers'.padEnd(8)} ${'mode'.padEnd(10)} ${'wall s'.padStart(7)} ${'auth checks'.padStart(12)} ${'page loads'.padStart(11)} ${'sign-ins'.padStart(9)} ${'navigations'.padStart(12)} ${'cookie syncs'.padStart(13)} ${'coalesced'.padStart(10)}`,
+  );
   for (const row of rows) {
     for (const mode of ['naive', 'optimised'] as const) {
       const r = row[mode];
@@ -150,7 +172,9 @@ async function main(): Promise<void> {
         `  ${String(row.callers).padEnd(8)} ${mode.padEnd(10)} ${(r.wallMs / 1000).toFixed(2).padStart(7)} ${String(r.authChecks).padStart(12)} ${String(r.pageLoads).padStart(11)} ${String(r.signIns).padStart(9)} ${String(r.navigations).padStart(12)} ${String(r.cookieSyncs).padStart(13)} ${String(r.probesCoalesced).padStart(10)}`,
       );
     }
-    log(`  ${row.callers} caller(s): optimised / naive wall time ${row.wallRatio}×, auth checks ${(row.authCheckShare * 100).toFixed(1)} % of naive's`);
+    log(
+      `  ${row.callers} caller(s): optimised / naive wall time ${row.wallRatio}×, auth checks ${(row.authCheckShare * 100).toFixed(1)} % of naive's`,
+    );
   }
   log(`Goal (${result.goal}): ${goalMet ? 'met' : 'NOT met'}`);
 }

@@ -44,7 +44,12 @@ async function child(file: string, people: number, generateMs: number, gedcomMB:
   const { tree } = await readGedcom(file);
   const parseMs = performance.now() - t0;
   const home = chooseHomePerson(tree, 2025);
-  const site = await startTreeSite({ tree, referencePerson: home, users: [{ username: 'bench', password: 'bench-password' }], rateLimit: false });
+  const site = await startTreeSite({
+    tree,
+    referencePerson: home,
+    users: [{ username: 'bench', password: 'bench-password' }],
+    rateLimit: false,
+  });
   const loadMs = performance.now() - t0;
   (globalThis as { gc?: () => void }).gc?.();
   const mem = process.memoryUsage();
@@ -133,7 +138,11 @@ async function writeGedcom(people: number, file: string): Promise<{ ms: number; 
 
 async function parent(): Promise<void> {
   const sizesArg = args.find((a) => a.startsWith('--sizes='));
-  const sizes = sizesArg ? sizesArg.slice(8).split(',').map(Number) : args.includes('--quick') ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+  const sizes = sizesArg
+    ? sizesArg.slice(8).split(',').map(Number)
+    : args.includes('--quick')
+      ? [10_000, 100_000]
+      : [10_000, 100_000, 1_000_000];
   const dir = mkdtempSync(join(tmpdir(), 'site-bench-'));
   const results: SizeResult[] = [];
   try {
@@ -141,7 +150,20 @@ async function parent(): Promise<void> {
       const file = join(dir, `tree-${people}.ged`);
       const { ms, mb } = await writeGedcom(people, file);
       const output = await new Promise<string>((resolve, reject) => {
-        const p = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', fileURLToPath(import.meta.url), '--child', file, String(people), String(ms), String(mb)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn(
+          process.execPath,
+          [
+            '--expose-gc',
+            '--max-old-space-size=8192',
+            fileURLToPath(import.meta.url),
+            '--child',
+            file,
+            String(people),
+            String(ms),
+            String(mb),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         let out = '';
         p.stdout.on('data', (d: Buffer) => (out += d.toString()));
         p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`bench child for ${people} people exited ${code}`))));

@@ -32,7 +32,17 @@ import { ImportCookies } from '../src/runtime/tasks/constructors.js';
 import { startTreeSite } from '../src/site/server.js';
 import { readInPage } from './peers-common.js';
 import { type PersonPage, laneVisitor, personPages, plainVisitor } from './person-pages.js';
-import { benchProgress, descendantsRss, intFlag, machineInfo, machineLine, samplePeakRss, signInOverHttp, stringFlag, textLog } from './report.js';
+import {
+  benchProgress,
+  descendantsRss,
+  intFlag,
+  machineInfo,
+  machineLine,
+  samplePeakRss,
+  signInOverHttp,
+  stringFlag,
+  textLog,
+} from './report.js';
 import { runResearchBatch } from './research-batch.js';
 import { runChildBench } from './run-child.js';
 
@@ -87,7 +97,14 @@ function sample(pages: number, windowMs: number, windowPages: number): SoakSampl
 }
 
 /** One side's run, in this (child) process: `visit` each page from `callers` loops, sampling every `every` pages. */
-async function soak(side: Side, pages: readonly PersonPage[], every: number, callers: number, visit: (page: PersonPage) => Promise<{ name: unknown }>, recycles: () => number): Promise<SoakRun> {
+async function soak(
+  side: Side,
+  pages: readonly PersonPage[],
+  every: number,
+  callers: number,
+  visit: (page: PersonPage) => Promise<{ name: unknown }>,
+  recycles: () => number,
+): Promise<SoakRun> {
   const samples: SoakSample[] = [sample(0, 0, 0)];
   let next = 0;
   let done = 0;
@@ -139,7 +156,12 @@ async function runChild(side: Side): Promise<void> {
   let run: SoakRun;
   try {
     if (side === 'playwright') {
-      const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000 });
+      const browser = await chromium.launch({
+        executablePath: findChromium(),
+        args: [...REQUIRED_CHROMIUM_FLAGS],
+        headless: true,
+        timeout: 30_000,
+      });
       try {
         const context = await browser.newContext();
         await context.addCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]);
@@ -161,8 +183,17 @@ async function runChild(side: Side): Promise<void> {
     } else {
       const lanes = side === 'lanes' ? 2 : 1;
       const maxNavigations = stringFlag(args, 'max-navigations');
-      const recycle = side === 'ours-no-recycle' ? (false as const) : maxNavigations === undefined ? undefined : { maxNavigations: Number(maxNavigations) };
-      const supervisor = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: root }), lanes, ...(recycle === undefined ? {} : { recycle }) });
+      const recycle =
+        side === 'ours-no-recycle'
+          ? (false as const)
+          : maxNavigations === undefined
+            ? undefined
+            : { maxNavigations: Number(maxNavigations) };
+      const supervisor = new SessionSupervisor({
+        driver: () => new PlaywrightDriver({ tmpRoot: root }),
+        lanes,
+        ...(recycle === undefined ? {} : { recycle }),
+      });
       const recycleMs: number[] = [];
       supervisor.on('ready', (e) => {
         if (e.generation > 0) recycleMs.push(Math.round(e.downtimeMs)); // generation 0 is the first browser
@@ -171,7 +202,11 @@ async function runChild(side: Side): Promise<void> {
         await supervisor.startActor();
         await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]));
         const visit = side === 'plain' ? plainVisitor(supervisor, origin) : laneVisitor((fn) => supervisor.withLane(fn), origin);
-        run = { ...(await soak(side, pages, every, lanes, visit, () => supervisor.health().recycles)), recycleMs, snapshots: supervisor.health().snapshots };
+        run = {
+          ...(await soak(side, pages, every, lanes, visit, () => supervisor.health().recycles)),
+          recycleMs,
+          snapshots: supervisor.health().snapshots,
+        };
       } finally {
         await supervisor.stop();
       }
@@ -189,7 +224,15 @@ async function runResearchChild(): Promise<void> {
   const started = performance.now();
   try {
     const run = await runResearchBatch({ concurrency: 4, queries, latencyMs: 0 });
-    console.log(JSON.stringify({ queries: run.queries, seconds: Math.round((performance.now() - started) / 100) / 10, peakRssMb: mb(peak.stop()), nodeRssMb: mb(process.memoryUsage.rss()), apiCalls: run.apiCalls }));
+    console.log(
+      JSON.stringify({
+        queries: run.queries,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+        peakRssMb: mb(peak.stop()),
+        nodeRssMb: mb(process.memoryUsage.rss()),
+        apiCalls: run.apiCalls,
+      }),
+    );
   } finally {
     peak.stop();
   }
@@ -311,7 +354,13 @@ async function main(): Promise<void> {
   const { tree, referencePerson } = generateTree({ people: 10_000, seed: 1 });
   // Sessions outlive the whole run (the site's default is 30 minutes, shorter than a run of all
   // sides), and each side signs in afresh, so no side reads sign-in pages instead of person pages.
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'bench', password }], rateLimit: false, sessionTtlMs: 24 * 3_600_000 });
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'bench', password }],
+    rateLimit: false,
+    sessionTtlMs: 24 * 3_600_000,
+  });
   const runs: SoakRun[] = [];
   let research: unknown;
   const bar = benchProgress(args, count * sides.length + (queries > 0 ? 1 : 0), 'pages');
@@ -321,7 +370,19 @@ async function main(): Promise<void> {
       bar.label(side);
       const sid = await signInOverHttp(site.origin, 'bench', password);
       const result = await runChildBench(
-        { script: 'soak-bench', nodeArgs: ['--expose-gc'], args: [`--child=${side}`, `--origin=${site.origin}`, `--pages=${count}`, `--every=${every}`, ...(maxNavigationsFlag === undefined ? [] : [`--max-navigations=${maxNavigationsFlag}`])], env: { BROWSER_ACTOR_SOAK_SID: sid }, timeoutMs: Math.max(600_000, count * 1000) },
+        {
+          script: 'soak-bench',
+          nodeArgs: ['--expose-gc'],
+          args: [
+            `--child=${side}`,
+            `--origin=${site.origin}`,
+            `--pages=${count}`,
+            `--every=${every}`,
+            ...(maxNavigationsFlag === undefined ? [] : [`--max-navigations=${maxNavigationsFlag}`]),
+          ],
+          env: { BROWSER_ACTOR_SOAK_SID: sid },
+          timeoutMs: Math.max(600_000, count * 1000),
+        },
         (line) => {
           const m = /^soak-progress (\d+)$/.exec(line);
           if (m) bar.set(before + Number(m[1]));
@@ -329,11 +390,19 @@ async function main(): Promise<void> {
       );
       before += count;
       bar.set(before);
-      runs.push(result.json !== undefined ? (result.json as SoakRun) : { side, pages: 0, samples: [], errors: 0, wrong: 0, recycles: 0, error: result.error ?? 'no answer' });
+      runs.push(
+        result.json !== undefined
+          ? (result.json as SoakRun)
+          : { side, pages: 0, samples: [], errors: 0, wrong: 0, recycles: 0, error: result.error ?? 'no answer' },
+      );
     }
     if (queries > 0) {
       bar.label(`research batch of ${queries}`);
-      const result = await runChildBench({ script: 'soak-bench', args: ['--child=research', `--queries=${queries}`], timeoutMs: Math.max(600_000, queries * 500) });
+      const result = await runChildBench({
+        script: 'soak-bench',
+        args: ['--child=research', `--queries=${queries}`],
+        timeoutMs: Math.max(600_000, queries * 500),
+      });
       research = result.json ?? { error: result.error };
       bar.tick();
     }
@@ -350,33 +419,55 @@ async function main(): Promise<void> {
     return;
   }
   log(machineLine(machine));
-  log(`${count} person pages per side (navigate, read the name and lifespan), samples every ${every}; slopes per 1 000 pages after warm-up (the first sample)`);
+  log(
+    `${count} person pages per side (navigate, read the name and lifespan), samples every ${every}; slopes per 1 000 pages after warm-up (the first sample)`,
+  );
   for (const r of runs) {
     log();
     if (r.error) {
       log(`${r.side}: FAILED: ${r.error}`);
       continue;
     }
-    const recycleCost = r.recycleMs && r.recycleMs.length > 0 ? `, each taking ${Math.round(r.recycleMs.reduce((a, b) => a + b, 0) / r.recycleMs.length)} ms on average` : '';
+    const recycleCost =
+      r.recycleMs && r.recycleMs.length > 0
+        ? `, each taking ${Math.round(r.recycleMs.reduce((a, b) => a + b, 0) / r.recycleMs.length)} ms on average`
+        : '';
     const snaps = r.snapshots ? `; session snapshots taken ${r.snapshots.taken}, skipped ${r.snapshots.skipped}` : '';
     const ratio = r === pw ? undefined : timeRatioTo(r, pw);
-    log(`${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}${recycleCost}, ${meanMsPerPage(r).toFixed(1)} ms/page${ratio === undefined ? '' : ` (${ratio.toFixed(2)}× plain Playwright)`}${snaps}`);
+    log(
+      `${r.side}: ${r.pages} pages, errors ${r.errors}, wrong ${r.wrong}, browser replacements ${r.recycles}${recycleCost}, ${meanMsPerPage(r).toFixed(1)} ms/page${ratio === undefined ? '' : ` (${ratio.toFixed(2)}× plain Playwright)`}${snaps}`,
+    );
     log('   pages   heap MB    RSS MB  browser MB    fds   ms/page');
-    for (const s of r.samples) log(`  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`);
+    for (const s of r.samples)
+      log(
+        `  ${String(s.pages).padStart(6)}  ${s.heapMb.toFixed(1).padStart(8)}  ${s.rssMb.toFixed(1).padStart(8)}  ${s.browserRssMb.toFixed(1).padStart(10)}  ${String(s.fds).padStart(5)}  ${s.msPerPage.toFixed(1).padStart(8)}`,
+      );
     const sum = summaries[r.side];
-    if (sum) log(`  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap after warm-up ${sum.heapMb.min}–${sum.heapMb.max} MB, change ${sum.heapMb.change} MB`);
+    if (sum)
+      log(
+        `  slope/1000 pages: heap ${sum.heapMb.slopePer1000} MB, RSS ${sum.rssMb.slopePer1000} MB, browser ${sum.browserRssMb.slopePer1000} MB, fds ${sum.fds.slopePer1000}, ms/page ${sum.msPerPage.slopePer1000}; heap after warm-up ${sum.heapMb.min}–${sum.heapMb.max} MB, change ${sum.heapMb.change} MB`,
+      );
   }
   const unclean = runs.filter((x) => !clean(x));
   if (unclean.length > 0) log();
-  for (const r of unclean) log(`${r.side}: not judged (${r.error ?? `${r.errors} errors and ${r.wrong} wrong pages`}): its figures are not of the same work`);
+  for (const r of unclean)
+    log(`${r.side}: not judged (${r.error ?? `${r.errors} errors and ${r.wrong} wrong pages`}): its figures are not of the same work`);
   if (goals.length > 0) {
     log();
-    log(`Goals: Node heap after warm-up within ±${GOAL_HEAP_HALF_RANGE_MB} MB; browser RSS flat (slope under ${GOAL_BROWSER_SLOPE_MB} MB per 1 000 pages); time per page ≤ ${GOAL_TIME_RATIO}× plain Playwright`);
+    log(
+      `Goals: Node heap after warm-up within ±${GOAL_HEAP_HALF_RANGE_MB} MB; browser RSS flat (slope under ${GOAL_BROWSER_SLOPE_MB} MB per 1 000 pages); time per page ≤ ${GOAL_TIME_RATIO}× plain Playwright`,
+    );
     for (const g of goals) {
-      const time = g.timeRatio === undefined ? 'time: no Playwright side to compare' : `time ${g.timeRatio}× (${g.timeMet ? 'met' : 'NOT met'})`;
-      log(`  ${g.side}: heap ±${g.heapHalfRangeMb} MB (${g.heapFlat ? 'met' : 'NOT met'}), browser ${g.browserSlopeMb} MB/1000 (${g.browserFlat ? 'met' : 'NOT met'}), ${time}`);
+      const time =
+        g.timeRatio === undefined ? 'time: no Playwright side to compare' : `time ${g.timeRatio}× (${g.timeMet ? 'met' : 'NOT met'})`;
+      log(
+        `  ${g.side}: heap ±${g.heapHalfRangeMb} MB (${g.heapFlat ? 'met' : 'NOT met'}), browser ${g.browserSlopeMb} MB/1000 (${g.browserFlat ? 'met' : 'NOT met'}), ${time}`,
+      );
     }
-    if (every >= 1000) log('  (recycles every 1 000 navigations by default: samples every 1 000 pages can land at the same point of each cycle; --every=250 shows the whole sawtooth)');
+    if (every >= 1000)
+      log(
+        '  (recycles every 1 000 navigations by default: samples every 1 000 pages can land at the same point of each cycle; --every=250 shows the whole sawtooth)',
+      );
   }
   if (research) log(`\nresearch batch: ${JSON.stringify(research)}`);
 }

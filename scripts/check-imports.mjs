@@ -77,7 +77,12 @@ export function checkImports(srcDir) {
       if (fromArea === 'internal' && toArea !== 'internal' && toArea !== 'errors') say('internal/ may import only internal/ and errors.ts');
     }
   }
-  violations.push(...rootReaches(srcDir).map((chain) => `the package root reaches ${chain.at(-1)} (${chain.join(' → ')}): the root entry point must load no application layer; export it from its own entry point`));
+  violations.push(
+    ...rootReaches(srcDir).map(
+      (chain) =>
+        `the package root reaches ${chain.at(-1)} (${chain.join(' → ')}): the root entry point must load no application layer; export it from its own entry point`,
+    ),
+  );
   return violations;
 }
 
@@ -90,7 +95,12 @@ function resolveImport(file, spec) {
 /** The import graph of the files under `dirs`: file → files it imports (relative imports only). */
 function importGraph(dirs) {
   const graph = new Map();
-  for (const dir of dirs) for (const file of walk(dir)) graph.set(file, importsOf(readFileSync(file, 'utf8')).map((spec) => resolveImport(file, spec)));
+  for (const dir of dirs)
+    for (const file of walk(dir))
+      graph.set(
+        file,
+        importsOf(readFileSync(file, 'utf8')).map((spec) => resolveImport(file, spec)),
+      );
   return graph;
 }
 
@@ -154,5 +164,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const cycles = findCycles([src, bench], root);
   for (const c of cycles) console.error(`import cycle: ${c.join(' → ')}`);
   if (violations.length + cycles.length > 0) process.exit(1);
-  console.log(`import boundaries: ${walk(src).length} files checked, no violations; no import cycle in src/ or bench/ (${walk(bench).length} bench files)`);
+  console.log(
+    `import boundaries: ${walk(src).length} files checked, no violations; no import cycle in src/ or bench/ (${walk(bench).length} bench files)`,
+  );
 }

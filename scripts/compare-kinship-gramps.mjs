@@ -61,7 +61,8 @@ function pairsOf(tree, max = maxPairs) {
     let frontier = [a];
     for (let d = 0; d < 6; d++) {
       const next = [];
-      for (const x of frontier) for (const y of [...tree.parents(x), ...tree.children(x), ...tree.spouses(x)]) if (!seen.has(y)) (seen.add(y), next.push(y));
+      for (const x of frontier)
+        for (const y of [...tree.parents(x), ...tree.children(x), ...tree.spouses(x)]) if (!seen.has(y)) (seen.add(y), next.push(y));
       frontier = next;
     }
     for (const b of seen) if (b !== a && pairs.length < max && random() < 0.3) pairs.push([a, b]);
@@ -69,15 +70,42 @@ function pairsOf(tree, max = maxPairs) {
   return pairs;
 }
 
-const NUMBER = { second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10, eleventh: 11, twelfth: 12, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
+const NUMBER = {
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  seventh: 7,
+  eighth: 8,
+  ninth: 9,
+  tenth: 10,
+  eleventh: 11,
+  twelfth: 12,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+};
 
 /** One wording for a relation: lower case, no hyphens, numbers as digits, aunts and uncles counted the same way. */
 function canonical(name) {
   let s = name.toLowerCase().trim();
   if (s === '' || s === 'not related') return 'not related';
-  s = s.replace(/ \((up|down)\)$/, '').replace(/-/g, ' ').replace(/\s+/g, ' ');
+  s = s
+    .replace(/ \((up|down)\)$/, '')
+    .replace(/-/g, ' ')
+    .replace(/\s+/g, ' ');
   s = s.replace(/\b(three|four|five|six|seven|eight|nine|ten|eleven|twelve) times removed/, (_, w) => `${NUMBER[w]} times removed`);
-  s = s.replace(/\b(\d+)(?:st|nd|rd|th) great/, '$1 great').replace(/\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) great/, (_, w) => `${NUMBER[w]} great`);
+  s = s
+    .replace(/\b(\d+)(?:st|nd|rd|th) great/, '$1 great')
+    .replace(/\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) great/, (_, w) => `${NUMBER[w]} great`);
   // Gramps: grandaunt (a grandparent's sister), great grandaunt, 2 great grandaunt; here: great-aunt, 2nd great-aunt, 3rd great-aunt.
   s = s.replace(/^(?:(\d+) )?(great )?grand(aunt|uncle|niece|nephew)$/, (_, n, great, who) => {
     const level = n ? Number(n) + 1 : great ? 2 : 1;
@@ -86,7 +114,27 @@ function canonical(name) {
   return s;
 }
 
-const NEUTRAL = { father: 'parent', mother: 'parent', son: 'child', daughter: 'child', brother: 'sibling', sister: 'sibling', uncle: 'pibling', aunt: 'pibling', nephew: 'nibling', niece: 'nibling', husband: 'spouse', wife: 'spouse', partner: 'spouse', grandfather: 'grandparent', grandmother: 'grandparent', grandson: 'grandchild', granddaughter: 'grandchild', guardian: 'parent', ward: 'child' };
+const NEUTRAL = {
+  father: 'parent',
+  mother: 'parent',
+  son: 'child',
+  daughter: 'child',
+  brother: 'sibling',
+  sister: 'sibling',
+  uncle: 'pibling',
+  aunt: 'pibling',
+  nephew: 'nibling',
+  niece: 'nibling',
+  husband: 'spouse',
+  wife: 'spouse',
+  partner: 'spouse',
+  grandfather: 'grandparent',
+  grandmother: 'grandparent',
+  grandson: 'grandchild',
+  granddaughter: 'grandchild',
+  guardian: 'parent',
+  ward: 'child',
+};
 
 /**
  * The relation with the distinctions Gramps does not make taken out: Gramps names every link
@@ -118,7 +166,10 @@ function coarse(name) {
   if (/^(guardian|ward)$/.test(s)) nonBirth = true;
   s = canonical(s); // "great grandniece", once "step" is out, is counted as the aunts and uncles are
   s = s.replace(/^half /, '');
-  s = s.split(' ').map((w) => NEUTRAL[w] ?? w).join(' ');
+  s = s
+    .split(' ')
+    .map((w) => NEUTRAL[w] ?? w)
+    .join(' ');
   return nonBirth ? `step ${s}` : s;
 }
 
@@ -127,10 +178,17 @@ function gramps(name, text, pairs) {
   const file = join(work, `${name}.ged`);
   writeFileSync(file, text);
   const imported = spawnSync('gramps', ['-C', name, '-i', file], { env, encoding: 'utf8', timeout: 600_000 });
-  if (!/No errors detected|Cleaning up/.test(imported.stdout + imported.stderr)) throw new Error(`gramps import of ${name} failed: ${(imported.stdout + imported.stderr).slice(-500)}`);
+  if (!/No errors detected|Cleaning up/.test(imported.stdout + imported.stderr))
+    throw new Error(`gramps import of ${name} failed: ${(imported.stdout + imported.stderr).slice(-500)}`);
   // Gramps numbers a GEDCOM @I12@ as I0012.
   const input = pairs.map(([a, b]) => `I${String(a).padStart(4, '0')} I${String(b).padStart(4, '0')}`).join('\n');
-  const run = spawnSync('/usr/bin/python3', [join(root, 'scripts/gramps-relationships.py'), name], { env, input, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 1 << 28 });
+  const run = spawnSync('/usr/bin/python3', [join(root, 'scripts/gramps-relationships.py'), name], {
+    env,
+    input,
+    encoding: 'utf8',
+    timeout: 3_600_000,
+    maxBuffer: 1 << 28,
+  });
   if (run.status !== 0) throw new Error(`gramps-relationships.py failed: ${run.stderr.slice(-800)}`);
   const names = new Map();
   for (const line of run.stdout.split('\n')) {
@@ -150,16 +208,31 @@ function compare(label, trees, max = maxPairs) {
     tree.people.forEach((p, i) => b.addPerson({ ...p, id: `I${offset + i + 1}` }));
     tree.families.forEach((f, fi) => {
       const id = `F${offset + fi + 1}`;
-      b.addFamily({ id, ...(f.husband === undefined ? {} : { husband: `I${offset + f.husband + 1}` }), ...(f.wife === undefined ? {} : { wife: `I${offset + f.wife + 1}` }), children: f.children.map((c) => `I${offset + c + 1}`) });
+      b.addFamily({
+        id,
+        ...(f.husband === undefined ? {} : { husband: `I${offset + f.husband + 1}` }),
+        ...(f.wife === undefined ? {} : { wife: `I${offset + f.wife + 1}` }),
+        children: f.children.map((c) => `I${offset + c + 1}`),
+      });
       for (const [c, link] of f.links ?? []) b.setChildLink(id, `I${offset + c + 1}`, link);
     });
     for (const [x, y] of pairsOf(tree, max)) pairs.push({ tree, a: x, b: y, ga: offset + x + 1, gb: offset + y + 1 });
     offset += Math.max(tree.size, tree.families.length);
   }
   const all = b.build().tree;
-  const names = gramps(label.replace(/\W+/g, '-'), [...gedcomLines(all)].join('\n'), pairs.map((p) => [p.ga, p.gb]));
+  const names = gramps(
+    label.replace(/\W+/g, '-'),
+    [...gedcomLines(all)].join('\n'),
+    pairs.map((p) => [p.ga, p.gb]),
+  );
   // Named by the ids both calculators saw (the file's I<n>), so that a pair can be looked up in either.
-  const records = pairs.map((p) => ({ tree: label, a: `I${p.ga}`, b: `I${p.gb}`, ours: relationship(p.tree, p.a, p.b).name, gramps: names.get(`${p.ga} ${p.gb}`) ?? '?' }));
+  const records = pairs.map((p) => ({
+    tree: label,
+    a: `I${p.ga}`,
+    b: `I${p.gb}`,
+    ours: relationship(p.tree, p.a, p.b).name,
+    gramps: names.get(`${p.ga} ${p.gb}`) ?? '?',
+  }));
   if (raw) for (const r of records) raw.push(JSON.stringify(r));
   return tally(label, records);
 }
@@ -168,21 +241,33 @@ function compare(label, trees, max = maxPairs) {
 function tally(label, records) {
   const result = { label, pairs: records.length, agree: 0, coarser: 0, otherChoice: 0, unnamedByGramps: 0, disagree: [], kinds: new Map() };
   for (const { a, b, ours, gramps: theirs } of records) {
-    const kind = (what) => result.kinds.set(`${what}: ours "${ours}", Gramps "${theirs}"`, (result.kinds.get(`${what}: ours "${ours}", Gramps "${theirs}"`) ?? 0) + 1);
+    const kind = (what) =>
+      result.kinds.set(
+        `${what}: ours "${ours}", Gramps "${theirs}"`,
+        (result.kinds.get(`${what}: ours "${ours}", Gramps "${theirs}"`) ?? 0) + 1,
+      );
     const stepInGramps = /step/.test(theirs);
     const oursBlood = ours !== 'not related' && !coarse(ours).startsWith('step ') && !/ of |in law|^(husband|wife)$/.test(canonical(ours));
     if (theirs === '' && ours !== 'not related') {
       result.unnamedByGramps++;
       kind('Gramps names none');
     } else if (canonical(ours) === canonical(theirs)) result.agree++;
-    else if (coarse(ours) === coarse(theirs) || (/^(adoptive|adopted|foster|step) (brother|sister)$|^step(brother|sister)$/.test(canonical(ours)) && /^(brother|sister)$/.test(theirs))) {
+    else if (
+      coarse(ours) === coarse(theirs) ||
+      (/^(adoptive|adopted|foster|step) (brother|sister)$|^step(brother|sister)$/.test(canonical(ours)) &&
+        /^(brother|sister)$/.test(theirs))
+    ) {
       result.coarser++;
       kind('same relation, Gramps less precise');
     } else if (stepInGramps && !coarse(ours).startsWith('step ')) {
       // Two relations hold; Gramps names the one through fewer links even when it goes through a
       // step or adoptive link, this calculator names the blood (or marriage) one first.
       result.otherChoice++;
-      kind(oursBlood ? 'both hold: ours the blood relation, Gramps a nearer one through a link other than birth' : 'both hold: ours the relation by marriage, Gramps one through a link other than birth');
+      kind(
+        oursBlood
+          ? 'both hold: ours the blood relation, Gramps a nearer one through a link other than birth'
+          : 'both hold: ours the relation by marriage, Gramps one through a link other than birth',
+      );
     } else if (/^(partner|husband|wife)$/.test(theirs) && oursBlood) {
       result.otherChoice++;
       kind('both hold: ours the blood relation, Gramps the marriage (a couple related by blood)');
@@ -202,7 +287,12 @@ function withLinks(size, seed) {
   const kinds = ['adopted', 'foster', 'step', 'guardian', 'other'];
   let n = 0;
   tree.families.forEach((f) => {
-    b.addFamily({ id: f.id, husband: f.husband === undefined ? undefined : tree.person(f.husband).id, wife: f.wife === undefined ? undefined : tree.person(f.wife).id, children: f.children.map((c) => tree.person(c).id) });
+    b.addFamily({
+      id: f.id,
+      husband: f.husband === undefined ? undefined : tree.person(f.husband).id,
+      wife: f.wife === undefined ? undefined : tree.person(f.wife).id,
+      children: f.children.map((c) => tree.person(c).id),
+    });
     for (const c of f.children) {
       if (++n % 9 !== 0) continue;
       const kind = kinds[(n / 9) % kinds.length];
@@ -214,44 +304,63 @@ function withLinks(size, seed) {
 
 const results = [];
 try {
-if (from) {
-  // Sort the pairs of an earlier run again (its --raw file), without Gramps.
-  const byTree = new Map();
-  for (const line of readFileSync(from, 'utf8').split('\n').filter(Boolean)) {
-    const r = JSON.parse(line);
-    byTree.set(r.tree, [...(byTree.get(r.tree) ?? []), r]);
+  if (from) {
+    // Sort the pairs of an earlier run again (its --raw file), without Gramps.
+    const byTree = new Map();
+    for (const line of readFileSync(from, 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(line);
+      byTree.set(r.tree, [...(byTree.get(r.tree) ?? []), r]);
+    }
+    for (const [label, records] of byTree) results.push(tally(label, records));
+  } else {
+    if (!args.includes('--skip-tests')) {
+      const dump = join(work, 'dump');
+      mkdirSync(dump);
+      const vitest = spawnSync(
+        'npx',
+        [
+          'vitest',
+          'run',
+          'test/unit/genealogy',
+          'test/unit/research.test.ts',
+          'test/unit/research-ranking.test.ts',
+          'test/integration/research-cli.test.ts',
+        ],
+        { cwd: root, env: { ...process.env, GEDCOM_DUMP_DIR: dump }, encoding: 'utf8', timeout: 900_000 },
+      );
+      if (vitest.status !== 0) throw new Error(`the tests failed: ${vitest.stdout.slice(-1500)}`);
+      const texts = [...new Set(readdirSync(dump).map((f) => readFileSync(join(dump, f), 'utf8')))];
+      const trees = [];
+      for (const text of texts) trees.push((await readGedcom({ text })).tree);
+      const small = trees.filter((t) => t.size <= 40 && t.size > 1);
+      const large = trees.filter((t) => t.size > 40);
+      console.error(
+        `${texts.length} distinct trees read by the tests: ${small.length} small (every pair), ${large.length} large (pairs near each other), ${trees.length - small.length - large.length} of one person or none`,
+      );
+      results.push(compare('test trees (small)', small));
+      for (const [k, t] of large.entries()) results.push(compare(`test tree ${k + 1} (${t.size} people)`, [t], Math.ceil(maxPairs / 5)));
+    }
+    results.push(compare('examples/family.ged', [(await readGedcom(join(root, 'examples/family.ged'))).tree]));
+    results.push(compare('synthetic with adoptive, step, foster links', [withLinks(1500, 21)]));
   }
-  for (const [label, records] of byTree) results.push(tally(label, records));
-} else {
-  if (!args.includes('--skip-tests')) {
-    const dump = join(work, 'dump');
-    mkdirSync(dump);
-    const vitest = spawnSync('npx', ['vitest', 'run', 'test/unit/genealogy', 'test/unit/research.test.ts', 'test/unit/research-ranking.test.ts', 'test/integration/research-cli.test.ts'], { cwd: root, env: { ...process.env, GEDCOM_DUMP_DIR: dump }, encoding: 'utf8', timeout: 900_000 });
-    if (vitest.status !== 0) throw new Error(`the tests failed: ${vitest.stdout.slice(-1500)}`);
-    const texts = [...new Set(readdirSync(dump).map((f) => readFileSync(join(dump, f), 'utf8')))];
-    const trees = [];
-    for (const text of texts) trees.push((await readGedcom({ text })).tree);
-    const small = trees.filter((t) => t.size <= 40 && t.size > 1);
-    const large = trees.filter((t) => t.size > 40);
-    console.error(`${texts.length} distinct trees read by the tests: ${small.length} small (every pair), ${large.length} large (pairs near each other), ${trees.length - small.length - large.length} of one person or none`);
-    results.push(compare('test trees (small)', small));
-    for (const [k, t] of large.entries()) results.push(compare(`test tree ${k + 1} (${t.size} people)`, [t], Math.ceil(maxPairs / 5)));
-  }
-  results.push(compare('examples/family.ged', [(await readGedcom(join(root, 'examples/family.ged'))).tree]));
-  results.push(compare('synthetic with adoptive, step, foster links', [withLinks(1500, 21)]));
-}
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log('| tree | pairs | same name | same relation, Gramps less precise | two relations hold, each names another | Gramps names none | different |');
+console.log(
+  '| tree | pairs | same name | same relation, Gramps less precise | two relations hold, each names another | Gramps names none | different |',
+);
 console.log('|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.label} | ${r.pairs} | ${r.agree} | ${r.coarser} | ${r.otherChoice} | ${r.unnamedByGramps} | ${r.disagree.length} |`);
+for (const r of results)
+  console.log(`| ${r.label} | ${r.pairs} | ${r.agree} | ${r.coarser} | ${r.otherChoice} | ${r.unnamedByGramps} | ${r.disagree.length} |`);
 if (rawFile) writeFileSync(rawFile, `${raw.join('\n')}\n`);
 // Each kind of difference once, with how often it came.
 const kinds = new Map();
 for (const r of results) for (const [k, n] of r.kinds) kinds.set(k, (kinds.get(k) ?? 0) + n);
 console.log('\nKinds of difference (times seen):');
-for (const [k, n] of [...kinds].sort((a, b) => (a[0].startsWith('DIFFERENT') === b[0].startsWith('DIFFERENT') ? b[1] - a[1] : a[0].startsWith('DIFFERENT') ? -1 : 1))) console.log(`${String(n).padStart(6)}  ${k}`);
+for (const [k, n] of [...kinds].sort((a, b) =>
+  a[0].startsWith('DIFFERENT') === b[0].startsWith('DIFFERENT') ? b[1] - a[1] : a[0].startsWith('DIFFERENT') ? -1 : 1,
+))
+  console.log(`${String(n).padStart(6)}  ${k}`);
 const disagreements = results.flatMap((r) => r.disagree);
 console.log('');
 for (const d of disagreements.slice(0, 100)) console.log(d);

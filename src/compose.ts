@@ -22,12 +22,23 @@ export interface BrowserOptions extends PlaywrightDriverOptions {
 
 /** The factory of fresh drivers for `browser` (explicit options win over the environment). */
 export function browserDriver(config: Config, browser: BrowserOptions, env: NodeJS.ProcessEnv): DriverFactory {
-  const { driver = config.driver, webdriverUrl = driver === 'webdriver' ? config.webdriverUrl : undefined, chromedriverPath, ...common } = browser;
+  const {
+    driver = config.driver,
+    webdriverUrl = driver === 'webdriver' ? config.webdriverUrl : undefined,
+    chromedriverPath,
+    ...common
+  } = browser;
   const options: PlaywrightDriverOptions = { headless: config.headless, env, ...common };
   if (driver === 'webdriver') {
-    return () => new WebDriverDriver({ ...options, ...(webdriverUrl === undefined ? {} : { url: webdriverUrl }), ...(chromedriverPath === undefined ? {} : { chromedriverPath }) });
+    return () =>
+      new WebDriverDriver({
+        ...options,
+        ...(webdriverUrl === undefined ? {} : { url: webdriverUrl }),
+        ...(chromedriverPath === undefined ? {} : { chromedriverPath }),
+      });
   }
-  if (driver !== 'playwright') throw new ConfigError(`browser.driver must be playwright or webdriver, got ${JSON.stringify(String(driver))}`);
+  if (driver !== 'playwright')
+    throw new ConfigError(`browser.driver must be playwright or webdriver, got ${JSON.stringify(String(driver))}`);
   if (webdriverUrl !== undefined) throw new ConfigError('browser.webdriverUrl needs browser.driver webdriver');
   return () => new PlaywrightDriver(options);
 }
@@ -67,7 +78,9 @@ export function createSessionSupervisor(options: CreateSessionSupervisorOptions 
   const config = loadConfig(env);
   const factory = browserDriver(config, browser ?? {}, env ?? process.env);
   if (supervisorOptions.isolateLanes && (browser?.driver ?? config.driver) === 'webdriver') {
-    throw new ConfigError('isolateLanes needs the Playwright driver: one WebDriver session has one cookie jar for all its tabs (use DRIVER=playwright, or separate supervisors)');
+    throw new ConfigError(
+      'isolateLanes needs the Playwright driver: one WebDriver session has one cookie jar for all its tabs (use DRIVER=playwright, or separate supervisors)',
+    );
   }
   return new SessionSupervisor({ ...supervisorOptions, driver: factory });
 }

@@ -51,18 +51,25 @@ export function driverFrom(env: NodeJS.ProcessEnv): { driver: DriverKind; webdri
       url = undefined;
     }
     if (!url || !/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '') {
-      throw new ConfigError(`WEBDRIVER_URL must be an http(s) URL without credentials, such as http://127.0.0.1:4444 (a Selenium Grid), got ${redactUrl(rawUrl)}`, {
-        details: { variable: 'WEBDRIVER_URL' },
-      });
+      throw new ConfigError(
+        `WEBDRIVER_URL must be an http(s) URL without credentials, such as http://127.0.0.1:4444 (a Selenium Grid), got ${redactUrl(rawUrl)}`,
+        {
+          details: { variable: 'WEBDRIVER_URL' },
+        },
+      );
     }
   }
   const rawDriver = env['DRIVER']?.trim().toLowerCase() || undefined;
   if (rawDriver !== undefined && !(DRIVER_KINDS as readonly string[]).includes(rawDriver)) {
-    throw new ConfigError(`DRIVER must be ${DRIVER_KINDS.join(' or ')}, got ${JSON.stringify((env['DRIVER'] ?? '').slice(0, 40))}`, { details: { variable: 'DRIVER' } });
+    throw new ConfigError(`DRIVER must be ${DRIVER_KINDS.join(' or ')}, got ${JSON.stringify((env['DRIVER'] ?? '').slice(0, 40))}`, {
+      details: { variable: 'DRIVER' },
+    });
   }
   const driver = (rawDriver as DriverKind | undefined) ?? (rawUrl !== undefined ? 'webdriver' : 'playwright');
   if (driver === 'playwright' && rawUrl !== undefined) {
-    throw new ConfigError('DRIVER=playwright and WEBDRIVER_URL are both set: a WebDriver URL needs DRIVER=webdriver (or unset DRIVER)', { details: { variable: 'DRIVER' } });
+    throw new ConfigError('DRIVER=playwright and WEBDRIVER_URL are both set: a WebDriver URL needs DRIVER=webdriver (or unset DRIVER)', {
+      details: { variable: 'DRIVER' },
+    });
   }
   return { driver, webdriverUrl: rawUrl };
 }

@@ -356,7 +356,8 @@ export const ERROR_WIRE_LIMITS = { name: 256, code: 64, message: 64 * 1024, deta
 
 function wireDetails(details: ErrorDetails): ErrorDetails {
   const out: Record<string, string | number | boolean | null> = {};
-  for (const [key, value] of Object.entries(details).slice(0, ERROR_WIRE_LIMITS.details)) out[key] = typeof value === 'string' ? value.slice(0, ERROR_WIRE_LIMITS.detailText) : value;
+  for (const [key, value] of Object.entries(details).slice(0, ERROR_WIRE_LIMITS.details))
+    out[key] = typeof value === 'string' ? value.slice(0, ERROR_WIRE_LIMITS.detailText) : value;
   return out;
 }
 
@@ -388,7 +389,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error instanceof Error) {
     const maybeCode: unknown = (error as Error & { code?: unknown }).code;
     const code = typeof maybeCode === 'string' ? wireCode(maybeCode) : 'ERR_UNKNOWN';
-    return { name: String(error.name).slice(0, ERROR_WIRE_LIMITS.name), code, message: String(error.message).slice(0, ERROR_WIRE_LIMITS.message) };
+    return {
+      name: String(error.name).slice(0, ERROR_WIRE_LIMITS.name),
+      code,
+      message: String(error.message).slice(0, ERROR_WIRE_LIMITS.message),
+    };
   }
   return { name: 'Error', code: 'ERR_UNKNOWN', message: `Non-error value thrown (${typeof error})` };
 }

@@ -11,7 +11,12 @@
  * `browser-actor/testing` (the Fake driver and a manual clock).
  * @packageDocumentation
  */
-export { createBrowserActor, createSessionSupervisor, type CreateBrowserActorOptions, type CreateSessionSupervisorOptions } from './compose.js';
+export {
+  createBrowserActor,
+  createSessionSupervisor,
+  type CreateBrowserActorOptions,
+  type CreateSessionSupervisorOptions,
+} from './compose.js';
 export { loadConfig, type Config } from './config.js';
 export { type BrowserOptions } from './compose.js';
 export {

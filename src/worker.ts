@@ -21,7 +21,8 @@ const moduleArg = process.argv[2];
 let driverFactory: (() => Driver) | undefined;
 if (moduleArg) {
   const loaded = (await import(moduleArg.startsWith('file:') ? moduleArg : pathToFileURL(moduleArg).href)) as { createDriver?: unknown };
-  if (typeof loaded.createDriver !== 'function') throw new InvalidOptionError(`driverModule ${moduleArg} does not export a createDriver() function`);
+  if (typeof loaded.createDriver !== 'function')
+    throw new InvalidOptionError(`driverModule ${moduleArg} does not export a createDriver() function`);
   driverFactory = loaded.createDriver as () => Driver;
 }
 

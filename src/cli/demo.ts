@@ -42,10 +42,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     let started = performance.now();
     await actor.start();
     out(`browser-actor demo — ${actor.browser?.name} ${actor.browser?.version} (pid ${actor.browser?.pid}), started in ${ms(started)}`);
-    out(`mode: ${options.actorMode ? 'actor (bounded priority mailbox, one worker loop)' : 'direct (tasks run on the caller, no mailbox)'}`);
+    out(
+      `mode: ${options.actorMode ? 'actor (bounded priority mailbox, one worker loop)' : 'direct (tasks run on the caller, no mailbox)'}`,
+    );
     out(`site: ${site.origin}/ (local, 127.0.0.1)\n`);
 
-    const run = async <T extends Task>(label: string, task: T, show: (result: Awaited<ReturnType<BrowserActor['submit']>>) => string, timeoutMs?: number) => {
+    const run = async <T extends Task>(
+      label: string,
+      task: T,
+      show: (result: Awaited<ReturnType<BrowserActor['submit']>>) => string,
+      timeoutMs?: number,
+    ) => {
       started = performance.now();
       try {
         const result = await actor.submit(task, timeoutMs === undefined ? {} : { timeoutMs });
@@ -59,9 +66,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     await run('Navigate(/)', Navigate(`${site.origin}/`), json);
     await run('CurrentUrl()', CurrentUrl(), json);
-    await run('ExecuteJS(title and people)', ExecuteJS(`return { title: document.title, people: [...document.querySelectorAll('#people li')].map((li) => li.textContent) }`), json);
+    await run(
+      'ExecuteJS(title and people)',
+      ExecuteJS(`return { title: document.title, people: [...document.querySelectorAll('#people li')].map((li) => li.textContent) }`),
+      json,
+    );
     await run('GetCookies()', GetCookies(), (r) => maskCookies(r as Cookie[]));
-    await run('ExportCookies({format: netscape})', ExportCookies({ format: 'netscape' }), (r) => `${(r as string).trim().split('\n').length} lines of cookies.txt (values not shown)`);
+    await run(
+      'ExportCookies({format: netscape})',
+      ExportCookies({ format: 'netscape' }),
+      (r) => `${(r as string).trim().split('\n').length} lines of cookies.txt (values not shown)`,
+    );
     await run('ImportCookies([demo_pref])', ImportCookies([{ name: 'demo_pref', value: 'dark', url: `${site.origin}/` }]), json);
     await run('GetCookies([demo_pref])', GetCookies(['demo_pref']), (r) => maskCookies(r as Cookie[]));
     const screenshotPath = options.screenshotPath ?? join(tmpdir(), `browser-actor-demo-${process.pid}.png`);
@@ -116,7 +131,9 @@ async function crashDemo(origin: string, out: (line: string) => void, env: NodeJ
     const after = await supervisor.submit(GetCookies(['session_id']));
     const health = supervisor.health();
     out(`  all 3 answered by the new browser (pid ${supervisor.browser?.pid}) ${ms(killed)} after the kill → ${JSON.stringify(results)}`);
-    out(`  session after the restart: ${maskCookies(after)} (${after[0]?.value === before[0]?.value ? 'the same session' : 'NOT the same session'})`);
+    out(
+      `  session after the restart: ${maskCookies(after)} (${after[0]?.value === before[0]?.value ? 'the same session' : 'NOT the same session'})`,
+    );
     out(`  health: ${health.state}, ${health.restarts} restart, last fault: ${health.lastFault?.kind ?? 'none'}`);
   } finally {
     await supervisor.stop();

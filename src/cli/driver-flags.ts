@@ -14,7 +14,10 @@ export const DRIVER_HELP = `  --driver <name>      How browsers are driven: play
  * The environment overrides the flags make (`DRIVER`, `WEBDRIVER_URL`), checked as those
  * variables are, with the flags named in the error.
  */
-export function driverEnv(values: { readonly driver?: string | undefined; readonly webdriver?: string | undefined }, env: NodeJS.ProcessEnv): Record<string, string> {
+export function driverEnv(
+  values: { readonly driver?: string | undefined; readonly webdriver?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
   const overrides: Record<string, string> = {};
   if (values.driver !== undefined) overrides['DRIVER'] = values.driver;
   if (values.webdriver !== undefined) {
@@ -25,7 +28,11 @@ export function driverEnv(values: { readonly driver?: string | undefined; readon
     driverFrom({ ...env, ...overrides });
   } catch (error) {
     const message = (error as Error).message;
-    throw new ConfigError(values.driver === undefined && values.webdriver === undefined ? message : message.replace(/^DRIVER/, '--driver').replace(/^WEBDRIVER_URL/, '--webdriver'));
+    throw new ConfigError(
+      values.driver === undefined && values.webdriver === undefined
+        ? message
+        : message.replace(/^DRIVER/, '--driver').replace(/^WEBDRIVER_URL/, '--webdriver'),
+    );
   }
   return overrides;
 }

@@ -50,8 +50,14 @@ export const ENVIRONMENT: readonly { readonly group: string; readonly variables:
       { name: 'RESEARCH_CONCURRENCY', what: 'Searches of a batch at once, 1–16 (default 4; --concurrency).' },
       { name: 'LOG_LEVEL', what: 'silent, error, warn (default), info, debug or trace (--log-level).' },
       { name: 'REDIS_URL', what: 'Redis for `worker` (default: none; research takes --redis).' },
-      { name: 'BROWSER_ACTOR_QUEUE_KEY', what: 'The Redis mode’s shared key: 32 bytes as 64 hex digits or base64 (default: a key file of this user).' },
-      { name: 'BROWSER_ACTOR_QUEUE_KEY_FILE', what: 'Where that key file is (default: browser-actor/queue.key under XDG_CONFIG_HOME, else ~/.config).' },
+      {
+        name: 'BROWSER_ACTOR_QUEUE_KEY',
+        what: 'The Redis mode’s shared key: 32 bytes as 64 hex digits or base64 (default: a key file of this user).',
+      },
+      {
+        name: 'BROWSER_ACTOR_QUEUE_KEY_FILE',
+        what: 'Where that key file is (default: browser-actor/queue.key under XDG_CONFIG_HOME, else ~/.config).',
+      },
     ],
   },
 ];
@@ -59,7 +65,10 @@ export const ENVIRONMENT: readonly { readonly group: string; readonly variables:
 /** The list as `--help` prints it. */
 export function environmentHelp(): string {
   const width = Math.max(...ENVIRONMENT.flatMap((g) => g.variables.map((v) => v.name.length))) + 2;
-  const lines: string[] = ['Environment (research also reads these from a .env file in the working directory; the environment', 'wins, and executable paths are never read from .env):'];
+  const lines: string[] = [
+    'Environment (research also reads these from a .env file in the working directory; the environment',
+    'wins, and executable paths are never read from .env):',
+  ];
   for (const g of ENVIRONMENT) {
     lines.push(`  ${g.group}:`);
     for (const v of g.variables) lines.push(`    ${v.name.padEnd(width)}${v.what}`);

@@ -28,32 +28,86 @@ export const ERROR_GUIDE: Readonly<Record<ErrorCode, { readonly class: ExitClass
   ERR_INVALID_TASK: { class: 'internal', hint: 'fix the field of the task the message names; nothing was sent to the browser' },
   ERR_INVALID_OPTION: { class: 'config', hint: 'fix the option the message names; it lists the accepted values' },
   ERR_INVALID_CONFIG: { class: 'config', hint: 'fix the variable, .env entry, flag or file the message names' },
-  ERR_PAYLOAD_TOO_LARGE: { class: 'internal', hint: 'a script, its arguments or imported cookies exceed the size limit; send less, or raise the limit' },
-  ERR_SCRIPT: { class: 'browser', hint: "read the script error's name and message, then fix the script or check that the page is the one it expects" },
-  ERR_TASK_TIMEOUT: { class: 'browser', hint: 'the task did not finish in time; check that the site answers, or give the task a longer timeout' },
-  ERR_RESULT_NOT_SERIALIZABLE: { class: 'browser', hint: 'return plain data from the script (objects, arrays, strings, finite numbers, booleans, null)' },
-  ERR_RESULT_TOO_LARGE: { class: 'browser', hint: 'return less from the script (or take the viewport only, not the full page), or raise the size limit' },
+  ERR_PAYLOAD_TOO_LARGE: {
+    class: 'internal',
+    hint: 'a script, its arguments or imported cookies exceed the size limit; send less, or raise the limit',
+  },
+  ERR_SCRIPT: {
+    class: 'browser',
+    hint: "read the script error's name and message, then fix the script or check that the page is the one it expects",
+  },
+  ERR_TASK_TIMEOUT: {
+    class: 'browser',
+    hint: 'the task did not finish in time; check that the site answers, or give the task a longer timeout',
+  },
+  ERR_RESULT_NOT_SERIALIZABLE: {
+    class: 'browser',
+    hint: 'return plain data from the script (objects, arrays, strings, finite numbers, booleans, null)',
+  },
+  ERR_RESULT_TOO_LARGE: {
+    class: 'browser',
+    hint: 'return less from the script (or take the viewport only, not the full page), or raise the size limit',
+  },
   ERR_NAVIGATION: { class: 'site', hint: 'check the address and that the site is up; details.netError says what failed' },
-  ERR_MAILBOX_FULL: { class: 'internal', hint: 'too many tasks were queued at once; submit fewer at a time, or raise the mailbox capacity' },
+  ERR_MAILBOX_FULL: {
+    class: 'internal',
+    hint: 'too many tasks were queued at once; submit fewer at a time, or raise the mailbox capacity',
+  },
   ERR_SHED: { class: 'internal', hint: 'a lower-priority task was dropped for a higher-priority one; submit it again later' },
   ERR_ACTOR_STOPPED: { class: 'internal', hint: 'start a new actor: one that was stopped takes no new work' },
-  ERR_ACTOR_CRASHED: { class: 'browser', hint: 'the browser or tab died; if details.maybeExecuted is true, check whether the task took effect before repeating it' },
-  ERR_RESTART_LIMIT: { class: 'browser', hint: 'the browser kept dying before doing any work; run `browser-actor demo` to check Chromium, and look for low memory' },
-  ERR_BROWSER_NOT_FOUND: { class: 'browser', hint: 'install Chromium (apt-get install chromium) or set CHROMIUM_PATH; for DRIVER=webdriver also chromedriver (CHROMEDRIVER_PATH)' },
-  ERR_BROWSER_LAUNCH: { class: 'browser', hint: 'Chromium (or the WebDriver endpoint) did not start; the message says why; check free memory and WEBDRIVER_URL' },
+  ERR_ACTOR_CRASHED: {
+    class: 'browser',
+    hint: 'the browser or tab died; if details.maybeExecuted is true, check whether the task took effect before repeating it',
+  },
+  ERR_RESTART_LIMIT: {
+    class: 'browser',
+    hint: 'the browser kept dying before doing any work; run `browser-actor demo` to check Chromium, and look for low memory',
+  },
+  ERR_BROWSER_NOT_FOUND: {
+    class: 'browser',
+    hint: 'install Chromium (apt-get install chromium) or set CHROMIUM_PATH; for DRIVER=webdriver also chromedriver (CHROMEDRIVER_PATH)',
+  },
+  ERR_BROWSER_LAUNCH: {
+    class: 'browser',
+    hint: 'Chromium (or the WebDriver endpoint) did not start; the message says why; check free memory and WEBDRIVER_URL',
+  },
   ERR_INVALID_GEDCOM: { class: 'config', hint: 'the file is not a GEDCOM file; give the .ged file your genealogy program exported' },
-  ERR_NOT_SIGNED_IN: { class: 'site', hint: 'sign in on the site by hand to check the account; the site refused the session even after a new sign-in' },
-  ERR_SIGN_IN: { class: 'site', hint: 'check SITE_USERNAME, SITE_PASSWORD and TOTP_SECRET (environment or .env) and the clock of this machine' },
-  ERR_HTTP: { class: 'site', hint: 'the site answered an HTTP error (details.status); 429 means slow down (RATE_LIMIT), 5xx that the site has trouble' },
+  ERR_NOT_SIGNED_IN: {
+    class: 'site',
+    hint: 'sign in on the site by hand to check the account; the site refused the session even after a new sign-in',
+  },
+  ERR_SIGN_IN: {
+    class: 'site',
+    hint: 'check SITE_USERNAME, SITE_PASSWORD and TOTP_SECRET (environment or .env) and the clock of this machine',
+  },
+  ERR_HTTP: {
+    class: 'site',
+    hint: 'the site answered an HTTP error (details.status); 429 means slow down (RATE_LIMIT), 5xx that the site has trouble',
+  },
   ERR_NETWORK: { class: 'site', hint: 'the site could not be reached; check the URL, that it is up, and the network' },
   ERR_INVALID_CRITERIA: { class: 'config', hint: 'give a given name or a surname, years as four digits, sex as M or F' },
   ERR_PAGE_GONE: { class: 'site', hint: 'look the record up on the site: it was removed or merged (404/410)' },
-  ERR_DRIVER_TIMEOUT: { class: 'browser', hint: 'give the machine room (fewer lanes or workers) and try again; the browser was overloaded or hung' },
+  ERR_DRIVER_TIMEOUT: {
+    class: 'browser',
+    hint: 'give the machine room (fewer lanes or workers) and try again; the browser was overloaded or hung',
+  },
   ERR_DRIVER: { class: 'browser', hint: 'try again; if it repeats, report it with the message, which names the operation and the reason' },
-  ERR_QUEUE_UNAVAILABLE: { class: 'config', hint: 'Redis did not answer, or no worker host is alive; check --redis/REDIS_URL and start `browser-actor worker`' },
-  ERR_QUEUE_PAYLOAD: { class: 'config', hint: 'a task or answer in Redis did not authenticate under this queue key; give every submitter and worker host the same key (BROWSER_ACTOR_QUEUE_KEY, or the same queue.key file)' },
-  ERR_SEQUENCE_CUT: { class: 'browser', hint: "the page a lane's sequence was on was lost between two of its tasks and could not be reopened; the task did not run: run the sequence again from its Navigate" },
-  ERR_UNKNOWN: { class: 'internal', hint: 'an error without a code of ours came from a driver, a worker or a page; report it with the message, which is that error\'s own' },
+  ERR_QUEUE_UNAVAILABLE: {
+    class: 'config',
+    hint: 'Redis did not answer, or no worker host is alive; check --redis/REDIS_URL and start `browser-actor worker`',
+  },
+  ERR_QUEUE_PAYLOAD: {
+    class: 'config',
+    hint: 'a task or answer in Redis did not authenticate under this queue key; give every submitter and worker host the same key (BROWSER_ACTOR_QUEUE_KEY, or the same queue.key file)',
+  },
+  ERR_SEQUENCE_CUT: {
+    class: 'browser',
+    hint: "the page a lane's sequence was on was lost between two of its tasks and could not be reopened; the task did not run: run the sequence again from its Navigate",
+  },
+  ERR_UNKNOWN: {
+    class: 'internal',
+    hint: "an error without a code of ours came from a driver, a worker or a page; report it with the message, which is that error's own",
+  },
   ERR_UNEXPECTED: { class: 'internal', hint: 'this is a bug in browser-actor; please report it with the message above' },
 };
 

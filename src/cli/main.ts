@@ -60,7 +60,12 @@ function usageError(message: string): never {
  * A command with its own options: `--help` prints its help; options it refuses are bad usage
  * (exit 2, before anything starts); then it runs.
  */
-async function subcommand<O>(args: string[], help: string, parse: (args: string[]) => O, run: (options: O) => Promise<void>): Promise<void> {
+async function subcommand<O>(
+  args: string[],
+  help: string,
+  parse: (args: string[]) => O,
+  run: (options: O) => Promise<void>,
+): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(help);
     return;
@@ -171,7 +176,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'demo': {
       const flag = values['actor-mode'];
-      if (flag !== undefined && !['on', 'off', 'true', 'false'].includes(flag)) usageError(`--actor-mode must be on or off, got ${JSON.stringify(flag)}`);
+      if (flag !== undefined && !['on', 'off', 'true', 'false'].includes(flag))
+        usageError(`--actor-mode must be on or off, got ${JSON.stringify(flag)}`);
       let env: NodeJS.ProcessEnv;
       try {
         env = { ...process.env, ...driverEnv(values, process.env) };

@@ -13,7 +13,16 @@ import { formatResult, formatTimings } from '../research/format.js';
 import { csvHeader, csvRow, splitCsvLine } from '../research/output.js';
 import { ResultFile, outFormatOf } from '../research/result-file.js';
 import type { SiteResearch } from '../research/job.js';
-import { GedcomSource, type PersonSource, RunCache, Timings, foundIds, research, validateCriteria, type ResearchResult } from '../research/research.js';
+import {
+  GedcomSource,
+  type PersonSource,
+  RunCache,
+  Timings,
+  foundIds,
+  research,
+  validateCriteria,
+  type ResearchResult,
+} from '../research/research.js';
 import { writeGedcom7File } from '../genealogy/gedcom-export.js';
 import { checkQueueName, checkRedisUrl } from '../runtime/dispatch/redis-shared.js';
 import { withDotEnv } from '../session/session-config.js';
@@ -158,8 +167,14 @@ function checkSiteArg(raw: string): void {
   }
   // The value is not echoed: a mistyped address may still carry a password (http//ann:pw@…).
   if (!u) throw new ConfigError('--site is not a URL; it must be an http:// or https:// address such as http://127.0.0.1:8377');
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`--site must be an http:// or https:// address such as http://127.0.0.1:8377, got the ${JSON.stringify(u.protocol.slice(0, 20))} scheme`);
-  if (u.username || u.password) throw new ConfigError('--site must not carry a user name or password; give the account with --credentials FILE or SITE_USERNAME and SITE_PASSWORD');
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(
+      `--site must be an http:// or https:// address such as http://127.0.0.1:8377, got the ${JSON.stringify(u.protocol.slice(0, 20))} scheme`,
+    );
+  if (u.username || u.password)
+    throw new ConfigError(
+      '--site must not carry a user name or password; give the account with --credentials FILE or SITE_USERNAME and SITE_PASSWORD',
+    );
 }
 
 /** Most searches of a batch in flight at once. */
@@ -201,17 +216,27 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  if (values.credentials !== undefined && values.gedcom !== undefined) throw new ConfigError('--credentials signs in to a site: give it with --site URL (or alone, with the address in the file), not with --gedcom');
-  if (values.site === undefined && values.gedcom === undefined && values.credentials === undefined) throw new ConfigError('say where to search: --site URL (a site; with --credentials FILE, the address may come from the file) or --gedcom FILE (a family tree file)');
+  if (values.credentials !== undefined && values.gedcom !== undefined)
+    throw new ConfigError(
+      '--credentials signs in to a site: give it with --site URL (or alone, with the address in the file), not with --gedcom',
+    );
+  if (values.site === undefined && values.gedcom === undefined && values.credentials === undefined)
+    throw new ConfigError(
+      'say where to search: --site URL (a site; with --credentials FILE, the address may come from the file) or --gedcom FILE (a family tree file)',
+    );
   if (values.site !== undefined && values.gedcom !== undefined) throw new ConfigError('give one of --site URL and --gedcom FILE, not both');
   if (values.site !== undefined) checkSiteArg(values.site);
   if (values.json && values.csv) throw new ConfigError('give at most one of --json and --csv');
   if (values.resume && values.out === undefined) throw new ConfigError('--resume continues an output file: give it with --out FILE');
   if (values.out !== undefined) outFormatOf(values.out); // a clear error before anything starts
-  if (values.export !== undefined && !/\.ged$/i.test(values.export)) throw new ConfigError(`--export writes a GEDCOM file: give a name ending in .ged, got ${JSON.stringify(basename(values.export).slice(0, 60))}`);
+  if (values.export !== undefined && !/\.ged$/i.test(values.export))
+    throw new ConfigError(
+      `--export writes a GEDCOM file: give a name ending in .ged, got ${JSON.stringify(basename(values.export).slice(0, 60))}`,
+    );
   const num = (flag: string, v: string | undefined, fallback: number, min: number, max: number): number => {
     if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return Number(v);
   };
   const fields: Record<string, unknown> = {};
@@ -243,7 +268,8 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
     ...parseDispatchArgs({ ...values, site: values.site ?? values.credentials }),
     driverEnv: parseDriverArgs(values),
     logLevel: values['log-level'] === undefined ? undefined : parseLogLevel(values['log-level'], 'warn', '--log-level'),
-    metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site ?? values.credentials),
+    metricsPort:
+      values['metrics-port'] === undefined ? undefined : metricsPortArg(values['metrics-port'], values.site ?? values.credentials),
     progress: !(values.quiet ?? false),
     quiet: values.quiet ?? false,
     ...(values.out === undefined ? {} : { outFile: values.out, resume: values.resume ?? false }),
@@ -252,12 +278,20 @@ export function parseResearchArgs(argv: string[]): ResearchCliOptions {
   };
 }
 
-function parseDispatchArgs(values: { workers?: string | undefined; redis?: string | undefined; queue?: string | undefined; site?: string | undefined }): Pick<ResearchCliOptions, 'workers' | 'redis' | 'queue'> {
+function parseDispatchArgs(values: {
+  workers?: string | undefined;
+  redis?: string | undefined;
+  queue?: string | undefined;
+  site?: string | undefined;
+}): Pick<ResearchCliOptions, 'workers' | 'redis' | 'queue'> {
   const { workers, redis, queue } = values;
-  if ((workers !== undefined || redis !== undefined) && values.site === undefined) throw new ConfigError('--workers and --redis need --site (a GEDCOM search runs in this process, with no browser)');
+  if ((workers !== undefined || redis !== undefined) && values.site === undefined)
+    throw new ConfigError('--workers and --redis need --site (a GEDCOM search runs in this process, with no browser)');
   if (queue !== undefined && redis === undefined) throw new ConfigError('--queue needs --redis URL');
   if (workers !== undefined && (!/^\d+$/.test(workers) || Number(workers) < 1 || Number(workers) > MAX_RESEARCH_CONCURRENCY)) {
-    throw new ConfigError(`--workers must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (sessions, each with its own browser process), got ${JSON.stringify(workers.slice(0, 20))}`);
+    throw new ConfigError(
+      `--workers must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (sessions, each with its own browser process), got ${JSON.stringify(workers.slice(0, 20))}`,
+    );
   }
   try {
     return {
@@ -275,16 +309,27 @@ function metricsPortArg(raw: string, site: string | undefined): number {
   return metricsPortFrom(raw);
 }
 
-function parseDriverArgs(values: { driver?: string | undefined; webdriver?: string | undefined; redis?: string | undefined; gedcom?: string | undefined }): Record<string, string> | undefined {
+function parseDriverArgs(values: {
+  driver?: string | undefined;
+  webdriver?: string | undefined;
+  redis?: string | undefined;
+  gedcom?: string | undefined;
+}): Record<string, string> | undefined {
   if (values.driver === undefined && values.webdriver === undefined) return undefined;
-  if (values.gedcom !== undefined) throw new ConfigError('--driver and --webdriver need --site (a GEDCOM search runs in this process, with no browser)');
-  if (values.redis !== undefined) throw new ConfigError('--driver and --webdriver choose the browsers started here; with --redis, the worker hosts start them: give these to `browser-actor worker`');
+  if (values.gedcom !== undefined)
+    throw new ConfigError('--driver and --webdriver need --site (a GEDCOM search runs in this process, with no browser)');
+  if (values.redis !== undefined)
+    throw new ConfigError(
+      '--driver and --webdriver choose the browsers started here; with --redis, the worker hosts start them: give these to `browser-actor worker`',
+    );
   return driverEnv(values, {});
 }
 
 function parseConcurrency(name: string, raw: string): number {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > MAX_RESEARCH_CONCURRENCY) {
-    throw new ConfigError(`${name} must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (searches at once), got ${JSON.stringify(raw.slice(0, 20))}`);
+    throw new ConfigError(
+      `${name} must be a whole number from 1 to ${MAX_RESEARCH_CONCURRENCY} (searches at once), got ${JSON.stringify(raw.slice(0, 20))}`,
+    );
   }
   return Number(raw);
 }
@@ -299,7 +344,19 @@ export function parseBatch(text: string): BatchRow[] {
   const first = lines.findIndex((l) => l.trim() !== '');
   if (first === -1) return rows;
   const isJson = (lines[first] as string).trim().startsWith('{');
-  const keyOf: Record<string, string> = { given: 'given', surname: 'surname', sex: 'sex', birth_year: 'birthYear', birthyear: 'birthYear', birth_place: 'birthPlace', birthplace: 'birthPlace', death_year: 'deathYear', deathyear: 'deathYear', death_place: 'deathPlace', deathplace: 'deathPlace' };
+  const keyOf: Record<string, string> = {
+    given: 'given',
+    surname: 'surname',
+    sex: 'sex',
+    birth_year: 'birthYear',
+    birthyear: 'birthYear',
+    birth_place: 'birthPlace',
+    birthplace: 'birthPlace',
+    death_year: 'deathYear',
+    deathyear: 'deathYear',
+    death_place: 'deathPlace',
+    deathplace: 'deathPlace',
+  };
   let header: string[] = [];
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -308,7 +365,8 @@ export function parseBatch(text: string): BatchRow[] {
       let record: Record<string, unknown>;
       if (isJson) {
         const parsed = JSON.parse(raw) as unknown;
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a JSON line must be an object of criteria');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+          throw new Error('a JSON line must be an object of criteria');
         // The same names as the CSV columns (birth_year), or their camelCase (birthYear).
         record = Object.fromEntries(Object.entries(parsed).map(([k, v]): [string, unknown] => [keyOf[k.toLowerCase()] ?? k, v]));
       } else {
@@ -316,7 +374,10 @@ export function parseBatch(text: string): BatchRow[] {
         if (i === first) {
           header = cells.map((c) => keyOf[c.trim().toLowerCase()] ?? c.trim());
           const unknown = header.filter((h) => !Object.values(keyOf).includes(h));
-          if (unknown.length > 0) throw new Error(`unknown column(s) ${unknown.join(', ')}; columns are given, surname, sex, birth_year, birth_place, death_year, death_place`);
+          if (unknown.length > 0)
+            throw new Error(
+              `unknown column(s) ${unknown.join(', ')}; columns are given, surname, sex, birth_year, birth_place, death_year, death_place`,
+            );
           return;
         }
         if (cells.length !== header.length) throw new Error(`has ${cells.length} cells, the header has ${header.length}`);
@@ -329,7 +390,6 @@ export function parseBatch(text: string): BatchRow[] {
   });
   return rows;
 }
-
 
 export interface RunResearchOptions extends ResearchCliOptions {
   readonly out?: (line: string) => void;
@@ -356,7 +416,8 @@ export interface RunSummary {
   /** With --export: why the file could not be written (the results are printed and saved all the same). */
   readonly exportError?: { readonly code: string; readonly error: string } | undefined;
   /** With --gedcom: the file, its GEDCOM version and every diagnostic of the reader. */
-  readonly gedcom?: { readonly file: string; readonly version: string | null; readonly diagnostics: readonly GedcomDiagnostic[] } | undefined;
+  readonly gedcom?:
+    { readonly file: string; readonly version: string | null; readonly diagnostics: readonly GedcomDiagnostic[] } | undefined;
 }
 
 /** Run research from CLI options: one search or a batch, against a site (supervised Chromium) or a GEDCOM file. */
@@ -376,7 +437,8 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     requireRegularFile('--batch', o.batch, 'a CSV or JSON lines file of searches');
     rows = parseBatch(readFileSync(o.batch, 'utf8'));
     // A batch with nothing to search is a mistake to report, not a run that did nothing.
-    if (rows.length === 0) throw new ConfigError(`--batch ${o.batch}: the file has no searches (it is empty, or only blank and # comment lines)`);
+    if (rows.length === 0)
+      throw new ConfigError(`--batch ${o.batch}: the file has no searches (it is empty, or only blank and # comment lines)`);
     const valid = rows.filter((row) => !('error' in row)).length;
     if (valid === 0) {
       const first = rows[0] as { line: number; error: string };
@@ -395,11 +457,14 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   // A credentials file (as `serve` writes it) gives the account, and the address when --site does not.
   const creds = o.credentials !== undefined ? readCredentialsFile(o.credentials) : undefined;
   const site = o.site ?? creds?.origin;
-  if (o.gedcom === undefined && site === undefined) throw new ConfigError(`--credentials ${o.credentials ?? ''}: the file has no "origin"; give the site's address with --site URL`);
+  if (o.gedcom === undefined && site === undefined)
+    throw new ConfigError(`--credentials ${o.credentials ?? ''}: the file has no "origin"; give the site's address with --site URL`);
   const env: NodeJS.ProcessEnv = {
     ...withDotEnv(o.env ?? process.env),
     ...o.driverEnv,
-    ...(creds ? { SITE_USERNAME: creds.username, SITE_PASSWORD: creds.password, ...(creds.totpSecret ? { TOTP_SECRET: creds.totpSecret } : {}) } : {}),
+    ...(creds
+      ? { SITE_USERNAME: creds.username, SITE_PASSWORD: creds.password, ...(creds.totpSecret ? { TOTP_SECRET: creds.totpSecret } : {}) }
+      : {}),
   };
   const fromEnv = env['RESEARCH_CONCURRENCY'];
   const concurrency = o.concurrency ?? (fromEnv !== undefined && fromEnv !== '' ? parseConcurrency('RESEARCH_CONCURRENCY', fromEnv) : 4);
@@ -407,7 +472,10 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
   // it already answers are not run again.
   if (o.exportFile !== undefined) checkNewFile('--export', o.exportFile);
   const file = o.outFile !== undefined ? ResultFile.open(o.outFile, { resume: o.resume === true }) : undefined;
-  if (file && file.unreadable > 0) err(`--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`);
+  if (file && file.unreadable > 0)
+    err(
+      `--out ${file.path}: ${file.unreadable} record(s) cut short (the run that wrote them was killed) were dropped; their searches run again`,
+    );
   const savedBefore = new Set(rows.filter((row) => !('error' in row) && file?.has(lineOf(row), row.criteria) === true));
   const saved = (row: BatchRow): boolean => savedBefore.has(row);
   const alreadySaved = savedBefore.size;
@@ -417,7 +485,13 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
       const read = await timings.time('research', 'load GEDCOM', () => readGedcomFile(o.gedcom as string, { quiet: o.progress !== true }));
       // What the reader could not read as written, where users look: a summary on stderr, all of it with --json.
       gedcomRead = { file: o.gedcom, version: read.version ?? null, diagnostics: read.diagnostics };
-      for (const l of summarizeDiagnostics(o.gedcom, read.diagnostics, 5, o.json ? 'all of them in the JSON output' : 'all of them with --json')) err(l);
+      for (const l of summarizeDiagnostics(
+        o.gedcom,
+        read.diagnostics,
+        5,
+        o.json ? 'all of them in the JSON output' : 'all of them with --json',
+      ))
+        err(l);
       const home = o.home !== undefined ? read.tree.indexOf(o.home) : chooseHomePerson(read.tree);
       if (home === undefined) throw new ConfigError(`--home ${o.home}: no such person in ${o.gedcom}`);
       source = new GedcomSource(read.tree, home);
@@ -496,7 +570,13 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         // without it a Ctrl-C would only be seen once the whole batch was done.
         await new Promise((resolve) => setImmediate(resolve));
         if (o.signal?.aborted) throw new Error('interrupted');
-        return research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, { top: o.top, ladderFor: o.ladderFor, cache, timings, ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}) });
+        return research(row.criteria, sources.length > 1 ? (sources[i % sources.length] as PersonSource) : source, {
+          top: o.top,
+          ladderFor: o.ladderFor,
+          cache,
+          timings,
+          ...(session ? { maxPages: session.config.maxPages, pageSize: session.config.pageSize } : {}),
+        });
       },
       (i, outcome) => {
         if (o.signal?.aborted) return; // cut short: what settles now is neither saved nor printed
@@ -529,7 +609,9 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
     let exportError: RunSummary['exportError'];
     if (o.exportFile !== undefined && results.length > 0) {
       try {
-        const { tree, selection } = await timings.time('research', 'export GEDCOM 7', async () => source.exportTree(foundIds(results.map((r) => r.result))));
+        const { tree, selection } = await timings.time('research', 'export GEDCOM 7', async () =>
+          source.exportTree(foundIds(results.map((r) => r.result))),
+        );
         await writeGedcom7File(o.exportFile, tree, selection);
         exported = { file: o.exportFile, people: selection.people.length, families: selection.families.length };
         err(`exported ${exported.people} people and ${exported.families} families to ${o.exportFile} (GEDCOM 7.0)`);
@@ -539,20 +621,54 @@ export async function runResearchCli(o: RunResearchOptions): Promise<RunSummary>
         err(`${code}: --export ${o.exportFile} was not written: ${(error as Error).message}`);
       }
     } else if (o.exportFile !== undefined) err(`--export ${o.exportFile}: nothing was found, so no file was written`);
-    const summary: RunSummary = { results, skipped, failed, alreadySaved, interrupted, wallMs, timings, ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), ...(exportError ? { exportError } : {}) };
+    const summary: RunSummary = {
+      results,
+      skipped,
+      failed,
+      alreadySaved,
+      interrupted,
+      wallMs,
+      timings,
+      ...(gedcomRead ? { gedcom: gedcomRead } : {}),
+      ...(exported ? { exported } : {}),
+      ...(exportError ? { exportError } : {}),
+    };
     let summaryLine: string | undefined;
     if (interrupted) {
       const left = toSearch - results.length - failed.length;
-      const where = file ? `${results.length} saved in ${file.path}; run the same command with --resume to do the other ${left}` : `their results are above; with --out FILE a run saves each result as it finishes and --resume continues it`;
+      const where = file
+        ? `${results.length} saved in ${file.path}; run the same command with --resume to do the other ${left}`
+        : `their results are above; with --out FILE a run saves each result as it finishes and --resume continues it`;
       summaryLine = `interrupted: ${results.length + failed.length} of ${toSearch} search(es) done in ${Math.round(wallMs)} ms (${failed.length} failed); ${where}`;
     } else if (o.batch !== undefined || o.rows !== undefined) {
       summaryLine = `batch: ${results.length} searched, ${skipped.length} skipped (bad rows), ${failed.length} failed${alreadySaved > 0 ? `, ${alreadySaved} already saved` : ''}, in ${Math.round(wallMs)} ms; per-run cache ${cache.hits} hits, ${cache.misses} misses${file ? `; saved in ${file.path}` : ''}`;
     }
-    file?.describe({ source: site ?? basename(o.gedcom ?? ''), ...(summaryLine ? { summary: summaryLine } : {}), timings: [...timings.rows.values()], wallMs });
+    file?.describe({
+      source: site ?? basename(o.gedcom ?? ''),
+      ...(summaryLine ? { summary: summaryLine } : {}),
+      timings: [...timings.rows.values()],
+      wallMs,
+    });
     file?.close();
     if (summaryLine && (interrupted || o.quiet !== true)) err(summaryLine);
     if (o.json) {
-      out(JSON.stringify({ results: results.map((r) => ({ ...r, criteria: r.result.criteria })), skipped, failed, ...(interrupted ? { interrupted } : {}), ...(gedcomRead ? { gedcom: gedcomRead } : {}), ...(exported ? { exported } : {}), ...(exportError ? { exportError } : {}), wallMs, ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}) }, null, 2));
+      out(
+        JSON.stringify(
+          {
+            results: results.map((r) => ({ ...r, criteria: r.result.criteria })),
+            skipped,
+            failed,
+            ...(interrupted ? { interrupted } : {}),
+            ...(gedcomRead ? { gedcom: gedcomRead } : {}),
+            ...(exported ? { exported } : {}),
+            ...(exportError ? { exportError } : {}),
+            wallMs,
+            ...(o.benchmark ? { benchmark: [...timings.rows.values()] } : {}),
+          },
+          null,
+          2,
+        ),
+      );
     } else if (o.benchmark) {
       for (const l of formatTimings(timings, wallMs)) (o.csv ? err : out)(l);
     }
@@ -569,4 +685,3 @@ function sumStats(all: SessionStats[]): SessionStats {
   for (const st of all) for (const [k, v] of Object.entries(st)) if (typeof v === 'number') out[k] = (out[k] ?? 0) + v;
   return out as unknown as SessionStats;
 }
-

@@ -86,7 +86,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const int = (flag: string, value: string | undefined, fallback: number, min: number, max: number): number => {
     if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new ConfigError(`--${flag} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return Number(value);
   };
   let rate: ServeOptions['rate'] = { capacity: 20, refillPerSecond: 10 };
@@ -97,7 +98,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     else throw new ConfigError(`--rate must look like 20/10 (capacity/per-second) or "off", got ${JSON.stringify(values.rate)}`);
   }
   const errorRate = values['error-rate'] === undefined ? 0 : Number(values['error-rate']);
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new ConfigError(`--error-rate must be a number from 0 to 1, got ${JSON.stringify(values['error-rate'])}`);
+  if (!(errorRate >= 0 && errorRate <= 1))
+    throw new ConfigError(`--error-rate must be a number from 0 to 1, got ${JSON.stringify(values['error-rate'])}`);
   const user = values.user ?? 'demo';
   if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(user)) throw new ConfigError('--user must be 1–64 letters, digits or _ . @ -');
   const password = env['SITE_PASSWORD'] || randomBytes(12).toString('base64url');
@@ -179,7 +181,10 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
     if (privateDir) rmSync(privateDir, { recursive: true, force: true });
   };
   try {
-    writePrivateFile(credentialsFile, `${JSON.stringify({ origin: site.origin, username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}), ...(adminToken ? { adminToken } : {}) }, null, 2)}\n`);
+    writePrivateFile(
+      credentialsFile,
+      `${JSON.stringify({ origin: site.origin, username: o.user, password: o.password, ...(totpSecret ? { totpSecret } : {}), ...(adminToken ? { adminToken } : {}) }, null, 2)}\n`,
+    );
   } catch (error) {
     await close();
     throw error;
@@ -187,7 +192,9 @@ export async function startServe(o: ServeOptions, print: (line: string) => void 
   const ref = tree.person(home);
   out(`reference tree site on ${site.origin}/ — ${tree.size} people from ${source}, ready in ${Math.round(performance.now() - started)}ms`);
   out(`home person: ${ref.given} ${ref.surname} (${ref.id})`);
-  out(`account: ${o.user}${totpSecret ? ' with a TOTP second factor' : ''}; password${totpSecret ? ', TOTP secret' : ''}${adminToken ? ', admin token' : ''} in ${credentialsFile} (mode 600)`);
+  out(
+    `account: ${o.user}${totpSecret ? ' with a TOTP second factor' : ''}; password${totpSecret ? ', TOTP secret' : ''}${adminToken ? ', admin token' : ''} in ${credentialsFile} (mode 600)`,
+  );
   return { site, credentialsFile, close };
 }
 
@@ -217,10 +224,20 @@ async function listenError<T>(o: ServeOptions, start: () => Promise<T>): Promise
     return await start();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ConfigError(`--port ${o.port}: the port is in use on ${o.host}; choose another port, or --port 0 for a free one`, { cause: error });
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') throw new ConfigError(`--host ${o.host}: the name does not resolve; give an address such as 127.0.0.1`, { cause: error });
-    if (code === 'EADDRNOTAVAIL') throw new ConfigError(`--host ${o.host}: not an address of this machine; give one of its addresses, such as 127.0.0.1`, { cause: error });
-    if (code === 'EACCES') throw new ConfigError(`--port ${o.port}: not allowed to listen there (ports below 1024 need privileges); choose a port above 1024`, { cause: error });
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(`--port ${o.port}: the port is in use on ${o.host}; choose another port, or --port 0 for a free one`, {
+        cause: error,
+      });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME')
+      throw new ConfigError(`--host ${o.host}: the name does not resolve; give an address such as 127.0.0.1`, { cause: error });
+    if (code === 'EADDRNOTAVAIL')
+      throw new ConfigError(`--host ${o.host}: not an address of this machine; give one of its addresses, such as 127.0.0.1`, {
+        cause: error,
+      });
+    if (code === 'EACCES')
+      throw new ConfigError(`--port ${o.port}: not allowed to listen there (ports below 1024 need privileges); choose a port above 1024`, {
+        cause: error,
+      });
     throw error;
   }
 }
@@ -228,8 +245,14 @@ async function listenError<T>(o: ServeOptions, start: () => Promise<T>): Promise
 /** `--allowed-host a.example,b.example`: host names, without ports or schemes. */
 function allowedHostsFrom(value: string | undefined): string[] {
   if (value === undefined) return [];
-  const names = value.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+  const names = value
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
   const bad = names.find((n) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(n) || n.length > 253);
-  if (bad !== undefined || names.length === 0) throw new ConfigError(`--allowed-host takes host names separated by commas (no port or scheme), e.g. tree.example,tree; got ${JSON.stringify(value.slice(0, 100))}`);
+  if (bad !== undefined || names.length === 0)
+    throw new ConfigError(
+      `--allowed-host takes host names separated by commas (no port or scheme), e.g. tree.example,tree; got ${JSON.stringify(value.slice(0, 100))}`,
+    );
   return names;
 }

@@ -14,18 +14,29 @@ import { type BatchRow, RESEARCH_DEFAULTS, runResearchCli } from './research.js'
  * the results, the relationship paths and where the time went, writes them as an HTML report
  * (whose path it prints), and stops everything it started.
  */
-export async function runStart(options: { out?: (line: string) => void; err?: (line: string) => void; people?: number } = {}): Promise<void> {
+export async function runStart(
+  options: { out?: (line: string) => void; err?: (line: string) => void; people?: number } = {},
+): Promise<void> {
   const out = options.out ?? ((l: string) => console.log(l));
   const people = options.people ?? 10_000;
   const started = performance.now();
   const { tree, referencePerson } = generateTree({ people, seed: 1 });
   const password = randomBytes(12).toString('base64url');
   const totpSecret = newTotpSecret();
-  const site = await startTreeSite({ tree, referencePerson, users: [{ username: 'demo', password, totpSecret }], rateLimit: { capacity: 20, refillPerSecond: 10 } });
+  const site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'demo', password, totpSecret }],
+    rateLimit: { capacity: 20, refillPerSecond: 10 },
+  });
   try {
     const home = tree.person(referencePerson);
-    out(`browser-actor: research on the reference tree site at ${site.origin}/ (${people} synthetic people, seed 1; demo account with a second factor)`);
-    out(`home person: ${home.given} ${home.surname} (${home.id}); ${Math.round(performance.now() - started)} ms to build the tree and start the site\n`);
+    out(
+      `browser-actor: research on the reference tree site at ${site.origin}/ (${people} synthetic people, seed 1; demo account with a second factor)`,
+    );
+    out(
+      `home person: ${home.given} ${home.surname} (${home.id}); ${Math.round(performance.now() - started)} ms to build the tree and start the site\n`,
+    );
     // A short batch drawn from the tree: the home person's ancestors and relatives, searched the
     // way a user would (names, a birth year, a place), some deliberately loose.
     const father = tree.parents(referencePerson).find((p) => tree.person(p).sex === 'M') ?? tree.parents(referencePerson)[0];

@@ -43,14 +43,27 @@ export function parseStatusArgs(argv: string[]): StatusCliOptions {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { port: { type: 'string' }, url: { type: 'string' }, redis: { type: 'string' }, queue: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      url: { type: 'string' },
+      redis: { type: 'string' },
+      queue: { type: 'string' },
+      json: { type: 'boolean' },
+      watch: { type: 'boolean' },
+      interval: { type: 'string' },
+    },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const given = [values.port, values.url, values.redis].filter((v) => v !== undefined).length;
-  if (given !== 1) throw new ConfigError('give the job\'s endpoint: --port <n> (its --metrics-port) or --url http://127.0.0.1:<n>; or --redis <url> for the cluster of worker hosts (one of the three)');
-  if (values.redis === undefined && (values.queue !== undefined || values.json)) throw new ConfigError('--queue and --json go with --redis');
+  if (given !== 1)
+    throw new ConfigError(
+      "give the job's endpoint: --port <n> (its --metrics-port) or --url http://127.0.0.1:<n>; or --redis <url> for the cluster of worker hosts (one of the three)",
+    );
+  if (values.redis === undefined && (values.queue !== undefined || values.json))
+    throw new ConfigError('--queue and --json go with --redis');
   const interval = values.interval ?? '2';
-  if (!/^\d{1,4}$/.test(interval) || Number(interval) < 1 || Number(interval) > 3600) throw new ConfigError(`--interval must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(interval.slice(0, 20))}`);
+  if (!/^\d{1,4}$/.test(interval) || Number(interval) < 1 || Number(interval) > 3600)
+    throw new ConfigError(`--interval must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(interval.slice(0, 20))}`);
   if (values.interval !== undefined && !values.watch) throw new ConfigError('--interval goes with --watch');
   if (values.redis !== undefined) {
     let redis: string;
@@ -66,14 +79,17 @@ export function parseStatusArgs(argv: string[]): StatusCliOptions {
   }
   let base: string;
   if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65_535) throw new ConfigError(`--port must be a whole number from 1 to 65535, got ${JSON.stringify(values.port.slice(0, 20))}`);
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) < 1 || Number(values.port) > 65_535)
+      throw new ConfigError(`--port must be a whole number from 1 to 65535, got ${JSON.stringify(values.port.slice(0, 20))}`);
     base = `http://127.0.0.1:${Number(values.port)}`;
   } else {
     let url: URL;
     try {
       url = new URL(values.url ?? '');
     } catch {
-      throw new ConfigError(`--url must be an http URL such as http://127.0.0.1:9464, got ${JSON.stringify((values.url ?? '').slice(0, 80))}`);
+      throw new ConfigError(
+        `--url must be an http URL such as http://127.0.0.1:9464, got ${JSON.stringify((values.url ?? '').slice(0, 80))}`,
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--url must use http or https, got ${url.protocol}`);
     if (url.username || url.password) throw new ConfigError('--url must not carry credentials (the endpoint needs none)');
@@ -96,8 +112,12 @@ export async function fetchStatus(base: string, timeoutMs = 5000): Promise<Statu
     throw new ConfigError(`${url}: ${why}. Is a job running with --metrics-port on that port?`, { cause: error });
   }
   const text = await readBoundedText(res, MAX_STATUS_BYTES).catch(() => undefined);
-  if (text === undefined) throw new ConfigError(`${url} answered more than ${MAX_STATUS_BYTES / 1_048_576} MiB (or broke off): not a browser-actor status endpoint (give the job's --metrics-port)`);
-  if (res.status !== 200) throw new ConfigError(`${url} answered HTTP ${res.status}: not a browser-actor status endpoint (give the job's --metrics-port)`);
+  if (text === undefined)
+    throw new ConfigError(
+      `${url} answered more than ${MAX_STATUS_BYTES / 1_048_576} MiB (or broke off): not a browser-actor status endpoint (give the job's --metrics-port)`,
+    );
+  if (res.status !== 200)
+    throw new ConfigError(`${url} answered HTTP ${res.status}: not a browser-actor status endpoint (give the job's --metrics-port)`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -121,13 +141,20 @@ function duration(ms: number | null): string {
 }
 
 const fault = (f: FaultStatus | null): string => (f ? `${f.kind}, ${duration(f.agoMs)} ago: ${f.reason}` : 'none');
-const running = (list: readonly RunningTask[]): string => (list.length === 0 ? 'idle' : list.map((t) => `${t.type}${t.lane === undefined ? '' : ` on lane ${t.lane}`} for ${duration(t.forMs)}`).join('; '));
+const running = (list: readonly RunningTask[]): string =>
+  list.length === 0
+    ? 'idle'
+    : list.map((t) => `${t.type}${t.lane === undefined ? '' : ` on lane ${t.lane}`} for ${duration(t.forMs)}`).join('; ');
 /** One table cell: printed, never interpreted (no escape sequences from a fault reason), on one line. */
 const cell = (text: string): string => printable(text).replace(/[\t\n]+/g, ' ');
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -141,31 +168,43 @@ export function renderStatus(s: StatusSnapshot, base: string): string {
     return printable(renderStatusText(s, base));
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    throw new ConfigError(`${base}/status.json answered a status this version cannot read (${printable(error.message).slice(0, 120)}): is the job a browser-actor of another version?`, { cause: error });
+    throw new ConfigError(
+      `${base}/status.json answered a status this version cannot read (${printable(error.message).slice(0, 120)}): is the job a browser-actor of another version?`,
+      { cause: error },
+    );
   }
 }
 
 function renderStatusText(s: StatusSnapshot, base: string): string {
-  const out: string[] = [`browser-actor status at ${base} — process ${s.process.pid}, up ${duration(s.process.uptimeMs)}, RSS ${Math.round(s.process.rssBytes / 1_048_576)} MB, ${s.at}`];
-  if (s.redis) out.push(s.redis.state === 'connected' ? 'redis: connected' : `redis: UNREACHABLE since ${s.redis.since}${s.redis.reason ? ` (${s.redis.reason})` : ''}`);
+  const out: string[] = [
+    `browser-actor status at ${base} — process ${s.process.pid}, up ${duration(s.process.uptimeMs)}, RSS ${Math.round(s.process.rssBytes / 1_048_576)} MB, ${s.at}`,
+  ];
+  if (s.redis)
+    out.push(
+      s.redis.state === 'connected'
+        ? 'redis: connected'
+        : `redis: UNREACHABLE since ${s.redis.since}${s.redis.reason ? ` (${s.redis.reason})` : ''}`,
+    );
   if (s.batch) out.push(`batch: ${s.batch.done} of ${s.batch.total} done${s.batch.failed > 0 ? ` (${s.batch.failed} failed)` : ''}`);
   if (s.actors.length > 0) {
     out.push(
       '',
       table(
         ['ACTOR', 'STATE', 'UP', 'RESTARTS', 'RECYCLES', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
-        s.actors.map((a) => [
-          a.id,
-          a.state + (a.restartInMs === null ? '' : ` (restart in ${duration(a.restartInMs)})`),
-          duration(a.uptimeMs),
-          String(a.restarts),
-          String(a.recycles),
-          `${a.lanesBusy}/${a.lanes}`,
-          String(a.queueDepth),
-          String(a.throughput.lastMinute),
-          running(a.running),
-          fault(a.lastFault),
-        ]).map((r) => r.map(cell)),
+        s.actors
+          .map((a) => [
+            a.id,
+            a.state + (a.restartInMs === null ? '' : ` (restart in ${duration(a.restartInMs)})`),
+            duration(a.uptimeMs),
+            String(a.restarts),
+            String(a.recycles),
+            `${a.lanesBusy}/${a.lanes}`,
+            String(a.queueDepth),
+            String(a.throughput.lastMinute),
+            running(a.running),
+            fault(a.lastFault),
+          ])
+          .map((r) => r.map(cell)),
       ),
     );
   }
@@ -175,19 +214,21 @@ function renderStatusText(s: StatusSnapshot, base: string): string {
       `dispatcher ${d.id}: queued ${d.queued} (by priority ${d.queuedByPriority.join(', ')}), deferred ${d.deferred}, in flight ${d.inFlight}, ${d.throughput.lastMinute} tasks in the last minute`,
       table(
         ['WORKER', 'PID', 'STATE', 'UP', 'RESTARTS', 'BROWSER', 'LANES BUSY', 'QUEUE', 'TASKS/MIN', 'IN FLIGHT', 'LAST FAULT'],
-        d.workers.map((w) => [
-          String(w.index),
-          w.pid === null ? '' : String(w.pid),
-          w.state,
-          duration(w.uptimeMs),
-          String(w.restarts),
-          `${w.browserState ?? 'unknown'}, ${w.browserRestarts} restart(s)${w.browserRecycles > 0 ? `, ${w.browserRecycles} recycled` : ''}`,
-          `${w.lanesBusy}/${w.lanes}`,
-          String(w.queueDepth),
-          String(w.throughput.lastMinute),
-          running(w.running),
-          fault(w.lastFault),
-        ]).map((r) => r.map(cell)),
+        d.workers
+          .map((w) => [
+            String(w.index),
+            w.pid === null ? '' : String(w.pid),
+            w.state,
+            duration(w.uptimeMs),
+            String(w.restarts),
+            `${w.browserState ?? 'unknown'}, ${w.browserRestarts} restart(s)${w.browserRecycles > 0 ? `, ${w.browserRecycles} recycled` : ''}`,
+            `${w.lanesBusy}/${w.lanes}`,
+            String(w.queueDepth),
+            String(w.throughput.lastMinute),
+            running(w.running),
+            fault(w.lastFault),
+          ])
+          .map((r) => r.map(cell)),
       ),
     );
   }
@@ -197,40 +238,56 @@ function renderStatusText(s: StatusSnapshot, base: string): string {
       '',
       table(
         ['QUEUE', 'STATE', 'WAITING FOR ANSWERS', 'TASKS/MIN', 'LAST FAULT'],
-        queues.map((q) => [q.id, q.state, String(q.inFlight), String(q.throughput.lastMinute), q.lastFault ? `${q.lastFault.kind}: ${q.lastFault.reason}` : '']).map((r) => r.map(cell)),
+        queues
+          .map((q) => [
+            q.id,
+            q.state,
+            String(q.inFlight),
+            String(q.throughput.lastMinute),
+            q.lastFault ? `${q.lastFault.kind}: ${q.lastFault.reason}` : '',
+          ])
+          .map((r) => r.map(cell)),
       ),
     );
   }
-  if (s.actors.length === 0 && s.dispatchers.length === 0 && queues.length === 0) out.push('', 'Nothing to show yet: the job has not started a browser or a dispatcher.');
+  if (s.actors.length === 0 && s.dispatchers.length === 0 && queues.length === 0)
+    out.push('', 'Nothing to show yet: the job has not started a browser or a dispatcher.');
   return `${out.join('\n')}\n`;
 }
 
 /** The cluster's status as terminal text: one row per live worker host, then the queue. */
 export function renderClusterStatus(c: ClusterStatus, redisUrl: string): string {
-  const out: string[] = [`browser-actor cluster on ${redactUrl(redisUrl)}, queue ${c.queue} — ${c.hosts.length} live worker host(s), ${c.at}`];
+  const out: string[] = [
+    `browser-actor cluster on ${redactUrl(redisUrl)}, queue ${c.queue} — ${c.hosts.length} live worker host(s), ${c.at}`,
+  ];
   if (c.hosts.length > 0) {
     out.push(
       '',
       table(
         ['HOST', 'VERSION', 'WORKERS × LANES', 'IN FLIGHT', 'OWN QUEUE', 'SERVED', 'TASKS/MIN', 'RESTARTS', 'HEARTBEAT', 'MACHINE'],
-        c.hosts.map((h) => [
-          h.id,
-          h.version ?? '?',
-          h.workers === undefined ? '?' : `${h.workers} × ${h.lanes ?? '?'}`,
-          h.inFlight === undefined ? '?' : `${h.inFlight}/${h.capacity ?? '?'}`,
-          String(h.queued),
-          h.served === undefined ? '?' : String(h.served),
-          h.servedLastMinute === undefined ? '?' : String(h.servedLastMinute),
-          h.restarts === undefined ? '?' : String(h.restarts),
-          h.heartbeatAgoMs === null ? '?' : `${(h.heartbeatAgoMs / 1000).toFixed(1)} s ago`,
-          `${h.hostname ?? '?'} pid ${h.pid ?? '?'}`,
-        ]).map((r) => r.map(cell)),
+        c.hosts
+          .map((h) => [
+            h.id,
+            h.version ?? '?',
+            h.workers === undefined ? '?' : `${h.workers} × ${h.lanes ?? '?'}`,
+            h.inFlight === undefined ? '?' : `${h.inFlight}/${h.capacity ?? '?'}`,
+            String(h.queued),
+            h.served === undefined ? '?' : String(h.served),
+            h.servedLastMinute === undefined ? '?' : String(h.servedLastMinute),
+            h.restarts === undefined ? '?' : String(h.restarts),
+            h.heartbeatAgoMs === null ? '?' : `${(h.heartbeatAgoMs / 1000).toFixed(1)} s ago`,
+            `${h.hostname ?? '?'} pid ${h.pid ?? '?'}`,
+          ])
+          .map((r) => r.map(cell)),
       ),
     );
   } else {
     out.push('', 'No worker host is alive on this queue: start one with browser-actor worker --redis URL.');
   }
-  out.push('', `queue ${c.queue}: ${c.queued} waiting (by priority 0…9: ${c.queuedByPriority.join(', ')}), ${c.active} running; ${c.servedLastMinute} tasks answered in the last minute`);
+  out.push(
+    '',
+    `queue ${c.queue}: ${c.queued} waiting (by priority 0…9: ${c.queuedByPriority.join(', ')}), ${c.active} running; ${c.servedLastMinute} tasks answered in the last minute`,
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -244,11 +301,17 @@ export async function runStatus(o: StatusCliOptions, write: (text: string) => vo
   }
   await redraw(o.intervalS, write, renderStatus(first, o.base), async (clear) => {
     const snapshot = await fetchStatus(o.base).catch(() => undefined);
-    return snapshot ? { text: `${clear}${renderStatus(snapshot, o.base)}` } : { text: `\nThe job at ${o.base} no longer answers: it has ended.\n`, last: true };
+    return snapshot
+      ? { text: `${clear}${renderStatus(snapshot, o.base)}` }
+      : { text: `\nThe job at ${o.base} no longer answers: it has ended.\n`, last: true };
   });
 }
 
-async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<StatusCliOptions['cluster']>, write: (text: string) => void): Promise<void> {
+async function runClusterStatus(
+  o: StatusCliOptions,
+  cluster: NonNullable<StatusCliOptions['cluster']>,
+  write: (text: string) => void,
+): Promise<void> {
   const read = (): Promise<ClusterStatus> => readClusterStatus({ redis: cluster.redis, queue: cluster.queue });
   const first = await read();
   if (cluster.json) {
@@ -261,7 +324,11 @@ async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<Status
   }
   await redraw(o.intervalS, write, renderClusterStatus(first, cluster.redis), async (clear) => {
     const snapshot = await read().catch(() => undefined);
-    return { text: snapshot ? `${clear}${renderClusterStatus(snapshot, cluster.redis)}` : `\nRedis at ${redactUrl(cluster.redis)} does not answer; trying again.\n` };
+    return {
+      text: snapshot
+        ? `${clear}${renderClusterStatus(snapshot, cluster.redis)}`
+        : `\nRedis at ${redactUrl(cluster.redis)} does not answer; trying again.\n`,
+    };
   });
 }
 
@@ -269,7 +336,12 @@ async function runClusterStatus(o: StatusCliOptions, cluster: NonNullable<Status
  * Write `first`, then every `intervalS` seconds what `next` gives (`clear` is the prefix that
  * starts a fresh screen), until Ctrl-C or SIGTERM, or a frame that says it is the last.
  */
-async function redraw(intervalS: number, write: (text: string) => void, first: string, next: (clear: string) => Promise<{ text: string; last?: boolean }>): Promise<void> {
+async function redraw(
+  intervalS: number,
+  write: (text: string) => void,
+  first: string,
+  next: (clear: string) => Promise<{ text: string; last?: boolean }>,
+): Promise<void> {
   const clear = process.stdout.isTTY === true ? '\u001b[H\u001b[2J' : '\n';
   let stop = false;
   let wake: (() => void) | undefined;

@@ -47,14 +47,25 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { redis: { type: 'string' }, workers: { type: 'string' }, lanes: { type: 'string' }, queue: { type: 'string' }, 'host-id': { type: 'string' }, 'log-level': { type: 'string' }, 'metrics-port': { type: 'string' }, ...DRIVER_FLAGS },
+    options: {
+      redis: { type: 'string' },
+      workers: { type: 'string' },
+      lanes: { type: 'string' },
+      queue: { type: 'string' },
+      'host-id': { type: 'string' },
+      'log-level': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      ...DRIVER_FLAGS,
+    },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const redis = values.redis ?? env['REDIS_URL'];
-  if (redis === undefined || redis === '') throw new ConfigError('give --redis URL (or set REDIS_URL), e.g. --redis redis://127.0.0.1:6379');
+  if (redis === undefined || redis === '')
+    throw new ConfigError('give --redis URL (or set REDIS_URL), e.g. --redis redis://127.0.0.1:6379');
   const int = (flag: string, value: string | undefined, max: number): number => {
     if (value === undefined) return 1;
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new ConfigError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value.slice(0, 20))}`);
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+      throw new ConfigError(`--${flag} must be a whole number from 1 to ${max}, got ${JSON.stringify(value.slice(0, 20))}`);
     return Number(value);
   };
   try {
@@ -66,7 +77,10 @@ export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process
       hostId: values['host-id'],
       driverEnv: driverEnv(values, env),
       metricsPort: values['metrics-port'] === undefined ? undefined : metricsPortFrom(values['metrics-port']),
-      logLevel: values['log-level'] === undefined ? parseLogLevel(env['LOG_LEVEL'], 'info') : parseLogLevel(values['log-level'], 'info', '--log-level'),
+      logLevel:
+        values['log-level'] === undefined
+          ? parseLogLevel(env['LOG_LEVEL'], 'info')
+          : parseLogLevel(values['log-level'], 'info', '--log-level'),
     };
   } catch (error) {
     throw new ConfigError((error as Error).message.replace(/^redis /, '--redis ').replace(/^queue /, '--queue '));
@@ -79,14 +93,23 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   const { readClusterStatus } = await import('../runtime/dispatch/redis-cluster.js');
   // The worker processes read DRIVER and WEBDRIVER_URL from the environment they inherit.
   Object.assign(process.env, o.driverEnv);
-  const host = await startWorkerHost({ redis: o.redis, workers: o.workers, lanes: o.lanes, queue: o.queue, ...(o.hostId === undefined ? {} : { hostId: o.hostId }) });
+  const host = await startWorkerHost({
+    redis: o.redis,
+    workers: o.workers,
+    lanes: o.lanes,
+    queue: o.queue,
+    ...(o.hostId === undefined ? {} : { hostId: o.hostId }),
+  });
   const log = createLogger({ level: o.logLevel });
   logEvents(log, { executors: [host.dispatcher] });
   // A Redis outage is logged within seconds (the registry renewals find it), and its end too.
   host.onRedis((change) => logRedisLink(log, change, { host: host.id, redis: redactUrl(o.redis) }));
   const metrics = o.metricsPort === undefined ? undefined : createMetrics();
   metrics?.watch({ executors: [host.dispatcher], redis: () => host.redis() });
-  const metricsServer = metrics && o.metricsPort !== undefined ? await startMetricsServer(metrics, { port: o.metricsPort, cluster: () => readClusterStatus({ redis: o.redis, queue: o.queue }) }) : undefined;
+  const metricsServer =
+    metrics && o.metricsPort !== undefined
+      ? await startMetricsServer(metrics, { port: o.metricsPort, cluster: () => readClusterStatus({ redis: o.redis, queue: o.queue }) })
+      : undefined;
   if (metricsServer) console.log(`worker host ${host.id}: metrics at ${metricsServer.url}, status at ${metricsServer.statusUrl}`);
   const pids = host.dispatcher.stats().workers.map((w) => w.pid);
   let signals = 0;
@@ -103,7 +126,9 @@ export async function runWorker(o: WorkerCliOptions): Promise<void> {
   // must reach onSignal, not the default disposition.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  console.log(`worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`);
+  console.log(
+    `worker host ${host.id}: ${o.workers} worker process(es) (pids ${pids.join(', ')}), ${o.lanes} lane(s) each, serving queue ${o.queue} on ${redactUrl(o.redis)}`,
+  );
   await host.closed;
   metrics?.close();
   await metricsServer?.close();

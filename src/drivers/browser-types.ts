@@ -47,7 +47,6 @@ export interface NavigateResult {
   readonly status: number | null;
 }
 
-
 /** How a real adapter starts Chromium (the Playwright and WebDriver drivers both take these). */
 export interface ChromiumOptions {
   /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */

@@ -23,7 +23,9 @@ export class BrowserCookieJar {
     const parsed = ToughCookie.parse(header);
     if (!parsed?.key) return undefined;
     if (options.fromScript && parsed.httpOnly) return undefined;
-    const found = this.#jar.getCookiesSync(url, { http: !options.fromScript, expire: false, allPaths: true }).find((c) => sameKey(c, parsed, url) && (c.expiryTime() ?? Number.POSITIVE_INFINITY) > Date.now());
+    const found = this.#jar
+      .getCookiesSync(url, { http: !options.fromScript, expire: false, allPaths: true })
+      .find((c) => sameKey(c, parsed, url) && (c.expiryTime() ?? Number.POSITIVE_INFINITY) > Date.now());
     const previous = found === undefined ? undefined : fromTough(found);
     let stored: ToughCookie | undefined;
     try {
@@ -88,7 +90,16 @@ function sameKey(a: ToughCookie, b: ToughCookie, url: URL): boolean {
 
 /** The same cookie (name, domain, path), set to the same value and attributes. */
 function sameCookie(a: Cookie, b: Cookie): boolean {
-  return a.name === b.name && a.domain === b.domain && a.path === b.path && a.value === b.value && a.expires === b.expires && a.httpOnly === b.httpOnly && a.secure === b.secure && a.sameSite === b.sameSite;
+  return (
+    a.name === b.name &&
+    a.domain === b.domain &&
+    a.path === b.path &&
+    a.value === b.value &&
+    a.expires === b.expires &&
+    a.httpOnly === b.httpOnly &&
+    a.secure === b.secure &&
+    a.sameSite === b.sameSite
+  );
 }
 
 function fromTough(c: ToughCookie): Cookie {

@@ -125,5 +125,4 @@ export type EvaluateOutcome =
 
 /** Faults a driver reports. */
 export type DriverEvent =
-  | { readonly type: 'disconnected'; readonly reason: string }
-  | { readonly type: 'page-crashed'; readonly pageId: PageId };
+  { readonly type: 'disconnected'; readonly reason: string } | { readonly type: 'page-crashed'; readonly pageId: PageId };

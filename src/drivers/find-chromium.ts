@@ -44,11 +44,18 @@ function isExecutable(path: string): boolean {
  * variable), else the first executable candidate. Throws {@link BrowserNotFoundError} saying
  * where we looked and how to install it.
  */
-function findExecutable(what: { name: string; option: string; variable: string; hint: string; nowhere: string }, explicit: string | undefined, configured: string | undefined, candidates: readonly string[]): string {
+function findExecutable(
+  what: { name: string; option: string; variable: string; hint: string; nowhere: string },
+  explicit: string | undefined,
+  configured: string | undefined,
+  candidates: readonly string[],
+): string {
   const chosen = explicit ?? configured;
   if (chosen) {
     if (isExecutable(chosen)) return chosen;
-    throw new BrowserNotFoundError(`${what.name} not found at ${chosen} (${explicit ? what.option : what.variable}): no executable file there. ${what.hint}`);
+    throw new BrowserNotFoundError(
+      `${what.name} not found at ${chosen} (${explicit ? what.option : what.variable}): no executable file there. ${what.hint}`,
+    );
   }
   for (const candidate of candidates) {
     if (isExecutable(candidate)) return candidate;
@@ -62,7 +69,13 @@ function findExecutable(what: { name: string; option: string; variable: string; 
  */
 export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   return findExecutable(
-    { name: 'Chromium', option: 'executablePath option', variable: 'CHROMIUM_PATH', hint: INSTALL_HINT, nowhere: `none of ${CHROMIUM_CANDIDATES.join(', ')} exists` },
+    {
+      name: 'Chromium',
+      option: 'executablePath option',
+      variable: 'CHROMIUM_PATH',
+      hint: INSTALL_HINT,
+      nowhere: `none of ${CHROMIUM_CANDIDATES.join(', ')} exists`,
+    },
     explicit,
     chromiumPathFrom(env),
     CHROMIUM_CANDIDATES,
@@ -74,9 +87,18 @@ export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process
  * on `PATH`. Throws {@link BrowserNotFoundError} saying where we looked and how to install it.
  */
 export function findChromedriver(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const onPath = (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'chromedriver'));
+  const onPath = (env['PATH'] ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'chromedriver'));
   return findExecutable(
-    { name: 'chromedriver', option: 'chromedriverPath option', variable: 'CHROMEDRIVER_PATH', hint: CHROMEDRIVER_HINT, nowhere: 'there is none on PATH' },
+    {
+      name: 'chromedriver',
+      option: 'chromedriverPath option',
+      variable: 'CHROMEDRIVER_PATH',
+      hint: CHROMEDRIVER_HINT,
+      nowhere: 'there is none on PATH',
+    },
     explicit,
     env['CHROMEDRIVER_PATH']?.trim() || undefined,
     onPath,

@@ -159,7 +159,11 @@ export function parseEvaluateOutcome(text: unknown): EvaluateOutcome {
     case 't':
       return { kind: 'too-large', bytes: Number(body) };
     default:
-      return { kind: 'script-error', name: 'Error', message: 'The page returned an unrecognised result (the script wrapper was interfered with)' };
+      return {
+        kind: 'script-error',
+        name: 'Error',
+        message: 'The page returned an unrecognised result (the script wrapper was interfered with)',
+      };
   }
 }
 
@@ -179,7 +183,9 @@ export function outcomeOfRuntimeEvaluate(reply: RuntimeEvaluateReply): EvaluateO
     const description = reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text ?? 'Error';
     const [first = 'Error'] = description.split('\n');
     const colon = first.indexOf(': ');
-    return colon > 0 ? { kind: 'script-error', name: first.slice(0, colon), message: first.slice(colon + 2) } : { kind: 'script-error', name: 'Error', message: first };
+    return colon > 0
+      ? { kind: 'script-error', name: first.slice(0, colon), message: first.slice(colon + 2) }
+      : { kind: 'script-error', name: 'Error', message: first };
   }
   return parseEvaluateOutcome(reply.result.value);
 }

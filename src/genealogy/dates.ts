@@ -172,7 +172,11 @@ function parseWords(words: string[], text: string, calendar: Calendar): GedcomDa
 }
 
 function make(p: Point, qualifier: DateQualifier, text: string): GedcomDate {
-  const date: { -readonly [K in keyof GedcomDate]: GedcomDate[K] } = { year: p.year, qualifier: p.approximate && qualifier === 'exact' ? 'about' : qualifier, text };
+  const date: { -readonly [K in keyof GedcomDate]: GedcomDate[K] } = {
+    year: p.year,
+    qualifier: p.approximate && qualifier === 'exact' ? 'about' : qualifier,
+    text,
+  };
   if (p.month !== undefined) date.month = p.month;
   if (p.day !== undefined) date.day = p.day;
   return date;
@@ -213,7 +217,11 @@ function codes(list: readonly string[]): Record<string, number> {
 }
 
 /** `[day] [month] year [BC]`. */
-function point(words: readonly string[], months: Readonly<Record<string, number>>, days: (month: number, year: number) => number): Point | undefined {
+function point(
+  words: readonly string[],
+  months: Readonly<Record<string, number>>,
+  days: (month: number, year: number) => number,
+): Point | undefined {
   let w = [...words];
   let bc = false;
   const last = w.at(-1);
@@ -274,7 +282,11 @@ function gregorianFromJdn(jdn: number): Point {
   const d = Math.floor((4 * c + 3) / 1461);
   const e = c - Math.floor((1461 * d) / 4);
   const m = Math.floor((5 * e + 2) / 153);
-  return { day: e - Math.floor((153 * m + 2) / 5) + 1, month: m + 3 - 12 * Math.floor(m / 10), year: 100 * b + d - 4800 + Math.floor(m / 10) };
+  return {
+    day: e - Math.floor((153 * m + 2) / 5) + 1,
+    month: m + 3 - 12 * Math.floor(m / 10),
+    year: 100 * b + d - 4800 + Math.floor(m / 10),
+  };
 }
 
 /**
@@ -349,7 +361,16 @@ function daysIn(month: number, year: number): number {
 /** Lifespan as shown to users: `1850–1921`, `b. 1850`, `d. 1921`, `abt 1850–1921`, or `''`. */
 export function lifespan(birth: GedcomDate | undefined, death: GedcomDate | undefined): string {
   const show = (d: GedcomDate): string => {
-    const prefix = { exact: '', about: 'abt ', estimated: 'est ', calculated: 'cal ', before: 'bef ', after: 'aft ', between: 'bet ', interpreted: '' }[d.qualifier];
+    const prefix = {
+      exact: '',
+      about: 'abt ',
+      estimated: 'est ',
+      calculated: 'cal ',
+      before: 'bef ',
+      after: 'aft ',
+      between: 'bet ',
+      interpreted: '',
+    }[d.qualifier];
     return `${prefix}${d.year < 0 ? `${-d.year} BC` : d.year}${d.yearTo !== undefined ? `–${d.yearTo}` : ''}`;
   };
   if (birth && death) return `${show(birth)}–${show(death)}`;
@@ -376,14 +397,27 @@ export function readDate(value: string, phrase?: string): GedcomDate | undefined
 }
 
 /** A Gregorian date already written as GEDCOM 7 writes it. */
-const SEVEN = /^(?:(?:ABT|EST|CAL|BEF|AFT) )?(?:(?:(?:[1-9]|[12]\d|3[01]) )?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) )?[1-9]\d{0,3}$/;
+const SEVEN =
+  /^(?:(?:ABT|EST|CAL|BEF|AFT) )?(?:(?:(?:[1-9]|[12]\d|3[01]) )?(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC) )?[1-9]\d{0,3}$/;
 /** The three-letter month codes of GEDCOM, January first. */
 export const MONTH_CODES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 /** GEDCOM 7's word before a date with each qualifier (an interpreted date has its words in PHRASE instead). */
-const QUALIFIER_WORD_7: Readonly<Partial<Record<DateQualifier, string>>> = { about: 'ABT', estimated: 'EST', calculated: 'CAL', before: 'BEF', after: 'AFT' };
+const QUALIFIER_WORD_7: Readonly<Partial<Record<DateQualifier, string>>> = {
+  about: 'ABT',
+  estimated: 'EST',
+  calculated: 'CAL',
+  before: 'BEF',
+  after: 'AFT',
+};
 /** The words of a range or period, as GEDCOM 7 writes them. */
 const RANGE_WORD_7: Readonly<Record<string, string>> = { BET: 'BET', BETWEEN: 'BET', AND: 'AND', FROM: 'FROM', TO: 'TO' };
-const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: '', julian: 'JULIAN', hebrew: 'HEBREW', french: 'FRENCH_R', roman: undefined };
+const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = {
+  gregorian: '',
+  julian: 'JULIAN',
+  hebrew: 'HEBREW',
+  french: 'FRENCH_R',
+  roman: undefined,
+};
 
 /**
  * A date as GEDCOM 7.0 writes it: its value (`ABT JULIAN 1 JAN 1700`, `BET 1850 AND 1855`,
@@ -393,11 +427,21 @@ const CALENDAR_7: Readonly<Record<Calendar, string | undefined>> = { gregorian: 
  */
 export function gedcom7Date(date: GedcomDate): { readonly value: string; readonly phrase?: string } {
   // Most dates are already in GEDCOM 7's words ("1 JAN 1900", "1900", "ABT 1850").
-  if (date.phrase === undefined && date.calendar === undefined && date.qualifier !== 'interpreted' && SEVEN.test(date.text)) return { value: date.text };
+  if (date.phrase === undefined && date.calendar === undefined && date.qualifier !== 'interpreted' && SEVEN.test(date.text))
+    return { value: date.text };
   const value = gedcom7Words(date.text);
   const back = value === undefined ? undefined : parseGedcomDate(value);
   const expected = date.qualifier === 'interpreted' ? 'exact' : date.qualifier;
-  if (value !== undefined && back && back.qualifier === expected && back.year === date.year && back.month === date.month && back.day === date.day && back.yearTo === date.yearTo && back.calendar === date.calendar) {
+  if (
+    value !== undefined &&
+    back &&
+    back.qualifier === expected &&
+    back.year === date.year &&
+    back.month === date.month &&
+    back.day === date.day &&
+    back.yearTo === date.yearTo &&
+    back.calendar === date.calendar
+  ) {
     const phrase = date.phrase ?? (date.qualifier === 'interpreted' ? date.text : undefined);
     return phrase === undefined ? { value } : { value, phrase };
   }
@@ -441,7 +485,8 @@ function gedcom7Words(text: string): string | undefined {
     if (pointStart && calendar !== 'gregorian') out.push(CALENDAR_7[calendar] as string);
     pointStart = false;
     if (/^\d+$/.test(word)) out.push(String(Number(word)));
-    else if ((calendar === 'gregorian' || calendar === 'julian') && MONTHS[word] !== undefined) out.push(MONTH_CODES[(MONTHS[word]) - 1] as string);
+    else if ((calendar === 'gregorian' || calendar === 'julian') && MONTHS[word] !== undefined)
+      out.push(MONTH_CODES[MONTHS[word] - 1] as string);
     else if (calendar === 'hebrew' && HEBREW_MONTHS.includes(word)) out.push(word);
     else if (calendar === 'french' && FRENCH_MONTHS.includes(word)) out.push(word);
     else return undefined;

@@ -111,7 +111,10 @@ export function* gedcom7Lines(tree: FamilyTree, selection: ExportSelection, opti
   for (const i of selection.people) {
     const p = tree.person(i);
     yield `0 ${person(i)} INDI`;
-    const names: PersonName[] = [{ given: p.given, surname: p.surname, ...(p.suffix ? { suffix: p.suffix } : {}) }, ...(p.alternateNames ?? [])];
+    const names: PersonName[] = [
+      { given: p.given, surname: p.surname, ...(p.suffix ? { suffix: p.suffix } : {}) },
+      ...(p.alternateNames ?? []),
+    ];
     if (names.length > 1 || p.given || p.surname || p.suffix) for (const n of names) yield* name(n);
     if (p.sex !== 'U') yield `1 SEX ${p.sex}`;
     yield* event('BIRT', p.birth);
@@ -165,7 +168,12 @@ export function gedcom7Text(tree: FamilyTree, selection: ExportSelection, option
  * one text). The file appears whole or not at all: it is written beside `path` under a temporary
  * name and renamed into place when complete.
  */
-export async function writeGedcom7File(path: string, tree: FamilyTree, selection: ExportSelection, options: ExportOptions = {}): Promise<{ readonly bytes: number }> {
+export async function writeGedcom7File(
+  path: string,
+  tree: FamilyTree,
+  selection: ExportSelection,
+  options: ExportOptions = {},
+): Promise<{ readonly bytes: number }> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const out = createWriteStream(tmp, { mode: 0o644 });
   let bytes = 0;
@@ -211,9 +219,14 @@ export function renamedIds(tree: FamilyTree, selection: ExportSelection): Record
  * once (by id, after `renamed` of its part), each family once with the members and links any part
  * gave it.
  */
-export function mergeTrees(parts: readonly { readonly tree: FamilyTree; readonly renamed?: Readonly<Record<string, string>> }[]): FamilyTree {
+export function mergeTrees(
+  parts: readonly { readonly tree: FamilyTree; readonly renamed?: Readonly<Record<string, string>> }[],
+): FamilyTree {
   const builder = new TreeBuilder();
-  const families = new Map<string, { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent; links: Map<string, ChildLink> }>();
+  const families = new Map<
+    string,
+    { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent; links: Map<string, ChildLink> }
+  >();
   for (const { tree, renamed = {} } of parts) {
     const own = (id: string): string => (Object.hasOwn(renamed, id) ? (renamed[id] as string) : id);
     const personId = (i: number): string => own(tree.person(i).id);

@@ -102,8 +102,16 @@ function parseLine(text: string, lineNo: number): Line | undefined {
  * invalid in the encoding give one diagnostic at the first line they are on; a file that does
  * not start with `0 HEAD` fails with {@link InvalidGedcomError}.
  */
-export async function readGedcom(source: string | Readable | { readonly text: string }, options: GedcomReadOptions = {}): Promise<GedcomReadResult> {
-  const input = typeof source === 'string' ? createReadStream(source, { highWaterMark: 1 << 20 }) : source instanceof Readable ? source : Readable.from([source.text]);
+export async function readGedcom(
+  source: string | Readable | { readonly text: string },
+  options: GedcomReadOptions = {},
+): Promise<GedcomReadResult> {
+  const input =
+    typeof source === 'string'
+      ? createReadStream(source, { highWaterMark: 1 << 20 })
+      : source instanceof Readable
+        ? source
+        : Readable.from([source.text]);
   const reader = new GedcomReader(options.maxDiagnostics ?? 1000);
   const lines = new LineSplitter((line) => reader.line(line));
   let decoder: StreamDecoder | undefined;
@@ -174,7 +182,9 @@ class LineSplitter {
       this.#held.push(chunk);
       this.#heldChars += chunk.length;
       if (!this.#emitted && this.#rest.length + this.#heldChars > MAX_FIRST_LINE) {
-        throw new InvalidGedcomError(`Not a GEDCOM file: no line end in its first ${MAX_FIRST_LINE / 1024} KiB (a GEDCOM file starts with the line "0 HEAD"); give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)`);
+        throw new InvalidGedcomError(
+          `Not a GEDCOM file: no line end in its first ${MAX_FIRST_LINE / 1024} KiB (a GEDCOM file starts with the line "0 HEAD"); give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)`,
+        );
       }
       return;
     }
@@ -273,7 +283,11 @@ class GedcomReader {
     if (this.watchForBadBytes && this.encoding !== undefined && text.includes('\uFFFD')) {
       this.watchForBadBytes = false;
       this.badBytesReported = true;
-      this.#diag(this.#lineNo, `bytes that are not valid ${this.encoding} (from here on, each such byte is shown as \uFFFD); check the file's HEAD.CHAR against the program that wrote it`, 'encoding');
+      this.#diag(
+        this.#lineNo,
+        `bytes that are not valid ${this.encoding} (from here on, each such byte is shown as \uFFFD); check the file's HEAD.CHAR against the program that wrote it`,
+        'encoding',
+      );
     }
     if (this.#lineNo === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
@@ -307,7 +321,11 @@ class GedcomReader {
     if (!this.#record) return;
     const previousLevel = (this.#record.lines.at(-1) ?? this.#record.head).level;
     if (line.level > previousLevel + 1) {
-      this.#diag(line.lineNo, `level ${line.level} follows level ${previousLevel}: a level may rise by one at most; line skipped`, 'syntax');
+      this.#diag(
+        line.lineNo,
+        `level ${line.level} follows level ${previousLevel}: a level may rise by one at most; line skipped`,
+        'syntax',
+      );
       return;
     }
     this.#record.lines.push(line);
@@ -317,16 +335,29 @@ class GedcomReader {
   finish(): GedcomReadResult {
     if (!this.#seenHead) throw new InvalidGedcomError('Not a GEDCOM file: it is empty; give a GEDCOM 5.5, 5.5.1 or 7.0 file (.ged)');
     this.#flush();
-    if (!this.#sawTrailer) this.#diag(this.#lineNo, 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete', 'records');
+    if (!this.#sawTrailer)
+      this.#diag(
+        this.#lineNo,
+        'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete',
+        'records',
+      );
     const { tree, problems } = this.#builder.build();
     for (const p of problems) this.#diag(0, p, 'links');
     if (this.#unreadDates > 0) {
       // Always reported, even when the per-line diagnostics were cut off at maxDiagnostics.
-      this.#diagnostics.push({ line: 0, message: `${this.#unreadDates} date${this.#unreadDates > 1 ? 's were' : ' was'} not understood and left out, e.g. ${this.#unreadExamples.join(', ')}`, kind: 'dates' });
+      this.#diagnostics.push({
+        line: 0,
+        message: `${this.#unreadDates} date${this.#unreadDates > 1 ? 's were' : ' was'} not understood and left out, e.g. ${this.#unreadExamples.join(', ')}`,
+        kind: 'dates',
+      });
     }
     for (const cycle of ancestorCycles(tree, 10)) {
       const ids = cycle.map((i) => `@${tree.person(i).id}@`);
-      this.#diag(0, `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`, 'links');
+      this.#diag(
+        0,
+        `${ids[0]} is their own ancestor: ${[...ids, ids[0]].join(' → ')} (each a child of the next); a parent link is probably wrong`,
+        'links',
+      );
     }
     if (this.#dropped > 0) this.#diagnostics.push({ line: 0, message: `${this.#dropped} more diagnostics not shown`, kind: 'other' });
     return { tree, diagnostics: this.#diagnostics, version: this.#version };
@@ -371,7 +402,11 @@ class GedcomReader {
           let n = 2;
           while (this.#builder.hasPerson(`${head.xref}~${n}`)) n++;
           const id = `${head.xref}~${n}`;
-          this.#diag(head.lineNo, `@${head.xref}@ is the id of an earlier record too; this person is read as @${id}@ (pointers to @${head.xref}@ go to the first)`, 'records');
+          this.#diag(
+            head.lineNo,
+            `@${head.xref}@ is the id of an earlier record too; this person is read as @${id}@ (pointers to @${head.xref}@ go to the first)`,
+            'records',
+          );
           this.#builder.addPerson(this.#person(id, record));
         } else this.#builder.addPerson(this.#person(head.xref, record));
         break;
@@ -429,8 +464,13 @@ class GedcomReader {
             const sub = lines[j] as Line;
             if (sub.level !== 2 || sub.tag !== 'TRAN' || !sub.value.trim()) continue;
             const t = splitName(sub.value);
-            const known = [{ given: name.given, surname: name.surname }, { given: person.given, surname: person.surname }, ...(alternates ?? [])];
-            if ((t.given || t.surname) && !known.some((n) => n.given === t.given && n.surname === t.surname)) (alternates ??= []).push({ given: this.#intern(t.given), surname: this.#intern(t.surname) });
+            const known = [
+              { given: name.given, surname: name.surname },
+              { given: person.given, surname: person.surname },
+              ...(alternates ?? []),
+            ];
+            if ((t.given || t.surname) && !known.some((n) => n.given === t.given && n.surname === t.surname))
+              (alternates ??= []).push({ given: this.#intern(t.given), surname: this.#intern(t.surname) });
           }
           if (!nameSeen) {
             nameSeen = true;
@@ -455,7 +495,8 @@ class GedcomReader {
           // The value is its first line: a CONT under SEX (some programs write notes so) adds text, not a sex.
           const v = (line.value.split('\n', 1)[0] as string).trim().toUpperCase();
           if (v === 'M' || v === 'F') person.sex = v;
-          else if (v !== 'U' && v !== '' && v !== 'X') this.#diag(line.lineNo, `SEX ${JSON.stringify(line.value)} is not M, F or U; recorded as unknown`, 'values');
+          else if (v !== 'U' && v !== '' && v !== 'X')
+            this.#diag(line.lineNo, `SEX ${JSON.stringify(line.value)} is not M, F or U; recorded as unknown`, 'values');
           break;
         }
         case 'FAMC':
@@ -491,7 +532,11 @@ class GedcomReader {
               by = 'BOTH';
             }
             this.#builder.addLink(id, family, 'child');
-            this.#builder.setChildLink(family, id, by === 'HUSB' ? { father: 'adopted' } : by === 'WIFE' ? { mother: 'adopted' } : { father: 'adopted', mother: 'adopted' });
+            this.#builder.setChildLink(
+              family,
+              id,
+              by === 'HUSB' ? { father: 'adopted' } : by === 'WIFE' ? { mother: 'adopted' } : { father: 'adopted', mother: 'adopted' },
+            );
             break;
           }
           break;
@@ -523,7 +568,11 @@ class GedcomReader {
     const born = person.birth?.date;
     const died = person.death?.date;
     if (born && died && dateKey(born, 'earliest') > dateKey(died, 'latest')) {
-      this.#diag(record.head.lineNo, `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`, 'dates');
+      this.#diag(
+        record.head.lineNo,
+        `@${id}@ is born (${born.text}) after they died (${died.text}); one of the dates is probably wrong`,
+        'dates',
+      );
     }
     return person;
   }
@@ -552,7 +601,8 @@ class GedcomReader {
       else if (sub.tag === 'NPFX') npfx = namePiece(v);
       else if (sub.tag === 'NSFX') nsfx = namePiece(v);
     }
-    const startsWithWord = (text: string, word: string): boolean => text.toLowerCase() === word.toLowerCase() || text.toLowerCase().startsWith(`${word.toLowerCase()} `);
+    const startsWithWord = (text: string, word: string): boolean =>
+      text.toLowerCase() === word.toLowerCase() || text.toLowerCase().startsWith(`${word.toLowerCase()} `);
     if (!surname && surn) surname = prefix && !startsWithWord(surn, prefix) ? `${prefix} ${surn}` : surn;
     // A surname prefix (SPFX "van") written before the slashes belongs to the surname, so that a
     // search for "van Beethoven" finds "Ludwig van /Beethoven/".
@@ -567,11 +617,19 @@ class GedcomReader {
     if (nsfx && !line.includes(nsfx)) suffix = `${suffix} ${nsfx}`.trim();
     // No real name is this long; a huge one would be printed again in every result that names it.
     if (given.length > MAX_NAME_CHARS || surname.length > MAX_NAME_CHARS) {
-      this.#diag((lines[at] as Line).lineNo, `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`, 'names');
+      this.#diag(
+        (lines[at] as Line).lineNo,
+        `a name of ${given.length + surname.length} characters, cut to ${MAX_NAME_CHARS} each for the given names and the surname`,
+        'names',
+      );
       given = given.slice(0, MAX_NAME_CHARS);
       surname = surname.slice(0, MAX_NAME_CHARS);
     }
-    return { given: this.#intern(given), surname: this.#intern(surname), ...(suffix ? { suffix: this.#intern(suffix.slice(0, MAX_NAME_CHARS)) } : {}) };
+    return {
+      given: this.#intern(given),
+      surname: this.#intern(surname),
+      ...(suffix ? { suffix: this.#intern(suffix.slice(0, MAX_NAME_CHARS)) } : {}),
+    };
   }
 
   /**
@@ -590,7 +648,11 @@ class GedcomReader {
       if (type === undefined) {
         // A program's own kind of link ("Custom relationship to father"): a link was stated, and
         // it was not "birth", so it is not read as blood (as reference calculators read it).
-        this.#diag(sub.lineNo, `${tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth`, 'links');
+        this.#diag(
+          sub.lineNo,
+          `${tag} ${JSON.stringify(sub.value.trim().slice(0, 30))} is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth`,
+          'links',
+        );
         type = 'other';
       }
       // GEDCOM 7: PEDI OTHER says in its PHRASE what the link is ("Step", "Guardian").
@@ -706,7 +768,15 @@ function pointer(value: string): string | undefined {
 }
 
 /** The words the vendor tags `_FREL`/`_MREL` use for each link type (as {@link linkType} reads them back), for writing them. */
-export const VENDOR_LINK_WORDS: Readonly<Record<LinkType, string>> = { birth: 'Natural', adopted: 'Adopted', foster: 'Foster', step: 'Step', sealed: 'Sealed', guardian: 'Guardian', other: 'Related' };
+export const VENDOR_LINK_WORDS: Readonly<Record<LinkType, string>> = {
+  birth: 'Natural',
+  adopted: 'Adopted',
+  foster: 'Foster',
+  step: 'Step',
+  sealed: 'Sealed',
+  guardian: 'Guardian',
+  other: 'Related',
+};
 
 /**
  * A link type from PEDI (GEDCOM 5.5.1: adopted, birth, foster, sealed; GEDCOM 7: ADOPTED, BIRTH,
@@ -715,7 +785,10 @@ export const VENDOR_LINK_WORDS: Readonly<Record<LinkType, string>> = { birth: 'N
  * (Unknown, Private, empty); `undefined` for values not understood.
  */
 export function linkType(value: string): LinkType | 'unstated' | undefined {
-  const v = value.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
   switch (v) {
     case 'birth':
     case 'natural':
@@ -781,7 +854,8 @@ function namePiece(value: string): string {
 /** `current` unless it is undated and `next` has a date. */
 function firstDated(current: LifeEvent | undefined, next: LifeEvent | undefined): LifeEvent | undefined {
   if (current === undefined) return next;
-  if (current.date === undefined && next?.date !== undefined) return { ...next, ...(next.place === undefined && current.place !== undefined ? { place: current.place } : {}) };
+  if (current.date === undefined && next?.date !== undefined)
+    return { ...next, ...(next.place === undefined && current.place !== undefined ? { place: current.place } : {}) };
   return current;
 }
 

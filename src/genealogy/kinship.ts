@@ -174,7 +174,8 @@ function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry, birthOnly: boolean)
   if (up > 0 && down > 0) {
     const childA = chainA.at(-1) as number;
     const childB = chainB.at(-1) as number;
-    const below = (child: number): Int32Array => tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
+    const below = (child: number): Int32Array =>
+      tree.parentFamilies(child).filter((f) => tree.families[f]?.husband === best || tree.families[f]?.wife === best);
     const fb = below(childB);
     const shared = [...below(childA)].filter((f) => fb.includes(f));
     half = !shared.some((f) => {
@@ -182,7 +183,8 @@ function nearest(tree: FamilyTree, a: Ancestry, b: Ancestry, birthOnly: boolean)
       const partner = family.husband === best ? family.wife : family.husband;
       if (partner === undefined) return true;
       // By blood, the partner must be the birth parent of both; through other links, a parent of both by any link.
-      const parentOf = (child: number): boolean => (birthOnly ? tree.linkBetween(child, partner) === 'birth' : tree.linkBetween(child, partner) !== undefined);
+      const parentOf = (child: number): boolean =>
+        birthOnly ? tree.linkBetween(child, partner) === 'birth' : tree.linkBetween(child, partner) !== undefined;
       return parentOf(childA) && parentOf(childB);
     });
   }
@@ -221,7 +223,8 @@ function linkedPath(tree: FamilyTree, start: number, other: number, limits: Limi
   const upLinks = upPeople.slice(1).map((p) => a.link.get(p));
   const downPeople = [ancestor, ...[...chainB].reverse()]; // ancestor first, other last
   const downLinks = downPeople.slice(1).map((_, k) => b.link.get(downPeople[k] as number));
-  const defined = (xs: readonly (Exclude<LinkType, 'birth'> | undefined)[]): Exclude<LinkType, 'birth'>[] => xs.filter((x) => x !== undefined);
+  const defined = (xs: readonly (Exclude<LinkType, 'birth'> | undefined)[]): Exclude<LinkType, 'birth'>[] =>
+    xs.filter((x) => x !== undefined);
   const upTypes = defined(upLinks);
   const links = [...upTypes, ...defined(downLinks)];
   if (links.length === 0) return undefined; // within the limits, a blood path (bloodPath found none)
@@ -256,7 +259,14 @@ const STEP_JOINED = new Set(['father', 'mother', 'parent', 'son', 'daughter', 'c
  * `upLinks` are the non-birth links on the way up from the start person, `downLinks` those on
  * the way down to the other person; with none, it is the blood name.
  */
-export function linkedName(up: number, down: number, sex: Sex, half: boolean, upLinks: readonly Exclude<LinkType, 'birth'>[], downLinks: readonly Exclude<LinkType, 'birth'>[]): string {
+export function linkedName(
+  up: number,
+  down: number,
+  sex: Sex,
+  half: boolean,
+  upLinks: readonly Exclude<LinkType, 'birth'>[],
+  downLinks: readonly Exclude<LinkType, 'birth'>[],
+): string {
   const all = [...upLinks, ...downLinks];
   const type = LINK_PRECEDENCE.find((t) => all.includes(t));
   if (type === undefined) return bloodName(up, down, sex, half);
@@ -348,7 +358,13 @@ function marriagePath(tree: FamilyTree, start: number, other: number, limits: Li
   const g = (m: string, f: string, u: string): string => (otherSex === 'M' ? m : otherSex === 'F' ? f : u);
   // other is start's spouse
   if (tree.spouses(start).includes(other)) {
-    return { ladder: { kinship: { kind: 'marriage', name: spouseWord(otherSex), via: other }, steps: [step(tree, start, 'self'), step(tree, other, spouseWord(otherSex))] }, cost: 0 };
+    return {
+      ladder: {
+        kinship: { kind: 'marriage', name: spouseWord(otherSex), via: other },
+        steps: [step(tree, start, 'self'), step(tree, other, spouseWord(otherSex))],
+      },
+      cost: 0,
+    };
   }
   let best: { ladder: Ladder; cost: number } | undefined;
   const consider = (ladder: Ladder, cost: number): void => {
@@ -360,7 +376,8 @@ function marriagePath(tree: FamilyTree, start: number, other: number, limits: Li
     if (!blood || blood.kinship.kind !== 'blood') continue;
     const { up, down } = blood.kinship;
     let name: string;
-    if (up === 1 && down === 0) name = tree.linkBetween(start, other) === 'birth' ? g('father', 'mother', 'parent') : g('stepfather', 'stepmother', 'stepparent');
+    if (up === 1 && down === 0)
+      name = tree.linkBetween(start, other) === 'birth' ? g('father', 'mother', 'parent') : g('stepfather', 'stepmother', 'stepparent');
     else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
     else if (up === 0 && down === 1) name = g('son-in-law', 'daughter-in-law', 'child-in-law');
     else if (up === 2 && down === 1 && !blood.kinship.half) name = g('uncle by marriage', 'aunt by marriage', 'aunt or uncle by marriage');
@@ -375,11 +392,15 @@ function marriagePath(tree: FamilyTree, start: number, other: number, limits: Li
     let name: string;
     if (up === 1 && down === 0) name = g('father-in-law', 'mother-in-law', 'parent-in-law');
     else if (up === 1 && down === 1) name = g('brother-in-law', 'sister-in-law', 'sibling-in-law');
-    else if (up === 0 && down === 1) name = tree.linkBetween(other, start) === 'birth' ? g('son', 'daughter', 'child') : g('stepson', 'stepdaughter', 'stepchild');
-    else if (up === 1 && down === 2 && !blood.kinship.half) name = g('nephew by marriage', 'niece by marriage', 'niece or nephew by marriage');
+    else if (up === 0 && down === 1)
+      name = tree.linkBetween(other, start) === 'birth' ? g('son', 'daughter', 'child') : g('stepson', 'stepdaughter', 'stepchild');
+    else if (up === 1 && down === 2 && !blood.kinship.half)
+      name = g('nephew by marriage', 'niece by marriage', 'niece or nephew by marriage');
     else name = `${blood.kinship.name} of ${spouseWord(tree.person(s).sex)}`;
     const sWord = spouseWord(tree.person(s).sex);
-    const tail = blood.steps.slice(1).map((st) => (st.person === other ? { ...st, relationship: name } : { ...st, relationship: `${st.relationship} of ${sWord}` }));
+    const tail = blood.steps
+      .slice(1)
+      .map((st) => (st.person === other ? { ...st, relationship: name } : { ...st, relationship: `${st.relationship} of ${sWord}` }));
     consider({ kinship: { kind: 'marriage', name, via: s }, steps: [step(tree, start, 'self'), step(tree, s, sWord), ...tail] }, up + down);
   }
   return best;

@@ -102,12 +102,20 @@ export function maxScore(criteria: Criteria, weights: ScoringWeights = DEFAULT_W
   if (criteria.given !== undefined) max += w.givenContains;
   if (criteria.surname !== undefined) max += w.surnameContains;
   if (criteria.given !== undefined && criteria.surname !== undefined) max += w.bothNames;
-  const birth = criteria.birthDate ? Math.max(w.birthExactDate, w.birthExactYear, w.birthYearWithin5) : criteria.birthYear !== undefined ? Math.max(w.birthExactYear, w.birthYearWithin5) : undefined;
+  const birth = criteria.birthDate
+    ? Math.max(w.birthExactDate, w.birthExactYear, w.birthYearWithin5)
+    : criteria.birthYear !== undefined
+      ? Math.max(w.birthExactYear, w.birthYearWithin5)
+      : undefined;
   if (birth !== undefined) max += birth;
   if (criteria.birthPlace !== undefined) max += w.birthPlaceContains;
   if (birth !== undefined && criteria.birthPlace !== undefined) max += w.birthYearAndPlace;
   if (criteria.sex === 'M' || criteria.sex === 'F') max += w.gender;
-  const death = criteria.deathDate ? Math.max(w.deathExactDate, w.deathExactYear, w.deathYearWithin5) : criteria.deathYear !== undefined ? Math.max(w.deathExactYear, w.deathYearWithin5) : undefined;
+  const death = criteria.deathDate
+    ? Math.max(w.deathExactDate, w.deathExactYear, w.deathYearWithin5)
+    : criteria.deathYear !== undefined
+      ? Math.max(w.deathExactYear, w.deathYearWithin5)
+      : undefined;
   if (death !== undefined) max += death + w.deathInfo;
   if (criteria.deathPlace !== undefined) max += w.deathPlace;
   return max;
@@ -153,14 +161,29 @@ function score(criteria: Criteria, c: Candidate, weights: ScoringWeights, max: n
   if (surname) add('surnameContains', `surname contains "${criteria.surname}"${other}`);
   if (given && surname) add('bothNames', `both names match${other}`);
 
-  const birthMatched = matchDate(criteria.birthDate, criteria.birthYear, c.birth?.date, 'born', ['birthExactDate', 'birthExactYear', 'birthYearWithin5'], add);
+  const birthMatched = matchDate(
+    criteria.birthDate,
+    criteria.birthYear,
+    c.birth?.date,
+    'born',
+    ['birthExactDate', 'birthExactYear', 'birthYearWithin5'],
+    add,
+  );
   const birthPlace = criteria.birthPlace !== undefined && c.birth?.place !== undefined && contains(c.birth.place, criteria.birthPlace);
   if (birthPlace) add('birthPlaceContains', `birth place contains "${criteria.birthPlace}"`);
   if (birthMatched && birthPlace) add('birthYearAndPlace', 'birth year and place both match');
   if (criteria.sex !== undefined && criteria.sex !== 'U' && c.sex === criteria.sex) add('gender', `sex ${c.sex}`);
 
-  const deathMatched = matchDate(criteria.deathDate, criteria.deathYear, c.death?.date, 'died', ['deathExactDate', 'deathExactYear', 'deathYearWithin5'], add);
-  if (criteria.deathPlace !== undefined && c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace)) add('deathPlace', `death place contains "${criteria.deathPlace}"`);
+  const deathMatched = matchDate(
+    criteria.deathDate,
+    criteria.deathYear,
+    c.death?.date,
+    'died',
+    ['deathExactDate', 'deathExactYear', 'deathYearWithin5'],
+    add,
+  );
+  if (criteria.deathPlace !== undefined && c.death?.place !== undefined && contains(c.death.place, criteria.deathPlace))
+    add('deathPlace', `death place contains "${criteria.deathPlace}"`);
   if (deathMatched) add('deathInfo', 'death information matches');
   // Absence on both sides is not evidence: no rule awards it.
   return { total: lines.reduce((sum, l) => sum + l.points, 0), max, lines };
@@ -182,7 +205,8 @@ function matchDate(
 ): boolean {
   const year = wantDate?.year ?? wantYear;
   if (year === undefined || !got) return false;
-  if (wantDate && got.month === wantDate.month && got.day === wantDate.day && got.year === wantDate.year) add(exactDate, `${verb} ${dateText(got)}`);
+  if (wantDate && got.month === wantDate.month && got.day === wantDate.day && got.year === wantDate.year)
+    add(exactDate, `${verb} ${dateText(got)}`);
   else if (got.year === year) add(exactYear, `${verb} in ${year}`);
   else if (Math.abs(got.year - year) <= 5) add(within5, `${verb} ${got.year}, within 5 years of ${year}`);
   else return false;
@@ -190,7 +214,11 @@ function matchDate(
 }
 
 /** Score and rank every candidate: highest total first; ties keep the input order. */
-export function rankCandidates<T extends Candidate>(criteria: Criteria, candidates: readonly T[], weights: ScoringWeights = DEFAULT_WEIGHTS): { candidate: T; score: Score }[] {
+export function rankCandidates<T extends Candidate>(
+  criteria: Criteria,
+  candidates: readonly T[],
+  weights: ScoringWeights = DEFAULT_WEIGHTS,
+): { candidate: T; score: Score }[] {
   const max = maxScore(criteria, weights);
   return candidates
     .map((candidate, i) => ({ candidate, score: score(criteria, candidate, weights, max), i }))
@@ -210,7 +238,10 @@ export interface TopTie {
  * The tie at the top of a ranking, if any: two or more candidates with the best (non-zero) score.
  * `ranked` must be sorted best first, as {@link rankCandidates} returns it.
  */
-export function topTie(criteria: Criteria, ranked: readonly { readonly candidate: Candidate; readonly score: Score }[]): TopTie | undefined {
+export function topTie(
+  criteria: Criteria,
+  ranked: readonly { readonly candidate: Candidate; readonly score: Score }[],
+): TopTie | undefined {
   const best = ranked[0]?.score.total ?? 0;
   if (best <= 0) return undefined;
   const tied = ranked.filter((r) => r.score.total === best).map((r) => r.candidate);
@@ -219,9 +250,11 @@ export function topTie(criteria: Criteria, ranked: readonly { readonly candidate
   const breakers: string[] = [];
   if (criteria.given === undefined && differ((c) => fold(c.given))) breakers.push('a given name');
   if (criteria.sex === undefined && differ((c) => c.sex)) breakers.push('the sex');
-  if (criteria.birthYear === undefined && criteria.birthDate === undefined && differ((c) => c.birth?.date?.year)) breakers.push('a birth year');
+  if (criteria.birthYear === undefined && criteria.birthDate === undefined && differ((c) => c.birth?.date?.year))
+    breakers.push('a birth year');
   if (criteria.birthPlace === undefined && differ((c) => fold(c.birth?.place ?? ''))) breakers.push('a birth place');
-  if (criteria.deathYear === undefined && criteria.deathDate === undefined && differ((c) => c.death?.date?.year)) breakers.push('a death year');
+  if (criteria.deathYear === undefined && criteria.deathDate === undefined && differ((c) => c.death?.date?.year))
+    breakers.push('a death year');
   if (criteria.deathPlace === undefined && differ((c) => fold(c.death?.place ?? ''))) breakers.push('a death place');
   return { count: tied.length, breakers };
 }
@@ -238,7 +271,8 @@ function contains(value: string, needle: string): boolean {
   return fold(value).includes(fold(needle));
 }
 
-
 function dateText(d: CandidateDate): string {
-  return d.month !== undefined && d.day !== undefined ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` : String(d.year);
+  return d.month !== undefined && d.day !== undefined
+    ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`
+    : String(d.year);
 }

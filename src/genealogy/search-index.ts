@@ -171,7 +171,14 @@ export class SearchIndex {
           return id >= 0 && m.flags[id] === 1;
         });
       }
-      bases.push({ count: m.count, people: () => unionOf(m.ids.map((id) => field.lists[id] as Int32Array), field.multi ? this.size : 0) });
+      bases.push({
+        count: m.count,
+        people: () =>
+          unionOf(
+            m.ids.map((id) => field.lists[id] as Int32Array),
+            field.multi ? this.size : 0,
+          ),
+      });
       return m.flags;
     };
     const years = (index: YearIndex, from: number | undefined, to: number | undefined): void => {

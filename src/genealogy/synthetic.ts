@@ -26,10 +26,194 @@ export interface SyntheticTree {
   readonly referencePerson: number;
 }
 
-const MALE = ['John', 'William', 'Thomas', 'James', 'George', 'Charles', 'Henry', 'Joseph', 'Edward', 'Robert', 'Richard', 'Samuel', 'Arthur', 'Walter', 'Frederick', 'Albert', 'Alfred', 'Harry', 'Ernest', 'Francis', 'Peter', 'David', 'Daniel', 'Matthew', 'Benjamin', 'Isaac', 'Edwin', 'Herbert', 'Frank', 'Sidney', 'Leonard', 'Stanley', 'Michael', 'Paul', 'Andrew', 'Stephen', 'Hugh', 'Owen', 'Lewis', 'Simon'];
-const FEMALE = ['Mary', 'Elizabeth', 'Sarah', 'Ann', 'Jane', 'Margaret', 'Emma', 'Alice', 'Ellen', 'Martha', 'Hannah', 'Harriet', 'Eliza', 'Catherine', 'Charlotte', 'Susan', 'Emily', 'Florence', 'Edith', 'Annie', 'Clara', 'Ada', 'Lucy', 'Ruth', 'Grace', 'Rose', 'Dorothy', 'Kathleen', 'Joan', 'Irene', 'Nora', 'Agnes', 'Maud', 'Ivy', 'Hilda', 'Violet', 'Esther', 'Rebecca', 'Phoebe', 'Lydia'];
-const SURNAMES = ['Smith', 'Jones', 'Taylor', 'Brown', 'Williams', 'Wilson', 'Johnson', 'Davies', 'Robinson', 'Wright', 'Thompson', 'Evans', 'Walker', 'White', 'Roberts', 'Green', 'Hall', 'Wood', 'Jackson', 'Clarke', 'Patel', 'Hughes', 'Edwards', 'Turner', 'Hill', 'Moore', 'Cooper', 'Ward', 'Morris', 'King', 'Watson', 'Harrison', 'Morgan', 'Baker', 'Young', 'Allen', 'Mitchell', 'Lee', 'Bell', 'Parker', 'Collins', 'Stewart', 'Murphy', 'Cook', 'Rogers', 'Price', 'Bennett', 'Gray', 'Carter', 'Shaw', 'Lloyd', 'Fisher', 'Marshall', 'Holmes', 'Knight', 'Barnes', 'Mason', 'Hunt', 'Webb', 'Fletcher', 'Ashworth', 'Pemberton', 'Sutcliffe', 'Whitaker', 'Haworth', 'Greenwood', 'Crowther', 'Rhodes', 'Barraclough', 'Holroyd'];
-const PLACES = ['Leeds, Yorkshire, England', 'York, Yorkshire, England', 'Halifax, Yorkshire, England', 'Bradford, Yorkshire, England', 'Manchester, Lancashire, England', 'Liverpool, Lancashire, England', 'Preston, Lancashire, England', 'Bristol, Gloucestershire, England', 'Norwich, Norfolk, England', 'Exeter, Devon, England', 'Cardiff, Glamorgan, Wales', 'Swansea, Glamorgan, Wales', 'Edinburgh, Midlothian, Scotland', 'Glasgow, Lanarkshire, Scotland', 'Aberdeen, Aberdeenshire, Scotland', 'Dublin, Dublin, Ireland', 'Cork, Cork, Ireland', 'Belfast, Antrim, Ireland', 'London, Middlesex, England', 'Bath, Somerset, England', 'Chester, Cheshire, England', 'Durham, Durham, England', 'Lincoln, Lincolnshire, England', 'Ipswich, Suffolk, England', 'Boston, Massachusetts, USA', 'New York, New York, USA', 'Toronto, Ontario, Canada', 'Sydney, New South Wales, Australia', 'Auckland, Auckland, New Zealand', 'Cape Town, Western Cape, South Africa'];
+const MALE = [
+  'John',
+  'William',
+  'Thomas',
+  'James',
+  'George',
+  'Charles',
+  'Henry',
+  'Joseph',
+  'Edward',
+  'Robert',
+  'Richard',
+  'Samuel',
+  'Arthur',
+  'Walter',
+  'Frederick',
+  'Albert',
+  'Alfred',
+  'Harry',
+  'Ernest',
+  'Francis',
+  'Peter',
+  'David',
+  'Daniel',
+  'Matthew',
+  'Benjamin',
+  'Isaac',
+  'Edwin',
+  'Herbert',
+  'Frank',
+  'Sidney',
+  'Leonard',
+  'Stanley',
+  'Michael',
+  'Paul',
+  'Andrew',
+  'Stephen',
+  'Hugh',
+  'Owen',
+  'Lewis',
+  'Simon',
+];
+const FEMALE = [
+  'Mary',
+  'Elizabeth',
+  'Sarah',
+  'Ann',
+  'Jane',
+  'Margaret',
+  'Emma',
+  'Alice',
+  'Ellen',
+  'Martha',
+  'Hannah',
+  'Harriet',
+  'Eliza',
+  'Catherine',
+  'Charlotte',
+  'Susan',
+  'Emily',
+  'Florence',
+  'Edith',
+  'Annie',
+  'Clara',
+  'Ada',
+  'Lucy',
+  'Ruth',
+  'Grace',
+  'Rose',
+  'Dorothy',
+  'Kathleen',
+  'Joan',
+  'Irene',
+  'Nora',
+  'Agnes',
+  'Maud',
+  'Ivy',
+  'Hilda',
+  'Violet',
+  'Esther',
+  'Rebecca',
+  'Phoebe',
+  'Lydia',
+];
+const SURNAMES = [
+  'Smith',
+  'Jones',
+  'Taylor',
+  'Brown',
+  'Williams',
+  'Wilson',
+  'Johnson',
+  'Davies',
+  'Robinson',
+  'Wright',
+  'Thompson',
+  'Evans',
+  'Walker',
+  'White',
+  'Roberts',
+  'Green',
+  'Hall',
+  'Wood',
+  'Jackson',
+  'Clarke',
+  'Patel',
+  'Hughes',
+  'Edwards',
+  'Turner',
+  'Hill',
+  'Moore',
+  'Cooper',
+  'Ward',
+  'Morris',
+  'King',
+  'Watson',
+  'Harrison',
+  'Morgan',
+  'Baker',
+  'Young',
+  'Allen',
+  'Mitchell',
+  'Lee',
+  'Bell',
+  'Parker',
+  'Collins',
+  'Stewart',
+  'Murphy',
+  'Cook',
+  'Rogers',
+  'Price',
+  'Bennett',
+  'Gray',
+  'Carter',
+  'Shaw',
+  'Lloyd',
+  'Fisher',
+  'Marshall',
+  'Holmes',
+  'Knight',
+  'Barnes',
+  'Mason',
+  'Hunt',
+  'Webb',
+  'Fletcher',
+  'Ashworth',
+  'Pemberton',
+  'Sutcliffe',
+  'Whitaker',
+  'Haworth',
+  'Greenwood',
+  'Crowther',
+  'Rhodes',
+  'Barraclough',
+  'Holroyd',
+];
+const PLACES = [
+  'Leeds, Yorkshire, England',
+  'York, Yorkshire, England',
+  'Halifax, Yorkshire, England',
+  'Bradford, Yorkshire, England',
+  'Manchester, Lancashire, England',
+  'Liverpool, Lancashire, England',
+  'Preston, Lancashire, England',
+  'Bristol, Gloucestershire, England',
+  'Norwich, Norfolk, England',
+  'Exeter, Devon, England',
+  'Cardiff, Glamorgan, Wales',
+  'Swansea, Glamorgan, Wales',
+  'Edinburgh, Midlothian, Scotland',
+  'Glasgow, Lanarkshire, Scotland',
+  'Aberdeen, Aberdeenshire, Scotland',
+  'Dublin, Dublin, Ireland',
+  'Cork, Cork, Ireland',
+  'Belfast, Antrim, Ireland',
+  'London, Middlesex, England',
+  'Bath, Somerset, England',
+  'Chester, Cheshire, England',
+  'Durham, Durham, England',
+  'Lincoln, Lincolnshire, England',
+  'Ipswich, Suffolk, England',
+  'Boston, Massachusetts, USA',
+  'New York, New York, USA',
+  'Toronto, Ontario, Canada',
+  'Sydney, New South Wales, Australia',
+  'Auckland, Auckland, New Zealand',
+  'Cape Town, Western Cape, South Africa',
+];
 
 /** mulberry32: small, fast, good enough for test data, and the same everywhere. */
 function rng(seed: number): () => number {
@@ -79,7 +263,15 @@ export function generateTree(options: SyntheticOptions): SyntheticTree {
     return born + age > present ? undefined : born + age;
   };
   const newcomer = (sex: Sex, born: number): number =>
-    add({ given: pick(sex === 'M' ? MALE : FEMALE), surname: pick(SURNAMES), sex, born, died: lifespanFrom(born), place: pick(PLACES), family: -1 });
+    add({
+      given: pick(sex === 'M' ? MALE : FEMALE),
+      surname: pick(SURNAMES),
+      sex,
+      born,
+      died: lifespanFrom(born),
+      place: pick(PLACES),
+      family: -1,
+    });
   const marry = (husband: number, wife: number, year: number): void => {
     (people[husband] as Draft).married = true;
     (people[wife] as Draft).married = true;
@@ -99,7 +291,11 @@ export function generateTree(options: SyntheticOptions): SyntheticTree {
     const fam = families[fi] as (typeof families)[number];
     const father = people[fam.husband] as Draft;
     const mother = people[fam.wife] as Draft;
-    const motherEnd = Math.min(mother.born + 45, mother.died ?? Number.POSITIVE_INFINITY, father.died === undefined ? Number.POSITIVE_INFINITY : father.died + 1);
+    const motherEnd = Math.min(
+      mother.born + 45,
+      mother.died ?? Number.POSITIVE_INFINITY,
+      father.died === undefined ? Number.POSITIVE_INFINITY : father.died + 1,
+    );
     let year = Math.max(fam.year, mother.born + 18);
     const wanted = int(0, 6) + (random() < 0.3 ? 2 : 0);
     for (let k = 0; k < wanted && people.length < total; k++) {
@@ -210,13 +406,26 @@ function countAncestors(tree: FamilyTree, i: number): number {
 
 function toPerson(d: Draft, random: () => number): Person {
   const birth: LifeEvent = { date: dateFor(d.born, random), place: d.place };
-  const death: LifeEvent | undefined = d.died === undefined ? undefined : { date: notBefore(dateFor(d.died, random), birth.date as GedcomDate), place: random() < 0.7 ? d.place : PLACES[Math.floor(random() * PLACES.length)] };
+  const death: LifeEvent | undefined =
+    d.died === undefined
+      ? undefined
+      : {
+          date: notBefore(dateFor(d.died, random), birth.date as GedcomDate),
+          place: random() < 0.7 ? d.place : PLACES[Math.floor(random() * PLACES.length)],
+        };
   return { id: d.id, given: d.given, surname: d.surname, sex: d.sex, birth, ...(death ? { death } : {}) };
 }
 
 /** A death date drawn in the birth year but before the birthday becomes the birthday itself (no extra random draw). */
 function notBefore(death: GedcomDate, birth: GedcomDate): GedcomDate {
-  if (death.year !== birth.year || death.month === undefined || death.day === undefined || birth.month === undefined || birth.day === undefined) return death;
+  if (
+    death.year !== birth.year ||
+    death.month === undefined ||
+    death.day === undefined ||
+    birth.month === undefined ||
+    birth.day === undefined
+  )
+    return death;
   if (death.month * 100 + death.day >= birth.month * 100 + birth.day) return death;
   return { ...death, month: birth.month, day: birth.day, text: `${birth.day} ${MONTH_CODES[birth.month - 1]} ${death.year}` };
 }

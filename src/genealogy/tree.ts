@@ -122,7 +122,8 @@ export class FamilyTree {
 
   person(i: number): Person {
     const p = this.people[i];
-    if (!p) throw badOption('person number', `an integer from 0 to ${this.people.length - 1} (the tree has ${this.people.length} people)`, i);
+    if (!p)
+      throw badOption('person number', `an integer from 0 to ${this.people.length - 1} (the tree has ${this.people.length} people)`, i);
     return p;
   }
 
@@ -293,7 +294,6 @@ export class TreeBuilder {
     this.#linkFamily.push(family);
     this.#linkIsChild.push(as === 'child');
   }
-
 
   /** Resolve references; ones that name no person are returned as problems and left out. */
   build(): { tree: FamilyTree; problems: string[] } {

@@ -54,7 +54,13 @@ export interface LadderView {
    * From `from` to `to`, each with what that person is to `to`, and `link` when this person
    * and the one before it are parent and child by a link other than birth (adopted, step, …).
    */
-  readonly steps: readonly { readonly id: string; readonly name: string; readonly lifespan: string; readonly relationship: string; readonly link?: Exclude<LinkType, 'birth'> }[];
+  readonly steps: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly lifespan: string;
+    readonly relationship: string;
+    readonly link?: Exclude<LinkType, 'birth'>;
+  }[];
   /**
    * Where the path turns: the index in `steps` of the nearest common ancestor, for relations by
    * descent (the steps before it go up from `from`, those after it come down to `to`). Absent for
@@ -69,7 +75,8 @@ export function personSummary(tree: FamilyTree, i: number): PersonSummary {
 }
 
 export function personView(p: Person): PersonView {
-  const event = (e: Person['birth']): EventView | null => (e ? { date: e.date?.text ?? null, year: e.date?.year ?? null, place: e.place ?? null } : null);
+  const event = (e: Person['birth']): EventView | null =>
+    e ? { date: e.date?.text ?? null, year: e.date?.year ?? null, place: e.place ?? null } : null;
   return {
     id: p.id,
     given: p.given,

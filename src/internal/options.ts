@@ -8,7 +8,8 @@ import { InvalidOptionError } from '../errors.js';
 /** How a value that came is shown in a message: numbers and booleans as written, text quoted and cut short, others by type. */
 export function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === null || value === undefined)
+    return String(value);
   return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
 }
 
@@ -31,7 +32,8 @@ export function atLeast(name: string, value: unknown, min: number): number {
 
 /** A finite number strictly between `low` and `high`. */
 export function between(name: string, value: unknown, low: number, high: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > low && value < high)) throw badOption(name, `a number between ${low} and ${high} (both excluded)`, value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > low && value < high))
+    throw badOption(name, `a number between ${low} and ${high} (both excluded)`, value);
   return value;
 }
 
@@ -58,6 +60,7 @@ export function booleanOption(name: string, value: unknown, fallback: boolean): 
 
 /** One of `allowed`. */
 export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw badOption(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw badOption(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   return value as T;
 }

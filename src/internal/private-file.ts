@@ -13,9 +13,11 @@ export function writePrivateFile(path: string, text: string): void {
   try {
     existing = lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`Cannot write ${path}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ConfigError(`Cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
-  if (existing?.isSymbolicLink()) throw new ConfigError(`${path} is a symbolic link; secrets are never written through one. Remove it or choose another path`);
+  if (existing?.isSymbolicLink())
+    throw new ConfigError(`${path} is a symbolic link; secrets are never written through one. Remove it or choose another path`);
   if (existing && !existing.isFile()) throw new ConfigError(`${path} exists and is not a regular file; choose another path`);
   const flags = constants.O_WRONLY | constants.O_NOFOLLOW | (existing ? constants.O_TRUNC : constants.O_CREAT | constants.O_EXCL);
   let fd: number;
@@ -24,7 +26,10 @@ export function writePrivateFile(path: string, text: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // ELOOP: a symbolic link appeared after the check; EEXIST: a file did.
-    throw new ConfigError(`Cannot write ${path} safely (${code ?? (error as Error).message}); something changed it while it was being written. Try again or choose another path`, { cause: error });
+    throw new ConfigError(
+      `Cannot write ${path} safely (${code ?? (error as Error).message}); something changed it while it was being written. Try again or choose another path`,
+      { cause: error },
+    );
   }
   try {
     fchmodSync(fd, 0o600);

@@ -36,7 +36,13 @@ export interface ProgressOptions {
   readonly heartbeat?: boolean;
 }
 
-const silent = (write: (text: string) => void): Progress => ({ tick: () => undefined, set: () => undefined, label: () => undefined, print: (line) => write(line), end: () => undefined });
+const silent = (write: (text: string) => void): Progress => ({
+  tick: () => undefined,
+  set: () => undefined,
+  label: () => undefined,
+  print: (line) => write(line),
+  end: () => undefined,
+});
 
 /**
  * A progress display with rate and time left: on a terminal a bar redrawn in place (at most 10
@@ -60,7 +66,12 @@ export function createProgress(options: ProgressOptions): Progress {
     const rate = elapsed > 0 ? done / elapsed : 0;
     const left = rate > 0 ? Math.ceil((options.total - done) / rate) : undefined;
     const pct = Math.floor((done / options.total) * 100);
-    const eta = done >= options.total ? `in ${formatSeconds(elapsed)}` : left === undefined ? 'time left unknown' : `about ${formatSeconds(left)} left`;
+    const eta =
+      done >= options.total
+        ? `in ${formatSeconds(elapsed)}`
+        : left === undefined
+          ? 'time left unknown'
+          : `about ${formatSeconds(left)} left`;
     const perSecond = options.rate === false ? '' : `, ${options.format ? amount(rate) : rate.toFixed(1)}/s`;
     return `${amount(done)}/${amount(options.total)} ${options.unit} (${pct}%)${perSecond}, ${eta}${now === '' ? '' : `: ${now}`}`;
   };

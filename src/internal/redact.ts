@@ -39,7 +39,8 @@ function maskUserInfo(text: string): string {
 }
 
 /** Keys whose values are secrets wherever they appear in a log record. */
-const SECRET_KEY = /^(pass(word|wd)?|pwd|secret|totp.*|otp|code|token|.*_token|access_?token|csrf.*|x-csrf-token|authorization|proxy-authorization|cookie|set-cookie|value|sid|session_?id|api_?key|credentials?|private_?key)$/i;
+const SECRET_KEY =
+  /^(pass(word|wd)?|pwd|secret|totp.*|otp|code|token|.*_token|access_?token|csrf.*|x-csrf-token|authorization|proxy-authorization|cookie|set-cookie|value|sid|session_?id|api_?key|credentials?|private_?key)$/i;
 /** Secrets by shape inside a string: credentials in URLs, bearer tokens, and name=value pairs whose name looks secret. */
 const SECRET_SHAPES: readonly [RegExp, string][] = [
   [/(\/\/[^/\s:@]*):[^@/\s]*@/g, '$1:***@'],
@@ -64,9 +65,15 @@ export function redactDeep(value: unknown, depth = 0, seen: WeakSet<object> = ne
   if (value === null || typeof value !== 'object') return value;
   if (depth > 8 || seen.has(value)) return '[…]';
   seen.add(value);
-  if (value instanceof Error) return { name: value.name, message: redactText(value.message), ...('code' in value ? { code: (value as { code: unknown }).code } : {}) };
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: redactText(value.message),
+      ...('code' in value ? { code: (value as { code: unknown }).code } : {}),
+    };
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' ? '[redacted]' : redactDeep(v, depth + 1, seen);
+  for (const [key, v] of Object.entries(value))
+    out[key] = SECRET_KEY.test(key) && v !== undefined && v !== null && v !== '' ? '[redacted]' : redactDeep(v, depth + 1, seen);
   return out;
 }

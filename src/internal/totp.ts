@@ -69,7 +69,8 @@ export function base32Decode(text: string): Buffer {
   for (const ch of clean) {
     const i = ALPHABET.indexOf(ch);
     // The secret itself never goes into the message.
-    if (i === -1) throw new InvalidOptionError('the TOTP secret must be base32 text (letters A–Z and digits 2–7), and it has another character');
+    if (i === -1)
+      throw new InvalidOptionError('the TOTP secret must be base32 text (letters A–Z and digits 2–7), and it has another character');
     value = (value << 5) | i;
     bits += 5;
     if (bits >= 8) {
@@ -89,7 +90,11 @@ const stepsUsed = new Map<string, number>();
  * was used too, it waits for the clock to reach the next step. Sites refuse a code used once
  * (RFC 6238, section 5.2), so two sign-ins in one 30-second window need two codes.
  */
-export async function unusedTotpCode(secret: string, now: () => number = Date.now, sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<string> {
+export async function unusedTotpCode(
+  secret: string,
+  now: () => number = Date.now,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<string> {
   const key = createHash('sha256').update(secret).digest('base64');
   const current = totpStep(now());
   const step = Math.max(current, (stepsUsed.get(key) ?? Number.NEGATIVE_INFINITY) + 1);

@@ -3,7 +3,16 @@
  * executor event (secrets redacted), Prometheus metrics, and a live status page served beside them.
  * @packageDocumentation
  */
-export { LOG_LEVELS, createLogger, logEvents, parseLogLevel, type LogLevel, type Logger, type LoggerOptions, type LoggedSources } from './logging.js';
+export {
+  LOG_LEVELS,
+  createLogger,
+  logEvents,
+  parseLogLevel,
+  type LogLevel,
+  type Logger,
+  type LoggerOptions,
+  type LoggedSources,
+} from './logging.js';
 export { createMetrics, type MetricSources, type Metrics } from './metrics.js';
 export { startMetricsServer, type MetricsServer, type MetricsServerOptions } from './metrics-server.js';
 export {

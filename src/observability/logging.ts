@@ -21,7 +21,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export function parseLogLevel(raw: string | undefined, fallback: LogLevel = 'warn', name = 'LOG_LEVEL'): LogLevel {
   const value = raw?.trim().toLowerCase();
   if (!value) return fallback;
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw?.slice(0, 20))}`, { details: { variable: name } });
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw?.slice(0, 20))}`, {
+      details: { variable: name },
+    });
   return value as LogLevel;
 }
 
@@ -64,9 +67,14 @@ function readable(out: NodeJS.WritableStream): Writable {
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;
         try {
-          const { level, time, msg, ...fields } = JSON.parse(line) as { level: number; time: number; msg?: string } & Record<string, unknown>;
+          const { level, time, msg, ...fields } = JSON.parse(line) as { level: number; time: number; msg?: string } & Record<
+            string,
+            unknown
+          >;
           const rest = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-          out.write(`${new Date(time).toISOString().slice(11, 23)} ${(names[level] ?? String(level)).padEnd(5)} ${msg ?? ''} ${rest.join(' ')}\n`);
+          out.write(
+            `${new Date(time).toISOString().slice(11, 23)} ${(names[level] ?? String(level)).padEnd(5)} ${msg ?? ''} ${rest.join(' ')}\n`,
+          );
         } catch {
           out.write(`${line}\n`);
         }
@@ -91,7 +99,13 @@ export interface LoggedSources {
 
 /** Where an event happened, as log fields. */
 function whereFields(where: Where | null): object {
-  return where === null ? {} : { ...(where.lane === undefined ? {} : { lane: where.lane }), ...(where.worker === undefined ? {} : { worker: where.worker }), ...(where.host === undefined ? {} : { host: where.host }) };
+  return where === null
+    ? {}
+    : {
+        ...(where.lane === undefined ? {} : { lane: where.lane }),
+        ...(where.worker === undefined ? {} : { worker: where.worker }),
+        ...(where.host === undefined ? {} : { host: where.host }),
+      };
 }
 
 /** One executor event as a log line: task starts and ends at debug (failed ends at warn), faults, restarts and lost workers at warn, readiness and recycles at info, giving up at error. */
@@ -102,26 +116,54 @@ function logExecutorEvent(log: Log, kind: string, e: ExecutorEvent): void {
       log.debug({ ...owner, task: e.taskId, type: e.taskType, ...whereFields(e.where), attempt: e.attempt }, 'task started');
       return;
     case 'task:end':
-      atLevel(log, e.ok, { ...owner, task: e.taskId, type: e.taskType, ...whereFields(e.where), ok: e.ok, attempts: e.attempts, durationMs: Math.round(e.durationMs), errorCode: e.errorCode }, 'task ended');
+      atLevel(
+        log,
+        e.ok,
+        {
+          ...owner,
+          task: e.taskId,
+          type: e.taskType,
+          ...whereFields(e.where),
+          ok: e.ok,
+          attempts: e.attempts,
+          durationMs: Math.round(e.durationMs),
+          errorCode: e.errorCode,
+        },
+        'task ended',
+      );
       return;
     case 'fault':
       log.warn({ ...owner, kind: e.kind, reason: e.reason, ...whereFields(e.where) }, 'browser fault');
       return;
     case 'restart':
-      log.warn({ ...owner, ...whereFields(e.where), attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, e.where.worker === undefined ? 'restarting the browser' : 'restarting a worker');
+      log.warn(
+        { ...owner, ...whereFields(e.where), attempt: e.attempt, delayMs: e.delayMs, reason: e.reason },
+        e.where.worker === undefined ? 'restarting the browser' : 'restarting a worker',
+      );
       return;
     case 'recycle':
       log.info({ ...owner, ...whereFields(e.where), reason: e.reason }, 'recycling the browser');
       return;
     case 'ready':
-      log.info({ ...owner, ...whereFields(e.where), pid: e.pid, downtimeMs: e.downtimeMs === undefined ? undefined : Math.round(e.downtimeMs) }, e.where.worker === undefined ? 'browser ready' : 'worker ready');
+      log.info(
+        { ...owner, ...whereFields(e.where), pid: e.pid, downtimeMs: e.downtimeMs === undefined ? undefined : Math.round(e.downtimeMs) },
+        e.where.worker === undefined ? 'browser ready' : 'worker ready',
+      );
       return;
     case 'failed':
-      log.error({ ...owner, ...whereFields(e.where), errorCode: e.errorCode, error: e.reason }, e.where.worker === undefined ? `${kind} gave up` : 'worker gave up');
+      log.error(
+        { ...owner, ...whereFields(e.where), errorCode: e.errorCode, error: e.reason },
+        e.where.worker === undefined ? `${kind} gave up` : 'worker gave up',
+      );
       return;
     case 'worker:exit':
       // A worker that left cleanly (stop) with nothing lost is news, not a warning.
-      atLevel(log, e.clean, { ...owner, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed }, 'worker exited');
+      atLevel(
+        log,
+        e.clean,
+        { ...owner, worker: e.worker, pid: e.pid, reason: e.reason, requeued: e.requeued, failed: e.failed },
+        'worker exited',
+      );
       return;
     case 'host:moved':
       log.warn({ ...owner, from: e.from, to: e.to, tasks: e.tasks }, 'session moved to another host');
@@ -143,9 +185,30 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
   if (actor) {
     offs.push(
       actor.on('state', (e) => log.info({ actor: e.actorId, from: e.from, to: e.to, reason: e.reason }, 'actor state')),
-      actor.on('task:start', (e) => log.debug({ actor: e.actorId, task: e.taskId, type: e.type, priority: e.priority, queuedMs: Math.round(e.queuedMs) }, 'task started')),
-      actor.on('task:end', (e) => atLevel(log, e.outcome === 'ok', { actor: e.actorId, task: e.taskId, type: e.type, outcome: e.outcome, durationMs: Math.round(e.durationMs), errorCode: e.errorCode }, 'task ended')),
-      actor.on('fault', (e) => log.warn({ actor: e.actorId, kind: e.kind, reason: e.reason, task: e.taskId, lane: e.lane }, 'browser fault')),
+      actor.on('task:start', (e) =>
+        log.debug(
+          { actor: e.actorId, task: e.taskId, type: e.type, priority: e.priority, queuedMs: Math.round(e.queuedMs) },
+          'task started',
+        ),
+      ),
+      actor.on('task:end', (e) =>
+        atLevel(
+          log,
+          e.outcome === 'ok',
+          {
+            actor: e.actorId,
+            task: e.taskId,
+            type: e.type,
+            outcome: e.outcome,
+            durationMs: Math.round(e.durationMs),
+            errorCode: e.errorCode,
+          },
+          'task ended',
+        ),
+      ),
+      actor.on('fault', (e) =>
+        log.warn({ actor: e.actorId, kind: e.kind, reason: e.reason, task: e.taskId, lane: e.lane }, 'browser fault'),
+      ),
     );
   }
   for (const executor of sources.executors ?? []) {
@@ -156,7 +219,9 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
       const supervisor = executor as SessionSupervisor;
       offs.push(
         supervisor.on('state', (e) => log.info({ supervisor: executor.id, from: e.from, to: e.to, reason: e.reason }, 'supervisor state')),
-        supervisor.on('snapshot', (e) => log.trace({ supervisor: executor.id, cookies: e.cookies, origins: e.origins }, 'session snapshot')),
+        supervisor.on('snapshot', (e) =>
+          log.trace({ supervisor: executor.id, cookies: e.cookies, origins: e.origins }, 'session snapshot'),
+        ),
       );
     }
   }
@@ -166,7 +231,15 @@ export function logEvents(log: Log, sources: LoggedSources): () => void {
 }
 
 /** A change of Redis's reachability, as the submitter or a worker host saw it: a warning when it is lost, info when it is back. */
-export function logRedisLink(log: Log, e: { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string; readonly downMs?: number }, fields: Record<string, unknown> = {}): void {
-  if (e.state === 'unreachable') log.warn({ ...fields, since: new Date(e.since).toISOString(), reason: e.reason }, 'redis unreachable: tasks wait (and keep their deadlines) until it answers again');
+export function logRedisLink(
+  log: Log,
+  e: { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string; readonly downMs?: number },
+  fields: Record<string, unknown> = {},
+): void {
+  if (e.state === 'unreachable')
+    log.warn(
+      { ...fields, since: new Date(e.since).toISOString(), reason: e.reason },
+      'redis unreachable: tasks wait (and keep their deadlines) until it answers again',
+    );
   else log.info({ ...fields, downMs: e.downMs }, 'redis reachable again');
 }

@@ -29,7 +29,8 @@ const STATIC: Readonly<Record<string, readonly [string, string]>> = {
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'referrer-policy': 'no-referrer',
 };
 
@@ -52,14 +53,17 @@ export interface MetricsServerOptions {
 }
 
 export async function startMetricsServer(metrics: Metrics, options: MetricsServerOptions): Promise<MetricsServer> {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
+    throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);
   // The Host values this endpoint answers, known once it listens (before any request can come).
   let allowedHosts = new Set<string>();
   const cluster = options.cluster === undefined ? undefined : cachedRead(options.cluster, options.clusterCacheMs ?? 2000);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
-      res.writeHead(421, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('misdirected request: address this endpoint as 127.0.0.1 or localhost\n');
+      res
+        .writeHead(421, { 'content-type': 'text/plain', ...SECURITY_HEADERS })
+        .end('misdirected request: address this endpoint as 127.0.0.1 or localhost\n');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -84,17 +88,24 @@ export async function startMetricsServer(metrics: Metrics, options: MetricsServe
     }
     if (path === '/cluster.json') {
       if (cluster === undefined) {
-        res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: this job uses no Redis queue, so it has no cluster\n');
+        res
+          .writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS })
+          .end('not found: this job uses no Redis queue, so it has no cluster\n');
         return;
       }
       cluster().then(
         (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(body),
-        (error: unknown) => res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).end(JSON.stringify({ error: redactText(error instanceof Error ? error.message : String(error)).slice(0, 500) })),
+        (error: unknown) =>
+          res
+            .writeHead(503, { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS })
+            .end(JSON.stringify({ error: redactText(error instanceof Error ? error.message : String(error)).slice(0, 500) })),
       );
       return;
     }
     if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found: GET /metrics, /status, /status.json or /cluster.json\n');
+      res
+        .writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS })
+        .end('not found: GET /metrics, /status, /status.json or /cluster.json\n');
       return;
     }
     metrics.text().then(
@@ -110,7 +121,12 @@ export async function startMetricsServer(metrics: Metrics, options: MetricsServe
   guardConnections(server, { maxConnections: 32, perClient: 32 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new ConfigError(`--metrics-port ${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use on 127.0.0.1' : error.message}`, { cause: error })),
+      reject(
+        new ConfigError(
+          `--metrics-port ${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use on 127.0.0.1' : error.message}`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(options.port, '127.0.0.1', resolve);
   });

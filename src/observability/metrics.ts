@@ -51,7 +51,12 @@ export function createMetrics(): Metrics {
   let cache: { readonly hits: number; readonly misses: number } | undefined;
   const sum = (pick: (s: SessionStats) => number): number => sessions.reduce((n, s) => n + pick(s.stats()), 0);
 
-  const tasks = new Counter({ name: `${PREFIX}tasks_total`, help: 'Tasks answered, by executor, type and outcome (ok, or the error code).', labelNames: ['executor', 'type', 'outcome'], registers: [registry] });
+  const tasks = new Counter({
+    name: `${PREFIX}tasks_total`,
+    help: 'Tasks answered, by executor, type and outcome (ok, or the error code).',
+    labelNames: ['executor', 'type', 'outcome'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: `${PREFIX}task_duration_seconds`,
     help: 'Task time from submit to answer, by type.',
@@ -59,9 +64,24 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  const restarts = new Counter({ name: `${PREFIX}restarts_total`, help: 'Browser and worker replacements after a fault (planned recycles are counted as planned="true").', labelNames: ['executor', 'planned'], registers: [registry] });
-  const placedTasks = new Counter({ name: `${PREFIX}dispatcher_tasks_total`, help: 'Dispatcher tasks answered, by the worker or host that answered, and outcome.', labelNames: ['executor', 'worker', 'outcome'], registers: [registry] });
-  const faults = new Counter({ name: `${PREFIX}faults_total`, help: 'Faults seen, by executor and kind (browser crashes, lost workers and hosts, failed probes).', labelNames: ['executor', 'kind'], registers: [registry] });
+  const restarts = new Counter({
+    name: `${PREFIX}restarts_total`,
+    help: 'Browser and worker replacements after a fault (planned recycles are counted as planned="true").',
+    labelNames: ['executor', 'planned'],
+    registers: [registry],
+  });
+  const placedTasks = new Counter({
+    name: `${PREFIX}dispatcher_tasks_total`,
+    help: 'Dispatcher tasks answered, by the worker or host that answered, and outcome.',
+    labelNames: ['executor', 'worker', 'outcome'],
+    registers: [registry],
+  });
+  const faults = new Counter({
+    name: `${PREFIX}faults_total`,
+    help: 'Faults seen, by executor and kind (browser crashes, lost workers and hosts, failed probes).',
+    labelNames: ['executor', 'kind'],
+    registers: [registry],
+  });
   new Gauge({
     name: `${PREFIX}queue_depth`,
     help: 'Tasks waiting: per executor, and per priority in the dispatcher.',
@@ -70,7 +90,9 @@ export function createMetrics(): Metrics {
     collect() {
       this.reset();
       for (const e of executors) if (e !== dispatcher) this.set({ owner: e.id, priority: 'all' }, e.executorHealth().queued);
-      dispatcher?.stats().queuedByPriority.forEach((n, priority) => this.set({ owner: dispatcher?.id ?? 'dispatcher', priority: String(priority) }, n));
+      dispatcher
+        ?.stats()
+        .queuedByPriority.forEach((n, priority) => this.set({ owner: dispatcher?.id ?? 'dispatcher', priority: String(priority) }, n));
     },
   });
   new Gauge({
@@ -178,7 +200,8 @@ export function createMetrics(): Metrics {
                 const outcome = event.ok ? 'ok' : (event.errorCode ?? 'error');
                 tasks.inc({ executor: e.id, type: event.taskType, outcome });
                 duration.observe({ type: event.taskType }, event.durationMs / 1000);
-                if (e.kind !== 'supervisor') placedTasks.inc({ executor: e.id, worker: event.where?.worker ?? event.where?.host ?? 'none', outcome });
+                if (e.kind !== 'supervisor')
+                  placedTasks.inc({ executor: e.id, worker: event.where?.worker ?? event.where?.host ?? 'none', outcome });
                 return;
               }
               case 'restart':
@@ -218,6 +241,7 @@ export function createMetrics(): Metrics {
 
 /** A `--metrics-port` value: a whole number from 0 (a free port) to 65535. */
 export function metricsPortFrom(raw: string): number {
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535)
+    throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${JSON.stringify(raw.slice(0, 20))}`);
   return Number(raw);
 }

@@ -135,8 +135,11 @@ export interface StatusBoard {
   close(): void;
 }
 
-
-const fault = (kind: string, reason: string, agoMs: number): FaultStatus => ({ kind, reason: redactText(reason).slice(0, 500), agoMs: Math.max(0, Math.round(agoMs)) });
+const fault = (kind: string, reason: string, agoMs: number): FaultStatus => ({
+  kind,
+  reason: redactText(reason).slice(0, 500),
+  agoMs: Math.max(0, Math.round(agoMs)),
+});
 
 /**
  * A status board over supervisors and dispatchers. Reading it costs nothing between snapshots:
@@ -148,7 +151,12 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
   const clock = options.clock ?? systemClock;
   const offs: (() => void)[] = [];
   const actors: { readonly supervisor: SessionSupervisor; readonly rate: RateWindow }[] = [];
-  const dispatchers: { readonly dispatcher: WorkDispatcher; readonly since: number; readonly rate: RateWindow; readonly perWorker: Map<number, RateWindow> }[] = [];
+  const dispatchers: {
+    readonly dispatcher: WorkDispatcher;
+    readonly since: number;
+    readonly rate: RateWindow;
+    readonly perWorker: Map<number, RateWindow>;
+  }[] = [];
   const queues: { readonly executor: TaskExecutor; readonly rate: RateWindow }[] = [];
   const redisLinks: (() => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string })[] = [];
   let batch: (() => BatchStatus) | undefined;
@@ -157,7 +165,8 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
     const h = a.supervisor.health();
     const running: RunningTask[] = [];
     for (const lane of h.lanes) {
-      if (lane.taskId !== null) running.push({ taskId: lane.taskId, type: lane.taskType ?? 'unknown', lane: lane.lane, forMs: Math.round(lane.runningForMs) });
+      if (lane.taskId !== null)
+        running.push({ taskId: lane.taskId, type: lane.taskType ?? 'unknown', lane: lane.lane, forMs: Math.round(lane.runningForMs) });
     }
     return {
       id: a.supervisor.id,
@@ -219,7 +228,13 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
     const links = redisLinks.map((read) => read());
     const link = links.find((l) => l.state === 'unreachable') ?? links[0];
     if (!link) return {};
-    return { redis: { state: link.state, since: new Date(link.since).toISOString(), ...(link.reason ? { reason: redactText(link.reason).slice(0, 300) } : {}) } };
+    return {
+      redis: {
+        state: link.state,
+        since: new Date(link.since).toISOString(),
+        ...(link.reason ? { reason: redactText(link.reason).slice(0, 300) } : {}),
+      },
+    };
   };
 
   return {
@@ -233,7 +248,12 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
           actors.push(a);
           offs.push(onExecutorEvent(executor, 'task:end', (e) => a.rate.record(e.ok)));
         } else if (executor.kind === 'dispatcher') {
-          const d = { dispatcher: executor as WorkDispatcher, since, rate: new RateWindow(clock, since), perWorker: new Map<number, RateWindow>() };
+          const d = {
+            dispatcher: executor as WorkDispatcher,
+            since,
+            rate: new RateWindow(clock, since),
+            perWorker: new Map<number, RateWindow>(),
+          };
           dispatchers.push(d);
           offs.push(
             onExecutorEvent(executor, 'task:end', (e) => {
@@ -263,7 +283,14 @@ export function createStatusBoard(options: { readonly clock?: Clock } = {}): Sta
         dispatchers: dispatchers.map(dispatcherStatus),
         queues: queues.map(({ executor, rate }) => {
           const h = executor.executorHealth();
-          return { id: executor.id, kind: executor.kind, state: h.state, inFlight: h.inFlight, lastFault: h.lastFault && { kind: h.lastFault.kind, reason: redactText(h.lastFault.reason).slice(0, 500) }, throughput: rate.read() };
+          return {
+            id: executor.id,
+            kind: executor.kind,
+            state: h.state,
+            inFlight: h.inFlight,
+            lastFault: h.lastFault && { kind: h.lastFault.kind, reason: redactText(h.lastFault.reason).slice(0, 500) },
+            throughput: rate.read(),
+          };
         }),
       };
     },

@@ -24,7 +24,13 @@ export interface ReportInfo {
   /** The run's summary line ("40 searched, 2 skipped, …"). */
   readonly summary?: string;
   /** "Where the time went": component, operation, count, total ms. */
-  readonly timings?: readonly { readonly component: string; readonly operation: string; readonly count: number; readonly ms: number; readonly timed?: boolean }[];
+  readonly timings?: readonly {
+    readonly component: string;
+    readonly operation: string;
+    readonly count: number;
+    readonly ms: number;
+    readonly timed?: boolean;
+  }[];
   readonly wallMs?: number;
   /** When the report was written (ISO time). */
   readonly generatedAt?: string;
@@ -36,20 +42,29 @@ export const REPORT_DATA_ID = 'research-data';
 export function renderReport(searches: readonly ReportSearch[], info: ReportInfo = {}): string {
   const home = searches[0]?.result.home;
   const body: string[] = [];
-  body.push(`<header><h1>Research report</h1><p class="meta">${[
-    info.source ? `Source: ${esc(info.source)}` : '',
-    home ? `Home person: ${esc(home.name)}${home.lifespan ? ` (${esc(home.lifespan)})` : ''}` : '',
-    `${searches.length} search${searches.length === 1 ? '' : 'es'}`,
-    info.generatedAt ? `Written ${esc(info.generatedAt)}` : '',
-  ].filter(Boolean).join(' · ')}</p>${info.summary ? `<p class="summary">${esc(info.summary)}</p>` : ''}</header>`);
+  body.push(
+    `<header><h1>Research report</h1><p class="meta">${[
+      info.source ? `Source: ${esc(info.source)}` : '',
+      home ? `Home person: ${esc(home.name)}${home.lifespan ? ` (${esc(home.lifespan)})` : ''}` : '',
+      `${searches.length} search${searches.length === 1 ? '' : 'es'}`,
+      info.generatedAt ? `Written ${esc(info.generatedAt)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ')}</p>${info.summary ? `<p class="summary">${esc(info.summary)}</p>` : ''}</header>`,
+  );
   if (searches.length > 1) {
     body.push('<nav><h2>Searches</h2><ol>');
-    searches.forEach((s, i) => body.push(`<li><a href="#search-${i + 1}">${esc(describeCriteria(s.result.criteria))}</a>${bestWord(s.result)}</li>`));
+    searches.forEach((s, i) =>
+      body.push(`<li><a href="#search-${i + 1}">${esc(describeCriteria(s.result.criteria))}</a>${bestWord(s.result)}</li>`),
+    );
     body.push('</ol></nav>');
   }
   searches.forEach((s, i) => body.push(renderSearch(s, i + 1)));
   if (info.timings && info.timings.length > 0) body.push(renderTimings(info.timings, info.wallMs));
-  const data = JSON.stringify({ version: 1, searches }).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const data = JSON.stringify({ version: 1, searches })
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -72,7 +87,10 @@ export function readReportData(html: string): ReportSearch[] {
   const m = new RegExp(`<script type="application/json" id="${REPORT_DATA_ID}">([\\s\\S]*?)</script>`).exec(html);
   if (!m) throw new ConfigError('the file holds no research data: give a report that `research --out FILE.html` wrote');
   const data = JSON.parse(m[1] as string) as { version?: unknown; searches?: unknown };
-  if (data.version !== 1 || !Array.isArray(data.searches)) throw new ConfigError('the file holds research data of another version: give a report this version of `research --out FILE.html` wrote');
+  if (data.version !== 1 || !Array.isArray(data.searches))
+    throw new ConfigError(
+      'the file holds research data of another version: give a report this version of `research --out FILE.html` wrote',
+    );
   return data.searches as ReportSearch[];
 }
 
@@ -86,7 +104,9 @@ function renderSearch(s: ReportSearch, n: number): string {
   const r = s.result;
   const out: string[] = [`<section id="search-${n}" class="search">`];
   out.push(`<h2>${s.line !== undefined ? `<span class="line">line ${s.line}</span> ` : ''}${esc(describeCriteria(r.criteria))}</h2>`);
-  out.push(`<p class="meta">${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'} ${r.source === 'gedcom' ? 'in the tree' : 'at the site'})</p>`);
+  out.push(
+    `<p class="meta">${r.candidates} candidate${r.candidates === 1 ? '' : 's'} scored (${r.totalMatches} match${r.totalMatches === 1 ? '' : 'es'} ${r.source === 'gedcom' ? 'in the tree' : 'at the site'})</p>`,
+  );
   if (r.ranked.length === 0) {
     out.push('<p>No one matched.</p></section>');
     return out.join('\n');
@@ -104,8 +124,17 @@ function renderSearch(s: ReportSearch, n: number): string {
   for (const d of r.details) {
     out.push(`<h3>Family of ${esc(d.person.name)}</h3><dl class="family">`);
     const list = (people: readonly (PersonSummary & { link?: keyof typeof LINK_WORDS })[]): string =>
-      people.length ? people.map((p) => `${esc(p.name)}${p.lifespan ? ` <span class="life">${esc(p.lifespan)}</span>` : ''}${p.link ? ` <span class="link">by ${esc(LINK_WORDS[p.link])}</span>` : ''}`).join('; ') : '—';
-    out.push(`<dt>Parents</dt><dd>${list(d.family.parents)}</dd><dt>Spouses</dt><dd>${list(d.family.spouses)}</dd><dt>Children</dt><dd>${list(d.family.children)}</dd></dl>`);
+      people.length
+        ? people
+            .map(
+              (p) =>
+                `${esc(p.name)}${p.lifespan ? ` <span class="life">${esc(p.lifespan)}</span>` : ''}${p.link ? ` <span class="link">by ${esc(LINK_WORDS[p.link])}</span>` : ''}`,
+            )
+            .join('; ')
+        : '—';
+    out.push(
+      `<dt>Parents</dt><dd>${list(d.family.parents)}</dd><dt>Spouses</dt><dd>${list(d.family.spouses)}</dd><dt>Children</dt><dd>${list(d.family.children)}</dd></dl>`,
+    );
     out.push(`<h3>${esc(d.person.name)} is the ${esc(d.ladder.relationship)} of ${esc(d.ladder.to.name)}</h3>`);
     out.push(renderChart(d.ladder));
   }
@@ -123,7 +152,8 @@ export function renderChart(l: LadderView): string {
   if (l.steps.length === 0) return '<p class="chart none">Not related (no path in the tree).</p>';
   const box = (s: LadderView['steps'][number], role: string): string =>
     `<div class="person ${role}" data-id="${esc(s.id)}"><strong>${esc(s.name)}</strong>${s.lifespan ? `<span class="life">${esc(s.lifespan)}</span>` : ''}<span class="rel">${esc(s.relationship)}</span></div>`;
-  const linkNote = (s: LadderView['steps'][number] | undefined): string => (s?.link ? `<div class="edge">by ${esc(LINK_WORDS[s.link])}</div>` : '<div class="edge"></div>');
+  const linkNote = (s: LadderView['steps'][number] | undefined): string =>
+    s?.link ? `<div class="edge">by ${esc(LINK_WORDS[s.link])}</div>` : '<div class="edge"></div>';
   const apex = l.apex;
   if (apex === undefined || apex === 0 || apex === l.steps.length - 1) {
     // One column, oldest generation on top when it is a direct line.
@@ -143,7 +173,11 @@ export function renderChart(l: LadderView): string {
   // Left: from the ancestor down to the searched person; right: down to the home person.
   const left = l.steps.slice(0, apex).reverse();
   const right = l.steps.slice(apex + 1);
-  const column = (people: readonly LadderView['steps'][number][], linkOf: (k: number) => LadderView['steps'][number] | undefined, side: string): string =>
+  const column = (
+    people: readonly LadderView['steps'][number][],
+    linkOf: (k: number) => LadderView['steps'][number] | undefined,
+    side: string,
+  ): string =>
     `<div class="descent ${side}">${people.map((s, k) => `${linkNote(linkOf(k))}${box(s, s.id === l.from.id ? 'from' : s.id === l.to.id ? 'to' : 'between')}`).join('')}</div>`;
   // In the ladder's order a step's link is to the step before it: going down the left column the
   // link between a person and the one above is on the person above (in ladder order, its successor).
@@ -153,9 +187,12 @@ export function renderChart(l: LadderView): string {
 }
 
 function renderTimings(rows: NonNullable<ReportInfo['timings']>, wallMs: number | undefined): string {
-  const out = [`<section class="timings"><h2>Where the time went</h2>${wallMs !== undefined ? `<p class="meta">Wall time ${Math.round(wallMs)} ms; components overlap when work runs concurrently.</p>` : ''}`];
+  const out = [
+    `<section class="timings"><h2>Where the time went</h2>${wallMs !== undefined ? `<p class="meta">Wall time ${Math.round(wallMs)} ms; components overlap when work runs concurrently.</p>` : ''}`,
+  ];
   out.push('<table><thead><tr><th>Component</th><th>Operation</th><th>Count</th><th>Total ms</th></tr></thead><tbody>');
-  for (const r of timingRows(rows)) out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.total}</td></tr>`);
+  for (const r of timingRows(rows))
+    out.push(`<tr><td>${esc(r.component)}</td><td>${esc(r.operation)}</td><td>${r.count}</td><td>${r.total}</td></tr>`);
   out.push('</tbody></table></section>');
   return out.join('\n');
 }

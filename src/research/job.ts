@@ -69,7 +69,18 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
         // Only sessions that signed in left anything on a host (or in Redis) to end.
         const sessions = remote.sessions.filter(({ manager }) => manager.ready || manager.identity !== undefined);
         await Promise.all(sessions.map(({ manager }) => manager.signOut()));
-        await Promise.all(sessions.map(({ key }) => dispatcher.endSession(key).catch((error: unknown) => log.warn({ reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'could not release a session binding in Redis (it lapses by itself)'))));
+        await Promise.all(
+          sessions.map(({ key }) =>
+            dispatcher
+              .endSession(key)
+              .catch((error: unknown) =>
+                log.warn(
+                  { reason: error instanceof Error ? error.message.slice(0, 200) : String(error) },
+                  'could not release a session binding in Redis (it lapses by itself)',
+                ),
+              ),
+          ),
+        );
       }
       await executor?.stop();
       metrics?.close();
@@ -87,7 +98,9 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       const { redis, queue } = o;
       // Over Redis, the status page also shows the cluster: every live host on the queue.
       const cluster =
-        redis === undefined ? undefined : async () => (await import('../runtime/dispatch/redis-cluster.js')).readClusterStatus({ redis, ...(queue ? { queue } : {}) });
+        redis === undefined
+          ? undefined
+          : async () => (await import('../runtime/dispatch/redis-cluster.js')).readClusterStatus({ redis, ...(queue ? { queue } : {}) });
       metricsServer = await startMetricsServer(metrics, { port: o.metricsPort, ...(cluster ? { cluster } : {}) });
       o.say(`metrics: ${metricsServer.url}; status: ${metricsServer.statusUrl} (or browser-actor status --port ${metricsServer.port})`);
     }
@@ -103,7 +116,8 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
       // Sessions on dispatcher workers: each its own browser (in a worker process, or on a
       // worker host over Redis), all behind one rate limiter.
       const count = o.workers ?? 1;
-      const redisDispatcher = o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : undefined;
+      const redisDispatcher =
+        o.redis !== undefined ? createRedisDispatcher({ redis: o.redis, ...(o.queue ? { queue: o.queue } : {}) }) : undefined;
       const d = redisDispatcher ?? createWorkDispatcher({ workers: count, env: siteEnv });
       executor = d;
       watch(d);
@@ -120,8 +134,16 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
     }
     metrics?.watch({ sessions });
     const all = sessions;
-    await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () => Promise.all(all.map((s) => s.ensureSessionReady())));
-    return { sources: all.map((s) => new SiteSource((path) => s.get(path), config.baseUrl)), sessions: all, executor, watchBatch: (read) => metrics?.watch({ batch: read }), close };
+    await o.timings.time('session', all.length === 1 ? 'ensure ready (first)' : `ensure ready (first, ${all.length} sessions)`, () =>
+      Promise.all(all.map((s) => s.ensureSessionReady())),
+    );
+    return {
+      sources: all.map((s) => new SiteSource((path) => s.get(path), config.baseUrl)),
+      sessions: all,
+      executor,
+      watchBatch: (read) => metrics?.watch({ batch: read }),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -130,5 +152,15 @@ export async function openSiteResearch(o: SiteResearchOptions): Promise<SiteRese
 
 /** A task type as the timings table names it. */
 function taskOperation(type: string): string {
-  return { Navigate: 'navigation', ExecuteJS: 'JS', ExportCookies: 'cookie export', ImportCookies: 'cookie import', GetCookies: 'cookie read', CurrentUrl: 'current URL', Screenshot: 'screenshot' }[type] ?? type;
+  return (
+    {
+      Navigate: 'navigation',
+      ExecuteJS: 'JS',
+      ExportCookies: 'cookie export',
+      ImportCookies: 'cookie import',
+      GetCookies: 'cookie read',
+      CurrentUrl: 'current URL',
+      Screenshot: 'screenshot',
+    }[type] ?? type
+  );
 }

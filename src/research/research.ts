@@ -3,10 +3,29 @@ import { InvalidCriteriaError } from './errors.js';
 import { parseGedcomDate } from '../genealogy/dates.js';
 import { type ExportSelection, mergeTrees, wholeTree, withFamilies } from '../genealogy/gedcom-export.js';
 import { readGedcom } from '../genealogy/gedcom.js';
-import { type Confidence, type Criteria, DEFAULT_WEIGHTS, type Score, type ScoringWeights, type TopTie, confidenceOf, rankCandidates, topTie } from '../genealogy/scoring.js';
+import {
+  type Confidence,
+  type Criteria,
+  DEFAULT_WEIGHTS,
+  type Score,
+  type ScoringWeights,
+  type TopTie,
+  confidenceOf,
+  rankCandidates,
+  topTie,
+} from '../genealogy/scoring.js';
 import { SearchIndex, type SearchQuery } from '../genealogy/search-index.js';
 import type { FamilyTree, Sex } from '../genealogy/tree.js';
-import { type FamilyView, type LadderView, type PersonSummary, type PersonView, familyView, ladderView, personSummary, personView } from '../genealogy/views.js';
+import {
+  type FamilyView,
+  type LadderView,
+  type PersonSummary,
+  type PersonView,
+  familyView,
+  ladderView,
+  personSummary,
+  personView,
+} from '../genealogy/views.js';
 
 /**
  * The research job (the design note's "action11"): search a tree for a person, score every
@@ -79,7 +98,8 @@ export interface ResearchResult {
  */
 export function validateCriteria(input: Record<string, unknown>, nameOf: (key: string) => string = ownName): Criteria {
   const known = ['given', 'surname', 'sex', 'birthYear', 'birthPlace', 'deathYear', 'deathPlace'];
-  for (const key of Object.keys(input)) if (!known.includes(key)) throw new InvalidCriteriaError(`unknown criterion "${key}"; known: ${known.map(nameOf).join(', ')}`);
+  for (const key of Object.keys(input))
+    if (!known.includes(key)) throw new InvalidCriteriaError(`unknown criterion "${key}"; known: ${known.map(nameOf).join(', ')}`);
   const text = (k: string): string | undefined => {
     const v = input[k];
     if (v === undefined || v === null || v === '') return undefined;
@@ -93,7 +113,8 @@ export function validateCriteria(input: Record<string, unknown>, nameOf: (key: s
     const v = input[k];
     if (v === undefined || v === null || v === '') return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
-    if (!Number.isInteger(n) || n < 1 || n > 2100) throw new InvalidCriteriaError(`${nameOf(k)} must be a year from 1 to 2100, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < 1 || n > 2100)
+      throw new InvalidCriteriaError(`${nameOf(k)} must be a year from 1 to 2100, got ${JSON.stringify(v)}`);
     return n;
   };
   const sexRaw = input['sex'];
@@ -107,7 +128,10 @@ export function validateCriteria(input: Record<string, unknown>, nameOf: (key: s
   const criteria: { -readonly [K in keyof Criteria]: Criteria[K] } = {};
   const given = text('given');
   const surname = text('surname');
-  if (given === undefined && surname === undefined) throw new InvalidCriteriaError(nameOf === ownName ? 'give a given name or a surname (or both)' : `give ${nameOf('given')} or ${nameOf('surname')} (or both)`);
+  if (given === undefined && surname === undefined)
+    throw new InvalidCriteriaError(
+      nameOf === ownName ? 'give a given name or a surname (or both)' : `give ${nameOf('given')} or ${nameOf('surname')} (or both)`,
+    );
   if (given !== undefined) criteria.given = given;
   if (surname !== undefined) criteria.surname = surname;
   if (sex !== undefined) criteria.sex = sex;
@@ -172,13 +196,17 @@ export async function research(criteria: Criteria, source: PersonSource, options
     // The first page tells how many there are: the rest (within the cap) are fetched at once,
     // and kept in page order so the candidates are the same as page by page.
     const more = Math.min(maxPages, Math.ceil(total / pageSize)) - 1;
-    const rest = await Promise.all(Array.from({ length: more }, (_, i) => timings.time(where, searchOp, () => source.searchPage(query, i + 2, pageSize))));
+    const rest = await Promise.all(
+      Array.from({ length: more }, (_, i) => timings.time(where, searchOp, () => source.searchPage(query, i + 2, pageSize))),
+    );
     for (const result of rest) {
       pages++;
       candidates.push(...result.persons);
     }
   }
-  const ranked = timings.timeSync('research', 'scoring', () => rankCandidates(criteria, candidates.map(asCandidate), options.weights ?? DEFAULT_WEIGHTS));
+  const ranked = timings.timeSync('research', 'scoring', () =>
+    rankCandidates(criteria, candidates.map(asCandidate), options.weights ?? DEFAULT_WEIGHTS),
+  );
   const top = ranked.slice(0, options.top ?? 3).map((r): RankedPerson => {
     const url = source.pageUrl?.(r.candidate.view.id);
     return { person: r.candidate.view, score: r.score, confidence: confidenceOf(r.score), ...(url === undefined ? {} : { url }) };
@@ -195,11 +223,30 @@ export async function research(criteria: Criteria, source: PersonSource, options
       return { person: r.candidate.view, family, ladder };
     }),
   );
-  return { criteria, source: source.kind, home, candidates: candidates.length, totalMatches: total, pagesFetched: pages, ranked: top, ...(tie ? { tie } : {}), details, ms: performance.now() - started };
+  return {
+    criteria,
+    source: source.kind,
+    home,
+    candidates: candidates.length,
+    totalMatches: total,
+    pagesFetched: pages,
+    ranked: top,
+    ...(tie ? { tie } : {}),
+    details,
+    ms: performance.now() - started,
+  };
 }
 
 /** An API/GEDCOM person view as something to score (dates parsed back from their text). */
-function asCandidate(view: PersonView): { view: PersonView; given: string; surname: string; alternateNames?: PersonView['alternateNames']; sex: Sex; birth?: { date?: { year: number; month?: number; day?: number }; place?: string }; death?: { date?: { year: number; month?: number; day?: number }; place?: string } } {
+function asCandidate(view: PersonView): {
+  view: PersonView;
+  given: string;
+  surname: string;
+  alternateNames?: PersonView['alternateNames'];
+  sex: Sex;
+  birth?: { date?: { year: number; month?: number; day?: number }; place?: string };
+  death?: { date?: { year: number; month?: number; day?: number }; place?: string };
+} {
   const event = (e: PersonView['birth']) => {
     if (!e) return undefined;
     const parsed = e.date ? parseGedcomDate(e.date) : undefined;
@@ -210,7 +257,15 @@ function asCandidate(view: PersonView): { view: PersonView; given: string; surna
   };
   const birth = event(view.birth);
   const death = event(view.death);
-  return { view, given: view.given, surname: view.surname, ...(view.alternateNames ? { alternateNames: view.alternateNames } : {}), sex: view.sex as Sex, ...(birth ? { birth } : {}), ...(death ? { death } : {}) };
+  return {
+    view,
+    given: view.given,
+    surname: view.surname,
+    ...(view.alternateNames ? { alternateNames: view.alternateNames } : {}),
+    sex: view.sex as Sex,
+    ...(birth ? { birth } : {}),
+    ...(death ? { death } : {}),
+  };
 }
 
 /**
@@ -311,7 +366,13 @@ export class GedcomSource implements PersonSource {
   }
 
   async exportTree(ids: readonly string[]): Promise<{ tree: FamilyTree; selection: ExportSelection }> {
-    return { tree: this.#tree, selection: withFamilies(this.#tree, ids.map((id) => this.#require(id))) };
+    return {
+      tree: this.#tree,
+      selection: withFamilies(
+        this.#tree,
+        ids.map((id) => this.#require(id)),
+      ),
+    };
   }
 
   #require(id: string): number {
@@ -369,8 +430,16 @@ export class SiteSource implements PersonSource {
       const batch = ids.slice(k, k + EXPORT_BATCH);
       const answer = await this.#get<{ gedcom?: unknown; renamed?: unknown }>(`/api/export?ids=${batch.map(encodeURIComponent).join(',')}`);
       const renamed = answer?.renamed;
-      if (typeof answer?.gedcom !== 'string' || typeof renamed !== 'object' || renamed === null || Object.values(renamed).some((v) => typeof v !== 'string')) {
-        throw new NetworkError("GET /api/export: the site's answer is not {gedcom, renamed}; is --site a site with the reference site's API?", { details: { path: '/api/export' } });
+      if (
+        typeof answer?.gedcom !== 'string' ||
+        typeof renamed !== 'object' ||
+        renamed === null ||
+        Object.values(renamed).some((v) => typeof v !== 'string')
+      ) {
+        throw new NetworkError(
+          "GET /api/export: the site's answer is not {gedcom, renamed}; is --site a site with the reference site's API?",
+          { details: { path: '/api/export' } },
+        );
       }
       parts.push({ tree: (await readGedcom({ text: answer.gedcom })).tree, renamed: renamed as Record<string, string> });
     }

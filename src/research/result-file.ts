@@ -22,7 +22,9 @@ export function outFormatOf(path: string): OutFormat {
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.html' || ext === '.htm') return 'html';
-  throw new ConfigError(`--out ${path}: the file name must end in .csv, .jsonl (JSON lines) or .html (a report), which chooses the format; got ${ext === '' ? 'no extension' : JSON.stringify(ext)}`);
+  throw new ConfigError(
+    `--out ${path}: the file name must end in .csv, .jsonl (JSON lines) or .html (a report), which chooses the format; got ${ext === '' ? 'no extension' : JSON.stringify(ext)}`,
+  );
 }
 
 /** Which search a saved record answers: its batch line (none for a single search) and its criteria. */
@@ -30,7 +32,16 @@ export function searchKey(line: number | undefined, criteria: Criteria): string 
   const c = criteria;
   const by = c.birthYear ?? c.birthDate?.year;
   const dy = c.deathYear ?? c.deathDate?.year;
-  return JSON.stringify([line ?? null, c.given ?? null, c.surname ?? null, c.sex ?? null, by ?? null, c.birthPlace ?? null, dy ?? null, c.deathPlace ?? null]);
+  return JSON.stringify([
+    line ?? null,
+    c.given ?? null,
+    c.surname ?? null,
+    c.sex ?? null,
+    by ?? null,
+    c.birthPlace ?? null,
+    dy ?? null,
+    c.deathPlace ?? null,
+  ]);
 }
 
 interface Saved {
@@ -87,7 +98,10 @@ export class ResultFile {
     const exists = existsSync(path);
     if (exists && !statSync(path).isFile()) throw new ConfigError(`--out ${path}: not a regular file`);
     const nonEmpty = exists && statSync(path).size > 0;
-    if (nonEmpty && !options.resume) throw new ConfigError(`--out ${path}: the file exists; add --resume to continue it (its searches are skipped), or choose another file`);
+    if (nonEmpty && !options.resume)
+      throw new ConfigError(
+        `--out ${path}: the file exists; add --resume to continue it (its searches are skipped), or choose another file`,
+      );
     let saved: Saved[] = [];
     let unreadable = 0;
     if (nonEmpty) {
@@ -147,10 +161,15 @@ export class ResultFile {
   }
 
   #rewrite(records: readonly Saved[]): void {
-    const sorted = records.map((r, i) => ({ r, i })).sort((a, b) => (a.r.line ?? Number.MAX_SAFE_INTEGER) - (b.r.line ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
+    const sorted = records
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => (a.r.line ?? Number.MAX_SAFE_INTEGER) - (b.r.line ?? Number.MAX_SAFE_INTEGER) || a.i - b.i);
     let content: string;
     if (this.format === 'html') {
-      content = renderReport(sorted.flatMap(({ r }) => (r.search ? [r.search] : [])), { ...this.#info, generatedAt: new Date().toISOString() });
+      content = renderReport(
+        sorted.flatMap(({ r }) => (r.search ? [r.search] : [])),
+        { ...this.#info, generatedAt: new Date().toISOString() },
+      );
       this.#writtenAt = performance.now();
     } else {
       const body = (this.format === 'csv' ? [csvHeader()] : []).concat(sorted.map(({ r }) => r.text));
@@ -177,7 +196,9 @@ function readCsv(path: string, text: string): { saved: Saved[]; unreadable: numb
   if (lines.at(-1) === '') lines.pop();
   const [header, ...rows] = lines;
   if (header?.replace(/\r$/, '') !== csvHeader()) {
-    throw new ConfigError(`--out ${path}: the file is not a results file of this version (its first line is not the CSV header research writes); choose another file`);
+    throw new ConfigError(
+      `--out ${path}: the file is not a results file of this version (its first line is not the CSV header research writes); choose another file`,
+    );
   }
   const col = (name: (typeof CSV_COLUMNS)[number]): number => CSV_COLUMNS.indexOf(name);
   const saved: Saved[] = [];
@@ -198,7 +219,15 @@ function readCsv(path: string, text: string): { saved: Saved[]; unreadable: numb
     const get = (name: (typeof CSV_COLUMNS)[number]): string | undefined => (cells[col(name)] === '' ? undefined : cells[col(name)]);
     const num = (name: (typeof CSV_COLUMNS)[number]): number | undefined => (get(name) === undefined ? undefined : Number(get(name)));
     const line = num('line');
-    const criteria = defined({ given: get('given'), surname: get('surname'), sex: get('sex') as Criteria['sex'], birthYear: num('birth_year'), birthPlace: get('birth_place'), deathYear: num('death_year'), deathPlace: get('death_place') });
+    const criteria = defined({
+      given: get('given'),
+      surname: get('surname'),
+      sex: get('sex') as Criteria['sex'],
+      birthYear: num('birth_year'),
+      birthPlace: get('birth_place'),
+      deathYear: num('death_year'),
+      deathPlace: get('death_place'),
+    });
     saved.push({ line, key: searchKey(line, criteria), text: row });
   }
   return { saved, unreadable };
@@ -212,7 +241,8 @@ function readJsonLines(text: string): { saved: Saved[]; unreadable: number } {
     if (row.trim() === '') continue;
     try {
       const record = JSON.parse(row) as { line?: unknown; criteria?: unknown };
-      if (typeof record !== 'object' || record === null || typeof record.criteria !== 'object' || record.criteria === null) throw new Error('not a record');
+      if (typeof record !== 'object' || record === null || typeof record.criteria !== 'object' || record.criteria === null)
+        throw new Error('not a record');
       const line = typeof record.line === 'number' ? record.line : undefined;
       saved.push({ line, key: searchKey(line, record.criteria), text: row });
     } catch {

@@ -24,7 +24,14 @@ export interface AcceptedTask extends Answerable {
 }
 
 /** The fields every accepted task starts with: queued at `now`, due `timeoutMs` later, its answer still to come. */
-export function acceptedTask(id: string, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined, now: number) {
+export function acceptedTask(
+  id: string,
+  priority: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  idempotencyKey: string | undefined,
+  now: number,
+) {
   return {
     id,
     priority,
@@ -74,7 +81,13 @@ export class AnswerLedger<E extends Answerable> {
    * refusal frees the key and is the answer. An accepted entry gets its deadline and abort
    * listener armed, and `accepted` is true: the caller may then start work on it.
    */
-  admit(entry: E, fingerprint: () => string, enqueue: () => Error | undefined, onTimeout: () => void, onAbort: () => void): { answer: Promise<unknown>; accepted: boolean } {
+  admit(
+    entry: E,
+    fingerprint: () => string,
+    enqueue: () => Error | undefined,
+    onTimeout: () => void,
+    onAbort: () => void,
+  ): { answer: Promise<unknown>; accepted: boolean } {
     let existing: E | undefined;
     try {
       existing = entry.idempotencyKey === undefined ? undefined : this.claim(entry, fingerprint());

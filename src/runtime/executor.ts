@@ -33,7 +33,14 @@ interface EventBase {
  */
 export type ExecutorEvent =
   /** A task reached a browser (once per run; `attempt` counts from 1). Not every executor sees this (see `capabilities.taskStart`). */
-  | (EventBase & { readonly type: 'task:start'; readonly taskId: string; readonly taskType: TaskType; readonly attempt: number; readonly where: Where; readonly correlationId?: string })
+  | (EventBase & {
+      readonly type: 'task:start';
+      readonly taskId: string;
+      readonly taskType: TaskType;
+      readonly attempt: number;
+      readonly where: Where;
+      readonly correlationId?: string;
+    })
   /** A task was answered: exactly once per accepted task. `where` is null when it never ran (a timeout in the queue, a refusal after acceptance). */
   | (EventBase & {
       readonly type: 'task:end';
@@ -52,7 +59,13 @@ export type ExecutorEvent =
   /** Something failed underneath: a browser or tab crash, a failed probe, a wedged task, a lost worker or host. */
   | (EventBase & { readonly type: 'fault'; readonly kind: string; readonly reason: string; readonly where: Where })
   /** A browser, worker process or host is being replaced after a fault (`delayMs` of backoff first). */
-  | (EventBase & { readonly type: 'restart'; readonly reason: string; readonly attempt: number; readonly delayMs: number; readonly where: Where })
+  | (EventBase & {
+      readonly type: 'restart';
+      readonly reason: string;
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly where: Where;
+    })
   /** A planned replacement (recycling by navigations, age, memory): no task sees it. */
   | (EventBase & { readonly type: 'recycle'; readonly reason: string; readonly where: Where })
   /** A browser, worker process or host serves (the first one, or a replacement with the session restored). */
@@ -60,11 +73,26 @@ export type ExecutorEvent =
   /** The executor, or one of its workers or hosts, gave up (restart limit, no Chromium); `where` is empty for the executor itself. */
   | (EventBase & { readonly type: 'failed'; readonly reason: string; readonly errorCode?: string; readonly where: Where })
   /** A worker process ended: its tasks were placed again (`requeued`) or failed as maybe executed (`failed`). `clean`: it left when told to, with nothing lost. */
-  | (EventBase & { readonly type: 'worker:exit'; readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number; readonly clean: boolean })
+  | (EventBase & {
+      readonly type: 'worker:exit';
+      readonly worker: number;
+      readonly pid: number | null;
+      readonly reason: string;
+      readonly requeued: number;
+      readonly failed: number;
+      readonly clean: boolean;
+    })
   /** A Redis session's host was lost: its waiting tasks moved to another host. */
   | (EventBase & { readonly type: 'host:moved'; readonly from: string; readonly to: string; readonly tasks: number })
   /** Redis stopped answering (`unreachable`, since `since`, wall-clock ms) or answers again (`connected`, after `downMs`). */
-  | (EventBase & { readonly type: 'redis'; readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string; readonly downMs?: number; readonly where: Where });
+  | (EventBase & {
+      readonly type: 'redis';
+      readonly state: 'connected' | 'unreachable';
+      readonly since: number;
+      readonly reason?: string;
+      readonly downMs?: number;
+      readonly where: Where;
+    });
 
 export type ExecutorEventType = ExecutorEvent['type'];
 /** The event of one type. */
@@ -147,7 +175,11 @@ export interface TaskExecutor {
 }
 
 /** Listen to events of one type only. */
-export function onExecutorEvent<K extends ExecutorEventType>(executor: Pick<TaskExecutor, 'onEvent'>, type: K, listener: (event: ExecutorEventOf<K>) => void): () => void {
+export function onExecutorEvent<K extends ExecutorEventType>(
+  executor: Pick<TaskExecutor, 'onEvent'>,
+  type: K,
+  listener: (event: ExecutorEventOf<K>) => void,
+): () => void {
   return executor.onEvent((event) => {
     if (event.type === type) listener(event as ExecutorEventOf<K>);
   });

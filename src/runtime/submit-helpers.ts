@@ -38,7 +38,9 @@ export function executorId(id: string | undefined, fallback: () => string): stri
 export function resumeUrlOption(url: unknown): string | undefined {
   if (url === undefined) return undefined;
   if (typeof url !== 'string' || url.length > 8192 || !URL.canParse(url)) {
-    throw new InvalidOptionError(`resumeUrl must be an absolute URL of at most 8192 characters, got ${typeof url === 'string' ? `a string of ${url.length} characters` : typeof url}`);
+    throw new InvalidOptionError(
+      `resumeUrl must be an absolute URL of at most 8192 characters, got ${typeof url === 'string' ? `a string of ${url.length} characters` : typeof url}`,
+    );
   }
   return url;
 }
@@ -60,12 +62,18 @@ export interface SubmitDefaults {
 }
 
 /** Check and fill the submit defaults of a constructor's options (defaults 30 000 ms, 600 000 ms, NORMAL). */
-export function submitDefaults(options: { readonly defaultTimeoutMs?: number; readonly maxTimeoutMs?: number; readonly defaultPriority?: number }): SubmitDefaults {
+export function submitDefaults(options: {
+  readonly defaultTimeoutMs?: number;
+  readonly maxTimeoutMs?: number;
+  readonly defaultPriority?: number;
+}): SubmitDefaults {
   const defaultTimeoutMs = positive('defaultTimeoutMs', options.defaultTimeoutMs ?? 30_000);
   const maxTimeoutMs = positive('maxTimeoutMs', options.maxTimeoutMs ?? 600_000);
-  if (defaultTimeoutMs > maxTimeoutMs) throw new InvalidOptionError(`defaultTimeoutMs (${defaultTimeoutMs}) is above maxTimeoutMs (${maxTimeoutMs})`);
+  if (defaultTimeoutMs > maxTimeoutMs)
+    throw new InvalidOptionError(`defaultTimeoutMs (${defaultTimeoutMs}) is above maxTimeoutMs (${maxTimeoutMs})`);
   const defaultPriority = options.defaultPriority ?? Priority.NORMAL;
-  if (!isPriority(defaultPriority)) throw new InvalidOptionError(`defaultPriority must be an integer 0–${PRIORITY_LEVELS - 1}, got ${String(options.defaultPriority)}`);
+  if (!isPriority(defaultPriority))
+    throw new InvalidOptionError(`defaultPriority must be an integer 0–${PRIORITY_LEVELS - 1}, got ${String(options.defaultPriority)}`);
   return { defaultTimeoutMs, maxTimeoutMs, defaultPriority };
 }
 
@@ -81,7 +89,9 @@ export function parseSubmitOptions(
   }
   const timeoutMs = options.timeoutMs ?? defaults.defaultTimeoutMs;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > defaults.maxTimeoutMs) {
-    throw new InvalidTaskError(`timeoutMs must be a number above 0 and at most ${defaults.maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`);
+    throw new InvalidTaskError(
+      `timeoutMs must be a number above 0 and at most ${defaults.maxTimeoutMs} (maxTimeoutMs), got ${String(timeoutMs)}`,
+    );
   }
   const { signal, idempotencyKey } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidTaskError('signal must be an AbortSignal');
@@ -126,7 +136,9 @@ export class IdempotencyKeys<E extends { readonly id: string; readonly result: {
     const existing = this.#byKey.get(key);
     if (!existing) return undefined;
     if (existing.fingerprint !== fingerprint) {
-      throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(key)} is already in use by a different task (${existing.entry.id}); use a new key`);
+      throw new InvalidTaskError(
+        `idempotencyKey ${JSON.stringify(key)} is already in use by a different task (${existing.entry.id}); use a new key`,
+      );
     }
     return existing.entry;
   }

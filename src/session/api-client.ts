@@ -74,7 +74,8 @@ export class ApiClient {
     this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
     positive('requestTimeoutMs', this.#timeoutMs);
     this.#maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
-    if (!Number.isInteger(this.#maxResponseBytes) || this.#maxResponseBytes < 1) throw new InvalidOptionError(`maxResponseBytes must be a whole number of bytes above 0, got ${String(options.maxResponseBytes)}`);
+    if (!Number.isInteger(this.#maxResponseBytes) || this.#maxResponseBytes < 1)
+      throw new InvalidOptionError(`maxResponseBytes must be a whole number of bytes above 0, got ${String(options.maxResponseBytes)}`);
   }
 
   /** Replace the jar with the browser's cookies (from `ExportCookies`). */
@@ -135,10 +136,13 @@ export class ApiClient {
         const deadlineOr = (error: unknown): never => {
           if (signal?.aborted) throw signal.reason;
           if (deadline.aborted) {
-            throw new NetworkError(`${method} ${url.pathname}: ${url.host} did not answer within ${this.#timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`, {
-              cause: error,
-              details: { path: url.pathname, timeoutMs: this.#timeoutMs, timedOut: true },
-            });
+            throw new NetworkError(
+              `${method} ${url.pathname}: ${url.host} did not answer within ${this.#timeoutMs / 1000} s (REQUEST_TIMEOUT_SECONDS)`,
+              {
+                cause: error,
+                details: { path: url.pathname, timeoutMs: this.#timeoutMs, timedOut: true },
+              },
+            );
           }
           throw error;
         };
@@ -147,19 +151,30 @@ export class ApiClient {
         const sent = performance.now();
         this.#log.trace({ method, path: url.pathname, headers }, 'api request');
         try {
-          res = await this.#fetch(url, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: both });
+          res = await this.#fetch(url, {
+            method,
+            headers,
+            redirect: 'manual',
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+            signal: both,
+          });
           this.#log.debug({ method, path: url.pathname, status: res.status, ms: Math.round(performance.now() - sent) }, 'api call');
         } catch (error) {
           if (signal?.aborted || deadline.aborted) deadlineOr(error);
           // Refused, reset, not resolved: undici says "fetch failed" and puts the reason in the cause.
           const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-          const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
-          throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${why}`, { cause: error, details: { path: url.pathname } });
+          const why =
+            typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+          throw new NetworkError(`${method} ${url.pathname} could not reach ${url.host}: ${why}`, {
+            cause: error,
+            details: { path: url.pathname },
+          });
         }
         return this.#answer<T>(method, url, res).catch(deadlineOr);
       },
       (error) => {
-        if (isBrowserActorError(error, 'ERR_NETWORK')) return { retry: error.details['timedOut'] !== true && error.details['tooLarge'] !== true && error.details['notJson'] !== true };
+        if (isBrowserActorError(error, 'ERR_NETWORK'))
+          return { retry: error.details['timedOut'] !== true && error.details['tooLarge'] !== true && error.details['notJson'] !== true };
         if (isBrowserActorError(error, 'ERR_HTTP')) {
           const status = error.details['status'] as number;
           if (status === 429) return { retry: true }; // the limiter already waits out Retry-After
@@ -179,31 +194,47 @@ export class ApiClient {
       this.#stats.throttled++;
       this.limiter.on429(retryAfterMs);
       await res.body?.cancel();
-      throw new HttpStatusError(`${method} ${url.pathname} was rate-limited by the site (429)`, { details: { status: 429, path: url.pathname, retryAfterMs: retryAfterMs ?? null } });
+      throw new HttpStatusError(`${method} ${url.pathname} was rate-limited by the site (429)`, {
+        details: { status: 429, path: url.pathname, retryAfterMs: retryAfterMs ?? null },
+      });
     }
-    if (res.status === 401 || res.status === 403 || (res.status >= 300 && res.status < 400 && /sign-?in|log-?in/i.test(res.headers.get('location') ?? ''))) {
+    if (
+      res.status === 401 ||
+      res.status === 403 ||
+      (res.status >= 300 && res.status < 400 && /sign-?in|log-?in/i.test(res.headers.get('location') ?? ''))
+    ) {
       await res.body?.cancel();
-      throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, { details: { status: res.status, path: url.pathname } });
+      throw new NotSignedInError(`${method} ${url.pathname}: the site says this session is not signed in (${res.status})`, {
+        details: { status: res.status, path: url.pathname },
+      });
     }
     if (!res.ok) {
       const text = (await readBoundedText(res, 64 * 1024).catch(() => undefined)) ?? '';
       const detail = /"message"\s*:\s*"([^"]{0,200})"/.exec(text)?.[1];
-      throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, { details: { status: res.status, path: url.pathname } });
+      throw new HttpStatusError(`${method} ${url.pathname} failed with ${res.status}${detail ? `: ${detail}` : ''}`, {
+        details: { status: res.status, path: url.pathname },
+      });
     }
     this.limiter.onSuccess();
     const text = await readBoundedText(res, this.#maxResponseBytes);
     if (text === undefined) {
-      throw new NetworkError(`${method} ${url.pathname}: ${url.host} answered more than ${this.#maxResponseBytes} bytes (maxResponseBytes); the answer was dropped. Is BASE_URL the site's API?`, {
-        details: { path: url.pathname, limit: this.#maxResponseBytes, tooLarge: true },
-      });
+      throw new NetworkError(
+        `${method} ${url.pathname}: ${url.host} answered more than ${this.#maxResponseBytes} bytes (maxResponseBytes); the answer was dropped. Is BASE_URL the site's API?`,
+        {
+          details: { path: url.pathname, limit: this.#maxResponseBytes, tooLarge: true },
+        },
+      );
     }
     try {
       return JSON.parse(text) as T;
     } catch (error) {
-      throw new NetworkError(`${method} ${url.pathname}: ${url.host} answered ${res.status} with a body that is not JSON. Is BASE_URL the site's API?`, {
-        cause: error,
-        details: { path: url.pathname, notJson: true },
-      });
+      throw new NetworkError(
+        `${method} ${url.pathname}: ${url.host} answered ${res.status} with a body that is not JSON. Is BASE_URL the site's API?`,
+        {
+          cause: error,
+          details: { path: url.pathname, notJson: true },
+        },
+      );
     }
   }
 

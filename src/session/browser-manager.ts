@@ -101,15 +101,23 @@ export class BrowserManager {
       const landed = new URL(result.url);
       if (landed.pathname === this.signInPath && new URL(url).pathname !== this.signInPath) {
         this.#stats.signInRedirects++;
-        if (!options.signIn || signedIn) throw new NotSignedInError(`Navigating to ${new URL(url).pathname} ended on the sign-in page${signedIn ? ' again, right after signing in' : ''}`, { details: { path: new URL(url).pathname } });
+        if (!options.signIn || signedIn)
+          throw new NotSignedInError(
+            `Navigating to ${new URL(url).pathname} ended on the sign-in page${signedIn ? ' again, right after signing in' : ''}`,
+            { details: { path: new URL(url).pathname } },
+          );
         signedIn = true;
         await options.signIn();
         continue;
       }
       const status = result.status;
-      if (status === 404 || status === 410) throw new PageGoneError(`${landed.pathname} is gone (${status})`, { details: { status, path: landed.pathname } });
+      if (status === 404 || status === 410)
+        throw new PageGoneError(`${landed.pathname} is gone (${status})`, { details: { status, path: landed.pathname } });
       if (status !== null && (status === 429 || status >= 500)) {
-        if (attempt >= this.#retries) throw new HttpStatusError(`${landed.pathname} stayed unavailable (${status}) after ${attempt + 1} tries`, { details: { status, path: landed.pathname } });
+        if (attempt >= this.#retries)
+          throw new HttpStatusError(`${landed.pathname} stayed unavailable (${status}) after ${attempt + 1} tries`, {
+            details: { status, path: landed.pathname },
+          });
         this.#stats.unavailableRetries++;
         await sleep(this.#clock, nextDelayMs(attempt, this.#backoff));
         continue;

@@ -24,7 +24,8 @@ export function dispatcherSession(dispatcher: SessionDispatcher, sessionKey: str
         state = 'healthy';
         return value;
       } catch (error) {
-        if (isBrowserActorError(error) && ['ERR_ACTOR_CRASHED', 'ERR_RESTART_LIMIT', 'ERR_QUEUE_UNAVAILABLE'].includes(error.code)) state = 'recovering';
+        if (isBrowserActorError(error) && ['ERR_ACTOR_CRASHED', 'ERR_RESTART_LIMIT', 'ERR_QUEUE_UNAVAILABLE'].includes(error.code))
+          state = 'recovering';
         throw error;
       }
     },

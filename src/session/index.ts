@@ -5,7 +5,15 @@
  * {@link BrowserManager} avoids needless navigation and opens tabs only when needed.
  * @packageDocumentation
  */
-export { SessionManager, REFERENCE_SITE_PROFILE, type CodeProvider, type Identity, type SessionManagerOptions, type SessionStats, type SiteProfile } from './session-manager.js';
+export {
+  SessionManager,
+  REFERENCE_SITE_PROFILE,
+  type CodeProvider,
+  type Identity,
+  type SessionManagerOptions,
+  type SessionStats,
+  type SiteProfile,
+} from './session-manager.js';
 export { BrowserManager, normalizeUrl, type BrowserManagerOptions, type NavResult } from './browser-manager.js';
 export { ApiClient, type ApiClientOptions, type ApiStats } from './api-client.js';
 export { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';

@@ -19,7 +19,11 @@ export interface RetryOptions {
 /** What to do with an error: give up, or retry (after at least `delayMs` when given). */
 export type RetryDecision = { readonly retry: false } | { readonly retry: true; readonly delayMs?: number };
 
-export async function withRetry<T>(attempt: (n: number) => Promise<T>, decide: (error: unknown) => RetryDecision, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  decide: (error: unknown) => RetryDecision,
+  options: RetryOptions = {},
+): Promise<T> {
   const max = options.maxAttempts ?? 4;
   const backoff = options.backoff ?? { baseMs: 250, factor: 2, maxMs: 10_000 };
   const clock = options.clock ?? systemClock;

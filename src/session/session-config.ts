@@ -133,7 +133,8 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile:
   if (baseUrl) {
     try {
       const u = new URL(baseUrl);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') problems.push(`BASE_URL must be an http or https address, got the ${u.protocol} scheme`);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        problems.push(`BASE_URL must be an http or https address, got the ${u.protocol} scheme`);
       if (u.username || u.password) problems.push('BASE_URL must not contain credentials; use SITE_USERNAME and SITE_PASSWORD');
     } catch {
       // Not echoed: a malformed address may still carry a password (http://user:pass@…).
@@ -143,10 +144,12 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile:
   const username = required('SITE_USERNAME', 'the account name');
   const password = required('SITE_PASSWORD', "the account's password (in .env or the environment; it is never printed)");
   const totpSecret = get('TOTP_SECRET');
-  if (totpSecret !== undefined && !/^[A-Z2-7 =-]+$/i.test(totpSecret)) problems.push('TOTP_SECRET must be the base32 secret of the second factor (letters A–Z and digits 2–7)');
+  if (totpSecret !== undefined && !/^[A-Z2-7 =-]+$/i.test(totpSecret))
+    problems.push('TOTP_SECRET must be the base32 secret of the second factor (letters A–Z and digits 2–7)');
   const interval = int('AUTH_CHECK_INTERVAL_SECONDS', 300, 1, 86_400);
   const maxInterval = int('AUTH_CHECK_MAX_INTERVAL_SECONDS', Math.max(1800, interval), 1, 7 * 86_400);
-  if (maxInterval < interval) problems.push(`AUTH_CHECK_MAX_INTERVAL_SECONDS (${maxInterval}) is below AUTH_CHECK_INTERVAL_SECONDS (${interval})`);
+  if (maxInterval < interval)
+    problems.push(`AUTH_CHECK_MAX_INTERVAL_SECONDS (${maxInterval}) is below AUTH_CHECK_INTERVAL_SECONDS (${interval})`);
   let rateLimit = { capacity: 5, refillPerSecond: 2 };
   const rate = get('RATE_LIMIT');
   if (rate !== undefined) {
@@ -155,7 +158,8 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile:
     else problems.push(`RATE_LIMIT must look like 5/2 (burst/per second), got ${JSON.stringify(rate.slice(0, 20))}`);
   }
   const mode = get('SESSION_MODE') ?? 'optimised';
-  if (mode !== 'optimised' && mode !== 'naive') problems.push(`SESSION_MODE must be optimised or naive, got ${JSON.stringify(mode.slice(0, 20))}`);
+  if (mode !== 'optimised' && mode !== 'naive')
+    problems.push(`SESSION_MODE must be optimised or naive, got ${JSON.stringify(mode.slice(0, 20))}`);
   const config: SessionConfig = {
     baseUrl: baseUrl.replace(/\/+$/, ''),
     username,
@@ -171,9 +175,12 @@ export function loadSessionConfig(env: NodeJS.ProcessEnv = process.env, envFile:
     signInTimeoutMs: int('SIGN_IN_TIMEOUT_SECONDS', 120, 1, 3600) * 1000,
   };
   if (problems.length > 0) {
-    throw new ConfigError(`The session configuration has ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n- ${problems.join('\n- ')}`, {
-      details: { problems: problems.length },
-    });
+    throw new ConfigError(
+      `The session configuration has ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n- ${problems.join('\n- ')}`,
+      {
+        details: { problems: problems.length },
+      },
+    );
   }
   return config;
 }

@@ -145,10 +145,16 @@ export class SessionManager {
         await this.supervisor.submit({ type: 'ImportCookies', cookies: cookies.map(cookieToInput) }, { timeoutMs: 10_000 });
       },
     });
-    this.#policy = new AuthCheckPolicy(this.#clock.now(), { baseIntervalMs: this.config.authCheckIntervalMs, maxIntervalMs: this.config.authCheckMaxIntervalMs });
-    this.#probe = new ProbeCoalescer(async () => {
-      await this.#checkAuth();
-    }, { clock: this.#clock });
+    this.#policy = new AuthCheckPolicy(this.#clock.now(), {
+      baseIntervalMs: this.config.authCheckIntervalMs,
+      maxIntervalMs: this.config.authCheckMaxIntervalMs,
+    });
+    this.#probe = new ProbeCoalescer(
+      async () => {
+        await this.#checkAuth();
+      },
+      { clock: this.#clock },
+    );
     this.#codeProvider = options.codeProvider ?? defaultCodeProvider(this.config.totpSecret);
   }
 
@@ -284,7 +290,9 @@ export class SessionManager {
       } catch (again) {
         if (isBrowserActorError(again, 'ERR_NOT_SIGNED_IN')) {
           this.#ready = false;
-          throw new NotSignedInError(`The site still refuses this session right after signing in again (${(again as Error).message})`, { cause: again });
+          throw new NotSignedInError(`The site still refuses this session right after signing in again (${(again as Error).message})`, {
+            cause: again,
+          });
         }
         throw again;
       }
@@ -369,9 +377,12 @@ export class SessionManager {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(
-          new NetworkError(`Signing in at ${this.config.baseUrl} did not finish within ${this.config.signInTimeoutMs / 1000} s (SIGN_IN_TIMEOUT_SECONDS); the site does not answer, or answers too slowly`, {
-            details: { timeoutMs: this.config.signInTimeoutMs, timedOut: true },
-          }),
+          new NetworkError(
+            `Signing in at ${this.config.baseUrl} did not finish within ${this.config.signInTimeoutMs / 1000} s (SIGN_IN_TIMEOUT_SECONDS); the site does not answer, or answers too slowly`,
+            {
+              details: { timeoutMs: this.config.signInTimeoutMs, timedOut: true },
+            },
+          ),
         );
       }, this.config.signInTimeoutMs);
     });
@@ -382,7 +393,10 @@ export class SessionManager {
       await Promise.race([steps, deadline]);
       this.#log.info({ site: this.config.baseUrl, ms: Math.round(this.#clock.now() - started) }, 'signed in');
     } catch (error) {
-      this.#log.warn({ site: this.config.baseUrl, errorCode: (error as { code?: string }).code, error: (error as Error).message }, 'signing in failed');
+      this.#log.warn(
+        { site: this.config.baseUrl, errorCode: (error as { code?: string }).code, error: (error as Error).message },
+        'signing in failed',
+      );
       throw error;
     } finally {
       clearTimeout(timer);
@@ -404,7 +418,10 @@ export class SessionManager {
         return;
       } catch (error) {
         if (attempt >= 3 || !(await this.#browserReplaced(mark))) throw error;
-        this.#log.warn({ site: this.config.baseUrl, errorCode: (error as { code?: string }).code }, 'the browser was replaced during sign-in: signing in again from the start');
+        this.#log.warn(
+          { site: this.config.baseUrl, errorCode: (error as { code?: string }).code },
+          'the browser was replaced during sign-in: signing in again from the start',
+        );
         if (await this.#signedInAlready()) return;
       }
     }
@@ -413,7 +430,15 @@ export class SessionManager {
   /** Whether the tab lost the mark a sign-in left in it (or cannot be asked): another browser serves the session now. */
   async #browserReplaced(mark: string): Promise<boolean> {
     const held = await this.supervisor
-      .submit({ type: 'ExecuteJS', script: `try { return sessionStorage.getItem(arguments[0]); } catch { return null; }`, args: [SIGN_IN_MARK], idempotent: true }, { timeoutMs: 10_000 })
+      .submit(
+        {
+          type: 'ExecuteJS',
+          script: `try { return sessionStorage.getItem(arguments[0]); } catch { return null; }`,
+          args: [SIGN_IN_MARK],
+          idempotent: true,
+        },
+        { timeoutMs: 10_000 },
+      )
       .catch(() => undefined);
     return held !== mark;
   }
@@ -439,7 +464,12 @@ export class SessionManager {
     for (let attempt = 1; path === p.twoFactorPath && attempt <= 3; attempt++) {
       if (attempt > 1) {
         if (!p.codeReused.test(await this.#pageMessage())) break;
-        await this.supervisor.submit({ type: 'ExecuteJS', script: 'document.querySelector(arguments[0])?.remove()', args: [p.messageSelector], idempotent: true });
+        await this.supervisor.submit({
+          type: 'ExecuteJS',
+          script: 'document.querySelector(arguments[0])?.remove()',
+          args: [p.messageSelector],
+          idempotent: true,
+        });
       }
       const code = await this.#codeProvider();
       await this.#submitForm(p.twoFactorForm, { [p.codeField]: code });
@@ -447,9 +477,12 @@ export class SessionManager {
     }
     if (path === p.signInPath || path === p.twoFactorPath) {
       const text = await this.#pageMessage();
-      throw new SignInError(`Signing in as ${this.config.username} failed${text ? `: ${text}` : ''}; check SITE_USERNAME, SITE_PASSWORD${path === p.twoFactorPath ? ' and the second-factor code' : ''}`, {
-        details: { page: path },
-      });
+      throw new SignInError(
+        `Signing in as ${this.config.username} failed${text ? `: ${text}` : ''}; check SITE_USERNAME, SITE_PASSWORD${path === p.twoFactorPath ? ' and the second-factor code' : ''}`,
+        {
+          details: { page: path },
+        },
+      );
     }
     await this.#waitForCookies(p.essentialCookies);
   }
@@ -457,7 +490,12 @@ export class SessionManager {
   /** The sign-in page's error message, or '' when there is none. */
   async #pageMessage(): Promise<string> {
     const message = await this.supervisor
-      .submit({ type: 'ExecuteJS', script: 'return document.querySelector(arguments[0])?.textContent ?? ""', args: [this.profile.messageSelector], idempotent: true })
+      .submit({
+        type: 'ExecuteJS',
+        script: 'return document.querySelector(arguments[0])?.textContent ?? ""',
+        args: [this.profile.messageSelector],
+        idempotent: true,
+      })
       .catch(() => '');
     return typeof message === 'string' ? message.trim() : '';
   }
@@ -491,7 +529,12 @@ return true;`,
         if (now !== path) return now;
         // A rejected form comes back to the same path with a message: stop waiting once it shows.
         const message = await this.supervisor
-          .submit({ type: 'ExecuteJS', script: 'return !!document.querySelector(arguments[0])', args: [this.profile.messageSelector], idempotent: true })
+          .submit({
+            type: 'ExecuteJS',
+            script: 'return !!document.querySelector(arguments[0])',
+            args: [this.profile.messageSelector],
+            idempotent: true,
+          })
           .catch(() => false);
         if (message === true) return now;
       }
@@ -505,7 +548,8 @@ return true;`,
     for (;;) {
       const have = await this.supervisor.submit({ type: 'GetCookies', names: [...names] });
       if (names.every((n) => have.some((c) => c.name === n))) return;
-      if (this.#clock.now() > until) throw new SignInError(`Signed in, but the session cookie${names.length > 1 ? 's' : ''} ${names.join(', ')} never appeared`);
+      if (this.#clock.now() > until)
+        throw new SignInError(`Signed in, but the session cookie${names.length > 1 ? 's' : ''} ${names.join(', ')} never appeared`);
       await sleep(this.#clock, 50);
     }
   }
@@ -518,13 +562,14 @@ return true;`,
   }
 }
 
-
 /** TOTP from the configured secret; else ask on a terminal; else fail clearly. */
 function defaultCodeProvider(secret: string | undefined): CodeProvider {
   return async () => {
     if (secret) return unusedTotpCode(secret);
     if (!process.stdin.isTTY) {
-      throw new SignInError('The site asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal to ask on; set TOTP_SECRET or run interactively');
+      throw new SignInError(
+        'The site asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal to ask on; set TOTP_SECRET or run interactively',
+      );
     }
     const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });

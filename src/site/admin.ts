@@ -23,7 +23,8 @@ export function validateKnobs(k: SiteKnobs): SiteKnobs {
   const known = ['latencyMs', 'errorRate', 'storm429', 'hang'];
   for (const key of Object.keys(k)) if (!known.includes(key)) bad(`${key.slice(0, 50)} is unknown; knobs are ${known.join(', ')}`);
   if (typeof k.latencyMs !== 'object' || k.latencyMs === null) bad('latencyMs must be an object of route → milliseconds');
-  for (const [route, ms] of Object.entries(k.latencyMs)) if (typeof ms !== 'number' || !(ms >= 0) || ms > 600_000) bad(`latencyMs["${route.slice(0, 100)}"] must be 0–600000 ms`);
+  for (const [route, ms] of Object.entries(k.latencyMs))
+    if (typeof ms !== 'number' || !(ms >= 0) || ms > 600_000) bad(`latencyMs["${route.slice(0, 100)}"] must be 0–600000 ms`);
   if (typeof k.errorRate !== 'number' || !(k.errorRate >= 0 && k.errorRate <= 1)) bad('errorRate must be a number from 0 to 1');
   if (typeof k.storm429 !== 'boolean') bad('storm429 must be true or false');
   if (!Array.isArray(k.hang) || !k.hang.every((r) => typeof r === 'string')) bad('hang must be a list of route keys');
@@ -32,6 +33,8 @@ export function validateKnobs(k: SiteKnobs): SiteKnobs {
 
 /** Throws unless the admin endpoint is enabled and the request carries its token. */
 export function checkAdmin(req: IncomingMessage, adminToken: string | undefined): void {
-  if (adminToken === undefined) throw new HttpError(404, 'not_found', 'No such route (the admin endpoint is disabled; start the site with --admin to enable it)');
-  if (!safeEqual(header(req, 'x-admin-token') ?? '', adminToken)) throw new HttpError(403, 'forbidden', 'Wrong or missing x-admin-token header');
+  if (adminToken === undefined)
+    throw new HttpError(404, 'not_found', 'No such route (the admin endpoint is disabled; start the site with --admin to enable it)');
+  if (!safeEqual(header(req, 'x-admin-token') ?? '', adminToken))
+    throw new HttpError(403, 'forbidden', 'Wrong or missing x-admin-token header');
 }

@@ -21,7 +21,13 @@ export interface ApiContext {
 
 export function me(res: ServerResponse, site: ApiContext, session: Session): void {
   const user = site.users[session.user] as StoredUser;
-  sendJson(res, 200, { userId: `u${session.user + 1}`, username: user.username, treeId: 't1', treeName: site.treeName, referencePerson: personSummary(site.tree, site.referencePerson) });
+  sendJson(res, 200, {
+    userId: `u${session.user + 1}`,
+    username: user.username,
+    treeId: 't1',
+    treeName: site.treeName,
+    referencePerson: personSummary(site.tree, site.referencePerson),
+  });
 }
 
 export function csrf(res: ServerResponse, session: Session): void {
@@ -31,7 +37,13 @@ export function csrf(res: ServerResponse, session: Session): void {
 export function searchPersons(res: ServerResponse, site: ApiContext, url: URL): void {
   const { query, page, pageSize } = searchParams(url.searchParams);
   const result = site.index.search(query, page, pageSize);
-  sendJson(res, 200, { page, pageSize, total: result.total, pages: Math.ceil(result.total / pageSize), persons: result.people.map((i) => personView(site.tree.person(i))) });
+  sendJson(res, 200, {
+    page,
+    pageSize,
+    total: result.total,
+    pages: Math.ceil(result.total / pageSize),
+    persons: result.people.map((i) => personView(site.tree.person(i))),
+  });
 }
 
 export function person(res: ServerResponse, site: ApiContext, id: string): void {
@@ -44,7 +56,9 @@ export function family(res: ServerResponse, site: ApiContext, id: string): void 
 
 export function ladder(res: ServerResponse, site: ApiContext, id: string, url: URL): void {
   const i = personParam(site, id, 'id');
-  for (const key of url.searchParams.keys()) if (key !== 'to') throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key.slice(0, 50)}"; the ladder takes only "to"`, key.slice(0, 50));
+  for (const key of url.searchParams.keys())
+    if (key !== 'to')
+      throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key.slice(0, 50)}"; the ladder takes only "to"`, key.slice(0, 50));
   const toParam = url.searchParams.get('to');
   const to = toParam === null ? site.referencePerson : personParam(site, toParam, 'to');
   const personId = site.tree.person(i).id;
@@ -64,13 +78,21 @@ export const MAX_EXPORT_IDS = 200;
  * can save what it found. At most {@link MAX_EXPORT_IDS} ids per request.
  */
 export function exportPeople(res: ServerResponse, site: ApiContext, url: URL): void {
-  for (const key of url.searchParams.keys()) if (key !== 'ids') throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key.slice(0, 50)}"; the export takes only "ids"`, key.slice(0, 50));
+  for (const key of url.searchParams.keys())
+    if (key !== 'ids')
+      throw new HttpError(400, 'bad_parameter', `Unknown parameter "${key.slice(0, 50)}"; the export takes only "ids"`, key.slice(0, 50));
   const raw = url.searchParams.get('ids') ?? '';
   const ids = raw.split(',').filter((id) => id !== '');
   if (ids.length === 0) throw new HttpError(400, 'bad_parameter', '"ids" must name at least one person (ids=I1,I2)', 'ids');
-  if (ids.length > MAX_EXPORT_IDS) throw new HttpError(400, 'bad_parameter', `"ids" names ${ids.length} people; at most ${MAX_EXPORT_IDS} per request`, 'ids');
+  if (ids.length > MAX_EXPORT_IDS)
+    throw new HttpError(400, 'bad_parameter', `"ids" names ${ids.length} people; at most ${MAX_EXPORT_IDS} per request`, 'ids');
   const selection = withFamilies(site.tree, new Set(ids.map((id) => personParam(site, id, 'ids'))));
-  sendJson(res, 200, { gedcom: gedcom7Text(site.tree, selection, { source: 'browser-actor-tree-site' }), renamed: renamedIds(site.tree, selection), people: selection.people.length, families: selection.families.length });
+  sendJson(res, 200, {
+    gedcom: gedcom7Text(site.tree, selection, { source: 'browser-actor-tree-site' }),
+    renamed: renamedIds(site.tree, selection),
+    people: selection.people.length,
+    families: selection.families.length,
+  });
 }
 
 export function bookmarks(res: ServerResponse, session: Session): void {
@@ -85,13 +107,15 @@ export async function addBookmark(req: IncomingMessage, res: ServerResponse, sit
   const id = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['id'] : undefined;
   if (typeof id !== 'string') throw new HttpError(400, 'bad_parameter', 'Body must be JSON {"id": "<person id>"}', 'id');
   personParam(site, id, 'id');
-  if (!session.bookmarks.has(id) && session.bookmarks.size >= MAX_BOOKMARKS) throw new HttpError(409, 'too_many', `At most ${MAX_BOOKMARKS} bookmarks per session`, 'id');
+  if (!session.bookmarks.has(id) && session.bookmarks.size >= MAX_BOOKMARKS)
+    throw new HttpError(409, 'too_many', `At most ${MAX_BOOKMARKS} bookmarks per session`, 'id');
   session.bookmarks.add(id);
   sendJson(res, 201, { bookmarks: [...session.bookmarks] });
 }
 
 function personParam(site: ApiContext, id: string, name: string): number {
-  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(id)) throw new HttpError(400, 'bad_parameter', `"${name}" is not a person id (letters, digits, _ . -)`, name);
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(id))
+    throw new HttpError(400, 'bad_parameter', `"${name}" is not a person id (letters, digits, _ . -)`, name);
   const i = site.tree.indexOf(id);
   if (i === undefined) throw new HttpError(404, 'not_found', `No person with id ${id}`, name);
   return i;

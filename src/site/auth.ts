@@ -54,8 +54,22 @@ export interface SiteCaps {
   readonly sweepMs: number;
 }
 
-export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = { perFlow: 5, perAccount: 5, perAddress: 20, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 15 * 60_000 };
-export const DEFAULT_SITE_CAPS: SiteCaps = { maxFlows: 10_000, maxFlowsPerClient: 32, maxSessions: 10_000, maxTracked: 10_000, maxHashing: 16, sweepMs: 60_000 };
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
+  perFlow: 5,
+  perAccount: 5,
+  perAddress: 20,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 15 * 60_000,
+};
+export const DEFAULT_SITE_CAPS: SiteCaps = {
+  maxFlows: 10_000,
+  maxFlowsPerClient: 32,
+  maxSessions: 10_000,
+  maxTracked: 10_000,
+  maxHashing: 16,
+  sweepMs: 60_000,
+};
 
 /** How long a sign-in flow lives. */
 const FLOW_TTL_MS = 10 * 60_000;
@@ -126,7 +140,8 @@ class FailureLimiter {
   }
 
   sweep(now: number): void {
-    for (const [key, r] of this.#records) if (now - Math.max(r.lastAt, r.lockedUntil) > this.limits.forgetAfterMs) this.#records.delete(key);
+    for (const [key, r] of this.#records)
+      if (now - Math.max(r.lastAt, r.lockedUntil) > this.limits.forgetAfterMs) this.#records.delete(key);
   }
 
   get size(): number {
@@ -247,7 +262,10 @@ export class Auth {
     const next = safeNext(url.searchParams.get('next'));
     const old = this.#flowOf(req);
     const client = clientAddress(req);
-    const flow: SignInFlow = old && old.user === undefined ? { ...old, next } : { id: token(), client, csrf: token(), next, expiresAt: this.#now() + FLOW_TTL_MS, user: undefined, failures: 0 };
+    const flow: SignInFlow =
+      old && old.user === undefined
+        ? { ...old, next }
+        : { id: token(), client, csrf: token(), next, expiresAt: this.#now() + FLOW_TTL_MS, user: undefined, failures: 0 };
     if (old) this.#flows.delete(old.id);
     // One client's flood of new flows pushes out its own oldest flows, not other clients'.
     const mine = [...this.#flows.values()].filter((f) => f.client === flow.client);
@@ -293,9 +311,13 @@ export class Auth {
     const keys = this.#keys(req, user.username);
     if (this.#refuseWhileLocked(res, keys, (message) => twoFactorPage(flow.csrf, message))) return;
     const step = matchTotp(user.totpSecret, (form.get('code') ?? '').trim(), this.#now());
-    if (step === undefined) return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code is not valid. Enter the current 6-digit code.'));
+    if (step === undefined)
+      return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code is not valid. Enter the current 6-digit code.'));
     const used = this.#usedTotpSteps.get(u) ?? new Set<number>();
-    if (used.has(step)) return this.#wrongAnswer(res, flow, keys, () => twoFactorPage(flow.csrf, 'That code was already used. Wait for the next code and enter it.'));
+    if (used.has(step))
+      return this.#wrongAnswer(res, flow, keys, () =>
+        twoFactorPage(flow.csrf, 'That code was already used. Wait for the next code and enter it.'),
+      );
     for (const old of used) if (old < step - 2) used.delete(old); // out of the drift window: can never match again
     used.add(step);
     this.#usedTotpSteps.set(u, used);
@@ -336,12 +358,15 @@ export class Auth {
 
   /** The user number whose password this is, or undefined; the same hashing work either way. */
   async #checkPassword(username: string, password: string): Promise<number | undefined> {
-    if (this.#hashing >= this.#options.caps.maxHashing) throw new HttpError(503, 'busy', 'The site is busy checking passwords; try again in a moment', undefined, { 'retry-after': '1' });
+    if (this.#hashing >= this.#options.caps.maxHashing)
+      throw new HttpError(503, 'busy', 'The site is busy checking passwords; try again in a moment', undefined, { 'retry-after': '1' });
     this.#hashing++;
     try {
       const u = this.users.findIndex((x) => x.username === username);
       const stored = this.users[u] ?? this.#decoy;
-      const hash = await new Promise<Buffer>((resolve, reject) => scrypt(password, stored.salt, SCRYPT_KEY_BYTES, (error, key) => (error ? reject(error) : resolve(key))));
+      const hash = await new Promise<Buffer>((resolve, reject) =>
+        scrypt(password, stored.salt, SCRYPT_KEY_BYTES, (error, key) => (error ? reject(error) : resolve(key))),
+      );
       return timingSafeEqual(hash, stored.hash) && u !== -1 ? u : undefined;
     } finally {
       this.#hashing--;

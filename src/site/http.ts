@@ -101,7 +101,9 @@ export function sendError(res: ServerResponse, error: HttpError): void {
     return;
   }
   for (const [k, v] of Object.entries(error.headers)) res.setHeader(k, v);
-  sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.parameter === undefined ? {} : { parameter: error.parameter }) } });
+  sendJson(res, error.status, {
+    error: { code: error.code, message: error.message, ...(error.parameter === undefined ? {} : { parameter: error.parameter }) },
+  });
 }
 
 export function redirect(res: ServerResponse, location: string): void {

@@ -3,5 +3,13 @@
  * factor, rate limits, pages and a JSON API) that the research job and the tests run against.
  * @packageDocumentation
  */
-export { startTreeSite, type SignInLimits, type SiteCaps, type SiteKnobs, type SiteUser, type TreeSite, type TreeSiteOptions } from './server.js';
+export {
+  startTreeSite,
+  type SignInLimits,
+  type SiteCaps,
+  type SiteKnobs,
+  type SiteUser,
+  type TreeSite,
+  type TreeSiteOptions,
+} from './server.js';
 export { totpCode } from '../internal/totp.js';

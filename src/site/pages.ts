@@ -39,7 +39,8 @@ export function personPage(res: ServerResponse, site: PageContext, id: string, c
   const i = tree.indexOf(id);
   if (i === undefined) return html(res, 404, layout('Not found', csrf, '<h1>No such person</h1>'));
   const p = tree.person(i);
-  const links = (ids: number[], link?: (n: number) => string | undefined): string => ids.map((n) => personItem(tree, n, link?.(n))).join('');
+  const links = (ids: number[], link?: (n: number) => string | undefined): string =>
+    ids.map((n) => personItem(tree, n, link?.(n))).join('');
   const steps = ladderView(tree, i, site.referencePerson)
     .steps.map((s) => `<li>${esc(s.name)} (${esc(s.lifespan)}) - ${esc(s.relationship)}</li>`)
     .join('');

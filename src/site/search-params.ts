@@ -2,11 +2,29 @@ import type { SearchQuery } from '../genealogy/search-index.js';
 import { HttpError } from './http.js';
 
 /** The search parameters the API and the search page accept, checked. */
-export const SEARCH_PARAMS = ['given', 'surname', 'sex', 'birthYearFrom', 'birthYearTo', 'birthPlace', 'deathYearFrom', 'deathYearTo', 'deathPlace', 'page', 'pageSize'] as const;
+export const SEARCH_PARAMS = [
+  'given',
+  'surname',
+  'sex',
+  'birthYearFrom',
+  'birthYearTo',
+  'birthPlace',
+  'deathYearFrom',
+  'deathYearTo',
+  'deathPlace',
+  'page',
+  'pageSize',
+] as const;
 
 export function searchParams(params: URLSearchParams): { query: SearchQuery; page: number; pageSize: number } {
   for (const key of params.keys()) {
-    if (!(SEARCH_PARAMS as readonly string[]).includes(key)) throw new HttpError(400, 'bad_parameter', `Unknown search parameter "${key.slice(0, 50)}"; known: ${SEARCH_PARAMS.join(', ')}`, key.slice(0, 50));
+    if (!(SEARCH_PARAMS as readonly string[]).includes(key))
+      throw new HttpError(
+        400,
+        'bad_parameter',
+        `Unknown search parameter "${key.slice(0, 50)}"; known: ${SEARCH_PARAMS.join(', ')}`,
+        key.slice(0, 50),
+      );
   }
   const text = (name: string): string | undefined => {
     const v = params.get(name);
@@ -17,11 +35,13 @@ export function searchParams(params: URLSearchParams): { query: SearchQuery; pag
   const int = (name: string, min: number, max: number): number | undefined => {
     const v = params.get(name);
     if (v === null || v === '') return undefined;
-    if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new HttpError(400, 'bad_parameter', `"${name}" must be a whole number from ${min} to ${max}`, name);
+    if (!/^-?\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new HttpError(400, 'bad_parameter', `"${name}" must be a whole number from ${min} to ${max}`, name);
     return Number(v);
   };
   const sex = params.get('sex') ?? undefined;
-  if (sex !== undefined && sex !== '' && !['M', 'F', 'U'].includes(sex)) throw new HttpError(400, 'bad_parameter', '"sex" must be M, F or U', 'sex');
+  if (sex !== undefined && sex !== '' && !['M', 'F', 'U'].includes(sex))
+    throw new HttpError(400, 'bad_parameter', '"sex" must be M, F or U', 'sex');
   const query: SearchQuery = stripUndefined({
     given: text('given'),
     surname: text('surname'),
@@ -39,7 +59,8 @@ export function searchParams(params: URLSearchParams): { query: SearchQuery; pag
   ] as const) {
     const a = query[from];
     const b = query[to];
-    if (a !== undefined && b !== undefined && a > b) throw new HttpError(400, 'bad_parameter', `"${from}" (${a}) is after "${to}" (${b})`, from);
+    if (a !== undefined && b !== undefined && a > b)
+      throw new HttpError(400, 'bad_parameter', `"${from}" (${a}) is after "${to}" (${b})`, from);
   }
   return { query, page: int('page', 1, 1_000_000) ?? 1, pageSize: int('pageSize', 1, 100) ?? 20 };
 }

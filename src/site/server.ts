@@ -142,12 +142,32 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: '/api/me', access: 'session', run: ({ res, site, session }) => api.me(res, site, session) },
   { method: 'GET', pattern: '/api/csrf', access: 'session', run: ({ res, session }) => api.csrf(res, session) },
   { method: 'GET', pattern: '/api/persons', access: 'session', run: ({ res, site, url }) => api.searchPersons(res, site, url) },
-  { method: 'GET', pattern: '/api/persons/:id', access: 'session', run: ({ res, site, params }) => api.person(res, site, params[0] as string) },
-  { method: 'GET', pattern: '/api/persons/:id/family', access: 'session', run: ({ res, site, params }) => api.family(res, site, params[0] as string) },
-  { method: 'GET', pattern: '/api/persons/:id/ladder', access: 'session', run: ({ res, site, params, url }) => api.ladder(res, site, params[0] as string, url) },
+  {
+    method: 'GET',
+    pattern: '/api/persons/:id',
+    access: 'session',
+    run: ({ res, site, params }) => api.person(res, site, params[0] as string),
+  },
+  {
+    method: 'GET',
+    pattern: '/api/persons/:id/family',
+    access: 'session',
+    run: ({ res, site, params }) => api.family(res, site, params[0] as string),
+  },
+  {
+    method: 'GET',
+    pattern: '/api/persons/:id/ladder',
+    access: 'session',
+    run: ({ res, site, params, url }) => api.ladder(res, site, params[0] as string, url),
+  },
   { method: 'GET', pattern: '/api/export', access: 'session', run: ({ res, site, url }) => api.exportPeople(res, site, url) },
   { method: 'GET', pattern: '/api/bookmarks', access: 'session', run: ({ res, session }) => api.bookmarks(res, session) },
-  { method: 'POST', pattern: '/api/bookmarks', access: 'session', run: ({ req, res, site, session }) => api.addBookmark(req, res, site, session) },
+  {
+    method: 'POST',
+    pattern: '/api/bookmarks',
+    access: 'session',
+    run: ({ req, res, site, session }) => api.addBookmark(req, res, site, session),
+  },
   {
     method: 'POST',
     pattern: '/api/sign-out',
@@ -159,10 +179,30 @@ const ROUTES: readonly Route[] = [
   },
   // Pages
   { method: 'GET', pattern: '/', access: 'session', run: ({ res }) => pages.homePage(res) },
-  { method: 'GET', pattern: '/tree', access: 'session', run: ({ res, site, session }) => pages.treePage(res, site, (site.users[session.user] as { username: string }).username, session.csrf) },
-  { method: 'GET', pattern: '/person/:id', access: 'session', run: ({ res, site, params, session }) => pages.personPage(res, site, params[0] as string, session.csrf) },
-  { method: 'GET', pattern: '/person/:id/export.ged', access: 'session', run: ({ res, site, params, session }) => pages.exportPage(res, site, params[0] as string, session.csrf) },
-  { method: 'GET', pattern: '/search', access: 'session', run: ({ res, site, url, session }) => pages.searchPage(res, site, url, session.csrf) },
+  {
+    method: 'GET',
+    pattern: '/tree',
+    access: 'session',
+    run: ({ res, site, session }) => pages.treePage(res, site, (site.users[session.user] as { username: string }).username, session.csrf),
+  },
+  {
+    method: 'GET',
+    pattern: '/person/:id',
+    access: 'session',
+    run: ({ res, site, params, session }) => pages.personPage(res, site, params[0] as string, session.csrf),
+  },
+  {
+    method: 'GET',
+    pattern: '/person/:id/export.ged',
+    access: 'session',
+    run: ({ res, site, params, session }) => pages.exportPage(res, site, params[0] as string, session.csrf),
+  },
+  {
+    method: 'GET',
+    pattern: '/search',
+    access: 'session',
+    run: ({ res, site, url, session }) => pages.searchPage(res, site, url, session.csrf),
+  },
   {
     method: 'POST',
     pattern: '/sign-out',
@@ -180,12 +220,23 @@ const ROUTES: readonly Route[] = [
     access: 'admin',
     run: async ({ req, res, site }) => {
       const body = await readJson(req);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_parameter', 'Body must be a JSON object of knobs');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new HttpError(400, 'bad_parameter', 'Body must be a JSON object of knobs');
       sendJson(res, 200, site.api.setKnobs(body));
     },
   },
-  { method: 'POST', pattern: '/admin/invalidate-sessions', access: 'admin', run: ({ res, site }) => sendJson(res, 200, { invalidated: site.api.invalidateSessions() }) },
-  { method: 'GET', pattern: '/admin/stats', access: 'admin', run: ({ res, site }) => sendJson(res, 200, { counts: site.api.counts(), ladders: Object.fromEntries(site.ladders) }) },
+  {
+    method: 'POST',
+    pattern: '/admin/invalidate-sessions',
+    access: 'admin',
+    run: ({ res, site }) => sendJson(res, 200, { invalidated: site.api.invalidateSessions() }),
+  },
+  {
+    method: 'GET',
+    pattern: '/admin/stats',
+    access: 'admin',
+    run: ({ res, site }) => sendJson(res, 200, { counts: site.api.counts(), ladders: Object.fromEntries(site.ladders) }),
+  },
 ];
 
 interface CompiledRoute extends Route {
@@ -217,7 +268,8 @@ function match(method: string, path: string): { route: CompiledRoute; params: st
 export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite> {
   const { tree, referencePerson } = options;
   integerIn('referencePerson', referencePerson, 0, tree.size - 1);
-  if (!Array.isArray(options.users) || options.users.length === 0) throw badOption('users', 'a list of at least one user ({ username, password })', options.users);
+  if (!Array.isArray(options.users) || options.users.length === 0)
+    throw badOption('users', 'a list of at least one user ({ username, password })', options.users);
   const now = options.now ?? Date.now;
   const rate = options.rateLimit === undefined ? { capacity: 20, refillPerSecond: 10 } : options.rateLimit;
   const auth = new Auth({
@@ -240,12 +292,19 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     throw new InvalidOptionError(`knobs: ${(error as Error).message}`);
   }
 
-  const server: Server = createServer({ headersTimeout: options.headersTimeoutMs ?? 10_000, requestTimeout: options.requestTimeoutMs ?? 20_000, connectionsCheckingInterval: 1000 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) sendError(res, error);
-      else sendError(res, new HttpError(500, 'internal', 'The server failed to answer this request')); // no stack traces leak
-    });
-  });
+  const server: Server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMs ?? 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 20_000,
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        if (error instanceof HttpError) sendError(res, error);
+        else sendError(res, new HttpError(500, 'internal', 'The server failed to answer this request')); // no stack traces leak
+      });
+    },
+  );
   server.keepAliveTimeout = 5000;
   guardConnections(server, { maxConnections: options.maxConnections ?? 256, perClient: options.maxConnectionsPerClient ?? 32 });
 
@@ -256,7 +315,11 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('content-security-policy', "frame-ancestors 'none'");
     if (!hostAllowed(req.headers.host, allowedNames)) {
-      throw new HttpError(421, 'misdirected_request', 'This site answers requests addressed to it by IP address or localhost (or a name it was started with: allowedHosts, serve --allowed-host)');
+      throw new HttpError(
+        421,
+        'misdirected_request',
+        'This site answers requests addressed to it by IP address or localhost (or a name it was started with: allowedHosts, serve --allowed-host)',
+      );
     }
     let url: URL;
     try {
@@ -271,11 +334,17 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     const pathExists = !found.route && found.pathExists;
     const key = route?.key ?? UNMATCHED;
     counts.set(key, (counts.get(key) ?? 0) + 1);
-    const run = (session?: Session): void | Promise<void> => (route as CompiledRoute).run({ req, res, url, params, session: session as Session, site: state });
+    const run = (session?: Session): void | Promise<void> =>
+      (route as CompiledRoute).run({ req, res, url, params, session: session as Session, site: state });
     if (route?.access === 'open') return run();
     if (url.pathname.startsWith('/admin/')) {
       checkAdmin(req, options.adminToken);
-      if (!route) throw new HttpError(pathExists ? 405 : 404, pathExists ? 'method_not_allowed' : 'not_found', `No admin route ${method} ${url.pathname.slice(0, 200)}`);
+      if (!route)
+        throw new HttpError(
+          pathExists ? 405 : 404,
+          pathExists ? 'method_not_allowed' : 'not_found',
+          `No admin route ${method} ${url.pathname.slice(0, 200)}`,
+        );
       return run();
     }
     if (knobs.hang.includes('*') || knobs.hang.includes(key)) {
@@ -285,27 +354,40 @@ export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite>
     }
     const delay = knobs.latencyMs[key] ?? knobs.latencyMs['*'] ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (knobs.errorRate > 0 && Math.random() < knobs.errorRate) throw new HttpError(500, 'injected_error', 'Injected server error (errorRate knob)');
+    if (knobs.errorRate > 0 && Math.random() < knobs.errorRate)
+      throw new HttpError(500, 'injected_error', 'Injected server error (errorRate knob)');
     if (route?.access === 'sign-in') return run();
 
     const isApi = url.pathname.startsWith('/api/');
     const session = auth.currentSession(req);
     if (!session) {
-      if (isApi) throw new HttpError(401, 'unauthenticated', 'Sign in first: no valid session cookie (it is missing, expired or signed out)');
+      if (isApi)
+        throw new HttpError(401, 'unauthenticated', 'Sign in first: no valid session cookie (it is missing, expired or signed out)');
       return redirect(res, `/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`);
     }
     if (knobs.storm429) throw new HttpError(429, 'rate_limited', 'Too many requests (429 storm knob)', undefined, { 'retry-after': '1' });
     if (session.bucket) {
       const taken = session.bucket.take(performance.now());
       if (!taken.ok) {
-        throw new HttpError(429, 'rate_limited', `Too many requests: at most ${session.bucket.refillPerSecond} per second per session`, undefined, {
-          'retry-after': String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))),
-        });
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `Too many requests: at most ${session.bucket.refillPerSecond} per second per session`,
+          undefined,
+          {
+            'retry-after': String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))),
+          },
+        );
       }
     }
     if (method !== 'GET' && method !== 'HEAD') {
       const token = isApi ? header(req, 'x-csrf-token') : (await readForm(req)).get('csrf');
-      if (!token || !safeEqual(token, session.csrf)) throw new HttpError(403, 'csrf', isApi ? 'Missing or wrong X-CSRF-Token header (get one from GET /api/csrf)' : 'The form is stale: reload the page');
+      if (!token || !safeEqual(token, session.csrf))
+        throw new HttpError(
+          403,
+          'csrf',
+          isApi ? 'Missing or wrong X-CSRF-Token header (get one from GET /api/csrf)' : 'The form is stale: reload the page',
+        );
     }
     if (!route) {
       if (pathExists) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here`);

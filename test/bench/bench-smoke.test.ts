@@ -14,7 +14,11 @@ import { launchViewer } from '../support/viewer.js';
  */
 const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench', 'run-all.js');
 let out: string;
-let report: { profile: string; machine: { cores: number; chromium: string }; benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[] };
+let report: {
+  profile: string;
+  machine: { cores: number; chromium: string };
+  benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[];
+};
 const json = <T>(name: string): T => report.benches.find((b) => b.name === name)?.json as T;
 
 beforeAll(() => {
@@ -45,7 +49,17 @@ interface Counts {
 describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the report)', () => {
   it('runs every benchmark without a failure and records the machine and each command', () => {
     expect(report.profile).toBe('smoke');
-    expect(report.benches.map((b) => b.name)).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'drivers', 'gates']);
+    expect(report.benches.map((b) => b.name)).toEqual([
+      'actor',
+      'recovery',
+      'site',
+      'gedcom',
+      'research',
+      'session',
+      'peers',
+      'drivers',
+      'gates',
+    ]);
     for (const b of report.benches) {
       expect(b.error, b.name).toBeUndefined();
       expect(b.command, b.name).toMatch(/^node dist\/bench\/[a-z]+-bench\.js --json/);
@@ -55,14 +69,26 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
   });
 
   it('bench:drivers: Playwright, local WebDriver and WebDriver on Selenium Grid each launched and answered the task mix; ratios are against Playwright in the same run', () => {
-    const result = json<{ gridStartMs: number | null; summary: { adapter: string; launchMs: number; launchRatio: number; perTaskMs: Record<string, number>; perTaskRatio: Record<string, number> }[] }>('drivers');
+    const result = json<{
+      gridStartMs: number | null;
+      summary: {
+        adapter: string;
+        launchMs: number;
+        launchRatio: number;
+        perTaskMs: Record<string, number>;
+        perTaskRatio: Record<string, number>;
+      }[];
+    }>('drivers');
     expect(result.summary.map((s) => s.adapter)).toEqual(['playwright', 'webdriver-local', 'webdriver-grid']);
     expect(result.gridStartMs).toBeGreaterThan(0);
     for (const s of result.summary) {
       expect(s.launchMs, s.adapter).toBeGreaterThan(0);
       for (const t of ['Navigate', 'ExecuteJS', 'GetCookies', 'Screenshot']) {
         expect(s.perTaskMs[t], `${s.adapter} ${t}`).toBeGreaterThan(0);
-        expect(s.perTaskRatio[t], `${s.adapter} ${t}`).toBeCloseTo((s.perTaskMs[t] ?? Number.NaN) / (result.summary[0]?.perTaskMs[t] ?? Number.NaN), 1);
+        expect(s.perTaskRatio[t], `${s.adapter} ${t}`).toBeCloseTo(
+          (s.perTaskMs[t] ?? Number.NaN) / (result.summary[0]?.perTaskMs[t] ?? Number.NaN),
+          1,
+        );
       }
     }
     expect(result.summary[0]?.perTaskRatio['ExecuteJS']).toBe(1);
@@ -80,13 +106,35 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     // Optimised: the sign-in's checks only, one navigation, and every call reached the site.
     expect(one?.optimised.authChecks).toBeLessThanOrEqual(2);
     expect(one?.optimised.navigations).toBe(1);
-    for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
+    for (const row of result.rows)
+      for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
     expect(one?.authCheckShare).toBeLessThan(0.2);
   });
 
   it('bench:peers workload A: every contender runs and leaves nothing running; ours and plain Playwright read every page right', () => {
-    const { A } = json<{ A: { summary: { contender: string; concurrency: number; pagesPerSecond: number; peakRssMb: number; errors: number; wrong: number; leftoverProcesses: number; example?: string }[] } }>('peers');
-    expect(A.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-page', 'puppeteer-cluster-context', 'puppeteer-cluster-browser', 'crawlee', 'playwright']);
+    const { A } = json<{
+      A: {
+        summary: {
+          contender: string;
+          concurrency: number;
+          pagesPerSecond: number;
+          peakRssMb: number;
+          errors: number;
+          wrong: number;
+          leftoverProcesses: number;
+          example?: string;
+        }[];
+      };
+    }>('peers');
+    expect(A.summary.map((s) => s.contender)).toEqual([
+      'lanes',
+      'dispatcher',
+      'puppeteer-cluster-page',
+      'puppeteer-cluster-context',
+      'puppeteer-cluster-browser',
+      'crawlee',
+      'playwright',
+    ]);
     for (const s of A.summary) {
       expect(s.concurrency, s.contender).toBe(2);
       expect(s.pagesPerSecond, s.contender).toBeGreaterThan(0);
@@ -104,7 +152,23 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
   });
 
   it('bench:peers workload B: browsers are killed during the work; the site counts each task, and ours lose and duplicate nothing and leave nothing behind', () => {
-    const { B } = json<{ B: { pages: number; summary: { contender: string; tasks: number; completed: number; lost: number; duplicated: number; kills: number; neverServed: number; leftoverProcesses: number; leftoverTempEntries: number; example?: string }[] } }>('peers');
+    const { B } = json<{
+      B: {
+        pages: number;
+        summary: {
+          contender: string;
+          tasks: number;
+          completed: number;
+          lost: number;
+          duplicated: number;
+          kills: number;
+          neverServed: number;
+          leftoverProcesses: number;
+          leftoverTempEntries: number;
+          example?: string;
+        }[];
+      };
+    }>('peers');
     expect(B.summary.map((s) => s.contender)).toEqual(['lanes', 'dispatcher', 'puppeteer-cluster-context', 'crawlee']);
     for (const s of B.summary) {
       expect(s.tasks, s.contender).toBe(B.pages);
@@ -112,11 +176,21 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     }
     const ours = B.summary.filter((s) => s.contender === 'lanes' || s.contender === 'dispatcher');
     expect(ours.reduce((n, s) => n + s.kills, 0)).toBeGreaterThan(0);
-    for (const s of ours) expect(s, `${s.contender}: ${s.example ?? ''}`).toMatchObject({ completed: s.tasks, lost: 0, duplicated: 0, neverServed: 0, leftoverProcesses: 0, leftoverTempEntries: 0 });
+    for (const s of ours)
+      expect(s, `${s.contender}: ${s.example ?? ''}`).toMatchObject({
+        completed: s.tasks,
+        lost: 0,
+        duplicated: 0,
+        neverServed: 0,
+        leftoverProcesses: 0,
+        leftoverTempEntries: 0,
+      });
   });
 
   it('bench:peers workload C: the SessionManager and plain Playwright signed in once each and got the same answers', () => {
-    const { C } = json<{ C: { answersAgree: boolean; summary: { contender: string; signIns: number; failedRuns: number; apiCalls: number }[] } }>('peers');
+    const { C } = json<{
+      C: { answersAgree: boolean; summary: { contender: string; signIns: number; failedRuns: number; apiCalls: number }[] };
+    }>('peers');
     expect(C.summary.map((s) => s.contender)).toEqual(['session-manager', 'playwright-request']);
     expect(C.answersAgree).toBe(true);
     for (const s of C.summary) expect(s, s.contender).toMatchObject({ signIns: 1, failedRuns: 0 });
@@ -148,7 +222,17 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
       const url = pathToFileURL(join(out, 'report.html')).href;
       await page.goto(url, { timeout: 30_000 });
       expect(requested).toEqual([url]); // self-contained: nothing else is fetched
-      expect(await page.evaluate("[...document.querySelectorAll('section')].map((e) => e.id)")).toEqual(['actor', 'recovery', 'site', 'gedcom', 'research', 'session', 'peers', 'drivers', 'gates']);
+      expect(await page.evaluate("[...document.querySelectorAll('section')].map((e) => e.id)")).toEqual([
+        'actor',
+        'recovery',
+        'site',
+        'gedcom',
+        'research',
+        'session',
+        'peers',
+        'drivers',
+        'gates',
+      ]);
       // Charts: session, peers A, B and C, gates 2 and 3; each drawn with bars of visible size.
       const charts = page.locator('svg.chart');
       expect(await charts.count()).toBeGreaterThanOrEqual(6);

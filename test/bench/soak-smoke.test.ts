@@ -13,8 +13,27 @@ const soak = fileURLToPath(new URL('../../build/bench/soak-bench.js', import.met
 
 describe('bench:soak (smoke)', () => {
   it('runs each side in a process of its own and reports samples, slopes, recycles and the batch', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', soak, '--json', '--quiet', '--pages=30', '--every=10', '--sides=ours,playwright', '--queries=4', '--max-navigations=12'], { timeout: 150_000, maxBuffer: 1 << 22 });
-    const report = JSON.parse(stdout) as { runs: SoakRun[]; summaries: Record<string, Record<string, SeriesSummary>>; goals: SoakGoals[]; research: { queries: number; peakRssMb: number } };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--expose-gc',
+        soak,
+        '--json',
+        '--quiet',
+        '--pages=30',
+        '--every=10',
+        '--sides=ours,playwright',
+        '--queries=4',
+        '--max-navigations=12',
+      ],
+      { timeout: 150_000, maxBuffer: 1 << 22 },
+    );
+    const report = JSON.parse(stdout) as {
+      runs: SoakRun[];
+      summaries: Record<string, Record<string, SeriesSummary>>;
+      goals: SoakGoals[];
+      research: { queries: number; peakRssMb: number };
+    };
     expect(report.runs.map((r) => [r.side, r.pages, r.errors, r.wrong])).toEqual([
       ['ours', 30, 0, 0],
       ['playwright', 30, 0, 0],

@@ -24,7 +24,13 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
     // counts (5 such in a row end in ERR_RESTART_LIMIT by default). Here the killing is the test's
     // own, so the limit is raised; the default stays strict for browsers that die on their own.
     // `standby` keeps the next browser started, so a replacement needs only the session restored.
-    const { supervisor } = file.supervised({ lanes: 2, restoreUrl: true, standby: true, maxAttempts: 8, restartLimit: { maxRestarts: 20 } });
+    const { supervisor } = file.supervised({
+      lanes: 2,
+      restoreUrl: true,
+      standby: true,
+      maxAttempts: 8,
+      restartLimit: { maxRestarts: 20 },
+    });
     const ends = new Map<string, number>();
     supervisor.on('task:end', ({ taskId }) => ends.set(taskId, (ends.get(taskId) ?? 0) + 1));
     const readies: { launchMs: number; downtimeMs: number }[] = [];

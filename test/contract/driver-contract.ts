@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngSize } from '../../src/internal/png.js';
-import { type Driver, type DriverCapabilities, type DriverOpOptions, type EvaluateOutcome, FULL_CAPABILITIES, type PageId } from '../../src/drivers/driver.js';
+import {
+  type Driver,
+  type DriverCapabilities,
+  type DriverOpOptions,
+  type EvaluateOutcome,
+  FULL_CAPABILITIES,
+  type PageId,
+} from '../../src/drivers/driver.js';
 import { DriverError, DriverTimeoutError, NavigationError } from '../../src/errors.js';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +37,12 @@ const op = (timeoutMs = 10_000, signal?: AbortSignal): DriverOpOptions => (signa
  * differ (`capabilities`, see {@link DriverCapabilities}), the test checks the documented
  * behaviour of the adapter that lacks the capability instead.
  */
-export function defineDriverContract(name: string, setup: () => Promise<ContractHarness>, teardown: () => Promise<void>, capabilities: DriverCapabilities = FULL_CAPABILITIES): void {
+export function defineDriverContract(
+  name: string,
+  setup: () => Promise<ContractHarness>,
+  teardown: () => Promise<void>,
+  capabilities: DriverCapabilities = FULL_CAPABILITIES,
+): void {
   describe(`driver contract: ${name}`, () => {
     let h: ContractHarness;
     let driver: Driver;
@@ -132,7 +144,11 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
       });
 
       it('reports a thrown error with its name and message', async () => {
-        expect(await evaluate('throw new TypeError("bad input")')).toEqual({ kind: 'script-error', name: 'TypeError', message: 'bad input' });
+        expect(await evaluate('throw new TypeError("bad input")')).toEqual({
+          kind: 'script-error',
+          name: 'TypeError',
+          message: 'bad input',
+        });
         expect(await evaluate('return undefinedVariable.x')).toMatchObject({ kind: 'script-error', name: 'ReferenceError' });
       });
 
@@ -199,9 +215,15 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
 
       it('serialises results with the built-ins the document started with, whatever the page replaced', async () => {
         await driver.navigate(page, `${h.origin}/landed`, 'load', op());
-        await evaluate('JSON.stringify = () => "broken"; Object.keys = () => []; Array.isArray = () => false; Object.getPrototypeOf = () => Array.prototype; String.prototype.slice = () => ""');
+        await evaluate(
+          'JSON.stringify = () => "broken"; Object.keys = () => []; Array.isArray = () => false; Object.getPrototypeOf = () => Array.prototype; String.prototype.slice = () => ""',
+        );
         expect(await value('return { a: [1, "two", { b: null }] }')).toEqual({ a: [1, 'two', { b: null }] });
-        await expect(evaluate('throw new TypeError("boom")')).resolves.toEqual({ kind: 'script-error', name: 'TypeError', message: 'boom' });
+        await expect(evaluate('throw new TypeError("boom")')).resolves.toEqual({
+          kind: 'script-error',
+          name: 'TypeError',
+          message: 'boom',
+        });
         // A page script cannot replace the captured built-ins either.
         await evaluate('try { __baPrimitives = null; } catch (e) {} try { delete globalThis.__baPrimitives; } catch (e) {}');
         expect(await value('return [1, 2]')).toEqual([1, 2]);
@@ -227,9 +249,16 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
       });
 
       it('hides HttpOnly cookies from page scripts but sends them to the server', async () => {
-        expect(String(await value('return document.cookie')).split('; ').sort()).toEqual(['plain=one', 'strict=three']);
+        expect(
+          String(await value('return document.cookie'))
+            .split('; ')
+            .sort(),
+        ).toEqual(['plain=one', 'strict=three']);
         await driver.navigate(page, `${h.origin}/echo-cookies`, 'load', op());
-        const sent = String(await value('return document.title')).replace('cookies:', '').split('; ').sort();
+        const sent = String(await value('return document.title'))
+          .replace('cookies:', '')
+          .split('; ')
+          .sort();
         expect(sent).toEqual(['plain=one', 'secret=s3cr3t-value', 'strict=three']);
       });
 
@@ -279,7 +308,11 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
           await evaluate('localStorage.setItem("k1", "v1")');
           const before = await version();
           await driver.navigate(page, `${h.origin}/landed`, 'load', op());
-          expect(await value('return [document.title, document.cookie, localStorage.getItem("k1")]')).toEqual(['Landed', expect.any(String), 'v1']);
+          expect(await value('return [document.title, document.cookie, localStorage.getItem("k1")]')).toEqual([
+            'Landed',
+            expect.any(String),
+            'v1',
+          ]);
           await driver.cookies(op());
           await driver.storageState(op());
           expect(await version()).toBe(before);
@@ -287,7 +320,10 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
 
         it('moves when a response sets a cookie, also on a redirect', async () => {
           const before = await version();
-          expect(await driver.navigate(page, `${h.origin}/redirect-set-cookie`, 'load', op())).toEqual({ url: `${h.origin}/landed`, status: 200 });
+          expect(await driver.navigate(page, `${h.origin}/redirect-set-cookie`, 'load', op())).toEqual({
+            url: `${h.origin}/landed`,
+            status: 200,
+          });
           const after = await version();
           expect(after).toBeGreaterThan(before);
           expect((await driver.cookies(op())).map((c) => c.name)).toContain('hop');
@@ -410,7 +446,10 @@ export function defineDriverContract(name: string, setup: () => Promise<Contract
  * name that directory). Teardown removes the directories with rmdir, which fails, and so fails
  * the suite, if a driver left anything inside.
  */
-export function localHarness(prefix: string, make: (tmpRoot: string) => Driver): { setup: () => Promise<ContractHarness>; teardown: () => Promise<void> } {
+export function localHarness(
+  prefix: string,
+  make: (tmpRoot: string) => Driver,
+): { setup: () => Promise<ContractHarness>; teardown: () => Promise<void> } {
   let server: FixtureServer | undefined;
   const roots = new Map<object, string>();
   return {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/drivers/process-tree.js';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, MailboxFullError, SequenceCutError, ShedError, TaskTimeoutError, isBrowserActorError } from '../../src/errors.js';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  InvalidOptionError,
+  MailboxFullError,
+  SequenceCutError,
+  ShedError,
+  TaskTimeoutError,
+  isBrowserActorError,
+} from '../../src/errors.js';
 import type { ExecutorEvent, TaskExecutor } from '../../src/runtime/executor.js';
 import type { OverflowPolicy } from '../../src/runtime/mailbox/mailbox.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
@@ -58,8 +67,17 @@ export interface ExecutorHarness {
 
 /** A side effect counted at the server: a page script that requests `/exec?task=<tag>` and returns the tag. */
 function effect(origin: string, tag: string, options: { idempotent?: boolean; thenWaitMs?: number | 'forever' } = {}) {
-  const wait = options.thenWaitMs === 'forever' ? 'await new Promise(() => {});' : options.thenWaitMs ? `await new Promise((r) => setTimeout(r, ${options.thenWaitMs}));` : '';
-  return ExecuteJS<string>(`await fetch(arguments[0] + '/exec?task=' + arguments[1]); ${wait} return arguments[1];`, [origin, tag], options.idempotent ? { idempotent: true } : {});
+  const wait =
+    options.thenWaitMs === 'forever'
+      ? 'await new Promise(() => {});'
+      : options.thenWaitMs
+        ? `await new Promise((r) => setTimeout(r, ${options.thenWaitMs}));`
+        : '';
+  return ExecuteJS<string>(
+    `await fetch(arguments[0] + '/exec?task=' + arguments[1]); ${wait} return arguments[1];`,
+    [origin, tag],
+    options.idempotent ? { idempotent: true } : {},
+  );
 }
 
 /** Every task:end by task id, to check that each accepted task is answered exactly once. */
@@ -151,12 +169,16 @@ export function defineExecutorContract(name: string, h: ExecutorHarness): void {
     it('deadlines and cancellation answer at once; the executor serves on', async () => {
       const origin = h.server.origin;
       const hang = next('hang');
-      const timedOut = await live.executor.submit(effect(origin, hang, { thenWaitMs: 'forever' }), { timeoutMs: 1500 }).catch((e: unknown) => e);
+      const timedOut = await live.executor
+        .submit(effect(origin, hang, { thenWaitMs: 'forever' }), { timeoutMs: 1500 })
+        .catch((e: unknown) => e);
       expect(timedOut).toBeInstanceOf(TaskTimeoutError);
       const cancel = next('cancel');
       const controller = new AbortController();
       const reason = new Error('the caller gave up');
-      const cancelled = live.executor.submit(effect(origin, cancel, { thenWaitMs: 'forever' }), { signal: controller.signal, timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const cancelled = live.executor
+        .submit(effect(origin, cancel, { thenWaitMs: 'forever' }), { signal: controller.signal, timeoutMs: 60_000 })
+        .catch((e: unknown) => e);
       await h.server.waitForRequest((p) => p === `/exec?task=${cancel}`);
       controller.abort(reason);
       expect(await cancelled).toBe(reason);
@@ -171,7 +193,9 @@ export function defineExecutorContract(name: string, h: ExecutorHarness): void {
     it('a browser SIGKILLed mid-task: the running non-idempotent task fails as maybe executed (ran once), queued work runs exactly once, idempotent work is answered', async () => {
       const origin = h.server.origin;
       const victim = next('victim');
-      const answer = live.executor.submit(effect(origin, victim, { thenWaitMs: 'forever' }), { timeoutMs: 90_000 }).catch((e: unknown) => e);
+      const answer = live.executor
+        .submit(effect(origin, victim, { thenWaitMs: 'forever' }), { timeoutMs: 90_000 })
+        .catch((e: unknown) => e);
       const run = next('after-kill');
       // Queued behind the victim (one lane): none of these has started when the browser dies.
       const queued = Array.from({ length: 4 }, (_, i) => live.executor.submit(effect(origin, `${run}-${i}`), { timeoutMs: 90_000 }));
@@ -237,7 +261,9 @@ export function defineExecutorContract(name: string, h: ExecutorHarness): void {
           }
           // Every accepted task got exactly one task:end (refusals at submit are never accepted).
           for (const n of own.ends.values()) expect(n).toBe(1);
-          expect(own.ends.size).toBe(1 + outcomes.filter((o) => o.ok || code((o as { error: unknown }).error) === new ShedError('x').code).length);
+          expect(own.ends.size).toBe(
+            1 + outcomes.filter((o) => o.ok || code((o as { error: unknown }).error) === new ShedError('x').code).length,
+          );
         } finally {
           await small.close();
         }
@@ -251,7 +277,9 @@ export function defineExecutorContract(name: string, h: ExecutorHarness): void {
         try {
           const run = next('unit');
           const idem = unit.executor.submit(effect(origin, `${run}-idem`, { idempotent: true, thenWaitMs: 2000 }), { timeoutMs: 90_000 });
-          const once = unit.executor.submit(effect(origin, `${run}-once`, { thenWaitMs: 'forever' }), { timeoutMs: 90_000 }).catch((e: unknown) => e);
+          const once = unit.executor
+            .submit(effect(origin, `${run}-once`, { thenWaitMs: 'forever' }), { timeoutMs: 90_000 })
+            .catch((e: unknown) => e);
           await h.server.waitForRequest((p) => p === `/exec?task=${run}-idem`);
           await h.server.waitForRequest((p) => p === `/exec?task=${run}-once`);
           await kill();
@@ -271,9 +299,13 @@ export function defineExecutorContract(name: string, h: ExecutorHarness): void {
       const origin = h.server.origin;
       const victim = await h.make();
       const run = next('killed');
-      const running = victim.executor.submit(effect(origin, `${run}-running`, { thenWaitMs: 3000 }), { timeoutMs: 10_000 }).catch((e: unknown) => e);
+      const running = victim.executor
+        .submit(effect(origin, `${run}-running`, { thenWaitMs: 3000 }), { timeoutMs: 10_000 })
+        .catch((e: unknown) => e);
       await h.server.waitForRequest((p) => p === `/exec?task=${run}-running`);
-      const pending = Array.from({ length: 3 }, (_, i) => victim.executor.submit(effect(origin, `${run}-${i}`), { timeoutMs: 10_000 }).catch((e: unknown) => e));
+      const pending = Array.from({ length: 3 }, (_, i) =>
+        victim.executor.submit(effect(origin, `${run}-${i}`), { timeoutMs: 10_000 }).catch((e: unknown) => e),
+      );
       const browsers = victim.browsers();
       expect(browsers.length).toBeGreaterThan(0);
       await victim.executor.kill();

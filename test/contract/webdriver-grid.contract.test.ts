@@ -15,7 +15,14 @@ let server: FixtureServer;
 let grid: SeleniumGrid | undefined;
 /** Per driver: the Grid's processes that existed before it launched; what it adds and leaves is its own. */
 const before = new Map<object, Set<number>>();
-const gridProcesses = (): Set<number> => new Set(grid ? processesWithMarker(grid.dir).filter((p) => p.state !== 'Z').map((p) => p.pid) : []);
+const gridProcesses = (): Set<number> =>
+  new Set(
+    grid
+      ? processesWithMarker(grid.dir)
+          .filter((p) => p.state !== 'Z')
+          .map((p) => p.pid)
+      : [],
+  );
 
 defineDriverContract(
   'webdriver on Selenium Grid (real Chromium)',

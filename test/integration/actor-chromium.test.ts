@@ -9,7 +9,15 @@ import { isAlive, processesWithMarker, waitFor } from '../../src/drivers/process
 import { ActorCrashedError, BrowserNotFoundError, TaskTimeoutError } from '../../src/errors.js';
 import { pngSize } from '../../src/internal/png.js';
 import type { BrowserActor } from '../../src/runtime/actor/browser-actor.js';
-import { CurrentUrl, ExecuteJS, ExportCookies, GetCookies, ImportCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
+import {
+  CurrentUrl,
+  ExecuteJS,
+  ExportCookies,
+  GetCookies,
+  ImportCookies,
+  Navigate,
+  Screenshot,
+} from '../../src/runtime/tasks/constructors.js';
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
 import { fixtureSite } from '../support/fixture-site.js';
@@ -114,9 +122,18 @@ describe('BrowserActor on real Chromium', () => {
     expect(actorRun[15]).toMatchObject({ png: { width: 1280, height: 3000 } });
     expect(actorRun[16]).toEqual({ code: 'ERR_SCRIPT', message: 'The script threw RangeError: out of range' });
     expect(actorRun[17]).toMatchObject({ code: 'ERR_SCRIPT' });
-    expect(actorRun[19]).toMatchObject({ code: 'ERR_RESULT_NOT_SERIALIZABLE', message: expect.stringContaining('result.when is a Date') as unknown });
-    expect(actorRun[21]).toMatchObject({ code: 'ERR_NAVIGATION', message: expect.stringContaining('net::ERR_CONNECTION_REFUSED') as unknown });
-    expect(actorRun[22]).toMatchObject({ code: 'ERR_NAVIGATION', message: expect.stringContaining('net::ERR_NAME_NOT_RESOLVED') as unknown });
+    expect(actorRun[19]).toMatchObject({
+      code: 'ERR_RESULT_NOT_SERIALIZABLE',
+      message: expect.stringContaining('result.when is a Date') as unknown,
+    });
+    expect(actorRun[21]).toMatchObject({
+      code: 'ERR_NAVIGATION',
+      message: expect.stringContaining('net::ERR_CONNECTION_REFUSED') as unknown,
+    });
+    expect(actorRun[22]).toMatchObject({
+      code: 'ERR_NAVIGATION',
+      message: expect.stringContaining('net::ERR_NAME_NOT_RESOLVED') as unknown,
+    });
     expect(actorRun[23]).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
     expect(actorRun[24]).toMatchObject({ code: 'ERR_TASK_TIMEOUT' });
     expect(actorRun[25]).toEqual({ result: 2 });
@@ -209,7 +226,9 @@ describe('BrowserActor on real Chromium', () => {
     const a = actor({ env: { CHROMIUM_PATH: '/nonexistent/chromium' } });
     const error = await a.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BrowserNotFoundError);
-    expect((error as Error).message).toMatch(/Chromium not found at \/nonexistent\/chromium \(CHROMIUM_PATH\).*sudo apt-get install chromium/);
+    expect((error as Error).message).toMatch(
+      /Chromium not found at \/nonexistent\/chromium \(CHROMIUM_PATH\).*sudo apt-get install chromium/,
+    );
     expect(a.state).toBe('failed');
   });
 

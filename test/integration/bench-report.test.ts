@@ -15,7 +15,11 @@ import { launchViewer } from '../support/viewer.js';
 const runAll = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench', 'run-all.js');
 const LIGHT = ['actor', 'site', 'gedcom', 'session'];
 let out: string;
-let report: { profile: string; machine: { cores: number; chromium: string }; benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[] };
+let report: {
+  profile: string;
+  machine: { cores: number; chromium: string };
+  benches: { name: string; command: string; seconds: number; error?: string; json?: unknown }[];
+};
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'bench-report-'));
@@ -24,7 +28,11 @@ beforeAll(() => {
   const ownTmp = join(out, 'tmp');
   mkdirSync(ownTmp);
   const env = { ...process.env, TMPDIR: ownTmp, BROWSER_ACTOR_TMPDIR: join(ownTmp, 'browser-actor') };
-  const r = spawnSync(process.execPath, [runAll, '--smoke', `--only=${LIGHT.join(',')}`, `--out=${out}`], { encoding: 'utf8', timeout: 300_000, env });
+  const r = spawnSync(process.execPath, [runAll, '--smoke', `--only=${LIGHT.join(',')}`, `--out=${out}`], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env,
+  });
   expect(r.status, r.stderr).toBe(0);
   report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
 }, 320_000);
@@ -48,14 +56,22 @@ describe('npm run bench -- --smoke --only=actor,site,gedcom,session (the runner 
 
   it('bench:session: naive mode checks the session before every call, optimised mode almost never', () => {
     const calls = 8;
-    const result = report.benches.find((b) => b.name === 'session')?.json as { rows: { callers: number; naive: { authChecks: number; cookieSyncs: number; navigations: number; apiCalls: number }; optimised: { authChecks: number; navigations: number; apiCalls: number }; authCheckShare: number }[] };
+    const result = report.benches.find((b) => b.name === 'session')?.json as {
+      rows: {
+        callers: number;
+        naive: { authChecks: number; cookieSyncs: number; navigations: number; apiCalls: number };
+        optimised: { authChecks: number; navigations: number; apiCalls: number };
+        authCheckShare: number;
+      }[];
+    };
     expect(result.rows.map((r) => r.callers)).toEqual([1, 2]);
     const [one] = result.rows;
     expect(one?.naive.authChecks).toBe(2 * calls);
     expect(one?.naive.cookieSyncs).toBe(2 * calls);
     expect(one?.optimised.authChecks).toBeLessThanOrEqual(2);
     expect(one?.optimised.navigations).toBe(1);
-    for (const row of result.rows) for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
+    for (const row of result.rows)
+      for (const mode of ['naive', 'optimised'] as const) expect(row[mode].apiCalls).toBeGreaterThanOrEqual(calls);
     expect(one?.authCheckShare).toBeLessThan(0.2);
   });
 

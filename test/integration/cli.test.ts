@@ -10,7 +10,8 @@ import { pngSize } from '../../src/internal/png.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 const main = join(here, '..', '..', 'dist', 'cli', 'main.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ACTOR_MODE: '' } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ACTOR_MODE: '' } });
 
 describe('browser-actor CLI (built package)', () => {
   it('is built (npm test builds it first)', () => {
@@ -27,7 +28,9 @@ describe('browser-actor CLI (built package)', () => {
   it('bad usage exits 2 with a message that says what to do', () => {
     const unknown = run('frobnicate');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command "frobnicate"; commands: start, research, worker, serve, status, demo, help\nRun `browser-actor --help` for usage./);
+    expect(unknown.stderr).toMatch(
+      /unknown command "frobnicate"; commands: start, research, worker, serve, status, demo, help\nRun `browser-actor --help` for usage./,
+    );
     const badFlag = run('demo', '--actor-mode', 'maybe');
     expect(badFlag.status).toBe(2);
     expect(badFlag.stderr).toMatch(/--actor-mode must be on or off, got "maybe"/);

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, ShedError } from '../../src/errors.js';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  ShedError,
+} from '../../src/errors.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from '../../src/runtime/dispatch/work-dispatcher.js';
 import { ExecuteJS, GetCookies, ImportCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
 
@@ -20,7 +27,13 @@ const ORIGIN = 'http://127.0.0.1:18090';
 const dispatchers: WorkDispatcher[] = [];
 
 function dispatcher(options: Partial<WorkDispatcherOptions> = {}): WorkDispatcher {
-  const d = createWorkDispatcher({ workers: 2, driverModule, backoff: { baseMs: 20 }, heartbeat: { intervalMs: 200, timeoutMs: 2000 }, ...options });
+  const d = createWorkDispatcher({
+    workers: 2,
+    driverModule,
+    backoff: { baseMs: 20 },
+    heartbeat: { intervalMs: 200, timeoutMs: 2000 },
+    ...options,
+  });
   dispatchers.push(d);
   return d;
 }
@@ -92,7 +105,15 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     // Each user's reads ran where that user signed in: they see their own session, never the other's.
     expect(annCookies.map((c) => c.map((x) => x.value))).toEqual(Array(5).fill(['ann']));
     expect(bobCookies.map((c) => c.map((x) => x.value))).toEqual(Array(5).fill(['bob']));
-    const workersOf = (from: number, to: number): Set<number | null> => new Set([...ran.entries()].filter(([id]) => { const n = Number(id.split(':').at(-1)); return n >= from && n <= to; }).map(([, w]) => w));
+    const workersOf = (from: number, to: number): Set<number | null> =>
+      new Set(
+        [...ran.entries()]
+          .filter(([id]) => {
+            const n = Number(id.split(':').at(-1));
+            return n >= from && n <= to;
+          })
+          .map(([, w]) => w),
+      );
     expect(workersOf(1, 6).size).toBe(1);
     expect(workersOf(7, 12).size).toBe(1);
     // A new session goes to the worker with the fewest sessions: two sessions, two browsers.
@@ -188,7 +209,9 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
       await d.start();
       const marker = join(markers(), 'sent');
       // The Navigate is idempotent: it runs again on the replacement worker, which sends nothing odd.
-      const answer = await d.submit(Navigate(`${ORIGIN}/malformed?kind=${kind}&id=mal:1&marker=${encodeURIComponent(marker)}`), { timeoutMs: 20_000 });
+      const answer = await d.submit(Navigate(`${ORIGIN}/malformed?kind=${kind}&id=mal:1&marker=${encodeURIComponent(marker)}`), {
+        timeoutMs: 20_000,
+      });
       expect(answer.url).toContain('/malformed?');
       expect(ends).toEqual(['mal:1']);
       expect(exits).toHaveLength(1);
@@ -205,7 +228,9 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     d.on('worker:exit', (e) => exits.push(e.reason));
     await d.start();
     const marker = join(markers(), 'sent');
-    const error = await d.submit(Navigate(`${ORIGIN}/malformed?kind=proto-code&id=odd:1&marker=${encodeURIComponent(marker)}`)).catch((e: unknown) => e);
+    const error = await d
+      .submit(Navigate(`${ORIGIN}/malformed?kind=proto-code&id=odd:1&marker=${encodeURIComponent(marker)}`))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ code: '__proto__', message: 'from a broken worker' });
     expect(exits).toEqual([]);
@@ -226,7 +251,9 @@ describe('WorkDispatcher (worker processes on the Fake browser)', () => {
     const again = new Promise<void>((resolve) => d.on('worker:ready', () => resolve()));
     process.kill(d.stats().workers[0]?.pid as number, 'SIGKILL');
     await again;
-    await expect(lane.submit(ExecuteJS('return document.title'), { restoreUrl: false })).rejects.toMatchObject({ code: 'ERR_SEQUENCE_CUT' });
+    await expect(lane.submit(ExecuteJS('return document.title'), { restoreUrl: false })).rejects.toMatchObject({
+      code: 'ERR_SEQUENCE_CUT',
+    });
     lane.release();
   });
 

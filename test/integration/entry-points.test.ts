@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-const ENTRY_POINTS = ['browser-actor', 'browser-actor/session', 'browser-actor/genealogy', 'browser-actor/research', 'browser-actor/site', 'browser-actor/observability', 'browser-actor/testing'];
+const ENTRY_POINTS = [
+  'browser-actor',
+  'browser-actor/session',
+  'browser-actor/genealogy',
+  'browser-actor/research',
+  'browser-actor/site',
+  'browser-actor/observability',
+  'browser-actor/testing',
+];
 let project: string;
 let exported: Record<string, string[]>;
 
@@ -28,7 +36,10 @@ beforeAll(() => {
     join(project, 'list.mjs'),
     `const out = {};\nfor (const name of ${JSON.stringify(ENTRY_POINTS)}) out[name] = Object.keys(await import(name)).sort();\nconsole.log(JSON.stringify(out));\n`,
   );
-  exported = JSON.parse(execFileSync(process.execPath, ['list.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 })) as Record<string, string[]>;
+  exported = JSON.parse(execFileSync(process.execPath, ['list.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 })) as Record<
+    string,
+    string[]
+  >;
 }, 90_000);
 
 afterAll(() => {
@@ -37,16 +48,50 @@ afterAll(() => {
 
 describe('entry points, imported by name from the built package', () => {
   it('package.json exports exactly these entry points', () => {
-    expect(Object.keys(pkg.exports).map((k) => (k === '.' ? 'browser-actor' : `browser-actor/${k.slice(2)}`)).sort()).toEqual([...ENTRY_POINTS].sort());
+    expect(
+      Object.keys(pkg.exports)
+        .map((k) => (k === '.' ? 'browser-actor' : `browser-actor/${k.slice(2)}`))
+        .sort(),
+    ).toEqual([...ENTRY_POINTS].sort());
   });
 
   it('each loads in plain Node and exports what its concern needs', () => {
-    expect(exported['browser-actor']).toEqual(expect.arrayContaining(['createBrowserActor', 'createSessionSupervisor', 'createWorkDispatcher', 'createRedisDispatcher', 'Navigate', 'ExecuteJS', 'BrowserActorError', 'ErrorCode', 'PlaywrightDriver', 'WebDriverDriver', 'PriorityMailbox']));
-    expect(exported['browser-actor/session']).toEqual(expect.arrayContaining(['SessionManager', 'BrowserManager', 'ApiClient', 'RateLimiter', 'SignInError', 'SessionErrorCode']));
-    expect(exported['browser-actor/genealogy']).toEqual(expect.arrayContaining(['readGedcom', 'writeGedcom7File', 'relationship', 'ladder', 'FamilyTree', 'rankCandidates', 'InvalidGedcomError']));
-    expect(exported['browser-actor/research']).toEqual(expect.arrayContaining(['research', 'GedcomSource', 'SiteSource', 'renderReport', 'InvalidCriteriaError']));
+    expect(exported['browser-actor']).toEqual(
+      expect.arrayContaining([
+        'createBrowserActor',
+        'createSessionSupervisor',
+        'createWorkDispatcher',
+        'createRedisDispatcher',
+        'Navigate',
+        'ExecuteJS',
+        'BrowserActorError',
+        'ErrorCode',
+        'PlaywrightDriver',
+        'WebDriverDriver',
+        'PriorityMailbox',
+      ]),
+    );
+    expect(exported['browser-actor/session']).toEqual(
+      expect.arrayContaining(['SessionManager', 'BrowserManager', 'ApiClient', 'RateLimiter', 'SignInError', 'SessionErrorCode']),
+    );
+    expect(exported['browser-actor/genealogy']).toEqual(
+      expect.arrayContaining([
+        'readGedcom',
+        'writeGedcom7File',
+        'relationship',
+        'ladder',
+        'FamilyTree',
+        'rankCandidates',
+        'InvalidGedcomError',
+      ]),
+    );
+    expect(exported['browser-actor/research']).toEqual(
+      expect.arrayContaining(['research', 'GedcomSource', 'SiteSource', 'renderReport', 'InvalidCriteriaError']),
+    );
     expect(exported['browser-actor/site']).toEqual(expect.arrayContaining(['startTreeSite', 'totpCode']));
-    expect(exported['browser-actor/observability']).toEqual(expect.arrayContaining(['createLogger', 'createMetrics', 'startMetricsServer', 'createStatusBoard']));
+    expect(exported['browser-actor/observability']).toEqual(
+      expect.arrayContaining(['createLogger', 'createMetrics', 'startMetricsServer', 'createStatusBoard']),
+    );
     expect(exported['browser-actor/testing']).toEqual(expect.arrayContaining(['FakeDriver', 'ManualClock']));
   });
 
@@ -61,7 +106,18 @@ describe('entry points, imported by name from the built package', () => {
   it('a TypeScript program using every entry point type-checks against the published declarations', () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['use.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2023',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['use.ts'],
+      }),
     );
     writeFileSync(
       join(project, 'use.ts'),
@@ -100,12 +156,16 @@ describe('entry points, imported by name from the built package', () => {
 describe('what ships', () => {
   it('npm pack lists the built package, the README and package.json: no benchmark, test, fixture or source file', () => {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const packed = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 120_000 })) as { files: { path: string }[] }[];
+    const packed = JSON.parse(
+      execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: 120_000 }),
+    ) as { files: { path: string }[] }[];
     const files = (packed[0]?.files ?? []).map((f) => f.path);
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/cli/main.js');
     // browser-actor/testing (the Fake driver for users' own tests) is an entry point, not a test.
-    const stray = files.filter((f) => !/^dist\/testing\.(js|d\.ts|js\.map)$/.test(f) && /bench|test|fixture|\.ts$(?<!\.d\.ts)|^src\//.test(f));
+    const stray = files.filter(
+      (f) => !/^dist\/testing\.(js|d\.ts|js\.map)$/.test(f) && /bench|test|fixture|\.ts$(?<!\.d\.ts)|^src\//.test(f),
+    );
     expect(stray).toEqual([]);
     expect(files.filter((f) => !f.startsWith('dist/') && !['README.md', 'package.json', 'LICENSE'].includes(f))).toEqual([]);
     // Every entry point's files are in the package.
@@ -116,9 +176,16 @@ describe('what ships', () => {
   }, 150_000);
 
   it('every production dependency is imported by the shipped code (none is there only for benchmarks or tests)', () => {
-    const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
-    const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
-    const source = walk(join(root, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const deps = Object.keys(
+      (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+    );
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) =>
+        statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : [],
+      );
+    const source = walk(join(root, 'src'))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     expect(deps.filter((d) => !new RegExp(`from '${d}(/[^']*)?'|import\\('${d}(/[^']*)?'\\)`).test(source))).toEqual([]);
   });
 });

@@ -20,7 +20,15 @@ const dir = mkdtempSync(join(tmpdir(), 'quick-start-'));
 for (const name of ['dist', 'node_modules', 'examples']) symlinkSync(join(root, name), join(dir, name));
 copyFileSync(join(root, 'package.json'), join(dir, 'package.json'));
 // npx's own cache goes in the directory too (it links our package there), not in ~/.npm.
-const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_cache: join(dir, '.npm-cache'), SITE_USERNAME: '', SITE_PASSWORD: '', TOTP_SECRET: '' };
+const env = {
+  ...process.env,
+  npm_config_offline: 'true',
+  npm_config_update_notifier: 'false',
+  npm_config_cache: join(dir, '.npm-cache'),
+  SITE_USERNAME: '',
+  SITE_PASSWORD: '',
+  TOTP_SECRET: '',
+};
 let server: ChildProcess | undefined;
 
 afterAll(async () => {
@@ -38,13 +46,16 @@ afterAll(async () => {
 describe("the README's First hour, verbatim", () => {
   it('every command runs as written: GEDCOM searches, a tie flagged, a saved report, then the site and research through a signed-in browser', async () => {
     expect(commands).toHaveLength(5);
-    const run = (command: string) => spawnSync('bash', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20 });
+    const run = (command: string) =>
+      spawnSync('bash', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 << 20 });
     const [tie, exact, batch, serve, site] = commands as [string, string, string, string, string];
 
     const first = run(tie);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.stdout).toContain('Note: 7 equally good matches; add a birth year, a birth place, a death year or a death place to tell them apart.');
+    expect(first.stdout).toContain(
+      'Note: 7 equally good matches; add a birth year, a birth place, a death year or a death place to tell them apart.',
+    );
 
     const second = run(exact);
     expect(second.status).toBe(0);

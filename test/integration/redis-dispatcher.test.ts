@@ -5,8 +5,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../../src/drivers/process-tree.js';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ScriptError, TaskTimeoutError } from '../../src/errors.js';
-import { type RedisWorkDispatcher, type RedisWorkDispatcherOptions, createRedisDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  QueueUnavailableError,
+  ScriptError,
+  TaskTimeoutError,
+} from '../../src/errors.js';
+import {
+  type RedisWorkDispatcher,
+  type RedisWorkDispatcherOptions,
+  createRedisDispatcher,
+} from '../../src/runtime/dispatch/redis-dispatcher.js';
 import { type WorkerHost, startWorkerHost } from '../../src/runtime/dispatch/redis-host.js';
 import { jobIdForKey, registryKeys } from '../../src/runtime/dispatch/redis-shared.js';
 import { Redis } from 'ioredis';
@@ -71,8 +84,12 @@ afterAll(async () => {
 describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
   it('refuses bad options with typed errors; a Redis URL that refuses connections is ERR_QUEUE_UNAVAILABLE at once, naming the URL without its password', async () => {
     expect(() => createRedisDispatcher({ redis: 'http://127.0.0.1:6379' })).toThrow(InvalidOptionError);
-    expect(() => createRedisDispatcher({ redis: 'redis://:hunter2@127.0.0.1:1', queue: 'no spaces' })).toThrow(/queue must be 1–64 letters/);
-    expect(() => createRedisDispatcher({ redis: 'not a url with password hunter2' })).toThrow(/redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => createRedisDispatcher({ redis: 'redis://:hunter2@127.0.0.1:1', queue: 'no spaces' })).toThrow(
+      /queue must be 1–64 letters/,
+    );
+    expect(() => createRedisDispatcher({ redis: 'not a url with password hunter2' })).toThrow(
+      /redis must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
     // Nothing listens there: the refusal ends the submit, long before the Redis deadline (set
     // beyond the test's own here), with the URL in the message and its password redacted.
     const port = await freePort();
@@ -87,17 +104,28 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
 
   it('the CLI: bad usage is refused (exit 2); a Redis URL that refuses connections fails at once with ERR_QUEUE_UNAVAILABLE (exit 3), starting no browser and leaving no process', async () => {
     const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-    const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, REDIS_URL: '', SITE_USERNAME: 'u', SITE_PASSWORD: 'p' } });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [main, ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, REDIS_URL: '', SITE_USERNAME: 'u', SITE_PASSWORD: 'p' },
+      });
     const usage = run('worker');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/give --redis URL \(or set REDIS_URL\)/);
-    expect(run('worker', '--redis', 'redis://127.0.0.1:1', '--workers', '0').stderr).toMatch(/--workers must be a whole number from 1 to 64/);
+    expect(run('worker', '--redis', 'redis://127.0.0.1:1', '--workers', '0').stderr).toMatch(
+      /--workers must be a whole number from 1 to 64/,
+    );
     expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--workers', '2').stderr).toMatch(/--workers and --redis need --site/);
-    expect(run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', 'http://x').stderr).toMatch(/--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', 'http://x').stderr).toMatch(
+      /--redis must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
     const down = `redis://:hunter2@127.0.0.1:${await freePort()}`;
     const worker = run('worker', '--redis', down);
     expect(worker.status).toBe(3); // Redis we were pointed at: configuration
-    expect(worker.stderr).toMatch(/ERR_QUEUE_UNAVAILABLE: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused the connection \(ECONNREFUSED\)/);
+    expect(worker.stderr).toMatch(
+      /ERR_QUEUE_UNAVAILABLE: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/? refused the connection \(ECONNREFUSED\)/,
+    );
     expect(worker.stderr + worker.stdout).not.toContain('hunter2');
     const research = run('research', '--site', 'http://127.0.0.1:1', '--surname', 'Lee', '--redis', down);
     expect(research.status).toBe(3);
@@ -125,9 +153,19 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     expect(text).toContain(`browser_actor_tasks_total{executor="${d.id}",type="Screenshot",outcome="ok"} 1`);
     expect(text).toContain(`browser_actor_dispatcher_tasks_total{executor="${d.id}",worker="${h.id}",outcome="ok"} 2`);
     const queue = metrics.status().queues[0];
-    expect(queue).toMatchObject({ id: d.id, kind: 'redis', state: 'healthy', inFlight: 0, throughput: { lastMinute: 3, failedLastMinute: 1 } });
+    expect(queue).toMatchObject({
+      id: d.id,
+      kind: 'redis',
+      state: 'healthy',
+      inFlight: 0,
+      throughput: { lastMinute: 3, failedLastMinute: 1 },
+    });
     metrics.close();
-    const records = sink.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = sink
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records.map((r) => [r['msg'], r['ok'], r['host'], r['errorCode']])).toEqual([
       ['task ended', true, h.id, undefined],
       ['task ended', true, h.id, undefined],
@@ -212,7 +250,7 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     }
   }, 60_000);
 
-  it('a host lost mid-task, at the hosts\' default timings (a 30 s lock): its running idempotent tasks, with a session key and without, are answered by a host started after the loss, within a 25 s deadline (shorter than the lock)', async () => {
+  it("a host lost mid-task, at the hosts' default timings (a 30 s lock): its running idempotent tasks, with a session key and without, are answered by a host started after the loss, within a 25 s deadline (shorter than the lock)", async () => {
     const queue = 'failover';
     let doomed: HostProcess | undefined;
     let survivor: HostProcess | undefined;
@@ -223,7 +261,9 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       d.on('task:end', (e) => endedOn.push(e.host));
       const bound = d.submit(Navigate(`${ORIGIN}/slow?ms=4000&n=bound`), { sessionKey: 'ann', timeoutMs: 25_000 });
       const shared = d.submit(Navigate(`${ORIGIN}/slow?ms=4000&n=shared`), { timeoutMs: 25_000 });
-      expect(await until(async () => (await d.stats()).hosts.find((h) => h.id === 'lost')?.active === 1 && (await d.stats()).active === 1)).toBe(true);
+      expect(
+        await until(async () => (await d.stats()).hosts.find((h) => h.id === 'lost')?.active === 1 && (await d.stats()).active === 1),
+      ).toBe(true);
       await doomed.kill();
       // As a user would: the replacement is started after the loss.
       survivor = await spawnWorkerHost(redis.url, 'survivor', { queue, driverModule, hostDefaults: true });
@@ -253,7 +293,15 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
   it('Redis SIGKILLed mid-run and restarted with its append-only file: the host and the submitter each report it (event, status) and reconnect by themselves; every task accepted before, during and after is answered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'redis-aof-'));
     let server = await startRedisServer({ aof: { dir } });
-    const h = await startWorkerHost({ redis: server.url, queue: 'aof', workers: 1, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+    const h = await startWorkerHost({
+      redis: server.url,
+      queue: 'aof',
+      workers: 1,
+      driverModule,
+      lockMs: 2000,
+      liveTtlMs: 1500,
+      backoff: { baseMs: 20 },
+    });
     hosts.push(h);
     const d = createRedisDispatcher({ redis: server.url, queue: 'aof', pollMs: 200 });
     dispatchers.push(d);
@@ -304,14 +352,24 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
 
   it('Redis restarted without persistence: each task it lost (waiting or running) fails with ERR_QUEUE_UNAVAILABLE that names Redis and the cause, as maybe executed, instead of waiting out its deadline', async () => {
     let server = await startRedisServer();
-    const h = await startWorkerHost({ redis: server.url, queue: 'amnesia', workers: 1, driverModule, lockMs: 2000, liveTtlMs: 1500, backoff: { baseMs: 20 } });
+    const h = await startWorkerHost({
+      redis: server.url,
+      queue: 'amnesia',
+      workers: 1,
+      driverModule,
+      lockMs: 2000,
+      liveTtlMs: 1500,
+      backoff: { baseMs: 20 },
+    });
     hosts.push(h);
     const d = createRedisDispatcher({ redis: server.url, queue: 'amnesia', pollMs: 200 });
     dispatchers.push(d);
     try {
       await d.start();
       const running = d.submit(Navigate(`${ORIGIN}/slow?ms=3000`), { timeoutMs: 120_000 }).catch((e: unknown) => e);
-      const waiting = Array.from({ length: 3 }, (_, i) => d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { timeoutMs: 120_000 }).catch((e: unknown) => e));
+      const waiting = Array.from({ length: 3 }, (_, i) =>
+        d.submit(Navigate(`${ORIGIN}/person?id=${i}`), { timeoutMs: 120_000 }).catch((e: unknown) => e),
+      );
       expect(await until(async () => (await d.stats()).queued === 3)).toBe(true);
       const gone = new Promise<void>((resolve) => {
         const off = d.on('redis', (c) => c.state === 'unreachable' && (off(), resolve()));
@@ -321,7 +379,9 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       server = await startRedisServer({ port: server.port });
       for (const error of [...(await Promise.all(waiting)), await running]) {
         expect(error).toBeInstanceOf(QueueUnavailableError);
-        expect((error as QueueUnavailableError).message).toMatch(/^Redis no longer holds task \S+ \(Navigate\), accepted \d+ s ago: Redis lost it, most likely in a restart without persistence \(turn on appendonly\)\. It may have run/);
+        expect((error as QueueUnavailableError).message).toMatch(
+          /^Redis no longer holds task \S+ \(Navigate\), accepted \d+ s ago: Redis lost it, most likely in a restart without persistence \(turn on appendonly\)\. It may have run/,
+        );
         expect((error as QueueUnavailableError).details).toMatchObject({ lost: true, maybeExecuted: true });
       }
     } finally {
@@ -341,7 +401,21 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     const status = (...args: string[]) => spawnSync(process.execPath, [main, 'status', ...args], { encoding: 'utf8', timeout: 30_000 });
     // A renewal (every 5 s here) carries the counts: read until both hosts announced theirs.
-    let cluster: { hosts: { id: string; version: string; workers: number; lanes: number; served: number; servedLastMinute: number; heartbeatAgoMs: number }[]; queuedByPriority: number[]; servedLastMinute: number } | undefined;
+    let cluster:
+      | {
+          hosts: {
+            id: string;
+            version: string;
+            workers: number;
+            lanes: number;
+            served: number;
+            servedLastMinute: number;
+            heartbeatAgoMs: number;
+          }[];
+          queuedByPriority: number[];
+          servedLastMinute: number;
+        }
+      | undefined;
     expect(
       await until(async () => {
         const r = status('--redis', redis.url, '--queue', 'cluster', '--json');
@@ -375,14 +449,21 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
     const viewer = await launchViewer();
     try {
       const origin = `http://127.0.0.1:${server.port}`;
-      const bodies = await Promise.all(Array.from({ length: 5 }, async () => (await fetch(`${origin}/cluster.json`, { signal: AbortSignal.timeout(10_000) })).json() as Promise<typeof cluster>));
+      const bodies = await Promise.all(
+        Array.from(
+          { length: 5 },
+          async () => (await fetch(`${origin}/cluster.json`, { signal: AbortSignal.timeout(10_000) })).json() as Promise<typeof cluster>,
+        ),
+      );
       expect(reads).toBe(1);
       for (const b of bodies) expect(b?.hosts.map((h) => h.id).sort()).toEqual(pair.map((h) => h.id).sort());
       const page = await viewer.browser.newPage();
       await page.goto(`${origin}/status`, { timeout: 30_000 });
       await page.waitForFunction("document.querySelectorAll('#cluster tbody tr[data-host]').length === 2", undefined, { timeout: 15_000 });
       expect(await page.locator('#cluster-section').isVisible()).toBe(true);
-      expect(await page.locator('#cluster-summary').textContent()).toMatch(/^Queue cluster: 2 live host\(s\), 0 waiting .* 6 answered in the last minute/);
+      expect(await page.locator('#cluster-summary').textContent()).toMatch(
+        /^Queue cluster: 2 live host\(s\), 0 waiting .* 6 answered in the last minute/,
+      );
       for (const h of pair) {
         const cells = await page.locator(`#cluster tr[data-host="${h.id}"] td`).allTextContents();
         expect(cells.slice(0, 2)).toEqual([h.id, version]);

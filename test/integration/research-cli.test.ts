@@ -11,7 +11,8 @@ import { waitFor } from '../../src/drivers/process-tree.js';
 import { checkGedcom7, readGedcom } from '../support/gedcom-round-trip.js';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, SITE_PASSWORD: '' } });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, SITE_PASSWORD: '' } });
 const clean = (s: string) => s.replace(/.*unexpected operator\n?/g, '');
 
 describe('browser-actor research and start (built package)', () => {
@@ -46,13 +47,24 @@ describe('browser-actor research and start (built package)', () => {
     const unique = tree.parents(referencePerson).find((i) => {
       const q = tree.person(i);
       const has = (a: string, b: string) => a.toLowerCase().includes(b.toLowerCase()); // scoring's "contains"
-      return tree.people.filter((o) => has(o.given, q.given) && has(o.surname, q.surname) && o.birth?.date?.year === q.birth?.date?.year).length === 1;
+      return (
+        tree.people.filter((o) => has(o.given, q.given) && has(o.surname, q.surname) && o.birth?.date?.year === q.birth?.date?.year)
+          .length === 1
+      );
     });
     expect(unique).toBeDefined();
     const p = tree.person(unique as number);
     const batch = join(dir, 'batch.csv');
     // The criteria carry the death year when the parent has one, as a careful user's would.
-    writeFileSync(batch, ['given,surname,birth_year,death_year', `${p.given},${p.surname},${p.birth?.date?.year ?? ''},${p.death?.date?.year ?? ''}`, 'X,,eighteen,', `,${tree.person(5).surname},,`].join('\n'));
+    writeFileSync(
+      batch,
+      [
+        'given,surname,birth_year,death_year',
+        `${p.given},${p.surname},${p.birth?.date?.year ?? ''},${p.death?.date?.year ?? ''}`,
+        'X,,eighteen,',
+        `,${tree.person(5).surname},,`,
+      ].join('\n'),
+    );
     const r = run('research', '--gedcom', file, '--home', tree.person(referencePerson).id, '--batch', batch, '--ladder-for', '1', '--json');
     expect(r.status).toBe(0);
     expect(clean(r.stderr)).toMatch(/batch\.csv:3: skipped: given needs at least 2 characters/);
@@ -64,7 +76,9 @@ describe('browser-actor research and start (built package)', () => {
     expect(clean(quiet.stderr)).not.toMatch(/searches \(/);
     expect(clean(quiet.stderr)).not.toMatch(/batch: /); // --quiet: no summary either
     expect(clean(quiet.stderr)).toMatch(/batch\.csv:3: skipped: /); // but a skipped row is still reported
-    const json = JSON.parse(r.stdout) as { results: { line: number; result: { ranked: { person: { id: string } }[]; details: { ladder: { relationship: string } }[] } }[] };
+    const json = JSON.parse(r.stdout) as {
+      results: { line: number; result: { ranked: { person: { id: string } }[]; details: { ladder: { relationship: string } }[] } }[];
+    };
     expect(json.results.map((x) => x.line)).toEqual([2, 4]);
     expect(json.results[0]?.result.ranked[0]?.person.id).toBe(p.id);
     expect(json.results[0]?.result.details[0]?.ladder.relationship).toMatch(/^(father|mother)$/);
@@ -79,16 +93,36 @@ describe('browser-actor research and start (built package)', () => {
       writeFileSync(ged, [...gedcomLines(tree)].join('\n'));
       const home = tree.person(referencePerson).id;
       const out = join(dir, 'found.ged');
-      const r = run('research', '--gedcom', ged, '--home', home, '--surname', tree.person(tree.parents(referencePerson)[0] as number).surname, '--ladder-for', '2', '--json', '--export', out);
+      const r = run(
+        'research',
+        '--gedcom',
+        ged,
+        '--home',
+        home,
+        '--surname',
+        tree.person(tree.parents(referencePerson)[0] as number).surname,
+        '--ladder-for',
+        '2',
+        '--json',
+        '--export',
+        out,
+      );
       expect(r.status).toBe(0);
-      const json = JSON.parse(r.stdout) as { exported: { file: string; people: number; families: number }; results: { result: { ranked: { person: { id: string } }[]; details: { ladder: { steps: { id: string }[] } }[] } }[] };
+      const json = JSON.parse(r.stdout) as {
+        exported: { file: string; people: number; families: number };
+        results: { result: { ranked: { person: { id: string } }[]; details: { ladder: { steps: { id: string }[] } }[] } }[];
+      };
       const text = readFileSync(out, 'utf8');
       checkGedcom7(text);
       const back = (await readGedcom({ text })).tree;
       expect(json.exported).toEqual({ file: out, people: back.size, families: back.families.length });
       expect(clean(r.stderr)).toContain(`exported ${back.size} people and ${back.families.length} families to ${out} (GEDCOM 7.0)`);
       const found = json.results[0]?.result;
-      const wanted = [home, ...(found?.ranked ?? []).map((x) => x.person.id), ...(found?.details ?? []).flatMap((d) => d.ladder.steps.map((s) => s.id))];
+      const wanted = [
+        home,
+        ...(found?.ranked ?? []).map((x) => x.person.id),
+        ...(found?.details ?? []).flatMap((d) => d.ladder.steps.map((s) => s.id)),
+      ];
       expect(wanted.length).toBeGreaterThan(4);
       for (const id of wanted) expect(back.indexOf(id)).toBeDefined();
       // Each found person's parents came along, with the link, so the path's first step reads the same from the export.
@@ -99,7 +133,9 @@ describe('browser-actor research and start (built package)', () => {
       expect(again.status).not.toBe(0);
       expect(clean(again.stderr)).toMatch(/--export .*found\.ged: the file exists; choose another name, or remove it first/);
       expect(readFileSync(out, 'utf8')).toBe(text);
-      expect(clean(run('research', '--gedcom', ged, '--surname', 'Lee', '--export', join(dir, 'found.txt')).stderr)).toMatch(/--export writes a GEDCOM file: give a name ending in \.ged, got "found\.txt"/);
+      expect(clean(run('research', '--gedcom', ged, '--surname', 'Lee', '--export', join(dir, 'found.txt')).stderr)).toMatch(
+        /--export writes a GEDCOM file: give a name ending in \.ged, got "found\.txt"/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -109,8 +145,12 @@ describe('browser-actor research and start (built package)', () => {
     expect(run('research', '--surname', 'Lee').stderr).toMatch(/say where to search: --site URL .* or --gedcom FILE/);
     // Messages name the flag the user typed, not an internal field or variable.
     expect(run('research', '--gedcom', 'x.ged').stderr).toMatch(/give --given or --surname \(or both\)/);
-    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--birth-year', 'soon').stderr).toMatch(/--birth-year must be a year from 1 to 2100, got "soon"/);
-    expect(run('research', '--site', 'localhost:8377', '--surname', 'Lee').stderr).toMatch(/--site must be an http:\/\/ or https:\/\/ address/);
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--birth-year', 'soon').stderr).toMatch(
+      /--birth-year must be a year from 1 to 2100, got "soon"/,
+    );
+    expect(run('research', '--site', 'localhost:8377', '--surname', 'Lee').stderr).toMatch(
+      /--site must be an http:\/\/ or https:\/\/ address/,
+    );
     // A mistyped address may carry a password: the message never repeats the value.
     for (const site of ['ftp://ann:hunter2-secret@127.0.0.1/', 'http//ann:hunter2-secret@127.0.0.1']) {
       const r = run('research', '--site', site, '--surname', 'Lee');
@@ -118,10 +158,18 @@ describe('browser-actor research and start (built package)', () => {
       expect(r.stderr).toMatch(/--site (must be an http:\/\/ or https:\/\/ address|is not a URL)/);
       expect(r.stderr).not.toContain('hunter2-secret');
     }
-    expect(run('research', '--gedcom', 'x.ged', '--credentials', 'c.json', '--surname', 'Lee').stderr).toMatch(/--credentials signs in to a site/);
-    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--resume').stderr).toMatch(/--resume continues an output file: give it with --out FILE/);
-    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--top', '0').stderr).toMatch(/--top must be a whole number from 1 to 100, got "0"/);
-    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--out', 'r.txt').stderr).toMatch(/--out r\.txt: the file name must end in \.csv, \.jsonl \(JSON lines\) or \.html/);
+    expect(run('research', '--gedcom', 'x.ged', '--credentials', 'c.json', '--surname', 'Lee').stderr).toMatch(
+      /--credentials signs in to a site/,
+    );
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--resume').stderr).toMatch(
+      /--resume continues an output file: give it with --out FILE/,
+    );
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--top', '0').stderr).toMatch(
+      /--top must be a whole number from 1 to 100, got "0"/,
+    );
+    expect(run('research', '--gedcom', 'x.ged', '--surname', 'Lee', '--out', 'r.txt').stderr).toMatch(
+      /--out r\.txt: the file name must end in \.csv, \.jsonl \(JSON lines\) or \.html/,
+    );
     const missing = run('research', '--gedcom', '/nonexistent.ged', '--surname', 'Lee');
     expect(missing.status).toBe(3);
     expect(missing.stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/nonexistent\.ged: no such file/);
@@ -162,7 +210,12 @@ describe('browser-actor research and start (built package)', () => {
       const evil = join(dir, 'evil.sh');
       writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
       writeFileSync(join(dir, '.env'), `SITE_USERNAME=ann\nSITE_PASSWORD=pw\nCHROMIUM_PATH=${evil}\n`);
-      const r = spawnSync(process.execPath, [main, 'research', '--site', 'http://127.0.0.1:9/', '--surname', 'Lee'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CHROMIUM_PATH: '' } });
+      const r = spawnSync(process.execPath, [main, 'research', '--site', 'http://127.0.0.1:9/', '--surname', 'Lee'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CHROMIUM_PATH: '' },
+      });
       expect(r.stderr).toMatch(/ERR_INVALID_CONFIG: .*\.env sets CHROMIUM_PATH: executable paths are never read from a \.env file/);
       expect(r.status).toBe(3);
       expect(existsSync(marker)).toBe(false);
@@ -210,12 +263,40 @@ describe('browser-actor research and start (built package)', () => {
     try {
       const ged = join(dir, 'ftm.ged');
       const text = [
-        '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR ANSI',
-        '0 @H@ INDI', '1 NAME Henri /Hal\u00e9/', '1 SEX M', '1 FAMS @F1@',
-        '0 @W@ INDI', '1 NAME Mary /Smith/', '1 NAME Mary /J\u00f6nes/', '2 TYPE married', '1 SEX F', '1 FAMS @F1@',
-        '0 @B@ INDI', '1 NAME Bert /Hal\u00e9/', '1 SEX M', '1 BIRT', '2 DATE 1950', '1 FAMC @F1@',
-        '0 @A@ INDI', '1 NAME Amos /Hal\u00e9/', '1 SEX M', '1 BIRT', '2 DATE 1952', '1 FAMC @F1@', '2 PEDI adopted',
-        '0 @F1@ FAM', '1 HUSB @H@', '1 WIFE @W@', '1 CHIL @B@', '1 CHIL @A@', '2 _FREL Adopted', '2 _MREL Adopted',
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 5.5.1',
+        '1 CHAR ANSI',
+        '0 @H@ INDI',
+        '1 NAME Henri /Hal\u00e9/',
+        '1 SEX M',
+        '1 FAMS @F1@',
+        '0 @W@ INDI',
+        '1 NAME Mary /Smith/',
+        '1 NAME Mary /J\u00f6nes/',
+        '2 TYPE married',
+        '1 SEX F',
+        '1 FAMS @F1@',
+        '0 @B@ INDI',
+        '1 NAME Bert /Hal\u00e9/',
+        '1 SEX M',
+        '1 BIRT',
+        '2 DATE 1950',
+        '1 FAMC @F1@',
+        '0 @A@ INDI',
+        '1 NAME Amos /Hal\u00e9/',
+        '1 SEX M',
+        '1 BIRT',
+        '2 DATE 1952',
+        '1 FAMC @F1@',
+        '2 PEDI adopted',
+        '0 @F1@ FAM',
+        '1 HUSB @H@',
+        '1 WIFE @W@',
+        '1 CHIL @B@',
+        '1 CHIL @A@',
+        '2 _FREL Adopted',
+        '2 _MREL Adopted',
         '0 TRLR',
       ].join('\r\n');
       writeFileSync(ged, Buffer.from(text, 'latin1'));
@@ -227,7 +308,9 @@ describe('browser-actor research and start (built package)', () => {
       const adopted = run('research', '--gedcom', ged, '--home', 'B', '--given', 'Amos', '--surname', 'Halé');
       expect(adopted.stdout).toContain('Parents:  Henri Halé [by adoption]; Mary Smith [by adoption]');
       expect(adopted.stdout).toContain('Relationship path from Amos Halé to Bert Halé: adopted brother');
-      expect(adopted.stdout).toMatch(/1\. Amos Halé \(b\. 1952\) - adopted brother\n {7}\| linked by adoption\n {4}2\. Henri Halé - father\n {4}3\. Bert Halé \(b\. 1950\) - self/);
+      expect(adopted.stdout).toMatch(
+        /1\. Amos Halé \(b\. 1952\) - adopted brother\n {7}\| linked by adoption\n {4}2\. Henri Halé - father\n {4}3\. Bert Halé \(b\. 1950\) - self/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -239,12 +322,32 @@ describe('browser-actor research and start (built package)', () => {
       // A spreadsheet runs a cell that starts with =, +, - or @ (a name in a GEDCOM file can be anything).
       for (const given of ['=Eve', '-Eve']) {
         const ged = join(dir, 'formula.ged');
-        writeFileSync(ged, ['0 HEAD', '1 CHAR UTF-8', '0 @B@ INDI', '1 NAME Bert /Smith/', '1 SEX M', '1 FAMC @F1@', '0 @E@ INDI', `1 NAME ${given} /Smith/`, '1 SEX F', '1 FAMS @F1@', '0 @F1@ FAM', '1 WIFE @E@', '1 CHIL @B@', '0 TRLR'].join('\n'));
+        writeFileSync(
+          ged,
+          [
+            '0 HEAD',
+            '1 CHAR UTF-8',
+            '0 @B@ INDI',
+            '1 NAME Bert /Smith/',
+            '1 SEX M',
+            '1 FAMC @F1@',
+            '0 @E@ INDI',
+            `1 NAME ${given} /Smith/`,
+            '1 SEX F',
+            '1 FAMS @F1@',
+            '0 @F1@ FAM',
+            '1 WIFE @E@',
+            '1 CHIL @B@',
+            '0 TRLR',
+          ].join('\n'),
+        );
         const batch = join(dir, 'rows.csv');
         writeFileSync(batch, 'given,surname\nEve,Smith\n');
         const r = run('research', '--gedcom', ged, '--home', 'B', '--batch', batch, '--csv', '--quiet');
         const [header, row] = r.stdout.trim().split('\n');
-        expect(header).toBe('line,given,surname,sex,birth_year,birth_place,death_year,death_place,candidates,tie,best_id,best_name,best_lifespan,best_birth_place,best_death_place,best_score,max_score,best_confidence,best_url,relationship,runner_up_id,runner_up_name,runner_up_lifespan,runner_up_score');
+        expect(header).toBe(
+          'line,given,surname,sex,birth_year,birth_place,death_year,death_place,candidates,tie,best_id,best_name,best_lifespan,best_birth_place,best_death_place,best_score,max_score,best_confidence,best_url,relationship,runner_up_id,runner_up_name,runner_up_lifespan,runner_up_score',
+        );
         expect(row, given).toBe(`2,Eve,Smith,,,,,,1,,E,"'${given} Smith",,,,75,75,fair,,mother,,,,`);
       }
     } finally {
@@ -260,10 +363,22 @@ describe('browser-actor research and start (built package)', () => {
       writeFileSync(ged, [...gedcomLines(tree)].join('\n'));
       const batch = join(dir, 'batch.csv');
       const people = Array.from({ length: 3000 }, (_, i) => tree.person((i * 7) % tree.people.length));
-      writeFileSync(batch, ['given,surname,birth_year', ...people.map((p) => `${p.given.split(' ')[0] as string},${p.surname},${p.birth?.date?.year ?? ''}`)].join('\n'));
+      writeFileSync(
+        batch,
+        [
+          'given,surname,birth_year',
+          ...people.map((p) => `${p.given.split(' ')[0] as string},${p.surname},${p.birth?.date?.year ?? ''}`),
+        ].join('\n'),
+      );
       const args = ['research', '--gedcom', ged, '--home', tree.person(referencePerson).id, '--batch', batch, '--concurrency', '8'];
       // Printed results of 3000 searches are more than spawnSync buffers by default.
-      const runBig = (...more: string[]) => spawnSync(process.execPath, [main, ...args, ...more], { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 << 20, env: { ...process.env, SITE_PASSWORD: '' } });
+      const runBig = (...more: string[]) =>
+        spawnSync(process.execPath, [main, ...args, ...more], {
+          encoding: 'utf8',
+          timeout: 90_000,
+          maxBuffer: 64 << 20,
+          env: { ...process.env, SITE_PASSWORD: '' },
+        });
       const whole = join(dir, 'whole.csv');
       const reference = runBig('--out', whole);
       expect(reference.status).toBe(0);
@@ -272,7 +387,10 @@ describe('browser-actor research and start (built package)', () => {
 
       // The same batch, stopped with SIGINT once some results are saved.
       const cut = join(dir, 'cut.csv');
-      const child = spawn(process.execPath, [main, ...args, '--out', cut, '--csv'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SITE_PASSWORD: '' } });
+      const child = spawn(process.execPath, [main, ...args, '--out', cut, '--csv'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SITE_PASSWORD: '' },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -288,7 +406,11 @@ describe('browser-actor research and start (built package)', () => {
       // Every saved row is a finished search's row, exactly as the uninterrupted run wrote it.
       const wholeRows = new Set(rows(whole));
       expect(kept.filter((r) => !wholeRows.has(r))).toEqual([]);
-      expect(clean(stderr)).toMatch(new RegExp(`interrupted: ${kept.length - 1} of 3000 search\\(es\\) done in \\d+ ms \\(0 failed\\); ${kept.length - 1} saved in .*cut\\.csv; run the same command with --resume to do the other ${3001 - kept.length}`));
+      expect(clean(stderr)).toMatch(
+        new RegExp(
+          `interrupted: ${kept.length - 1} of 3000 search\\(es\\) done in \\d+ ms \\(0 failed\\); ${kept.length - 1} saved in .*cut\\.csv; run the same command with --resume to do the other ${3001 - kept.length}`,
+        ),
+      );
       // --csv on stdout streamed the rows in input order as they came: what was printed was not lost.
       const printed = stdout.trim().split('\n');
       expect(printed[0]).toBe(kept[0]);
@@ -301,7 +423,9 @@ describe('browser-actor research and start (built package)', () => {
       const resumed = runBig('--out', cut, '--resume');
       expect(resumed.status).toBe(0);
       expect(resumed.stderr).toContain(`--resume: ${kept.length - 1} search(es) already in`);
-      expect(resumed.stderr).toMatch(new RegExp(`batch: ${3001 - kept.length} searched, 0 skipped \\(bad rows\\), 0 failed, ${kept.length - 1} already saved`));
+      expect(resumed.stderr).toMatch(
+        new RegExp(`batch: ${3001 - kept.length} searched, 0 skipped \\(bad rows\\), 0 failed, ${kept.length - 1} already saved`),
+      );
       expect(readFileSync(cut, 'utf8')).toBe(readFileSync(whole, 'utf8'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -324,7 +448,9 @@ describe('browser-actor research and start (built package)', () => {
       expect(err[2]).toBe(`  ${ged}:10: SEX "Q" is not M, F or U; recorded as unknown`);
       expect(err.filter((l) => l.startsWith(`  ${ged}:`))).toHaveLength(5);
       const json = run('research', '--gedcom', ged, '--home', 'I1', '--surname', 'Lee', '--json');
-      const parsed = JSON.parse(json.stdout) as { gedcom: { file: string; version: string; diagnostics: { line: number; kind: string }[] } };
+      const parsed = JSON.parse(json.stdout) as {
+        gedcom: { file: string; version: string; diagnostics: { line: number; kind: string }[] };
+      };
       expect(parsed.gedcom.version).toBe('5.5.1');
       expect(parsed.gedcom.diagnostics).toHaveLength(10);
       expect(parsed.gedcom.diagnostics.find((d) => d.kind === 'records')).toMatchObject({ line: 29 });
@@ -334,12 +460,17 @@ describe('browser-actor research and start (built package)', () => {
   });
 
   it('parses CSV (quotes, header aliases) and JSON lines batches', () => {
-    expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([{ line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } }]);
+    expect(parseBatch('surname,birthYear\n"O\'Brien, Jr",1850\n')).toEqual([
+      { line: 2, criteria: { surname: "O'Brien, Jr", birthYear: 1850 } },
+    ]);
     expect(parseBatch('{"surname":"Lee"}\nnot json\n{"given":"Al","sex":"F"}')).toEqual([
       { line: 1, criteria: { surname: 'Lee' } },
       { line: 2, error: expect.stringMatching(/JSON/) as unknown },
       { line: 3, criteria: { given: 'Al', sex: 'F' } },
     ]);
-    expect(parseBatch('name,year\nA,1')[0]).toMatchObject({ line: 1, error: expect.stringMatching(/unknown column\(s\) name, year/) as unknown });
+    expect(parseBatch('name,year\nA,1')[0]).toMatchObject({
+      line: 1,
+      error: expect.stringMatching(/unknown column\(s\) name, year/) as unknown,
+    });
   });
 });

@@ -18,15 +18,56 @@ const EVIL = 'Eve<img src=x onerror="document.title=1">';
 
 // Grandfather Adam; his sons Paul (the home person's father) and Peter (the searched cousin's).
 const GEDCOM = [
-  '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR UTF-8',
-  '0 @GA@ INDI', '1 NAME Adam /Hale/', '1 SEX M', '1 BIRT', '2 DATE 1890', '2 PLAC Bath', '1 DEAT', '2 DATE 1960', '1 FAMS @F0@',
-  '0 @P1@ INDI', '1 NAME Paul /Hale/', '1 SEX M', '1 BIRT', '2 DATE 1920', '1 FAMC @F0@', '1 FAMS @F1@',
-  '0 @P2@ INDI', '1 NAME Peter /Hale/', '1 SEX M', '1 BIRT', '2 DATE 1922', '1 FAMC @F0@', '1 FAMS @F2@',
-  '0 @ME@ INDI', '1 NAME John /Hale/', '1 SEX M', '1 BIRT', '2 DATE 1950', '1 FAMC @F1@',
-  '0 @C@ INDI', `1 NAME ${EVIL} /Hale & Sons/`, '1 SEX F', '1 BIRT', '2 DATE 1952', '2 PLAC York', '1 FAMC @F2@',
-  '0 @F0@ FAM', '1 HUSB @GA@', '1 CHIL @P1@', '1 CHIL @P2@',
-  '0 @F1@ FAM', '1 HUSB @P1@', '1 CHIL @ME@',
-  '0 @F2@ FAM', '1 HUSB @P2@', '1 CHIL @C@',
+  '0 HEAD',
+  '1 GEDC',
+  '2 VERS 5.5.1',
+  '1 CHAR UTF-8',
+  '0 @GA@ INDI',
+  '1 NAME Adam /Hale/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1890',
+  '2 PLAC Bath',
+  '1 DEAT',
+  '2 DATE 1960',
+  '1 FAMS @F0@',
+  '0 @P1@ INDI',
+  '1 NAME Paul /Hale/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1920',
+  '1 FAMC @F0@',
+  '1 FAMS @F1@',
+  '0 @P2@ INDI',
+  '1 NAME Peter /Hale/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1922',
+  '1 FAMC @F0@',
+  '1 FAMS @F2@',
+  '0 @ME@ INDI',
+  '1 NAME John /Hale/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1950',
+  '1 FAMC @F1@',
+  '0 @C@ INDI',
+  `1 NAME ${EVIL} /Hale & Sons/`,
+  '1 SEX F',
+  '1 BIRT',
+  '2 DATE 1952',
+  '2 PLAC York',
+  '1 FAMC @F2@',
+  '0 @F0@ FAM',
+  '1 HUSB @GA@',
+  '1 CHIL @P1@',
+  '1 CHIL @P2@',
+  '0 @F1@ FAM',
+  '1 HUSB @P1@',
+  '1 CHIL @ME@',
+  '0 @F2@ FAM',
+  '1 HUSB @P2@',
+  '1 CHIL @C@',
   '0 TRLR',
 ].join('\n');
 
@@ -40,7 +81,11 @@ beforeAll(() => {
   const batch = join(dir, 'batch.csv');
   writeFileSync(batch, 'given,surname,birth_year\nEve,Hale,1952\nAdam,Hale,1890\nNobody,Zzyzx,\n');
   report = join(dir, 'report.html');
-  const r = spawnSync(process.execPath, [main, 'research', '--gedcom', ged, '--home', 'ME', '--batch', batch, '--out', report, '--benchmark'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [main, 'research', '--gedcom', ged, '--home', 'ME', '--batch', batch, '--out', report, '--benchmark'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   expect(r.stderr).toMatch(/batch: 3 searched, 0 skipped \(bad rows\), 0 failed/);
   expect(r.status).toBe(0);
   // The table of where the time went names local lookups for what they are, and a row that only
@@ -71,7 +116,8 @@ describe('the HTML research report in real Chromium', () => {
       expect(problems).toEqual([]);
       expect(requests).toEqual([pathToFileURL(report).href]);
 
-      const ids = (selector: string): Promise<string[]> => page.evaluate<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.getAttribute('data-id') ?? '')`);
+      const ids = (selector: string): Promise<string[]> =>
+        page.evaluate<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.getAttribute('data-id') ?? '')`);
       // First cousins: Adam on top; his son Peter, then the searched woman on the left; Paul, then the home person on the right.
       expect(await ids('#search-1 .chart.tree .apex .person')).toEqual(['GA']);
       expect(await ids('#search-1 .chart.tree .descent.left .person')).toEqual(['P2', 'C']);
@@ -93,7 +139,9 @@ describe('the HTML research report in real Chromium', () => {
       // Readable at a phone's width: nothing wider than the screen.
       await page.setViewportSize({ width: 375, height: 800 });
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      const right = await page.evaluate<number>("Math.max(...[...document.querySelectorAll('#search-1 .chart .person')].map((e) => e.getBoundingClientRect().right))");
+      const right = await page.evaluate<number>(
+        "Math.max(...[...document.querySelectorAll('#search-1 .chart .person')].map((e) => e.getBoundingClientRect().right))",
+      );
       expect(right).toBeLessThanOrEqual(375);
     } finally {
       await viewer.close();

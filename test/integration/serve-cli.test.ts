@@ -11,13 +11,17 @@ import { SiteClient } from '../support/site-client.js';
 const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'main.js');
 
 /** `browser-actor serve …`, waited for until it says it is ready (or exits); `stdout()` is what it printed so far. */
-async function serving(args: string[], stderr: 'pipe' | 'inherit' = 'inherit'): Promise<{ child: ChildProcess; stdout: () => string; exited: Promise<number | null> }> {
+async function serving(
+  args: string[],
+  stderr: 'pipe' | 'inherit' = 'inherit',
+): Promise<{ child: ChildProcess; stdout: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [main, 'serve', ...args], { stdio: ['ignore', 'pipe', stderr] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = Date.now() + 20_000;
-  while (!out.includes('press Ctrl-C') && child.exitCode === null && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!out.includes('press Ctrl-C') && child.exitCode === null && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   if (!out.includes('press Ctrl-C')) {
     child.kill('SIGKILL');
     throw new Error(`browser-actor serve did not say it was ready within 20 s (exit code ${child.exitCode}); it printed: ${out}`);
@@ -29,11 +33,20 @@ describe('browser-actor serve (built package)', () => {
   it('starts the site on 127.0.0.1, writes the credentials to a 0600 file without printing them, and stops on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const credentials = join(dir, 'site.json');
-    const { child, stdout: printed, exited } = await serving(['--port', '0', '--people', '800', '--seed', '3', '--totp', '--credentials', credentials], 'pipe');
+    const {
+      child,
+      stdout: printed,
+      exited,
+    } = await serving(['--port', '0', '--people', '800', '--seed', '3', '--totp', '--credentials', credentials], 'pipe');
     try {
       expect(printed()).toMatch(/reference tree site on http:\/\/127\.0\.0\.1:\d+\/ — 800 people from synthetic tree, seed 3/);
       expect(statSync(credentials).mode & 0o777).toBe(0o600);
-      const creds = JSON.parse(readFileSync(credentials, 'utf8')) as { origin: string; username: string; password: string; totpSecret: string };
+      const creds = JSON.parse(readFileSync(credentials, 'utf8')) as {
+        origin: string;
+        username: string;
+        password: string;
+        totpSecret: string;
+      };
       expect(printed()).not.toContain(creds.password);
       expect(printed()).not.toContain(creds.totpSecret);
       const client = new SiteClient(creds.origin);
@@ -63,7 +76,11 @@ describe('browser-actor serve (built package)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const file = join(dir, 'tree.ged');
     writeFileSync(file, [...gedcomLines(generateTree({ people: 300, seed: 2 }).tree)].join('\n'));
-    const { child, stdout: printed, exited } = await serving(['--port', '0', '--gedcom', file, '--home', 'I7', '--credentials', join(dir, 'c.json')]);
+    const {
+      child,
+      stdout: printed,
+      exited,
+    } = await serving(['--port', '0', '--gedcom', file, '--home', 'I7', '--credentials', join(dir, 'c.json')]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(printed()).toContain(`300 people from ${file} (GEDCOM 5.5.1, 0 diagnostics)`);
@@ -95,12 +112,20 @@ describe('browser-actor serve (built package)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const run = (...args: string[]) => spawnSync(process.execPath, [main, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });
     try {
-      expect(run('--gedcom', dir, '--port', '0').stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom .*: is a directory; give the path of a \.ged file/);
-      expect(run('--gedcom', '/dev/zero', '--port', '0').stderr).toMatch(/ERR_INVALID_CONFIG: --gedcom \/dev\/zero: is a device, not a file/);
+      expect(run('--gedcom', dir, '--port', '0').stderr).toMatch(
+        /ERR_INVALID_CONFIG: --gedcom .*: is a directory; give the path of a \.ged file/,
+      );
+      expect(run('--gedcom', '/dev/zero', '--port', '0').stderr).toMatch(
+        /ERR_INVALID_CONFIG: --gedcom \/dev\/zero: is a device, not a file/,
+      );
       const taken = createServer();
       await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
       const { port } = taken.address() as AddressInfo;
-      const inUse = spawnSync(process.execPath, [main, 'serve', '--port', String(port), '--people', '50', '--credentials', join(dir, 'c.json')], { encoding: 'utf8', timeout: 20_000 });
+      const inUse = spawnSync(
+        process.execPath,
+        [main, 'serve', '--port', String(port), '--people', '50', '--credentials', join(dir, 'c.json')],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
       await new Promise((resolve) => taken.close(resolve));
       expect(inUse.status).toBe(3);
       expect(inUse.stderr).toMatch(new RegExp(`ERR_INVALID_CONFIG: --port ${port}: the port is in use on 127\\.0\\.0\\.1`));
@@ -115,8 +140,15 @@ describe('browser-actor serve (built package)', () => {
   it('prints GEDCOM names without their control characters (no terminal escape sequences)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'serve-cli-'));
     const file = join(dir, 'evil.ged');
-    writeFileSync(file, '0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME Eve\u001b]0;pwned\u0007\u001b[2J /Smith/\n0 TRLR\n');
-    const { child, stdout: printed, exited } = await serving(['--port', '0', '--gedcom', file, '--home', 'I1', '--credentials', join(dir, 'c.json')]);
+    writeFileSync(
+      file,
+      '0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME Eve\u001b]0;pwned\u0007\u001b[2J /Smith/\n0 TRLR\n',
+    );
+    const {
+      child,
+      stdout: printed,
+      exited,
+    } = await serving(['--port', '0', '--gedcom', file, '--home', 'I1', '--credentials', join(dir, 'c.json')]);
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(printed()).toMatch(/home person: Eve\uFFFD\]0;pwned\uFFFD\uFFFD\[2J Smith \(I1\)/);

@@ -26,11 +26,25 @@ describe('WorkDispatcher on real Chromium', () => {
       expect(pids.every((p) => p !== null)).toBe(true);
       const victimStarted = new Promise<number>((resolve) => d.on('task:start', (e) => e.taskId === `${d.id}:1` && resolve(e.worker)));
       // The victim (not idempotent) posts its side effect, then runs on until its worker dies.
-      const victim = d.submit(ExecuteJS(`await fetch(${JSON.stringify(`${origin}/exec?task=victim`)}); await new Promise(() => {});`), { timeoutMs: 60_000 }).catch((e: unknown) => e);
+      const victim = d
+        .submit(ExecuteJS(`await fetch(${JSON.stringify(`${origin}/exec?task=victim`)}); await new Promise(() => {});`), {
+          timeoutMs: 60_000,
+        })
+        .catch((e: unknown) => e);
       const tasks = Array.from({ length: 40 }, (_, i) =>
         i % 2 === 0
-          ? { kind: 'page' as const, i, answer: d.submit(Navigate(`${origin}/person?id=${i}`), { timeoutMs: 60_000 }).then(() => undefined) }
-          : { kind: 'effect' as const, i, answer: d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=t' + arguments[1]); return arguments[1];`, [origin, i]), { timeoutMs: 60_000 }) },
+          ? {
+              kind: 'page' as const,
+              i,
+              answer: d.submit(Navigate(`${origin}/person?id=${i}`), { timeoutMs: 60_000 }).then(() => undefined),
+            }
+          : {
+              kind: 'effect' as const,
+              i,
+              answer: d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=t' + arguments[1]); return arguments[1];`, [origin, i]), {
+                timeoutMs: 60_000,
+              }),
+            },
       );
       const settled = Promise.allSettled(tasks.map((t) => t.answer));
       const worker = await victimStarted;
@@ -56,7 +70,9 @@ describe('WorkDispatcher on real Chromium', () => {
       expect(await waitFor(() => d.stats().workers.every((w) => w.state === 'ready'), 20_000, 50)).toBe(true);
       expect(d.stats().workers[worker]?.restarts).toBe(1);
       // The replacement serves with its own browser.
-      expect(await d.submit(Navigate(`${origin}/person?id=7`)).then(() => d.submit(readPersonName, { timeoutMs: 30_000 }))).toMatch(/^Person \d+$/);
+      expect(await d.submit(Navigate(`${origin}/person?id=7`)).then(() => d.submit(readPersonName, { timeoutMs: 30_000 }))).toMatch(
+        /^Person \d+$/,
+      );
     } finally {
       await d.stop();
     }
@@ -64,29 +80,35 @@ describe('WorkDispatcher on real Chromium', () => {
     // on two busy cores have needed more than the default 30 s. The deadline only ends a hung run.
   }, 90_000);
 
-  it.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)('a dispatcher ended by %s takes its workers and their browsers with it', async (signal) => {
-    expect(file.browserMains()).toEqual([]); // nothing of the previous test's workers is left
-    const script = fileURLToPath(new URL('../support/child-dispatcher.mjs', import.meta.url));
-    // The browser root goes in the environment, not the command line: only browsers may carry it there.
-    const child = spawn(process.execPath, [script, file.server.origin], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BROWSER_ACTOR_TMPDIR: file.root } });
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /workers ([\d,]+)\n/.exec(out);
-        if (m) resolve(m[1] as string);
+  it.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)(
+    'a dispatcher ended by %s takes its workers and their browsers with it',
+    async (signal) => {
+      expect(file.browserMains()).toEqual([]); // nothing of the previous test's workers is left
+      const script = fileURLToPath(new URL('../support/child-dispatcher.mjs', import.meta.url));
+      // The browser root goes in the environment, not the command line: only browsers may carry it there.
+      const child = spawn(process.execPath, [script, file.server.origin], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, BROWSER_ACTOR_TMPDIR: file.root },
       });
-      child.on('exit', (code) => reject(new Error(`the dispatcher process exited early (${String(code)})`)));
-    });
-    try {
-      const workers = line.split(',').map(Number);
-      expect(workers).toHaveLength(2);
-      expect(file.browserMains().length).toBe(2);
-      child.kill(signal);
-      expect(await waitFor(() => workers.every((pid) => !isAlive(pid)), 15_000, 50)).toBe(true);
-      expect(await waitFor(() => file.browserMains().length === 0, 15_000, 50)).toBe(true);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  });
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /workers ([\d,]+)\n/.exec(out);
+          if (m) resolve(m[1] as string);
+        });
+        child.on('exit', (code) => reject(new Error(`the dispatcher process exited early (${String(code)})`)));
+      });
+      try {
+        const workers = line.split(',').map(Number);
+        expect(workers).toHaveLength(2);
+        expect(file.browserMains().length).toBe(2);
+        child.kill(signal);
+        expect(await waitFor(() => workers.every((pid) => !isAlive(pid)), 15_000, 50)).toBe(true);
+        expect(await waitFor(() => file.browserMains().length === 0, 15_000, 50)).toBe(true);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 });

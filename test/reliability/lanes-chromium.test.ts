@@ -41,7 +41,12 @@ describe('SessionSupervisor lanes on real Chromium', () => {
       const pid = supervisor.browser?.pid;
       const victimLane = supervisor.lane();
       await victimLane.submit(Navigate(`${file.server.origin}/landed?lane=victim`));
-      const victim = victimLane.submit(ExecuteJS("await fetch(arguments[0] + '/exec?task=tab-crash-victim'); await new Promise((r) => setTimeout(r, 5000)); return 'done'", [file.server.origin]));
+      const victim = victimLane.submit(
+        ExecuteJS(
+          "await fetch(arguments[0] + '/exec?task=tab-crash-victim'); await new Promise((r) => setTimeout(r, 5000)); return 'done'",
+          [file.server.origin],
+        ),
+      );
       victim.catch(() => undefined);
       await file.server.waitForRequest((p) => p === '/exec?task=tab-crash-victim');
       const neighbour = supervisor.submit(Navigate(`${file.server.origin}/slow?ms=1500&n=neighbour`));
@@ -114,7 +119,10 @@ describe('SessionSupervisor lanes on real Chromium', () => {
           expect(attempt, 'the kill never landed during a launch').toBeLessThan(5);
           continue;
         }
-        expect(faults.some((kind) => kind === 'launch-failed' || kind === 'restore-failed'), faults.join(', ')).toBe(true);
+        expect(
+          faults.some((kind) => kind === 'launch-failed' || kind === 'restore-failed'),
+          faults.join(', '),
+        ).toBe(true);
         expect(supervisor.browser?.pid).not.toBe(victim);
         expect(await supervisor.submit(Navigate(`${file.server.origin}/person?id=3`))).toMatchObject({ status: 200 });
         return;

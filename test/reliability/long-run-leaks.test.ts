@@ -70,7 +70,12 @@ describe('a long run leaks nothing', () => {
         Array.from({ length: n }, (_, i) => {
           const signal = i % 7 === 0 ? new AbortController().signal : undefined;
           const opts = { ...(i % 5 === 0 ? { idempotencyKey: `k${key++}` } : {}), ...(signal ? { signal } : {}) };
-          const task = i % 3 === 0 ? Navigate(`${origin}/?i=${i}`) : i % 3 === 1 ? ExecuteJS('return document.title', [], { idempotent: true }) : GetCookies();
+          const task =
+            i % 3 === 0
+              ? Navigate(`${origin}/?i=${i}`)
+              : i % 3 === 1
+                ? ExecuteJS('return document.title', [], { idempotent: true })
+                : GetCookies();
           return supervisor.submit(task, opts);
         }),
       );
@@ -120,10 +125,21 @@ describe('a long run leaks nothing', () => {
       expect(later.tmpEntries).toBe(first.tmpEntries);
       expect(later.rootEntries).toBe(first.rootEntries);
       // Cancelled deadlines are dropped in bulk (at most 64 wait while none is live): compare the rest exactly.
-      const exact = ({ deadlineEntries, actor, ...rest }: ReturnType<typeof supervisor.bookkeeping>) => ({ ...rest, deadlineEntries: deadlineEntries <= 64, actor: actor && { ...actor, deadlineEntries: actor.deadlineEntries <= 64 } });
+      const exact = ({ deadlineEntries, actor, ...rest }: ReturnType<typeof supervisor.bookkeeping>) => ({
+        ...rest,
+        deadlineEntries: deadlineEntries <= 64,
+        actor: actor && { ...actor, deadlineEntries: actor.deadlineEntries <= 64 },
+      });
       expect(exact(later.bookkeeping)).toEqual(exact(first.bookkeeping));
-      expect(exact(later.bookkeeping)).toMatchObject({ idempotencyKeys: 0, deadlines: 0, deadlineEntries: true, retry: 0, compensations: 0 });
-      for (const [kind, n] of Object.entries(later.handles)) expect(n, `${kind} handles`).toBeLessThanOrEqual((first.handles[kind] ?? 0) + 2);
+      expect(exact(later.bookkeeping)).toMatchObject({
+        idempotencyKeys: 0,
+        deadlines: 0,
+        deadlineEntries: true,
+        retry: 0,
+        compensations: 0,
+      });
+      for (const [kind, n] of Object.entries(later.handles))
+        expect(n, `${kind} handles`).toBeLessThanOrEqual((first.handles[kind] ?? 0) + 2);
     }
     // About 60 s alone (30 browser launches among them); on two busy cores the run of twice
     // this size has needed 220 s. The deadline ends a hung run; it does not judge speed.

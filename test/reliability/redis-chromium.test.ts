@@ -67,7 +67,10 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
   it('the same idempotency key, from two dispatchers, runs once', async () => {
     const origin = file.server.origin;
     const task = ExecuteJS(`await fetch(arguments[0] + '/exec?task=keyed'); return 'ran';`, [origin]);
-    const [a, b] = await Promise.all([dispatcher().submit(task, { idempotencyKey: 'pay-42' }), dispatcher().submit(task, { idempotencyKey: 'pay-42' })]);
+    const [a, b] = await Promise.all([
+      dispatcher().submit(task, { idempotencyKey: 'pay-42' }),
+      dispatcher().submit(task, { idempotencyKey: 'pay-42' }),
+    ]);
     expect([a, b]).toEqual(['ran', 'ran']);
     expect(await dispatcher().submit(task, { idempotencyKey: 'pay-42' })).toBe('ran'); // later too: the finished job answers
     expect(file.server.count('/exec?task=keyed')).toBe(1);
@@ -116,11 +119,14 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const cookies = await d.submit(GetCookies(['secret']), { sessionKey });
     expect(cookies[0]?.value).toBe('s3cr3t-value');
     // A keyed job stays (it answers later submits of its key), sealed.
-    expect(await d.submit(ExecuteJS('return arguments[0].length', [password]), { sessionKey, idempotencyKey: 'keyed-secret' })).toBe(password.length);
+    expect(await d.submit(ExecuteJS('return arguments[0].length', [password]), { sessionKey, idempotencyKey: 'keyed-secret' })).toBe(
+      password.length,
+    );
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       // Answers delivered without a key leave the queue (give the removals a moment: they are not awaited by submit).
-      const finished = async (): Promise<number> => (await Promise.all((await admin.keys('bull:secrets*:completed')).map((k) => admin.zcard(k)))).reduce((a, b) => a + b, 0);
+      const finished = async (): Promise<number> =>
+        (await Promise.all((await admin.keys('bull:secrets*:completed')).map((k) => admin.zcard(k)))).reduce((a, b) => a + b, 0);
       for (let i = 0; i < 200 && (await finished()) !== 1; i++) await new Promise((r) => setTimeout(r, 50));
       expect(await finished()).toBe(1); // only the keyed job
       const dump = await dumpRedis(admin);
@@ -136,7 +142,9 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const d = dispatcher('survive');
     const hostOf = new Map<string, string>();
     d.on('task:end', (e) => e.host && hostOf.set(e.taskId, e.host));
-    const pair = await Promise.all(['host-c', 'host-d'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'survive' })));
+    const pair = await Promise.all(
+      ['host-c', 'host-d'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'survive' })),
+    );
     hosts.push(...pair);
     const sessionKey = 'survivor';
     const value = `v${randomUUID().replace(/-/g, '')}`;
@@ -173,7 +181,12 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
       const answers = Array.from({ length: 60 }, (_, i) =>
-        d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=c' + arguments[1]); await new Promise((r) => setTimeout(r, 30)); return arguments[1];`, [origin, i])),
+        d.submit(
+          ExecuteJS(
+            `await fetch(arguments[0] + '/exec?task=c' + arguments[1]); await new Promise((r) => setTimeout(r, 30)); return arguments[1];`,
+            [origin, i],
+          ),
+        ),
       );
       await file.server.waitForRequest((p) => p === '/exec?task=c10' || p === '/exec?task=c11');
       const killed = Number(await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes'));
@@ -189,15 +202,33 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const origin = file.server.origin;
     // A 1 s lock and a 6 s registry key: a host that stops answering Redis for 2.5 s loses its
     // job's lock but stays alive in the registry, as a host whose connection was dropped does.
-    const pair = await Promise.all(['host-e', 'host-f'].map((id) => spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'lapse', lockMs: 1000, liveTtlMs: 6000 })));
+    const pair = await Promise.all(
+      ['host-e', 'host-f'].map((id) =>
+        spawnWorkerHost(redis.url, id, { tmpRoot: file.root, queue: 'lapse', lockMs: 1000, liveTtlMs: 6000 }),
+      ),
+    );
     hosts.push(...pair);
     const d = dispatcher('lapse');
     const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     try {
-      const answer = d.submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=lapse'); await new Promise((r) => setTimeout(r, 3000)); return 'first run';`, [origin]), { timeoutMs: 60_000 });
+      const answer = d.submit(
+        ExecuteJS(`await fetch(arguments[0] + '/exec?task=lapse'); await new Promise((r) => setTimeout(r, 3000)); return 'first run';`, [
+          origin,
+        ]),
+        { timeoutMs: 60_000 },
+      );
       await file.server.waitForRequest((p) => p === '/exec?task=lapse');
       const jobs = async (): Promise<{ key: string; by: string | null; stalled: number }[]> =>
-        Promise.all((await admin.keys('bull:lapse:*')).filter((k) => /^bull:lapse:[^:]+$/.test(k)).map(async (key) => ({ key, ...(await admin.type(key)) === 'hash' ? { by: await admin.hget(key, 'pb'), stalled: Number((await admin.hget(key, 'stc')) ?? 0) } : { by: null, stalled: 0 } })));
+        Promise.all(
+          (await admin.keys('bull:lapse:*'))
+            .filter((k) => /^bull:lapse:[^:]+$/.test(k))
+            .map(async (key) => ({
+              key,
+              ...((await admin.type(key)) === 'hash'
+                ? { by: await admin.hget(key, 'pb'), stalled: Number((await admin.hget(key, 'stc')) ?? 0) }
+                : { by: null, stalled: 0 }),
+            })),
+        );
       const running = (await jobs()).find((j) => j.by !== null);
       const holder = pair.find((h) => h.id === running?.by) as (typeof pair)[number];
       expect(holder, `the job's host (${JSON.stringify(await jobs())})`).toBeDefined();
@@ -205,7 +236,8 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
       try {
         // The other host takes the job for stalled and picks it up again.
         let cameBack = false;
-        for (const end = Date.now() + 10_000; !cameBack && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) cameBack = (await jobs()).some((j) => j.stalled > 0);
+        for (const end = Date.now() + 10_000; !cameBack && Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+          cameBack = (await jobs()).some((j) => j.stalled > 0);
         expect(cameBack).toBe(true);
       } finally {
         process.kill(holder.pid, 'SIGCONT');
@@ -229,7 +261,13 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
     const tasks = Array.from({ length: 200 }, (_, i) => {
       const idempotent = i % 2 === 0;
       return d
-        .submit(ExecuteJS(`await fetch(arguments[0] + '/exec?task=chaos' + arguments[1]); await new Promise((r) => setTimeout(r, 150)); return arguments[1];`, [origin, i], { idempotent }))
+        .submit(
+          ExecuteJS(
+            `await fetch(arguments[0] + '/exec?task=chaos' + arguments[1]); await new Promise((r) => setTimeout(r, 150)); return arguments[1];`,
+            [origin, i],
+            { idempotent },
+          ),
+        )
         .then(
           (value) => ({ i, idempotent, ok: true as const, value, error: undefined }),
           (error: unknown) => ({ i, idempotent, ok: false as const, value: undefined, error }),
@@ -289,17 +327,26 @@ describe('Redis dispatcher with worker hosts on real Chromium', () => {
 
   it('browser-actor worker --redis URL: serves the queue, shows the cluster on its status endpoint, and SIGTERM finishes the task in hand before it exits', async () => {
     const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-    const child = spawn(process.execPath, [main, 'worker', '--redis', redis.url, '--queue', 'cli', '--workers', '1', '--metrics-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BROWSER_ACTOR_TMPDIR: file.root } });
+    const child = spawn(
+      process.execPath,
+      [main, 'worker', '--redis', redis.url, '--queue', 'cli', '--workers', '1', '--metrics-port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BROWSER_ACTOR_TMPDIR: file.root } },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       expect(await waitFor(() => /serving queue cli/.test(out), 30_000, 20)).toBe(true);
-      expect(out).toMatch(/worker host \S+: 1 worker process\(es\) \(pids \d+\), 1 lane\(s\) each, serving queue cli on redis:\/\/127\.0\.0\.1:\d+/);
+      expect(out).toMatch(
+        /worker host \S+: 1 worker process\(es\) \(pids \d+\), 1 lane\(s\) each, serving queue cli on redis:\/\/127\.0\.0\.1:\d+/,
+      );
       // Its status endpoint also serves the cluster's view, read from Redis: this host is in it.
       const [, id, metricsUrl] = /worker host (\S+): metrics at (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(out) ?? [];
-      const cluster = (await (await fetch(`${metricsUrl}/cluster.json`, { signal: AbortSignal.timeout(10_000) })).json()) as { queue: string; hosts: { id: string; workers: number }[] };
+      const cluster = (await (await fetch(`${metricsUrl}/cluster.json`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+        queue: string;
+        hosts: { id: string; workers: number }[];
+      };
       expect(cluster.queue).toBe('cli');
       expect(cluster.hosts.map((h) => [h.id, h.workers])).toEqual([[id, 1]]);
       const d = dispatcher('cli');

@@ -39,7 +39,14 @@ beforeAll(async () => {
   const picks = [father, ...tree.parents(father), 17, 400, 1200];
   rows = picks.map((p, k) => {
     const person = tree.person(p);
-    return { line: k + 1, criteria: { given: person.given.split(' ')[0] ?? person.given, surname: person.surname, ...(person.birth?.date?.year ? { birthYear: person.birth.date.year } : {}) } };
+    return {
+      line: k + 1,
+      criteria: {
+        given: person.given.split(' ')[0] ?? person.given,
+        surname: person.surname,
+        ...(person.birth?.date?.year ? { birthYear: person.birth.date.year } : {}),
+      },
+    };
   });
 });
 
@@ -63,7 +70,14 @@ async function run(account: number, extra: Partial<RunResearchOptions>): Promise
     json: true,
     out: (l) => lines.push(l),
     err: () => undefined,
-    env: { ...process.env, SITE_USERNAME: username, SITE_PASSWORD: password, TOTP_SECRET: totpSecret, RATE_LIMIT: '10/10', BROWSER_ACTOR_TMPDIR: root },
+    env: {
+      ...process.env,
+      SITE_USERNAME: username,
+      SITE_PASSWORD: password,
+      TOTP_SECRET: totpSecret,
+      RATE_LIMIT: '10/10',
+      BROWSER_ACTOR_TMPDIR: root,
+    },
     ...extra,
   });
   expect(summary.failed).toEqual([]);
@@ -74,7 +88,12 @@ async function run(account: number, extra: Partial<RunResearchOptions>): Promise
 /** The results without their timings (`ms`), which differ from run to run. */
 function withoutTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimes);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'ms').map(([k, v]) => [k, withoutTimes(v)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'ms')
+        .map(([k, v]) => [k, withoutTimes(v)]),
+    );
   return value;
 }
 

@@ -71,7 +71,9 @@ describe('PlaywrightDriver.sessionVersion on real Chromium', () => {
     const before = await version();
     for (let i = 0; i < 5; i++) {
       await driver.navigate(page, `${file.server.origin}/person?id=${i}`, 'load', op);
-      await run('return [document.cookie, localStorage.getItem("keep"), localStorage.keep, localStorage.length, Object.keys(localStorage)]');
+      await run(
+        'return [document.cookie, localStorage.getItem("keep"), localStorage.keep, localStorage.length, Object.keys(localStorage)]',
+      );
       await run('await fetch("/landed"); return 1');
       await driver.cookies(op);
       await driver.storageState(op);
@@ -97,7 +99,12 @@ describe('PlaywrightDriver.sessionVersion on real Chromium', () => {
 
 describe('SessionSupervisor on real Chromium: snapshots only on change, and a crash right after an answer loses no change it reported', () => {
   const changes: { label: string; change: (origin: string, i: number) => Task; check: Task; expected: (i: number) => unknown }[] = [
-    { label: 'a redirect that sets a cookie', change: (o) => Navigate(`${o}/redirect-set-cookie`), check: GetCookies(['hop']), expected: (): unknown => [expect.objectContaining({ name: 'hop', value: '1' })] },
+    {
+      label: 'a redirect that sets a cookie',
+      change: (o) => Navigate(`${o}/redirect-set-cookie`),
+      check: GetCookies(['hop']),
+      expected: (): unknown => [expect.objectContaining({ name: 'hop', value: '1' })],
+    },
     {
       label: 'a script writing document.cookie',
       change: (_o, i) => ExecuteJS('document.cookie = "pref=" + arguments[0] + "; path=/"', [`v${i}`]),
@@ -124,31 +131,34 @@ describe('SessionSupervisor on real Chromium: snapshots only on change, and a cr
     },
   ];
 
-  it.each(changes.map((c, i) => [c.label, i] as const))('the change made by %s survives a SIGKILL right after its answer', async (_label, index) => {
-    const { supervisor } = file.supervised({ restoreUrl: true });
-    const c = changes[index] as (typeof changes)[number];
-    const origin = file.server.origin;
-    try {
-      await supervisor.startActor();
-      await supervisor.submit(Navigate(`${origin}/landed`));
-      // Pages and scripts that change nothing skip the snapshot.
-      for (let i = 0; i < 4; i++) {
-        await supervisor.submit(Navigate(`${origin}/person?id=${i}`));
-        await supervisor.submit(readPersonName);
+  it.each(changes.map((c, i) => [c.label, i] as const))(
+    'the change made by %s survives a SIGKILL right after its answer',
+    async (_label, index) => {
+      const { supervisor } = file.supervised({ restoreUrl: true });
+      const c = changes[index] as (typeof changes)[number];
+      const origin = file.server.origin;
+      try {
+        await supervisor.startActor();
+        await supervisor.submit(Navigate(`${origin}/landed`));
+        // Pages and scripts that change nothing skip the snapshot.
+        for (let i = 0; i < 4; i++) {
+          await supervisor.submit(Navigate(`${origin}/person?id=${i}`));
+          await supervisor.submit(readPersonName);
+        }
+        expect(supervisor.health().snapshots.skipped).toBeGreaterThanOrEqual(8);
+        const taken = supervisor.health().snapshots.taken;
+        await supervisor.submit(Navigate(`${origin}/landed`));
+        await supervisor.submit(c.change(origin, 4));
+        expect(supervisor.health().snapshots.taken).toBe(taken + 1);
+        // The answer is in: kill the browser at once, before anything else can run on it.
+        const pid = supervisor.browser?.pid ?? 0;
+        expect(pid).toBeGreaterThan(0);
+        signalGroup(pid, 'SIGKILL');
+        expect(await supervisor.submit(c.check, { restoreUrl: true })).toEqual(c.expected(4));
+        expect(supervisor.health().restarts).toBe(1);
+      } finally {
+        await supervisor.stop();
       }
-      expect(supervisor.health().snapshots.skipped).toBeGreaterThanOrEqual(8);
-      const taken = supervisor.health().snapshots.taken;
-      await supervisor.submit(Navigate(`${origin}/landed`));
-      await supervisor.submit(c.change(origin, 4));
-      expect(supervisor.health().snapshots.taken).toBe(taken + 1);
-      // The answer is in: kill the browser at once, before anything else can run on it.
-      const pid = supervisor.browser?.pid ?? 0;
-      expect(pid).toBeGreaterThan(0);
-      signalGroup(pid, 'SIGKILL');
-      expect(await supervisor.submit(c.check, { restoreUrl: true })).toEqual(c.expected(4));
-      expect(supervisor.health().restarts).toBe(1);
-    } finally {
-      await supervisor.stop();
-    }
-  });
+    },
+  );
 });

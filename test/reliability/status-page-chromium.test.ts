@@ -46,8 +46,19 @@ let closeViewer: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   site = await startFixtureServer(fixtureSite);
   root = mkdtempSync(join(browserDirsRoot(), 'status-'));
-  supervisor = new SessionSupervisor({ id: 'research', lanes: 2, driver: () => new PlaywrightDriver({ tmpRoot: root }), backoff: { baseMs: 50 } });
-  dispatcher = createWorkDispatcher({ id: 'pool', workers: 2, driverModule, backoff: { baseMs: 50 }, heartbeat: { intervalMs: 200, timeoutMs: 3000 } });
+  supervisor = new SessionSupervisor({
+    id: 'research',
+    lanes: 2,
+    driver: () => new PlaywrightDriver({ tmpRoot: root }),
+    backoff: { baseMs: 50 },
+  });
+  dispatcher = createWorkDispatcher({
+    id: 'pool',
+    workers: 2,
+    driverModule,
+    backoff: { baseMs: 50 },
+    heartbeat: { intervalMs: 200, timeoutMs: 3000 },
+  });
   metrics = createMetrics();
   metrics.watch({ executors: [supervisor, dispatcher] });
   endpoint = await startMetricsServer(metrics, { port: 0 });
@@ -74,7 +85,12 @@ describe('the status page in real Chromium', () => {
     const worker = (i: number) => `[data-dispatcher="pool"] [data-worker="${i}"]`;
     const shows = async (row: string, field: string, text: RegExp): Promise<void> => {
       // Checked in the page on every animation frame until true (a function, as the page's CSP forbids eval).
-      await page.waitForFunction(({ selector, source }) => new RegExp(source).test((globalThis as unknown as InPage).document.querySelector(selector)?.textContent ?? ''), { selector: `${row} [data-field="${field}"]`, source: text.source }, { timeout: 15_000 });
+      await page.waitForFunction(
+        ({ selector, source }) =>
+          new RegExp(source).test((globalThis as unknown as InPage).document.querySelector(selector)?.textContent ?? ''),
+        { selector: `${row} [data-field="${field}"]`, source: text.source },
+        { timeout: 15_000 },
+      );
     };
 
     await shows(actor, 'state', /^healthy$/);
@@ -113,14 +129,23 @@ describe('the status page in real Chromium', () => {
     await shows(worker(0), 'pid', new RegExp(`^(?!${String(workerPid)}$)\\d+$`));
     expect(await cell(worker(1), 'restarts').textContent()).toBe('0');
     await dispatcher.submit(Navigate('http://127.0.0.1:18090/person?id=1'));
-    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[data-dispatcher="pool"] p')?.textContent?.includes('1 tasks in the last minute') ?? false, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as InPage).document
+          .querySelector('[data-dispatcher="pool"] p')
+          ?.textContent?.includes('1 tasks in the last minute') ?? false,
+      undefined,
+      { timeout: 15_000 },
+    );
 
     // The terminal view of the same job (the built CLI, run while this process serves the endpoint).
     const { stdout } = await promisify(execFile)(process.execPath, [cli, 'status', '--port', String(endpoint.port)], { timeout: 30_000 });
     expect(stdout).toMatch(new RegExp(`^browser-actor status at http://127\\.0\\.0\\.1:${endpoint.port} — process ${process.pid}, `));
     expect(stdout).toMatch(/^research +healthy +\d+ s +1 +0 +0\/2 +0 +\d+ +idle +browser-disconnected, \d+ s ago: /m);
     expect(stdout).toMatch(/^dispatcher pool: queued 0 \(by priority [\d, ]+\), deferred 0, in flight 0, 1 tasks in the last minute$/m);
-    expect(stdout).toMatch(/^0 +\d+ +ready +\d+ s +1 +healthy, 0 restart\(s\) +0\/1 +0 +\d +idle +worker-exit, \d+ s ago: exited \(SIGKILL\)$/m);
+    expect(stdout).toMatch(
+      /^0 +\d+ +ready +\d+ s +1 +healthy, 0 restart\(s\) +0\/1 +0 +\d +idle +worker-exit, \d+ s ago: exited \(SIGKILL\)$/m,
+    );
     expect(stdout).toMatch(/^1 +\d+ +ready +\d+ s +0 +healthy, 0 restart\(s\) +0\/1 +0 +\d +idle +none$/m);
 
     // The job ends: the page says so instead of showing stale numbers as live.
@@ -138,6 +163,8 @@ describe('the status page in real Chromium', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/ERR_INVALID_CONFIG: http:\/\/127\.0\.0\.1:1\/status\.json: nothing answers there\. Is a job running with --metrics-port on that port\?/);
+    expect(r.stderr).toMatch(
+      /ERR_INVALID_CONFIG: http:\/\/127\.0\.0\.1:1\/status\.json: nothing answers there\. Is a job running with --metrics-port on that port\?/,
+    );
   });
 });

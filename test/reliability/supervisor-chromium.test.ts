@@ -25,7 +25,6 @@ import { faultScenarios } from '../support/fault-scenarios.js';
 let server: FixtureServer;
 let root: string;
 
-
 beforeAll(async () => {
   server = await startFixtureServer(fixtureSite);
   root = mkdtempSync(join(browserDirsRoot(), 'reliability-'));
@@ -37,7 +36,12 @@ afterAll(async () => {
   rmdirSync(root);
 });
 
-const { runScenario, slowVictim } = faultScenarios({ server: () => server, root: () => root, makeDriver: (r) => new PlaywrightDriver({ tmpRoot: r }), tag: 'pw' });
+const { runScenario, slowVictim } = faultScenarios({
+  server: () => server,
+  root: () => root,
+  makeDriver: (r) => new PlaywrightDriver({ tmpRoot: r }),
+  tag: 'pw',
+});
 describe('SessionSupervisor on real Chromium: faults under load', () => {
   it('SIGKILL of the browser mid-task: the idempotent running task is re-run on the new browser, the queue is served after the restart', async () => {
     await runScenario({
@@ -144,39 +148,42 @@ describe('SessionSupervisor on real Chromium: stalls and recycling', () => {
 });
 
 describe('no orphans when the supervising process dies', () => {
-  it.each(['SIGTERM', 'SIGKILL'] as const)('after %s of the process, no Chromium of ours survives and no directory is left (SIGKILL: swept at the next start)', async (signal) => {
-    const { spawn } = await import('node:child_process');
-    const sub = mkdtempSync(join(root, `child-${signal}-`));
-    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/child-supervisor.mjs', import.meta.url)), server.origin], {
-      env: { ...process.env, BROWSER_ACTOR_TMPDIR: sub },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const pid = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /browser-pid (\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'after %s of the process, no Chromium of ours survives and no directory is left (SIGKILL: swept at the next start)',
+    async (signal) => {
+      const { spawn } = await import('node:child_process');
+      const sub = mkdtempSync(join(root, `child-${signal}-`));
+      const child = spawn(process.execPath, [fileURLToPath(new URL('../support/child-supervisor.mjs', import.meta.url)), server.origin], {
+        env: { ...process.env, BROWSER_ACTOR_TMPDIR: sub },
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
-      child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-    });
-    expect(readProcess(pid)).toBeDefined();
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    child.kill(signal);
-    await exited;
-    expect(await waitFor(() => processesWithMarker(sub).filter((p) => p.state !== 'Z').length === 0, 5000)).toBe(true);
-    const dirsLeft = (): string[] => readdirSync(sub).filter((n) => n.startsWith('b-'));
-    if (signal === 'SIGTERM') {
-      expect(dirsLeft()).toEqual([]);
-    } else {
-      expect(dirsLeft()).toHaveLength(1); // SIGKILL cannot be caught: the directory stays until the next start
-      const next = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: sub }) });
-      await next.startActor();
-      expect(dirsLeft()).toHaveLength(1); // only the new browser's own
-      await next.stop();
-      expect(dirsLeft()).toEqual([]);
-    }
-    expect(existsSync(sub)).toBe(true);
-    rmdirSync(sub);
-  });
+      const pid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /browser-pid (\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
+      });
+      expect(readProcess(pid)).toBeDefined();
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill(signal);
+      await exited;
+      expect(await waitFor(() => processesWithMarker(sub).filter((p) => p.state !== 'Z').length === 0, 5000)).toBe(true);
+      const dirsLeft = (): string[] => readdirSync(sub).filter((n) => n.startsWith('b-'));
+      if (signal === 'SIGTERM') {
+        expect(dirsLeft()).toEqual([]);
+      } else {
+        expect(dirsLeft()).toHaveLength(1); // SIGKILL cannot be caught: the directory stays until the next start
+        const next = new SessionSupervisor({ driver: () => new PlaywrightDriver({ tmpRoot: sub }) });
+        await next.startActor();
+        expect(dirsLeft()).toHaveLength(1); // only the new browser's own
+        await next.stop();
+        expect(dirsLeft()).toEqual([]);
+      }
+      expect(existsSync(sub)).toBe(true);
+      rmdirSync(sub);
+    },
+  );
 });

@@ -33,7 +33,12 @@ afterAll(async () => {
   rmdirSync(root);
 });
 
-const { runScenario, slowVictim } = faultScenarios({ server: () => server, root: () => root, makeDriver: (r) => new WebDriverDriver({ tmpRoot: r }), tag: 'wd' });
+const { runScenario, slowVictim } = faultScenarios({
+  server: () => server,
+  root: () => root,
+  makeDriver: (r) => new WebDriverDriver({ tmpRoot: r }),
+  tag: 'wd',
+});
 /**
  * Live chromedrivers this test file started (under its own process; another test file running
  * beside it starts its own, which are not this scenario's to answer for).

@@ -19,7 +19,9 @@ import { fixtureSite, readPersonName } from '../support/fixture-site.js';
 let server: FixtureServer;
 let grid: SeleniumGrid;
 const gridSessionIds = async (): Promise<string[]> => {
-  const status = (await (await fetch(`${grid.url}/status`, { signal: AbortSignal.timeout(5000) })).json()) as { value: { nodes: { slots: { session: { sessionId: string } | null }[] }[] } };
+  const status = (await (await fetch(`${grid.url}/status`, { signal: AbortSignal.timeout(5000) })).json()) as {
+    value: { nodes: { slots: { session: { sessionId: string } | null }[] }[] };
+  };
   return status.value.nodes.flatMap((n) => n.slots).flatMap((s) => (s.session ? [s.session.sessionId] : []));
 };
 
@@ -54,7 +56,7 @@ describe('the runtime on Selenium Grid', () => {
     expect(await waitFor(() => gridBrowsers() === 0, 10_000, 100)).toBe(true);
   });
 
-  it("dispatcher workers drive their browsers on Grid: the worker processes need no browser of their own", async () => {
+  it('dispatcher workers drive their browsers on Grid: the worker processes need no browser of their own', async () => {
     const d = createWorkDispatcher({
       workers: 2,
       browser: { driver: 'webdriver', webdriverUrl: grid.url },
@@ -84,7 +86,11 @@ describe('the runtime on Selenium Grid', () => {
     // 30 s more until its cleanup runs). From our side that is the same as the session deleted
     // through Grid's own endpoint, which the test does, so as not to wait for Grid's clock.
     // No health probes or periodic snapshots: nothing of ours touches the session in between.
-    const supervisor = new SessionSupervisor({ driver: () => new WebDriverDriver({ url: grid.url }), probe: { intervalMs: 600_000 }, snapshot: { intervalMs: 600_000 } });
+    const supervisor = new SessionSupervisor({
+      driver: () => new WebDriverDriver({ url: grid.url }),
+      probe: { intervalMs: 600_000 },
+      snapshot: { intervalMs: 600_000 },
+    });
     try {
       await supervisor.startActor();
       await supervisor.submit(Navigate(`${server.origin}/set-cookies`));

@@ -25,7 +25,12 @@ let site: TreeSite;
 let root: string;
 
 beforeAll(async () => {
-  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false });
+  site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }],
+    rateLimit: false,
+  });
   root = mkdtempSync(join(browserDirsRoot(), 'logging-'));
 });
 
@@ -41,7 +46,10 @@ describe('logging at trace level', () => {
     const log = createLogger({ level: 'trace', destination: sink.stream, pretty: false });
     const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
     const off = logEvents(log, { executors: [supervisor] });
-    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, RATE_LIMIT: '50/50' }, '/nonexistent/.env');
+    const config = loadSessionConfig(
+      { BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, RATE_LIMIT: '50/50' },
+      '/nonexistent/.env',
+    );
     const session = new SessionManager({ config, supervisor, log });
     let cookieValues: string[] = [];
     try {
@@ -64,14 +72,37 @@ describe('logging at trace level', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const messages = records.map((r) => r['msg']);
-    expect(messages).toEqual(expect.arrayContaining(['signing in', 'signed in', 'api request', 'api call', 'task started', 'task ended', 'browser ready', 'cookies copied']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'signing in',
+        'signed in',
+        'api request',
+        'api call',
+        'task started',
+        'task ended',
+        'browser ready',
+        'cookies copied',
+      ]),
+    );
     // The first auth check before the sign-in is refused; the calls after it answer.
     expect(records.filter((r) => r['msg'] === 'api call').map((r) => [r['method'], r['path'], r['status']])).toEqual(
-      expect.arrayContaining([['GET', '/api/me', 401], ['GET', '/api/me', 200], ['GET', '/api/persons', 200]]),
+      expect.arrayContaining([
+        ['GET', '/api/me', 401],
+        ['GET', '/api/me', 200],
+        ['GET', '/api/persons', 200],
+      ]),
     );
     const ended = records.find((r) => r['msg'] === 'task ended') ?? {};
-    expect([ended['supervisor'], typeof ended['task'], typeof ended['type'], ended['ok'], typeof ended['durationMs']]).toEqual([supervisor.id, 'string', 'string', true, 'number']);
-    expect(records.some((r) => r['msg'] === 'api request' && (r['headers'] as Record<string, unknown>)['cookie'] === '[redacted]')).toBe(true);
+    expect([ended['supervisor'], typeof ended['task'], typeof ended['type'], ended['ok'], typeof ended['durationMs']]).toEqual([
+      supervisor.id,
+      'string',
+      'string',
+      true,
+      'number',
+    ]);
+    expect(records.some((r) => r['msg'] === 'api request' && (r['headers'] as Record<string, unknown>)['cookie'] === '[redacted]')).toBe(
+      true,
+    );
     // The secrets, searched for in every line at every level.
     expect(cookieValues.length).toBeGreaterThan(0);
     for (const value of [PASSWORD, secret, 'abc123secret', ...cookieValues.filter((v) => v.length >= 6)]) {

@@ -27,11 +27,22 @@ let local: GedcomSource;
 beforeAll(async () => {
   // The site serves the tree read back from the GEDCOM text, exactly as GEDCOM mode reads it.
   const { tree } = await readGedcom({ text: gedcomText });
-  site = await startTreeSite({ tree, referencePerson: generated.referencePerson, users: [{ username: 'ann', password: PASSWORD }], rateLimit: false });
+  site = await startTreeSite({
+    tree,
+    referencePerson: generated.referencePerson,
+    users: [{ username: 'ann', password: PASSWORD }],
+    rateLimit: false,
+  });
   local = new GedcomSource((await readGedcom({ text: gedcomText })).tree, generated.referencePerson);
   root = mkdtempSync(join(browserDirsRoot(), 'research-'));
   supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
-  session = new SessionManager({ config: loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, RATE_LIMIT: '50/50' }, '/nonexistent/.env'), supervisor });
+  session = new SessionManager({
+    config: loadSessionConfig(
+      { BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, RATE_LIMIT: '50/50' },
+      '/nonexistent/.env',
+    ),
+    supervisor,
+  });
   await session.ensureSessionReady();
 });
 
@@ -60,9 +71,19 @@ describe('research through the reference site (real Chromium) and on the same GE
   it('gives the same ranked people, scores and relationship paths both ways', async () => {
     for (const input of criteriaFromTree()) {
       const criteria = input as Parameters<typeof research>[0];
-      const [viaSite, viaFile] = await Promise.all([research(criteria, siteSource(), { ladderFor: 1, top: 5 }), research(criteria, local, { ladderFor: 1, top: 5 })]);
+      const [viaSite, viaFile] = await Promise.all([
+        research(criteria, siteSource(), { ladderFor: 1, top: 5 }),
+        research(criteria, local, { ladderFor: 1, top: 5 }),
+      ]);
       // The same people, scores, ties and paths; only a site has person pages to link.
-      const strip = (r: Awaited<ReturnType<typeof research>>) => ({ ranked: r.ranked.map(({ url: _url, ...rest }) => rest), tie: r.tie, details: r.details, candidates: r.candidates, total: r.totalMatches, home: r.home });
+      const strip = (r: Awaited<ReturnType<typeof research>>) => ({
+        ranked: r.ranked.map(({ url: _url, ...rest }) => rest),
+        tie: r.tie,
+        details: r.details,
+        candidates: r.candidates,
+        total: r.totalMatches,
+        home: r.home,
+      });
       expect(strip(viaSite), JSON.stringify(input)).toEqual(strip(viaFile));
       expect(viaSite.ranked.length).toBeGreaterThan(0);
       expect(viaSite.ranked.every((x) => x.url === `${site.origin}/person/${x.person.id}`)).toBe(true);

@@ -29,7 +29,14 @@ function manager(options: { password?: string; codeProvider?: () => Promise<stri
   const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
   supervisors.push(supervisor);
   const config = loadSessionConfig(
-    { BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: options.password ?? PASSWORD, TOTP_SECRET: secret, SESSION_MODE: options.mode ?? 'optimised', RATE_LIMIT: '20/20' },
+    {
+      BASE_URL: site.origin,
+      SITE_USERNAME: 'ann',
+      SITE_PASSWORD: options.password ?? PASSWORD,
+      TOTP_SECRET: secret,
+      SESSION_MODE: options.mode ?? 'optimised',
+      RATE_LIMIT: '20/20',
+    },
     '/nonexistent/.env',
   );
   return new SessionManager({ config, supervisor, ...(options.codeProvider ? { codeProvider: options.codeProvider } : {}) });
@@ -41,7 +48,12 @@ beforeAll(() => {
 
 beforeEach(async () => {
   secret = newTotpSecret();
-  site = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }], rateLimit: false });
+  site = await startTreeSite({
+    tree,
+    referencePerson,
+    users: [{ username: 'ann', password: PASSWORD, totpSecret: secret }],
+    rateLimit: false,
+  });
 });
 
 afterEach(async () => {
@@ -96,7 +108,14 @@ describe('SessionManager on real Chromium against the reference site', () => {
     // or two being waited out: under load, signing in can take longer than such a TTL (a full-suite
     // run failed that way). This account has no second factor: its codes follow the real clock.
     let skewMs = 0;
-    const shortSite = await startTreeSite({ tree, referencePerson, users: [{ username: 'ann', password: PASSWORD }], rateLimit: false, sessionTtlMs: 30 * 60_000, now: () => Date.now() + skewMs });
+    const shortSite = await startTreeSite({
+      tree,
+      referencePerson,
+      users: [{ username: 'ann', password: PASSWORD }],
+      rateLimit: false,
+      sessionTtlMs: 30 * 60_000,
+      now: () => Date.now() + skewMs,
+    });
     try {
       const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
       supervisors.push(supervisor);
@@ -131,7 +150,10 @@ describe('SessionManager on real Chromium against the reference site', () => {
     supervisors.push(supervisor);
     const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD }, '/nonexistent/.env');
     const error = await new SessionManager({ config, supervisor }).ensureSessionReady().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_SIGN_IN', message: expect.stringMatching(/asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal/) as unknown });
+    expect(error).toMatchObject({
+      code: 'ERR_SIGN_IN',
+      message: expect.stringMatching(/asks for a second-factor code, but TOTP_SECRET is not set and there is no terminal/) as unknown,
+    });
   });
 
   it('a 429 storm slows the client down and every call still finishes', async () => {
@@ -193,7 +215,10 @@ describe('SessionManager on real Chromium against the reference site', () => {
     site.setKnobs({ hang: ['GET /sign-in'] });
     const supervisor = createSessionSupervisor({ browser: { tmpRoot: root } });
     supervisors.push(supervisor);
-    const config = loadSessionConfig({ BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, SIGN_IN_TIMEOUT_SECONDS: '2' }, '/nonexistent/.env');
+    const config = loadSessionConfig(
+      { BASE_URL: site.origin, SITE_USERNAME: 'ann', SITE_PASSWORD: PASSWORD, TOTP_SECRET: secret, SIGN_IN_TIMEOUT_SECONDS: '2' },
+      '/nonexistent/.env',
+    );
     const started = performance.now();
     const error = await new SessionManager({ config, supervisor }).ensureSessionReady().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { timedOut: true } });
@@ -206,7 +231,10 @@ describe('SessionManager on real Chromium against the reference site', () => {
     const sm = manager({ password: 'not the password' });
     const before = site.counts()['POST /sign-in'] ?? 0;
     const error = await sm.ensureSessionReady().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_SIGN_IN', message: expect.stringMatching(/failed: Wrong username or password\..*check SITE_USERNAME, SITE_PASSWORD/) as unknown });
+    expect(error).toMatchObject({
+      code: 'ERR_SIGN_IN',
+      message: expect.stringMatching(/failed: Wrong username or password\..*check SITE_USERNAME, SITE_PASSWORD/) as unknown,
+    });
     expect(site.counts()['POST /sign-in']).toBe(before + 1);
   });
 

@@ -41,7 +41,10 @@ async function waitForPage(path: string): Promise<void> {
       const state = await actor.submit(ExecuteJS<string>('return document.readyState', [], { idempotent: true })).catch(() => 'navigating');
       if (state === 'complete') return;
     }
-    if (performance.now() > until) throw new Error(`the tab stayed on ${url.pathname}, expected ${path}; it shows: ${await actor.submit(ExecuteJS<string>('return document.body.innerText.slice(0, 200)')).catch(() => '?')}`);
+    if (performance.now() > until)
+      throw new Error(
+        `the tab stayed on ${url.pathname}, expected ${path}; it shows: ${await actor.submit(ExecuteJS<string>('return document.body.innerText.slice(0, 200)')).catch(() => '?')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -61,7 +64,11 @@ describe('reference site in real Chromium', () => {
       ),
     );
     await waitForPage('/sign-in/2fa');
-    await actor.submit(ExecuteJS(`const f = document.querySelector('#two-factor'); f.code.value = arguments[0]; setTimeout(() => f.requestSubmit(), 0);`, [await unusedTotpCode(secret)]));
+    await actor.submit(
+      ExecuteJS(`const f = document.querySelector('#two-factor'); f.code.value = arguments[0]; setTimeout(() => f.requestSubmit(), 0);`, [
+        await unusedTotpCode(secret),
+      ]),
+    );
     await waitForPage(`/person/${person.id}`);
     const shown = await actor.submit(
       ExecuteJS<{ name: string; id: string; ladder: string[] }>(

@@ -47,7 +47,10 @@ describe('sign-in', () => {
     const res = await c.get('/person/I1');
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/sign-in?next=%2Fperson%2FI1');
-    expect(await c.json('/api/me')).toEqual({ status: 401, body: { error: { code: 'unauthenticated', message: expect.stringMatching(/Sign in first/) as unknown } } });
+    expect(await c.json('/api/me')).toEqual({
+      status: 401,
+      body: { error: { code: 'unauthenticated', message: expect.stringMatching(/Sign in first/) as unknown } },
+    });
   });
 
   it('refuses a wrong password and a missing or stale CSRF token', async () => {
@@ -144,7 +147,11 @@ describe('JSON API', () => {
   });
 
   it('state-changing calls need the CSRF header', async () => {
-    const post = (headers: Record<string, string>) => client.request('POST', '/api/bookmarks', { body: JSON.stringify({ id: 'I7' }), headers: { 'content-type': 'application/json', ...headers } });
+    const post = (headers: Record<string, string>) =>
+      client.request('POST', '/api/bookmarks', {
+        body: JSON.stringify({ id: 'I7' }),
+        headers: { 'content-type': 'application/json', ...headers },
+      });
     const missing = await post({});
     expect(missing.status).toBe(403);
     expect(await missing.json()).toMatchObject({ error: { code: 'csrf' } });
@@ -159,9 +166,11 @@ describe('JSON API', () => {
     const scan = (q: Record<string, string>): string[] =>
       tree.people
         .filter((p) => {
-          const has = (value: string | undefined, needle: string | undefined) => needle === undefined || (value !== undefined && fold(value).includes(fold(needle)));
+          const has = (value: string | undefined, needle: string | undefined) =>
+            needle === undefined || (value !== undefined && fold(value).includes(fold(needle)));
           const inRange = (y: number | undefined, from?: string, to?: string) =>
-            (from === undefined && to === undefined) || (y !== undefined && (from === undefined || y >= Number(from)) && (to === undefined || y <= Number(to)));
+            (from === undefined && to === undefined) ||
+            (y !== undefined && (from === undefined || y >= Number(from)) && (to === undefined || y <= Number(to)));
           return (
             has(p.given, q['given']) &&
             has(p.surname, q['surname']) &&
@@ -188,7 +197,9 @@ describe('JSON API', () => {
       const expected = scan(q);
       const got: string[] = [];
       for (let page = 1; page <= 100; page++) {
-        const { status, body } = await client.json(`/api/persons?${new URLSearchParams({ ...q, page: String(page), pageSize: '50' }).toString()}`);
+        const { status, body } = await client.json(
+          `/api/persons?${new URLSearchParams({ ...q, page: String(page), pageSize: '50' }).toString()}`,
+        );
         expect(status).toBe(200);
         expect(body['total']).toBe(expected.length);
         const persons = body['persons'] as { id: string }[];
@@ -205,7 +216,13 @@ describe('JSON API', () => {
     const grandparent = tree.parents(father)[0] as number;
     const gp = tree.person(grandparent);
     const facts = (await client.json(`/api/persons/${gp.id}`)).body;
-    expect(facts).toMatchObject({ id: gp.id, given: gp.given, surname: gp.surname, sex: gp.sex, birth: { year: gp.birth?.date?.year ?? null } });
+    expect(facts).toMatchObject({
+      id: gp.id,
+      given: gp.given,
+      surname: gp.surname,
+      sex: gp.sex,
+      birth: { year: gp.birth?.date?.year ?? null },
+    });
     const family = (await client.json(`/api/persons/${tree.person(father).id}/family`)).body;
     expect((family['children'] as { id: string }[]).map((c) => c.id)).toContain(ref.id);
     expect((family['parents'] as { id: string }[]).map((c) => c.id)).toContain(gp.id);
@@ -277,12 +294,15 @@ describe('GEDCOM 7 export', () => {
 
   it("a research run's export through the API, asked for in batches and joined, equals the export of the same people from the tree itself", async () => {
     const ids = tree.people.filter((_, i) => i % 11 === 0).map((p) => p.id); // 273 people: two requests
-    const fromSite = await new SiteSource(async <T,>(path: string) => {
+    const fromSite = await new SiteSource(async <T>(path: string) => {
       const r = await client.json(path);
       expect(r.status).toBe(200);
       return r.body as T;
     }, site.origin).exportTree(ids);
-    const local = withFamilies(tree, ids.map((id) => tree.indexOf(id) as number));
+    const local = withFamilies(
+      tree,
+      ids.map((id) => tree.indexOf(id) as number),
+    );
     const back = fromSite.tree;
     expect(back.size).toBe(local.people.length);
     expect(back.families.length).toBe(local.families.length);
@@ -290,7 +310,12 @@ describe('GEDCOM 7 export', () => {
     const order = local.people.map((i) => back.indexOf(tree.person(i).id) as number);
     expect(order.every((k) => k !== undefined)).toBe(true);
     const byId = new Map(back.families.map((f, k) => [f.id, k]));
-    const sorted = { people: [...local.people].sort((a, b) => (back.indexOf(tree.person(a).id) as number) - (back.indexOf(tree.person(b).id) as number)), families: [...local.families].sort((a, b) => (byId.get(tree.families[a]?.id as string) as number) - (byId.get(tree.families[b]?.id as string) as number)) };
+    const sorted = {
+      people: [...local.people].sort((a, b) => (back.indexOf(tree.person(a).id) as number) - (back.indexOf(tree.person(b).id) as number)),
+      families: [...local.families].sort(
+        (a, b) => (byId.get(tree.families[a]?.id as string) as number) - (byId.get(tree.families[b]?.id as string) as number),
+      ),
+    };
     expectSameTree(tree, sorted, back);
   });
 
@@ -298,8 +323,14 @@ describe('GEDCOM 7 export', () => {
     expect((await new SiteClient(site.origin).json('/api/export?ids=I1')).status).toBe(401);
     expect(await client.json('/api/export')).toMatchObject({ status: 400, body: { error: { parameter: 'ids' } } });
     const many = Array.from({ length: 201 }, (_, i) => `I${i + 1}`).join(',');
-    expect(await client.json(`/api/export?ids=${many}`)).toMatchObject({ status: 400, body: { error: { message: '"ids" names 201 people; at most 200 per request' } } });
-    expect(await client.json('/api/export?ids=I1,NOPE')).toMatchObject({ status: 404, body: { error: { message: 'No person with id NOPE' } } });
+    expect(await client.json(`/api/export?ids=${many}`)).toMatchObject({
+      status: 400,
+      body: { error: { message: '"ids" names 201 people; at most 200 per request' } },
+    });
+    expect(await client.json('/api/export?ids=I1,NOPE')).toMatchObject({
+      status: 404,
+      body: { error: { message: 'No person with id NOPE' } },
+    });
     expect(await client.json('/api/export?ids=I1&all=1')).toMatchObject({ status: 400, body: { error: { parameter: 'all' } } });
   });
 });
@@ -333,7 +364,10 @@ describe('rate limits and knobs', () => {
     await c.get('/api/csrf');
     expect(performance.now() - t).toBeLessThan(140); // only the route named
     s.setKnobs({ latencyMs: {}, errorRate: 1 });
-    expect(await c.json('/api/me')).toEqual({ status: 500, body: { error: { code: 'injected_error', message: 'Injected server error (errorRate knob)' } } });
+    expect(await c.json('/api/me')).toEqual({
+      status: 500,
+      body: { error: { code: 'injected_error', message: 'Injected server error (errorRate knob)' } },
+    });
     s.setKnobs({ errorRate: 0, storm429: true });
     const storm = await c.get('/api/me');
     expect(storm.status).toBe(429);
@@ -354,12 +388,20 @@ describe('rate limits and knobs', () => {
     const s = await extraSite({ adminToken: 'admin-secret' });
     const admin = new SiteClient(s.origin);
     expect((await admin.request('GET', '/admin/knobs', { headers: { 'x-admin-token': 'nope' } })).status).toBe(403);
-    const set = await admin.request('POST', '/admin/knobs', { headers: { 'x-admin-token': 'admin-secret' }, body: JSON.stringify({ storm429: true }) });
+    const set = await admin.request('POST', '/admin/knobs', {
+      headers: { 'x-admin-token': 'admin-secret' },
+      body: JSON.stringify({ storm429: true }),
+    });
     expect(await set.json()).toMatchObject({ storm429: true, errorRate: 0 });
     expect(s.knobs().storm429).toBe(true);
-    const bad = await admin.request('POST', '/admin/knobs', { headers: { 'x-admin-token': 'admin-secret' }, body: JSON.stringify({ loud: 1 }) });
+    const bad = await admin.request('POST', '/admin/knobs', {
+      headers: { 'x-admin-token': 'admin-secret' },
+      body: JSON.stringify({ loud: 1 }),
+    });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'bad_parameter', message: expect.stringMatching(/loud is unknown/) as unknown } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'bad_parameter', message: expect.stringMatching(/loud is unknown/) as unknown },
+    });
     const c = await signedIn(s);
     const inv = await admin.request('POST', '/admin/invalidate-sessions', { headers: { 'x-admin-token': 'admin-secret' } });
     expect(await inv.json()).toEqual({ invalidated: 1 });

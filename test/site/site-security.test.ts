@@ -194,7 +194,16 @@ describe('redirect after sign-in stays on the site', () => {
     expect(await after('https://evil.example/')).toBe('/tree');
     // Dot segments that normalise to a path starting with two slashes (a browser reads `//host/`
     // as another host), written every way the URL parser accepts.
-    for (const next of ['/.//evil.example/x', '/./\\evil.example/', '/..//evil.example/', '/%2e//evil.example/', '/%2E%2E//evil.example/', '/a/..//evil.example/', '/././/evil.example/', '/.\\/evil.example/']) {
+    for (const next of [
+      '/.//evil.example/x',
+      '/./\\evil.example/',
+      '/..//evil.example/',
+      '/%2e//evil.example/',
+      '/%2E%2E//evil.example/',
+      '/a/..//evil.example/',
+      '/././/evil.example/',
+      '/.\\/evil.example/',
+    ]) {
       expect(await after(next), next).toBe('/tree');
     }
     expect(await after('/a/../person/I2')).toBe('/person/I2'); // a dot segment that stays on the site is fine
@@ -212,10 +221,12 @@ describe('what an unauthenticated client can make the server hold is bounded', (
     const clock = manualClock();
     const s = await startSite({ now: clock.now, caps: { maxFlows: 50, sweepMs: 50 }, sessionTtlMs: 60_000 });
     const c = new SiteClient(s.origin);
-    for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 30 }, (_, i) => c.get(`/no/such/path/${batch}-${i}-${'x'.repeat(200)}`)));
+    for (let batch = 0; batch < 10; batch++)
+      await Promise.all(Array.from({ length: 30 }, (_, i) => c.get(`/no/such/path/${batch}-${i}-${'x'.repeat(200)}`)));
     expect(s.counts()).toEqual({ unmatched: 300 });
     // 300 fresh sign-in forms (no flow cookie kept): at most 50 flows are held.
-    for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 30 }, () => fetch(`${s.origin}/sign-in`).then((r) => r.text())));
+    for (let batch = 0; batch < 10; batch++)
+      await Promise.all(Array.from({ length: 30 }, () => fetch(`${s.origin}/sign-in`).then((r) => r.text())));
     expect(s.held().flows).toBeLessThanOrEqual(50);
     const signedIn = new SiteClient(s.origin);
     await signedIn.signIn('ann', PASSWORD);
@@ -266,10 +277,13 @@ describe('the server stays responsive', () => {
         const socket = connect({ host: hostname, port: Number(port) }, () => resolve(socket));
         socket.once('error', reject);
       });
-    const closed = (socket: Socket): Promise<void> => new Promise((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+    const closed = (socket: Socket): Promise<void> =>
+      new Promise((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
     // A body that never finishes.
     const slow = await open();
-    slow.write(`POST /sign-in HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a`);
+    slow.write(
+      `POST /sign-in HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=a`,
+    );
     let answer = '';
     slow.on('data', (d: Buffer) => (answer += d.toString('latin1')));
     await closed(slow);
@@ -290,7 +304,10 @@ describe('the server stays responsive', () => {
     // Once they are gone, the server takes connections again.
     let status = 0;
     for (let i = 0; i < 40 && status !== 200; i++) {
-      status = await fetch(`${s.origin}/healthz`).then((r) => r.status, () => 0);
+      status = await fetch(`${s.origin}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(status).toBe(200);
@@ -316,7 +333,13 @@ describe('one client cannot crowd out another', () => {
       }
       expect(flood.length).toBeGreaterThan(256); // more than the whole site's cap were opened
       const statuses: number[] = [];
-      for (let i = 0; i < 48; i++) statuses.push(await fetch(`${s.origin}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status, () => 0));
+      for (let i = 0; i < 48; i++)
+        statuses.push(
+          await fetch(`${s.origin}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        );
       expect(statuses.filter((x) => x !== 200)).toEqual([]);
       // And the flood holds no more than its own share.
       expect(flood.filter((x) => !x.destroyed).length).toBeLessThanOrEqual(32);
@@ -328,7 +351,11 @@ describe('one client cannot crowd out another', () => {
 
 describe('other sites cannot reach or frame it', () => {
   /** A raw GET with the Host header given (fetch does not let a client choose it). */
-  const rawGet = (origin: string, path: string, host: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> =>
+  const rawGet = (
+    origin: string,
+    path: string,
+    host: string,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> =>
     new Promise((resolve, reject) => {
       const { hostname, port } = new URL(origin);
       const req = httpRequest({ host: hostname, port: Number(port), path, method: 'GET', headers: { host }, timeout: 5000 }, (res) => {
@@ -345,7 +372,8 @@ describe('other sites cannot reach or frame it', () => {
     const { port } = new URL(s.origin);
     // A page on evil.example whose DNS name now points at 127.0.0.1 sends its own name as Host.
     for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`]) {
-      for (const path of ['/sign-in', '/api/me', '/healthz']) expect((await rawGet(s.origin, path, host)).status, `${host} ${path}`).toBe(421);
+      for (const path of ['/sign-in', '/api/me', '/healthz'])
+        expect((await rawGet(s.origin, path, host)).status, `${host} ${path}`).toBe(421);
     }
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `tree.example:${port}`, 'TREE.example']) {
       expect((await rawGet(s.origin, '/sign-in', host)).status, host).toBe(200);
@@ -361,7 +389,7 @@ describe('other sites cannot reach or frame it', () => {
 });
 
 describe('an attacker cannot turn the limits against the owner', () => {
-  it('a flood of wrong passwords for the owner\'s account from another client (51 an hour for 6 hours) never locks the owner out', async () => {
+  it("a flood of wrong passwords for the owner's account from another client (51 an hour for 6 hours) never locks the owner out", async () => {
     const clock = manualClock();
     const s = await startSite({ now: clock.now });
     const attacker = new SiteClient(s.origin, { localAddress: '127.0.0.2' });
@@ -401,8 +429,10 @@ describe('an attacker cannot turn the limits against the owner', () => {
     while (clock.now() < end) {
       const res = await postPassword(c, csrf, 'ann', 'wrong-password');
       if (res.status === 401) checked++;
-      else if (res.status === 429) clock.advance(Number(res.headers.get('retry-after')) * 1000 + 1000); // waits it out, with a margin
-      else if (res.status === 403) csrf = await openForm(c); // the form expired while it waited
+      else if (res.status === 429)
+        clock.advance(Number(res.headers.get('retry-after')) * 1000 + 1000); // waits it out, with a margin
+      else if (res.status === 403)
+        csrf = await openForm(c); // the form expired while it waited
       else throw new Error(`unexpected ${res.status}`);
     }
     // Five free guesses, then about one per 61 s (the lockout and the margin): not five more after each.
@@ -410,7 +440,7 @@ describe('an attacker cannot turn the limits against the owner', () => {
     expect(checked).toBeGreaterThan(30);
   }, 120_000);
 
-  it('another client\'s flood of new sign-in forms does not end the owner\'s: each client holds only its own share', async () => {
+  it("another client's flood of new sign-in forms does not end the owner's: each client holds only its own share", async () => {
     const s = await startSite({ caps: { maxFlows: 1000 } });
     const owner = new SiteClient(s.origin);
     const csrf = await openForm(owner);

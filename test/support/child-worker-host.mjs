@@ -20,7 +20,12 @@ const host = await startWorkerHost({
   ...(process.env['SUPERVISOR'] ? { supervisor: JSON.parse(process.env['SUPERVISOR']) } : {}),
   ...(driverModule ? { driverModule } : {}),
 });
-process.stdout.write(`ready ${host.id} ${host.dispatcher.stats().workers.map((w) => w.pid).join(',')}\n`);
+process.stdout.write(
+  `ready ${host.id} ${host.dispatcher
+    .stats()
+    .workers.map((w) => w.pid)
+    .join(',')}\n`,
+);
 let recycles = 0;
 setInterval(() => {
   const now = host.dispatcher.executorHealth().recycles;

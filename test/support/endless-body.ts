@@ -5,7 +5,10 @@ import type { ServerResponse } from 'node:http';
  * `suffix`: a body far larger than any real answer, sent without a length. `onSent` counts the
  * bytes pushed, so a test can show that the client stopped reading near its limit.
  */
-export function sendEndlessBody(res: ServerResponse, options: { prefix: string; suffix?: string; fill: string; maxBytes: number; onSent: (bytes: number) => void }): void {
+export function sendEndlessBody(
+  res: ServerResponse,
+  options: { prefix: string; suffix?: string; fill: string; maxBytes: number; onSent: (bytes: number) => void },
+): void {
   res.writeHead(200, { 'content-type': 'application/json' });
   const chunk = Buffer.alloc(64 * 1024, options.fill);
   let sent = 0;

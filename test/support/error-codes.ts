@@ -4,7 +4,12 @@ import { ResearchErrorCode } from '../../src/research/errors.js';
 import { SessionErrorCode } from '../../src/session/errors.js';
 
 /** Every stable code of every layer: the runtime's and the application layers' (the union `ErrorCode` in a program that loads them all). */
-export const ALL_ERROR_CODES: readonly ErrorCode[] = [...Object.values(ErrorCode), ...Object.values(SessionErrorCode), ...Object.values(GenealogyErrorCode), ...Object.values(ResearchErrorCode)];
+export const ALL_ERROR_CODES: readonly ErrorCode[] = [
+  ...Object.values(ErrorCode),
+  ...Object.values(SessionErrorCode),
+  ...Object.values(GenealogyErrorCode),
+  ...Object.values(ResearchErrorCode),
+];
 
 /** The codes that name errors from elsewhere (foreign errors, thrown non-errors) and so have no class of ours. */
 export const CODES_WITHOUT_CLASS: readonly ErrorCode[] = [ErrorCode.UNKNOWN, ErrorCode.UNEXPECTED];

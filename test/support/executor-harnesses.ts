@@ -28,7 +28,8 @@ function subRoot(root: string): { readonly path: string; remove(): Promise<void>
 
 async function killOneBrowser(root: string): Promise<void> {
   let pid: number | undefined;
-  if (!(await waitFor(() => (pid = browserMainsUnder(root)[0]) !== undefined, 30_000, 20))) throw new Error(`no browser to kill under ${root}`);
+  if (!(await waitFor(() => (pid = browserMainsUnder(root)[0]) !== undefined, 30_000, 20)))
+    throw new Error(`no browser to kill under ${root}`);
   process.kill(pid as number, 'SIGKILL');
   await waitFor(() => !isAlive(pid as number), 10_000, 20);
 }
@@ -62,10 +63,15 @@ export function supervisorHarness(file: ChromiumFile): ExecutorHarness {
       const sub = subRoot(file.root);
       const s = supervisor(sub.path, mailboxOf(options));
       await warm(s, file.server.origin);
-      return liveUnder(s, sub.path, () => s.health().recycles, async () => {
-        await s.kill();
-        await sub.remove();
-      });
+      return liveUnder(
+        s,
+        sub.path,
+        () => s.health().recycles,
+        async () => {
+          await s.kill();
+          await sub.remove();
+        },
+      );
     },
     construct: (overflow) => supervisor(file.root, { mailbox: { capacity: 1, overflow } }),
   };
@@ -74,12 +80,23 @@ export function supervisorHarness(file: ChromiumFile): ExecutorHarness {
 /** The work dispatcher: one worker process of one browser; a worker process is its unit of failure. */
 export function dispatcherHarness(file: ChromiumFile): ExecutorHarness {
   const dispatcher = (tmpRoot: string, extra: Record<string, unknown>): WorkDispatcher =>
-    createWorkDispatcher({ workers: 1, browser: { tmpRoot }, backoff: { baseMs: 50 }, supervisor: { recycle: { maxNavigations: RECYCLE_EVERY } }, ...extra });
-  const live = (d: WorkDispatcher, sub: ReturnType<typeof subRoot>): LiveExecutor =>
-    liveUnder(d, sub.path, () => d.executorHealth().recycles, async () => {
-      await d.kill();
-      await sub.remove();
+    createWorkDispatcher({
+      workers: 1,
+      browser: { tmpRoot },
+      backoff: { baseMs: 50 },
+      supervisor: { recycle: { maxNavigations: RECYCLE_EVERY } },
+      ...extra,
     });
+  const live = (d: WorkDispatcher, sub: ReturnType<typeof subRoot>): LiveExecutor =>
+    liveUnder(
+      d,
+      sub.path,
+      () => d.executorHealth().recycles,
+      async () => {
+        await d.kill();
+        await sub.remove();
+      },
+    );
   return {
     get server() {
       return file.server;
@@ -116,7 +133,10 @@ export function dispatcherHarness(file: ChromiumFile): ExecutorHarness {
  * processes, one worker of one browser each) started for the file; a worker host is its unit of
  * failure. `hosts` starts with the file (beforeAll) and is stopped after it.
  */
-export function redisHarness(file: ChromiumFile, redis: () => RedisServer): ExecutorHarness & { start(): Promise<void>; stop(): Promise<void> } {
+export function redisHarness(
+  file: ChromiumFile,
+  redis: () => RedisServer,
+): ExecutorHarness & { start(): Promise<void>; stop(): Promise<void> } {
   const queue = 'contract';
   let host: { proc: HostProcess; sub: ReturnType<typeof subRoot> } | undefined;
   let queues = 0;
@@ -126,10 +146,16 @@ export function redisHarness(file: ChromiumFile, redis: () => RedisServer): Exec
   };
   const spawnHost = async (id: string, q: string, lanes = 1): Promise<{ proc: HostProcess; sub: ReturnType<typeof subRoot> }> => {
     const sub = subRoot(file.root);
-    const proc = await spawnWorkerHost(redis().url, id, { queue: q, lanes, tmpRoot: sub.path, supervisor: { recycle: { maxNavigations: RECYCLE_EVERY } } });
+    const proc = await spawnWorkerHost(redis().url, id, {
+      queue: q,
+      lanes,
+      tmpRoot: sub.path,
+      supervisor: { recycle: { maxNavigations: RECYCLE_EVERY } },
+    });
     return { proc, sub };
   };
-  const dispatcher = (q: string, extra: Record<string, unknown>) => createRedisDispatcher({ redis: redis().url, queue: q, pollMs: 250, ...extra });
+  const dispatcher = (q: string, extra: Record<string, unknown>) =>
+    createRedisDispatcher({ redis: redis().url, queue: q, pollMs: 250, ...extra });
   return {
     get server() {
       return file.server;
@@ -146,7 +172,12 @@ export function redisHarness(file: ChromiumFile, redis: () => RedisServer): Exec
       const h = host as { proc: HostProcess; sub: ReturnType<typeof subRoot> };
       const d = dispatcher(queue, mailboxOf(options));
       await warm(d, file.server.origin);
-      return liveUnder(d, h.sub.path, () => recyclesOf(h.proc), () => d.kill());
+      return liveUnder(
+        d,
+        h.sub.path,
+        () => recyclesOf(h.proc),
+        () => d.kill(),
+      );
     },
     construct: (overflow) => dispatcher(queue, { mailbox: { capacity: 1, overflow } }),
     unitKill: {
@@ -159,13 +190,18 @@ export function redisHarness(file: ChromiumFile, redis: () => RedisServer): Exec
         const d = dispatcher(q, {});
         await warm(d, file.server.origin);
         return {
-          live: liveUnder(d, victim.sub.path, () => recyclesOf(victim.proc), async () => {
-            await d.kill();
-            await victim.proc.kill();
-            await survivor?.proc.stop();
-            await victim.sub.remove();
-            await survivor?.sub.remove();
-          }),
+          live: liveUnder(
+            d,
+            victim.sub.path,
+            () => recyclesOf(victim.proc),
+            async () => {
+              await d.kill();
+              await victim.proc.kill();
+              await survivor?.proc.stop();
+              await victim.sub.remove();
+              await survivor?.sub.remove();
+            },
+          ),
           async kill() {
             await victim.proc.kill();
             // Its workers notice the host is gone and take their browsers with them.

@@ -6,7 +6,11 @@ import { serialize } from 'node:v8';
 import { FakeDriver } from '../../dist/testing.js';
 
 const origin = 'http://127.0.0.1:18090';
-const page = (title, body = '') => ({ status: 200, headers: { 'content-type': 'text/html' }, body: `<!doctype html><title>${title}</title>${body}` });
+const page = (title, body = '') => ({
+  status: 200,
+  headers: { 'content-type': 'text/html' },
+  body: `<!doctype html><title>${title}</title>${body}`,
+});
 
 async function site(request) {
   const url = new URL(request.url);

@@ -38,7 +38,11 @@ function mixedTasks(origin: string, sessionValue: string, tag: string): Planned[
     const priority = (i * 7) % 10;
     switch (i % 5) {
       case 0:
-        out.push({ task: Navigate(`${origin}/landed?i=${i}&t=${tag}`), priority, check: (v) => expect(v).toEqual({ url: `${origin}/landed?i=${i}&t=${tag}`, status: 200 }) });
+        out.push({
+          task: Navigate(`${origin}/landed?i=${i}&t=${tag}`),
+          priority,
+          check: (v) => expect(v).toEqual({ url: `${origin}/landed?i=${i}&t=${tag}`, status: 200 }),
+        });
         break;
       case 1:
         out.push({ task: ExecuteJS('return arguments[0] * 2', [i], { idempotent: true }), priority, check: (v) => expect(v).toBe(i * 2) });
@@ -52,7 +56,11 @@ function mixedTasks(origin: string, sessionValue: string, tag: string): Planned[
         });
         break;
       case 3:
-        out.push({ task: GetCookies([SESSION]), priority, check: (v) => expect((v as { value: string }[]).map((c) => c.value)).toEqual([sessionValue]) });
+        out.push({
+          task: GetCookies([SESSION]),
+          priority,
+          check: (v) => expect((v as { value: string }[]).map((c) => c.value)).toEqual([sessionValue]),
+        });
         break;
       default:
         out.push({ task: CurrentUrl(), priority, check: (v) => expect(String(v)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//) });
@@ -86,7 +94,6 @@ function track(promise: Promise<unknown>): { state: Tracked; done: Promise<void>
   return { state, done };
 }
 
-
 export interface Scenario<D extends Driver = Driver> {
   /**
    * The task that is running when the fault hits, with its submit timeout. `announce`: the
@@ -108,10 +115,15 @@ export interface Scenario<D extends Driver = Driver> {
 }
 
 /** The scenario runner for one test file: its server, its browsers' root, and how it makes a driver. */
-export function faultScenarios<D extends Driver>(env: { server(): FixtureServer; root(): string; makeDriver(root: string): D; tag: string }) {
+export function faultScenarios<D extends Driver>(env: {
+  server(): FixtureServer;
+  root(): string;
+  makeDriver(root: string): D;
+  tag: string;
+}) {
   let scenarioCount = 0;
 
-    async function runScenario(s: Scenario<D>): Promise<void> {
+  async function runScenario(s: Scenario<D>): Promise<void> {
     const server = env.server();
     const browserMains = (): number[] => browserMainsUnder(env.root());
     const drivers: D[] = [];
@@ -143,7 +155,9 @@ export function faultScenarios<D extends Driver>(env: { server(): FixtureServer;
         });
       });
       const endedBefore = ended.size;
-      const victim = track(supervisor.submit(s.victim.task, { priority: 9, ...(s.victim.timeoutMs === undefined ? {} : { timeoutMs: s.victim.timeoutMs }) }));
+      const victim = track(
+        supervisor.submit(s.victim.task, { priority: 9, ...(s.victim.timeoutMs === undefined ? {} : { timeoutMs: s.victim.timeoutMs }) }),
+      );
       const plan = mixedTasks(server.origin, sessionValue, `${env.tag}-mixed-${++scenarioCount}`);
       const others = plan.map((p) => track(supervisor.submit(p.task, { priority: p.priority, timeoutMs: 60_000 })));
       await victimStarted;
@@ -160,8 +174,10 @@ export function faultScenarios<D extends Driver>(env: { server(): FixtureServer;
       // Executions, counted where they happen: a non-idempotent task ran exactly once when it
       // succeeded (never twice, whatever the fault); navigations reached the server at least once.
       plan.forEach((p, i) => {
-        if (p.sideEffect !== undefined) expect(server.count(p.sideEffect), `runs of task ${i}`).toBe(others[i]?.state.error === undefined ? 1 : 0);
-        if (p.task.type === 'Navigate') expect(server.count(new URL(p.task.url).pathname + new URL(p.task.url).search)).toBeGreaterThanOrEqual(1);
+        if (p.sideEffect !== undefined)
+          expect(server.count(p.sideEffect), `runs of task ${i}`).toBe(others[i]?.state.error === undefined ? 1 : 0);
+        if (p.task.type === 'Navigate')
+          expect(server.count(new URL(p.task.url).pathname + new URL(p.task.url).search)).toBeGreaterThanOrEqual(1);
       });
       if (announce !== undefined && s.victimRuns !== undefined) expect(server.count(announce)).toBe(s.victimRuns);
       s.checkVictim(victim.state);
@@ -190,13 +206,17 @@ export function faultScenarios<D extends Driver>(env: { server(): FixtureServer;
     expect(browserMains()).toEqual([]);
   }
 
-/** A 3 s script that first tells the server it runs (each run is counted there). */
-  const slowScript = "await fetch(arguments[0] + '/exec?task=' + arguments[1]); await new Promise((r) => setTimeout(r, 3000)); return 'slow'";
+  /** A 3 s script that first tells the server it runs (each run is counted there). */
+  const slowScript =
+    "await fetch(arguments[0] + '/exec?task=' + arguments[1]); await new Promise((r) => setTimeout(r, 3000)); return 'slow'";
   let victims = 0;
   const slowVictim = (idempotent: boolean, timeoutMs?: number): Scenario['victim'] => {
     const tag = `${env.tag}-victim-${++victims}`;
-    return { task: ExecuteJS(slowScript, [env.server().origin, tag], { idempotent }), announce: `/exec?task=${tag}`, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    return {
+      task: ExecuteJS(slowScript, [env.server().origin, tag], { idempotent }),
+      announce: `/exec?task=${tag}`,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    };
   };
   return { runScenario, slowVictim };
 }
-

@@ -37,7 +37,10 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       return {
         status: 200,
         headers: { 'content-type': 'text/html' },
-        body: html('Inline', `<script>document.cookie = 'inline=${url.searchParams.get('v') ?? '1'}; path=/'; localStorage.inline = '${url.searchParams.get('v') ?? '1'}';</script>`),
+        body: html(
+          'Inline',
+          `<script>document.cookie = 'inline=${url.searchParams.get('v') ?? '1'}; path=/'; localStorage.inline = '${url.searchParams.get('v') ?? '1'}';</script>`,
+        ),
       };
     case '/landed':
       return { status: 200, headers: { 'content-type': 'text/html' }, body: html('Landed') };
@@ -59,7 +62,11 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
       return { status: 204, headers: { 'access-control-allow-origin': '*' } };
     case '/person': {
       const id = Number(url.searchParams.get('id') ?? '0');
-      return { status: 200, headers: { 'content-type': 'text/html' }, body: html(`Person ${id}`, `<h1 id="name">Person ${id}</h1><p id="life">${1800 + (id % 150)}–${1870 + (id % 150)}</p>`) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: html(`Person ${id}`, `<h1 id="name">Person ${id}</h1><p id="life">${1800 + (id % 150)}–${1870 + (id % 150)}</p>`),
+      };
     }
     case '/never':
       // A server that accepts the request and never answers.

@@ -14,7 +14,10 @@ import type { Family, FamilyTree, LifeEvent, Person } from '../../src/genealogy/
  * same people, names, dates, places, links and relationship names. Every test that reads a
  * GEDCOM file through this checks the export on that file too.
  */
-export async function readGedcom(source: string | Readable | { readonly text: string }, options?: GedcomReadOptions): Promise<GedcomReadResult> {
+export async function readGedcom(
+  source: string | Readable | { readonly text: string },
+  options?: GedcomReadOptions,
+): Promise<GedcomReadResult> {
   const result = await readGedcomOnce(source, options);
   await expectRoundTrip(result.tree);
   // `scripts/compare-kinship-gramps.mjs` sets this to collect every tree the tests read, for the reference calculator.
@@ -25,7 +28,10 @@ export async function readGedcom(source: string | Readable | { readonly text: st
 let dumped = 0;
 
 /** Export `selection` of `tree` (all of it by default), check the file, read it back and compare. Returns the text and what was read. */
-export async function expectRoundTrip(tree: FamilyTree, selection: ExportSelection = wholeTree(tree)): Promise<{ text: string; back: GedcomReadResult }> {
+export async function expectRoundTrip(
+  tree: FamilyTree,
+  selection: ExportSelection = wholeTree(tree),
+): Promise<{ text: string; back: GedcomReadResult }> {
   const text = gedcom7Text(tree, selection);
   checkGedcom7(text);
   const back = await readGedcomOnce({ text });
@@ -44,12 +50,14 @@ export function expectSameTree(source: FamilyTree, selection: ExportSelection, b
   selection.people.forEach((i, k) => {
     const want = personFacts(source.person(i));
     const got = personFacts(back.person(k));
-    if (JSON.stringify(got) !== JSON.stringify(want)) expect({ person: source.person(i).id, ...got }).toEqual({ person: source.person(i).id, ...want });
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      expect({ person: source.person(i).id, ...got }).toEqual({ person: source.person(i).id, ...want });
   });
   selection.families.forEach((f, k) => {
     const want = familyFacts(source.families[f] as Family, (i) => position.get(i));
     const got = familyFacts(back.families[k] as Family, (i) => i);
-    if (JSON.stringify(got) !== JSON.stringify(want)) expect({ family: (source.families[f] as Family).id, ...got }).toEqual({ family: (source.families[f] as Family).id, ...want });
+    if (JSON.stringify(got) !== JSON.stringify(want))
+      expect({ family: (source.families[f] as Family).id, ...got }).toEqual({ family: (source.families[f] as Family).id, ...want });
   });
   // What each person is to others: every pair in a small tree, a spread of pairs in a large one.
   if (selection.people.length !== source.size) return;
@@ -60,7 +68,12 @@ export function expectSameTree(source: FamilyTree, selection: ExportSelection, b
   for (const [a, b] of pairs) {
     const want = relationship(source, a, b).name;
     const got = relationship(back, a, b).name;
-    if (got !== want) expect({ from: source.person(a).id, to: source.person(b).id, relationship: got }).toEqual({ from: source.person(a).id, to: source.person(b).id, relationship: want });
+    if (got !== want)
+      expect({ from: source.person(a).id, to: source.person(b).id, relationship: got }).toEqual({
+        from: source.person(a).id,
+        to: source.person(b).id,
+        relationship: want,
+      });
   }
 }
 
@@ -138,7 +151,8 @@ export function checkGedcom7(text: string): void {
     path.length = lv;
     path.push(tag);
     if (tag === 'CONC') throw new Error(`line ${n + 1}: CONC is not GEDCOM 7`);
-    if (payload !== undefined && payload.startsWith('@') && !payload.startsWith('@@') && !/^@[A-Z0-9_]+@$/.test(payload)) throw new Error(`line ${n + 1}: a payload starting with @ must be a pointer or @@: ${line}`);
+    if (payload !== undefined && payload.startsWith('@') && !payload.startsWith('@@') && !/^@[A-Z0-9_]+@$/.test(payload))
+      throw new Error(`line ${n + 1}: a payload starting with @ must be a pointer or @@: ${line}`);
     if (payload === '') throw new Error(`line ${n + 1}: a space with no payload`);
     if (lv === 0) {
       record = tag;
@@ -151,10 +165,13 @@ export function checkGedcom7(text: string): void {
       continue;
     }
     if (lv === 1 && !(ALLOWED[record] ?? []).includes(tag)) throw new Error(`line ${n + 1}: ${tag} under ${record}`);
-    if (tag === 'DATE' && !DATE_7.test(payload ?? '')) throw new Error(`line ${n + 1}: DATE ${JSON.stringify(payload)} is not a GEDCOM 7 date value`);
-    if (tag === 'PEDI' && !['ADOPTED', 'BIRTH', 'FOSTER', 'SEALING', 'OTHER'].includes(payload ?? '')) throw new Error(`line ${n + 1}: PEDI ${payload}`);
+    if (tag === 'DATE' && !DATE_7.test(payload ?? ''))
+      throw new Error(`line ${n + 1}: DATE ${JSON.stringify(payload)} is not a GEDCOM 7 date value`);
+    if (tag === 'PEDI' && !['ADOPTED', 'BIRTH', 'FOSTER', 'SEALING', 'OTHER'].includes(payload ?? ''))
+      throw new Error(`line ${n + 1}: PEDI ${payload}`);
     if (tag === 'SEX' && !['M', 'F', 'X', 'U'].includes(payload ?? '')) throw new Error(`line ${n + 1}: SEX ${payload}`);
-    if (tag.startsWith('_') && !text.includes(`\n2 TAG ${tag} `)) throw new Error(`line ${n + 1}: extension tag ${tag} not defined in HEAD.SCHMA`);
+    if (tag.startsWith('_') && !text.includes(`\n2 TAG ${tag} `))
+      throw new Error(`line ${n + 1}: extension tag ${tag} not defined in HEAD.SCHMA`);
     if (['FAMC', 'FAMS', 'HUSB', 'WIFE', 'CHIL'].includes(tag) && lv === 1) {
       if (!payload || !/^@[A-Z0-9_]+@$/.test(payload)) throw new Error(`line ${n + 1}: ${tag} needs a pointer`);
       pointers.push({ from: recordId, tag, to: payload.slice(1, -1) });

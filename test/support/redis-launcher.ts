@@ -27,7 +27,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const persistence = options.aof ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.aof.dir] : ['--appendonly', 'no'];
   for (let attempt = 0; ; attempt++) {
     const port = options.port ?? (await freePort());
-    const child: ChildProcess = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      bin,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
@@ -72,4 +76,3 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     };
   }
 }
-

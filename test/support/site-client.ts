@@ -14,7 +14,11 @@ export class SiteClient {
     this.#localAddress = options.localAddress;
   }
 
-  async request(method: string, path: string, init: { body?: string; headers?: Record<string, string>; form?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; form?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookies.size > 0) headers['cookie'] = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body = init.body;
@@ -24,7 +28,13 @@ export class SiteClient {
     }
     const res =
       this.#localAddress === undefined
-        ? await fetch(this.origin + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }), ...(init.signal ? { signal: init.signal } : {}) })
+        ? await fetch(this.origin + path, {
+            method,
+            headers,
+            redirect: 'manual',
+            ...(body === undefined ? {} : { body }),
+            ...(init.signal ? { signal: init.signal } : {}),
+          })
         : await requestFrom(this.#localAddress, this.origin + path, method, headers, body);
     for (const line of res.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';');
@@ -63,14 +73,21 @@ export class SiteClient {
 }
 
 /** One HTTP request from a given local address (fetch cannot choose one), as a fetch Response. */
-function requestFrom(localAddress: string, url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<Response> {
+function requestFrom(
+  localAddress: string,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method, headers, localAddress, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
+        for (const [k, v] of Object.entries(res.headers))
+          for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
         const status = res.statusCode ?? 0;
         resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: h }));
       });

@@ -12,7 +12,13 @@ import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../../src/drivers/find-ch
 export async function launchViewer(): Promise<{ browser: Browser; close(): Promise<void> }> {
   mkdirSync(browserDirsRoot(), { recursive: true });
   const dir = mkdtempSync(join(browserDirsRoot(), 'viewer-'));
-  const browser = await chromium.launch({ executablePath: findChromium(), args: [...REQUIRED_CHROMIUM_FLAGS], headless: true, timeout: 30_000, env: { ...process.env, TMPDIR: dir, HOME: dir } });
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: [...REQUIRED_CHROMIUM_FLAGS],
+    headless: true,
+    timeout: 30_000,
+    env: { ...process.env, TMPDIR: dir, HOME: dir },
+  });
   return {
     browser,
     close: async () => {

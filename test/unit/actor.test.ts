@@ -13,7 +13,15 @@ import {
 } from '../../src/errors.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
 import { BrowserActor, type BrowserActorEvents, type BrowserActorOptions } from '../../src/runtime/actor/browser-actor.js';
-import { CurrentUrl, ExecuteJS, ExportCookies, GetCookies, ImportCookies, Navigate, Screenshot } from '../../src/runtime/tasks/constructors.js';
+import {
+  CurrentUrl,
+  ExecuteJS,
+  ExportCookies,
+  GetCookies,
+  ImportCookies,
+  Navigate,
+  Screenshot,
+} from '../../src/runtime/tasks/constructors.js';
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { watch } from '../support/watch.js';
@@ -30,7 +38,6 @@ function setup(options: Partial<BrowserActorOptions> & { fake?: FakeDriverOption
   return { clock, fake, actor, events };
 }
 
-
 describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMode) => {
   it('runs each kind of task and returns plain results', async () => {
     const { actor, fake } = setup({ actorMode, manual: false });
@@ -41,7 +48,9 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect(await actor.submit(CurrentUrl())).toBe(`${origin}/set-cookies`);
     expect(await actor.submit(ExecuteJS<string>('return document.title + arguments[0]', ['!']))).toBe('Cookies set!');
     expect((await actor.submit(GetCookies(['plain', 'nope']))).map((c) => c.name)).toEqual(['plain']);
-    expect(await actor.submit(ExportCookies({ format: 'netscape' }))).toContain('#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsecret\ts3cr3t-value');
+    expect(await actor.submit(ExportCookies({ format: 'netscape' }))).toContain(
+      '#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tsecret\ts3cr3t-value',
+    );
     expect(await actor.submit(ImportCookies([{ name: 'x', value: 'y', url: `${origin}/` }]))).toEqual({ imported: 1 });
     expect((await actor.submit(ExportCookies({ format: 'storage-state' }))).cookies.map((c) => c.name)).toContain('x');
     expect((await actor.submit(Screenshot())).byteLength).toBeGreaterThan(50);
@@ -62,11 +71,15 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     const error = await actor.submit(Screenshot({ fullPage: true })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResultTooLargeError);
     expect((error as ResultTooLargeError).details).toEqual({ bytes: size, limit: size - 1, fullPage: true });
-    expect((error as Error).message).toMatch(/full-page screenshot is \d+ bytes, over the \d+-byte limit \(limits\.maxScreenshotBytes\); take the viewport only/);
+    expect((error as Error).message).toMatch(
+      /full-page screenshot is \d+ bytes, over the \d+-byte limit \(limits\.maxScreenshotBytes\); take the viewport only/,
+    );
     expect(await actor.submit(CurrentUrl())).toBe(`${origin}/set-cookies`); // the same tab serves on
     expect(actor.state).toBe('ready');
     await actor.stop();
-    expect(() => new BrowserActor({ driver: () => new FakeDriver({ sites: { [origin]: fixtureSite } }), limits: { maxScreenshotBytes: 0 } })).toThrow(/limits\.maxScreenshotBytes/);
+    expect(
+      () => new BrowserActor({ driver: () => new FakeDriver({ sites: { [origin]: fixtureSite } }), limits: { maxScreenshotBytes: 0 } }),
+    ).toThrow(/limits\.maxScreenshotBytes/);
   });
 
   it('a script that closes the wrapper around it to return a forged answer is refused before the browser as a SyntaxError (ERR_SCRIPT)', async () => {
@@ -104,8 +117,12 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     for (const [task, options] of bad) {
       await expect(actor.submit(task, options)).rejects.toBeInstanceOf(InvalidTaskError);
     }
-    await expect(actor.submit(CurrentUrl(), { timeoutMs: 600_001 })).rejects.toThrow(/timeoutMs must be a number above 0 and at most 600000/);
-    await expect(actor.submit(CurrentUrl(), { priority: 10 })).rejects.toThrow(/priority must be an integer from 0 \(lowest\) to 9 \(highest\), got 10/);
+    await expect(actor.submit(CurrentUrl(), { timeoutMs: 600_001 })).rejects.toThrow(
+      /timeoutMs must be a number above 0 and at most 600000/,
+    );
+    await expect(actor.submit(CurrentUrl(), { priority: 10 })).rejects.toThrow(
+      /priority must be an integer from 0 \(lowest\) to 9 \(highest\), got 10/,
+    );
     expect(Object.entries(fake.calls).filter(([op, n]) => op !== 'launch' && n > 0)).toEqual([]);
     expect(actor.state).toBe('ready');
     expect(events.fault).toEqual([]);
@@ -127,7 +144,9 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect(slow.settled).toBe(false);
     await clock.advance(1);
     expect(slow.error).toBeInstanceOf(TaskTimeoutError);
-    expect((slow.error as Error).message).toMatch(/Task actor-\d+:2 \(ExecuteJS\) timed out after 1000ms while running \(actor actor-\d+, 0 queued, attempt 1\)/);
+    expect((slow.error as Error).message).toMatch(
+      /Task actor-\d+:2 \(ExecuteJS\) timed out after 1000ms while running \(actor actor-\d+, 0 queued, attempt 1\)/,
+    );
     await clock.advance(2000);
     expect(await actor.submit(ExecuteJS('return 2'))).toBe(2);
     expect(events['task:end'].map((e) => e.outcome)).toEqual(['ok', 'timeout', 'ok']);
@@ -323,7 +342,9 @@ describe.each([true, false])('BrowserActor (actorMode %s) on the Fake', (actorMo
     expect([a, b]).toEqual([42, 42]);
     expect(fake.calls.evaluate).toBe(1);
     const first = actor.submit(task, { idempotencyKey: 'k2' });
-    await expect(actor.submit(ExecuteJS('return 0'), { idempotencyKey: 'k2' })).rejects.toThrow(/idempotencyKey "k2" is already in use by a different task/);
+    await expect(actor.submit(ExecuteJS('return 0'), { idempotencyKey: 'k2' })).rejects.toThrow(
+      /idempotencyKey "k2" is already in use by a different task/,
+    );
     await first;
     expect(await actor.submit(task, { idempotencyKey: 'k1' })).toBe(42); // finished keys run again
     expect(fake.calls.evaluate).toBe(3);
@@ -406,7 +427,9 @@ describe('BrowserActor mailbox behaviour (actor mode)', () => {
     const high = watch(actor.submit(ExecuteJS('return "high"'), { priority: 9 }));
     await flushMicrotasks();
     expect(low.error).toBeInstanceOf(ShedError);
-    expect((low.error as Error).message).toMatch(/priority 1\) was dropped from the full mailbox for a higher-priority task .* it never ran/);
+    expect((low.error as Error).message).toMatch(
+      /priority 1\) was dropped from the full mailbox for a higher-priority task .* it never ran/,
+    );
     await clock.advance(3000);
     expect([mid.value, high.value]).toEqual(['mid', 'high']);
     expect(events['task:end'].filter((e) => e.outcome === 'shed')).toHaveLength(1);
@@ -415,7 +438,10 @@ describe('BrowserActor mailbox behaviour (actor mode)', () => {
   });
 
   it('defer policy: overflowing tasks wait outside the mailbox and all run; onCapacity signals room', async () => {
-    const { actor, clock } = setup({ mailbox: { capacity: 2, overflow: 'defer', lowWaterMark: 1, maxDeferred: 5 }, fake: { latencyMs: 10 } });
+    const { actor, clock } = setup({
+      mailbox: { capacity: 2, overflow: 'defer', lowWaterMark: 1, maxDeferred: 5 },
+      fake: { latencyMs: 10 },
+    });
     await actor.start();
     const all = [0, 1, 2, 3, 4, 5].map((n) => actor.submit(ExecuteJS<number>(`return ${n}`), { priority: n % 3 }));
     // One is running; two are queued; the rest wait outside.

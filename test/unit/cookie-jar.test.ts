@@ -3,7 +3,17 @@ import type { Cookie } from '../../src/drivers/browser-types.js';
 import { BrowserCookieJar } from '../../src/drivers/cookie-jar.js';
 
 /** The one cookie model (tough-cookie, RFC 6265) of the API client and the Fake driver. */
-const cookie = (overrides: Partial<Cookie>): Cookie => ({ name: 'c', value: 'v', domain: 'x.com', path: '/', expires: -1, httpOnly: false, secure: false, sameSite: 'Lax', ...overrides });
+const cookie = (overrides: Partial<Cookie>): Cookie => ({
+  name: 'c',
+  value: 'v',
+  domain: 'x.com',
+  path: '/',
+  expires: -1,
+  httpOnly: false,
+  secure: false,
+  sameSite: 'Lax',
+  ...overrides,
+});
 
 describe('BrowserCookieJar', () => {
   const url = new URL('http://app.example.com/account/login');
@@ -88,7 +98,18 @@ describe('BrowserCookieJar', () => {
 
   it('imports what a browser exported and exports it unchanged; expired imports are dropped', () => {
     const jar = new BrowserCookieJar();
-    const exported = [cookie({ name: 'a', domain: '.x.com', path: '/p', expires: Math.floor(Date.now() / 1000) + 3600, httpOnly: true, secure: true, sameSite: 'None' }), cookie({ name: 'b' })];
+    const exported = [
+      cookie({
+        name: 'a',
+        domain: '.x.com',
+        path: '/p',
+        expires: Math.floor(Date.now() / 1000) + 3600,
+        httpOnly: true,
+        secure: true,
+        sameSite: 'None',
+      }),
+      cookie({ name: 'b' }),
+    ];
     for (const c of exported) jar.add(c);
     jar.add(cookie({ name: 'gone', expires: 1000 }));
     expect(jar.list().sort((x, y) => x.name.localeCompare(y.name))).toEqual(exported);

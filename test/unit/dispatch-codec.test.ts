@@ -1,7 +1,30 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ActorCrashedError, BrowserActorError, NavigationError, QueuePayloadError, ScriptError, TaskTimeoutError, deserializeError, isBrowserActorError, serializeError } from '../../src/errors.js';
+import {
+  ActorCrashedError,
+  BrowserActorError,
+  NavigationError,
+  QueuePayloadError,
+  ScriptError,
+  TaskTimeoutError,
+  deserializeError,
+  isBrowserActorError,
+  serializeError,
+} from '../../src/errors.js';
 import { CODES_WITH_CLASS } from '../support/error-codes.js';
-import { type FromWorker, OrderedSender, type ToWorker, decodeOutcome, encodeOutcome, frame, fromWorkerProblem, isFromWorker, isToWorker, packForQueue, unframe, unpackFromQueue } from '../../src/runtime/dispatch/codec.js';
+import {
+  type FromWorker,
+  OrderedSender,
+  type ToWorker,
+  decodeOutcome,
+  encodeOutcome,
+  frame,
+  fromWorkerProblem,
+  isFromWorker,
+  isToWorker,
+  packForQueue,
+  unframe,
+  unpackFromQueue,
+} from '../../src/runtime/dispatch/codec.js';
 import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 
 /** What the dispatcher's IPC channel does: a frame of the value, as JSON (Node's `serialization: 'json'`), decoded. */
@@ -17,7 +40,8 @@ const transports: [string, <T>(value: T) => T][] = [
   ['Redis', overRedis],
 ];
 let overTheWire = overIpc;
-const roundTrip = (value: unknown, error?: unknown): { value: unknown; error: Error | undefined } => decodeOutcome(overTheWire(encodeOutcome(value, error)));
+const roundTrip = (value: unknown, error?: unknown): { value: unknown; error: Error | undefined } =>
+  decodeOutcome(overTheWire(encodeOutcome(value, error)));
 
 describe.each(transports)('dispatcher codec over %s: every value a task may return survives the process boundary', (_name, transport) => {
   beforeEach(() => {
@@ -33,8 +57,14 @@ describe.each(transports)('dispatcher codec over %s: every value a task may retu
     ['ExecuteJS numbers', [0, 1.5, -2, Number.MAX_SAFE_INTEGER, 1e-300]],
     ['ExecuteJS nested plain data', { a: [1, { b: 'c', d: [true, false, null] }], 'key with spaces': '' }],
     ['ExecuteJS strings beyond ASCII', ['Zoë Brontë', '家系図', '\u0000\n\t', '😀']],
-    ['GetCookies', [{ name: 'sid', value: 'v', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' }]],
-    ['ExportCookies storage-state', { cookies: [], origins: [{ origin: 'http://127.0.0.1:1', localStorage: [{ name: 'k', value: 'v' }] }] }],
+    [
+      'GetCookies',
+      [{ name: 'sid', value: 'v', domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' }],
+    ],
+    [
+      'ExportCookies storage-state',
+      { cookies: [], origins: [{ origin: 'http://127.0.0.1:1', localStorage: [{ name: 'k', value: 'v' }] }] },
+    ],
     ['ExportCookies netscape', '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tv\n'],
   ];
 
@@ -63,15 +93,23 @@ describe.each(transports)('dispatcher codec over %s: errors come back as our cla
     overTheWire = transport;
   });
   it.each(CODES_WITH_CLASS)('%s', (code) => {
-    const original = new BrowserActorError(code, `failed with ${code}`, { details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null } });
+    const original = new BrowserActorError(code, `failed with ${code}`, {
+      details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null },
+    });
     const { value, error } = roundTrip(undefined, original);
     expect(value).toBeUndefined();
     expect(isBrowserActorError(error, code)).toBe(true);
-    expect(error).toMatchObject({ code, message: `failed with ${code}`, details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null } });
+    expect(error).toMatchObject({
+      code,
+      message: `failed with ${code}`,
+      details: { taskId: 'd:1', maybeExecuted: true, count: 3, none: null },
+    });
   });
 
   it('subclasses and causes survive: an ActorCrashedError caused by a NavigationError', () => {
-    const cause = new NavigationError('Navigation to http://127.0.0.1:1/ failed: net::ERR_CONNECTION_REFUSED', { details: { netError: 'net::ERR_CONNECTION_REFUSED' } });
+    const cause = new NavigationError('Navigation to http://127.0.0.1:1/ failed: net::ERR_CONNECTION_REFUSED', {
+      details: { netError: 'net::ERR_CONNECTION_REFUSED' },
+    });
     const { error } = roundTrip(undefined, new ActorCrashedError('lost', { cause, details: { maybeExecuted: true } }));
     expect(error).toBeInstanceOf(ActorCrashedError);
     expect((error as ActorCrashedError).details['maybeExecuted']).toBe(true);
@@ -123,12 +161,28 @@ describe('dispatcher codec: what a broken worker may send is named, never acted 
   const health = { state: 'healthy', restarts: 0, browserPid: 12, inFlight: 1, queueDepth: 0 };
   it.each([
     ['pong without health', { t: 'pong', seq: 1, health: null }, /^pong: health is not an object/],
-    ['pong with a wrong field type', { t: 'pong', seq: 1, health: { ...health, restarts: '1' } }, /^pong: health restarts, inFlight or queueDepth/],
-    ['pong with a lastFault of the wrong shape', { t: 'pong', seq: 1, health: { ...health, lastFault: { kind: 1 } } }, /^pong: health lastFault/],
+    [
+      'pong with a wrong field type',
+      { t: 'pong', seq: 1, health: { ...health, restarts: '1' } },
+      /^pong: health restarts, inFlight or queueDepth/,
+    ],
+    [
+      'pong with a lastFault of the wrong shape',
+      { t: 'pong', seq: 1, health: { ...health, lastFault: { kind: 1 } } },
+      /^pong: health lastFault/,
+    ],
     ['failed without error', { t: 'failed', id: 'd:1', error: null }, /^failed: error is not an object/],
     ['fatal without error', { t: 'fatal', error: null }, /^fatal: error is not an object/],
-    ['an error with object details', { t: 'failed', id: 'd:1', error: error({ details: { x: { y: 1 } } }) }, /detail that is not a short plain value/],
-    ['an error with a cause chain deeper than ours', { t: 'failed', id: 'd:1', error: [1, 2, 3, 4, 5].reduce<object>((c) => error({ cause: c }), error()) }, /causes more than 4 deep/],
+    [
+      'an error with object details',
+      { t: 'failed', id: 'd:1', error: error({ details: { x: { y: 1 } } }) },
+      /detail that is not a short plain value/,
+    ],
+    [
+      'an error with a cause chain deeper than ours',
+      { t: 'failed', id: 'd:1', error: [1, 2, 3, 4, 5].reduce<object>((c) => error({ cause: c }), error()) },
+      /causes more than 4 deep/,
+    ],
     ['started without attempt', { t: 'started', id: 'd:1' }, /^started: attempt/],
     ['ready with a pid that is not one', { t: 'ready', browserPid: -1 }, /^ready: browserPid/],
   ])('%s', (_label, message, problem) => {

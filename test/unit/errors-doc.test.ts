@@ -43,10 +43,14 @@ describe('docs/errors.md', () => {
     const listed = new Set<string>(ALL_ERROR_CODES);
     expect([...written.keys()].filter((c) => !listed.has(c) && !FOREIGN_CODES.has(c))).toEqual([]);
     // Used by a class, a throw or a comparison somewhere besides the list that defines it and the CLI's guide.
-    const unused = ALL_ERROR_CODES.filter((c) => ![...(written.get(c) ?? [])].some((f) => !f.endsWith('errors.ts') && !f.endsWith('exit-codes.ts')));
+    const unused = ALL_ERROR_CODES.filter(
+      (c) => ![...(written.get(c) ?? [])].some((f) => !f.endsWith('errors.ts') && !f.endsWith('exit-codes.ts')),
+    );
     const classes = ALL_ERROR_CODES.filter((c) => {
       const key = c.slice('ERR_'.length);
-      return sourceFiles(srcDir).some((f) => f.endsWith('errors.ts') && new RegExp(`super\\(\\w*ErrorCode\\.${key}\\b`).test(readFileSync(f, 'utf8')));
+      return sourceFiles(srcDir).some(
+        (f) => f.endsWith('errors.ts') && new RegExp(`super\\(\\w*ErrorCode\\.${key}\\b`).test(readFileSync(f, 'utf8')),
+      );
     });
     // A code with a class is produced wherever the class is thrown; the others must be written where they are produced.
     expect(unused.filter((c) => !classes.includes(c))).toEqual([]);

@@ -39,7 +39,11 @@ describe('errors', () => {
 
   it('serialises foreign errors and non-errors without their content', () => {
     expect(serializeError(new RangeError('r'))).toEqual({ name: 'RangeError', code: 'ERR_UNKNOWN', message: 'r' });
-    expect(serializeError({ password: 'hunter2' })).toEqual({ name: 'Error', code: 'ERR_UNKNOWN', message: 'Non-error value thrown (object)' });
+    expect(serializeError({ password: 'hunter2' })).toEqual({
+      name: 'Error',
+      code: 'ERR_UNKNOWN',
+      message: 'Non-error value thrown (object)',
+    });
     const unknown = deserializeError({ name: 'WeirdError', code: 'ERR_WEIRD', message: 'w' });
     expect(unknown.name).toBe('WeirdError');
     expect((unknown as Error & { code: string }).code).toBe('ERR_WEIRD');

@@ -19,13 +19,26 @@ import { textSink } from '../support/text-sink.js';
 
 describe('loadConfig', () => {
   it('defaults: actor mode off, headless on', () => {
-    expect(loadConfig({})).toEqual({ actorMode: false, headless: true, chromiumPath: undefined, driver: 'playwright', webdriverUrl: undefined });
+    expect(loadConfig({})).toEqual({
+      actorMode: false,
+      headless: true,
+      chromiumPath: undefined,
+      driver: 'playwright',
+      webdriverUrl: undefined,
+    });
   });
   it('reads flags in the usual spellings', () => {
-    expect(loadConfig({ ACTOR_MODE: 'ON', HEADLESS: '0', CHROMIUM_PATH: ' /opt/c ' })).toMatchObject({ actorMode: true, headless: false, chromiumPath: '/opt/c' });
+    expect(loadConfig({ ACTOR_MODE: 'ON', HEADLESS: '0', CHROMIUM_PATH: ' /opt/c ' })).toMatchObject({
+      actorMode: true,
+      headless: false,
+      chromiumPath: '/opt/c',
+    });
   });
   it('DRIVER and WEBDRIVER_URL: a URL implies webdriver; a driver without a URL is local', () => {
-    expect(loadConfig({ WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toMatchObject({ driver: 'webdriver', webdriverUrl: 'http://127.0.0.1:4444' });
+    expect(loadConfig({ WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toMatchObject({
+      driver: 'webdriver',
+      webdriverUrl: 'http://127.0.0.1:4444',
+    });
     expect(loadConfig({ DRIVER: ' WebDriver ' })).toMatchObject({ driver: 'webdriver', webdriverUrl: undefined });
     expect(loadConfig({ DRIVER: 'playwright' })).toMatchObject({ driver: 'playwright' });
   });
@@ -43,21 +56,29 @@ describe('loadConfig', () => {
     expect(withSecret).toMatch(/without credentials/);
     expect(withSecret).not.toContain('hunter2');
     // Written without a scheme, or with a raw "/" in the password: the parser does not see user-info there.
-    for (const url of ['user:hunter2@127.0.0.1:4444', 'http://user:hun/ter2@127.0.0.1:4444', 'http://user:hun/ter2@127.0.0.1:4444/wd/hub']) {
+    for (const url of [
+      'user:hunter2@127.0.0.1:4444',
+      'http://user:hun/ter2@127.0.0.1:4444',
+      'http://user:hun/ter2@127.0.0.1:4444/wd/hub',
+    ]) {
       let message = '';
       try {
         loadConfig({ WEBDRIVER_URL: url });
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(message, url).toMatch(/WEBDRIVER_URL must be an http\(s\) URL without credentials, .*got "(http:\/\/)?\*\*\*@127\.0\.0\.1:4444/);
+      expect(message, url).toMatch(
+        /WEBDRIVER_URL must be an http\(s\) URL without credentials, .*got "(http:\/\/)?\*\*\*@127\.0\.0\.1:4444/,
+      );
       expect(message, url).not.toMatch(/hunter2|hun\/ter2|ter2/);
     }
     expect(() => loadConfig({ DRIVER: 'playwright', WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toThrow(/needs DRIVER=webdriver/);
   });
   it('names the variable and the accepted values on a bad value', () => {
     expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(ConfigError);
-    expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(/ACTOR_MODE must be true or false \(also accepted: 1\/0, yes\/no, on\/off\), got "maybe"/);
+    expect(() => loadConfig({ ACTOR_MODE: 'maybe' })).toThrow(
+      /ACTOR_MODE must be true or false \(also accepted: 1\/0, yes\/no, on\/off\), got "maybe"/,
+    );
   });
 });
 
@@ -68,8 +89,12 @@ describe('findChromium', () => {
     );
   });
   it('explains how to install chromedriver when CHROMEDRIVER_PATH points nowhere, or none is on PATH', () => {
-    expect(() => findChromedriver(undefined, { CHROMEDRIVER_PATH: '/nonexistent/chromedriver' })).toThrow(/chromedriver not found at \/nonexistent\/chromedriver \(CHROMEDRIVER_PATH\).*apt-get install chromium-driver/);
-    expect(() => findChromedriver(undefined, { PATH: '/nonexistent' })).toThrow(/No chromedriver found: CHROMEDRIVER_PATH is unset and there is none on PATH/);
+    expect(() => findChromedriver(undefined, { CHROMEDRIVER_PATH: '/nonexistent/chromedriver' })).toThrow(
+      /chromedriver not found at \/nonexistent\/chromedriver \(CHROMEDRIVER_PATH\).*apt-get install chromium-driver/,
+    );
+    expect(() => findChromedriver(undefined, { PATH: '/nonexistent' })).toThrow(
+      /No chromedriver found: CHROMEDRIVER_PATH is unset and there is none on PATH/,
+    );
     expect(findChromedriver(undefined, { CHROMEDRIVER_PATH: process.execPath })).toBe(process.execPath);
   });
   it('uses CHROMIUM_PATH when it is executable', () => {
@@ -176,11 +201,15 @@ describe('the composition root', () => {
     expect(pick({ DRIVER: 'webdriver' })).toBe('webdriver');
     expect(pick({ WEBDRIVER_URL: 'http://127.0.0.1:4444' })).toBe('webdriver');
     expect(pick({ DRIVER: 'webdriver' }, { driver: 'playwright' })).toBe('playwright');
-    expect(() => pick({}, { driver: 'playwright', webdriverUrl: 'http://127.0.0.1:4444' })).toThrow(/webdriverUrl needs browser.driver webdriver/);
+    expect(() => pick({}, { driver: 'playwright', webdriverUrl: 'http://127.0.0.1:4444' })).toThrow(
+      /webdriverUrl needs browser.driver webdriver/,
+    );
   });
   it('refuses isolated lanes on WebDriver, saying why', () => {
     expect(() => createSessionSupervisor({ env: { DRIVER: 'webdriver' }, lanes: 2, isolateLanes: true })).toThrow(ConfigError);
-    expect(() => createSessionSupervisor({ env: { DRIVER: 'webdriver' }, lanes: 2, isolateLanes: true })).toThrow(/isolateLanes needs the Playwright driver/);
+    expect(() => createSessionSupervisor({ env: { DRIVER: 'webdriver' }, lanes: 2, isolateLanes: true })).toThrow(
+      /isolateLanes needs the Playwright driver/,
+    );
   });
 });
 
@@ -196,21 +225,55 @@ describe('--driver and --webdriver', () => {
   });
   it('research refuses them where no browser starts here', () => {
     expect(() => parseResearchArgs(['--gedcom', 'x.ged', '--surname', 'Smith', '--driver', 'webdriver'])).toThrow(/need --site/);
-    expect(() => parseResearchArgs(['--site', 'http://127.0.0.1:1', '--surname', 'Smith', '--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444'])).toThrow(/give these to `browser-actor worker`/);
-    expect(parseResearchArgs(['--site', 'http://127.0.0.1:1', '--surname', 'Smith', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
+    expect(() =>
+      parseResearchArgs([
+        '--site',
+        'http://127.0.0.1:1',
+        '--surname',
+        'Smith',
+        '--redis',
+        'redis://127.0.0.1:6379',
+        '--webdriver',
+        'http://127.0.0.1:4444',
+      ]),
+    ).toThrow(/give these to `browser-actor worker`/);
+    expect(
+      parseResearchArgs(['--site', 'http://127.0.0.1:1', '--surname', 'Smith', '--webdriver', 'http://127.0.0.1:4444']).driverEnv,
+    ).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
   });
   it('worker takes them for its worker processes', () => {
-    expect(parseWorkerArgs(['--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({ DRIVER: 'webdriver', WEBDRIVER_URL: 'http://127.0.0.1:4444' });
+    expect(parseWorkerArgs(['--redis', 'redis://127.0.0.1:6379', '--webdriver', 'http://127.0.0.1:4444']).driverEnv).toEqual({
+      DRIVER: 'webdriver',
+      WEBDRIVER_URL: 'http://127.0.0.1:4444',
+    });
   });
 });
 
 describe('redaction for logs', () => {
   it('hides the values of secret-looking keys at any depth, keeping the rest', () => {
-    const out = redactDeep({ user: 'ann', password: 'hunter2', nested: { headers: { cookie: 'sid=abc', Authorization: 'Bearer x.y.z', accept: 'application/json' } }, cookies: [{ name: 'sid', value: 's3cr3t' }], totpSecret: 'JBSWY3DP', code: '123456', count: 3 });
-    expect(out).toEqual({ user: 'ann', password: '[redacted]', nested: { headers: { cookie: '[redacted]', Authorization: '[redacted]', accept: 'application/json' } }, cookies: [{ name: 'sid', value: '[redacted]' }], totpSecret: '[redacted]', code: '[redacted]', count: 3 });
+    const out = redactDeep({
+      user: 'ann',
+      password: 'hunter2',
+      nested: { headers: { cookie: 'sid=abc', Authorization: 'Bearer x.y.z', accept: 'application/json' } },
+      cookies: [{ name: 'sid', value: 's3cr3t' }],
+      totpSecret: 'JBSWY3DP',
+      code: '123456',
+      count: 3,
+    });
+    expect(out).toEqual({
+      user: 'ann',
+      password: '[redacted]',
+      nested: { headers: { cookie: '[redacted]', Authorization: '[redacted]', accept: 'application/json' } },
+      cookies: [{ name: 'sid', value: '[redacted]' }],
+      totpSecret: '[redacted]',
+      code: '[redacted]',
+      count: 3,
+    });
   });
   it('hides secrets by shape in strings: credentials in URLs, bearer tokens, secret-looking name=value pairs', () => {
-    const text = redactText('GET http://bob:pa55@grid:4444/wd?token=abc&page=2 Authorization: Bearer eyJhbGciOi.x.y cookie: sid=s3cr3t; theme=dark');
+    const text = redactText(
+      'GET http://bob:pa55@grid:4444/wd?token=abc&page=2 Authorization: Bearer eyJhbGciOi.x.y cookie: sid=s3cr3t; theme=dark',
+    );
     for (const secret of ['pa55', 'abc&', 'eyJhbGciOi', 's3cr3t']) expect(text).not.toContain(secret);
     expect(text).toContain('page=2');
     expect(text).toContain('theme=dark');
@@ -219,12 +282,16 @@ describe('redaction for logs', () => {
     const a: Record<string, unknown> = { x: 1 };
     a['self'] = a;
     expect(redactDeep(a)).toEqual({ x: 1, self: '[…]' });
-    expect(redactDeep({ error: new ConfigError('bad ?password=p1 here') })).toEqual({ error: { name: 'ConfigError', message: 'bad ?password=*** here', code: 'ERR_INVALID_CONFIG' } });
+    expect(redactDeep({ error: new ConfigError('bad ?password=p1 here') })).toEqual({
+      error: { name: 'ConfigError', message: 'bad ?password=*** here', code: 'ERR_INVALID_CONFIG' },
+    });
   });
   it('LOG_LEVEL and --log-level take the pino levels, and say what they take', () => {
     expect(parseLogLevel(undefined)).toBe('warn');
     expect(parseLogLevel(' TRACE ')).toBe('trace');
-    expect(() => parseLogLevel('loud', 'warn', '--log-level')).toThrow(/--log-level must be one of silent, fatal, error, warn, info, debug, trace, got "loud"/);
+    expect(() => parseLogLevel('loud', 'warn', '--log-level')).toThrow(
+      /--log-level must be one of silent, fatal, error, warn, info, debug, trace, got "loud"/,
+    );
   });
   it('writes one readable line per record on a terminal, redacted too', async () => {
     const sink = textSink();

@@ -52,9 +52,15 @@ describe('import-boundary check', () => {
       'drivers/driver.ts': "import type { Session } from '../session/session.js';\n",
     });
     const violations = check(root);
-    expect(violations).toContain('runtime/actor/a.ts imports ../../drivers/playwright/playwright-driver.js: runtime/ may use only the Driver interface, never a concrete driver');
-    expect(violations).toContain('cli/main.ts imports ../drivers/playwright/playwright-driver.js: only the composition root (src/compose.ts) picks concrete drivers');
-    expect(violations).toContain('site/server.ts imports ../runtime/actor/a.js: site/ must not depend on runtime/ (the reference site stands alone)');
+    expect(violations).toContain(
+      'runtime/actor/a.ts imports ../../drivers/playwright/playwright-driver.js: runtime/ may use only the Driver interface, never a concrete driver',
+    );
+    expect(violations).toContain(
+      'cli/main.ts imports ../drivers/playwright/playwright-driver.js: only the composition root (src/compose.ts) picks concrete drivers',
+    );
+    expect(violations).toContain(
+      'site/server.ts imports ../runtime/actor/a.js: site/ must not depend on runtime/ (the reference site stands alone)',
+    );
     expect(violations.some((v) => v.startsWith('drivers/driver.ts imports ../session/session.js'))).toBe(true);
     expect(violations.some((v) => v.startsWith('compose.ts'))).toBe(false);
   });
@@ -73,7 +79,9 @@ describe('import-boundary check', () => {
 
   it('fails when src/ imports from outside it', () => {
     const root = tree({ 'src/cli/x.ts': "import '../../bench/y.js';\n", 'bench/y.ts': '' });
-    expect(check(join(root, 'src'))).toEqual(['cli/x.ts imports ../../bench/y.js: src/ must not import from outside src/ (it would not ship)']);
+    expect(check(join(root, 'src'))).toEqual([
+      'cli/x.ts imports ../../bench/y.js: src/ must not import from outside src/ (it would not ship)',
+    ]);
   });
 
   it('finds import cycles, type-only ones included, and none in the real tree', () => {

@@ -103,20 +103,16 @@ describe('PriorityMailbox properties', () => {
 
   it('under defer, every deferred task is eventually admitted and taken when the consumer keeps up', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 6 }),
-        fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 60 }),
-        (capacity, priorities) => {
-          const m = new PriorityMailbox<number>({ capacity, overflow: 'defer', maxDeferred: priorities.length });
-          const accepted: number[] = [];
-          priorities.forEach((p, i) => {
-            if (m.offer(i, p)) accepted.push(i);
-          });
-          const taken: number[] = [];
-          for (let x = m.take(); x !== undefined; x = m.take()) taken.push(x);
-          expect(taken.sort((a, b) => a - b)).toEqual(accepted);
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 60 }), (capacity, priorities) => {
+        const m = new PriorityMailbox<number>({ capacity, overflow: 'defer', maxDeferred: priorities.length });
+        const accepted: number[] = [];
+        priorities.forEach((p, i) => {
+          if (m.offer(i, p)) accepted.push(i);
+        });
+        const taken: number[] = [];
+        for (let x = m.take(); x !== undefined; x = m.take()) taken.push(x);
+        expect(taken.sort((a, b) => a - b)).toEqual(accepted);
+      }),
       { numRuns: 300 },
     );
   });

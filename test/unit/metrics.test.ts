@@ -25,7 +25,14 @@ describe('metrics on an opt-in loopback endpoint', () => {
       backoff: { baseMs: 1, maxMs: 5 },
     });
     const session = { authChecks: 2, authChecksSkipped: 5, throttled: 1, rateLimitWaitMs: 1500 };
-    const stats = (): SessionStats => ({ ...({} as SessionStats), probesCoalesced: 0, navigationsSkipped: 3, signIns: 1, apiRequests: 9, ...session });
+    const stats = (): SessionStats => ({
+      ...({} as SessionStats),
+      probesCoalesced: 0,
+      navigationsSkipped: 3,
+      signIns: 1,
+      apiRequests: 9,
+      ...session,
+    });
     const cache = { hits: 4, misses: 2 };
     const metrics = createMetrics();
     metrics.watch({ executors: [supervisor], sessions: [{ stats }], cache });
@@ -78,7 +85,9 @@ describe('metrics on an opt-in loopback endpoint', () => {
     try {
       const port = Number(new URL(first.url).port);
       await expect(startMetricsServer(metrics, { port })).rejects.toThrow(ConfigError);
-      await expect(startMetricsServer(metrics, { port })).rejects.toThrow(new RegExp(`--metrics-port ${port}: the port is in use on 127\\.0\\.0\\.1`));
+      await expect(startMetricsServer(metrics, { port })).rejects.toThrow(
+        new RegExp(`--metrics-port ${port}: the port is in use on 127\\.0\\.0\\.1`),
+      );
       await expect(startMetricsServer(metrics, { port: 70_000 })).rejects.toThrow(/--metrics-port must be a whole number from 0 to 65535/);
     } finally {
       await first.close();

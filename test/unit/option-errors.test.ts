@@ -35,10 +35,16 @@ describe('option errors are typed, and say what was expected and what came', () 
     typed(() => new RateLimiter({ refillPerSecond: -2 }), /^refillPerSecond must be a positive number, got -2$/);
     typed(() => new RateLimiter({ successDecay: 1 }), /^successDecay must be a number between 0 and 1 \(both excluded\), got 1$/);
     typed(() => new RateLimiter({ penaltyFactor: 0.5 }), /^penaltyFactor must be a number ≥ 1, got 0\.5$/);
-    typed(() => new ApiClient({ baseUrl: 'http://127.0.0.1:1', requestTimeoutMs: 0 }), /^requestTimeoutMs must be a positive number, got 0$/);
+    typed(
+      () => new ApiClient({ baseUrl: 'http://127.0.0.1:1', requestTimeoutMs: 0 }),
+      /^requestTimeoutMs must be a positive number, got 0$/,
+    );
     typed(() => new ProbeCoalescer(async () => {}, { baseMs: 100, maxMs: 50 }), /^maxMs must be a number ≥ 100, got 50$/);
     typed(() => new ProbeCoalescer(async () => {}, { factor: Number.NaN }), /^factor must be a number ≥ 1, got NaN$/);
-    typed(() => new AuthCheckPolicy(0, { baseIntervalMs: 10, maxIntervalMs: 5 }), /^maxIntervalMs must be at least baseIntervalMs \(10\), got 5$/);
+    typed(
+      () => new AuthCheckPolicy(0, { baseIntervalMs: 10, maxIntervalMs: 5 }),
+      /^maxIntervalMs must be at least baseIntervalMs \(10\), got 5$/,
+    );
     typed(() => new AuthCheckPolicy(0, { earlyWarningMs: -1 }), /^earlyWarningMs must be a number ≥ 0, got -1$/);
   });
 
@@ -60,9 +66,13 @@ describe('option errors are typed, and say what was expected and what came', () 
   it('the reference site: person, users and knobs', async () => {
     const { tree } = generateTree({ people: 10, seed: 1 });
     const users = [{ username: 'ann', password: 'pw-123456789' }];
-    await expect(startTreeSite({ tree, referencePerson: 10, users })).rejects.toThrow(/^referencePerson must be an integer from 0 to 9, got 10$/);
+    await expect(startTreeSite({ tree, referencePerson: 10, users })).rejects.toThrow(
+      /^referencePerson must be an integer from 0 to 9, got 10$/,
+    );
     await expect(startTreeSite({ tree, referencePerson: 0, users: [] })).rejects.toThrow(InvalidOptionError);
-    await expect(startTreeSite({ tree, referencePerson: 0, users, knobs: { errorRate: 2 } })).rejects.toThrow(/^knobs: knob errorRate must be a number from 0 to 1$/);
+    await expect(startTreeSite({ tree, referencePerson: 0, users, knobs: { errorRate: 2 } })).rejects.toThrow(
+      /^knobs: knob errorRate must be a number from 0 to 1$/,
+    );
   });
 
   it('the helper shows values without dumping them', () => {

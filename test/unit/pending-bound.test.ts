@@ -22,7 +22,9 @@ describe('PendingBound', () => {
     await bound.acquire(5, 10_000, undefined, 'a');
     await bound.acquire(5, 10_000, undefined, 'b');
     const order: string[] = [];
-    const waiting = (['low', 'high-1', 'high-2'] as const).map((name) => watch(bound.acquire(name === 'low' ? 1 : 9, 10_000, undefined, name).then(() => order.push(name))));
+    const waiting = (['low', 'high-1', 'high-2'] as const).map((name) =>
+      watch(bound.acquire(name === 'low' ? 1 : 9, 10_000, undefined, name).then(() => order.push(name))),
+    );
     await expect(bound.acquire(9, 10_000, undefined, 'e')).rejects.toBeInstanceOf(MailboxFullError); // maxDeferred reached
     expect(bound.deferred).toBe(3);
     bound.release(); // 1 held: not below the low-water mark yet

@@ -23,7 +23,11 @@ describe('progress of a long command', () => {
     p.tick();
     p.end();
     // Each frame ends by clearing the rest of the line (ESC [K); drop that to compare the text.
-    const frames = sink.text().split('\r').filter(Boolean).map((f) => f.replace('\u001b[K', ''));
+    const frames = sink
+      .text()
+      .split('\r')
+      .filter(Boolean)
+      .map((f) => f.replace('\u001b[K', ''));
     expect(frames[0]).toMatch(/^\[#{8}\.{22}\] 1\/4 searches \(25%\), 2\.0\/s, about 2 s left$/);
     expect(frames).toHaveLength(4);
     expect(frames.at(-1)).toMatch(/^\[#{30}\] 4\/4 searches \(100%\), 2\.0\/s, in 2 s\n$/);
@@ -32,7 +36,14 @@ describe('progress of a long command', () => {
   it('elsewhere: a plain line every interval and one at the end, no carriage returns', () => {
     const clock = settable();
     const sink = textSink();
-    const p = createProgress({ unit: 'searches', total: 100, write: (text) => void sink.stream.write(text), tty: false, everyMs: 10_000, clock });
+    const p = createProgress({
+      unit: 'searches',
+      total: 100,
+      write: (text) => void sink.stream.write(text),
+      tty: false,
+      everyMs: 10_000,
+      clock,
+    });
     for (let i = 1; i <= 100; i++) {
       clock.set(i * 250);
       p.tick();
@@ -58,7 +69,14 @@ describe('progress of a long command', () => {
   it('set(), a label, and lines printed between frames that do not break the bar', () => {
     const clock = settable();
     const sink = textSink();
-    const p = createProgress({ unit: 's planned', total: 100, rate: false, write: (text) => void sink.stream.write(text), tty: true, clock });
+    const p = createProgress({
+      unit: 's planned',
+      total: 100,
+      rate: false,
+      write: (text) => void sink.stream.write(text),
+      tty: true,
+      clock,
+    });
     p.label('peers (1/2)');
     clock.set(1000);
     p.set(40);
@@ -67,7 +85,11 @@ describe('progress of a long command', () => {
     clock.set(2000);
     p.set(100);
     p.end();
-    const frames = sink.text().split('\r').filter(Boolean).map((f) => f.replace('\u001b[K', ''));
+    const frames = sink
+      .text()
+      .split('\r')
+      .filter(Boolean)
+      .map((f) => f.replace('\u001b[K', ''));
     expect(frames).toEqual([
       '[############..................] 40/100 s planned (40%), about 2 s left: peers (1/2)',
       '[2/2] gates\n', // the bar cleared first …
@@ -82,7 +104,15 @@ describe('progress of a long command', () => {
     try {
       const clock = settable();
       const sink = textSink();
-      const p = createProgress({ unit: 'gates', total: 2, write: (text) => void sink.stream.write(text), tty: false, everyMs: 10_000, heartbeat: true, clock });
+      const p = createProgress({
+        unit: 'gates',
+        total: 2,
+        write: (text) => void sink.stream.write(text),
+        tty: false,
+        everyMs: 10_000,
+        heartbeat: true,
+        clock,
+      });
       p.label('Gate 2');
       p.tick();
       clock.set(12_000);
@@ -90,7 +120,10 @@ describe('progress of a long command', () => {
       clock.set(15_000);
       await vi.advanceTimersByTimeAsync(1000); // within 10 s of the last line: nothing
       p.end();
-      expect(sink.text().trim().split('\n')).toEqual(['1/2 gates (50%), 0.1/s, about 12 s left: Gate 2', '1/2 gates (50%), 0.1/s, about 15 s left: Gate 2']);
+      expect(sink.text().trim().split('\n')).toEqual([
+        '1/2 gates (50%), 0.1/s, about 12 s left: Gate 2',
+        '1/2 gates (50%), 0.1/s, about 15 s left: Gate 2',
+      ]);
     } finally {
       vi.useRealTimers();
     }

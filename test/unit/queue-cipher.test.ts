@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, QueuePayloadError } from '../../src/errors.js';
-import { MAX_SEALED_CHARS, answerContext, createQueueCipher, defaultQueueKeyFile, resolveQueueKey, taskContext } from '../../src/runtime/dispatch/queue-cipher.js';
+import {
+  MAX_SEALED_CHARS,
+  answerContext,
+  createQueueCipher,
+  defaultQueueKeyFile,
+  resolveQueueKey,
+  taskContext,
+} from '../../src/runtime/dispatch/queue-cipher.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'queue-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,7 +104,9 @@ describe('where the queue key comes from', () => {
       expect((error as ConfigError).message).not.toContain(bad);
     }
     expect(() => resolveQueueKey(new Uint8Array(16), {})).toThrow(ConfigError);
-    expect(() => resolveQueueKey(undefined, { BROWSER_ACTOR_QUEUE_KEY_FILE: join(dir, 'missing.key') })).toThrow(/Cannot read the queue key file/);
+    expect(() => resolveQueueKey(undefined, { BROWSER_ACTOR_QUEUE_KEY_FILE: join(dir, 'missing.key') })).toThrow(
+      /Cannot read the queue key file/,
+    );
   });
 
   it('without any, makes ~/.config/browser-actor/queue.key once (mode 600) and uses it from then on', () => {

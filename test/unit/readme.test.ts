@@ -29,9 +29,14 @@ describe('README', () => {
     const read = new Set<string>();
     for (const file of sourceFiles(join(root, 'src'))) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:env|process\.env)\[['"]([A-Z][A-Z0-9_]+)['"]\]|\b(?:get|required|flag|number|seconds)\(['"]([A-Z][A-Z0-9_]+)['"]/g)) read.add((m[1] ?? m[2]) as string);
+      for (const m of text.matchAll(
+        /(?:env|process\.env)\[['"]([A-Z][A-Z0-9_]+)['"]\]|\b(?:get|required|flag|number|seconds)\(['"]([A-Z][A-Z0-9_]+)['"]/g,
+      ))
+        read.add((m[1] ?? m[2]) as string);
     }
-    expect([...read]).toEqual(expect.arrayContaining(['SITE_USERNAME', 'CHROMIUM_PATH', 'RATE_LIMIT', 'LOG_LEVEL', 'BROWSER_ACTOR_QUEUE_KEY'])); // the scan finds them
+    expect([...read]).toEqual(
+      expect.arrayContaining(['SITE_USERNAME', 'CHROMIUM_PATH', 'RATE_LIMIT', 'LOG_LEVEL', 'BROWSER_ACTOR_QUEUE_KEY']),
+    ); // the scan finds them
     const missing = [...read].filter((name) => !listed.has(name) && !notOurs.has(name));
     expect(missing).toEqual([]);
   });
@@ -39,7 +44,9 @@ describe('README', () => {
   it('names no file that the repository does not have, and no error code that does not exist', () => {
     const links = [...readme.matchAll(/\]\((?!https?:|#)([^)\s]+)\)/g)].map((m) => (m[1] as string).split('#')[0] as string);
     const mentioned = [...readme.matchAll(/\b((?:docs|examples|scripts)\/[\w./-]+\.\w+)\b/g)].map((m) => m[1] as string);
-    const missing = [...links, ...mentioned, ...(readme.includes('DESIGN.md') ? ['DESIGN.md'] : [])].filter((p) => !existsSync(join(root, p)));
+    const missing = [...links, ...mentioned, ...(readme.includes('DESIGN.md') ? ['DESIGN.md'] : [])].filter(
+      (p) => !existsSync(join(root, p)),
+    );
     expect(missing).toEqual([]);
     const codes = new Set<string>(ALL_ERROR_CODES);
     const named = [...readme.matchAll(/(?<!net::)\bERR_[A-Z_]+\b/g)].map((m) => m[0]);

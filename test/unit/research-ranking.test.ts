@@ -10,12 +10,41 @@ import { GedcomSource, research, validateCriteria } from '../../src/research/res
  * points for a death absent on both sides).
  */
 const OWENS = [
-  '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR UTF-8',
-  '0 @ME@ INDI', '1 NAME Richard /Fisher/', '1 SEX M', '1 BIRT', '2 DATE 2005',
-  '0 @O1@ INDI', '1 NAME Owen /Fisher/', '1 SEX M', '1 BIRT', '2 DATE 1964', '2 PLAC Leeds, Yorkshire',
-  '0 @O2@ INDI', '1 NAME Owen /Fisher/', '1 SEX M', '1 BIRT', '2 DATE 1987', '2 PLAC York',
-  '0 @O3@ INDI', '1 NAME Owen /Fisher/', '1 SEX M', '1 BIRT', '2 DATE 2017',
-  '0 @O4@ INDI', '1 NAME Owen /Fisher/', '1 SEX M', '1 BIRT', '2 DATE 1901', '2 PLAC Chester', '1 DEAT', '2 DATE 1973', '2 PLAC Ipswich',
+  '0 HEAD',
+  '1 GEDC',
+  '2 VERS 5.5.1',
+  '1 CHAR UTF-8',
+  '0 @ME@ INDI',
+  '1 NAME Richard /Fisher/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 2005',
+  '0 @O1@ INDI',
+  '1 NAME Owen /Fisher/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1964',
+  '2 PLAC Leeds, Yorkshire',
+  '0 @O2@ INDI',
+  '1 NAME Owen /Fisher/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1987',
+  '2 PLAC York',
+  '0 @O3@ INDI',
+  '1 NAME Owen /Fisher/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 2017',
+  '0 @O4@ INDI',
+  '1 NAME Owen /Fisher/',
+  '1 SEX M',
+  '1 BIRT',
+  '2 DATE 1901',
+  '2 PLAC Chester',
+  '1 DEAT',
+  '2 DATE 1973',
+  '2 PLAC Ipswich',
   '0 TRLR',
 ].join('\n');
 
@@ -35,7 +64,9 @@ describe('research ranking: no points for absence, a scale, a confidence word, t
     ]);
     expect(r.tie).toEqual({ count: 4, breakers: ['a birth year', 'a birth place', 'a death year', 'a death place'] });
     const text = formatResult(r).join('\n');
-    expect(text).toContain('Note: 4 equally good matches; add a birth year, a birth place, a death year or a death place to tell them apart.');
+    expect(text).toContain(
+      'Note: 4 equally good matches; add a birth year, a birth place, a death year or a death place to tell them apart.',
+    );
     // Places on the ranked list tell the namesakes apart; a GEDCOM file has no page to link.
     expect(text).toMatch(/4\. +75\/75 fair +Owen Fisher \(1901–1973\) \[O4\]\n +born Chester; died Ipswich\n/);
     expect(r.ranked.every((x) => x.url === undefined)).toBe(true);

@@ -11,7 +11,9 @@ async function source(): Promise<GedcomSource> {
 
 describe('research on a local GEDCOM tree', () => {
   it('scores every candidate, ranks them, and gives family and the relationship path to the home person', async () => {
-    const r = await research(validateCriteria({ given: 'Robert', surname: 'Doe', birthYear: '1921', sex: 'M' }), await source(), { ladderFor: 0 });
+    const r = await research(validateCriteria({ given: 'Robert', surname: 'Doe', birthYear: '1921', sex: 'M' }), await source(), {
+      ladderFor: 0,
+    });
     expect(r.home.id).toBe('ME');
     expect(r.ranked[0]?.person.id).toBe('F');
     expect(r.ranked[0]?.score.lines.map((l) => l.rule)).toContain('birthYearWithin5');
@@ -28,7 +30,9 @@ describe('research on a local GEDCOM tree', () => {
   });
 
   it('sends every criterion the API can filter on to the search, years widened by 5', () => {
-    expect(searchQueryFor({ given: 'Ann', surname: 'Lee', sex: 'F', birthYear: 1850, birthPlace: 'York', deathYear: 1900, deathPlace: 'Leeds' })).toEqual({
+    expect(
+      searchQueryFor({ given: 'Ann', surname: 'Lee', sex: 'F', birthYear: 1850, birthPlace: 'York', deathYear: 1900, deathPlace: 'Leeds' }),
+    ).toEqual({
       given: 'Ann',
       surname: 'Lee',
       sex: 'F',
@@ -68,6 +72,10 @@ describe('research on a local GEDCOM tree', () => {
     expect(() => validateCriteria({ surname: 'Lee', birthYear: 'eighteen' })).toThrow(/birthYear must be a year/);
     expect(() => validateCriteria({ surname: 'Lee', sex: 'Q' })).toThrow(/sex must be M or F/);
     expect(() => validateCriteria({ surname: 'Lee', colour: 'red' })).toThrow(/unknown criterion "colour"/);
-    expect(validateCriteria({ surname: ' Lee ', sex: 'female', birthYear: ' 1850 ' })).toEqual({ surname: 'Lee', sex: 'F', birthYear: 1850 });
+    expect(validateCriteria({ surname: ' Lee ', sex: 'female', birthYear: ' 1850 ' })).toEqual({
+      surname: 'Lee',
+      sex: 'F',
+      birthYear: 1850,
+    });
   });
 });

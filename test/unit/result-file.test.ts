@@ -22,7 +22,9 @@ afterEach(() => {
 async function results() {
   const { tree } = await readGedcom({ text: familyGedcom() });
   const source = new GedcomSource(tree, tree.indexOf('ME') as number);
-  const criteria = [{ given: 'Robert', surname: 'Doe' }, { surname: 'Doe', birthYear: '1921' }, { given: 'John' }].map((c) => validateCriteria(c));
+  const criteria = [{ given: 'Robert', surname: 'Doe' }, { surname: 'Doe', birthYear: '1921' }, { given: 'John' }].map((c) =>
+    validateCriteria(c),
+  );
   return Promise.all(criteria.map((c) => research(c, source)));
 }
 
@@ -36,36 +38,50 @@ describe('research --out: results saved as they finish', () => {
     expect(() => outFormatOf('results')).toThrow(/got no extension/);
   });
 
-  it.each(['csv', 'jsonl'] as const)('%s: appended in finishing order, put in input order at close; a resumed file skips what it has', async (ext) => {
-    const [a, b, c] = await results();
-    const path = join(tmp(), `out.${ext}`);
-    const file = ResultFile.open(path, { resume: false });
-    file.append(c as NonNullable<typeof c>, 4);
-    file.append(a as NonNullable<typeof a>, 2);
-    // Saved at once: the file has both records before it is closed.
-    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(ext === 'csv' ? 3 : 2);
-    file.close();
-    const afterFirst = readFileSync(path, 'utf8').trim().split('\n');
-    if (ext === 'csv') expect(afterFirst[0]).toBe(csvHeader());
-    const lines = afterFirst.slice(ext === 'csv' ? 1 : 0);
-    expect(lines.map((l) => (ext === 'csv' ? l.split(',')[0] : String((JSON.parse(l) as { line: number }).line)))).toEqual(['2', '4']);
+  it.each(['csv', 'jsonl'] as const)(
+    '%s: appended in finishing order, put in input order at close; a resumed file skips what it has',
+    async (ext) => {
+      const [a, b, c] = await results();
+      const path = join(tmp(), `out.${ext}`);
+      const file = ResultFile.open(path, { resume: false });
+      file.append(c as NonNullable<typeof c>, 4);
+      file.append(a as NonNullable<typeof a>, 2);
+      // Saved at once: the file has both records before it is closed.
+      expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(ext === 'csv' ? 3 : 2);
+      file.close();
+      const afterFirst = readFileSync(path, 'utf8').trim().split('\n');
+      if (ext === 'csv') expect(afterFirst[0]).toBe(csvHeader());
+      const lines = afterFirst.slice(ext === 'csv' ? 1 : 0);
+      expect(lines.map((l) => (ext === 'csv' ? l.split(',')[0] : String((JSON.parse(l) as { line: number }).line)))).toEqual(['2', '4']);
 
-    expect(() => ResultFile.open(path, { resume: false })).toThrow(/the file exists; add --resume/);
-    const again = ResultFile.open(path, { resume: true });
-    expect(again.size).toBe(2);
-    expect(again.has(2, (a as NonNullable<typeof a>).criteria)).toBe(true);
-    expect(again.has(3, (b as NonNullable<typeof b>).criteria)).toBe(false);
-    expect(again.has(4, (a as NonNullable<typeof a>).criteria)).toBe(false); // another line's search
-    again.append(b as NonNullable<typeof b>, 3);
-    again.close();
-    const final = readFileSync(path, 'utf8').trim().split('\n').slice(ext === 'csv' ? 1 : 0);
-    expect(final.map((l) => (ext === 'csv' ? l.split(',')[0] : String((JSON.parse(l) as { line: number }).line)))).toEqual(['2', '3', '4']);
-    if (ext === 'jsonl') {
-      const record = JSON.parse(final[0] as string) as Record<string, unknown>;
-      expect(record).toMatchObject({ line: 2, criteria: { given: 'Robert', surname: 'Doe' }, result: { ranked: [{ person: { id: 'F' } }] } });
-      expect(record['result']).not.toHaveProperty('ms'); // two runs that found the same write the same
-    }
-  });
+      expect(() => ResultFile.open(path, { resume: false })).toThrow(/the file exists; add --resume/);
+      const again = ResultFile.open(path, { resume: true });
+      expect(again.size).toBe(2);
+      expect(again.has(2, (a as NonNullable<typeof a>).criteria)).toBe(true);
+      expect(again.has(3, (b as NonNullable<typeof b>).criteria)).toBe(false);
+      expect(again.has(4, (a as NonNullable<typeof a>).criteria)).toBe(false); // another line's search
+      again.append(b as NonNullable<typeof b>, 3);
+      again.close();
+      const final = readFileSync(path, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(ext === 'csv' ? 1 : 0);
+      expect(final.map((l) => (ext === 'csv' ? l.split(',')[0] : String((JSON.parse(l) as { line: number }).line)))).toEqual([
+        '2',
+        '3',
+        '4',
+      ]);
+      if (ext === 'jsonl') {
+        const record = JSON.parse(final[0] as string) as Record<string, unknown>;
+        expect(record).toMatchObject({
+          line: 2,
+          criteria: { given: 'Robert', surname: 'Doe' },
+          result: { ranked: [{ person: { id: 'F' } }] },
+        });
+        expect(record['result']).not.toHaveProperty('ms'); // two runs that found the same write the same
+      }
+    },
+  );
 
   it('a record cut short by a kill is dropped on --resume (its search runs again) and the file is clean again', async () => {
     const [a, b] = await results();

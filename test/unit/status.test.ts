@@ -25,9 +25,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function job(recycle?: { maxNavigations: number }): Promise<{ supervisor: SessionSupervisor; fake: () => FakeDriver; server: MetricsServer }> {
+async function job(recycle?: {
+  maxNavigations: number;
+}): Promise<{ supervisor: SessionSupervisor; fake: () => FakeDriver; server: MetricsServer }> {
   let fake: FakeDriver | undefined;
-  const supervisor = new SessionSupervisor({ id: 'sup', lanes: 2, driver: () => (fake = new FakeDriver({ sites: { [origin]: fixtureSite } })), backoff: { baseMs: 1, maxMs: 5 }, ...(recycle ? { recycle } : {}) });
+  const supervisor = new SessionSupervisor({
+    id: 'sup',
+    lanes: 2,
+    driver: () => (fake = new FakeDriver({ sites: { [origin]: fixtureSite } })),
+    backoff: { baseMs: 1, maxMs: 5 },
+    ...(recycle ? { recycle } : {}),
+  });
   const metrics = createMetrics();
   metrics.watch({ executors: [supervisor] });
   const server = await startMetricsServer(metrics, { port: 0 });
@@ -40,7 +48,12 @@ async function job(recycle?: { maxNavigations: number }): Promise<{ supervisor: 
 }
 
 /** A GET with an explicit Host header (fetch does not let a test set one). */
-function get(port: number, path: string, host = `127.0.0.1:${port}`, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  host = `127.0.0.1:${port}`,
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers: { host }, timeout: 5000 }, (res) => {
       let body = '';
@@ -112,7 +125,9 @@ describe('the live status', () => {
   it('fault reasons are redacted and printed, never interpreted', async () => {
     const { supervisor, server } = await job();
     await supervisor.startActor();
-    await supervisor.restartOnFault('opened http://user:hunter2@127.0.0.1/x?token=abc123 then \u001b]0;owned\u0007 <img src=x onerror=alert(1)>\nline two');
+    await supervisor.restartOnFault(
+      'opened http://user:hunter2@127.0.0.1/x?token=abc123 then \u001b]0;owned\u0007 <img src=x onerror=alert(1)>\nline two',
+    );
     await supervisor.submit(ExecuteJS('return 1'));
     const body = (await get(server.port, '/status.json')).body;
     expect(body).not.toContain('hunter2');
@@ -166,7 +181,10 @@ describe('the live status', () => {
   it('a batch job shows its progress, and a Redis user whether Redis answers, in the snapshot and in the terminal', () => {
     const metrics = createMetrics();
     let done = 3;
-    let link: { state: 'connected' | 'unreachable'; since: number; reason?: string } = { state: 'connected', since: Date.parse('2026-12-07T10:00:00Z') };
+    let link: { state: 'connected' | 'unreachable'; since: number; reason?: string } = {
+      state: 'connected',
+      since: Date.parse('2026-12-07T10:00:00Z'),
+    };
     metrics.watch({ batch: () => ({ total: 8, done, failed: 1 }), redis: () => link });
     try {
       let s = metrics.status();
@@ -174,7 +192,11 @@ describe('the live status', () => {
       expect(s.redis).toEqual({ state: 'connected', since: '2026-12-07T10:00:00.000Z' });
       expect(renderStatus(s, 'http://127.0.0.1:1')).toMatch(/^redis: connected\nbatch: 3 of 8 done \(1 failed\)$/m);
       done = 8;
-      link = { state: 'unreachable', since: Date.parse('2026-12-07T10:05:00Z'), reason: 'Redis did not answer within 2000 ms (redis://:hunter2@10.0.0.5:6379)' };
+      link = {
+        state: 'unreachable',
+        since: Date.parse('2026-12-07T10:05:00Z'),
+        reason: 'Redis did not answer within 2000 ms (redis://:hunter2@10.0.0.5:6379)',
+      };
       s = metrics.status();
       expect(s.batch?.done).toBe(8);
       const text = renderStatus(s, 'http://127.0.0.1:1');
@@ -187,7 +209,11 @@ describe('the live status', () => {
 
   it('`status` options: one endpoint, a sane interval, no credentials', () => {
     expect(parseStatusArgs(['--port', '9464'])).toEqual({ base: 'http://127.0.0.1:9464', watch: false, intervalS: 2 });
-    expect(parseStatusArgs(['--url', 'http://localhost:9000/status', '--watch', '--interval', '5'])).toEqual({ base: 'http://localhost:9000', watch: true, intervalS: 5 });
+    expect(parseStatusArgs(['--url', 'http://localhost:9000/status', '--watch', '--interval', '5'])).toEqual({
+      base: 'http://localhost:9000',
+      watch: true,
+      intervalS: 5,
+    });
     const refused = (args: string[], message: RegExp): void => {
       expect(() => parseStatusArgs(args)).toThrow(ConfigError);
       expect(() => parseStatusArgs(args)).toThrow(message);
@@ -200,8 +226,17 @@ describe('the live status', () => {
     refused(['--port', '1', '--interval', '2'], /--interval goes with --watch/);
     refused(['--port', '1', '--watch', '--interval', '0'], /--interval must be a whole number of seconds from 1 to 3600/);
     // The cluster of worker hosts on a Redis instead of one job.
-    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--queue', 'q1', '--json'])).toEqual({ base: '', cluster: { redis: 'redis://127.0.0.1:6379', queue: 'q1', json: true }, watch: false, intervalS: 2 });
-    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--watch']).cluster).toEqual({ redis: 'redis://127.0.0.1:6379', queue: 'browser-actor', json: false });
+    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--queue', 'q1', '--json'])).toEqual({
+      base: '',
+      cluster: { redis: 'redis://127.0.0.1:6379', queue: 'q1', json: true },
+      watch: false,
+      intervalS: 2,
+    });
+    expect(parseStatusArgs(['--redis', 'redis://127.0.0.1:6379', '--watch']).cluster).toEqual({
+      redis: 'redis://127.0.0.1:6379',
+      queue: 'browser-actor',
+      json: false,
+    });
     refused(['--redis', 'redis://127.0.0.1:1', '--port', '1'], /one of the three/);
     refused(['--redis', 'http://127.0.0.1:1'], /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
     refused(['--redis', 'redis://127.0.0.1:1', '--queue', 'no spaces'], /--queue must be 1–64 letters/);
@@ -223,10 +258,21 @@ describe('browser-actor status against an endpoint that is not ours', () => {
           redis: { state: 'unreachable', since: `${ESC}[31mred`, reason: `${ESC}[1Aup` },
           batch: { total: 1, done: 0, failed: 0 },
           actors: [],
-          dispatchers: [{ id: `${ESC}[Hhome`, queued: 0, queuedByPriority: [], deferred: 0, inFlight: 0, throughput: { lastMinute: 0, perSecond: 0 }, workers: [] }],
+          dispatchers: [
+            {
+              id: `${ESC}[Hhome`,
+              queued: 0,
+              queuedByPriority: [],
+              deferred: 0,
+              inFlight: 0,
+              throughput: { lastMinute: 0, perSecond: 0 },
+              workers: [],
+            },
+          ],
           queues: [],
         }),
-      '/wrong-types': () => JSON.stringify({ at: 'now', process: {}, actors: [{ id: 'a', throughput: null, running: 7 }], dispatchers: [] }),
+      '/wrong-types': () =>
+        JSON.stringify({ at: 'now', process: {}, actors: [{ id: 'a', throughput: null, running: 7 }], dispatchers: [] }),
     };
     const server = createServer((req, res) => {
       const base = (req.url ?? '').replace(/\/status\.json$/, '');

@@ -3,7 +3,11 @@ import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
 import { ActorStoppedError, InvalidOptionError, NavigationError, RestartLimitError, SequenceCutError } from '../../src/errors.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
 import { CurrentUrl, ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
+import {
+  SessionSupervisor,
+  type SessionSupervisorEvents,
+  type SessionSupervisorOptions,
+} from '../../src/runtime/supervisor/session-supervisor.js';
 import { RestartPolicy } from '../../src/runtime/supervisor/restart-policy.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { watch } from '../support/watch.js';
@@ -11,7 +15,9 @@ import { watch } from '../support/watch.js';
 const origin = 'http://127.0.0.1:18080';
 
 /** A supervisor with lanes on Fake browsers (100 ms per operation) and a manual clock. */
-function setup(options: Partial<SessionSupervisorOptions> & { latencyMs?: number; launchMs?: number; onLaunch?: (fake: FakeDriver) => void } = {}) {
+function setup(
+  options: Partial<SessionSupervisorOptions> & { latencyMs?: number; launchMs?: number; onLaunch?: (fake: FakeDriver) => void } = {},
+) {
   const clock = new ManualClock();
   const fakes: FakeDriver[] = [];
   const { latencyMs = 100, launchMs = 0, onLaunch, ...rest } = options;
@@ -202,7 +208,9 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     expect(fakes).toHaveLength(2);
     expect(a.value).toBe('Landed'); // re-run on the new tab after its lane went back to /landed
     expect(b.value).toBe(2);
-    expect(await runAlone(clock, handle.submit(ExecuteJS<string>('return location.href', [], { idempotent: true })))).toBe(`${origin}/landed`);
+    expect(await runAlone(clock, handle.submit(ExecuteJS<string>('return location.href', [], { idempotent: true })))).toBe(
+      `${origin}/landed`,
+    );
     handle.release();
     await supervisor.stop();
   });
@@ -309,7 +317,9 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     for (let i = 0; i < 5; i++) await runAlone(off.clock, off.supervisor.submit(Navigate(`${origin}/?n=${i}`)));
     expect(off.supervisor.health().recycles).toBe(0);
     await off.supervisor.stop();
-    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: 'never' as never })).toThrow(/recycle must be false or an object of limits/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: 'never' as never })).toThrow(
+      /recycle must be false or an object of limits/,
+    );
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), recycle: { maxNavigations: 0 } })).toThrow(InvalidOptionError);
   });
 
@@ -359,7 +369,10 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     for (let i = 0; i < 50 && !refused.settled; i++) await clock.advance(100);
     expect(refused.error).toMatchObject({ code: 'ERR_SEQUENCE_CUT', details: { lane: lane.lane } });
     // The page cannot be reloaded: typed failure, not a read of the blank tab.
-    current().failNext('navigate', new NavigationError('net::ERR_CONNECTION_REFUSED at the test', { details: { netError: 'net::ERR_CONNECTION_REFUSED' } }));
+    current().failNext(
+      'navigate',
+      new NavigationError('net::ERR_CONNECTION_REFUSED at the test', { details: { netError: 'net::ERR_CONNECTION_REFUSED' } }),
+    );
     const cut = watch(lane.submit(CurrentUrl()));
     for (let i = 0; i < 50 && !cut.settled; i++) await clock.advance(100);
     expect(cut.error).toBeInstanceOf(SequenceCutError);
@@ -411,7 +424,10 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
 
 describe('RestartPolicy', () => {
   it('counts only unproductive restarts toward the limit and resets the backoff after productive ones', () => {
-    const policy = new RestartPolicy({ restartLimit: { maxRestarts: 2, windowMs: 10_000 }, backoff: { baseMs: 100, factor: 2, maxMs: 1000 } }, () => 0.999);
+    const policy = new RestartPolicy(
+      { restartLimit: { maxRestarts: 2, windowMs: 10_000 }, backoff: { baseMs: 100, factor: 2, maxMs: 1000 } },
+      () => 0.999,
+    );
     const unproductive = { servingSince: undefined, tasksServed: 0 };
     expect(policy.onFailure(0, unproductive)).toMatchObject({ kind: 'restart', attempt: 0, productive: false });
     expect(policy.onFailure(10, unproductive)).toMatchObject({ kind: 'restart', attempt: 1 });

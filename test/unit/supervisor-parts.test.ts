@@ -44,16 +44,30 @@ const view = (over: Partial<HealthView> = {}): HealthView => ({
 
 describe('checkHealth', () => {
   it('a lane wedged past its deadline and the slack comes first, even with a recycle due', () => {
-    const action = checkHealth(view({ now: 100_000, readyAt: 0, recycle: { maxAgeMs: 1, maxRssBytes: 1, maxHeapGrowthBytes: 1 }, lanes: [{ index: 1, work: 'task', dueAt: 90_000, what: 'task t1 (ExecuteJS)' }] }));
+    const action = checkHealth(
+      view({
+        now: 100_000,
+        readyAt: 0,
+        recycle: { maxAgeMs: 1, maxRssBytes: 1, maxHeapGrowthBytes: 1 },
+        lanes: [{ index: 1, work: 'task', dueAt: 90_000, what: 'task t1 (ExecuteJS)' }],
+      }),
+    );
     expect(action).toEqual({ kind: 'watchdog', reason: 'task t1 (ExecuteJS) kept lane 1 busy 10000ms past its deadline' });
     // Within the slack it is not wedged.
     expect(checkHealth(view({ lanes: [{ index: 1, work: 'task', dueAt: 96_000, what: 'x' }], busy: true })).kind).toBe('none');
   });
 
   it('recycles by age, then browser memory, then Node heap growth', () => {
-    expect(checkHealth(view({ recycle: { maxAgeMs: 10_000, maxRssBytes: 1, maxHeapGrowthBytes: 1 }, rssBytes: 5, heapGrowthBytes: 5 }))).toMatchObject({ kind: 'recycle', reason: 'browser age 10000ms' });
-    expect(checkHealth(view({ recycle: { maxAgeMs: 1e9, maxRssBytes: 2e6, maxHeapGrowthBytes: 1 }, rssBytes: 3e6, heapGrowthBytes: 5 }))).toMatchObject({ kind: 'recycle', reason: 'browser memory 3 MB over 2 MB' });
-    expect(checkHealth(view({ recycle: { maxAgeMs: 1e9, maxRssBytes: 1e9, maxHeapGrowthBytes: 1e6 }, rssBytes: null, heapGrowthBytes: 2e6 })).kind).toBe('recycle');
+    expect(
+      checkHealth(view({ recycle: { maxAgeMs: 10_000, maxRssBytes: 1, maxHeapGrowthBytes: 1 }, rssBytes: 5, heapGrowthBytes: 5 })),
+    ).toMatchObject({ kind: 'recycle', reason: 'browser age 10000ms' });
+    expect(
+      checkHealth(view({ recycle: { maxAgeMs: 1e9, maxRssBytes: 2e6, maxHeapGrowthBytes: 1 }, rssBytes: 3e6, heapGrowthBytes: 5 })),
+    ).toMatchObject({ kind: 'recycle', reason: 'browser memory 3 MB over 2 MB' });
+    expect(
+      checkHealth(view({ recycle: { maxAgeMs: 1e9, maxRssBytes: 1e9, maxHeapGrowthBytes: 1e6 }, rssBytes: null, heapGrowthBytes: 2e6 }))
+        .kind,
+    ).toBe('recycle');
   });
 
   it('takes a periodic snapshot or probes only when idle; a probe only when nothing completed since the last check', () => {
@@ -84,7 +98,10 @@ describe('probeVerdict', () => {
 
 describe('RestartPolicy', () => {
   it('backs off exponentially while browsers do no work, gives up at the limit within the window, and lets the window slide', () => {
-    const policy = new RestartPolicy({ restartLimit: { maxRestarts: 2, windowMs: 10_000 }, backoff: { baseMs: 100, factor: 2, maxMs: 10_000 } }, () => 0.999);
+    const policy = new RestartPolicy(
+      { restartLimit: { maxRestarts: 2, windowMs: 10_000 }, backoff: { baseMs: 100, factor: 2, maxMs: 10_000 } },
+      () => 0.999,
+    );
     const idle = { servingSince: undefined, tasksServed: 0 };
     expect(policy.onFailure(0, idle)).toMatchObject({ kind: 'restart', attempt: 0, productive: false });
     const second = policy.onFailure(1000, idle);
@@ -113,14 +130,31 @@ describe('AnswerLedger', () => {
   interface Item extends Answerable {
     readonly task: string;
   }
-  const item = (id: string, over: Partial<Item> = {}): Item => ({ id, task: 't', deadlineAt: 1000, result: createDeferred<unknown>(), signal: undefined, idempotencyKey: undefined, phase: 'queued', deadline: undefined, onAbort: undefined, ...over });
+  const item = (id: string, over: Partial<Item> = {}): Item => ({
+    id,
+    task: 't',
+    deadlineAt: 1000,
+    result: createDeferred<unknown>(),
+    signal: undefined,
+    idempotencyKey: undefined,
+    phase: 'queued',
+    deadline: undefined,
+    onAbort: undefined,
+    ...over,
+  });
 
   it('answers once: a later answer is discarded, and the deadline is disarmed', async () => {
     const clock = new ManualClock();
     const ledger = new AnswerLedger<Item>(clock);
     const a = item('a');
     let timedOut = 0;
-    const { answer, accepted } = ledger.admit(a, () => 't', () => undefined, () => timedOut++, () => undefined);
+    const { answer, accepted } = ledger.admit(
+      a,
+      () => 't',
+      () => undefined,
+      () => timedOut++,
+      () => undefined,
+    );
     expect(accepted).toBe(true);
     expect(ledger.answer(a, 42, undefined)).toBe(true);
     expect(ledger.answer(a, undefined, new Error('late'))).toBe(false);
@@ -138,8 +172,20 @@ describe('AnswerLedger', () => {
     const controller = new AbortController();
     const a = item('a', { deadlineAt: 500 });
     const b = item('b', { deadlineAt: 10_000, signal: controller.signal });
-    ledger.admit(a, () => 't', () => undefined, () => timeouts.push('a'), () => aborts.push('a'));
-    ledger.admit(b, () => 't', () => undefined, () => timeouts.push('b'), () => aborts.push('b'));
+    ledger.admit(
+      a,
+      () => 't',
+      () => undefined,
+      () => timeouts.push('a'),
+      () => aborts.push('a'),
+    );
+    ledger.admit(
+      b,
+      () => 't',
+      () => undefined,
+      () => timeouts.push('b'),
+      () => aborts.push('b'),
+    );
     await clock.advance(600);
     controller.abort();
     expect([timeouts, aborts]).toEqual([['a'], ['b']]);
@@ -149,15 +195,53 @@ describe('AnswerLedger', () => {
     const clock = new ManualClock();
     const ledger = new AnswerLedger<Item>(clock);
     const first = item('1', { idempotencyKey: 'k' });
-    expect(ledger.admit(first, () => 'same', () => undefined, () => undefined, () => undefined).accepted).toBe(true);
-    const second = ledger.admit(item('2', { idempotencyKey: 'k' }), () => 'same', () => undefined, () => undefined, () => undefined);
+    expect(
+      ledger.admit(
+        first,
+        () => 'same',
+        () => undefined,
+        () => undefined,
+        () => undefined,
+      ).accepted,
+    ).toBe(true);
+    const second = ledger.admit(
+      item('2', { idempotencyKey: 'k' }),
+      () => 'same',
+      () => undefined,
+      () => undefined,
+      () => undefined,
+    );
     expect(second.accepted).toBe(false);
-    await expect(ledger.admit(item('3', { idempotencyKey: 'k' }), () => 'other', () => undefined, () => undefined, () => undefined).answer).rejects.toBeInstanceOf(InvalidTaskError);
+    await expect(
+      ledger.admit(
+        item('3', { idempotencyKey: 'k' }),
+        () => 'other',
+        () => undefined,
+        () => undefined,
+        () => undefined,
+      ).answer,
+    ).rejects.toBeInstanceOf(InvalidTaskError);
     ledger.answer(first, 'once', undefined);
     expect(await second.answer).toBe('once');
     const full = new MailboxFullError('full');
-    await expect(ledger.admit(item('4', { idempotencyKey: 'j' }), () => 'x', () => full, () => undefined, () => undefined).answer).rejects.toBe(full);
-    expect(ledger.admit(item('5', { idempotencyKey: 'j' }), () => 'x', () => undefined, () => undefined, () => undefined).accepted).toBe(true);
+    await expect(
+      ledger.admit(
+        item('4', { idempotencyKey: 'j' }),
+        () => 'x',
+        () => full,
+        () => undefined,
+        () => undefined,
+      ).answer,
+    ).rejects.toBe(full);
+    expect(
+      ledger.admit(
+        item('5', { idempotencyKey: 'j' }),
+        () => 'x',
+        () => undefined,
+        () => undefined,
+        () => undefined,
+      ).accepted,
+    ).toBe(true);
   });
 });
 
@@ -211,7 +295,9 @@ describe('a task entry: crash and reopen rules', () => {
     lane.reopenAfterRecycle = false;
     newTab(lane); // a crash replaced the tab
     expect(pageToReopen(read, lane)).toBeUndefined(); // a plain task did not ask for restoreUrl
-    expect(pageToReopen(newEntry('s:3', ExecuteJS('return 1'), { restoreUrl: true }, undefined, settings, 0), lane)).toBe(`${origin}/landed`);
+    expect(pageToReopen(newEntry('s:3', ExecuteJS('return 1'), { restoreUrl: true }, undefined, settings, 0), lane)).toBe(
+      `${origin}/landed`,
+    );
     const handle = { id: 'h', priority: 5, lane, unbound: [], released: false, url: `${origin}/person?id=4`, pageOn: lane.tabEpoch };
     lane.owner = handle;
     const handled = newEntry('s:4', ExecuteJS('return 1'), {}, handle, settings, 0);
@@ -222,8 +308,12 @@ describe('a task entry: crash and reopen rules', () => {
 
   it('bad submit options are typed errors', () => {
     expect(() => newEntry('s:5', ExecuteJS('return 1'), { restoreUrl: 'yes' as never }, undefined, settings, 0)).toThrow(InvalidTaskError);
-    expect(() => newEntry('s:6', ExecuteJS('return 1'), { correlationId: 'x'.repeat(300) }, undefined, settings, 0)).toThrow(/correlationId/);
-    expect(() => newEntry('s:7', ExecuteJS('return 1'), { compensate: { type: 'Nope' } as never }, undefined, settings, 0)).toThrow(/compensate is not a valid task/);
+    expect(() => newEntry('s:6', ExecuteJS('return 1'), { correlationId: 'x'.repeat(300) }, undefined, settings, 0)).toThrow(
+      /correlationId/,
+    );
+    expect(() => newEntry('s:7', ExecuteJS('return 1'), { compensate: { type: 'Nope' } as never }, undefined, settings, 0)).toThrow(
+      /compensate is not a valid task/,
+    );
   });
 });
 
@@ -243,7 +333,11 @@ describe('session snapshots', () => {
     await old.stop();
     const expired = { ...state.cookies[0], name: 'old', expires: Date.now() / 1000 - 10 } as (typeof state.cookies)[number];
     const { actor } = await actorOnFake();
-    const restored = await restoreSession(actor, { state: { ...state, cookies: [...state.cookies, expired] }, url: `${origin}/landed`, at: 0 }, { lane: 0, timeoutMs: 5000 });
+    const restored = await restoreSession(
+      actor,
+      { state: { ...state, cookies: [...state.cookies, expired] }, url: `${origin}/landed`, at: 0 },
+      { lane: 0, timeoutMs: 5000 },
+    );
     expect(restored).toEqual({ cookies: state.cookies.length, origins: 1 });
     const names = (await actor.submit(GetCookies(), { lane: 0 })).map((c) => c.name).sort();
     expect(names).toEqual(state.cookies.map((c) => c.name).sort());
@@ -261,7 +355,15 @@ describe('session snapshots', () => {
     await clock.advance(0);
     await started;
     const taken: number[] = [];
-    const snapshots = new SessionSnapshots({ clock, settings, sessionLane: 1, generation: () => 0, lastUrl: () => undefined, taken: (e) => taken.push(e.cookies), settled: () => undefined });
+    const snapshots = new SessionSnapshots({
+      clock,
+      settings,
+      sessionLane: 1,
+      generation: () => 0,
+      lastUrl: () => undefined,
+      taken: (e) => taken.push(e.cookies),
+      settled: () => undefined,
+    });
     const first = snapshots.take(actor, 0);
     const second = snapshots.take(actor, 0);
     const third = snapshots.take(actor, 0);

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDriver } from '../../src/drivers/fake/fake-driver.js';
-import { ActorCrashedError, BrowserLaunchError, BrowserNotFoundError, InvalidOptionError, InvalidTaskError, MailboxFullError, RestartLimitError, TaskTimeoutError } from '../../src/errors.js';
+import {
+  ActorCrashedError,
+  BrowserLaunchError,
+  BrowserNotFoundError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  RestartLimitError,
+  TaskTimeoutError,
+} from '../../src/errors.js';
 import { ManualClock, flushMicrotasks } from '../../src/internal/manual-clock.js';
 import { ExecuteJS, GetCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { SessionSupervisor, type SessionSupervisorEvents, type SessionSupervisorOptions } from '../../src/runtime/supervisor/session-supervisor.js';
+import {
+  SessionSupervisor,
+  type SessionSupervisorEvents,
+  type SessionSupervisorOptions,
+} from '../../src/runtime/supervisor/session-supervisor.js';
 import { fixtureSite } from '../support/fixture-site.js';
 import { watch } from '../support/watch.js';
 
@@ -35,7 +48,8 @@ function setup(options: Partial<SessionSupervisorOptions> & { onLaunch?: (fake: 
     'task:start': [],
     'task:end': [],
   };
-  for (const name of Object.keys(events) as (keyof SessionSupervisorEvents)[]) supervisor.on(name, (e) => (events[name] as unknown[]).push(e));
+  for (const name of Object.keys(events) as (keyof SessionSupervisorEvents)[])
+    supervisor.on(name, (e) => (events[name] as unknown[]).push(e));
   const current = (): FakeDriver => {
     const fake = fakes.at(-1);
     if (!fake) throw new Error('no browser yet');
@@ -43,7 +57,6 @@ function setup(options: Partial<SessionSupervisorOptions> & { onLaunch?: (fake: 
   };
   return { clock, fakes, supervisor, events, current };
 }
-
 
 describe('SessionSupervisor on the Fake with a manual clock', () => {
   it('starts a browser, serves tasks and reports health', async () => {
@@ -65,8 +78,12 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     expect(() => new SessionSupervisor({ driver: undefined as never })).toThrow(InvalidOptionError);
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), backoff: { baseMs: -1 } })).toThrow(/backoff: baseMs/);
     expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), restartLimit: { maxRestarts: 0 } })).toThrow(/maxRestarts/);
-    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), restoreUrl: 'yes' as never })).toThrow(/restoreUrl must be true or false, got "yes"/);
-    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), standby: 1 as never })).toThrow(/standby must be true or false, got 1/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), restoreUrl: 'yes' as never })).toThrow(
+      /restoreUrl must be true or false, got "yes"/,
+    );
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), standby: 1 as never })).toThrow(
+      /standby must be true or false, got 1/,
+    );
   });
 
   it('bad input and script errors never count as faults', async () => {
@@ -74,7 +91,9 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.startActor();
     await expect(supervisor.submit({ type: 'Nope' } as never)).rejects.toBeInstanceOf(InvalidTaskError);
     await expect(supervisor.submit(Navigate('ftp://x/'))).rejects.toBeInstanceOf(InvalidTaskError);
-    await expect(supervisor.submit(ExecuteJS('return 1'), { compensate: { type: 'ExecuteJS' } as never })).rejects.toThrow(/compensate is not a valid task/);
+    await expect(supervisor.submit(ExecuteJS('return 1'), { compensate: { type: 'ExecuteJS' } as never })).rejects.toThrow(
+      /compensate is not a valid task/,
+    );
     await expect(supervisor.submit(ExecuteJS('throw new Error("boom")'))).rejects.toMatchObject({ code: 'ERR_SCRIPT' });
     expect(events.fault).toEqual([]);
     expect(supervisor.health()).toMatchObject({ state: 'healthy', restarts: 0 });
@@ -120,7 +139,11 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     expect((plain.error as ActorCrashedError).details).toMatchObject({ maybeExecuted: true, idempotent: false, attempts: 1 });
 
     current().hang('evaluate');
-    const compensated = watch(supervisor.submit(ExecuteJS('localStorage.setItem("order", "placed")'), { compensate: ExecuteJS('localStorage.setItem("order", "cancelled")') }));
+    const compensated = watch(
+      supervisor.submit(ExecuteJS('localStorage.setItem("order", "placed")'), {
+        compensate: ExecuteJS('localStorage.setItem("order", "cancelled")'),
+      }),
+    );
     await flushMicrotasks();
     current().crashBrowser();
     await clock.advance(1000);
@@ -151,12 +174,18 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
     await supervisor.submit(Navigate(`${origin}/landed`));
     current().crashBrowser();
     await clock.advance(100);
-    expect(await supervisor.submit(ExecuteJS('return location.href', [], { idempotent: true }), { restoreUrl: true })).toBe(`${origin}/landed`);
+    expect(await supervisor.submit(ExecuteJS('return location.href', [], { idempotent: true }), { restoreUrl: true })).toBe(
+      `${origin}/landed`,
+    );
     await supervisor.stop();
   });
 
   it('backs off exponentially between restarts in a row, and starts over after a stable period', async () => {
-    const { supervisor, clock, current, events } = setup({ random: () => 0.999, stablePeriodMs: 10_000, restartLimit: { maxRestarts: 10 } });
+    const { supervisor, clock, current, events } = setup({
+      random: () => 0.999,
+      stablePeriodMs: 10_000,
+      restartLimit: { maxRestarts: 10 },
+    });
     await supervisor.startActor();
     for (let i = 0; i < 3; i++) {
       current().crashBrowser();
@@ -284,7 +313,10 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
   });
 
   it('probes an idle browser; N failures in a row restart it, a single failure only degrades', async () => {
-    const { supervisor, clock, current, fakes } = setup({ probe: { intervalMs: 1000, timeoutMs: 200, failuresBeforeRestart: 3 }, actor: { cancelGraceMs: 100 } });
+    const { supervisor, clock, current, fakes } = setup({
+      probe: { intervalMs: 1000, timeoutMs: 200, failuresBeforeRestart: 3 },
+      actor: { cancelGraceMs: 100 },
+    });
     await supervisor.startActor();
     current().hang('evaluate'); // a short stall: one probe fails
     await clock.advance(1000); // the first tick after start: the verified start counts as progress, no probe
@@ -321,7 +353,11 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
   });
 
   it('the watchdog replaces a browser whose task outlives its deadline in a wedged driver', async () => {
-    const { supervisor, clock, current, fakes, events } = setup({ probe: { intervalMs: 500 }, watchdogSlackMs: 1000, actor: { cancelGraceMs: 100 } });
+    const { supervisor, clock, current, fakes, events } = setup({
+      probe: { intervalMs: 500 },
+      watchdogSlackMs: 1000,
+      actor: { cancelGraceMs: 100 },
+    });
     await supervisor.startActor();
     await supervisor.submit(Navigate(`${origin}/`));
     current().stall('evaluate'); // ignores its deadline and abort
@@ -360,10 +396,15 @@ describe('SessionSupervisor on the Fake with a manual clock', () => {
   });
 
   it('recycles after N tasks and on a memory limit, carrying the session over without failing a task', async () => {
-    const { supervisor, clock, fakes, current } = setup({ recycle: { maxTasks: 3, maxRssBytes: 500_000_000 }, probe: { intervalMs: 1000 } });
+    const { supervisor, clock, fakes, current } = setup({
+      recycle: { maxTasks: 3, maxRssBytes: 500_000_000 },
+      probe: { intervalMs: 1000 },
+    });
     await supervisor.startActor();
     await supervisor.submit(Navigate(`${origin}/set-cookies`));
-    const results = await Promise.all([1, 2, 3, 4, 5].map((i) => supervisor.submit(ExecuteJS('return arguments[0]', [i], { idempotent: true }))));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => supervisor.submit(ExecuteJS('return arguments[0]', [i], { idempotent: true }))),
+    );
     expect(results).toEqual([1, 2, 3, 4, 5]);
     expect(fakes.length).toBe(2);
     expect(fakes[0]?.running).toBe(false);
@@ -456,29 +497,40 @@ describe('SessionSupervisor snapshots', () => {
     for (let i = 0; i < 3; i++) await supervisor.submit(Navigate(`${origin}/person?id=${i}`));
     expect(supervisor.health().snapshots).toEqual({ taken: 3, skipped: 0 });
     await supervisor.stop();
-    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), snapshot: { when: 'sometimes' as never } })).toThrow(/snapshot.when must be 'changed' or 'always'/);
+    expect(() => new SessionSupervisor({ driver: () => new FakeDriver(), snapshot: { when: 'sometimes' as never } })).toThrow(
+      /snapshot.when must be 'changed' or 'always'/,
+    );
   });
 
   it('with isolated lanes, each lane skips the snapshot of its own unchanged context', async () => {
     const { supervisor, clock, current } = setup({ lanes: 2, isolateLanes: true });
     await supervisor.startActor();
-    await Promise.all([0, 1].map((n) => supervisor.withLane(async (lane) => {
-      await lane.submit(Navigate(`${origin}/set-cookies`));
-      await lane.submit(ExecuteJS(`localStorage.setItem("lane", "${n}")`));
-      for (let i = 0; i < 3; i++) await lane.submit(Navigate(`${origin}/person?id=${i}`));
-    })));
+    await Promise.all(
+      [0, 1].map((n) =>
+        supervisor.withLane(async (lane) => {
+          await lane.submit(Navigate(`${origin}/set-cookies`));
+          await lane.submit(ExecuteJS(`localStorage.setItem("lane", "${n}")`));
+          for (let i = 0; i < 3; i++) await lane.submit(Navigate(`${origin}/person?id=${i}`));
+        }),
+      ),
+    );
     const { taken, skipped } = supervisor.health().snapshots;
     expect(taken).toBe(4);
     expect(skipped).toBe(6);
     current().crashBrowser();
     await clock.advance(1000);
-    const seen = await Promise.all([0, 1].map(() => supervisor.withLane(async (lane) => lane.submit(ExecuteJS('return localStorage.getItem("lane")')))));
+    const seen = await Promise.all(
+      [0, 1].map(() => supervisor.withLane(async (lane) => lane.submit(ExecuteJS('return localStorage.getItem("lane")')))),
+    );
     expect(seen.sort()).toEqual(['0', '1']); // each lane's own storage came back into its own context
     await supervisor.stop();
   });
 
   it('with ExecuteJS left out of snapshot.after, a script-set cookie is still captured by the idle snapshot and survives a crash', async () => {
-    const { supervisor, clock, current, events } = setup({ snapshot: { after: ['Navigate'], intervalMs: 5000 }, probe: { intervalMs: 1000 } });
+    const { supervisor, clock, current, events } = setup({
+      snapshot: { after: ['Navigate'], intervalMs: 5000 },
+      probe: { intervalMs: 1000 },
+    });
     await supervisor.startActor();
     await supervisor.submit(ExecuteJS('return 1')); // no navigation yet: nothing to snapshot after
     await supervisor.submit(Navigate(`${origin}/`));

@@ -18,7 +18,10 @@ describe('validateTask', () => {
     [{ type: 'Navigate', url: 'javascript:alert(1)' }, /"javascript:" scheme, which is not allowed/],
     [{ type: 'Navigate', url: 'file:///etc/passwd' }, /"file:" scheme, which is not allowed/],
     [{ type: 'Navigate', url: 'chrome://settings' }, /"chrome:" scheme, which is not allowed/],
-    [{ type: 'Navigate', url: 'https://x.test/', waitUntil: 'idle' }, /waitUntil must be one of commit, domcontentloaded, load, networkidle, got "idle"/],
+    [
+      { type: 'Navigate', url: 'https://x.test/', waitUntil: 'idle' },
+      /waitUntil must be one of commit, domcontentloaded, load, networkidle, got "idle"/,
+    ],
     [{ type: 'Navigate', url: 'https://x.test/', URL: 'typo' }, /Navigate has an unknown field "URL"; its fields are url, waitUntil/],
     [{ type: 'ExecuteJS' }, /ExecuteJS.script must be a string \(a function body\), got undefined/],
     [{ type: 'ExecuteJS', script: 'return 1', args: 'x' }, /ExecuteJS.args must be an array, got string/],
@@ -32,9 +35,15 @@ describe('validateTask', () => {
     [{ type: 'ImportCookies' }, /ImportCookies.cookies must be an array, got undefined/],
     [{ type: 'ImportCookies', cookies: [{ name: 'a', value: 'b' }] }, /cookies\[0\] \(cookie a\) needs a url or a non-empty domain/],
     [{ type: 'ImportCookies', cookies: [{ name: 'a b', value: 'x', domain: 'h' }] }, /cookies\[0\].name must be a non-empty cookie token/],
-    [{ type: 'ImportCookies', cookies: [{ name: 'a', value: 'x;y', domain: 'h' }] }, /cookies\[0\].value \(cookie a\) contains a control character or ';'/],
+    [
+      { type: 'ImportCookies', cookies: [{ name: 'a', value: 'x;y', domain: 'h' }] },
+      /cookies\[0\].value \(cookie a\) contains a control character or ';'/,
+    ],
     [{ type: 'ImportCookies', cookies: [{ name: 'a', value: 'x', domain: 'h', sameSite: 'None' }] }, /sameSite None without secure: true/],
-    [{ type: 'ImportCookies', cookies: [{ name: 'a', value: 'x', domain: 'h', expires: 0 }] }, /expires \(cookie a\) must be -1 \(session cookie\) or seconds since the epoch/],
+    [
+      { type: 'ImportCookies', cookies: [{ name: 'a', value: 'x', domain: 'h', expires: 0 }] },
+      /expires \(cookie a\) must be -1 \(session cookie\) or seconds since the epoch/,
+    ],
     [{ type: 'ImportCookies', cookies: [{ name: 'a', value: 'x', url: 'https://h/', domain: 'h' }] }, /has both url and domain/],
     [{ type: 'CurrentUrl', extra: 1 }, /CurrentUrl has an unknown field "extra"; its fields are \(none\)/],
   ])('rejects %j with a clear ERR_INVALID_TASK', (task, message) => {
@@ -71,17 +80,27 @@ describe('validateTask', () => {
   it('enforces size limits with ERR_PAYLOAD_TOO_LARGE', () => {
     const limits = { ...defaultTaskLimits, maxScriptBytes: 10, maxArgsBytes: 10, maxCookies: 1 };
     expect(() => check(ExecuteJS('return "0123456789"'), limits)).toThrow(PayloadTooLargeError);
-    expect(() => check(ExecuteJS('return 1', ['0123456789']), limits)).toThrow(/ExecuteJS.args is 14 bytes as JSON, over the 10-byte limit/);
-    expect(() => check(ExecuteJS('return "é"'), { ...limits, maxScriptBytes: 10 })).toThrow(/11 bytes, over the 10-byte limit/);
-    expect(() => check(ImportCookies([{ name: 'a', value: '', domain: 'h' }, { name: 'b', value: '', domain: 'h' }]), limits)).toThrow(
-      /ImportCookies has 2 cookies, over the limit of 1/,
+    expect(() => check(ExecuteJS('return 1', ['0123456789']), limits)).toThrow(
+      /ExecuteJS.args is 14 bytes as JSON, over the 10-byte limit/,
     );
+    expect(() => check(ExecuteJS('return "é"'), { ...limits, maxScriptBytes: 10 })).toThrow(/11 bytes, over the 10-byte limit/);
+    expect(() =>
+      check(
+        ImportCookies([
+          { name: 'a', value: '', domain: 'h' },
+          { name: 'b', value: '', domain: 'h' },
+        ]),
+        limits,
+      ),
+    ).toThrow(/ImportCookies has 2 cookies, over the limit of 1/);
   });
 
   it('accepts allowed schemes when configured, and normalises the URL', () => {
     expect(check(Navigate('HTTP://Example.COM'))).toEqual({ type: 'Navigate', url: 'http://example.com/', waitUntil: 'load' });
     expect(check(Navigate('about:blank'))).toMatchObject({ url: 'about:blank' });
-    expect(check(Navigate('file:///tmp/x.html'), { ...defaultTaskLimits, allowedSchemes: ['file:'] })).toMatchObject({ url: 'file:///tmp/x.html' });
+    expect(check(Navigate('file:///tmp/x.html'), { ...defaultTaskLimits, allowedSchemes: ['file:'] })).toMatchObject({
+      url: 'file:///tmp/x.html',
+    });
   });
 
   it('copies inputs, so later changes by the caller cannot reach a queued task', () => {

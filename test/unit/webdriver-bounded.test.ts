@@ -11,7 +11,9 @@ import { sendEndlessBody } from '../support/endless-body.js';
 describe('WebDriver endpoint answers are bounded', () => {
   it('an endless answer to the session request fails the launch with a message that says so, after reading about the limit', async () => {
     let sent = 0;
-    const server = createServer((_req, res) => sendEndlessBody(res, { prefix: '{"value":"', suffix: '"}', fill: 'a', maxBytes: 256 * 1024 * 1024, onSent: (n) => (sent += n) }));
+    const server = createServer((_req, res) =>
+      sendEndlessBody(res, { prefix: '{"value":"', suffix: '"}', fill: 'a', maxBytes: 256 * 1024 * 1024, onSent: (n) => (sent += n) }),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {

@@ -5,7 +5,16 @@ import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
+import type {
+  BrowserInfo,
+  Driver,
+  DriverEvent,
+  DriverOpOptions,
+  EvaluateOutcome,
+  EvaluateRequest,
+  NewPageOptions,
+  PageId,
+} from '../driver.js';
 import { PRIMITIVES_INIT, buildEvaluateExpression, parseEvaluateOutcome } from '../page-script.js';
 import { FAKE_PAGE_HEIGHT_HEADER, type FakeSiteHandler } from './fake-site.js';
 import { BrowserCookieJar } from '../cookie-jar.js';
@@ -197,7 +206,16 @@ export class FakeDriver implements Driver {
     return this.#op('newPage', op, async () => {
       const id = `page-${this.#nextPage++}`;
       const context = options.isolated ? { jar: new BrowserCookieJar(), storage: new Map(), version: 0 } : this.#shared;
-      this.#pages.set(id, { id, context, url: 'about:blank', html: '', height: this.#viewport.height, realm: undefined, crashed: false, closedUnderneath: false });
+      this.#pages.set(id, {
+        id,
+        context,
+        url: 'about:blank',
+        html: '',
+        height: this.#viewport.height,
+        realm: undefined,
+        crashed: false,
+        closedUnderneath: false,
+      });
       return id;
     });
   }
@@ -225,7 +243,8 @@ export class FakeDriver implements Driver {
         });
         const headers = response.headers ?? {};
         const setCookies = headers['set-cookie'];
-        for (const header of typeof setCookies === 'string' ? [setCookies] : (setCookies ?? [])) this.#setCookie(page.context, header, current);
+        for (const header of typeof setCookies === 'string' ? [setCookies] : (setCookies ?? []))
+          this.#setCookie(page.context, header, current);
         const location = headers['location'];
         if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
           if (redirects >= 20) this.#failNavigation(page, url, 'net::ERR_TOO_MANY_REDIRECTS');
@@ -406,7 +425,8 @@ export class FakeDriver implements Driver {
   #handlerFor(url: URL, page: FakePage): FakeSiteHandler {
     const handler = this.#sites[url.origin];
     if (handler) return handler;
-    const net = url.hostname.endsWith('.invalid') || url.hostname.endsWith('.test') ? 'net::ERR_NAME_NOT_RESOLVED' : 'net::ERR_CONNECTION_REFUSED';
+    const net =
+      url.hostname.endsWith('.invalid') || url.hostname.endsWith('.test') ? 'net::ERR_NAME_NOT_RESOLVED' : 'net::ERR_CONNECTION_REFUSED';
     return this.#failNavigation(page, url.href, net);
   }
 
@@ -469,7 +489,10 @@ export class FakeDriver implements Driver {
       },
       body: new HTMLBodyElement(),
     };
-    const realm = vm.createContext({ __baHost: host, TextEncoder }, { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } });
+    const realm = vm.createContext(
+      { __baHost: host, TextEncoder },
+      { microtaskMode: 'afterEvaluate', codeGeneration: { strings: false, wasm: false } },
+    );
     vm.runInContext(
       `(() => {
         const host = globalThis.__baHost;

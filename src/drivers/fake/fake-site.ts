@@ -1,4 +1,3 @@
-
 /** A request the Fake browser (or the real fixture server) hands to a site handler. */
 export interface FakeRequest {
   readonly method: 'GET';

@@ -9,7 +9,16 @@ import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } f
 import { withDeadline } from '../deadline.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { BrowserInfo, Driver, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
+import type {
+  BrowserInfo,
+  Driver,
+  DriverEvent,
+  DriverOpOptions,
+  EvaluateOutcome,
+  EvaluateRequest,
+  NewPageOptions,
+  PageId,
+} from '../driver.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
 import { processesWithMarker, rssBytesOf } from '../process-tree.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
@@ -246,33 +255,35 @@ export class PlaywrightDriver implements Driver {
   async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
     const entry = this.#requirePage(pageId);
     const { page, cdp } = entry;
-    return this.#busy(entry, () => guarded(
-      'navigate',
-      op,
-      async () => {
-        // Chromium commits its error page tens of milliseconds after goto has already failed; a
-        // navigation started before that commit is interrupted by it. Watch for the commit from
-        // the start so a failed navigation returns only once the tab has settled.
-        const errorPage = createDeferred<void>();
-        const onNavigated = (frame: Frame): void => {
-          if (frame === page.mainFrame() && frame.url().startsWith('chrome-error:')) errorPage.resolve();
-        };
-        page.on('framenavigated', onNavigated);
-        try {
-          const response = await page.goto(url, { waitUntil, timeout: op.timeoutMs + 1000 });
-          return { url: page.url(), status: response ? response.status() : null };
-        } catch (error) {
-          const mapped = this.#navigationError(error, url);
-          if (mapped.details['netError'] !== undefined) {
-            await within(systemClock, 1000, errorPage.promise);
+    return this.#busy(entry, () =>
+      guarded(
+        'navigate',
+        op,
+        async () => {
+          // Chromium commits its error page tens of milliseconds after goto has already failed; a
+          // navigation started before that commit is interrupted by it. Watch for the commit from
+          // the start so a failed navigation returns only once the tab has settled.
+          const errorPage = createDeferred<void>();
+          const onNavigated = (frame: Frame): void => {
+            if (frame === page.mainFrame() && frame.url().startsWith('chrome-error:')) errorPage.resolve();
+          };
+          page.on('framenavigated', onNavigated);
+          try {
+            const response = await page.goto(url, { waitUntil, timeout: op.timeoutMs + 1000 });
+            return { url: page.url(), status: response ? response.status() : null };
+          } catch (error) {
+            const mapped = this.#navigationError(error, url);
+            if (mapped.details['netError'] !== undefined) {
+              await within(systemClock, 1000, errorPage.promise);
+            }
+            throw mapped;
+          } finally {
+            page.off('framenavigated', onNavigated);
           }
-          throw mapped;
-        } finally {
-          page.off('framenavigated', onNavigated);
-        }
-      },
-      { cancel: () => cdp.send('Page.stopLoading') },
-    ));
+        },
+        { cancel: () => cdp.send('Page.stopLoading') },
+      ),
+    );
   }
 
   async currentUrl(pageId: PageId): Promise<string> {
@@ -283,25 +294,27 @@ export class PlaywrightDriver implements Driver {
     const entry = this.#requirePage(pageId);
     const { cdp } = entry;
     const expression = buildEvaluateExpression(request);
-    return this.#busy(entry, () => guarded(
-      'evaluate',
-      op,
-      async () => {
-        let reply: RuntimeEvaluateReply;
-        try {
-          reply = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
-        } catch (error) {
-          const message = firstLine(error);
-          if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
-            return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
+    return this.#busy(entry, () =>
+      guarded(
+        'evaluate',
+        op,
+        async () => {
+          let reply: RuntimeEvaluateReply;
+          try {
+            reply = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+          } catch (error) {
+            const message = firstLine(error);
+            if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
+              return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
+            }
+            if (closedMessage(message)) throw targetClosedError(`Running a script failed: the tab or browser closed (${message})`, error);
+            throw new DriverError(`Running a script failed: ${message}`, { cause: error });
           }
-          if (closedMessage(message)) throw targetClosedError(`Running a script failed: the tab or browser closed (${message})`, error);
-          throw new DriverError(`Running a script failed: ${message}`, { cause: error });
-        }
-        return outcomeOfRuntimeEvaluate(reply);
-      },
-      { cancel: () => cdp.send('Runtime.terminateExecution') },
-    ));
+          return outcomeOfRuntimeEvaluate(reply);
+        },
+        { cancel: () => cdp.send('Runtime.terminateExecution') },
+      ),
+    );
   }
 
   async #busy<T>(entry: PageEntry, work: () => Promise<T>): Promise<T> {
@@ -339,7 +352,14 @@ export class PlaywrightDriver implements Driver {
     const until = performance.now() + Math.min(op.timeoutMs, HEADER_CHECK_MS);
     while (watch.pending.size > 0) {
       const left = until - performance.now();
-      const done = left > 0 ? await within(systemClock, left, Promise.all(watch.pending).then(() => true)) : undefined;
+      const done =
+        left > 0
+          ? await within(
+              systemClock,
+              left,
+              Promise.all(watch.pending).then(() => true),
+            )
+          : undefined;
       if (done === undefined) {
         watch.version++; // unknown: count it as a change
         break;
@@ -361,9 +381,14 @@ export class PlaywrightDriver implements Driver {
     const isolated = context === this.#context ? undefined : context;
     const known = isolated ? this.#isolatedStorage(scope as PageId) : this.#storage;
     return guarded('storageState', op, async () => {
-      const [cookies, fresh] = await Promise.all([context.cookies(), this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS), isolated)]);
+      const [cookies, fresh] = await Promise.all([
+        context.cookies(),
+        this.#readLocalStorage(Math.min(op.timeoutMs, STORAGE_READ_MS), isolated),
+      ]);
       for (const [origin, items] of fresh) known.set(origin, items);
-      const origins = [...known].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
+      const origins = [...known]
+        .filter(([, items]) => items.length > 0)
+        .map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
       return { cookies: cookies.map(toCookie), origins };
     });
   }
@@ -391,11 +416,19 @@ export class PlaywrightDriver implements Driver {
     await Promise.all(
       [...this.#pages.values()].map(async ({ page, cdp, busy, isolated }) => {
         if (page.isClosed() || busy > 0 || isolated !== context) return;
-        const reply = await within(systemClock, timeoutMs, cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined));
+        const reply = await within(
+          systemClock,
+          timeoutMs,
+          cdp.send('Runtime.evaluate', { expression: READ_LOCAL_STORAGE, returnByValue: true }).catch(() => undefined),
+        );
         const text: unknown = reply?.result.value;
         if (typeof text !== 'string') return;
         const [origin, entries] = JSON.parse(text) as [string, [string, string][]];
-        if (/^https?:\/\//.test(origin)) found.set(origin, entries.map(([name, value]) => ({ name, value })));
+        if (/^https?:\/\//.test(origin))
+          found.set(
+            origin,
+            entries.map(([name, value]) => ({ name, value })),
+          );
       }),
     );
     return found;
@@ -498,7 +531,9 @@ export class PlaywrightDriver implements Driver {
     }
     if (closedMessage(message)) return targetClosedError(`Navigation to ${redactUrl(url)} failed: the tab or browser closed`, error);
     if (/interrupted by another navigation|frame was detached/i.test(message)) {
-      return new NavigationError(`Navigation to ${redactUrl(url)} was interrupted: ${message.replace(/^page\.goto: /, '')}`, { cause: error });
+      return new NavigationError(`Navigation to ${redactUrl(url)} was interrupted: ${message.replace(/^page\.goto: /, '')}`, {
+        cause: error,
+      });
     }
     return new DriverError(`Navigation to ${redactUrl(url)} failed: ${message.replace(/^page\.goto: /, '')}`, { cause: error });
   }
@@ -614,12 +649,15 @@ function toCookie(c: Cookie): Cookie {
  * closed". This adapter turns all of them into the contract's typed signal.
  */
 function closedMessage(message: string): boolean {
-  return /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Session closed|Page crashed/i.test(message);
+  return /Target page, context or browser has been closed|Target closed|Browser has been closed|browser has disconnected|Session closed|Page crashed/i.test(
+    message,
+  );
 }
 
 function asTargetClosed(error: unknown): unknown {
   if (error instanceof BrowserActorError) return error;
-  if (error instanceof Error && (error.name === 'TargetClosedError' || closedMessage(error.message))) return targetClosedError(firstLine(error), error);
+  if (error instanceof Error && (error.name === 'TargetClosedError' || closedMessage(error.message)))
+    return targetClosedError(firstLine(error), error);
   return error;
 }
 

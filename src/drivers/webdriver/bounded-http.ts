@@ -55,12 +55,18 @@ export class BoundedHttpClient extends http.HttpClient {
               total += chunk.length;
               if (total > this.#maxBytes) {
                 req.destroy();
-                reject(new DriverError(`The WebDriver endpoint answered more than ${this.#maxBytes} bytes to ${wire.method} ${wire.path.slice(0, 100)}; the answer was dropped`));
+                reject(
+                  new DriverError(
+                    `The WebDriver endpoint answered more than ${this.#maxBytes} bytes to ${wire.method} ${wire.path.slice(0, 100)}; the answer was dropped`,
+                  ),
+                );
                 return;
               }
               chunks.push(chunk);
             });
-            res.on('end', () => resolve(new http.Response(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8').replace(/\0/g, ''))));
+            res.on('end', () =>
+              resolve(new http.Response(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8').replace(/\0/g, ''))),
+            );
             res.on('error', reject);
           },
         );

@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import chrome from 'selenium-webdriver/chrome.js';
 import http from 'selenium-webdriver/http/index.js';
-import { BrowserActorError, BrowserLaunchError, DriverError, DriverTimeoutError, NavigationError, targetClosedError } from '../../errors.js';
+import {
+  BrowserActorError,
+  BrowserLaunchError,
+  DriverError,
+  DriverTimeoutError,
+  NavigationError,
+  targetClosedError,
+} from '../../errors.js';
 import { systemClock, within } from '../../internal/clock.js';
 import { freePort } from '../../internal/free-port.js';
 import { webdriverReady } from '../../internal/webdriver-status.js';
@@ -11,7 +18,17 @@ import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState
 import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
-import type { BrowserInfo, Driver, DriverCapabilities, DriverEvent, DriverOpOptions, EvaluateOutcome, EvaluateRequest, NewPageOptions, PageId } from '../driver.js';
+import type {
+  BrowserInfo,
+  Driver,
+  DriverCapabilities,
+  DriverEvent,
+  DriverOpOptions,
+  EvaluateOutcome,
+  EvaluateRequest,
+  NewPageOptions,
+  PageId,
+} from '../driver.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { BoundedHttpClient } from './bounded-http.js';
 import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
@@ -158,7 +175,10 @@ export class WebDriverDriver implements Driver {
       await this.#reap();
       if (op.signal?.aborted) throw op.signal.reason;
       if (error instanceof BrowserActorError && error.code !== 'ERR_DRIVER') throw error;
-      throw new BrowserLaunchError(`Chromium through ${where} failed to start after ${Math.round(performance.now() - started)}ms: ${firstLine(error)}`, { cause: error });
+      throw new BrowserLaunchError(
+        `Chromium through ${where} failed to start after ${Math.round(performance.now() - started)}ms: ${firstLine(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -184,7 +204,10 @@ export class WebDriverDriver implements Driver {
     }
     options.addArguments(...args);
     // Answers are read up to a bound: a full-page screenshot (16 MiB at most, base64 in JSON) fits many times over.
-    const session = chrome.Driver.createSession(options, new http.Executor(new BoundedHttpClient(serverUrl, this.#options.maxAnswerBytes ?? MAX_WEBDRIVER_ANSWER_BYTES)));
+    const session = chrome.Driver.createSession(
+      options,
+      new http.Executor(new BoundedHttpClient(serverUrl, this.#options.maxAnswerBytes ?? MAX_WEBDRIVER_ANSWER_BYTES)),
+    );
     // createSession returns at once; the session exists when its id does.
     await session.getSession();
     this.#session = session;
@@ -232,13 +255,20 @@ export class WebDriverDriver implements Driver {
     const session = this.#requireSession();
     const viewport = this.#viewport;
     await session.sendAndGetDevToolsCommand('Page.addScriptToEvaluateOnNewDocument', { source: PRIMITIVES_INIT });
-    await session.sendAndGetDevToolsCommand('Emulation.setDeviceMetricsOverride', { width: viewport.width, height: viewport.height, deviceScaleFactor: 1, mobile: false });
+    await session.sendAndGetDevToolsCommand('Emulation.setDeviceMetricsOverride', {
+      width: viewport.width,
+      height: viewport.height,
+      deviceScaleFactor: 1,
+      mobile: false,
+    });
   }
 
   /** Local mode: report a browser or chromedriver that died as `disconnected` within {@link LIVENESS_MS}. */
   #watchLiveness(): void {
     this.#liveness = setInterval(() => {
-      const gone = (this.#browserPid !== null && !isAlive(this.#browserPid)) || (this.#service !== undefined && (this.#service.exitCode !== null || this.#service.signalCode !== null));
+      const gone =
+        (this.#browserPid !== null && !isAlive(this.#browserPid)) ||
+        (this.#service !== undefined && (this.#service.exitCode !== null || this.#service.signalCode !== null));
       if (gone) this.#lost('the browser or chromedriver exited');
     }, LIVENESS_MS);
     this.#liveness.unref();
@@ -246,7 +276,9 @@ export class WebDriverDriver implements Driver {
 
   async newPage(op: DriverOpOptions, options: NewPageOptions = {}): Promise<PageId> {
     if (options.isolated) {
-      throw new DriverError('The WebDriver driver cannot open isolated tabs (one WebDriver session has one cookie jar): use the Playwright driver for isolateLanes');
+      throw new DriverError(
+        'The WebDriver driver cannot open isolated tabs (one WebDriver session has one cookie jar): use the Playwright driver for isolateLanes',
+      );
     }
     return this.#run('newPage', op, undefined, async (session) => {
       let handle = this.#spare.shift();
@@ -360,7 +392,9 @@ export class WebDriverDriver implements Driver {
       let base64: string;
       if (options.fullPage) {
         const viewport = this.#viewport;
-        const metrics = (await session.sendAndGetDevToolsCommand('Page.getLayoutMetrics', {})) as unknown as { cssContentSize: { height: number } };
+        const metrics = (await session.sendAndGetDevToolsCommand('Page.getLayoutMetrics', {})) as unknown as {
+          cssContentSize: { height: number };
+        };
         const height = Math.max(viewport.height, Math.ceil(metrics.cssContentSize.height));
         const shot = (await session.sendAndGetDevToolsCommand('Page.captureScreenshot', {
           format: 'png',
@@ -404,9 +438,15 @@ export class WebDriverDriver implements Driver {
         const read = await pageValue<[string, [string, string][]] | null>(session, READ_LOCAL_STORAGE);
         if (!read) continue;
         const [origin, items] = read;
-        if (/^https?:\/\//.test(origin)) this.#storage.set(origin, items.map(([name, value]) => ({ name, value })));
+        if (/^https?:\/\//.test(origin))
+          this.#storage.set(
+            origin,
+            items.map(([name, value]) => ({ name, value })),
+          );
       }
-      const origins = [...this.#storage].filter(([, items]) => items.length > 0).map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
+      const origins = [...this.#storage]
+        .filter(([, items]) => items.length > 0)
+        .map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
       return { cookies, origins };
     });
   }
@@ -423,7 +463,11 @@ export class WebDriverDriver implements Driver {
       const session = this.#session;
       if (session && !this.#dead) {
         // Politely: DELETE session closes the browser; chromedriver then goes with the group.
-        await within(systemClock, Math.min(op.timeoutMs, END_SESSION_MS), session.quit().catch(() => undefined));
+        await within(
+          systemClock,
+          Math.min(op.timeoutMs, END_SESSION_MS),
+          session.quit().catch(() => undefined),
+        );
       }
       await this.#reap();
     })();
@@ -435,7 +479,11 @@ export class WebDriverDriver implements Driver {
     this.#killProcesses();
     this.#closePromise ??= (async () => {
       if (this.#remote && this.#session && !this.#dead) {
-        await within(systemClock, END_SESSION_MS, this.#session.quit().catch(() => undefined));
+        await within(
+          systemClock,
+          END_SESSION_MS,
+          this.#session.quit().catch(() => undefined),
+        );
       }
       await this.#reap();
     })();
@@ -482,7 +530,13 @@ export class WebDriverDriver implements Driver {
    * in a synchronous loop blocks every command, and a timed-out or aborted command cannot be
    * stopped) means the session is wedged: the browser is ended and reported `disconnected`.
    */
-  #run<T>(label: string, op: DriverOpOptions, pageId: PageId | undefined, work: (session: Session) => Promise<T>, isScript = false): Promise<T> {
+  #run<T>(
+    label: string,
+    op: DriverOpOptions,
+    pageId: PageId | undefined,
+    work: (session: Session) => Promise<T>,
+    isScript = false,
+  ): Promise<T> {
     const session0 = this.#requireSession();
     const deadlineAt = performance.now() + op.timeoutMs;
     let cancelled = false;
@@ -492,7 +546,10 @@ export class WebDriverDriver implements Driver {
       op,
       () =>
         this.#serial(async () => {
-          if (cancelled) throw new DriverTimeoutError(`${label} did not start within ${op.timeoutMs}ms (the browser was busy)`, { details: { timeoutMs: op.timeoutMs } });
+          if (cancelled)
+            throw new DriverTimeoutError(`${label} did not start within ${op.timeoutMs}ms (the browser was busy)`, {
+              details: { timeoutMs: op.timeoutMs },
+            });
           const session = this.#requireSession();
           const run = (async () => {
             if (pageId !== undefined) {
@@ -520,9 +577,18 @@ export class WebDriverDriver implements Driver {
           // WebDriver cannot stop a command: give it until its deadline (an abort comes earlier)
           // and a little more to end by itself; still running then, it has wedged the session.
           const waitMs = Math.max(0, deadlineAt - performance.now()) + WEDGED_AFTER_MS;
-          void within(systemClock, waitMs, inFlight.then(() => true, () => true)).then((ended) => {
+          void within(
+            systemClock,
+            waitMs,
+            inFlight.then(
+              () => true,
+              () => true,
+            ),
+          ).then((ended) => {
             if (ended === undefined && this.#session === session0) {
-              this.#wedged(`${label} was still running ${WEDGED_AFTER_MS}ms after its deadline${isScript ? ' (WebDriver cannot stop a running script)' : ''}`);
+              this.#wedged(
+                `${label} was still running ${WEDGED_AFTER_MS}ms after its deadline${isScript ? ' (WebDriver cannot stop a running script)' : ''}`,
+              );
             }
           });
         },
@@ -570,7 +636,12 @@ export class WebDriverDriver implements Driver {
   /** The session is wedged by a command that will not end: end the browser, and say so. */
   #wedged(reason: string): void {
     this.#killProcesses();
-    if (this.#remote && this.#session) void within(systemClock, END_SESSION_MS, this.#session.quit().catch(() => undefined));
+    if (this.#remote && this.#session)
+      void within(
+        systemClock,
+        END_SESSION_MS,
+        this.#session.quit().catch(() => undefined),
+      );
     this.#lost(reason);
   }
 
@@ -588,7 +659,11 @@ export class WebDriverDriver implements Driver {
     this.#tail = Promise.resolve();
     const waiting = [...this.#queued];
     for (const abandon of waiting) {
-      abandon(new DriverError(`The browser was lost before this operation was sent to it: ${reason}`, { details: { targetClosed: true, notSent: true } }));
+      abandon(
+        new DriverError(`The browser was lost before this operation was sent to it: ${reason}`, {
+          details: { targetClosed: true, notSent: true },
+        }),
+      );
     }
     if (this.#closing) return;
     const emit = (): void => this.#events.emit('event', { type: 'disconnected', reason });
@@ -608,13 +683,19 @@ export class WebDriverDriver implements Driver {
       }
       return targetClosedError(`${label} failed: the tab crashed (${message})`, error);
     }
-    if (name === 'NoSuchSessionError' || /invalid session id|not connected to DevTools|chrome not reachable|session deleted|ECONNREFUSED|ECONNRESET|socket hang up/i.test(message)) {
+    if (
+      name === 'NoSuchSessionError' ||
+      /invalid session id|not connected to DevTools|chrome not reachable|session deleted|ECONNREFUSED|ECONNRESET|socket hang up/i.test(
+        message,
+      )
+    ) {
       this.#lost(`the WebDriver session ended: ${message}`);
       return targetClosedError(`${label} failed: the browser is gone (${message})`, error);
     }
     if (name === 'NoSuchWindowError') return targetClosedError(`${label} failed: the tab is closed (${message})`, error);
     if (this.#dead) return targetClosedError(`${label} failed: the browser is gone (${this.#dead})`, error);
-    if (name === 'TimeoutError' || name === 'ScriptTimeoutError') return new DriverTimeoutError(`${label} timed out in the browser: ${message}`, { cause: error });
+    if (name === 'TimeoutError' || name === 'ScriptTimeoutError')
+      return new DriverTimeoutError(`${label} timed out in the browser: ${message}`, { cause: error });
     return new DriverError(`${label} failed: ${message}`, { cause: error });
   }
 
@@ -665,7 +746,10 @@ export class WebDriverDriver implements Driver {
 
 /** The value of a short expression of ours in the current tab, by value through CDP. */
 async function pageValue<T>(session: Session, expression: string): Promise<T> {
-  const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', { expression, returnByValue: true })) as unknown as RuntimeEvaluateReply;
+  const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', {
+    expression,
+    returnByValue: true,
+  })) as unknown as RuntimeEvaluateReply;
   return reply.result.value as T;
 }
 

@@ -98,7 +98,13 @@ export interface BrowserActorEvents {
   /** The actor moved from one lifecycle state to another. */
   state: { readonly actorId: string; readonly from: ActorState; readonly to: ActorState; readonly reason?: string };
   /** A task left the queue and began running against the browser. */
-  'task:start': { readonly actorId: string; readonly taskId: string; readonly type: Task['type']; readonly priority: number; readonly queuedMs: number };
+  'task:start': {
+    readonly actorId: string;
+    readonly taskId: string;
+    readonly type: Task['type'];
+    readonly priority: number;
+    readonly queuedMs: number;
+  };
   /** A task was answered, exactly once: result, error, timeout, cancellation or shedding. */
   'task:end': {
     readonly actorId: string;

@@ -22,9 +22,25 @@ import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from
 import { type AcceptedTask, AnswerLedger, acceptedTask } from '../answer-ledger.js';
 import { type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, submitDefaults } from '../submit-helpers.js';
 import { booleanOption, positive } from '../../internal/options.js';
-import type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, BrowserActorOptions, SubmitOptions, TaskOutcome } from './actor-types.js';
+import type {
+  ActorBookkeeping,
+  ActorState,
+  ActorStats,
+  BrowserActorEvents,
+  BrowserActorOptions,
+  SubmitOptions,
+  TaskOutcome,
+} from './actor-types.js';
 
-export type { ActorBookkeeping, ActorState, ActorStats, BrowserActorEvents, BrowserActorOptions, SubmitOptions, TaskOutcome } from './actor-types.js';
+export type {
+  ActorBookkeeping,
+  ActorState,
+  ActorStats,
+  BrowserActorEvents,
+  BrowserActorOptions,
+  SubmitOptions,
+  TaskOutcome,
+} from './actor-types.js';
 
 type Phase = 'queued' | 'running' | 'done';
 
@@ -103,7 +119,8 @@ export class BrowserActor {
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
     this.#isolatedLanes = booleanOption('isolatedLanes', options.isolatedLanes, false);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
-    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxScreenshotBytes', 'maxCookies'] as const) positive(`limits.${key}`, this.#limits[key]);
+    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxScreenshotBytes', 'maxCookies'] as const)
+      positive(`limits.${key}`, this.#limits[key]);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));
   }
 
@@ -280,7 +297,14 @@ export class BrowserActor {
     return entry.result.promise;
   }
 
-  #newEntry(task: ValidTask, priority: number, timeoutMs: number, signal: AbortSignal | undefined, idempotencyKey: string | undefined, lane: number): Entry {
+  #newEntry(
+    task: ValidTask,
+    priority: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    idempotencyKey: string | undefined,
+    lane: number,
+  ): Entry {
     const now = this.#clock.now();
     return {
       ...acceptedTask(`${this.id}:${++this.#seq}`, priority, timeoutMs, signal, idempotencyKey, now),
@@ -469,7 +493,8 @@ export class BrowserActor {
    */
   #settle(entry: Entry, value: unknown, error: unknown, outcome?: TaskOutcome): void {
     if (!this.#ledger.answer(entry, value, error)) return;
-    const final: TaskOutcome = error === undefined ? 'ok' : (outcome ?? (isBrowserActorError(error, 'ERR_TASK_TIMEOUT') ? 'timeout' : 'error'));
+    const final: TaskOutcome =
+      error === undefined ? 'ok' : (outcome ?? (isBrowserActorError(error, 'ERR_TASK_TIMEOUT') ? 'timeout' : 'error'));
     switch (final) {
       case 'ok':
         this.#counts.completed++;
@@ -513,7 +538,10 @@ export class BrowserActor {
       return this.#crashedError(entry, notSent ? 'the browser was lost before it got the task' : 'the browser or tab closed', notSent);
     }
     if (error instanceof BrowserActorError) return error;
-    return new DriverError(`Task ${entry.id} (${entry.task.type}) failed in the driver: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    return new DriverError(
+      `Task ${entry.id} (${entry.task.type}) failed in the driver: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 
   #crashedError(entry: Entry, reason: string, notSent = false): ActorCrashedError {
@@ -584,7 +612,12 @@ export class BrowserActor {
   /** Close the tab of the stuck task's own lane only; its neighbours keep theirs. */
   async #replaceStuckPage(entry: Entry): Promise<void> {
     const stuck = this.#pages.get(entry.lane);
-    this.#emitFault('stuck-page', `the tab of lane ${entry.lane} did not stop task ${entry.id} within ${this.#cancelGraceMs}ms`, entry.id, entry.lane);
+    this.#emitFault(
+      'stuck-page',
+      `the tab of lane ${entry.lane} did not stop task ${entry.id} within ${this.#cancelGraceMs}ms`,
+      entry.id,
+      entry.lane,
+    );
     if (stuck === undefined) return;
     this.#pages.delete(entry.lane);
     try {
@@ -595,7 +628,13 @@ export class BrowserActor {
   }
 
   #emitFault(kind: BrowserActorEvents['fault']['kind'], reason: string, taskId?: string, lane?: number): void {
-    this.#events.emit('fault', { actorId: this.id, kind, reason, ...(taskId === undefined ? {} : { taskId }), ...(lane === undefined ? {} : { lane }) });
+    this.#events.emit('fault', {
+      actorId: this.id,
+      kind,
+      reason,
+      ...(taskId === undefined ? {} : { taskId }),
+      ...(lane === undefined ? {} : { lane }),
+    });
   }
 
   /** Answer every queued, waiting and running task with an error made for it. */
@@ -660,9 +699,12 @@ export class BrowserActor {
       const timer = this.#clock.setTimeout(() => {
         this.#failAll(
           (entry) =>
-            new ActorStoppedError(`Actor ${this.id} stopped after waiting ${timeoutMs}ms for its tasks; task ${entry.id} (${entry.task.type}) was not finished`, {
-              details: { taskId: entry.id, actorId: this.id, maybeExecuted: entry.phase === 'running' },
-            }),
+            new ActorStoppedError(
+              `Actor ${this.id} stopped after waiting ${timeoutMs}ms for its tasks; task ${entry.id} (${entry.task.type}) was not finished`,
+              {
+                details: { taskId: entry.id, actorId: this.id, maybeExecuted: entry.phase === 'running' },
+              },
+            ),
         );
       }, timeoutMs);
       try {
@@ -679,7 +721,9 @@ export class BrowserActor {
     const error =
       reason instanceof Error
         ? reason
-        : new ActorStoppedError(`Actor ${this.id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}`, { details: { actorId: this.id } });
+        : new ActorStoppedError(`Actor ${this.id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}`, {
+            details: { actorId: this.id },
+          });
     const wasStarting = this.#state === 'starting';
     if (this.#state !== 'stopped') this.#setState('stopped', 'kill()');
     this.#failAll(() => error);
@@ -742,7 +786,9 @@ export class BrowserActor {
         details: { actorId: this.id, maybeExecuted: false },
       });
     }
-    return new ActorStoppedError(`Actor ${this.id} is ${this.#state}${why}; it takes no new tasks`, { details: { actorId: this.id, state: this.#state } });
+    return new ActorStoppedError(`Actor ${this.id} is ${this.#state}${why}; it takes no new tasks`, {
+      details: { actorId: this.id, state: this.#state },
+    });
   }
 
   #setState(to: ActorState, reason?: string): void {

@@ -1,5 +1,12 @@
 import { deserialize, serialize } from 'node:v8';
-import { ERROR_WIRE_LIMITS, MAX_CAUSE_DEPTH, QueuePayloadError, type SerializedError, deserializeError, serializeError } from '../../errors.js';
+import {
+  ERROR_WIRE_LIMITS,
+  MAX_CAUSE_DEPTH,
+  QueuePayloadError,
+  type SerializedError,
+  deserializeError,
+  serializeError,
+} from '../../errors.js';
 import type { Task } from '../tasks/types.js';
 
 /**
@@ -90,7 +97,9 @@ export function encodeOutcome(value: unknown, error: unknown): WireOutcome {
 
 /** The settled value or the rebuilt error of a {@link WireOutcome}. */
 export function decodeOutcome(outcome: WireOutcome): { value: unknown; error: Error | undefined } {
-  return outcome.ok ? { value: decodeValue(outcome.value), error: undefined } : { value: undefined, error: deserializeError(outcome.error) };
+  return outcome.ok
+    ? { value: decodeValue(outcome.value), error: undefined }
+    : { value: undefined, error: deserializeError(outcome.error) };
 }
 
 /**
@@ -98,7 +107,8 @@ export function decodeOutcome(outcome: WireOutcome): { value: unknown; error: Er
  * type the other side gets anyway), everything else is already plain data.
  */
 export function encodeValue(value: unknown): unknown {
-  if (value instanceof Uint8Array && value.constructor !== Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof Uint8Array && value.constructor !== Uint8Array)
+    return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   return value;
 }
 
@@ -229,15 +239,18 @@ function healthProblem(health: unknown): string | undefined {
   if (typeof health !== 'object' || health === null) return 'is not an object';
   const h = health as Record<string, unknown>;
   if (!isText(h['state'], 64)) return 'state is not a short string';
-  if (!isCount(h['restarts']) || !isCount(h['inFlight']) || !isCount(h['queueDepth'])) return 'restarts, inFlight or queueDepth is not a count';
+  if (!isCount(h['restarts']) || !isCount(h['inFlight']) || !isCount(h['queueDepth']))
+    return 'restarts, inFlight or queueDepth is not a count';
   if (!isPidOrNull(h['browserPid'])) return 'browserPid is not a pid or null';
-  for (const key of ['recycles', 'lanes', 'lanesBusy'] as const) if (h[key] !== undefined && !isCount(h[key])) return `${key} is not a count`;
+  for (const key of ['recycles', 'lanes', 'lanesBusy'] as const)
+    if (h[key] !== undefined && !isCount(h[key])) return `${key} is not a count`;
   if (h['uptimeMs'] !== undefined && !(typeof h['uptimeMs'] === 'number' && h['uptimeMs'] >= 0)) return 'uptimeMs is not a duration';
   const fault = h['lastFault'];
   if (fault !== undefined && fault !== null) {
     if (typeof fault !== 'object') return 'lastFault is not an object or null';
     const f = fault as Record<string, unknown>;
-    if (!isText(f['kind'], 64) || !isText(f['reason'], SHORT_TEXT) || !(typeof f['agoMs'] === 'number' && f['agoMs'] >= 0)) return 'lastFault has a wrong kind, reason or agoMs';
+    if (!isText(f['kind'], 64) || !isText(f['reason'], SHORT_TEXT) || !(typeof f['agoMs'] === 'number' && f['agoMs'] >= 0))
+      return 'lastFault has a wrong kind, reason or agoMs';
   }
   return undefined;
 }
@@ -247,13 +260,15 @@ export function serializedErrorProblem(error: unknown, depth = 0): string | unde
   if (typeof error !== 'object' || error === null) return 'is not an object';
   const e = error as Record<string, unknown>;
   const limits = ERROR_WIRE_LIMITS;
-  if (!isText(e['name'], limits.name) || !isText(e['code'], limits.code) || !isText(e['message'], limits.message)) return 'has no name, code or message of the right type and size';
+  if (!isText(e['name'], limits.name) || !isText(e['code'], limits.code) || !isText(e['message'], limits.message))
+    return 'has no name, code or message of the right type and size';
   const details = e['details'];
   if (details !== undefined) {
     if (typeof details !== 'object' || details === null || Array.isArray(details)) return 'has details that are not an object';
     const values = Object.values(details);
     if (values.length > limits.details) return `has more than ${limits.details} details`;
-    if (!values.every((v) => v === null || typeof v === 'boolean' || typeof v === 'number' || isText(v, limits.detailText))) return 'has a detail that is not a short plain value';
+    if (!values.every((v) => v === null || typeof v === 'boolean' || typeof v === 'number' || isText(v, limits.detailText)))
+      return 'has a detail that is not a short plain value';
   }
   if (e['cause'] === undefined) return undefined;
   if (depth >= MAX_CAUSE_DEPTH) return `has causes more than ${MAX_CAUSE_DEPTH} deep`;

@@ -45,8 +45,13 @@ export class PendingBound {
   constructor(options: PendingBoundOptions, clock: Clock) {
     this.capacity = positiveInteger('mailbox.capacity', options.capacity);
     this.overflow = options.overflow ?? 'reject';
-    if (this.overflow !== 'reject' && this.overflow !== 'defer') throw new InvalidOptionError(`overflow must be 'reject' or 'defer', got ${JSON.stringify(this.overflow)}`);
-    ({ lowWaterMark: this.lowWaterMark, maxDeferred: this.maxDeferred } = deferralBounds(this.capacity, options.lowWaterMark, options.maxDeferred));
+    if (this.overflow !== 'reject' && this.overflow !== 'defer')
+      throw new InvalidOptionError(`overflow must be 'reject' or 'defer', got ${JSON.stringify(this.overflow)}`);
+    ({ lowWaterMark: this.lowWaterMark, maxDeferred: this.maxDeferred } = deferralBounds(
+      this.capacity,
+      options.lowWaterMark,
+      options.maxDeferred,
+    ));
     this.#clock = clock;
   }
 
@@ -93,7 +98,13 @@ export class PendingBound {
       waiter.granted.reject(error);
     };
     waiter.timer = this.#clock.setTimeout(
-      () => leave(new TaskTimeoutError(`${what} timed out after ${timeoutMs}ms while deferred (every one of the ${this.capacity} slots for pending answers was taken)`, { details: { timeoutMs, phase: 'deferred' } })),
+      () =>
+        leave(
+          new TaskTimeoutError(
+            `${what} timed out after ${timeoutMs}ms while deferred (every one of the ${this.capacity} slots for pending answers was taken)`,
+            { details: { timeoutMs, phase: 'deferred' } },
+          ),
+        ),
       timeoutMs,
     );
     const onAbort = (): void => leave(signal?.reason);

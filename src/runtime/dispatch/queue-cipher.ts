@@ -40,9 +40,15 @@ export interface QueueCipher {
 /** The key's bytes from its text form (64 hex digits, or base64 of 32 bytes); `what` names where it came from. */
 export function parseQueueKey(text: string, what: string): Buffer {
   const t = text.trim();
-  const bytes = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(t) ? Buffer.from(t, 'base64') : undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(t)
+    ? Buffer.from(t, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(t)
+      ? Buffer.from(t, 'base64')
+      : undefined;
   if (!bytes || bytes.length !== 32) {
-    throw new ConfigError(`${what} is not a queue key: it must be 32 bytes written as 64 hex digits or as base64 (make one with \`openssl rand -hex 32\`)`);
+    throw new ConfigError(
+      `${what} is not a queue key: it must be 32 bytes written as 64 hex digits or as base64 (make one with \`openssl rand -hex 32\`)`,
+    );
   }
   return bytes;
 }
@@ -69,7 +75,11 @@ export function resolveQueueKey(option: string | Uint8Array | undefined, env: No
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' || named) throw new ConfigError(`Cannot read the queue key file ${file} (${code ?? 'unreadable'}); set BROWSER_ACTOR_QUEUE_KEY or BROWSER_ACTOR_QUEUE_KEY_FILE`, { cause: error });
+    if (code !== 'ENOENT' || named)
+      throw new ConfigError(
+        `Cannot read the queue key file ${file} (${code ?? 'unreadable'}); set BROWSER_ACTOR_QUEUE_KEY or BROWSER_ACTOR_QUEUE_KEY_FILE`,
+        { cause: error },
+      );
   }
   if (text !== undefined) return parseQueueKey(text, `the queue key file ${file}`);
   // First use on this machine: a new key, readable by this user only.
@@ -82,7 +92,11 @@ export function resolveQueueKey(option: string | Uint8Array | undefined, env: No
   try {
     linkSync(draft, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError(`Cannot create the queue key file ${file} (${(error as NodeJS.ErrnoException).code ?? 'unwritable'}); set BROWSER_ACTOR_QUEUE_KEY or BROWSER_ACTOR_QUEUE_KEY_FILE`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new ConfigError(
+        `Cannot create the queue key file ${file} (${(error as NodeJS.ErrnoException).code ?? 'unwritable'}); set BROWSER_ACTOR_QUEUE_KEY or BROWSER_ACTOR_QUEUE_KEY_FILE`,
+        { cause: error },
+      );
     return parseQueueKey(readFileSync(file, 'utf8'), `the queue key file ${file}`); // another process made it first: theirs
   } finally {
     rmSync(draft, { force: true });
@@ -106,11 +120,16 @@ export function createQueueCipher(key: Uint8Array): QueueCipher {
     },
     open(sealed, context) {
       const refuse = (why: string): QueuePayloadError =>
-        new QueuePayloadError(`A queued payload (${context.split('|')[0] ?? 'payload'}) was refused: ${why}. Nothing was run with it. Check that every submitter and worker host uses the same queue key (fingerprint here: ${fingerprint})`, {
-          details: { context: context.slice(0, 200), keyFingerprint: fingerprint },
-        });
-      if (typeof sealed !== 'string' || !sealed.startsWith(SEALED_PREFIX)) throw refuse('it is not sealed (written by another program, or by a version without encryption)');
-      if (sealed.length > MAX_SEALED_CHARS) throw refuse(`it is ${sealed.length} characters, more than any payload of ours (${MAX_SEALED_CHARS}); it was not opened`);
+        new QueuePayloadError(
+          `A queued payload (${context.split('|')[0] ?? 'payload'}) was refused: ${why}. Nothing was run with it. Check that every submitter and worker host uses the same queue key (fingerprint here: ${fingerprint})`,
+          {
+            details: { context: context.slice(0, 200), keyFingerprint: fingerprint },
+          },
+        );
+      if (typeof sealed !== 'string' || !sealed.startsWith(SEALED_PREFIX))
+        throw refuse('it is not sealed (written by another program, or by a version without encryption)');
+      if (sealed.length > MAX_SEALED_CHARS)
+        throw refuse(`it is ${sealed.length} characters, more than any payload of ours (${MAX_SEALED_CHARS}); it was not opened`);
       const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
       if (raw.length < IV_BYTES + TAG_BYTES) throw refuse('it is too short to be sealed');
       try {

@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, queueDepth, registryKeys } from './redis-shared.js';
+import {
+  DEFAULT_PREFIX,
+  DEFAULT_QUEUE,
+  checkQueueName,
+  checkRedisUrl,
+  failOnRefusal,
+  hostQueueName,
+  queueDeadline,
+  queueDepth,
+  registryKeys,
+} from './redis-shared.js';
 
 /**
  * One view of a Redis cluster of worker hosts, read from Redis alone (no host is asked): each
@@ -52,14 +62,21 @@ export interface ClusterStatus {
 /** The package's version, for the hosts' announcements. */
 export function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+    return (
+      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }
 }
 
 /** Read the cluster's status from Redis, every call within `timeoutMs`. */
-export async function readClusterStatus(options: { redis: string; queue?: string; prefix?: string; timeoutMs?: number }): Promise<ClusterStatus> {
+export async function readClusterStatus(options: {
+  redis: string;
+  queue?: string;
+  prefix?: string;
+  timeoutMs?: number;
+}): Promise<ClusterStatus> {
   const url = checkRedisUrl(options.redis);
   const queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
@@ -89,8 +106,18 @@ export async function readClusterStatus(options: { redis: string; queue?: string
       } catch {
         // an older host, or not ours: listed with what is known
       }
-      const own = await queueDeadline(open(hostQueueName(queueName, id)).getJobCounts('waiting', 'prioritized', 'delayed'), timeoutMs, 'reading queue counts', false);
-      hosts.push({ ...info, id, queued: (own['waiting'] ?? 0) + (own['prioritized'] ?? 0) + (own['delayed'] ?? 0), heartbeatAgoMs: typeof info.at === 'number' ? Math.max(0, Date.now() - info.at) : null });
+      const own = await queueDeadline(
+        open(hostQueueName(queueName, id)).getJobCounts('waiting', 'prioritized', 'delayed'),
+        timeoutMs,
+        'reading queue counts',
+        false,
+      );
+      hosts.push({
+        ...info,
+        id,
+        queued: (own['waiting'] ?? 0) + (own['prioritized'] ?? 0) + (own['delayed'] ?? 0),
+        heartbeatAgoMs: typeof info.at === 'number' ? Math.max(0, Date.now() - info.at) : null,
+      });
     }
     return {
       at: new Date().toISOString(),

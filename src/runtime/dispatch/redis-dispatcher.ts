@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ActorCrashedError, ActorStoppedError, InvalidOptionError, InvalidTaskError, MailboxFullError, QueueUnavailableError, ShedError, TaskTimeoutError } from '../../errors.js';
+import {
+  ActorCrashedError,
+  ActorStoppedError,
+  InvalidOptionError,
+  InvalidTaskError,
+  MailboxFullError,
+  QueueUnavailableError,
+  ShedError,
+  TaskTimeoutError,
+} from '../../errors.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
@@ -64,7 +73,12 @@ export interface RedisWorkDispatcherOptions {
    * `ERR_SHED` (it never ran), or is refused with `ERR_MAILBOX_FULL` when there is none.
    * `maxPending` still bounds all pending answers.
    */
-  readonly mailbox?: { readonly capacity?: number; readonly overflow?: OverflowPolicy; readonly lowWaterMark?: number; readonly maxDeferred?: number };
+  readonly mailbox?: {
+    readonly capacity?: number;
+    readonly overflow?: OverflowPolicy;
+    readonly lowWaterMark?: number;
+    readonly maxDeferred?: number;
+  };
   /** Deadline of each call to Redis (adding a job, reading its state). Default 10 000 ms. */
   readonly redisTimeoutMs?: number;
   /** How often answers are also looked up directly (covers events missed while reconnecting) and dead hosts' queues checked. Default 1000 ms. */
@@ -85,7 +99,15 @@ export interface RedisWorkDispatcherOptions {
 
 export interface RedisDispatcherEvents {
   /** `host`: the worker host that answered (null when none did, e.g. a timeout); `attempts`: runs BullMQ started. */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly host: string | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
+  'task:end': {
+    readonly taskId: string;
+    readonly type: TaskType;
+    readonly host: string | null;
+    readonly ok: boolean;
+    readonly errorCode?: string;
+    readonly attempts: number;
+    readonly durationMs: number;
+  };
   /** A session's host is gone: its waiting tasks were moved to another host. */
   'session:moved': { readonly from: string; readonly to: string; readonly tasks: number };
   /** Redis stopped answering (checked every second), or answers again. */
@@ -100,7 +122,13 @@ export interface RedisDispatcherStats {
   readonly queued: number;
   readonly active: number;
   /** Live worker hosts: id, worker processes, and jobs waiting in (and running from) their own queue. */
-  readonly hosts: readonly { readonly id: string; readonly workers: number; readonly capacity: number; readonly queued: number; readonly active: number }[];
+  readonly hosts: readonly {
+    readonly id: string;
+    readonly workers: number;
+    readonly capacity: number;
+    readonly queued: number;
+    readonly active: number;
+  }[];
 }
 
 const REDIS_CAPABILITIES: ExecutorCapabilities = Object.freeze({
@@ -196,7 +224,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
     this.#bound = new PendingBound(pendingBoundOptions(options), this.#clock);
-    this.#waitingCapacity = options.mailbox?.overflow === 'shed-lowest' ? positiveInteger('mailbox.capacity', options.mailbox.capacity ?? 10_000) : undefined;
+    this.#waitingCapacity =
+      options.mailbox?.overflow === 'shed-lowest' ? positiveInteger('mailbox.capacity', options.mailbox.capacity ?? 10_000) : undefined;
     this.#redisTimeoutMs = positive('redisTimeoutMs', options.redisTimeoutMs ?? 10_000);
     this.#pollMs = positive('pollMs', options.pollMs ?? 1000);
     this.#keepFinishedMs = positive('keepFinishedMs', options.keepFinishedMs ?? 3_600_000);
@@ -253,7 +282,16 @@ export class RedisWorkDispatcher implements TaskExecutor {
     try {
       if (shedding) await this.#makeRoom(parsed.priority, what);
       const timeoutMs = Math.max(1, parsed.timeoutMs - (this.#clock.now() - waitStarted));
-      admitted = await this.#admit({ jobId, type: valid.type, packed, idempotent: isIdempotent(valid), parsed, sessionKey, restoreUrl, timeoutMs });
+      admitted = await this.#admit({
+        jobId,
+        type: valid.type,
+        packed,
+        idempotent: isIdempotent(valid),
+        parsed,
+        sessionKey,
+        restoreUrl,
+        timeoutMs,
+      });
     } catch (error) {
       this.#bound.release(); // never became pending
       throw error;
@@ -288,9 +326,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
           }
         }
         if (!shed) {
-          throw new MailboxFullError(`${what} refused: ${capacity} tasks already wait in Redis (mailbox capacity ${capacity}) and none of them has a priority below ${priority} — await the earlier ones first`, {
-            details: { capacity, queued: waiting().length, priority },
-          });
+          throw new MailboxFullError(
+            `${what} refused: ${capacity} tasks already wait in Redis (mailbox capacity ${capacity}) and none of them has a priority below ${priority} — await the earlier ones first`,
+            {
+              details: { capacity, queued: waiting().length, priority },
+            },
+          );
         }
       }
       this.#admitting++;
@@ -304,7 +345,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     victim.shedding = true;
     try {
       const { queue } = await this.#queueFor(victim.queue);
-      const job = (await queueDeadline(queue.getJob(victim.jobId), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false)) as Job | undefined;
+      const job = (await queueDeadline(queue.getJob(victim.jobId), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false)) as
+        Job | undefined;
       if (!job) return false;
       const state = await queueDeadline(job.getState(), this.#redisTimeoutMs, `reading task ${victim.jobId}`, false);
       if (!isWaitingState(state)) {
@@ -323,9 +365,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#settle(
       victim,
       undefined,
-      new ShedError(`Task ${victim.jobId} (${victim.data.type}, priority ${victim.data.priority}) was shed for a task of priority ${priority}: ${this.#waitingCapacity} tasks waited in Redis (mailbox capacity); it never ran`, {
-        details: { taskId: victim.jobId, type: victim.data.type, priority: victim.data.priority, maybeExecuted: false },
-      }),
+      new ShedError(
+        `Task ${victim.jobId} (${victim.data.type}, priority ${victim.data.priority}) was shed for a task of priority ${priority}: ${this.#waitingCapacity} tasks waited in Redis (mailbox capacity); it never ran`,
+        {
+          details: { taskId: victim.jobId, type: victim.data.type, priority: victim.data.priority, maybeExecuted: false },
+        },
+      ),
     );
     return true;
   }
@@ -334,7 +379,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
   #sameKeyPending(jobId: string, packed: string, parsed: ReturnType<typeof parseSubmitOptions>): Promise<unknown> | undefined {
     const earlier = this.#pending.get(jobId);
     if (!earlier) return undefined;
-    if (earlier.packed !== packed) throw new InvalidTaskError(`idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`);
+    if (earlier.packed !== packed)
+      throw new InvalidTaskError(
+        `idempotencyKey ${JSON.stringify(parsed.idempotencyKey)} is already in use by a different task; use a new key`,
+      );
     return follow(earlier.result.promise, parsed.signal);
   }
 
@@ -382,7 +430,16 @@ export class RedisWorkDispatcher implements TaskExecutor {
       packed,
       sessionKey,
       result,
-      deadline: this.#clock.setTimeout(() => this.#giveUp(entry, new TaskTimeoutError(`Task ${jobId} (${type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, { details: { taskId: jobId, type } })), timeoutMs),
+      deadline: this.#clock.setTimeout(
+        () =>
+          this.#giveUp(
+            entry,
+            new TaskTimeoutError(`Task ${jobId} (${type}) did not finish within its deadline of ${parsed.timeoutMs} ms`, {
+              details: { taskId: jobId, type },
+            }),
+          ),
+        timeoutMs,
+      ),
       submittedAt: this.#clock.now(),
       lastCheck: this.#clock.now(),
       checking: false,
@@ -434,22 +491,45 @@ export class RedisWorkDispatcher implements TaskExecutor {
    * touched. Sign the session out first (`SessionManager.signOut()`): this only forgets where it was.
    */
   async endSession(sessionKey: string): Promise<void> {
-    if (typeof sessionKey !== 'string' || sessionKey.length === 0) throw new InvalidOptionError('endSession needs the session key (a non-empty string)');
-    await queueDeadline(this.#registry().eval(RELEASE_SESSION_SCRIPT, 3, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.snapshot(sessionKey)), this.#redisTimeoutMs, 'releasing a session', false);
+    if (typeof sessionKey !== 'string' || sessionKey.length === 0)
+      throw new InvalidOptionError('endSession needs the session key (a non-empty string)');
+    await queueDeadline(
+      this.#registry().eval(
+        RELEASE_SESSION_SCRIPT,
+        3,
+        this.#keys.affinity(sessionKey),
+        this.#keys.sessionsPerHost,
+        this.#keys.snapshot(sessionKey),
+      ),
+      this.#redisTimeoutMs,
+      'releasing a session',
+      false,
+    );
   }
 
   /** The live host `sessionKey` is bound to; binds it to one now if it has none or its host is gone. */
   async #bindSession(sessionKey: string): Promise<string> {
     const bound = await queueDeadline(
-      this.#registry().eval(BIND_SESSION_SCRIPT, 3, this.#keys.affinity(sessionKey), this.#keys.sessionsPerHost, this.#keys.hosts, this.#keys.hostPrefix, String(SESSION_BINDING_MS)),
+      this.#registry().eval(
+        BIND_SESSION_SCRIPT,
+        3,
+        this.#keys.affinity(sessionKey),
+        this.#keys.sessionsPerHost,
+        this.#keys.hosts,
+        this.#keys.hostPrefix,
+        String(SESSION_BINDING_MS),
+      ),
       this.#redisTimeoutMs,
       'binding a session to a host',
       false,
     );
     if (typeof bound !== 'string') {
-      throw new QueueUnavailableError(`No worker host is alive on queue ${this.#queueName} to hold session ${JSON.stringify(sessionKey.slice(0, 40))}; start one with: browser-actor worker --redis URL`, {
-        details: { queue: this.#queueName, maybeAccepted: false },
-      });
+      throw new QueueUnavailableError(
+        `No worker host is alive on queue ${this.#queueName} to hold session ${JSON.stringify(sessionKey.slice(0, 40))}; start one with: browser-actor worker --redis URL`,
+        {
+          details: { queue: this.#queueName, maybeAccepted: false },
+        },
+      );
     }
     return bound;
   }
@@ -458,7 +538,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const redis = this.#registry();
     const ids = await queueDeadline(redis.smembers(this.#keys.hosts), this.#redisTimeoutMs, 'listing worker hosts', false);
     if (ids.length === 0) return [];
-    const alive = await queueDeadline(Promise.all(ids.map((id) => redis.exists(this.#keys.host(id)))), this.#redisTimeoutMs, 'checking worker hosts', false);
+    const alive = await queueDeadline(
+      Promise.all(ids.map((id) => redis.exists(this.#keys.host(id)))),
+      this.#redisTimeoutMs,
+      'checking worker hosts',
+      false,
+    );
     return ids.filter((_, i) => alive[i] === 1).sort();
   }
 
@@ -496,7 +581,11 @@ export class RedisWorkDispatcher implements TaskExecutor {
       });
       events.on('failed', ({ jobId }) => this.#onFinished(jobId));
       const ready = queueDeadline(
-        failOnRefusal(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined), this.#url, [queue, events]),
+        failOnRefusal(
+          Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => undefined),
+          this.#url,
+          [queue, events],
+        ),
         this.#redisTimeoutMs,
         `connecting to ${name}`,
         false,
@@ -526,7 +615,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     entry.lastCheck = this.#clock.now();
     try {
       const { queue } = await this.#queueFor(entry.queue);
-      const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined;
+      const job = (await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as
+        Job | undefined;
       if (!job) {
         // Not added yet, or just removed (its deadline, a move): the next check sees. Gone at two
         // checks in a row after it was added: Redis lost it (a restart without persistence).
@@ -538,9 +628,13 @@ export class RedisWorkDispatcher implements TaskExecutor {
       if (state !== 'unknown' && !isWaitingState(state)) entry.started = true;
       if (state === 'completed' || state === 'failed') {
         // The job may have finished between the two reads: its answer is in a fresh read.
-        const done = job.finishedOn ? job : ((await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as Job | undefined);
+        const done = job.finishedOn
+          ? job
+          : ((await queueDeadline(queue.getJob(entry.jobId), this.#redisTimeoutMs, `reading task ${entry.jobId}`, true)) as
+              Job | undefined);
         if (!done) return;
-        const { value, error } = state === 'completed' ? this.#openAnswer(entry, done.returnvalue) : { value: undefined, error: failedError(entry, done) };
+        const { value, error } =
+          state === 'completed' ? this.#openAnswer(entry, done.returnvalue) : { value: undefined, error: failedError(entry, done) };
         this.#settle(entry, value, error, done.processedBy, done.attemptsStarted);
         this.#forget(entry, done);
       } else if (entry.host !== undefined || (state === 'active' && typeof job.processedBy === 'string')) {
@@ -548,7 +642,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
       }
     } catch (error) {
       // Redis is away: the next poll tries again; the task's deadline still holds.
-      this.#lastFault = { kind: 'queue-unavailable', reason: error instanceof Error ? error.message.slice(0, 300) : 'Redis did not answer' };
+      this.#lastFault = {
+        kind: 'queue-unavailable',
+        reason: error instanceof Error ? error.message.slice(0, 300) : 'Redis did not answer',
+      };
     } finally {
       entry.checking = false;
     }
@@ -588,7 +685,12 @@ export class RedisWorkDispatcher implements TaskExecutor {
     if (running) {
       // Only if the job is still held under the lost host's name (not taken by a live host meanwhile).
       const lock = `${this.#prefix}:${entry.queue}:${entry.jobId}:lock`;
-      const dropped = await queueDeadline(redis.eval(DROP_LOST_LOCK_SCRIPT, 2, lock, `${this.#prefix}:${entry.queue}:${entry.jobId}`, host), this.#redisTimeoutMs, 'releasing a lost host\'s lock', false);
+      const dropped = await queueDeadline(
+        redis.eval(DROP_LOST_LOCK_SCRIPT, 2, lock, `${this.#prefix}:${entry.queue}:${entry.jobId}`, host),
+        this.#redisTimeoutMs,
+        "releasing a lost host's lock",
+        false,
+      );
       if (dropped !== 1) return;
     } else if (entry.host === undefined) {
       return; // waiting on the shared queue: any live host takes it
@@ -602,7 +704,10 @@ export class RedisWorkDispatcher implements TaskExecutor {
       try {
         to = await this.#bindSession(entry.sessionKey as string);
       } catch (error) {
-        this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone and no live host can take task ${entry.jobId} yet: ${error instanceof Error ? error.message.slice(0, 200) : 'no host'}` };
+        this.#lastFault = {
+          kind: 'host-lost',
+          reason: `worker host ${host} is gone and no live host can take task ${entry.jobId} yet: ${error instanceof Error ? error.message.slice(0, 200) : 'no host'}`,
+        };
         return;
       }
     }
@@ -613,11 +718,21 @@ export class RedisWorkDispatcher implements TaskExecutor {
       entry.added = true;
       return; // changed state meanwhile: the next poll sees it
     }
-    this.#lastFault = { kind: 'host-lost', reason: `worker host ${host} is gone (task ${entry.jobId} was ${running ? 'running' : 'waiting'} there)` };
+    this.#lastFault = {
+      kind: 'host-lost',
+      reason: `worker host ${host} is gone (task ${entry.jobId} was ${running ? 'running' : 'waiting'} there)`,
+    };
     if (!moving) {
-      this.#settle(entry, undefined, new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) was running on worker host ${host}, which is gone; it is not idempotent, so it was not run again`, {
-        details: { taskId: entry.jobId, type: entry.data.type, host, maybeExecuted: true },
-      }));
+      this.#settle(
+        entry,
+        undefined,
+        new ActorCrashedError(
+          `Task ${entry.jobId} (${entry.data.type}) was running on worker host ${host}, which is gone; it is not idempotent, so it was not run again`,
+          {
+            details: { taskId: entry.jobId, type: entry.data.type, host, maybeExecuted: true },
+          },
+        ),
+      );
       return;
     }
     if (to !== undefined) {
@@ -711,10 +826,23 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const redis = this.#registry();
     const hosts = [];
     for (const id of await this.#liveHosts()) {
-      const info = JSON.parse((await queueDeadline(redis.get(this.#keys.host(id)), this.#redisTimeoutMs, 'reading a worker host', false)) ?? '{}') as { workers?: number; capacity?: number };
+      const info = JSON.parse(
+        (await queueDeadline(redis.get(this.#keys.host(id)), this.#redisTimeoutMs, 'reading a worker host', false)) ?? '{}',
+      ) as { workers?: number; capacity?: number };
       const own = new Queue(hostQueueName(this.#queueName, id), { connection: redis, prefix: this.#prefix });
-      const c = await queueDeadline(own.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), this.#redisTimeoutMs, 'reading queue counts', false).finally(() => void own.close().catch(() => undefined));
-      hosts.push({ id, workers: info.workers ?? 0, capacity: info.capacity ?? 0, queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0), active: c['active'] ?? 0 });
+      const c = await queueDeadline(
+        own.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+        this.#redisTimeoutMs,
+        'reading queue counts',
+        false,
+      ).finally(() => void own.close().catch(() => undefined));
+      hosts.push({
+        id,
+        workers: info.workers ?? 0,
+        capacity: info.capacity ?? 0,
+        queued: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0) + (c['delayed'] ?? 0),
+        active: c['active'] ?? 0,
+      });
     }
     return {
       pending: this.#pending.size,
@@ -752,15 +880,30 @@ export class RedisWorkDispatcher implements TaskExecutor {
   }
 
   #noLanes(): InvalidOptionError {
-    return new InvalidOptionError(`${this.#id}: lane handles are not available on the Redis dispatcher (capabilities.laneHandles is false); give related tasks one sessionKey to keep them on one host, or use a WorkDispatcher`);
+    return new InvalidOptionError(
+      `${this.#id}: lane handles are not available on the Redis dispatcher (capabilities.laneHandles is false); give related tasks one sessionKey to keep them on one host, or use a WorkDispatcher`,
+    );
   }
 
   /** What this side knows without asking Redis: tasks waiting for an answer, and the last fault it saw. */
   executorHealth(): ExecutorHealth {
     const link = this.#link.status();
     const down = this.#state === 'running' && link.state === 'unreachable';
-    const state = down ? 'degraded' : this.#state === 'running' ? (this.#queues.size === 0 && this.#redis === undefined ? 'idle' : 'healthy') : this.#state;
-    return { state, queued: this.#bound.deferred, inFlight: this.#pending.size, restarts: 0, recycles: 0, lastFault: down ? { kind: 'redis-unreachable', reason: describeRedisLink(link) } : this.#lastFault };
+    const state = down
+      ? 'degraded'
+      : this.#state === 'running'
+        ? this.#queues.size === 0 && this.#redis === undefined
+          ? 'idle'
+          : 'healthy'
+        : this.#state;
+    return {
+      state,
+      queued: this.#bound.deferred,
+      inFlight: this.#pending.size,
+      restarts: 0,
+      recycles: 0,
+      lastFault: down ? { kind: 'redis-unreachable', reason: describeRedisLink(link) } : this.#lastFault,
+    };
   }
 
   /** Every event in the executors' one vocabulary ({@link ExecutorEvent}). */
@@ -777,9 +920,19 @@ export class RedisWorkDispatcher implements TaskExecutor {
   }
 
   async #close(why: string): Promise<void> {
-    this.#bound.rejectDeferred(new ActorStoppedError(`${this.#id} was ${why}; the task waited for a slot and was never handed to Redis`, { details: { maybeExecuted: false } }));
+    this.#bound.rejectDeferred(
+      new ActorStoppedError(`${this.#id} was ${why}; the task waited for a slot and was never handed to Redis`, {
+        details: { maybeExecuted: false },
+      }),
+    );
     for (const entry of [...this.#pending.values()]) {
-      this.#settle(entry, undefined, new ActorStoppedError(`${this.#id} was ${why}; task ${entry.jobId} (${entry.data.type}) may still run on a worker host`, { details: { taskId: entry.jobId, maybeExecuted: true } }));
+      this.#settle(
+        entry,
+        undefined,
+        new ActorStoppedError(`${this.#id} was ${why}; task ${entry.jobId} (${entry.data.type}) may still run on a worker host`, {
+          details: { taskId: entry.jobId, maybeExecuted: true },
+        }),
+      );
     }
     if (this.#poll !== undefined) this.#clock.clearTimeout(this.#poll);
     this.#poll = undefined;
@@ -788,7 +941,8 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const closing = queues.flatMap(({ queue, events }) => [queue.close(), events.close()]);
     this.#queues.clear();
     const closed = await Promise.allSettled(closing.map((p) => queueDeadline(p, 5000, 'closing', false)));
-    if (closed.some((c) => c.status === 'rejected')) for (const { queue, events } of queues) void Promise.all([queue.disconnect(), events.disconnect()]).catch(() => undefined);
+    if (closed.some((c) => c.status === 'rejected'))
+      for (const { queue, events } of queues) void Promise.all([queue.disconnect(), events.disconnect()]).catch(() => undefined);
     const redis = this.#redis;
     this.#redis = undefined;
     clearInterval(this.#linkTimer);
@@ -811,23 +965,34 @@ function lostError(entry: Pending, now: number): QueueUnavailableError {
 /** The typed error for a job BullMQ failed itself (our hosts answer every task as data). */
 function failedError(entry: Pending, job: Job): Error {
   const reason = job.failedReason ?? '';
-  return new ActorCrashedError(`Task ${entry.jobId} (${entry.data.type}) failed in the queue: ${reason.slice(0, 300) || 'no reason given'}; its worker host was probably lost while running it`, {
-    details: { taskId: entry.jobId, type: entry.data.type, maybeExecuted: (job.attemptsStarted ?? 0) > 0 },
-  });
+  return new ActorCrashedError(
+    `Task ${entry.jobId} (${entry.data.type}) failed in the queue: ${reason.slice(0, 300) || 'no reason given'}; its worker host was probably lost while running it`,
+    {
+      details: { taskId: entry.jobId, type: entry.data.type, maybeExecuted: (job.attemptsStarted ?? 0) > 0 },
+    },
+  );
 }
 
 /** The bound on pending answers: `maxPending`, or `mailbox` (with `shed-lowest`, `maxPending`: the mailbox capacity bounds the waiting tasks). */
 function pendingBoundOptions(options: RedisWorkDispatcherOptions): PendingBoundOptions {
   const { mailbox } = options;
   if (mailbox === undefined) return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
-  if (typeof mailbox !== 'object' || mailbox === null) throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow?, lowWaterMark?, maxDeferred? }');
-  if (mailbox.overflow !== undefined && mailbox.overflow !== 'reject' && mailbox.overflow !== 'defer' && mailbox.overflow !== 'shed-lowest') {
+  if (typeof mailbox !== 'object' || mailbox === null)
+    throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow?, lowWaterMark?, maxDeferred? }');
+  if (
+    mailbox.overflow !== undefined &&
+    mailbox.overflow !== 'reject' &&
+    mailbox.overflow !== 'defer' &&
+    mailbox.overflow !== 'shed-lowest'
+  ) {
     throw new InvalidOptionError(`mailbox.overflow must be 'reject', 'defer' or 'shed-lowest', got ${JSON.stringify(mailbox.overflow)}`);
   }
   // shed-lowest bounds the waiting tasks itself (see #makeRoom); maxPending bounds the rest.
   if (mailbox.overflow === 'shed-lowest') return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
   if (mailbox.capacity !== undefined && options.maxPending !== undefined && mailbox.capacity !== options.maxPending) {
-    throw new InvalidOptionError(`mailbox.capacity (${String(mailbox.capacity)}) and maxPending (${String(options.maxPending)}) name the same bound; give one of them`);
+    throw new InvalidOptionError(
+      `mailbox.capacity (${String(mailbox.capacity)}) and maxPending (${String(options.maxPending)}) name the same bound; give one of them`,
+    );
   }
   return {
     capacity: positiveInteger('mailbox.capacity', mailbox.capacity ?? options.maxPending ?? 10_000),

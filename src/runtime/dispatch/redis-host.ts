@@ -14,7 +14,17 @@ import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpack
 import { type HostAnnouncement, packageVersion } from './redis-cluster.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
 import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
-import { DEFAULT_PREFIX, DEFAULT_QUEUE, bullConnection, checkQueueName, checkRedisUrl, failOnRefusal, hostQueueName, queueDeadline, registryKeys } from './redis-shared.js';
+import {
+  DEFAULT_PREFIX,
+  DEFAULT_QUEUE,
+  bullConnection,
+  checkQueueName,
+  checkRedisUrl,
+  failOnRefusal,
+  hostQueueName,
+  queueDeadline,
+  registryKeys,
+} from './redis-shared.js';
 import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher } from './work-dispatcher.js';
 
 /** A start claim outlives the task's own deadline by this much: no late attempt of it may run. */
@@ -85,7 +95,9 @@ const COOKIE_CHANGING: ReadonlySet<string> = new Set(['Navigate', 'ExecuteJS', '
 
 /** Crash-like failures a retry on another attempt may fix (only for idempotent tasks). */
 function retryable(error: unknown): boolean {
-  return isBrowserActorError(error) && ['ERR_ACTOR_CRASHED', 'ERR_RESTART_LIMIT', 'ERR_ACTOR_STOPPED', 'ERR_BROWSER_LAUNCH'].includes(error.code);
+  return (
+    isBrowserActorError(error) && ['ERR_ACTOR_CRASHED', 'ERR_RESTART_LIMIT', 'ERR_ACTOR_STOPPED', 'ERR_BROWSER_LAUNCH'].includes(error.code)
+  );
 }
 
 /**
@@ -99,8 +111,15 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const url = checkRedisUrl(options.redis);
   const queueName = checkQueueName(options.queue ?? DEFAULT_QUEUE);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const id = options.hostId ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'host'}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new InvalidOptionError(`hostId must be 1–80 letters, digits, '-' or '_', got ${JSON.stringify(id.slice(0, 90))}`);
+  const id =
+    options.hostId ??
+    `${
+      hostname()
+        .replace(/[^A-Za-z0-9_-]/g, '')
+        .slice(0, 32) || 'host'
+    }-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(id))
+    throw new InvalidOptionError(`hostId must be 1–80 letters, digits, '-' or '_', got ${JSON.stringify(id.slice(0, 90))}`);
   const lockMs = positive('lockMs', options.lockMs ?? 30_000);
   const liveTtlMs = positive('liveTtlMs', options.liveTtlMs ?? 5_000);
   const keys = registryKeys(prefix, queueName);
@@ -156,7 +175,10 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   // Jobs in hand, by id: a submitter that withdraws one (cancelled, past its deadline) stops it here.
   const inHand = new Map<string, AbortController>();
   const withdrawn = (jobId: string): ActorStoppedError =>
-    new ActorStoppedError(`Task ${jobId} was withdrawn by its submitter (cancelled, or past its deadline) while it ran on worker host ${id}`, { details: { taskId: jobId } });
+    new ActorStoppedError(
+      `Task ${jobId} was withdrawn by its submitter (cancelled, or past its deadline) while it ran on worker host ${id}`,
+      { details: { taskId: jobId } },
+    );
   const cancels = registry.duplicate();
   cancels.on('error', () => undefined);
   cancels.on('message', (_channel: string, jobId: string) => inHand.get(jobId)?.abort(withdrawn(jobId)));
@@ -199,7 +221,12 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     const until = Date.now() + waitMs;
     let seenAlive = Date.now();
     while (state === 'running' && Date.now() < until) {
-      const found = await queueDeadline(registry.multi().get(keys.outcome(jobId)).exists(keys.host(holder)).exec(), 3000, 'reading an earlier answer', false).catch(() => null);
+      const found = await queueDeadline(
+        registry.multi().get(keys.outcome(jobId)).exists(keys.host(holder)).exec(),
+        3000,
+        'reading an earlier answer',
+        false,
+      ).catch(() => null);
       const outcome = found?.[0]?.[1];
       if (typeof outcome === 'string') return outcome;
       if (found?.[1]?.[1] === 1) seenAlive = Date.now();
@@ -246,9 +273,17 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const save = (sessionKey: string): Promise<void> => {
     const next = (saving.get(sessionKey) ?? Promise.resolve()).then(async () => {
       const state = await dispatcher.submit({ type: 'ExportCookies', format: 'storage-state' }, { sessionKey, timeoutMs: 10_000 });
-      const snapshot: HostSnapshot = { cookies: state.cookies.map(cookieToInput), origins: state.origins.filter((o) => o.localStorage.length > 0 && /^https?:\/\//.test(o.origin)) };
+      const snapshot: HostSnapshot = {
+        cookies: state.cookies.map(cookieToInput),
+        origins: state.origins.filter((o) => o.localStorage.length > 0 && /^https?:\/\//.test(o.origin)),
+      };
       const key = keys.snapshot(sessionKey);
-      await queueDeadline(registry.set(key, cipher.seal(packForQueue(snapshot), snapshotContext(queueName, key)), 'PX', SESSION_SNAPSHOT_MS), 3000, 'saving a session snapshot', false);
+      await queueDeadline(
+        registry.set(key, cipher.seal(packForQueue(snapshot), snapshotContext(queueName, key)), 'PX', SESSION_SNAPSHOT_MS),
+        3000,
+        'saving a session snapshot',
+        false,
+      );
     });
     const settled = next.catch(() => undefined);
     saving.set(sessionKey, settled);
@@ -262,9 +297,15 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     const data = job.data;
     const jobId = String(job.id);
     // Answers are sealed for their job, like the tasks: cookies and tokens never sit in Redis in the clear.
-    const answer = (value: unknown, error: unknown): string => cipher.seal(packForQueue(encodeOutcome(value, error)), answerContext(queueName, jobId));
+    const answer = (value: unknown, error: unknown): string =>
+      cipher.seal(packForQueue(encodeOutcome(value, error)), answerContext(queueName, jobId));
     if (data?.v !== 2 || typeof data.sealed !== 'string') {
-      return answer(undefined, new InvalidOptionError(`Job ${jobId} is not a browser-actor task of this version (data version ${String(data?.v)}); was it added by another program, or by an older browser-actor, to queue ${queueName}?`));
+      return answer(
+        undefined,
+        new InvalidOptionError(
+          `Job ${jobId} is not a browser-actor task of this version (data version ${String(data?.v)}); was it added by another program, or by an older browser-actor, to queue ${queueName}?`,
+        ),
+      );
     }
     let sealed: SealedTask;
     try {
@@ -283,7 +324,12 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
       running.set(jobId, outcome);
       try {
         const sealedAnswer = await outcome;
-        await queueDeadline(registry.set(keys.outcome(jobId), sealedAnswer, 'PX', taskMs + CLAIM_MARGIN_MS), 5000, 'recording an answer', false).catch(() => undefined);
+        await queueDeadline(
+          registry.set(keys.outcome(jobId), sealedAnswer, 'PX', taskMs + CLAIM_MARGIN_MS),
+          5000,
+          'recording an answer',
+          false,
+        ).catch(() => undefined);
         return sealedAnswer;
       } finally {
         running.delete(jobId);
@@ -296,24 +342,36 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     return answer(
       undefined,
       'taken' in claim
-        ? new ActorCrashedError(`Task ${jobId} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`, {
-            details: { taskId: jobId, type: data.type, maybeExecuted: true },
-          })
-        : new QueueUnavailableError(`Task ${jobId} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`, {
-            details: { taskId: jobId, type: data.type, maybeExecuted: false },
-          }),
+        ? new ActorCrashedError(
+            `Task ${jobId} (${data.type}) was started on a worker host that was lost; it is not idempotent, so it was not run again`,
+            {
+              details: { taskId: jobId, type: data.type, maybeExecuted: true },
+            },
+          )
+        : new QueueUnavailableError(
+            `Task ${jobId} (${data.type}) was not run: worker host ${id} could not record its start in Redis (${claim.reason}); it is not idempotent, so it runs only once it is recorded`,
+            {
+              details: { taskId: jobId, type: data.type, maybeExecuted: false },
+            },
+          ),
     );
   };
 
   /** Run one job's task on this host's browsers; its sealed answer (or, for an idempotent task worth another attempt, a throw). */
-  const run = async (job: Job<QueueJobData>, jobId: string, sealed: SealedTask, answer: (value: unknown, error: unknown) => string): Promise<string> => {
+  const run = async (
+    job: Job<QueueJobData>,
+    jobId: string,
+    sealed: SealedTask,
+    answer: (value: unknown, error: unknown) => string,
+  ): Promise<string> => {
     const data = job.data;
     const task = sealed.task as Task;
     const cancel = new AbortController();
     inHand.set(jobId, cancel);
     try {
       // Withdrawn just before it reached this host (the message went out before the job was in hand here).
-      if ((await queueDeadline(registry.exists(keys.cancelled(jobId)), 2000, 'reading a withdrawal', false).catch(() => 0)) === 1) cancel.abort(withdrawn(jobId));
+      if ((await queueDeadline(registry.exists(keys.cancelled(jobId)), 2000, 'reading a withdrawal', false).catch(() => 0)) === 1)
+        cancel.abort(withdrawn(jobId));
       const sessionKey = typeof sealed.sessionKey === 'string' ? sealed.sessionKey : undefined;
       if (sessionKey !== undefined) await resume(sessionKey);
       const value = await dispatcher.submit(task, {
@@ -357,13 +415,26 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     // always has three quarters left: a dropped Redis connection, or an event loop running late on
     // a busy machine, has that long to come back before another host takes a live job for stalled
     // (which fails a non-idempotent job as maybe executed).
-    const workerOptions = { name: id, connection: bullConnection(url), prefix, concurrency: capacity, lockDuration: Math.ceil(lockMs), lockRenewTime: Math.max(100, Math.ceil(lockMs / 4)), stalledInterval: Math.max(500, Math.ceil(lockMs / 2)), maxStalledCount: 1 };
-    workers = [new Worker<QueueJobData, string>(queueName, process_, workerOptions), new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions)];
+    const workerOptions = {
+      name: id,
+      connection: bullConnection(url),
+      prefix,
+      concurrency: capacity,
+      lockDuration: Math.ceil(lockMs),
+      lockRenewTime: Math.max(100, Math.ceil(lockMs / 4)),
+      stalledInterval: Math.max(500, Math.ceil(lockMs / 2)),
+      maxStalledCount: 1,
+    };
+    workers = [
+      new Worker<QueueJobData, string>(queueName, process_, workerOptions),
+      new Worker<QueueJobData, string>(hostQueueName(queueName, id), process_, workerOptions),
+    ];
     for (const w of workers) {
       w.on('error', () => undefined);
       // Completed here: no later attempt of the job will ask for its recorded answer.
       w.on('completed', (job) => {
-        if (job.data?.idempotent === false) void queueDeadline(registry.del(keys.outcome(String(job.id))), 3000, 'removing an answer', false).catch(() => undefined);
+        if (job.data?.idempotent === false)
+          void queueDeadline(registry.del(keys.outcome(String(job.id))), 3000, 'removing an answer', false).catch(() => undefined);
       });
     }
     await queueDeadline(Promise.all(workers.map((w) => w.waitUntilReady())), 10_000, 'connecting the worker host', false);
@@ -372,7 +443,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     await Promise.allSettled(workers.map((w) => queueDeadline(w.close(true), 2000, 'closing', false)));
     for (const w of workers) void w.disconnect().catch(() => undefined);
     await dispatcher.kill();
-    await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 1000, 'leaving the registry', false).catch(() => undefined);
+    await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 1000, 'leaving the registry', false).catch(
+      () => undefined,
+    );
     registry.disconnect();
     cancels.disconnect();
     throw error;
@@ -392,7 +465,9 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
         await Promise.allSettled(workers.map((w) => queueDeadline(w.close(true), 5000, 'closing', false)));
         await dispatcher.kill();
       }
-      await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 5000, 'leaving the registry', false).catch(() => undefined);
+      await queueDeadline(registry.multi().del(keys.host(id)).srem(keys.hosts, id).exec(), 5000, 'leaving the registry', false).catch(
+        () => undefined,
+      );
     } finally {
       await queueDeadline(registry.quit(), 5000, 'closing', false).catch(() => registry.disconnect());
       cancels.disconnect();

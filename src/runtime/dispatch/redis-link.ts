@@ -62,5 +62,7 @@ export class RedisLink {
 
 /** "redis: unreachable since 2026-12-07T10:21:03.000Z (reason)", or "redis: connected". */
 export function describeRedisLink(s: RedisLinkStatus): string {
-  return s.state === 'connected' ? 'redis: connected' : `redis: unreachable since ${new Date(s.since).toISOString()}${s.reason ? ` (${s.reason})` : ''}`;
+  return s.state === 'connected'
+    ? 'redis: connected'
+    : `redis: unreachable since ${new Date(s.since).toISOString()}${s.reason ? ` (${s.reason})` : ''}`;
 }

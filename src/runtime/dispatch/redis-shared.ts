@@ -45,13 +45,20 @@ export function checkRedisUrl(url: unknown): string {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
-    throw new InvalidOptionError(`redis must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got ${typeof url === 'string' ? JSON.stringify(redactUrl(url).slice(0, 200)) : typeof url}`);
+    throw new InvalidOptionError(
+      `redis must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379), got ${typeof url === 'string' ? JSON.stringify(redactUrl(url).slice(0, 200)) : typeof url}`,
+    );
   }
   return url as string;
 }
 
 /** Connection options for BullMQ (each Queue, Worker and QueueEvents opens its own connection). */
-export function bullConnection(url: string): { url: string; maxRetriesPerRequest: null; connectTimeout: number; enableReadyCheck: boolean } {
+export function bullConnection(url: string): {
+  url: string;
+  maxRetriesPerRequest: null;
+  connectTimeout: number;
+  enableReadyCheck: boolean;
+} {
   return { url, maxRetriesPerRequest: null, connectTimeout: 10_000, enableReadyCheck: true };
 }
 
@@ -160,12 +167,24 @@ const REFUSALS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNRE
  * client that reconnects for ever would otherwise wait out the whole deadline): the message names
  * the URL with its credentials redacted, and the refusal's code.
  */
-export async function failOnRefusal<T>(ready: Promise<T>, url: string, connections: readonly { on(event: 'error', listener: (error: Error) => void): unknown; off(event: 'error', listener: (error: Error) => void): unknown }[]): Promise<T> {
+export async function failOnRefusal<T>(
+  ready: Promise<T>,
+  url: string,
+  connections: readonly {
+    on(event: 'error', listener: (error: Error) => void): unknown;
+    off(event: 'error', listener: (error: Error) => void): unknown;
+  }[],
+): Promise<T> {
   const refused = createDeferred<never>();
   const onError = (error: Error): void => {
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'string' || !REFUSALS.has(code)) return;
-    refused.reject(new QueueUnavailableError(`Redis at ${redactUrl(url)} ${code === 'ECONNREFUSED' ? 'refused the connection' : 'cannot be reached'} (${code}); check that redis-server runs there and the URL is right`, { details: { code, maybeAccepted: false } }));
+    refused.reject(
+      new QueueUnavailableError(
+        `Redis at ${redactUrl(url)} ${code === 'ECONNREFUSED' ? 'refused the connection' : 'cannot be reached'} (${code}); check that redis-server runs there and the URL is right`,
+        { details: { code, maybeAccepted: false } },
+      ),
+    );
   };
   for (const c of connections) c.on('error', onError);
   try {
@@ -182,9 +201,12 @@ export async function queueDeadline<T>(work: Promise<T>, ms: number, what: strin
     timer = setTimeout(
       () =>
         reject(
-          new QueueUnavailableError(`Redis did not answer within ${Math.round(ms)} ms (${what}); check that Redis is running and reachable${maybeAccepted ? '; the task may still be queued: submit it again with the same idempotencyKey to run it at most once' : ''}`, {
-            details: { timeoutMs: Math.round(ms), maybeAccepted },
-          }),
+          new QueueUnavailableError(
+            `Redis did not answer within ${Math.round(ms)} ms (${what}); check that Redis is running and reachable${maybeAccepted ? '; the task may still be queued: submit it again with the same idempotencyKey to run it at most once' : ''}`,
+            {
+              details: { timeoutMs: Math.round(ms), maybeAccepted },
+            },
+          ),
         ),
       ms,
     );
@@ -203,14 +225,30 @@ export function isWaitingState(state: string): boolean {
 }
 
 /** A queue's depth: waiting jobs by our priority (index 0 … 9) and in all, and running ones; each read within `timeoutMs`. */
-export async function queueDepth(queue: Queue, timeoutMs: number): Promise<{ readonly queuedByPriority: number[]; readonly queued: number; readonly active: number }> {
-  const counts = await queueDeadline(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'), timeoutMs, 'reading queue counts', false);
-  const queuedByPriority = await queueDeadline(
-    // BullMQ: 1 is the most urgent; ours: 9 is.
-    Promise.all(Array.from({ length: PRIORITY_LEVELS }, (_, p) => queue.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)))),
+export async function queueDepth(
+  queue: Queue,
+  timeoutMs: number,
+): Promise<{ readonly queuedByPriority: number[]; readonly queued: number; readonly active: number }> {
+  const counts = await queueDeadline(
+    queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
     timeoutMs,
     'reading queue counts',
     false,
   );
-  return { queuedByPriority, queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0), active: counts['active'] ?? 0 };
+  const queuedByPriority = await queueDeadline(
+    // BullMQ: 1 is the most urgent; ours: 9 is.
+    Promise.all(
+      Array.from({ length: PRIORITY_LEVELS }, (_, p) =>
+        queue.getCountsPerPriority([PRIORITY_LEVELS - p]).then((c) => Number(Object.values(c)[0] ?? 0)),
+      ),
+    ),
+    timeoutMs,
+    'reading queue counts',
+    false,
+  );
+  return {
+    queuedByPriority,
+    queued: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0) + (counts['delayed'] ?? 0),
+    active: counts['active'] ?? 0,
+  };
 }

@@ -13,7 +13,16 @@ import type { Deadline } from '../../internal/deadlines.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { AnswerLedger } from '../answer-ledger.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
-import { type MailboxSettings, type SubmitDefaults, executorId, handlePriority, mailboxOptions, parseSubmitOptions, submitDefaults, withHandle } from '../submit-helpers.js';
+import {
+  type MailboxSettings,
+  type SubmitDefaults,
+  executorId,
+  handlePriority,
+  mailboxOptions,
+  parseSubmitOptions,
+  submitDefaults,
+  withHandle,
+} from '../submit-helpers.js';
 import { positive, positiveInteger } from '../../internal/options.js';
 import type { RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
@@ -67,7 +76,6 @@ export interface WorkDispatcherOptions extends RestartPolicyOptions {
   readonly clock?: Clock;
   readonly random?: () => number;
 }
-
 
 export interface WorkerStats {
   readonly index: number;
@@ -187,23 +195,32 @@ export class WorkDispatcher implements TaskExecutor {
   static #count = 0;
 
   constructor(options: WorkDispatcherOptions) {
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('createWorkDispatcher needs an options object, e.g. { workers: 2 }');
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidOptionError('createWorkDispatcher needs an options object, e.g. { workers: 2 }');
     const { workers } = options;
     if (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-      throw new InvalidOptionError(`workers must be an integer from 1 to ${MAX_WORKERS} (worker processes, each with its own browser), got ${String(workers)}`);
+      throw new InvalidOptionError(
+        `workers must be an integer from 1 to ${MAX_WORKERS} (worker processes, each with its own browser), got ${String(workers)}`,
+      );
     }
     const lanes = options.lanes ?? 1;
-    if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > 32) throw new InvalidOptionError(`lanes must be an integer from 1 to 32 (tabs per worker browser), got ${String(lanes)}`);
+    if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > 32)
+      throw new InvalidOptionError(`lanes must be an integer from 1 to 32 (tabs per worker browser), got ${String(lanes)}`);
     const capacity = positiveInteger('workerCapacity', options.workerCapacity ?? lanes);
-    if (options.supervisor !== undefined && (typeof options.supervisor !== 'object' || options.supervisor === null)) throw new InvalidOptionError('supervisor must be an object of plain-data SessionSupervisor options');
-    if (options.supervisor && 'driver' in options.supervisor) throw new InvalidOptionError('supervisor.driver cannot cross a process boundary: workers launch their own browser (use browser: {…}, or driverModule in tests)');
+    if (options.supervisor !== undefined && (typeof options.supervisor !== 'object' || options.supervisor === null))
+      throw new InvalidOptionError('supervisor must be an object of plain-data SessionSupervisor options');
+    if (options.supervisor && 'driver' in options.supervisor)
+      throw new InvalidOptionError(
+        'supervisor.driver cannot cross a process boundary: workers launch their own browser (use browser: {…}, or driverModule in tests)',
+      );
     this.#clock = options.clock ?? systemClock;
     this.#defaults = submitDefaults(options);
     this.#limits = { ...defaultTaskLimits, ...options.limits };
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     const heartbeatMs = positive('heartbeat.intervalMs', options.heartbeat?.intervalMs ?? 1000);
     const heartbeatTimeoutMs = positive('heartbeat.timeoutMs', options.heartbeat?.timeoutMs ?? 10_000);
-    if (heartbeatTimeoutMs <= heartbeatMs) throw new InvalidOptionError(`heartbeat.timeoutMs (${heartbeatTimeoutMs}) must be above heartbeat.intervalMs (${heartbeatMs})`);
+    if (heartbeatTimeoutMs <= heartbeatMs)
+      throw new InvalidOptionError(`heartbeat.timeoutMs (${heartbeatTimeoutMs}) must be above heartbeat.intervalMs (${heartbeatMs})`);
     const startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs ?? 60_000);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions(options.mailbox, (entry) => this.#shed(entry)));
     this.#ledger = new AnswerLedger<Entry>(this.#clock);
@@ -237,11 +254,22 @@ export class WorkDispatcher implements TaskExecutor {
   onEvent(listener: (event: ExecutorEvent) => void): () => void {
     const executor = this.#id;
     const offs = [
-      this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { worker: e.worker } })),
+      this.on('task:start', (e) =>
+        listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { worker: e.worker } }),
+      ),
       this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.worker === null ? null : { worker: e.worker }))),
       this.on('worker:ready', (e) => listener({ type: 'ready', executor, where: { worker: e.worker }, pid: e.pid })),
       this.on('worker:exit', (e) => listener({ type: 'worker:exit', executor, ...e })),
-      this.on('worker:restarting', (e) => listener({ type: 'restart', executor, reason: `worker ${e.worker} is restarted`, attempt: e.attempt, delayMs: e.delayMs, where: { worker: e.worker } })),
+      this.on('worker:restarting', (e) =>
+        listener({
+          type: 'restart',
+          executor,
+          reason: `worker ${e.worker} is restarted`,
+          attempt: e.attempt,
+          delayMs: e.delayMs,
+          where: { worker: e.worker },
+        }),
+      ),
       this.on('worker:failed', (e) => listener({ type: 'failed', executor, reason: e.reason, where: { worker: e.worker } })),
     ];
     return () => {
@@ -253,7 +281,18 @@ export class WorkDispatcher implements TaskExecutor {
   executorHealth(): ExecutorHealth {
     const s = this.stats();
     const live = s.workers.filter((w) => w.state === 'ready');
-    const state = this.#state === 'idle' ? 'idle' : this.#state === 'stopping' || this.#state === 'stopped' ? this.#state : s.workers.every((w) => w.state === 'failed') ? 'failed' : live.length === s.workers.length ? 'healthy' : live.length > 0 ? 'degraded' : 'restarting';
+    const state =
+      this.#state === 'idle'
+        ? 'idle'
+        : this.#state === 'stopping' || this.#state === 'stopped'
+          ? this.#state
+          : s.workers.every((w) => w.state === 'failed')
+            ? 'failed'
+            : live.length === s.workers.length
+              ? 'healthy'
+              : live.length > 0
+                ? 'degraded'
+                : 'restarting';
     const last = s.workers.filter((w) => w.lastExit !== null).sort((a, b) => (a.lastExit?.agoMs ?? 0) - (b.lastExit?.agoMs ?? 0))[0];
     return {
       state,
@@ -286,7 +325,10 @@ export class WorkDispatcher implements TaskExecutor {
    * answer, in worker order; rejects with the first failure. A worker that is restarted later
    * starts without it (its supervisor's snapshot restores a session only within one worker).
    */
-  async broadcast<T extends Task>(task: T, options: Omit<DispatchSubmitOptions, 'sessionKey' | 'idempotencyKey'> = {}): Promise<ResultOf<T>[]> {
+  async broadcast<T extends Task>(
+    task: T,
+    options: Omit<DispatchSubmitOptions, 'sessionKey' | 'idempotencyKey'> = {},
+  ): Promise<ResultOf<T>[]> {
     await this.start();
     const targets = this.#workers.filter((w) => w.state !== 'failed');
     return Promise.all(targets.map((w) => this.#submit(task, options, undefined, w))) as Promise<ResultOf<T>[]>;
@@ -295,13 +337,22 @@ export class WorkDispatcher implements TaskExecutor {
   /** A handle whose tasks run in order on one lane of one worker; release it when done. */
   lane(options: { priority?: number } = {}): DispatchLaneHandle {
     const priority = handlePriority(options.priority, this.#defaults.defaultPriority);
-    const state: HandleState = { id: `${this.#id}/lane-${++this.#handleSeq}`, priority, worker: undefined, released: false, open: 0, url: undefined, pageIn: undefined };
+    const state: HandleState = {
+      id: `${this.#id}/lane-${++this.#handleSeq}`,
+      priority,
+      worker: undefined,
+      released: false,
+      open: 0,
+      url: undefined,
+      pageIn: undefined,
+    };
     return {
       id: state.id,
       get worker() {
         return state.worker?.index;
       },
-      submit: <T extends Task>(task: T, opts: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'> = {}) => this.#submit(task, opts, state) as Promise<ResultOf<T>>,
+      submit: <T extends Task>(task: T, opts: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'> = {}) =>
+        this.#submit(task, opts, state) as Promise<ResultOf<T>>,
       release: () => this.#releaseHandle(state),
     };
   }
@@ -352,8 +403,10 @@ export class WorkDispatcher implements TaskExecutor {
   #submit(task: Task, options: DispatchSubmitOptions, handle: HandleState | undefined, pin?: WorkerRecord): Promise<unknown> {
     let entry: Entry;
     try {
-      if (this.#state === 'stopping' || this.#state === 'stopped') throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
-      if (handle?.released) throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with dispatcher.lane())`);
+      if (this.#state === 'stopping' || this.#state === 'stopped')
+        throw new ActorStoppedError(`${this.#id} is ${this.#state} and takes no new tasks`);
+      if (handle?.released)
+        throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with dispatcher.lane())`);
       const valid = validateTask(task, this.#limits);
       const parsed = parseSubmitOptions(handle ? { ...options, priority: handle.priority } : options, this.#defaults);
       const { sessionKey, restoreUrl } = checkPlacementOptions(options);
@@ -390,7 +443,13 @@ export class WorkDispatcher implements TaskExecutor {
       entry,
       () => JSON.stringify(entry.task),
       () => this.#enqueue(entry),
-      () => this.#giveUp(entry, new TaskTimeoutError(`Task ${entry.id} (${entry.task.type}) did not finish within its deadline`, { details: { taskId: entry.id, type: entry.task.type } })),
+      () =>
+        this.#giveUp(
+          entry,
+          new TaskTimeoutError(`Task ${entry.id} (${entry.task.type}) did not finish within its deadline`, {
+            details: { taskId: entry.id, type: entry.task.type },
+          }),
+        ),
       () => this.#giveUp(entry, entry.signal?.reason),
     );
     if (accepted) {
@@ -407,18 +466,24 @@ export class WorkDispatcher implements TaskExecutor {
     const owner = this.#ownerOf(entry);
     if (owner) {
       if (owner.pinned.length >= this.#mailbox.capacity) {
-        return new MailboxFullError(`Worker ${owner.index} of ${this.#id} already has ${owner.pinned.length} tasks waiting for it (the queue capacity); task refused — await the earlier ones first`, {
-          details: { capacity: this.#mailbox.capacity, queued: owner.pinned.length, worker: owner.index },
-        });
+        return new MailboxFullError(
+          `Worker ${owner.index} of ${this.#id} already has ${owner.pinned.length} tasks waiting for it (the queue capacity); task refused — await the earlier ones first`,
+          {
+            details: { capacity: this.#mailbox.capacity, queued: owner.pinned.length, worker: owner.index },
+          },
+        );
       }
       insertByPriority(owner.pinned, entry);
       return undefined;
     }
     const ticket = this.#mailbox.offer(entry, entry.priority);
     if (!ticket) {
-      return new MailboxFullError(`Dispatcher queue full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.#id}); task refused — retry later`, {
-        details: { capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority },
-      });
+      return new MailboxFullError(
+        `Dispatcher queue full: ${this.#mailbox.size} of ${this.#mailbox.capacity} queued (${this.#id}); task refused — retry later`,
+        {
+          details: { capacity: this.#mailbox.capacity, queued: this.#mailbox.size, priority: entry.priority },
+        },
+      );
     }
     entry.ticket = ticket;
     return undefined;
@@ -447,7 +512,13 @@ export class WorkDispatcher implements TaskExecutor {
 
   #shed(entry: Entry): void {
     entry.ticket = undefined;
-    this.#answer(entry, undefined, new ShedError(`Task ${entry.id} was shed from the full dispatcher queue for a higher-priority task`, { details: { taskId: entry.id, priority: entry.priority } }));
+    this.#answer(
+      entry,
+      undefined,
+      new ShedError(`Task ${entry.id} was shed from the full dispatcher queue for a higher-priority task`, {
+        details: { taskId: entry.id, priority: entry.priority },
+      }),
+    );
   }
 
   #releaseHandle(handle: HandleState): void {
@@ -570,7 +641,8 @@ export class WorkDispatcher implements TaskExecutor {
     }
     // A handle whose page lived in a worker process that is gone continues its sequence here on
     // that page: the worker reloads it before the handle's next task that reads the page.
-    const resumeUrl = handle?.url !== undefined && (handle.pageIn?.worker !== w || handle.pageIn.incarnation !== w.incarnation) ? handle.url : undefined;
+    const resumeUrl =
+      handle?.url !== undefined && (handle.pageIn?.worker !== w || handle.pageIn.incarnation !== w.incarnation) ? handle.url : undefined;
     entry.phase = 'sent';
     entry.sentAt = this.#clock.now();
     entry.worker = w;
@@ -607,7 +679,8 @@ export class WorkDispatcher implements TaskExecutor {
       if (!entry.started) {
         entry.started = true;
         entry.attempts++;
-        if (this.#events.hasListeners('task:start')) this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, worker: w.index, attempt: entry.attempts });
+        if (this.#events.hasListeners('task:start'))
+          this.#events.emit('task:start', { taskId: entry.id, type: entry.task.type, worker: w.index, attempt: entry.attempts });
       }
       return;
     }
@@ -673,7 +746,12 @@ export class WorkDispatcher implements TaskExecutor {
   // ── stop ──────────────────────────────────────────────────────────────────────────────
 
   #pendingCount(): number {
-    return this.#mailbox.size + this.#mailbox.deferredSize + this.#retry.length + this.#workers.reduce((n, w) => n + w.pinned.length + [...w.inFlight.values()].filter((e) => e.phase !== 'done').length, 0);
+    return (
+      this.#mailbox.size +
+      this.#mailbox.deferredSize +
+      this.#retry.length +
+      this.#workers.reduce((n, w) => n + w.pinned.length + [...w.inFlight.values()].filter((e) => e.phase !== 'done').length, 0)
+    );
   }
 
   #checkDrained(): void {
@@ -692,7 +770,10 @@ export class WorkDispatcher implements TaskExecutor {
     const wasIdle = this.#state === 'idle';
     this.#state = 'stopping';
     if (kill) {
-      const error = reason instanceof Error ? reason : new ActorStoppedError(`${this.#id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}; the task was not answered`);
+      const error =
+        reason instanceof Error
+          ? reason
+          : new ActorStoppedError(`${this.#id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}; the task was not answered`);
       this.#failPending(error);
     } else if (!wasIdle && this.#pendingCount() > 0) {
       this.#drained = createDeferred<void>();
@@ -706,7 +787,6 @@ export class WorkDispatcher implements TaskExecutor {
     await this.#pool.stop(kill);
     this.#ledger.clear();
   }
-
 }
 
 function insertByPriority(queue: Entry[], entry: Entry): void {

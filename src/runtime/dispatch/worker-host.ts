@@ -1,7 +1,17 @@
 import { ResultNotSerializableError, serializeError } from '../../errors.js';
 import type { SessionSupervisor } from '../supervisor/session-supervisor.js';
 import type { LaneHandle } from '../supervisor/supervisor-types.js';
-import { type Frame, type FromWorker, OrderedSender, type TaskMessage, type WorkerConfig, encodeValue, frame, isToWorker, unframe } from './codec.js';
+import {
+  type Frame,
+  type FromWorker,
+  OrderedSender,
+  type TaskMessage,
+  type WorkerConfig,
+  encodeValue,
+  frame,
+  isToWorker,
+  unframe,
+} from './codec.js';
 
 /** The worker's end of the IPC channel (a forked child's `process`). */
 export interface ParentChannel {
@@ -17,7 +27,11 @@ export interface ParentChannel {
  * when told to stop, and on its own when the parent is gone (the IPC channel closes, as it does
  * when the parent is SIGKILLed), killing its browser first.
  */
-export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: WorkerConfig) => SessionSupervisor, exit: (code: number) => void): void {
+export function runWorkerHost(
+  channel: ParentChannel,
+  makeSupervisor: (config: WorkerConfig) => SessionSupervisor,
+  exit: (code: number) => void,
+): void {
   let supervisor: SessionSupervisor | undefined;
   const running = new Map<string, AbortController>();
   /** Tasks whose start the dispatcher wants to hear of. */
@@ -25,7 +39,9 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
   const handles = new Map<string, LaneHandle>();
   let leaving = false;
   // A full channel is backpressure: the messages wait in order and go once it drains.
-  const sender = new OrderedSender<FromWorker>((message, written) => (channel.connected ? channel.send(frame(message), undefined, {}, written) : true));
+  const sender = new OrderedSender<FromWorker>((message, written) =>
+    channel.connected ? channel.send(frame(message), undefined, {}, written) : true,
+  );
   const send = (message: FromWorker): void => sender.send(message);
 
   const leave = async (code: number, how: 'stop' | 'kill', timeoutMs = 10_000): Promise<void> => {
@@ -48,7 +64,13 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     const abort = new AbortController();
     running.set(m.id, abort);
     if (m.reportStart) reportStart.add(m.id);
-    const options = { priority: m.priority, timeoutMs: m.timeoutMs, signal: abort.signal, correlationId: m.id, ...(m.restoreUrl === undefined ? {} : { restoreUrl: m.restoreUrl }) };
+    const options = {
+      priority: m.priority,
+      timeoutMs: m.timeoutMs,
+      signal: abort.signal,
+      correlationId: m.id,
+      ...(m.restoreUrl === undefined ? {} : { restoreUrl: m.restoreUrl }),
+    };
     let answer: Promise<unknown>;
     if (m.handle !== undefined) {
       let handle = handles.get(m.handle);
@@ -65,20 +87,30 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
     } else {
       answer = sup.submit(m.task, options);
     }
-    answer.then(
-      (value) => {
-        try {
-          send({ t: 'done', id: m.id, value: encodeValue(value) });
-        } catch (error) {
-          // A value the structured clone cannot carry (results are plain data, so only a bug gets here).
-          send({ t: 'failed', id: m.id, error: serializeError(new ResultNotSerializableError(`The result of task ${m.id} (${m.task.type}) could not be sent to the dispatcher`, { cause: error })) });
-        }
-      },
-      (error: unknown) => send({ t: 'failed', id: m.id, error: serializeError(error) }),
-    ).finally(() => {
-      running.delete(m.id);
-      reportStart.delete(m.id);
-    });
+    answer
+      .then(
+        (value) => {
+          try {
+            send({ t: 'done', id: m.id, value: encodeValue(value) });
+          } catch (error) {
+            // A value the structured clone cannot carry (results are plain data, so only a bug gets here).
+            send({
+              t: 'failed',
+              id: m.id,
+              error: serializeError(
+                new ResultNotSerializableError(`The result of task ${m.id} (${m.task.type}) could not be sent to the dispatcher`, {
+                  cause: error,
+                }),
+              ),
+            });
+          }
+        },
+        (error: unknown) => send({ t: 'failed', id: m.id, error: serializeError(error) }),
+      )
+      .finally(() => {
+        running.delete(m.id);
+        reportStart.delete(m.id);
+      });
   };
 
   channel.on('message', (raw: unknown) => {
@@ -93,7 +125,8 @@ export function runWorkerHost(channel: ParentChannel, makeSupervisor: (config: W
           const sup = makeSupervisor(message.config);
           supervisor = sup;
           sup.on('task:start', (e) => {
-            if (e.correlationId !== undefined && reportStart.delete(e.correlationId)) send({ t: 'started', id: e.correlationId, attempt: e.attempt });
+            if (e.correlationId !== undefined && reportStart.delete(e.correlationId))
+              send({ t: 'started', id: e.correlationId, attempt: e.attempt });
           });
           sup.startActor().then(
             () => send({ t: 'ready', browserPid: sup.browser?.pid ?? null }),

@@ -17,14 +17,34 @@ import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, frame
 export type WorkerState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
 
 export interface WorkDispatcherEvents {
-  'worker:ready': { readonly worker: number; readonly pid: number | null; readonly browserPid: number | null; readonly incarnation: number };
+  'worker:ready': {
+    readonly worker: number;
+    readonly pid: number | null;
+    readonly browserPid: number | null;
+    readonly incarnation: number;
+  };
   /** `clean`: it exited with code 0 of its own accord (told to stop), and nothing of it was lost. */
-  'worker:exit': { readonly worker: number; readonly pid: number | null; readonly reason: string; readonly requeued: number; readonly failed: number; readonly clean: boolean };
+  'worker:exit': {
+    readonly worker: number;
+    readonly pid: number | null;
+    readonly reason: string;
+    readonly requeued: number;
+    readonly failed: number;
+    readonly clean: boolean;
+  };
   'worker:restarting': { readonly worker: number; readonly delayMs: number; readonly attempt: number };
   'worker:failed': { readonly worker: number; readonly reason: string };
   /** A task reached a worker's browser (once per run; `attempt` counts from 1). */
   'task:start': { readonly taskId: string; readonly type: TaskType; readonly worker: number; readonly attempt: number };
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly worker: number | null; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number };
+  'task:end': {
+    readonly taskId: string;
+    readonly type: TaskType;
+    readonly worker: number | null;
+    readonly ok: boolean;
+    readonly errorCode?: string;
+    readonly attempts: number;
+    readonly durationMs: number;
+  };
 }
 
 /**
@@ -219,13 +239,19 @@ export class WorkerPool<E, H> {
     const args = this.#options.driverModule === undefined ? [] : [this.#options.driverModule];
     let child: ChildProcess;
     try {
-      child = fork(this.#entry, args, { serialization: 'json', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: this.#options.env ?? process.env });
+      child = fork(this.#entry, args, {
+        serialization: 'json',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: this.#options.env ?? process.env,
+      });
     } catch (error) {
       this.#gone(w, `could not start: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
     w.child = child;
-    w.sender = new OrderedSender<ToWorker>((message, written) => (child.connected ? child.send(frame(message), undefined, {}, written) : true));
+    w.sender = new OrderedSender<ToWorker>((message, written) =>
+      child.connected ? child.send(frame(message), undefined, {}, written) : true,
+    );
     w.pid = child.pid ?? null;
     if (w.pid !== null) this.#pids.add(w.pid);
     const incarnation = w.incarnation;
@@ -245,7 +271,15 @@ export class WorkerPool<E, H> {
       if (w.child !== child || w.incarnation !== incarnation) return;
       this.#gone(w, w.killReason ?? `exited (${signal ?? `code ${String(code)}`})`, code === 0 && w.killReason === undefined);
     });
-    this.send(w, { t: 'init', config: { index: w.index, incarnation, supervisor: { ...this.#options.supervisor, lanes: this.#options.lanes }, browser: { ...this.#options.browser } } });
+    this.send(w, {
+      t: 'init',
+      config: {
+        index: w.index,
+        incarnation,
+        supervisor: { ...this.#options.supervisor, lanes: this.#options.lanes },
+        browser: { ...this.#options.browser },
+      },
+    });
     w.startTimer = this.#ctx.clock.setTimeout(() => {
       if (w.child === child && w.state === 'starting') this.kill(w, `did not start within ${this.#options.startTimeoutMs}ms`);
     }, this.#options.startTimeoutMs);
@@ -339,7 +373,11 @@ export class WorkerPool<E, H> {
     w.state = 'failed';
     this.#ctx.events.emit('worker:failed', { worker: w.index, reason });
     if (this.workers.every((x) => x.state === 'failed')) {
-      const error = this.#fatal ?? new RestartLimitError(`Every worker of ${this.#ctx.id} failed (last: worker ${w.index}, ${reason})`, { details: { workers: this.workers.length } });
+      const error =
+        this.#fatal ??
+        new RestartLimitError(`Every worker of ${this.#ctx.id} failed (last: worker ${w.index}, ${reason})`, {
+          details: { workers: this.workers.length },
+        });
       for (const d of this.#readyWaiters.values()) d.reject(error);
       this.#ctx.onGivenUp(w, error);
       return;
@@ -370,7 +408,10 @@ export class WorkerPool<E, H> {
    */
   async #sweepDirs(): Promise<void> {
     const browser = this.#options.browser ?? {};
-    const root = typeof browser['tmpRoot'] === 'string' ? browser['tmpRoot'] : (this.#options.env ?? process.env)['BROWSER_ACTOR_TMPDIR'] || join(tmpdir(), 'browser-actor');
+    const root =
+      typeof browser['tmpRoot'] === 'string'
+        ? browser['tmpRoot']
+        : (this.#options.env ?? process.env)['BROWSER_ACTOR_TMPDIR'] || join(tmpdir(), 'browser-actor');
     const ours = (): string[] => {
       try {
         return readdirSync(root).filter((name) => [...this.#pids].some((pid) => name.startsWith(`b-${pid}-`)));
@@ -395,5 +436,7 @@ function defaultWorkerEntry(): string {
   if (existsSync(here)) return here;
   const built = here.replace(/[\\/]src[\\/]worker\.js$/, '/dist/worker.js');
   if (existsSync(built)) return built;
-  throw new InvalidOptionError(`The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`);
+  throw new InvalidOptionError(
+    `The dispatcher's worker script was not found at ${here}; build the package (npm run build) or pass workerEntry`,
+  );
 }

@@ -34,7 +34,11 @@ export interface MailboxOptions<T> {
  * The `defer` policy's bounds, checked, with their defaults: direct admission resumes below
  * `lowWaterMark` (default half the capacity), and at most `maxDeferred` wait (default the capacity).
  */
-export function deferralBounds(capacity: number, lowWaterMark: number | undefined, maxDeferred: number | undefined): { readonly lowWaterMark: number; readonly maxDeferred: number } {
+export function deferralBounds(
+  capacity: number,
+  lowWaterMark: number | undefined,
+  maxDeferred: number | undefined,
+): { readonly lowWaterMark: number; readonly maxDeferred: number } {
   const low = lowWaterMark ?? Math.max(1, Math.floor(capacity / 2));
   if (!Number.isInteger(low) || low < 1 || low > capacity) {
     throw new InvalidOptionError(`Mailbox lowWaterMark must be an integer in 1…${capacity} (the capacity), got ${String(low)}`);
@@ -198,7 +202,9 @@ export class PriorityMailbox<T> {
     }
     const overflow = options.overflow ?? OverflowPolicy.REJECT;
     if (!Object.values(OverflowPolicy).includes(overflow)) {
-      throw new InvalidOptionError(`Mailbox overflow must be one of ${Object.values(OverflowPolicy).join(', ')}, got ${JSON.stringify(overflow)}`);
+      throw new InvalidOptionError(
+        `Mailbox overflow must be one of ${Object.values(OverflowPolicy).join(', ')}, got ${JSON.stringify(overflow)}`,
+      );
     }
     const { lowWaterMark, maxDeferred } = deferralBounds(capacity, options.lowWaterMark, options.maxDeferred);
     this.capacity = capacity;

@@ -122,7 +122,9 @@ export class BrowserLifecycle {
   /** Why a submit (or a wait for the browser) is refused now. */
   notAcceptingError(): BrowserActorError {
     if (this.#state === 'failed' && this.#failure) return this.#failure;
-    return new ActorStoppedError(`Supervisor ${this.#ctx.id} is ${this.#state}; it takes no new tasks`, { details: { state: this.#state } });
+    return new ActorStoppedError(`Supervisor ${this.#ctx.id} is ${this.#state}; it takes no new tasks`, {
+      details: { state: this.#state },
+    });
   }
 
   setState(to: SupervisorState, reason?: string): void {
@@ -213,7 +215,11 @@ export class BrowserLifecycle {
     let timedOut = false;
     let why = 'it answered something other than 1';
     try {
-      ok = (await actor.submit({ type: 'ExecuteJS', script: 'return 1', idempotent: true }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index })) === 1;
+      ok =
+        (await actor.submit(
+          { type: 'ExecuteJS', script: 'return 1', idempotent: true },
+          { priority: Priority.HIGHEST, timeoutMs, lane: lane.index },
+        )) === 1;
     } catch (error) {
       ok = false;
       timedOut = isBrowserActorError(error, 'ERR_TASK_TIMEOUT');
@@ -222,7 +228,16 @@ export class BrowserLifecycle {
     if (verify) this.#verifying = false;
     if (generation === slot.generation) {
       const limit = settings.probeFailuresBeforeRestart;
-      switch (probeVerdict({ ok, timedOut, verify, current: slot.actor === actor, ready: actor.state === 'ready', verifyTimeouts: this.#verifyTimeouts })) {
+      switch (
+        probeVerdict({
+          ok,
+          timedOut,
+          verify,
+          current: slot.actor === actor,
+          ready: actor.state === 'ready',
+          verifyTimeouts: this.#verifyTimeouts,
+        })
+      ) {
         case 'answered':
           this.#probeFailures = 0;
           if (verify) this.#verifyTimeouts = 0;
@@ -239,7 +254,10 @@ export class BrowserLifecycle {
         case 'missed':
           this.#probeFailures++;
           if (this.#probeFailures >= limit) {
-            this.fault('probe-failed', `${this.#probeFailures} reachability probes in a row got no answer within ${settings.probeTimeoutMs}ms`);
+            this.fault(
+              'probe-failed',
+              `${this.#probeFailures} reachability probes in a row got no answer within ${settings.probeTimeoutMs}ms`,
+            );
           } else if (this.#state === 'healthy') {
             this.setState('degraded', `reachability probe ${this.#probeFailures} of ${limit} failed`);
           }
@@ -325,7 +343,12 @@ export class BrowserLifecycle {
     const action = checkHealth({
       now,
       readyAt: slot.readyAt,
-      lanes: lanes.map((l) => ({ index: l.index, work: l.work, dueAt: l.dueAt, what: l.running ? `task ${l.running.id} (${l.running.task.type})` : `a ${l.work}` })),
+      lanes: lanes.map((l) => ({
+        index: l.index,
+        work: l.work,
+        dueAt: l.dueAt,
+        what: l.running ? `task ${l.running.id} (${l.running.task.type})` : `a ${l.work}`,
+      })),
       watchdogSlackMs: settings.watchdogSlackMs,
       recycle,
       rssBytes: recycle.maxRssBytes < Number.MAX_SAFE_INTEGER ? actor.browserRssBytes() : null,
@@ -479,7 +502,13 @@ export class BrowserLifecycle {
     const downtimeMs = this.#faultAt === undefined ? 0 : now - this.#faultAt;
     this.#faultAt = undefined;
     if (this.#state !== 'stopping') this.setState('healthy');
-    events.emit('ready', { generation, restoredCookies: restored.cookies, restoredOrigins: restored.origins, launchMs: now - started, downtimeMs });
+    events.emit('ready', {
+      generation,
+      restoredCookies: restored.cookies,
+      restoredOrigins: restored.origins,
+      launchMs: now - started,
+      downtimeMs,
+    });
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     this.#ctx.pump();
     if (this.accepting()) slot.prepareStandby();

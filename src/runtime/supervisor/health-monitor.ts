@@ -46,15 +46,24 @@ export function checkHealth(v: HealthView): HealthAction {
     // The actor answers every task by its deadline and stops its work within the cancel grace
     // and close timeouts; a lane still busy long after that means the actor itself is wedged.
     if (lane.work !== 'free' && v.now > lane.dueAt + v.watchdogSlackMs) {
-      return { kind: 'watchdog', reason: `${lane.what} kept lane ${lane.index} busy ${Math.round(v.now - lane.dueAt)}ms past its deadline` };
+      return {
+        kind: 'watchdog',
+        reason: `${lane.what} kept lane ${lane.index} busy ${Math.round(v.now - lane.dueAt)}ms past its deadline`,
+      };
     }
   }
   if (v.now - v.readyAt >= v.recycle.maxAgeMs) return { kind: 'recycle', reason: `browser age ${Math.round(v.now - v.readyAt)}ms` };
   if (v.rssBytes !== null && v.rssBytes > v.recycle.maxRssBytes) {
-    return { kind: 'recycle', reason: `browser memory ${Math.round(v.rssBytes / 1e6)} MB over ${Math.round(v.recycle.maxRssBytes / 1e6)} MB` };
+    return {
+      kind: 'recycle',
+      reason: `browser memory ${Math.round(v.rssBytes / 1e6)} MB over ${Math.round(v.recycle.maxRssBytes / 1e6)} MB`,
+    };
   }
   if (v.heapGrowthBytes !== null && v.heapGrowthBytes > v.recycle.maxHeapGrowthBytes) {
-    return { kind: 'recycle', reason: `Node's heap grew ${Math.round(v.heapGrowthBytes / 1e6)} MB since the browser started (limit ${Math.round(v.recycle.maxHeapGrowthBytes / 1e6)} MB)` };
+    return {
+      kind: 'recycle',
+      reason: `Node's heap grew ${Math.round(v.heapGrowthBytes / 1e6)} MB since the browser started (limit ${Math.round(v.recycle.maxHeapGrowthBytes / 1e6)} MB)`,
+    };
   }
   if (v.busy || v.queued > 0) return { kind: 'none' };
   if (v.snapshotEnabled && v.tasksOnBrowser > 0 && v.now - (v.snapshotAt ?? v.readyAt) >= v.snapshotIntervalMs) return { kind: 'snapshot' };

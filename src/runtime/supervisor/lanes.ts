@@ -75,7 +75,23 @@ export interface HandleState<E> {
 }
 
 export function newLane<E>(index: number): Lane<E> {
-  return { index, work: 'free', dueAt: 0, busySince: 0, running: undefined, lastUrl: undefined, urlOn: undefined, tabEpoch: 0, reopenAfterRecycle: false, snapshot: undefined, snapshotVersion: undefined, sessionFor: -1, owner: undefined, queue: [], tasksServed: 0 };
+  return {
+    index,
+    work: 'free',
+    dueAt: 0,
+    busySince: 0,
+    running: undefined,
+    lastUrl: undefined,
+    urlOn: undefined,
+    tabEpoch: 0,
+    reopenAfterRecycle: false,
+    snapshot: undefined,
+    snapshotVersion: undefined,
+    sessionFor: -1,
+    owner: undefined,
+    queue: [],
+    tasksServed: 0,
+  };
 }
 
 /** Moves the lane to a new tab: what its last task left there is gone. */

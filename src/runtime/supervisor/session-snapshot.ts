@@ -25,7 +25,11 @@ export async function captureSession(actor: BrowserActor, lane: number, timeoutM
  * must be a document of that origin); it answers how many items the storage then holds.
  */
 export function writeLocalStorage(items: StorageState['origins'][number]['localStorage']): ExecuteJsTask<number> {
-  return { type: 'ExecuteJS', script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;', args: [items.map((i) => [i.name, i.value])] };
+  return {
+    type: 'ExecuteJS',
+    script: 'for (const [k, v] of arguments[0]) localStorage.setItem(k, v); return localStorage.length;',
+    args: [items.map((i) => [i.name, i.value])],
+  };
 }
 
 /**
@@ -53,22 +57,33 @@ export async function restoreSession(
       await actor.submit({ type: 'Navigate', url, waitUntil: 'domcontentloaded' }, op);
       const stored = await actor.submit(writeLocalStorage(localStorage), op);
       if (typeof stored !== 'number' || stored < localStorage.length) {
-        throw new ActorCrashedError(`The new browser kept ${typeof stored === 'number' ? stored : 'no'} of ${localStorage.length} local-storage items of ${origin}`, { details: { maybeExecuted: false } });
+        throw new ActorCrashedError(
+          `The new browser kept ${typeof stored === 'number' ? stored : 'no'} of ${localStorage.length} local-storage items of ${origin}`,
+          { details: { maybeExecuted: false } },
+        );
       }
       scriptsRun = true;
       origins++;
     }
   }
   const present = await actor.submit({ type: 'GetCookies' }, op);
-  const missing = cookies.filter((c) => !present.some((p) => p.name === c.name && (c.domain === undefined || sameDomain(p.domain, c.domain))));
+  const missing = cookies.filter(
+    (c) => !present.some((p) => p.name === c.name && (c.domain === undefined || sameDomain(p.domain, c.domain))),
+  );
   if (missing.length > 0) {
-    throw new ActorCrashedError(`The new browser is missing ${missing.length} restored cookie(s) (${missing.map((c) => c.name).join(', ')}) after the import`, {
-      details: { missing: missing.length, maybeExecuted: false },
-    });
+    throw new ActorCrashedError(
+      `The new browser is missing ${missing.length} restored cookie(s) (${missing.map((c) => c.name).join(', ')}) after the import`,
+      {
+        details: { missing: missing.length, maybeExecuted: false },
+      },
+    );
   }
   if (!scriptsRun) {
     const two = await actor.submit({ type: 'ExecuteJS', script: 'return 1 + 1', idempotent: true }, op);
-    if (two !== 2) throw new ActorCrashedError('The new browser does not run scripts correctly (1 + 1 did not give 2)', { details: { maybeExecuted: false } });
+    if (two !== 2)
+      throw new ActorCrashedError('The new browser does not run scripts correctly (1 + 1 did not give 2)', {
+        details: { maybeExecuted: false },
+      });
   }
   return { cookies: cookies.length, origins };
 }

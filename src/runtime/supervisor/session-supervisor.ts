@@ -18,7 +18,14 @@ import type { ActorBookkeeping, BrowserActor } from '../actor/browser-actor.js';
 import { Priority, PriorityMailbox } from '../mailbox/mailbox.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { AnswerLedger } from '../answer-ledger.js';
-import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, correlation, taskEndEvent } from '../executor.js';
+import {
+  type ExecutorCapabilities,
+  type ExecutorEvent,
+  type ExecutorHealth,
+  type TaskExecutor,
+  correlation,
+  taskEndEvent,
+} from '../executor.js';
 import { handlePriority, mailboxOptions, resumeUrlOption, withHandle } from '../submit-helpers.js';
 import { type HandleState, type Lane, laneIsFree, newLane, newTab } from './lanes.js';
 import { RestartPolicy } from './restart-policy.js';
@@ -26,11 +33,24 @@ import { BrowserSlot } from './browser-slot.js';
 import { BrowserLifecycle } from './browser-lifecycle.js';
 import { type Entry, crashVerdict, describeFailure, newEntry, pageToReopen } from './supervisor-entry.js';
 import { SessionSnapshots } from './session-snapshot.js';
-import { type SessionSupervisorOptions, type SupervisedSubmitOptions, type SupervisorSettings, resolveSupervisorOptions } from './supervisor-options.js';
+import {
+  type SessionSupervisorOptions,
+  type SupervisedSubmitOptions,
+  type SupervisorSettings,
+  resolveSupervisorOptions,
+} from './supervisor-options.js';
 import type { LaneHandle, LaneOptions, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
 
 export type { LaneHealth, LaneWork } from './lanes.js';
-export type { FaultKind, FaultRecord, LaneHandle, LaneOptions, SessionSupervisorEvents, SupervisorHealth, SupervisorState } from './supervisor-types.js';
+export type {
+  FaultKind,
+  FaultRecord,
+  LaneHandle,
+  LaneOptions,
+  SessionSupervisorEvents,
+  SupervisorHealth,
+  SupervisorState,
+} from './supervisor-types.js';
 export type { SessionSupervisorOptions, SupervisedSubmitOptions } from './supervisor-options.js';
 
 const SUPERVISOR_CAPABILITIES: ExecutorCapabilities = Object.freeze({
@@ -96,7 +116,13 @@ export class SessionSupervisor implements TaskExecutor {
     this.#settings = resolveSupervisorOptions(options);
     this.#lanes = Array.from({ length: this.#settings.lanes }, (_, i) => newLane<Entry>(i));
     this.#sessionLane = this.#settings.lanes;
-    this.#slot = new BrowserSlot({ id: this.id, factory: options.driver, clock: this.#clock, settings: this.#settings, actorOptions: options.actor });
+    this.#slot = new BrowserSlot({
+      id: this.id,
+      factory: options.driver,
+      clock: this.#clock,
+      settings: this.#settings,
+      actorOptions: options.actor,
+    });
     this.#snapshots = new SessionSnapshots({
       clock: this.#clock,
       settings: this.#settings,
@@ -124,9 +150,12 @@ export class SessionSupervisor implements TaskExecutor {
         this.#settle(
           entry,
           undefined,
-          new ShedError(`Task ${entry.id} (${entry.task.type}, priority ${entry.priority}) was dropped from the full mailbox for a higher-priority task (${this.id}); it never ran`, {
-            details: { taskId: entry.id, priority: entry.priority },
-          }),
+          new ShedError(
+            `Task ${entry.id} (${entry.task.type}, priority ${entry.priority}) was dropped from the full mailbox for a higher-priority task (${this.id}); it never ran`,
+            {
+              details: { taskId: entry.id, priority: entry.priority },
+            },
+          ),
         ),
       ),
     );
@@ -153,11 +182,27 @@ export class SessionSupervisor implements TaskExecutor {
   onEvent(listener: (event: ExecutorEvent) => void): () => void {
     const executor = this.id;
     const offs = [
-      this.on('task:start', (e) => listener({ type: 'task:start', executor, taskId: e.taskId, taskType: e.type, attempt: e.attempt, where: { lane: e.lane }, ...correlation(e.correlationId) })),
+      this.on('task:start', (e) =>
+        listener({
+          type: 'task:start',
+          executor,
+          taskId: e.taskId,
+          taskType: e.type,
+          attempt: e.attempt,
+          where: { lane: e.lane },
+          ...correlation(e.correlationId),
+        }),
+      ),
       this.on('task:end', (e) => listener(taskEndEvent(executor, e, e.lane === undefined ? null : { lane: e.lane }))),
-      this.on('fault', (e) => listener({ type: 'fault', executor, kind: e.kind, reason: e.reason, where: e.lane === undefined ? {} : { lane: e.lane } })),
+      this.on('fault', (e) =>
+        listener({ type: 'fault', executor, kind: e.kind, reason: e.reason, where: e.lane === undefined ? {} : { lane: e.lane } }),
+      ),
       this.on('restarting', (e) =>
-        listener(e.planned ? { type: 'recycle', executor, reason: e.reason, where: {} } : { type: 'restart', executor, reason: e.reason, attempt: e.attempt, delayMs: e.delayMs, where: {} }),
+        listener(
+          e.planned
+            ? { type: 'recycle', executor, reason: e.reason, where: {} }
+            : { type: 'restart', executor, reason: e.reason, attempt: e.attempt, delayMs: e.delayMs, where: {} },
+        ),
       ),
       this.on('ready', (e) => listener({ type: 'ready', executor, where: {}, downtimeMs: e.downtimeMs, pid: this.browser?.pid ?? null })),
       this.on('failed', (e) => listener({ type: 'failed', executor, reason: e.error.message, errorCode: e.error.code, where: {} })),
@@ -170,7 +215,14 @@ export class SessionSupervisor implements TaskExecutor {
   /** The summary every executor gives ({@link ExecutorHealth}). */
   executorHealth(): ExecutorHealth {
     const h = this.health();
-    return { state: h.state, queued: h.queueDepth, inFlight: h.inFlight, restarts: h.restarts, recycles: h.recycles, lastFault: h.lastFault && { kind: h.lastFault.kind, reason: h.lastFault.reason } };
+    return {
+      state: h.state,
+      queued: h.queueDepth,
+      inFlight: h.inFlight,
+      restarts: h.restarts,
+      recycles: h.recycles,
+      lastFault: h.lastFault && { kind: h.lastFault.kind, reason: h.lastFault.reason },
+    };
   }
 
   /**
@@ -228,7 +280,17 @@ export class SessionSupervisor implements TaskExecutor {
   }
 
   /** Counts of what the supervisor (and its current browser's actor) holds between tasks, for leak checks: they stay flat over a long run. */
-  bookkeeping(): { readonly idempotencyKeys: number; readonly deadlines: number; readonly deadlineEntries: number; readonly listeners: number; readonly retry: number; readonly compensations: number; readonly waiters: number; readonly retiring: number; readonly actor: ActorBookkeeping | null } {
+  bookkeeping(): {
+    readonly idempotencyKeys: number;
+    readonly deadlines: number;
+    readonly deadlineEntries: number;
+    readonly listeners: number;
+    readonly retry: number;
+    readonly compensations: number;
+    readonly waiters: number;
+    readonly retiring: number;
+    readonly actor: ActorBookkeeping | null;
+  } {
     return {
       ...this.#ledger.bookkeeping(),
       listeners: this.#events.listenerCount(),
@@ -256,13 +318,22 @@ export class SessionSupervisor implements TaskExecutor {
   lane(options: LaneOptions = {}): LaneHandle {
     const priority = handlePriority(options.priority, this.#settings.defaults.defaultPriority);
     const url = resumeUrlOption(options.resumeUrl);
-    const state: HandleState<Entry> = { id: `${this.id}/lane-handle-${++this.#handleSeq}`, priority, lane: undefined, unbound: [], released: false, url, pageOn: undefined };
+    const state: HandleState<Entry> = {
+      id: `${this.id}/lane-handle-${++this.#handleSeq}`,
+      priority,
+      lane: undefined,
+      unbound: [],
+      released: false,
+      url,
+      pageOn: undefined,
+    };
     return {
       id: state.id,
       get lane() {
         return state.lane?.index;
       },
-      submit: <T extends Task>(task: T, opts: Omit<SupervisedSubmitOptions, 'priority'> = {}) => this.#submit(task, opts, state) as Promise<ResultOf<T>>,
+      submit: <T extends Task>(task: T, opts: Omit<SupervisedSubmitOptions, 'priority'> = {}) =>
+        this.#submit(task, opts, state) as Promise<ResultOf<T>>,
       release: () => this.#releaseHandle(state),
     };
   }
@@ -280,7 +351,10 @@ export class SessionSupervisor implements TaskExecutor {
 
   /** Fail every pending task with `reason` and kill the browser now. Idempotent. */
   async kill(reason?: unknown): Promise<void> {
-    const error = reason instanceof Error ? reason : new ActorStoppedError(`Supervisor ${this.id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}`);
+    const error =
+      reason instanceof Error
+        ? reason
+        : new ActorStoppedError(`Supervisor ${this.id} was killed${typeof reason === 'string' ? `: ${reason}` : ''}`);
     if (this.#state !== 'stopped') this.#life.setState('stopped', 'kill()');
     this.#failPending(() => error);
     await this.#shutdown(true);
@@ -297,7 +371,8 @@ export class SessionSupervisor implements TaskExecutor {
     let entry: Entry;
     try {
       if (!this.#life.accepting()) throw this.#life.notAcceptingError();
-      if (handle?.released) throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with supervisor.lane())`);
+      if (handle?.released)
+        throw new ActorStoppedError(`Lane handle ${handle.id} was released; it takes no new tasks (take a new one with supervisor.lane())`);
       entry = newEntry(`${this.id}:${++this.#seq}`, task, options, handle, this.#settings, this.#clock.now());
     } catch (error) {
       return Promise.reject(error);
@@ -324,9 +399,12 @@ export class SessionSupervisor implements TaskExecutor {
     const lane = entry.handle?.lane;
     if (lane) {
       if (lane.queue.length >= this.#mailbox.capacity) {
-        return new MailboxFullError(`Lane ${lane.index} of ${this.id} already has ${lane.queue.length} tasks queued (the mailbox capacity); task refused — await the earlier ones first`, {
-          details: { capacity: this.#mailbox.capacity, queued: lane.queue.length, lane: lane.index },
-        });
+        return new MailboxFullError(
+          `Lane ${lane.index} of ${this.id} already has ${lane.queue.length} tasks queued (the mailbox capacity); task refused — await the earlier ones first`,
+          {
+            details: { capacity: this.#mailbox.capacity, queued: lane.queue.length, lane: lane.index },
+          },
+        );
       }
       lane.queue.push(entry);
       return undefined;
@@ -384,7 +462,8 @@ export class SessionSupervisor implements TaskExecutor {
       void this.#life.probe(lane, true);
       return;
     }
-    if (this.#snapshots.dirty && this.#snapshots.shared && this.#snapshots.running === undefined) void this.#snapshots.take(actor, this.#generation);
+    if (this.#snapshots.dirty && this.#snapshots.shared && this.#snapshots.running === undefined)
+      void this.#snapshots.take(actor, this.#generation);
     for (const lane of this.#lanes) {
       if (!laneIsFree(lane)) continue;
       const owner = lane.owner;
@@ -438,7 +517,8 @@ export class SessionSupervisor implements TaskExecutor {
     if (entry.phase === 'running') {
       entry.attempts++;
       entry.lane = lane.index;
-      entry.alone = generation === this.#generation && this.#slot.tasksServed === 0 && this.#lanes.every((l) => l === lane || l.running === undefined);
+      entry.alone =
+        generation === this.#generation && this.#slot.tasksServed === 0 && this.#lanes.every((l) => l === lane || l.running === undefined);
       const forward = new AbortController();
       entry.forward = forward;
       if (this.#events.hasListeners('task:start')) {
@@ -452,7 +532,12 @@ export class SessionSupervisor implements TaskExecutor {
         });
       }
       try {
-        value = await actor.submit(entry.task, { priority: entry.priority, timeoutMs: remaining(), signal: forward.signal, lane: lane.index });
+        value = await actor.submit(entry.task, {
+          priority: entry.priority,
+          timeoutMs: remaining(),
+          signal: forward.signal,
+          lane: lane.index,
+        });
         ok = true;
       } catch (e) {
         error = e;
@@ -480,9 +565,13 @@ export class SessionSupervisor implements TaskExecutor {
           }
         }
         // Snapshot before answering: a caller told "logged in" must stay logged in across a crash.
-        if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation) await this.#snapshots.afterTask(actor, lane, generation);
+        if (this.#settings.snapshotEnabled && this.#settings.snapshotAfter.has(entry.task.type) && generation === this.#generation)
+          await this.#snapshots.afterTask(actor, lane, generation);
         this.#settle(entry, value, undefined);
-      } else if (isBrowserActorError(error, 'ERR_ACTOR_CRASHED') || (isBrowserActorError(error, 'ERR_ACTOR_STOPPED') && generation !== this.#generation)) {
+      } else if (
+        isBrowserActorError(error, 'ERR_ACTOR_CRASHED') ||
+        (isBrowserActorError(error, 'ERR_ACTOR_STOPPED') && generation !== this.#generation)
+      ) {
         // A browser that is closing fails operations before it reports the disconnect: never
         // re-run on it (or run anything else) before it has proved it still works.
         if (generation === this.#generation && actor.state === 'ready') this.#life.verifyFirst = true;
@@ -509,10 +598,13 @@ export class SessionSupervisor implements TaskExecutor {
       this.#settle(
         entry,
         undefined,
-        new SequenceCutError(`Task ${entry.id} (${entry.task.type}) did not run: lane ${lane.index}'s page was lost before it and ${why} (${this.id}); run the sequence again from its Navigate`, {
-          ...(cause === undefined ? {} : { cause }),
-          details: { taskId: entry.id, lane: lane.index, url: redactUrl(url) },
-        }),
+        new SequenceCutError(
+          `Task ${entry.id} (${entry.task.type}) did not run: lane ${lane.index}'s page was lost before it and ${why} (${this.id}); run the sequence again from its Navigate`,
+          {
+            ...(cause === undefined ? {} : { cause }),
+            details: { taskId: entry.id, lane: lane.index, url: redactUrl(url) },
+          },
+        ),
       );
     };
     if (handle && entry.restoreUrlAsked === false) {
@@ -605,14 +697,19 @@ export class SessionSupervisor implements TaskExecutor {
       newTab(lane); // the restore may have navigated the tab
     } catch (error) {
       if (generation !== this.#generation || this.#actor !== actor) return; // the browser died meanwhile: the crash path runs
-      this.#life.fault('restore-failed', `restoring lane ${lane.index}'s session failed: ${error instanceof Error ? error.message : String(error)}`, lane.index);
+      this.#life.fault(
+        'restore-failed',
+        `restoring lane ${lane.index}'s session failed: ${error instanceof Error ? error.message : String(error)}`,
+        lane.index,
+      );
     }
   }
 
   // ── answers ───────────────────────────────────────────────────────────────────────────
 
   #onTimeout(entry: Entry): void {
-    const where = entry.phase === 'queued' ? (this.#state === 'restarting' ? 'while waiting for a browser restart' : 'while queued') : 'while running';
+    const where =
+      entry.phase === 'queued' ? (this.#state === 'restarting' ? 'while waiting for a browser restart' : 'while queued') : 'while running';
     const error = new TaskTimeoutError(
       `Task ${entry.id} (${entry.task.type}) timed out after ${entry.timeoutMs}ms ${where} (${this.id}, ${this.#queueDepth()} queued, attempt ${Math.max(1, entry.attempts)})`,
       { details: { taskId: entry.id, timeoutMs: entry.timeoutMs, phase: entry.phase, attempts: entry.attempts } },
@@ -682,9 +779,12 @@ export class SessionSupervisor implements TaskExecutor {
         const timer = this.#clock.setTimeout(() => {
           this.#failPending(
             (entry) =>
-              new ActorStoppedError(`Supervisor ${this.id} stopped after waiting ${timeoutMs}ms for its tasks; task ${entry.id} (${entry.task.type}) was not finished`, {
-                details: { taskId: entry.id, maybeExecuted: entry.phase === 'running' },
-              }),
+              new ActorStoppedError(
+                `Supervisor ${this.id} stopped after waiting ${timeoutMs}ms for its tasks; task ${entry.id} (${entry.task.type}) was not finished`,
+                {
+                  details: { taskId: entry.id, maybeExecuted: entry.phase === 'running' },
+                },
+              ),
           );
           drained.resolve();
         }, timeoutMs);

@@ -63,7 +63,8 @@ export function newEntry(
       throw new InvalidTaskError(`compensate is not a valid task: ${(error as Error).message}`, { cause: error });
     }
   }
-  if (options.restoreUrl !== undefined && typeof options.restoreUrl !== 'boolean') throw new InvalidTaskError('restoreUrl must be a boolean');
+  if (options.restoreUrl !== undefined && typeof options.restoreUrl !== 'boolean')
+    throw new InvalidTaskError('restoreUrl must be a boolean');
   if (options.correlationId !== undefined && (typeof options.correlationId !== 'string' || options.correlationId.length > 256)) {
     throw new InvalidTaskError('correlationId must be a string of at most 256 characters');
   }

@@ -151,7 +151,13 @@ export interface SupervisorSettings {
   readonly snapshotWhenChanged: boolean;
   readonly snapshotIntervalMs: number;
   readonly restoreUrl: boolean;
-  readonly recycle: { readonly maxTasks: number; readonly maxNavigations: number; readonly maxAgeMs: number; readonly maxRssBytes: number; readonly maxHeapGrowthBytes: number };
+  readonly recycle: {
+    readonly maxTasks: number;
+    readonly maxNavigations: number;
+    readonly maxAgeMs: number;
+    readonly maxRssBytes: number;
+    readonly maxHeapGrowthBytes: number;
+  };
   readonly restoreTimeoutMs: number;
 }
 
@@ -164,13 +170,26 @@ export const MAX_LANES = 32;
  * at 55 ms, and what Playwright keeps per navigation (about 17 KB) then peaks at about 17 MB, so
  * the heap stays within ±10 MB. No limit on tasks, age or browser memory unless asked.
  */
-export const DEFAULT_RECYCLE = { maxTasks: Number.MAX_SAFE_INTEGER, maxNavigations: 1000, maxAgeMs: Number.MAX_SAFE_INTEGER, maxRssBytes: Number.MAX_SAFE_INTEGER, maxHeapGrowthBytes: 256 * 1024 * 1024 } as const;
+export const DEFAULT_RECYCLE = {
+  maxTasks: Number.MAX_SAFE_INTEGER,
+  maxNavigations: 1000,
+  maxAgeMs: Number.MAX_SAFE_INTEGER,
+  maxRssBytes: Number.MAX_SAFE_INTEGER,
+  maxHeapGrowthBytes: 256 * 1024 * 1024,
+} as const;
 
-const NEVER = { maxTasks: Number.MAX_SAFE_INTEGER, maxNavigations: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER, maxRssBytes: Number.MAX_SAFE_INTEGER, maxHeapGrowthBytes: Number.MAX_SAFE_INTEGER } as const;
+const NEVER = {
+  maxTasks: Number.MAX_SAFE_INTEGER,
+  maxNavigations: Number.MAX_SAFE_INTEGER,
+  maxAgeMs: Number.MAX_SAFE_INTEGER,
+  maxRssBytes: Number.MAX_SAFE_INTEGER,
+  maxHeapGrowthBytes: Number.MAX_SAFE_INTEGER,
+} as const;
 
 function recycleSettings(recycle: SessionSupervisorOptions['recycle']): SupervisorSettings['recycle'] {
   if (recycle === false) return NEVER;
-  if (recycle !== undefined && (typeof recycle !== 'object' || recycle === null)) throw new InvalidOptionError(`recycle must be false or an object of limits, got ${JSON.stringify(recycle)}`);
+  if (recycle !== undefined && (typeof recycle !== 'object' || recycle === null))
+    throw new InvalidOptionError(`recycle must be false or an object of limits, got ${JSON.stringify(recycle)}`);
   const r = recycle ?? {};
   return {
     maxTasks: positiveInteger('recycle.maxTasks', r.maxTasks ?? DEFAULT_RECYCLE.maxTasks),

@@ -13,7 +13,8 @@ import type { SupervisedSubmitOptions } from './supervisor-options.js';
 export type SupervisorState = 'idle' | 'starting' | 'healthy' | 'degraded' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
 /** What made the supervisor replace a browser (or, for page faults, a tab). */
-export type FaultKind = 'browser-disconnected' | 'page-crashed' | 'stuck-page' | 'probe-failed' | 'watchdog' | 'launch-failed' | 'restore-failed' | 'manual';
+export type FaultKind =
+  'browser-disconnected' | 'page-crashed' | 'stuck-page' | 'probe-failed' | 'watchdog' | 'launch-failed' | 'restore-failed' | 'manual';
 
 export interface FaultRecord {
   readonly kind: FaultKind;
@@ -61,15 +62,37 @@ export interface SessionSupervisorEvents {
   /** A replacement browser is scheduled. */
   restarting: { readonly attempt: number; readonly delayMs: number; readonly reason: string; readonly planned: boolean };
   /** A browser is serving: the first one, or a replacement with the session restored. */
-  ready: { readonly generation: number; readonly restoredCookies: number; readonly restoredOrigins: number; readonly launchMs: number; readonly downtimeMs: number };
+  ready: {
+    readonly generation: number;
+    readonly restoredCookies: number;
+    readonly restoredOrigins: number;
+    readonly launchMs: number;
+    readonly downtimeMs: number;
+  };
   /** The supervisor gave up; every pending and later task fails with `error`. */
   failed: { readonly error: BrowserActorError };
   /** A session snapshot was taken. */
   snapshot: { readonly cookies: number; readonly origins: number };
   /** A task was handed to the browser on `lane` (once per attempt; `attempt` counts from 1). */
-  'task:start': { readonly taskId: string; readonly type: TaskType; readonly lane: number; readonly attempt: number; readonly queuedMs: number; readonly correlationId?: string };
+  'task:start': {
+    readonly taskId: string;
+    readonly type: TaskType;
+    readonly lane: number;
+    readonly attempt: number;
+    readonly queuedMs: number;
+    readonly correlationId?: string;
+  };
   /** A task was answered (exactly once per accepted task). */
-  'task:end': { readonly taskId: string; readonly type: TaskType; readonly ok: boolean; readonly errorCode?: string; readonly attempts: number; readonly durationMs: number; readonly lane?: number; readonly correlationId?: string };
+  'task:end': {
+    readonly taskId: string;
+    readonly type: TaskType;
+    readonly ok: boolean;
+    readonly errorCode?: string;
+    readonly attempts: number;
+    readonly durationMs: number;
+    readonly lane?: number;
+    readonly correlationId?: string;
+  };
 }
 
 /** Options of {@link SessionSupervisor.lane} and `withLane`. */

@@ -40,7 +40,11 @@ export async function runTask(task: ValidTask, env: TaskEnv): Promise<unknown> {
       return driver.currentUrl(await env.page(env.op()), env.op());
     case 'ExecuteJS': {
       const pageId = await env.page(env.op());
-      const outcome = await driver.evaluate(pageId, { script: task.script, argsJson: task.argsJson, maxResultBytes: env.limits.maxResultBytes }, env.op());
+      const outcome = await driver.evaluate(
+        pageId,
+        { script: task.script, argsJson: task.argsJson, maxResultBytes: env.limits.maxResultBytes },
+        env.op(),
+      );
       return decodeOutcome(outcome, env.limits);
     }
     case 'Screenshot': {
@@ -85,7 +89,9 @@ function decodeOutcome(outcome: EvaluateOutcome, limits: TaskLimits): unknown {
     case 'undefined':
       return undefined;
     case 'script-error':
-      return Promise.reject(new ScriptError(`The script threw ${outcome.name}: ${outcome.message}`, { details: { errorName: outcome.name } }));
+      return Promise.reject(
+        new ScriptError(`The script threw ${outcome.name}: ${outcome.message}`, { details: { errorName: outcome.name } }),
+      );
     case 'not-serializable':
       return Promise.reject(
         new ResultNotSerializableError(
@@ -94,9 +100,12 @@ function decodeOutcome(outcome: EvaluateOutcome, limits: TaskLimits): unknown {
       );
     case 'too-large':
       return Promise.reject(
-        new ResultTooLargeError(`The script's result is ${outcome.bytes} bytes as JSON, over the ${limits.maxResultBytes}-byte limit (maxResultBytes); return less data`, {
-          details: { bytes: outcome.bytes, limit: limits.maxResultBytes },
-        }),
+        new ResultTooLargeError(
+          `The script's result is ${outcome.bytes} bytes as JSON, over the ${limits.maxResultBytes}-byte limit (maxResultBytes); return less data`,
+          {
+            details: { bytes: outcome.bytes, limit: limits.maxResultBytes },
+          },
+        ),
       );
   }
 }

@@ -56,18 +56,17 @@ export interface CurrentUrlTask {
 }
 
 /** Every task the actor understands. */
-export type Task =
-  | NavigateTask
-  | GetCookiesTask
-  | ExecuteJsTask
-  | ScreenshotTask
-  | ExportCookiesTask
-  | ImportCookiesTask
-  | CurrentUrlTask;
+export type Task = NavigateTask | GetCookiesTask | ExecuteJsTask | ScreenshotTask | ExportCookiesTask | ImportCookiesTask | CurrentUrlTask;
 
 export type TaskType = Task['type'];
 
-type ExportResult<F> = F extends 'netscape' ? string : F extends 'storage-state' ? StorageState : F extends 'json' ? Cookie[] : Cookie[] | string | StorageState;
+type ExportResult<F> = F extends 'netscape'
+  ? string
+  : F extends 'storage-state'
+    ? StorageState
+    : F extends 'json'
+      ? Cookie[]
+      : Cookie[] | string | StorageState;
 
 /** The result type of a task. */
 export type ResultOf<T extends Task> = T extends NavigateTask

@@ -113,7 +113,9 @@ export function validateUrl(url: unknown, limits: Pick<TaskLimits, 'allowedSchem
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidTaskError(`${field} ${redactUrl(url)} is not an absolute URL; give one with a scheme and host, such as https://example.com/page`);
+    throw new InvalidTaskError(
+      `${field} ${redactUrl(url)} is not an absolute URL; give one with a scheme and host, such as https://example.com/page`,
+    );
   }
   if (!limits.allowedSchemes.includes(parsed.protocol)) {
     throw new InvalidTaskError(
@@ -148,9 +150,12 @@ function checkFunctionBody(script: string): void {
     new AsyncFunction(script);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
-    throw new ScriptError(`The script threw SyntaxError: ${error.message.slice(0, 300)} (it must be a function body on its own; checked before it reached the browser)`, {
-      details: { errorName: 'SyntaxError', maybeExecuted: false },
-    });
+    throw new ScriptError(
+      `The script threw SyntaxError: ${error.message.slice(0, 300)} (it must be a function body on its own; checked before it reached the browser)`,
+      {
+        details: { errorName: 'SyntaxError', maybeExecuted: false },
+      },
+    );
   }
 }
 
@@ -161,9 +166,12 @@ function validateExecuteJs(task: Record<string, unknown>, limits: TaskLimits): V
   }
   const scriptBytes = utf8Length(script);
   if (scriptBytes > limits.maxScriptBytes) {
-    throw new PayloadTooLargeError(`ExecuteJS.script is ${scriptBytes} bytes, over the ${limits.maxScriptBytes}-byte limit (maxScriptBytes)`, {
-      details: { bytes: scriptBytes, limit: limits.maxScriptBytes },
-    });
+    throw new PayloadTooLargeError(
+      `ExecuteJS.script is ${scriptBytes} bytes, over the ${limits.maxScriptBytes}-byte limit (maxScriptBytes)`,
+      {
+        details: { bytes: scriptBytes, limit: limits.maxScriptBytes },
+      },
+    );
   }
   checkFunctionBody(script);
   const args = task['args'] ?? [];
@@ -173,9 +181,12 @@ function validateExecuteJs(task: Record<string, unknown>, limits: TaskLimits): V
   const argsJson = JSON.stringify(args);
   const argsBytes = utf8Length(argsJson);
   if (argsBytes > limits.maxArgsBytes) {
-    throw new PayloadTooLargeError(`ExecuteJS.args is ${argsBytes} bytes as JSON, over the ${limits.maxArgsBytes}-byte limit (maxArgsBytes)`, {
-      details: { bytes: argsBytes, limit: limits.maxArgsBytes },
-    });
+    throw new PayloadTooLargeError(
+      `ExecuteJS.args is ${argsBytes} bytes as JSON, over the ${limits.maxArgsBytes}-byte limit (maxArgsBytes)`,
+      {
+        details: { bytes: argsBytes, limit: limits.maxArgsBytes },
+      },
+    );
   }
   return { type: 'ExecuteJS', script, argsJson, idempotent: optionalBoolean(task, 'ExecuteJS', 'idempotent') ?? false };
 }
@@ -211,11 +222,14 @@ function validateCookie(input: unknown, at: string): CookieInput {
   }
   const c = input as Record<string, unknown>;
   for (const key of Object.keys(c)) {
-    if (!cookieFields.includes(key)) throw new InvalidTaskError(`${at} has an unknown field ${JSON.stringify(key)}; cookie fields are ${cookieFields.join(', ')}`);
+    if (!cookieFields.includes(key))
+      throw new InvalidTaskError(`${at} has an unknown field ${JSON.stringify(key)}; cookie fields are ${cookieFields.join(', ')}`);
   }
   const { name, value, url, domain, path, expires, httpOnly, secure, sameSite } = c;
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw new InvalidTaskError(`${at}.name must be a non-empty cookie token (letters, digits and !#$%&'*+-.^_\`|~), got ${describeType(name)}`);
+    throw new InvalidTaskError(
+      `${at}.name must be a non-empty cookie token (letters, digits and !#$%&'*+-.^_\`|~), got ${describeType(name)}`,
+    );
   }
   // Values are secrets: say what is wrong with them, never what they are.
   if (typeof value !== 'string') throw new InvalidTaskError(`${at}.value (cookie ${name}) must be a string, got ${describeType(value)}`);
@@ -236,7 +250,9 @@ function validateCookie(input: unknown, at: string): CookieInput {
   }
   if (expires !== undefined) {
     if (typeof expires !== 'number' || !Number.isFinite(expires) || (expires !== -1 && expires <= 0)) {
-      throw new InvalidTaskError(`${at}.expires (cookie ${name}) must be -1 (session cookie) or seconds since the epoch, got ${describeValue(expires)}`);
+      throw new InvalidTaskError(
+        `${at}.expires (cookie ${name}) must be -1 (session cookie) or seconds since the epoch, got ${describeValue(expires)}`,
+      );
     }
     out.expires = expires;
   }
@@ -244,7 +260,8 @@ function validateCookie(input: unknown, at: string): CookieInput {
     ['httpOnly', httpOnly],
     ['secure', secure],
   ] as const) {
-    if (v !== undefined && typeof v !== 'boolean') throw new InvalidTaskError(`${at}.${field} (cookie ${name}) must be a boolean, got ${describeType(v)}`);
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new InvalidTaskError(`${at}.${field} (cookie ${name}) must be a boolean, got ${describeType(v)}`);
     if (v !== undefined) out[field] = v;
   }
   if (sameSite !== undefined) {

@@ -32,7 +32,9 @@ describe('progress while loading a GEDCOM file', () => {
       return sink.text();
     };
     const mb = (size / 1_048_576).toFixed(1).replace('.', '\\.');
-    expect(await run({ quiet: false, minBytes: 0 })).toMatch(new RegExp(`^${mb}/${mb} MB of tree\\.ged read \\(100%\\), [\\d.]+/s, in \\d+ s\\n$`));
+    expect(await run({ quiet: false, minBytes: 0 })).toMatch(
+      new RegExp(`^${mb}/${mb} MB of tree\\.ged read \\(100%\\), [\\d.]+/s, in \\d+ s\\n$`),
+    );
     expect(await run({ quiet: false })).toBe(''); // under 16 MB: it loads in about a second
     expect(await run({ quiet: true, minBytes: 0 })).toBe('');
   });

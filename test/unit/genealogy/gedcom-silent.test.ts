@@ -7,23 +7,60 @@ import { readGedcom } from '../../support/gedcom-round-trip.js';
 describe('GEDCOM: no silent mistakes', () => {
   it('a second record with the id of an earlier person keeps both people, with a diagnostic', async () => {
     const { tree, diagnostics } = await readGedcom({
-      text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '0 @I1@ INDI', '1 NAME Bob /Ray/', '1 SEX M', '0 @F1@ FAM', '1 HUSB @I1@', '0 TRLR'].join('\n'),
+      text: [
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 5.5.1',
+        '0 @I1@ INDI',
+        '1 NAME Ann /Lee/',
+        '0 @I1@ INDI',
+        '1 NAME Bob /Ray/',
+        '1 SEX M',
+        '0 @F1@ FAM',
+        '1 HUSB @I1@',
+        '0 TRLR',
+      ].join('\n'),
     });
     expect(tree.people.map((p) => [p.id, p.given, p.surname])).toEqual([
       ['I1', 'Ann', 'Lee'],
       ['I1~2', 'Bob', 'Ray'],
     ]);
-    expect(diagnostics).toEqual([{ line: 6, message: '@I1@ is the id of an earlier record too; this person is read as @I1~2@ (pointers to @I1@ go to the first)', kind: 'records' }]);
+    expect(diagnostics).toEqual([
+      {
+        line: 6,
+        message: '@I1@ is the id of an earlier record too; this person is read as @I1~2@ (pointers to @I1@ go to the first)',
+        kind: 'records',
+      },
+    ]);
   });
 
   it('a file with no TRLR (cut short) says so at its last line', async () => {
-    const { tree, diagnostics } = await readGedcom({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 BIRT', '2 DATE 12 MAR 1850'].join('\n') });
+    const { tree, diagnostics } = await readGedcom({
+      text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 BIRT', '2 DATE 12 MAR 1850'].join('\n'),
+    });
     expect(tree.people).toHaveLength(1);
-    expect(diagnostics).toEqual([{ line: 7, message: 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete', kind: 'records' }]);
+    expect(diagnostics).toEqual([
+      {
+        line: 7,
+        message: 'the file ends without "0 TRLR": it may have been cut short, and its last record may be incomplete',
+        kind: 'records',
+      },
+    ]);
   });
 
   it('CONT lines under SEX do not lose the sex', async () => {
-    const { tree, diagnostics } = await readGedcom({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 SEX F', '2 CONT as recorded in the 1851 census', '0 TRLR'].join('\n') });
+    const { tree, diagnostics } = await readGedcom({
+      text: [
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 5.5.1',
+        '0 @I1@ INDI',
+        '1 NAME Ann /Lee/',
+        '1 SEX F',
+        '2 CONT as recorded in the 1851 census',
+        '0 TRLR',
+      ].join('\n'),
+    });
     expect(tree.person(0).sex).toBe('F');
     expect(diagnostics).toEqual([]);
   });
@@ -43,7 +80,9 @@ describe('GEDCOM: no silent mistakes', () => {
 
   it('long lines split across many chunks read the same as whole (the splitter holds chunks, it does not rescan them)', async () => {
     const note = 'x'.repeat(300_000);
-    const text = ['0 HEAD', '1 GEDC', '2 VERS 7.0', '0 @I1@ INDI', '1 NAME Ann /Lee/', `1 NOTE ${note}`, '1 SEX F', '0 TRLR', ''].join('\r\n');
+    const text = ['0 HEAD', '1 GEDC', '2 VERS 7.0', '0 @I1@ INDI', '1 NAME Ann /Lee/', `1 NOTE ${note}`, '1 SEX F', '0 TRLR', ''].join(
+      '\r\n',
+    );
     const pieces: string[] = [];
     for (let i = 0; i < text.length; i += 997) pieces.push(text.slice(i, i + 997));
     const whole = await readGedcom({ text });
@@ -92,7 +131,9 @@ describe('GEDCOM encodings: nothing garbled in silence', () => {
     const text = Buffer.from([...header(char), '0 @I1@ INDI', '1 NAME Zoë /Müller/', '0 TRLR', ''].join('\n'), 'utf8');
     const { tree, diagnostics } = await readGedcom(Readable.from([text]));
     expect([tree.person(0).given, tree.person(0).surname]).toEqual(['Zoë', 'Müller']);
-    expect(diagnostics).toEqual([{ line: 0, message: `the header says CHAR ${char}, but the bytes are UTF-8; read as UTF-8`, kind: 'encoding' }]);
+    expect(diagnostics).toEqual([
+      { line: 0, message: `the header says CHAR ${char}, but the bytes are UTF-8; read as UTF-8`, kind: 'encoding' },
+    ]);
   });
 
   it('a real Windows-1252 file declaring ANSI stays Windows-1252', async () => {
@@ -109,12 +150,28 @@ describe('GEDCOM name pieces', () => {
     const { personView } = await import('../../../src/genealogy/views.js');
     const { tree, diagnostics } = await readGedcom({
       text: [
-        '0 HEAD', '1 GEDC', '2 VERS 5.5.1', '1 CHAR UTF-8',
-        '0 @I1@ INDI', '1 NAME John /Smith/ Jr.',
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 5.5.1',
+        '1 CHAR UTF-8',
+        '0 @I1@ INDI',
+        '1 NAME John /Smith/ Jr.',
         // The GEDCOM 5.5.1 specification's own example of name pieces.
-        '0 @I2@ INDI', '1 NAME Lt. Cmndr. Joseph /Allen/ jr.', '2 NPFX Lt.,Cmndr.', '2 GIVN Joseph', '2 NICK John', '2 SURN Allen', '2 NSFX jr.',
-        '0 @I3@ INDI', '1 NAME Ludwig van /Beethoven/', '2 GIVN Ludwig', '2 SPFX van', '2 SURN Beethoven',
-        '0 @I4@ INDI', '1 NAME Anna /Berg/', '2 NPFX Dr.,Prof.',
+        '0 @I2@ INDI',
+        '1 NAME Lt. Cmndr. Joseph /Allen/ jr.',
+        '2 NPFX Lt.,Cmndr.',
+        '2 GIVN Joseph',
+        '2 NICK John',
+        '2 SURN Allen',
+        '2 NSFX jr.',
+        '0 @I3@ INDI',
+        '1 NAME Ludwig van /Beethoven/',
+        '2 GIVN Ludwig',
+        '2 SPFX van',
+        '2 SURN Beethoven',
+        '0 @I4@ INDI',
+        '1 NAME Anna /Berg/',
+        '2 NPFX Dr.,Prof.',
         '0 TRLR',
       ].join('\n'),
     });
@@ -125,7 +182,12 @@ describe('GEDCOM name pieces', () => {
       ['Ludwig', 'van Beethoven', undefined],
       ['Dr. Prof. Anna', 'Berg', undefined],
     ]);
-    expect(tree.people.map((p) => personView(p).name)).toEqual(['John Smith Jr.', 'Lt. Cmndr. Joseph Allen jr.', 'Ludwig van Beethoven', 'Dr. Prof. Anna Berg']);
+    expect(tree.people.map((p) => personView(p).name)).toEqual([
+      'John Smith Jr.',
+      'Lt. Cmndr. Joseph Allen jr.',
+      'Ludwig van Beethoven',
+      'Dr. Prof. Anna Berg',
+    ]);
     const index = new SearchIndex(tree);
     expect(index.search({ surname: 'van Beethoven' }, 1, 10).people.map((i) => tree.person(i).id)).toEqual(['I3']);
     expect(index.search({ given: 'John', surname: 'Smith' }, 1, 10).people.map((i) => tree.person(i).id)).toEqual(['I1']);
@@ -137,10 +199,21 @@ describe('GEDCOM 7.0 on reading', () => {
     const { SearchIndex } = await import('../../../src/genealogy/search-index.js');
     const { tree, diagnostics, version } = await readGedcom({
       text: [
-        '0 HEAD', '1 GEDC', '2 VERS 7.0',
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 7.0',
         // The GEDCOM 7.0 specification's example of a name and its transliteration.
-        '0 @I1@ INDI', '1 NAME /大島/ 裕子', '2 GIVN 裕子', '2 SURN 大島', '2 TRAN /Oshima/ Yuko', '3 LANG en-t-ja', '2 TRAN Yuko /Oshima/', '3 LANG en',
-        '0 @I2@ INDI', '1 NAME @@Home /Lee/', '1 SEX X',
+        '0 @I1@ INDI',
+        '1 NAME /大島/ 裕子',
+        '2 GIVN 裕子',
+        '2 SURN 大島',
+        '2 TRAN /Oshima/ Yuko',
+        '3 LANG en-t-ja',
+        '2 TRAN Yuko /Oshima/',
+        '3 LANG en',
+        '0 @I2@ INDI',
+        '1 NAME @@Home /Lee/',
+        '1 SEX X',
         '0 TRLR',
       ].join('\n'),
     });

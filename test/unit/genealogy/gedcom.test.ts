@@ -34,7 +34,19 @@ describe('GEDCOM date parser', () => {
     expect(parseGedcomDate(text)).toEqual({ ...expected, text: text.trim() });
   });
 
-  it.each(['', 'tomorrow', '(sometime)', '31 FEB 1900', '29 FEB 1900', '1 JANUARI 1900', 'BET 1855 AND 1850', 'BET 1850', '32 JAN 1900', 'ABT', '0'])('rejects %j', (text) => {
+  it.each([
+    '',
+    'tomorrow',
+    '(sometime)',
+    '31 FEB 1900',
+    '29 FEB 1900',
+    '1 JANUARI 1900',
+    'BET 1855 AND 1850',
+    'BET 1850',
+    '32 JAN 1900',
+    'ABT',
+    '0',
+  ])('rejects %j', (text) => {
     expect(parseGedcomDate(text)).toBeUndefined();
   });
 });
@@ -78,7 +90,13 @@ describe('GEDCOM reader', () => {
     expect(version).toBe('5.5');
     expect(tree.size).toBe(3);
     const john = tree.person(tree.indexOf('I1') as number);
-    expect(john).toMatchObject({ given: 'John Henry', surname: 'Smith', suffix: 'Jr.', sex: 'M', birth: { place: 'York, England', date: { year: 1850, qualifier: 'about' } } });
+    expect(john).toMatchObject({
+      given: 'John Henry',
+      surname: 'Smith',
+      suffix: 'Jr.',
+      sex: 'M',
+      birth: { place: 'York, England', date: { year: 1850, qualifier: 'about' } },
+    });
     expect(john.death?.date).toMatchObject({ year: 1921, month: 1, day: 1 });
     expect(john.burial).toEqual({ place: 'St Mary' });
     expect(john.christening?.date?.year).toBe(1850);
@@ -93,9 +111,18 @@ describe('GEDCOM reader', () => {
   it('takes family links from FAMC and FAMS pointers when the family record lacks them', async () => {
     const { tree, diagnostics } = await readGedcom(
       gedcom(
-        '0 @D@ INDI', '1 NAME Dad //', '1 SEX M', '1 FAMS @F1@',
-        '0 @M@ INDI', '1 NAME Mum //', '1 SEX F', '1 FAMS @F1@',
-        '0 @K@ INDI', '1 NAME Kid //', '1 FAMC @F1@', '1 FAMC @F9@',
+        '0 @D@ INDI',
+        '1 NAME Dad //',
+        '1 SEX M',
+        '1 FAMS @F1@',
+        '0 @M@ INDI',
+        '1 NAME Mum //',
+        '1 SEX F',
+        '1 FAMS @F1@',
+        '0 @K@ INDI',
+        '1 NAME Kid //',
+        '1 FAMC @F1@',
+        '1 FAMC @F9@',
         '0 @F1@ FAM', // a family record with no members listed
       ),
     );
@@ -104,7 +131,9 @@ describe('GEDCOM reader', () => {
   });
 
   it('joins CONC and CONT continuations', async () => {
-    const { tree } = await readGedcom(gedcom('0 @I1@ INDI', '1 NAME Anna /Lee/', '1 BIRT', '2 PLAC Saint-Jean-', '3 CONC sur-Mer', '3 CONT second line'));
+    const { tree } = await readGedcom(
+      gedcom('0 @I1@ INDI', '1 NAME Anna /Lee/', '1 BIRT', '2 PLAC Saint-Jean-', '3 CONC sur-Mer', '3 CONT second line'),
+    );
     expect(tree.person(0).birth?.place).toBe('Saint-Jean-sur-Mer\nsecond line');
   });
 
@@ -122,7 +151,9 @@ describe('GEDCOM reader', () => {
     expect(tree.person(0).given).toBe('A'.repeat(500));
     expect(tree.person(0).surname).toBe('A'.repeat(500));
     expect(tree.person(1)).toMatchObject({ given: 'Ann', surname: 'Lee' });
-    expect(diagnostics.map((d) => d.message)).toEqual([`a name of ${4 * 1024 * 1024} characters, cut to 500 each for the given names and the surname`]);
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      `a name of ${4 * 1024 * 1024} characters, cut to 500 each for the given names and the surname`,
+    ]);
   });
 
   it('reports malformed lines with their line numbers and keeps reading', async () => {
@@ -160,7 +191,9 @@ describe('GEDCOM reader', () => {
 
   it('fails clearly on a file that is not GEDCOM, or is empty', async () => {
     await expect(readGedcom({ text: 'name,born\nAda,1815\n' })).rejects.toThrow(InvalidGedcomError);
-    await expect(readGedcom({ text: 'name,born\nAda,1815\n' })).rejects.toThrow(/Not a GEDCOM file: line 1 should be "0 HEAD" but starts with "name,born"/);
+    await expect(readGedcom({ text: 'name,born\nAda,1815\n' })).rejects.toThrow(
+      /Not a GEDCOM file: line 1 should be "0 HEAD" but starts with "name,born"/,
+    );
     await expect(readGedcom({ text: '\n\n' })).rejects.toThrow(/it is empty/);
   });
 
@@ -193,11 +226,22 @@ describe('GEDCOM plausibility diagnostics', () => {
   it('a person who is their own ancestor gets one diagnostic naming the cycle; the file still loads', async () => {
     const { tree, diagnostics } = await readGedcom(
       gedcom(
-        '0 @I1@ INDI', '1 NAME Ann /Loop/', '1 FAMC @F1@', '1 FAMS @F2@',
-        '0 @I2@ INDI', '1 NAME Bob /Loop/', '1 FAMC @F2@', '1 FAMS @F1@',
-        '0 @I3@ INDI', '1 NAME Cy /Fine/',
-        '0 @F1@ FAM', '1 HUSB @I2@', '1 CHIL @I1@',
-        '0 @F2@ FAM', '1 WIFE @I1@', '1 CHIL @I2@',
+        '0 @I1@ INDI',
+        '1 NAME Ann /Loop/',
+        '1 FAMC @F1@',
+        '1 FAMS @F2@',
+        '0 @I2@ INDI',
+        '1 NAME Bob /Loop/',
+        '1 FAMC @F2@',
+        '1 FAMS @F1@',
+        '0 @I3@ INDI',
+        '1 NAME Cy /Fine/',
+        '0 @F1@ FAM',
+        '1 HUSB @I2@',
+        '1 CHIL @I1@',
+        '0 @F2@ FAM',
+        '1 WIFE @I1@',
+        '1 CHIL @I2@',
       ),
     );
     expect(tree.size).toBe(3);
@@ -209,18 +253,37 @@ describe('GEDCOM plausibility diagnostics', () => {
   it('a birth after the death is reported at the person, with both dates; a same-year birth and death is not', async () => {
     const { diagnostics } = await readGedcom(
       gedcom(
-        '0 @I1@ INDI', '1 NAME Ann /Late/', '1 BIRT', '2 DATE 12 MAR 1901', '1 DEAT', '2 DATE 1899',
-        '0 @I2@ INDI', '1 NAME Bo /Brief/', '1 BIRT', '2 DATE 1850', '1 DEAT', '2 DATE 1850',
-        '0 @I3@ INDI', '1 NAME Cy /Range/', '1 BIRT', '2 DATE ABT 1850', '1 DEAT', '2 DATE BET 1840 AND 1860',
+        '0 @I1@ INDI',
+        '1 NAME Ann /Late/',
+        '1 BIRT',
+        '2 DATE 12 MAR 1901',
+        '1 DEAT',
+        '2 DATE 1899',
+        '0 @I2@ INDI',
+        '1 NAME Bo /Brief/',
+        '1 BIRT',
+        '2 DATE 1850',
+        '1 DEAT',
+        '2 DATE 1850',
+        '0 @I3@ INDI',
+        '1 NAME Cy /Range/',
+        '1 BIRT',
+        '2 DATE ABT 1850',
+        '1 DEAT',
+        '2 DATE BET 1840 AND 1860',
       ),
     );
-    expect(diagnostics).toMatchObject([{ line: 4, message: '@I1@ is born (12 MAR 1901) after they died (1899); one of the dates is probably wrong' }]);
+    expect(diagnostics).toMatchObject([
+      { line: 4, message: '@I1@ is born (12 MAR 1901) after they died (1899); one of the dates is probably wrong' },
+    ]);
   });
 });
 
 describe('GEDCOM as real files come: line ends, encodings, streams', () => {
-  const names = (tree: FamilyTree): string[] => Array.from({ length: tree.size }, (_, i) => `${tree.person(i).given} ${tree.person(i).surname}`);
-  const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+  const names = (tree: FamilyTree): string[] =>
+    Array.from({ length: tree.size }, (_, i) => `${tree.person(i).given} ${tree.person(i).surname}`);
+  const bytes = (...parts: (string | number[])[]): Buffer =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
   const stream = (...chunks: Buffer[]): Readable => Readable.from(chunks);
 
   it.each([
@@ -246,13 +309,28 @@ describe('GEDCOM as real files come: line ends, encodings, streams', () => {
   const header = (char: string): string => `0 HEAD\n1 GEDC\n2 VERS 5.5.1\n1 CHAR ${char}\n`;
 
   it('ANSI (Windows-1252): "Fran\\xE7ois /M\\xFCller/" is François Müller', async () => {
-    const { tree, diagnostics } = await readGedcom(stream(bytes(header('ANSI'), '0 @I1@ INDI\n1 NAME Fran', [0xe7], 'ois /M', [0xfc], 'ller/\n0 TRLR\n')));
+    const { tree, diagnostics } = await readGedcom(
+      stream(bytes(header('ANSI'), '0 @I1@ INDI\n1 NAME Fran', [0xe7], 'ois /M', [0xfc], 'ller/\n0 TRLR\n')),
+    );
     expect(names(tree)).toEqual(['François Müller']);
     expect(diagnostics).toEqual([]);
   });
 
   it('ANSEL: combining marks precede their letter ("Dolor\\xE1es" is Dolorès), special letters map, even across chunks', async () => {
-    const file = bytes(header('ANSEL'), '0 @I1@ INDI\n1 NAME Dolor', [0xe1], 'es /', [0xa1], 'ukasz', [0xe8], 'o/\n0 @I2@ INDI\n1 NAME Ren', [0xe2], 'e /', [0xf0], 'Cadiz/\n0 TRLR\n');
+    const file = bytes(
+      header('ANSEL'),
+      '0 @I1@ INDI\n1 NAME Dolor',
+      [0xe1],
+      'es /',
+      [0xa1],
+      'ukasz',
+      [0xe8],
+      'o/\n0 @I2@ INDI\n1 NAME Ren',
+      [0xe2],
+      'e /',
+      [0xf0],
+      'Cadiz/\n0 TRLR\n',
+    );
     const cut = file.indexOf(0xe2) + 1; // the mark in one chunk, its letter in the next
     const { tree, diagnostics } = await readGedcom(stream(file.subarray(0, cut), file.subarray(cut)));
     expect(names(tree)).toEqual(['Dolorès Łukaszö', 'René Çadiz']);
@@ -262,7 +340,9 @@ describe('GEDCOM as real files come: line ends, encodings, streams', () => {
   it('MacRoman where declared, and ASCII with a byte above 0x7F: one diagnostic with its line number', async () => {
     const mac = await readGedcom(stream(bytes(header('MACINTOSH'), '0 @I1@ INDI\n1 NAME J', [0x9a], 'rg /', [0x80], 'hlen/\n0 TRLR\n')));
     expect(names(mac.tree)).toEqual(['Jörg Ählen']);
-    const ascii = await readGedcom(stream(bytes(header('ASCII'), '0 @I1@ INDI\n1 NAME Jos', [0xe9], ' /Ruiz/\n0 @I2@ INDI\n1 NAME Ana /G', [0xf3], 'mez/\n0 TRLR\n')));
+    const ascii = await readGedcom(
+      stream(bytes(header('ASCII'), '0 @I1@ INDI\n1 NAME Jos', [0xe9], ' /Ruiz/\n0 @I2@ INDI\n1 NAME Ana /G', [0xf3], 'mez/\n0 TRLR\n')),
+    );
     expect(ascii.diagnostics).toMatchObject([{ line: 6, message: expect.stringMatching(/^bytes that are not valid ASCII/) as unknown }]);
   });
 
@@ -279,17 +359,31 @@ describe('GEDCOM as real files come: line ends, encodings, streams', () => {
 
   it('a stream of Buffer chunks that cuts a UTF-8 character decodes it whole; invalid UTF-8 gives one diagnostic', async () => {
     const head = Buffer.from(`${header('UTF-8')}0 @I1@ INDI\n1 NAME Zo`, 'utf8');
-    const ok = await readGedcom(stream(Buffer.concat([head, Buffer.from([0xc3])]), Buffer.concat([Buffer.from([0xab]), Buffer.from(' /Brontë/\n0 TRLR\n', 'utf8')])));
+    const ok = await readGedcom(
+      stream(Buffer.concat([head, Buffer.from([0xc3])]), Buffer.concat([Buffer.from([0xab]), Buffer.from(' /Brontë/\n0 TRLR\n', 'utf8')])),
+    );
     expect(names(ok.tree)).toEqual(['Zoë Brontë']);
     expect(ok.diagnostics).toEqual([]);
-    const bad = await readGedcom(stream(Buffer.concat([head, Buffer.from([0xff]), Buffer.from(' /X/\n0 @I2@ INDI\n1 NAME A', 'utf8'), Buffer.from([0xfe]), Buffer.from(' /Y/\n0 TRLR\n')])));
+    const bad = await readGedcom(
+      stream(
+        Buffer.concat([
+          head,
+          Buffer.from([0xff]),
+          Buffer.from(' /X/\n0 @I2@ INDI\n1 NAME A', 'utf8'),
+          Buffer.from([0xfe]),
+          Buffer.from(' /Y/\n0 TRLR\n'),
+        ]),
+      ),
+    );
     expect(bad.diagnostics).toMatchObject([{ line: 6, message: expect.stringMatching(/^bytes that are not valid UTF-8/) as unknown }]);
   });
 
   it('an unknown CHAR is read as UTF-8 with a diagnostic that says so', async () => {
     const { tree, diagnostics } = await readGedcom(stream(Buffer.from(`${header('EBCDIC')}0 @I1@ INDI\n1 NAME Ann /Lee/\n0 TRLR\n`)));
     expect(names(tree)).toEqual(['Ann Lee']);
-    expect(diagnostics).toMatchObject([{ line: 0, message: expect.stringMatching(/CHAR EBCDIC is not an encoding this reader knows/) as unknown }]);
+    expect(diagnostics).toMatchObject([
+      { line: 0, message: expect.stringMatching(/CHAR EBCDIC is not an encoding this reader knows/) as unknown },
+    ]);
   });
 });
 
@@ -297,11 +391,29 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
   it('the NAME line is the authority: surname prefixes and middle names stay; GIVN, SURN and SPFX fill only what it lacks', async () => {
     const { tree } = await readGedcom(
       gedcom(
-        '0 @I1@ INDI', '1 NAME Maria /de MEDICIS/', '2 GIVN Maria', '2 SPFX de', '2 SURN MEDICIS',
-        '0 @I2@ INDI', '1 NAME Joseph Tag /Torture/', '2 GIVN Joseph', '2 SURN Torture',
-        '0 @I3@ INDI', '1 NAME', '2 GIVN Anne', '2 SPFX van', '2 SURN Dijk',
-        '0 @I4@ INDI', '1 NAME John /Smith/', '2 NPFX Dr.', '2 NSFX Jr.',
-        '0 @I5@ INDI', '1 NAME Dr. John /Smith/ Jr.', '2 NPFX Dr.', '2 GIVN Johnny', '2 NSFX Jr.',
+        '0 @I1@ INDI',
+        '1 NAME Maria /de MEDICIS/',
+        '2 GIVN Maria',
+        '2 SPFX de',
+        '2 SURN MEDICIS',
+        '0 @I2@ INDI',
+        '1 NAME Joseph Tag /Torture/',
+        '2 GIVN Joseph',
+        '2 SURN Torture',
+        '0 @I3@ INDI',
+        '1 NAME',
+        '2 GIVN Anne',
+        '2 SPFX van',
+        '2 SURN Dijk',
+        '0 @I4@ INDI',
+        '1 NAME John /Smith/',
+        '2 NPFX Dr.',
+        '2 NSFX Jr.',
+        '0 @I5@ INDI',
+        '1 NAME Dr. John /Smith/ Jr.',
+        '2 NPFX Dr.',
+        '2 GIVN Johnny',
+        '2 NSFX Jr.',
       ),
     );
     expect([0, 1, 2, 3, 4].map((i) => [tree.person(i).given, tree.person(i).surname, tree.person(i).suffix])).toEqual([
@@ -316,8 +428,20 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
   it('an undated "1 BIRT Y" does not hide a dated BIRT after it; BAPM stands in for a missing CHR, never over a CHR', async () => {
     const { tree } = await readGedcom(
       gedcom(
-        '0 @I1@ INDI', '1 NAME A /B/', '1 BIRT Y', '1 BIRT', '2 DATE 3 MAR 1850', '2 PLAC York', '1 BAPM', '2 DATE 10 MAR 1850',
-        '0 @I2@ INDI', '1 NAME C /D/', '1 BAPM', '2 DATE 1851', '1 CHR', '2 DATE 1852',
+        '0 @I1@ INDI',
+        '1 NAME A /B/',
+        '1 BIRT Y',
+        '1 BIRT',
+        '2 DATE 3 MAR 1850',
+        '2 PLAC York',
+        '1 BAPM',
+        '2 DATE 10 MAR 1850',
+        '0 @I2@ INDI',
+        '1 NAME C /D/',
+        '1 BAPM',
+        '2 DATE 1851',
+        '1 CHR',
+        '2 DATE 1852',
       ),
     );
     expect(tree.person(0).birth).toMatchObject({ date: { year: 1850, month: 3, day: 3 }, place: 'York' });
@@ -326,7 +450,9 @@ describe('GEDCOM names, events and pointers as real files have them', () => {
   });
 
   it('GEDCOM 7 @VOID@ pointers are not broken references; a HEAD without GEDC.VERS is read with a diagnostic', async () => {
-    const voids = await readGedcom(gedcom('0 @I1@ INDI', '1 NAME A /B/', '1 FAMC @VOID@', '0 @F1@ FAM', '1 HUSB @VOID@', '1 WIFE @I1@', '1 CHIL @VOID@'));
+    const voids = await readGedcom(
+      gedcom('0 @I1@ INDI', '1 NAME A /B/', '1 FAMC @VOID@', '0 @F1@ FAM', '1 HUSB @VOID@', '1 WIFE @I1@', '1 CHIL @VOID@'),
+    );
     expect(voids.diagnostics).toEqual([]);
     expect(voids.tree.size).toBe(1);
     const noVersion = await readGedcom({ text: '0 HEAD\n1 CHAR UTF-8\n0 @I1@ INDI\n1 NAME A /B/\n0 TRLR\n' });
@@ -375,15 +501,38 @@ describe('GEDCOM dates as real exports write them', () => {
     expect(parseGedcomDate(text)).toEqual({ ...expected, text });
   });
 
-  it.each(['29 FEB 1700', '@#DUNKNOWN@ 1700', '1815/1817', '@#DHEBREW@ 1 JAN 5758', '@#DHEBREW@ 1 ADS 5783', '@#DHEBREW@ 30 TVT 5784', '@#DFRENCH R@ 6 COMP 12'])('refuses %j', (text) => {
+  it.each([
+    '29 FEB 1700',
+    '@#DUNKNOWN@ 1700',
+    '1815/1817',
+    '@#DHEBREW@ 1 JAN 5758',
+    '@#DHEBREW@ 1 ADS 5783',
+    '@#DHEBREW@ 30 TVT 5784',
+    '@#DFRENCH R@ 6 COMP 12',
+  ])('refuses %j', (text) => {
     expect(parseGedcomDate(text)).toBeUndefined();
   });
 
   it('a Hebrew year is never taken as a Gregorian one, and a file says how many dates it did not understand', async () => {
     const { tree, diagnostics } = await readGedcom(
-      gedcom('0 @I1@ INDI', '1 NAME A /B/', '1 BIRT', '2 DATE @#DHEBREW@ 5758', '1 DEAT', '2 DATE sometime in spring', '0 @I2@ INDI', '1 NAME C /D/', '1 BIRT', '2 DATE 31 FEB 1900'),
+      gedcom(
+        '0 @I1@ INDI',
+        '1 NAME A /B/',
+        '1 BIRT',
+        '2 DATE @#DHEBREW@ 5758',
+        '1 DEAT',
+        '2 DATE sometime in spring',
+        '0 @I2@ INDI',
+        '1 NAME C /D/',
+        '1 BIRT',
+        '2 DATE 31 FEB 1900',
+      ),
     );
     expect(tree.person(0).birth?.date).toMatchObject({ year: 1998, calendar: 'hebrew' });
-    expect(diagnostics.at(-1)).toEqual({ line: 0, message: '2 dates were not understood and left out, e.g. "sometime in spring" (line 9), "31 FEB 1900" (line 13)', kind: 'dates' });
+    expect(diagnostics.at(-1)).toEqual({
+      line: 0,
+      message: '2 dates were not understood and left out, e.g. "sometime in spring" (line 9), "31 FEB 1900" (line 13)',
+      kind: 'dates',
+    });
   });
 });

@@ -36,7 +36,12 @@ describe('GEDCOM 7.0 structures on reading', () => {
     expect(p.birth?.date).toMatchObject({ year: 1751, month: 2, day: 11, qualifier: 'exact', text: '11 Feb 1750/51' });
     expect(p.death?.date).toMatchObject({ year: 1850, qualifier: 'interpreted', phrase: 'when the war ended' });
     expect(p.burial).toEqual({ place: 'Leeds' });
-    expect(p.christening?.date).toMatchObject({ year: 1751, yearTo: 1752, qualifier: 'between', phrase: 'spring, the parish book is torn' });
+    expect(p.christening?.date).toMatchObject({
+      year: 1751,
+      yearTo: 1752,
+      qualifier: 'between',
+      phrase: 'spring, the parish book is torn',
+    });
     expect(diagnostics).toEqual([]);
   });
 
@@ -86,13 +91,44 @@ describe('GEDCOM 7.0 structures on reading', () => {
   });
 
   it('SCHMA: a tag defined with the URI of the father/mother link is read as that link, whatever its name; _FREL defined as something else is not a link', async () => {
-    const family = ['0 @I1@ INDI', '1 FAMC @F1@', '0 @I2@ INDI', '1 SEX M', '0 @I3@ INDI', '1 SEX F', '0 @F1@ FAM', '1 HUSB @I2@', '1 WIFE @I3@', '1 CHIL @I1@'];
+    const family = [
+      '0 @I1@ INDI',
+      '1 FAMC @F1@',
+      '0 @I2@ INDI',
+      '1 SEX M',
+      '0 @I3@ INDI',
+      '1 SEX F',
+      '0 @F1@ FAM',
+      '1 HUSB @I2@',
+      '1 WIFE @I3@',
+      '1 CHIL @I1@',
+    ];
     const renamed = await readGedcom({
-      text: ['0 HEAD', '1 GEDC', '2 VERS 7.0', '1 SCHMA', `2 TAG _FATHERLINK ${LINK_TAG_URIS._FREL}`, ...family, '2 _FATHERLINK Step', '0 TRLR'].join('\n'),
+      text: [
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 7.0',
+        '1 SCHMA',
+        `2 TAG _FATHERLINK ${LINK_TAG_URIS._FREL}`,
+        ...family,
+        '2 _FATHERLINK Step',
+        '0 TRLR',
+      ].join('\n'),
     });
     expect(renamed.tree.linkBetween(0, 1)).toBe('step');
     expect(renamed.tree.linkBetween(0, 2)).toBe('birth');
-    const otherMeaning = await readGedcom({ text: ['0 HEAD', '1 GEDC', '2 VERS 7.0', '1 SCHMA', '2 TAG _FREL https://example.org/frel-is-a-note', ...family, '2 _FREL Step', '0 TRLR'].join('\n') });
+    const otherMeaning = await readGedcom({
+      text: [
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 7.0',
+        '1 SCHMA',
+        '2 TAG _FREL https://example.org/frel-is-a-note',
+        ...family,
+        '2 _FREL Step',
+        '0 TRLR',
+      ].join('\n'),
+    });
     expect(otherMeaning.tree.linkBetween(0, 1)).toBe('birth');
     expect(otherMeaning.diagnostics).toEqual([]);
   });
@@ -140,7 +176,8 @@ describe('GEDCOM 7.0 dates on writing', () => {
     const out = gedcom7Date(date as NonNullable<typeof date>);
     expect(out).toEqual(phrase === undefined ? { value } : { value, phrase });
     const back = readDate(out.value, out.phrase);
-    const facts = (d: typeof date): unknown => d && { year: d.year, month: d.month, day: d.day, qualifier: d.qualifier, yearTo: d.yearTo, calendar: d.calendar, phrase: d.phrase };
+    const facts = (d: typeof date): unknown =>
+      d && { year: d.year, month: d.month, day: d.day, qualifier: d.qualifier, yearTo: d.yearTo, calendar: d.calendar, phrase: d.phrase };
     expect(facts(back)).toEqual(facts(date));
   });
 });
@@ -148,15 +185,33 @@ describe('GEDCOM 7.0 dates on writing', () => {
 /** A tree with what files hold beyond the synthetic one: other names, suffixes, odd dates, links other than birth, ids GEDCOM 7 does not allow. */
 function variedTree(size: number): FamilyTree {
   const { tree } = generateTree({ people: size, seed: 11 });
-  const odd = ['@#DJULIAN@ 12 AUG 1701', '11 Feb 1750/51', 'INT 1790 (the year of the flood)', '@#DHEBREW@ 29 TVT 5584', '@#DFRENCH R@ 1 NIVO 12', 'BET 1801 AND 1803', 'Abt. 1766', '@#DROMAN@ 2500', '17 April 1804'];
+  const odd = [
+    '@#DJULIAN@ 12 AUG 1701',
+    '11 Feb 1750/51',
+    'INT 1790 (the year of the flood)',
+    '@#DHEBREW@ 29 TVT 5584',
+    '@#DFRENCH R@ 1 NIVO 12',
+    'BET 1801 AND 1803',
+    'Abt. 1766',
+    '@#DROMAN@ 2500',
+    '17 April 1804',
+  ];
   const kinds: LinkType[] = ['adopted', 'foster', 'step', 'sealed', 'guardian', 'other'];
   const id = (p: Person, i: number): string => (i % 19 === 5 ? `i${i}-x` : p.id);
   const builder = new TreeBuilder();
   tree.people.forEach((p, i) => {
     const extra: Partial<{ -readonly [K in keyof Person]: Person[K] }> = {};
-    if (i % 7 === 0) extra.alternateNames = [{ given: p.given, surname: 'Née' }, { given: `@${p.given}`, surname: `${p.surname}-Hill` }];
+    if (i % 7 === 0)
+      extra.alternateNames = [
+        { given: p.given, surname: 'Née' },
+        { given: `@${p.given}`, surname: `${p.surname}-Hill` },
+      ];
     if (i % 11 === 0) extra.suffix = i % 22 === 0 ? 'Jr.' : 'III';
-    if (i % 13 === 0) extra.christening = { date: parseGedcomDate(odd[(i / 13) % odd.length] as string) as NonNullable<ReturnType<typeof parseGedcomDate>>, place: 'St Mary,\nLeeds' };
+    if (i % 13 === 0)
+      extra.christening = {
+        date: parseGedcomDate(odd[(i / 13) % odd.length] as string) as NonNullable<ReturnType<typeof parseGedcomDate>>,
+        place: 'St Mary,\nLeeds',
+      };
     if (i % 17 === 0) extra.burial = {};
     if (i % 23 === 0) extra.externalIds = [{ id: `FS-${i}`, type: 'https://www.familysearch.org/tree/person/' }];
     builder.addPerson({ ...p, ...extra, id: id(p, i) });
@@ -219,10 +274,13 @@ describe('GEDCOM 7.0 export', () => {
     const selection = withFamilies(tree, [someone]);
     const { back } = await expectRoundTrip(tree, selection);
     const ids = back.tree.people.map((p) => p.id);
-    for (const x of [...tree.parents(someone), ...tree.spouses(someone), ...tree.children(someone), ...tree.siblings(someone).full]) expect(ids).toContain(tree.person(x).id);
+    for (const x of [...tree.parents(someone), ...tree.spouses(someone), ...tree.children(someone), ...tree.siblings(someone).full])
+      expect(ids).toContain(tree.person(x).id);
     const me = back.tree.indexOf(tree.person(someone).id) as number;
     const parentId = tree.person(tree.parents(someone)[0] as number).id;
-    expect(relationship(back.tree, back.tree.indexOf(parentId) as number, me).name).toBe(relationship(tree, tree.parents(someone)[0] as number, someone).name);
+    expect(relationship(back.tree, back.tree.indexOf(parentId) as number, me).name).toBe(
+      relationship(tree, tree.parents(someone)[0] as number, someone).name,
+    );
   });
 
   it('a person and their ancestors: every ancestor, the families linking them, no one else', async () => {
@@ -248,7 +306,23 @@ describe('GEDCOM 7.0 export', () => {
 
   it('the duplicate-id and odd-id records of a file get ids GEDCOM 7 allows, and their links follow', async () => {
     const { tree } = await readGedcom({
-      text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', '0 @I1@ INDI', '1 NAME Ann /Lee/', '1 FAMS @f-1@', '0 @I1@ INDI', '1 NAME Bob /Ray/', '0 @p.2@ INDI', '1 NAME Cy /Lee/', '1 FAMC @f-1@', '0 @f-1@ FAM', '1 WIFE @I1@', '1 CHIL @p.2@', '0 TRLR'].join('\n'),
+      text: [
+        '0 HEAD',
+        '1 GEDC',
+        '2 VERS 5.5.1',
+        '0 @I1@ INDI',
+        '1 NAME Ann /Lee/',
+        '1 FAMS @f-1@',
+        '0 @I1@ INDI',
+        '1 NAME Bob /Ray/',
+        '0 @p.2@ INDI',
+        '1 NAME Cy /Lee/',
+        '1 FAMC @f-1@',
+        '0 @f-1@ FAM',
+        '1 WIFE @I1@',
+        '1 CHIL @p.2@',
+        '0 TRLR',
+      ].join('\n'),
     });
     const text = gedcom7Text(tree, { people: [0, 1, 2], families: [0] });
     expect(text).toContain('0 @X1@ INDI\n1 NAME Bob /Ray/');

@@ -59,7 +59,23 @@ describe('kinship calculator on a hand-built family', () => {
   it('a single recorded parent does not make a sibling "half"', async () => {
     // Two children of one family whose mother is not recorded are full siblings by record.
     const { tree } = await readGedcom({
-      text: ['0 HEAD', '0 @A@ INDI', '1 NAME A //', '1 SEX M', '0 @B@ INDI', '1 NAME B //', '1 SEX F', '0 @C@ INDI', '1 NAME C //', '1 SEX M', '0 @F@ FAM', '1 HUSB @A@', '1 CHIL @B@', '1 CHIL @C@', '0 TRLR'].join('\n'),
+      text: [
+        '0 HEAD',
+        '0 @A@ INDI',
+        '1 NAME A //',
+        '1 SEX M',
+        '0 @B@ INDI',
+        '1 NAME B //',
+        '1 SEX F',
+        '0 @C@ INDI',
+        '1 NAME C //',
+        '1 SEX M',
+        '0 @F@ FAM',
+        '1 HUSB @A@',
+        '1 CHIL @B@',
+        '1 CHIL @C@',
+        '0 TRLR',
+      ].join('\n'),
     });
     expect(relationship(tree, at(tree, 'B'), at(tree, 'C')).name).toBe('brother');
   });

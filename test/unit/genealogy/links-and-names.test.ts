@@ -17,7 +17,12 @@ import type { ResearchResult } from '../../../src/research/research.js';
  */
 const gedcom = (...lines: string[]): { text: string } => ({ text: ['0 HEAD', '1 GEDC', '2 VERS 5.5.1', ...lines, '0 TRLR'].join('\n') });
 
-const person = (id: string, name: string, sex: 'M' | 'F', ...more: string[]): string[] => [`0 @${id}@ INDI`, `1 NAME ${name}`, `1 SEX ${sex}`, ...more];
+const person = (id: string, name: string, sex: 'M' | 'F', ...more: string[]): string[] => [
+  `0 @${id}@ INDI`,
+  `1 NAME ${name}`,
+  `1 SEX ${sex}`,
+  ...more,
+];
 
 async function read(...lines: string[]): Promise<FamilyTree> {
   const { tree, diagnostics } = await readGedcom(gedcom(...lines));
@@ -40,36 +45,68 @@ const LINKED = [
   ...person('WM', 'Olive /Stone/', 'F', '1 FAMS @F0@'),
   ...person('B', 'Bert /Hale/', 'M', '1 FAMC @F1@'),
   ...person('A', 'Amos /Hale/', 'M', '1 FAMC @F1@', '2 PEDI adopted'),
-  '0 @F0@ FAM', '1 WIFE @WM@', '1 CHIL @W@',
-  '0 @F1@ FAM', '1 HUSB @H@', '1 WIFE @W@', '1 CHIL @B@', '1 CHIL @A@',
+  '0 @F0@ FAM',
+  '1 WIFE @WM@',
+  '1 CHIL @W@',
+  '0 @F1@ FAM',
+  '1 HUSB @H@',
+  '1 WIFE @W@',
+  '1 CHIL @B@',
+  '1 CHIL @A@',
   ...person('S', 'Sam /Reed/', 'M', '1 FAMS @F2@', '1 FAMS @F3@'),
   ...person('M', 'Mary /Reed/', 'F', '1 FAMS @F2@'),
   ...person('K', 'Kate /Reed/', 'F', '1 FAMC @F2@'),
   ...person('X', 'Xena /Reed/', 'F', '1 FAMS @F3@'),
   ...person('SD', 'Sara /Reed/', 'F', '1 FAMC @F3@'),
-  '0 @F2@ FAM', '1 HUSB @S@', '1 WIFE @M@', '1 CHIL @K@', '2 _FREL Step', '2 _MREL Natural',
-  '0 @F3@ FAM', '1 HUSB @S@', '1 WIFE @X@', '1 CHIL @SD@',
+  '0 @F2@ FAM',
+  '1 HUSB @S@',
+  '1 WIFE @M@',
+  '1 CHIL @K@',
+  '2 _FREL Step',
+  '2 _MREL Natural',
+  '0 @F3@ FAM',
+  '1 HUSB @S@',
+  '1 WIFE @X@',
+  '1 CHIL @SD@',
   ...person('FP', 'Fay /Ford/', 'F', '1 FAMS @F4@'),
   ...person('FC', 'Finn /Ford/', 'M', '1 FAMC @F4@', '2 PEDI foster'),
-  '0 @F4@ FAM', '1 WIFE @FP@', '1 CHIL @FC@',
+  '0 @F4@ FAM',
+  '1 WIFE @FP@',
+  '1 CHIL @FC@',
   ...person('GF', 'George /Gray/', 'M', '1 FAMS @F5@', '1 FAMS @F6@'),
   ...person('GM', 'Grace /Gray/', 'F', '1 FAMS @F5@'),
   ...person('SGM', 'Stella /Gray/', 'F', '1 FAMS @F6@'),
   ...person('P', 'Paul /Gray/', 'M', '1 FAMC @F5@', '1 FAMC @F6@', '2 _FREL Natural', '2 _MREL Step', '1 FAMS @F7@'),
   ...person('C', 'Clara /Gray/', 'F', '1 FAMC @F7@'),
-  '0 @F5@ FAM', '1 HUSB @GF@', '1 WIFE @GM@', '1 CHIL @P@',
-  '0 @F6@ FAM', '1 HUSB @GF@', '1 WIFE @SGM@', '1 CHIL @P@',
-  '0 @F7@ FAM', '1 HUSB @P@', '1 CHIL @C@',
+  '0 @F5@ FAM',
+  '1 HUSB @GF@',
+  '1 WIFE @GM@',
+  '1 CHIL @P@',
+  '0 @F6@ FAM',
+  '1 HUSB @GF@',
+  '1 WIFE @SGM@',
+  '1 CHIL @P@',
+  '0 @F7@ FAM',
+  '1 HUSB @P@',
+  '1 CHIL @C@',
   ...person('GU', 'Gus /Ward/', 'M', '1 FAMS @F8@'),
   ...person('WD', 'Wendy /Ward/', 'F', '1 FAMC @F8@', '2 PEDI OTHER'),
-  '0 @F8@ FAM', '1 HUSB @GU@', '1 CHIL @WD@', '2 _FREL Guardian',
+  '0 @F8@ FAM',
+  '1 HUSB @GU@',
+  '1 CHIL @WD@',
+  '2 _FREL Guardian',
   ...person('SF', 'Seth /Lund/', 'M', '1 FAMS @F9@'),
   ...person('SC', 'Sven /Lund/', 'M', '1 FAMC @F9@', '2 PEDI SEALING'),
-  '0 @F9@ FAM', '1 HUSB @SF@', '1 CHIL @SC@',
+  '0 @F9@ FAM',
+  '1 HUSB @SF@',
+  '1 CHIL @SC@',
   ...person('AH', 'Adam /Holt/', 'M', '1 FAMS @F10@'),
   ...person('AW', 'Alma /Holt/', 'F', '1 FAMS @F10@'),
   ...person('AC', 'Abel /Holt/', 'M', '1 FAMC @F10@', '1 ADOP', '2 DATE 1950', '2 FAMC @F10@', '3 ADOP HUSB'),
-  '0 @F10@ FAM', '1 HUSB @AH@', '1 WIFE @AW@', '1 CHIL @AC@',
+  '0 @F10@ FAM',
+  '1 HUSB @AH@',
+  '1 WIFE @AW@',
+  '1 CHIL @AC@',
 ];
 
 describe('parent links that are not birth links (issue 13, item 4)', () => {
@@ -104,7 +141,18 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
       ...person('C6', 'Six /O/', 'M', '1 ADOP', '2 FAMC @F1@'),
       ...person('C7', 'Seven /O/', 'M', '1 FAMC @F1@'),
       ...person('C8', 'Eight /O/', 'M', '1 FAMC @F1@'),
-      '0 @F1@ FAM', '1 HUSB @D@', '1 WIFE @E@', '1 CHIL @C1@', '1 CHIL @C2@', '1 CHIL @C3@', '1 CHIL @C7@', '2 _FREL step', '2 _MREL natural', '1 CHIL @C8@', '2 _FREL Unknown', '2 _MREL Private',
+      '0 @F1@ FAM',
+      '1 HUSB @D@',
+      '1 WIFE @E@',
+      '1 CHIL @C1@',
+      '1 CHIL @C2@',
+      '1 CHIL @C3@',
+      '1 CHIL @C7@',
+      '2 _FREL step',
+      '2 _MREL natural',
+      '1 CHIL @C8@',
+      '2 _FREL Unknown',
+      '2 _MREL Private',
     );
     const both = (c: string) => [tree.linkBetween(at(tree, c), at(tree, 'D')), tree.linkBetween(at(tree, c), at(tree, 'E'))];
     expect(both('C1')).toEqual(['adopted', 'adopted']);
@@ -116,7 +164,12 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
     expect(both('C7')).toEqual(['step', 'birth']);
     expect(both('C8')).toEqual(['birth', 'birth']); // Unknown and Private say nothing
     // The ADOP event's FAMC makes C4–C6 children of F1 even though F1 does not list them.
-    expect(tree.children(at(tree, 'D')).map((i) => tree.person(i).id).sort()).toEqual(['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8']);
+    expect(
+      tree
+        .children(at(tree, 'D'))
+        .map((i) => tree.person(i).id)
+        .sort(),
+    ).toEqual(['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C7', 'C8']);
   });
 
   it('gedcomLines writes the link types and alternate names back out: reading its output gives the same links and names', async () => {
@@ -129,8 +182,21 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
   });
 
   it('a link type it does not know is one diagnostic with its line, read as a link other than birth (a stated link that is not "birth" is not blood)', async () => {
-    const { tree, diagnostics } = await readGedcom(gedcom(...person('D', 'Dan /O/', 'M', '1 FAMS @F1@'), ...person('C', 'C /O/', 'M', '1 FAMC @F1@', '2 PEDI godchild'), '0 @F1@ FAM', '1 HUSB @D@'));
-    expect(diagnostics).toMatchObject([{ line: 12, message: 'PEDI "godchild" is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth' }]);
+    const { tree, diagnostics } = await readGedcom(
+      gedcom(
+        ...person('D', 'Dan /O/', 'M', '1 FAMS @F1@'),
+        ...person('C', 'C /O/', 'M', '1 FAMC @F1@', '2 PEDI godchild'),
+        '0 @F1@ FAM',
+        '1 HUSB @D@',
+      ),
+    );
+    expect(diagnostics).toMatchObject([
+      {
+        line: 12,
+        message:
+          'PEDI "godchild" is not a link type this reader knows (birth, adopted, foster, step, sealed, guardian, other); read as a link other than birth',
+      },
+    ]);
     expect(rel(tree, 'C', 'D')).toMatchObject({ kind: 'non-birth', name: 'father (not by birth)' });
   });
 
@@ -141,8 +207,15 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
         ...person('D', 'Dan /O/', 'M', '1 FAMC @F0@', '1 FAMS @F1@'),
         ...person('M', 'May /P/', 'F', '1 FAMS @F1@'),
         ...person('C', 'Cal /O/', 'M', '1 FAMC @F1@'),
-        '0 @F0@ FAM', '1 HUSB @GF@', '1 CHIL @D@',
-        '0 @F1@ FAM', '1 HUSB @D@', '1 WIFE @M@', '1 CHIL @C@', '2 _FREL Custom relationship to father', '2 _MREL Natural',
+        '0 @F0@ FAM',
+        '1 HUSB @GF@',
+        '1 CHIL @D@',
+        '0 @F1@ FAM',
+        '1 HUSB @D@',
+        '1 WIFE @M@',
+        '1 CHIL @C@',
+        '2 _FREL Custom relationship to father',
+        '2 _MREL Natural',
       ),
     );
     expect(diagnostics.map((d) => d.kind)).toEqual(['links']);
@@ -181,7 +254,15 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
 
   it('a non-birth link is never counted as blood: the kinship says which links it went through', async () => {
     const tree = await read(...LINKED);
-    expect(rel(tree, 'A', 'W')).toEqual({ kind: 'non-birth', name: 'adoptive mother', up: 1, down: 0, half: false, commonAncestors: [at(tree, 'W')], links: ['adopted'] });
+    expect(rel(tree, 'A', 'W')).toEqual({
+      kind: 'non-birth',
+      name: 'adoptive mother',
+      up: 1,
+      down: 0,
+      half: false,
+      commonAncestors: [at(tree, 'W')],
+      links: ['adopted'],
+    });
     expect(rel(tree, 'C', 'SGM')).toMatchObject({ kind: 'non-birth', up: 2, down: 0, links: ['step'] });
     // K and SD share S, K by a step link: a stepsister, never a half-sister.
     expect(rel(tree, 'K', 'SD')).toMatchObject({ kind: 'non-birth', half: true, links: ['step'] });
@@ -194,8 +275,13 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
         ...person('M1', 'Mona /N/', 'F', '1 FAMS @F1@'),
         ...person('M2', 'Nina /N/', 'F', '1 FAMS @F2@'),
         ...person('C', 'Cody /N/', 'M', '1 FAMC @F1@', '1 FAMC @F2@', ...pedi),
-        '0 @F1@ FAM', '1 HUSB @F@', '1 WIFE @M1@', '1 CHIL @C@',
-        '0 @F2@ FAM', '1 HUSB @F@', '1 WIFE @M2@',
+        '0 @F1@ FAM',
+        '1 HUSB @F@',
+        '1 WIFE @M1@',
+        '1 CHIL @C@',
+        '0 @F2@ FAM',
+        '1 HUSB @F@',
+        '1 WIFE @M2@',
       );
     const adopted = await family(['2 _FREL Natural', '2 _MREL Adopted']);
     expect(rel(adopted, 'C', 'M2')).toMatchObject({ kind: 'non-birth', name: 'adoptive mother' });
@@ -207,8 +293,13 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
       ...person('M1', 'Mona /N/', 'F', '1 FAMS @F1@'),
       ...person('M2', 'Nina /N/', 'F', '1 FAMS @F2@'),
       ...person('C', 'Cody /N/', 'M', '1 FAMC @F1@'),
-      '0 @F1@ FAM', '1 HUSB @F@', '1 WIFE @M1@', '1 CHIL @C@',
-      '0 @F2@ FAM', '1 HUSB @F@', '1 WIFE @M2@',
+      '0 @F1@ FAM',
+      '1 HUSB @F@',
+      '1 WIFE @M1@',
+      '1 CHIL @C@',
+      '0 @F2@ FAM',
+      '1 HUSB @F@',
+      '1 WIFE @M2@',
     );
     expect(rel(married, 'C', 'M2')).toMatchObject({ kind: 'blood', name: 'mother' });
     expect(rel(onlyF1, 'C', 'M2')).toMatchObject({ kind: 'marriage', name: 'stepmother' });
@@ -258,7 +349,9 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
     const text = formatResult(result).join('\n');
     expect(text).toContain('Parents:  Henry Hale [by adoption]; Wilma Hale [by adoption]');
     expect(text).toContain('Relationship path from Amos Hale to Bert Hale: adopted brother');
-    expect(text).toMatch(/1\. Amos Hale - adopted brother\n {7}\| linked by adoption\n {4}2\. Henry Hale - father\n {4}3\. Bert Hale - self/);
+    expect(text).toMatch(
+      /1\. Amos Hale - adopted brother\n {7}\| linked by adoption\n {4}2\. Henry Hale - father\n {4}3\. Bert Hale - self/,
+    );
   });
 
   it.each([
@@ -283,17 +376,40 @@ describe('parent links that are not birth links (issue 13, item 4)', () => {
 
 describe('alternate names (issue 13, item 5)', () => {
   const NAMES = [
-    ...person('I1', 'Mary /Smith/', 'F', '1 NAME Mary /Jones/', '2 TYPE married', '1 NAME Polly /Smith/', '2 TYPE aka', '1 NAME Mary /Smith/'),
+    ...person(
+      'I1',
+      'Mary /Smith/',
+      'F',
+      '1 NAME Mary /Jones/',
+      '2 TYPE married',
+      '1 NAME Polly /Smith/',
+      '2 TYPE aka',
+      '1 NAME Mary /Smith/',
+    ),
     ...person('I2', 'John /Jones/', 'M'),
     ...person('I3', 'Maria /de MEDICIS/', 'F', '1 NAME', '2 GIVN Marie', '2 SPFX de', '2 SURN Médicis'),
   ];
 
   it('the first NAME is the primary name; the others are kept as alternates (a repeat of the primary is not)', async () => {
     const tree = await read(...NAMES);
-    expect(tree.person(0)).toMatchObject({ given: 'Mary', surname: 'Smith', alternateNames: [{ given: 'Mary', surname: 'Jones' }, { given: 'Polly', surname: 'Smith' }] });
+    expect(tree.person(0)).toMatchObject({
+      given: 'Mary',
+      surname: 'Smith',
+      alternateNames: [
+        { given: 'Mary', surname: 'Jones' },
+        { given: 'Polly', surname: 'Smith' },
+      ],
+    });
     expect(tree.person(1).alternateNames).toBeUndefined();
-    expect(tree.person(2)).toMatchObject({ given: 'Maria', surname: 'de MEDICIS', alternateNames: [{ given: 'Marie', surname: 'de Médicis' }] });
-    expect(personView(tree.person(0)).alternateNames).toEqual([{ given: 'Mary', surname: 'Jones' }, { given: 'Polly', surname: 'Smith' }]);
+    expect(tree.person(2)).toMatchObject({
+      given: 'Maria',
+      surname: 'de MEDICIS',
+      alternateNames: [{ given: 'Marie', surname: 'de Médicis' }],
+    });
+    expect(personView(tree.person(0)).alternateNames).toEqual([
+      { given: 'Mary', surname: 'Jones' },
+      { given: 'Polly', surname: 'Smith' },
+    ]);
     expect(personView(tree.person(1))).not.toHaveProperty('alternateNames');
   });
 
@@ -321,7 +437,9 @@ describe('alternate names (issue 13, item 5)', () => {
     const tree = await read(...NAMES);
     const mary = tree.person(0);
     const score = scoreCandidate({ given: 'Mary', surname: 'Jones' }, mary);
-    expect(score.lines.filter((l) => l.rule === 'givenContains' || l.rule === 'surnameContains' || l.rule === 'bothNames').map((l) => l.why)).toEqual([
+    expect(
+      score.lines.filter((l) => l.rule === 'givenContains' || l.rule === 'surnameContains' || l.rule === 'bothNames').map((l) => l.why),
+    ).toEqual([
       'given name contains "Mary" (other name "Mary Jones")',
       'surname contains "Jones" (other name "Mary Jones")',
       'both names match (other name "Mary Jones")',
@@ -342,9 +460,20 @@ describe('half-siblings from each child’s own links', () => {
     ...person('A', 'Ada /Hart/', 'F', '1 FAMC @F1@', '1 ADOP', '2 FAMC @F1@', '3 ADOP HUSB'),
     ...person('BC', 'Bea /Hart/', 'F', '1 FAMC @F2@'),
     ...person('SC', 'Sid /Cole/', 'M', '1 FAMC @F3@'),
-    '0 @F1@ FAM', '1 HUSB @H@', '1 WIFE @W@', '1 CHIL @B@', '1 CHIL @S@', '2 _FREL Step', '2 _MREL Natural', '1 CHIL @A@',
-    '0 @F2@ FAM', '1 HUSB @B@', '1 CHIL @BC@',
-    '0 @F3@ FAM', '1 WIFE @S@', '1 CHIL @SC@',
+    '0 @F1@ FAM',
+    '1 HUSB @H@',
+    '1 WIFE @W@',
+    '1 CHIL @B@',
+    '1 CHIL @S@',
+    '2 _FREL Step',
+    '2 _MREL Natural',
+    '1 CHIL @A@',
+    '0 @F2@ FAM',
+    '1 HUSB @B@',
+    '1 CHIL @BC@',
+    '0 @F3@ FAM',
+    '1 WIFE @S@',
+    '1 CHIL @SC@',
   ];
 
   it('a child whose link to the husband is step is a half-sibling of his birth child, and their children half first cousins', async () => {
@@ -371,8 +500,15 @@ describe('half-siblings from each child’s own links', () => {
       ...person('L', 'Lone /Long/', 'F', '1 FAMS @F2@'),
       ...person('U', 'Uma /Long/', 'F', '1 FAMC @F2@'),
       ...person('V', 'Vic /Long/', 'M', '1 FAMC @F2@'),
-      '0 @F1@ FAM', '1 HUSB @P@', '1 WIFE @Q@', '1 CHIL @X@', '1 CHIL @Y@',
-      '0 @F2@ FAM', '1 WIFE @L@', '1 CHIL @U@', '1 CHIL @V@',
+      '0 @F1@ FAM',
+      '1 HUSB @P@',
+      '1 WIFE @Q@',
+      '1 CHIL @X@',
+      '1 CHIL @Y@',
+      '0 @F2@ FAM',
+      '1 WIFE @L@',
+      '1 CHIL @U@',
+      '1 CHIL @V@',
     );
     expect(rel(tree, 'X', 'Y')).toMatchObject({ name: 'sister', half: false });
     expect(rel(tree, 'U', 'V')).toMatchObject({ name: 'brother', half: false });

@@ -1,7 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { type Candidate, type Criteria, DEFAULT_WEIGHTS, confidenceOf, describeTie, maxScore, rankCandidates, scoreCandidate, topTie } from '../../../src/genealogy/scoring.js';
+import {
+  type Candidate,
+  type Criteria,
+  DEFAULT_WEIGHTS,
+  confidenceOf,
+  describeTie,
+  maxScore,
+  rankCandidates,
+  scoreCandidate,
+  topTie,
+} from '../../../src/genealogy/scoring.js';
 
-const living: Candidate = { given: 'John Henry', surname: 'Smith', sex: 'M', birth: { date: { year: 1950, month: 5, day: 12 }, place: 'Leeds, Yorkshire, England' } };
+const living: Candidate = {
+  given: 'John Henry',
+  surname: 'Smith',
+  sex: 'M',
+  birth: { date: { year: 1950, month: 5, day: 12 }, place: 'Leeds, Yorkshire, England' },
+};
 const dead: Candidate = {
   given: 'Mary',
   surname: 'Jones',
@@ -9,7 +24,8 @@ const dead: Candidate = {
   birth: { date: { year: 1850 }, place: 'York, England' },
   death: { date: { year: 1921, month: 1, day: 1 }, place: 'Halifax, England' },
 };
-const rules = (criteria: Criteria, c: Candidate): Record<string, number> => Object.fromEntries(scoreCandidate(criteria, c).lines.map((l) => [l.rule, l.points]));
+const rules = (criteria: Criteria, c: Candidate): Record<string, number> =>
+  Object.fromEntries(scoreCandidate(criteria, c).lines.map((l) => [l.rule, l.points]));
 
 describe('scoring (docs/scoring.md)', () => {
   it('a living person matched on everything the criteria ask scores 160 of 160, strong', () => {
@@ -17,7 +33,15 @@ describe('scoring (docs/scoring.md)', () => {
     expect(s.total).toBe(160);
     expect(s.max).toBe(160);
     expect(confidenceOf(s)).toBe('strong');
-    expect(s.lines.map((l) => l.rule)).toEqual(['givenContains', 'surnameContains', 'bothNames', 'birthExactYear', 'birthPlaceContains', 'birthYearAndPlace', 'gender']);
+    expect(s.lines.map((l) => l.rule)).toEqual([
+      'givenContains',
+      'surnameContains',
+      'bothNames',
+      'birthExactYear',
+      'birthPlaceContains',
+      'birthYearAndPlace',
+      'gender',
+    ]);
   });
 
   it('the scale: the most the criteria can earn, whatever the candidate', () => {
@@ -27,11 +51,28 @@ describe('scoring (docs/scoring.md)', () => {
     expect(maxScore({ surname: 'b', deathYear: 1950, deathPlace: 'x' })).toBe(25 + 20 + 25 + 25);
     expect(maxScore({ surname: 'b', sex: 'F', birthYear: 1900, birthPlace: 'x' })).toBe(25 + 15 + 20 + 25 + 25);
     // Every score stays within its scale, for a candidate matching everything or nothing.
-    for (const c of [living, dead]) for (const criteria of [{ given: 'john', deathYear: 1921 }, { surname: 'jones', birthPlace: 'york', deathPlace: 'halifax' }] as Criteria[]) {
-      const s = scoreCandidate(criteria, c);
-      expect(s.total).toBeLessThanOrEqual(s.max);
-    }
-    expect(scoreCandidate({ given: 'mary', surname: 'jones', birthYear: 1850, birthPlace: 'york', deathDate: { year: 1921, month: 1, day: 1 }, deathPlace: 'halifax', sex: 'F' }, dead)).toMatchObject({ total: 235, max: 235 });
+    for (const c of [living, dead])
+      for (const criteria of [
+        { given: 'john', deathYear: 1921 },
+        { surname: 'jones', birthPlace: 'york', deathPlace: 'halifax' },
+      ] as Criteria[]) {
+        const s = scoreCandidate(criteria, c);
+        expect(s.total).toBeLessThanOrEqual(s.max);
+      }
+    expect(
+      scoreCandidate(
+        {
+          given: 'mary',
+          surname: 'jones',
+          birthYear: 1850,
+          birthPlace: 'york',
+          deathDate: { year: 1921, month: 1, day: 1 },
+          deathPlace: 'halifax',
+          sex: 'F',
+        },
+        dead,
+      ),
+    ).toMatchObject({ total: 235, max: 235 });
   });
 
   it('confidence: strong, good, fair (also for names alone, which cannot tell namesakes apart) and weak', () => {
@@ -63,7 +104,11 @@ describe('scoring (docs/scoring.md)', () => {
   it('birth place contains 25; year and place both 25 (also with a near year)', () => {
     expect(rules({ birthPlace: 'yorkshire' }, living)).toMatchObject({ birthPlaceContains: 25 });
     expect(rules({ birthPlace: 'yorkshire' }, living)).not.toHaveProperty('birthYearAndPlace');
-    expect(rules({ birthPlace: 'leeds', birthYear: 1953 }, living)).toMatchObject({ birthYearWithin5: 10, birthPlaceContains: 25, birthYearAndPlace: 25 });
+    expect(rules({ birthPlace: 'leeds', birthYear: 1953 }, living)).toMatchObject({
+      birthYearWithin5: 10,
+      birthPlaceContains: 25,
+      birthYearAndPlace: 25,
+    });
     expect(rules({ birthPlace: 'york' }, { ...living, birth: { date: { year: 1950 } } })).not.toHaveProperty('birthPlaceContains'); // no place on the candidate
   });
 
@@ -88,7 +133,13 @@ describe('scoring (docs/scoring.md)', () => {
     expect(rules({ deathPlace: 'halifax' }, dead)).toMatchObject({ deathPlace: 25 });
     // The Owen Fisher case: three living namesakes and one who died, names only: all equal.
     const owens = [1964, 1987, 2017].map((year): Candidate => ({ given: 'Owen', surname: 'Fisher', sex: 'M', birth: { date: { year } } }));
-    const died: Candidate = { given: 'Owen', surname: 'Fisher', sex: 'M', birth: { date: { year: 1901 } }, death: { date: { year: 1973 } } };
+    const died: Candidate = {
+      given: 'Owen',
+      surname: 'Fisher',
+      sex: 'M',
+      birth: { date: { year: 1901 } },
+      death: { date: { year: 1973 } },
+    };
     expect(rankCandidates({ given: 'Owen', surname: 'Fisher' }, [...owens, died]).map((r) => r.score.total)).toEqual([75, 75, 75, 75]);
     // Given his death year, he is first.
     expect(rankCandidates({ given: 'Owen', surname: 'Fisher', deathYear: 1973 }, [...owens, died])[0]?.candidate).toBe(died);
@@ -112,13 +163,25 @@ describe('scoring (docs/scoring.md)', () => {
 
   it('a tie at the top is found, with the criteria that would break it', () => {
     const a: Candidate = { given: 'Mary', surname: 'King', sex: 'F', birth: { date: { year: 1730 }, place: 'Bath' } };
-    const b: Candidate = { given: 'Mary', surname: 'King', sex: 'F', birth: { date: { year: 1893 }, place: 'Bath' }, death: { date: { year: 1950 } } };
+    const b: Candidate = {
+      given: 'Mary',
+      surname: 'King',
+      sex: 'F',
+      birth: { date: { year: 1893 }, place: 'Bath' },
+      death: { date: { year: 1950 } },
+    };
     const c: Candidate = { given: 'Maryann', surname: 'King', sex: 'F' };
     const criteria: Criteria = { surname: 'king', sex: 'F' };
     const tie = topTie(criteria, rankCandidates(criteria, [a, b, c]));
     expect(tie).toEqual({ count: 3, breakers: ['a given name', 'a birth year', 'a birth place', 'a death year'] });
-    expect(describeTie(tie as NonNullable<typeof tie>)).toBe('3 equally good matches; add a given name, a birth year, a birth place or a death year to tell them apart');
-    expect(topTie({ given: 'mary', surname: 'king' }, rankCandidates({ given: 'mary', surname: 'king' }, [a, b, c]))?.breakers).toEqual(['a birth year', 'a birth place', 'a death year']);
+    expect(describeTie(tie as NonNullable<typeof tie>)).toBe(
+      '3 equally good matches; add a given name, a birth year, a birth place or a death year to tell them apart',
+    );
+    expect(topTie({ given: 'mary', surname: 'king' }, rankCandidates({ given: 'mary', surname: 'king' }, [a, b, c]))?.breakers).toEqual([
+      'a birth year',
+      'a birth place',
+      'a death year',
+    ]);
     // The criteria given are not suggested; a tie on the same facts says so.
     const byYear: Criteria = { given: 'mary', surname: 'king', birthYear: 1730 };
     expect(topTie(byYear, rankCandidates(byYear, [a, b]))).toBeUndefined();

@@ -43,7 +43,8 @@ describe('synthetic tree generator', () => {
           expect(born - pb).toBeGreaterThanOrEqual(14);
           expect(born - pb).toBeLessThanOrEqual(65);
         }
-        if (p.surname !== tree.person(parents.find((q) => tree.person(q).sex === 'M') ?? parents[0] as number).surname) throw new Error(`${p.id} does not carry the father's surname`);
+        if (p.surname !== tree.person(parents.find((q) => tree.person(q).sex === 'M') ?? (parents[0] as number)).surname)
+          throw new Error(`${p.id} does not carry the father's surname`);
       }
       if (tree.siblings(i).half.length > 0) halfSiblings++;
       if (tree.spouses(i).length > 1) remarried++;

@@ -17,7 +17,11 @@ describe('ApiClient deadlines', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, requestTimeoutMs: 300, retry: { maxAttempts: 4, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+      const api = new ApiClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        requestTimeoutMs: 300,
+        retry: { maxAttempts: 4, backoff: { baseMs: 1, factor: 1, maxMs: 1 } },
+      });
       const error = await api.get('/api/me').catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { timedOut: true, timeoutMs: 300 } });
       expect((error as Error).message).toMatch(/did not answer within 0\.3 s \(REQUEST_TIMEOUT_SECONDS\)/);
@@ -46,7 +50,11 @@ describe('ApiClient on a refused connection', () => {
       calls++;
       return fetch(input, init);
     }) as typeof fetch;
-    const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, fetch: counting, retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+    const api = new ApiClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      fetch: counting,
+      retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } },
+    });
     const error = await api.get('/api/me').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_NETWORK', details: { path: '/api/me' } });
     expect((error as Error).message).toBe(`GET /api/me could not reach 127.0.0.1:${port}: ECONNREFUSED`);
@@ -64,14 +72,21 @@ describe('ApiClient with an injected fetch', () => {
   function scripted(responses: (() => Response)[]): { fetch: typeof fetch; seen: Seen[] } {
     const seen: Seen[] = [];
     const f = (async (input: string | URL | Request, init?: RequestInit) => {
-      seen.push({ method: init?.method ?? 'GET', url: input instanceof Request ? input.url : input.toString(), headers: { ...(init?.headers as Record<string, string>) } });
+      seen.push({
+        method: init?.method ?? 'GET',
+        url: input instanceof Request ? input.url : input.toString(),
+        headers: { ...(init?.headers as Record<string, string>) },
+      });
       const next = responses.shift();
       if (!next) throw new Error('no more scripted responses');
       return next();
     }) as typeof fetch;
     return { fetch: f, seen };
   }
-  const json = (status: number, body: unknown, headers: [string, string][] = []): (() => Response) => () => new Response(JSON.stringify(body), { status, headers: [['content-type', 'application/json'], ...headers] });
+  const json =
+    (status: number, body: unknown, headers: [string, string][] = []): (() => Response) =>
+    () =>
+      new Response(JSON.stringify(body), { status, headers: [['content-type', 'application/json'], ...headers] });
   const client = (f: typeof fetch, written: Cookie[][] = []): ApiClient =>
     new ApiClient({
       baseUrl: 'https://www.x.com',
@@ -95,13 +110,22 @@ describe('ApiClient with an injected fetch', () => {
     expect(await api.post('/api/bookmarks', { id: 'I1' })).toEqual({ ok: 2 });
     expect(seen[0]).toMatchObject({ method: 'GET', url: 'https://www.x.com/api/me', headers: { cookie: 'sid=s1' } });
     expect(seen[0]?.headers['x-csrf-token']).toBeUndefined();
-    expect(seen[1]).toMatchObject({ method: 'POST', headers: { cookie: 'sid=s1', 'x-csrf-token': 'tok', 'content-type': 'application/json' } });
+    expect(seen[1]).toMatchObject({
+      method: 'POST',
+      headers: { cookie: 'sid=s1', 'x-csrf-token': 'tok', 'content-type': 'application/json' },
+    });
   });
 
   it('401, 403 and a redirect to the sign-in page are ERR_NOT_SIGNED_IN, not retried', async () => {
-    for (const response of [json(401, {}), json(403, {}), () => new Response(null, { status: 302, headers: { location: '/sign-in?next=/api/me' } })]) {
+    for (const response of [
+      json(401, {}),
+      json(403, {}),
+      () => new Response(null, { status: 302, headers: { location: '/sign-in?next=/api/me' } }),
+    ]) {
       const { fetch: f, seen } = scripted([response, json(200, {})]);
-      const error = await client(f).get('/api/me').catch((e: unknown) => e);
+      const error = await client(f)
+        .get('/api/me')
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ERR_NOT_SIGNED_IN' });
       expect(seen).toHaveLength(1);
     }
@@ -114,15 +138,25 @@ describe('ApiClient with an injected fetch', () => {
     expect(seen).toHaveLength(3);
     expect(api.stats()).toMatchObject({ requests: 3, retries: 2, throttled: 1 });
     const notFound = scripted([json(404, { error: { message: 'No person with id X' } }), json(200, {})]);
-    const error = await client(notFound.fetch).get('/api/persons/X').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_HTTP', details: { status: 404 }, message: expect.stringMatching(/failed with 404: No person with id X/) as unknown });
+    const error = await client(notFound.fetch)
+      .get('/api/persons/X')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'ERR_HTTP',
+      details: { status: 404 },
+      message: expect.stringMatching(/failed with 404: No person with id X/) as unknown,
+    });
     expect(notFound.seen).toHaveLength(1);
   });
 
   it('writes back to the browser only cookies the answer changed and a browser would accept; deletions too', async () => {
     const headers = (...lines: string[]): [string, string][] => lines.map((l) => ['set-cookie', l]);
     const { fetch: f } = scripted([
-      json(200, {}, headers('sid=s2; Domain=x.com; Path=/; Secure; HttpOnly', 'evil=1; Domain=evil.example', 'psl=1; Domain=com', 'same=1; Path=/')),
+      json(
+        200,
+        {},
+        headers('sid=s2; Domain=x.com; Path=/; Secure; HttpOnly', 'evil=1; Domain=evil.example', 'psl=1; Domain=com', 'same=1; Path=/'),
+      ),
       json(200, {}, headers('same=1; Path=/', 'sid=; Max-Age=0; Domain=x.com; Path=/')),
     ]);
     const written: Cookie[][] = [];
@@ -162,7 +196,11 @@ describe('ApiClient on a hostile server', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const api = new ApiClient({ baseUrl: `http://127.0.0.1:${port}`, maxResponseBytes: 1024 * 1024, retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } } });
+      const api = new ApiClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        maxResponseBytes: 1024 * 1024,
+        retry: { maxAttempts: 3, backoff: { baseMs: 1, factor: 1, maxMs: 1 } },
+      });
       for (const path of ['/declared', '/streamed']) {
         const before = requests;
         const error = await api.get(path).catch((e: unknown) => e);
@@ -173,7 +211,9 @@ describe('ApiClient on a hostile server', () => {
       // The client stopped reading near the limit: the server could not push its 64 MiB through.
       expect(sentBytes).toBeLessThan(32 * 1024 * 1024);
       expect(await api.get('/html').catch((e: unknown) => e)).toMatchObject({ code: 'ERR_NETWORK', details: { notJson: true } });
-      expect(() => new ApiClient({ baseUrl: 'http://127.0.0.1:1', maxResponseBytes: 0 })).toThrow(/maxResponseBytes must be a whole number of bytes above 0/);
+      expect(() => new ApiClient({ baseUrl: 'http://127.0.0.1:1', maxResponseBytes: 0 })).toThrow(
+        /maxResponseBytes must be a whole number of bytes above 0/,
+      );
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -8,10 +8,13 @@ describe('ProbeCoalescer', () => {
     const clock = new ManualClock();
     const gate = createDeferred<void>();
     let runs = 0;
-    const c = new ProbeCoalescer(() => {
-      runs++;
-      return gate.promise;
-    }, { clock });
+    const c = new ProbeCoalescer(
+      () => {
+        runs++;
+        return gate.promise;
+      },
+      { clock },
+    );
     const callers = Array.from({ length: 10 }, () => c.check());
     gate.resolve();
     await Promise.all(callers);

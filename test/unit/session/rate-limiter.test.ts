@@ -32,7 +32,14 @@ describe('RateLimiter', () => {
 
   it('a 429 honours Retry-After and widens the spacing; successes narrow it back gradually', async () => {
     const clock = new ManualClock();
-    const limiter = new RateLimiter({ capacity: 100, refillPerSecond: 100, minPenaltyMs: 1000, penaltyFactor: 2, successDecay: 0.5, clock });
+    const limiter = new RateLimiter({
+      capacity: 100,
+      refillPerSecond: 100,
+      minPenaltyMs: 1000,
+      penaltyFactor: 2,
+      successDecay: 0.5,
+      clock,
+    });
     await limiter.acquire();
     limiter.on429(5000);
     const times = await grants(limiter, clock, 3, 100, 20_000);

@@ -31,7 +31,17 @@ describe('session configuration', () => {
   it('reads a .env file; the environment wins over it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
     const file = join(dir, '.env');
-    writeFileSync(file, ['# the site', 'export BASE_URL=http://127.0.0.1:9000', 'SITE_USERNAME="bob"', "SITE_PASSWORD='p#ss word'", 'MAX_PAGES=3 # polite', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '# the site',
+        'export BASE_URL=http://127.0.0.1:9000',
+        'SITE_USERNAME="bob"',
+        "SITE_PASSWORD='p#ss word'",
+        'MAX_PAGES=3 # polite',
+        '',
+      ].join('\n'),
+    );
     const c = loadSessionConfig({ MAX_PAGES: '7' }, file);
     expect(c).toMatchObject({ baseUrl: 'http://127.0.0.1:9000', username: 'bob', password: 'p#ss word', maxPages: 7 });
     rmSync(dir, { recursive: true, force: true });
@@ -41,7 +51,15 @@ describe('session configuration', () => {
     let error: unknown;
     try {
       loadSessionConfig(
-        { BASE_URL: 'ftp://x', SITE_PASSWORD: 'do-not-print-me', AUTH_CHECK_INTERVAL_SECONDS: 'soon', MAX_PAGES: '0', RATE_LIMIT: 'fast', SESSION_MODE: 'turbo', TOTP_SECRET: 'not base32 !!' },
+        {
+          BASE_URL: 'ftp://x',
+          SITE_PASSWORD: 'do-not-print-me',
+          AUTH_CHECK_INTERVAL_SECONDS: 'soon',
+          MAX_PAGES: '0',
+          RATE_LIMIT: 'fast',
+          SESSION_MODE: 'turbo',
+          TOTP_SECRET: 'not base32 !!',
+        },
         NO_FILE,
       );
     } catch (e) {
@@ -50,7 +68,15 @@ describe('session configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
     expect(message).toMatch(/^The session configuration has 7 problems:/);
-    for (const name of ['BASE_URL must be an http or https address', 'SITE_USERNAME is missing', 'AUTH_CHECK_INTERVAL_SECONDS must be a whole number', 'MAX_PAGES must be a whole number from 1', 'RATE_LIMIT must look like 5/2', 'SESSION_MODE must be optimised or naive', 'TOTP_SECRET must be the base32 secret']) {
+    for (const name of [
+      'BASE_URL must be an http or https address',
+      'SITE_USERNAME is missing',
+      'AUTH_CHECK_INTERVAL_SECONDS must be a whole number',
+      'MAX_PAGES must be a whole number from 1',
+      'RATE_LIMIT must look like 5/2',
+      'SESSION_MODE must be optimised or naive',
+      'TOTP_SECRET must be the base32 secret',
+    ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain('do-not-print-me');
@@ -61,7 +87,11 @@ describe('session configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
     const file = join(dir, '.env');
     writeFileSync(file, 'HEADLESS=false\nACTOR_MODE=true\nBASE_URL=http://from-file\n');
-    expect(withDotEnv({ ACTOR_MODE: 'false', EMPTY: '' }, file)).toEqual({ HEADLESS: 'false', ACTOR_MODE: 'false', BASE_URL: 'http://from-file' });
+    expect(withDotEnv({ ACTOR_MODE: 'false', EMPTY: '' }, file)).toEqual({
+      HEADLESS: 'false',
+      ACTOR_MODE: 'false',
+      BASE_URL: 'http://from-file',
+    });
     expect(loadConfig(withDotEnv({}, file))).toMatchObject({ headless: false, actorMode: true });
     rmSync(dir, { recursive: true, force: true });
   });
@@ -98,7 +128,9 @@ describe('session configuration', () => {
   });
 
   it('refuses credentials inside BASE_URL', () => {
-    expect(() => loadSessionConfig({ ...base, BASE_URL: 'http://ann:pw@127.0.0.1/' }, NO_FILE)).toThrow(/BASE_URL must not contain credentials/);
+    expect(() => loadSessionConfig({ ...base, BASE_URL: 'http://ann:pw@127.0.0.1/' }, NO_FILE)).toThrow(
+      /BASE_URL must not contain credentials/,
+    );
   });
 
   it('masks credentials when the configuration is shown', () => {
