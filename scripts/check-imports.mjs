@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Import-boundary check (DESIGN.md §2). Rules, by the importing file's folder under src/:
+ * Import-boundary check (docs/architecture.md, "Boundaries"). Rules, by the importing file's folder under src/:
  *  - runtime/ and drivers/ never import session/, genealogy/, research/ or site/;
  *  - runtime/ never imports a concrete driver (drivers/<adapter>/): only drivers/*.ts interfaces;
  *  - only the composition root (src/compose.ts), src/index.ts (re-exports), src/testing.ts (the

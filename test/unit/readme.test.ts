@@ -52,4 +52,17 @@ describe('README', () => {
     const named = [...readme.matchAll(/(?<!net::)\bERR_[A-Z_]+\b/g)].map((m) => m[0]);
     expect(named.filter((c) => !codes.has(c))).toEqual([]);
   });
+
+  it('docs/architecture.md names only files the repository has (docs/api/ is what `npm run docs` writes)', () => {
+    const arch = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
+    const paths = [...arch.matchAll(/`((?:src|test|docs|scripts|bench)\/[^`\s*]*)`/g)].map((m) => m[1] as string).filter((p) => p !== 'docs/api/');
+    const files = (dir: string): string[] =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => f.split('/').at(-1) as string);
+    const known = new Set([...files('src'), ...files('test')]);
+    const bare = [...arch.matchAll(/`([\w.-]+\.ts)`/g)].map((m) => m[1] as string);
+    expect(paths.length).toBeGreaterThan(20);
+    expect(paths.filter((p) => !existsSync(join(root, p)))).toEqual([]);
+    expect(bare.filter((n) => !known.has(n))).toEqual([]);
+  });
 });
+
