@@ -43,6 +43,7 @@ export function browserDriver(config: Config, browser: BrowserOptions, env: Node
   return () => new PlaywrightDriver(options);
 }
 
+/** What createBrowserActor takes: the BrowserActor's own options, with the driver chosen from `browser` and the environment. */
 export interface CreateBrowserActorOptions extends Omit<BrowserActorOptions, 'driver'> {
   /** Options for the browser the actor launches. */
   readonly browser?: BrowserOptions;
@@ -65,6 +66,7 @@ export function createBrowserActor(options: CreateBrowserActorOptions = {}): Bro
   });
 }
 
+/** What createSessionSupervisor takes: the SessionSupervisor's own options, with the driver chosen from `browser` and the environment. */
 export interface CreateSessionSupervisorOptions extends Omit<SessionSupervisorOptions, 'driver'> {
   /** Options for each browser the supervisor launches. */
   readonly browser?: BrowserOptions;

@@ -107,6 +107,7 @@ export class BrowserActorError extends Error {
     this.details = options.details ?? {};
   }
 
+  /** The plain-data form (see {@link serializeError}): what `JSON.stringify` writes for this error. */
   toJSON(): SerializedError {
     return serializeError(this);
   }

@@ -42,6 +42,7 @@ export {
   type LaneWork,
   type SupervisorState,
 } from './runtime/supervisor/session-supervisor.js';
+export { DEFAULT_RECYCLE } from './runtime/supervisor/supervisor-options.js';
 export {
   WorkDispatcher,
   createWorkDispatcher,

@@ -40,6 +40,7 @@ export interface StorageState {
   }[];
 }
 
+/** Where a navigation ended, and with what HTTP status. */
 export interface NavigateResult {
   /** The URL the page ended on (after redirects). */
   readonly url: string;

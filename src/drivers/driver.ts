@@ -21,17 +21,23 @@ export interface Driver {
   readonly name: string;
   /** What this adapter can do where adapters differ. Absent: everything ({@link FULL_CAPABILITIES}). */
   readonly capabilities?: DriverCapabilities;
+  /** Start the browser (once, before any other operation); resolves with what was started. */
   launch(op: DriverOpOptions): Promise<BrowserInfo>;
   /** A new tab: in the browser's shared context, or (`isolated`) in a context of its own, closed with the tab. */
   newPage(op: DriverOpOptions, options?: NewPageOptions): Promise<PageId>;
+  /** Close a tab (and its own context, when it was opened isolated). Closing a tab that is already gone resolves. */
   closePage(pageId: PageId, op: DriverOpOptions): Promise<void>;
+  /** Load `url` in the tab and wait for `waitUntil`; a page the browser cannot load rejects with `NavigationError`. */
   navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult>;
+  /** The URL the tab shows now. */
   currentUrl(pageId: PageId, op: DriverOpOptions): Promise<string>;
   /** Run a script built by `page-script.ts`; script-level failures come back as outcomes, not rejections. */
   evaluate(pageId: PageId, request: EvaluateRequest, op: DriverOpOptions): Promise<EvaluateOutcome>;
+  /** A PNG of the tab: the viewport, or (`fullPage`) the whole page. */
   screenshot(pageId: PageId, options: { readonly fullPage: boolean }, op: DriverOpOptions): Promise<Uint8Array>;
   /** Cookies of the shared context, or (`scope`: a page id) of that page's context. */
   cookies(op: DriverOpOptions, scope?: PageId): Promise<Cookie[]>;
+  /** Add or replace cookies in the shared context, or (`scope`: a page id) in that page's context. */
   addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void>;
   /** Cookies and local storage of the shared context, or (`scope`) of that page's context. */
   storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState>;
@@ -76,6 +82,7 @@ export interface DriverCapabilities {
   readonly replacesLastCrashedTab: boolean;
 }
 
+/** Everything the driver contract describes: what an adapter that declares no capabilities can do. */
 export const FULL_CAPABILITIES: DriverCapabilities = {
   isolatedPages: true,
   stopsOnAbort: true,
@@ -92,6 +99,7 @@ export interface DriverOpOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Options of {@link Driver.newPage}. */
 export interface NewPageOptions {
   /** Give the tab a browser context of its own (own cookies and storage). Default `false`. */
   readonly isolated?: boolean;
@@ -100,6 +108,7 @@ export interface NewPageOptions {
 /** An opaque page (tab) id. */
 export type PageId = string;
 
+/** What {@link Driver.launch} started: the browser's name, version and process id. */
 export interface BrowserInfo {
   readonly name: string;
   readonly version: string;

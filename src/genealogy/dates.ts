@@ -16,6 +16,7 @@
  */
 export type DateQualifier = 'exact' | 'about' | 'estimated' | 'calculated' | 'before' | 'after' | 'between' | 'interpreted';
 
+/** A GEDCOM date as read: its Gregorian year, month and day, its qualifier, a range's second year, the text as written and its calendar. */
 export interface GedcomDate {
   /** The (first) year; negative for BC. */
   readonly year: number;

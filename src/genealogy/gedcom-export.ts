@@ -66,6 +66,7 @@ function members(f: Family): number[] {
   return [...(f.husband === undefined ? [] : [f.husband]), ...(f.wife === undefined ? [] : [f.wife]), ...f.children];
 }
 
+/** Options of the GEDCOM 7.0 writer. */
 export interface ExportOptions {
   /** The program named in HEAD.SOUR. Default `browser-actor`. */
   readonly source?: string;

@@ -29,6 +29,7 @@ export interface GedcomDiagnostic {
 /** The kinds of diagnostics: the file's bytes, its lines, its header, records, links between people, dates, names and other values. */
 export type DiagnosticKind = 'encoding' | 'syntax' | 'header' | 'records' | 'links' | 'dates' | 'names' | 'values' | 'other';
 
+/** What {@link readGedcom} read: the tree, what it found wrong on the way, and the header's version. */
 export interface GedcomReadResult {
   readonly tree: FamilyTree;
   readonly diagnostics: readonly GedcomDiagnostic[];
@@ -36,6 +37,7 @@ export interface GedcomReadResult {
   readonly version: string | undefined;
 }
 
+/** Options of {@link readGedcom}. */
 export interface GedcomReadOptions {
   /** Stop collecting diagnostics after this many (reading goes on). Default 1000. */
   readonly maxDiagnostics?: number;

@@ -17,6 +17,7 @@ export interface KinshipOptions {
   readonly maxVisited?: number;
 }
 
+/** How `other` is related to `start`: the same person, by blood (with the generations up and down), by marriage or a non-birth link, or not at all; `name` is the English name. */
 export type Kinship =
   | {
       readonly kind: 'self';
@@ -64,6 +65,7 @@ export interface LadderStep {
   readonly link?: Exclude<LinkType, 'birth'>;
 }
 
+/** The relationship and the path of people that makes it, from the start person to the other one. */
 export interface Ladder {
   readonly kinship: Kinship;
   /** From the start person to the other one (empty when not related). */

@@ -44,6 +44,7 @@ export interface ScoringWeights {
   readonly deathInfo: number;
 }
 
+/** The points each criterion earns when it matches (docs/scoring.md explains each). */
 export const DEFAULT_WEIGHTS: ScoringWeights = {
   givenContains: 25,
   surnameContains: 25,
@@ -61,8 +62,10 @@ export const DEFAULT_WEIGHTS: ScoringWeights = {
   deathInfo: 25,
 };
 
+/** A scoring rule: one criterion compared one way. */
 export type Rule = keyof ScoringWeights;
 
+/** One rule's points in a score, and why. */
 export interface ScoreLine {
   readonly rule: Rule;
   readonly points: number;
@@ -70,6 +73,7 @@ export interface ScoreLine {
   readonly why: string;
 }
 
+/** A candidate's score: the total, the most these criteria could earn, and each rule's points. */
 export interface Score {
   readonly total: number;
   /** The most any candidate could score on these criteria (the scale of `total`). */
@@ -86,6 +90,7 @@ export type Confidence = 'strong' | 'good' | 'fair' | 'weak';
 
 const NAME_RULES: readonly Rule[] = ['givenContains', 'surnameContains', 'bothNames'];
 
+/** The confidence word for a score (see {@link Confidence}). */
 export function confidenceOf(score: Score): Confidence {
   if (score.max <= 0 || score.total <= 0) return 'weak';
   const share = score.total / score.max;

@@ -20,6 +20,7 @@ export interface SyntheticOptions {
   readonly presentYear?: number;
 }
 
+/** A generated tree and its home person. */
 export interface SyntheticTree {
   readonly tree: FamilyTree;
   /** A person of the youngest generation with a full ancestry: the tree's "home person". */
@@ -239,6 +240,7 @@ interface Draft {
   family: number; // family they were born in, -1 for founders and newcomers
 }
 
+/** A seeded synthetic family tree of `people` people (the same seed, the same tree): generations of families with names, dates and places. */
 export function generateTree(options: SyntheticOptions): SyntheticTree {
   const total = options.people;
   integerIn('people', total, 2);

@@ -4,6 +4,7 @@ import { badOption } from '../internal/options.js';
 /** `M`, `F`, or `U` (unknown / not recorded). */
 export type Sex = 'M' | 'F' | 'U';
 
+/** A birth, christening, death, burial or marriage: its date and place, when known. */
 export interface LifeEvent {
   readonly date?: GedcomDate;
   readonly place?: string;
@@ -54,6 +55,7 @@ export function fullName(p: Pick<Person, 'given' | 'surname' | 'suffix'>): strin
  */
 export type LinkType = 'birth' | 'adopted' | 'foster' | 'step' | 'sealed' | 'guardian' | 'other';
 
+/** Every kind of link between a child and a parent. */
 export const LINK_TYPES: readonly LinkType[] = ['birth', 'adopted', 'foster', 'step', 'sealed', 'guardian', 'other'];
 
 /** A child's link to the husband (`father`) and to the wife (`mother`) of one family. */
@@ -120,6 +122,7 @@ export class FamilyTree {
     return this.#index.get(id.replace(/^@|@$/g, ''));
   }
 
+  /** The person at index `i` (0 … size − 1). */
   person(i: number): Person {
     const p = this.people[i];
     if (!p)
@@ -179,6 +182,7 @@ export class FamilyTree {
     return found;
   }
 
+  /** The indexes of everyone `i` is a spouse with in some family, once each. */
   spouses(i: number): number[] {
     const out: number[] = [];
     for (const fi of this.#spouseIn.of(i)) {
@@ -189,6 +193,7 @@ export class FamilyTree {
     return out;
   }
 
+  /** The indexes of `i`'s children in all of `i`'s families, once each. */
   children(i: number): number[] {
     const out: number[] = [];
     for (const fi of this.#spouseIn.of(i)) for (const c of (this.families[fi] as Family).children) if (!out.includes(c)) out.push(c);
@@ -247,6 +252,7 @@ export class TreeBuilder {
     return this.#index.has(id);
   }
 
+  /** Add a person; returns their index (a repeated id is kept under a new one, with a diagnostic from the reader). */
   addPerson(person: Person): number {
     const existing = this.#index.get(person.id);
     if (existing !== undefined) {
@@ -267,6 +273,7 @@ export class TreeBuilder {
   /** Non-birth link types by family id, then child id; only the sides a file stated. */
   readonly #childLinks = new Map<string, Map<string, { father?: LinkType; mother?: LinkType }>>();
 
+  /** Add a family by the ids of its spouses and children; ids that name no person are left out. */
   addFamily(family: { id: string; husband?: string; wife?: string; children: string[]; marriage?: LifeEvent }): void {
     this.#families.push(family);
   }

@@ -4,6 +4,7 @@
  * retries of many clients over the whole window instead of bunching them at its edge.
  */
 import { atLeast, badOption, integerIn, positive } from './options.js';
+/** Exponential backoff with full jitter: attempt n waits a random time up to min(maxMs, baseMs × factor^n). */
 export interface BackoffOptions {
   /** Ceiling of the first window. Must be > 0. */
   readonly baseMs: number;

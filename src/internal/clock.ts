@@ -11,10 +11,13 @@ export interface TimerOptions {
   readonly unref?: boolean;
 }
 
+/** Time as the runtime sees it: the system clock in production, a manual one in unit tests. */
 export interface Clock {
   /** Monotonic milliseconds; only differences are meaningful. */
   now(): number;
+  /** Call `callback` once after `delayMs`; returns a handle for {@link Clock.clearTimeout}. */
   setTimeout(callback: () => void, delayMs: number, options?: TimerOptions): TimerHandle;
+  /** Cancel a pending timer; a timer that already ran or was cleared is ignored. */
   clearTimeout(handle: TimerHandle): void;
   /** Whether a pending timer keeps the process alive (Node's ref/unref). Optional: manual clocks ignore it. */
   setKeepAlive?(handle: TimerHandle, keepAlive: boolean): void;

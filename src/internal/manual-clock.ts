@@ -26,12 +26,14 @@ export class ManualClock implements Clock {
     return this.#now;
   }
 
+  /** Schedule `callback` at now + `delayMs`; it runs when {@link ManualClock.advance} passes that time. */
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const timer: ManualTimer = { id: this.#nextId++, at: this.#now + Math.max(0, delayMs), callback, cancelled: false, keepAlive: true };
     this.#timers.push(timer);
     return timer;
   }
 
+  /** Cancel a pending timer; it will not run. */
   clearTimeout(handle: TimerHandle): void {
     (handle as ManualTimer).cancelled = true;
     this.#timers = this.#timers.filter((t) => t !== handle);

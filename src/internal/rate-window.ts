@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 
+/** Tasks answered in the last minute (and of them, failed), and the rate per second over that minute. */
 export interface Throughput {
   readonly lastMinute: number;
   readonly failedLastMinute: number;

@@ -14,7 +14,9 @@ import type { BrowserActor } from '../runtime/actor/browser-actor.js';
 import type { ExecutorEvent, TaskExecutor, Where } from '../runtime/executor.js';
 import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor.js';
 
+/** The log levels, from none to the most. */
 export const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+/** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** `LOG_LEVEL` (or a `--log-level` value), checked; `fallback` when unset. */
@@ -28,6 +30,7 @@ export function parseLogLevel(raw: string | undefined, fallback: LogLevel = 'war
   return value as LogLevel;
 }
 
+/** Options of {@link createLogger}. */
 export interface LoggerOptions {
   readonly level?: LogLevel;
   /** Where lines go. Default: stderr. */
@@ -36,8 +39,10 @@ export interface LoggerOptions {
   readonly pretty?: boolean;
 }
 
+/** A structured logger (pino underneath) with its level. */
 export type Logger = Log & { readonly level: string };
 
+/** A logger that writes JSON lines (or, on a terminal, readable lines) with secrets redacted. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const pretty = options.pretty ?? (destination as { isTTY?: boolean }).isTTY === true;

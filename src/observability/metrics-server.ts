@@ -11,12 +11,14 @@ import { redactText } from '../internal/redact.js';
 import type { Metrics } from './metrics.js';
 import { STATUS_CSS, STATUS_HTML, STATUS_JS } from './status-page.js';
 
+/** A running metrics server: `/metrics` for Prometheus, `/status` and `/status.json` for people. */
 export interface MetricsServer {
   /** `http://127.0.0.1:<port>/metrics`. */
   readonly url: string;
   /** The live status page, `http://127.0.0.1:<port>/status`. */
   readonly statusUrl: string;
   readonly port: number;
+  /** Stop serving and close every connection. */
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export interface MetricsServerOptions {
   readonly clusterCacheMs?: number;
 }
 
+/** Serve `metrics` on 127.0.0.1 (by default): Prometheus text, the live status page and its JSON; connections are bounded. */
 export async function startMetricsServer(metrics: Metrics, options: MetricsServerOptions): Promise<MetricsServer> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
     throw new ConfigError(`--metrics-port must be a whole number from 0 to 65535, got ${String(options.port)}`);

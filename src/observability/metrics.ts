@@ -17,7 +17,11 @@ import type { SessionStats } from '../session/session-manager.js';
 export interface MetricSources {
   /** Supervisors, dispatchers and Redis dispatchers alike. */
   readonly executors?: readonly TaskExecutor[];
-  readonly sessions?: readonly { stats(): SessionStats }[];
+  /** Session managers whose counters to export. */
+  readonly sessions?: readonly {
+    /** The session's counters now. */
+    stats(): SessionStats;
+  }[];
   readonly cache?: { readonly hits: number; readonly misses: number };
   /** Whether Redis answers (a worker host's, or a submitter's): shown on the status page. */
   readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string };
@@ -25,6 +29,7 @@ export interface MetricSources {
   readonly batch?: () => { readonly total: number; readonly done: number; readonly failed: number };
 }
 
+/** A Prometheus registry fed by the executors and sessions it watches. */
 export interface Metrics {
   readonly registry: Registry;
   /** Start following these sources (counters from now on; gauges at each scrape). */
@@ -39,6 +44,7 @@ export interface Metrics {
 
 const PREFIX = 'browser_actor_';
 
+/** A metrics registry with the runtime's metrics (tasks, faults, restarts, queues, workers, sessions); `watch` what to follow. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   const board = createStatusBoard();

@@ -16,6 +16,7 @@ import type { SessionSupervisor } from '../runtime/supervisor/session-supervisor
 /** Tasks answered recently: in the last minute, and the rate over that minute (or since watched, when shorter). */
 export type { Throughput } from '../internal/rate-window.js';
 
+/** A fault on the status page: its kind, reason and age. */
 export interface FaultStatus {
   readonly kind: string;
   /** Secrets by shape (credentials in URLs, tokens) are redacted. */
@@ -23,6 +24,7 @@ export interface FaultStatus {
   readonly agoMs: number;
 }
 
+/** A task running now, on the status page. */
 export interface RunningTask {
   readonly taskId: string;
   readonly type: string;
@@ -31,6 +33,7 @@ export interface RunningTask {
   readonly forMs: number;
 }
 
+/** A supervisor (an actor with its browser) on the status page. */
 export interface ActorStatus {
   readonly id: string;
   readonly state: string;
@@ -48,6 +51,7 @@ export interface ActorStatus {
   readonly throughput: Throughput;
 }
 
+/** A dispatcher's worker process on the status page. */
 export interface WorkerStatus {
   readonly index: number;
   readonly pid: number | null;
@@ -73,6 +77,7 @@ export interface WorkerStatus {
   readonly throughput: Throughput;
 }
 
+/** A dispatcher and its workers on the status page. */
 export interface DispatcherStatus {
   readonly id: string;
   readonly queued: number;
@@ -110,6 +115,7 @@ export interface BatchStatus {
   readonly failed: number;
 }
 
+/** Everything the status page shows, at one moment. */
 export interface StatusSnapshot {
   /** Wall-clock time of the snapshot (ISO 8601). */
   readonly at: string;
@@ -123,6 +129,7 @@ export interface StatusSnapshot {
   readonly queues: readonly QueueStatus[];
 }
 
+/** Follows executors and answers what the status page shows. */
 export interface StatusBoard {
   /** Start following these executors (throughput and task times count from now on). */
   watch(sources: {
@@ -130,6 +137,7 @@ export interface StatusBoard {
     readonly redis?: () => { readonly state: 'connected' | 'unreachable'; readonly since: number; readonly reason?: string };
     readonly batch?: () => BatchStatus;
   }): void;
+  /** The status of everything followed, now. */
   snapshot(): StatusSnapshot;
   /** Stop following every source. */
   close(): void;

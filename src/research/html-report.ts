@@ -18,6 +18,7 @@ export interface ReportSearch {
   readonly result: Omit<ResearchResult, 'ms'> & { readonly ms?: number };
 }
 
+/** What the HTML report says about the run besides its searches. */
 export interface ReportInfo {
   /** Where the people came from: a site's address or a GEDCOM file's name. */
   readonly source?: string;
@@ -39,6 +40,7 @@ export interface ReportInfo {
 /** The id of the embedded data block. */
 export const REPORT_DATA_ID = 'research-data';
 
+/** One self-contained HTML page (no script, no request) of the searches, with the data embedded for `--resume`. */
 export function renderReport(searches: readonly ReportSearch[], info: ReportInfo = {}): string {
   const home = searches[0]?.result.home;
   const body: string[] = [];

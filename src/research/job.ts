@@ -19,6 +19,7 @@ import { loadSessionConfig } from '../session/session-config.js';
 import { SessionManager } from '../session/session-manager.js';
 import { type PersonSource, type RunCache, SiteSource, type Timings } from './research.js';
 
+/** What {@link openSiteResearch} needs: the site, the environment, and how to run the browser. */
 export interface SiteResearchOptions {
   /** The site's address (BASE_URL). */
   readonly site: string;

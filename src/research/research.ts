@@ -41,7 +41,9 @@ export interface PersonSource {
   home(): Promise<PersonSummary>;
   /** One page of a search with server-side filters. */
   searchPage(query: SearchQuery, page: number, pageSize: number): Promise<{ persons: PersonView[]; total: number }>;
+  /** The person's parents, spouses, children and siblings. */
   family(id: string): Promise<FamilyView>;
+  /** The kinship ladder from the person to the home person. */
   ladder(id: string): Promise<LadderView>;
   /** The person's page, where the source has pages (a site does; a GEDCOM file does not). */
   pageUrl?(id: string): string;
@@ -49,6 +51,7 @@ export interface PersonSource {
   exportTree(ids: readonly string[]): Promise<{ readonly tree: FamilyTree; readonly selection: ExportSelection }>;
 }
 
+/** Options of {@link research}. */
 export interface ResearchOptions {
   /** How many ranked people to show. Default 3. */
   readonly top?: number;
@@ -65,6 +68,7 @@ export interface ResearchOptions {
   readonly timings?: Timings;
 }
 
+/** A candidate with its score and confidence. */
 export interface RankedPerson {
   readonly person: PersonView;
   readonly score: Score;
@@ -73,6 +77,7 @@ export interface RankedPerson {
   readonly url?: string;
 }
 
+/** One search's result: the candidates ranked, a tie when there is one, and the best matches' families and ladders. */
 export interface ResearchResult {
   readonly criteria: Criteria;
   /** Where the people came from: a site's API or a GEDCOM file. */
@@ -174,6 +179,7 @@ export function searchQueryFor(c: Criteria): SearchQuery {
   return q;
 }
 
+/** Search `source` for `criteria`: fetch the result pages, score every candidate, and fetch the best ones' families and ladders (once per run through the cache). */
 export async function research(criteria: Criteria, source: PersonSource, options: ResearchOptions = {}): Promise<ResearchResult> {
   const started = performance.now();
   const timings = options.timings ?? new Timings();
@@ -277,6 +283,7 @@ export class RunCache {
   hits = 0;
   misses = 0;
 
+  /** The value for `key`: fetched once, then shared by every caller (a failed fetch is not kept). */
   get<T>(key: string, fetch: () => Promise<T>): Promise<T> {
     const found = this.#entries.get(key);
     if (found) {
@@ -299,6 +306,7 @@ export class RunCache {
 export class Timings {
   readonly rows = new Map<string, { component: string; operation: string; count: number; ms: number; timed: boolean }>();
 
+  /** Add `count` runs that took `ms` in all to a row. */
   add(component: string, operation: string, ms: number, count = 1): void {
     this.#row(component, operation, true, ms, count);
   }
@@ -316,6 +324,7 @@ export class Timings {
     this.rows.set(key, row);
   }
 
+  /** Run `work` and add its time to the row, whether it succeeds or fails. */
   async time<T>(component: string, operation: string, work: () => Promise<T>): Promise<T> {
     const t = performance.now();
     try {
@@ -325,6 +334,7 @@ export class Timings {
     }
   }
 
+  /** Run `work` (synchronous) and add its time to the row. */
   timeSync<T>(component: string, operation: string, work: () => T): T {
     const t = performance.now();
     try {
@@ -421,7 +431,7 @@ export class SiteSource implements PersonSource {
 
   /**
    * The site's GEDCOM 7 export of these people with their families (`/api/export`), asked for in
-   * batches of {@link EXPORT_BATCH} (one request each, through the session's rate limiter), each
+   * batches of 200 (the `/api/export` limit) (one request each, through the session's rate limiter), each
    * answer read as GEDCOM, and the parts joined.
    */
   async exportTree(ids: readonly string[]): Promise<{ tree: FamilyTree; selection: ExportSelection }> {

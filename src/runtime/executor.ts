@@ -94,6 +94,7 @@ export type ExecutorEvent =
       readonly where: Where;
     });
 
+/** The `type` of each executor event. */
 export type ExecutorEventType = ExecutorEvent['type'];
 /** The event of one type. */
 export type ExecutorEventOf<K extends ExecutorEventType> = Extract<ExecutorEvent, { readonly type: K }>;
@@ -133,7 +134,9 @@ export interface ExecutorLaneOptions {
 /** A sequence of tasks pinned to one tab, in order (see each executor's lane handle). */
 export interface ExecutorLaneHandle {
   readonly id: string;
+  /** Submit the next task of the sequence; it runs after the handle's earlier tasks, on the same page. */
   submit<T extends Task>(task: T, options?: Omit<ExecutorSubmitOptions, 'priority'>): Promise<ResultOf<T>>;
+  /** Let the lane go once its tasks are answered; later submits through the handle are refused. */
   release(): void;
 }
 
@@ -164,11 +167,17 @@ export interface TaskExecutor {
   readonly id: string;
   readonly kind: ExecutorKind;
   readonly capabilities: ExecutorCapabilities;
+  /** Accept a task and answer it exactly once: its result, a typed error, a timeout or a cancellation. */
   submit<T extends Task>(task: T, options?: ExecutorSubmitOptions): Promise<ResultOf<T>>;
+  /** A handle whose tasks run in order on one page (where `capabilities.laneHandles`); release it when done. */
   lane(options?: ExecutorLaneOptions): ExecutorLaneHandle;
+  /** Run `fn` with a lane handle and release the handle when `fn` settles. */
   withLane<R>(fn: (lane: ExecutorLaneHandle) => Promise<R>, options?: ExecutorLaneOptions): Promise<R>;
+  /** The executor's state and counters now, in the shape all three executors share. */
   executorHealth(): ExecutorHealth;
+  /** Take no new tasks, answer every accepted one, then close (what is left at `timeoutMs` is failed). */
   stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Fail every pending task at once (`ERR_ACTOR_STOPPED`) and close. */
   kill(reason?: unknown): Promise<void>;
   /** Listen to every event (one union); returns the unsubscribe function. */
   onEvent(listener: (event: ExecutorEvent) => void): () => void;

@@ -35,6 +35,7 @@ export interface ApiClientOptions {
   readonly log?: Log;
 }
 
+/** The API client's counters. */
 export interface ApiStats {
   readonly requests: number;
   readonly retries: number;
@@ -47,6 +48,7 @@ export interface ApiStats {
   readonly cookieImports: number;
 }
 
+/** An HTTP client for a site's JSON API that uses the browser's cookies (an RFC 6265 jar), sends the CSRF token, retries what may be retried and paces every request through the rate limiter. */
 export class ApiClient {
   readonly baseUrl: string;
   readonly limiter: RateLimiter;
@@ -85,10 +87,12 @@ export class ApiClient {
     this.#stats.cookieImports++;
   }
 
+  /** The cookies in the client's jar now. */
   cookies(): Cookie[] {
     return this.#jar.list();
   }
 
+  /** The CSRF token to send with every request from now on (`undefined`: none). */
   setCsrfToken(token: string | undefined): void {
     this.#csrf = token;
   }
@@ -98,18 +102,22 @@ export class ApiClient {
     return this.#csrfHeader;
   }
 
+  /** Whether a CSRF token is set. */
   get hasCsrfToken(): boolean {
     return this.#csrf !== undefined;
   }
 
+  /** GET `path` (relative to the base URL) and parse the JSON answer. */
   get<T>(path: string, options: { signal?: AbortSignal } = {}): Promise<T> {
     return this.#call<T>('GET', path, undefined, options.signal);
   }
 
+  /** POST `body` as JSON to `path` and parse the JSON answer. */
   post<T>(path: string, body: unknown, options: { signal?: AbortSignal } = {}): Promise<T> {
     return this.#call<T>('POST', path, body, options.signal);
   }
 
+  /** Requests, retries and 429s so far. */
   stats(): ApiStats {
     return { ...this.#stats };
   }

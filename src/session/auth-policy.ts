@@ -12,6 +12,7 @@
  * 120 s after a failure), with a 300 s early-warning window.
  */
 import { atLeast, badOption, positive } from '../internal/options.js';
+/** Options of {@link AuthCheckPolicy} (milliseconds; defaults in the class description). */
 export interface AuthPolicyOptions {
   readonly baseIntervalMs?: number;
   readonly maxIntervalMs?: number;
@@ -28,6 +29,7 @@ export interface AuthCheckOutcome {
   readonly resignIn: boolean;
 }
 
+/** When to check that the session is still signed in: the interval doubles after a run of successes (up to a maximum), a failure shortens it and asks for one new sign-in, and a known cookie expiry brings the check forward. */
 export class AuthCheckPolicy {
   readonly #base: number;
   readonly #max: number;
@@ -70,6 +72,7 @@ export class AuthCheckPolicy {
     this.#schedule(now);
   }
 
+  /** A check succeeded at `now`: when the next one is due. */
   recordSuccess(now: number): AuthCheckOutcome {
     this.#streak++;
     if (this.#streak >= this.#widenAfter) {
@@ -82,6 +85,7 @@ export class AuthCheckPolicy {
     return { nextCheckAt: this.#nextAt, intervalMs: this.#interval, resignIn: false };
   }
 
+  /** A check failed at `now`: sign in again, and when the next check is due. */
   recordFailure(now: number): AuthCheckOutcome {
     this.#streak = 0;
     this.#interval = Math.min(this.#failure, this.#base);

@@ -23,6 +23,7 @@ export interface SessionBrowser {
   health(): { readonly state: string };
 }
 
+/** Options of a {@link BrowserManager}. */
 export interface BrowserManagerOptions {
   readonly supervisor: SessionBrowser;
   /** Path of the site's sign-in page. Default `/sign-in`. */
@@ -35,6 +36,7 @@ export interface BrowserManagerOptions {
   readonly clock?: Clock;
 }
 
+/** Where a navigation ended, and whether it was skipped because the tab was already there. */
 export interface NavResult {
   readonly url: string;
   readonly status: number | null;
@@ -49,6 +51,7 @@ export interface BrowserManagerStats {
   readonly unavailableRetries: number;
 }
 
+/** Navigation for a session: no load when the tab is already on the URL, the sign-in page and unavailable pages recognised, gone pages as `ERR_PAGE_GONE`. */
 export class BrowserManager {
   readonly supervisor: SessionBrowser;
   readonly signInPath: string;
@@ -126,6 +129,7 @@ export class BrowserManager {
     }
   }
 
+  /** Navigations made and skipped, sign-in redirects and retries so far. */
   stats(): BrowserManagerStats {
     return { ...this.#stats };
   }

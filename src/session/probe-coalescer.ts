@@ -26,6 +26,7 @@ export interface ProbeStats {
   readonly failures: number;
 }
 
+/** Shares one in-flight probe among concurrent callers and reuses a success for a window that doubles with each success (capped); a failure resets it. */
 export class ProbeCoalescer {
   readonly #probe: () => Promise<void>;
   readonly #base: number;
@@ -88,6 +89,7 @@ export class ProbeCoalescer {
     return this.#window;
   }
 
+  /** Probes run, coalesced and skipped, and failures so far. */
   stats(): ProbeStats {
     return { ...this.#stats };
   }

@@ -33,6 +33,7 @@ export interface RateLimiterStats {
   readonly penaltyMs: number;
 }
 
+/** One rate limiter for a session's requests: a token bucket that spaces requests out after a 429 (honouring `Retry-After`) and speeds up again gradually on success. */
 export class RateLimiter {
   readonly #minPenalty: number;
   readonly #factor: number;
@@ -85,6 +86,7 @@ export class RateLimiter {
     if (this.#penalty < 10) this.#penalty = 0;
   }
 
+  /** Grants, waits and 429s so far, and the current spacing. */
   stats(): RateLimiterStats {
     return { ...this.#stats, penaltyMs: this.#penalty };
   }

@@ -11,14 +11,18 @@ export interface RetryOptions {
   readonly maxAttempts?: number;
   /** Default `{ baseMs: 250, factor: 2, maxMs: 10 000 }`. */
   readonly backoff?: BackoffOptions;
+  /** Time source of the waits. Default: the system clock. */
   readonly clock?: Clock;
+  /** Random source of the backoff's jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /** Stops retrying (and waiting) when aborted. */
   readonly signal?: AbortSignal;
 }
 
 /** What to do with an error: give up, or retry (after at least `delayMs` when given). */
 export type RetryDecision = { readonly retry: false } | { readonly retry: true; readonly delayMs?: number };
 
+/** Run `attempt` until it succeeds, `decide` says stop, or the attempts are used up; waits with jittered exponential backoff between attempts. */
 export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
   decide: (error: unknown) => RetryDecision,

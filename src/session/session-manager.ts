@@ -34,6 +34,7 @@ export interface SiteProfile {
   readonly signOutPath: string;
 }
 
+/** How the bundled reference tree site signs in and answers: its paths, forms, fields and cookies. */
 export const REFERENCE_SITE_PROFILE: SiteProfile = {
   signInPath: '/sign-in',
   signInForm: '#sign-in',
@@ -51,6 +52,7 @@ export const REFERENCE_SITE_PROFILE: SiteProfile = {
   signOutPath: '/api/sign-out',
 };
 
+/** Who the session is signed in as, from the site's identity endpoint. */
 export interface Identity {
   readonly userId: string;
   readonly treeId: string;
@@ -61,6 +63,7 @@ export interface Identity {
 /** Gives the second-factor code when the site asks for one. */
 export type CodeProvider = () => Promise<string>;
 
+/** Options of a {@link SessionManager}. */
 export interface SessionManagerOptions {
   readonly config: SessionConfig;
   readonly supervisor: SessionBrowser;
@@ -71,12 +74,15 @@ export interface SessionManagerOptions {
   readonly codeProvider?: CodeProvider;
   /** A recent success younger than this skips `ensureSessionReady`'s checks. Default 60 000 ms. */
   readonly fastPathMs?: number;
+  /** Time source. Default: the system clock. */
   readonly clock?: Clock;
+  /** The fetch the API client uses. Default: the global fetch. */
   readonly fetch?: typeof fetch;
   /** Where sign-ins, auth checks, cookie syncs and API calls are logged (redacted by the logger). Default: nowhere. */
   readonly log?: Log;
 }
 
+/** The session layer's counters: ensure calls and fast paths, auth checks, probes, sign-ins, cookie syncs, navigations and API calls. */
 export interface SessionStats {
   readonly ensureCalls: number;
   readonly fastPaths: number;
@@ -158,10 +164,12 @@ export class SessionManager {
     this.#codeProvider = options.codeProvider ?? defaultCodeProvider(this.config.totpSecret);
   }
 
+  /** Who the session is signed in as (after the first successful `ensureSessionReady`). */
   get identity(): Identity | undefined {
     return this.#identity;
   }
 
+  /** Whether the session has been made ready and nothing since says otherwise. */
   get ready(): boolean {
     return this.#ready;
   }
@@ -191,14 +199,17 @@ export class SessionManager {
     }
   }
 
+  /** GET through the session: ready first, one re-sign-in on 401/403, paced by the rate limiter. */
   get<T>(path: string): Promise<T> {
     return this.#call<T>(() => this.api.get<T>(path));
   }
 
+  /** POST through the session: ready first, one re-sign-in on 401/403, paced by the rate limiter. */
   post<T>(path: string, body: unknown): Promise<T> {
     return this.#call<T>(() => this.api.post<T>(path, body));
   }
 
+  /** The session layer's counters so far. */
   stats(): SessionStats {
     const api = this.api.stats();
     const probe = this.#probe.stats();

@@ -54,6 +54,7 @@ export interface SiteCaps {
   readonly sweepMs: number;
 }
 
+/** The sign-in limits the site applies when none are given. */
 export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
   perFlow: 5,
   perAccount: 5,
@@ -62,6 +63,7 @@ export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
   maxDelayMs: 15 * 60_000,
   forgetAfterMs: 15 * 60_000,
 };
+/** The bounds on what the site holds when none are given (sign-in flows, sessions, failure records). */
 export const DEFAULT_SITE_CAPS: SiteCaps = {
   maxFlows: 10_000,
   maxFlowsPerClient: 32,

@@ -12,4 +12,5 @@ export {
   type TreeSite,
   type TreeSiteOptions,
 } from './server.js';
+export { DEFAULT_SIGN_IN_LIMITS, DEFAULT_SITE_CAPS } from './auth.js';
 export { totpCode } from '../internal/totp.js';

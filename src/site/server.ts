@@ -25,6 +25,7 @@ export type { SignInLimits, SiteCaps, SiteUser } from './auth.js';
  * when enabled. Every route is one entry of {@link ROUTES}.
  */
 
+/** A running reference site. */
 export interface TreeSiteOptions {
   readonly tree: FamilyTree;
   /** The tree's home person (person number), the default end of kinship ladders. */
@@ -44,6 +45,7 @@ export interface TreeSiteOptions {
   readonly sessionTtlMs?: number;
   /** Per session. Default 20 requests at once, 10 per second. */
   readonly rateLimit?: { readonly capacity: number; readonly refillPerSecond: number } | false;
+  /** Faults to inject from the start: latency per route, an error rate, a 429 storm, hanging routes. */
   readonly knobs?: Partial<SiteKnobs>;
   /** Enables `/admin/*` with this token in the `x-admin-token` header. Default: disabled. */
   readonly adminToken?: string;
@@ -74,6 +76,7 @@ export interface TreeSiteOptions {
   readonly onServe?: (method: string, url: URL) => void;
 }
 
+/** A running reference site. */
 export interface TreeSite {
   readonly origin: string;
   readonly tree: FamilyTree;
@@ -82,13 +85,17 @@ export interface TreeSite {
   counts(): Record<string, number>;
   /** How many times the ladder of a person id was requested. */
   ladderFetches(personId: string): number;
+  /** Start the request counts from zero. */
   resetCounts(): void;
+  /** The faults injected now. */
   knobs(): SiteKnobs;
+  /** Change the injected faults; returns them as now set. */
   setKnobs(knobs: Partial<SiteKnobs>): SiteKnobs;
   /** Sign every session out now; returns how many there were. */
   invalidateSessions(): number;
   /** Sign-in flows, sessions and failure records held now. */
   held(): { flows: number; sessions: number; failureRecords: number };
+  /** Stop serving and close every connection. */
   close(): Promise<void>;
 }
 
@@ -265,6 +272,7 @@ function match(method: string, path: string): { route: CompiledRoute; params: st
   return { route: undefined, pathExists };
 }
 
+/** Start the reference site on 127.0.0.1 for `tree`: sign-in (with an optional second factor), pages, the JSON API, rate limits and bounds on what an unauthenticated client can hold. */
 export async function startTreeSite(options: TreeSiteOptions): Promise<TreeSite> {
   const { tree, referencePerson } = options;
   integerIn('referencePerson', referencePerson, 0, tree.size - 1);

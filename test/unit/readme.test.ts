@@ -55,7 +55,9 @@ describe('README', () => {
 
   it('docs/architecture.md names only files the repository has (docs/api/ is what `npm run docs` writes)', () => {
     const arch = readFileSync(join(root, 'docs', 'architecture.md'), 'utf8');
-    const paths = [...arch.matchAll(/`((?:src|test|docs|scripts|bench)\/[^`\s*]*)`/g)].map((m) => m[1] as string).filter((p) => p !== 'docs/api/');
+    const paths = [...arch.matchAll(/`((?:src|test|docs|scripts|bench)\/[^`\s*]*)`/g)]
+      .map((m) => m[1] as string)
+      .filter((p) => p !== 'docs/api/');
     const files = (dir: string): string[] =>
       readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => f.split('/').at(-1) as string);
     const known = new Set([...files('src'), ...files('test')]);
@@ -65,4 +67,3 @@ describe('README', () => {
     expect(bare.filter((n) => !known.has(n))).toEqual([]);
   });
 });
-

@@ -1,5 +1,5 @@
 import * as vm from 'node:vm';
-import { DriverError, NavigationError, targetClosedError } from '../../errors.js';
+import { DriverError, InvalidOptionError, NavigationError, targetClosedError } from '../../errors.js';
 import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { redactUrl } from '../../internal/redact.js';
 import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
@@ -178,9 +178,16 @@ export class FakeDriver implements Driver {
    * `announce()` is called (even after the tab was closed), as the browser's crash event may arrive
    * after a task on the tab has already failed.
    */
-  crashPageQuietly(pageId?: PageId): { pageId: PageId; announce(): void } {
+  crashPageQuietly(pageId?: PageId): {
+    pageId: PageId;
+    /** Deliver the crash event now. */
+    announce(): void;
+  } {
     const page = pageId === undefined ? [...this.#pages.values()].at(-1) : this.#pages.get(pageId);
-    if (!page) throw new Error(`No open tab ${pageId ?? ''} to crash`);
+    if (!page)
+      throw new InvalidOptionError(
+        `crashPageQuietly needs an open tab; ${pageId === undefined ? 'none is open' : `no tab ${pageId} is open`}`,
+      );
     page.closedUnderneath = true;
     return { pageId: page.id, announce: () => this.#emit({ type: 'page-crashed', pageId: page.id }) };
   }

@@ -12,6 +12,7 @@ export type ActorState = 'idle' | 'starting' | 'ready' | 'stopping' | 'stopped' 
 /** How a task was answered. */
 export type TaskOutcome = 'ok' | 'error' | 'timeout' | 'cancelled' | 'shed';
 
+/** Options of a {@link BrowserActor}: its driver, its mailbox, its deadlines and limits. */
 export interface BrowserActorOptions {
   /** Makes the actor's driver. The actor owns it exclusively; nothing else ever sees it. */
   readonly driver: DriverFactory;
@@ -52,6 +53,7 @@ export interface BrowserActorOptions {
   readonly clock?: Clock;
 }
 
+/** Options of one submit to a BrowserActor. */
 export interface SubmitOptions {
   /** Integer 0–9, higher runs first. Default 5. */
   readonly priority?: number;
@@ -69,6 +71,7 @@ export interface SubmitOptions {
   readonly lane?: number;
 }
 
+/** A BrowserActor's counters and state, from {@link BrowserActor.stats}. */
 export interface ActorStats {
   readonly id: string;
   readonly state: ActorState;

@@ -152,6 +152,7 @@ export class BrowserActor {
     return this.#events.on(name, listener);
   }
 
+  /** Stop calling `listener` for `name`. */
   off<K extends keyof BrowserActorEvents>(name: K, listener: (event: BrowserActorEvents[K]) => void): void {
     this.#events.off(name, listener);
   }
@@ -240,6 +241,7 @@ export class BrowserActor {
     return this.#driver?.rssBytes?.() ?? null;
   }
 
+  /** The actor's state and counters now: tasks by outcome, queue depth, the browser's pid. */
   stats(): ActorStats {
     return {
       id: this.id,

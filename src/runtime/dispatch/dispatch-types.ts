@@ -6,6 +6,7 @@
 import { InvalidTaskError } from '../../errors.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 
+/** Options of one submit to a WorkDispatcher or a RedisWorkDispatcher. */
 export interface DispatchSubmitOptions {
   readonly priority?: number;
   /** Deadline in ms from submit, queue time included. */
@@ -23,7 +24,9 @@ export interface DispatchLaneHandle {
   readonly id: string;
   /** The worker it is bound to, once its first task was placed. */
   readonly worker: number | undefined;
+  /** Submit the next task of the sequence; it runs after the handle's earlier tasks, in the same tab. */
   submit<T extends Task>(task: T, options?: Omit<DispatchSubmitOptions, 'priority' | 'sessionKey'>): Promise<ResultOf<T>>;
+  /** Let the lane go once its tasks are answered; later submits through the handle are refused. */
   release(): void;
 }
 

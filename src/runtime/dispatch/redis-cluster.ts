@@ -39,6 +39,7 @@ export interface HostAnnouncement {
   readonly at: number;
 }
 
+/** One live worker host as the registry describes it. */
 export interface ClusterHost extends Partial<HostAnnouncement> {
   readonly id: string;
   /** Jobs waiting in the host's own queue (its sessions' tasks). */
@@ -47,6 +48,7 @@ export interface ClusterHost extends Partial<HostAnnouncement> {
   readonly heartbeatAgoMs: number | null;
 }
 
+/** A Redis cluster of worker hosts, read from Redis alone (see {@link readClusterStatus}). */
 export interface ClusterStatus {
   readonly at: string;
   readonly queue: string;

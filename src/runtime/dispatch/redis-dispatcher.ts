@@ -45,6 +45,7 @@ import {
 } from './redis-shared.js';
 import { type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
 
+/** Options of the submitting side of the Redis mode: where Redis is, which queue, deadlines, limits and the queue key. */
 export interface RedisWorkDispatcherOptions {
   /** `redis://host:port[/db]` of the Redis the worker hosts consume from. */
   readonly redis: string;
@@ -97,6 +98,7 @@ export interface RedisWorkDispatcherOptions {
   readonly queueKey?: string | Uint8Array;
 }
 
+/** The Redis dispatcher's own events (it also emits the executor event union, see {@link TaskExecutor.onEvent}). */
 export interface RedisDispatcherEvents {
   /** `host`: the worker host that answered (null when none did, e.g. a timeout); `attempts`: runs BullMQ started. */
   'task:end': {
@@ -114,6 +116,7 @@ export interface RedisDispatcherEvents {
   redis: RedisLinkChange;
 }
 
+/** What the submitting side sees of the cluster: its own pending tasks, the queue, the live hosts. */
 export interface RedisDispatcherStats {
   /** Tasks submitted here and not yet answered. */
   readonly pending: number;
@@ -246,6 +249,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     return this.#queueName;
   }
 
+  /** Listen to one of the dispatcher's own events; returns the unsubscribe function. */
   on<K extends keyof RedisDispatcherEvents>(event: K, listener: (payload: RedisDispatcherEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -820,6 +824,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     });
   }
 
+  /** Ask Redis for the queue's depth and the live hosts (within the Redis deadline). */
   async stats(): Promise<RedisDispatcherStats> {
     const { queue } = await this.#queueFor(this.#queueName);
     const depth = await queueDepth(queue, this.#redisTimeoutMs);
@@ -875,6 +880,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     throw this.#noLanes();
   }
 
+  /** Refused: lane handles are not available in the Redis mode (`capabilities.laneHandles` is false); give related tasks one `sessionKey` instead. */
   withLane<R>(_fn: (lane: never) => Promise<R>): Promise<R> {
     return Promise.reject(this.#noLanes());
   }

@@ -30,6 +30,7 @@ import { type WorkDispatcher, type WorkDispatcherOptions, createWorkDispatcher }
 /** A start claim outlives the task's own deadline by this much: no late attempt of it may run. */
 const CLAIM_MARGIN_MS = 5 * 60_000;
 
+/** Options of a worker host: the local dispatcher's own, and where Redis is, the queue, locks and the queue key. */
 export interface WorkerHostOptions extends WorkDispatcherOptions {
   /** `redis://host:port[/db]`. */
   readonly redis: string;
@@ -54,6 +55,7 @@ export interface WorkerHostOptions extends WorkDispatcherOptions {
   readonly liveTtlMs?: number;
 }
 
+/** A worker host: a WorkDispatcher serving jobs from Redis, registered while it lives. */
 export interface WorkerHost {
   readonly id: string;
   readonly dispatcher: WorkDispatcher;

@@ -39,6 +39,7 @@ export type { WorkDispatcherEvents, WorkerState } from './worker-pool.js';
 /** Most worker processes one dispatcher runs. */
 const MAX_WORKERS = 64;
 
+/** Options of a {@link WorkDispatcher}: its worker processes, their lanes and supervisors, heartbeats and restarts. */
 export interface WorkDispatcherOptions extends RestartPolicyOptions {
   /** Its name in task ids, logs, metrics and the status page (1–64 letters, digits, `.`, `_`, `-`). Default `dispatcher-N`. */
   readonly id?: string;
@@ -73,10 +74,13 @@ export interface WorkDispatcherOptions extends RestartPolicyOptions {
   readonly workerEntry?: string;
   /** Environment of the worker processes. Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Time source (a manual clock in unit tests). Default: the system clock. */
   readonly clock?: Clock;
+  /** Random source of the restart backoff's jitter. Default `Math.random`. */
   readonly random?: () => number;
 }
 
+/** One worker process as the dispatcher sees it. */
 export interface WorkerStats {
   readonly index: number;
   readonly pid: number | null;
@@ -98,6 +102,7 @@ export interface WorkerStats {
   readonly running: readonly { readonly taskId: string; readonly type: string; readonly forMs: number }[];
 }
 
+/** A WorkDispatcher's queue and workers, from {@link WorkDispatcher.stats}. */
 export interface DispatcherStats {
   /** Waiting for any worker, per priority (index = priority). */
   readonly queuedByPriority: readonly number[];
@@ -246,6 +251,7 @@ export class WorkDispatcher implements TaskExecutor {
     return this.#id;
   }
 
+  /** Listen to one of the dispatcher's own events; returns the unsubscribe function. */
   on<K extends keyof WorkDispatcherEvents>(event: K, listener: (payload: WorkDispatcherEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
@@ -362,6 +368,7 @@ export class WorkDispatcher implements TaskExecutor {
     return withHandle(this.lane(options), fn);
   }
 
+  /** The queue by priority and each worker's state now. */
   stats(): DispatcherStats {
     const now = this.#clock.now();
     return {

@@ -16,6 +16,7 @@ import { type FromWorker, OrderedSender, type ToWorker, type WorkerHealth, frame
 /** A worker process's state, as the pool sees it. */
 export type WorkerState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
 
+/** The WorkDispatcher's own events about its worker processes (it also emits the executor event union). */
 export interface WorkDispatcherEvents {
   'worker:ready': {
     readonly worker: number;

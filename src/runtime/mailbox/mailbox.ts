@@ -17,6 +17,7 @@ export const PRIORITY_LEVELS = 10;
 /** Named priorities for readability; any integer in range is allowed. */
 export const Priority = { LOWEST: 0, LOW: 2, NORMAL: 5, HIGH: 8, HIGHEST: 9 } as const;
 
+/** Options of a {@link PriorityMailbox}: its capacity, overflow policy and bounds, and how to rank and answer entries. */
 export interface MailboxOptions<T> {
   /** Most tasks queued at once. Must be ≥ 1. */
   readonly capacity: number;

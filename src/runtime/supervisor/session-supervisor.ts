@@ -170,10 +170,12 @@ export class SessionSupervisor implements TaskExecutor {
     return this.#actor?.browser;
   }
 
+  /** Listen to one of the supervisor's own events; returns the unsubscribe function. */
   on<K extends keyof SessionSupervisorEvents>(name: K, listener: (event: SessionSupervisorEvents[K]) => void): () => void {
     return this.#events.on(name, listener);
   }
 
+  /** Stop calling `listener` for `name`. */
   off<K extends keyof SessionSupervisorEvents>(name: K, listener: (event: SessionSupervisorEvents[K]) => void): void {
     this.#events.off(name, listener);
   }
@@ -248,6 +250,7 @@ export class SessionSupervisor implements TaskExecutor {
     return this.#life.whenServing();
   }
 
+  /** The supervisor's state, its browser, its restarts and recycles, and its last faults. */
   health(): SupervisorHealth {
     const now = this.#clock.now();
     const serving = this.#state === 'healthy' || this.#state === 'degraded';

@@ -8,6 +8,7 @@ import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
 import { type MailboxSettings, type SubmitDefaults, submitDefaults } from '../submit-helpers.js';
 import { booleanOption, positive, positiveInteger } from '../../internal/options.js';
 
+/** Options of a {@link SessionSupervisor}: its driver, lanes, mailbox, probes, restarts, recycling and session snapshots. */
 export interface SessionSupervisorOptions {
   /** Makes a fresh driver for each browser the supervisor starts. */
   readonly driver: DriverFactory;
@@ -115,6 +116,7 @@ export interface SessionSupervisorOptions {
   readonly restoreTimeoutMs?: number;
 }
 
+/** Options of one submit to a SessionSupervisor. */
 export interface SupervisedSubmitOptions {
   /** Integer 0–9, higher runs first. Default 5. Through a lane handle: the handle's priority applies. */
   readonly priority?: number;

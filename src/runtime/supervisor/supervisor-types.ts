@@ -16,6 +16,7 @@ export type SupervisorState = 'idle' | 'starting' | 'healthy' | 'degraded' | 're
 export type FaultKind =
   'browser-disconnected' | 'page-crashed' | 'stuck-page' | 'probe-failed' | 'watchdog' | 'launch-failed' | 'restore-failed' | 'manual';
 
+/** One fault the supervisor saw: its kind, reason and time. */
 export interface FaultRecord {
   readonly kind: FaultKind;
   readonly reason: string;

@@ -8,8 +8,10 @@ import type { Cookie, CookieInput, JsonValue, NavigateResult, StorageState, Wait
 
 export type { Cookie, CookieInput, JsonValue, NavigateResult, StorageState, WaitUntil };
 
+/** The formats ExportCookies writes: JSON cookies, Netscape cookies.txt, or Playwright's storage state. */
 export type CookieFormat = 'json' | 'netscape' | 'storage-state';
 
+/** Load `url` in the lane's tab. Idempotent. */
 export interface NavigateTask {
   readonly type: 'Navigate';
   readonly url: string;
@@ -17,12 +19,14 @@ export interface NavigateTask {
   readonly waitUntil?: WaitUntil;
 }
 
+/** Read the session's cookies. Idempotent. */
 export interface GetCookiesTask {
   readonly type: 'GetCookies';
   /** Only these names (unknown names give no entry, not an error). Omitted: all cookies. */
   readonly names?: readonly string[];
 }
 
+/** Run a script in the page (the body of a function called with `args`); resolves with its plain-data result. Not idempotent. */
 export interface ExecuteJsTask<R extends JsonValue | undefined = JsonValue | undefined> {
   readonly type: 'ExecuteJS';
   /** A function body, run as `async function () { <script> }` with `arguments` = `args`. */
@@ -34,23 +38,27 @@ export interface ExecuteJsTask<R extends JsonValue | undefined = JsonValue | und
   readonly __result?: R;
 }
 
+/** A PNG of the lane's tab. Idempotent. */
 export interface ScreenshotTask {
   readonly type: 'Screenshot';
   /** Capture the whole scrollable page instead of the viewport. Default `false`. */
   readonly fullPage?: boolean;
 }
 
+/** Export the session's cookies in `format`. Idempotent. */
 export interface ExportCookiesTask<F extends CookieFormat = CookieFormat> {
   readonly type: 'ExportCookies';
   /** Default `'json'`. */
   readonly format?: F;
 }
 
+/** Add cookies to the session. Not idempotent. */
 export interface ImportCookiesTask {
   readonly type: 'ImportCookies';
   readonly cookies: readonly CookieInput[];
 }
 
+/** The URL the lane's tab shows. Idempotent. */
 export interface CurrentUrlTask {
   readonly type: 'CurrentUrl';
 }
@@ -58,6 +66,7 @@ export interface CurrentUrlTask {
 /** Every task the actor understands. */
 export type Task = NavigateTask | GetCookiesTask | ExecuteJsTask | ScreenshotTask | ExportCookiesTask | ImportCookiesTask | CurrentUrlTask;
 
+/** The `type` of each task. */
 export type TaskType = Task['type'];
 
 type ExportResult<F> = F extends 'netscape'

@@ -19,6 +19,7 @@ export interface TaskLimits {
   readonly allowedSchemes: readonly string[];
 }
 
+/** The limits applied when none are given: script, argument, result, cookie and screenshot sizes. */
 export const defaultTaskLimits: TaskLimits = {
   maxScriptBytes: 1024 * 1024,
   maxArgsBytes: 1024 * 1024,
