@@ -3,11 +3,10 @@ import { fold } from './search-index.js';
 import type { Sex } from './tree.js';
 
 /**
- * How well a person matches search criteria, rule by rule (docs/scoring.md). The rules and points
- * come from the scoring table of the system the design note came from, with two changes: a death
- * year within 5 years is awarded (the old code meant to and never did), and a fact missing on
- * both sides earns nothing (the old table gave 75 points to anyone with no death recorded when
- * the criteria had none, so living namesakes outranked the person sought). Text rules are
+ * How well a person matches search criteria, rule by rule (docs/scoring.md, which also says how
+ * the rules differ from the design note's table). A death year within 5 years earns points; a
+ * fact missing on both sides earns nothing, so that no one outranks the person sought for lacking
+ * what the criteria lack too. Text rules are
  * "contains", ignoring case and accents. Every score comes with the most the criteria could earn
  * ({@link Score.max}) and a confidence word ({@link confidenceOf}).
  */

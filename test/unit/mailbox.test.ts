@@ -111,11 +111,12 @@ describe('PriorityMailbox', () => {
   it.each([
     [{ capacity: 0 }, /capacity must be an integer ≥ 1, got 0/],
     [{ capacity: 1.5 }, /capacity must be an integer/],
-    [{ capacity: 4, overflow: 'drop' as never }, /overflow must be one of reject, shed-lowest, defer, got "drop"/],
-    [{ capacity: 4, lowWaterMark: 0 }, /lowWaterMark must be an integer in 1…4/],
-    [{ capacity: 4, lowWaterMark: 5 }, /lowWaterMark must be an integer in 1…4/],
+    [{ capacity: 4, overflow: 'drop' as never }, /^Mailbox overflow must be one of 'reject', 'shed-lowest', 'defer', got "drop"$/],
+    [{ capacity: 4, lowWaterMark: 0 }, /^Mailbox lowWaterMark must be an integer from 1 to 4, got 0$/],
+    [{ capacity: 4, lowWaterMark: 5 }, /^Mailbox lowWaterMark must be an integer from 1 to 4, got 5$/],
     [{ capacity: 4, maxDeferred: -1 }, /maxDeferred must be an integer ≥ 0/],
   ])('rejects bad options %j', (options, message) => {
     expect(() => new PriorityMailbox(options)).toThrow(message);
+    expect(() => new PriorityMailbox(options)).toThrow(InvalidOptionError);
   });
 });

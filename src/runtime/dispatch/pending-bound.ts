@@ -1,8 +1,8 @@
-import { InvalidOptionError, MailboxFullError, TaskTimeoutError } from '../../errors.js';
+import { MailboxFullError, TaskTimeoutError } from '../../errors.js';
 import type { Clock, TimerHandle } from '../../internal/clock.js';
 import { type Deferred, createDeferred } from '../../internal/deferred.js';
 import { type OverflowPolicy, deferralBounds } from '../mailbox/mailbox.js';
-import { positiveInteger } from '../../internal/options.js';
+import { oneOf, positiveInteger } from '../../internal/options.js';
 
 /** The overflow policies a {@link PendingBound} applies. */
 export type PendingOverflow = Extract<OverflowPolicy, 'reject' | 'defer'>;
@@ -44,9 +44,7 @@ export class PendingBound {
 
   constructor(options: PendingBoundOptions, clock: Clock) {
     this.capacity = positiveInteger('mailbox.capacity', options.capacity);
-    this.overflow = options.overflow ?? 'reject';
-    if (this.overflow !== 'reject' && this.overflow !== 'defer')
-      throw new InvalidOptionError(`overflow must be 'reject' or 'defer', got ${JSON.stringify(this.overflow)}`);
+    this.overflow = oneOf('overflow', options.overflow ?? 'reject', ['reject', 'defer']);
     ({ lowWaterMark: this.lowWaterMark, maxDeferred: this.maxDeferred } = deferralBounds(
       this.capacity,
       options.lowWaterMark,

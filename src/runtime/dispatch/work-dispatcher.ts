@@ -23,7 +23,7 @@ import {
   submitDefaults,
   withHandle,
 } from '../submit-helpers.js';
-import { positive, positiveInteger } from '../../internal/options.js';
+import { integerIn, positive, positiveInteger } from '../../internal/options.js';
 import type { RestartPolicyOptions } from '../supervisor/restart-policy.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
@@ -203,14 +203,9 @@ export class WorkDispatcher implements TaskExecutor {
     if (typeof options !== 'object' || options === null)
       throw new InvalidOptionError('createWorkDispatcher needs an options object, e.g. { workers: 2 }');
     const { workers } = options;
-    if (!Number.isSafeInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
-      throw new InvalidOptionError(
-        `workers must be an integer from 1 to ${MAX_WORKERS} (worker processes, each with its own browser), got ${String(workers)}`,
-      );
-    }
+    integerIn('workers', workers, 1, MAX_WORKERS);
     const lanes = options.lanes ?? 1;
-    if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > 32)
-      throw new InvalidOptionError(`lanes must be an integer from 1 to 32 (tabs per worker browser), got ${String(lanes)}`);
+    integerIn('lanes', lanes, 1, 32);
     const capacity = positiveInteger('workerCapacity', options.workerCapacity ?? lanes);
     if (options.supervisor !== undefined && (typeof options.supervisor !== 'object' || options.supervisor === null))
       throw new InvalidOptionError('supervisor must be an object of plain-data SessionSupervisor options');

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../../errors.js';
+import { badOption, integerIn, oneOf } from '../../internal/options.js';
 
 /** What happens when a task arrives at a full mailbox. */
 export const OverflowPolicy = {
@@ -41,11 +41,9 @@ export function deferralBounds(
   maxDeferred: number | undefined,
 ): { readonly lowWaterMark: number; readonly maxDeferred: number } {
   const low = lowWaterMark ?? Math.max(1, Math.floor(capacity / 2));
-  if (!Number.isInteger(low) || low < 1 || low > capacity) {
-    throw new InvalidOptionError(`Mailbox lowWaterMark must be an integer in 1…${capacity} (the capacity), got ${String(low)}`);
-  }
+  integerIn('Mailbox lowWaterMark', low, 1, capacity);
   const max = maxDeferred ?? capacity;
-  if (!Number.isInteger(max) || max < 0) throw new InvalidOptionError(`Mailbox maxDeferred must be an integer ≥ 0, got ${String(max)}`);
+  integerIn('Mailbox maxDeferred', max, 0);
   return { lowWaterMark: low, maxDeferred: max };
 }
 
@@ -198,15 +196,8 @@ export class PriorityMailbox<T> {
 
   constructor(options: MailboxOptions<T>) {
     const { capacity } = options;
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new InvalidOptionError(`Mailbox capacity must be an integer ≥ 1, got ${String(capacity)}`);
-    }
-    const overflow = options.overflow ?? OverflowPolicy.REJECT;
-    if (!Object.values(OverflowPolicy).includes(overflow)) {
-      throw new InvalidOptionError(
-        `Mailbox overflow must be one of ${Object.values(OverflowPolicy).join(', ')}, got ${JSON.stringify(overflow)}`,
-      );
-    }
+    integerIn('Mailbox capacity', capacity, 1);
+    const overflow = oneOf('Mailbox overflow', options.overflow ?? OverflowPolicy.REJECT, Object.values(OverflowPolicy));
     const { lowWaterMark, maxDeferred } = deferralBounds(capacity, options.lowWaterMark, options.maxDeferred);
     this.capacity = capacity;
     this.overflow = overflow;
@@ -310,9 +301,7 @@ export class PriorityMailbox<T> {
 
   /** Resolves when fewer than `n` tasks are queued. */
   whenBelow(n: number, options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (!Number.isInteger(n) || n < 1) {
-      return Promise.reject(new InvalidOptionError(`whenBelow(n) needs an integer n ≥ 1, got ${String(n)}`));
-    }
+    if (!Number.isInteger(n) || n < 1) return Promise.reject(badOption('whenBelow(n)', 'an integer ≥ 1', n));
     return this.#wait(() => this.#queued.size < n, options.signal);
   }
 

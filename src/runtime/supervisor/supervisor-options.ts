@@ -6,7 +6,7 @@ import type { BrowserActorOptions } from '../actor/browser-actor.js';
 import type { Task, TaskType } from '../tasks/types.js';
 import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
 import { type MailboxSettings, type SubmitDefaults, submitDefaults } from '../submit-helpers.js';
-import { booleanOption, positive, positiveInteger } from '../../internal/options.js';
+import { badOption, booleanOption, integerIn, positive, positiveInteger } from '../../internal/options.js';
 
 /** Options of a {@link SessionSupervisor}: its driver, lanes, mailbox, probes, restarts, recycling and session snapshots. */
 export interface SessionSupervisorOptions {
@@ -167,10 +167,11 @@ export const MAX_LANES = 32;
 
 /**
  * Recycling by default: a new browser (the session carried over) every 1 000 navigations, or once
- * Node's heap has grown 256 MB since the browser started. Chosen from `npm run bench:soak`: a
- * recycle cost about 0.5 s (a browser start with the session restored), about 1 % of 1 000 pages
- * at 55 ms, and what Playwright keeps per navigation (about 17 KB) then peaks at about 17 MB, so
- * the heap stays within ±10 MB. No limit on tasks, age or browser memory unless asked.
+ * Node's heap has grown 256 MB since the browser started. The contract: Node's heap stays
+ * within about ±10 MB over a long run (what Playwright keeps per navigation is let go at each
+ * recycle), for the cost of one browser start with the session restored per 1 000 pages
+ * (`npm run bench:soak` measures both; docs/benchmarks.md has the figures). No limit on tasks, age
+ * or browser memory unless asked.
  */
 export const DEFAULT_RECYCLE = {
   maxTasks: Number.MAX_SAFE_INTEGER,
@@ -205,14 +206,12 @@ function recycleSettings(recycle: SessionSupervisorOptions['recycle']): Supervis
 function snapshotWhen(when: unknown): boolean {
   if (when === undefined || when === 'changed') return true;
   if (when === 'always') return false;
-  throw new InvalidOptionError(`snapshot.when must be 'changed' or 'always', got ${JSON.stringify(when)}`);
+  throw badOption('snapshot.when', "'changed' or 'always'", when);
 }
 
 export function resolveSupervisorOptions(options: SessionSupervisorOptions): SupervisorSettings {
   const lanes = options.lanes ?? 1;
-  if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > MAX_LANES) {
-    throw new InvalidOptionError(`lanes must be an integer from 1 to ${MAX_LANES} (tabs in the one browser), got ${String(lanes)}`);
-  }
+  integerIn('lanes', lanes, 1, MAX_LANES);
   const grace = options.actor?.cancelGraceMs ?? 2000;
   const close = options.actor?.closeTimeoutMs ?? 5000;
   return {
