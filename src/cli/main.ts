@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { isBrowserActorError } from '../errors.js';
 import { DRIVER_FLAGS, driverEnv } from './driver-flags.js';
 import { environmentHelp } from './environment.js';
 import { describeCliError, exitStatusFor } from './exit-codes.js';
+import { packageVersion } from '../internal/version.js';
 
 const HELP = `browser-actor — automate a logged-in web session in a real browser, safely and quickly.
 
@@ -47,8 +47,7 @@ files, Redis), 4 the site (sign-in, HTTP, network), 5 the browser. An error prin
 message and what to do; every code is explained in docs/errors.md.`;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }
 
 function usageError(message: string): never {

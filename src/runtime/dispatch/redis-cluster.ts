@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -12,6 +11,7 @@ import {
   queueDepth,
   registryKeys,
 } from './redis-shared.js';
+import { packageVersion } from '../../internal/version.js';
 
 /**
  * One view of a Redis cluster of worker hosts, read from Redis alone (no host is asked): each
@@ -62,15 +62,7 @@ export interface ClusterStatus {
 }
 
 /** The package's version, for the hosts' announcements. */
-export function packageVersion(): string {
-  try {
-    return (
-      (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
-    );
-  } catch {
-    return 'unknown';
-  }
-}
+export { packageVersion };
 
 /** Read the cluster's status from Redis, every call within `timeoutMs`. */
 export async function readClusterStatus(options: {
