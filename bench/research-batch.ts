@@ -119,7 +119,8 @@ export async function runResearchBatch(options: { concurrency: number; queries: 
       queries: queries.length,
       wallMs,
       startMs,
-      digest: JSON.stringify(results),
+      // Each run has a site of its own: its address in the people's page URLs is not part of the answer.
+      digest: JSON.stringify(results).replaceAll(site.origin, '<site>'),
       ladderFetches: counts['GET /api/persons/:id/ladder'] ?? 0,
       distinctLadders: new Set(results.flatMap((r) => r.details.map((d) => d.person.id))).size,
       apiCalls: Object.entries(counts).reduce((n, [k, v]) => (k.includes(' /api/') ? n + v : n), 0),

@@ -62,7 +62,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     ]);
     for (const b of report.benches) {
       expect(b.error, b.name).toBeUndefined();
-      expect(b.command, b.name).toMatch(/^node dist\/bench\/[a-z]+-bench\.js --json/);
+      expect(b.command, b.name).toMatch(/^node build\/bench\/[a-z]+-bench\.js --json/);
     }
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.chromium).toMatch(/Chromium \d+/);

@@ -48,7 +48,7 @@ describe('npm run bench -- --smoke --only=actor,site,gedcom,session (the runner 
     for (const b of report.benches) {
       expect(b.error, b.name).toBeUndefined();
       expect(b.json, b.name).toBeDefined();
-      expect(b.command, b.name).toMatch(/^node dist\/bench\/[a-z]+-bench\.js --json/);
+      expect(b.command, b.name).toMatch(/^node build\/bench\/[a-z]+-bench\.js --json/);
     }
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.chromium).toMatch(/Chromium \d+/);
