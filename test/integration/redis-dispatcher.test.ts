@@ -459,7 +459,16 @@ describe('Redis dispatcher (worker hosts on the Fake browser)', () => {
       for (const b of bodies) expect(b?.hosts.map((h) => h.id).sort()).toEqual(pair.map((h) => h.id).sort());
       const page = await viewer.browser.newPage();
       await page.goto(`${origin}/status`, { timeout: 30_000 });
-      await page.waitForFunction("document.querySelectorAll('#cluster tbody tr[data-host]').length === 2", undefined, { timeout: 15_000 });
+      // Checked in the page on every animation frame: a function, not a string, as the page's CSP forbids eval (a string
+      // predicate passed only when the rows were already there at the first check).
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(
+            '#cluster tbody tr[data-host]',
+          ).length === 2,
+        undefined,
+        { timeout: 15_000 },
+      );
       expect(await page.locator('#cluster-section').isVisible()).toBe(true);
       expect(await page.locator('#cluster-summary').textContent()).toMatch(
         /^Queue cluster: 2 live host\(s\), 0 waiting .* 6 answered in the last minute/,
