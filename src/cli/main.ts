@@ -46,10 +46,6 @@ Exit codes: 0 success, 1 internal error, 2 bad usage, 3 configuration or input (
 files, Redis), 4 the site (sign-in, HTTP, network), 5 the browser. An error prints its code, the
 message and what to do; every code is explained in docs/errors.md.`;
 
-function version(): string {
-  return packageVersion();
-}
-
 function usageError(message: string): never {
   process.stderr.write(`browser-actor: ${message}\nRun \`browser-actor --help\` for usage.\n`);
   process.exit(2);
@@ -163,7 +159,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    console.log(version());
+    console.log(packageVersion());
     return;
   }
   const [command = 'help', ...rest] = positionals;

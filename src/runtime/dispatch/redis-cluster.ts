@@ -11,7 +11,6 @@ import {
   queueDepth,
   registryKeys,
 } from './redis-shared.js';
-import { packageVersion } from '../../internal/version.js';
 
 /**
  * One view of a Redis cluster of worker hosts, read from Redis alone (no host is asked): each
@@ -60,9 +59,6 @@ export interface ClusterStatus {
   /** Answered by all live hosts in the last minute. */
   readonly servedLastMinute: number;
 }
-
-/** The package's version, for the hosts' announcements. */
-export { packageVersion };
 
 /** Read the cluster's status from Redis, every call within `timeoutMs`. */
 export async function readClusterStatus(options: {

@@ -11,7 +11,8 @@ import { writeLocalStorage } from '../supervisor/session-snapshot.js';
 import { cookieToInput } from '../tasks/cookie-formats.js';
 import type { CookieInput, StorageState, Task } from '../tasks/types.js';
 import { type QueueJobData, type SealedTask, encodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
-import { type HostAnnouncement, packageVersion } from './redis-cluster.js';
+import { type HostAnnouncement } from './redis-cluster.js';
+import { packageVersion } from '../../internal/version.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink } from './redis-link.js';
 import { answerContext, createQueueCipher, resolveQueueKey, snapshotContext, taskContext } from './queue-cipher.js';
 import {
