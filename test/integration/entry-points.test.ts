@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/source-files.js';
 
 /**
  * The package as a user meets it: a project of its own with browser-actor in node_modules,
@@ -179,11 +180,7 @@ describe('what ships', () => {
     const deps = Object.keys(
       (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
     );
-    const walk = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) =>
-        statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : [],
-      );
-    const source = walk(join(root, 'src'))
+    const source = sourceFiles(join(root, 'src'))
       .map((f) => readFileSync(f, 'utf8'))
       .join('\n');
     expect(deps.filter((d) => !new RegExp(`from '${d}(/[^']*)?'|import\\('${d}(/[^']*)?'\\)`).test(source))).toEqual([]);

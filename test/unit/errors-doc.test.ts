@@ -1,17 +1,11 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_GUIDE, EXIT, describeCliError, exitStatusFor } from '../../src/cli/exit-codes.js';
 import { ALL_ERROR_CODES } from '../support/error-codes.js';
+import { sourceFiles } from '../support/source-files.js';
 
 const srcDir = fileURLToPath(new URL('../../src', import.meta.url));
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? sourceFiles(path) : name.endsWith('.ts') ? [path] : [];
-  });
-}
 /** Codes of other programs that our code reads (never produces). */
 const FOREIGN_CODES = new Set(['ERR_SCRIPT_EXECUTION_TIMEOUT']);
 
@@ -31,9 +25,9 @@ describe('docs/errors.md', () => {
   });
 
   it('every code the source writes is in the code list, and every code in the list is written somewhere besides its definition', () => {
+    const sources = new Map(sourceFiles(srcDir).map((file) => [file, readFileSync(file, 'utf8')] as const));
     const written = new Map<string, Set<string>>();
-    for (const file of sourceFiles(srcDir)) {
-      const text = readFileSync(file, 'utf8');
+    for (const [file, text] of sources) {
       for (const m of text.matchAll(/['"`](ERR_[A-Z0-9_]+)['"`]|\b(\w*ErrorCode)\.([A-Z_]+)\b/g)) {
         const code = m[1] ?? `ERR_${m[3] ?? ''}`;
         if (!written.has(code)) written.set(code, new Set());
@@ -48,9 +42,7 @@ describe('docs/errors.md', () => {
     );
     const classes = ALL_ERROR_CODES.filter((c) => {
       const key = c.slice('ERR_'.length);
-      return sourceFiles(srcDir).some(
-        (f) => f.endsWith('errors.ts') && new RegExp(`super\\(\\w*ErrorCode\\.${key}\\b`).test(readFileSync(f, 'utf8')),
-      );
+      return [...sources].some(([f, text]) => f.endsWith('errors.ts') && new RegExp(`super\\(\\w*ErrorCode\\.${key}\\b`).test(text));
     });
     // A code with a class is produced wherever the class is thrown; the others must be written where they are produced.
     expect(unused.filter((c) => !classes.includes(c))).toEqual([]);

@@ -1,20 +1,14 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT, environmentHelp, environmentMarkdown } from '../../src/cli/environment.js';
 import { ALL_ERROR_CODES } from '../support/error-codes.js';
+import { sourceFiles } from '../support/source-files.js';
 
 /** The README is the user's first screen: what it names must exist, and its lists must match the code's. */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
-  });
-}
 
 describe('README', () => {
   it('shows the same environment variables as --help, generated from one list', () => {
