@@ -52,11 +52,12 @@ function adapterOf(relPath) {
 /** All boundary violations under `srcDir`, as human-readable lines. */
 export function checkImports(srcDir) {
   const violations = [];
-  for (const file of walk(srcDir)) {
+  const graph = importGraph([srcDir]);
+  for (const [file, edges] of graph) {
     const from = relative(srcDir, file);
     const fromArea = area(from);
-    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-      const target = relative(srcDir, resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+    for (const { spec, path } of edges) {
+      const target = relative(srcDir, path);
       if (target.startsWith('..')) {
         violations.push(`${from} imports ${spec}: src/ must not import from outside src/ (it would not ship)`);
         continue;
@@ -78,7 +79,7 @@ export function checkImports(srcDir) {
     }
   }
   violations.push(
-    ...rootReaches(srcDir).map(
+    ...rootReaches(srcDir, graph).map(
       (chain) =>
         `the package root reaches ${chain.at(-1)} (${chain.join(' → ')}): the root entry point must load no application layer; export it from its own entry point`,
     ),
@@ -86,30 +87,29 @@ export function checkImports(srcDir) {
   return violations;
 }
 
-/** Where a relative import of `file` points, as a source path (`.js` written, `.ts` on disk). */
-function resolveImport(file, spec) {
-  const ts = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
-  return ts;
-}
-
-/** The import graph of the files under `dirs`: file → files it imports (relative imports only). */
+/**
+ * The import graph of the files under `dirs`: file → its relative imports, each as written
+ * (`spec`) and as the source path it names (`path`: `.js` written, `.ts` on disk).
+ */
 function importGraph(dirs) {
   const graph = new Map();
-  for (const dir of dirs)
-    for (const file of walk(dir))
-      graph.set(
-        file,
-        importsOf(readFileSync(file, 'utf8')).map((spec) => resolveImport(file, spec)),
-      );
+  for (const dir of dirs) {
+    for (const file of walk(dir)) {
+      const edges = importsOf(readFileSync(file, 'utf8')).map((spec) => ({
+        spec,
+        path: resolve(dirname(file), spec.replace(/\.js$/, '.ts')),
+      }));
+      graph.set(file, edges);
+    }
+  }
   return graph;
 }
 
 /** The areas the root entry points must never load, directly or through other modules. */
 const NOT_FROM_ROOT = ['session', 'genealogy', 'research', 'site', 'cli', 'observability'];
 
-/** For each forbidden module the root entry points reach: the chain of imports that gets there. */
-function rootReaches(srcDir) {
-  const graph = importGraph([srcDir]);
+/** For each forbidden module the root entry points reach (in `graph`, the import graph of `srcDir`): the chain of imports that gets there. */
+function rootReaches(srcDir, graph) {
   const chains = [];
   const seen = new Set();
   const queue = ['index.ts', 'testing.ts'].map((f) => [join(srcDir, f)]).filter(([f]) => graph.has(f));
@@ -121,7 +121,7 @@ function rootReaches(srcDir) {
       chains.push(chain.map((f) => relative(srcDir, f)));
       continue;
     }
-    for (const next of graph.get(file) ?? []) {
+    for (const { path: next } of graph.get(file) ?? []) {
       if (seen.has(next) || !graph.has(next)) continue;
       seen.add(next);
       queue.push([...chain, next]);
@@ -143,7 +143,7 @@ export function findCycles(dirs, base = process.cwd()) {
   const visit = (file) => {
     state.set(file, 1);
     path.push(file);
-    for (const next of graph.get(file) ?? []) {
+    for (const { path: next } of graph.get(file) ?? []) {
       if (!graph.has(next)) continue;
       if (state.get(next) === 1) cycles.push([...path.slice(path.indexOf(next)), next].map((f) => relative(base, f)));
       else if (!state.has(next)) visit(next);
