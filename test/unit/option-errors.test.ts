@@ -9,6 +9,7 @@ import { totpCode } from '../../src/internal/totp.js';
 import { ApiClient } from '../../src/session/api-client.js';
 import { AuthCheckPolicy } from '../../src/session/auth-policy.js';
 import { ProbeCoalescer } from '../../src/session/probe-coalescer.js';
+import { RedisWorkDispatcher } from '../../src/runtime/dispatch/redis-dispatcher.js';
 import { RateLimiter } from '../../src/session/rate-limiter.js';
 import { startTreeSite } from '../../src/site/server.js';
 
@@ -55,6 +56,13 @@ describe('option errors are typed, and say what was expected and what came', () 
     await expect(mapConcurrent([1], 0, async (x) => x)).rejects.toThrow(InvalidOptionError);
     typed(() => totpCode('NOT-BASE32-!!hunter2'), /^the TOTP secret must be base32 text/);
     expect(() => totpCode('!!hunter2')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') as unknown }));
+  });
+
+  it('the Redis dispatcher checks its mailbox policy like the mailbox does, before it connects', () => {
+    typed(
+      () => new RedisWorkDispatcher({ redis: 'redis://127.0.0.1:1', mailbox: { overflow: 'drop' as never } }),
+      /^mailbox\.overflow must be one of 'reject', 'shed-lowest', 'defer', got "drop"$/,
+    );
   });
 
   it('the family tree and the synthetic tree', () => {

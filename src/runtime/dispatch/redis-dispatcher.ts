@@ -14,10 +14,10 @@ import {
 import { type Clock, type TimerHandle, sleep, systemClock } from '../../internal/clock.js';
 import { createDeferred, type Deferred } from '../../internal/deferred.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import { type OverflowPolicy, PRIORITY_LEVELS } from '../mailbox/mailbox.js';
+import { OverflowPolicy, PRIORITY_LEVELS } from '../mailbox/mailbox.js';
 import { PendingBound, type PendingBoundOptions } from './pending-bound.js';
 import { type SubmitDefaults, executorId, follow, parseSubmitOptions, submitDefaults } from '../submit-helpers.js';
-import { positive, positiveInteger } from '../../internal/options.js';
+import { oneOf, positive, positiveInteger } from '../../internal/options.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
@@ -985,14 +985,7 @@ function pendingBoundOptions(options: RedisWorkDispatcherOptions): PendingBoundO
   if (mailbox === undefined) return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
   if (typeof mailbox !== 'object' || mailbox === null)
     throw new InvalidOptionError('mailbox must be an object: { capacity?, overflow?, lowWaterMark?, maxDeferred? }');
-  if (
-    mailbox.overflow !== undefined &&
-    mailbox.overflow !== 'reject' &&
-    mailbox.overflow !== 'defer' &&
-    mailbox.overflow !== 'shed-lowest'
-  ) {
-    throw new InvalidOptionError(`mailbox.overflow must be 'reject', 'defer' or 'shed-lowest', got ${JSON.stringify(mailbox.overflow)}`);
-  }
+  if (mailbox.overflow !== undefined) oneOf('mailbox.overflow', mailbox.overflow, Object.values(OverflowPolicy));
   // shed-lowest bounds the waiting tasks itself (see #makeRoom); maxPending bounds the rest.
   if (mailbox.overflow === 'shed-lowest') return { capacity: positiveInteger('maxPending', options.maxPending ?? 10_000) };
   if (mailbox.capacity !== undefined && options.maxPending !== undefined && mailbox.capacity !== options.maxPending) {
