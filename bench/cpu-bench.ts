@@ -20,14 +20,11 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { findChromium } from '../src/drivers/find-chromium.js';
-import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
 import { descendantsOf, listProcesses } from '../src/drivers/process-tree.js';
-import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../src/runtime/tasks/constructors.js';
-import { type PersonPage, READ_PERSON, laneVisitor, personPages, startPageSite } from './person-pages.js';
+import { type PersonPage, laneVisitor, openPlainPlaywright, personPages, startPageSite, visitPages } from './person-pages.js';
 import { intFlag, median, signInOverHttp, textLog } from './report.js';
 
 /** The process kinds a page's CPU is split into. */
@@ -126,19 +123,6 @@ interface ChildOrder {
   readonly pages: readonly PersonPage[];
 }
 
-/** Run `pages` over `lanes` loops; count failures and wrong names. */
-async function visitAll(
-  pages: readonly PersonPage[],
-  lanes: number,
-  visit: (page: PersonPage, lane: number) => Promise<{ name: unknown }>,
-): Promise<{ errors: number; wrong: number }> {
-  const settled = await mapConcurrent(pages, lanes, (page, _i, lane) => visit(page, lane));
-  return {
-    errors: settled.filter((s) => s.status === 'rejected').length,
-    wrong: settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length,
-  };
-}
-
 /** The child's side: start it, warm every lane up (not counted), then measure the pages. */
 async function runSide(o: ChildOrder): Promise<SideRun> {
   const warm = o.pages.slice(0, o.lanes);
@@ -153,29 +137,12 @@ async function runSide(o: ChildOrder): Promise<SideRun> {
     visit = laneVisitor((fn) => supervisor.withLane(fn), o.origin);
     close = () => supervisor.stop();
   } else {
-    const browser: Browser = await chromium.launch({
-      executablePath: findChromium(),
-      args: [...REQUIRED_CHROMIUM_FLAGS],
-      headless: true,
-      timeout: 30_000,
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    await context.addCookies([cookie]);
-    const tabs: Page[] = [];
-    for (let i = 0; i < o.lanes; i++) tabs.push(await context.newPage());
-    visit = async (page, lane) => {
-      const tab = tabs[lane] as Page;
-      await tab.goto(o.origin + page.path, { timeout: 30_000 });
-      return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
-    };
-    close = () => browser.close();
+    ({ visit, close } = await openPlainPlaywright(o.origin, o.sid, o.lanes));
   }
   try {
-    await visitAll(warm, o.lanes, visit);
+    await visitPages(warm, o.lanes, visit);
     const watch = cpuWatcher();
-    const started = performance.now();
-    const { errors, wrong } = await visitAll(measured, o.lanes, visit);
-    const wallMs = performance.now() - started;
+    const { errors, wrong, wallMs } = await visitPages(measured, o.lanes, visit);
     const { cpuMs, processes } = watch.stop();
     return { side: o.side, lanes: o.lanes, pages: measured.length, wallMs, errors, wrong, cpuMs, processes };
   } finally {

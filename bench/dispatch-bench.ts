@@ -40,7 +40,7 @@ import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.
 import { ExecuteJS, ImportCookies, Navigate } from '../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../src/site/server.js';
 import { intFlag, integersFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
-import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
+import { type PersonPage, READ_PERSON, laneVisitor, personPages, readWithPlaywright, visitPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
@@ -199,11 +199,7 @@ async function playwrightSetup(site: TreeSite, sid: string, browsers: number): P
     tabs.push(await context.newPage());
   }
   return {
-    visit: async (page, w) => {
-      const tab = tabs[w] as Page;
-      await tab.goto(site.origin + page.path, { timeout: 30_000 });
-      return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
-    },
+    visit: (page, w) => readWithPlaywright(tabs[w] as Page, site.origin, page),
     victim: () => null, // plain Playwright has no recovery to measure
     close: async () => {
       await Promise.all(opened.map((b) => b.close()));
@@ -216,16 +212,14 @@ async function measure(side: Side, concurrency: number, setup: Setup, pages: rea
   // JIT-compiled code, where the other sides run in this already warm process.
   await mapConcurrent(pages.slice(-3 * concurrency), concurrency, (page, _i, worker) => setup.visit(page, worker));
   const rss = samplePeakRss();
-  const started = performance.now();
-  const settled = await mapConcurrent(pages, concurrency, (page, _i, worker) => setup.visit(page, worker));
-  const wallMs = performance.now() - started;
+  const { errors, wrong, wallMs } = await visitPages(pages, concurrency, setup.visit);
   const peak = rss.stop();
   return {
     side,
     concurrency,
     pagesPerSecond: (pages.length * 1000) / wallMs,
-    errors: settled.filter((s) => s.status === 'rejected').length,
-    wrong: settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length,
+    errors,
+    wrong,
     peakRssBytes: peak,
     processes: concurrency,
   };

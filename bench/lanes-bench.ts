@@ -17,16 +17,13 @@
  * reported is the median of the pairs' ratios, and pages/s the median of each side's runs.
  */
 import { randomBytes } from 'node:crypto';
-import { type Browser, type Page, chromium } from 'playwright-core';
-import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
-import { findChromium } from '../src/drivers/find-chromium.js';
+import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
 import { generateTree } from '../src/genealogy/synthetic.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../src/site/server.js';
-import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { intFlag, median, signInOverHttp, textLog } from './report.js';
-import { type PersonPage, READ_PERSON, laneVisitor, personPages } from './person-pages.js';
+import { type PersonPage, laneVisitor, openPlainPlaywright, personPages, visitPages } from './person-pages.js';
 import { runResearchBatch } from './research-batch.js';
 
 const args = process.argv.slice(2);
@@ -53,20 +50,6 @@ interface PageRun {
   readonly round: number;
 }
 
-/** Run `pages` through `workers` loops that each take the next page; count errors and wrong answers. */
-async function pool(
-  pages: readonly PersonPage[],
-  workers: number,
-  visit: (page: PersonPage, worker: number) => Promise<{ name: unknown }>,
-): Promise<{ errors: number; wrong: number; wallMs: number }> {
-  const started = performance.now();
-  const settled = await mapConcurrent(pages, workers, (page, _i, worker) => visit(page, worker));
-  const wallMs = performance.now() - started;
-  const errors = settled.filter((s) => s.status === 'rejected').length;
-  const wrong = settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length;
-  return { errors, wrong, wallMs };
-}
-
 async function runLanes(
   site: TreeSite,
   sid: string,
@@ -77,7 +60,7 @@ async function runLanes(
   try {
     await supervisor.startActor();
     await supervisor.submit(ImportCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]));
-    const { errors, wrong, wallMs } = await pool(
+    const { errors, wrong, wallMs } = await visitPages(
       pages,
       lanes,
       laneVisitor((fn) => supervisor.withLane(fn), site.origin),
@@ -102,25 +85,12 @@ async function runPlaywright(
   pages: readonly PersonPage[],
   concurrency: number,
 ): Promise<Omit<PageRun, 'latencyMs' | 'round'>> {
-  const browser: Browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: [...REQUIRED_CHROMIUM_FLAGS],
-    headless: true,
-    timeout: 30_000,
-  });
+  const plain = await openPlainPlaywright(site.origin, sid, concurrency);
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    await context.addCookies([{ name: 'sid', value: sid, url: site.origin, httpOnly: true, sameSite: 'Lax' }]);
-    const tabs: Page[] = [];
-    for (let i = 0; i < concurrency; i++) tabs.push(await context.newPage());
-    const { errors, wrong, wallMs } = await pool(pages, concurrency, async (page, w) => {
-      const tab = tabs[w] as Page;
-      await tab.goto(site.origin + page.path, { timeout: 30_000 });
-      return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
-    });
+    const { errors, wrong, wallMs } = await visitPages(pages, concurrency, plain.visit);
     return { side: 'playwright', concurrency, pages: pages.length, wallMs, pagesPerSecond: (pages.length * 1000) / wallMs, errors, wrong };
   } finally {
-    await browser.close();
+    await plain.close();
   }
 }
 

@@ -3,6 +3,10 @@
  * navigation plus a script that reads the name and the lifespan.
  */
 import { randomBytes } from 'node:crypto';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { findChromium } from '../src/drivers/find-chromium.js';
+import { REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { generateTree } from '../src/genealogy/synthetic.js';
 import type { FamilyTree } from '../src/genealogy/tree.js';
 import { type TreeSite, startTreeSite } from '../src/site/server.js';
@@ -29,6 +33,56 @@ export function personPages(tree: FamilyTree, count: number): PersonPage[] {
     pages.push({ path: `/person/${encodeURIComponent(p.id)}`, name: [p.given, p.surname].filter(Boolean).join(' ') });
   }
   return pages;
+}
+
+/** Visit a page the plain Playwright way: `goto`, then the same read in the page. */
+export async function readWithPlaywright(tab: Page, origin: string, page: PersonPage): Promise<{ name: unknown }> {
+  await tab.goto(origin + page.path, { timeout: 30_000 });
+  return tab.evaluate<{ name: unknown }>(`(() => { ${READ_PERSON} })()`);
+}
+
+/**
+ * Plain Playwright's side of a page benchmark: one browser with the runtime's Chromium flags, a
+ * 1280×720 context signed in with the session cookie `sid`, and `tabs` tabs; `visit(page, tab)`
+ * reads a page in that tab.
+ */
+export async function openPlainPlaywright(
+  origin: string,
+  sid: string,
+  tabs: number,
+): Promise<{ readonly visit: (page: PersonPage, tab: number) => Promise<{ name: unknown }>; readonly close: () => Promise<void> }> {
+  const browser: Browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: [...REQUIRED_CHROMIUM_FLAGS],
+    headless: true,
+    timeout: 30_000,
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addCookies([{ name: 'sid', value: sid, url: origin, httpOnly: true, sameSite: 'Lax' }]);
+    const opened: Page[] = [];
+    for (let i = 0; i < tabs; i++) opened.push(await context.newPage());
+    return { visit: (page, tab) => readWithPlaywright(opened[tab] as Page, origin, page), close: () => browser.close() };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+/** Run `pages` through `workers` loops that each take the next page; count failures and names that are not the page's own. */
+export async function visitPages(
+  pages: readonly PersonPage[],
+  workers: number,
+  visit: (page: PersonPage, worker: number) => Promise<{ name: unknown }>,
+): Promise<{ errors: number; wrong: number; wallMs: number }> {
+  const started = performance.now();
+  const settled = await mapConcurrent(pages, workers, (page, _i, worker) => visit(page, worker));
+  const wallMs = performance.now() - started;
+  return {
+    errors: settled.filter((s) => s.status === 'rejected').length,
+    wrong: settled.filter((s, i) => s.status === 'fulfilled' && s.value.name !== pages[i]?.name).length,
+    wallMs,
+  };
 }
 
 /** A supervisor's or a dispatcher's `withLane`. */
