@@ -43,11 +43,10 @@ export interface Driver {
   storageState(op: DriverOpOptions, scope?: PageId): Promise<StorageState>;
   /**
    * A counter that moves whenever the session of the shared context (or `scope`'s context) may
-   * have changed: a response carried `Set-Cookie`, a script wrote `document.cookie` or local
-   * storage, cookies were added. It resolves only once every change made by operations that have
-   * already settled is counted (a response whose headers are still being read counts as a
-   * change when `timeoutMs` runs out). `null` when the adapter cannot tell: the runtime then
-   * treats every operation as a possible change.
+   * have changed: a response set a cookie, a script wrote `document.cookie` or local storage,
+   * cookies were added. It resolves only once every change made by operations that have already
+   * settled is counted. `null` when the adapter cannot tell: the runtime then treats every
+   * operation as a possible change.
    */
   sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null>;
   /** Polite close within `timeoutMs`, then force. Idempotent. */

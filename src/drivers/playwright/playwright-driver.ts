@@ -33,18 +33,19 @@ const STORAGE_READ_MS = 1000;
 const READ_LOCAL_STORAGE = `(() => { try { return JSON.stringify([location.origin, Object.entries(localStorage)]); } catch { return null; } })()`;
 
 /**
- * What may have changed one context's session (cookies, local storage) since launch, as each
- * of its tabs' CDP sessions report it (see {@link watchSession}). Script writes are reported on
- * the session that runs our scripts, so a write is counted before the script that made it
- * answers; `pending` holds the checks of responses whose raw headers are still on their way.
+ * What may have changed one context's session (cookies, local storage) since launch. Script
+ * writes are reported by {@link SESSION_HOOK} on the CDP session that runs our scripts, so a
+ * write is counted before the script that made it answers. Cookies that responses set are found
+ * by comparing the cookie jar with the one seen at the last read (`jar`): the network service
+ * stores a response's cookies before it hands the response on, so the jar holds them by the time
+ * the navigation or script that fetched it answers. (Watching `Set-Cookie` headers instead needs
+ * the Network domain on a second CDP session, whose events cost every page CPU in the browser.)
  */
 interface SessionWatch {
   version: number;
-  readonly pending: Set<Promise<void>>;
+  jar?: string;
 }
 
-/** Longest a session-version read waits for `Set-Cookie` checks in progress before it counts them as changes. */
-const HEADER_CHECK_MS = 1000;
 const SESSION_BINDING = '__browserActorSessionWrite';
 /**
  * Runs in every document of our contexts before the page's own scripts (a Playwright init
@@ -108,7 +109,7 @@ const SESSION_HOOK = `(() => {
   }
 })();`;
 
-const newWatch = (): SessionWatch => ({ version: 0, pending: new Set() });
+const newWatch = (): SessionWatch => ({ version: 0 });
 
 interface PageEntry {
   readonly page: Page;
@@ -159,7 +160,8 @@ export class PlaywrightDriver implements Driver {
 
   async launch(op: DriverOpOptions): Promise<BrowserInfo> {
     if (this.#launched || this.#closing) throw new DriverError('This driver was already launched; make a new one');
-    const executablePath = findChromium(this.#options.executablePath, this.#options.env);
+    const headless = this.#options.headless ?? true;
+    const executablePath = findChromium(this.#options.executablePath, this.#options.env, { headlessShell: headless });
     sweepStaleBrowserDirs(this.#options.tmpRoot);
     const dirs = createBrowserDirs(this.#options.tmpRoot);
     this.#dirs = dirs;
@@ -172,7 +174,7 @@ export class PlaywrightDriver implements Driver {
         async () => {
           const launched = await chromium.launchPersistentContext(dirs.profile, {
             executablePath,
-            headless: this.#options.headless ?? true,
+            headless,
             args: [...REQUIRED_CHROMIUM_FLAGS, ...(this.#options.args ?? [])],
             // TMPDIR and HOME inside our directory: Chromium's temp files and the crash handler's
             // database land there, and the path in their command lines marks them as ours.
@@ -347,23 +349,12 @@ export class PlaywrightDriver implements Driver {
   }
 
   async sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null> {
-    this.#requireContext();
+    const context = this.#contextOf(scope);
     const watch = scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
-    const until = performance.now() + Math.min(op.timeoutMs, HEADER_CHECK_MS);
-    while (watch.pending.size > 0) {
-      const left = until - performance.now();
-      const done =
-        left > 0
-          ? await within(
-              systemClock,
-              left,
-              Promise.all(watch.pending).then(() => true),
-            )
-          : undefined;
-      if (done === undefined) {
-        watch.version++; // unknown: count it as a change
-        break;
-      }
+    const jar = jarPrint(await guarded('sessionVersion', op, () => context.cookies()));
+    if (jar !== watch.jar) {
+      watch.jar = jar;
+      watch.version++;
     }
     return watch.version;
   }
@@ -564,70 +555,24 @@ export class PlaywrightDriver implements Driver {
 }
 
 /**
- * Report a tab's session changes to `watch`: script writes through {@link SESSION_HOOK} and its
- * binding, and every response whose raw headers carry `Set-Cookie`.
- *
- * Raw headers come only in `Network.responseReceivedExtraInfo`, which the network service sends
- * on its own path: it can arrive after the script that fetched the response has answered. So a
- * response (or redirect) announced with `hasExtraInfo` keeps a check pending until its extra info
- * has arrived; {@link PlaywrightDriver.sessionVersion} waits for pending checks. One that never
- * comes counts as a change after {@link HEADER_CHECK_MS}.
+ * Report a tab's script writes to cookies and local storage to `watch`, through
+ * {@link SESSION_HOOK} and its binding. Only the Runtime domain is enabled here (binding calls are
+ * reported only to a session with Runtime enabled); cookies set by responses are found by
+ * {@link PlaywrightDriver.sessionVersion} in the jar.
  */
 async function watchSession(cdp: CDPSession, watch: SessionWatch): Promise<void> {
-  /** Per request id: extra-info events announced minus received (negative: received ahead of their announcement). */
-  const owed = new Map<string, number>();
-  /** Per request id with extra info owed: ends its pending check. */
-  const checks = new Map<string, () => void>();
-  const add = (requestId: string, delta: number): void => {
-    const n = (owed.get(requestId) ?? 0) + delta;
-    if (n === 0) owed.delete(requestId);
-    else owed.set(requestId, n);
-    if (n <= 0) {
-      checks.get(requestId)?.();
-      return;
-    }
-    if (checks.has(requestId)) return;
-    const check = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        watch.version++; // never told: count it as a change
-        owed.delete(requestId);
-        end();
-      }, HEADER_CHECK_MS);
-      const end = (): void => {
-        clearTimeout(timer);
-        checks.delete(requestId);
-        watch.pending.delete(check);
-        resolve();
-      };
-      checks.set(requestId, end);
-    });
-    watch.pending.add(check);
-  };
   cdp.on('Runtime.bindingCalled', (event) => {
     if (event.name === SESSION_BINDING) watch.version++;
   });
-  cdp.on('Network.requestWillBeSent', (event) => {
-    if (event.redirectResponse && event.redirectHasExtraInfo) add(event.requestId, 1);
-  });
-  cdp.on('Network.responseReceived', (event) => {
-    if (event.hasExtraInfo) add(event.requestId, 1);
-  });
-  cdp.on('Network.responseReceivedExtraInfo', (event) => {
-    if (Object.keys(event.headers).some((name) => name.toLowerCase() === 'set-cookie')) watch.version++;
-    add(event.requestId, -1);
-  });
-  const forget = (event: { requestId: string }): void => {
-    // Extra info of a response that was never announced: nothing will wait for it.
-    if ((owed.get(event.requestId) ?? 0) < 0) owed.delete(event.requestId);
-  };
-  cdp.on('Network.loadingFinished', forget);
-  cdp.on('Network.loadingFailed', forget);
-  await Promise.all([
-    // Binding calls are reported only to a session with Runtime enabled.
-    cdp.send('Runtime.enable'),
-    cdp.send('Runtime.addBinding', { name: SESSION_BINDING }),
-    cdp.send('Network.enable'),
-  ]);
+  await Promise.all([cdp.send('Runtime.enable'), cdp.send('Runtime.addBinding', { name: SESSION_BINDING })]);
+}
+
+/** A cookie jar as one string that changes whenever a cookie is set, changed or removed. */
+function jarPrint(cookies: readonly Cookie[]): string {
+  return cookies
+    .map((c) => JSON.stringify([c.name, c.domain, c.path, c.value, c.expires, c.httpOnly, c.secure, c.sameSite]))
+    .sort()
+    .join('\n');
 }
 
 function toCookie(c: Cookie): Cookie {
