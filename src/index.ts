@@ -83,7 +83,7 @@ export type * from './drivers/driver.js';
 export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions } from './drivers/playwright/playwright-driver.js';
 export { WEBDRIVER_CAPABILITIES, WebDriverDriver, type WebDriverDriverOptions } from './drivers/webdriver/webdriver-driver.js';
 export { FULL_CAPABILITIES, type DriverCapabilities } from './drivers/driver.js';
-export { findChromium } from './drivers/find-chromium.js';
+export { findChromium, HEADLESS_SHELL_CANDIDATES, type ChromiumChoice } from './drivers/find-chromium.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';
 export type {

@@ -50,7 +50,12 @@ export interface NavigateResult {
 
 /** How a real adapter starts Chromium (the Playwright and WebDriver drivers both take these). */
 export interface ChromiumOptions {
-  /** Chromium executable. Default: `$CHROMIUM_PATH`, else the first of /usr/bin/chromium and friends. */
+  /**
+   * Chromium executable. Default: `$CHROMIUM_PATH`; else, for a headless browser of the
+   * Playwright driver, Chromium's headless shell when it is installed
+   * (`/usr/lib/chromium/chromium-headless-shell`, Debian's `chromium-headless-shell`); else the
+   * first of /usr/bin/chromium and friends.
+   */
   readonly executablePath?: string;
   /** Default `true`. */
   readonly headless?: boolean;

@@ -12,6 +12,25 @@ export const CHROMIUM_CANDIDATES = [
 ] as const;
 
 /**
+ * Where Chromium's headless shell usually lives (Debian's `chromium-headless-shell` package), in
+ * the order we look. A headless browser that no option or variable names is started from the
+ * first of these that exists: the shell is the same engine without the desktop browser around it,
+ * and it spends about half the CPU per page that full Chromium spends running headless (see
+ * docs/benchmarks.md, "Where a page's time goes"). Playwright's own downloads make the same
+ * choice for headless runs.
+ */
+export const HEADLESS_SHELL_CANDIDATES = ['/usr/lib/chromium/chromium-headless-shell', '/usr/bin/chromium-headless-shell'] as const;
+
+/** How {@link findChromium} chooses when no option or variable names the executable. */
+export interface ChromiumChoice {
+  /**
+   * Prefer the headless shell when one of {@link HEADLESS_SHELL_CANDIDATES} exists. Set it only
+   * for a browser that runs headless. Default `false`.
+   */
+  readonly headlessShell?: boolean;
+}
+
+/**
  * Flags every browser we start gets. The closed network of our machines refuses Chromium's
  * background connections (sync, component updates, QUIC probes) in floods unless these are off.
  */
@@ -64,10 +83,12 @@ function findExecutable(
 }
 
 /**
- * The Chromium to launch: `explicit` if given, else `$CHROMIUM_PATH`, else the first executable
+ * The Chromium to launch: `explicit` if given, else `$CHROMIUM_PATH`, else (with
+ * `choice.headlessShell`) the first headless shell installed, else the first executable
  * candidate. Throws {@link BrowserNotFoundError} saying where we looked and how to install one.
  */
-export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env, choice: ChromiumChoice = {}): string {
+  const shells = choice.headlessShell === true ? HEADLESS_SHELL_CANDIDATES : [];
   return findExecutable(
     {
       name: 'Chromium',
@@ -78,7 +99,7 @@ export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process
     },
     explicit,
     chromiumPathFrom(env),
-    CHROMIUM_CANDIDATES,
+    [...shells, ...CHROMIUM_CANDIDATES],
   );
 }
 

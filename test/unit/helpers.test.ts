@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type BrowserOptions, browserDriver, createSessionSupervisor } from '../../src/compose.js';
@@ -5,7 +6,7 @@ import { driverEnv } from '../../src/cli/driver-flags.js';
 import { parseResearchArgs } from '../../src/cli/research.js';
 import { parseWorkerArgs } from '../../src/cli/worker.js';
 import { pngSize, solidPng } from '../../src/internal/png.js';
-import { findChromedriver, findChromium } from '../../src/drivers/find-chromium.js';
+import { HEADLESS_SHELL_CANDIDATES, findChromedriver, findChromium } from '../../src/drivers/find-chromium.js';
 import { ConfigError } from '../../src/errors.js';
 import { findNonPlain } from '../../src/internal/plain-data.js';
 import { redactDeep, redactText, redactUrl } from '../../src/internal/redact.js';
@@ -99,6 +100,25 @@ describe('findChromium', () => {
   });
   it('uses CHROMIUM_PATH when it is executable', () => {
     expect(findChromium(undefined, { CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+  });
+  it('prefers an installed headless shell only when asked (a headless browser), and CHROMIUM_PATH over it', () => {
+    const executable = (path: string): boolean => {
+      try {
+        accessSync(path, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const full = findChromium(undefined, {});
+    expect(HEADLESS_SHELL_CANDIDATES).not.toContain(full);
+    const shell = HEADLESS_SHELL_CANDIDATES.find(executable);
+    expect(findChromium(undefined, {}, { headlessShell: true })).toBe(shell ?? full);
+    expect(findChromium(undefined, { CHROMIUM_PATH: process.execPath }, { headlessShell: true })).toBe(process.execPath);
+    // An explicit executable is the one used, even when it is missing and a shell is installed.
+    expect(() => findChromium('/nonexistent/x', {}, { headlessShell: true })).toThrow(
+      /not found at \/nonexistent\/x \(executablePath option\)/,
+    );
   });
 });
 
