@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pngSize } from '../../src/internal/png.js';
 import {
@@ -13,7 +14,7 @@ import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
 import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
-import { fixtureSite } from '../support/fixture-site.js';
+import { fixtureSite, holdImage } from '../support/fixture-site.js';
 import { leftoversUnder } from '../support/leftovers.js';
 
 /** What the contract needs from an adapter's test setup. */
@@ -27,6 +28,8 @@ export interface ContractHarness {
   leftovers(driver: Driver): Promise<string[]>;
   /** Whether the driver can read its browser's memory (`rssBytes`): false for a browser on another host. Default true. */
   readonly readsMemory?: boolean;
+  /** Whether pages load their images (the Fake loads documents only). Default true. */
+  readonly loadsSubresources?: boolean;
 }
 
 const op = (timeoutMs = 10_000, signal?: AbortSignal): DriverOpOptions => (signal ? { timeoutMs, signal } : { timeoutMs });
@@ -106,6 +109,29 @@ export function defineDriverContract(
 
       it('navigates to about:blank with no status', async () => {
         expect(await driver.navigate(page, 'about:blank', 'load', op())).toEqual({ url: 'about:blank', status: null });
+      });
+
+      it('honours waitUntil: domcontentloaded answers while an image is still loading, load only after it ended', async () => {
+        if (h.loadsSubresources === false) return; // the Fake loads no images: nothing to wait for
+        const key = randomUUID();
+        const early = holdImage(`early-${key}`);
+        const result = await driver.navigate(page, `${h.origin}/held-image-page?key=early-${key}`, 'domcontentloaded', op());
+        expect(result).toEqual({ url: `${h.origin}/held-image-page?key=early-${key}`, status: 200 });
+        expect(await value('return document.querySelector("#name").textContent')).toBe('Held');
+        await early.seen; // the image was asked for, and is held still: the answer did not wait for it
+        early.release();
+
+        const late = holdImage(`late-${key}`);
+        let released = false;
+        let answeredBeforeRelease = false;
+        const loading = driver.navigate(page, `${h.origin}/held-image-page?key=late-${key}`, 'load', op());
+        void loading.then(() => (answeredBeforeRelease = !released));
+        await late.seen;
+        released = true;
+        late.release();
+        await loading;
+        expect(answeredBeforeRelease).toBe(false);
+        expect(await value('return document.readyState')).toBe('complete');
       });
 
       it('cancels a navigation on abort and rejects with the abort reason', async () => {

@@ -9,6 +9,7 @@ defineDriverContract(
   async () => ({
     origin,
     refusedUrl: 'http://127.0.0.1:18081/',
+    loadsSubresources: false,
     makeDriver: () => new FakeDriver({ sites: { [origin]: fixtureSite } }),
     leftovers: async (driver) => ((driver as FakeDriver).running ? ['the fake browser is still running'] : []),
   }),

@@ -3,6 +3,30 @@ import { FAKE_PAGE_HEIGHT_HEADER, type FakeRequest, type FakeResponse, type Fake
 
 const html = (title: string, body = ''): string => `<!doctype html><html><head><title>${title}</title></head><body>${body}</body></html>`;
 
+/** Images held until a test lets them go (`/held-image?key=K`): the requests seen, and the releases. */
+const held = new Map<string, { requested: () => void; seen: Promise<void>; release: () => void; released: Promise<void> }>();
+function heldImage(key: string): NonNullable<ReturnType<typeof held.get>> {
+  let entry = held.get(key);
+  if (!entry) {
+    let requested = (): void => undefined;
+    let release = (): void => undefined;
+    const seen = new Promise<void>((resolve) => (requested = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    entry = { requested, seen, release, released };
+    held.set(key, entry);
+  }
+  return entry;
+}
+
+/**
+ * For `/held-image-page?key=K`, a page whose one image answers only once released: `seen`
+ * resolves when the browser asked for the image, `release()` lets its answer go.
+ */
+export function holdImage(key: string): { readonly seen: Promise<void>; release(): void } {
+  const entry = heldImage(key);
+  return { seen: entry.seen, release: entry.release };
+}
+
 /**
  * The pages every driver is tested against. Origin-agnostic: it routes on the path only, so the
  * same handler serves the Fake in memory and real Chromium through {@link startFixtureServer}.
@@ -67,6 +91,20 @@ export const fixtureSite: FakeSiteHandler = async (request: FakeRequest): Promis
         headers: { 'content-type': 'text/html' },
         body: html(`Person ${id}`, `<h1 id="name">Person ${id}</h1><p id="life">${1800 + (id % 150)}–${1870 + (id % 150)}</p>`),
       };
+    }
+    case '/held-image-page': {
+      const key = url.searchParams.get('key') ?? '';
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: html('Held', `<h1 id="name">Held</h1><img src="/held-image?key=${encodeURIComponent(key)}">`),
+      };
+    }
+    case '/held-image': {
+      const entry = heldImage(url.searchParams.get('key') ?? '');
+      entry.requested();
+      await entry.released;
+      return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no image' };
     }
     case '/never':
       // A server that accepts the request and never answers.

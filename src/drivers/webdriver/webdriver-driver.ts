@@ -203,6 +203,9 @@ export class WebDriverDriver implements Driver {
       serverUrl = await this.#startService(chromedriver, dirs, Math.min(op.timeoutMs, SERVICE_START_MS));
     }
     options.addArguments(...args);
+    // "eager": a navigation answers at DOMContentLoaded; navigate() then waits for what its
+    // `waitUntil` asks (see waitForLoad), so that pages whose images are slow need not wait for them.
+    options.setPageLoadStrategy('eager');
     // Answers are read up to a bound: a full-page screenshot (16 MiB at most, base64 in JSON) fits many times over.
     const session = chrome.Driver.createSession(
       options,
@@ -337,7 +340,7 @@ export class WebDriverDriver implements Driver {
         } catch (error) {
           throw this.#navigationError(error, url);
         }
-        void waitUntil; // WebDriver's page-load strategy decides: "normal" waits for the load event.
+        await waitForLoad(session, waitUntil, op.timeoutMs);
         const [finalUrl, status] = await pageValue<[string, number | null]>(session, READ_LOCATION);
         return { url: finalUrl, status: finalUrl === 'about:blank' ? null : status };
       }),
@@ -745,6 +748,37 @@ export class WebDriverDriver implements Driver {
 }
 
 /** The value of a short expression of ours in the current tab, by value through CDP. */
+/** Resolves once the document has fired its load event. */
+const LOADED = `new Promise((resolve) => { if (document.readyState === 'complete') resolve(true); else addEventListener('load', () => resolve(true), { once: true }); })`;
+/** Resolves once no resource of the document has finished loading for 500 ms (checked every 100 ms). */
+const QUIET = `new Promise((resolve) => { let seen = -1, quiet = 0; const tick = () => { const n = performance.getEntriesByType('resource').length; if (n === seen) quiet += 100; else { seen = n; quiet = 0; } if (quiet >= 500) resolve(true); else setTimeout(tick, 100); }; tick(); })`;
+
+/**
+ * After `session.get` answered (the page-load strategy is "eager": the new document has reached
+ * DOMContentLoaded), wait for what `waitUntil` asks. `commit` and `domcontentloaded` are already
+ * met. `load` waits for the load event. `networkidle` waits for the load event and then for 500 ms
+ * in which no resource finished loading: WebDriver shows no requests in flight, so this is an
+ * approximation of Playwright's "no connections for 500 ms" that cannot see a request still open.
+ * A document replaced meanwhile (a script or a redirect navigated again) is waited for in turn;
+ * the caller's deadline bounds all of it.
+ */
+async function waitForLoad(session: Session, waitUntil: WaitUntil, timeoutMs: number): Promise<void> {
+  if (waitUntil === 'commit' || waitUntil === 'domcontentloaded') return;
+  const expression = waitUntil === 'networkidle' ? `${LOADED}.then(() => ${QUIET})` : LOADED;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await session.sendAndGetDevToolsCommand('Runtime.evaluate', {
+        expression: `Promise.race([${expression}, new Promise((r) => setTimeout(r, ${timeoutMs}, 'x'))])`,
+        returnByValue: true,
+        awaitPromise: true,
+      });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !/context was destroyed|navigated or closed|Cannot find context/i.test(firstLine(error))) throw error;
+    }
+  }
+}
+
 async function pageValue<T>(session: Session, expression: string): Promise<T> {
   const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', {
     expression,
