@@ -12,14 +12,21 @@
  * the browser process (no `--type`), renderers, the GPU process, utility processes (the network
  * service among them) and anything else (zygotes, crash handler).
  *
- * Rounds alternate which side goes first; figures are medians over the rounds, with ours as a
- * ratio to plain Playwright's in the same round. Flags: `--json`, `--pages=N` (default 200),
+ * Plain Playwright runs the system Chromium (/usr/bin/chromium or `CHROMIUM_PATH`): what a user
+ * of Playwright alone gives it on a machine without Playwright's own downloads. When our driver's
+ * default is another executable (Chromium's headless shell, when it is installed), a third side,
+ * `playwright-shell`, runs plain Playwright on that same executable, so the report also shows how
+ * much of the difference is the executable and how much is ours.
+ *
+ * Rounds rotate which side goes first; figures are medians over the rounds, with ours as a
+ * ratio to each plain Playwright side in the same round. Flags: `--json`, `--pages=N` (default 200),
  * `--rounds=N` (default 3), `--lanes=1,4` (pages in flight), `--latency=MS` (default 20).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { findChromium } from '../src/drivers/find-chromium.js';
 import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
 import { descendantsOf, listProcesses } from '../src/drivers/process-tree.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
@@ -36,7 +43,7 @@ export type CpuByKind = Record<Kind, number>;
 
 /** What one side reported for one run. */
 export interface SideRun {
-  readonly side: 'ours' | 'playwright';
+  readonly side: 'ours' | 'playwright' | 'playwright-shell';
   readonly lanes: number;
   readonly pages: number;
   readonly wallMs: number;
@@ -64,6 +71,11 @@ export interface CpuRow {
   /** Median over the rounds of ours ÷ plain Playwright's total CPU per page (goal ≤ 0.9). */
   readonly totalRatio: number;
   readonly ratios: readonly number[];
+  /** Plain Playwright on our executable, when that is not the system Chromium. */
+  readonly playwrightShell?: SideSummary;
+  /** Median over the rounds of ours ÷ plain Playwright's on our executable. */
+  readonly shellRatio?: number;
+  readonly shellRatios?: readonly number[];
 }
 
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || '100');
@@ -121,6 +133,8 @@ interface ChildOrder {
   readonly origin: string;
   readonly sid: string;
   readonly pages: readonly PersonPage[];
+  /** The executable of the `playwright-shell` side. */
+  readonly shell: string;
 }
 
 /** The child's side: start it, warm every lane up (not counted), then measure the pages. */
@@ -137,7 +151,7 @@ async function runSide(o: ChildOrder): Promise<SideRun> {
     visit = laneVisitor((fn) => supervisor.withLane(fn), o.origin);
     close = () => supervisor.stop();
   } else {
-    ({ visit, close } = await openPlainPlaywright(o.origin, o.sid, o.lanes));
+    ({ visit, close } = await openPlainPlaywright(o.origin, o.sid, o.lanes, o.side === 'playwright' ? findChromium() : o.shell));
   }
   try {
     await visitPages(warm, o.lanes, visit);
@@ -183,18 +197,21 @@ async function main(): Promise<void> {
   const latencyMs = intFlag(args, 'latency', 20, 0);
   const laneSettings = (args.find((a) => a.startsWith('--lanes='))?.slice(8) ?? '1,4').split(',').map(Number);
   if (laneSettings.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--lanes must be a comma-separated list of 1 … 8');
+  const shell = findChromium(undefined, process.env, { headlessShell: true });
+  const sides: readonly SideRun['side'][] = shell === findChromium() ? ['ours', 'playwright'] : ['ours', 'playwright', 'playwright-shell'];
+  log(`ours: ${shell}; plain Playwright: ${findChromium()}${sides.length > 2 ? `, and ${shell} (playwright-shell)` : ''}`);
   const { site, tree, password } = await startPageSite({ people: 10_000, latencyMs });
   const runs: SideRun[] = [];
   try {
     const sid = await signInOverHttp(site.origin, 'bench', password);
-    let flip = false;
+    let turn = 0;
     for (const lanes of laneSettings) {
       const pages = personPages(tree, pagesPerRun + lanes);
       for (let round = 1; round <= rounds; round++) {
         log(`  ${lanes} page(s) in flight, round ${round} of ${rounds} …`);
-        const order = flip ? (['playwright', 'ours'] as const) : (['ours', 'playwright'] as const);
-        flip = !flip;
-        for (const side of order) runs.push(await runChild({ side, lanes, origin: site.origin, sid, pages }));
+        const order = [...sides.slice(turn % sides.length), ...sides.slice(0, turn % sides.length)];
+        turn++;
+        for (const side of order) runs.push(await runChild({ side, lanes, origin: site.origin, sid, pages, shell }));
       }
     }
   } finally {
@@ -203,14 +220,25 @@ async function main(): Promise<void> {
   const rows: CpuRow[] = laneSettings.map((lanes) => {
     const of = (side: SideRun['side']): SideRun[] => runs.filter((r) => r.side === side && r.lanes === lanes);
     const total = (r: SideRun): number => KINDS.reduce((n, k) => n + r.cpuMs[k], 0) / r.pages;
-    const theirs = of('playwright');
-    const ratios = of('ours').map((r, i) => total(r) / total(theirs[i] as SideRun));
+    const ratiosTo = (side: SideRun['side']): number[] => {
+      const theirs = of(side);
+      return of('ours').map((r, i) => total(r) / total(theirs[i] as SideRun));
+    };
+    const ratios = ratiosTo('playwright');
+    const shellRatios = sides.includes('playwright-shell') ? ratiosTo('playwright-shell') : undefined;
     return {
       lanes,
       ours: summarise(of('ours')),
-      playwright: summarise(theirs),
+      playwright: summarise(of('playwright')),
       totalRatio: median(ratios),
       ratios: ratios.map((x) => Number(x.toFixed(3))),
+      ...(shellRatios
+        ? {
+            playwrightShell: summarise(of('playwright-shell')),
+            shellRatio: median(shellRatios),
+            shellRatios: shellRatios.map((x) => Number(x.toFixed(3))),
+          }
+        : {}),
     };
   });
   if (asJson) {
@@ -222,10 +250,12 @@ async function main(): Promise<void> {
     `  ${'in flight'.padEnd(10)} ${'side'.padEnd(11)} ${KINDS.map((k) => k.padStart(9)).join('')} ${'total'.padStart(9)} ${'pages/s'.padStart(8)}`,
   );
   for (const row of rows) {
-    for (const [name, s] of [
+    const shown: [string, SideSummary][] = [
       ['ours', row.ours],
       ['playwright', row.playwright],
-    ] as const) {
+    ];
+    if (row.playwrightShell) shown.push(['pw-shell', row.playwrightShell]);
+    for (const [name, s] of shown) {
       log(
         `  ${String(row.lanes).padEnd(10)} ${name.padEnd(11)} ${KINDS.map((k) => s.cpuMsPerPage[k].toFixed(2).padStart(9)).join('')} ${s.cpuMsPerPage.total.toFixed(2).padStart(9)} ${s.pagesPerSecond.toFixed(2).padStart(8)}`,
       );
@@ -233,6 +263,11 @@ async function main(): Promise<void> {
     log(
       `  ${''.padEnd(10)} ours ÷ Playwright, total CPU per page: ${row.totalRatio.toFixed(2)}× (rounds ${row.ratios.join(', ')}; goal ≤ 0.9×)`,
     );
+    if (row.shellRatio !== undefined) {
+      log(
+        `  ${''.padEnd(10)} ours ÷ Playwright on the same executable: ${row.shellRatio.toFixed(2)}× (rounds ${(row.shellRatios ?? []).join(', ')})`,
+      );
+    }
   }
 }
 

@@ -42,7 +42,8 @@ export async function readWithPlaywright(tab: Page, origin: string, page: Person
 }
 
 /**
- * Plain Playwright's side of a page benchmark: one browser with the runtime's Chromium flags, a
+ * Plain Playwright's side of a page benchmark: one browser (default: the system Chromium, as
+ * {@link findChromium} finds it without preferring the headless shell) with the runtime's Chromium flags, a
  * 1280×720 context signed in with the session cookie `sid`, and `tabs` tabs; `visit(page, tab)`
  * reads a page in that tab.
  */
@@ -50,9 +51,10 @@ export async function openPlainPlaywright(
   origin: string,
   sid: string,
   tabs: number,
+  executablePath: string = findChromium(),
 ): Promise<{ readonly visit: (page: PersonPage, tab: number) => Promise<{ name: unknown }>; readonly close: () => Promise<void> }> {
   const browser: Browser = await chromium.launch({
-    executablePath: findChromium(),
+    executablePath,
     args: [...REQUIRED_CHROMIUM_FLAGS],
     headless: true,
     timeout: 30_000,
