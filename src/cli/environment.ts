@@ -18,7 +18,10 @@ export const ENVIRONMENT: readonly { readonly group: string; readonly variables:
   {
     group: 'Browsers',
     variables: [
-      { name: 'CHROMIUM_PATH', what: 'Chromium executable (default: headless, the headless shell when installed, else /usr/bin/chromium and similar). Never read from .env.' },
+      {
+        name: 'CHROMIUM_PATH',
+        what: 'Chromium executable (default: headless, the headless shell when installed, else /usr/bin/chromium and similar). Never read from .env.',
+      },
       { name: 'HEADLESS', what: 'true/false: run Chromium headless (default true).' },
       { name: 'DRIVER', what: 'playwright (default) or webdriver: how browsers are driven.' },
       { name: 'WEBDRIVER_URL', what: 'A WebDriver endpoint such as Selenium Grid (implies DRIVER=webdriver).' },
