@@ -59,6 +59,7 @@ export interface CreateBrowserActorOptions extends Omit<BrowserActorOptions, 'dr
 export function createBrowserActor(options: CreateBrowserActorOptions = {}): BrowserActor {
   const { browser, env, ...actorOptions } = options;
   const config = loadConfig(env);
+  refuseBlockOnWebDriver(actorOptions.limits, browser?.driver ?? config.driver);
   return new BrowserActor({
     ...actorOptions,
     actorMode: actorOptions.actorMode ?? config.actorMode,
@@ -84,5 +85,15 @@ export function createSessionSupervisor(options: CreateSessionSupervisorOptions 
       'isolateLanes needs the Playwright driver: one WebDriver session has one cookie jar for all its tabs (use DRIVER=playwright, or separate supervisors)',
     );
   }
+  refuseBlockOnWebDriver(supervisorOptions.limits, browser?.driver ?? config.driver);
   return new SessionSupervisor({ ...supervisorOptions, driver: factory });
+}
+
+/** `limits.block` needs a driver that can keep resources out: say so before any browser starts. */
+function refuseBlockOnWebDriver(limits: { readonly block?: readonly unknown[] } | undefined, driver: string): void {
+  if (driver === 'webdriver' && Array.isArray(limits?.block) && limits.block.length > 0) {
+    throw new ConfigError(
+      'limits.block needs the Playwright driver: WebDriver shows a client no request before it is sent, so it cannot keep images, fonts or media out (use DRIVER=playwright, or leave limits.block out)',
+    );
+  }
 }

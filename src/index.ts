@@ -84,6 +84,7 @@ export { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS, type PlaywrightDriverOptions
 export { WEBDRIVER_CAPABILITIES, WebDriverDriver, type WebDriverDriverOptions } from './drivers/webdriver/webdriver-driver.js';
 export { FULL_CAPABILITIES, type DriverCapabilities } from './drivers/driver.js';
 export { findChromium, HEADLESS_SHELL_CANDIDATES, type ChromiumChoice } from './drivers/find-chromium.js';
+export { BLOCKED_RESOURCES } from './drivers/browser-types.js';
 export { systemClock, type Clock, type TimerHandle } from './internal/clock.js';
 export * from './errors.js';
 export type {

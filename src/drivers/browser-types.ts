@@ -6,6 +6,16 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** When a navigation counts as done. */
 export type WaitUntil = 'commit' | 'domcontentloaded' | 'load' | 'networkidle';
 
+/**
+ * Kinds of resource a tab can be told not to load (Navigate's `block`, the executors'
+ * `limits.block`): images (`<img>`, CSS backgrounds, favicons), web fonts, and audio and video.
+ * Scripts, stylesheets and fetches always load: a page's content and its session depend on them.
+ */
+export type BlockedResource = 'image' | 'font' | 'media';
+
+/** Every {@link BlockedResource}, in a stable order. */
+export const BLOCKED_RESOURCES: readonly BlockedResource[] = ['image', 'font', 'media'];
+
 /** A browser cookie (Playwright's shape; `expires` in seconds since the epoch, -1 for a session cookie). */
 export interface Cookie {
   readonly name: string;

@@ -1,4 +1,4 @@
-import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from './browser-types.js';
+import type { BlockedResource, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from './browser-types.js';
 
 /**
  * The one interface through which the runtime talks to a browser. Adapters: Playwright/CDP
@@ -27,8 +27,19 @@ export interface Driver {
   newPage(op: DriverOpOptions, options?: NewPageOptions): Promise<PageId>;
   /** Close a tab (and its own context, when it was opened isolated). Closing a tab that is already gone resolves. */
   closePage(pageId: PageId, op: DriverOpOptions): Promise<void>;
-  /** Load `url` in the tab and wait for `waitUntil`; a page the browser cannot load rejects with `NavigationError`. */
-  navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult>;
+  /**
+   * Load `url` in the tab and wait for `waitUntil`; a page the browser cannot load rejects with
+   * `NavigationError`. `block` (default none): the kinds of resource the tab does not load from
+   * this navigation on, until a navigation with another list; an adapter without
+   * {@link DriverCapabilities.blocksResources} rejects a non-empty list with `InvalidTaskError`.
+   */
+  navigate(
+    pageId: PageId,
+    url: string,
+    waitUntil: WaitUntil,
+    op: DriverOpOptions,
+    block?: readonly BlockedResource[],
+  ): Promise<NavigateResult>;
   /** The URL the tab shows now. */
   currentUrl(pageId: PageId, op: DriverOpOptions): Promise<string>;
   /** Run a script built by `page-script.ts`; script-level failures come back as outcomes, not rejections. */
@@ -79,6 +90,8 @@ export interface DriverCapabilities {
   readonly sessionVersion: boolean;
   /** A crashed tab can be replaced by a new one while others live; without it, only when another tab of the browser is alive. */
   readonly replacesLastCrashedTab: boolean;
+  /** `navigate(…, block)` keeps the tab from loading those kinds of resource; without it, a non-empty `block` is refused. */
+  readonly blocksResources: boolean;
 }
 
 /** Everything the driver contract describes: what an adapter that declares no capabilities can do. */
@@ -87,6 +100,7 @@ export const FULL_CAPABILITIES: DriverCapabilities = {
   stopsOnAbort: true,
   sessionVersion: true,
   replacesLastCrashedTab: true,
+  blocksResources: true,
 };
 
 /** Makes a fresh, unlaunched driver. The actor calls it; nothing else sees the driver. */

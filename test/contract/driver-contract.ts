@@ -9,7 +9,7 @@ import {
   FULL_CAPABILITIES,
   type PageId,
 } from '../../src/drivers/driver.js';
-import { DriverError, DriverTimeoutError, NavigationError } from '../../src/errors.js';
+import { DriverError, DriverTimeoutError, InvalidTaskError, NavigationError } from '../../src/errors.js';
 import { mkdtempSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserDirsRoot } from '../../src/drivers/browser-dirs.js';
@@ -132,6 +132,35 @@ export function defineDriverContract(
         await loading;
         expect(answeredBeforeRelease).toBe(false);
         expect(await value('return document.readyState')).toBe('complete');
+      });
+
+      it('keeps the tab from loading the kinds of resource in block, from that navigation on; an empty list loads them again', async () => {
+        if (h.loadsSubresources === false) {
+          // Nothing to keep out (the Fake loads documents only): the list is accepted.
+          expect(await driver.navigate(page, `${h.origin}/landed`, 'load', op(), ['image', 'font'])).toMatchObject({ status: 200 });
+          return;
+        }
+        if (!capabilities.blocksResources) {
+          await expect(driver.navigate(page, `${h.origin}/landed`, 'load', op(), ['image'])).rejects.toBeInstanceOf(InvalidTaskError);
+          expect(await driver.navigate(page, `${h.origin}/landed`, 'load', op(), [])).toMatchObject({ status: 200 });
+          return;
+        }
+        const key = `blocked-${randomUUID()}`;
+        const image = holdImage(key);
+        let asked = false;
+        void image.seen.then(() => (asked = true));
+        // 'load' answers although the server holds the image: the browser never asked for it.
+        await driver.navigate(page, `${h.origin}/held-image-page?key=${key}`, 'load', op(), ['image']);
+        expect(
+          await value('return document.images.length === 1 && document.images[0].complete && document.images[0].naturalWidth === 0'),
+        ).toBe(true);
+        // Still blocked on the next navigation that gives the same list; then [] loads images again.
+        await driver.navigate(page, `${h.origin}/held-image-page?key=${key}`, 'load', op(), ['image']);
+        expect(asked).toBe(false);
+        const loading = driver.navigate(page, `${h.origin}/held-image-page?key=${key}`, 'load', op(), []);
+        await image.seen;
+        image.release();
+        expect(await loading).toMatchObject({ status: 200 });
       });
 
       it('cancels a navigation on abort and rejects with the abort reason', async () => {

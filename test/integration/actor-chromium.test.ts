@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import {
 } from '../../src/runtime/tasks/constructors.js';
 import type { Task } from '../../src/runtime/tasks/types.js';
 import { type FixtureServer, refusedUrl, startFixtureServer } from '../support/fixture-server.js';
-import { fixtureSite } from '../support/fixture-site.js';
+import { fixtureSite, holdImage } from '../support/fixture-site.js';
 import { leftoversUnder } from '../support/leftovers.js';
 
 // import.meta.dirname needs Node 20.11; the package supports Node 20.3 and later.
@@ -158,6 +158,27 @@ describe('BrowserActor on real Chromium', () => {
     expect(await a.submit(ExecuteJS('return window.marker + 1'))).toBe(42);
     expect(faults).toEqual([]);
     await a.stop();
+  });
+
+  it("keeps images out by limits.block; a Navigate's own block wins", async () => {
+    const a = actor({ limits: { block: ['image'] } });
+    await a.start();
+    const key = `actor-${randomUUID()}`;
+    const image = holdImage(key);
+    let asked = false;
+    void image.seen.then(() => (asked = true));
+    // Answers at 'load' although the server holds the image: the tab never asked for it.
+    expect(await a.submit(Navigate(`${server.origin}/held-image-page?key=${key}`))).toMatchObject({ status: 200 });
+    expect(await a.submit(ExecuteJS('return document.images[0].complete && document.images[0].naturalWidth === 0'))).toBe(true);
+    expect(asked).toBe(false);
+    const loading = a.submit(Navigate(`${server.origin}/held-image-page?key=${key}`, { block: [] }));
+    await image.seen;
+    image.release();
+    expect(await loading).toMatchObject({ status: 200 });
+    await a.stop();
+    expect(() => createBrowserActor({ limits: { block: ['image'] }, browser: { driver: 'webdriver' } })).toThrow(
+      /limits.block needs the Playwright driver/,
+    );
   });
 
   it('cancels a running script on abort; a task cancelled while queued never runs', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTaskError, PayloadTooLargeError } from '../../src/errors.js';
+import type { BlockedResource } from '../../src/drivers/browser-types.js';
+import { InvalidOptionError, InvalidTaskError, PayloadTooLargeError } from '../../src/errors.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../../src/runtime/tasks/constructors.js';
-import { defaultTaskLimits, validateTask } from '../../src/runtime/tasks/validate.js';
+import { defaultTaskLimits, taskLimits, validateTask, withSubmitterDefaults } from '../../src/runtime/tasks/validate.js';
 
 const check = (task: unknown, limits = defaultTaskLimits) => validateTask(task, limits);
 
@@ -96,11 +97,41 @@ describe('validateTask', () => {
   });
 
   it('accepts allowed schemes when configured, and normalises the URL', () => {
-    expect(check(Navigate('HTTP://Example.COM'))).toEqual({ type: 'Navigate', url: 'http://example.com/', waitUntil: 'load' });
+    expect(check(Navigate('HTTP://Example.COM'))).toEqual({ type: 'Navigate', url: 'http://example.com/', waitUntil: 'load', block: [] });
     expect(check(Navigate('about:blank'))).toMatchObject({ url: 'about:blank' });
     expect(check(Navigate('file:///tmp/x.html'), { ...defaultTaskLimits, allowedSchemes: ['file:'] })).toMatchObject({
       url: 'file:///tmp/x.html',
     });
+  });
+
+  it("takes Navigate's block from the task, else from limits.block, and refuses kinds it does not know", () => {
+    const blocking = taskLimits({ block: ['image', 'font', 'image'] });
+    expect(blocking.block).toEqual(['image', 'font']);
+    expect(check(Navigate('http://a.test/'), blocking)).toMatchObject({ block: ['image', 'font'] });
+    expect(check(Navigate('http://a.test/', { block: ['media'] }), blocking)).toMatchObject({ block: ['media'] });
+    expect(check(Navigate('http://a.test/', { block: [] }), blocking)).toMatchObject({ block: [] });
+    expect(() => check({ type: 'Navigate', url: 'http://a.test/', block: 'image' })).toThrow(
+      new InvalidTaskError('Navigate.block must be a list of image, font, media, got "image"'),
+    );
+    expect(() => check({ type: 'Navigate', url: 'http://a.test/', block: ['image', 'script'] })).toThrow(
+      new InvalidTaskError('Navigate.block[1] must be one of image, font, media, got "script"'),
+    );
+    expect(() => taskLimits({ block: ['images' as BlockedResource] })).toThrow(InvalidOptionError);
+    expect(() => taskLimits({ block: ['images' as BlockedResource] })).toThrow(
+      /limits\.block\[0\] must be one of 'image', 'font', 'media'/,
+    );
+    expect(() => taskLimits({ maxCookies: 0 })).toThrow(/limits\.maxCookies must be/);
+  });
+
+  it("writes the submitting side's default block into a Navigate sent to another process, and nothing else", () => {
+    const blocking = taskLimits({ block: ['image'] });
+    const plain = Navigate('http://a.test/');
+    expect(withSubmitterDefaults(plain, check(plain, blocking))).toEqual({ type: 'Navigate', url: 'http://a.test/', block: ['image'] });
+    const own = Navigate('http://a.test/', { block: [] });
+    expect(withSubmitterDefaults(own, check(own, blocking))).toBe(own);
+    expect(withSubmitterDefaults(plain, check(plain))).toBe(plain);
+    const js = ExecuteJS('return 1');
+    expect(withSubmitterDefaults(js, check(js, blocking))).toBe(js);
   });
 
   it('copies inputs, so later changes by the caller cannot reach a queued task', () => {

@@ -2,7 +2,7 @@ import * as vm from 'node:vm';
 import { DriverError, InvalidOptionError, NavigationError, targetClosedError } from '../../errors.js';
 import { type Clock, sleep, systemClock } from '../../internal/clock.js';
 import { redactUrl } from '../../internal/redact.js';
-import type { Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import type { BlockedResource, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { withDeadline } from '../deadline.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
 import type {
@@ -233,7 +233,14 @@ export class FakeDriver implements Driver {
     });
   }
 
-  async navigate(pageId: PageId, url: string, _waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
+  /** The Fake loads documents only, so `block` has nothing to keep out; it is accepted, as the contract asks. */
+  async navigate(
+    pageId: PageId,
+    url: string,
+    _waitUntil: WaitUntil,
+    op: DriverOpOptions,
+    _block: readonly BlockedResource[] = [],
+  ): Promise<NavigateResult> {
     return this.#op('navigate', op, async () => {
       const page = await this.#page(pageId);
       if (url === 'about:blank') {

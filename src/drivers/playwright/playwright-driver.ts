@@ -3,7 +3,7 @@ import { BrowserActorError, BrowserLaunchError, DriverError, NavigationError, ta
 import { systemClock, within } from '../../internal/clock.js';
 import { createDeferred } from '../../internal/deferred.js';
 import { redactUrl } from '../../internal/redact.js';
-import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import type { BlockedResource, ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
@@ -120,7 +120,12 @@ interface PageEntry {
   readonly isolated: BrowserContext | undefined;
   /** Navigations, scripts and screenshots running in the tab now. */
   busy: number;
+  /** The resource kinds the tab does not load now, sorted and joined (`''`: none). */
+  blocked: string;
 }
+
+/** CDP's resource type for each kind a tab can block. */
+const CDP_RESOURCE_TYPE: Readonly<Record<BlockedResource, 'Image' | 'Font' | 'Media'>> = { image: 'Image', font: 'Font', media: 'Media' };
 
 /**
  * Real Chromium through Playwright, over the pipe transport (`--remote-debugging-pipe`), so the
@@ -235,9 +240,14 @@ export class PlaywrightDriver implements Driver {
       }
       const cdp = await (isolated ?? context).newCDPSession(page);
       await watchSession(cdp, watch);
+      // Only requests of a blocked kind pause here (Fetch.enable's patterns): fail them as the
+      // browser fails what a content blocker refuses.
+      cdp.on('Fetch.requestPaused', (event) => {
+        cdp.send('Fetch.failRequest', { requestId: event.requestId, errorReason: 'BlockedByClient' }).catch(() => undefined);
+      });
       const id = `page-${this.#nextPage++}`;
       page.on('crash', () => this.#emit({ type: 'page-crashed', pageId: id }));
-      this.#pages.set(id, { page, cdp, watch, isolated, busy: 0 });
+      this.#pages.set(id, { page, cdp, watch, isolated, busy: 0, blocked: '' });
       return id;
     });
   }
@@ -254,7 +264,13 @@ export class PlaywrightDriver implements Driver {
     });
   }
 
-  async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
+  async navigate(
+    pageId: PageId,
+    url: string,
+    waitUntil: WaitUntil,
+    op: DriverOpOptions,
+    block: readonly BlockedResource[] = [],
+  ): Promise<NavigateResult> {
     const entry = this.#requirePage(pageId);
     const { page, cdp } = entry;
     return this.#busy(entry, () =>
@@ -262,6 +278,7 @@ export class PlaywrightDriver implements Driver {
         'navigate',
         op,
         async () => {
+          await blockResources(entry, block);
           // Chromium commits its error page tens of milliseconds after goto has already failed; a
           // navigation started before that commit is interrupted by it. Watch for the commit from
           // the start so a failed navigation returns only once the tab has settled.
@@ -565,6 +582,19 @@ async function watchSession(cdp: CDPSession, watch: SessionWatch): Promise<void>
     if (event.name === SESSION_BINDING) watch.version++;
   });
   await Promise.all([cdp.send('Runtime.enable'), cdp.send('Runtime.addBinding', { name: SESSION_BINDING })]);
+}
+
+/** Make the tab refuse `block`'s kinds of resource from now on (and load every other kind), when that is not so already. */
+async function blockResources(entry: PageEntry, block: readonly BlockedResource[]): Promise<void> {
+  const kinds = [...new Set(block)].sort();
+  const key = kinds.join(',');
+  if (key === entry.blocked) return;
+  if (kinds.length === 0) await entry.cdp.send('Fetch.disable');
+  else
+    await entry.cdp.send('Fetch.enable', {
+      patterns: kinds.map((kind) => ({ urlPattern: '*', resourceType: CDP_RESOURCE_TYPE[kind], requestStage: 'Request' as const })),
+    });
+  entry.blocked = key;
 }
 
 /** A cookie jar as one string that changes whenever a cookie is set, changed or removed. */

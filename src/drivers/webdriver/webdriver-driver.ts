@@ -6,6 +6,7 @@ import {
   BrowserLaunchError,
   DriverError,
   DriverTimeoutError,
+  InvalidTaskError,
   NavigationError,
   targetClosedError,
 } from '../../errors.js';
@@ -14,7 +15,7 @@ import { freePort } from '../../internal/free-port.js';
 import { webdriverReady } from '../../internal/webdriver-status.js';
 import { redactUrl } from '../../internal/redact.js';
 import { TypedEmitter } from '../../internal/typed-emitter.js';
-import type { ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
+import type { BlockedResource, ChromiumOptions, Cookie, CookieInput, NavigateResult, StorageState, WaitUntil } from '../browser-types.js';
 import { type BrowserDirs, createBrowserDirs, sweepStaleBrowserDirs } from '../browser-dirs.js';
 import { type OwnBrowser, killOwnBrowser, liveProcessesUnder, reapOwnBrowser } from '../browser-reaper.js';
 import { withDeadline } from '../deadline.js';
@@ -57,6 +58,7 @@ export const WEBDRIVER_CAPABILITIES: DriverCapabilities = {
   stopsOnAbort: false,
   sessionVersion: false,
   replacesLastCrashedTab: false,
+  blocksResources: false,
 };
 
 /** How long a command may still run after its operation's deadline before the session counts as wedged. */
@@ -327,7 +329,18 @@ export class WebDriverDriver implements Driver {
     });
   }
 
-  async navigate(pageId: PageId, url: string, waitUntil: WaitUntil, op: DriverOpOptions): Promise<NavigateResult> {
+  async navigate(
+    pageId: PageId,
+    url: string,
+    waitUntil: WaitUntil,
+    op: DriverOpOptions,
+    block: readonly BlockedResource[] = [],
+  ): Promise<NavigateResult> {
+    if (block.length > 0) {
+      throw new InvalidTaskError(
+        `Navigate.block (${block.join(', ')}) needs a driver that can keep a tab from loading resources, and the WebDriver driver cannot (WebDriver shows a client no request before it is sent); use the Playwright driver, or leave block out`,
+      );
+    }
     const entry = this.#requirePage(pageId);
     return this.#busy(entry, () =>
       this.#run('navigate', op, pageId, async (session) => {

@@ -18,7 +18,7 @@ import { TypedEmitter } from '../../internal/typed-emitter.js';
 import { PriorityMailbox, type Ticket } from '../mailbox/mailbox.js';
 import { isIdempotent, runTask } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
-import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { type TaskLimits, type ValidTask, taskLimits, validateTask } from '../tasks/validate.js';
 import { type AcceptedTask, AnswerLedger, acceptedTask } from '../answer-ledger.js';
 import { type SubmitDefaults, follow, mailboxOptions, parseSubmitOptions, submitDefaults } from '../submit-helpers.js';
 import { booleanOption, positive } from '../../internal/options.js';
@@ -118,9 +118,7 @@ export class BrowserActor {
     this.#closeTimeoutMs = positive('closeTimeoutMs', options.closeTimeoutMs ?? 5000);
     this.#cancelGraceMs = positive('cancelGraceMs', options.cancelGraceMs ?? 2000);
     this.#isolatedLanes = booleanOption('isolatedLanes', options.isolatedLanes, false);
-    this.#limits = { ...defaultTaskLimits, ...options.limits };
-    for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxScreenshotBytes', 'maxCookies'] as const)
-      positive(`limits.${key}`, this.#limits[key]);
+    this.#limits = taskLimits(options.limits);
     this.#mailbox = new PriorityMailbox<Entry>(mailboxOptions<Entry>(options.mailbox, (entry) => this.#onShed(entry)));
   }
 

@@ -21,7 +21,7 @@ import { oneOf, positive, positiveInteger } from '../../internal/options.js';
 import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task, TaskType } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
-import { type TaskLimits, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { type TaskLimits, taskLimits, validateTask, withSubmitterDefaults } from '../tasks/validate.js';
 import { type QueueJobData, type SealedTask, type WireOutcome, decodeOutcome, packForQueue, unpackFromQueue } from './codec.js';
 import { type RedisLinkChange, type RedisLinkStatus, RedisLink, describeRedisLink } from './redis-link.js';
 import { type QueueCipher, answerContext, createQueueCipher, resolveQueueKey, taskContext } from './queue-cipher.js';
@@ -223,7 +223,7 @@ export class RedisWorkDispatcher implements TaskExecutor {
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#keys = registryKeys(this.#prefix, this.#queueName);
     this.#defaults = submitDefaults(options);
-    this.#limits = { ...defaultTaskLimits, ...options.limits };
+    this.#limits = taskLimits(options.limits);
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     this.#retryDelayMs = positive('retryDelayMs', options.retryDelayMs ?? 1000);
     this.#bound = new PendingBound(pendingBoundOptions(options), this.#clock);
@@ -273,8 +273,9 @@ export class RedisWorkDispatcher implements TaskExecutor {
     const { sessionKey, restoreUrl } = checkPlacementOptions(options);
     parsed.signal?.throwIfAborted();
     const jobId = parsed.idempotencyKey === undefined ? randomUUID() : jobIdForKey(parsed.idempotencyKey);
-    // The task as given (plain data, checked above): the host checks it again against its own limits.
-    const packed = packForQueue(task);
+    // The task as given (plain data, checked above; with this side's default block written in): the
+    // host checks it again against its own limits.
+    const packed = packForQueue(withSubmitterDefaults(task, valid));
     const earlier = this.#sameKeyPending(jobId, packed, parsed);
     if (earlier) return earlier;
     const waitStarted = this.#clock.now();

@@ -29,7 +29,7 @@ import { isIdempotent } from '../tasks/run-task.js';
 import type { ResultOf, Task } from '../tasks/types.js';
 import { type ExecutorCapabilities, type ExecutorEvent, type ExecutorHealth, type TaskExecutor, taskEndEvent } from '../executor.js';
 import { type DispatchLaneHandle, type DispatchSubmitOptions, checkPlacementOptions } from './dispatch-types.js';
-import { type TaskLimits, type ValidTask, defaultTaskLimits, validateTask } from '../tasks/validate.js';
+import { type TaskLimits, type ValidTask, taskLimits, validateTask, withSubmitterDefaults } from '../tasks/validate.js';
 import { type FromWorker, type ToWorker, type WorkerHealth, decodeValue } from './codec.js';
 import { type WorkDispatcherEvents, WorkerPool, type WorkerRecord as PoolWorker, type WorkerState } from './worker-pool.js';
 
@@ -215,7 +215,7 @@ export class WorkDispatcher implements TaskExecutor {
       );
     this.#clock = options.clock ?? systemClock;
     this.#defaults = submitDefaults(options);
-    this.#limits = { ...defaultTaskLimits, ...options.limits };
+    this.#limits = taskLimits(options.limits);
     this.#maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? 3);
     const heartbeatMs = positive('heartbeat.intervalMs', options.heartbeat?.intervalMs ?? 1000);
     const heartbeatTimeoutMs = positive('heartbeat.timeoutMs', options.heartbeat?.timeoutMs ?? 10_000);
@@ -416,7 +416,7 @@ export class WorkDispatcher implements TaskExecutor {
       const now = this.#clock.now();
       entry = {
         id: `${this.#id}:${++this.#seq}`,
-        raw: task,
+        raw: withSubmitterDefaults(task, valid),
         task: valid,
         priority: parsed.priority,
         submittedAt: now,

@@ -4,7 +4,7 @@ import type { BackoffOptions } from '../../internal/backoff.js';
 import type { Clock } from '../../internal/clock.js';
 import type { BrowserActorOptions } from '../actor/browser-actor.js';
 import type { Task, TaskType } from '../tasks/types.js';
-import { type TaskLimits, defaultTaskLimits } from '../tasks/validate.js';
+import { type TaskLimits, taskLimits } from '../tasks/validate.js';
 import { type MailboxSettings, type SubmitDefaults, submitDefaults } from '../submit-helpers.js';
 import { badOption, booleanOption, integerIn, positive, positiveInteger } from '../../internal/options.js';
 
@@ -219,7 +219,7 @@ export function resolveSupervisorOptions(options: SessionSupervisorOptions): Sup
     isolateLanes: booleanOption('isolateLanes', options.isolateLanes, false),
     standby: booleanOption('standby', options.standby, false),
     defaults: submitDefaults(options),
-    limits: { ...defaultTaskLimits, ...options.limits },
+    limits: taskLimits(options.limits),
     probeIntervalMs: positive('probe.intervalMs', options.probe?.intervalMs ?? 5000),
     probeTimeoutMs: positive('probe.timeoutMs', options.probe?.timeoutMs ?? 2000),
     probeFailuresBeforeRestart: positiveInteger('probe.failuresBeforeRestart', options.probe?.failuresBeforeRestart ?? 3),

@@ -1,4 +1,5 @@
 import type {
+  BlockedResource,
   CookieFormat,
   CookieInput,
   CurrentUrlTask,
@@ -13,8 +14,13 @@ import type {
 } from './types.js';
 
 /** Load `url` in the actor's tab. Idempotent. */
-export function Navigate(url: string, options: { waitUntil?: WaitUntil } = {}): NavigateTask {
-  return options.waitUntil === undefined ? { type: 'Navigate', url } : { type: 'Navigate', url, waitUntil: options.waitUntil };
+export function Navigate(url: string, options: { waitUntil?: WaitUntil; block?: readonly BlockedResource[] } = {}): NavigateTask {
+  return {
+    type: 'Navigate',
+    url,
+    ...(options.waitUntil === undefined ? {} : { waitUntil: options.waitUntil }),
+    ...(options.block === undefined ? {} : { block: [...options.block] }),
+  };
 }
 
 /** Read cookies, optionally only the named ones. Idempotent. */

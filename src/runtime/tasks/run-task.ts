@@ -35,7 +35,7 @@ export async function runTask(task: ValidTask, env: TaskEnv): Promise<unknown> {
   const { driver } = env;
   switch (task.type) {
     case 'Navigate':
-      return driver.navigate(await env.page(env.op()), task.url, task.waitUntil, env.op());
+      return driver.navigate(await env.page(env.op()), task.url, task.waitUntil, env.op(), task.block);
     case 'CurrentUrl':
       return driver.currentUrl(await env.page(env.op()), env.op());
     case 'ExecuteJS': {

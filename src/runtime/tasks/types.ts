@@ -4,9 +4,17 @@
  * boundary unchanged. Results are plain data too.
  */
 
-import type { Cookie, CookieInput, JsonValue, NavigateResult, StorageState, WaitUntil } from '../../drivers/browser-types.js';
+import type {
+  BlockedResource,
+  Cookie,
+  CookieInput,
+  JsonValue,
+  NavigateResult,
+  StorageState,
+  WaitUntil,
+} from '../../drivers/browser-types.js';
 
-export type { Cookie, CookieInput, JsonValue, NavigateResult, StorageState, WaitUntil };
+export type { BlockedResource, Cookie, CookieInput, JsonValue, NavigateResult, StorageState, WaitUntil };
 
 /** The formats ExportCookies writes: JSON cookies, Netscape cookies.txt, or Playwright's storage state. */
 export type CookieFormat = 'json' | 'netscape' | 'storage-state';
@@ -17,6 +25,13 @@ export interface NavigateTask {
   readonly url: string;
   /** Default `'load'`. */
   readonly waitUntil?: WaitUntil;
+  /**
+   * Resource kinds the tab does not load, from this navigation on (until a Navigate with another
+   * list; `[]` loads everything again). Default: the executor's `limits.block` (itself default
+   * none). Needs a driver that can block (Playwright's); the WebDriver driver refuses a non-empty
+   * list with `ERR_INVALID_TASK`.
+   */
+  readonly block?: readonly BlockedResource[];
 }
 
 /** Read the session's cookies. Idempotent. */

@@ -1,7 +1,9 @@
 import { InvalidTaskError, PayloadTooLargeError, ScriptError } from '../../errors.js';
 import { findNonPlain, utf8Length } from '../../internal/plain-data.js';
+import { badOption, oneOf, positive } from '../../internal/options.js';
 import { redactUrl } from '../../internal/redact.js';
-import type { CookieFormat, CookieInput, TaskType, WaitUntil } from './types.js';
+import { BLOCKED_RESOURCES, type BlockedResource } from '../../drivers/browser-types.js';
+import type { CookieFormat, CookieInput, NavigateTask, Task, TaskType, WaitUntil } from './types.js';
 
 /** Size and safety limits applied to every task before it reaches a browser. */
 export interface TaskLimits {
@@ -17,6 +19,11 @@ export interface TaskLimits {
   readonly maxCookies: number;
   /** URL schemes Navigate accepts. Default `['http:', 'https:', 'about:']`. */
   readonly allowedSchemes: readonly string[];
+  /**
+   * The resource kinds a Navigate that gives no `block` of its own keeps its tab from loading
+   * (see {@link BlockedResource}). Default none. Needs a driver that can block (Playwright's).
+   */
+  readonly block: readonly BlockedResource[];
 }
 
 /** The limits applied when none are given: script, argument, result, cookie and screenshot sizes. */
@@ -27,11 +34,35 @@ export const defaultTaskLimits: TaskLimits = {
   maxScreenshotBytes: 16 * 1024 * 1024,
   maxCookies: 1000,
   allowedSchemes: ['http:', 'https:', 'about:'],
+  block: [],
 };
+
+/**
+ * An executor's task limits: `given` over {@link defaultTaskLimits}, checked. Throws
+ * {@link InvalidOptionError} naming the limit that is wrong.
+ */
+export function taskLimits(given: Partial<TaskLimits> | undefined): TaskLimits {
+  const limits = { ...defaultTaskLimits, ...given };
+  for (const key of ['maxScriptBytes', 'maxArgsBytes', 'maxResultBytes', 'maxScreenshotBytes', 'maxCookies'] as const)
+    positive(`limits.${key}`, limits[key]);
+  if (!Array.isArray(limits.block)) throw badOption('limits.block', `a list of ${BLOCKED_RESOURCES.join(', ')}`, limits.block);
+  const block = limits.block.map((kind, i) => oneOf(`limits.block[${i}]`, kind, BLOCKED_RESOURCES));
+  return { ...limits, block: [...new Set(block)] };
+}
+
+/**
+ * The task to send to another process for `valid`: `task` as given, with the submitting side's
+ * default `block` written in when it is a Navigate that gives none (the receiving side fills in
+ * only its own defaults).
+ */
+export function withSubmitterDefaults(task: Task, valid: ValidTask): Task {
+  if (valid.type !== 'Navigate' || valid.block.length === 0 || (task as NavigateTask).block !== undefined) return task;
+  return { ...(task as NavigateTask), block: valid.block };
+}
 
 /** A task after validation: defaults filled in, inputs copied so later caller mutations cannot reach it. */
 export type ValidTask =
-  | { readonly type: 'Navigate'; readonly url: string; readonly waitUntil: WaitUntil }
+  | { readonly type: 'Navigate'; readonly url: string; readonly waitUntil: WaitUntil; readonly block: readonly BlockedResource[] }
   | { readonly type: 'GetCookies'; readonly names: readonly string[] | undefined }
   | { readonly type: 'ExecuteJS'; readonly script: string; readonly argsJson: string; readonly idempotent: boolean }
   | { readonly type: 'Screenshot'; readonly fullPage: boolean }
@@ -40,7 +71,7 @@ export type ValidTask =
   | { readonly type: 'CurrentUrl' };
 
 const fieldsByType: Readonly<Record<TaskType, readonly string[]>> = {
-  Navigate: ['url', 'waitUntil'],
+  Navigate: ['url', 'waitUntil', 'block'],
   GetCookies: ['names'],
   ExecuteJS: ['script', 'args', 'idempotent', '__result'],
   Screenshot: ['fullPage'],
@@ -135,7 +166,16 @@ function validateNavigate(task: Record<string, unknown>, limits: TaskLimits): Va
   if (!waitUntilValues.includes(waitUntil as WaitUntil)) {
     throw new InvalidTaskError(`Navigate.waitUntil must be one of ${waitUntilValues.join(', ')}, got ${describeValue(waitUntil)}`);
   }
-  return { type: 'Navigate', url, waitUntil: waitUntil as WaitUntil };
+  const block = task['block'] ?? limits.block;
+  if (!Array.isArray(block)) {
+    throw new InvalidTaskError(`Navigate.block must be a list of ${BLOCKED_RESOURCES.join(', ')}, got ${describeValue(block)}`);
+  }
+  const kinds = block.map((kind: unknown, i) => {
+    if (!(BLOCKED_RESOURCES as readonly unknown[]).includes(kind))
+      throw new InvalidTaskError(`Navigate.block[${i}] must be one of ${BLOCKED_RESOURCES.join(', ')}, got ${describeValue(kind)}`);
+    return kind as BlockedResource;
+  });
+  return { type: 'Navigate', url, waitUntil: waitUntil as WaitUntil, block: [...new Set(kinds)] };
 }
 
 const AsyncFunction = (Object.getPrototypeOf(async function () {}) as { constructor: new (body: string) => unknown }).constructor;
