@@ -243,6 +243,7 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     expect(fakes).toHaveLength(2); // the serving browser and the standby
     const [first, standby] = fakes as [FakeDriver, FakeDriver];
     expect(standby.running).toBe(true);
+    expect(supervisor.health().standby).toBe('ready');
     await runAlone(clock, supervisor.submit(Navigate(`${origin}/set-cookies`)));
     const readies: { launchMs: number }[] = [];
     supervisor.on('ready', (e) => readies.push(e));
@@ -265,6 +266,7 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     expect(fakes).toHaveLength(2);
     const [first, standby] = fakes as [FakeDriver, FakeDriver];
     expect(standby.running).toBe(false); // its launch is under way
+    expect(supervisor.health().standby).toBe('starting');
     const readies: { launchMs: number }[] = [];
     supervisor.on('ready', (e) => readies.push(e));
     await clock.advance(1000);

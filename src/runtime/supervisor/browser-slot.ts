@@ -173,6 +173,12 @@ export class BrowserSlot {
     );
   }
 
+  /** Where the standby browser is: up and waiting, still launching, or none. */
+  get standbyState(): 'none' | 'starting' | 'ready' {
+    if (!this.#standby) return 'none';
+    return this.#standby.ready ? 'ready' : 'starting';
+  }
+
   /** Kill the standby browser, if there is one. */
   dropStandby(): void {
     const standby = this.#standby;

@@ -53,8 +53,9 @@ export async function restoreSession(
     for (const { origin, localStorage } of snapshot.state.origins) {
       if (localStorage.length === 0 || !/^https?:\/\//.test(origin)) continue;
       const url = snapshot.url !== undefined && snapshot.url.startsWith(`${origin}/`) ? snapshot.url : `${origin}/`;
-      // The document only has to exist for its storage to be written: no need to wait for `load`.
-      await actor.submit({ type: 'Navigate', url, waitUntil: 'domcontentloaded' }, op);
+      // The document only has to exist for its storage to be written: its commit is enough (no
+      // need to wait for the page to be parsed or loaded).
+      await actor.submit({ type: 'Navigate', url, waitUntil: 'commit' }, op);
       const stored = await actor.submit(writeLocalStorage(localStorage), op);
       if (typeof stored !== 'number' || stored < localStorage.length) {
         throw new ActorCrashedError(

@@ -279,6 +279,7 @@ export class SessionSupervisor implements TaskExecutor {
         queued: l.queue.length,
         tasksServed: l.tasksServed,
       })),
+      standby: this.#slot.standbyState,
     };
   }
 

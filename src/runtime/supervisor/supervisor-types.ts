@@ -52,6 +52,8 @@ export interface SupervisorHealth {
   readonly snapshots: { readonly taken: number; readonly skipped: number };
   /** Each lane (tab) of the browser. */
   readonly lanes: readonly LaneHealth[];
+  /** The standby browser (`standby: true`): `'ready'` to take over, `'starting'`, or `'none'` (also without the option). */
+  readonly standby: 'none' | 'starting' | 'ready';
 }
 
 /** Events of a {@link SessionSupervisor}. */
