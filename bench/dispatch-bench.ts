@@ -28,7 +28,6 @@ import { Redis } from 'ioredis';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
 import { PlaywrightDriver, REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
-import { findChromium } from '../src/drivers/find-chromium.js';
 import { signalGroup } from '../src/drivers/process-tree.js';
 import { generateTree } from '../src/genealogy/synthetic.js';
 import { mapConcurrent } from '../src/internal/map-concurrent.js';
@@ -39,7 +38,7 @@ import { createWorkDispatcher } from '../src/runtime/dispatch/work-dispatcher.js
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
 import { ExecuteJS, ImportCookies, Navigate } from '../src/runtime/tasks/constructors.js';
 import { type TreeSite, startTreeSite } from '../src/site/server.js';
-import { intFlag, integersFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
+import { benchChromium, intFlag, integersFlag, median, samplePeakRss, signInOverHttp, textLog } from './report.js';
 import { type PersonPage, READ_PERSON, laneVisitor, personPages, readWithPlaywright, visitPages } from './person-pages.js';
 
 const args = process.argv.slice(2);
@@ -188,7 +187,7 @@ async function playwrightSetup(site: TreeSite, sid: string, browsers: number): P
   const tabs: Page[] = [];
   for (let i = 0; i < browsers; i++) {
     const browser = await chromium.launch({
-      executablePath: findChromium(),
+      executablePath: benchChromium(),
       args: [...REQUIRED_CHROMIUM_FLAGS],
       headless: true,
       timeout: 30_000,

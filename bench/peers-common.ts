@@ -7,7 +7,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
-import { findChromium } from '../src/drivers/find-chromium.js';
+import { benchChromium } from './report.js';
 import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { listProcesses, signalGroup, signalProcess, waitFor } from '../src/drivers/process-tree.js';
 import type { TreeSite } from '../src/site/server.js';
@@ -45,7 +45,8 @@ export interface Contender {
   run(work: Work): Promise<{ answers: Answer[]; wallMs: number; leftover: number }>;
 }
 
-export const executablePath = findChromium();
+/** Every contender runs the same Chromium as ours (see {@link benchChromium}). */
+export const executablePath = benchChromium();
 /** On every browser's command line (Chromium ignores switches it does not know): how the benchmark finds its own browsers. */
 /** A child run (./peers-child.ts) gets its parent's in `BROWSER_ACTOR_BENCH_MARK`. */
 export const MARK = process.env['BROWSER_ACTOR_BENCH_MARK'] || `--browser-actor-bench=${randomBytes(6).toString('hex')}`;

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { findChromium } from '../src/drivers/find-chromium.js';
 import { REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/playwright/playwright-driver.js';
+import { benchChromium } from './report.js';
 import { mapConcurrent } from '../src/internal/map-concurrent.js';
 import { generateTree } from '../src/genealogy/synthetic.js';
 import type { FamilyTree } from '../src/genealogy/tree.js';
@@ -42,8 +42,8 @@ export async function readWithPlaywright(tab: Page, origin: string, page: Person
 }
 
 /**
- * Plain Playwright's side of a page benchmark: one browser (default: the system Chromium, as
- * {@link findChromium} finds it without preferring the headless shell) with the runtime's Chromium flags, a
+ * Plain Playwright's side of a page benchmark: one browser (default: the same Chromium as ours,
+ * {@link benchChromium}) with the runtime's Chromium flags, a
  * 1280×720 context signed in with the session cookie `sid`, and `tabs` tabs; `visit(page, tab)`
  * reads a page in that tab.
  */
@@ -51,7 +51,7 @@ export async function openPlainPlaywright(
   origin: string,
   sid: string,
   tabs: number,
-  executablePath: string = findChromium(),
+  executablePath: string = benchChromium(),
 ): Promise<{ readonly visit: (page: PersonPage, tab: number) => Promise<{ name: unknown }>; readonly close: () => Promise<void> }> {
   const browser: Browser = await chromium.launch({
     executablePath,

@@ -106,14 +106,25 @@ export interface MachineInfo {
   readonly command: string;
 }
 
+/**
+ * The Chromium every contender of a benchmark runs: the one our Playwright driver starts by
+ * default headless (the headless shell when installed, else the system Chromium), so that a
+ * comparison measures the frameworks, not two builds of the browser. `npm run bench:cpu` also
+ * runs plain Playwright on the system Chromium, to show what the executable alone changes.
+ */
+export function benchChromium(): string {
+  return findChromium(undefined, process.env, { headlessShell: true });
+}
+
 export function machineInfo(): MachineInfo {
   let chromium = 'unknown';
   try {
-    chromium = execFileSync(findChromium(), ['--version'], {
+    const executable = benchChromium();
+    chromium = `${execFileSync(executable, ['--version'], {
       encoding: 'utf8',
       timeout: 10_000,
       stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
+    }).trim()} (${executable})`;
   } catch {
     // no browser found or it did not answer: the figures still stand, the version is unknown
   }

@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { browserDirsRoot } from '../src/drivers/browser-dirs.js';
-import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../src/drivers/find-chromium.js';
+import { REQUIRED_CHROMIUM_FLAGS } from '../src/drivers/find-chromium.js';
 import { PlaywrightDriver } from '../src/drivers/playwright/playwright-driver.js';
 import { generateTree } from '../src/genealogy/synthetic.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
@@ -42,6 +42,7 @@ import {
   signInOverHttp,
   stringFlag,
   textLog,
+  benchChromium,
 } from './report.js';
 import { runResearchBatch } from './research-batch.js';
 import { runChildBench } from './run-child.js';
@@ -157,7 +158,7 @@ async function runChild(side: Side): Promise<void> {
   try {
     if (side === 'playwright') {
       const browser = await chromium.launch({
-        executablePath: findChromium(),
+        executablePath: benchChromium(),
         args: [...REQUIRED_CHROMIUM_FLAGS],
         headless: true,
         timeout: 30_000,
