@@ -28,6 +28,10 @@ import {
   timed,
 } from './peers-common.js';
 import { type PersonPage, laneVisitor } from './person-pages.js';
+import { findChromium } from '../src/drivers/find-chromium.js';
+
+/** The system Chromium (no headless-shell preference): what plain Playwright gets on this machine when a user names it. */
+const systemChromium = findChromium();
 
 /** Our side, from a supervisor's or a dispatcher's `withLane`: each page navigated and read on a lane. */
 function onLanes(work: Work, withLane: Parameters<typeof laneVisitor>[0], close: () => Promise<void>): Running {
@@ -175,20 +179,35 @@ export const CONTENDERS: readonly Contender[] = [
   {
     name: 'playwright',
     label: 'plain Playwright: 1 browser, N tabs (no framework)',
-    run: (work) =>
-      timed(async () => {
-        const browser = await chromium.launch({ executablePath, args: flags, headless: true, timeout: 30_000 });
-        const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-        await context.addCookies([cookieFor(work)]);
-        const tabs = await Promise.all(Array.from({ length: work.concurrency }, () => context.newPage()));
-        return {
-          ...collecting(work.pages, work.concurrency, async (page, slot) => {
-            const tab = tabs[slot] as (typeof tabs)[number];
-            await tab.goto(work.site.origin + page.path, { timeout: 30_000 });
-            return tab.evaluate<{ name: unknown }>(readInPage);
-          }),
-          close: () => browser.close(),
-        };
-      }, work),
+    run: (work) => plainPlaywright(work, executablePath),
   },
+  // When ours runs Chromium's headless shell, plain Playwright also on the system Chromium: what a
+  // user of Playwright alone on this machine would give it (npm run bench:cpu splits the difference).
+  ...(systemChromium === executablePath
+    ? []
+    : [
+        {
+          name: 'playwright-system',
+          label: 'plain Playwright on the system Chromium',
+          run: (work: Work) => plainPlaywright(work, systemChromium),
+        },
+      ]),
 ];
+
+/** Plain Playwright, no framework: one browser of `executable`, one tab per page in flight. */
+function plainPlaywright(work: Work, executable: string): ReturnType<Contender['run']> {
+  return timed(async () => {
+    const browser = await chromium.launch({ executablePath: executable, args: flags, headless: true, timeout: 30_000 });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addCookies([cookieFor(work)]);
+    const tabs = await Promise.all(Array.from({ length: work.concurrency }, () => context.newPage()));
+    return {
+      ...collecting(work.pages, work.concurrency, async (page, slot) => {
+        const tab = tabs[slot] as (typeof tabs)[number];
+        await tab.goto(work.site.origin + page.path, { timeout: 30_000 });
+        return tab.evaluate<{ name: unknown }>(readInPage);
+      }),
+      close: () => browser.close(),
+    };
+  }, work);
+}
