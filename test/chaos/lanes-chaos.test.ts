@@ -5,8 +5,9 @@ import { useChromiumFile } from '../support/chromium-root.js';
 import { readPersonName } from '../support/fixture-site.js';
 
 /**
- * The chaos target of the lanes issue: Chromium SIGKILLed every 2 s while 50 pages run through
- * lane handles at 2 lanes. Its own vitest project runs it after every other test file, alone:
+ * The chaos target of the lanes issue: Chromium SIGKILLed every 2 s while 150 pages run through
+ * lane handles at 2 lanes (enough pages that several kills land during the run: on Chromium's
+ * headless shell, 50 pages took under 5 s, one kill). Its own vitest project runs it after every other test file, alone:
  * with another file's browsers starting beside it on two cores, a launch can take longer than
  * the 2 s between kills, and then no browser ever gets to work (a real crash loop, which the
  * supervisor rightly gives up on).
@@ -15,7 +16,7 @@ import { readPersonName } from '../support/fixture-site.js';
 const file = useChromiumFile('chaos-');
 
 describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
-  it('chaos: Chromium SIGKILLed every 2 s while 50 pages run through lane handles at 2 lanes; every page answered once, right, nothing left behind', async () => {
+  it('chaos: Chromium SIGKILLed every 2 s while 150 pages run through lane handles at 2 lanes; every page answered once, right, nothing left behind', async () => {
     // At a kill every 2 s a page's chance of being hit on one attempt is about a third (its run
     // time over the browser's useful window): the default of 3 runs would lose about 1 page in 30.
     // A user in such a crash loop raises maxAttempts; the re-runs are idempotent navigations and reads.
@@ -51,7 +52,7 @@ describe('SessionSupervisor lanes on real Chromium under a crash loop', () => {
         if (pid !== undefined && pid !== null && signalGroup(pid, 'SIGKILL')) kills++;
       }
     })();
-    const pages = Array.from({ length: 50 }, (_, i) => i);
+    const pages = Array.from({ length: 150 }, (_, i) => i);
     const answers = new Map<number, { name?: unknown; error?: unknown; count: number }>();
     let next = 0;
     const worker = async (): Promise<void> => {
