@@ -32,7 +32,7 @@ import { descendantsOf, listProcesses } from '../src/drivers/process-tree.js';
 import { SessionSupervisor } from '../src/runtime/supervisor/session-supervisor.js';
 import { ImportCookies } from '../src/runtime/tasks/constructors.js';
 import { type PersonPage, laneVisitor, openPlainPlaywright, personPages, startPageSite, visitPages } from './person-pages.js';
-import { intFlag, median, signInOverHttp, textLog } from './report.js';
+import { benchChromium, intFlag, median, signInOverHttp, textLog } from './report.js';
 
 /** The process kinds a page's CPU is split into. */
 export const KINDS = ['node', 'browser', 'renderer', 'gpu', 'utility', 'other'] as const;
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const latencyMs = intFlag(args, 'latency', 20, 0);
   const laneSettings = (args.find((a) => a.startsWith('--lanes='))?.slice(8) ?? '1,4').split(',').map(Number);
   if (laneSettings.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error('--lanes must be a comma-separated list of 1 … 8');
-  const shell = findChromium(undefined, process.env, { headlessShell: true });
+  const shell = benchChromium();
   const sides: readonly SideRun['side'][] = shell === findChromium() ? ['ours', 'playwright'] : ['ours', 'playwright', 'playwright-shell'];
   log(`ours: ${shell}; plain Playwright: ${findChromium()}${sides.length > 2 ? `, and ${shell} (playwright-shell)` : ''}`);
   const { site, tree, password } = await startPageSite({ people: 10_000, latencyMs });

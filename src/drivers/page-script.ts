@@ -189,3 +189,11 @@ export function outcomeOfRuntimeEvaluate(reply: RuntimeEvaluateReply): EvaluateO
   }
   return parseEvaluateOutcome(reply.result.value);
 }
+
+/**
+ * Whether a failed `Runtime.evaluate` says the document it ran in went away (the page navigated,
+ * or the tab closed, while the script ran): both drivers answer that as the script's own failure.
+ */
+export function contextGone(message: string): boolean {
+  return /context was destroyed|navigated or closed|Cannot find context/i.test(message);
+}

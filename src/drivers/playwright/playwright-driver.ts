@@ -19,7 +19,13 @@ import type {
   NewPageOptions,
   PageId,
 } from '../driver.js';
-import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
+import {
+  PRIMITIVES_INIT,
+  type RuntimeEvaluateReply,
+  buildEvaluateExpression,
+  contextGone,
+  outcomeOfRuntimeEvaluate,
+} from '../page-script.js';
 import { processesWithMarker, rssBytesOf } from '../process-tree.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromium } from '../find-chromium.js';
 
@@ -323,7 +329,7 @@ export class PlaywrightDriver implements Driver {
             reply = await cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
           } catch (error) {
             const message = firstLine(error);
-            if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
+            if (contextGone(message)) {
               return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
             }
             if (closedMessage(message)) throw targetClosedError(`Running a script failed: the tab or browser closed (${message})`, error);
@@ -360,14 +366,14 @@ export class PlaywrightDriver implements Driver {
 
   async addCookies(cookies: readonly CookieInput[], op: DriverOpOptions, scope?: PageId): Promise<void> {
     const context = this.#contextOf(scope);
-    const watch = scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
+    const watch = this.#watchOf(scope);
     watch.version++;
     await guarded('addCookies', op, () => context.addCookies(cookies.map((c) => ({ ...c }))));
   }
 
   async sessionVersion(op: DriverOpOptions, scope?: PageId): Promise<number | null> {
     const context = this.#contextOf(scope);
-    const watch = scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
+    const watch = this.#watchOf(scope);
     const jar = jarPrint(await guarded('sessionVersion', op, () => context.cookies()));
     if (jar !== watch.jar) {
       watch.jar = jar;
@@ -399,6 +405,11 @@ export class PlaywrightDriver implements Driver {
         .map(([origin, items]) => ({ origin, localStorage: items.map((i) => ({ ...i })) }));
       return { cookies: cookies.map(toCookie), origins };
     });
+  }
+
+  /** The session watch of the context an operation addresses (as `#contextOf` picks it). */
+  #watchOf(scope: PageId | undefined): SessionWatch {
+    return scope === undefined ? this.#sharedWatch : this.#requirePage(scope).watch;
   }
 
   /** The context an operation addresses: the shared one, or the isolated context of page `scope`. */

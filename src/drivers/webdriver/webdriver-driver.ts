@@ -32,7 +32,13 @@ import type {
 } from '../driver.js';
 import { forgetBrowser, rememberBrowser } from '../exit-cleanup.js';
 import { BoundedHttpClient } from './bounded-http.js';
-import { PRIMITIVES_INIT, type RuntimeEvaluateReply, buildEvaluateExpression, outcomeOfRuntimeEvaluate } from '../page-script.js';
+import {
+  PRIMITIVES_INIT,
+  type RuntimeEvaluateReply,
+  buildEvaluateExpression,
+  contextGone,
+  outcomeOfRuntimeEvaluate,
+} from '../page-script.js';
 import { REQUIRED_CHROMIUM_FLAGS, findChromedriver, findChromium } from '../find-chromium.js';
 import { isAlive, processesWithMarker, rssBytesOf } from '../process-tree.js';
 
@@ -389,7 +395,7 @@ export class WebDriverDriver implements Driver {
           } catch (error) {
             const message = firstLine(error);
             if (/Internal error/.test(message)) throw scriptTimeout(op.timeoutMs);
-            if (/context was destroyed|navigated or closed|Cannot find context/i.test(message)) {
+            if (contextGone(message)) {
               return { kind: 'script-error', name: 'Error', message: 'The page navigated or closed while the script was running' };
             }
             throw error;
@@ -760,7 +766,6 @@ export class WebDriverDriver implements Driver {
   }
 }
 
-/** The value of a short expression of ours in the current tab, by value through CDP. */
 /** Resolves once the document has fired its load event. */
 const LOADED = `new Promise((resolve) => { if (document.readyState === 'complete') resolve(true); else addEventListener('load', () => resolve(true), { once: true }); })`;
 /** Resolves once no resource of the document has finished loading for 500 ms (checked every 100 ms). */
@@ -787,11 +792,12 @@ async function waitForLoad(session: Session, waitUntil: WaitUntil, timeoutMs: nu
       });
       return;
     } catch (error) {
-      if (attempt >= 3 || !/context was destroyed|navigated or closed|Cannot find context/i.test(firstLine(error))) throw error;
+      if (attempt >= 3 || !contextGone(firstLine(error))) throw error;
     }
   }
 }
 
+/** The value of a short expression of ours in the current tab, by value through CDP. */
 async function pageValue<T>(session: Session, expression: string): Promise<T> {
   const reply = (await session.sendAndGetDevToolsCommand('Runtime.evaluate', {
     expression,
