@@ -391,6 +391,33 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await supervisor.stop();
   });
 
+  it('a task whose runs keep meeting crashes beside other work is isolated, not failed: it runs again alone, and answers', async () => {
+    const { supervisor, clock, current, starts, ends } = setup({
+      lanes: 2,
+      restartLimit: { maxRestarts: 1000 },
+      backoff: { baseMs: 10, factor: 1, maxMs: 10 },
+    });
+    await started(clock, supervisor);
+    const timeoutMs = 600_000;
+    const a = watch(supervisor.submit(slow(1), { timeoutMs }));
+    const b = watch(supervisor.submit(slow(2), { timeoutMs }));
+    // Kill the browser whenever both run in it, 3 × COLLATERAL_RUNS_FACTOR times (the bound at maxAttempts 3).
+    for (let kill = 0; kill < 12; kill++) {
+      while (starts.length < 2 * (kill + 1) && !a.settled) await clock.advance(10);
+      current().crashBrowser();
+    }
+    // From now on each runs only alone: no task starts beside another.
+    const company: number[] = [];
+    supervisor.on('task:start', () => company.push(supervisor.health().inFlight));
+    while (!a.settled || !b.settled) await clock.advance(10);
+    expect(company).toEqual([1, 1]);
+    expect(a.value).toBe(1);
+    expect(b.value).toBe(2);
+    expect(ends.map((e) => e.attempts)).toEqual([13, 13]);
+    expect(starts).toHaveLength(26);
+    await supervisor.stop();
+  });
+
   it('keeps replacing a browser that dies after doing work, with the backoff starting over each time', async () => {
     let failLaunches = false;
     const { supervisor, clock, current, restarting } = setup({

@@ -264,7 +264,7 @@ describe('a task entry: crash and reopen rules', () => {
     expect((verdict as ActorCrashedError).details).toMatchObject({ maybeExecuted: true, idempotent: false, attempts: 1 });
   });
 
-  it('an idempotent task runs again until maxAttempts runs ended alone on a fresh browser; bystander runs are bounded apart', () => {
+  it('an idempotent task runs again until maxAttempts runs ended alone on a fresh browser; a bystander is isolated, then blamed', () => {
     const alone = entry();
     alone.alone = true;
     const verdicts = [1, 2, 3].map((n) => {
@@ -273,14 +273,26 @@ describe('a task entry: crash and reopen rules', () => {
     });
     expect(verdicts.slice(0, 2)).toEqual(['run-again', 'run-again']);
     expect(verdicts[2]).toBeInstanceOf(ActorCrashedError);
+    expect(alone.isolated).toBe(false);
     const bystander = entry();
     bystander.alone = false;
     for (let n = 1; n < 3 * COLLATERAL_RUNS_FACTOR; n++) {
       bystander.attempts = n;
       expect(crashVerdict(bystander, crash(true), 3, 'here')).toBe('run-again');
+      expect(bystander.isolated).toBe(false);
     }
+    // At the bound it is not failed: it runs again, alone, where a crash is its own.
     bystander.attempts = 3 * COLLATERAL_RUNS_FACTOR;
-    expect(crashVerdict(bystander, crash(true), 3, 'here')).toBeInstanceOf(ActorCrashedError);
+    expect(crashVerdict(bystander, crash(true), 3, 'here')).toBe('run-again');
+    expect(bystander.isolated).toBe(true);
+    bystander.alone = true;
+    const isolatedVerdicts = [1, 2, 3].map((n) => {
+      bystander.attempts = 3 * COLLATERAL_RUNS_FACTOR + n;
+      return crashVerdict(bystander, crash(true), 3, 'here');
+    });
+    expect(isolatedVerdicts.slice(0, 2)).toEqual(['run-again', 'run-again']);
+    expect(isolatedVerdicts[2]).toBeInstanceOf(ActorCrashedError);
+    expect((isolatedVerdicts[2] as ActorCrashedError).message).toContain('3 of its runs ended alone (maxAttempts 3)');
   });
 
   it('reopens a page only for tasks that read it: after a recycle, when asked, or for a lane handle whose tab was lost', () => {

@@ -99,6 +99,8 @@ export class SessionSupervisor implements TaskExecutor {
     return this.#slot.generation;
   }
   #retry: Entry[] = [];
+  /** Tasks that run only alone (see `crashVerdict`), first in line first; each stays listed until answered. */
+  #isolated: Entry[] = [];
   #compensations: Entry[] = [];
   #seq = 0;
   #handleSeq = 0;
@@ -468,6 +470,7 @@ export class SessionSupervisor implements TaskExecutor {
     }
     if (this.#snapshots.dirty && this.#snapshots.shared && this.#snapshots.running === undefined)
       void this.#snapshots.take(actor, this.#generation);
+    if (this.#runIsolated()) return;
     for (const lane of this.#lanes) {
       if (!laneIsFree(lane)) continue;
       const owner = lane.owner;
@@ -492,6 +495,27 @@ export class SessionSupervisor implements TaskExecutor {
       void this.#run(entry, lane);
     }
     this.#checkDrained();
+  }
+
+  /**
+   * A task that runs only alone holds the browser: nothing new starts while it waits for the lanes
+   * to empty, or while it runs. Returns whether it holds it (false also when no lane can take it
+   * yet because lane handles hold them all: then the others go on, so that no handle waits forever).
+   */
+  #runIsolated(): boolean {
+    const isolated = this.#isolated;
+    while (isolated.length > 0 && (isolated[0] as Entry).phase !== 'queued' && (isolated[0] as Entry).phase !== 'running') isolated.shift();
+    const entry = isolated[0];
+    if (!entry) return false;
+    if (entry.phase === 'running') return true;
+    if (!this.#lanes.every(laneIsFree)) return true;
+    const lane = entry.handle?.lane ?? this.#lanes.find((l) => l.owner === undefined);
+    if (!lane) return false;
+    removeFrom(this.#retry, entry);
+    removeFrom(lane.queue, entry);
+    if (entry.handle && !entry.handle.lane) this.#bind(entry.handle, lane, entry);
+    void this.#run(entry, lane);
+    return true;
   }
 
   async #run(entry: Entry, lane: Lane<Entry>): Promise<void> {
@@ -522,7 +546,11 @@ export class SessionSupervisor implements TaskExecutor {
       entry.attempts++;
       entry.lane = lane.index;
       entry.alone =
-        generation === this.#generation && this.#slot.tasksServed === 0 && this.#lanes.every((l) => l === lane || l.running === undefined);
+        generation === this.#generation &&
+        (entry.isolated || this.#slot.tasksServed === 0) &&
+        this.#lanes.every((l) => l === lane || l.running === undefined);
+      // A run is alone only while nothing starts beside it: the tasks already running have company now.
+      for (const other of this.#lanes) if (other !== lane && other.running) other.running.alone = false;
       const forward = new AbortController();
       entry.forward = forward;
       if (this.#events.hasListeners('task:start')) {
@@ -643,6 +671,7 @@ export class SessionSupervisor implements TaskExecutor {
     if (crash === 'run-again') {
       entry.phase = 'queued';
       this.#requeue(entry);
+      if (entry.isolated && !this.#isolated.includes(entry)) this.#isolated.push(entry);
       return;
     }
     if (entry.compensate) {

@@ -29,8 +29,13 @@ export interface Entry extends AcceptedTask {
   attempts: number;
   /** Runs ended by a crash that may have been the task's own doing (see {@link crashVerdict}). */
   blamedRuns: number;
-  /** Whether the current run started alone on a browser that had answered nothing yet. */
+  /** Whether the current run started alone on a browser that had answered nothing yet (or, once isolated, alone at all). */
   alone: boolean;
+  /**
+   * Its runs met so many crashes beside other work that it now runs only alone, with no other task
+   * in the browser, so that a crash during its run can be told apart (see {@link crashVerdict}).
+   */
+  isolated: boolean;
   /** The lane of its last run. */
   lane: number | undefined;
   ticket: Ticket<Entry> | undefined;
@@ -38,7 +43,7 @@ export interface Entry extends AcceptedTask {
   crash: ActorCrashedError | undefined;
 }
 
-/** Runs of an idempotent task in all, crashes it cannot have caused included, as a multiple of maxAttempts. */
+/** Runs of an idempotent task ended by crashes beside other work, as a multiple of maxAttempts, after which it runs only alone. */
 export const COLLATERAL_RUNS_FACTOR = 4;
 /** Tasks that read or act on the page a sequence is on (the others work on the session, which a restore brings back). */
 const PAGE_BOUND: ReadonlySet<string> = new Set(['ExecuteJS', 'Screenshot', 'CurrentUrl']);
@@ -81,6 +86,7 @@ export function newEntry(
     attempts: 0,
     blamedRuns: 0,
     alone: false,
+    isolated: false,
     lane: undefined,
     ticket: undefined,
     forward: undefined,
@@ -93,11 +99,12 @@ export function newEntry(
  * or the crash to answer it with (after its compensating task, if it has one). A task that never
  * started runs again and its run does not count. Only a crash the task may have caused counts
  * toward `maxAttempts`: one that ended a run that started alone on a browser that had answered
- * nothing yet. A browser that served other work, or ran other tasks beside this one, died of
- * something else as likely as of this task (a kill, memory): such runs are bounded apart, by
- * {@link COLLATERAL_RUNS_FACTOR} × `maxAttempts`, so that a browser killed again and again from
- * outside does not cost its bystanders their answers. A non-idempotent task that may have run
- * never runs again.
+ * nothing yet, or any run once it is isolated. A browser that served other work, or ran other
+ * tasks beside this one, died of something else as likely as of this task (a kill, memory): after
+ * {@link COLLATERAL_RUNS_FACTOR} × `maxAttempts` such runs the task is isolated (it runs again
+ * only with nothing else in the browser), so that a browser killed again and again from outside
+ * does not cost its bystanders their answers, and a task that kills every browser it meets is
+ * still caught by `maxAttempts`. A non-idempotent task that may have run never runs again.
  */
 export function crashVerdict(entry: Entry, error: BrowserActorError, maxAttempts: number, where: string): 'run-again' | ActorCrashedError {
   const maybeExecuted = error.details['maybeExecuted'] !== false;
@@ -107,9 +114,12 @@ export function crashVerdict(entry: Entry, error: BrowserActorError, maxAttempts
   }
   if (entry.alone) entry.blamedRuns++;
   const idempotent = isIdempotent(entry.valid);
-  if (idempotent && entry.blamedRuns < maxAttempts && entry.attempts < maxAttempts * COLLATERAL_RUNS_FACTOR) return 'run-again';
+  if (idempotent && entry.blamedRuns < maxAttempts) {
+    if (!entry.isolated && entry.attempts >= maxAttempts * COLLATERAL_RUNS_FACTOR) entry.isolated = true;
+    return 'run-again';
+  }
   return new ActorCrashedError(
-    `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${where}, ${idempotent ? `run ${entry.attempts}; ${entry.blamedRuns} of its runs ended alone on a fresh browser (maxAttempts ${maxAttempts})` : `attempt ${entry.attempts}, not idempotent`}); it may have taken effect`,
+    `Task ${entry.id} (${entry.task.type}) was running when the browser or tab died (${where}, ${idempotent ? `run ${entry.attempts}; ${entry.blamedRuns} of its runs ended alone${entry.isolated ? '' : ' on a fresh browser'} (maxAttempts ${maxAttempts})` : `attempt ${entry.attempts}, not idempotent`}); it may have taken effect`,
     { cause: error, details: { taskId: entry.id, maybeExecuted: true, idempotent, attempts: entry.attempts } },
   );
 }

@@ -71,7 +71,11 @@ export interface SessionSupervisorOptions {
    * browser is killed and replaced. Default: cancel grace + 2 × close timeout + 1000 ms.
    */
   readonly watchdogSlackMs?: number;
-  /** Most runs of an idempotent task across crashes. Default 3. */
+  /**
+   * Most runs of an idempotent task that crashes may be blamed on: runs that started alone on a
+   * fresh browser with nothing started beside them, or any run once the task is isolated (after
+   * 4 × this many runs ended by crashes beside other work it runs only alone). Default 3.
+   */
   readonly maxAttempts?: number;
   /** Session snapshots (cookies + local storage), restored into each new browser. */
   readonly snapshot?: {
