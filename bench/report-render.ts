@@ -96,9 +96,109 @@ export function sectionOf(entry: BenchEntry): Section {
     return { ...base, error: entry.error ?? 'no result', verdicts: [], tables: [], charts: [] };
   const json = entry.json;
   const rounds = typeof json.rounds === 'number' ? json.rounds : undefined;
-  const shaped =
-    entry.name === 'peers' ? peers(json) : entry.name === 'gates' ? gates(json) : entry.name === 'session' ? session(json) : generic(json);
+  const shaper = SHAPERS[entry.name] ?? generic;
+  const shaped = shaper(json);
   return { ...base, ...(rounds === undefined ? {} : { rounds }), ...shaped };
+}
+
+type Shaped = Pick<Section, 'verdicts' | 'tables' | 'charts'>;
+
+/** Benchmarks whose JSON gets tables of its own; any other gets the generic ones. */
+const SHAPERS: Readonly<Record<string, (json: Json) => Shaped>> = {
+  peers: (json) => peers(json),
+  gates: (json) => gates(json),
+  session: (json) => session(json),
+  recovery: (json) => recovery(json),
+  cpu: (json) => cpu(json),
+  chaos: (json) => chaos(json),
+};
+
+function recovery(json: Json): Shaped {
+  const ratio = num(json['ratio']);
+  return {
+    verdicts: [`Goal: ${String(json.goal)}: ${ratio <= 1.2 ? 'met' : 'NOT met'} (${fixed(ratio)}×).`],
+    tables: [
+      {
+        caption: `Cold start and recovery after a SIGKILL with the session restored, medians of ${String(json.rounds)} alternating rounds`,
+        headers: ['case', 'ms', 'ratio to a cold start'],
+        rows: [
+          ['bare cold start (launch → first task answered)', num(json['coldStartMs']), '1.00×'],
+          ['recovery (SIGKILL → first task answered, session restored)', num(json['recoveryMs']), `${fixed(ratio)}×`],
+          ['  of which the backoff delay (full jitter)', num(json['recoveryBackoffMs']), ''],
+          ['recovery with `standby: true`', num(json['standbyRecoveryMs']), `${fixed(json['standbyRatio'])}×`],
+        ],
+      },
+    ],
+    charts: [],
+  };
+}
+
+const CPU_KINDS = ['node', 'browser', 'renderer', 'gpu', 'utility', 'other'] as const;
+
+function cpu(json: Json): Shaped {
+  const rows = (json.rows as Json[] | undefined) ?? [];
+  const side = (r: Json, k: string): Json => (isObject(r[k]) ? r[k] : {});
+  const perPage = (s: Json): Json => (isObject(s['cpuMsPerPage']) ? s['cpuMsPerPage'] : {});
+  const line = (lanes: unknown, label: string, s: Json, ratio: string): (string | number)[] => [
+    num(lanes),
+    label,
+    ...CPU_KINDS.map((k) => fixed(perPage(s)[k], 1)),
+    fixed(perPage(s)['total'], 1),
+    fixed(s.pagesPerSecond, 1),
+    ratio,
+  ];
+  const table: (string | number)[][] = [];
+  for (const r of rows) {
+    table.push(line(r.lanes, 'ours', side(r, 'ours'), ''));
+    table.push(line(r.lanes, 'plain Playwright (system Chromium)', side(r, 'playwright'), `${fixed(r['totalRatio'])}×`));
+    if (isObject(r['playwrightShell']))
+      table.push(line(r.lanes, 'plain Playwright (our executable)', side(r, 'playwrightShell'), `${fixed(r['shellRatio'])}×`));
+  }
+  return {
+    verdicts: rows.map(
+      (r) =>
+        `${String(r.lanes)} page(s) in flight: our CPU per page ${fixed(r['totalRatio'])}× plain Playwright's on the system Chromium${isObject(r['playwrightShell']) ? `, ${fixed(r['shellRatio'])}× on our executable` : ''} (goal ≤ 0.9×).`,
+    ),
+    tables: [
+      {
+        caption: `CPU milliseconds per page by process kind, ${String(json['pages'])} person pages per run at ${String(json.latencyMs)} ms latency, medians of ${String(json.rounds)} alternating rounds (ratio: ours to that side, total CPU)`,
+        headers: ['in flight', 'side', ...CPU_KINDS, 'total', 'pages/s', 'ours ÷ side'],
+        rows: table,
+      },
+    ],
+    charts: [],
+  };
+}
+
+function chaos(json: Json): Shaped {
+  const runs = (json['runs'] as Json[] | undefined) ?? [];
+  const failed = (r: Json): string => {
+    const f = isObject(r['failed']) ? Object.entries(r['failed']) : [];
+    return f.length === 0 ? '0' : f.map(([code, n]) => `${String(n)} ${code}`).join(', ');
+  };
+  return {
+    verdicts: [],
+    tables: [
+      {
+        caption:
+          'Chaos: person pages, each a lane handle’s Navigate then read, 2 lanes or 2 workers, the serving Chromium SIGKILLed every K ms',
+        headers: ['side', 'kill every', 'right', 'failed', 'wrong reads', 'unanswered', 'kills', 'wall s', 'extra loads', 'left behind'],
+        rows: runs.map((r) => [
+          String(r['side']),
+          `${String(r['killEveryMs'])} ms`,
+          `${String(r['right'])}/${String(r['pages'])}`,
+          failed(r),
+          num(r['wrongReads']),
+          num(r['unanswered']),
+          num(r.kills),
+          fixed(num(r.wallMs) / 1000, 1),
+          num(r.extraLoads),
+          num(r['processesLeft']) + num(r['entriesLeft']),
+        ]),
+      },
+    ],
+    charts: [],
+  };
 }
 
 function peers(json: Json): Pick<Section, 'verdicts' | 'tables' | 'charts'> {
@@ -376,7 +476,7 @@ function groupBy(
   return [...groups].map(([label, bars]) => ({ label, bars }));
 }
 
-function machineText(report: BenchReport): string {
+export function machineText(report: BenchReport): string {
   const m = report.machine;
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB memory; Node ${m.node}; ${m.chromium}`;
 }
@@ -385,9 +485,10 @@ function machineText(report: BenchReport): string {
 
 const mdCell = (v: string | number): string => String(v).replace(/\|/g, '\\|');
 
-export function renderMarkdown(report: BenchReport): string {
+export function renderMarkdown(report: BenchReport, options: { readonly level?: number } = {}): string {
+  const level = options.level ?? 1;
   const lines = [
-    `# browser-actor benchmark report${report.profile === 'smoke' ? ' (smoke run: tiny sizes, the figures mean nothing)' : ''}`,
+    `${'#'.repeat(level)} browser-actor benchmark report${report.profile === 'smoke' ? ' (smoke run: tiny sizes, the figures mean nothing)' : ''}`,
     '',
     `Generated ${report.generatedAt} by \`npm run bench\` in ${report.totalSeconds} s.`,
     '',
@@ -396,7 +497,7 @@ export function renderMarkdown(report: BenchReport): string {
   ];
   for (const s of report.benches.map(sectionOf)) {
     lines.push(
-      `## ${s.title}`,
+      `${'#'.repeat(level + 1)} ${s.title}`,
       '',
       `Command: \`${s.command}\` (${s.seconds} s${s.rounds === undefined ? '' : `, ${s.rounds} round(s)`}).`,
       '',

@@ -2,17 +2,23 @@
  * `npm run bench` — every benchmark in one run, then a report: Markdown tables, an HTML page with
  * charts (inline SVG, no network needed to open it) and the raw JSON, in `bench-report/` (or
  * `--out=DIR`). Each benchmark runs as its own process with `--json`, at the sizes below (smaller
- * than its own defaults, so that the whole run fits in about 20 minutes on a 2-core machine); the
+ * than its own defaults, so that the whole run fits in about 35 minutes on a 2-core machine); the
  * report records each one's command, its rounds and its time, and the machine (CPU model, cores,
- * memory, Node and Chromium versions). Progress goes to stderr: one line per benchmark, and a bar
- * with the time left (a line every 10 s when stderr is not a terminal).
- * Flags: `--out=DIR`, `--only=name,name` (the names below), `--smoke` (tiny sizes: proves that
- * every benchmark still works, as CI does; its figures mean nothing; no bar), `--quiet` (no bar).
+ * memory, Node and Chromium versions). A whole standard run in which every benchmark succeeded
+ * then rewrites the figures in README.md and docs/benchmarks.md (their generated blocks) and keeps
+ * its raw result as docs/bench-report.json (see report-docs.ts). Progress goes to stderr: one line
+ * per benchmark, and a bar with the time left (a line every 10 s when stderr is not a terminal).
+ * Flags: `--out=DIR`, `--only=name,name` (the names below; the documents are then left alone),
+ * `--smoke` (tiny sizes: proves that every benchmark still works, as CI does; its figures mean
+ * nothing; no bar, no documents), `--quiet` (no bar), `--no-docs` (leave the documents alone),
+ * `--docs-from=FILE` (run nothing: rewrite the documents' blocks from a report.json).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { machineInfo, stringFlag } from './report.js';
 import { renderHtml, renderMarkdown } from './report-render.js';
+import { writeDocs } from './report-docs.js';
 import { type BenchEntry, type BenchReport, commandOf, runChildBench } from './run-child.js';
 import { createProgress } from '../src/internal/progress.js';
 
@@ -40,9 +46,25 @@ export const STEPS: readonly BenchStep[] = [
     name: 'recovery',
     title: 'Recovery after a browser crash, with session restore',
     script: 'recovery-bench',
-    args: ['--quick'],
+    args: [],
     smokeArgs: ['--quick'],
-    plannedSeconds: 25,
+    plannedSeconds: 50,
+  },
+  {
+    name: 'cpu',
+    title: "Where a page's CPU goes: ours against plain Playwright",
+    script: 'cpu-bench',
+    args: ['--pages=100', '--rounds=3'],
+    smokeArgs: ['--pages=4', '--rounds=1', '--lanes=1'],
+    plannedSeconds: 200,
+  },
+  {
+    name: 'chaos',
+    title: 'Chaos: lane-handle sequences while the serving Chromium is SIGKILLed',
+    script: 'chaos-bench',
+    args: ['--pages=100', '--kill-every=2000,1000', '--deadline=200'],
+    smokeArgs: ['--pages=6', '--kill-every=2000', '--sides=lanes', '--deadline=120'],
+    plannedSeconds: 240,
   },
   {
     name: 'site',
@@ -116,8 +138,26 @@ export const STEPS: readonly BenchStep[] = [
   },
 ];
 
+/** The project's root (this file runs from build/bench/). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function updateDocs(report: BenchReport): void {
+  try {
+    const files = writeDocs(report, ROOT);
+    process.stderr.write(`Figures updated from this run in ${files.join(', ')}\n`);
+  } catch (error) {
+    process.stderr.write(`Documents not updated: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const docsFrom = stringFlag(args, 'docs-from');
+  if (docsFrom !== undefined) {
+    updateDocs(JSON.parse(readFileSync(resolve(docsFrom), 'utf8')) as BenchReport);
+    return;
+  }
   const smoke = args.includes('--smoke');
   const out = resolve(stringFlag(args, 'out') ?? 'bench-report');
   const only = stringFlag(args, 'only')?.split(',').filter(Boolean);
@@ -173,6 +213,7 @@ async function main(): Promise<void> {
   writeFileSync(resolve(out, 'report.html'), renderHtml(report));
   process.stderr.write(`Report in ${out}: report.md, report.html, report.json (${report.totalSeconds} s in all)\n`);
   if (benches.some((b) => b.error !== undefined)) process.exitCode = 1;
+  if (!smoke && !only && !args.includes('--no-docs')) updateDocs(report);
 }
 
 await main();

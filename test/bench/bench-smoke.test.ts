@@ -52,6 +52,8 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
     expect(report.benches.map((b) => b.name)).toEqual([
       'actor',
       'recovery',
+      'cpu',
+      'chaos',
       'site',
       'gedcom',
       'research',
