@@ -124,7 +124,7 @@ function recovery(json: Json): Shaped {
         rows: [
           ['bare cold start (launch → first task answered)', num(json['coldStartMs']), '1.00×'],
           ['recovery (SIGKILL → first task answered, session restored)', num(json['recoveryMs']), `${fixed(ratio)}×`],
-          ['  of which the backoff delay (full jitter)', num(json['recoveryBackoffMs']), ''],
+          ['of which the backoff delay (full jitter)', num(json['recoveryBackoffMs']), ''],
           ['recovery with `standby: true`', num(json['standbyRecoveryMs']), `${fixed(json['standbyRatio'])}×`],
         ],
       },
