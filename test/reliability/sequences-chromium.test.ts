@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { signalGroup } from '../../src/drivers/process-tree.js';
 import { SequenceCutError } from '../../src/errors.js';
-import { Navigate } from '../../src/runtime/tasks/constructors.js';
+import { randomUUID } from 'node:crypto';
+import { ExecuteJS, Navigate } from '../../src/runtime/tasks/constructors.js';
 import { useChromiumFile } from '../support/chromium-root.js';
-import { readPersonName } from '../support/fixture-site.js';
+import { holdImage, readPersonName } from '../support/fixture-site.js';
 
 /**
  * Task sequences on real Chromium, tried as a user with no option would: a Navigate, then a read
@@ -42,6 +43,24 @@ describe('task sequences across browser replacements (real Chromium)', () => {
     });
     expect(cut).toBeInstanceOf(SequenceCutError);
     expect(file.server.count('/person?id=8&seq=handle')).toBe(1);
+    // A page loaded with images kept out comes back with them kept out (the image is held at the
+    // server: a tab that asked for it would be seen asking).
+    const key = `sequences-${randomUUID()}`;
+    const image = holdImage(key);
+    let asked = false;
+    void image.seen.then(() => (asked = true));
+    const imagePath = `/held-image-page?key=${key}`;
+    const broken = await supervisor.withLane(async (lane) => {
+      await lane.submit(Navigate(`${file.server.origin}${imagePath}`, { block: ['image'] }));
+      const dead = new Promise<void>((resolve) => supervisor.on('restarting', () => resolve()));
+      signalGroup(supervisor.browser?.pid as number, 'SIGKILL');
+      await dead;
+      return lane.submit(ExecuteJS('return document.images[0].complete && document.images[0].naturalWidth === 0'));
+    });
+    expect(broken).toBe(true);
+    expect(file.server.count(imagePath)).toBe(2);
+    expect(asked).toBe(false);
+    image.release();
     await supervisor.stop();
   }, 120_000);
 });

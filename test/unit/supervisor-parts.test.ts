@@ -310,7 +310,16 @@ describe('a task entry: crash and reopen rules', () => {
     expect(pageToReopen(newEntry('s:3', ExecuteJS('return 1'), { restoreUrl: true }, undefined, settings, 0), lane)).toBe(
       `${origin}/landed`,
     );
-    const handle = { id: 'h', priority: 5, lane, unbound: [], released: false, url: `${origin}/person?id=4`, pageOn: lane.tabEpoch };
+    const handle = {
+      id: 'h',
+      priority: 5,
+      lane,
+      unbound: [],
+      released: false,
+      url: `${origin}/person?id=4`,
+      block: undefined,
+      pageOn: lane.tabEpoch,
+    };
     lane.owner = handle;
     const handled = newEntry('s:4', ExecuteJS('return 1'), {}, handle, settings, 0);
     expect(pageToReopen(handled, lane)).toBeUndefined();

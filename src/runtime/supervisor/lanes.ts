@@ -1,4 +1,4 @@
-import type { TaskType } from '../tasks/types.js';
+import type { BlockedResource, TaskType } from '../tasks/types.js';
 import type { SessionSnapshot, SnapshotVersion } from './session-snapshot.js';
 
 /** What a lane (one tab of the supervised browser) is busy with. */
@@ -34,6 +34,8 @@ export interface Lane<E> {
   running: E | undefined;
   /** The lane's last successfully navigated http(s) URL. */
   lastUrl: string | undefined;
+  /** What the Navigate to `lastUrl` kept out (its own `block`, or the executor's default then): its page is reopened the same way. */
+  lastBlock: readonly BlockedResource[] | undefined;
   /** The `tabEpoch` whose tab was brought to `lastUrl` (or navigated there itself); any other value: the tab no longer shows it. */
   urlOn: number | undefined;
   /**
@@ -70,6 +72,8 @@ export interface HandleState<E> {
   released: boolean;
   /** The URL of the handle's page: its last successful Navigate (or the page it resumes). */
   url: string | undefined;
+  /** What its last Navigate kept out (see {@link Lane.lastBlock}); `undefined`: the executor's default. */
+  block: readonly BlockedResource[] | undefined;
   /** The lane's `tabEpoch` when the handle's page was loaded; any other value means the page was lost. */
   pageOn: number | undefined;
 }
@@ -82,6 +86,7 @@ export function newLane<E>(index: number): Lane<E> {
     busySince: 0,
     running: undefined,
     lastUrl: undefined,
+    lastBlock: undefined,
     urlOn: undefined,
     tabEpoch: 0,
     reopenAfterRecycle: false,

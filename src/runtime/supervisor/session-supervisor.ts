@@ -331,6 +331,7 @@ export class SessionSupervisor implements TaskExecutor {
       unbound: [],
       released: false,
       url,
+      block: undefined,
       pageOn: undefined,
     };
     return {
@@ -584,8 +585,10 @@ export class SessionSupervisor implements TaskExecutor {
         lane.tasksServed++;
         if (entry.task.type === 'Navigate') {
           const url = (value as { url?: string } | undefined)?.url;
+          const block = entry.valid.type === 'Navigate' ? entry.valid.block : undefined;
           if (url !== undefined && /^https?:/i.test(url)) {
             lane.lastUrl = url;
+            lane.lastBlock = block;
             this.#lastUrl = url;
           }
           // The tab the task started on now shows the page (if the tab was lost since, its epoch has moved on).
@@ -593,6 +596,7 @@ export class SessionSupervisor implements TaskExecutor {
           lane.reopenAfterRecycle = false;
           if (entry.handle) {
             entry.handle.url = typeof url === 'string' ? url : entry.task.url;
+            entry.handle.block = block;
             entry.handle.pageOn = epoch;
           }
         }
@@ -645,7 +649,12 @@ export class SessionSupervisor implements TaskExecutor {
     }
     const epoch = lane.tabEpoch;
     try {
-      await actor.submit({ type: 'Navigate', url }, { priority: Priority.HIGHEST, timeoutMs, lane: lane.index });
+      // The page comes back as its Navigate loaded it: what that one kept out stays out.
+      const block = handle && handle === lane.owner && handle.url !== undefined ? handle.block : lane.lastBlock;
+      await actor.submit(
+        { type: 'Navigate', url, ...(block === undefined ? {} : { block: [...block] }) },
+        { priority: Priority.HIGHEST, timeoutMs, lane: lane.index },
+      );
     } catch (error) {
       if (generation !== this.#generation || lane.tabEpoch !== epoch || isBrowserActorError(error, 'ERR_ACTOR_CRASHED')) {
         // Lost again while reopening: the task never started; it runs after the next tab is up.
