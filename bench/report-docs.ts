@@ -168,12 +168,10 @@ export function readmePerformance(report: BenchReport): string {
     );
   }
   const gates = jsonOf(report, 'gates');
-  if (gates)
-    lines.push(
-      `**The note's gates**: ${list(gates['gates'])
-        .map((g) => `Gate ${String(g['gate'])} ${String(g['verdict'])}`)
-        .join('; ')}.`,
-    );
+  if (gates) {
+    const verdicts = list(gates['gates']).map((g) => `  - Gate ${String(g['gate'])}: ${String(g['verdict']).replace(/\.+$/, '')}.`);
+    lines.push(`**The note's gates**:\n${verdicts.join('\n')}`);
+  }
   const missing = report.benches.filter((b) => b.error !== undefined).map((b) => b.name);
   if (missing.length > 0) lines.push(`Not measured in this run (failed): ${missing.join(', ')}.`);
   out.push(...lines.map((l) => `- ${l}`));
@@ -182,7 +180,7 @@ export function readmePerformance(report: BenchReport): string {
 
 /** docs/benchmarks.md's latest run: the whole report's tables. */
 export function docsLatestRun(report: BenchReport): string {
-  return renderMarkdown(report, { level: 3 })
+  return renderMarkdown(report, { level: 2 })
     .split('\n')
     .slice(2) // its own title: the section in docs/benchmarks.md has one
     .join('\n');

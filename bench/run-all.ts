@@ -2,7 +2,7 @@
  * `npm run bench` — every benchmark in one run, then a report: Markdown tables, an HTML page with
  * charts (inline SVG, no network needed to open it) and the raw JSON, in `bench-report/` (or
  * `--out=DIR`). Each benchmark runs as its own process with `--json`, at the sizes below (smaller
- * than its own defaults, so that the whole run fits in about 35 minutes on a 2-core machine); the
+ * than its own defaults, so that the whole run fits in about 20 minutes on a 2-core machine); the
  * report records each one's command, its rounds and its time, and the machine (CPU model, cores,
  * memory, Node and Chromium versions). A whole standard run in which every benchmark succeeded
  * then rewrites the figures in README.md and docs/benchmarks.md (their generated blocks) and keeps

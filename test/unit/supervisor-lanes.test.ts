@@ -418,6 +418,30 @@ describe('SessionSupervisor lanes (Fake driver, manual clock)', () => {
     await supervisor.stop();
   });
 
+  it('two lane handles whose Navigates were answered just before a crash (their snapshot check cut short) go on with their reads on the new browser', async () => {
+    const { supervisor, clock, current, fakes } = setup({ lanes: 2 });
+    await started(clock, supervisor);
+    current().hang('sessionVersion');
+    const visit = (path: string) =>
+      supervisor.withLane(async (lane) => {
+        await lane.submit(Navigate(`${origin}${path}`));
+        return lane.submit(ExecuteJS<string>('return location.href', [], { idempotent: true }));
+      });
+    const a = watch(visit('/landed'));
+    const b = watch(visit('/person?id=3'));
+    // Both Navigates answered by the browser; one answer waits on its session check.
+    for (let i = 0; i < 50 && current().calls.navigate < 2; i++) await clock.advance(10);
+    await clock.advance(150);
+    current().crashBrowser();
+    for (let i = 0; i < 300 && (!a.settled || !b.settled); i++) await clock.advance(100);
+    expect(fakes.length).toBeGreaterThanOrEqual(2);
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    expect(a.value).toBe(`${origin}/landed`);
+    expect(b.value).toBe(`${origin}/person?id=3`);
+    await supervisor.stop();
+  });
+
   it('keeps replacing a browser that dies after doing work, with the backoff starting over each time', async () => {
     let failLaunches = false;
     const { supervisor, clock, current, restarting } = setup({
