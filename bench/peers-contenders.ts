@@ -178,7 +178,7 @@ export const CONTENDERS: readonly Contender[] = [
   },
   {
     name: 'playwright',
-    label: 'plain Playwright: 1 browser, N tabs (no framework)',
+    label: 'plain Playwright: 1 browser, N tabs, our executable',
     run: (work) => plainPlaywright(work, executablePath),
   },
   // When ours runs Chromium's headless shell, plain Playwright also on the system Chromium: what a

@@ -127,6 +127,22 @@ export function readmePerformance(report: BenchReport): string {
     );
   }
   const lines: string[] = [];
+  const slow = jsonOf(report, 'peers-300');
+  const slowA = isObject(slow?.['A']) ? slow['A'] : undefined;
+  if (slowA) {
+    const rows = list(slowA['summary']);
+    const lanes = rows.find((r) => ours(r['label']));
+    if (lanes) {
+      const others = rows
+        .filter((r) => r !== lanes)
+        .map(
+          (r) => `${fixed(num(lanes['pagesPerSecond']) / num(r['pagesPerSecond']))}× ${String(r['label'])} (${fixed(r['pagesPerSecond'])})`,
+        );
+      lines.push(
+        `**At ${String(slowA['latencyMs'])} ms latency, ${String(lanes['concurrency'])} pages in flight** (${String(slowA['pages'])} pages): lanes ${fixed(lanes['pagesPerSecond'])} pages/s, ${others.join(', ')}.`,
+      );
+    }
+  }
   const C = isObject(peers?.['C']) ? peers['C'] : undefined;
   if (C) {
     const rows = list(C['summary']);

@@ -106,6 +106,7 @@ type Shaped = Pick<Section, 'verdicts' | 'tables' | 'charts'>;
 /** Benchmarks whose JSON gets tables of its own; any other gets the generic ones. */
 const SHAPERS: Readonly<Record<string, (json: Json) => Shaped>> = {
   peers: (json) => peers(json),
+  'peers-300': (json) => peers(json),
   gates: (json) => gates(json),
   session: (json) => session(json),
   recovery: (json) => recovery(json),

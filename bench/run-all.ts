@@ -121,6 +121,21 @@ export const STEPS: readonly BenchStep[] = [
     plannedSeconds: 660,
   },
   {
+    name: 'peers-300',
+    title: 'Beside the peers at 300 ms latency, 4 pages in flight',
+    script: 'peers-bench',
+    args: [
+      '--workloads=A',
+      '--latency=300',
+      '--concurrency=4',
+      '--pages=60',
+      '--rounds=1',
+      '--only=lanes,playwright,playwright-system,crawlee',
+    ],
+    smokeArgs: ['--workloads=A', '--latency=300', '--concurrency=4', '--pages=4', '--rounds=1', '--only=lanes,crawlee'],
+    plannedSeconds: 90,
+  },
+  {
     name: 'drivers',
     title: 'Driver adapters: Playwright, WebDriver local and on Selenium Grid',
     script: 'drivers-bench',

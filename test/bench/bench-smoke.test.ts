@@ -59,6 +59,7 @@ describe('npm run bench -- --smoke (every benchmark at tiny sizes, and the repor
       'research',
       'session',
       'peers',
+      'peers-300',
       'drivers',
       'gates',
     ]);
