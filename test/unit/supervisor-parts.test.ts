@@ -298,18 +298,20 @@ describe('a task entry: crash and reopen rules', () => {
   it('reopens a page only for tasks that read it: after a recycle, when asked, or for a lane handle whose tab was lost', () => {
     const lane = newLane<Entry>(0);
     lane.lastUrl = `${origin}/landed`;
+    lane.lastBlock = ['image'];
     lane.urlOn = lane.tabEpoch;
     const read = entry();
     expect(pageToReopen(read, lane)).toBeUndefined(); // its page is still on the tab
     lane.reopenAfterRecycle = true;
-    expect(pageToReopen(read, lane)).toBe(`${origin}/landed`);
+    expect(pageToReopen(read, lane)).toEqual({ url: `${origin}/landed`, block: ['image'] });
     expect(pageToReopen(newEntry('s:2', GetCookies(), {}, undefined, settings, 0), lane)).toBeUndefined(); // session-only task
     lane.reopenAfterRecycle = false;
     newTab(lane); // a crash replaced the tab
     expect(pageToReopen(read, lane)).toBeUndefined(); // a plain task did not ask for restoreUrl
-    expect(pageToReopen(newEntry('s:3', ExecuteJS('return 1'), { restoreUrl: true }, undefined, settings, 0), lane)).toBe(
-      `${origin}/landed`,
-    );
+    expect(pageToReopen(newEntry('s:3', ExecuteJS('return 1'), { restoreUrl: true }, undefined, settings, 0), lane)).toEqual({
+      url: `${origin}/landed`,
+      block: ['image'],
+    });
     const handle = {
       id: 'h',
       priority: 5,
@@ -317,14 +319,14 @@ describe('a task entry: crash and reopen rules', () => {
       unbound: [],
       released: false,
       url: `${origin}/person?id=4`,
-      block: undefined,
+      block: ['font' as const],
       pageOn: lane.tabEpoch,
     };
     lane.owner = handle;
     const handled = newEntry('s:4', ExecuteJS('return 1'), {}, handle, settings, 0);
     expect(pageToReopen(handled, lane)).toBeUndefined();
     newTab(lane);
-    expect(pageToReopen(handled, lane)).toBe(`${origin}/person?id=4`);
+    expect(pageToReopen(handled, lane)).toEqual({ url: `${origin}/person?id=4`, block: ['font'] }); // the handle's own Navigate's list
   });
 
   it('bad submit options are typed errors', () => {

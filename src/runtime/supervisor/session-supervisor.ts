@@ -31,7 +31,7 @@ import { type HandleState, type Lane, laneIsFree, newLane, newTab } from './lane
 import { RestartPolicy } from './restart-policy.js';
 import { BrowserSlot } from './browser-slot.js';
 import { BrowserLifecycle } from './browser-lifecycle.js';
-import { type Entry, crashVerdict, describeFailure, newEntry, pageToReopen } from './supervisor-entry.js';
+import { type Entry, type PageToReopen, crashVerdict, describeFailure, newEntry, pageToReopen } from './supervisor-entry.js';
 import { SessionSnapshots } from './session-snapshot.js';
 import {
   type SessionSupervisorOptions,
@@ -531,8 +531,8 @@ export class SessionSupervisor implements TaskExecutor {
       lane.sessionFor = generation;
       if (this.#settings.snapshotEnabled && lane.snapshot) await this.#restoreLane(actor, lane, generation);
     }
-    const reopenUrl = pageToReopen(entry, lane);
-    if (reopenUrl !== undefined) await this.#reopen(entry, lane, actor, generation, reopenUrl, remaining());
+    const reopen = pageToReopen(entry, lane);
+    if (reopen !== undefined) await this.#reopen(entry, lane, actor, generation, reopen, remaining());
     // The tab the task runs on (a Navigate that succeeds leaves its page on this tab).
     const epoch = lane.tabEpoch;
     let value: unknown;
@@ -628,7 +628,14 @@ export class SessionSupervisor implements TaskExecutor {
    * task queued for the next one (the caller's check); any other failure, or a handle's task
    * that says `restoreUrl: false`, answers the task with `ERR_SEQUENCE_CUT` without running it.
    */
-  async #reopen(entry: Entry, lane: Lane<Entry>, actor: BrowserActor, generation: number, url: string, timeoutMs: number): Promise<void> {
+  async #reopen(
+    entry: Entry,
+    lane: Lane<Entry>,
+    actor: BrowserActor,
+    generation: number,
+    { url, block }: PageToReopen,
+    timeoutMs: number,
+  ): Promise<void> {
     const handle = entry.handle;
     const cut = (why: string, cause?: unknown): void => {
       this.#settle(
@@ -649,10 +656,8 @@ export class SessionSupervisor implements TaskExecutor {
     }
     const epoch = lane.tabEpoch;
     try {
-      // The page comes back as its Navigate loaded it: what that one kept out stays out.
-      const block = handle && handle === lane.owner && handle.url !== undefined ? handle.block : lane.lastBlock;
       await actor.submit(
-        { type: 'Navigate', url, ...(block === undefined ? {} : { block: [...block] }) },
+        { type: 'Navigate', url, ...(block === undefined ? {} : { block }) },
         { priority: Priority.HIGHEST, timeoutMs, lane: lane.index },
       );
     } catch (error) {

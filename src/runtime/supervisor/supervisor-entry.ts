@@ -3,7 +3,7 @@ import { type AcceptedTask, acceptedTask } from '../answer-ledger.js';
 import type { Ticket } from '../mailbox/mailbox.js';
 import { parseSubmitOptions } from '../submit-helpers.js';
 import { isIdempotent } from '../tasks/run-task.js';
-import type { Task } from '../tasks/types.js';
+import type { BlockedResource, Task } from '../tasks/types.js';
 import { type ValidTask, validateTask } from '../tasks/validate.js';
 import type { HandleState, Lane } from './lanes.js';
 import type { SupervisedSubmitOptions, SupervisorSettings } from './supervisor-options.js';
@@ -124,18 +124,26 @@ export function crashVerdict(entry: Entry, error: BrowserActorError, maxAttempts
   );
 }
 
+/** A page to load again on a lane: its URL, and what the Navigate that first loaded it kept out (`undefined`: the executor's default). */
+export interface PageToReopen {
+  readonly url: string;
+  readonly block: readonly BlockedResource[] | undefined;
+}
+
 /**
- * The URL to load on `lane` before `entry` runs, so that it sees the page its sequence left: a
+ * The page to load on `lane` before `entry` runs, so that it sees the page its sequence left: a
  * lane handle's page after its tab was lost (crash, replaced tab, recycle); a lane's last page
  * after a planned recycle (ours to hide, with or without a handle); a lane's last page on a new
- * tab when the task asks for `restoreUrl`. Only tasks that read or act on the page need it.
+ * tab when the task asks for `restoreUrl`. Only tasks that read or act on the page need it. The
+ * page comes back as its Navigate loaded it: what that one kept out stays out.
  */
-export function pageToReopen(entry: Entry, lane: Lane<Entry>): string | undefined {
+export function pageToReopen(entry: Entry, lane: Lane<Entry>): PageToReopen | undefined {
   if (!PAGE_BOUND.has(entry.task.type)) return undefined;
   const handle = entry.handle;
-  if (handle && handle === lane.owner && handle.url !== undefined) return handle.pageOn === lane.tabEpoch ? undefined : handle.url;
+  if (handle && handle === lane.owner && handle.url !== undefined)
+    return handle.pageOn === lane.tabEpoch ? undefined : { url: handle.url, block: handle.block };
   if (lane.lastUrl === undefined) return undefined;
-  if (lane.reopenAfterRecycle || (entry.restoreUrl && lane.urlOn !== lane.tabEpoch)) return lane.lastUrl;
+  if (lane.reopenAfterRecycle || (entry.restoreUrl && lane.urlOn !== lane.tabEpoch)) return { url: lane.lastUrl, block: lane.lastBlock };
   return undefined;
 }
 
