@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { machineText, renderMarkdown } from './report-render.js';
+import { type Json, fixed, isObject, machineText, mdCell, num, renderMarkdown } from './report-render.js';
 import type { BenchEntry, BenchReport } from './run-child.js';
 
 /** Where the raw result of the run the documents quote is kept, relative to the project root. */
@@ -58,12 +58,7 @@ export function writeDocs(report: BenchReport, root: string): string[] {
   return [...updated.map((u) => u.file), DOCS_REPORT];
 }
 
-type Json = Readonly<Record<string, unknown>>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObject) : []);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
-const fixed = (v: unknown, digits = 2): string => (Number.isFinite(num(v)) ? num(v).toFixed(digits) : '–');
-const cell = (v: string): string => v.replace(/\|/g, '\\|');
 
 function jsonOf(report: BenchReport, name: string): Json | undefined {
   const entry: BenchEntry | undefined = report.benches.find((b) => b.name === name);
@@ -74,13 +69,13 @@ function jsonOf(report: BenchReport, name: string): Json | undefined {
 function pivot(items: readonly Json[], rowKey: (j: Json) => string, rowHeader: string, value: (j: Json) => string): string[] {
   const columns = [...new Set(items.map((i) => String(i['label'])))];
   const rows = [...new Set(items.map(rowKey))];
-  const lines = [`| ${rowHeader} | ${columns.map(cell).join(' | ')} |`, `|${['', ...columns].map(() => '---').join('|')}|`];
+  const lines = [`| ${rowHeader} | ${columns.map(mdCell).join(' | ')} |`, `|${['', ...columns].map(() => '---').join('|')}|`];
   for (const row of rows) {
     const of = (label: string): string => {
       const item = items.find((i) => rowKey(i) === row && String(i['label']) === label);
       return item ? value(item) : '–';
     };
-    lines.push(`| ${row} | ${columns.map((c) => cell(of(c))).join(' | ')} |`);
+    lines.push(`| ${row} | ${columns.map((c) => mdCell(of(c))).join(' | ')} |`);
   }
   return lines;
 }

@@ -30,7 +30,8 @@ export interface Section {
   readonly charts: readonly Chart[];
 }
 
-type Json = { readonly [key: string]: unknown } & {
+/** A benchmark's JSON, or a record in it (the fields the report reads are named; any other is allowed). */
+export type Json = { readonly [key: string]: unknown } & {
   readonly A?: unknown;
   readonly B?: unknown;
   readonly C?: unknown;
@@ -85,9 +86,12 @@ type Json = { readonly [key: string]: unknown } & {
   readonly rows?: unknown;
   readonly wallMs?: unknown;
 };
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
-const fixed = (v: unknown, digits = 2): string => (Number.isFinite(num(v)) ? num(v).toFixed(digits) : '–');
+/** A record (not null, not a list). */
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `v` if it is a finite number, else NaN. */
+export const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN);
+/** `v` with `digits` decimals, or '–' when it is no finite number. */
+export const fixed = (v: unknown, digits = 2): string => (Number.isFinite(num(v)) ? num(v).toFixed(digits) : '–');
 
 /** Turn one benchmark's JSON into what the report shows. */
 export function sectionOf(entry: BenchEntry): Section {
@@ -484,7 +488,8 @@ export function machineText(report: BenchReport): string {
 
 // ── Markdown ──────────────────────────────────────────────────────────────────────────────
 
-const mdCell = (v: string | number): string => String(v).replace(/\|/g, '\\|');
+/** A value as a Markdown table cell (its pipes escaped). */
+export const mdCell = (v: string | number): string => String(v).replace(/\|/g, '\\|');
 
 export function renderMarkdown(report: BenchReport, options: { readonly level?: number } = {}): string {
   const level = options.level ?? 1;
